@@ -1,0 +1,99 @@
+// Errors as values for the implant. std::expected would do, but clang 14 (our fuzzing
+// compiler) cannot use libstdc++'s <expected>, so the firmware carries this small one.
+#pragma once
+
+#include <cstdint>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace itdd {
+
+enum class ErrorCode : std::uint8_t {
+  kInvalidArgument,  // a value out of range or malformed
+  kMismatch,         // a value inconsistent with the implant's state (e.g. wrong concentration)
+  kRefused,          // a valid request the current state does not allow
+  kCapacity,         // a fixed-size table is full
+};
+
+// Why something was refused. `field` names the offending input as a path ("flex.steps", with
+// `index` set for array items); strings are static literals so no formatting runs on the implant.
+struct Error {
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  const char* field = "";
+  std::int32_t index = -1;
+  const char* message = "";
+  std::int32_t sub_index = -1;  // second array level, e.g. weekday then step
+};
+
+inline constexpr Error make_error(ErrorCode code, const char* field, const char* message,
+                                  std::int32_t index = -1, std::int32_t sub_index = -1) {
+  return Error{code, field, index, message, sub_index};
+}
+
+// A value or an Error. Holds one of the two; asking for the wrong one is a programming error
+// (checked in debug builds by the caller's tests, never by throwing).
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(const T& value) : ok_(true) { new (&value_) T(value); }  // NOLINT: implicit by design
+  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }  // NOLINT
+  Result(const Error& error) : ok_(false) { new (&error_) Error(error); }  // NOLINT
+  Result(const Result& other) : ok_(other.ok_) {
+    if (ok_) {
+      new (&value_) T(other.value_);
+    } else {
+      new (&error_) Error(other.error_);
+    }
+  }
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      destroy();
+      ok_ = other.ok_;
+      if (ok_) {
+        new (&value_) T(other.value_);
+      } else {
+        new (&error_) Error(other.error_);
+      }
+    }
+    return *this;
+  }
+  ~Result() { destroy(); }
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const T& value() const { return value_; }
+  T& value() { return value_; }
+  const T& operator*() const { return value_; }
+  const T* operator->() const { return &value_; }
+  const Error& error() const { return error_; }
+
+ private:
+  void destroy() {
+    if (ok_) {
+      value_.~T();
+    }
+  }
+  bool ok_;
+  union {
+    T value_;
+    Error error_;
+  };
+};
+
+// The outcome of an operation with no value to return.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(const Error& error) : ok_(false), error_(error) {}  // NOLINT: implicit by design
+  static Status Ok() { return Status(); }
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const { return error_; }
+
+ private:
+  bool ok_ = true;
+  Error error_{};
+};
+
+}  // namespace itdd

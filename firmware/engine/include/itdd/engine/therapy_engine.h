@@ -1,0 +1,139 @@
+// The implant's therapy engine: holds the prescription and the reservoir account, turns the
+// program into strokes through the StrokeScheduler and hal::Motor, grants or refuses patient
+// boluses, and says when it next has work (no polling). Every command is checked and either
+// applied whole or refused with a reason, leaving the state unchanged.
+#pragma once
+
+#include <cstdint>
+
+#include "itdd/core/result.h"
+#include "itdd/core/time.h"
+#include "itdd/delivery/stroke_scheduler.h"
+#include "itdd/engine/events.h"
+#include "itdd/hal/motor.h"
+#include "itdd/therapy/patient_bolus_limiter.h"
+#include "itdd/therapy/prescription.h"
+#include "itdd/therapy/pump_model.h"
+
+namespace itdd::engine {
+
+// What is driving the pump right now.
+enum class Activity : std::uint8_t {
+  kStopped,          // no prescription delivering (mode stopped)
+  kBasal,            // the prescription's basal program
+  kPriming,          // filling pump and catheter dead volume
+  kClinicianBolus,   // a clinician bolus, basal paused
+  kBridgeBolus,      // old drug pushed out of the line after a concentration change
+  kReservoirEmpty,   // delivery stopped until a refill
+};
+
+const char* name(Activity activity);
+
+struct RefillCommand {
+  Volume volume{};  // what is now in the reservoir
+  therapy::Drug drug{};
+  Concentration concentration{};
+  Volume low_reservoir_threshold{};  // 0: the pump model's default
+  bool bridge = true;  // on a concentration change, push the old drug at the dose-keeping rate
+};
+
+// Computed when a refill changes the concentration of the same drug.
+struct BridgePlan {
+  bool started = false;
+  Volume volume{};      // dead volume holding the old solution
+  FlowRate flow{};      // keeps the daily dose unchanged with the old concentration
+  Duration duration{};
+  Concentration old_concentration{};
+  Concentration new_concentration{};
+};
+
+// Bridge bolus arithmetic, exposed for the programmer's preview and for tests.
+BridgePlan plan_bridge(Volume dead_volume, DoseRate daily_dose, Concentration old_concentration,
+                       Concentration new_concentration);
+
+struct Projection {
+  ImplantTime low_reservoir = ImplantTime::never();
+  ImplantTime empty = ImplantTime::never();
+};
+
+class TherapyEngine {
+ public:
+  // Everything that must survive a restart (issue: storage keeps it in flash).
+  struct State {
+    therapy::Prescription prescription{};
+    bool filled = false;  // a drug has been put in the reservoir
+    therapy::Drug reservoir_drug{};
+    Concentration reservoir_concentration{};
+    Volume reservoir_remaining{};
+    Volume low_threshold{};
+    bool low_reported = false;
+    bool empty = false;
+    Volume catheter_volume{};
+    Activity override_activity = Activity::kBasal;  // what the scheduler's override is
+    bool patient_bolus_running = false;
+    bool motor_stalled = false;
+    std::int64_t wall_offset_ms = 0;
+    Volume delivered{};  // completed strokes
+    Volume missed{};     // strokes the motor could not complete
+    delivery::StrokeScheduler::State scheduler{};
+    therapy::PatientBolusLimiter::State limiter{};
+  };
+
+  TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor, EventSink& events,
+                ImplantTime now, WallTime wall);
+
+  // ---- commands ----
+  Status program(const therapy::Prescription& rx, ImplantTime now);
+  Result<BridgePlan> refill(const RefillCommand& refill, ImplantTime now);
+  Status start_priming(Volume catheter_volume, ImplantTime now);
+  Status start_clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now);
+  therapy::BolusDecision request_patient_bolus(ImplantTime now);
+  void set_wall_clock(WallTime wall, ImplantTime now);
+
+  // ---- the event loop ----
+  // Does whatever is due at `now` (strokes, ends of boluses). Call at next_wake() or later.
+  void on_wake(ImplantTime now);
+  ImplantTime next_wake() const { return scheduler_.next_wake(); }
+
+  // ---- reading ----
+  Activity activity() const;
+  const therapy::Prescription& prescription() const { return state_.prescription; }
+  const therapy::PumpModel& pump() const { return pump_; }
+  Volume reservoir_remaining() const { return state_.reservoir_remaining; }
+  Volume delivered() const { return state_.delivered; }
+  Volume missed() const { return state_.missed; }
+  Volume programmed() const { return scheduler_.programmed_volume(); }
+  std::int64_t strokes() const { return scheduler_.strokes(); }
+  FlowRate current_flow() const;
+  WallTime wall_clock(ImplantTime now) const {
+    return WallTime(now.ms() + state_.wall_offset_ms);
+  }
+  std::uint8_t patient_boluses_in_last_24h(ImplantTime now) const {
+    return limiter_.granted_in_last_24h(now);
+  }
+  // When the reservoir will reach its low threshold and run empty, assuming the program
+  // continues and every allowed patient bolus is taken.
+  Projection project(ImplantTime now) const;
+  const delivery::StrokeScheduler& scheduler() const { return scheduler_; }
+
+  State snapshot() const;
+  void restore(const State& state);
+
+ private:
+  void emit(ImplantTime at, EventKind kind, std::int64_t a = 0, std::int64_t b = 0,
+            std::uint8_t reason = 0);
+  void apply_basal(ImplantTime now);
+  void report_finished(ImplantTime now);
+  void deliver_stroke(ImplantTime now);
+  Status check_reservoir_for(Volume volume, const char* field) const;
+  ImplantTime time_to_consume(Volume need, ImplantTime now) const;
+
+  therapy::PumpModel pump_;
+  hal::Motor& motor_;
+  EventSink& events_;
+  State state_{};
+  delivery::StrokeScheduler scheduler_;
+  therapy::PatientBolusLimiter limiter_;
+};
+
+}  // namespace itdd::engine

@@ -1,0 +1,444 @@
+#include "itdd/engine/therapy_engine.h"
+
+#include "itdd/therapy/flex_schedule.h"
+
+namespace itdd::engine {
+
+using therapy::BasalMode;
+using therapy::BolusDecision;
+using therapy::BolusRefusal;
+using therapy::Prescription;
+
+namespace {
+constexpr Concentration kMaxConcentration{100 * kNanogramsPerMilligram};
+}  // namespace
+
+const char* name(Activity activity) {
+  switch (activity) {
+    case Activity::kStopped:
+      return "stopped";
+    case Activity::kBasal:
+      return "basal";
+    case Activity::kPriming:
+      return "priming";
+    case Activity::kClinicianBolus:
+      return "clinician_bolus";
+    case Activity::kBridgeBolus:
+      return "bridge_bolus";
+    case Activity::kReservoirEmpty:
+      return "reservoir_empty";
+  }
+  return "unknown";
+}
+
+BridgePlan plan_bridge(Volume dead_volume, DoseRate daily_dose, Concentration old_concentration,
+                       Concentration new_concentration) {
+  BridgePlan plan;
+  plan.old_concentration = old_concentration;
+  plan.new_concentration = new_concentration;
+  if (old_concentration == new_concentration || daily_dose.count() <= 0 ||
+      dead_volume.count() <= 0) {
+    return plan;
+  }
+  // The line holds old solution: to keep the patient's dose, push it at the flow the daily
+  // dose needs at the old concentration until the dead volume has been displaced.
+  plan.volume = dead_volume;
+  plan.flow = flow_for(daily_dose, old_concentration);
+  plan.duration = time_to_deliver(dead_volume, plan.flow);
+  return plan;
+}
+
+TherapyEngine::TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor,
+                             EventSink& events, ImplantTime now, WallTime wall)
+    : pump_(pump),
+      motor_(motor),
+      events_(events),
+      scheduler_(pump.stroke_volume, now, Duration(wall.ms() - now.ms())) {
+  state_.wall_offset_ms = wall.ms() - now.ms();
+  state_.low_threshold = pump.low_reservoir_default;
+}
+
+void TherapyEngine::emit(ImplantTime at, EventKind kind, std::int64_t a, std::int64_t b,
+                         std::uint8_t reason) {
+  events_.record(TherapyEvent{at, kind, reason, a, b});
+}
+
+Activity TherapyEngine::activity() const {
+  if (state_.empty) return Activity::kReservoirEmpty;
+  if (scheduler_.override_active()) return state_.override_activity;
+  return state_.prescription.mode == BasalMode::kStopped ? Activity::kStopped : Activity::kBasal;
+}
+
+FlowRate TherapyEngine::current_flow() const {
+  if (state_.empty) return FlowRate(0);
+  FlowRate flow = scheduler_.override_active()
+                      ? FlowRate(scheduler_.override_delivery().units_per_ms /
+                                 delivery::kScheduleQuartersPerMs)
+                      : scheduler_.basal_flow();
+  if (scheduler_.additive_active()) {
+    flow += FlowRate(scheduler_.additive_delivery().units_per_ms /
+                     delivery::kScheduleQuartersPerMs);
+  }
+  return flow;
+}
+
+void TherapyEngine::apply_basal(ImplantTime now) {
+  const Prescription& rx = state_.prescription;
+  switch (rx.mode) {
+    case BasalMode::kContinuous:
+      scheduler_.set_continuous(therapy::flow_of(rx, rx.continuous_dose), now);
+      break;
+    case BasalMode::kFlexible:
+      scheduler_.set_flexible(&state_.prescription.flex, rx.concentration, now);
+      break;
+    default:
+      scheduler_.set_stopped(now);
+      break;
+  }
+}
+
+Status TherapyEngine::program(const Prescription& rx, ImplantTime now) {
+  if (Status s = therapy::validate(rx, pump_); !s) return s;
+  if (rx.mode != BasalMode::kStopped) {
+    if (!state_.filled) {
+      return make_error(ErrorCode::kRefused, "mode", "the reservoir has not been filled");
+    }
+    if (!(rx.drug == state_.reservoir_drug)) {
+      return make_error(ErrorCode::kMismatch, "drug",
+                        "does not match the drug in the reservoir");
+    }
+    if (rx.concentration != state_.reservoir_concentration) {
+      return make_error(ErrorCode::kMismatch, "concentration",
+                        "does not match the concentration in the reservoir");
+    }
+  }
+  on_wake(now);
+  state_.prescription = rx;
+  apply_basal(now);
+  emit(now, EventKind::kPrescriptionProgrammed, static_cast<std::int64_t>(rx.mode));
+  return Status::Ok();
+}
+
+Status TherapyEngine::check_reservoir_for(Volume volume, const char* field) const {
+  if (!state_.filled || state_.empty) {
+    return make_error(ErrorCode::kRefused, field, "the reservoir is empty");
+  }
+  if (volume > state_.reservoir_remaining) {
+    return make_error(ErrorCode::kRefused, field, "more than the reservoir holds");
+  }
+  return Status::Ok();
+}
+
+Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime now) {
+  if (cmd.volume.count() <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "volume", "must be positive");
+  }
+  if (cmd.volume > pump_.reservoir_capacity) {
+    return make_error(ErrorCode::kInvalidArgument, "volume", "exceeds the reservoir capacity");
+  }
+  if (cmd.concentration.count() <= 0 || cmd.concentration > kMaxConcentration) {
+    return make_error(ErrorCode::kInvalidArgument, "concentration",
+                      "must be positive and at most 100 mg/mL");
+  }
+  if (cmd.low_reservoir_threshold.count() < 0 ||
+      cmd.low_reservoir_threshold >= cmd.volume) {
+    return make_error(ErrorCode::kInvalidArgument, "low_reservoir_threshold",
+                      "must be below the filled volume");
+  }
+  // The same drug keeps its doses at the new concentration; another drug needs a new
+  // prescription, so therapy stops until one is programmed.
+  Prescription next = state_.prescription;
+  const bool same_drug = state_.filled && cmd.drug == state_.prescription.drug &&
+                         state_.prescription.mode != BasalMode::kStopped;
+  if (same_drug) {
+    next.concentration = cmd.concentration;
+  } else {
+    next = Prescription{};
+    next.drug = cmd.drug;
+    next.concentration = cmd.concentration;
+  }
+  if (Status s = therapy::validate(next, pump_); !s) {
+    if (same_drug) {
+      return make_error(ErrorCode::kRefused, "concentration",
+                        "the current doses cannot be delivered at this concentration; "
+                        "program a new prescription first");
+    }
+    return s.error();
+  }
+
+  on_wake(now);
+  const Concentration old_concentration = state_.reservoir_concentration;
+  const DoseRate daily_dose = therapy::basal_daily_dose(
+      state_.prescription,
+      weekday_of_day(floor_div(scheduler_.schedule_ms(), kMillisPerDay)));
+  scheduler_.cancel_override(now);
+  scheduler_.cancel_additive(now);
+  state_.patient_bolus_running = false;
+  state_.filled = true;
+  state_.reservoir_drug = cmd.drug;
+  state_.reservoir_concentration = cmd.concentration;
+  state_.reservoir_remaining = cmd.volume;
+  state_.low_threshold = cmd.low_reservoir_threshold.count() > 0 ? cmd.low_reservoir_threshold
+                                                                 : pump_.low_reservoir_default;
+  state_.low_reported = false;
+  state_.prescription = next;
+  if (state_.empty) {
+    state_.empty = false;
+    scheduler_.resume(now);
+  }
+  apply_basal(now);
+  emit(now, EventKind::kRefilled, cmd.volume.count(), cmd.concentration.count());
+
+  BridgePlan plan;
+  if (same_drug && cmd.bridge) {
+    plan = plan_bridge(pump_.pump_dead_volume + state_.catheter_volume, daily_dose,
+                       old_concentration, cmd.concentration);
+    if (plan.volume.count() > 0 && plan.duration.count() > 0) {
+      scheduler_.start_override(plan.volume, plan.duration, now);
+      state_.override_activity = Activity::kBridgeBolus;
+      plan.started = true;
+      emit(now, EventKind::kBridgeBolusStarted, plan.volume.count(), plan.duration.count());
+    }
+  }
+  return plan;
+}
+
+Status TherapyEngine::start_priming(Volume catheter_volume, ImplantTime now) {
+  if (catheter_volume.count() < 0 || catheter_volume > millilitres(2)) {
+    return make_error(ErrorCode::kInvalidArgument, "catheter_volume",
+                      "must be between 0 and 2 mL");
+  }
+  const Volume volume = pump_.pump_dead_volume + catheter_volume;
+  if (Status s = check_reservoir_for(volume, "catheter_volume"); !s) return s;
+  if (scheduler_.override_active()) {
+    return make_error(ErrorCode::kRefused, "priming", "another bolus is running");
+  }
+  on_wake(now);
+  state_.catheter_volume = catheter_volume;
+  const Duration duration = time_to_deliver(volume, pump_.priming_rate);
+  scheduler_.start_override(volume, duration, now);
+  state_.override_activity = Activity::kPriming;
+  emit(now, EventKind::kPrimingStarted, volume.count(), duration.count());
+  return Status::Ok();
+}
+
+Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration,
+                                            ImplantTime now) {
+  if (amount.count() <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "amount", "must be positive");
+  }
+  if (duration < therapy::kMinBolusDuration || duration > therapy::kMaxBolusDuration) {
+    return make_error(ErrorCode::kInvalidArgument, "duration",
+                      "must be between 1 minute and 24 hours");
+  }
+  const Volume volume = volume_holding(amount, state_.reservoir_concentration);
+  if (volume < pump_.stroke_volume) {
+    return make_error(ErrorCode::kInvalidArgument, "amount",
+                      "smaller than one pump stroke at this concentration");
+  }
+  if (FlowRate(detail::mul_div(volume.count(), kMillisPerDay, duration.count())) >
+      pump_.max_rate) {
+    return make_error(ErrorCode::kInvalidArgument, "duration",
+                      "too short: the bolus would exceed the pump's maximum rate");
+  }
+  if (Status s = check_reservoir_for(volume, "amount"); !s) return s;
+  if (scheduler_.override_active()) {
+    return make_error(ErrorCode::kRefused, "amount", "another bolus is running");
+  }
+  on_wake(now);
+  scheduler_.start_override(volume, duration, now);
+  state_.override_activity = Activity::kClinicianBolus;
+  emit(now, EventKind::kClinicianBolusStarted, volume.count(), duration.count());
+  return Status::Ok();
+}
+
+BolusDecision TherapyEngine::request_patient_bolus(ImplantTime now) {
+  on_wake(now);
+  const Prescription& rx = state_.prescription;
+  BolusDecision decision = limiter_.check(rx.patient_bolus, now);
+  auto refuse = [&](BolusRefusal reason, ImplantTime next) {
+    decision.granted = false;
+    decision.reason = reason;
+    decision.next_allowed = next;
+  };
+  if (decision.granted || decision.reason != BolusRefusal::kNotEnabled) {
+    // Limits first (they say when), then the pump's state.
+    if (decision.granted) {
+      if (rx.mode == BasalMode::kStopped) {
+        refuse(BolusRefusal::kTherapyStopped, ImplantTime::never());
+      } else if (state_.empty || state_.reservoir_remaining < therapy::patient_bolus_volume(rx)) {
+        refuse(BolusRefusal::kReservoirLow, ImplantTime::never());
+      } else if (scheduler_.override_active()) {
+        refuse(BolusRefusal::kOtherBolusRunning, scheduler_.override_delivery().end);
+      }
+    }
+  }
+  if (!decision.granted) {
+    emit(now, EventKind::kPatientBolusRefused,
+         decision.next_allowed.is_never() ? -1 : decision.next_allowed.ms(), 0,
+         static_cast<std::uint8_t>(decision.reason));
+    return decision;
+  }
+  const Volume volume = therapy::patient_bolus_volume(rx);
+  limiter_.record_grant(now);
+  scheduler_.start_additive(volume, rx.patient_bolus.duration, now);
+  state_.patient_bolus_running = true;
+  emit(now, EventKind::kPatientBolusGranted, volume.count(), rx.patient_bolus.duration.count());
+  return decision;
+}
+
+void TherapyEngine::set_wall_clock(WallTime wall, ImplantTime now) {
+  on_wake(now);
+  const std::int64_t old_offset = state_.wall_offset_ms;
+  state_.wall_offset_ms = wall.ms() - now.ms();
+  scheduler_.set_wall_offset(Duration(state_.wall_offset_ms), false, now);
+  emit(now, EventKind::kClockSet, state_.wall_offset_ms, old_offset);
+}
+
+void TherapyEngine::report_finished(ImplantTime now) {
+  (void)now;
+  if (state_.override_activity != Activity::kBasal && !scheduler_.override_active()) {
+    const ImplantTime ended = scheduler_.override_delivery().end;
+    switch (state_.override_activity) {
+      case Activity::kPriming:
+        emit(ended, EventKind::kPrimingEnded);
+        break;
+      case Activity::kClinicianBolus:
+        emit(ended, EventKind::kClinicianBolusEnded);
+        break;
+      case Activity::kBridgeBolus:
+        emit(ended, EventKind::kBridgeBolusEnded);
+        break;
+      default:
+        break;
+    }
+    state_.override_activity = Activity::kBasal;
+  }
+  if (state_.patient_bolus_running && !scheduler_.additive_active()) {
+    emit(scheduler_.additive_delivery().end, EventKind::kPatientBolusEnded);
+    state_.patient_bolus_running = false;
+  }
+}
+
+void TherapyEngine::deliver_stroke(ImplantTime now) {
+  if (state_.reservoir_remaining < pump_.stroke_volume) {
+    state_.empty = true;
+    scheduler_.suspend(now);
+    emit(now, EventKind::kReservoirEmpty, state_.reservoir_remaining.count());
+    return;
+  }
+  const hal::StrokeOutcome outcome = motor_.stroke();
+  scheduler_.take_stroke();
+  if (outcome == hal::StrokeOutcome::kCompleted) {
+    state_.reservoir_remaining -= pump_.stroke_volume;
+    state_.delivered += pump_.stroke_volume;
+    if (state_.motor_stalled) {
+      state_.motor_stalled = false;
+      emit(now, EventKind::kMotorRecovered, state_.missed.count());
+    }
+  } else {
+    // A stroke that did not happen is not made up later: catching up would be an overdose.
+    state_.missed += pump_.stroke_volume;
+    if (!state_.motor_stalled) {
+      state_.motor_stalled = true;
+      emit(now, EventKind::kMotorStall, state_.missed.count());
+    }
+  }
+  if (!state_.low_reported && state_.reservoir_remaining <= state_.low_threshold) {
+    state_.low_reported = true;
+    emit(now, EventKind::kLowReservoir, state_.reservoir_remaining.count());
+  }
+  if (state_.reservoir_remaining < pump_.stroke_volume) {
+    state_.empty = true;
+    scheduler_.suspend(now);
+    emit(now, EventKind::kReservoirEmpty, state_.reservoir_remaining.count());
+  }
+}
+
+void TherapyEngine::on_wake(ImplantTime now) {
+  scheduler_.advance(now);
+  report_finished(now);
+  // One stroke per wake-up: the scheduler never lets more than one fall due when woken on
+  // time, and a late wake-up must not turn into a burst.
+  if (scheduler_.stroke_due() && !state_.empty) deliver_stroke(now);
+}
+
+ImplantTime TherapyEngine::time_to_consume(Volume need, ImplantTime now) const {
+  if (need.count() <= 0) return now;
+  const Prescription& rx = state_.prescription;
+  if (rx.mode == BasalMode::kStopped) return ImplantTime::never();
+  const Volume bolus_per_day =
+      therapy::patient_bolus_volume(rx) * therapy::max_patient_boluses_per_day(rx.patient_bolus);
+  const FlowRate extra(bolus_per_day.count());
+  if (rx.mode == BasalMode::kContinuous) {
+    const FlowRate flow = therapy::flow_of(rx, rx.continuous_dose) + extra;
+    return now + time_to_deliver(need, flow);
+  }
+  // Flexible: whole weeks at once, then step by step (at most a week of steps).
+  Volume week{0};
+  for (int d = 0; d < 7; ++d) {
+    week += therapy::basal_volume_per_day(rx, static_cast<Weekday>(d)) + bolus_per_day;
+  }
+  if (week.count() <= 0) return ImplantTime::never();
+  std::int64_t schedule = scheduler_.schedule_ms();
+  const std::int64_t start = schedule;
+  const std::int64_t whole_weeks = need.count() / week.count() - 1;
+  if (whole_weeks > 0) {
+    schedule += whole_weeks * days(7).count();
+    need -= week * whole_weeks;
+  }
+  constexpr int kMaxSegments = 8 * 7 * (static_cast<int>(therapy::kMaxStepsPerDay) + 1);
+  for (int i = 0; i < kMaxSegments; ++i) {
+    const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, schedule);
+    const FlowRate flow = pos.flow + extra;
+    const Duration length(pos.next_boundary_ms - schedule);
+    const Volume volume = volume_over(flow, length);
+    if (volume >= need && flow.count() > 0) {
+      return now + Duration(schedule - start) + time_to_deliver(need, flow);
+    }
+    need -= volume;
+    schedule = pos.next_boundary_ms;
+  }
+  return ImplantTime::never();
+}
+
+Projection TherapyEngine::project(ImplantTime now) const {
+  Projection p;
+  if (!state_.filled || state_.empty) {
+    p.low_reservoir = now;
+    p.empty = now;
+    return p;
+  }
+  // A bolus already running will take what is left of it first.
+  Volume committed{0};
+  const auto left_of = [&](const delivery::TimedDelivery& d) {
+    if (!d.active) return Volume(0);
+    const std::int64_t units =
+        d.units_per_ms * (d.end - scheduler_.state().last).count() + d.end_remainder;
+    return Volume(units / delivery::kUnitsPerNanolitre);
+  };
+  committed += left_of(scheduler_.override_delivery());
+  committed += left_of(scheduler_.additive_delivery());
+  const Volume available = state_.reservoir_remaining - committed;
+  const Volume to_low = available - state_.low_threshold;
+  p.low_reservoir = state_.low_reported ? now : time_to_consume(to_low, now);
+  p.empty = time_to_consume(available - pump_.stroke_volume + Volume(1), now);
+  return p;
+}
+
+TherapyEngine::State TherapyEngine::snapshot() const {
+  State s = state_;
+  s.scheduler = scheduler_.state();
+  s.limiter = limiter_.state();
+  return s;
+}
+
+void TherapyEngine::restore(const State& state) {
+  state_ = state;
+  scheduler_.restore(state.scheduler, state.prescription.mode == BasalMode::kFlexible
+                                          ? &state_.prescription.flex
+                                          : nullptr);
+  limiter_.restore(state.limiter);
+}
+
+}  // namespace itdd::engine

@@ -1,0 +1,97 @@
+// A prescription as the implant stores it: the drug and its concentration, the basal mode, and
+// the patient-bolus limits. Doses are drug amounts per day; the implant turns them into flows
+// with the concentration. Fixed-size arrays only: a prescription is a plain value.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "itdd/core/result.h"
+#include "itdd/core/time.h"
+#include "itdd/core/units.h"
+#include "itdd/therapy/pump_model.h"
+
+namespace itdd::therapy {
+
+inline constexpr std::size_t kMaxStepsPerDay = 48;
+inline constexpr std::size_t kDrugNameLength = 24;
+inline constexpr std::int32_t kMinutesPerDay = 24 * 60;
+
+// A drug identity: a short lowercase name ("morphine") and the unit it is prescribed in.
+struct Drug {
+  std::array<char, kDrugNameLength> name{};  // NUL-terminated
+  DoseUnit unit = DoseUnit::kMilligram;
+
+  bool operator==(const Drug& o) const;
+};
+
+Drug make_drug(const char* name, DoseUnit unit);
+
+enum class BasalMode : std::uint8_t { kStopped, kContinuous, kFlexible };
+
+// One step of a flexible day: from `start_minute` (minutes after local midnight) until the next
+// step's start, deliver at `dose_rate` (expressed per day, as clinicians and SynchroMed do).
+struct FlexStep {
+  std::int32_t start_minute = 0;
+  DoseRate dose_rate{};
+};
+
+struct DayProgram {
+  std::uint8_t step_count = 0;
+  std::array<FlexStep, kMaxStepsPerDay> steps{};
+};
+
+struct FlexProgram {
+  bool per_weekday = false;          // false: days[0] is used every day
+  std::array<DayProgram, 7> days{};  // indexed by Weekday (Monday = 0)
+
+  const DayProgram& day(Weekday wd) const {
+    return per_weekday ? days[static_cast<std::size_t>(wd)] : days[0];
+  }
+};
+
+struct PatientBolusSettings {
+  bool enabled = false;
+  DrugAmount dose{};             // per bolus
+  Duration duration{};           // over which one bolus is delivered
+  std::uint8_t max_per_24h = 0;  // in any rolling 24 hours
+  Duration lockout{};            // from the start of one bolus to the next allowed
+};
+
+struct Prescription {
+  Drug drug{};
+  Concentration concentration{};
+  BasalMode mode = BasalMode::kStopped;
+  DoseRate continuous_dose{};  // for kContinuous
+  FlexProgram flex{};          // for kFlexible
+  PatientBolusSettings patient_bolus{};
+};
+
+// The limits the implant itself enforces, whatever the programmer checked.
+inline constexpr std::uint8_t kMaxPatientBolusesPer24h = 24;
+inline constexpr Duration kMinBolusDuration = minutes(1);
+inline constexpr Duration kMaxBolusDuration = hours(24);
+
+// Checks a prescription against its own consistency and the pump's hard limits. The first
+// problem found is returned with the field that causes it.
+Status validate(const Prescription& rx, const PumpModel& pump);
+
+// Flow of a flex step or continuous dose at the prescription's concentration.
+FlowRate flow_of(const Prescription& rx, DoseRate dose);
+
+// Volume one patient bolus takes from the reservoir.
+Volume patient_bolus_volume(const Prescription& rx);
+
+// Flow during a patient bolus, on top of basal.
+FlowRate patient_bolus_flow(const Prescription& rx);
+
+// Volume the basal program delivers over one whole day that follows `wd`'s day program.
+Volume basal_volume_per_day(const Prescription& rx, Weekday wd);
+
+// Drug amount the basal program gives over one day (the mean daily dose for flex programs).
+DoseRate basal_daily_dose(const Prescription& rx, Weekday wd);
+
+// The most patient boluses that can be taken in one day under these limits.
+std::int64_t max_patient_boluses_per_day(const PatientBolusSettings& pb);
+
+}  // namespace itdd::therapy
