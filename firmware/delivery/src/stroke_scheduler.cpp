@@ -9,9 +9,13 @@ namespace {
 // segments per call; what remains is integrated by the next call.
 constexpr int kMaxSegmentsPerAdvance = 1 << 16;
 
-constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
 
-ImplantTime earlier(ImplantTime a, ImplantTime b) { return a < b ? a : b; }
+ImplantTime earlier(ImplantTime a, ImplantTime b) {
+  return a < b ? a : b;
+}
 
 }  // namespace
 
@@ -101,6 +105,9 @@ void StrokeScheduler::set_wall_offset(Duration offset, bool realign_now, Implant
 void StrokeScheduler::suspend(ImplantTime now) {
   advance(now);
   state_.suspended = true;
+  // What was pending when delivery stopped is dropped: resuming must never start with a
+  // catch-up.
+  state_.pending = 0;
   state_.override_delivery.active = false;
   state_.additive_delivery.active = false;
 }
@@ -160,8 +167,8 @@ ImplantTime StrokeScheduler::next_change() const {
 }
 
 void StrokeScheduler::relocate_flex(std::int64_t schedule_q) {
-  const therapy::FlexPosition position =
-      therapy::locate(*flex_, state_.flex_concentration, floor_div(schedule_q, kScheduleQuartersPerMs));
+  const therapy::FlexPosition position = therapy::locate(
+      *flex_, state_.flex_concentration, floor_div(schedule_q, kScheduleQuartersPerMs));
   state_.flex_flow = position.flow;
   state_.flex_boundary_q = position.next_boundary_ms * kScheduleQuartersPerMs;
 }
@@ -171,8 +178,7 @@ void StrokeScheduler::integrate(std::int64_t dt_ms) {
   const std::int64_t speed = state_.suspended ? kScheduleQuartersPerMs : schedule_speed();
   const std::int64_t from_q = state_.schedule_q;
   const std::int64_t to_q = from_q + speed * dt_ms;
-  if (state_.basal_mode == therapy::BasalMode::kFlexible && flex_ != nullptr &&
-      !state_.suspended) {
+  if (state_.basal_mode == therapy::BasalMode::kFlexible && flex_ != nullptr && !state_.suspended) {
     const bool basal_runs = !state_.override_delivery.active;
     // Segments end at the first millisecond at or after a step change, so at most one change
     // lies inside; the part before it runs at the old step's flow, the rest at the new one.

@@ -48,8 +48,8 @@ BridgePlan plan_bridge(Volume dead_volume, DoseRate daily_dose, Concentration ol
   return plan;
 }
 
-TherapyEngine::TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor,
-                             EventSink& events, ImplantTime now, WallTime wall)
+TherapyEngine::TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor, EventSink& events,
+                             ImplantTime now, WallTime wall)
     : pump_(pump),
       motor_(motor),
       events_(events),
@@ -71,13 +71,13 @@ Activity TherapyEngine::activity() const {
 
 FlowRate TherapyEngine::current_flow() const {
   if (state_.empty) return FlowRate(0);
-  FlowRate flow = scheduler_.override_active()
-                      ? FlowRate(scheduler_.override_delivery().units_per_ms /
-                                 delivery::kScheduleQuartersPerMs)
-                      : scheduler_.basal_flow();
+  FlowRate flow =
+      scheduler_.override_active()
+          ? FlowRate(scheduler_.override_delivery().units_per_ms / delivery::kScheduleQuartersPerMs)
+          : scheduler_.basal_flow();
   if (scheduler_.additive_active()) {
-    flow += FlowRate(scheduler_.additive_delivery().units_per_ms /
-                     delivery::kScheduleQuartersPerMs);
+    flow +=
+        FlowRate(scheduler_.additive_delivery().units_per_ms / delivery::kScheduleQuartersPerMs);
   }
   return flow;
 }
@@ -104,8 +104,7 @@ Status TherapyEngine::program(const Prescription& rx, ImplantTime now) {
       return make_error(ErrorCode::kRefused, "mode", "the reservoir has not been filled");
     }
     if (!(rx.drug == state_.reservoir_drug)) {
-      return make_error(ErrorCode::kMismatch, "drug",
-                        "does not match the drug in the reservoir");
+      return make_error(ErrorCode::kMismatch, "drug", "does not match the drug in the reservoir");
     }
     if (rx.concentration != state_.reservoir_concentration) {
       return make_error(ErrorCode::kMismatch, "concentration",
@@ -140,8 +139,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
     return make_error(ErrorCode::kInvalidArgument, "concentration",
                       "must be positive and at most 100 mg/mL");
   }
-  if (cmd.low_reservoir_threshold.count() < 0 ||
-      cmd.low_reservoir_threshold >= cmd.volume) {
+  if (cmd.low_reservoir_threshold.count() < 0 || cmd.low_reservoir_threshold >= cmd.volume) {
     return make_error(ErrorCode::kInvalidArgument, "low_reservoir_threshold",
                       "must be below the filled volume");
   }
@@ -169,8 +167,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   on_wake(now);
   const Concentration old_concentration = state_.reservoir_concentration;
   const DoseRate daily_dose = therapy::basal_daily_dose(
-      state_.prescription,
-      weekday_of_day(floor_div(scheduler_.schedule_ms(), kMillisPerDay)));
+      state_.prescription, weekday_of_day(floor_div(scheduler_.schedule_ms(), kMillisPerDay)));
   scheduler_.cancel_override(now);
   scheduler_.cancel_additive(now);
   state_.patient_bolus_running = false;
@@ -205,8 +202,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
 
 Status TherapyEngine::start_priming(Volume catheter_volume, ImplantTime now) {
   if (catheter_volume.count() < 0 || catheter_volume > millilitres(2)) {
-    return make_error(ErrorCode::kInvalidArgument, "catheter_volume",
-                      "must be between 0 and 2 mL");
+    return make_error(ErrorCode::kInvalidArgument, "catheter_volume", "must be between 0 and 2 mL");
   }
   const Volume volume = pump_.pump_dead_volume + catheter_volume;
   if (Status s = check_reservoir_for(volume, "catheter_volume"); !s) return s;
@@ -222,8 +218,7 @@ Status TherapyEngine::start_priming(Volume catheter_volume, ImplantTime now) {
   return Status::Ok();
 }
 
-Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration,
-                                            ImplantTime now) {
+Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now) {
   if (amount.count() <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "amount", "must be positive");
   }
@@ -236,8 +231,7 @@ Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration
     return make_error(ErrorCode::kInvalidArgument, "amount",
                       "smaller than one pump stroke at this concentration");
   }
-  if (FlowRate(detail::mul_div(volume.count(), kMillisPerDay, duration.count())) >
-      pump_.max_rate) {
+  if (FlowRate(detail::mul_div(volume.count(), kMillisPerDay, duration.count())) > pump_.max_rate) {
     return make_error(ErrorCode::kInvalidArgument, "duration",
                       "too short: the bolus would exceed the pump's maximum rate");
   }
@@ -367,36 +361,44 @@ ImplantTime TherapyEngine::time_to_consume(Volume need, ImplantTime now) const {
   if (need.count() <= 0) return now;
   const Prescription& rx = state_.prescription;
   if (rx.mode == BasalMode::kStopped) return ImplantTime::never();
-  const Volume bolus_per_day =
-      therapy::patient_bolus_volume(rx) * therapy::max_patient_boluses_per_day(rx.patient_bolus);
-  const FlowRate extra(bolus_per_day.count());
+  // Every allowed patient bolus, spread over the day.
+  const FlowRate extra(
+      (therapy::patient_bolus_volume(rx) * therapy::max_patient_boluses_per_day(rx.patient_bolus))
+          .count());
   if (rx.mode == BasalMode::kContinuous) {
     const FlowRate flow = therapy::flow_of(rx, rx.continuous_dose) + extra;
     return now + time_to_deliver(need, flow);
   }
-  // Flexible: whole weeks at once, then step by step (at most a week of steps).
-  Volume week{0};
-  for (int d = 0; d < 7; ++d) {
-    week += therapy::basal_volume_per_day(rx, static_cast<Weekday>(d)) + bolus_per_day;
-  }
-  if (week.count() <= 0) return ImplantTime::never();
-  std::int64_t schedule = scheduler_.schedule_ms();
-  const std::int64_t start = schedule;
-  const std::int64_t whole_weeks = need.count() / week.count() - 1;
-  if (whole_weeks > 0) {
-    schedule += whole_weeks * days(7).count();
-    need -= week * whole_weeks;
-  }
+  // Flexible: exact integrals (nL x ms per day), whole weeks at once, then step by step.
   constexpr int kMaxSegments = 8 * 7 * (static_cast<int>(therapy::kMaxStepsPerDay) + 1);
+  const std::int64_t week_start = scheduler_.schedule_ms();
+  Int128 week_units = 0;
+  std::int64_t schedule = week_start;
+  for (int i = 0; i < kMaxSegments && schedule < week_start + days(7).count(); ++i) {
+    const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, schedule);
+    const std::int64_t end = pos.next_boundary_ms < week_start + days(7).count()
+                                 ? pos.next_boundary_ms
+                                 : week_start + days(7).count();
+    week_units += static_cast<Int128>((pos.flow + extra).count()) * (end - schedule);
+    schedule = end;
+  }
+  if (week_units <= 0) return ImplantTime::never();
+  Int128 need_units = static_cast<Int128>(need.count()) * kMillisPerDay;
+  schedule = week_start;
+  const Int128 whole_weeks = need_units / week_units - 1;
+  if (whole_weeks > 0) {
+    schedule += static_cast<std::int64_t>(whole_weeks) * days(7).count();
+    need_units -= whole_weeks * week_units;
+  }
   for (int i = 0; i < kMaxSegments; ++i) {
     const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, schedule);
-    const FlowRate flow = pos.flow + extra;
-    const Duration length(pos.next_boundary_ms - schedule);
-    const Volume volume = volume_over(flow, length);
-    if (volume >= need && flow.count() > 0) {
-      return now + Duration(schedule - start) + time_to_deliver(need, flow);
+    const std::int64_t flow = (pos.flow + extra).count();
+    const Int128 units = static_cast<Int128>(flow) * (pos.next_boundary_ms - schedule);
+    if (units >= need_units && flow > 0) {
+      const std::int64_t within = static_cast<std::int64_t>((need_units + flow - 1) / flow);
+      return now + Duration(schedule - week_start + within);
     }
-    need -= volume;
+    need_units -= units;
     schedule = pos.next_boundary_ms;
   }
   return ImplantTime::never();
@@ -419,10 +421,15 @@ Projection TherapyEngine::project(ImplantTime now) const {
   };
   committed += left_of(scheduler_.override_delivery());
   committed += left_of(scheduler_.additive_delivery());
+  // Delivery is in whole strokes: the alarm comes with the stroke that reaches the threshold,
+  // and delivery stops after the last whole stroke the reservoir holds.
+  const std::int64_t stroke = pump_.stroke_volume.count();
   const Volume available = state_.reservoir_remaining - committed;
-  const Volume to_low = available - state_.low_threshold;
-  p.low_reservoir = state_.low_reported ? now : time_to_consume(to_low, now);
-  p.empty = time_to_consume(available - pump_.stroke_volume + Volume(1), now);
+  const std::int64_t to_low = (available - state_.low_threshold).count();
+  const std::int64_t strokes_to_low = to_low <= 0 ? 0 : (to_low + stroke - 1) / stroke;
+  p.low_reservoir =
+      state_.low_reported ? now : time_to_consume(pump_.stroke_volume * strokes_to_low, now);
+  p.empty = time_to_consume(pump_.stroke_volume * (available.count() / stroke), now);
   return p;
 }
 

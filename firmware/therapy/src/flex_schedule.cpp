@@ -15,10 +15,12 @@ FlexPosition locate(const FlexProgram& flex, Concentration concentration,
   }
   FlexPosition position;
   position.step_index = static_cast<std::uint8_t>(index);
-  position.flow = count == 0 ? FlowRate(0) : flow_for(program.steps[index].dose_rate, concentration);
+  position.flow =
+      count == 0 ? FlowRate(0) : flow_for(program.steps[index].dose_rate, concentration);
   position.next_boundary_ms =
-      index + 1 < count ? day * kMillisPerDay + program.steps[index + 1].start_minute * kMillisPerMinute
-                        : (day + 1) * kMillisPerDay;
+      index + 1 < count
+          ? day * kMillisPerDay + program.steps[index + 1].start_minute * kMillisPerMinute
+          : (day + 1) * kMillisPerDay;
   return position;
 }
 

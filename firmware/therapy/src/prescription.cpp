@@ -81,8 +81,8 @@ Status validate_day(const Prescription& rx, const DayProgram& day, const PumpMod
       return make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
                         "dose is too small to deliver at this concentration", day_index, i);
     }
-    Status s = validate_flow(flow_of(rx, step.dose_rate), pump, "flex.steps.dose_per_day",
-                             day_index, i);
+    Status s =
+        validate_flow(flow_of(rx, step.dose_rate), pump, "flex.steps.dose_per_day", day_index, i);
     if (!s) return s;
   }
   return Status::Ok();
@@ -161,7 +161,9 @@ Drug make_drug(const char* name, DoseUnit unit) {
   return d;
 }
 
-FlowRate flow_of(const Prescription& rx, DoseRate dose) { return flow_for(dose, rx.concentration); }
+FlowRate flow_of(const Prescription& rx, DoseRate dose) {
+  return flow_for(dose, rx.concentration);
+}
 
 Volume patient_bolus_volume(const Prescription& rx) {
   return volume_holding(rx.patient_bolus.dose, rx.concentration);
@@ -174,15 +176,16 @@ FlowRate patient_bolus_flow(const Prescription& rx) {
 }
 
 Volume basal_volume_per_day(const Prescription& rx, Weekday wd) {
-  if (rx.mode == BasalMode::kContinuous) return volume_over(flow_of(rx, rx.continuous_dose), days(1));
+  if (rx.mode == BasalMode::kContinuous)
+    return volume_over(flow_of(rx, rx.continuous_dose), days(1));
   if (rx.mode != BasalMode::kFlexible) return Volume(0);
   const DayProgram& day = rx.flex.day(wd);
   Volume total{0};
   for (std::size_t i = 0; i < day.step_count && i < kMaxStepsPerDay; ++i) {
     const std::int32_t end =
         i + 1 < day.step_count ? day.steps[i + 1].start_minute : kMinutesPerDay;
-    total += volume_over(flow_of(rx, day.steps[i].dose_rate),
-                         minutes(end - day.steps[i].start_minute));
+    total +=
+        volume_over(flow_of(rx, day.steps[i].dose_rate), minutes(end - day.steps[i].start_minute));
   }
   return total;
 }
@@ -195,8 +198,8 @@ DoseRate basal_daily_dose(const Prescription& rx, Weekday wd) {
   for (std::size_t i = 0; i < day.step_count && i < kMaxStepsPerDay; ++i) {
     const std::int32_t end =
         i + 1 < day.step_count ? day.steps[i + 1].start_minute : kMinutesPerDay;
-    ng_minutes += static_cast<Int128>(day.steps[i].dose_rate.count()) *
-                  (end - day.steps[i].start_minute);
+    ng_minutes +=
+        static_cast<Int128>(day.steps[i].dose_rate.count()) * (end - day.steps[i].start_minute);
   }
   return DoseRate(static_cast<std::int64_t>(ng_minutes / kMinutesPerDay));
 }

@@ -37,7 +37,7 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   Result(const T& value) : ok_(true) { new (&value_) T(value); }  // NOLINT: implicit by design
-  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }  // NOLINT
+  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }     // NOLINT
   Result(const Error& error) : ok_(false) { new (&error_) Error(error); }  // NOLINT
   Result(const Result& other) : ok_(other.ok_) {
     if (ok_) {

@@ -66,17 +66,39 @@ inline constexpr std::int64_t kMillisPerMinute = 60 * kMillisPerSecond;
 inline constexpr std::int64_t kMillisPerHour = 60 * kMillisPerMinute;
 inline constexpr std::int64_t kMillisPerDay = 24 * kMillisPerHour;
 
-constexpr Volume nanolitres(std::int64_t n) { return Volume(n); }
-constexpr Volume microlitres(std::int64_t n) { return Volume(n * kNanolitresPerMicrolitre); }
-constexpr Volume millilitres(std::int64_t n) { return Volume(n * kNanolitresPerMillilitre); }
-constexpr DrugAmount nanograms(std::int64_t n) { return DrugAmount(n); }
-constexpr DrugAmount micrograms(std::int64_t n) { return DrugAmount(n * kNanogramsPerMicrogram); }
-constexpr DrugAmount milligrams(std::int64_t n) { return DrugAmount(n * kNanogramsPerMilligram); }
-constexpr Duration milliseconds(std::int64_t n) { return Duration(n); }
-constexpr Duration seconds(std::int64_t n) { return Duration(n * kMillisPerSecond); }
-constexpr Duration minutes(std::int64_t n) { return Duration(n * kMillisPerMinute); }
-constexpr Duration hours(std::int64_t n) { return Duration(n * kMillisPerHour); }
-constexpr Duration days(std::int64_t n) { return Duration(n * kMillisPerDay); }
+constexpr Volume nanolitres(std::int64_t n) {
+  return Volume(n);
+}
+constexpr Volume microlitres(std::int64_t n) {
+  return Volume(n * kNanolitresPerMicrolitre);
+}
+constexpr Volume millilitres(std::int64_t n) {
+  return Volume(n * kNanolitresPerMillilitre);
+}
+constexpr DrugAmount nanograms(std::int64_t n) {
+  return DrugAmount(n);
+}
+constexpr DrugAmount micrograms(std::int64_t n) {
+  return DrugAmount(n * kNanogramsPerMicrogram);
+}
+constexpr DrugAmount milligrams(std::int64_t n) {
+  return DrugAmount(n * kNanogramsPerMilligram);
+}
+constexpr Duration milliseconds(std::int64_t n) {
+  return Duration(n);
+}
+constexpr Duration seconds(std::int64_t n) {
+  return Duration(n * kMillisPerSecond);
+}
+constexpr Duration minutes(std::int64_t n) {
+  return Duration(n * kMillisPerMinute);
+}
+constexpr Duration hours(std::int64_t n) {
+  return Duration(n * kMillisPerHour);
+}
+constexpr Duration days(std::int64_t n) {
+  return Duration(n * kMillisPerDay);
+}
 
 // Drug units a clinician prescribes in. The implant stores nanograms; the unit is for display.
 enum class DoseUnit : std::uint8_t { kMilligram, kMicrogram };

@@ -66,8 +66,7 @@ class StrokeScheduler {
   // Basal. `flex` must outlive its use; the engine owns the prescription it points into.
   void set_stopped(ImplantTime now);
   void set_continuous(FlowRate flow, ImplantTime now);
-  void set_flexible(const therapy::FlexProgram* flex, Concentration concentration,
-                    ImplantTime now);
+  void set_flexible(const therapy::FlexProgram* flex, Concentration concentration, ImplantTime now);
 
   // Timed deliveries. Starting one replaces any of the same kind (remainder left undelivered).
   void start_override(Volume volume, Duration duration, ImplantTime now);
@@ -79,8 +78,8 @@ class StrokeScheduler {
   // schedule jumps (at start-up or with a new program), otherwise it re-aligns gradually.
   void set_wall_offset(Duration offset, bool realign_now, ImplantTime now);
 
-  // While suspended (empty reservoir, stopped by the clinician) nothing accumulates, timed
-  // deliveries are cancelled and nothing is caught up later.
+  // While suspended (empty reservoir) nothing accumulates, timed deliveries are cancelled,
+  // the part of a stroke pending is dropped and nothing is caught up later.
   void suspend(ImplantTime now);
   void resume(ImplantTime now);
 

@@ -14,17 +14,17 @@ enum class EventKind : std::uint8_t {
   kRefilled,                // a = volume nL, b = concentration ng/mL
   kPrimingStarted,          // a = volume nL, b = duration ms
   kPrimingEnded,
-  kClinicianBolusStarted,   // a = volume nL, b = duration ms
+  kClinicianBolusStarted,  // a = volume nL, b = duration ms
   kClinicianBolusEnded,
-  kBridgeBolusStarted,      // a = volume nL, b = duration ms
+  kBridgeBolusStarted,  // a = volume nL, b = duration ms
   kBridgeBolusEnded,
-  kPatientBolusGranted,     // a = volume nL, b = duration ms
-  kPatientBolusRefused,     // reason = BolusRefusal, a = next allowed (implant ms)
+  kPatientBolusGranted,  // a = volume nL, b = duration ms
+  kPatientBolusRefused,  // reason = BolusRefusal, a = next allowed (implant ms)
   kPatientBolusEnded,
-  kLowReservoir,            // a = remaining nL
-  kReservoirEmpty,          // delivery stopped
-  kClockSet,                // a = new offset ms, b = old offset ms
-  kMotorStall,              // a = strokes missed so far
+  kLowReservoir,    // a = remaining nL
+  kReservoirEmpty,  // delivery stopped
+  kClockSet,        // a = new offset ms, b = old offset ms
+  kMotorStall,      // a = strokes missed so far
   kMotorRecovered,
 };
 

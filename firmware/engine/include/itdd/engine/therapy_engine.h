@@ -19,12 +19,12 @@ namespace itdd::engine {
 
 // What is driving the pump right now.
 enum class Activity : std::uint8_t {
-  kStopped,          // no prescription delivering (mode stopped)
-  kBasal,            // the prescription's basal program
-  kPriming,          // filling pump and catheter dead volume
-  kClinicianBolus,   // a clinician bolus, basal paused
-  kBridgeBolus,      // old drug pushed out of the line after a concentration change
-  kReservoirEmpty,   // delivery stopped until a refill
+  kStopped,         // no prescription delivering (mode stopped)
+  kBasal,           // the prescription's basal program
+  kPriming,         // filling pump and catheter dead volume
+  kClinicianBolus,  // a clinician bolus, basal paused
+  kBridgeBolus,     // old drug pushed out of the line after a concentration change
+  kReservoirEmpty,  // delivery stopped until a refill
 };
 
 const char* name(Activity activity);
@@ -40,8 +40,8 @@ struct RefillCommand {
 // Computed when a refill changes the concentration of the same drug.
 struct BridgePlan {
   bool started = false;
-  Volume volume{};      // dead volume holding the old solution
-  FlowRate flow{};      // keeps the daily dose unchanged with the old concentration
+  Volume volume{};  // dead volume holding the old solution
+  FlowRate flow{};  // keeps the daily dose unchanged with the old concentration
   Duration duration{};
   Concentration old_concentration{};
   Concentration new_concentration{};
@@ -105,9 +105,7 @@ class TherapyEngine {
   Volume programmed() const { return scheduler_.programmed_volume(); }
   std::int64_t strokes() const { return scheduler_.strokes(); }
   FlowRate current_flow() const;
-  WallTime wall_clock(ImplantTime now) const {
-    return WallTime(now.ms() + state_.wall_offset_ms);
-  }
+  WallTime wall_clock(ImplantTime now) const { return WallTime(now.ms() + state_.wall_offset_ms); }
   std::uint8_t patient_boluses_in_last_24h(ImplantTime now) const {
     return limiter_.granted_in_last_24h(now);
   }

@@ -9,7 +9,7 @@
 namespace itdd::therapy {
 
 struct PumpModel {
-  Volume stroke_volume = microlitres(1);      // nominal volume of one stroke
+  Volume stroke_volume = microlitres(1);  // nominal volume of one stroke
   Volume reservoir_capacity = millilitres(20);
   Volume pump_dead_volume = microlitres(200);  // from reservoir outlet to catheter connector
   FlowRate min_rate = FlowRate(48'000);        // lowest non-zero programmable rate

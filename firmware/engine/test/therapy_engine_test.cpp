@@ -1,0 +1,289 @@
+#include "itdd/engine/therapy_engine.h"
+
+#include <gtest/gtest.h>
+
+#include "../../therapy/test/test_prescriptions.h"
+#include "engine_harness.h"
+
+namespace itdd::engine {
+namespace {
+
+using testing::Harness;
+using therapy::BolusRefusal;
+using therapy::Prescription;
+using therapy::testing::kMorphine25;
+using therapy::testing::morphine_continuous;
+using therapy::testing::morphine_flex;
+
+const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMilligram);
+
+struct Filled : Harness {
+  explicit Filled(Volume volume = millilitres(18)) {
+    EXPECT_TRUE(fill(volume, kMorphine, kMorphine25).ok());
+  }
+};
+
+TEST(TherapyEngine, StartsStoppedAndDeliversNothing) {
+  Harness h;
+  EXPECT_EQ(h.engine.activity(), Activity::kStopped);
+  EXPECT_TRUE(h.engine.next_wake().is_never());
+  h.run_for(days(3));
+  EXPECT_EQ(h.motor.attempts, 0);
+}
+
+TEST(TherapyEngine, RefusesToProgramAnEmptyPumpOrAnotherDrug) {
+  Harness h;
+  Status s = h.engine.program(morphine_continuous(DoseRate(2'000'000)), h.now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().field, "mode");
+  ASSERT_TRUE(h.fill(millilitres(18), kMorphine, kMorphine25).ok());
+  Prescription other = morphine_continuous(DoseRate(2'000'000));
+  other.drug = therapy::make_drug("hydromorphone", DoseUnit::kMilligram);
+  s = h.engine.program(other, h.now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().field, "drug");
+  // A wrong concentration is the classic fatal mistake: refused, nothing changes.
+  s = h.engine.program(morphine_continuous(DoseRate(2'000'000), Concentration(10'000'000)), h.now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().field, "concentration");
+  EXPECT_EQ(h.engine.activity(), Activity::kStopped);
+}
+
+TEST(TherapyEngine, ContinuousDeliversTheDailyVolume) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(25'000'000)), h.now).ok());  // 1 mL/d
+  h.run_for(days(10));
+  EXPECT_EQ(h.engine.delivered(), millilitres(10));
+  EXPECT_EQ(h.motor.completed, 10'000);
+  EXPECT_EQ(h.engine.reservoir_remaining(), millilitres(8));
+}
+
+TEST(TherapyEngine, InvalidPrescriptionChangesNothing) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(2'000'000)), h.now).ok());
+  const Status s = h.engine.program(morphine_continuous(DoseRate(1)), h.now);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(h.engine.prescription().continuous_dose, DoseRate(2'000'000));
+}
+
+TEST(TherapyEngine, PrimingFillsDeadVolumeThenTherapyStarts) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(25'000'000)), h.now).ok());
+  ASSERT_TRUE(h.engine.start_priming(microlitres(250), h.now).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kPriming);
+  const Volume prime = h.pump.pump_dead_volume + microlitres(250);
+  const Duration priming_time = time_to_deliver(prime, h.pump.priming_rate);
+  h.run_for(priming_time);
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  EXPECT_EQ(h.engine.delivered(), prime);
+  EXPECT_EQ(h.sink.count(EventKind::kPrimingEnded), 1);
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.delivered(), prime + millilitres(1));
+}
+
+TEST(TherapyEngine, ClinicianBolusThenBackToTheModeBefore) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(25'000'000)), h.now).ok());
+  h.run_for(hours(1));
+  const Volume before = h.engine.programmed();
+  // 1 mg over 30 min at 25 mg/mL: 40 uL.
+  ASSERT_TRUE(h.engine.start_clinician_bolus(milligrams(1), minutes(30), h.now).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kClinicianBolus);
+  h.run_for(minutes(30));
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  EXPECT_EQ(h.engine.programmed() - before, microlitres(40));
+  EXPECT_EQ(h.sink.count(EventKind::kClinicianBolusEnded), 1);
+}
+
+TEST(TherapyEngine, ClinicianBolusBadInputIsRefused) {
+  Filled h(microlitres(100));
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(2'000'000)), h.now).ok());
+  EXPECT_STREQ(h.engine.start_clinician_bolus(DrugAmount(0), minutes(30), h.now).error().field,
+               "amount");
+  EXPECT_STREQ(h.engine.start_clinician_bolus(milligrams(1), seconds(10), h.now).error().field,
+               "duration");
+  // 5 mg is 200 uL: more than the 100 uL left.
+  EXPECT_STREQ(h.engine.start_clinician_bolus(milligrams(5), hours(1), h.now).error().field,
+               "amount");
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+}
+
+TEST(TherapyEngine, PatientBolusGrantedThenRefusedWithReasonAndTime) {
+  Filled h;
+  Prescription rx = morphine_continuous(DoseRate(2'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(micrograms(250), minutes(10), 2, hours(4));
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  h.run_for(hours(1));
+  therapy::BolusDecision d = h.engine.request_patient_bolus(h.now);
+  EXPECT_TRUE(d.granted);
+  const ImplantTime first = h.now;
+  h.run_for(hours(1));
+  d = h.engine.request_patient_bolus(h.now);
+  EXPECT_FALSE(d.granted);
+  EXPECT_EQ(d.reason, BolusRefusal::kLockout);
+  EXPECT_EQ(d.next_allowed, first + hours(4));
+  h.run_until(first + hours(4));
+  EXPECT_TRUE(h.engine.request_patient_bolus(h.now).granted);
+  h.run_for(hours(5));
+  d = h.engine.request_patient_bolus(h.now);
+  EXPECT_EQ(d.reason, BolusRefusal::kDailyLimit);
+  EXPECT_EQ(d.next_allowed, first + hours(24));
+  EXPECT_EQ(h.sink.count(EventKind::kPatientBolusRefused), 2);
+  EXPECT_EQ(h.sink.count(EventKind::kPatientBolusEnded), 2);
+}
+
+TEST(TherapyEngine, PatientBolusAddsItsVolume) {
+  Filled h;
+  Prescription rx = morphine_continuous(DoseRate(25'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(2));
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  ASSERT_TRUE(h.engine.request_patient_bolus(h.now).granted);
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.programmed(), millilitres(1) + microlitres(40));
+}
+
+TEST(TherapyEngine, PatientBolusRefusedWhenStoppedOrNotEnabled) {
+  Filled h;
+  EXPECT_EQ(h.engine.request_patient_bolus(h.now).reason, BolusRefusal::kNotEnabled);
+  Prescription rx = morphine_continuous(DoseRate(2'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(micrograms(250), minutes(10), 2, hours(4));
+  rx.mode = therapy::BasalMode::kStopped;
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  EXPECT_EQ(h.engine.request_patient_bolus(h.now).reason, BolusRefusal::kTherapyStopped);
+}
+
+TEST(TherapyEngine, LowThenEmptyReservoirStopsDeliveryUntilRefill) {
+  Filled h(millilitres(3));
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(25'000'000)), h.now).ok());
+  h.run_for(days(1) + minutes(1));
+  ASSERT_EQ(h.sink.count(EventKind::kLowReservoir), 1);
+  EXPECT_EQ(h.sink.last(EventKind::kLowReservoir)->at, ImplantTime(0) + days(1));
+  h.run_for(days(5));
+  EXPECT_EQ(h.sink.count(EventKind::kReservoirEmpty), 1);
+  EXPECT_EQ(h.engine.activity(), Activity::kReservoirEmpty);
+  EXPECT_EQ(h.engine.delivered(), millilitres(3));
+  EXPECT_EQ(h.engine.reservoir_remaining(), Volume(0));
+  EXPECT_TRUE(h.engine.next_wake().is_never());
+  // After a refill therapy resumes without any catch-up of what was missed.
+  ASSERT_TRUE(h.fill(millilitres(18), kMorphine, kMorphine25).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.delivered(), millilitres(4));
+}
+
+TEST(TherapyEngine, RefillRefusesBadInputAndChangesNothing) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(2'000'000)), h.now).ok());
+  RefillCommand cmd{millilitres(21), kMorphine, kMorphine25, Volume(0), true};
+  Result<BridgePlan> r = h.engine.refill(cmd, h.now);
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.error().field, "volume");
+  cmd.volume = millilitres(18);
+  cmd.concentration = Concentration(0);
+  EXPECT_STREQ(h.engine.refill(cmd, h.now).error().field, "concentration");
+  // 2 mg/day at 50 mg/mL is below the pump's minimum rate: refused, doses stay as they were.
+  cmd.concentration = Concentration(50'000'000);
+  EXPECT_STREQ(h.engine.refill(cmd, h.now).error().field, "concentration");
+  EXPECT_EQ(h.engine.prescription().concentration, kMorphine25);
+  EXPECT_EQ(h.engine.reservoir_remaining(), millilitres(18));
+}
+
+TEST(BridgePlan, KeepsTheDoseWithTheOldConcentration) {
+  // 10 mg/day of 25 mg/mL: 0.4 mL/day. 0.4 mL of dead volume takes exactly one day.
+  const BridgePlan plan = plan_bridge(microlitres(400), DoseRate(10'000'000),
+                                      Concentration(25'000'000), Concentration(50'000'000));
+  EXPECT_EQ(plan.flow, FlowRate(400'000));
+  EXPECT_EQ(plan.duration, days(1));
+  EXPECT_EQ(plan.volume, microlitres(400));
+  EXPECT_EQ(plan_bridge(microlitres(400), DoseRate(10'000'000), Concentration(25'000'000),
+                        Concentration(25'000'000))
+                .volume,
+            Volume(0));
+}
+
+TEST(TherapyEngine, ConcentrationChangeRunsTheBridgeThenTheNewRate) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(10'000'000)), h.now).ok());
+  ASSERT_TRUE(h.engine.start_priming(microlitres(200), h.now).ok());
+  h.run_for(days(2));
+  RefillCommand cmd{millilitres(18), kMorphine, Concentration(50'000'000), Volume(0), true};
+  const Result<BridgePlan> r = h.engine.refill(cmd, h.now);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->started);
+  // Dead volume 0.2 mL pump + 0.2 mL catheter at 0.4 mL/day: one day.
+  EXPECT_EQ(r->duration, days(1));
+  EXPECT_EQ(h.engine.activity(), Activity::kBridgeBolus);
+  const Volume before = h.engine.programmed();
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  EXPECT_EQ(h.engine.programmed() - before, microlitres(400));
+  // Then the new concentration's rate: 0.2 mL/day.
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.programmed() - before, microlitres(600));
+  EXPECT_EQ(h.engine.prescription().continuous_dose, DoseRate(10'000'000));
+}
+
+TEST(TherapyEngine, ProjectionsAssumeEveryAllowedBolus) {
+  Filled h(millilitres(10));
+  Prescription rx = morphine_continuous(DoseRate(25'000'000));  // 1 mL/day
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  Projection p = h.engine.project(h.now);
+  EXPECT_EQ(p.low_reservoir, ImplantTime(0) + days(8));  // 10 mL - 2 mL alarm
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(25), hours(2), 4, hours(6));
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  p = h.engine.project(h.now);
+  // 1 mL/day basal + 4 x 1 mL boluses: 5 mL/day.
+  EXPECT_EQ(p.low_reservoir, ImplantTime(0) + Duration(days(8).count() / 5));
+  EXPECT_LT(p.low_reservoir, p.empty);
+}
+
+TEST(TherapyEngine, FlexProjectionMatchesWhatHappens) {
+  Filled h(millilitres(10));
+  const Prescription rx = morphine_flex({{0, 12'500'000}, {480, 50'000'000}, {1200, 12'500'000}});
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  const Projection p = h.engine.project(h.now);
+  h.run_for(days(30));
+  const TherapyEvent* low = h.sink.last(EventKind::kLowReservoir);
+  const TherapyEvent* empty = h.sink.last(EventKind::kReservoirEmpty);
+  ASSERT_NE(low, nullptr);
+  ASSERT_NE(empty, nullptr);
+  // Projected to the stroke; only the rounding of a step's flow may move it by a millisecond.
+  EXPECT_NEAR(static_cast<double>(low->at.ms()), static_cast<double>(p.low_reservoir.ms()), 2);
+  EXPECT_NEAR(static_cast<double>(empty->at.ms()), static_cast<double>(p.empty.ms()), 2);
+}
+
+TEST(TherapyEngine, MotorStallIsLoggedAndNotCaughtUp) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(25'000'000)), h.now).ok());
+  h.run_for(hours(6));
+  h.motor.stalled = true;
+  h.run_for(hours(6));
+  h.motor.stalled = false;
+  h.run_for(hours(12));
+  EXPECT_EQ(h.sink.count(EventKind::kMotorStall), 1);
+  EXPECT_EQ(h.sink.count(EventKind::kMotorRecovered), 1);
+  EXPECT_EQ(h.engine.delivered() + h.engine.missed(), millilitres(1));
+  EXPECT_EQ(h.engine.missed(), microlitres(250));
+}
+
+TEST(TherapyEngine, SnapshotRestoreResumesExactly) {
+  Filled a;
+  Prescription rx = morphine_flex({{0, 12'500'000}, {480, 50'000'000}, {1200, 12'500'000}});
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(2));
+  ASSERT_TRUE(a.engine.program(rx, a.now).ok());
+  a.run_for(hours(9) + seconds(7));
+  ASSERT_TRUE(a.engine.request_patient_bolus(a.now).granted);
+  a.run_for(minutes(3));
+  Harness b;
+  b.now = a.now;
+  b.engine.restore(a.engine.snapshot());
+  a.run_for(days(3));
+  b.run_for(days(3));
+  EXPECT_EQ(a.engine.strokes(), b.engine.strokes());
+  EXPECT_EQ(a.engine.reservoir_remaining(), b.engine.reservoir_remaining());
+  EXPECT_EQ(b.engine.request_patient_bolus(b.now).granted,
+            a.engine.request_patient_bolus(a.now).granted);
+}
+
+}  // namespace
+}  // namespace itdd::engine

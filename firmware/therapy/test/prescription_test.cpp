@@ -1,0 +1,167 @@
+#include "itdd/therapy/prescription.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "itdd/therapy/flex_schedule.h"
+#include "test_prescriptions.h"
+
+namespace itdd::therapy {
+namespace {
+
+using testing::kMorphine25;
+using testing::morphine_continuous;
+using testing::morphine_flex;
+
+const PumpModel kPump{};
+
+void expect_refused(const Prescription& rx, const char* field, int index = -1, int sub_index = -1) {
+  const Status s = validate(rx, kPump);
+  ASSERT_FALSE(s.ok()) << "expected refusal on " << field;
+  EXPECT_STREQ(s.error().field, field) << s.error().message;
+  EXPECT_EQ(s.error().index, index);
+  EXPECT_EQ(s.error().sub_index, sub_index);
+  EXPECT_GT(std::strlen(s.error().message), 0u);
+}
+
+TEST(Prescription, ValidContinuousAndFlexAreAccepted) {
+  EXPECT_TRUE(validate(morphine_continuous(DoseRate(milligrams(2).count())), kPump).ok());
+  EXPECT_TRUE(validate(morphine_flex({{0, 2'000'000}, {480, 3'000'000}, {1200, 0}}), kPump).ok());
+  Prescription stopped;
+  stopped.drug = make_drug("baclofen", DoseUnit::kMicrogram);
+  stopped.concentration = Concentration(500'000);
+  EXPECT_TRUE(validate(stopped, kPump).ok());
+}
+
+TEST(Prescription, DrugNameIsChecked) {
+  Prescription rx = morphine_continuous(DoseRate(2'000'000));
+  rx.drug = make_drug("", DoseUnit::kMilligram);
+  expect_refused(rx, "drug");
+  rx.drug = make_drug("Morphine!", DoseUnit::kMilligram);
+  expect_refused(rx, "drug");
+  rx.drug = make_drug("a-name-far-too-long-for-the-implant", DoseUnit::kMilligram);
+  expect_refused(rx, "drug");
+}
+
+TEST(Prescription, ConcentrationMustBePositiveAndPlausible) {
+  expect_refused(morphine_continuous(DoseRate(2'000'000), Concentration(0)), "concentration");
+  expect_refused(morphine_continuous(DoseRate(2'000'000), Concentration(101'000'000)),
+                 "concentration");
+}
+
+TEST(Prescription, PumpMinimumAndMaximumRatesAreEnforced) {
+  // 0.048 mL/day of 25 mg/mL is 1.2 mg/day: accepted; one ng/day less is not.
+  EXPECT_TRUE(validate(morphine_continuous(DoseRate(1'200'000)), kPump).ok());
+  expect_refused(morphine_continuous(DoseRate(1'199'999)), "dose_per_day");
+  expect_refused(morphine_continuous(DoseRate(0)), "dose_per_day");
+  // 24 mL/day is the model's maximum.
+  EXPECT_TRUE(validate(morphine_continuous(DoseRate(600'000'000)), kPump).ok());
+  expect_refused(morphine_continuous(DoseRate(600'000'025)), "dose_per_day");
+  // Flex steps below the minimum (but not zero) are refused with their index.
+  expect_refused(morphine_flex({{0, 2'000'000}, {600, 1'000'000}}), "flex.steps.dose_per_day", -1,
+                 1);
+  EXPECT_TRUE(validate(morphine_flex({{0, 2'000'000}, {600, 0}}), kPump).ok());
+}
+
+TEST(Prescription, FlexStepsMustBeOrderedAndStartAtMidnight) {
+  expect_refused(morphine_flex({{60, 2'000'000}}), "flex.steps.start", -1, 0);
+  expect_refused(morphine_flex({{0, 2'000'000}, {600, 2'000'000}, {600, 3'000'000}}),
+                 "flex.steps.start", -1, 2);
+  expect_refused(morphine_flex({{0, 2'000'000}, {1440, 2'000'000}}), "flex.steps.start", -1, 1);
+  Prescription empty = morphine_flex({});
+  expect_refused(empty, "flex.steps");
+}
+
+TEST(Prescription, FortyEightStepsAllowed) {
+  Prescription rx = morphine_flex({});
+  for (int i = 0; i < 48; ++i) {
+    rx.flex.days[0].steps[static_cast<std::size_t>(i)] = FlexStep{i * 30, DoseRate(2'000'000)};
+  }
+  rx.flex.days[0].step_count = 48;
+  EXPECT_TRUE(validate(rx, kPump).ok());
+  rx.flex.days[0].step_count = 49;
+  expect_refused(rx, "flex.steps");
+}
+
+TEST(Prescription, WeekdayProgramsAreEachValidated) {
+  Prescription rx = morphine_flex({{0, 2'000'000}});
+  rx.flex.per_weekday = true;
+  for (int d = 1; d < 7; ++d) rx.flex.days[static_cast<std::size_t>(d)] = rx.flex.days[0];
+  EXPECT_TRUE(validate(rx, kPump).ok());
+  rx.flex.days[5].steps[0].start_minute = 5;
+  expect_refused(rx, "flex.steps.start", 5, 0);
+}
+
+TEST(Prescription, PatientBolusLimits) {
+  Prescription rx = morphine_continuous(DoseRate(2'000'000));
+  rx.patient_bolus = testing::patient_bolus(micrograms(100), minutes(10), 4, hours(3));
+  EXPECT_TRUE(validate(rx, kPump).ok());
+  Prescription bad = rx;
+  bad.patient_bolus.dose = DrugAmount(0);
+  expect_refused(bad, "patient_bolus.dose");
+  bad = rx;
+  bad.patient_bolus.dose = micrograms(10);  // 0.4 uL: less than a stroke
+  expect_refused(bad, "patient_bolus.dose");
+  bad = rx;
+  bad.patient_bolus.max_per_24h = 0;
+  expect_refused(bad, "patient_bolus.max_per_24h");
+  bad.patient_bolus.max_per_24h = 25;
+  expect_refused(bad, "patient_bolus.max_per_24h");
+  bad = rx;
+  bad.patient_bolus.lockout = minutes(5);
+  expect_refused(bad, "patient_bolus.lockout");
+  bad = rx;
+  bad.patient_bolus.duration = seconds(30);
+  expect_refused(bad, "patient_bolus.duration");
+}
+
+TEST(Prescription, DailyVolumesAndDoses) {
+  // 1 mg/day for 12 h then 3 mg/day for 12 h: 2 mg/day mean, 80 uL/day at 25 mg/mL.
+  const Prescription rx = morphine_flex({{0, 1'000'000}, {720, 3'000'000}});
+  EXPECT_EQ(basal_daily_dose(rx, Weekday::kMon), DoseRate(2'000'000));
+  EXPECT_EQ(basal_volume_per_day(rx, Weekday::kMon), microlitres(80));
+  const Prescription cont = morphine_continuous(DoseRate(5'000'000));
+  EXPECT_EQ(basal_volume_per_day(cont, Weekday::kSun), microlitres(200));
+}
+
+TEST(Prescription, MaxBolusesPerDayIsTheTighterOfCountAndLockout) {
+  EXPECT_EQ(max_patient_boluses_per_day(
+                testing::patient_bolus(micrograms(100), minutes(10), 4, hours(3))),
+            4);
+  EXPECT_EQ(max_patient_boluses_per_day(
+                testing::patient_bolus(micrograms(100), minutes(10), 20, hours(3))),
+            8);
+  EXPECT_EQ(max_patient_boluses_per_day(PatientBolusSettings{}), 0);
+}
+
+TEST(FlexSchedule, LocatesStepsAndBoundaries) {
+  const Prescription rx = morphine_flex({{0, 1'000'000}, {480, 3'000'000}, {1200, 0}});
+  const std::int64_t monday = 4 * kMillisPerDay;
+  FlexPosition p = locate(rx.flex, kMorphine25, monday + 7 * kMillisPerHour);
+  EXPECT_EQ(p.step_index, 0);
+  EXPECT_EQ(p.flow, FlowRate(40'000));
+  EXPECT_EQ(p.next_boundary_ms, monday + 8 * kMillisPerHour);
+  p = locate(rx.flex, kMorphine25, monday + 8 * kMillisPerHour);
+  EXPECT_EQ(p.step_index, 1);
+  p = locate(rx.flex, kMorphine25, monday + 23 * kMillisPerHour);
+  EXPECT_EQ(p.step_index, 2);
+  EXPECT_EQ(p.flow, FlowRate(0));
+  EXPECT_EQ(p.next_boundary_ms, monday + kMillisPerDay);
+}
+
+TEST(FlexSchedule, WeekdayProgramFollowsTheDay) {
+  Prescription rx = morphine_flex({{0, 1'000'000}});
+  rx.flex.per_weekday = true;
+  for (std::size_t d = 0; d < 7; ++d) {
+    rx.flex.days[d] = rx.flex.days[0];
+    rx.flex.days[d].steps[0].dose_rate = DoseRate(static_cast<std::int64_t>(d + 1) * 1'000'000);
+  }
+  // Day 0 (1970-01-01) is a Thursday: index 3.
+  EXPECT_EQ(locate(rx.flex, kMorphine25, 0).flow, flow_for(DoseRate(4'000'000), kMorphine25));
+  EXPECT_EQ(locate(rx.flex, kMorphine25, 3 * kMillisPerDay).flow,
+            flow_for(DoseRate(7'000'000), kMorphine25));
+}
+
+}  // namespace
+}  // namespace itdd::therapy

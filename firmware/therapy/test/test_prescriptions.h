@@ -1,0 +1,39 @@
+// Prescriptions used across firmware tests.
+#pragma once
+
+#include <initializer_list>
+#include <utility>
+
+#include "itdd/therapy/prescription.h"
+
+namespace itdd::therapy::testing {
+
+inline constexpr Concentration kMorphine25{25 * kNanogramsPerMilligram};  // 25 mg/mL
+
+inline Prescription morphine_continuous(DoseRate per_day, Concentration c = kMorphine25) {
+  Prescription rx;
+  rx.drug = make_drug("morphine", DoseUnit::kMilligram);
+  rx.concentration = c;
+  rx.mode = BasalMode::kContinuous;
+  rx.continuous_dose = per_day;
+  return rx;
+}
+
+// Steps given as (start minute, dose per day).
+inline Prescription morphine_flex(std::initializer_list<std::pair<int, std::int64_t>> steps,
+                                  Concentration c = kMorphine25) {
+  Prescription rx = morphine_continuous(DoseRate(0), c);
+  rx.mode = BasalMode::kFlexible;
+  DayProgram& day = rx.flex.days[0];
+  for (const auto& [start, dose] : steps) {
+    day.steps[day.step_count++] = FlexStep{start, DoseRate(dose)};
+  }
+  return rx;
+}
+
+inline PatientBolusSettings patient_bolus(DrugAmount dose, Duration duration, std::uint8_t max,
+                                          Duration lockout) {
+  return PatientBolusSettings{true, dose, duration, max, lockout};
+}
+
+}  // namespace itdd::therapy::testing
