@@ -285,5 +285,65 @@ TEST(TherapyEngine, SnapshotRestoreResumesExactly) {
             a.engine.request_patient_bolus(a.now).granted);
 }
 
+TEST(TherapyEngine, RefillWithAnotherDrugStopsTherapyUntilProgrammed) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(2'000'000)), h.now).ok());
+  const therapy::Drug hydromorphone = therapy::make_drug("hydromorphone", DoseUnit::kMilligram);
+  RefillCommand cmd{millilitres(18), hydromorphone, Concentration(10'000'000), Volume(0), true};
+  const Result<BridgePlan> r = h.engine.refill(cmd, h.now);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->started);
+  EXPECT_EQ(h.engine.activity(), Activity::kStopped);
+  EXPECT_TRUE(h.engine.prescription().drug == hydromorphone);
+  Prescription rx = morphine_continuous(DoseRate(1'000'000), Concentration(10'000'000));
+  rx.drug = hydromorphone;
+  EXPECT_TRUE(h.engine.program(rx, h.now).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+}
+
+TEST(TherapyEngine, ZiconotideAtTheMinimumRateStrokesEveryHalfHour) {
+  Harness h;
+  const therapy::Drug ziconotide = therapy::make_drug("ziconotide", DoseUnit::kMicrogram);
+  ASSERT_TRUE(h.fill(millilitres(18), ziconotide, Concentration(25'000)).ok());
+  Prescription rx;
+  rx.drug = ziconotide;
+  rx.concentration = Concentration(25'000);  // 25 mcg/mL
+  rx.mode = therapy::BasalMode::kContinuous;
+  rx.continuous_dose = DoseRate(1'200);  // 1.2 mcg/day = 0.048 mL/day
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  EXPECT_EQ(h.engine.next_wake(), ImplantTime(0) + minutes(30));
+  h.run_for(days(40));
+  EXPECT_EQ(h.engine.delivered(), microlitres(48 * 40));
+  rx.continuous_dose = DoseRate(1'199);
+  EXPECT_FALSE(h.engine.program(rx, h.now).ok());
+}
+
+TEST(TherapyEngine, WeekdayProgramsDeliverEachDaysOwnVolume) {
+  Filled h(millilitres(20));
+  Prescription rx = morphine_flex({{0, 25'000'000}});  // 1 mL/day
+  rx.flex.per_weekday = true;
+  for (std::size_t d = 0; d < 7; ++d) rx.flex.days[d] = rx.flex.days[0];
+  rx.flex.days[5].steps[0].dose_rate = DoseRate(50'000'000);  // Saturday: 2 mL
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());              // Monday 00:00
+  h.run_for(days(5));
+  EXPECT_EQ(h.engine.delivered(), millilitres(5));
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.delivered(), millilitres(7));
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.delivered(), millilitres(8));
+}
+
+TEST(TherapyEngine, ClockChangeDuringAClinicianBolusLeavesTheBolusExact) {
+  Filled h;
+  ASSERT_TRUE(h.engine.program(morphine_flex({{0, 12'500'000}, {600, 25'000'000}}), h.now).ok());
+  h.run_for(hours(9));
+  const Volume before = h.engine.programmed();
+  ASSERT_TRUE(h.engine.start_clinician_bolus(milligrams(2), hours(2), h.now).ok());
+  h.engine.set_wall_clock(WallTime(h.engine.wall_clock(h.now).ms() + kMillisPerHour), h.now);
+  h.run_for(hours(2));
+  EXPECT_EQ(h.engine.programmed() - before, microlitres(80));
+  EXPECT_EQ(h.sink.count(EventKind::kClockSet), 1);
+}
+
 }  // namespace
 }  // namespace itdd::engine
