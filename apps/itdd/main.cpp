@@ -1,0 +1,146 @@
+// itdd: the project's command line. For now: `itdd sim run SCENARIO.json` runs a scenario on
+// the simulated pump and prints a summary (text, --json, --csv).
+//
+// Exit status: 0 done; 2 invalid input (bad scenario, pump-model file or arguments: nothing
+// ran); 1 an unexpected failure during the run.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "itdd/scenario/input_error.h"
+#include "itdd/scenario/pump_catalog.h"
+#include "itdd/scenario/scenario.h"
+#include "itdd/sim/runner.h"
+#include "itdd/sim/summary.h"
+
+namespace {
+
+constexpr int kExitInvalidInput = 2;
+constexpr int kExitFailure = 1;
+
+struct SimRunArgs {
+  std::string scenario_file;
+  std::string csv_file;
+  std::string pump_models_file;
+  bool json = false;
+  bool quiet = false;
+  bool progress = false;
+  bool timing = false;
+};
+
+int input_error(const std::string& file, const itdd::scenario::InputError& e) {
+  if (e.path().empty()) {
+    std::cerr << fmt::format("error: {}: {}\n", file, e.message());
+  } else {
+    std::cerr << fmt::format("error: {}: {}: {}\n", file, e.path(), e.message());
+  }
+  return kExitInvalidInput;
+}
+
+std::string pump_models_path(const SimRunArgs& args) {
+  if (!args.pump_models_file.empty()) return args.pump_models_file;
+  if (const char* env = std::getenv("ITDD_PUMP_MODELS"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return ITDD_DEFAULT_PUMP_MODELS;
+}
+
+int sim_run(const SimRunArgs& args) {
+  using namespace itdd;
+  // Everything is read and checked before anything runs.
+  const std::string models_file = pump_models_path(args);
+  scenario::PumpCatalog catalog;
+  try {
+    catalog = scenario::PumpCatalog::load(models_file);
+  } catch (const scenario::InputError& e) {
+    return input_error(models_file, e);
+  }
+  scenario::Scenario scenario;
+  try {
+    scenario = scenario::load_scenario_file(args.scenario_file, catalog);
+  } catch (const scenario::InputError& e) {
+    return input_error(args.scenario_file, e);
+  }
+  std::ofstream csv;
+  if (!args.csv_file.empty()) {
+    csv.open(args.csv_file);
+    if (!csv) {
+      std::cerr << fmt::format("error: {}: cannot write the CSV file\n", args.csv_file);
+      return kExitInvalidInput;
+    }
+  }
+
+  sim::RunOptions options;
+  if (args.progress || (!args.quiet && isatty(STDERR_FILENO))) {
+    options.on_progress = [](Duration elapsed, Duration total) {
+      std::cerr << fmt::format("  simulated day {:.0f} of {:.0f}\n",
+                               static_cast<double>(elapsed.count()) / kMillisPerDay,
+                               static_cast<double>(total.count()) / kMillisPerDay);
+    };
+  }
+  const std::clock_t cpu_start = std::clock();
+  const sim::SimulationResult result = sim::run_scenario(scenario, options);
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+
+  if (args.json) {
+    std::cout << sim::summary_json(scenario, result).dump(2) << '\n';
+  } else if (!args.quiet) {
+    std::cout << sim::format_text_summary(scenario, result);
+  }
+  if (csv.is_open()) {
+    sim::write_hourly_csv(csv, scenario, result);
+    if (!csv) {
+      std::cerr << fmt::format("error: {}: writing the CSV file failed\n", args.csv_file);
+      return kExitFailure;
+    }
+  }
+  if (args.timing) {
+    const double years = static_cast<double>(scenario.duration.count()) / kMillisPerDay / 365.25;
+    std::cerr << fmt::format(
+        "timing: {:.3f} simulated years in {:.3f} CPU-s = {:.1f} pump-years "
+        "per CPU-second ({} strokes)\n",
+        years, cpu_seconds, cpu_seconds > 0 ? years / cpu_seconds : 0.0, result.strokes);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"itdd: tools for the open intrathecal drug delivery system"};
+  app.require_subcommand(1);
+  CLI::App* sim = app.add_subcommand("sim", "Simulate the implant on a PC");
+  sim->require_subcommand(1);
+  CLI::App* run = sim->add_subcommand("run", "Run a scenario file and summarise what happened");
+  SimRunArgs args;
+  run->add_option("SCENARIO", args.scenario_file, "Scenario file (JSON, docs/scenario-format.md)")
+      ->required();
+  run->add_flag("--json", args.json, "Print the summary as JSON instead of text");
+  run->add_option("--csv", args.csv_file, "Also write delivery per hour to this CSV file");
+  run->add_flag("--quiet", args.quiet, "Print no text summary (nor progress unless --progress)");
+  run->add_flag("--progress", args.progress,
+                "Report progress on stderr every 30 simulated days even when not a terminal");
+  run->add_flag("--timing", args.timing, "Report simulated pump-years per CPU-second on stderr");
+  run->add_option("--pump-models", args.pump_models_file,
+                  "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
+                  "data/pump-models.json)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitInvalidInput;
+  }
+  try {
+    return sim_run(args);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,111 @@
+// Runs a scenario: the implant's TherapyEngine, unchanged, on simulated hardware. A
+// discrete-event loop jumps the SimClock straight to the earliest of the engine's next wake-up,
+// the next scenario event and the next hour boundary (where totals are binned); there is no
+// fixed tick. Per stroke it costs one engine wake-up and one SimMechanism::stroke(); everything
+// recorded is aggregated per hour into vectors sized before the run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "itdd/core/time.h"
+#include "itdd/engine/events.h"
+#include "itdd/engine/therapy_engine.h"
+#include "itdd/scenario/scenario.h"
+#include "itdd/therapy/patient_bolus_limiter.h"
+
+namespace itdd::sim {
+
+struct RunOptions {
+  // Called every `progress_every` of simulated time with the elapsed and total durations.
+  std::function<void(Duration elapsed, Duration total)> on_progress;
+  Duration progress_every = days(30);
+};
+
+// What left the catheter tip during one hour of elapsed time.
+struct HourBin {
+  std::int64_t volume_nl = 0;
+  std::int64_t drug_fg = 0;  // femtograms (nL x ng/mL); 1 ng = 1e6 fg
+};
+
+struct BolusRequestRecord {
+  ImplantTime at{};
+  std::string source;  // the scenario event
+  bool granted = false;
+  therapy::BolusRefusal reason = therapy::BolusRefusal::kNone;
+  ImplantTime next_allowed = ImplantTime::never();  // when the next request would be granted
+};
+
+struct ReservoirSample {
+  ImplantTime at{};
+  Volume implant_estimate{};  // the implant's account
+  Volume actual{};            // what the simulated reservoir really holds
+};
+
+// One fill of the reservoir (the initial fill, then each refill) and how it went.
+struct FillRecord {
+  ImplantTime at{};
+  std::string source;  // "initial_fill_ml" or "events[3]"
+  Volume volume{};
+  scenario::Solution solution;
+  Volume low_threshold{};
+  engine::BridgePlan bridge;
+  engine::Projection projected;                          // right after the fill (and prescription)
+  ImplantTime implant_low_alarm = ImplantTime::never();  // the engine's low-reservoir event
+  ImplantTime implant_empty = ImplantTime::never();      // the engine stopped: reservoir empty
+  ImplantTime actual_low = ImplantTime::never();         // the real reservoir reached the threshold
+  ImplantTime actual_dry = ImplantTime::never();         // a stroke first came up short
+};
+
+// A scenario command and whether the engine accepted it.
+struct CommandRecord {
+  ImplantTime at{};
+  std::string source;
+  std::string type;
+  bool ok = true;
+  std::string error;             // the engine's field and message when refused
+  engine::Projection projected;  // after the command (when accepted)
+};
+
+struct SimulationResult {
+  Duration duration{};
+  std::vector<HourBin> hourly;  // one per hour of elapsed time (last may be partial)
+  std::vector<ReservoirSample> daily_reservoir;  // at elapsed day 0, 1, ... and at the end
+  std::vector<BolusRequestRecord> bolus_requests;
+  std::vector<FillRecord> fills;
+  std::vector<CommandRecord> commands;
+  std::vector<engine::TherapyEvent> events;  // everything the engine reported
+
+  std::int64_t strokes = 0;
+  Volume programmed{};         // the scheduler's integral of the program
+  Volume implant_delivered{};  // nominal volume of completed strokes (the implant's count)
+  Volume missed{};
+  Volume moved{};     // what the mechanism really moved (= what left the tip)
+  Volume short_by{};  // what strokes failed to move because the reservoir was dry
+  std::int64_t tip_drug_fg = 0;
+
+  Volume final_implant_estimate{};
+  Volume final_actual{};
+  Concentration final_concentration{};
+  Volume catheter_dead_volume{};  // pump dead volume + catheter
+  std::int64_t catheter_drug_fg_at_end = 0;
+
+  std::int64_t battery_capacity_uj = 0;
+  std::int64_t battery_used_uj = 0;
+  std::int64_t battery_stroke_uj = 0;
+  std::int64_t battery_sleep_uj = 0;
+  double battery_remaining_percent = 0;
+
+  std::int64_t loop_iterations = 0;
+  // Times the engine asked to be woken at once again after doing nothing (see the report).
+  std::int64_t engine_idle_wakeups = 0;
+};
+
+// Runs the whole scenario. The scenario has been validated by the parser; a command the engine
+// still refuses at run time (a clinician bolus while another runs, not enough drug left) is
+// recorded in `commands` and the run goes on, as it would in the clinic.
+SimulationResult run_scenario(const scenario::Scenario& scenario, const RunOptions& options = {});
+
+}  // namespace itdd::sim

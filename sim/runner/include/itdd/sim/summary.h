@@ -1,0 +1,27 @@
+// What a run tells a person and a program: a text summary with units beside every number,
+// a JSON document (keys listed in docs/scenario-format.md), and an hourly CSV.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "itdd/scenario/scenario.h"
+#include "itdd/sim/runner.h"
+
+namespace itdd::sim {
+
+// Per elapsed day (24 h bins from the start; the last may be partial).
+struct DayTotal {
+  std::int64_t volume_nl = 0;
+  std::int64_t drug_fg = 0;
+};
+std::vector<DayTotal> daily_totals(const SimulationResult& result);
+
+std::string format_text_summary(const scenario::Scenario& scenario, const SimulationResult& result);
+nlohmann::json summary_json(const scenario::Scenario& scenario, const SimulationResult& result);
+// "hour_start,volume_nl,drug_ng" then one line per hour; hour_start is local wall time.
+void write_hourly_csv(std::ostream& out, const scenario::Scenario& scenario,
+                      const SimulationResult& result);
+
+}  // namespace itdd::sim

@@ -1,0 +1,320 @@
+#include "itdd/sim/runner.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "itdd/sim/sim_battery.h"
+#include "itdd/sim/sim_catheter.h"
+#include "itdd/sim/sim_clock.h"
+#include "itdd/sim/sim_mechanism.h"
+#include "itdd/sim/sim_reservoir.h"
+
+namespace itdd::sim {
+namespace {
+
+using engine::EventKind;
+using engine::TherapyEngine;
+using scenario::Scenario;
+
+class RecordingSink final : public engine::EventSink {
+ public:
+  explicit RecordingSink(std::vector<engine::TherapyEvent>& out) : out_(out) {}
+  void record(const engine::TherapyEvent& event) override { out_.push_back(event); }
+
+ private:
+  std::vector<engine::TherapyEvent>& out_;
+};
+
+std::string describe(const Error& e) {
+  std::string where = e.field;
+  if (e.index >= 0) where += fmt::format("[{}]", e.index);
+  if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
+  return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
+}
+
+ImplantTime at_elapsed(Duration d) {
+  return ImplantTime(d.count());
+}
+
+// The simulated pump and body, the implant's engine, and the loop that drives them.
+class Simulation {
+ public:
+  Simulation(const Scenario& s, const RunOptions& options)
+      : s_(s),
+        options_(options),
+        model_(s.pump.spec.model),
+        reservoir_(model_.reservoir_capacity),
+        catheter_(
+            model_.pump_dead_volume + s.catheter_volume,
+            s.catheter_starts_with_drug ? s.initial_solution.concentration : Concentration(0)),
+        battery_(s.pump.spec.battery),
+        mechanism_(s.pump.stroke, clock_, reservoir_, catheter_, battery_),
+        sink_(result_.events),
+        engine_(model_, mechanism_, sink_, ImplantTime(0), s.start),
+        end_(at_elapsed(s.duration)) {
+    result_.duration = s.duration;
+    const std::int64_t hours = (s.duration.count() + kMillisPerHour - 1) / kMillisPerHour;
+    result_.hourly.assign(static_cast<std::size_t>(hours), HourBin{});
+    result_.daily_reservoir.reserve(static_cast<std::size_t>(hours / 24 + 2));
+    result_.events.reserve(4096);
+    result_.bolus_requests.reserve(s.events.size());
+  }
+
+  SimulationResult run() {
+    setup();
+    loop();
+    finish();
+    return std::move(result_);
+  }
+
+ private:
+  void command(const std::string& source, const std::string& type, const Status& status) {
+    CommandRecord c;
+    c.at = clock_.now();
+    c.source = source;
+    c.type = type;
+    c.ok = status.ok();
+    if (!status.ok()) c.error = describe(status.error());
+    if (status.ok()) c.projected = engine_.project(clock_.now());
+    result_.commands.push_back(std::move(c));
+  }
+
+  void fill(const scenario::RefillEvent& refill, const std::string& source) {
+    const ImplantTime now = clock_.now();
+    engine::RefillCommand cmd;
+    cmd.volume = refill.volume;
+    cmd.drug = refill.solution.drug();
+    cmd.concentration = refill.solution.concentration;
+    cmd.low_reservoir_threshold = refill.low_threshold;
+    cmd.bridge = refill.bridge;
+    const Result<engine::BridgePlan> outcome = engine_.refill(cmd, now);
+    if (!outcome.ok()) {
+      command(source, "refill", outcome.error());
+      return;
+    }
+    // The engine may have delivered a last stroke from the old fill inside refill(): close the
+    // old fill's record only now.
+    close_fill();
+    if (!reservoir_.refill(refill.volume, refill.solution.concentration)) {
+      throw std::logic_error(source + ": the simulated reservoir refused a refill the engine took");
+    }
+    mechanism_.watch_reservoir(refill.low_threshold);
+    FillRecord f;
+    f.at = now;
+    f.source = source;
+    f.volume = refill.volume;
+    f.solution = refill.solution;
+    f.low_threshold = refill.low_threshold;
+    f.bridge = outcome.value();
+    f.projected = engine_.project(now);
+    result_.fills.push_back(std::move(f));
+    fill_first_event_.push_back(refilled_event_index());
+    command(source, "refill", Status::Ok());
+  }
+
+  std::size_t refilled_event_index() const {
+    for (std::size_t i = result_.events.size(); i > 0; --i) {
+      if (result_.events[i - 1].kind == EventKind::kRefilled) return i - 1;
+    }
+    return result_.events.size();
+  }
+
+  void close_fill() {
+    if (result_.fills.empty()) return;
+    FillRecord& f = result_.fills.back();
+    f.actual_low = mechanism_.actual_low_at();
+    f.actual_dry = mechanism_.actual_dry_at();
+  }
+
+  void setup() {
+    const ImplantTime start(0);
+    scenario::RefillEvent initial;
+    initial.volume = s_.initial_fill;
+    initial.solution = s_.initial_solution;
+    initial.low_threshold = s_.low_reservoir;
+    initial.bridge = false;
+    fill(initial, "initial_fill_ml");
+    if (result_.fills.empty()) {
+      throw std::logic_error("the engine refused the initial fill: " +
+                             result_.commands.back().error);
+    }
+    command("prescription", "prescription", engine_.program(s_.prescription, start));
+    if (s_.prime) command("prime", "prime", engine_.start_priming(s_.catheter_volume, start));
+    // The first projection includes the prescription and the priming volume.
+    result_.fills.front().projected = engine_.project(start);
+    sample_reservoir();
+  }
+
+  void sample_reservoir() {
+    result_.daily_reservoir.push_back(
+        ReservoirSample{clock_.now(), engine_.reservoir_remaining(), reservoir_.actual()});
+  }
+
+  void close_hour(std::size_t bin) {
+    const MechanismTotals& t = mechanism_.totals();
+    HourBin& out = result_.hourly[bin];
+    out.volume_nl = t.moved.count() - bin_start_moved_;
+    out.drug_fg = t.tip_drug_fg - bin_start_drug_;
+    bin_start_moved_ = t.moved.count();
+    bin_start_drug_ = t.tip_drug_fg;
+  }
+
+  void dispatch(const scenario::ScenarioEvent& e) {
+    const ImplantTime now = clock_.now();
+    struct Visitor {
+      Simulation& sim;
+      const scenario::ScenarioEvent& e;
+      ImplantTime now;
+      void operator()(const scenario::RefillEvent& refill) { sim.fill(refill, e.source); }
+      void operator()(const scenario::PrescriptionEvent& p) {
+        sim.command(e.source, "prescription", sim.engine_.program(p.prescription, now));
+      }
+      void operator()(const scenario::ClinicianBolusEvent& b) {
+        sim.command(e.source, "clinician_bolus",
+                    sim.engine_.start_clinician_bolus(b.dose, b.duration, now));
+      }
+      void operator()(const scenario::PatientBolusEvent&) { sim.patient_bolus(e.source); }
+      void operator()(const scenario::SetClockEvent& c) {
+        const WallTime wall =
+            c.absolute ? c.to : WallTime(sim.engine_.wall_clock(now).ms() + c.shift.count());
+        sim.engine_.set_wall_clock(wall, now);
+        sim.command(e.source, "set_clock", Status::Ok());
+      }
+    };
+    std::visit(Visitor{*this, e, now}, e.action);
+  }
+
+  void patient_bolus(const std::string& source) {
+    const ImplantTime now = clock_.now();
+    const therapy::BolusDecision d = engine_.request_patient_bolus(now);
+    BolusRequestRecord r;
+    r.at = now;
+    r.source = source;
+    r.granted = d.granted;
+    r.reason = d.reason;
+    r.next_allowed = d.next_allowed;
+    if (d.granted) {
+      // The engine says nothing about the next chance after a grant; a limiter fed the same
+      // grants answers it (and would disagree with the engine only if the engine were wrong).
+      mirror_limiter_.record_grant(now);
+      const therapy::BolusDecision next =
+          mirror_limiter_.check(engine_.prescription().patient_bolus, now);
+      r.next_allowed = next.granted ? now : next.next_allowed;
+    }
+    result_.bolus_requests.push_back(std::move(r));
+  }
+
+  void loop() {
+    const std::vector<scenario::ScenarioEvent>& events = s_.events;
+    std::size_t next_event = 0;
+    std::size_t bin = 0;
+    ImplantTime now(0);
+    ImplantTime next_bin = ImplantTime(kMillisPerHour) < end_ ? ImplantTime(kMillisPerHour) : end_;
+    ImplantTime next_progress = at_elapsed(options_.progress_every);
+    ImplantTime last_on_wake = ImplantTime::never();
+    std::int64_t strokes_at_last_on_wake = -1;
+
+    for (;;) {
+      ++result_.loop_iterations;
+      ImplantTime wake = engine_.next_wake();
+      if (wake <= now && last_on_wake == now && engine_.strokes() == strokes_at_last_on_wake) {
+        // The engine asks to be woken again at once but did nothing when woken at this instant
+        // (seen with an empty reservoir: see the report). Skip to the next hour or event.
+        ++result_.engine_idle_wakeups;
+        wake = ImplantTime::never();
+      }
+      ImplantTime t = wake < next_bin ? wake : next_bin;
+      if (next_event < events.size() && at_elapsed(events[next_event].at) < t) {
+        t = at_elapsed(events[next_event].at);
+      }
+      if (t > now) {
+        battery_.sleep(t - now);
+        clock_.advance_to(t);
+        now = t;
+      }
+      if (now == next_bin) {
+        close_hour(bin++);
+        if (bin % 24 == 0 || now == end_) sample_reservoir();
+        if (now == end_) break;
+        next_bin = next_bin + hours(1) < end_ ? next_bin + hours(1) : end_;
+        if (options_.on_progress && now >= next_progress) {
+          options_.on_progress(now - ImplantTime(0), s_.duration);
+          next_progress = next_progress + options_.progress_every;
+        }
+      }
+      if (wake <= now) {
+        engine_.on_wake(now);
+        last_on_wake = now;
+        strokes_at_last_on_wake = engine_.strokes();
+      }
+      while (next_event < events.size() && at_elapsed(events[next_event].at) <= now) {
+        dispatch(events[next_event++]);
+        last_on_wake = ImplantTime::never();  // a command may have changed what is due
+      }
+    }
+  }
+
+  void finish() {
+    close_fill();
+    // Attribute the engine's reservoir events to the fill they happened in.
+    for (std::size_t k = 0; k < result_.fills.size(); ++k) {
+      const std::size_t first = fill_first_event_[k];
+      const std::size_t last =
+          k + 1 < result_.fills.size() ? fill_first_event_[k + 1] : result_.events.size();
+      FillRecord& f = result_.fills[k];
+      for (std::size_t i = first; i < last; ++i) {
+        const engine::TherapyEvent& e = result_.events[i];
+        if (e.kind == EventKind::kLowReservoir && f.implant_low_alarm.is_never()) {
+          f.implant_low_alarm = e.at;
+        }
+        if (e.kind == EventKind::kReservoirEmpty && f.implant_empty.is_never()) {
+          f.implant_empty = e.at;
+        }
+      }
+    }
+    const MechanismTotals& t = mechanism_.totals();
+    result_.strokes = engine_.strokes();
+    result_.programmed = engine_.programmed();
+    result_.implant_delivered = engine_.delivered();
+    result_.missed = engine_.missed();
+    result_.moved = t.moved;
+    result_.short_by = t.short_by;
+    result_.tip_drug_fg = t.tip_drug_fg;
+    result_.final_implant_estimate = engine_.reservoir_remaining();
+    result_.final_actual = reservoir_.actual();
+    result_.final_concentration = reservoir_.concentration();
+    result_.catheter_dead_volume = catheter_.dead_volume();
+    result_.catheter_drug_fg_at_end = catheter_.drug_inside();
+    result_.battery_capacity_uj = battery_.params().capacity_uj;
+    result_.battery_used_uj = battery_.used_uj();
+    result_.battery_stroke_uj = battery_.stroke_energy_uj();
+    result_.battery_sleep_uj = battery_.sleep_energy_uj();
+    result_.battery_remaining_percent = battery_.remaining_percent();
+  }
+
+  const Scenario& s_;
+  const RunOptions& options_;
+  therapy::PumpModel model_;
+  SimulationResult result_;
+  SimClock clock_;
+  SimReservoir reservoir_;
+  SimCatheter catheter_;
+  SimBattery battery_;
+  SimMechanism mechanism_;
+  RecordingSink sink_;
+  TherapyEngine engine_;
+  therapy::PatientBolusLimiter mirror_limiter_;
+  ImplantTime end_;
+  std::vector<std::size_t> fill_first_event_;
+  std::int64_t bin_start_moved_ = 0;
+  std::int64_t bin_start_drug_ = 0;
+};
+
+}  // namespace
+
+SimulationResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  return Simulation(scenario, options).run();
+}
+
+}  // namespace itdd::sim

@@ -1,0 +1,452 @@
+#include "itdd/sim/summary.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "itdd/scenario/local_time.h"
+
+namespace itdd::sim {
+namespace {
+
+using nlohmann::json;
+using scenario::format_local;
+using scenario::Scenario;
+
+constexpr double kFgPerNg = static_cast<double>(kDrugUnitsPerNanogram);
+
+double to_ml(std::int64_t nl) {
+  return static_cast<double>(nl) / kNanolitresPerMillilitre;
+}
+double to_ml(Volume v) {
+  return to_ml(v.count());
+}
+
+// Drug in femtograms -> the drug's clinical unit (mg or mcg).
+double fg_in_unit(std::int64_t fg, DoseUnit unit) {
+  return static_cast<double>(fg) / kFgPerNg / static_cast<double>(nanograms_per(unit));
+}
+
+// Exact "ng" text from femtograms, six decimals, no floating point.
+std::string fg_as_ng_text(std::int64_t fg) {
+  const char* sign = fg < 0 ? "-" : "";
+  const std::int64_t magnitude = fg < 0 ? -fg : fg;
+  return fmt::format("{}{}.{:06d}", sign, magnitude / kDrugUnitsPerNanogram,
+                     magnitude % kDrugUnitsPerNanogram);
+}
+
+std::string ml_text(Volume v) {
+  return fmt::format("{:.3f} mL", to_ml(v));
+}
+
+// "+0.123 mL" with the sign of the exact value, and no "-0.000" for tiny negatives.
+std::string signed_ml_text(Volume v) {
+  const double rounded = std::round(to_ml(v) * 1000.0) / 1000.0;
+  return fmt::format("{:+.3f} mL", rounded == 0.0 ? 0.0 : rounded);
+}
+
+std::string drug_text(std::int64_t fg, DoseUnit unit) {
+  return fmt::format("{:.3f} {}", fg_in_unit(fg, unit), scenario::unit_name(unit));
+}
+
+std::string concentration_text(Concentration c, DoseUnit unit) {
+  const double value = static_cast<double>(c.count()) / static_cast<double>(nanograms_per(unit));
+  return fmt::format("{} {}/mL", value, scenario::unit_name(unit));
+}
+
+WallTime wall_of(const Scenario& s, ImplantTime t) {
+  return WallTime(s.start.ms() + t.ms());
+}
+
+std::string time_text(const Scenario& s, ImplantTime t) {
+  return t.is_never() ? std::string("never") : format_local(wall_of(s, t));
+}
+
+json time_json(const Scenario& s, ImplantTime t) {
+  return t.is_never() ? json(nullptr) : json(format_local(wall_of(s, t)));
+}
+
+const char* refusal_key(therapy::BolusRefusal reason) {
+  switch (reason) {
+    case therapy::BolusRefusal::kNone:
+      return "none";
+    case therapy::BolusRefusal::kNotEnabled:
+      return "not_enabled";
+    case therapy::BolusRefusal::kLockout:
+      return "lockout";
+    case therapy::BolusRefusal::kDailyLimit:
+      return "daily_limit";
+    case therapy::BolusRefusal::kTherapyStopped:
+      return "therapy_stopped";
+    case therapy::BolusRefusal::kOtherBolusRunning:
+      return "other_bolus_running";
+    case therapy::BolusRefusal::kReservoirLow:
+      return "reservoir_low";
+  }
+  return "unknown";
+}
+
+const char* mode_name(std::int64_t mode) {
+  switch (static_cast<therapy::BasalMode>(mode)) {
+    case therapy::BasalMode::kStopped:
+      return "stopped";
+    case therapy::BasalMode::kContinuous:
+      return "continuous";
+    case therapy::BasalMode::kFlexible:
+      return "flexible";
+  }
+  return "unknown";
+}
+
+json event_values(const Scenario& s, const engine::TherapyEvent& e) {
+  using engine::EventKind;
+  switch (e.kind) {
+    case EventKind::kPrescriptionProgrammed:
+      return {{"mode", mode_name(e.a)}};
+    case EventKind::kRefilled:
+      return {{"volume_nl", e.a}, {"concentration_ng_per_ml", e.b}};
+    case EventKind::kPrimingStarted:
+    case EventKind::kClinicianBolusStarted:
+    case EventKind::kBridgeBolusStarted:
+    case EventKind::kPatientBolusGranted:
+      return {{"volume_nl", e.a}, {"duration_ms", e.b}};
+    case EventKind::kPatientBolusRefused: {
+      const auto reason = static_cast<therapy::BolusRefusal>(e.reason);
+      return {{"reason", refusal_key(reason)},
+              {"reason_text", therapy::describe(reason)},
+              {"next_allowed", e.a < 0 ? json(nullptr) : time_json(s, ImplantTime(e.a))}};
+    }
+    case EventKind::kLowReservoir:
+    case EventKind::kReservoirEmpty:
+      return {{"remaining_nl", e.a}};
+    case EventKind::kClockSet:
+      return {{"new_offset_ms", e.a},
+              {"old_offset_ms", e.b},
+              {"implant_wall_clock", format_local(WallTime(e.at.ms() + e.a))}};
+    case EventKind::kMotorStall:
+    case EventKind::kMotorRecovered:
+      return {{"missed_nl", e.a}};
+    default:
+      return json::object();
+  }
+}
+
+struct BolusCounts {
+  std::int64_t granted = 0;
+  std::int64_t refused = 0;
+  std::map<therapy::BolusRefusal, std::int64_t> by_reason;
+};
+
+BolusCounts count_boluses(const SimulationResult& r) {
+  BolusCounts c;
+  for (const BolusRequestRecord& b : r.bolus_requests) {
+    if (b.granted) {
+      ++c.granted;
+    } else {
+      ++c.refused;
+      ++c.by_reason[b.reason];
+    }
+  }
+  return c;
+}
+
+double duration_days(const SimulationResult& r) {
+  return static_cast<double>(r.duration.count()) / kMillisPerDay;
+}
+
+const char* distribution_name(StrokeDistribution d) {
+  return d == StrokeDistribution::kTriangular ? "triangular" : "uniform";
+}
+
+}  // namespace
+
+std::vector<DayTotal> daily_totals(const SimulationResult& result) {
+  std::vector<DayTotal> days((result.hourly.size() + 23) / 24);
+  for (std::size_t h = 0; h < result.hourly.size(); ++h) {
+    days[h / 24].volume_nl += result.hourly[h].volume_nl;
+    days[h / 24].drug_fg += result.hourly[h].drug_fg;
+  }
+  return days;
+}
+
+std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
+  const DoseUnit unit = s.initial_solution.unit;
+  const double day_count = duration_days(r);
+  const auto& model = s.pump.spec.model;
+  std::string out;
+  auto line = [&out](const std::string& text) {
+    out += text;
+    out += '\n';
+  };
+
+  line(fmt::format("Scenario: {}", s.name));
+  line(fmt::format("  {} days, {} to {} (local time)", day_count, format_local(s.start),
+                   time_text(s, ImplantTime(r.duration.count()))));
+  line(
+      fmt::format("  pump {}: reservoir {}, nominal stroke {} nL (simulated mean {} nL, "
+                  "spread +-{} %, {}, seed {})",
+                  s.pump.spec.name, ml_text(model.reservoir_capacity), model.stroke_volume.count(),
+                  s.pump.stroke.mean.count(), s.pump.stroke.variability_percent,
+                  distribution_name(s.pump.stroke.distribution), s.pump.stroke.seed));
+  line(fmt::format("  dead volume {} (pump {} + catheter {}), catheter started with {}",
+                   ml_text(r.catheter_dead_volume), ml_text(model.pump_dead_volume),
+                   ml_text(s.catheter_volume),
+                   s.catheter_starts_with_drug ? "drug" : "saline (0 ng/mL)"));
+  line(fmt::format("  drug {} at {}", s.initial_solution.drug_name,
+                   concentration_text(s.initial_solution.concentration, unit)));
+  line("");
+
+  line("Delivery (what left the catheter tip)");
+  line(fmt::format("  volume delivered       {}  (mean {:.3f} mL/day)", ml_text(r.moved),
+                   to_ml(r.moved) / day_count));
+  line(fmt::format("  drug delivered         {}  (mean {:.3f} {}/day)",
+                   drug_text(r.tip_drug_fg, unit), fg_in_unit(r.tip_drug_fg, unit) / day_count,
+                   scenario::unit_name(unit)));
+  line(fmt::format(
+      "  strokes                {}  (implant count {}, programmed {}, one stroke {} nL)", r.strokes,
+      ml_text(r.implant_delivered), ml_text(r.programmed), model.stroke_volume.count()));
+  line(fmt::format(
+      "  programmed - delivered {} nL (implant count); real strokes moved {} nL "
+      "{} than counted",
+      (r.programmed - r.implant_delivered).count(),
+      (r.moved - r.implant_delivered).count() >= 0 ? (r.moved - r.implant_delivered).count()
+                                                   : (r.implant_delivered - r.moved).count(),
+      r.moved >= r.implant_delivered ? "more" : "less"));
+  if (r.short_by.count() > 0) {
+    line(fmt::format("  strokes came up short by {} (the reservoir was really dry)",
+                     ml_text(r.short_by)));
+  }
+  if (r.missed.count() > 0) line(fmt::format("  missed (motor stalled) {}", ml_text(r.missed)));
+  line("");
+
+  const BolusCounts boluses = count_boluses(r);
+  line(fmt::format("Patient boluses: {} requested, {} granted, {} refused", r.bolus_requests.size(),
+                   boluses.granted, boluses.refused));
+  for (const auto& [reason, n] : boluses.by_reason) {
+    line(fmt::format("  refused {} time(s): {}", n, therapy::describe(reason)));
+  }
+  std::int64_t refused_commands = 0;
+  for (const CommandRecord& c : r.commands) refused_commands += c.ok ? 0 : 1;
+  line(fmt::format("Commands: {} given, {} refused by the implant", r.commands.size(),
+                   refused_commands));
+  for (const CommandRecord& c : r.commands) {
+    if (!c.ok) {
+      line(fmt::format("  {} {} ({}): refused: {}", time_text(s, c.at), c.type, c.source, c.error));
+    }
+  }
+  line("");
+
+  line(fmt::format("Fills: the initial fill and {} refill(s)", r.fills.size() - 1));
+  for (const FillRecord& f : r.fills) {
+    line(fmt::format("  {}  {} of {} {} ({}), low-reservoir alarm at {}", time_text(s, f.at),
+                     ml_text(f.volume), f.solution.drug_name,
+                     concentration_text(f.solution.concentration, f.solution.unit), f.source,
+                     ml_text(f.low_threshold)));
+    if (f.bridge.started) {
+      line(fmt::format("      bridge bolus: {} of the old solution at {:.3f} mL/day over {:.1f} h",
+                       ml_text(f.bridge.volume), to_ml(f.bridge.flow.count()),
+                       static_cast<double>(f.bridge.duration.count()) / kMillisPerHour));
+    }
+    line(fmt::format("      low reservoir: projected {}, implant alarm {}, real reservoir {}",
+                     time_text(s, f.projected.low_reservoir), time_text(s, f.implant_low_alarm),
+                     time_text(s, f.actual_low)));
+    line(fmt::format("      empty:         projected {}, implant stopped {}, real reservoir dry {}",
+                     time_text(s, f.projected.empty), time_text(s, f.implant_empty),
+                     time_text(s, f.actual_dry)));
+  }
+  line("");
+
+  line(fmt::format("Final reservoir: implant estimate {}, actual {} (actual - estimate {})",
+                   ml_text(r.final_implant_estimate), ml_text(r.final_actual),
+                   signed_ml_text(r.final_actual - r.final_implant_estimate)));
+  line(
+      fmt::format("Battery: used {:.3f} J of {:.3f} J (strokes {:.3f} J, sleep {:.3f} J), "
+                  "{:.2f} % remaining",
+                  static_cast<double>(r.battery_used_uj) / 1e6,
+                  static_cast<double>(r.battery_capacity_uj) / 1e6,
+                  static_cast<double>(r.battery_stroke_uj) / 1e6,
+                  static_cast<double>(r.battery_sleep_uj) / 1e6, r.battery_remaining_percent));
+  if (r.engine_idle_wakeups > 0) {
+    line(
+        fmt::format("Note: the engine asked to be woken at once {} time(s) with nothing to do "
+                    "(empty reservoir); the simulator skipped ahead.",
+                    r.engine_idle_wakeups));
+  }
+  return out;
+}
+
+json summary_json(const Scenario& s, const SimulationResult& r) {
+  const DoseUnit unit = s.initial_solution.unit;
+  const char* unit_name = scenario::unit_name(unit);
+  const double day_count = duration_days(r);
+  json doc;
+
+  doc["scenario"] = {
+      {"name", s.name},
+      {"pump_model", s.pump.spec.name},
+      {"drug", s.initial_solution.drug_name},
+      {"unit", unit_name},
+      {"start", format_local(s.start)},
+      {"end", time_text(s, ImplantTime(r.duration.count()))},
+      {"duration_days", day_count},
+      {"stroke",
+       {{"nominal_nl", s.pump.spec.model.stroke_volume.count()},
+        {"mean_nl", s.pump.stroke.mean.count()},
+        {"variability_percent", s.pump.stroke.variability_percent},
+        {"distribution", distribution_name(s.pump.stroke.distribution)},
+        {"seed", s.pump.stroke.seed}}},
+      {"dead_volume_nl", r.catheter_dead_volume.count()},
+      {"catheter_volume_nl", s.catheter_volume.count()},
+  };
+
+  doc["totals"] = {
+      {"strokes", r.strokes},
+      {"programmed_volume_nl", r.programmed.count()},
+      {"implant_delivered_volume_nl", r.implant_delivered.count()},
+      {"programmed_minus_implant_delivered_nl", (r.programmed - r.implant_delivered).count()},
+      {"delivered_volume_nl", r.moved.count()},
+      {"delivered_volume_ml", to_ml(r.moved)},
+      {"delivered_drug_ng", static_cast<double>(r.tip_drug_fg) / kFgPerNg},
+      {"delivered_drug", fg_in_unit(r.tip_drug_fg, unit)},
+      {"unit", unit_name},
+      {"mean_volume_ml_per_day", to_ml(r.moved) / day_count},
+      {"mean_drug_per_day", fg_in_unit(r.tip_drug_fg, unit) / day_count},
+      {"missed_volume_nl", r.missed.count()},
+      {"short_volume_nl", r.short_by.count()},
+  };
+
+  json daily = json::array();
+  const std::vector<DayTotal> days = daily_totals(r);
+  for (std::size_t d = 0; d < days.size(); ++d) {
+    const ImplantTime day_start(static_cast<std::int64_t>(d) * kMillisPerDay);
+    daily.push_back({{"day", d},
+                     {"date", scenario::format_local_date(wall_of(s, day_start))},
+                     {"volume_nl", days[d].volume_nl},
+                     {"volume_ml", to_ml(days[d].volume_nl)},
+                     {"drug_ng", static_cast<double>(days[d].drug_fg) / kFgPerNg},
+                     {"drug", fg_in_unit(days[d].drug_fg, unit)}});
+  }
+  doc["daily"] = std::move(daily);
+
+  const BolusCounts counts = count_boluses(r);
+  json by_reason = json::object();
+  for (const auto& [reason, n] : counts.by_reason) by_reason[refusal_key(reason)] = n;
+  json requests = json::array();
+  for (const BolusRequestRecord& b : r.bolus_requests) {
+    requests.push_back({{"time", time_json(s, b.at)},
+                        {"elapsed_ms", b.at.ms()},
+                        {"source", b.source},
+                        {"granted", b.granted},
+                        {"reason", refusal_key(b.reason)},
+                        {"reason_text", therapy::describe(b.reason)},
+                        {"next_allowed", time_json(s, b.next_allowed)},
+                        {"next_allowed_elapsed_ms",
+                         b.next_allowed.is_never() ? json(nullptr) : json(b.next_allowed.ms())}});
+  }
+  doc["patient_bolus"] = {{"requested", r.bolus_requests.size()},
+                          {"granted", counts.granted},
+                          {"refused", counts.refused},
+                          {"refused_by_reason", by_reason},
+                          {"requests", std::move(requests)}};
+
+  json reservoir = json::array();
+  for (const ReservoirSample& sample : r.daily_reservoir) {
+    reservoir.push_back({{"time", time_json(s, sample.at)},
+                         {"elapsed_ms", sample.at.ms()},
+                         {"implant_estimate_nl", sample.implant_estimate.count()},
+                         {"implant_estimate_ml", to_ml(sample.implant_estimate)},
+                         {"actual_nl", sample.actual.count()},
+                         {"actual_ml", to_ml(sample.actual)}});
+  }
+  doc["reservoir"] = std::move(reservoir);
+
+  json fills = json::array();
+  for (const FillRecord& f : r.fills) {
+    fills.push_back(
+        {{"time", time_json(s, f.at)},
+         {"elapsed_ms", f.at.ms()},
+         {"source", f.source},
+         {"volume_nl", f.volume.count()},
+         {"volume_ml", to_ml(f.volume)},
+         {"drug", f.solution.drug_name},
+         {"unit", scenario::unit_name(f.solution.unit)},
+         {"concentration_ng_per_ml", f.solution.concentration.count()},
+         {"low_threshold_nl", f.low_threshold.count()},
+         {"bridge",
+          {{"started", f.bridge.started},
+           {"volume_nl", f.bridge.volume.count()},
+           {"flow_nl_per_day", f.bridge.flow.count()},
+           {"duration_ms", f.bridge.duration.count()}}},
+         {"projected_low", time_json(s, f.projected.low_reservoir)},
+         {"projected_empty", time_json(s, f.projected.empty)},
+         {"implant_low_alarm", time_json(s, f.implant_low_alarm)},
+         {"actual_low", time_json(s, f.actual_low)},
+         {"implant_empty", time_json(s, f.implant_empty)},
+         {"actual_dry", time_json(s, f.actual_dry)},
+         {"elapsed_ms",
+          {{"projected_low", f.projected.low_reservoir.is_never()
+                                 ? json(nullptr)
+                                 : json(f.projected.low_reservoir.ms())},
+           {"projected_empty",
+            f.projected.empty.is_never() ? json(nullptr) : json(f.projected.empty.ms())},
+           {"implant_low_alarm",
+            f.implant_low_alarm.is_never() ? json(nullptr) : json(f.implant_low_alarm.ms())},
+           {"actual_low", f.actual_low.is_never() ? json(nullptr) : json(f.actual_low.ms())},
+           {"implant_empty",
+            f.implant_empty.is_never() ? json(nullptr) : json(f.implant_empty.ms())},
+           {"actual_dry", f.actual_dry.is_never() ? json(nullptr) : json(f.actual_dry.ms())}}}});
+  }
+  doc["fills"] = std::move(fills);
+
+  json commands = json::array();
+  for (const CommandRecord& c : r.commands) {
+    json item = {{"time", time_json(s, c.at)},
+                 {"elapsed_ms", c.at.ms()},
+                 {"source", c.source},
+                 {"type", c.type},
+                 {"ok", c.ok}};
+    if (c.ok) {
+      item["projected_low"] = time_json(s, c.projected.low_reservoir);
+      item["projected_empty"] = time_json(s, c.projected.empty);
+    } else {
+      item["error"] = c.error;
+    }
+    commands.push_back(std::move(item));
+  }
+  doc["commands"] = std::move(commands);
+
+  json events = json::array();
+  for (const engine::TherapyEvent& e : r.events) {
+    events.push_back({{"name", engine::name(e.kind)},
+                      {"time", time_json(s, e.at)},
+                      {"elapsed_ms", e.at.ms()},
+                      {"values", event_values(s, e)}});
+  }
+  doc["events"] = std::move(events);
+
+  doc["final_reservoir"] = {{"implant_estimate_nl", r.final_implant_estimate.count()},
+                            {"implant_estimate_ml", to_ml(r.final_implant_estimate)},
+                            {"actual_nl", r.final_actual.count()},
+                            {"actual_ml", to_ml(r.final_actual)},
+                            {"concentration_ng_per_ml", r.final_concentration.count()}};
+  doc["battery"] = {{"capacity_uj", r.battery_capacity_uj},
+                    {"used_uj", r.battery_used_uj},
+                    {"stroke_uj", r.battery_stroke_uj},
+                    {"sleep_uj", r.battery_sleep_uj},
+                    {"remaining_percent", r.battery_remaining_percent}};
+  doc["diagnostics"] = {{"loop_iterations", r.loop_iterations},
+                        {"engine_idle_wakeups", r.engine_idle_wakeups}};
+  return doc;
+}
+
+void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResult& r) {
+  out << "hour_start,volume_nl,drug_ng\n";
+  for (std::size_t h = 0; h < r.hourly.size(); ++h) {
+    const ImplantTime at(static_cast<std::int64_t>(h) * kMillisPerHour);
+    out << format_local(wall_of(s, at)) << ',' << r.hourly[h].volume_nl << ','
+        << fg_as_ng_text(r.hourly[h].drug_fg) << '\n';
+  }
+}
+
+}  // namespace itdd::sim

@@ -1,0 +1,98 @@
+// A simulation scenario (JSON, see docs/scenario-format.md) as C++ values. The parser is the
+// edge where decimal clinical numbers (mL, mg, mcg, minutes) become the implant's integer base
+// units (nL, ng, ms), once, rounded to nearest; every problem is an InputError naming the field
+// path, and a scenario that parses is one the engine will accept command by command (the
+// prescriptions have passed itdd::therapy::validate with the drug in the reservoir at the time).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "itdd/core/time.h"
+#include "itdd/core/units.h"
+#include "itdd/scenario/input_error.h"
+#include "itdd/scenario/pump_catalog.h"
+#include "itdd/sim/sim_mechanism.h"
+#include "itdd/therapy/prescription.h"
+
+namespace itdd::scenario {
+
+// A drug solution: what is (or goes) in the reservoir.
+struct Solution {
+  std::string drug_name;
+  DoseUnit unit = DoseUnit::kMilligram;
+  Concentration concentration{};  // ng per mL
+  therapy::Drug drug() const { return therapy::make_drug(drug_name.c_str(), unit); }
+};
+
+struct PumpSetup {
+  PumpModelSpec spec;              // from the catalog, by name
+  sim::StrokeVolumeParams stroke;  // mean (default: the model's nominal), spread, seed
+};
+
+struct RefillEvent {
+  Volume volume{};  // what is in the reservoir after the refill
+  Solution solution;
+  bool bridge = true;      // bridge bolus on a concentration change (the engine's default)
+  Volume low_threshold{};  // always set: the refill's own, else the scenario's
+};
+
+struct PrescriptionEvent {
+  therapy::Prescription prescription;  // drug and concentration: those in the reservoir then
+};
+
+struct ClinicianBolusEvent {
+  DrugAmount dose{};
+  Duration duration{};
+};
+
+struct PatientBolusEvent {};
+
+struct SetClockEvent {
+  bool absolute = false;  // true: set to `to`; false: move by `shift`
+  Duration shift{};
+  WallTime to{};
+};
+
+using EventAction = std::variant<RefillEvent, PrescriptionEvent, ClinicianBolusEvent,
+                                 PatientBolusEvent, SetClockEvent>;
+
+struct ScenarioEvent {
+  Duration at{};       // elapsed since the start of the simulation
+  std::string source;  // where it came from: "events[3]", "events[4] #7" for a series
+  EventAction action;
+};
+
+struct Scenario {
+  std::string name;
+  PumpSetup pump;
+  Volume catheter_volume{};                // catheter only; the pump's dead volume is in the model
+  bool catheter_starts_with_drug = false;  // false: saline/CSF (0 ng/mL) until primed
+  Solution initial_solution;
+  Volume initial_fill{};
+  Volume low_reservoir{};  // alarm threshold given to the implant at each refill
+  bool prime = false;      // start_priming with the catheter volume after the fill
+  WallTime start{};        // local wall clock at elapsed 0
+  Duration duration{};
+  therapy::Prescription prescription;  // programmed right after the initial fill
+  std::vector<ScenarioEvent> events;   // in time order (stable for equal times)
+};
+
+// Throws InputError naming the field. `doc` is the parsed JSON document.
+Scenario parse_scenario(const nlohmann::json& doc, const PumpCatalog& catalog);
+// Also reports JSON syntax errors as "line L, column C".
+Scenario parse_scenario_text(std::string_view text, const PumpCatalog& catalog);
+// Reads a file; an unreadable file is an InputError with an empty path.
+Scenario load_scenario_file(const std::filesystem::path& file, const PumpCatalog& catalog);
+
+// Name of an event's type as written in scenario files ("refill", "clinician_bolus", ...).
+const char* type_name(const EventAction& action);
+// "mg" or "mcg".
+const char* unit_name(DoseUnit unit);
+
+}  // namespace itdd::scenario
