@@ -168,7 +168,7 @@ class Simulation {
       ImplantTime now;
       void operator()(const scenario::RefillEvent& refill) { sim.fill(refill, e.source); }
       void operator()(const scenario::PrescriptionEvent& p) {
-        sim.command(e.source, "prescription", sim.engine_.program(p.prescription, now));
+        sim.command(e.source, "prescription", sim.engine_.program(*p.prescription, now));
       }
       void operator()(const scenario::ClinicianBolusEvent& b) {
         sim.command(e.source, "clinician_bolus",

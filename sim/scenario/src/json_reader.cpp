@@ -57,26 +57,29 @@ const Json& as_array(const Json& j, const std::string& path) {
 }
 
 namespace {
-std::string with_unit(double value, std::string_view unit) {
-  return unit.empty() ? number_text(value) : fmt::format("{} {}", number_text(value), unit);
+std::string with_unit(double value, std::string_view unit, std::string_view note = "") {
+  std::string text =
+      unit.empty() ? number_text(value) : fmt::format("{} {}", number_text(value), unit);
+  if (!note.empty()) text += fmt::format(" ({})", note);
+  return text;
 }
 }  // namespace
 
 double in_range(double value, double min, double max, const std::string& path,
-                std::string_view unit) {
+                std::string_view unit, std::string_view max_note) {
   if (!(value >= min && value <= max)) {
     fail(path, fmt::format("must be between {} and {} (got {})", with_unit(min, unit),
-                           with_unit(max, unit), number_text(value)));
+                           with_unit(max, unit, max_note), number_text(value)));
   }
   return value;
 }
 
 double above_and_at_most(double value, double exclusive_min, double max, const std::string& path,
-                         std::string_view unit) {
+                         std::string_view unit, std::string_view max_note) {
   if (!(value > exclusive_min && value <= max)) {
     fail(path,
          fmt::format("must be above {} and at most {} (got {})", with_unit(exclusive_min, unit),
-                     with_unit(max, unit), number_text(value)));
+                     with_unit(max, unit, max_note), number_text(value)));
   }
   return value;
 }

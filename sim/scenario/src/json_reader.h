@@ -31,10 +31,11 @@ bool as_bool(const Json& j, const std::string& path);
 const Json& as_array(const Json& j, const std::string& path);
 
 // Range checks with the allowed range in the message. `unit` is shown after the bounds.
+// `max_note` explains where the maximum comes from ("the reservoir's capacity").
 double in_range(double value, double min, double max, const std::string& path,
-                std::string_view unit = "");
+                std::string_view unit = "", std::string_view max_note = "");
 double above_and_at_most(double value, double exclusive_min, double max, const std::string& path,
-                         std::string_view unit = "");
+                         std::string_view unit = "", std::string_view max_note = "");
 
 // A decimal clinical number times `factor` (e.g. 1e6 nL per mL), rounded to the nearest base
 // unit once, here. Refuses negatives, and positives that would round to zero; zero itself only

@@ -61,15 +61,15 @@ PumpModelSpec read_model(const Json& j, const std::string& name, const std::stri
   m.max_rate = ml_per_day(max_rate);
   m.min_rate = ml_per_day(detail::above_and_at_most(
       figure(r, "min_rate_ml_per_day", spec), 0, max_rate, r.path_of("min_rate_ml_per_day.value"),
-      "mL/day (the maximum rate)"));
+      "mL/day", "the maximum rate"));
   m.priming_rate = ml_per_day(detail::above_and_at_most(
       figure(r, "priming_rate_ml_per_day", spec), 0, max_rate,
-      r.path_of("priming_rate_ml_per_day.value"), "mL/day (the maximum rate)"));
+      r.path_of("priming_rate_ml_per_day.value"), "mL/day", "the maximum rate"));
   m.pump_dead_volume = ml(detail::in_range(figure(r, "pump_dead_volume_ml", spec), 0, 2,
                                            r.path_of("pump_dead_volume_ml.value"), "mL"));
   m.low_reservoir_default = ml(detail::above_and_at_most(
       figure(r, "low_reservoir_default_ml", spec), 0, capacity / 2,
-      r.path_of("low_reservoir_default_ml.value"), "mL (half the reservoir)"));
+      r.path_of("low_reservoir_default_ml.value"), "mL", "half the reservoir"));
   const double boluses = figure(r, "max_patient_boluses_per_day", spec);
   const std::string boluses_path = r.path_of("max_patient_boluses_per_day.value");
   if (boluses != std::floor(boluses)) detail::fail(boluses_path, "must be a whole number");

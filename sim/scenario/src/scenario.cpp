@@ -160,7 +160,7 @@ therapy::PatientBolusSettings read_patient_bolus(const ObjectReader& parent, Dos
       std::min<std::int64_t>(pump.max_patient_boluses_per_day, therapy::kMaxPatientBolusesPer24h);
   pb.max_per_24h = static_cast<std::uint8_t>(
       detail::in_range(static_cast<double>(r.integer("max_per_24h")), 1, static_cast<double>(cap),
-                       r.path_of("max_per_24h"), "(the pump's limit)"));
+                       r.path_of("max_per_24h"), "", "the pump's limit"));
   pb.lockout = read_minutes(r, "lockout_min", 0, 24 * 60);
   return pb;
 }
@@ -231,9 +231,9 @@ PumpSetup read_pump(const ObjectReader& top, const PumpCatalog& catalog) {
   pump.stroke.mean = spec->model.stroke_volume;
   if (r.has("stroke_mean_nl")) {
     const double nominal = static_cast<double>(spec->model.stroke_volume.count());
-    pump.stroke.mean = Volume(std::llround(detail::in_range(
-        r.number("stroke_mean_nl"), nominal / 2, nominal * 3 / 2, r.path_of("stroke_mean_nl"),
-        "nL (half to 1.5 times the nominal stroke)")));
+    pump.stroke.mean = Volume(std::llround(
+        detail::in_range(r.number("stroke_mean_nl"), nominal / 2, nominal * 3 / 2,
+                         r.path_of("stroke_mean_nl"), "nL", "1.5 times the nominal stroke")));
   }
   if (r.has("stroke_variability_percent")) {
     pump.stroke.variability_percent =
@@ -338,8 +338,8 @@ RefillEvent read_refill(const ObjectReader& r, const Scenario& s, Timeline& t) {
   }
   const double capacity_ml = static_cast<double>(pump.model.reservoir_capacity.count()) /
                              static_cast<double>(kNanolitresPerMillilitre);
-  detail::above_and_at_most(r.number("volume_ml"), 0, capacity_ml, r.path_of("volume_ml"),
-                            "mL (the reservoir's capacity)");
+  detail::above_and_at_most(r.number("volume_ml"), 0, capacity_ml, r.path_of("volume_ml"), "mL",
+                            "the reservoir's capacity");
   refill.volume = read_ml(r, "volume_ml", false);
   refill.low_threshold = s.low_reservoir;
   if (r.has("low_reservoir_ml")) refill.low_threshold = read_ml(r, "low_reservoir_ml", false);
@@ -363,8 +363,8 @@ RefillEvent read_refill(const ObjectReader& r, const Scenario& s, Timeline& t) {
     const Status status = therapy::validate(kept, pump.model);
     if (!status.ok()) {
       fail(concentration_path,
-           fmt::format("the prescription in force ({}) cannot be delivered at this "
-                       "concentration ({}); program a new prescription before the refill",
+           fmt::format("the prescription in force cannot be delivered at this concentration "
+                       "({}: {}); program a new prescription before the refill",
                        validate_error_path(status.error(), t.rx_paths, kept),
                        status.error().message));
     }
@@ -442,6 +442,9 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
   const Json* events = top.optional("events");
   if (events == nullptr) return;
   detail::as_array(*events, "events");
+  if (events->size() > kMaxScenarioEvents) {
+    fail("events", fmt::format("too many events: at most {}", kMaxScenarioEvents));
+  }
 
   // First the time and type of each, so the bodies can be read in time order.
   std::vector<PendingEvent> pending;
@@ -480,9 +483,9 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
       s.events.push_back({p.at, p.path, read_refill(r, s, t)});
     } else if (p.type == "prescription") {
       t.rx_paths.base = r.path_of("prescription");
-      PrescriptionEvent e{
-          read_prescription(r.required("prescription"), t.rx_paths, t.solution, s.pump.spec)};
-      t.prescription = e.prescription;
+      PrescriptionEvent e{std::make_shared<const therapy::Prescription>(
+          read_prescription(r.required("prescription"), t.rx_paths, t.solution, s.pump.spec))};
+      t.prescription = *e.prescription;
       s.events.push_back({p.at, p.path, e});
     } else if (p.type == "clinician_bolus") {
       s.events.push_back({p.at, p.path, read_clinician_bolus(r, s, t)});
@@ -492,6 +495,11 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
       const Duration every = read_minutes(r, "every_min", 1, 7 * 24 * 60);
       const std::int64_t count = r.integer("count");
       detail::in_range(static_cast<double>(count), 1, 100'000, r.path_of("count"));
+      if (s.events.size() + static_cast<std::size_t>(count) > kMaxScenarioEvents) {
+        fail(r.path_of("count"), fmt::format("too many events: at most {} in a scenario, "
+                                             "counting each bolus of a series",
+                                             kMaxScenarioEvents));
+      }
       const Duration last = p.at + every * (count - 1);
       if (last >= s.duration) {
         fail(r.path_of("count"),
@@ -543,8 +551,8 @@ Scenario parse_scenario(const Json& doc, const PumpCatalog& catalog) {
   s.initial_solution = read_drug(top);
 
   const double capacity_ml = static_cast<double>(model.reservoir_capacity.count()) / 1e6;
-  detail::above_and_at_most(top.number("initial_fill_ml"), 0, capacity_ml, "initial_fill_ml",
-                            "mL (the reservoir's capacity)");
+  detail::above_and_at_most(top.number("initial_fill_ml"), 0, capacity_ml, "initial_fill_ml", "mL",
+                            "the reservoir's capacity");
   s.initial_fill = read_ml(top, "initial_fill_ml", false);
   s.low_reservoir = model.low_reservoir_default;
   if (top.has("low_reservoir_ml")) s.low_reservoir = read_ml(top, "low_reservoir_ml", false);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -42,8 +43,11 @@ struct RefillEvent {
   Volume low_threshold{};  // always set: the refill's own, else the scenario's
 };
 
+// Held by pointer: a Prescription is about 5 kB (a week of flex steps) and a scenario may
+// hold hundreds of thousands of (small) events.
 struct PrescriptionEvent {
-  therapy::Prescription prescription;  // drug and concentration: those in the reservoir then
+  std::shared_ptr<const therapy::Prescription> prescription;  // drug and concentration: those
+                                                              // in the reservoir at the time
 };
 
 struct ClinicianBolusEvent {
@@ -67,6 +71,10 @@ struct ScenarioEvent {
   std::string source;  // where it came from: "events[3]", "events[4] #7" for a series
   EventAction action;
 };
+
+// Limit on events after expanding patient_bolus_series (a bolus every hour for 20 years is
+// 175,320): keeps a hostile or mistaken file from exhausting memory.
+inline constexpr std::size_t kMaxScenarioEvents = 200'000;
 
 struct Scenario {
   std::string name;

@@ -1,0 +1,348 @@
+// Each example scenario runs for at least a simulated year on the simulated pump with the real
+// TherapyEngine, and the summary (the JSON a user sees, or the result it is made from) must
+// show the properties the example exists to demonstrate.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <string>
+
+#include "itdd/scenario/local_time.h"
+#include "itdd/sim/runner.h"
+#include "itdd/sim/summary.h"
+#include "scenario_test_support.h"
+
+namespace itdd::sim {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  scenario::Scenario scenario;
+  SimulationResult result;
+  json summary;
+};
+
+Outcome run(const json& doc) {
+  Outcome o{testing::parse(doc), {}, {}};
+  o.result = run_scenario(o.scenario);
+  o.summary = summary_json(o.scenario, o.result);
+  return o;
+}
+
+json example(const std::string& name) {
+  return testing::load_source_json("examples/" + name + ".json");
+}
+
+json deterministic(json doc) {
+  doc["pump"]["stroke_variability_percent"] = 0;
+  return doc;
+}
+
+// Drug of one stroke at a concentration, in ng.
+double stroke_drug_ng(const scenario::Scenario& s, Concentration c) {
+  return static_cast<double>(s.pump.spec.model.stroke_volume.count()) *
+         static_cast<double>(c.count()) / kNanolitresPerMillilitre;
+}
+
+void expect_common_invariants(const Outcome& o) {
+  const json& totals = o.summary["totals"];
+  EXPECT_GE(o.result.duration, days(365));
+  // The implant's own account: programmed minus delivered stays within one stroke.
+  const std::int64_t gap = totals["programmed_minus_implant_delivered_nl"];
+  EXPECT_GE(gap, 0);
+  EXPECT_LT(gap, o.scenario.pump.spec.model.stroke_volume.count());
+  // The reservoir is never negative, in the implant's estimate or in reality.
+  for (const json& sample : o.summary["reservoir"]) {
+    EXPECT_GE(sample["implant_estimate_nl"].get<std::int64_t>(), 0);
+    EXPECT_GE(sample["actual_nl"].get<std::int64_t>(), 0);
+  }
+  EXPECT_EQ(o.summary["daily"].size(),
+            static_cast<std::size_t>(
+                std::ceil(static_cast<double>(o.result.duration.count()) / kMillisPerDay)));
+  // Every command the scenario gave was accepted (the parser checked them).
+  for (const json& c : o.summary["commands"]) EXPECT_TRUE(c["ok"].get<bool>()) << c.dump();
+  EXPECT_EQ(o.result.engine_idle_wakeups, 0);
+}
+
+// Never ran dry, never even alarmed: the refills came in time.
+void expect_refilled_in_time(const Outcome& o) {
+  for (const json& f : o.summary["fills"]) {
+    EXPECT_TRUE(f["implant_low_alarm"].is_null()) << f.dump();
+    EXPECT_TRUE(f["actual_low"].is_null()) << f.dump();
+    EXPECT_TRUE(f["actual_dry"].is_null()) << f.dump();
+    EXPECT_TRUE(f["implant_empty"].is_null()) << f.dump();
+  }
+  EXPECT_EQ(o.summary["totals"]["short_volume_nl"].get<std::int64_t>(), 0);
+}
+
+// ---- morphine, simple continuous ----
+
+TEST(MorphineContinuous, DeterministicDeliversTheProgramExactly) {
+  const Outcome o = run(deterministic(example("morphine-continuous")));
+  expect_common_invariants(o);
+  expect_refilled_in_time(o);
+  const json& totals = o.summary["totals"];
+  // With nominal strokes the mechanism moves exactly what the implant counts.
+  EXPECT_EQ(totals["delivered_volume_nl"], totals["implant_delivered_volume_nl"]);
+  // Programmed: the priming volume, then 4 mg/day at 25 mg/mL (0.16 mL/day) for the rest of
+  // the 365 days (basal pauses while priming runs).
+  const Volume priming = o.result.catheter_dead_volume;
+  const Duration priming_time = time_to_deliver(priming, o.scenario.pump.spec.model.priming_rate);
+  const std::int64_t programmed =
+      priming.count() + volume_over(FlowRate(160'000), days(365) - priming_time).count();
+  EXPECT_LE(std::llabs(totals["delivered_volume_nl"].get<std::int64_t>() - programmed), 1000);
+  // Each full day after priming day gives 4 mg at the tip, within one stroke's drug (25 ug).
+  const double per_stroke = stroke_drug_ng(o.scenario, o.scenario.initial_solution.concentration);
+  const json& daily = o.summary["daily"];
+  for (std::size_t d = 1; d < daily.size(); ++d) {
+    EXPECT_NEAR(daily[d]["drug_ng"].get<double>(), 4e6, per_stroke) << "day " << d;
+    EXPECT_NEAR(daily[d]["drug"].get<double>(), 4.0, 0.025) << "day " << d;
+  }
+  // Priming pushes the saline that filled the line out in its first 26 minutes: the first
+  // hour moves the whole dead volume but only the few basal strokes after it carry drug.
+  const HourBin& first_hour = o.result.hourly.at(0);
+  EXPECT_GE(first_hour.volume_nl, priming.count());
+  EXPECT_LE(static_cast<double>(first_hour.drug_fg) / kDrugUnitsPerNanogram, 5 * per_stroke);
+}
+
+TEST(MorphineContinuous, WithStrokeSpreadTheDoseStaysWithinTheSpread) {
+  const Outcome o = run(example("morphine-continuous"));
+  expect_common_invariants(o);
+  expect_refilled_in_time(o);
+  const json& daily = o.summary["daily"];
+  for (std::size_t d = 1; d < daily.size(); ++d) {
+    // +-2 % per stroke, mostly averaging out over 160 strokes, plus one stroke of timing.
+    EXPECT_NEAR(daily[d]["drug"].get<double>(), 4.0, 4.0 * 0.02 + 0.025) << "day " << d;
+  }
+  // The real reservoir drifts from the implant's estimate by the accumulated spread only.
+  const json& final_reservoir = o.summary["final_reservoir"];
+  EXPECT_LT(std::llabs(final_reservoir["actual_nl"].get<std::int64_t>() -
+                       final_reservoir["implant_estimate_nl"].get<std::int64_t>()),
+            50'000);
+  EXPECT_EQ(o.summary["fills"].size(), 5u);
+}
+
+TEST(MorphineContinuous, ProjectedLowAndEmptyMatchWhatHappensWithoutRefills) {
+  json doc = deterministic(example("morphine-continuous"));
+  doc["events"] = json::array();
+  const Outcome o = run(doc);
+  const FillRecord& fill = o.result.fills.at(0);
+  // Projection from the start: (18 - 0.434 priming - 2) mL at 0.16 mL/day = 97.3 days.
+  ASSERT_FALSE(fill.projected.low_reservoir.is_never());
+  ASSERT_FALSE(fill.implant_low_alarm.is_never());
+  ASSERT_FALSE(fill.actual_low.is_never());
+  const std::int64_t stroke_interval_ms = kMillisPerDay / 160;  // 9 minutes
+  // The engine's projection counts the priming volume as taken at once and basal as running
+  // meanwhile, so it comes early by the priming time (26 min; see the report on the engine).
+  const std::int64_t priming_ms =
+      time_to_deliver(o.result.catheter_dead_volume, o.scenario.pump.spec.model.priming_rate)
+          .count();
+  const std::int64_t tolerance_ms = stroke_interval_ms + priming_ms;
+  EXPECT_GE(fill.implant_low_alarm, fill.projected.low_reservoir);
+  EXPECT_LE((fill.implant_low_alarm - fill.projected.low_reservoir).count(), tolerance_ms);
+  EXPECT_EQ(fill.actual_low, fill.implant_low_alarm);  // nominal strokes: reality agrees
+  EXPECT_NEAR(static_cast<double>(fill.implant_low_alarm.ms()) / kMillisPerDay,
+              (18.0 - 0.434 - 2.0) / 0.16, 0.1);
+  // The pump stops when less than a stroke is left, as projected.
+  ASSERT_FALSE(fill.implant_empty.is_never());
+  EXPECT_GE(fill.implant_empty, fill.projected.empty);
+  EXPECT_LE((fill.implant_empty - fill.projected.empty).count(), tolerance_ms);
+  EXPECT_TRUE(fill.actual_dry.is_never());  // the implant stopped first
+  // After it stopped, nothing more left the tip.
+  const json& daily = o.summary["daily"];
+  const std::size_t empty_day = static_cast<std::size_t>(fill.implant_empty.ms() / kMillisPerDay);
+  for (std::size_t d = empty_day + 1; d < daily.size(); ++d) {
+    EXPECT_EQ(daily[d]["volume_nl"].get<std::int64_t>(), 0) << "day " << d;
+  }
+  EXPECT_LE(o.result.moved, millilitres(18));
+  EXPECT_EQ(o.summary["events"].back()["name"], "reservoir_empty");
+}
+
+TEST(MorphineContinuous, OverInfusingPumpRunsDryBeforeTheImplantKnows) {
+  // Strokes 10 % larger than nominal: the implant's projection, made from the programmed rate,
+  // is late; the real reservoir reaches the alarm level and runs dry first.
+  json doc = deterministic(example("morphine-continuous"));
+  doc["events"] = json::array();
+  doc["pump"]["stroke_mean_nl"] = 1100;
+  const Outcome o = run(doc);
+  const FillRecord& fill = o.result.fills.at(0);
+  ASSERT_FALSE(fill.actual_low.is_never());
+  ASSERT_FALSE(fill.actual_dry.is_never());
+  EXPECT_LT(fill.actual_low, fill.implant_low_alarm);
+  EXPECT_LT(fill.actual_dry, fill.projected.empty);
+  EXPECT_GT(o.result.short_by.count(), 0);
+  EXPECT_EQ(o.result.moved, millilitres(18));  // every drop left, and no more
+}
+
+// ---- baclofen, flexible with patient boluses ----
+
+TEST(BaclofenFlexPtm, PatientBolusLimitsHold) {
+  const Outcome o = run(example("baclofen-flex-ptm"));
+  expect_common_invariants(o);
+  expect_refilled_in_time(o);
+  const auto& pb = o.scenario.prescription.patient_bolus;
+  const json& requests = o.summary["patient_bolus"]["requests"];
+  std::deque<std::int64_t> window;  // grants in the last 24 h
+  std::int64_t last_grant = -1;
+  std::int64_t lockout_refusals = 0;
+  std::int64_t daily_limit_refusals = 0;
+  for (const json& r : requests) {
+    const std::int64_t at = r["elapsed_ms"];
+    while (!window.empty() && at - window.front() >= kMillisPerDay) window.pop_front();
+    if (r["granted"].get<bool>()) {
+      EXPECT_TRUE(last_grant < 0 || at - last_grant >= pb.lockout.count()) << r.dump();
+      EXPECT_LT(window.size(), pb.max_per_24h) << r.dump();
+      window.push_back(at);
+      last_grant = at;
+      EXPECT_GE(r["next_allowed_elapsed_ms"].get<std::int64_t>(), at + pb.lockout.count());
+    } else {
+      const std::string reason = r["reason"];
+      lockout_refusals += reason == "lockout";
+      daily_limit_refusals += reason == "daily_limit";
+      EXPECT_TRUE(reason == "lockout" || reason == "daily_limit") << r.dump();
+      // A refusal says when the next bolus is allowed, and that is later.
+      EXPECT_GT(r["next_allowed_elapsed_ms"].get<std::int64_t>(), at) << r.dump();
+      EXPECT_FALSE(r["reason_text"].get<std::string>().empty());
+    }
+  }
+  EXPECT_GT(lockout_refusals, 0);
+  EXPECT_GT(daily_limit_refusals, 0);
+  // The summary's counts agree with the list and with the engine's own events.
+  const json& counts = o.summary["patient_bolus"];
+  EXPECT_EQ(counts["granted"].get<std::int64_t>() + counts["refused"].get<std::int64_t>(),
+            static_cast<std::int64_t>(requests.size()));
+  std::int64_t granted_events = 0;
+  for (const json& e : o.summary["events"]) granted_events += e["name"] == "patient_bolus_granted";
+  EXPECT_EQ(granted_events, counts["granted"].get<std::int64_t>());
+}
+
+TEST(BaclofenFlexPtm, DailyDrugFollowsTheWeekdayProgramPlusBoluses) {
+  const Outcome o = run(deterministic(example("baclofen-flex-ptm")));
+  expect_common_invariants(o);
+  const therapy::Prescription& rx = o.scenario.prescription;
+  const double bolus_ng = static_cast<double>(rx.patient_bolus.dose.count());
+  const double per_stroke = stroke_drug_ng(o.scenario, rx.concentration);
+  const json& daily = o.summary["daily"];
+  std::vector<int> grants_per_day(daily.size(), 0);
+  for (const json& r : o.summary["patient_bolus"]["requests"]) {
+    if (r["granted"].get<bool>()) {
+      ++grants_per_day[static_cast<std::size_t>(r["elapsed_ms"].get<std::int64_t>() /
+                                                kMillisPerDay)];
+    }
+  }
+  // Until the clock moves for daylight saving time (day 83), elapsed days are program days.
+  const std::int64_t first_day = floor_div(o.scenario.start.ms(), kMillisPerDay);
+  for (std::size_t d = 1; d < 83; ++d) {
+    const Weekday wd = weekday_of_day(first_day + static_cast<std::int64_t>(d));
+    const double expected = static_cast<double>(therapy::basal_daily_dose(rx, wd).count()) +
+                            grants_per_day[d] * bolus_ng;
+    EXPECT_NEAR(daily[d]["drug_ng"].get<double>(), expected, per_stroke + 1) << "day " << d;
+  }
+  // Weekends are programmed lower than weekdays, and the summary shows it: Sat 2026-01-10.
+  EXPECT_LT(daily[5]["drug_ng"].get<double>(), daily[4]["drug_ng"].get<double>());
+}
+
+TEST(BaclofenFlexPtm, ClockChangesLoseAndRepeatNothing) {
+  // Across both daylight-saving changes the delivered total equals the programmed integral.
+  const Outcome o = run(deterministic(example("baclofen-flex-ptm")));
+  int clock_events = 0;
+  for (const json& e : o.summary["events"]) clock_events += e["name"] == "clock_set";
+  EXPECT_EQ(clock_events, 2);
+  const json& totals = o.summary["totals"];
+  EXPECT_EQ(totals["delivered_volume_nl"], totals["implant_delivered_volume_nl"]);
+  // Independent integral: 52 weeks and a day of program + boluses + priming.
+  const therapy::Prescription& rx = o.scenario.prescription;
+  const std::int64_t first_day = floor_div(o.scenario.start.ms(), kMillisPerDay);
+  // Priming first (basal paused meanwhile: Monday 00:00 runs at 540 mcg/day).
+  const Duration priming_time =
+      time_to_deliver(o.result.catheter_dead_volume, o.scenario.pump.spec.model.priming_rate);
+  std::int64_t expected =
+      o.result.catheter_dead_volume.count() -
+      volume_over(therapy::flow_of(rx, rx.flex.days[0].steps[0].dose_rate), priming_time).count();
+  for (std::int64_t d = 0; d < 365; ++d) {
+    expected += therapy::basal_volume_per_day(rx, weekday_of_day(first_day + d)).count();
+  }
+  expected += o.summary["patient_bolus"]["granted"].get<std::int64_t>() *
+              therapy::patient_bolus_volume(rx).count();
+  // Within a stroke, plus the rounding of each day's flow (under 1 nL per step per day).
+  EXPECT_NEAR(totals["programmed_volume_nl"].get<double>(), static_cast<double>(expected),
+              1000.0 + 5 * 365);
+}
+
+// ---- ziconotide at the minimum rate ----
+
+TEST(ZiconotideMinimumRate, RunsAtTheMinimumRateAndRefillsPerTheLabel) {
+  const Outcome o = run(example("ziconotide-minimum-rate"));
+  expect_common_invariants(o);
+  expect_refilled_in_time(o);
+  const therapy::Prescription& rx = o.scenario.prescription;
+  EXPECT_EQ(therapy::flow_of(rx, rx.continuous_dose), o.scenario.pump.spec.model.min_rate);
+  // 1.2 mcg/day at the tip on every full day, within the 2 % spread and one stroke (25 ng).
+  const json& daily = o.summary["daily"];
+  for (std::size_t d = 1; d < daily.size(); ++d) {
+    EXPECT_NEAR(daily[d]["drug"].get<double>(), 1.2, 1.2 * 0.02 + 0.025) << "day " << d;
+    EXPECT_NEAR(daily[d]["volume_nl"].get<double>(), 48'000, 48'000 * 0.02 + 1000) << "day " << d;
+  }
+  // First refill within 14 days of the first fill, then at most 40 days apart (diluted).
+  const json& fills = o.summary["fills"];
+  ASSERT_GE(fills.size(), 2u);
+  EXPECT_LE(fills[1]["elapsed_ms"].get<std::int64_t>() - fills[0]["elapsed_ms"].get<std::int64_t>(),
+            days(14).count());
+  for (std::size_t i = 2; i < fills.size(); ++i) {
+    EXPECT_LE(
+        fills[i]["elapsed_ms"].get<std::int64_t>() - fills[i - 1]["elapsed_ms"].get<std::int64_t>(),
+        days(40).count());
+  }
+  EXPECT_LE(days(365).count() - fills.back()["elapsed_ms"].get<std::int64_t>(), days(40).count());
+}
+
+// ---- concentration change with a bridge bolus ----
+
+TEST(RefillConcentrationChange, BridgeKeepsTheDailyDoseAcrossTheChange) {
+  const Outcome o = run(example("refill-concentration-change"));
+  expect_common_invariants(o);
+  expect_refilled_in_time(o);
+  // Two changes (10 -> 20 and 20 -> 10 mg/mL), each bridged.
+  int bridges = 0;
+  for (const json& f : o.summary["fills"]) bridges += f["bridge"]["started"].get<bool>();
+  EXPECT_EQ(bridges, 2);
+  // 2 mg/day at the tip on every full day, within one stroke at the stronger solution (20 ug).
+  const double tolerance_mg = 0.020;
+  const json& daily = o.summary["daily"];
+  for (std::size_t d = 1; d < daily.size(); ++d) {
+    EXPECT_NEAR(daily[d]["drug"].get<double>(), 2.0, tolerance_mg) << "day " << d;
+  }
+  // While the volume per day halves and doubles back.
+  EXPECT_NEAR(daily[50]["volume_nl"].get<double>(), 200'000, 1000);
+  EXPECT_NEAR(daily[100]["volume_nl"].get<double>(), 100'000, 1000);
+  EXPECT_NEAR(daily[300]["volume_nl"].get<double>(), 200'000, 1000);
+}
+
+TEST(RefillConcentrationChange, WithoutTheBridgeTheDoseDips) {
+  // The same refill without a bridge bolus: the old 10 mg/mL in the line is pushed at the new,
+  // halved rate, so for about two days the patient gets about half the dose.
+  json doc = example("refill-concentration-change");
+  doc["events"][0]["bridge"] = false;
+  const Outcome o = run(doc);
+  const json& daily = o.summary["daily"];
+  EXPECT_LT(daily[61]["drug"].get<double>(), 1.5);
+}
+
+TEST(Summary, TextAndCsvCarryUnits) {
+  const Outcome o = run(example("ziconotide-minimum-rate"));
+  const std::string text = format_text_summary(o.scenario, o.result);
+  for (const char* needle : {"mcg/day", " mL", "2026-01-05 00:00", "Battery: used", "J of",
+                             "projected", "Final reservoir: implant estimate"}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
+  }
+  std::ostringstream csv;
+  write_hourly_csv(csv, o.scenario, o.result);
+  const std::string out = csv.str();
+  EXPECT_TRUE(out.starts_with("hour_start,volume_nl,drug_ng\n2026-01-05 00:00,"));
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 366 * 24 + 1);
+}
+
+}  // namespace
+}  // namespace itdd::sim
