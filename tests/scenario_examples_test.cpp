@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <string>
 
 #include "itdd/scenario/local_time.h"
@@ -328,6 +329,44 @@ TEST(RefillConcentrationChange, WithoutTheBridgeTheDoseDips) {
   const Outcome o = run(doc);
   const json& daily = o.summary["daily"];
   EXPECT_LT(daily[61]["drug"].get<double>(), 1.5);
+}
+
+// ---- every event type (tests/data/every-event-type.json) ----
+
+TEST(EveryEventType, EachCommandTakesEffectOrIsRefusedWithAReason) {
+  const Outcome o = run(testing::load_source_json("tests/data/every-event-type.json"));
+  std::map<std::string, int> names;
+  for (const json& e : o.summary["events"]) ++names[e["name"].get<std::string>()];
+  EXPECT_EQ(names["refilled"], 3);
+  EXPECT_EQ(names["bridge_bolus_started"], 1);
+  EXPECT_EQ(names["bridge_bolus_ended"], 1);
+  EXPECT_EQ(names["priming_started"], 1);
+  EXPECT_EQ(names["priming_ended"], 1);
+  EXPECT_EQ(names["clinician_bolus_started"], 1);
+  EXPECT_EQ(names["clinician_bolus_ended"], 1);
+  EXPECT_EQ(names["clock_set"], 2);
+  EXPECT_EQ(names["prescription_programmed"], 4);
+  EXPECT_GE(names["patient_bolus_granted"], 3);
+  // The second clinician bolus came while the first ran: refused, recorded, run went on.
+  int refused = 0;
+  for (const json& c : o.summary["commands"]) {
+    if (!c["ok"].get<bool>()) {
+      ++refused;
+      EXPECT_EQ(c["source"], "events[3]");
+      EXPECT_NE(c["error"].get<std::string>().find("another bolus is running"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(refused, 1);
+  // After the refill with another drug, boluses are refused until a prescription enables them;
+  // after the stop on day 60 nothing more is delivered.
+  const json& requests = o.summary["patient_bolus"]["requests"];
+  EXPECT_EQ(requests.back()["reason"], "not_enabled");
+  const json& daily = o.summary["daily"];
+  for (std::size_t d = 61; d < daily.size(); ++d) EXPECT_EQ(daily[d]["volume_nl"], 0) << d;
+  EXPECT_GT(daily[55]["volume_nl"].get<std::int64_t>(), 90'000);  // hydromorphone 0.1 mL/day
+  EXPECT_EQ(o.summary["final_reservoir"]["concentration_ng_per_ml"], 10'000'000);
+  const std::string text = format_text_summary(o.scenario, o.result);
+  EXPECT_NE(text.find("from morphine to hydromorphone"), std::string::npos) << text;
 }
 
 TEST(Summary, TextAndCsvCarryUnits) {

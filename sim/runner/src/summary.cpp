@@ -213,6 +213,15 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
       (r.moved - r.implant_delivered).count() >= 0 ? (r.moved - r.implant_delivered).count()
                                                    : (r.implant_delivered - r.moved).count(),
       r.moved >= r.implant_delivered ? "more" : "less"));
+  for (const FillRecord& f : r.fills) {
+    if (f.solution.drug_name != s.initial_solution.drug_name) {
+      line(fmt::format(
+          "  note: the drug totals add every drug given (the scenario changes from "
+          "{} to {}), counted in {}",
+          s.initial_solution.drug_name, f.solution.drug_name, scenario::unit_name(unit)));
+      break;
+    }
+  }
   if (r.short_by.count() > 0) {
     line(fmt::format("  strokes came up short by {} (the reservoir was really dry)",
                      ml_text(r.short_by)));
