@@ -38,7 +38,8 @@ void BM_EnginePumpYear(benchmark::State& state) {
   for (auto _ : state) {
     hal::FakeMotor motor;
     NullSink sink;
-    engine::TherapyEngine engine(pump, motor, sink, ImplantTime(0), WallTime(20458LL * kMillisPerDay));
+    engine::TherapyEngine engine(pump, motor, sink, ImplantTime(0),
+                                 WallTime(20458LL * kMillisPerDay));
     engine::RefillCommand fill{millilitres(1000), rx.drug, rx.concentration, Volume(0), false};
     (void)engine.refill(fill, ImplantTime(0));
     (void)engine.program(rx, ImplantTime(0));
