@@ -369,6 +369,36 @@ TEST(EveryEventType, EachCommandTakesEffectOrIsRefusedWithAReason) {
   EXPECT_NE(text.find("from morphine to hydromorphone"), std::string::npos) << text;
 }
 
+TEST(Summary, SameSeedSameRunOtherSeedOtherRun) {
+  json doc = example("baclofen-flex-ptm");
+  doc["duration_days"] = 20;  // before the 38 mL fill runs low
+  doc["events"] = json::array();
+  const json a = run(doc).summary;
+  const json b = run(doc).summary;
+  EXPECT_EQ(a, b);
+  doc["pump"]["seed"] = 43;
+  const json c = run(doc).summary;
+  EXPECT_NE(a["totals"]["delivered_volume_nl"], c["totals"]["delivered_volume_nl"]);
+  EXPECT_EQ(a["totals"]["strokes"], c["totals"]["strokes"]);  // the implant cannot tell
+}
+
+TEST(Summary, JsonHasTheDocumentedKeys) {
+  const json s = run(example("morphine-continuous")).summary;
+  for (const char* key : {"scenario", "totals", "daily", "patient_bolus", "reservoir", "fills",
+                          "commands", "events", "final_reservoir", "battery", "diagnostics"}) {
+    EXPECT_TRUE(s.contains(key)) << key;
+  }
+  for (const char* key : {"volume_nl", "volume_ml", "drug_ng", "drug", "date", "day"}) {
+    EXPECT_TRUE(s["daily"][0].contains(key)) << key;
+  }
+  for (const char* key : {"projected_low", "projected_empty", "implant_low_alarm", "actual_low",
+                          "implant_empty", "actual_dry", "bridge"}) {
+    EXPECT_TRUE(s["fills"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(s["daily"][0]["date"], "2026-01-05");
+  EXPECT_EQ(s["scenario"]["unit"], "mg");
+}
+
 TEST(Summary, TextAndCsvCarryUnits) {
   const Outcome o = run(example("ziconotide-minimum-rate"));
   const std::string text = format_text_summary(o.scenario, o.result);
