@@ -132,6 +132,9 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   if (cmd.volume.count() <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "volume", "must be positive");
   }
+  if (cmd.volume < pump_.stroke_volume) {
+    return make_error(ErrorCode::kInvalidArgument, "volume", "less than one pump stroke");
+  }
   if (cmd.volume > pump_.reservoir_capacity) {
     return make_error(ErrorCode::kInvalidArgument, "volume", "exceeds the reservoir capacity");
   }
@@ -200,10 +203,26 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   return plan;
 }
 
-Status TherapyEngine::start_priming(Volume catheter_volume, ImplantTime now) {
-  if (catheter_volume.count() < 0 || catheter_volume > millilitres(2)) {
+namespace {
+// Longer than any intrathecal catheter holds (110 cm x 0.0026 mL/cm is under 0.3 mL).
+constexpr Volume kMaxCatheterVolume = millilitres(2);
+
+Status check_catheter_volume(Volume catheter_volume) {
+  if (catheter_volume.count() < 0 || catheter_volume > kMaxCatheterVolume) {
     return make_error(ErrorCode::kInvalidArgument, "catheter_volume", "must be between 0 and 2 mL");
   }
+  return Status::Ok();
+}
+}  // namespace
+
+Status TherapyEngine::set_catheter_volume(Volume catheter_volume) {
+  if (Status s = check_catheter_volume(catheter_volume); !s) return s;
+  state_.catheter_volume = catheter_volume;
+  return Status::Ok();
+}
+
+Status TherapyEngine::start_priming(Volume catheter_volume, ImplantTime now) {
+  if (Status s = check_catheter_volume(catheter_volume); !s) return s;
   const Volume volume = pump_.pump_dead_volume + catheter_volume;
   if (Status s = check_reservoir_for(volume, "catheter_volume"); !s) return s;
   if (scheduler_.override_active()) {
@@ -357,7 +376,11 @@ void TherapyEngine::on_wake(ImplantTime now) {
   if (scheduler_.stroke_due() && !state_.empty) deliver_stroke(now);
 }
 
-ImplantTime TherapyEngine::time_to_consume(Volume need, ImplantTime now) const {
+// When the program, running from implant time `from` (schedule time `schedule_from`), will
+// have used `need`.
+ImplantTime TherapyEngine::time_to_consume(Volume need, ImplantTime from,
+                                           std::int64_t schedule_from) const {
+  const ImplantTime now = from;
   if (need.count() <= 0) return now;
   const Prescription& rx = state_.prescription;
   if (rx.mode == BasalMode::kStopped) return ImplantTime::never();
@@ -371,7 +394,7 @@ ImplantTime TherapyEngine::time_to_consume(Volume need, ImplantTime now) const {
   }
   // Flexible: exact integrals (nL x ms per day), whole weeks at once, then step by step.
   constexpr int kMaxSegments = 8 * 7 * (static_cast<int>(therapy::kMaxStepsPerDay) + 1);
-  const std::int64_t week_start = scheduler_.schedule_ms();
+  const std::int64_t week_start = schedule_from;
   Int128 week_units = 0;
   std::int64_t schedule = week_start;
   for (int i = 0; i < kMaxSegments && schedule < week_start + days(7).count(); ++i) {
@@ -411,25 +434,37 @@ Projection TherapyEngine::project(ImplantTime now) const {
     p.empty = now;
     return p;
   }
-  // A bolus already running will take what is left of it first.
-  Volume committed{0};
+  // A running clinician, priming or bridge bolus pauses basal: it uses what is left of it, and
+  // the program continues from its end. A running patient bolus adds what is left of it.
   const auto left_of = [&](const delivery::TimedDelivery& d) {
     if (!d.active) return Volume(0);
     const std::int64_t units =
         d.units_per_ms * (d.end - scheduler_.state().last).count() + d.end_remainder;
     return Volume(units / delivery::kUnitsPerNanolitre);
   };
-  committed += left_of(scheduler_.override_delivery());
-  committed += left_of(scheduler_.additive_delivery());
+  const delivery::TimedDelivery& override_delivery = scheduler_.override_delivery();
+  const Volume committed = left_of(override_delivery) + left_of(scheduler_.additive_delivery());
+  const ImplantTime from = override_delivery.active ? override_delivery.end : now;
+  const std::int64_t schedule_from = scheduler_.schedule_ms() + (from - now).count();
+
   // Delivery is in whole strokes: the alarm comes with the stroke that reaches the threshold,
-  // and delivery stops after the last whole stroke the reservoir holds.
+  // and delivery stops after the last whole stroke the reservoir holds. What is already
+  // pending or committed to a running bolus counts toward those strokes.
   const std::int64_t stroke = pump_.stroke_volume.count();
-  const Volume available = state_.reservoir_remaining - committed;
-  const std::int64_t to_low = (available - state_.low_threshold).count();
-  const std::int64_t strokes_to_low = to_low <= 0 ? 0 : (to_low + stroke - 1) / stroke;
-  p.low_reservoir =
-      state_.low_reported ? now : time_to_consume(pump_.stroke_volume * strokes_to_low, now);
-  p.empty = time_to_consume(pump_.stroke_volume * (available.count() / stroke), now);
+  const std::int64_t above_low = (state_.reservoir_remaining - state_.low_threshold).count();
+  const Volume already = committed + scheduler_.pending_volume();
+  const Volume to_low =
+      pump_.stroke_volume * (above_low <= 0 ? 0 : (above_low + stroke - 1) / stroke) - already;
+  const Volume to_empty =
+      pump_.stroke_volume * (state_.reservoir_remaining.count() / stroke) - already;
+  if (state_.low_reported) {
+    p.low_reservoir = now;
+  } else if (to_low.count() <= 0) {
+    p.low_reservoir = from;  // reached during the running bolus: by its end at the latest
+  } else {
+    p.low_reservoir = time_to_consume(to_low, from, schedule_from);
+  }
+  p.empty = to_empty.count() <= 0 ? from : time_to_consume(to_empty, from, schedule_from);
   return p;
 }
 

@@ -345,5 +345,44 @@ TEST(TherapyEngine, ClockChangeDuringAClinicianBolusLeavesTheBolusExact) {
   EXPECT_EQ(h.sink.count(EventKind::kClockSet), 1);
 }
 
+TEST(TherapyEngine, RefillOfLessThanAStrokeIsRefused) {
+  Harness h;
+  RefillCommand cmd{nanolitres(500), kMorphine, kMorphine25, Volume(0), true};
+  const Result<BridgePlan> r = h.engine.refill(cmd, h.now);
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.error().field, "volume");
+}
+
+TEST(TherapyEngine, BridgeDisplacesTheCatheterItWasToldOfWithoutPriming) {
+  Filled h;
+  ASSERT_TRUE(h.engine.set_catheter_volume(microlitres(200)).ok());
+  EXPECT_FALSE(h.engine.set_catheter_volume(millilitres(3)).ok());
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(10'000'000)), h.now).ok());
+  h.run_for(days(1));
+  RefillCommand cmd{millilitres(18), kMorphine, Concentration(50'000'000), Volume(0), true};
+  const Result<BridgePlan> r = h.engine.refill(cmd, h.now);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->volume, h.pump.pump_dead_volume + microlitres(200));
+}
+
+TEST(TherapyEngine, ProjectionDuringABridgeMatchesWhatHappens) {
+  Filled h;
+  ASSERT_TRUE(h.engine.set_catheter_volume(microlitres(200)).ok());
+  ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(10'000'000)), h.now).ok());
+  h.run_for(days(1));
+  RefillCommand cmd{millilitres(5), kMorphine, Concentration(50'000'000), Volume(0), true};
+  ASSERT_TRUE(h.engine.refill(cmd, h.now).ok());
+  h.run_for(hours(3));
+  ASSERT_EQ(h.engine.activity(), Activity::kBridgeBolus);  // a one-day bridge
+  const Projection p = h.engine.project(h.now);
+  h.run_for(days(40));
+  const TherapyEvent* low = h.sink.last(EventKind::kLowReservoir);
+  const TherapyEvent* empty = h.sink.last(EventKind::kReservoirEmpty);
+  ASSERT_NE(low, nullptr);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_NEAR(static_cast<double>(low->at.ms()), static_cast<double>(p.low_reservoir.ms()), 2);
+  EXPECT_NEAR(static_cast<double>(empty->at.ms()), static_cast<double>(p.empty.ms()), 2);
+}
+
 }  // namespace
 }  // namespace itdd::engine

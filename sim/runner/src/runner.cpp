@@ -139,6 +139,9 @@ class Simulation {
       throw std::logic_error("the engine refused the initial fill: " +
                              result_.commands.back().error);
     }
+    // The implant is told its catheter's volume at implant, primed or not: bridge boluses
+    // displace it.
+    command("catheter", "catheter", engine_.set_catheter_volume(s_.catheter_volume));
     command("prescription", "prescription", engine_.program(s_.prescription, start));
     if (s_.prime) command("prime", "prime", engine_.start_priming(s_.catheter_volume, start));
     // The first projection includes the prescription and the priming volume.

@@ -85,6 +85,9 @@ class TherapyEngine {
   // ---- commands ----
   Status program(const therapy::Prescription& rx, ImplantTime now);
   Result<BridgePlan> refill(const RefillCommand& refill, ImplantTime now);
+  // The catheter's internal volume (set at implant and after a catheter revision): with the
+  // pump's dead volume it is what a priming bolus fills and a bridge bolus displaces.
+  Status set_catheter_volume(Volume catheter_volume);
   Status start_priming(Volume catheter_volume, ImplantTime now);
   Status start_clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now);
   therapy::BolusDecision request_patient_bolus(ImplantTime now);
@@ -124,7 +127,7 @@ class TherapyEngine {
   void report_finished(ImplantTime now);
   void deliver_stroke(ImplantTime now);
   Status check_reservoir_for(Volume volume, const char* field) const;
-  ImplantTime time_to_consume(Volume need, ImplantTime now) const;
+  ImplantTime time_to_consume(Volume need, ImplantTime from, std::int64_t schedule_from) const;
 
   therapy::PumpModel pump_;
   hal::Motor& motor_;
