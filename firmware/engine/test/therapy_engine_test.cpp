@@ -23,6 +23,17 @@ struct Filled : Harness {
   }
 };
 
+// The low-reservoir alarm and the empty stop came when projected (to the millisecond but for
+// the rounding of a step's flow).
+void expect_projection_held(const testing::RecordingSink& sink, const Projection& p) {
+  const TherapyEvent* low = sink.last(EventKind::kLowReservoir);
+  const TherapyEvent* empty = sink.last(EventKind::kReservoirEmpty);
+  ASSERT_NE(low, nullptr);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_NEAR(static_cast<double>(low->at.ms()), static_cast<double>(p.low_reservoir.ms()), 2);
+  EXPECT_NEAR(static_cast<double>(empty->at.ms()), static_cast<double>(p.empty.ms()), 2);
+}
+
 TEST(TherapyEngine, StartsStoppedAndDeliversNothing) {
   Harness h;
   EXPECT_EQ(h.engine.activity(), Activity::kStopped);
@@ -243,13 +254,7 @@ TEST(TherapyEngine, FlexProjectionMatchesWhatHappens) {
   ASSERT_TRUE(h.engine.program(rx, h.now).ok());
   const Projection p = h.engine.project(h.now);
   h.run_for(days(30));
-  const TherapyEvent* low = h.sink.last(EventKind::kLowReservoir);
-  const TherapyEvent* empty = h.sink.last(EventKind::kReservoirEmpty);
-  ASSERT_NE(low, nullptr);
-  ASSERT_NE(empty, nullptr);
-  // Projected to the stroke; only the rounding of a step's flow may move it by a millisecond.
-  EXPECT_NEAR(static_cast<double>(low->at.ms()), static_cast<double>(p.low_reservoir.ms()), 2);
-  EXPECT_NEAR(static_cast<double>(empty->at.ms()), static_cast<double>(p.empty.ms()), 2);
+  expect_projection_held(h.sink, p);
 }
 
 TEST(TherapyEngine, MotorStallIsLoggedAndNotCaughtUp) {
@@ -376,12 +381,7 @@ TEST(TherapyEngine, ProjectionDuringABridgeMatchesWhatHappens) {
   ASSERT_EQ(h.engine.activity(), Activity::kBridgeBolus);  // a one-day bridge
   const Projection p = h.engine.project(h.now);
   h.run_for(days(40));
-  const TherapyEvent* low = h.sink.last(EventKind::kLowReservoir);
-  const TherapyEvent* empty = h.sink.last(EventKind::kReservoirEmpty);
-  ASSERT_NE(low, nullptr);
-  ASSERT_NE(empty, nullptr);
-  EXPECT_NEAR(static_cast<double>(low->at.ms()), static_cast<double>(p.low_reservoir.ms()), 2);
-  EXPECT_NEAR(static_cast<double>(empty->at.ms()), static_cast<double>(p.empty.ms()), 2);
+  expect_projection_held(h.sink, p);
 }
 
 }  // namespace
