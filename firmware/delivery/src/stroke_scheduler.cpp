@@ -52,7 +52,7 @@ void StrokeScheduler::set_flexible(const therapy::FlexProgram* flex, Concentrati
   state_.basal_mode = therapy::BasalMode::kFlexible;
   state_.flex_concentration = concentration;
   flex_ = flex;
-  // A new program starts aligned with the wall clock.
+  // A program just set starts aligned with the wall clock.
   state_.schedule_q = now.ms() * kScheduleQuartersPerMs + state_.target_offset_q;
   relocate_flex(state_.schedule_q);
 }
@@ -181,7 +181,7 @@ void StrokeScheduler::integrate(std::int64_t dt_ms) {
   if (state_.basal_mode == therapy::BasalMode::kFlexible && flex_ != nullptr && !state_.suspended) {
     const bool basal_runs = !state_.override_delivery.active;
     // Segments end at the first millisecond at or after a step change, so at most one change
-    // lies inside; the part before it runs at the old step's flow, the rest at the new one.
+    // lies inside; the part before it runs at the old step's flow, the rest at the next one's.
     if (to_q >= state_.flex_boundary_q) {
       const std::int64_t boundary_q = state_.flex_boundary_q;
       if (basal_runs) units += state_.flex_flow.count() * (boundary_q - from_q);

@@ -146,7 +146,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
     return make_error(ErrorCode::kInvalidArgument, "low_reservoir_threshold",
                       "must be below the filled volume");
   }
-  // The same drug keeps its doses at the new concentration; another drug needs a new
+  // The same drug keeps its doses at the concentration just filled; another drug needs its own
   // prescription, so therapy stops until one is programmed.
   Prescription next = state_.prescription;
   const bool same_drug = state_.filled && cmd.drug == state_.prescription.drug &&
@@ -162,7 +162,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
     if (same_drug) {
       return make_error(ErrorCode::kRefused, "concentration",
                         "the current doses cannot be delivered at this concentration; "
-                        "program a new prescription first");
+                        "program a prescription for it first");
     }
     return s.error();
   }

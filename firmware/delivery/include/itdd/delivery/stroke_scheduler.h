@@ -75,7 +75,7 @@ class StrokeScheduler {
   void cancel_additive(ImplantTime now);
 
   // The wall clock moved to `offset` (wall = monotonic + offset). With `realign_now` the
-  // schedule jumps (at start-up or with a new program), otherwise it re-aligns gradually.
+  // schedule jumps (at start-up or when a program is set), otherwise it re-aligns gradually.
   void set_wall_offset(Duration offset, bool realign_now, ImplantTime now);
 
   // While suspended (empty reservoir) nothing accumulates, timed deliveries are cancelled,

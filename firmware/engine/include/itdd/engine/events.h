@@ -23,7 +23,7 @@ enum class EventKind : std::uint8_t {
   kPatientBolusEnded,
   kLowReservoir,    // a = remaining nL
   kReservoirEmpty,  // delivery stopped
-  kClockSet,        // a = new offset ms, b = old offset ms
+  kClockSet,        // a = offset now (ms), b = offset before (ms)
   kMotorStall,      // a = strokes missed so far
   kMotorRecovered,
 };
