@@ -11,6 +11,7 @@ using therapy::Prescription;
 
 namespace {
 constexpr Concentration kMaxConcentration{100 * kNanogramsPerMilligram};
+constexpr int kStallRetries = 2;
 }  // namespace
 
 const char* name(Activity activity) {
@@ -340,7 +341,15 @@ void TherapyEngine::deliver_stroke(ImplantTime now) {
     emit(now, EventKind::kReservoirEmpty, state_.reservoir_remaining.count());
     return;
   }
-  const hal::StrokeOutcome outcome = motor_.stroke();
+  // A stalled rotor is retried at once (a brief blockage often frees); a stroke that still
+  // will not turn is counted as missed, never made up later.
+  hal::StrokeFeedback feedback = motor_.stroke();
+  for (int retry = 0; retry < kStallRetries && feedback.outcome == hal::StrokeOutcome::kStalled;
+       ++retry) {
+    feedback = motor_.stroke();
+  }
+  last_stroke_load_ = feedback.load_permille;
+  const hal::StrokeOutcome outcome = feedback.outcome;
   scheduler_.take_stroke();
   if (outcome == hal::StrokeOutcome::kCompleted) {
     state_.reservoir_remaining -= pump_.stroke_volume;

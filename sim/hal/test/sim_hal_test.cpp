@@ -152,7 +152,7 @@ struct Rig {
 TEST(SimMechanism, DeterministicStrokesMoveTheMean) {
   Rig rig({microlitres(1), 0.0, StrokeDistribution::kUniform, 1});
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_EQ(rig.mechanism.stroke(), hal::StrokeOutcome::kCompleted);
+    ASSERT_EQ(rig.mechanism.stroke().outcome, hal::StrokeOutcome::kCompleted);
   }
   EXPECT_EQ(rig.mechanism.totals().moved, millilitres(1));
   EXPECT_EQ(rig.reservoir.actual(), millilitres(17));
@@ -215,7 +215,7 @@ TEST(SimMechanism, DryReservoirMovesWhatIsLeftAndRecordsWhen) {
   rig.mechanism.stroke();  // 500 left
   rig.clock.advance_to(ImplantTime(40));
   // The rotor turns even with nothing to move: the implant cannot tell.
-  EXPECT_EQ(rig.mechanism.stroke(), hal::StrokeOutcome::kCompleted);
+  EXPECT_EQ(rig.mechanism.stroke().outcome, hal::StrokeOutcome::kCompleted);
   EXPECT_EQ(rig.mechanism.actual_dry_at(), ImplantTime(40));
   EXPECT_EQ(rig.mechanism.totals().moved, nanolitres(3500));
   EXPECT_EQ(rig.mechanism.totals().short_by, nanolitres(500));

@@ -107,6 +107,8 @@ class TherapyEngine {
   Volume missed() const { return state_.missed; }
   Volume programmed() const { return scheduler_.programmed_volume(); }
   std::int64_t strokes() const { return scheduler_.strokes(); }
+  // Drive effort of the last stroke (per mille of rated load), for occlusion detection.
+  std::uint16_t last_stroke_load() const { return last_stroke_load_; }
   FlowRate current_flow() const;
   WallTime wall_clock(ImplantTime now) const { return WallTime(now.ms() + state_.wall_offset_ms); }
   std::uint8_t patient_boluses_in_last_24h(ImplantTime now) const {
@@ -131,6 +133,7 @@ class TherapyEngine {
 
   therapy::PumpModel pump_;
   hal::Motor& motor_;
+  std::uint16_t last_stroke_load_ = 0;
   EventSink& events_;
   State state_{};
   delivery::StrokeScheduler scheduler_;

@@ -39,7 +39,8 @@ class SimMechanism final : public hal::Motor {
   SimMechanism(const StrokeVolumeParams& params, const SimClock& clock, SimReservoir& reservoir,
                SimCatheter& catheter, SimBattery& battery);
 
-  hal::StrokeOutcome stroke() override {
+  hal::StrokeFeedback stroke() override {
+    if (!enabled_ || stall_) return hal::StrokeFeedback{hal::StrokeOutcome::kStalled, 1000};
     const Volume want = next_stroke_volume();
     const Volume moved = reservoir_.draw(want);
     const Concentration solution = reservoir_.concentration();
@@ -49,9 +50,28 @@ class SimMechanism final : public hal::Motor {
     battery_.on_stroke();
     if (moved < want) note_short(want - moved);
     if (reservoir_.actual() <= low_watch_ && low_at_.is_never()) low_at_ = clock_.now();
+    ++sensed_;
     // The rotor turns whether or not there is liquid: a dry pump does not know it is dry.
-    return hal::StrokeOutcome::kCompleted;
+    return hal::StrokeFeedback{hal::StrokeOutcome::kCompleted, load_permille_};
   }
+  std::uint32_t sensed_strokes() const override { return sensed_; }
+  void set_enabled(bool enabled) override { enabled_ = enabled; }
+
+  // ---- faults the scenario injects ----
+  // The rotor cannot turn (MRI field, worn gear): every stroke stalls until cleared.
+  void set_stalled(bool stalled) { stall_ = stalled; }
+  // The drive effort a stroke needs (per mille of rated load): rises as the catheter occludes.
+  void set_load(std::uint16_t load_permille) { load_permille_ = load_permille; }
+  // The real stroke volume drifts from nominal (e.g. +15 % over-infusion after months).
+  void set_mean_volume(Volume mean) { params_.mean = mean; }
+  // An uncommanded stroke (a runaway motor driver): moves liquid like any stroke and is seen by
+  // the rotor sensor; nothing happens while the driver is powered off.
+  bool uncommanded_stroke() {
+    if (!enabled_ || stall_) return false;
+    (void)stroke();
+    return true;
+  }
+  bool enabled() const { return enabled_; }
 
   // Watches the real reservoir for the level the implant alarms at, from now on (called at
   // each refill): when it is first reached and when a stroke first comes up short.
@@ -87,6 +107,10 @@ class SimMechanism final : public hal::Motor {
   SimCatheter& catheter_;
   SimBattery& battery_;
   MechanismTotals totals_{};
+  std::uint32_t sensed_ = 0;
+  bool enabled_ = true;
+  bool stall_ = false;
+  std::uint16_t load_permille_ = 400;
   Volume low_watch_{-1};
   ImplantTime low_at_ = ImplantTime::never();
   ImplantTime dry_at_ = ImplantTime::never();
