@@ -1,0 +1,140 @@
+#include "itdd/safety/safety_monitor.h"
+
+#include <gtest/gtest.h>
+
+#include "../../therapy/test/test_prescriptions.h"
+
+namespace itdd::safety {
+namespace {
+
+using therapy::testing::morphine_continuous;
+using therapy::testing::morphine_flex;
+
+// Feeds the monitor a constant stroke rate (strokes per hour) from `from` for `length`,
+// one observation per stroke, as the implant does. Returns the first trip, if any.
+struct Feeder {
+  SafetyMonitor& monitor;
+  std::uint32_t sensed = 0;
+  Verdict run(ImplantTime from, Duration length, std::int64_t strokes_per_hour) {
+    if (strokes_per_hour <= 0) return Verdict{};
+    const std::int64_t interval = kMillisPerHour / strokes_per_hour;
+    for (std::int64_t t = from.ms() + interval; t <= from.ms() + length.count(); t += interval) {
+      ++sensed;
+      const Verdict v = monitor.observe(sensed, ImplantTime(t));
+      if (v.tripped) return v;
+    }
+    return Verdict{};
+  }
+};
+
+SafetyMonitor monitor_with(const therapy::Prescription& rx) {
+  SafetyMonitor m{therapy::PumpModel{}};
+  m.set_prescription(rx, ImplantTime(0));
+  m.set_wall_offset(Duration(20458LL * kMillisPerDay));
+  (void)m.observe(0, ImplantTime(0));
+  return m;
+}
+
+TEST(SafetyMonitor, ProgrammedDeliveryNeverTrips) {
+  // 24 mg/day at 25 mg/mL: 0.96 mL/day = 40 strokes an hour, for two days.
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  Feeder f{m};
+  EXPECT_FALSE(f.run(ImplantTime(0), days(2), 40).tripped);
+  EXPECT_EQ(m.delivered_last_hour(), microlitres(40));
+  EXPECT_EQ(m.delivered_last_day(), microlitres(960));
+}
+
+TEST(SafetyMonitor, RunawayTripsWithinTheHour) {
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(5), 40).tripped);
+  // The motor runs away at 10x: the 1-hour window trips within minutes.
+  const Verdict v = f.run(ImplantTime(0) + hours(5), hours(1), 400);
+  ASSERT_TRUE(v.tripped);
+  EXPECT_EQ(v.window, TripWindow::kOneHour);
+  EXPECT_GT(v.delivered, v.allowed);
+  EXPECT_LE(v.delivered, microlitres(40 + 2 + 60));  // caught before 1.5 h's worth
+  EXPECT_TRUE(m.tripped());
+}
+
+TEST(SafetyMonitor, SlowOverInfusionTripsTheDayWindow) {
+  // 40 strokes/h programmed; 1.4x (56/h) stays under the hourly allowance (5/4 x 40 + slack
+  // is 52 + patient-free) only briefly, so make it 1.3x: 52/h.
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  Feeder f{m};
+  const Verdict v = f.run(ImplantTime(0), days(2), 52);
+  ASSERT_TRUE(v.tripped);
+  EXPECT_EQ(v.window, TripWindow::kOneDay);
+}
+
+TEST(SafetyMonitor, AuthorisedBolusAndPatientLimitsAreAllowed) {
+  therapy::Prescription rx = morphine_continuous(DoseRate(24'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(3));
+  SafetyMonitor m = monitor_with(rx);
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(2), 40).tripped);
+  // A clinician bolus of 200 uL over 30 min is authorised by the command layer.
+  m.authorise(microlitres(200), ImplantTime(0) + hours(2), minutes(30));
+  EXPECT_FALSE(f.run(ImplantTime(0) + hours(2), minutes(30), 400).tripped);
+  // A patient bolus (40 uL in 10 minutes) on top of basal.
+  EXPECT_FALSE(f.run(ImplantTime(0) + hours(2) + minutes(30), minutes(10), 240 + 40).tripped);
+}
+
+TEST(SafetyMonitor, UnauthorisedBolusTrips) {
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(2), 40).tripped);
+  EXPECT_TRUE(f.run(ImplantTime(0) + hours(2), minutes(30), 400).tripped);
+}
+
+TEST(SafetyMonitor, FlexProgramIsJudgedStepByStep) {
+  // Night 0.48 mL/day (20/h), day 1.92 mL/day (80/h) from 08:00.
+  SafetyMonitor m = monitor_with(morphine_flex({{0, 12'000'000}, {480, 48'000'000}}));
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(8), 20).tripped);
+  ASSERT_FALSE(f.run(ImplantTime(0) + hours(8), hours(16), 80).tripped);
+  // The day rate at night is 4x the night program: caught by the hour window although it
+  // never exceeds the program's highest step.
+  const Verdict v = f.run(ImplantTime(0) + hours(24), hours(2), 80);
+  ASSERT_TRUE(v.tripped);
+  EXPECT_EQ(v.window, TripWindow::kOneHour);
+}
+
+TEST(SafetyMonitor, PrescriptionChangeInsideTheWindowDoesNotTrip) {
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(48'000'000)));  // 80/h
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(5), 80).tripped);
+  m.set_prescription(morphine_continuous(DoseRate(12'000'000)), ImplantTime(0) + hours(5));
+  EXPECT_FALSE(f.run(ImplantTime(0) + hours(5), hours(30), 20).tripped);
+}
+
+TEST(SafetyMonitor, StoppedPumpMayNotMove) {
+  therapy::Prescription stopped = morphine_continuous(DoseRate(24'000'000));
+  stopped.mode = therapy::BasalMode::kStopped;
+  SafetyMonitor m = monitor_with(stopped);
+  Feeder f{m};
+  const Verdict v = f.run(ImplantTime(0), hours(1), 10);
+  EXPECT_TRUE(v.tripped);
+  EXPECT_EQ(v.delivered, microlitres(3));  // two strokes of slack, tripped on the third
+}
+
+TEST(SafetyMonitor, SensorWrapIsHandled) {
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  m.resync_sensor(0xFFFFFFF0u);
+  EXPECT_FALSE(m.observe(0x00000002u, ImplantTime(2)).tripped);  // 18 strokes
+  EXPECT_EQ(m.delivered_last_hour(), microlitres(18));
+}
+
+TEST(SafetyMonitor, WindowsForgetOldStrokes) {
+  SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(3), 40).tripped);
+  (void)m.observe(f.sensed, ImplantTime(0) + hours(4) + minutes(1));
+  EXPECT_EQ(m.delivered_last_hour(), Volume(0));
+  EXPECT_EQ(m.delivered_last_day(), microlitres(120));
+  (void)m.observe(f.sensed, ImplantTime(0) + days(2));
+  EXPECT_EQ(m.delivered_last_day(), Volume(0));
+}
+
+}  // namespace
+}  // namespace itdd::safety
