@@ -1,0 +1,48 @@
+// Where everything lives in the implant's flash. The reference part is a 512 KB NOR array with
+// 4 KB sectors, 8-byte program units and 256-byte pages (a typical Cortex-M internal flash or
+// SPI NOR); docs/storage.md has the map and the capacities.
+#pragma once
+
+#include <cstdint>
+
+#include "itdd/hal/nvm.h"
+#include "itdd/storage/delivery_history.h"
+#include "itdd/storage/event_log.h"
+#include "itdd/storage/flash.h"
+
+namespace itdd::storage {
+
+inline constexpr hal::NvmGeometry kImplantFlash{4096, 128, 8, 256};
+
+struct Layout {
+  Region settings_a;
+  Region settings_b;
+  Region event_log;
+  Region delivery_history;
+};
+
+inline constexpr Layout kDefaultLayout{
+    .settings_a = {0, 4},  // 16 KB: the therapy state (6 KB today) with room to grow
+    .settings_b = {4, 4},
+    .event_log = {8, 48},          // 40-byte records, 102 a sector
+    .delivery_history = {56, 20},  // 32-byte records, 128 a sector
+};                                 // sectors 76-127 are free
+
+// Capacities of the default layout on the reference part.
+inline constexpr std::uint32_t kDefaultLogCapacity =
+    (kImplantFlash.sector_size /
+     round_up(kLogPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
+    (kDefaultLayout.event_log.sector_count - 1);
+inline constexpr std::uint32_t kDefaultHistoryHours =
+    (kImplantFlash.sector_size /
+     round_up(kHourPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
+    (kDefaultLayout.delivery_history.sector_count - 1);
+
+static_assert(kDefaultLogCapacity >= 4000, "the event log keeps thousands of records");
+static_assert(kDefaultHistoryHours >= 90 * 24, "delivery history keeps at least 90 days");
+static_assert(kDefaultLayout.delivery_history.first_sector +
+                      kDefaultLayout.delivery_history.sector_count <=
+                  kImplantFlash.sector_count,
+              "the layout fits the part");
+
+}  // namespace itdd::storage

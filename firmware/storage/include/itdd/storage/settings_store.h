@@ -1,0 +1,106 @@
+// Settings that survive any power cut: two copies, A and B, each in its own sectors, each ending
+// in a trailer (magic, format, size, sequence number, CRC-32 over the data and the trailer).
+// commit() always rewrites the copy that is NOT the newest valid one (erase, program the data,
+// program the trailer last), so the newest committed value is never touched while it is the
+// only good one; load() returns the valid copy with the highest sequence number. See
+// docs/storage.md for why every cut point is safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <type_traits>
+
+#include "itdd/core/result.h"
+#include "itdd/hal/nvm.h"
+#include "itdd/storage/flash.h"
+
+namespace itdd::storage {
+
+// The error messages load() gives, so a caller can tell them apart (compare with is_*()).
+inline constexpr char kSettingsBlank[] = "no settings committed (both copies blank)";
+inline constexpr char kSettingsCorrupt[] = "both settings copies fail their CRC";
+inline constexpr char kSettingsOtherFormat[] = "settings were written in another format";
+inline bool is_blank(const Error& e) {
+  return e.message == kSettingsBlank;
+}
+inline bool is_corrupt(const Error& e) {
+  return e.message == kSettingsCorrupt;
+}
+inline bool is_other_format(const Error& e) {
+  return e.message == kSettingsOtherFormat;
+}
+
+inline constexpr std::uint32_t kSettingsTrailerBytes = 24;
+
+struct SettingsLoad {
+  std::uint32_t seq = 0;     // sequence number of the copy returned (1 for the first commit)
+  std::uint8_t copy = 0;     // 0 = A, 1 = B
+  bool other_valid = false;  // false: the other copy is blank, torn or corrupt
+};
+
+// The byte-level store; SettingsStore<T> below is the typed face.
+class BlobStore {
+ public:
+  // `format` identifies the layout of the blob (bump it when T changes); `size` its bytes.
+  BlobStore(hal::Nvm& nvm, Region copy_a, Region copy_b, std::uint32_t format, std::uint32_t size);
+
+  // Bytes one copy occupies for a blob of `size` bytes.
+  static constexpr std::uint32_t bytes_needed(std::uint32_t size, std::uint32_t program_unit) {
+    return round_up(size, program_unit) + round_up(kSettingsTrailerBytes, program_unit);
+  }
+  static constexpr std::uint32_t sectors_needed(std::uint32_t size, const hal::NvmGeometry& g) {
+    return (bytes_needed(size, g.program_unit) + g.sector_size - 1) / g.sector_size;
+  }
+
+  // Fills `out` (exactly `size` bytes) with the newest valid copy. On error `out` is untouched,
+  // unless a copy changed between its check and its read (then the error is kSettingsCorrupt).
+  Result<SettingsLoad> load(std::span<std::uint8_t> out);
+  // Writes `blob` over the copy that is not the newest valid one; returns its sequence number.
+  // Once this returns Ok, load() returns `blob` until the next successful commit.
+  Result<std::uint32_t> commit(std::span<const std::uint8_t> blob);
+
+ private:
+  enum class CopyState : std::uint8_t { kBlank, kCorrupt, kOtherFormat, kValid };
+  struct CopyScan {
+    CopyState state = CopyState::kBlank;
+    std::uint32_t seq = 0;
+    std::uint32_t crc = 0;
+  };
+  Status check_layout() const;
+  Result<CopyScan> scan(std::uint8_t copy);
+  std::uint32_t base(std::uint8_t copy) const;
+  std::uint32_t trailer_address(std::uint8_t copy) const;
+
+  hal::Nvm& nvm_;
+  Region regions_[2];
+  std::uint32_t format_;
+  std::uint32_t size_;
+};
+
+// Settings of a plain value type (TherapyEngine::State, ...). The value is stored as its bytes,
+// so `format` must change whenever T's layout does; a copy in another format is not loaded.
+template <class T>
+class SettingsStore {
+  static_assert(std::is_trivially_copyable_v<T>, "settings are stored as their bytes");
+
+ public:
+  SettingsStore(hal::Nvm& nvm, Region copy_a, Region copy_b, std::uint32_t format)
+      : blob_(nvm, copy_a, copy_b, format, static_cast<std::uint32_t>(sizeof(T))) {}
+
+  static constexpr std::uint32_t sectors_needed(const hal::NvmGeometry& g) {
+    return BlobStore::sectors_needed(static_cast<std::uint32_t>(sizeof(T)), g);
+  }
+
+  Result<SettingsLoad> load(T& out) {
+    return blob_.load(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(&out), sizeof(T)));
+  }
+  Result<std::uint32_t> commit(const T& value) {
+    return blob_.commit(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&value), sizeof(T)));
+  }
+
+ private:
+  BlobStore blob_;
+};
+
+}  // namespace itdd::storage

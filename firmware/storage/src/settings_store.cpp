@@ -1,0 +1,208 @@
+#include "itdd/storage/settings_store.h"
+
+#include "itdd/storage/crc32.h"
+
+namespace itdd::storage {
+namespace {
+
+constexpr std::uint32_t kMagic = 0x53445449u;  // "ITDS"
+constexpr const char* kField = "settings";
+constexpr std::uint32_t kChunk = 64;
+
+// Trailer fields, in their order in flash (little-endian), then the CRC.
+struct Trailer {
+  std::uint32_t magic = 0;
+  std::uint32_t format = 0;
+  std::uint32_t size = 0;
+  std::uint32_t seq = 0;
+  std::uint32_t reserved = 0;
+  std::uint32_t crc = 0;
+};
+
+void pack(const Trailer& t, std::uint8_t* p) {
+  put_u32(p + 0, t.magic);
+  put_u32(p + 4, t.format);
+  put_u32(p + 8, t.size);
+  put_u32(p + 12, t.seq);
+  put_u32(p + 16, t.reserved);
+  put_u32(p + 20, t.crc);
+}
+
+Trailer unpack(const std::uint8_t* p) {
+  return Trailer{get_u32(p),      get_u32(p + 4),  get_u32(p + 8),
+                 get_u32(p + 12), get_u32(p + 16), get_u32(p + 20)};
+}
+
+// The CRC covers the data, then the trailer up to (not including) the CRC field.
+std::uint32_t finish_crc(Crc32 crc, const std::uint8_t* trailer) {
+  return crc.update(std::span<const std::uint8_t>(trailer, kSettingsTrailerBytes - 4)).value();
+}
+
+}  // namespace
+
+BlobStore::BlobStore(hal::Nvm& nvm, Region copy_a, Region copy_b, std::uint32_t format,
+                     std::uint32_t size)
+    : nvm_(nvm), regions_{copy_a, copy_b}, format_(format), size_(size) {}
+
+std::uint32_t BlobStore::base(std::uint8_t copy) const {
+  return nvm_.geometry().sector_address(regions_[copy].first_sector);
+}
+
+// At the very end of the copy's region, whatever the blob's size, so a copy written by another
+// firmware version is still recognised.
+std::uint32_t BlobStore::trailer_address(std::uint8_t copy) const {
+  const hal::NvmGeometry g = nvm_.geometry();
+  return base(copy) + regions_[copy].sector_count * g.sector_size -
+         round_up(kSettingsTrailerBytes, g.program_unit);
+}
+
+Status BlobStore::check_layout() const {
+  const hal::NvmGeometry g = nvm_.geometry();
+  for (const Region& r : regions_) {
+    if (Status s = check_region(g, r, 1, kField); !s) return s;
+    if (static_cast<std::uint64_t>(r.sector_count) * g.sector_size <
+        bytes_needed(size_, g.program_unit)) {
+      return make_error(ErrorCode::kCapacity, kField, "settings do not fit their region");
+    }
+  }
+  const Region& a = regions_[0];
+  const Region& b = regions_[1];
+  if (a.first_sector < b.first_sector + b.sector_count &&
+      b.first_sector < a.first_sector + a.sector_count) {
+    return make_error(ErrorCode::kInvalidArgument, kField, "settings copies share sectors");
+  }
+  return Status::Ok();
+}
+
+Result<BlobStore::CopyScan> BlobStore::scan(std::uint8_t copy) {
+  const std::int32_t index = copy;
+  std::uint8_t raw[kSettingsTrailerBytes];
+  if (Status s = read_bytes(nvm_, trailer_address(copy), raw, kField, index); !s) return s.error();
+  if (all_erased(raw)) return CopyScan{CopyState::kBlank, 0, 0};
+  const Trailer t = unpack(raw);
+  const std::uint32_t room = trailer_address(copy) - base(copy);
+  if (t.magic != kMagic || t.size > room) return CopyScan{CopyState::kCorrupt, 0, 0};
+  Crc32 crc;
+  std::uint8_t chunk[kChunk];
+  // Bounded: size / 64 reads, size at most the region's bytes.
+  for (std::uint32_t at = 0; at < t.size; at += kChunk) {
+    const std::uint32_t n = t.size - at < kChunk ? t.size - at : kChunk;
+    const std::span<std::uint8_t> part(chunk, n);
+    if (Status s = read_bytes(nvm_, base(copy) + at, part, kField, index); !s) return s.error();
+    crc.update(part);
+  }
+  if (finish_crc(crc, raw) != t.crc) return CopyScan{CopyState::kCorrupt, 0, 0};
+  const CopyState state =
+      t.format == format_ && t.size == size_ ? CopyState::kValid : CopyState::kOtherFormat;
+  return CopyScan{state, t.seq, t.crc};
+}
+
+Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out) {
+  if (Status s = check_layout(); !s) return s.error();
+  if (out.size() != size_) {
+    return make_error(ErrorCode::kInvalidArgument, kField, "buffer is not the settings' size");
+  }
+  CopyScan scans[2];
+  for (std::uint8_t c = 0; c < 2; ++c) {
+    Result<CopyScan> r = scan(c);
+    if (!r) return r.error();
+    scans[c] = r.value();
+  }
+  const bool valid[2] = {scans[0].state == CopyState::kValid, scans[1].state == CopyState::kValid};
+  if (!valid[0] && !valid[1]) {
+    if (scans[0].state == CopyState::kOtherFormat || scans[1].state == CopyState::kOtherFormat) {
+      return make_error(ErrorCode::kMismatch, kField, kSettingsOtherFormat);
+    }
+    if (scans[0].state == CopyState::kBlank && scans[1].state == CopyState::kBlank) {
+      return make_error(ErrorCode::kRefused, kField, kSettingsBlank);
+    }
+    return make_error(ErrorCode::kMismatch, kField, kSettingsCorrupt);
+  }
+  const std::uint8_t pick = !valid[1] || (valid[0] && scans[0].seq > scans[1].seq) ? 0 : 1;
+  // Read what the CRC was checked on, and check it again on the bytes actually returned.
+  if (Status s = read_bytes(nvm_, base(pick), out, kField, pick); !s) return s.error();
+  std::uint8_t raw[kSettingsTrailerBytes];
+  if (Status s = read_bytes(nvm_, trailer_address(pick), raw, kField, pick); !s) {
+    return s.error();
+  }
+  Crc32 crc;
+  crc.update(out);
+  if (finish_crc(crc, raw) != scans[pick].crc || unpack(raw).crc != scans[pick].crc) {
+    return make_error(ErrorCode::kMismatch, kField, kSettingsCorrupt);
+  }
+  return SettingsLoad{scans[pick].seq, pick, valid[1 - pick]};
+}
+
+Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
+  if (Status s = check_layout(); !s) return s.error();
+  if (blob.size() != size_) {
+    return make_error(ErrorCode::kInvalidArgument, kField, "value is not the settings' size");
+  }
+  // Re-read both copies now rather than trusting what was seen at start-up: if the newest copy
+  // has been corrupted since, it is the one to overwrite, never the last good one.
+  CopyScan scans[2];
+  for (std::uint8_t c = 0; c < 2; ++c) {
+    Result<CopyScan> r = scan(c);
+    if (!r) return r.error();
+    scans[c] = r.value();
+  }
+  // Keep the better copy, overwrite the other: a valid copy beats one in another format (kept
+  // for a firmware rollback), which beats a blank or corrupt one; then the higher seq wins.
+  std::uint64_t keep[2];
+  for (std::uint8_t c = 0; c < 2; ++c) {
+    const std::uint64_t rank = scans[c].state == CopyState::kValid         ? 2
+                               : scans[c].state == CopyState::kOtherFormat ? 1
+                                                                           : 0;
+    keep[c] = rank << 32 | (rank != 0 ? scans[c].seq : 0u);
+  }
+  const std::uint8_t target = keep[0] <= keep[1] ? 0 : 1;
+  std::uint32_t newest = 0;
+  for (const CopyScan& s : scans) {
+    if ((s.state == CopyState::kValid || s.state == CopyState::kOtherFormat) && s.seq > newest) {
+      newest = s.seq;
+    }
+  }
+  if (newest == 0xFFFFFFFFu) {
+    return make_error(ErrorCode::kCapacity, kField, "settings sequence number exhausted");
+  }
+  const std::uint32_t seq = newest + 1;
+
+  // 1. Erase: the target copy is blank from here on.
+  if (Status s = erase_region(nvm_, regions_[target], kField); !s) return s.error();
+  // 2. The data, in page-sized programs; the last partial program unit padded with 0xFF.
+  const hal::NvmGeometry g = nvm_.geometry();
+  const std::uint32_t whole = size_ / g.program_unit * g.program_unit;
+  if (Status s = program_bytes(nvm_, base(target), blob.first(whole), kField, target); !s) {
+    return s.error();
+  }
+  std::uint8_t unit[kMaxProgramUnit];
+  if (whole < size_) {
+    for (std::uint32_t i = 0; i < g.program_unit; ++i) {
+      unit[i] = whole + i < size_ ? blob[whole + i] : std::uint8_t{0xFF};
+    }
+    if (Status s =
+            program_bytes(nvm_, base(target) + whole,
+                          std::span<const std::uint8_t>(unit, g.program_unit), kField, target);
+        !s) {
+      return s.error();
+    }
+  }
+  // 3. The trailer, last: until it is complete and its CRC matches, this copy does not count.
+  std::uint8_t trailer[round_up(kSettingsTrailerBytes, kMaxProgramUnit)];
+  const std::uint32_t trailer_len = round_up(kSettingsTrailerBytes, g.program_unit);
+  for (std::uint8_t& b : trailer) b = 0xFF;
+  Trailer t{kMagic, format_, size_, seq, 0, 0};
+  pack(t, trailer);
+  Crc32 crc;
+  crc.update(blob);
+  t.crc = finish_crc(crc, trailer);
+  pack(t, trailer);
+  if (Status s = program_bytes(nvm_, trailer_address(target),
+                               std::span<const std::uint8_t>(trailer, trailer_len), kField, target);
+      !s) {
+    return s.error();
+  }
+  return seq;
+}
+
+}  // namespace itdd::storage

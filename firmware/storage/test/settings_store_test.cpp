@@ -1,0 +1,243 @@
+// Settings in two copies: A/B alternation, the newest valid copy wins, corruption of one copy
+// falls back to the other, both corrupt is an error, and a copy in another format is refused.
+#include "itdd/storage/settings_store.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <array>
+#include <cstring>
+
+#include "itdd/hal/fake_nvm.h"
+
+namespace itdd::storage {
+namespace {
+
+constexpr hal::NvmGeometry kGeometry{512, 16, 8, 128};
+constexpr Region kA{2, 2};
+constexpr Region kB{5, 2};
+
+struct Settings {
+  std::int64_t volume = 0;
+  std::uint32_t mode = 0;
+  std::array<std::uint8_t, 301> table{};  // not a multiple of the program unit
+};
+bool same(const Settings& x, const Settings& y) {
+  return x.volume == y.volume && x.mode == y.mode && x.table == y.table;
+}
+
+Settings make(std::int64_t n) {
+  Settings s;
+  s.volume = n * 1000 + 7;
+  s.mode = static_cast<std::uint32_t>(n % 3);
+  for (std::size_t i = 0; i < s.table.size(); ++i) {
+    s.table[i] = static_cast<std::uint8_t>(n + static_cast<std::int64_t>(i));
+  }
+  return s;
+}
+
+std::uint32_t base(Region r) {
+  return r.first_sector * kGeometry.sector_size;
+}
+std::uint32_t trailer(Region r) {
+  return (r.first_sector + r.sector_count) * kGeometry.sector_size - 24;
+}
+
+TEST(SettingsStore, BlankFlashHasNoSettings) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  Settings s;
+  auto r = store.load(s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(is_blank(r.error()));
+  EXPECT_STREQ(r.error().field, "settings");
+}
+
+TEST(SettingsStore, CommitsAlternateBetweenTheCopiesAndLoadTakesTheNewest) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  for (std::int64_t n = 1; n <= 5; ++n) {
+    auto c = store.commit(make(n));
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c.value(), static_cast<std::uint32_t>(n));
+    Settings s;
+    auto l = store.load(s);
+    ASSERT_TRUE(l.ok());
+    EXPECT_TRUE(same(s, make(n)));
+    EXPECT_EQ(l->seq, static_cast<std::uint32_t>(n));
+    EXPECT_EQ(l->copy, (n - 1) % 2);  // A, B, A, B, ...
+    EXPECT_EQ(l->other_valid, n > 1);
+  }
+  // Each commit erased only its own copy's sectors.
+  for (std::uint32_t s = 0; s < kGeometry.sector_count; ++s) {
+    const bool in_a = s >= kA.first_sector && s < kA.first_sector + kA.sector_count;
+    const bool in_b = s >= kB.first_sector && s < kB.first_sector + kB.sector_count;
+    EXPECT_EQ(nvm.erase_count(s), in_a ? 3u : in_b ? 2u : 0u) << "sector " << s;
+  }
+}
+
+TEST(SettingsStore, ASecondStoreOnTheSameFlashSeesTheSameSettings) {
+  hal::FakeNvm nvm(kGeometry);
+  {
+    SettingsStore<Settings> store(nvm, kA, kB, 1);
+    ASSERT_TRUE(store.commit(make(1)).ok());
+    ASSERT_TRUE(store.commit(make(2)).ok());
+  }
+  SettingsStore<Settings> again(nvm, kA, kB, 1);
+  Settings s;
+  ASSERT_TRUE(again.load(s).ok());
+  EXPECT_TRUE(same(s, make(2)));
+  auto c = again.commit(make(3));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.value(), 3u);
+}
+
+class CorruptNewest : public ::testing::TestWithParam<int> {};
+
+// A bit flip anywhere in the newest copy (data or trailer) is caught; load falls back to the
+// older copy and says the other one is not valid.
+TEST_P(CorruptNewest, FallsBackToTheOlderCopy) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  ASSERT_TRUE(store.commit(make(1)).ok());  // A
+  ASSERT_TRUE(store.commit(make(2)).ok());  // B, newest
+  const std::uint32_t where[] = {
+      base(kB),    base(kB) + 17,    base(kB) + static_cast<std::uint32_t>(sizeof(Settings)) - 1,
+      trailer(kB), trailer(kB) + 13, trailer(kB) + 23};
+  nvm.flip_bit(where[GetParam()], static_cast<std::uint8_t>(GetParam()));
+  Settings s;
+  auto l = store.load(s);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(same(s, make(1)));
+  EXPECT_EQ(l->copy, 0);
+  EXPECT_EQ(l->seq, 1u);
+  EXPECT_FALSE(l->other_valid);
+
+  // The next commit overwrites the corrupt copy, never the last good one.
+  ASSERT_TRUE(store.commit(make(3)).ok());
+  l = store.load(s);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(same(s, make(3)));
+  EXPECT_EQ(l->copy, 1);
+  EXPECT_TRUE(l->other_valid);
+}
+INSTANTIATE_TEST_SUITE_P(Bits, CorruptNewest, ::testing::Range(0, 6));
+
+TEST(SettingsStore, BothCopiesCorruptIsAnErrorAndLeavesTheOutputAlone) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  ASSERT_TRUE(store.commit(make(1)).ok());
+  ASSERT_TRUE(store.commit(make(2)).ok());
+  nvm.flip_bit(base(kA) + 40, 3);
+  nvm.flip_bit(trailer(kB) + 12, 0);  // the sequence number
+  Settings s = make(9);
+  auto l = store.load(s);
+  ASSERT_FALSE(l.ok());
+  EXPECT_TRUE(is_corrupt(l.error()));
+  EXPECT_EQ(l.error().code, ErrorCode::kMismatch);
+  EXPECT_TRUE(same(s, make(9)));
+  // Storage is still usable: a new commit is loaded.
+  ASSERT_TRUE(store.commit(make(3)).ok());
+  ASSERT_TRUE(store.load(s).ok());
+  EXPECT_TRUE(same(s, make(3)));
+}
+
+TEST(SettingsStore, OneCopyCorruptOtherBlankIsCorrupt) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  ASSERT_TRUE(store.commit(make(1)).ok());
+  nvm.flip_bit(base(kA), 0);
+  Settings s;
+  auto l = store.load(s);
+  ASSERT_FALSE(l.ok());
+  EXPECT_TRUE(is_corrupt(l.error()));
+}
+
+TEST(SettingsStore, AnotherFormatIsRefusedNotMisread) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> v1(nvm, kA, kB, 1);
+  ASSERT_TRUE(v1.commit(make(1)).ok());
+  SettingsStore<Settings> v2(nvm, kA, kB, 2);
+  Settings s;
+  auto l = v2.load(s);
+  ASSERT_FALSE(l.ok());
+  EXPECT_TRUE(is_other_format(l.error()));
+  // A different size with the same format number is another format too.
+  struct Bigger {
+    Settings s;
+    std::int64_t extra;
+  };
+  SettingsStore<Bigger> bigger(nvm, kA, kB, 1);
+  Bigger b;
+  l = bigger.load(b);
+  ASSERT_FALSE(l.ok());
+  EXPECT_TRUE(is_other_format(l.error()));
+  // The new format commits over the other copy, keeping the old one until it is superseded.
+  ASSERT_TRUE(v2.commit(make(2)).ok());
+  ASSERT_TRUE(v2.load(s).ok());
+  EXPECT_TRUE(same(s, make(2)));
+  ASSERT_TRUE(v1.load(s).ok());
+  EXPECT_TRUE(same(s, make(1)));
+}
+
+TEST(SettingsStore, LayoutErrors) {
+  hal::FakeNvm nvm(kGeometry);
+  Settings s;
+  SettingsStore<Settings> overlap(nvm, Region{0, 2}, Region{1, 2}, 1);
+  EXPECT_EQ(overlap.commit(s).error().code, ErrorCode::kInvalidArgument);
+  SettingsStore<Settings> one_sector(nvm, Region{0, 1}, Region{1, 1}, 1);  // 320 + 24 bytes
+  EXPECT_TRUE(one_sector.commit(s).ok());
+  struct Large {
+    std::array<std::uint8_t, 1100> bytes;
+  };
+  SettingsStore<Large> large(nvm, Region{0, 2}, Region{2, 2}, 1);
+  EXPECT_EQ(large.commit(Large{}).error().code, ErrorCode::kCapacity);
+  EXPECT_EQ(SettingsStore<Large>::sectors_needed(kGeometry), 3u);
+  SettingsStore<Settings> outside(nvm, Region{15, 1}, Region{16, 1}, 1);
+  EXPECT_EQ(outside.load(s).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(SettingsStore, ASizeThatIsNotWholeProgramUnits) {
+  using Odd = std::array<std::uint8_t, 301>;
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Odd> store(nvm, kA, kB, 7);
+  Odd v{};
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::uint8_t>(i * 7);
+  ASSERT_TRUE(store.commit(v).ok());
+  Odd back{};
+  ASSERT_TRUE(store.load(back).ok());
+  EXPECT_EQ(back, v);
+}
+
+TEST(SettingsStore, FlashErrorsAreReportedAsStatus) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  nvm.cut_power_after(0);
+  auto c = store.commit(make(1));
+  ASSERT_FALSE(c.ok());
+  EXPECT_STREQ(c.error().message, "flash: power lost");
+  Settings s;
+  EXPECT_FALSE(store.load(s).ok());
+  nvm.power_restore();
+  ASSERT_TRUE(store.commit(make(1)).ok());
+}
+
+// Any sequence of commits: load returns the last one, sequence numbers count up.
+RC_GTEST_PROP(SettingsStore, LoadReturnsTheLastCommit, ()) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  const auto values = *rc::gen::container<std::vector<std::int64_t>>(
+      *rc::gen::inRange<std::size_t>(1, 12), rc::gen::inRange<std::int64_t>(-1000, 1000));
+  std::uint32_t seq = 0;
+  for (std::int64_t v : values) {
+    auto c = store.commit(make(v));
+    RC_ASSERT(c.ok());
+    RC_ASSERT(c.value() == ++seq);
+    Settings s;
+    RC_ASSERT(store.load(s).ok());
+    RC_ASSERT(same(s, make(v)));
+  }
+}
+
+}  // namespace
+}  // namespace itdd::storage
