@@ -1,5 +1,6 @@
 // itdd: the project's command line. For now: `itdd sim run SCENARIO.json` runs a scenario on
-// the simulated pump and prints a summary (text, --json, --csv).
+// the simulated pump and prints a summary (text, --json, --csv); `itdd sim tones --out DIR`
+// renders the alarm tone patterns to WAV files.
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file or arguments: nothing
 // ran); 1 an unexpected failure during the run.
@@ -19,6 +20,7 @@
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
+#include "itdd/tones/tones.h"
 
 namespace {
 
@@ -131,12 +133,19 @@ int main(int argc, char** argv) {
   run->add_option("--pump-models", args.pump_models_file,
                   "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
                   "data/pump-models.json)");
+  CLI::App* tones = sim->add_subcommand(
+      "tones",
+      "Render every alarm tone pattern to a WAV file (critical, non-critical, alarm test)");
+  std::string tones_dir;
+  tones->add_option("--out", tones_dir, "Directory for the WAV files (created if missing)")
+      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitInvalidInput;
   }
+  if (tones->parsed()) return itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
   try {
     return sim_run(args);
   } catch (const std::exception& e) {
