@@ -68,8 +68,9 @@ class FakeNvm final : public Nvm {
     const bool torn = count_operation();
     ++erases_[sector];
     const std::size_t base = static_cast<std::size_t>(sector) * geometry_.sector_size;
-    const std::size_t whole =
-        torn && mode_ == TearMode::kPrefix ? next() % geometry_.sector_size : geometry_.sector_size;
+    // Bytes fully erased: all, or (cut) a random prefix, or none (random bits come up instead).
+    const std::size_t size = geometry_.sector_size;
+    const std::size_t whole = !torn ? size : mode_ == TearMode::kPrefix ? next() % size : 0;
     for (std::size_t i = 0; i < geometry_.sector_size; ++i) {
       std::uint8_t& b = bytes_[base + i];
       if (i < whole) {
