@@ -28,6 +28,8 @@ const char* name(Activity activity) {
       return "bridge_bolus";
     case Activity::kReservoirEmpty:
       return "reservoir_empty";
+    case Activity::kHalted:
+      return "halted";
   }
   return "unknown";
 }
@@ -65,13 +67,14 @@ void TherapyEngine::emit(ImplantTime at, EventKind kind, std::int64_t a, std::in
 }
 
 Activity TherapyEngine::activity() const {
+  if (state_.halted) return Activity::kHalted;
   if (state_.empty) return Activity::kReservoirEmpty;
   if (scheduler_.override_active()) return state_.override_activity;
   return state_.prescription.mode == BasalMode::kStopped ? Activity::kStopped : Activity::kBasal;
 }
 
 FlowRate TherapyEngine::current_flow() const {
-  if (state_.empty) return FlowRate(0);
+  if (state_.empty || state_.halted) return FlowRate(0);
   FlowRate flow =
       scheduler_.override_active()
           ? FlowRate(scheduler_.override_delivery().units_per_ms / delivery::kScheduleQuartersPerMs)
@@ -114,12 +117,21 @@ Status TherapyEngine::program(const Prescription& rx, ImplantTime now) {
   }
   on_wake(now);
   state_.prescription = rx;
+  if (state_.halted && !state_.empty) {
+    state_.halted = false;
+    scheduler_.resume(now);
+  }
+  state_.halted = false;
   apply_basal(now);
   emit(now, EventKind::kPrescriptionProgrammed, static_cast<std::int64_t>(rx.mode));
   return Status::Ok();
 }
 
 Status TherapyEngine::check_reservoir_for(Volume volume, const char* field) const {
+  if (state_.halted) {
+    return make_error(ErrorCode::kRefused, field,
+                      "delivery is halted by a safety check: program a prescription first");
+  }
   if (!state_.filled || state_.empty) {
     return make_error(ErrorCode::kRefused, field, "the reservoir is empty");
   }
@@ -185,7 +197,7 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   state_.prescription = next;
   if (state_.empty) {
     state_.empty = false;
-    scheduler_.resume(now);
+    if (!state_.halted) scheduler_.resume(now);
   }
   apply_basal(now);
   emit(now, EventKind::kRefilled, cmd.volume.count(), cmd.concentration.count());
@@ -278,7 +290,7 @@ BolusDecision TherapyEngine::request_patient_bolus(ImplantTime now) {
   if (decision.granted || decision.reason != BolusRefusal::kNotEnabled) {
     // Limits first (they say when), then the pump's state.
     if (decision.granted) {
-      if (rx.mode == BasalMode::kStopped) {
+      if (rx.mode == BasalMode::kStopped || state_.halted) {
         refuse(BolusRefusal::kTherapyStopped, ImplantTime::never());
       } else if (state_.empty || state_.reservoir_remaining < therapy::patient_bolus_volume(rx)) {
         refuse(BolusRefusal::kReservoirLow, ImplantTime::never());
@@ -307,6 +319,14 @@ void TherapyEngine::set_wall_clock(WallTime wall, ImplantTime now) {
   state_.wall_offset_ms = wall.ms() - now.ms();
   scheduler_.set_wall_offset(Duration(state_.wall_offset_ms), false, now);
   emit(now, EventKind::kClockSet, state_.wall_offset_ms, old_offset);
+}
+
+void TherapyEngine::halt(ImplantTime now) {
+  on_wake(now);
+  state_.halted = true;
+  state_.patient_bolus_running = false;
+  state_.override_activity = Activity::kBasal;
+  scheduler_.suspend(now);
 }
 
 void TherapyEngine::report_finished(ImplantTime now) {
@@ -382,7 +402,7 @@ void TherapyEngine::on_wake(ImplantTime now) {
   report_finished(now);
   // One stroke per wake-up: the scheduler never lets more than one fall due when woken on
   // time, and a late wake-up must not turn into a burst.
-  if (scheduler_.stroke_due() && !state_.empty) deliver_stroke(now);
+  if (scheduler_.stroke_due() && !state_.empty && !state_.halted) deliver_stroke(now);
 }
 
 // When the program, running from implant time `from` (schedule time `schedule_from`), will

@@ -384,5 +384,29 @@ TEST(TherapyEngine, ProjectionDuringABridgeMatchesWhatHappens) {
   expect_projection_held(h.sink, p);
 }
 
+TEST(TherapyEngine, HaltStopsEverythingUntilProgrammed) {
+  Filled h;
+  Prescription rx = morphine_continuous(DoseRate(25'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(2));
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  ASSERT_TRUE(h.engine.start_clinician_bolus(milligrams(1), minutes(30), h.now).ok());
+  h.run_for(minutes(10));
+  h.engine.halt(h.now);
+  EXPECT_EQ(h.engine.activity(), Activity::kHalted);
+  const std::int64_t strokes = h.motor.attempts;
+  h.run_for(days(1));
+  EXPECT_EQ(h.motor.attempts, strokes);
+  EXPECT_EQ(h.engine.request_patient_bolus(h.now).reason, BolusRefusal::kTherapyStopped);
+  EXPECT_FALSE(h.engine.start_clinician_bolus(milligrams(1), minutes(30), h.now).ok());
+  // A refill does not restart a halted pump; programming does, with no catch-up.
+  ASSERT_TRUE(h.fill(millilitres(18), kMorphine, kMorphine25).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kHalted);
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+  EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  const Volume before = h.engine.delivered();
+  h.run_for(days(1));
+  EXPECT_EQ(h.engine.delivered() - before, millilitres(1));
+}
+
 }  // namespace
 }  // namespace itdd::engine

@@ -25,6 +25,7 @@ enum class Activity : std::uint8_t {
   kClinicianBolus,  // a clinician bolus, basal paused
   kBridgeBolus,     // old drug pushed out of the line after a concentration change
   kReservoirEmpty,  // delivery stopped until a refill
+  kHalted,          // stopped by a safety mechanism until a prescription is programmed
 };
 
 const char* name(Activity activity);
@@ -68,6 +69,7 @@ class TherapyEngine {
     Volume low_threshold{};
     bool low_reported = false;
     bool empty = false;
+    bool halted = false;
     Volume catheter_volume{};
     Activity override_activity = Activity::kBasal;  // what the scheduler's override is
     bool patient_bolus_running = false;
@@ -92,6 +94,9 @@ class TherapyEngine {
   Status start_clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now);
   therapy::BolusDecision request_patient_bolus(ImplantTime now);
   void set_wall_clock(WallTime wall, ImplantTime now);
+  // Stops all delivery at once and keeps it stopped (a safety-monitor trip, a corrupted live
+  // prescription) until a prescription is programmed again. Nothing pending is caught up.
+  void halt(ImplantTime now);
 
   // ---- the event loop ----
   // Does whatever is due at `now` (strokes, ends of boluses). Call at next_wake() or later.
