@@ -1,0 +1,236 @@
+#include "itdd/sim/sim_flash.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace itdd::sim {
+namespace {
+
+// File layout: a 32-byte header, the flash contents, then per sector two little-endian u64
+// (erases, programs).
+constexpr char kMagic[8] = {'I', 'T', 'D', 'D', 'F', 'L', 'S', 'H'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kHeaderBytes = 32;
+constexpr std::size_t kWearBytes = 16;
+
+void put_u32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+void put_u64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint32_t get_u32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+  return v;
+}
+std::uint64_t get_u64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+bool write_all(int fd, const std::uint8_t* data, std::size_t n, std::size_t offset) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool read_all(int fd, std::uint8_t* data, std::size_t n, std::size_t offset) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, data, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    data += r;
+    n -= static_cast<std::size_t>(r);
+    offset += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& what) {
+  throw std::runtime_error("flash file " + file.string() + ": " + what);
+}
+
+}  // namespace
+
+SimFlash::SimFlash(hal::NvmGeometry geometry, std::uint64_t seed)
+    : geometry_(geometry),
+      bytes_(geometry.size(), 0xFF),
+      wear_(geometry.sector_count),
+      rng_(seed) {}
+
+SimFlash::SimFlash(hal::NvmGeometry geometry, const std::filesystem::path& file, std::uint64_t seed)
+    : SimFlash(geometry, seed) {
+  const bool exists = std::filesystem::exists(file);
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(file, std::strerror(errno));
+  const std::size_t total = kHeaderBytes + bytes_.size() + wear_.size() * kWearBytes;
+  std::vector<std::uint8_t> image(total);
+  struct stat st {};
+  const bool has_content = exists && ::fstat(fd_, &st) == 0 && st.st_size > 0;
+  if (has_content) {
+    if (static_cast<std::size_t>(st.st_size) < kHeaderBytes ||
+        !read_all(fd_, image.data(), kHeaderBytes, 0)) {
+      ::close(fd_);
+      fail(file, "not a flash image");
+    }
+    if (std::memcmp(image.data(), kMagic, sizeof kMagic) != 0 ||
+        get_u32(image.data() + 8) != kVersion) {
+      ::close(fd_);
+      fail(file, "not a flash image");
+    }
+    if (get_u32(image.data() + 12) != geometry.sector_size ||
+        get_u32(image.data() + 16) != geometry.sector_count ||
+        get_u32(image.data() + 20) != geometry.program_unit ||
+        get_u32(image.data() + 24) != geometry.page_size) {
+      ::close(fd_);
+      fail(file, "holds a flash of another geometry");
+    }
+    if (static_cast<std::size_t>(st.st_size) != total || !read_all(fd_, image.data(), total, 0)) {
+      ::close(fd_);
+      fail(file, "truncated");
+    }
+    std::copy_n(image.begin() + kHeaderBytes, bytes_.size(), bytes_.begin());
+    const std::uint8_t* w = image.data() + kHeaderBytes + bytes_.size();
+    for (Wear& s : wear_) {
+      s.erases = get_u64(w);
+      s.programs = get_u64(w + 8);
+      w += kWearBytes;
+    }
+    return;
+  }
+  std::memcpy(image.data(), kMagic, sizeof kMagic);
+  put_u32(image.data() + 8, kVersion);
+  put_u32(image.data() + 12, geometry.sector_size);
+  put_u32(image.data() + 16, geometry.sector_count);
+  put_u32(image.data() + 20, geometry.program_unit);
+  put_u32(image.data() + 24, geometry.page_size);
+  std::fill_n(image.begin() + kHeaderBytes, bytes_.size(), std::uint8_t{0xFF});
+  if (!write_all(fd_, image.data(), image.size(), 0)) {
+    ::close(fd_);
+    fail(file, std::strerror(errno));
+  }
+}
+
+SimFlash::~SimFlash() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool SimFlash::in_range(std::uint32_t address, std::size_t length) const {
+  return address <= bytes_.size() && length <= bytes_.size() - address;
+}
+
+bool SimFlash::count_operation() {
+  const bool torn = cut_armed_ && operations_ == cut_at_;
+  ++operations_;
+  if (torn) {
+    powered_ = false;
+    cut_armed_ = false;
+  }
+  return torn;
+}
+
+bool SimFlash::persist(std::size_t from, std::size_t n, std::uint32_t sector) {
+  if (fd_ < 0) return true;
+  std::uint8_t w[kWearBytes];
+  put_u64(w, wear_[sector].erases);
+  put_u64(w + 8, wear_[sector].programs);
+  return write_all(fd_, bytes_.data() + from, n, kHeaderBytes + from) &&
+         write_all(fd_, w, kWearBytes, kHeaderBytes + bytes_.size() + sector * kWearBytes);
+}
+
+hal::NvmStatus SimFlash::read(std::uint32_t address, std::span<std::uint8_t> out) {
+  if (!powered_) return hal::NvmStatus::kPowerLost;
+  if (!in_range(address, out.size())) return hal::NvmStatus::kOutOfRange;
+  std::copy_n(bytes_.begin() + address, out.size(), out.begin());
+  return hal::NvmStatus::kOk;
+}
+
+hal::NvmStatus SimFlash::program(std::uint32_t address, std::span<const std::uint8_t> data) {
+  if (!powered_) return hal::NvmStatus::kPowerLost;
+  if (!in_range(address, data.size())) return hal::NvmStatus::kOutOfRange;
+  if (address % geometry_.program_unit != 0 || data.size() % geometry_.program_unit != 0) {
+    return hal::NvmStatus::kMisaligned;
+  }
+  if (data.empty()) return hal::NvmStatus::kOk;
+  if (address / geometry_.page_size != (address + data.size() - 1) / geometry_.page_size) {
+    return hal::NvmStatus::kCrossesPage;
+  }
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if ((bytes_[address + i] & data[i]) != data[i]) return hal::NvmStatus::kNotErased;
+  }
+  const bool torn = count_operation();
+  const std::size_t whole = torn && mode_ == TearMode::kPrefix ? rng_.below(data.size()) : 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    std::uint8_t& b = bytes_[address + i];
+    if (!torn || (mode_ == TearMode::kPrefix && i < whole)) {
+      b &= data[i];
+    } else if (mode_ == TearMode::kRandomBits || i == whole) {
+      b &= static_cast<std::uint8_t>(data[i] | random_byte());  // some of the 0s land
+    }
+  }
+  const std::uint32_t sector = address / geometry_.sector_size;
+  ++wear_[sector].programs;
+  if (!persist(address, data.size(), sector)) return hal::NvmStatus::kFault;
+  return torn ? hal::NvmStatus::kPowerLost : hal::NvmStatus::kOk;
+}
+
+hal::NvmStatus SimFlash::erase_sector(std::uint32_t sector) {
+  if (!powered_) return hal::NvmStatus::kPowerLost;
+  if (sector >= geometry_.sector_count) return hal::NvmStatus::kOutOfRange;
+  const bool torn = count_operation();
+  const std::size_t size = geometry_.sector_size;
+  const std::size_t base = static_cast<std::size_t>(sector) * size;
+  // Bytes fully erased: all of them, or (cut) a random prefix, or none (random bits come up).
+  const std::size_t whole = !torn ? size : mode_ == TearMode::kPrefix ? rng_.below(size) : 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    std::uint8_t& b = bytes_[base + i];
+    if (i < whole) {
+      b = 0xFF;
+    } else if (mode_ == TearMode::kRandomBits || i == whole) {
+      b |= random_byte();  // some of the bits come up
+    }
+  }
+  ++wear_[sector].erases;
+  if (!persist(base, size, sector)) return hal::NvmStatus::kFault;
+  return torn ? hal::NvmStatus::kPowerLost : hal::NvmStatus::kOk;
+}
+
+void SimFlash::cut_power_after(std::uint64_t operations, TearMode mode) {
+  cut_armed_ = true;
+  cut_at_ = operations_ + operations;
+  mode_ = mode;
+}
+
+void SimFlash::power_restore() {
+  powered_ = true;
+  cut_armed_ = false;
+}
+
+void SimFlash::flip_bit(std::uint32_t address, std::uint8_t bit) {
+  if (address >= bytes_.size()) return;
+  bytes_[address] ^= static_cast<std::uint8_t>(1u << (bit & 7u));
+  (void)persist(address, 1, address / geometry_.sector_size);
+}
+
+std::uint64_t SimFlash::max_erase_count() const {
+  std::uint64_t m = 0;
+  for (const Wear& w : wear_) m = std::max(m, w.erases);
+  return m;
+}
+
+}  // namespace itdd::sim
