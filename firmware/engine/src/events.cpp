@@ -36,6 +36,8 @@ const char* name(EventKind kind) {
       return "motor_stall";
     case EventKind::kMotorRecovered:
       return "motor_recovered";
+    case EventKind::kResumedAfterReset:
+      return "resumed_after_reset";
   }
   return "unknown";
 }

@@ -512,4 +512,25 @@ void TherapyEngine::restore(const State& state) {
   limiter_.restore(state.limiter);
 }
 
+Volume TherapyEngine::resume_after_reset(ImplantTime now) {
+  const ImplantTime checkpoint = scheduler_.state().last;
+  scheduler_.advance(now);
+  report_finished(now);
+  Volume assumed = scheduler_.pending_volume();
+  if (assumed > state_.reservoir_remaining) assumed = state_.reservoir_remaining;
+  scheduler_.drop_pending();
+  state_.reservoir_remaining -= assumed;
+  emit(now, EventKind::kResumedAfterReset, (now - checkpoint).count(), assumed.count());
+  if (!state_.low_reported && state_.filled && state_.reservoir_remaining <= state_.low_threshold) {
+    state_.low_reported = true;
+    emit(now, EventKind::kLowReservoir, state_.reservoir_remaining.count());
+  }
+  if (state_.filled && !state_.empty && state_.reservoir_remaining < pump_.stroke_volume) {
+    state_.empty = true;
+    scheduler_.suspend(now);
+    emit(now, EventKind::kReservoirEmpty, state_.reservoir_remaining.count());
+  }
+  return assumed;
+}
+
 }  // namespace itdd::engine

@@ -408,5 +408,28 @@ TEST(TherapyEngine, HaltStopsEverythingUntilProgrammed) {
   EXPECT_EQ(h.engine.delivered() - before, millilitres(1));
 }
 
+TEST(TherapyEngine, ResumeAfterResetAssumesTheGapWasDeliveredAndNeverCatchesUp) {
+  Filled a;
+  ASSERT_TRUE(a.engine.program(morphine_continuous(DoseRate(25'000'000)), a.now).ok());
+  a.run_for(hours(5));
+  const TherapyEngine::State checkpoint = a.engine.snapshot();
+  // Power is lost at some point in the next 3 hours; the implant restarts 3 hours on.
+  Harness b;
+  b.now = a.now + hours(3);
+  b.engine.restore(checkpoint);
+  const Volume assumed = b.engine.resume_after_reset(b.now);
+  // 3 h at 1 mL/day, plus the part of a stroke pending at the checkpoint.
+  EXPECT_GE(assumed, microlitres(125));
+  EXPECT_LT(assumed, microlitres(126));
+  EXPECT_EQ(b.engine.reservoir_remaining(), checkpoint.reservoir_remaining - assumed);
+  EXPECT_EQ(b.sink.count(EventKind::kResumedAfterReset), 1);
+  EXPECT_EQ(b.sink.last(EventKind::kResumedAfterReset)->a, hours(3).count());
+  // Delivery resumes at the next stroke time, with no burst.
+  EXPECT_EQ(b.engine.next_wake(), b.now + milliseconds(86'400));
+  EXPECT_EQ(b.engine.programmed() - b.engine.delivered(), Volume(0));
+  b.run_for(days(1));
+  EXPECT_EQ(b.motor.completed, 1000);
+}
+
 }  // namespace
 }  // namespace itdd::engine

@@ -92,6 +92,9 @@ class StrokeScheduler {
     ++state_.strokes;
   }
 
+  // Forgets what is pending (after a reset the engine accounts for it otherwise).
+  void drop_pending() { state_.pending = 0; }
+
   // When the next stroke or change of flow is due; never() if nothing will happen.
   ImplantTime next_wake() const;
 

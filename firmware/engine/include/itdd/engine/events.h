@@ -26,6 +26,7 @@ enum class EventKind : std::uint8_t {
   kClockSet,        // a = offset now (ms), b = offset before (ms)
   kMotorStall,      // a = strokes missed so far
   kMotorRecovered,
+  kResumedAfterReset,  // a = gap since the last checkpoint (ms), b = volume assumed delivered (nL)
 };
 
 const char* name(EventKind kind);

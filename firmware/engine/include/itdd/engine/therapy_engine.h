@@ -126,6 +126,11 @@ class TherapyEngine {
 
   State snapshot() const;
   void restore(const State& state);
+  // After a reset the restored state is that of the last checkpoint, and what the program
+  // called for between then and `now` may or may not have been delivered. The reservoir
+  // account assumes it was (so alarms come early, never late), none of it is delivered again,
+  // and the gap is reported. Returns the volume assumed delivered.
+  Volume resume_after_reset(ImplantTime now);
 
  private:
   void emit(ImplantTime at, EventKind kind, std::int64_t a = 0, std::int64_t b = 0,
