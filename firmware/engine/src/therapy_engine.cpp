@@ -533,4 +533,9 @@ Volume TherapyEngine::resume_after_reset(ImplantTime now) {
   return assumed;
 }
 
+std::span<std::uint8_t> TherapyEngine::scheduler_ram_for_fault_injection() {
+  delivery::StrokeScheduler::State& raw = scheduler_.raw_state_for_fault_injection();
+  return std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(&raw), sizeof(raw));
+}
+
 }  // namespace itdd::engine

@@ -92,6 +92,13 @@ class StrokeScheduler {
     ++state_.strokes;
   }
 
+  // True if integrating up to `now` reaches a flexible step change, where the program is read.
+  bool reaches_step_change(ImplantTime now) const {
+    return state_.basal_mode == therapy::BasalMode::kFlexible && flex_ != nullptr &&
+           !state_.suspended &&
+           state_.schedule_q + (now - state_.last).count() * (kScheduleQuartersPerMs + 1) >=
+               state_.flex_boundary_q;
+  }
   // Forgets what is pending (after a reset the engine accounts for it otherwise).
   void drop_pending() { state_.pending = 0; }
 
@@ -116,6 +123,7 @@ class StrokeScheduler {
   FlowRate basal_flow() const;
 
   const State& state() const { return state_; }
+  State& raw_state_for_fault_injection() { return state_; }
   void restore(const State& state, const therapy::FlexProgram* flex);
 
  private:

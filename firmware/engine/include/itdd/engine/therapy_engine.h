@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "itdd/core/result.h"
 #include "itdd/core/time.h"
@@ -126,6 +127,9 @@ class TherapyEngine {
 
   State snapshot() const;
   void restore(const State& state);
+  // The scheduler's live state as raw RAM, for the simulator's fault injector only (a scheduler
+  // fault the independent safety monitor must catch). Nothing in the implant calls it.
+  std::span<std::uint8_t> scheduler_ram_for_fault_injection();
   // After a reset the restored state is that of the last checkpoint, and what the program
   // called for between then and `now` may or may not have been delivered. The reservoir
   // account assumes it was (so alarms come early, never late), none of it is delivered again,

@@ -1,0 +1,185 @@
+// The implant: the therapy engine with everything that keeps it safe around it.
+//   - storage: the state is checkpointed to flash (two CRC-checked copies) after every command
+//     and every hour, the delivery of each hour is recorded, every event is logged; after any
+//     reset boot() resumes the committed therapy, assumes the gap was delivered (never
+//     catches up) and logs the gap;
+//   - the safety monitor judges the rotor sensor against its own copy of the prescription and,
+//     on a breach, cuts the motor driver, halts therapy and raises a critical alarm;
+//   - the motor supervisor turns stroke feedback into stall and occlusion alarms;
+//   - the live prescription carries a CRC taken when it was programmed, checked at every
+//     checkpoint and command: a mismatch (a RAM bit flip) halts therapy with a critical alarm;
+//   - the alarm manager sounds what is active.
+// Event-driven like the modules it holds: next_wake() is the earliest of theirs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "itdd/alarms/alarm_events.h"
+#include "itdd/alarms/alarm_manager.h"
+#include "itdd/core/result.h"
+#include "itdd/engine/events.h"
+#include "itdd/engine/therapy_engine.h"
+#include "itdd/hal/buzzer.h"
+#include "itdd/hal/motor.h"
+#include "itdd/hal/nvm.h"
+#include "itdd/safety/motor_supervisor.h"
+#include "itdd/safety/safety_monitor.h"
+#include "itdd/storage/delivery_history.h"
+#include "itdd/storage/event_log.h"
+#include "itdd/storage/layout.h"
+#include "itdd/storage/settings_store.h"
+#include "itdd/therapy/pump_model.h"
+
+namespace itdd::app {
+
+struct ImplantConfig {
+  therapy::PumpModel pump{};
+  Duration checkpoint_interval = hours(1);
+  // "Pump stopped" alarm after this long without delivery (stopped, empty or halted).
+  Duration pump_stopped_alarm_after = hours(4);
+};
+
+// A refill as the clinic orders it: the engine's refill plus the dates it implies.
+struct RefillOrder {
+  engine::RefillCommand refill{};
+  Duration refill_due_in = days(90);    // "refill overdue" after this
+  Duration drug_stable_for = days(90);  // "drug past its stability date" after this
+};
+
+// Implant-level log codes (engine events use 0x0000-0x00FF, alarm events 0x0100-0x01FF).
+enum class ImplantLogCode : std::uint16_t {
+  kBoot = 0x0200,                 // a = 1 if committed therapy was resumed
+  kSettingsCorrupt = 0x0201,      // both settings copies failed their CRC
+  kLogDamaged = 0x0202,           // a = invalid slots found in the log at mount
+  kHistoryDamaged = 0x0203,       // a = invalid slots found in the delivery history
+  kSafetyTrip = 0x0204,           // reason = TripWindow, a = delivered nL, b = allowed nL
+  kPrescriptionCorrupt = 0x0205,  // the live prescription failed its CRC
+  kClockLost = 0x0206,
+  kStorageWriteFailed = 0x0207,  // reason = which store
+};
+inline constexpr std::uint16_t kAlarmLogCodeFirst = 0x0100;
+
+struct BootReport {
+  bool resumed = false;           // committed therapy was restored
+  bool settings_corrupt = false;  // both copies bad: safe state
+  Duration gap{};                 // from the last checkpoint to this boot
+  Volume assumed_delivered{};     // in the gap
+  std::uint32_t log_records = 0;
+  std::uint32_t damaged_log_slots = 0;
+};
+
+// Everything the implant keeps in its settings copies.
+struct PersistentState {
+  engine::TherapyEngine::State engine{};
+  alarms::AlarmManager::State alarms{};
+  safety::MotorSupervisor::State motor{};
+  ImplantTime checkpoint_at{};
+  std::uint32_t prescription_crc = 0;
+  std::int64_t hour_delivered_at_start_nl = 0;  // engine.delivered at the start of the hour
+  std::int64_t hour_strokes_at_start = 0;
+  std::int64_t current_hour = 0;
+  ImplantTime stopped_since = ImplantTime::never();
+  bool clock_valid = true;
+};
+
+class Implant final : private engine::EventSink, private alarms::AlarmEventSink {
+ public:
+  Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& buzzer, hal::Nvm& nvm,
+          ImplantTime now, WallTime wall);
+  Implant(const Implant&) = delete;
+  Implant& operator=(const Implant&) = delete;
+
+  // Once after power-up: mounts storage, restores the committed state if there is one.
+  BootReport boot(ImplantTime now);
+
+  // ---- commands (each is checkpointed when it succeeds) ----
+  Status program(const therapy::Prescription& rx, ImplantTime now);
+  Result<engine::BridgePlan> refill(const RefillOrder& order, ImplantTime now);
+  Status set_catheter_volume(Volume catheter_volume, ImplantTime now);
+  Status prime(Volume catheter_volume, ImplantTime now);
+  Status clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now);
+  therapy::BolusDecision patient_bolus(ImplantTime now);
+  void set_clock(WallTime wall, ImplantTime now);
+  Status silence_alarm(alarms::AlarmKind kind, Duration duration, ImplantTime now);
+  Status alarm_test(ImplantTime now);
+  // The real-time clock reports it lost time (e.g. after a brown-out): flexible programs go on
+  // with the last known offset and a "clock lost" alarm asks for the clock to be set.
+  void clock_lost(ImplantTime now);
+
+  // ---- the event loop ----
+  void on_wake(ImplantTime now);
+  ImplantTime next_wake() const;
+
+  // ---- reading ----
+  const engine::TherapyEngine& engine() const { return engine_; }
+  const alarms::AlarmManager& alarms() const { return alarms_; }
+  const safety::SafetyMonitor& safety() const { return safety_; }
+  const safety::MotorSupervisor& motor_supervisor() const { return supervisor_; }
+  storage::EventLog& event_log() { return log_; }
+  storage::DeliveryHistory& delivery_history() { return history_; }
+  std::int64_t storage_write_failures() const { return storage_failures_; }
+
+  // Observers for a host (the simulator's summary); the implant never needs them.
+  void observe(engine::EventSink* engine_events, alarms::AlarmEventSink* alarm_events) {
+    engine_observer_ = engine_events;
+    alarm_observer_ = alarm_events;
+  }
+
+  // The RAM that holds the live prescription, for the simulator's fault injector (a cosmic
+  // ray): the implant itself never writes it except through program()/refill().
+  std::span<std::uint8_t> live_prescription_ram();
+  std::span<std::uint8_t> live_scheduler_ram() {
+    return engine_.scheduler_ram_for_fault_injection();
+  }
+
+ private:
+  // Motor with the supervisor in the path: every stroke's feedback is judged.
+  class SupervisedMotor final : public hal::Motor {
+   public:
+    SupervisedMotor(hal::Motor& motor, safety::MotorSupervisor& supervisor)
+        : motor_(motor), supervisor_(supervisor) {}
+    hal::StrokeFeedback stroke() override;
+    std::uint32_t sensed_strokes() const override { return motor_.sensed_strokes(); }
+    void set_enabled(bool enabled) override { motor_.set_enabled(enabled); }
+    safety::MotorChange take_changes();
+
+   private:
+    hal::Motor& motor_;
+    safety::MotorSupervisor& supervisor_;
+    safety::MotorChange changes_{};
+  };
+
+  void record(const engine::TherapyEvent& event) override;
+  void record(const alarms::AlarmEvent& event) override;
+  void log(ImplantTime at, ImplantLogCode code, std::int64_t a = 0, std::int64_t b = 0,
+           std::uint8_t reason = 0);
+  void append(const storage::LogRecord& record);
+  void after_engine_change(ImplantTime now);
+  void handle_motor_changes(ImplantTime now);
+  void observe_safety(ImplantTime now);
+  bool prescription_intact() const;
+  void check_prescription(ImplantTime now);
+  void track_stopped(ImplantTime now);
+  void checkpoint(ImplantTime now);
+  void close_hours(ImplantTime now);
+  ImplantTime next_checkpoint() const;
+
+  ImplantConfig config_;
+  hal::Motor& motor_;
+  safety::MotorSupervisor supervisor_;
+  SupervisedMotor supervised_motor_;
+  engine::TherapyEngine engine_;
+  safety::SafetyMonitor safety_;
+  alarms::AlarmManager alarms_;
+  storage::SettingsStore<PersistentState> settings_;
+  storage::EventLog log_;
+  storage::DeliveryHistory history_;
+  PersistentState persistent_{};  // the implant-level fields; the rest is gathered at commit
+  engine::EventSink* engine_observer_ = nullptr;
+  alarms::AlarmEventSink* alarm_observer_ = nullptr;
+  std::int64_t storage_failures_ = 0;
+  bool booted_ = false;
+};
+
+}  // namespace itdd::app

@@ -1,0 +1,451 @@
+#include "itdd/app/implant.h"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "../../therapy/test/test_prescriptions.h"
+#include "itdd/hal/fake_buzzer.h"
+#include "itdd/hal/fake_motor.h"
+#include "itdd/hal/fake_nvm.h"
+#include "itdd/storage/engine_storage.h"
+
+namespace itdd::app {
+namespace {
+
+using alarms::AlarmKind;
+using engine::Activity;
+using therapy::testing::kMorphine25;
+using therapy::testing::morphine_continuous;
+
+constexpr WallTime kMonday{20458LL * kMillisPerDay};
+const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMilligram);
+
+// One implant on one body: the flash survives the implant (a reset makes a fresh Implant on it).
+struct Body {
+  hal::FakeNvm flash{storage::kImplantFlash};
+  hal::FakeMotor motor;
+  hal::FakeBuzzer buzzer;
+};
+
+struct Rig {
+  explicit Rig(Body& b, ImplantTime start = ImplantTime(0))
+      : body(b),
+        implant(std::make_unique<Implant>(ImplantConfig{}, b.motor, b.buzzer, b.flash, start,
+                                          WallTime(kMonday.ms() + start.ms()))),
+        now(start) {
+    report = implant->boot(start);
+  }
+  // Power-up after a reset: a fresh Implant on the same flash and motor.
+  void reset(ImplantTime at) {
+    now = at;
+    body.motor.sensed = 0;  // the rotor sensor counts from power-up
+    implant = std::make_unique<Implant>(ImplantConfig{}, body.motor, body.buzzer, body.flash, at,
+                                        WallTime(kMonday.ms() + at.ms()));
+    report = implant->boot(at);
+  }
+  void run_until(ImplantTime until) {
+    for (int guard = 0; guard < 10'000'000; ++guard) {
+      const ImplantTime wake = implant->next_wake();
+      if (wake > until) break;
+      now = wake < now ? now : wake;
+      implant->on_wake(now);
+    }
+    now = until;
+    implant->on_wake(now);
+  }
+  void run_for(Duration d) { run_until(now + d); }
+  bool has_log(std::uint16_t code) {
+    std::vector<storage::LogRecord> records(6000);
+    const Result<std::size_t> n = implant->event_log().read_from(1, records);
+    if (!n.ok()) return false;
+    for (std::size_t i = 0; i < *n; ++i) {
+      if (records[i].code == code) return true;
+    }
+    return false;
+  }
+
+  Body& body;
+  std::unique_ptr<Implant> implant;
+  ImplantTime now;
+  BootReport report;
+};
+
+RefillOrder fill(Volume volume, Concentration c = kMorphine25) {
+  RefillOrder order;
+  order.refill = engine::RefillCommand{volume, kMorphine, c, Volume(0), true};
+  return order;
+}
+
+TEST(Implant, FreshBootProgramsAndRecordsHistory) {
+  Body body;
+  Rig rig(body);
+  EXPECT_FALSE(rig.report.resumed);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(hours(5));
+  EXPECT_EQ(rig.implant->engine().delivered(), microlitres(200));
+  std::vector<storage::HourRecord> hours_read(10);
+  const Result<std::size_t> n = rig.implant->delivery_history().read_hours(0, 10, hours_read);
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(*n, 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(hours_read[i].volume, microlitres(40));
+  EXPECT_EQ(rig.implant->storage_write_failures(), 0);
+}
+
+TEST(Implant, ResetResumesCommittedTherapyAndLogsTheGap) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(hours(2) + minutes(30));
+  // A watchdog reset 30 minutes after the last hourly checkpoint; back up 10 minutes later.
+  rig.reset(rig.now + minutes(10));
+  EXPECT_TRUE(rig.report.resumed);
+  EXPECT_EQ(rig.report.gap, minutes(40));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(engine::EventKind::kResumedAfterReset)));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kBoot)));
+  // The first stroke comes one stroke interval after boot (36 s... no burst).
+  const std::int64_t strokes_before = body.motor.completed;
+  rig.run_for(minutes(1));
+  EXPECT_LE(body.motor.completed - strokes_before, 1);
+  rig.run_for(days(1));
+  EXPECT_NEAR(static_cast<double>(body.motor.completed - strokes_before), 960.0, 1.0);
+}
+
+// The exhaustive test: cut the power at every flash write of a scenario, one run per
+// point, restart, and check what must survive.
+struct Step {
+  Duration run;  // run this long, then do the action
+  int action;    // 0 nothing, 1 program A, 2 program B, 3 patient bolus, 4 clinician bolus,
+                 // 5 refill
+};
+
+therapy::Prescription program_a() {
+  therapy::Prescription rx = morphine_continuous(DoseRate(24'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(micrograms(500), minutes(10), 4, hours(1));
+  return rx;
+}
+therapy::Prescription program_b() {
+  therapy::Prescription rx =
+      therapy::testing::morphine_flex({{0, 12'000'000}, {480, 36'000'000}, {1200, 12'000'000}});
+  rx.patient_bolus = program_a().patient_bolus;
+  return rx;
+}
+
+struct CutOutcome {
+  bool cut = false;
+  int committed_program = 0;  // 0 none, 1 A, 2 B
+  int program_in_flight = 0;  // the program() during which the cut happened
+  std::uint32_t committed_log_seq = 0;
+};
+
+CutOutcome run_scenario(Rig& rig, Body& body, std::int64_t cut_after /* -1: no cut */) {
+  const std::vector<Step> steps = {
+      {Duration(0), 5}, {Duration(0), 1}, {hours(2), 3}, {minutes(90), 4}, {hours(3), 2},
+      {minutes(70), 3}, {hours(5), 0},    {hours(1), 5}, {hours(2), 1},    {hours(1), 0}};
+  CutOutcome out;
+  if (cut_after >= 0) body.flash.cut_power_after(static_cast<std::uint64_t>(cut_after));
+  for (const Step& step : steps) {
+    rig.run_for(step.run);
+    if (!body.flash.powered()) break;
+    const std::int64_t failures = rig.implant->storage_write_failures();
+    int programmed = 0;
+    switch (step.action) {
+      case 1:
+        programmed = rig.implant->program(program_a(), rig.now).ok() ? 1 : 0;
+        break;
+      case 2:
+        programmed = rig.implant->program(program_b(), rig.now).ok() ? 2 : 0;
+        break;
+      case 3:
+        (void)rig.implant->patient_bolus(rig.now);
+        break;
+      case 4:
+        (void)rig.implant->clinician_bolus(milligrams(1), minutes(30), rig.now);
+        break;
+      case 5:
+        (void)rig.implant->refill(fill(millilitres(18)), rig.now);
+        break;
+      default:
+        break;
+    }
+    if (!body.flash.powered()) {
+      out.program_in_flight = programmed;
+      break;
+    }
+    if (programmed != 0 && rig.implant->storage_write_failures() == failures) {
+      out.committed_program = programmed;
+    }
+    out.committed_log_seq = rig.implant->event_log().newest_seq();
+  }
+  out.cut = !body.flash.powered();
+  return out;
+}
+
+bool same_prescription(const therapy::Prescription& a, const therapy::Prescription& b) {
+  return std::memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+TEST(Implant, PowerCutAtEveryWritePointLosesNothingCommitted) {
+  std::uint64_t writes = 0;
+  {
+    Body body;
+    Rig rig(body);
+    const std::uint64_t at_boot = body.flash.operations();
+    const CutOutcome o = run_scenario(rig, body, -1);
+    ASSERT_FALSE(o.cut);
+    ASSERT_EQ(o.committed_program, 1);
+    writes = body.flash.operations() - at_boot;
+  }
+  ASSERT_GT(writes, 100u);
+  int cuts = 0;
+  for (std::uint64_t k = 0; k < writes; ++k) {
+    SCOPED_TRACE(testing::Message() << "power cut at write " << k << " of " << writes);
+    Body body;
+    Rig rig(body);
+    const CutOutcome o = run_scenario(rig, body, static_cast<std::int64_t>(k));
+    ASSERT_TRUE(o.cut);
+    ++cuts;
+    // Power comes back an hour later.
+    body.flash.power_restore();
+    rig.reset(rig.now + hours(1));
+    // 1. The last committed prescription is intact (or the one being committed, if its copy
+    //    was complete when the power went).
+    const therapy::Prescription& rx = rig.implant->engine().prescription();
+    const bool is_committed = (o.committed_program == 1 && same_prescription(rx, program_a())) ||
+                              (o.committed_program == 2 && same_prescription(rx, program_b())) ||
+                              (o.committed_program == 0 && rx.mode == therapy::BasalMode::kStopped);
+    const bool is_in_flight = (o.program_in_flight == 1 && same_prescription(rx, program_a())) ||
+                              (o.program_in_flight == 2 && same_prescription(rx, program_b()));
+    ASSERT_TRUE(is_committed || is_in_flight);
+    EXPECT_FALSE(rig.report.settings_corrupt);
+    // 2. No log record whose append returned Ok is lost.
+    std::vector<storage::LogRecord> records(6000);
+    const Result<std::size_t> n = rig.implant->event_log().read_from(1, records);
+    ASSERT_TRUE(n.ok());
+    std::uint32_t expected = 1;
+    for (std::size_t i = 0; i < *n && records[i].seq <= o.committed_log_seq; ++i) {
+      ASSERT_EQ(records[i].seq, expected);
+      ++expected;
+    }
+    ASSERT_EQ(expected, o.committed_log_seq + 1);
+    // 3. The gap is logged, and 4. delivery resumes at the next wake-up if therapy was on.
+    EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kBoot)));
+    if (rx.mode != therapy::BasalMode::kStopped && rig.report.resumed) {
+      EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(engine::EventKind::kResumedAfterReset)));
+      const std::int64_t before = body.motor.completed;
+      ASSERT_FALSE(rig.implant->next_wake().is_never());
+      rig.run_for(hours(3));
+      EXPECT_GT(body.motor.completed, before);
+      EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+    }
+  }
+  EXPECT_EQ(static_cast<std::uint64_t>(cuts), writes);
+  std::printf("power cut at each of %llu write points: all recovered\n",
+              static_cast<unsigned long long>(writes));
+}
+
+TEST(Implant, BitFlipInLivePrescriptionIsCaughtBeforeUse) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(program_a(), rig.now).ok());
+  rig.run_for(minutes(30));
+  // A particle flips a bit of the continuous dose in RAM.
+  const std::size_t offset = offsetof(therapy::Prescription, continuous_dose);
+  rig.implant->live_prescription_ram()[offset + 2] ^= 0x10;
+  rig.run_for(minutes(31));  // past the hourly check
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kPrescriptionCorrupt)));
+  // A command that would use it is checked first, too.
+  EXPECT_EQ(rig.implant->patient_bolus(rig.now).reason, therapy::BolusRefusal::kTherapyStopped);
+  // Reprogramming restores therapy.
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+}
+
+TEST(Implant, CorruptSettingsGiveASafeLoggedState) {
+  Body body;
+  {
+    Rig rig(body);
+    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.run_for(hours(2));
+  }
+  // Both settings copies damaged.
+  const std::uint32_t sector = storage::kImplantFlash.sector_size;
+  body.flash.flip_bit(storage::kDefaultLayout.settings_a.first_sector * sector + 100, 3);
+  body.flash.flip_bit(storage::kDefaultLayout.settings_b.first_sector * sector + 100, 3);
+  Rig rig(body, ImplantTime(0) + hours(3));
+  EXPECT_TRUE(rig.report.settings_corrupt);
+  EXPECT_FALSE(rig.report.resumed);
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kStopped);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSettingsCorrupt)));
+  // The log itself survived: the earlier records are still there.
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(engine::EventKind::kPrescriptionProgrammed)));
+}
+
+TEST(Implant, OneBadSettingsCopyFallsBackToTheOther) {
+  Body body;
+  {
+    Rig rig(body);
+    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.run_for(hours(2));
+  }
+  const std::uint32_t sector = storage::kImplantFlash.sector_size;
+  body.flash.flip_bit(storage::kDefaultLayout.settings_a.first_sector * sector + 100, 3);
+  Rig rig(body, ImplantTime(0) + hours(3));
+  EXPECT_TRUE(rig.report.resumed);
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+}
+
+TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {
+  Body body;
+  {
+    Rig rig(body);
+    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.run_for(hours(2));
+  }
+  const std::uint32_t sector = storage::kImplantFlash.sector_size;
+  body.flash.flip_bit(storage::kDefaultLayout.event_log.first_sector * sector + 12, 1);
+  Rig rig(body, ImplantTime(0) + hours(3));
+  EXPECT_TRUE(rig.report.resumed);
+  EXPECT_EQ(rig.report.damaged_log_slots, 1u);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kNonCriticalMemoryError));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+}
+
+TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(hours(3));
+  // The driver runs the motor by itself: 10 uncommanded strokes a minute, each waking the
+  // implant through the rotor sensor.
+  for (int i = 0; i < 60 && !rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip); ++i) {
+    body.motor.run_away(10);
+    rig.run_for(minutes(1));
+  }
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(body.motor.enabled);
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+  // Powered off, the motor moves no more.
+  const std::uint32_t sensed = body.motor.sensed;
+  body.motor.run_away(10);
+  EXPECT_EQ(body.motor.sensed, sensed);
+}
+
+TEST(Implant, SchedulerFaultTripsTheSafetyMonitor) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(hours(3));
+  // The scheduler's cached flow is corrupted to 10x: it will call for ten times the strokes.
+  delivery::StrokeScheduler::State corrupted{};
+  std::span<std::uint8_t> ram = rig.implant->live_scheduler_ram();
+  std::memcpy(&corrupted, ram.data(), sizeof(corrupted));
+  corrupted.continuous_flow = corrupted.continuous_flow * 10;
+  std::memcpy(ram.data(), &corrupted, sizeof(corrupted));
+  rig.run_for(hours(1));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);
+  // Caught within the hour: far less than an hour at 10x was delivered.
+  EXPECT_LT(rig.implant->safety().delivered_last_hour(), microlitres(120));
+}
+
+TEST(Implant, StallAndOcclusionAlarms) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(hours(2));
+  body.motor.stalled = true;  // an MRI
+  rig.run_for(minutes(30));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kMotorStall));
+  body.motor.stalled = false;
+  rig.run_for(minutes(30));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kMotorStall));
+  EXPECT_GT(rig.implant->engine().missed(), Volume(0));
+  body.motor.load_permille = 800;  // the catheter kinks
+  rig.run_for(hours(1));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kOcclusion));
+  body.motor.load_permille = 400;
+  rig.run_for(hours(1));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kOcclusion));
+}
+
+TEST(Implant, ReservoirRefillAndStoppedAlarms) {
+  Body body;
+  Rig rig(body);
+  RefillOrder order = fill(millilitres(3));
+  order.refill_due_in = days(30);
+  order.drug_stable_for = days(20);
+  ASSERT_TRUE(rig.implant->refill(order, rig.now).ok());
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.run_for(days(2));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kLowReservoir));
+  rig.run_for(days(2));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kReservoirEmpty));
+  rig.run_for(hours(5));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kPumpStopped));
+  rig.run_for(days(17));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kDrugExpired));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kRefillOverdue));
+  rig.run_for(days(10));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kRefillOverdue));
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  rig.run_for(hours(1));
+  for (AlarmKind k : {AlarmKind::kLowReservoir, AlarmKind::kReservoirEmpty, AlarmKind::kPumpStopped,
+                      AlarmKind::kDrugExpired, AlarmKind::kRefillOverdue}) {
+    EXPECT_FALSE(rig.implant->alarms().is_active(k)) << alarms::name(k);
+  }
+}
+
+TEST(Implant, ClockLostUntilSet) {
+  Body body;
+  Rig rig(body);
+  rig.implant->clock_lost(rig.now);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kClockLost));
+  rig.implant->set_clock(WallTime(kMonday.ms() + hours(5).count()), rig.now);
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kClockLost));
+}
+
+TEST(Implant, BitFlipInAFlexStepIsCaughtAtTheStepChange) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  // A step change at 07:50, between two hourly checkpoints.
+  const therapy::Prescription rx =
+      therapy::testing::morphine_flex({{0, 12'000'000}, {470, 36'000'000}, {1200, 12'000'000}});
+  ASSERT_TRUE(rig.implant->program(rx, rig.now).ok());
+  rig.run_for(hours(7) + minutes(30));
+  // The 07:50 step's dose is hit: 36 mg/day becomes about 4 g/day.
+  const std::size_t offset = offsetof(therapy::Prescription, flex) +
+                             offsetof(therapy::FlexProgram, days) +
+                             offsetof(therapy::DayProgram, steps) + sizeof(therapy::FlexStep) +
+                             offsetof(therapy::FlexStep, dose_rate);
+  rig.implant->live_prescription_ram()[offset + 4] ^= 0x01;
+  const std::int64_t strokes = body.motor.completed;
+  rig.run_until(ImplantTime(0) + hours(7) + minutes(59));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  // Nothing was delivered at the corrupted rate: only the strokes due before 07:50.
+  EXPECT_LE(body.motor.completed - strokes, 10);
+}
+
+}  // namespace
+}  // namespace itdd::app
