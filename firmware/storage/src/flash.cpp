@@ -68,17 +68,6 @@ Status program_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<const std::
   return Status::Ok();
 }
 
-Status erase_region(hal::Nvm& nvm, Region r, const char* field) {
-  for (std::uint32_t i = 0; i < r.sector_count; ++i) {
-    const std::uint32_t sector = r.first_sector + i;
-    if (Status s = nvm_status(nvm.erase_sector(sector), field, static_cast<std::int32_t>(sector));
-        !s) {
-      return s;
-    }
-  }
-  return Status::Ok();
-}
-
 bool all_erased(std::span<const std::uint8_t> bytes) {
   for (const std::uint8_t b : bytes) {
     if (b != 0xFF) return false;

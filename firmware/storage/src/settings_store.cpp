@@ -48,12 +48,16 @@ std::uint32_t BlobStore::base(std::uint8_t copy) const {
   return nvm_.geometry().sector_address(regions_[copy].first_sector);
 }
 
-// At the very end of the copy's region, whatever the blob's size, so a copy written by another
-// firmware version is still recognised.
-std::uint32_t BlobStore::trailer_address(std::uint8_t copy) const {
+// The trailer and the commit word close the copy's region, whatever the blob's size, so a copy
+// written by another firmware version is still recognised.
+std::uint32_t BlobStore::commit_word_address(std::uint8_t copy) const {
   const hal::NvmGeometry g = nvm_.geometry();
   return base(copy) + regions_[copy].sector_count * g.sector_size -
-         round_up(kSettingsTrailerBytes, g.program_unit);
+         round_up(kSettingsCommitWordBytes, g.program_unit);
+}
+
+std::uint32_t BlobStore::trailer_address(std::uint8_t copy) const {
+  return commit_word_address(copy) - round_up(kSettingsTrailerBytes, nvm_.geometry().program_unit);
 }
 
 Status BlobStore::check_layout() const {
@@ -76,9 +80,15 @@ Status BlobStore::check_layout() const {
 
 Result<BlobStore::CopyScan> BlobStore::scan(std::uint8_t copy) {
   const std::int32_t index = copy;
+  // No commit word: this copy was never completed (blank, or a commit cut before its end).
+  std::uint8_t word[kSettingsCommitWordBytes];
+  if (Status s = read_bytes(nvm_, commit_word_address(copy), word, kField, index); !s) {
+    return s.error();
+  }
+  if (all_erased(word)) return CopyScan{CopyState::kBlank, 0, 0};
+  // A commit word is only written after the whole trailer: from here a bad CRC is damage.
   std::uint8_t raw[kSettingsTrailerBytes];
   if (Status s = read_bytes(nvm_, trailer_address(copy), raw, kField, index); !s) return s.error();
-  if (all_erased(raw)) return CopyScan{CopyState::kBlank, 0, 0};
   const Trailer t = unpack(raw);
   const std::uint32_t room = trailer_address(copy) - base(copy);
   if (t.magic != kMagic || t.size > room) return CopyScan{CopyState::kCorrupt, 0, 0};
@@ -167,10 +177,21 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
   }
   const std::uint32_t seq = newest + 1;
 
-  // 1. Erase: the target copy is blank from here on.
-  if (Status s = erase_region(nvm_, regions_[target], kField); !s) return s.error();
-  // 2. The data, in page-sized programs; the last partial program unit padded with 0xFF.
+  // 1. Erase the sectors this commit programs (the data's and the trailer's, not any unused
+  // sectors between them): the target copy is blank from the first erase on.
   const hal::NvmGeometry g = nvm_.geometry();
+  const Region r = regions_[target];
+  const std::uint32_t data_sectors =
+      (round_up(size_, g.program_unit) + g.sector_size - 1) / g.sector_size;
+  for (std::uint32_t i = 0; i < r.sector_count; ++i) {
+    if (i >= data_sectors && i + 1 != r.sector_count) continue;
+    const std::uint32_t sector = r.first_sector + i;
+    if (Status s = nvm_status(nvm_.erase_sector(sector), kField, static_cast<std::int32_t>(sector));
+        !s) {
+      return s.error();
+    }
+  }
+  // 2. The data, in page-sized programs; the last partial program unit padded with 0xFF.
   const std::uint32_t whole = size_ / g.program_unit * g.program_unit;
   if (Status s = program_bytes(nvm_, base(target), blob.first(whole), kField, target); !s) {
     return s.error();
@@ -187,7 +208,7 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
       return s.error();
     }
   }
-  // 3. The trailer, last: until it is complete and its CRC matches, this copy does not count.
+  // 3. The trailer: sequence number, format and the CRC over data and trailer.
   std::uint8_t trailer[round_up(kSettingsTrailerBytes, kMaxProgramUnit)];
   const std::uint32_t trailer_len = round_up(kSettingsTrailerBytes, g.program_unit);
   for (std::uint8_t& b : trailer) b = 0xFF;
@@ -199,6 +220,16 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
   pack(t, trailer);
   if (Status s = program_bytes(nvm_, trailer_address(target),
                                std::span<const std::uint8_t>(trailer, trailer_len), kField, target);
+      !s) {
+    return s.error();
+  }
+  // 4. The commit word, all zeros, in its own program unit: the copy counts from here on. (If
+  // this write is cut, the data and trailer are already whole: the copy is valid or blank.)
+  std::uint8_t word[round_up(kSettingsCommitWordBytes, kMaxProgramUnit)] = {};
+  if (Status s = program_bytes(
+          nvm_, commit_word_address(target),
+          std::span<const std::uint8_t>(word, round_up(kSettingsCommitWordBytes, g.program_unit)),
+          kField, target);
       !s) {
     return s.error();
   }

@@ -47,6 +47,23 @@ TEST(EngineStorage, StateRoundTripsBitForBit) {
   EXPECT_EQ(back.prescription.flex.days[6].steps[47].dose_rate, DoseRate(6047));
 }
 
+// A commit erases only the sectors it programs: the State's two and the trailer's last one.
+TEST(EngineStorage, ACommitWearsOnlyTheSectorsItWrites) {
+  hal::FakeNvm nvm(kImplantFlash);
+  EngineStateStore store = make_engine_state_store(nvm);
+  const State s{};
+  ASSERT_TRUE(store.commit(s).ok());  // copy A: sectors 0-3
+  EXPECT_EQ(nvm.erase_count(0), 1u);
+  EXPECT_EQ(nvm.erase_count(1), 1u);
+  EXPECT_EQ(nvm.erase_count(2), 0u);
+  EXPECT_EQ(nvm.erase_count(3), 1u);
+  for (std::uint32_t i = 4; i < 8; ++i) EXPECT_EQ(nvm.erase_count(i), 0u);
+  // Junk in the unused sector does not matter.
+  nvm.flip_bit(2 * 4096 + 5, 1);
+  State back{};
+  ASSERT_TRUE(store.load(back).ok());
+}
+
 TEST(EngineStorage, EventsConvertBothWays) {
   engine::TherapyEvent e;
   e.at = ImplantTime(86'400'000);

@@ -39,8 +39,12 @@ Settings make(std::int64_t n) {
 std::uint32_t base(Region r) {
   return r.first_sector * kGeometry.sector_size;
 }
+// The trailer (24 bytes) and then the commit word (one 8-byte program unit) end the region.
+std::uint32_t commit_word(Region r) {
+  return (r.first_sector + r.sector_count) * kGeometry.sector_size - 8;
+}
 std::uint32_t trailer(Region r) {
-  return (r.first_sector + r.sector_count) * kGeometry.sector_size - 24;
+  return commit_word(r) - 24;
 }
 
 TEST(SettingsStore, BlankFlashHasNoSettings) {
@@ -153,6 +157,36 @@ TEST(SettingsStore, OneCopyCorruptOtherBlankIsCorrupt) {
   EXPECT_TRUE(is_corrupt(l.error()));
 }
 
+// A first commit cut at any of its writes leaves no settings, not "corrupt" ones: the copy has
+// no commit word until everything before it is whole.
+TEST(SettingsStore, ACutFirstCommitIsBlankOrComplete) {
+  std::uint64_t writes = 0;
+  {
+    hal::FakeNvm nvm(kGeometry);
+    SettingsStore<Settings> store(nvm, kA, kB, 1);
+    ASSERT_TRUE(store.commit(make(1)).ok());
+    writes = nvm.operations();
+  }
+  EXPECT_EQ(writes, 2u + 3u + 1u + 1u);  // 2 erases, 320 bytes in 3 pages, trailer, commit word
+  for (hal::TearMode mode : {hal::TearMode::kPrefix, hal::TearMode::kRandomBits}) {
+    for (std::uint64_t k = 0; k < writes; ++k) {
+      hal::FakeNvm nvm(kGeometry, k + 1);
+      SettingsStore<Settings> store(nvm, kA, kB, 1);
+      nvm.cut_power_after(k, mode);
+      ASSERT_FALSE(store.commit(make(1)).ok());
+      nvm.power_restore();
+      Settings s;
+      auto l = store.load(s);
+      if (l.ok()) {
+        EXPECT_EQ(k, writes - 1) << "only a cut commit word can leave a whole copy";
+        EXPECT_TRUE(same(s, make(1)));
+      } else {
+        EXPECT_TRUE(is_blank(l.error())) << "cut at " << k << ": " << l.error().message;
+      }
+    }
+  }
+}
+
 TEST(SettingsStore, AnotherFormatIsRefusedNotMisread) {
   hal::FakeNvm nvm(kGeometry);
   SettingsStore<Settings> v1(nvm, kA, kB, 1);
@@ -185,7 +219,7 @@ TEST(SettingsStore, LayoutErrors) {
   Settings s;
   SettingsStore<Settings> overlap(nvm, Region{0, 2}, Region{1, 2}, 1);
   EXPECT_EQ(overlap.commit(s).error().code, ErrorCode::kInvalidArgument);
-  SettingsStore<Settings> one_sector(nvm, Region{0, 1}, Region{1, 1}, 1);  // 320 + 24 bytes
+  SettingsStore<Settings> one_sector(nvm, Region{0, 1}, Region{1, 1}, 1);  // 320 + 24 + 8
   EXPECT_TRUE(one_sector.commit(s).ok());
   struct Large {
     std::array<std::uint8_t, 1100> bytes;

@@ -39,7 +39,6 @@ Status read_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<std::uint8_t> 
 // operations as it spans, in address order.
 Status program_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<const std::uint8_t> data,
                      const char* field, std::int32_t index = -1);
-Status erase_region(hal::Nvm& nvm, Region r, const char* field);
 
 bool all_erased(std::span<const std::uint8_t> bytes);
 

@@ -1,9 +1,10 @@
 // Settings that survive any power cut: two copies, A and B, each in its own sectors, each ending
-// in a trailer (magic, format, size, sequence number, CRC-32 over the data and the trailer).
-// commit() always rewrites the copy that is NOT the newest valid one (erase, program the data,
-// program the trailer last), so the newest committed value is never touched while it is the
-// only good one; load() returns the valid copy with the highest sequence number. See
-// docs/storage.md for why every cut point is safe.
+// in a trailer (magic, format, size, sequence number, CRC-32 over the data and the trailer) and a
+// commit word. commit() always rewrites the copy that is NOT the newest valid one (erase, program
+// the data, the trailer, and the commit word last), so the newest committed value is never
+// touched while it is the only good one; load() returns the valid copy with the highest sequence
+// number. A copy without its commit word was never finished (blank); one with it and a bad CRC is
+// damaged (corrupt). See docs/storage.md for why every cut point is safe.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@
 namespace itdd::storage {
 
 // The error messages load() gives, so a caller can tell them apart (compare with is_*()).
-inline constexpr char kSettingsBlank[] = "no settings committed (both copies blank)";
+inline constexpr char kSettingsBlank[] = "no settings committed (neither copy completed)";
 inline constexpr char kSettingsCorrupt[] = "both settings copies fail their CRC";
 inline constexpr char kSettingsOtherFormat[] = "settings were written in another format";
 inline bool is_blank(const Error& e) {
@@ -31,6 +32,7 @@ inline bool is_other_format(const Error& e) {
 }
 
 inline constexpr std::uint32_t kSettingsTrailerBytes = 24;
+inline constexpr std::uint32_t kSettingsCommitWordBytes = 4;
 
 struct SettingsLoad {
   std::uint32_t seq = 0;     // sequence number of the copy returned (1 for the first commit)
@@ -46,7 +48,8 @@ class BlobStore {
 
   // Bytes one copy occupies for a blob of `size` bytes.
   static constexpr std::uint32_t bytes_needed(std::uint32_t size, std::uint32_t program_unit) {
-    return round_up(size, program_unit) + round_up(kSettingsTrailerBytes, program_unit);
+    return round_up(size, program_unit) + round_up(kSettingsTrailerBytes, program_unit) +
+           round_up(kSettingsCommitWordBytes, program_unit);
   }
   static constexpr std::uint32_t sectors_needed(std::uint32_t size, const hal::NvmGeometry& g) {
     return (bytes_needed(size, g.program_unit) + g.sector_size - 1) / g.sector_size;
@@ -70,6 +73,7 @@ class BlobStore {
   Result<CopyScan> scan(std::uint8_t copy);
   std::uint32_t base(std::uint8_t copy) const;
   std::uint32_t trailer_address(std::uint8_t copy) const;
+  std::uint32_t commit_word_address(std::uint8_t copy) const;
 
   hal::Nvm& nvm_;
   Region regions_[2];
