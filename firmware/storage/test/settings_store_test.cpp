@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "itdd/hal/fake_nvm.h"
 
@@ -270,6 +271,36 @@ RC_GTEST_PROP(SettingsStore, LoadReturnsTheLastCommit, ()) {
     Settings s;
     RC_ASSERT(store.load(s).ok());
     RC_ASSERT(same(s, make(v)));
+  }
+}
+
+// Repeated cuts in one life: each commit may be cut at any of its writes; after every reboot
+// load() returns the last acknowledged value, or the cut one if its copy was whole.
+RC_GTEST_PROP(SettingsStore, RepeatedCutsKeepTheLastAcknowledgedValue, ()) {
+  hal::FakeNvm nvm(kGeometry, *rc::gen::arbitrary<std::uint64_t>());
+  std::optional<std::int64_t> acked;
+  const int commits = *rc::gen::inRange(1, 20);
+  for (int i = 0; i < commits; ++i) {
+    SettingsStore<Settings> store(nvm, kA, kB, 1);  // a fresh boot each time
+    const bool cut = *rc::gen::arbitrary<bool>();
+    if (cut) {
+      nvm.cut_power_after(*rc::gen::inRange<std::uint64_t>(0, 7),
+                          *rc::gen::element(hal::TearMode::kPrefix, hal::TearMode::kRandomBits));
+    }
+    const bool ok = store.commit(make(i)).ok();
+    nvm.power_restore();
+    if (ok) acked = i;
+    Settings s;
+    auto l = store.load(s);
+    if (!acked && !l.ok()) {
+      RC_ASSERT(is_blank(l.error()));
+      continue;
+    }
+    RC_ASSERT(l.ok());
+    if (!ok && same(s, make(i))) {
+      acked = i;  // the cut commit's copy was whole: it is the newest now
+    }
+    RC_ASSERT(same(s, make(*acked)));
   }
 }
 
