@@ -12,8 +12,10 @@ constexpr std::uint32_t kMaxSlot = round_up(kMaxRecordPayload + kRecordOverhead,
 RecordRing::RecordRing(hal::Nvm& nvm, Region region, std::uint32_t payload_size, const char* field)
     : nvm_(nvm), region_(region), payload_size_(payload_size), field_(field) {}
 
+// These stay well-defined (no division by zero, no wrap) even on a layout mount() refuses.
 std::uint32_t RecordRing::slot_size() const {
-  return round_up(payload_size_ + kRecordOverhead, nvm_.geometry().program_unit);
+  const std::uint32_t unit = nvm_.geometry().program_unit;
+  return round_up(payload_size_ + kRecordOverhead, unit == 0 ? 1 : unit);
 }
 
 std::uint32_t RecordRing::slots_per_sector() const {
@@ -25,7 +27,7 @@ std::uint32_t RecordRing::slot_count() const {
 }
 
 std::uint32_t RecordRing::capacity() const {
-  return slots_per_sector() * (region_.sector_count - 1);
+  return region_.sector_count == 0 ? 0 : slots_per_sector() * (region_.sector_count - 1);
 }
 
 std::uint32_t RecordRing::address(std::uint32_t slot) const {

@@ -74,6 +74,12 @@ TEST(RecordRing, RefusesUseBeforeMountAndBadLayouts) {
   EXPECT_FALSE(outside.mount().ok());
   RecordRing fat(nvm, kRing, kMaxRecordPayload + 1, "ring");
   EXPECT_FALSE(fat.mount().ok());
+  RecordRing none(nvm, Region{2, 0}, kPayload, "ring");
+  EXPECT_EQ(none.capacity(), 0u);
+  EXPECT_FALSE(none.mount().ok());
+  hal::FakeNvm odd(hal::NvmGeometry{512, 8, 0, 128});
+  RecordRing zero_unit(odd, kRing, kPayload, "ring");
+  EXPECT_FALSE(zero_unit.mount().ok());
   ASSERT_TRUE(ring.mount().ok());
   const std::array<std::uint8_t, 3> small{};
   EXPECT_EQ(ring.append(small).error().code, ErrorCode::kInvalidArgument);
