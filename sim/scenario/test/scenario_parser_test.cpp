@@ -441,11 +441,14 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->model.stroke_volume, nanolitres(1000));
   EXPECT_EQ(m20->model.min_rate, FlowRate(48'000));
   EXPECT_EQ(m20->model.low_reservoir_default, millilitres(2));
-  EXPECT_EQ(m20->battery.capacity_uj, 21'600'000'000);
-  EXPECT_EQ(m20->battery.sleep_current_na, 8'000);
-  EXPECT_EQ(m20->battery.nominal_voltage_mv, 3'000);
-  // Every figure says where it comes from.
-  EXPECT_EQ(m20->provenance.size(), 12u);
+  EXPECT_EQ(m20->battery.capacity_uj, 15'552'000'000);
+  EXPECT_EQ(m20->battery.sleep_current_na, 15'000);
+  EXPECT_EQ(m20->battery.nominal_voltage_mv, 3'600);
+  EXPECT_EQ(m20->battery.curve_points, 10u);
+  EXPECT_EQ(m20->battery_monitor.eri_mv, 3'400);
+  EXPECT_EQ(m20->battery_monitor.service_life, days(2557));
+  // Every figure says where it comes from (8 of the pump, 16 of its battery).
+  EXPECT_EQ(m20->provenance.size(), 24u);
   for (const auto& [field, note] : m20->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

@@ -1,6 +1,8 @@
 // Pump models as data (data/pump-models.json): each figure carries its source or an
 // "unconfirmed" note, and the loader maps a model to the implant's itdd::therapy::PumpModel
-// plus the simulator's battery figures. Malformed files throw InputError naming the field.
+// plus the battery: the simulator's cell (sim::BatteryParams) and the implant's own copy of the
+// cell with its ERI/EOS rules (power::MonitorConfig). Malformed files throw InputError naming
+// the field.
 #pragma once
 
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "itdd/power/battery_monitor.h"
 #include "itdd/sim/sim_battery.h"
 #include "itdd/therapy/pump_model.h"
 
@@ -20,6 +23,7 @@ struct PumpModelSpec {
   std::string description;
   therapy::PumpModel model;
   sim::BatteryParams battery;
+  power::MonitorConfig battery_monitor;
   // Field -> "source: ..." or "unconfirmed: ...", in file order, to show beside the numbers.
   std::vector<std::pair<std::string, std::string>> provenance;
 };
