@@ -1,5 +1,7 @@
 #include "itdd/app/implant.h"
 
+#include <array>
+
 #include "itdd/storage/crc32.h"
 
 namespace itdd::app {
@@ -24,9 +26,44 @@ bool delivering(Activity a) {
          a == Activity::kBridgeBolus;
 }
 
+// Over the prescription's fields, not its bytes: padding between fields is not part of the
+// value and a copy need not preserve it.
+void feed(storage::Crc32& crc, std::int64_t v) {
+  crc.update_u32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v)));
+  crc.update_u32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) >> 32));
+}
+
 std::uint32_t crc_of(const therapy::Prescription& rx) {
-  return storage::crc32(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&rx), sizeof(rx)));
+  storage::Crc32 crc;
+  crc.update(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(rx.drug.name.data()), rx.drug.name.size()));
+  feed(crc, static_cast<std::int64_t>(rx.drug.unit));
+  feed(crc, rx.concentration.count());
+  feed(crc, static_cast<std::int64_t>(rx.mode));
+  feed(crc, rx.continuous_dose.count());
+  feed(crc, rx.flex.per_weekday ? 1 : 0);
+  // Only what the program uses: a flip elsewhere changes nothing that is delivered, and a flip
+  // that would bring more in (the step count, the weekday flag) is itself covered.
+  const std::size_t day_count = rx.mode != therapy::BasalMode::kFlexible ? 0
+                                : rx.flex.per_weekday                    ? rx.flex.days.size()
+                                                                         : 1;
+  for (std::size_t d = 0; d < day_count; ++d) {
+    const therapy::DayProgram& day = rx.flex.days[d];
+    feed(crc, day.step_count);
+    const std::size_t steps =
+        day.step_count <= therapy::kMaxStepsPerDay ? day.step_count : therapy::kMaxStepsPerDay;
+    for (std::size_t i = 0; i < steps; ++i) {
+      feed(crc, day.steps[i].start_minute);
+      feed(crc, day.steps[i].dose_rate.count());
+    }
+  }
+  const therapy::PatientBolusSettings& pb = rx.patient_bolus;
+  feed(crc, pb.enabled ? 1 : 0);
+  feed(crc, pb.dose.count());
+  feed(crc, pb.duration.count());
+  feed(crc, pb.max_per_24h);
+  feed(crc, pb.lockout.count());
+  return crc.value();
 }
 
 }  // namespace
@@ -81,7 +118,7 @@ BootReport Implant::boot(ImplantTime now) {
   const Result<storage::SettingsLoad> loaded = settings_.load(persistent_);
   if (loaded.ok()) {
     engine_.restore(persistent_.engine);
-    (void)alarms_.restore(persistent_.alarms);
+    (void)changing_alarms().restore(persistent_.alarms);
     supervisor_.restore(persistent_.motor);
     report.resumed = true;
     report.gap = now - persistent_.checkpoint_at;
@@ -89,7 +126,9 @@ BootReport Implant::boot(ImplantTime now) {
       // The copy passed its own CRC, so this is a fault in what was committed: stop safely.
       check_prescription(now);
     } else {
-      report.assumed_delivered = engine_.resume_after_reset(now);
+      const engine::DeliveredSince known = recorded_since_checkpoint();
+      replay_patient_boluses();
+      report.assumed_delivered = engine_.resume_after_reset(now, known);
     }
     safety_.set_prescription(engine_.prescription(), now);
     safety_.set_wall_offset(Duration(engine_.wall_clock(now).ms() - now.ms()));
@@ -103,16 +142,16 @@ BootReport Implant::boot(ImplantTime now) {
     persistent_ = PersistentState{};
     persistent_.prescription_crc = crc_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
-    (void)alarms_.raise(AlarmKind::kCriticalMemoryError, now);
+    (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
     log(now, ImplantLogCode::kSettingsCorrupt);
   }
   // Damage found at mount is raised after the restore, which brings back the alarm state.
   if (!log_mount.ok() || report.damaged_log_slots > 0) {
-    (void)alarms_.raise(AlarmKind::kNonCriticalMemoryError, now);
+    (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
     log(now, ImplantLogCode::kLogDamaged, report.damaged_log_slots);
   }
   if (!history_mount.ok() || history_mount->invalid_slots > (history_mount->torn_tail ? 1u : 0u)) {
-    (void)alarms_.raise(AlarmKind::kNonCriticalMemoryError, now);
+    (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
     log(now, ImplantLogCode::kHistoryDamaged,
         history_mount.ok() ? history_mount->invalid_slots : -1);
   }
@@ -124,7 +163,54 @@ BootReport Implant::boot(ImplantTime now) {
   log(now, ImplantLogCode::kBoot, report.resumed ? 1 : 0, report.gap.count());
   track_stopped(now);
   checkpoint(now);
+  update_wake();
   return report;
+}
+
+engine::DeliveredSince Implant::recorded_since_checkpoint() {
+  engine::DeliveredSince known;
+  if (!history_.mounted()) return known;
+  const std::int64_t first = persistent_.checkpoint_at.ms() / kMillisPerHour;
+  // At most a checkpoint interval of hours, read in small pages.
+  std::array<storage::HourRecord, 24> page{};
+  std::int64_t from = first;
+  const std::int64_t pages = config_.checkpoint_interval.count() / kMillisPerHour / 24 + 2;
+  for (std::int64_t p = 0; p < pages; ++p) {
+    const Result<std::size_t> n = history_.read_hours(from, from + 23, page);
+    if (!n.ok() || *n == 0) break;
+    for (std::size_t i = 0; i < *n; ++i) {
+      const storage::HourRecord& h = page[i];
+      Volume volume = h.volume;
+      std::int64_t strokes = h.strokes;
+      if (h.hour_index == persistent_.current_hour) {
+        // The checkpoint already holds the part of this hour before it.
+        volume -=
+            Volume(persistent_.engine.delivered.count() - persistent_.hour_delivered_at_start_nl);
+        strokes -= persistent_.engine.scheduler.strokes - persistent_.hour_strokes_at_start;
+      }
+      known.volume += volume;
+      known.strokes += strokes;
+      known.until = ImplantTime((h.hour_index + 1) * kMillisPerHour);
+    }
+    from = page[*n - 1].hour_index + 1;
+  }
+  return known;
+}
+
+void Implant::replay_patient_boluses() {
+  if (!log_.mounted()) return;
+  // Grants after the checkpoint are in the log only; at most a day's worth can matter, but the
+  // log interleaves other events: look through the newest records (newest first).
+  std::array<storage::LogRecord, 256> newest{};
+  const Result<std::size_t> n = log_.read_newest(newest);
+  if (!n.ok()) return;
+  for (std::size_t i = *n; i > 0; --i) {
+    const storage::LogRecord& r = newest[i - 1];
+    if (r.code == static_cast<std::uint16_t>(EventKind::kPatientBolusGranted) &&
+        r.at > persistent_.checkpoint_at) {
+      engine_.replay_patient_bolus(r.at);
+    }
+  }
 }
 
 // ---- logging ----
@@ -156,14 +242,14 @@ void Implant::record(const engine::TherapyEvent& event) {
   if (engine_observer_ != nullptr) engine_observer_->record(event);
   switch (event.kind) {
     case EventKind::kLowReservoir:
-      (void)alarms_.raise(AlarmKind::kLowReservoir, event.at);
+      (void)changing_alarms().raise(AlarmKind::kLowReservoir, event.at);
       break;
     case EventKind::kReservoirEmpty:
-      (void)alarms_.raise(AlarmKind::kReservoirEmpty, event.at);
+      (void)changing_alarms().raise(AlarmKind::kReservoirEmpty, event.at);
       break;
     case EventKind::kRefilled:
-      (void)alarms_.clear(AlarmKind::kLowReservoir, event.at);
-      (void)alarms_.clear(AlarmKind::kReservoirEmpty, event.at);
+      (void)changing_alarms().clear(AlarmKind::kLowReservoir, event.at);
+      (void)changing_alarms().clear(AlarmKind::kReservoirEmpty, event.at);
       break;
     default:
       break;
@@ -190,7 +276,7 @@ bool Implant::prescription_intact() const {
 void Implant::check_prescription(ImplantTime now) {
   if (prescription_intact() || engine_.activity() == Activity::kHalted) return;
   engine_.halt(now);
-  (void)alarms_.raise(AlarmKind::kCriticalMemoryError, now);
+  (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
   log(now, ImplantLogCode::kPrescriptionCorrupt, persistent_.prescription_crc,
       crc_of(engine_.prescription()));
 }
@@ -201,7 +287,7 @@ void Implant::observe_safety(ImplantTime now) {
   // Independent of the scheduler: power the motor driver off first, then stop the engine.
   motor_.set_enabled(false);
   engine_.halt(now);
-  (void)alarms_.raise(AlarmKind::kSafetyMonitorTrip, now);
+  (void)changing_alarms().raise(AlarmKind::kSafetyMonitorTrip, now);
   log(now, ImplantLogCode::kSafetyTrip, v.delivered.count(), v.allowed.count(),
       static_cast<std::uint8_t>(v.window));
   checkpoint(now);
@@ -209,21 +295,22 @@ void Implant::observe_safety(ImplantTime now) {
 
 void Implant::handle_motor_changes(ImplantTime now) {
   const safety::MotorChange c = supervised_motor_.take_changes();
-  if (c.stall_raised) (void)alarms_.raise(AlarmKind::kMotorStall, now);
-  if (c.stall_cleared) (void)alarms_.clear(AlarmKind::kMotorStall, now);
-  if (c.occlusion_raised) (void)alarms_.raise(AlarmKind::kOcclusion, now);
-  if (c.occlusion_cleared) (void)alarms_.clear(AlarmKind::kOcclusion, now);
+  if (c.stall_raised) (void)changing_alarms().raise(AlarmKind::kMotorStall, now);
+  if (c.stall_cleared) (void)changing_alarms().clear(AlarmKind::kMotorStall, now);
+  if (c.occlusion_raised) (void)changing_alarms().raise(AlarmKind::kOcclusion, now);
+  if (c.occlusion_cleared) (void)changing_alarms().clear(AlarmKind::kOcclusion, now);
 }
 
 void Implant::track_stopped(ImplantTime now) {
   if (delivering(engine_.activity())) {
     if (!persistent_.stopped_since.is_never()) {
       persistent_.stopped_since = ImplantTime::never();
-      (void)alarms_.clear(AlarmKind::kPumpStopped, now);
+      (void)changing_alarms().clear(AlarmKind::kPumpStopped, now);
     }
   } else if (persistent_.stopped_since.is_never()) {
     persistent_.stopped_since = now;
-    (void)alarms_.arm(AlarmKind::kPumpStopped, now + config_.pump_stopped_alarm_after, now);
+    (void)changing_alarms().arm(AlarmKind::kPumpStopped, now + config_.pump_stopped_alarm_after,
+                                now);
   }
 }
 
@@ -281,12 +368,13 @@ Status Implant::program(const therapy::Prescription& rx, ImplantTime now) {
     // A clinician has programmed after a trip: the cause has been dealt with.
     safety_.reset_trip();
     safety_.resync_sensor(motor_.sensed_strokes());
-    (void)alarms_.clear(AlarmKind::kSafetyMonitorTrip, now);
+    (void)changing_alarms().clear(AlarmKind::kSafetyMonitorTrip, now);
   }
-  (void)alarms_.clear(AlarmKind::kCriticalMemoryError, now);
+  (void)changing_alarms().clear(AlarmKind::kCriticalMemoryError, now);
   motor_.set_enabled(true);
   after_engine_change(now);
   checkpoint(now);
+  update_wake();
   return s;
 }
 
@@ -298,18 +386,20 @@ Result<engine::BridgePlan> Implant::refill(const RefillOrder& order, ImplantTime
   persistent_.prescription_crc = crc_of(engine_.prescription());
   safety_.set_prescription(engine_.prescription(), now);
   if (r->started) safety_.authorise(r->volume, now, r->duration);
-  (void)alarms_.clear(AlarmKind::kRefillOverdue, now);
-  (void)alarms_.clear(AlarmKind::kDrugExpired, now);
-  (void)alarms_.arm(AlarmKind::kRefillOverdue, now + order.refill_due_in, now);
-  (void)alarms_.arm(AlarmKind::kDrugExpired, now + order.drug_stable_for, now);
+  (void)changing_alarms().clear(AlarmKind::kRefillOverdue, now);
+  (void)changing_alarms().clear(AlarmKind::kDrugExpired, now);
+  (void)changing_alarms().arm(AlarmKind::kRefillOverdue, now + order.refill_due_in, now);
+  (void)changing_alarms().arm(AlarmKind::kDrugExpired, now + order.drug_stable_for, now);
   after_engine_change(now);
   checkpoint(now);
+  update_wake();
   return r;
 }
 
 Status Implant::set_catheter_volume(Volume catheter_volume, ImplantTime now) {
   const Status s = engine_.set_catheter_volume(catheter_volume);
   if (s.ok()) checkpoint(now);
+  update_wake();
   return s;
 }
 
@@ -322,6 +412,7 @@ Status Implant::prime(Volume catheter_volume, ImplantTime now) {
   safety_.authorise(d.volume, d.start, d.end - d.start);
   after_engine_change(now);
   checkpoint(now);
+  update_wake();
   return s;
 }
 
@@ -334,6 +425,7 @@ Status Implant::clinician_bolus(DrugAmount amount, Duration duration, ImplantTim
   safety_.authorise(d.volume, d.start, d.end - d.start);
   after_engine_change(now);
   checkpoint(now);
+  update_wake();
   return s;
 }
 
@@ -341,8 +433,10 @@ therapy::BolusDecision Implant::patient_bolus(ImplantTime now) {
   on_wake(now);
   check_prescription(now);
   const therapy::BolusDecision d = engine_.request_patient_bolus(now);
+  // A grant is in the event log (and replayed from it after a reset): no full checkpoint.
   // Patient boluses are within the limits the safety monitor already allows for.
-  if (d.granted) checkpoint(now);
+  after_engine_change(now);
+  update_wake();
   return d;
 }
 
@@ -351,28 +445,33 @@ void Implant::set_clock(WallTime wall, ImplantTime now) {
   engine_.set_wall_clock(wall, now);
   safety_.set_wall_offset(Duration(wall.ms() - now.ms()));
   persistent_.clock_valid = true;
-  (void)alarms_.clear(AlarmKind::kClockLost, now);
+  (void)changing_alarms().clear(AlarmKind::kClockLost, now);
   checkpoint(now);
+  update_wake();
 }
 
 void Implant::clock_lost(ImplantTime now) {
   on_wake(now);
   persistent_.clock_valid = false;
-  (void)alarms_.raise(AlarmKind::kClockLost, now);
+  (void)changing_alarms().raise(AlarmKind::kClockLost, now);
   log(now, ImplantLogCode::kClockLost);
   checkpoint(now);
+  update_wake();
 }
 
 Status Implant::silence_alarm(AlarmKind kind, Duration duration, ImplantTime now) {
   on_wake(now);
-  const Status s = alarms_.silence(kind, now, duration);
+  const Status s = changing_alarms().silence(kind, now, duration);
   if (s.ok()) checkpoint(now);
+  update_wake();
   return s;
 }
 
 Status Implant::alarm_test(ImplantTime now) {
   on_wake(now);
-  return alarms_.start_alarm_test(now);
+  const Status s = changing_alarms().start_alarm_test(now);
+  update_wake();
+  return s;
 }
 
 std::span<std::uint8_t> Implant::live_prescription_ram() {
@@ -391,21 +490,36 @@ void Implant::on_wake(ImplantTime now) {
   engine_.on_wake(now);
   handle_motor_changes(now);
   observe_safety(now);
-  if (now >= next_checkpoint()) {
-    check_prescription(now);
-    track_stopped(now);
-    checkpoint(now);
+  if (now.ms() >= (persistent_.current_hour + 1) * kMillisPerHour) hourly(now);
+  if (alarm_wake_ <= now || alarms_changed_) {
+    if (alarms_.next_wake() <= now) (void)changing_alarms().on_wake(now);
   }
-  if (alarms_.next_wake() <= now) (void)alarms_.on_wake(now);
+  update_wake();
 }
 
-ImplantTime Implant::next_wake() const {
+void Implant::hourly(ImplantTime now) {
+  // The program is checked where it is read (step changes, commands); once a day as well, so a
+  // flip in a part read rarely is found within a day.
+  if (persistent_.current_hour % 24 == 23) check_prescription(now);
+  track_stopped(now);
+  if (now >= next_checkpoint()) {
+    checkpoint(now);
+  } else {
+    close_hours(now);
+  }
+}
+
+void Implant::update_wake() {
   ImplantTime next = engine_.next_wake();
-  const ImplantTime checkpoint_due = next_checkpoint();
-  if (checkpoint_due < next) next = checkpoint_due;
-  const ImplantTime alarm_due = alarms_.next_wake();
-  if (alarm_due < next) next = alarm_due;
-  return next;
+  const ImplantTime hour_end = ImplantTime((persistent_.current_hour + 1) * kMillisPerHour);
+  if (hour_end < next) next = hour_end;
+  // The alarm manager's wake changes only when it is called: ask it again only then.
+  if (alarms_changed_) {
+    alarm_wake_ = alarms_.next_wake();
+    alarms_changed_ = false;
+  }
+  if (alarm_wake_ < next) next = alarm_wake_;
+  next_wake_ = next;
 }
 
 }  // namespace itdd::app

@@ -106,7 +106,14 @@ TEST(Implant, ResetResumesCommittedTherapyAndLogsTheGap) {
   // A watchdog reset 30 minutes after the last hourly checkpoint; back up 10 minutes later.
   rig.reset(rig.now + minutes(10));
   EXPECT_TRUE(rig.report.resumed);
-  EXPECT_EQ(rig.report.gap, minutes(40));
+  // The gap runs from the last full checkpoint (the program command); the hourly delivery
+  // records cover two of its hours, the last 40 minutes are assumed delivered.
+  EXPECT_EQ(rig.report.gap, hours(2) + minutes(40));
+  EXPECT_NEAR(static_cast<double>(rig.implant->engine().reservoir_remaining().count()),
+              static_cast<double>(
+                  (millilitres(18) - microlitres(80) - volume_over(FlowRate(960'000), minutes(40)))
+                      .count()),
+              1000.0);
   EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
   EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(engine::EventKind::kResumedAfterReset)));
   EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kBoot)));
@@ -188,8 +195,27 @@ CutOutcome run_scenario(Rig& rig, Body& body, std::int64_t cut_after /* -1: no c
   return out;
 }
 
+// Field by field: the bytes between fields (padding) are not part of the value.
 bool same_prescription(const therapy::Prescription& a, const therapy::Prescription& b) {
-  return std::memcmp(&a, &b, sizeof(a)) == 0;
+  if (!(a.drug == b.drug) || a.concentration != b.concentration || a.mode != b.mode ||
+      a.continuous_dose != b.continuous_dose || a.flex.per_weekday != b.flex.per_weekday) {
+    return false;
+  }
+  for (std::size_t d = 0; d < a.flex.days.size(); ++d) {
+    const therapy::DayProgram& x = a.flex.days[d];
+    const therapy::DayProgram& y = b.flex.days[d];
+    if (x.step_count != y.step_count) return false;
+    for (std::size_t i = 0; i < x.step_count; ++i) {
+      if (x.steps[i].start_minute != y.steps[i].start_minute ||
+          x.steps[i].dose_rate != y.steps[i].dose_rate) {
+        return false;
+      }
+    }
+  }
+  const therapy::PatientBolusSettings& p = a.patient_bolus;
+  const therapy::PatientBolusSettings& q = b.patient_bolus;
+  return p.enabled == q.enabled && p.dose == q.dose && p.duration == q.duration &&
+         p.max_per_24h == q.max_per_24h && p.lockout == q.lockout;
 }
 
 TEST(Implant, PowerCutAtEveryWritePointLosesNothingCommitted) {
@@ -260,7 +286,7 @@ TEST(Implant, BitFlipInLivePrescriptionIsCaughtBeforeUse) {
   // A particle flips a bit of the continuous dose in RAM.
   const std::size_t offset = offsetof(therapy::Prescription, continuous_dose);
   rig.implant->live_prescription_ram()[offset + 2] ^= 0x10;
-  rig.run_for(minutes(31));  // past the hourly check
+  rig.run_for(hours(24));  // past the daily check (continuous flow is not re-read before)
   EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);
   EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
   EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kPrescriptionCorrupt)));
@@ -301,6 +327,8 @@ TEST(Implant, OneBadSettingsCopyFallsBackToTheOther) {
     ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
     ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
     rig.run_for(hours(2));
+    // Another command: both copies now hold the program.
+    rig.implant->set_clock(WallTime(kMonday.ms() + rig.now.ms()), rig.now);
   }
   const std::uint32_t sector = storage::kImplantFlash.sector_size;
   body.flash.flip_bit(storage::kDefaultLayout.settings_a.first_sector * sector + 100, 3);
@@ -445,6 +473,28 @@ TEST(Implant, BitFlipInAFlexStepIsCaughtAtTheStepChange) {
   EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
   // Nothing was delivered at the corrupted rate: only the strokes due before 07:50.
   EXPECT_LE(body.motor.completed - strokes, 10);
+}
+
+TEST(Implant, PatientBolusLimitsHoldAcrossAReset) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  therapy::Prescription rx = program_a();
+  rx.patient_bolus.max_per_24h = 2;
+  ASSERT_TRUE(rig.implant->program(rx, rig.now).ok());
+  rig.run_for(hours(1));
+  ASSERT_TRUE(rig.implant->patient_bolus(rig.now).granted);
+  rig.run_for(hours(2));
+  ASSERT_TRUE(rig.implant->patient_bolus(rig.now).granted);
+  const Volume before = rig.implant->engine().reservoir_remaining();
+  // The grants are in the log, not in a checkpoint: a reset must still count them.
+  rig.reset(rig.now + minutes(5));
+  const therapy::BolusDecision d = rig.implant->patient_bolus(rig.now);
+  EXPECT_FALSE(d.granted);
+  EXPECT_EQ(d.reason, therapy::BolusRefusal::kDailyLimit);
+  EXPECT_EQ(d.next_allowed, ImplantTime(0) + hours(25));
+  // And the reservoir account did not forget them.
+  EXPECT_LE(rig.implant->engine().reservoir_remaining(), before);
 }
 
 }  // namespace

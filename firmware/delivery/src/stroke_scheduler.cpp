@@ -161,7 +161,11 @@ ImplantTime StrokeScheduler::next_change() const {
     const std::int64_t slew = state_.target_offset_q - offset_q();
     if (slew != 0) next = earlier(next, state_.last + Duration(slew > 0 ? slew : -slew));
     const std::int64_t ahead = state_.flex_boundary_q - state_.schedule_q;
-    next = earlier(next, state_.last + Duration(ceil_div(ahead, schedule_speed())));
+    const std::int64_t speed = schedule_speed();
+    // Normal speed is a power of two: a shift instead of a division on the hot path.
+    const std::int64_t ms =
+        speed == kScheduleQuartersPerMs ? (ahead + 3) >> 2 : ceil_div(ahead, speed);
+    next = earlier(next, state_.last + Duration(ms));
   }
   return next;
 }

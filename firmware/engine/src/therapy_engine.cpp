@@ -512,14 +512,26 @@ void TherapyEngine::restore(const State& state) {
   limiter_.restore(state.limiter);
 }
 
-Volume TherapyEngine::resume_after_reset(ImplantTime now) {
+Volume TherapyEngine::resume_after_reset(ImplantTime now, const DeliveredSince& known) {
   const ImplantTime checkpoint = scheduler_.state().last;
+  Volume accounted{0};
+  if (known.until > checkpoint && known.until <= now) {
+    // Recorded delivery replaces what the program called for up to the last record.
+    scheduler_.advance(known.until);
+    scheduler_.drop_pending();
+    scheduler_.count_strokes(known.strokes);
+    accounted =
+        known.volume < state_.reservoir_remaining ? known.volume : state_.reservoir_remaining;
+    state_.reservoir_remaining -= accounted;
+    state_.delivered += accounted;
+  }
   scheduler_.advance(now);
   report_finished(now);
   Volume assumed = scheduler_.pending_volume();
   if (assumed > state_.reservoir_remaining) assumed = state_.reservoir_remaining;
   scheduler_.drop_pending();
   state_.reservoir_remaining -= assumed;
+  assumed += accounted;
   emit(now, EventKind::kResumedAfterReset, (now - checkpoint).count(), assumed.count());
   if (!state_.low_reported && state_.filled && state_.reservoir_remaining <= state_.low_threshold) {
     state_.low_reported = true;
@@ -531,6 +543,13 @@ Volume TherapyEngine::resume_after_reset(ImplantTime now) {
     emit(now, EventKind::kReservoirEmpty, state_.reservoir_remaining.count());
   }
   return assumed;
+}
+
+void TherapyEngine::replay_patient_bolus(ImplantTime granted_at) {
+  limiter_.record_grant(granted_at);
+  Volume volume = therapy::patient_bolus_volume(state_.prescription);
+  if (volume > state_.reservoir_remaining) volume = state_.reservoir_remaining;
+  state_.reservoir_remaining -= volume;
 }
 
 std::span<std::uint8_t> TherapyEngine::scheduler_ram_for_fault_injection() {

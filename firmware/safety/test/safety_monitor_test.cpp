@@ -40,8 +40,11 @@ TEST(SafetyMonitor, ProgrammedDeliveryNeverTrips) {
   SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
   Feeder f{m};
   EXPECT_FALSE(f.run(ImplantTime(0), days(2), 40).tripped);
-  EXPECT_EQ(m.delivered_last_hour(), microlitres(40));
-  EXPECT_EQ(m.delivered_last_day(), microlitres(960));
+  // Windows are whole five-minute buckets: the hour is the last 55 to 60 minutes.
+  EXPECT_GE(m.delivered_last_hour(), microlitres(36));
+  EXPECT_LE(m.delivered_last_hour(), microlitres(40));
+  EXPECT_GE(m.delivered_last_day(), microlitres(956));
+  EXPECT_LE(m.delivered_last_day(), microlitres(960));
 }
 
 TEST(SafetyMonitor, RunawayTripsWithinTheHour) {
@@ -121,7 +124,8 @@ TEST(SafetyMonitor, StoppedPumpMayNotMove) {
 TEST(SafetyMonitor, SensorWrapIsHandled) {
   SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
   m.resync_sensor(0xFFFFFFF0u);
-  EXPECT_FALSE(m.observe(0x00000002u, ImplantTime(2)).tripped);  // 18 strokes
+  // 18 strokes in the first half hour (40 an hour are programmed), across the wrap.
+  EXPECT_FALSE(m.observe(0x00000002u, ImplantTime(0) + minutes(30)).tripped);
   EXPECT_EQ(m.delivered_last_hour(), microlitres(18));
 }
 

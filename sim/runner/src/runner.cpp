@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 
+#include "itdd/app/implant.h"
 #include "itdd/sim/sim_battery.h"
+#include "itdd/sim/sim_buzzer.h"
 #include "itdd/sim/sim_catheter.h"
 #include "itdd/sim/sim_clock.h"
+#include "itdd/sim/sim_flash.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/sim/sim_reservoir.h"
 
@@ -14,7 +19,6 @@ namespace itdd::sim {
 namespace {
 
 using engine::EventKind;
-using engine::TherapyEngine;
 using scenario::Scenario;
 
 class RecordingSink final : public engine::EventSink {
@@ -26,12 +30,28 @@ class RecordingSink final : public engine::EventSink {
   std::vector<engine::TherapyEvent>& out_;
 };
 
+class AlarmRecorder final : public alarms::AlarmEventSink {
+ public:
+  explicit AlarmRecorder(std::vector<alarms::AlarmEvent>& out) : out_(out) {}
+  void record(const alarms::AlarmEvent& event) override { out_.push_back(event); }
+
+ private:
+  std::vector<alarms::AlarmEvent>& out_;
+};
+
+// Default refill dates when a scenario does not give them (the drug library will, later).
+constexpr Duration kDefaultRefillDue = days(180);
+constexpr Duration kDefaultDrugStability = days(180);
+
 std::string describe(const Error& e) {
   std::string where = e.field;
   if (e.index >= 0) where += fmt::format("[{}]", e.index);
   if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
   return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
 }
+
+// Drive effort of a healthy mechanism (per mille of rated load); an occlusion multiplies it.
+constexpr std::int64_t kNormalLoadPermille = 400;
 
 ImplantTime at_elapsed(Duration d) {
   return ImplantTime(d.count());
@@ -51,8 +71,12 @@ class Simulation {
         battery_(s.pump.spec.battery),
         mechanism_(s.pump.stroke, clock_, reservoir_, catheter_, battery_),
         sink_(result_.events),
-        engine_(model_, mechanism_, sink_, ImplantTime(0), s.start),
+        alarm_sink_(result_.alarm_events),
+        flash_(storage::kImplantFlash),
+        buzzer_(clock_),
         end_(at_elapsed(s.duration)) {
+    config_.pump = model_;
+    power_up(ImplantTime(0));
     result_.duration = s.duration;
     const std::int64_t hours = (s.duration.count() + kMillisPerHour - 1) / kMillisPerHour;
     result_.hourly.assign(static_cast<std::size_t>(hours), HourBin{});
@@ -60,6 +84,20 @@ class Simulation {
     result_.events.reserve(4096);
     result_.bolus_requests.reserve(s.events.size());
   }
+
+  // The implant is its RAM: a power-up makes a fresh one on the same flash and body.
+  void power_up(ImplantTime now) {
+    mechanism_.power_cycle();
+    implant_ = std::make_unique<app::Implant>(config_, mechanism_, buzzer_, flash_, now,
+                                              WallTime(s_.start.ms() + now.ms() + clock_shift_));
+    implant_->observe(&sink_, &alarm_sink_);
+    const app::BootReport boot = implant_->boot(now);
+    if (now > ImplantTime(0)) {
+      result_.boots.push_back(
+          BootRecord{now, boot.resumed, boot.settings_corrupt, boot.gap, boot.assumed_delivered});
+    }
+  }
+  const engine::TherapyEngine& engine() const { return implant_->engine(); }
 
   SimulationResult run() {
     setup();
@@ -76,7 +114,7 @@ class Simulation {
     c.type = type;
     c.ok = status.ok();
     if (!status.ok()) c.error = describe(status.error());
-    if (status.ok()) c.projected = engine_.project(clock_.now());
+    if (status.ok() && implant_) c.projected = engine().project(clock_.now());
     result_.commands.push_back(std::move(c));
   }
 
@@ -88,7 +126,15 @@ class Simulation {
     cmd.concentration = refill.solution.concentration;
     cmd.low_reservoir_threshold = refill.low_threshold;
     cmd.bridge = refill.bridge;
-    const Result<engine::BridgePlan> outcome = engine_.refill(cmd, now);
+    if (!implant_) {
+      command(source, "refill", make_error(ErrorCode::kRefused, "", "the implant has no power"));
+      return;
+    }
+    app::RefillOrder order;
+    order.refill = cmd;
+    order.refill_due_in = kDefaultRefillDue;
+    order.drug_stable_for = kDefaultDrugStability;
+    const Result<engine::BridgePlan> outcome = implant_->refill(order, now);
     if (!outcome.ok()) {
       command(source, "refill", outcome.error());
       return;
@@ -107,7 +153,7 @@ class Simulation {
     f.solution = refill.solution;
     f.low_threshold = refill.low_threshold;
     f.bridge = outcome.value();
-    f.projected = engine_.project(now);
+    f.projected = engine().project(now);
     result_.fills.push_back(std::move(f));
     fill_first_event_.push_back(refilled_event_index());
     command(source, "refill", Status::Ok());
@@ -141,17 +187,17 @@ class Simulation {
     }
     // The implant is told its catheter's volume at implant, primed or not: bridge boluses
     // displace it.
-    command("catheter", "catheter", engine_.set_catheter_volume(s_.catheter_volume));
-    command("prescription", "prescription", engine_.program(s_.prescription, start));
-    if (s_.prime) command("prime", "prime", engine_.start_priming(s_.catheter_volume, start));
+    command("catheter", "catheter", implant_->set_catheter_volume(s_.catheter_volume, start));
+    command("prescription", "prescription", implant_->program(s_.prescription, start));
+    if (s_.prime) command("prime", "prime", implant_->prime(s_.catheter_volume, start));
     // The first projection includes the prescription and the priming volume.
-    result_.fills.front().projected = engine_.project(start);
+    result_.fills.front().projected = engine().project(start);
     sample_reservoir();
   }
 
   void sample_reservoir() {
-    result_.daily_reservoir.push_back(
-        ReservoirSample{clock_.now(), engine_.reservoir_remaining(), reservoir_.actual()});
+    result_.daily_reservoir.push_back(ReservoirSample{
+        clock_.now(), implant_ ? engine().reservoir_remaining() : Volume(0), reservoir_.actual()});
   }
 
   void close_hour(std::size_t bin) {
@@ -169,28 +215,106 @@ class Simulation {
       Simulation& sim;
       const scenario::ScenarioEvent& e;
       ImplantTime now;
+      bool powered() {
+        if (sim.implant_) return true;
+        sim.command(e.source, scenario::type_name(e.action),
+                    make_error(ErrorCode::kRefused, "", "the implant has no power"));
+        return false;
+      }
       void operator()(const scenario::RefillEvent& refill) { sim.fill(refill, e.source); }
       void operator()(const scenario::PrescriptionEvent& p) {
-        sim.command(e.source, "prescription", sim.engine_.program(*p.prescription, now));
+        if (powered()) {
+          sim.command(e.source, "prescription", sim.implant_->program(*p.prescription, now));
+        }
       }
       void operator()(const scenario::ClinicianBolusEvent& b) {
-        sim.command(e.source, "clinician_bolus",
-                    sim.engine_.start_clinician_bolus(b.dose, b.duration, now));
+        if (powered()) {
+          sim.command(e.source, "clinician_bolus",
+                      sim.implant_->clinician_bolus(b.dose, b.duration, now));
+        }
       }
-      void operator()(const scenario::PatientBolusEvent&) { sim.patient_bolus(e.source); }
+      void operator()(const scenario::PatientBolusEvent&) {
+        if (powered()) sim.patient_bolus(e.source);
+      }
       void operator()(const scenario::SetClockEvent& c) {
+        if (!powered()) return;
         const WallTime wall =
-            c.absolute ? c.to : WallTime(sim.engine_.wall_clock(now).ms() + c.shift.count());
-        sim.engine_.set_wall_clock(wall, now);
+            c.absolute ? c.to : WallTime(sim.engine().wall_clock(now).ms() + c.shift.count());
+        sim.clock_shift_ = wall.ms() - (sim.s_.start.ms() + now.ms());
+        sim.implant_->set_clock(wall, now);
         sim.command(e.source, "set_clock", Status::Ok());
       }
+      void operator()(const scenario::FaultEvent& f) { sim.inject(f, e.source); }
     };
     std::visit(Visitor{*this, e, now}, e.action);
   }
 
+  // Faults act on the simulated body, or on the implant's RAM as a particle strike would.
+  void inject(const scenario::FaultEvent& f, const std::string& source) {
+    using scenario::FaultKind;
+    const ImplantTime now = clock_.now();
+    switch (f.kind) {
+      case FaultKind::kMotorStallStart:
+        mechanism_.set_stalled(true);
+        break;
+      case FaultKind::kMotorStallEnd:
+        mechanism_.set_stalled(false);
+        break;
+      case FaultKind::kOcclusionStart:
+        mechanism_.set_load(static_cast<std::uint16_t>(kNormalLoadPermille * f.percent / 100));
+        break;
+      case FaultKind::kOcclusionEnd:
+        mechanism_.set_load(kNormalLoadPermille);
+        break;
+      case FaultKind::kStrokeDrift:
+        mechanism_.set_mean_volume(Volume(s_.pump.stroke.mean.count() * f.percent / 100));
+        break;
+      case FaultKind::kPowerCut:
+        if (implant_) {
+          implant_.reset();  // RAM is gone; what is in flash stays
+          mechanism_.set_enabled(false);
+        }
+        break;
+      case FaultKind::kPowerRestore:
+        if (!implant_) power_up(now);
+        break;
+      case FaultKind::kRamBitFlip:
+        if (implant_) {
+          std::span<std::uint8_t> ram = f.target == scenario::RamTarget::kPrescription
+                                            ? implant_->live_prescription_ram()
+                                            : implant_->live_scheduler_ram();
+          ram[static_cast<std::size_t>(f.byte)] ^= static_cast<std::uint8_t>(1u << f.bit);
+        }
+        break;
+      case FaultKind::kClockLoss:
+        if (implant_) implant_->clock_lost(now);
+        break;
+      case FaultKind::kRunawayStart:
+        runaway_interval_ = Duration(kMillisPerHour / f.per_hour);
+        next_runaway_ = now + runaway_interval_;
+        break;
+      case FaultKind::kRunawayEnd:
+        next_runaway_ = ImplantTime::never();
+        break;
+      case FaultKind::kSchedulerFault:
+        if (implant_) {
+          std::span<std::uint8_t> ram = implant_->live_scheduler_ram();
+          delivery::StrokeScheduler::State state;
+          std::memcpy(&state, ram.data(), sizeof(state));
+          state.continuous_flow = state.continuous_flow * f.factor;
+          state.flex_flow = state.flex_flow * f.factor;
+          std::memcpy(ram.data(), &state, sizeof(state));
+        }
+        break;
+      case FaultKind::kFaultyCell:
+        break;
+    }
+    command(source, scenario::name(f.kind), Status::Ok());
+  }
+
   void patient_bolus(const std::string& source) {
     const ImplantTime now = clock_.now();
-    const therapy::BolusDecision d = engine_.request_patient_bolus(now);
+    const therapy::BolusDecision d = implant_->patient_bolus(now);
     BolusRequestRecord r;
     r.at = now;
     r.source = source;
@@ -202,7 +326,7 @@ class Simulation {
       // grants answers it (and would disagree with the engine only if the engine were wrong).
       mirror_limiter_.record_grant(now);
       const therapy::BolusDecision next =
-          mirror_limiter_.check(engine_.prescription().patient_bolus, now);
+          mirror_limiter_.check(engine().prescription().patient_bolus, now);
       r.next_allowed = next.granted ? now : next.next_allowed;
     }
     result_.bolus_requests.push_back(std::move(r));
@@ -220,8 +344,8 @@ class Simulation {
 
     for (;;) {
       ++result_.loop_iterations;
-      ImplantTime wake = engine_.next_wake();
-      if (wake <= now && last_on_wake == now && engine_.strokes() == strokes_at_last_on_wake) {
+      ImplantTime wake = implant_ ? implant_->next_wake() : ImplantTime::never();
+      if (wake <= now && last_on_wake == now && engine().strokes() == strokes_at_last_on_wake) {
         // The engine asks to be woken again at once but did nothing when woken at this instant
         // (seen with an empty reservoir: see the report). Skip to the next hour or event.
         ++result_.engine_idle_wakeups;
@@ -231,6 +355,7 @@ class Simulation {
       if (next_event < events.size() && at_elapsed(events[next_event].at) < t) {
         t = at_elapsed(events[next_event].at);
       }
+      if (next_runaway_ < t) t = next_runaway_;
       if (t > now) {
         battery_.sleep(t - now);
         clock_.advance_to(t);
@@ -246,10 +371,16 @@ class Simulation {
           next_progress = next_progress + options_.progress_every;
         }
       }
-      if (wake <= now) {
-        engine_.on_wake(now);
+      if (now == next_runaway_) {
+        // An uncommanded stroke; the rotor sensor interrupt wakes the implant.
+        if (mechanism_.uncommanded_stroke()) ++result_.uncommanded_strokes;
+        next_runaway_ = next_runaway_ + runaway_interval_;
+        if (implant_) wake = now;
+      }
+      if (wake <= now && implant_) {
+        implant_->on_wake(now);
         last_on_wake = now;
-        strokes_at_last_on_wake = engine_.strokes();
+        strokes_at_last_on_wake = engine().strokes();
       }
       while (next_event < events.size() && at_elapsed(events[next_event].at) <= now) {
         dispatch(events[next_event++]);
@@ -276,15 +407,18 @@ class Simulation {
         }
       }
     }
+    if (!implant_) power_up(clock_.now());  // read what the implant kept
+    result_.tones_played = buzzer_.patterns();
+    result_.storage_write_failures = implant_->storage_write_failures();
     const MechanismTotals& t = mechanism_.totals();
-    result_.strokes = engine_.strokes();
-    result_.programmed = engine_.programmed();
-    result_.implant_delivered = engine_.delivered();
-    result_.missed = engine_.missed();
+    result_.strokes = engine().strokes();
+    result_.programmed = engine().programmed();
+    result_.implant_delivered = engine().delivered();
+    result_.missed = engine().missed();
     result_.moved = t.moved;
     result_.short_by = t.short_by;
     result_.tip_drug_fg = t.tip_drug_fg;
-    result_.final_implant_estimate = engine_.reservoir_remaining();
+    result_.final_implant_estimate = engine().reservoir_remaining();
     result_.final_actual = reservoir_.actual();
     result_.final_concentration = reservoir_.concentration();
     result_.catheter_dead_volume = catheter_.dead_volume();
@@ -306,7 +440,14 @@ class Simulation {
   SimBattery battery_;
   SimMechanism mechanism_;
   RecordingSink sink_;
-  TherapyEngine engine_;
+  AlarmRecorder alarm_sink_;
+  SimFlash flash_;
+  SimBuzzer buzzer_;
+  app::ImplantConfig config_;
+  std::unique_ptr<app::Implant> implant_;
+  std::int64_t clock_shift_ = 0;  // wall clock set away from the scenario's, ms
+  ImplantTime next_runaway_ = ImplantTime::never();
+  Duration runaway_interval_{};
   therapy::PatientBolusLimiter mirror_limiter_;
   ImplantTime end_;
   std::vector<std::size_t> fill_first_event_;

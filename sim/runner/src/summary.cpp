@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "itdd/alarms/alarm_kind.h"
 #include "itdd/scenario/local_time.h"
 
 namespace itdd::sim {
@@ -170,6 +171,23 @@ std::vector<DayTotal> daily_totals(const SimulationResult& result) {
   return days;
 }
 
+std::vector<AlarmPeriod> alarm_periods(const SimulationResult& r) {
+  std::vector<AlarmPeriod> periods;
+  for (const alarms::AlarmEvent& e : r.alarm_events) {
+    if (e.action == alarms::AlarmAction::kRaised) {
+      periods.push_back(AlarmPeriod{e.kind, e.at, ImplantTime::never()});
+    } else if (e.action == alarms::AlarmAction::kCleared) {
+      for (auto it = periods.rbegin(); it != periods.rend(); ++it) {
+        if (it->kind == e.kind && it->cleared.is_never()) {
+          it->cleared = e.at;
+          break;
+        }
+      }
+    }
+  }
+  return periods;
+}
+
 std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   const DoseUnit unit = s.initial_solution.unit;
   const double day_count = duration_days(r);
@@ -263,6 +281,28 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
     line(fmt::format("      empty:         projected {}, implant stopped {}, real reservoir dry {}",
                      time_text(s, f.projected.empty), time_text(s, f.implant_empty),
                      time_text(s, f.actual_dry)));
+  }
+  line("");
+
+  const std::vector<AlarmPeriod> periods = alarm_periods(r);
+  line(fmt::format("Alarms: {} raised, {} tone pattern(s) played", periods.size(), r.tones_played));
+  for (const AlarmPeriod& a : periods) {
+    line(fmt::format(
+        "  {:<28} {:<12} raised {}, cleared {}", alarms::name(a.kind),
+        alarms::name(alarms::alarm_class(a.kind)), time_text(s, a.raised),
+        a.cleared.is_never() ? std::string("still active at the end") : time_text(s, a.cleared)));
+  }
+  for (const BootRecord& b : r.boots) {
+    line(fmt::format(
+        "  power restored {}: {} (gap {:.1f} h since the last checkpoint, "
+        "{} assumed delivered)",
+        time_text(s, b.at),
+        b.settings_corrupt ? "settings corrupt, safe state"
+                           : (b.resumed ? "therapy resumed" : "nothing to resume"),
+        static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.assumed_delivered)));
+  }
+  if (r.uncommanded_strokes > 0) {
+    line(fmt::format("  a runaway motor made {} uncommanded stroke(s)", r.uncommanded_strokes));
   }
   line("");
 
@@ -433,6 +473,30 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
                       {"values", event_values(s, e)}});
   }
   doc["events"] = std::move(events);
+
+  json alarm_list = json::array();
+  for (const AlarmPeriod& a : alarm_periods(r)) {
+    alarm_list.push_back(
+        {{"alarm", alarms::name(a.kind)},
+         {"class", alarms::name(alarms::alarm_class(a.kind))},
+         {"raised", time_json(s, a.raised)},
+         {"raised_elapsed_ms", a.raised.ms()},
+         {"cleared", time_json(s, a.cleared)},
+         {"cleared_elapsed_ms", a.cleared.is_never() ? json(nullptr) : json(a.cleared.ms())}});
+  }
+  doc["alarms"] = std::move(alarm_list);
+  json boots = json::array();
+  for (const BootRecord& b : r.boots) {
+    boots.push_back({{"time", time_json(s, b.at)},
+                     {"resumed", b.resumed},
+                     {"settings_corrupt", b.settings_corrupt},
+                     {"gap_ms", b.gap.count()},
+                     {"assumed_delivered_nl", b.assumed_delivered.count()}});
+  }
+  doc["boots"] = std::move(boots);
+  doc["faults"] = {{"uncommanded_strokes", r.uncommanded_strokes},
+                   {"tones_played", r.tones_played},
+                   {"storage_write_failures", r.storage_write_failures}};
 
   doc["final_reservoir"] = {{"implant_estimate_nl", r.final_implant_estimate.count()},
                             {"implant_estimate_ml", to_ml(r.final_implant_estimate)},

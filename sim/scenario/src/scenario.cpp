@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "itdd/delivery/stroke_scheduler.h"
 #include "itdd/scenario/local_time.h"
 #include "json_reader.h"
 
@@ -425,6 +426,82 @@ SetClockEvent read_set_clock(const ObjectReader& r) {
   return clock;
 }
 
+// A fault and, for one with a duration, its end (clipped to the end of the simulation).
+void read_fault(const ObjectReader& r, const PendingEvent& p, Scenario& s) {
+  FaultEvent f;
+  const auto push = [&](Duration at, const FaultEvent& e, const std::string& source) {
+    s.events.push_back({at, source, e});
+  };
+  const auto push_end = [&](FaultKind end_kind, Duration length) {
+    FaultEvent end;
+    end.kind = end_kind;
+    const Duration at = p.at + length < s.duration ? p.at + length : s.duration - Duration(1);
+    push(at, end, p.path + " (end)");
+  };
+  if (p.type == "motor_stall") {
+    f.kind = FaultKind::kMotorStallStart;
+    push(p.at, f, p.path);
+    push_end(FaultKind::kMotorStallEnd, read_minutes(r, "duration_min", 1, 30 * 24 * 60));
+  } else if (p.type == "occlusion") {
+    f.kind = FaultKind::kOcclusionStart;
+    f.percent = r.integer("load_percent");
+    detail::in_range(static_cast<double>(f.percent), 100, 250, r.path_of("load_percent"), "%");
+    push(p.at, f, p.path);
+    if (r.has("duration_min")) {
+      push_end(FaultKind::kOcclusionEnd, read_minutes(r, "duration_min", 1, 365 * 24 * 60));
+    }
+  } else if (p.type == "stroke_drift") {
+    f.kind = FaultKind::kStrokeDrift;
+    f.percent = r.integer("percent");
+    detail::in_range(static_cast<double>(f.percent), 50, 200, r.path_of("percent"),
+                     "% of the nominal stroke");
+    push(p.at, f, p.path);
+  } else if (p.type == "power_cut") {
+    f.kind = FaultKind::kPowerCut;
+    push(p.at, f, p.path);
+    push_end(FaultKind::kPowerRestore, read_minutes(r, "duration_min", 1, 30 * 24 * 60));
+  } else if (p.type == "ram_bit_flip") {
+    f.kind = FaultKind::kRamBitFlip;
+    const std::string target = r.string("target");
+    if (target == "prescription") {
+      f.target = RamTarget::kPrescription;
+    } else if (target == "scheduler") {
+      f.target = RamTarget::kScheduler;
+    } else {
+      fail(r.path_of("target"), "must be \"prescription\" or \"scheduler\"");
+    }
+    f.byte = r.integer("byte");
+    const std::size_t size = f.target == RamTarget::kPrescription
+                                 ? sizeof(therapy::Prescription)
+                                 : sizeof(delivery::StrokeScheduler::State);
+    detail::in_range(static_cast<double>(f.byte), 0, static_cast<double>(size - 1),
+                     r.path_of("byte"), "(offset into the target)");
+    f.bit = r.integer("bit");
+    detail::in_range(static_cast<double>(f.bit), 0, 7, r.path_of("bit"));
+    push(p.at, f, p.path);
+  } else if (p.type == "clock_loss") {
+    f.kind = FaultKind::kClockLoss;
+    push(p.at, f, p.path);
+  } else if (p.type == "runaway_motor") {
+    f.kind = FaultKind::kRunawayStart;
+    f.per_hour = r.integer("strokes_per_hour");
+    detail::in_range(static_cast<double>(f.per_hour), 1, 36'000, r.path_of("strokes_per_hour"));
+    push(p.at, f, p.path);
+    push_end(FaultKind::kRunawayEnd, read_minutes(r, "duration_min", 1, 30 * 24 * 60));
+  } else if (p.type == "scheduler_fault") {
+    f.kind = FaultKind::kSchedulerFault;
+    f.factor = r.integer("factor");
+    detail::in_range(static_cast<double>(f.factor), 2, 1000, r.path_of("factor"));
+    push(p.at, f, p.path);
+  } else if (p.type == "faulty_cell") {
+    f.kind = FaultKind::kFaultyCell;
+    f.percent = r.integer("capacity_loss_percent");
+    detail::in_range(static_cast<double>(f.percent), 1, 100, r.path_of("capacity_loss_percent"),
+                     "%");
+    push(p.at, f, p.path);
+  }
+}
+
 std::vector<std::string_view> keys_for(std::string_view type) {
   if (type == "refill") {
     return {"at",   "type",          "volume_ml", "drug",
@@ -435,6 +512,15 @@ std::vector<std::string_view> keys_for(std::string_view type) {
   if (type == "patient_bolus") return {"at", "type"};
   if (type == "patient_bolus_series") return {"at", "type", "every_min", "count"};
   if (type == "set_clock") return {"at", "type", "shift_minutes", "to"};
+  if (type == "motor_stall") return {"at", "type", "duration_min"};
+  if (type == "occlusion") return {"at", "type", "load_percent", "duration_min"};
+  if (type == "stroke_drift") return {"at", "type", "percent"};
+  if (type == "power_cut") return {"at", "type", "duration_min"};
+  if (type == "ram_bit_flip") return {"at", "type", "target", "byte", "bit"};
+  if (type == "clock_loss") return {"at", "type"};
+  if (type == "runaway_motor") return {"at", "type", "strokes_per_hour", "duration_min"};
+  if (type == "scheduler_fault") return {"at", "type", "factor"};
+  if (type == "faulty_cell") return {"at", "type", "capacity_loss_percent"};
   return {};
 }
 
@@ -461,7 +547,9 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
     if (keys_for(p.type).empty()) {
       fail(type_path,
            fmt::format("unknown event type \"{}\" (known: refill, prescription, clinician_bolus, "
-                       "patient_bolus, patient_bolus_series, set_clock)",
+                       "patient_bolus, patient_bolus_series, set_clock, motor_stall, occlusion, "
+                       "stroke_drift, power_cut, ram_bit_flip, clock_loss, runaway_motor, "
+                       "scheduler_fault, faulty_cell)",
                        p.type));
     }
     const ObjectReader r(j, p.path, keys_for(p.type));
@@ -513,6 +601,8 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
       }
     } else if (p.type == "set_clock") {
       s.events.push_back({p.at, p.path, read_set_clock(r)});
+    } else {
+      read_fault(r, p, s);
     }
   }
   // Series interleave with later events; equal times keep the order above.
@@ -521,6 +611,38 @@ void read_events(const ObjectReader& top, Scenario& s, Timeline& t) {
 }
 
 }  // namespace
+
+const char* name(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kMotorStallStart:
+      return "motor_stall";
+    case FaultKind::kMotorStallEnd:
+      return "motor_stall_end";
+    case FaultKind::kOcclusionStart:
+      return "occlusion";
+    case FaultKind::kOcclusionEnd:
+      return "occlusion_end";
+    case FaultKind::kStrokeDrift:
+      return "stroke_drift";
+    case FaultKind::kPowerCut:
+      return "power_cut";
+    case FaultKind::kPowerRestore:
+      return "power_restore";
+    case FaultKind::kRamBitFlip:
+      return "ram_bit_flip";
+    case FaultKind::kClockLoss:
+      return "clock_loss";
+    case FaultKind::kRunawayStart:
+      return "runaway_motor";
+    case FaultKind::kRunawayEnd:
+      return "runaway_motor_end";
+    case FaultKind::kSchedulerFault:
+      return "scheduler_fault";
+    case FaultKind::kFaultyCell:
+      return "faulty_cell";
+  }
+  return "unknown";
+}
 
 const char* unit_name(DoseUnit unit) {
   return unit == DoseUnit::kMicrogram ? "mcg" : "mg";
@@ -533,6 +655,7 @@ const char* type_name(const EventAction& action) {
     const char* operator()(const ClinicianBolusEvent&) const { return "clinician_bolus"; }
     const char* operator()(const PatientBolusEvent&) const { return "patient_bolus"; }
     const char* operator()(const SetClockEvent&) const { return "set_clock"; }
+    const char* operator()(const FaultEvent& f) const { return name(f.kind); }
   };
   return std::visit(Visitor{}, action);
 }

@@ -1,7 +1,8 @@
 // The implant: the therapy engine with everything that keeps it safe around it.
 //   - storage: the state is checkpointed to flash (two CRC-checked copies) after every command
-//     and every hour, the delivery of each hour is recorded, every event is logged; after any
-//     reset boot() resumes the committed therapy, assumes the gap was delivered (never
+//     and weekly, the delivery of each hour is recorded, every event is logged; after any
+//     reset boot() resumes the committed therapy, replays the hourly records and the patient
+//     boluses logged since the checkpoint, assumes the rest of the gap was delivered (never
 //     catches up) and logs the gap;
 //   - the safety monitor judges the rotor sensor against its own copy of the prescription and,
 //     on a breach, cuts the motor driver, halts therapy and raises a critical alarm;
@@ -35,7 +36,10 @@ namespace itdd::app {
 
 struct ImplantConfig {
   therapy::PumpModel pump{};
-  Duration checkpoint_interval = hours(1);
+  // A full checkpoint (the whole state, two copies) after every command and at least this
+  // often; in between, hourly delivery records and the event log carry what changes (a reset
+  // replays them), so the big copies are rewritten seldom (flash wear, energy).
+  Duration checkpoint_interval = days(7);
   // "Pump stopped" alarm after this long without delivery (stopped, empty or halted).
   Duration pump_stopped_alarm_after = hours(4);
 };
@@ -109,7 +113,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
 
   // ---- the event loop ----
   void on_wake(ImplantTime now);
-  ImplantTime next_wake() const;
+  ImplantTime next_wake() const { return next_wake_; }
 
   // ---- reading ----
   const engine::TherapyEngine& engine() const { return engine_; }
@@ -164,6 +168,10 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   void checkpoint(ImplantTime now);
   void close_hours(ImplantTime now);
   ImplantTime next_checkpoint() const;
+  void hourly(ImplantTime now);
+  engine::DeliveredSince recorded_since_checkpoint();
+  void replay_patient_boluses();
+  void update_wake();
 
   ImplantConfig config_;
   hal::Motor& motor_;
@@ -180,6 +188,13 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   alarms::AlarmEventSink* alarm_observer_ = nullptr;
   std::int64_t storage_failures_ = 0;
   bool booted_ = false;
+  ImplantTime next_wake_ = ImplantTime::never();  // kept current after every change
+  ImplantTime alarm_wake_ = ImplantTime::never();
+  bool alarms_changed_ = true;
+  alarms::AlarmManager& changing_alarms() {
+    alarms_changed_ = true;
+    return alarms_;
+  }
 };
 
 }  // namespace itdd::app

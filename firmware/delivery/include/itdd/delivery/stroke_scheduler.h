@@ -101,6 +101,8 @@ class StrokeScheduler {
   }
   // Forgets what is pending (after a reset the engine accounts for it otherwise).
   void drop_pending() { state_.pending = 0; }
+  // Strokes made while this state was not kept (known from the delivery records after a reset).
+  void count_strokes(std::int64_t strokes) { state_.strokes += strokes; }
 
   // When the next stroke or change of flow is due; never() if nothing will happen.
   ImplantTime next_wake() const;

@@ -53,6 +53,13 @@ struct BridgePlan {
 BridgePlan plan_bridge(Volume dead_volume, DoseRate daily_dose, Concentration old_concentration,
                        Concentration new_concentration);
 
+// What the implant's delivery records say was delivered after a checkpoint, up to `until`.
+struct DeliveredSince {
+  Volume volume{};
+  std::int64_t strokes = 0;
+  ImplantTime until{};
+};
+
 struct Projection {
   ImplantTime low_reservoir = ImplantTime::never();
   ImplantTime empty = ImplantTime::never();
@@ -134,7 +141,12 @@ class TherapyEngine {
   // called for between then and `now` may or may not have been delivered. The reservoir
   // account assumes it was (so alarms come early, never late), none of it is delivered again,
   // and the gap is reported. Returns the volume assumed delivered.
-  Volume resume_after_reset(ImplantTime now);
+  // `known` is what the implant's own delivery records say was delivered after the checkpoint
+  // (up to known.until); only the time after that is assumed.
+  Volume resume_after_reset(ImplantTime now, const DeliveredSince& known = DeliveredSince{});
+  // A patient bolus granted after the checkpoint, found in the event log at boot: it counts
+  // toward the bolus limits again and is assumed delivered.
+  void replay_patient_bolus(ImplantTime granted_at);
 
  private:
   void emit(ImplantTime at, EventKind kind, std::int64_t a = 0, std::int64_t b = 0,

@@ -37,7 +37,9 @@ struct Verdict {
 
 class SafetyMonitor {
  public:
-  static constexpr std::size_t kMinutes = 24 * 60;
+  // Delivery is counted in five-minute buckets: a day is 288 of them, an hour 12.
+  static constexpr std::int64_t kBucketMs = 5 * kMillisPerMinute;
+  static constexpr std::size_t kBuckets = 24 * 12;
   static constexpr std::size_t kMaxAuthorised = 16;
 
   struct Authorised {
@@ -47,7 +49,22 @@ class SafetyMonitor {
   };
 
   struct State {
-    std::array<std::uint16_t, kMinutes> strokes_per_minute{};
+    std::array<std::uint16_t, kBuckets> strokes_per_minute{};
+    // The prescription's basal flow (nL/day) allowed in each minute: the higher of the flows
+    // at its start and its end, under the prescription in force then (the larger of the old
+    // and the new in the minute of a change). Summed like the strokes, so a window's basal
+    // allowance is a sum / 1440 with no walk through the schedule.
+    std::array<std::int32_t, kBuckets> allowed_flow_per_minute{};
+    std::int64_t allowed_flow_1h = 0;
+    std::int64_t allowed_flow_24h = 0;
+    // Where the flexible program stands: valid for wall times in [flex_from, flex_until).
+    std::int64_t flex_from_ms = 0;
+    std::int64_t flex_until_ms = -1;
+    std::int64_t flex_flow = 0;
+    std::int64_t continuous_flow = 0;  // of the prescription in force, nL/day
+    Volume patient_extra_1h{};         // the most patient boluses allow in each window
+    Volume patient_extra_24h{};
+    ImplantTime authorised_until{};   // the latest end of an authorised bolus
     std::int64_t current_minute = 0;  // implant minute of the newest bucket
     std::uint32_t last_sensed = 0;    // rotor sensor count at the last observation
     bool sensor_known = false;
@@ -89,6 +106,8 @@ class SafetyMonitor {
 
   Volume delivered_last_hour() const { return pump_.stroke_volume * state_.strokes_1h; }
   Volume delivered_last_day() const { return pump_.stroke_volume * state_.strokes_24h; }
+  // The allowance over `window` ending `now`, computed the long way (for reports and tests;
+  // observe() keeps per-minute sums instead).
   Volume allowance(Duration window, ImplantTime now) const;
 
   const State& state() const { return state_; }
@@ -96,7 +115,13 @@ class SafetyMonitor {
 
  private:
   void advance_to_minute(std::int64_t minute);
+  std::int64_t flow_at(const therapy::Prescription& rx, std::int64_t wall_ms);
+  std::int32_t minute_flow(std::int64_t minute);
+  void set_minute(std::int64_t minute, std::int32_t flow);
   Volume basal_allowance(const therapy::Prescription& rx, ImplantTime from, ImplantTime to) const;
+  Volume extras(Duration window, ImplantTime now) const;
+  Volume patient_extra(Duration window) const;
+  Volume window_allowance(std::int64_t flow_sum, Duration window, ImplantTime now) const;
 
   therapy::PumpModel pump_;
   State state_{};

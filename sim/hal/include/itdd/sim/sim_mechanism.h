@@ -72,6 +72,12 @@ class SimMechanism final : public hal::Motor {
     return true;
   }
   bool enabled() const { return enabled_; }
+  // The implant lost power: the rotor sensor's counter restarts from zero, the driver is off
+  // until the implant powers it again.
+  void power_cycle() {
+    sensed_ = 0;
+    enabled_ = true;
+  }
 
   // Watches the real reservoir for the level the implant alarms at, from now on (called at
   // each refill): when it is first reached and when a stroke first comes up short.

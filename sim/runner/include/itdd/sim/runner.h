@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "itdd/alarms/alarm_events.h"
 #include "itdd/core/time.h"
 #include "itdd/engine/events.h"
 #include "itdd/engine/therapy_engine.h"
@@ -69,6 +70,15 @@ struct CommandRecord {
   engine::Projection projected;  // after the command (when accepted)
 };
 
+// One power-up of the implant after a power cut.
+struct BootRecord {
+  ImplantTime at{};
+  bool resumed = false;
+  bool settings_corrupt = false;
+  Duration gap{};
+  Volume assumed_delivered{};
+};
+
 struct SimulationResult {
   Duration duration{};
   std::vector<HourBin> hourly;  // one per hour of elapsed time (last may be partial)
@@ -76,7 +86,12 @@ struct SimulationResult {
   std::vector<BolusRequestRecord> bolus_requests;
   std::vector<FillRecord> fills;
   std::vector<CommandRecord> commands;
-  std::vector<engine::TherapyEvent> events;  // everything the engine reported
+  std::vector<engine::TherapyEvent> events;      // everything the engine reported
+  std::vector<alarms::AlarmEvent> alarm_events;  // every raise, clear, silence, ...
+  std::vector<BootRecord> boots;                 // power-ups after power cuts
+  std::int64_t tones_played = 0;
+  std::int64_t storage_write_failures = 0;
+  std::int64_t uncommanded_strokes = 0;  // made by a runaway motor
 
   std::int64_t strokes = 0;
   Volume programmed{};         // the scheduler's integral of the program

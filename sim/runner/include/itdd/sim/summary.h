@@ -18,6 +18,14 @@ struct DayTotal {
 };
 std::vector<DayTotal> daily_totals(const SimulationResult& result);
 
+// One alarm from its raise to its clear (never if still active at the end).
+struct AlarmPeriod {
+  alarms::AlarmKind kind = alarms::AlarmKind::kNone;
+  ImplantTime raised{};
+  ImplantTime cleared = ImplantTime::never();
+};
+std::vector<AlarmPeriod> alarm_periods(const SimulationResult& result);
+
 std::string format_text_summary(const scenario::Scenario& scenario, const SimulationResult& result);
 nlohmann::json summary_json(const scenario::Scenario& scenario, const SimulationResult& result);
 // "hour_start,volume_nl,drug_ng" then one line per hour; hour_start is local wall time.

@@ -63,8 +63,40 @@ struct SetClockEvent {
   WallTime to{};
 };
 
+// Faults injected into the simulated body or the implant (docs/scenario-format.md#faults).
+// A fault with a duration is read as two events: its start and its end.
+enum class FaultKind : std::uint8_t {
+  kMotorStallStart,  // the rotor cannot turn (an MRI scan, a worn gear)
+  kMotorStallEnd,
+  kOcclusionStart,  // drive effort per stroke rises to `percent` of normal (a kinked catheter)
+  kOcclusionEnd,
+  kStrokeDrift,  // the real stroke volume becomes `percent` of nominal (e.g. 115)
+  kPowerCut,     // the implant loses power; it boots again at kPowerRestore
+  kPowerRestore,
+  kRamBitFlip,    // flips `bit` of byte `byte` of the live prescription or scheduler state
+  kClockLoss,     // the real-time clock reports it lost time
+  kRunawayStart,  // the motor driver strokes by itself, `per_hour` strokes an hour
+  kRunawayEnd,
+  kSchedulerFault,  // the scheduler's cached flow is multiplied by `factor`
+  kFaultyCell,      // the battery starts losing `percent` of its remaining capacity
+};
+
+enum class RamTarget : std::uint8_t { kPrescription, kScheduler };
+
+struct FaultEvent {
+  FaultKind kind = FaultKind::kMotorStallStart;
+  std::int64_t percent = 100;
+  std::int64_t per_hour = 0;
+  std::int64_t factor = 1;
+  RamTarget target = RamTarget::kPrescription;
+  std::int64_t byte = 0;
+  std::int64_t bit = 0;
+};
+
+const char* name(FaultKind kind);
+
 using EventAction = std::variant<RefillEvent, PrescriptionEvent, ClinicianBolusEvent,
-                                 PatientBolusEvent, SetClockEvent>;
+                                 PatientBolusEvent, SetClockEvent, FaultEvent>;
 
 struct ScenarioEvent {
   Duration at{};       // elapsed since the start of the simulation
