@@ -409,5 +409,62 @@ TEST(Summary, TextAndCsvCarryUnits) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 366 * 24 + 1);
 }
 
+
+// ---- faults (issue: safety) ----
+
+const AlarmPeriod* find_alarm(const std::vector<AlarmPeriod>& periods, alarms::AlarmKind kind) {
+  for (const AlarmPeriod& a : periods) {
+    if (a.kind == kind) return &a;
+  }
+  return nullptr;
+}
+
+TEST(FaultsMorphine, EveryFaultIsAnnouncedAndTherapyRecovers) {
+  const Outcome o = run(example("faults-morphine"));
+  const std::vector<AlarmPeriod> periods = alarm_periods(o.result);
+  const auto raised_between = [&](alarms::AlarmKind kind, double from_day, double to_day) {
+    const AlarmPeriod* a = find_alarm(periods, kind);
+    if (a == nullptr) return false;
+    const double day = static_cast<double>(a->raised.ms()) / kMillisPerDay;
+    return day >= from_day && day <= to_day && !a->cleared.is_never();
+  };
+  // MRI: the stall is raised at the first missed stroke and cleared when the rotor turns.
+  EXPECT_TRUE(raised_between(alarms::AlarmKind::kMotorStall, 10.37, 10.4));
+  // Kinked catheter for a day: occlusion raised within an hour, cleared after it.
+  EXPECT_TRUE(raised_between(alarms::AlarmKind::kOcclusion, 20.33, 20.38));
+  // Clock lost until set; RAM flip caught within a day; runaway tripped within minutes.
+  EXPECT_TRUE(raised_between(alarms::AlarmKind::kClockLost, 40.4, 40.6));
+  EXPECT_TRUE(raised_between(alarms::AlarmKind::kCriticalMemoryError, 50.4, 51.0));
+  EXPECT_TRUE(raised_between(alarms::AlarmKind::kSafetyMonitorTrip, 70.41, 70.43));
+  EXPECT_LE(o.result.uncommanded_strokes, 20);
+  // The power cut: the implant came back with its therapy, from its records.
+  ASSERT_EQ(o.result.boots.size(), 1u);
+  EXPECT_TRUE(o.result.boots[0].resumed);
+  EXPECT_LT(o.result.boots[0].assumed_delivered, microlitres(10));
+  // The +15 % drift is invisible to the implant but shows at the refill: the real reservoir
+  // holds less than it believes.
+  EXPECT_LT(o.result.final_actual, o.result.final_implant_estimate - microlitres(500));
+  // Every alarm was cleared by the end, and tones sounded for them.
+  for (const AlarmPeriod& a : periods) EXPECT_FALSE(a.cleared.is_never()) << alarms::name(a.kind);
+  EXPECT_GT(o.result.tones_played, 0);
+  // The JSON summary lists alarms with their raise and clear times.
+  ASSERT_TRUE(o.summary.contains("alarms"));
+  EXPECT_EQ(o.summary["alarms"].size(), periods.size());
+  EXPECT_TRUE(o.summary["alarms"][0].contains("raised"));
+  EXPECT_TRUE(o.summary["alarms"][0].contains("cleared"));
+}
+
+TEST(FaultsMorphine, WithoutFaultsNoAlarm) {
+  json doc = example("faults-morphine");
+  json kept = json::array();
+  for (const json& e : doc["events"]) {
+    if (e["type"] == "refill") kept.push_back(e);
+  }
+  doc["events"] = kept;
+  const Outcome o = run(doc);
+  EXPECT_TRUE(alarm_periods(o.result).empty());
+  EXPECT_EQ(o.result.final_actual, o.result.final_implant_estimate);
+}
+
 }  // namespace
 }  // namespace itdd::sim

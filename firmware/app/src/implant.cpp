@@ -128,6 +128,7 @@ BootReport Implant::boot(ImplantTime now) {
     } else {
       const engine::DeliveredSince known = recorded_since_checkpoint();
       replay_patient_boluses();
+      report.recorded_delivered = known.volume;
       report.assumed_delivered = engine_.resume_after_reset(now, known);
     }
     safety_.set_prescription(engine_.prescription(), now);

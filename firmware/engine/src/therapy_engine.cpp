@@ -531,7 +531,6 @@ Volume TherapyEngine::resume_after_reset(ImplantTime now, const DeliveredSince& 
   if (assumed > state_.reservoir_remaining) assumed = state_.reservoir_remaining;
   scheduler_.drop_pending();
   state_.reservoir_remaining -= assumed;
-  assumed += accounted;
   emit(now, EventKind::kResumedAfterReset, (now - checkpoint).count(), assumed.count());
   if (!state_.low_reported && state_.filled && state_.reservoir_remaining <= state_.low_threshold) {
     state_.low_reported = true;

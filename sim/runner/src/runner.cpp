@@ -93,8 +93,8 @@ class Simulation {
     implant_->observe(&sink_, &alarm_sink_);
     const app::BootReport boot = implant_->boot(now);
     if (now > ImplantTime(0)) {
-      result_.boots.push_back(
-          BootRecord{now, boot.resumed, boot.settings_corrupt, boot.gap, boot.assumed_delivered});
+      result_.boots.push_back(BootRecord{now, boot.resumed, boot.settings_corrupt, boot.gap,
+                                         boot.recorded_delivered, boot.assumed_delivered});
     }
   }
   const engine::TherapyEngine& engine() const { return implant_->engine(); }

@@ -294,12 +294,13 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   }
   for (const BootRecord& b : r.boots) {
     line(fmt::format(
-        "  power restored {}: {} (gap {:.1f} h since the last checkpoint, "
-        "{} assumed delivered)",
+        "  power restored {}: {} (gap {:.1f} h since the last full checkpoint: {} from the "
+        "hourly records, {} assumed delivered)",
         time_text(s, b.at),
         b.settings_corrupt ? "settings corrupt, safe state"
                            : (b.resumed ? "therapy resumed" : "nothing to resume"),
-        static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.assumed_delivered)));
+        static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.recorded_delivered),
+        ml_text(b.assumed_delivered)));
   }
   if (r.uncommanded_strokes > 0) {
     line(fmt::format("  a runaway motor made {} uncommanded stroke(s)", r.uncommanded_strokes));
@@ -491,6 +492,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
                      {"resumed", b.resumed},
                      {"settings_corrupt", b.settings_corrupt},
                      {"gap_ms", b.gap.count()},
+                     {"recorded_delivered_nl", b.recorded_delivered.count()},
                      {"assumed_delivered_nl", b.assumed_delivered.count()}});
   }
   doc["boots"] = std::move(boots);

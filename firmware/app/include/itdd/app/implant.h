@@ -68,7 +68,8 @@ struct BootReport {
   bool resumed = false;           // committed therapy was restored
   bool settings_corrupt = false;  // both copies bad: safe state
   Duration gap{};                 // from the last checkpoint to this boot
-  Volume assumed_delivered{};     // in the gap
+  Volume recorded_delivered{};    // in the gap, from the hourly delivery records
+  Volume assumed_delivered{};     // in the rest of the gap (no record): assumed, never repeated
   std::uint32_t log_records = 0;
   std::uint32_t damaged_log_slots = 0;
 };

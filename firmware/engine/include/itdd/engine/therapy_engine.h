@@ -140,7 +140,7 @@ class TherapyEngine {
   // After a reset the restored state is that of the last checkpoint, and what the program
   // called for between then and `now` may or may not have been delivered. The reservoir
   // account assumes it was (so alarms come early, never late), none of it is delivered again,
-  // and the gap is reported. Returns the volume assumed delivered.
+  // and the gap is reported. Returns the volume assumed delivered (beyond what `known` says).
   // `known` is what the implant's own delivery records say was delivered after the checkpoint
   // (up to known.until); only the time after that is assumed.
   Volume resume_after_reset(ImplantTime now, const DeliveredSince& known = DeliveredSince{});

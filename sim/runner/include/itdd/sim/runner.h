@@ -76,6 +76,7 @@ struct BootRecord {
   bool resumed = false;
   bool settings_corrupt = false;
   Duration gap{};
+  Volume recorded_delivered{};
   Volume assumed_delivered{};
 };
 
