@@ -13,7 +13,7 @@ using engine::EventKind;
 namespace {
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-constexpr std::uint32_t kPersistentStateFormat = 1;
+constexpr std::uint32_t kPersistentStateFormat = 2;
 
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
@@ -33,7 +33,9 @@ void feed(storage::Crc32& crc, std::int64_t v) {
   crc.update_u32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) >> 32));
 }
 
-std::uint32_t crc_of(const therapy::Prescription& rx) {
+// The header: everything but the flexible days (each day has its own CRC, so a step change
+// checks only the day it reads).
+std::uint32_t header_crc(const therapy::Prescription& rx) {
   storage::Crc32 crc;
   crc.update(std::span<const std::uint8_t>(
       reinterpret_cast<const std::uint8_t*>(rx.drug.name.data()), rx.drug.name.size()));
@@ -42,21 +44,6 @@ std::uint32_t crc_of(const therapy::Prescription& rx) {
   feed(crc, static_cast<std::int64_t>(rx.mode));
   feed(crc, rx.continuous_dose.count());
   feed(crc, rx.flex.per_weekday ? 1 : 0);
-  // Only what the program uses: a flip elsewhere changes nothing that is delivered, and a flip
-  // that would bring more in (the step count, the weekday flag) is itself covered.
-  const std::size_t day_count = rx.mode != therapy::BasalMode::kFlexible ? 0
-                                : rx.flex.per_weekday                    ? rx.flex.days.size()
-                                                                         : 1;
-  for (std::size_t d = 0; d < day_count; ++d) {
-    const therapy::DayProgram& day = rx.flex.days[d];
-    feed(crc, day.step_count);
-    const std::size_t steps =
-        day.step_count <= therapy::kMaxStepsPerDay ? day.step_count : therapy::kMaxStepsPerDay;
-    for (std::size_t i = 0; i < steps; ++i) {
-      feed(crc, day.steps[i].start_minute);
-      feed(crc, day.steps[i].dose_rate.count());
-    }
-  }
   const therapy::PatientBolusSettings& pb = rx.patient_bolus;
   feed(crc, pb.enabled ? 1 : 0);
   feed(crc, pb.dose.count());
@@ -64,6 +51,27 @@ std::uint32_t crc_of(const therapy::Prescription& rx) {
   feed(crc, pb.max_per_24h);
   feed(crc, pb.lockout.count());
   return crc.value();
+}
+
+// A day program: its step count and the steps it uses (a flip in an unused step changes
+// nothing delivered; one that would bring it into use changes the count, which is covered).
+std::uint32_t day_crc(const therapy::DayProgram& day) {
+  storage::Crc32 crc;
+  feed(crc, day.step_count);
+  const std::size_t steps =
+      day.step_count <= therapy::kMaxStepsPerDay ? day.step_count : therapy::kMaxStepsPerDay;
+  for (std::size_t i = 0; i < steps; ++i) {
+    feed(crc, day.steps[i].start_minute);
+    feed(crc, day.steps[i].dose_rate.count());
+  }
+  return crc.value();
+}
+
+PrescriptionCrc crcs_of(const therapy::Prescription& rx) {
+  PrescriptionCrc c;
+  c.header = header_crc(rx);
+  for (std::size_t d = 0; d < rx.flex.days.size(); ++d) c.days[d] = day_crc(rx.flex.days[d]);
+  return c;
 }
 
 }  // namespace
@@ -122,9 +130,9 @@ BootReport Implant::boot(ImplantTime now) {
     supervisor_.restore(persistent_.motor);
     report.resumed = true;
     report.gap = now - persistent_.checkpoint_at;
-    if (crc_of(engine_.prescription()) != persistent_.prescription_crc) {
+    if (!prescription_intact(CrcScope::kAll)) {
       // The copy passed its own CRC, so this is a fault in what was committed: stop safely.
-      check_prescription(now);
+      check_prescription(now, CrcScope::kAll);
     } else {
       const engine::DeliveredSince known = recorded_since_checkpoint();
       replay_patient_boluses();
@@ -135,13 +143,13 @@ BootReport Implant::boot(ImplantTime now) {
     safety_.set_wall_offset(Duration(engine_.wall_clock(now).ms() - now.ms()));
   } else if (storage::is_blank(loaded.error())) {
     persistent_ = PersistentState{};
-    persistent_.prescription_crc = crc_of(engine_.prescription());
+    persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
   } else {
     // Both copies bad: no therapy can be trusted. Safe state until a clinician programs.
     report.settings_corrupt = true;
     persistent_ = PersistentState{};
-    persistent_.prescription_crc = crc_of(engine_.prescription());
+    persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
     (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
     log(now, ImplantLogCode::kSettingsCorrupt);
@@ -270,16 +278,32 @@ void Implant::record(const alarms::AlarmEvent& event) {
 
 // ---- safety checks ----
 
-bool Implant::prescription_intact() const {
-  return crc_of(engine_.prescription()) == persistent_.prescription_crc;
+bool Implant::prescription_intact(CrcScope scope) const {
+  const therapy::Prescription& rx = engine_.prescription();
+  if (header_crc(rx) != persistent_.prescription_crc.header) return false;
+  if (rx.mode != therapy::BasalMode::kFlexible || scope == CrcScope::kHeader) return true;
+  if (!rx.flex.per_weekday) return day_crc(rx.flex.days[0]) == persistent_.prescription_crc.days[0];
+  if (scope == CrcScope::kAll) {
+    for (std::size_t d = 0; d < rx.flex.days.size(); ++d) {
+      if (day_crc(rx.flex.days[d]) != persistent_.prescription_crc.days[d]) return false;
+    }
+    return true;
+  }
+  // The day in use and the next (a step change at midnight reads the next day's program).
+  const std::int64_t day = floor_div(engine_.scheduler().schedule_ms(), kMillisPerDay);
+  for (std::int64_t k = day; k <= day + 1; ++k) {
+    const std::size_t wd = static_cast<std::size_t>(weekday_of_day(k));
+    if (day_crc(rx.flex.days[wd]) != persistent_.prescription_crc.days[wd]) return false;
+  }
+  return true;
 }
 
-void Implant::check_prescription(ImplantTime now) {
-  if (prescription_intact() || engine_.activity() == Activity::kHalted) return;
+void Implant::check_prescription(ImplantTime now, CrcScope scope) {
+  if (engine_.activity() == Activity::kHalted || prescription_intact(scope)) return;
   engine_.halt(now);
   (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
-  log(now, ImplantLogCode::kPrescriptionCorrupt, persistent_.prescription_crc,
-      crc_of(engine_.prescription()));
+  log(now, ImplantLogCode::kPrescriptionCorrupt, persistent_.prescription_crc.header,
+      header_crc(engine_.prescription()));
 }
 
 void Implant::observe_safety(ImplantTime now) {
@@ -363,7 +387,7 @@ Status Implant::program(const therapy::Prescription& rx, ImplantTime now) {
   on_wake(now);
   const Status s = engine_.program(rx, now);
   if (!s.ok()) return s;
-  persistent_.prescription_crc = crc_of(engine_.prescription());
+  persistent_.prescription_crc = crcs_of(engine_.prescription());
   safety_.set_prescription(engine_.prescription(), now);
   if (alarms_.is_active(AlarmKind::kSafetyMonitorTrip)) {
     // A clinician has programmed after a trip: the cause has been dealt with.
@@ -384,7 +408,7 @@ Result<engine::BridgePlan> Implant::refill(const RefillOrder& order, ImplantTime
   check_prescription(now);
   const Result<engine::BridgePlan> r = engine_.refill(order.refill, now);
   if (!r.ok()) return r;
-  persistent_.prescription_crc = crc_of(engine_.prescription());
+  persistent_.prescription_crc = crcs_of(engine_.prescription());
   safety_.set_prescription(engine_.prescription(), now);
   if (r->started) safety_.authorise(r->volume, now, r->duration);
   (void)changing_alarms().clear(AlarmKind::kRefillOverdue, now);
@@ -487,7 +511,7 @@ std::span<std::uint8_t> Implant::live_prescription_ram() {
 
 void Implant::on_wake(ImplantTime now) {
   // The flexible program is read at step changes: check it is intact before it is used.
-  if (engine_.scheduler().reaches_step_change(now)) check_prescription(now);
+  if (engine_.scheduler().reaches_step_change(now)) check_prescription(now, CrcScope::kInUse);
   engine_.on_wake(now);
   handle_motor_changes(now);
   observe_safety(now);
@@ -501,7 +525,7 @@ void Implant::on_wake(ImplantTime now) {
 void Implant::hourly(ImplantTime now) {
   // The program is checked where it is read (step changes, commands); once a day as well, so a
   // flip in a part read rarely is found within a day.
-  if (persistent_.current_hour % 24 == 23) check_prescription(now);
+  if (persistent_.current_hour % 24 == 23) check_prescription(now, CrcScope::kAll);
   track_stopped(now);
   if (now >= next_checkpoint()) {
     checkpoint(now);

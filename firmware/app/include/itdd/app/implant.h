@@ -13,6 +13,7 @@
 // Event-driven like the modules it holds: next_wake() is the earliest of theirs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -74,13 +75,20 @@ struct BootReport {
   std::uint32_t damaged_log_slots = 0;
 };
 
+// CRCs of the live prescription taken when it was programmed: the header (drug,
+// concentration, mode, doses, bolus limits) and each flexible day program.
+struct PrescriptionCrc {
+  std::uint32_t header = 0;
+  std::array<std::uint32_t, 7> days{};
+};
+
 // Everything the implant keeps in its settings copies.
 struct PersistentState {
   engine::TherapyEngine::State engine{};
   alarms::AlarmManager::State alarms{};
   safety::MotorSupervisor::State motor{};
   ImplantTime checkpoint_at{};
-  std::uint32_t prescription_crc = 0;
+  PrescriptionCrc prescription_crc{};
   std::int64_t hour_delivered_at_start_nl = 0;  // engine.delivered at the start of the hour
   std::int64_t hour_strokes_at_start = 0;
   std::int64_t current_hour = 0;
@@ -163,8 +171,11 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   void after_engine_change(ImplantTime now);
   void handle_motor_changes(ImplantTime now);
   void observe_safety(ImplantTime now);
-  bool prescription_intact() const;
-  void check_prescription(ImplantTime now);
+  // kHeader: what every command uses; kInUse: plus today's and tomorrow's day program (what a
+  // step change reads); kAll: everything (at boot and daily).
+  enum class CrcScope : std::uint8_t { kHeader, kInUse, kAll };
+  bool prescription_intact(CrcScope scope) const;
+  void check_prescription(ImplantTime now, CrcScope scope = CrcScope::kHeader);
   void track_stopped(ImplantTime now);
   void checkpoint(ImplantTime now);
   void close_hours(ImplantTime now);
