@@ -409,7 +409,6 @@ TEST(Summary, TextAndCsvCarryUnits) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 366 * 24 + 1);
 }
 
-
 // ---- faults (issue: safety) ----
 
 const AlarmPeriod* find_alarm(const std::vector<AlarmPeriod>& periods, alarms::AlarmKind kind) {

@@ -428,10 +428,13 @@ Status Implant::set_catheter_volume(Volume catheter_volume, ImplantTime now) {
   return s;
 }
 
-Status Implant::prime(Volume catheter_volume, ImplantTime now) {
+// A clinician-ordered timed delivery (priming, clinician bolus): checked, started, and
+// authorised with the safety monitor, which is told by the command layer, not the scheduler.
+template <class Start>
+Status Implant::start_override(ImplantTime now, Start start) {
   on_wake(now);
   check_prescription(now);
-  const Status s = engine_.start_priming(catheter_volume, now);
+  const Status s = start();
   if (!s.ok()) return s;
   const delivery::TimedDelivery& d = engine_.scheduler().override_delivery();
   safety_.authorise(d.volume, d.start, d.end - d.start);
@@ -441,17 +444,12 @@ Status Implant::prime(Volume catheter_volume, ImplantTime now) {
   return s;
 }
 
+Status Implant::prime(Volume catheter_volume, ImplantTime now) {
+  return start_override(now, [&] { return engine_.start_priming(catheter_volume, now); });
+}
+
 Status Implant::clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now) {
-  on_wake(now);
-  check_prescription(now);
-  const Status s = engine_.start_clinician_bolus(amount, duration, now);
-  if (!s.ok()) return s;
-  const delivery::TimedDelivery& d = engine_.scheduler().override_delivery();
-  safety_.authorise(d.volume, d.start, d.end - d.start);
-  after_engine_change(now);
-  checkpoint(now);
-  update_wake();
-  return s;
+  return start_override(now, [&] { return engine_.start_clinician_bolus(amount, duration, now); });
 }
 
 therapy::BolusDecision Implant::patient_bolus(ImplantTime now) {

@@ -116,7 +116,7 @@ Result<RingMount> RecordRing::mount() {
   m.torn_tail = s.state == SlotState::kInvalid && erased_from == candidate + 1;
 
   if (candidate == sector_begin) {
-    head_ = candidate;  // a new sector: append() erases it first, whatever it holds
+    head_ = candidate;  // an unused sector: append() erases it first, whatever it holds
   } else if (erased_from <= candidate) {
     head_ = candidate;
   } else if (erased_from < sector_begin + per) {

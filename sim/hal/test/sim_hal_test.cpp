@@ -224,25 +224,6 @@ TEST(SimMechanism, DryReservoirMovesWhatIsLeftAndRecordsWhen) {
   EXPECT_EQ(rig.reservoir.actual(), Volume(0));
 }
 
-TEST(SimBattery, SleepAndStrokeEnergy) {
-  // 8 uA at 3 V for a day = 24 uW x 86,400 s = 2.0736 J; 1000 strokes of 5 mJ = 5 J.
-  SimBattery b(BatteryParams{21'600'000'000, 5000, 8000, 3000});
-  b.sleep(days(1));
-  for (int i = 0; i < 1000; ++i) b.on_stroke();
-  EXPECT_EQ(b.sleep_energy_uj(), 2'073'600);
-  EXPECT_EQ(b.stroke_energy_uj(), 5'000'000);
-  EXPECT_EQ(b.remaining_uj(), 21'600'000'000 - 7'073'600);
-  EXPECT_NEAR(b.remaining_percent(), 99.967, 0.001);
-}
-
-TEST(SimBattery, NeverBelowZero) {
-  SimBattery b(BatteryParams{1000, 600, 0, 3000});
-  b.on_stroke();
-  b.on_stroke();
-  EXPECT_EQ(b.remaining_uj(), 0);
-  EXPECT_EQ(b.remaining_percent(), 0.0);
-}
-
 TEST(SimClock, JumpsForward) {
   SimClock c;
   EXPECT_EQ(c.now(), ImplantTime(0));

@@ -11,7 +11,7 @@
 
 namespace itdd::alarms {
 
-// The enumerator's value is the alarm's code. Codes are stable: add new alarms at the end.
+// The enumerator's value is the alarm's code. Codes are stable: further alarms go at the end.
 enum class AlarmKind : std::uint8_t {
   kNone = 0,  // no alarm: used in events that are not about one alarm (the alarm test)
   kLowReservoir = 1,

@@ -184,6 +184,8 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   engine::DeliveredSince recorded_since_checkpoint();
   void replay_patient_boluses();
   void update_wake();
+  template <class Start>
+  Status start_override(ImplantTime now, Start start);
 
   ImplantConfig config_;
   hal::Motor& motor_;

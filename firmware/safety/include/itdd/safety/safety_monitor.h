@@ -52,7 +52,7 @@ class SafetyMonitor {
     std::array<std::uint16_t, kBuckets> strokes_per_minute{};
     // The prescription's basal flow (nL/day) allowed in each minute: the higher of the flows
     // at its start and its end, under the prescription in force then (the larger of the old
-    // and the new in the minute of a change). Summed like the strokes, so a window's basal
+    // and the latest in the minute of a change). Summed like the strokes, so a window's basal
     // allowance is a sum / 1440 with no walk through the schedule.
     std::array<std::int32_t, kBuckets> allowed_flow_per_minute{};
     std::int64_t allowed_flow_1h = 0;
@@ -91,7 +91,7 @@ class SafetyMonitor {
   void set_wall_offset(Duration offset) { state_.wall_offset_ms = offset.count(); }
   void authorise(Volume volume, ImplantTime start, Duration duration);
 
-  // After a reset the rotor sensor counts from zero again: take its count as the new origin.
+  // After a reset the rotor sensor counts from zero again: take its count as the origin from now on.
   void resync_sensor(std::uint32_t sensed_strokes) {
     state_.last_sensed = sensed_strokes;
     state_.sensor_known = true;
