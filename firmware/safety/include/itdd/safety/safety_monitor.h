@@ -91,7 +91,8 @@ class SafetyMonitor {
   void set_wall_offset(Duration offset) { state_.wall_offset_ms = offset.count(); }
   void authorise(Volume volume, ImplantTime start, Duration duration);
 
-  // After a reset the rotor sensor counts from zero again: take its count as the origin from now on.
+  // After a reset the rotor sensor counts from zero again: take its count as the origin from now
+  // on.
   void resync_sensor(std::uint32_t sensed_strokes) {
     state_.last_sensed = sensed_strokes;
     state_.sensor_known = true;
