@@ -465,5 +465,18 @@ TEST(FaultsMorphine, WithoutFaultsNoAlarm) {
   EXPECT_EQ(o.result.final_actual, o.result.final_implant_estimate);
 }
 
+TEST(FaultsMorphine, FaultyCellDrainsTheSimulatedBattery) {
+  json doc = example("faults-morphine");
+  doc["events"] = json::array();
+  const Outcome healthy = run(doc);
+  doc["events"].push_back(
+      {{"at", "day 1 00:00"}, {"type", "faulty_cell"}, {"capacity_loss_percent", 40}});
+  const Outcome faulty = run(doc);
+  // The same energy was used, but 40 % of the cell is gone.
+  EXPECT_EQ(faulty.result.battery_used_uj, healthy.result.battery_used_uj);
+  EXPECT_LT(faulty.result.battery_remaining_percent,
+            healthy.result.battery_remaining_percent - 30.0);
+}
+
 }  // namespace
 }  // namespace itdd::sim

@@ -25,6 +25,12 @@ using therapy::testing::morphine_continuous;
 constexpr WallTime kMonday{20458LL * kMillisPerDay};
 const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMilligram);
 
+RefillOrder fill(Volume volume, Concentration c = kMorphine25) {
+  RefillOrder order;
+  order.refill = engine::RefillCommand{volume, kMorphine, c, Volume(0), true};
+  return order;
+}
+
 // One implant on one body: the flash survives the implant (a reset makes a fresh Implant on it).
 struct Body {
   hal::FakeNvm flash{storage::kImplantFlash};
@@ -59,6 +65,11 @@ struct Rig {
     implant->on_wake(now);
   }
   void run_for(Duration d) { run_until(now + d); }
+  // The usual start: 18 mL of morphine 25 mg/mL, `rx` programmed.
+  void start(const therapy::Prescription& rx) {
+    ASSERT_TRUE(implant->refill(fill(millilitres(18)), now).ok());
+    ASSERT_TRUE(implant->program(rx, now).ok());
+  }
   bool has_log(std::uint16_t code) {
     std::vector<storage::LogRecord> records(6000);
     const Result<std::size_t> n = implant->event_log().read_from(1, records);
@@ -75,18 +86,11 @@ struct Rig {
   BootReport report;
 };
 
-RefillOrder fill(Volume volume, Concentration c = kMorphine25) {
-  RefillOrder order;
-  order.refill = engine::RefillCommand{volume, kMorphine, c, Volume(0), true};
-  return order;
-}
-
 TEST(Implant, FreshBootProgramsAndRecordsHistory) {
   Body body;
   Rig rig(body);
   EXPECT_FALSE(rig.report.resumed);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
   rig.run_for(hours(5));
   EXPECT_EQ(rig.implant->engine().delivered(), microlitres(200));
   std::vector<storage::HourRecord> hours_read(10);
@@ -100,8 +104,7 @@ TEST(Implant, FreshBootProgramsAndRecordsHistory) {
 TEST(Implant, ResetResumesCommittedTherapyAndLogsTheGap) {
   Body body;
   Rig rig(body);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
   rig.run_for(hours(2) + minutes(30));
   // A watchdog reset 30 minutes after the last hourly checkpoint; back up 10 minutes later.
   rig.reset(rig.now + minutes(10));
@@ -280,8 +283,7 @@ TEST(Implant, PowerCutAtEveryWritePointLosesNothingCommitted) {
 TEST(Implant, BitFlipInLivePrescriptionIsCaughtBeforeUse) {
   Body body;
   Rig rig(body);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(program_a(), rig.now).ok());
+  rig.start(program_a());
   rig.run_for(minutes(30));
   // A particle flips a bit of the continuous dose in RAM.
   const std::size_t offset = offsetof(therapy::Prescription, continuous_dose);
@@ -302,8 +304,7 @@ TEST(Implant, CorruptSettingsGiveASafeLoggedState) {
   Body body;
   {
     Rig rig(body);
-    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.start(morphine_continuous(DoseRate(24'000'000)));
     rig.run_for(hours(2));
   }
   // Both settings copies damaged.
@@ -324,8 +325,7 @@ TEST(Implant, OneBadSettingsCopyFallsBackToTheOther) {
   Body body;
   {
     Rig rig(body);
-    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.start(morphine_continuous(DoseRate(24'000'000)));
     rig.run_for(hours(2));
     // Another command: both copies now hold the program.
     rig.implant->set_clock(WallTime(kMonday.ms() + rig.now.ms()), rig.now);
@@ -341,8 +341,7 @@ TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {
   Body body;
   {
     Rig rig(body);
-    ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+    rig.start(morphine_continuous(DoseRate(24'000'000)));
     rig.run_for(hours(2));
   }
   const std::uint32_t sector = storage::kImplantFlash.sector_size;
@@ -357,8 +356,7 @@ TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {
 TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
   rig.run_for(hours(3));
   // The driver runs the motor by itself: 10 uncommanded strokes a minute, each waking the
   // implant through the rotor sensor.
@@ -379,8 +377,7 @@ TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
 TEST(Implant, SchedulerFaultTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
   rig.run_for(hours(3));
   // The scheduler's cached flow is corrupted to 10x: it will call for ten times the strokes.
   delivery::StrokeScheduler::State corrupted{};
@@ -398,8 +395,7 @@ TEST(Implant, SchedulerFaultTripsTheSafetyMonitor) {
 TEST(Implant, StallAndOcclusionAlarms) {
   Body body;
   Rig rig(body);
-  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
-  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
   rig.run_for(hours(2));
   body.motor.stalled = true;  // an MRI
   rig.run_for(minutes(30));

@@ -21,23 +21,18 @@ namespace {
 using engine::EventKind;
 using scenario::Scenario;
 
-class RecordingSink final : public engine::EventSink {
+// Keeps every event an implant reports, engine or alarm alike.
+template <class Sink, class Event>
+class Recorder final : public Sink {
  public:
-  explicit RecordingSink(std::vector<engine::TherapyEvent>& out) : out_(out) {}
-  void record(const engine::TherapyEvent& event) override { out_.push_back(event); }
+  explicit Recorder(std::vector<Event>& out) : out_(out) {}
+  void record(const Event& event) override { out_.push_back(event); }
 
  private:
-  std::vector<engine::TherapyEvent>& out_;
+  std::vector<Event>& out_;
 };
-
-class AlarmRecorder final : public alarms::AlarmEventSink {
- public:
-  explicit AlarmRecorder(std::vector<alarms::AlarmEvent>& out) : out_(out) {}
-  void record(const alarms::AlarmEvent& event) override { out_.push_back(event); }
-
- private:
-  std::vector<alarms::AlarmEvent>& out_;
-};
+using RecordingSink = Recorder<engine::EventSink, engine::TherapyEvent>;
+using AlarmRecorder = Recorder<alarms::AlarmEventSink, alarms::AlarmEvent>;
 
 // Default refill dates when a scenario does not give them (the drug library will, later).
 constexpr Duration kDefaultRefillDue = days(180);
@@ -306,8 +301,14 @@ class Simulation {
           std::memcpy(ram.data(), &state, sizeof(state));
         }
         break;
-      case FaultKind::kFaultyCell:
+      case FaultKind::kFaultyCell: {
+        // The resistive-film failure: the cell loses this share of its energy from now on.
+        CellFault fault;
+        fault.onset = battery_.age();
+        fault.capacity_loss_permille = static_cast<std::int32_t>(f.percent * 10);
+        battery_.inject_fault(fault);
         break;
+      }
     }
     command(source, scenario::name(f.kind), Status::Ok());
   }

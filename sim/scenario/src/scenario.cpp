@@ -432,6 +432,11 @@ void read_fault(const ObjectReader& r, const PendingEvent& p, Scenario& s) {
   const auto push = [&](Duration at, const FaultEvent& e, const std::string& source) {
     s.events.push_back({at, source, e});
   };
+  const auto bounded = [&](std::string_view key, double min, double max, const char* unit = "") {
+    const std::int64_t value = r.integer(key);
+    detail::in_range(static_cast<double>(value), min, max, r.path_of(key), unit);
+    return value;
+  };
   const auto push_end = [&](FaultKind end_kind, Duration length) {
     FaultEvent end;
     end.kind = end_kind;
@@ -444,17 +449,14 @@ void read_fault(const ObjectReader& r, const PendingEvent& p, Scenario& s) {
     push_end(FaultKind::kMotorStallEnd, read_minutes(r, "duration_min", 1, 30 * 24 * 60));
   } else if (p.type == "occlusion") {
     f.kind = FaultKind::kOcclusionStart;
-    f.percent = r.integer("load_percent");
-    detail::in_range(static_cast<double>(f.percent), 100, 250, r.path_of("load_percent"), "%");
+    f.percent = bounded("load_percent", 100, 250, "%");
     push(p.at, f, p.path);
     if (r.has("duration_min")) {
       push_end(FaultKind::kOcclusionEnd, read_minutes(r, "duration_min", 1, 365 * 24 * 60));
     }
   } else if (p.type == "stroke_drift") {
     f.kind = FaultKind::kStrokeDrift;
-    f.percent = r.integer("percent");
-    detail::in_range(static_cast<double>(f.percent), 50, 200, r.path_of("percent"),
-                     "% of the nominal stroke");
+    f.percent = bounded("percent", 50, 200, "% of the nominal stroke");
     push(p.at, f, p.path);
   } else if (p.type == "power_cut") {
     f.kind = FaultKind::kPowerCut;
@@ -476,28 +478,23 @@ void read_fault(const ObjectReader& r, const PendingEvent& p, Scenario& s) {
                                  : sizeof(delivery::StrokeScheduler::State);
     detail::in_range(static_cast<double>(f.byte), 0, static_cast<double>(size - 1),
                      r.path_of("byte"), "(offset into the target)");
-    f.bit = r.integer("bit");
-    detail::in_range(static_cast<double>(f.bit), 0, 7, r.path_of("bit"));
+    f.bit = bounded("bit", 0, 7);
     push(p.at, f, p.path);
   } else if (p.type == "clock_loss") {
     f.kind = FaultKind::kClockLoss;
     push(p.at, f, p.path);
   } else if (p.type == "runaway_motor") {
     f.kind = FaultKind::kRunawayStart;
-    f.per_hour = r.integer("strokes_per_hour");
-    detail::in_range(static_cast<double>(f.per_hour), 1, 36'000, r.path_of("strokes_per_hour"));
+    f.per_hour = bounded("strokes_per_hour", 1, 36'000);
     push(p.at, f, p.path);
     push_end(FaultKind::kRunawayEnd, read_minutes(r, "duration_min", 1, 30 * 24 * 60));
   } else if (p.type == "scheduler_fault") {
     f.kind = FaultKind::kSchedulerFault;
-    f.factor = r.integer("factor");
-    detail::in_range(static_cast<double>(f.factor), 2, 1000, r.path_of("factor"));
+    f.factor = bounded("factor", 2, 1000);
     push(p.at, f, p.path);
   } else if (p.type == "faulty_cell") {
     f.kind = FaultKind::kFaultyCell;
-    f.percent = r.integer("capacity_loss_percent");
-    detail::in_range(static_cast<double>(f.percent), 1, 100, r.path_of("capacity_loss_percent"),
-                     "%");
+    f.percent = bounded("capacity_loss_percent", 1, 100, "%");
     push(p.at, f, p.path);
   }
 }
