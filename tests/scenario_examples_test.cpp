@@ -398,8 +398,10 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
 TEST(Summary, TextAndCsvCarryUnits) {
   const Outcome o = run(example("ziconotide-minimum-rate"));
   const std::string text = format_text_summary(o.scenario, o.result);
-  for (const char* needle : {"mcg/day", " mL", "2026-01-05 00:00", "Battery: used", "J of",
-                             "projected", "Final reservoir: implant estimate"}) {
+  for (const char* needle :
+       {"mcg/day", " mL", "2026-01-05 00:00", "Battery (simulated cell): used", "J of",
+        "Battery (implant's estimate): ok", "% remaining", "projected longevity",
+        "years at the current program", "projected", "Final reservoir: implant estimate"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
   }
   std::ostringstream csv;
@@ -443,8 +445,23 @@ TEST(FaultsMorphine, EveryFaultIsAnnouncedAndTherapyRecovers) {
   // The +15 % drift is invisible to the implant but shows at the refill: the real reservoir
   // holds less than it believes.
   EXPECT_LT(o.result.final_actual, o.result.final_implant_estimate - microlitres(500));
-  // Every alarm was cleared by the end, and tones sounded for them.
-  for (const AlarmPeriod& a : periods) EXPECT_FALSE(a.cleared.is_never()) << alarms::name(a.kind);
+  // The failing cell (90 % of its energy lost on day 95): the implant flags it from its voltage
+  // against its own energy counters and raises ERI within a day; only a new pump clears it.
+  const AlarmPeriod* eri = find_alarm(periods, alarms::AlarmKind::kElectiveReplacement);
+  ASSERT_NE(eri, nullptr);
+  EXPECT_GE(eri->raised, ImplantTime(days(95).count()));
+  EXPECT_LE(eri->raised, ImplantTime(days(96).count()));
+  EXPECT_TRUE(eri->cleared.is_never());
+  ASSERT_TRUE(o.result.battery_monitor_valid);
+  EXPECT_TRUE(o.result.battery_state.faulty);
+  EXPECT_EQ(o.result.battery_state.eri_reason, power::BatteryReason::kFaultyCell);
+  EXPECT_EQ(o.summary["battery"]["implant_estimate"]["eri_reason"], "faulty_cell");
+  // Every other alarm was cleared by the end, and tones sounded for them.
+  for (const AlarmPeriod& a : periods) {
+    if (a.kind == alarms::AlarmKind::kElectiveReplacement) continue;
+    EXPECT_FALSE(a.cleared.is_never()) << alarms::name(a.kind);
+  }
+  EXPECT_EQ(o.result.engine_idle_wakeups, 0);
   EXPECT_GT(o.result.tones_played, 0);
   // The JSON summary lists alarms with their raise and clear times.
   ASSERT_TRUE(o.summary.contains("alarms"));
@@ -476,6 +493,62 @@ TEST(FaultsMorphine, FaultyCellDrainsTheSimulatedBattery) {
   EXPECT_EQ(faulty.result.battery_used_uj, healthy.result.battery_used_uj);
   EXPECT_LT(faulty.result.battery_remaining_percent,
             healthy.result.battery_remaining_percent - 30.0);
+}
+
+// A cell that loses 97 % of its energy: ERI within days of the fault, then EOS stops therapy
+// while the cell can still hold the electronics up; the implant never strokes on after EOS.
+TEST(FaultyCell, EndOfServiceStopsTherapyBeforeTheCellDies) {
+  json doc = example("faults-morphine");
+  doc["events"] = json::array(
+      {{{"at", "day 5 00:00"}, {"type", "faulty_cell"}, {"capacity_loss_percent", 97}}});
+  const Outcome o = run(doc);
+  const std::vector<AlarmPeriod> periods = alarm_periods(o.result);
+  const AlarmPeriod* eri = find_alarm(periods, alarms::AlarmKind::kElectiveReplacement);
+  const AlarmPeriod* eos = find_alarm(periods, alarms::AlarmKind::kEndOfService);
+  ASSERT_NE(eri, nullptr);
+  ASSERT_NE(eos, nullptr);
+  EXPECT_LE(eri->raised, ImplantTime(days(12).count()));
+  EXPECT_LT(eri->raised, eos->raised);
+  EXPECT_EQ(o.result.battery_state.status, power::BatteryStatus::kEndOfService);
+  // No stroke after the hour EOS was declared in, and no brown-out while delivering: the only
+  // brown-out is the cell running out of energy with the pump already stopped.
+  const std::size_t eos_hour = static_cast<std::size_t>(eos->raised.ms() / kMillisPerHour);
+  for (std::size_t h = eos_hour + 1; h < o.result.hourly.size(); ++h) {
+    ASSERT_EQ(o.result.hourly[h].volume_nl, 0) << "hour " << h;
+  }
+  EXPECT_LE(o.result.brown_outs, 1);
+  for (const BootRecord& b : o.result.boots) EXPECT_FALSE(b.brown_out);
+  EXPECT_EQ(find_alarm(periods, alarms::AlarmKind::kLowBatteryReset), nullptr);
+  EXPECT_EQ(o.summary["battery"]["implant_estimate"]["status"], "end_of_service");
+}
+
+// The resistive film: the cell's internal resistance climbs so fast (150 ohm a day) that it
+// collapses under a stroke before a daily check sees it. The electronics brown out; at the
+// restart the implant raises the critical low-battery-reset alarm and, the brown-out counting
+// as confirmation, reads the collapsed cell and declares EOS at once: no stroke browns it out
+// again.
+TEST(FaultyCell, ABrownOutRaisesLowBatteryResetAndEndOfService) {
+  json doc = example("faults-morphine");
+  doc["events"] = json::array(
+      {{{"at", "day 30 00:00"}, {"type", "faulty_cell"}, {"resistance_rise_ohm_per_day", 150}}});
+  const Outcome o = run(doc);
+  EXPECT_EQ(o.result.brown_outs, 1);
+  ASSERT_EQ(o.result.boots.size(), 1u);
+  EXPECT_TRUE(o.result.boots[0].brown_out);
+  const std::vector<AlarmPeriod> periods = alarm_periods(o.result);
+  const AlarmPeriod* reset = find_alarm(periods, alarms::AlarmKind::kLowBatteryReset);
+  const AlarmPeriod* eos = find_alarm(periods, alarms::AlarmKind::kEndOfService);
+  ASSERT_NE(reset, nullptr);
+  ASSERT_NE(eos, nullptr);
+  EXPECT_EQ(reset->raised, o.result.boots[0].at);
+  EXPECT_EQ(eos->raised, o.result.boots[0].at);
+  EXPECT_EQ(o.result.battery_state.eos_reason, power::BatteryReason::kVoltage);
+  const std::size_t boot_hour =
+      static_cast<std::size_t>(o.result.boots[0].at.ms() / kMillisPerHour);
+  for (std::size_t h = boot_hour; h < o.result.hourly.size(); ++h) {
+    ASSERT_EQ(o.result.hourly[h].volume_nl, 0) << "hour " << h;
+  }
+  EXPECT_EQ(o.summary["boots"][0]["brown_out"], true);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ using engine::EventKind;
 namespace {
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-constexpr std::uint32_t kPersistentStateFormat = 2;
+constexpr std::uint32_t kPersistentStateFormat = 3;
 
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
@@ -98,9 +98,10 @@ safety::MotorChange Implant::SupervisedMotor::take_changes() {
 // ---- construction and boot ----
 
 Implant::Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& buzzer, hal::Nvm& nvm,
-                 ImplantTime now, WallTime wall)
+                 hal::PowerSense& power_sense, ImplantTime now, WallTime wall)
     : config_(config),
       motor_(motor),
+      power_sense_(power_sense),
       supervised_motor_(motor, supervisor_),
       engine_(config.pump, supervised_motor_, *this, now, wall),
       safety_(config.pump),
@@ -108,13 +109,15 @@ Implant::Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& bu
       settings_(nvm, storage::kDefaultLayout.settings_a, storage::kDefaultLayout.settings_b,
                 kPersistentStateFormat),
       log_(nvm, storage::kDefaultLayout.event_log),
-      history_(nvm, storage::kDefaultLayout.delivery_history) {
+      history_(nvm, storage::kDefaultLayout.delivery_history),
+      battery_(power::BatteryMonitor::start(config.battery, now)) {
   persistent_.current_hour = now.ms() / kMillisPerHour;
   safety_.set_wall_offset(Duration(wall.ms() - now.ms()));
 }
 
-BootReport Implant::boot(ImplantTime now) {
+BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
   BootReport report;
+  report.cause = cause;
   const Result<storage::RingMount> log_mount = log_.mount();
   const Result<storage::RingMount> history_mount = history_.mount();
   booted_ = true;
@@ -128,6 +131,8 @@ BootReport Implant::boot(ImplantTime now) {
     engine_.restore(persistent_.engine);
     (void)changing_alarms().restore(persistent_.alarms);
     supervisor_.restore(persistent_.motor);
+    if (battery_.ok())
+      battery_ = power::BatteryMonitor::restore(config_.battery, persistent_.battery);
     report.resumed = true;
     report.gap = now - persistent_.checkpoint_at;
     if (!prescription_intact(CrcScope::kAll)) {
@@ -163,6 +168,29 @@ BootReport Implant::boot(ImplantTime now) {
     (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
     log(now, ImplantLogCode::kHistoryDamaged,
         history_mount.ok() ? history_mount->invalid_slots : -1);
+  }
+
+  if (!battery_.ok()) {
+    // The configuration (or the committed counters) refused: ERI and EOS cannot be judged.
+    // The alarm makes it visible; the next clinician session must deal with it.
+    (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
+    log(now, ImplantLogCode::kBatteryMonitorUnavailable);
+  } else if (now < battery_->state().last_check) {
+    battery_.value().resume(now, Duration(0));
+  }
+  if (cause == hal::ResetCause::kBrownOut) {
+    // The cell sagged below what the electronics need, most likely under a stroke. The
+    // critical alarm asks for the clinic at once and the battery is judged now, the brown-out
+    // counting as confirmation: a cell at end of service stops therapy here (no stroke to brown
+    // out again); one that reads well again resumes the committed therapy, with the alarm.
+    (void)changing_alarms().raise(AlarmKind::kLowBatteryReset, now);
+    std::int32_t mv = 0;
+    if (battery_.ok()) {
+      battery_.value().note_brown_out();
+      check_battery(now);
+      mv = battery_->last().voltage_mv;
+    }
+    log(now, ImplantLogCode::kLowBatteryReset, mv);
   }
 
   safety_.resync_sensor(motor_.sensed_strokes());
@@ -339,6 +367,104 @@ void Implant::track_stopped(ImplantTime now) {
   }
 }
 
+// ---- the battery ----
+
+void Implant::feed_battery_counters() {
+  if (!battery_.ok()) return;
+  power::BatteryMonitor& b = battery_.value();
+  const std::int64_t strokes = engine_.strokes();
+  b.on_strokes(strokes - persistent_.battery_strokes_counted);
+  persistent_.battery_strokes_counted = strokes;
+  const std::int64_t tone_ms = alarms_.stats().sounding.count();
+  b.on_tone(Duration(tone_ms - persistent_.battery_tone_ms_counted));
+  persistent_.battery_tone_ms_counted = tone_ms;
+}
+
+power::Consumption Implant::battery_consumption(ImplantTime now) const {
+  const therapy::Prescription& rx = engine_.prescription();
+  // The heaviest day of the program plus every patient bolus it allows: the projection errs
+  // toward the shorter life.
+  Volume per_day{0};
+  for (std::size_t d = 0; d < 7; ++d) {
+    const Volume v = therapy::basal_volume_per_day(rx, static_cast<Weekday>(d));
+    if (v > per_day) per_day = v;
+  }
+  const therapy::PatientBolusSettings& pb = rx.patient_bolus;
+  if (pb.enabled && rx.concentration.count() > 0) {
+    per_day += volume_holding(pb.dose, rx.concentration) * therapy::max_patient_boluses_per_day(pb);
+  }
+  power::Consumption c;
+  c.strokes_per_day =
+      power::strokes_per_day_for(FlowRate(per_day.count()), config_.pump.stroke_volume);
+  // Sessions at the rate seen so far (over at least 90 days, so a busy first day is not taken
+  // for a year), programmer sessions at least at the configured rate.
+  if (battery_.ok()) {
+    const power::State& st = battery_->state();
+    const Int128 span = st.elapsed_ms > days(90).count() ? st.elapsed_ms : days(90).count();
+    const auto per_year = [&](std::int64_t n) {
+      return static_cast<std::int64_t>((static_cast<Int128>(n) * kMillisPerYear + span - 1) / span);
+    };
+    c.radio_sessions_per_year = per_year(st.radio_sessions);
+    c.patient_sessions_per_year = per_year(st.patient_sessions);
+  }
+  if (c.radio_sessions_per_year < config_.radio_sessions_per_year) {
+    c.radio_sessions_per_year = config_.radio_sessions_per_year;
+  }
+  c.tone_ms_per_year = config_.alarm_test_tone_per_year.count();
+  // Alarms sounding now keep sounding at their class's repeat until they are dealt with.
+  bool class_sounds[alarms::kAlarmClassCount] = {false, false};
+  for (const alarms::AlarmInfo& row : alarms::kAlarmTable) {
+    if (alarms_.is_sounding(row.kind, now)) {
+      class_sounds[static_cast<std::size_t>(row.alarm_class)] = true;
+    }
+  }
+  const alarms::AlarmConfig& ac = alarms_.config();
+  const struct {
+    alarms::TonePatternId pattern;
+    Duration repeat;
+  } per_class[alarms::kAlarmClassCount] = {
+      {alarms::TonePatternId::kCritical, ac.critical_repeat},
+      {alarms::TonePatternId::kNonCritical, ac.non_critical_repeat}};
+  for (std::size_t k = 0; k < alarms::kAlarmClassCount; ++k) {
+    if (!class_sounds[k] || per_class[k].repeat.count() <= 0) continue;
+    c.tone_ms_per_year += alarms::tone_pattern(per_class[k].pattern).sounding().count() *
+                          (kMillisPerYear / per_class[k].repeat.count());
+  }
+  return c;
+}
+
+void Implant::check_battery(ImplantTime now) {
+  if (!battery_.ok()) return;
+  feed_battery_counters();
+  const Result<power::Assessment> a =
+      battery_.value().check(now, power_sense_, battery_consumption(now));
+  if (!a.ok() || !a->raised) return;
+  const power::State& st = battery_->state();
+  if (!alarms_.is_active(AlarmKind::kElectiveReplacement)) {
+    (void)changing_alarms().raise(AlarmKind::kElectiveReplacement, now);
+    log(now, ImplantLogCode::kElectiveReplacement, a->longevity.count() / kMillisPerHour,
+        a->voltage_mv, static_cast<std::uint8_t>(st.eri_reason));
+  }
+  if (a->status == power::BatteryStatus::kEndOfService) {
+    // The cell can no longer be trusted to finish a stroke: stop therapy and say so loudly.
+    engine_.halt(now);
+    (void)changing_alarms().raise(AlarmKind::kEndOfService, now);
+    log(now, ImplantLogCode::kEndOfService, a->voltage_mv, 0,
+        static_cast<std::uint8_t>(st.eos_reason));
+    after_engine_change(now);
+  }
+  checkpoint(now);
+}
+
+void Implant::radio_session(RadioPeer peer) {
+  if (!battery_.ok()) return;
+  if (peer == RadioPeer::kPatientDevice) {
+    battery_.value().on_patient_session();
+  } else {
+    battery_.value().on_radio_session();
+  }
+}
+
 void Implant::after_engine_change(ImplantTime now) {
   handle_motor_changes(now);
   observe_safety(now);
@@ -368,6 +494,8 @@ void Implant::checkpoint(ImplantTime now) {
   persistent_.engine = engine_.snapshot();
   persistent_.alarms = alarms_.snapshot();
   persistent_.motor = supervisor_.state();
+  feed_battery_counters();
+  if (battery_.ok()) persistent_.battery = battery_->state();
   persistent_.checkpoint_at = now;
   if (!settings_.commit(persistent_).ok()) {
     ++storage_failures_;
@@ -383,8 +511,14 @@ ImplantTime Implant::next_checkpoint() const {
 
 // ---- commands ----
 
+namespace {
+constexpr Error kEndOfServiceError = make_error(
+    ErrorCode::kRefused, "battery", "the battery is at end of service: replace the pump");
+}  // namespace
+
 Status Implant::program(const therapy::Prescription& rx, ImplantTime now) {
   on_wake(now);
+  if (end_of_service()) return kEndOfServiceError;
   const Status s = engine_.program(rx, now);
   if (!s.ok()) return s;
   persistent_.prescription_crc = crcs_of(engine_.prescription());
@@ -396,6 +530,8 @@ Status Implant::program(const therapy::Prescription& rx, ImplantTime now) {
     (void)changing_alarms().clear(AlarmKind::kSafetyMonitorTrip, now);
   }
   (void)changing_alarms().clear(AlarmKind::kCriticalMemoryError, now);
+  // A clinician has seen a brown-out's alarm and re-programmed the therapy.
+  (void)changing_alarms().clear(AlarmKind::kLowBatteryReset, now);
   motor_.set_enabled(true);
   after_engine_change(now);
   checkpoint(now);
@@ -433,6 +569,7 @@ Status Implant::set_catheter_volume(Volume catheter_volume, ImplantTime now) {
 template <class Start>
 Status Implant::start_override(ImplantTime now, Start start) {
   on_wake(now);
+  if (end_of_service()) return kEndOfServiceError;
   check_prescription(now);
   const Status s = start();
   if (!s.ok()) return s;
@@ -514,6 +651,8 @@ void Implant::on_wake(ImplantTime now) {
   handle_motor_changes(now);
   observe_safety(now);
   if (now.ms() >= (persistent_.current_hour + 1) * kMillisPerHour) hourly(now);
+  if (battery_.ok() && battery_->next_check_due() <= now) check_battery(now);
+  // Last: the alarms raised above sound in this same wake.
   if (alarm_wake_ <= now || alarms_changed_) {
     if (alarms_.next_wake() <= now) (void)changing_alarms().on_wake(now);
   }
@@ -542,6 +681,7 @@ void Implant::update_wake() {
     alarms_changed_ = false;
   }
   if (alarm_wake_ < next) next = alarm_wake_;
+  if (battery_.ok() && battery_->next_check_due() < next) next = battery_->next_check_due();
   next_wake_ = next;
 }
 

@@ -3,8 +3,7 @@
 namespace itdd::power {
 namespace {
 
-constexpr std::int64_t kDepthEnd = kPartsPerMillion;  // 1000 per mille
-constexpr std::int64_t kMillisPerYear = 365 * kMillisPerDay + kMillisPerDay / 4;
+constexpr std::int64_t kDepthEnd = kPartsPerMillion;          // 1000 per mille
 constexpr std::int64_t kLongevityCap = 100 * kMillisPerYear;  // "more than we can tell"
 constexpr std::int32_t kMaxPlausibleMv = 10'000;
 
@@ -57,7 +56,7 @@ Status validate(const MonitorConfig& c) {
   }
   if (c.load_ua <= 0) return config_error("load_ua", "must be above zero");
   if (c.sleep_current_na < 0 || c.stroke_energy_uj < 0 || c.radio_session_energy_uj < 0 ||
-      c.tone_power_uw < 0) {
+      c.patient_session_energy_uj < 0 || c.tone_power_uw < 0) {
     return config_error("energy", "costs must not be negative");
   }
   const std::int32_t top = c.curve[0].loaded_mv;
@@ -143,9 +142,10 @@ Result<BatteryMonitor> BatteryMonitor::start(const MonitorConfig& config, Implan
 
 Result<BatteryMonitor> BatteryMonitor::restore(const MonitorConfig& config, const State& state) {
   if (Status s = validate(config); !s) return s.error();
-  if (state.elapsed_ms < 0 || state.strokes < 0 || state.radio_sessions < 0 || state.tone_ms < 0 ||
-      state.fault_depth_ppm < 0 || state.eri_voltage_streak < 0 || state.eos_voltage_streak < 0 ||
-      state.fault_streak < 0 || state.short_life_streak < 0) {
+  if (state.elapsed_ms < 0 || state.strokes < 0 || state.radio_sessions < 0 ||
+      state.patient_sessions < 0 || state.tone_ms < 0 || state.fault_depth_ppm < 0 ||
+      state.eri_voltage_streak < 0 || state.eos_voltage_streak < 0 || state.fault_streak < 0 ||
+      state.short_life_streak < 0) {
     return make_error(ErrorCode::kInvalidArgument, "state", "counters must not be negative");
   }
   if (state.status > BatteryStatus::kEndOfService ||
@@ -158,6 +158,13 @@ Result<BatteryMonitor> BatteryMonitor::restore(const MonitorConfig& config, cons
     return make_error(ErrorCode::kMismatch, "state.status", "status and its dates disagree");
   }
   return BatteryMonitor(config, state);
+}
+
+void BatteryMonitor::note_brown_out() {
+  const std::int32_t primed = config_.confirm_readings - 1;
+  if (state_.eri_voltage_streak < primed) state_.eri_voltage_streak = primed;
+  if (state_.eos_voltage_streak < primed) state_.eos_voltage_streak = primed;
+  last_.next_check = state_.last_check;  // check at once
 }
 
 void BatteryMonitor::resume(ImplantTime now, Duration unaccounted) {
@@ -173,7 +180,9 @@ std::int64_t BatteryMonitor::used_uj(ImplantTime now) const {
   const Int128 sleep = static_cast<Int128>(config_.sleep_current_na) * config_.nominal_voltage_mv *
                        elapsed / 1'000'000'000;
   const Int128 strokes = static_cast<Int128>(state_.strokes) * config_.stroke_energy_uj;
-  const Int128 radio = static_cast<Int128>(state_.radio_sessions) * config_.radio_session_energy_uj;
+  const Int128 radio =
+      static_cast<Int128>(state_.radio_sessions) * config_.radio_session_energy_uj +
+      static_cast<Int128>(state_.patient_sessions) * config_.patient_session_energy_uj;
   const Int128 tones = static_cast<Int128>(state_.tone_ms) * config_.tone_power_uw / 1000;
   return static_cast<std::int64_t>(sleep + strokes + radio + tones);
 }
@@ -187,6 +196,8 @@ std::int64_t BatteryMonitor::daily_energy_uj(const Consumption& c) const {
   const Int128 yearly =
       static_cast<Int128>(clamp_non_negative(c.radio_sessions_per_year)) *
           config_.radio_session_energy_uj +
+      static_cast<Int128>(clamp_non_negative(c.patient_sessions_per_year)) *
+          config_.patient_session_energy_uj +
       static_cast<Int128>(clamp_non_negative(c.tone_ms_per_year)) * config_.tone_power_uw / 1000;
   const Int128 yearly_per_day = (yearly * kMillisPerDay + kMillisPerYear - 1) / kMillisPerYear;
   return static_cast<std::int64_t>(sleep + strokes + yearly_per_day);
@@ -208,7 +219,8 @@ void BatteryMonitor::raise(BatteryStatus to, BatteryReason reason, ImplantTime n
 
 Result<Assessment> BatteryMonitor::check(ImplantTime now, std::int32_t voltage_mv,
                                          const Consumption& consumption) {
-  if (voltage_mv <= 0 || voltage_mv > kMaxPlausibleMv) {
+  // 0 mV under the load is a cell that collapsed, the worst reading there is, not a bad one.
+  if (voltage_mv < 0 || voltage_mv > kMaxPlausibleMv) {
     return make_error(ErrorCode::kInvalidArgument, "voltage_mv", "not a plausible cell voltage");
   }
   return run_check(now, &voltage_mv, consumption);
@@ -217,7 +229,7 @@ Result<Assessment> BatteryMonitor::check(ImplantTime now, std::int32_t voltage_m
 Result<Assessment> BatteryMonitor::check(ImplantTime now, hal::PowerSense& sense,
                                          const Consumption& consumption) {
   const Result<hal::BatteryReading> reading = sense.read_battery();
-  if (reading.ok() && reading->load_ua == config_.load_ua && reading->millivolts > 0 &&
+  if (reading.ok() && reading->load_ua == config_.load_ua && reading->millivolts >= 0 &&
       reading->millivolts <= kMaxPlausibleMv) {
     const std::int32_t mv = reading->millivolts;
     return run_check(now, &mv, consumption);

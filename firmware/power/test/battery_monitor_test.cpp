@@ -12,35 +12,12 @@
 #include <vector>
 
 #include "itdd/hal/fake_power_sense.h"
+#include "test_battery_config.h"
 
 namespace itdd::power {
 namespace {
 
-// The figures of data/pump-models.json: 1.2 Ah at 3.6 V, the loaded curve under 5 mA.
-MonitorConfig data_like_config() {
-  MonitorConfig c;
-  c.capacity_uj = 15'552'000'000;
-  c.nominal_voltage_mv = 3600;
-  c.curve = {{{0, 3610},
-              {100, 3600},
-              {300, 3590},
-              {500, 3575},
-              {700, 3550},
-              {800, 3520},
-              {900, 3440},
-              {950, 3330},
-              {980, 3125},
-              {1000, 2600}}};
-  c.curve_points = 10;
-  c.load_ua = 5000;
-  c.sleep_current_na = 15'000;
-  c.stroke_energy_uj = 2000;
-  c.radio_session_energy_uj = 2'000'000;
-  c.tone_power_uw = 20'000;
-  c.eri_mv = 3400;
-  c.eos_mv = 3200;
-  return c;
-}
+using testing::data_like_config;
 
 BatteryMonitor started(const MonitorConfig& c = data_like_config()) {
   Result<BatteryMonitor> m = BatteryMonitor::start(c, ImplantTime(0));
@@ -403,7 +380,7 @@ TEST(BatteryMonitorInput, RefusesTimeGoingBackAndImplausibleVoltages) {
   Result<Assessment> r = m.check(ImplantTime(days(1).count()), 3600, at_strokes_per_day(500));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(std::string(r.error().field), "now");
-  r = m.check(ImplantTime(days(3).count()), 0, at_strokes_per_day(500));
+  r = m.check(ImplantTime(days(3).count()), -1, at_strokes_per_day(500));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(std::string(r.error().field), "voltage_mv");
   r = m.check(ImplantTime(days(3).count()), 60'000, at_strokes_per_day(500));

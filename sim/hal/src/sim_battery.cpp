@@ -131,8 +131,6 @@ Result<hal::BatteryReading> SimPowerSense::read_battery() {
 namespace itdd::sim {
 namespace {
 
-constexpr std::int64_t kMillisPerYear = 365 * kMillisPerDay + kMillisPerDay / 4;
-
 std::int64_t ceil_div(Int128 a, std::int64_t b) {
   return static_cast<std::int64_t>((a + b - 1) / b);
 }

@@ -45,6 +45,9 @@ std::string describe(const Error& e) {
   return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
 }
 
+// How long a browned-out cell rests before the electronics restart.
+constexpr Duration kBrownOutRecovery = hours(1);
+
 // Drive effort of a healthy mechanism (per mille of rated load); an occlusion multiplies it.
 constexpr std::int64_t kNormalLoadPermille = 400;
 
@@ -68,9 +71,11 @@ class Simulation {
         sink_(result_.events),
         alarm_sink_(result_.alarm_events),
         flash_(storage::kImplantFlash),
-        buzzer_(clock_),
+        buzzer_(clock_, &battery_),
+        power_sense_(battery_),
         end_(at_elapsed(s.duration)) {
     config_.pump = model_;
+    config_.battery = s.pump.spec.battery_monitor;
     power_up(ImplantTime(0));
     result_.duration = s.duration;
     const std::int64_t hours = (s.duration.count() + kMillisPerHour - 1) / kMillisPerHour;
@@ -81,15 +86,19 @@ class Simulation {
   }
 
   // The implant is its RAM: a power-up makes a fresh one on the same flash and body.
-  void power_up(ImplantTime now) {
+  // `record`: false for the read-out at the end of a run that ended with the power off.
+  void power_up(ImplantTime now, hal::ResetCause cause = hal::ResetCause::kPowerOn,
+                bool record = true) {
     mechanism_.power_cycle();
-    implant_ = std::make_unique<app::Implant>(config_, mechanism_, buzzer_, flash_, now,
-                                              WallTime(s_.start.ms() + now.ms() + clock_shift_));
+    implant_ =
+        std::make_unique<app::Implant>(config_, mechanism_, buzzer_, flash_, power_sense_, now,
+                                       WallTime(s_.start.ms() + now.ms() + clock_shift_));
     implant_->observe(&sink_, &alarm_sink_);
-    const app::BootReport boot = implant_->boot(now);
-    if (now > ImplantTime(0)) {
-      result_.boots.push_back(BootRecord{now, boot.resumed, boot.settings_corrupt, boot.gap,
-                                         boot.recorded_delivered, boot.assumed_delivered});
+    const app::BootReport boot = implant_->boot(now, cause);
+    if (now > ImplantTime(0) && record) {
+      result_.boots.push_back(BootRecord{now, cause == hal::ResetCause::kBrownOut, boot.resumed,
+                                         boot.settings_corrupt, boot.gap, boot.recorded_delivered,
+                                         boot.assumed_delivered});
     }
   }
   const engine::TherapyEngine& engine() const { return implant_->engine(); }
@@ -168,8 +177,19 @@ class Simulation {
     f.actual_dry = mechanism_.actual_dry_at();
   }
 
+  // Each command from the scenario stands for one radio session with the implant.
+  void session(app::Implant::RadioPeer peer) {
+    if (peer == app::Implant::RadioPeer::kPatientDevice) {
+      battery_.on_patient_session();
+    } else {
+      battery_.on_radio_session();
+    }
+    if (implant_) implant_->radio_session(peer);
+  }
+
   void setup() {
     const ImplantTime start(0);
+    session(app::Implant::RadioPeer::kProgrammer);  // the implant visit: fill, program, prime
     scenario::RefillEvent initial;
     initial.volume = s_.initial_fill;
     initial.solution = s_.initial_solution;
@@ -206,6 +226,11 @@ class Simulation {
 
   void dispatch(const scenario::ScenarioEvent& e) {
     const ImplantTime now = clock_.now();
+    if (std::holds_alternative<scenario::PatientBolusEvent>(e.action)) {
+      session(app::Implant::RadioPeer::kPatientDevice);
+    } else if (!std::holds_alternative<scenario::FaultEvent>(e.action)) {
+      session(app::Implant::RadioPeer::kProgrammer);
+    }
     struct Visitor {
       Simulation& sim;
       const scenario::ScenarioEvent& e;
@@ -272,6 +297,7 @@ class Simulation {
         break;
       case FaultKind::kPowerRestore:
         if (!implant_) power_up(now);
+        brown_out_restore_ = ImplantTime::never();
         break;
       case FaultKind::kRamBitFlip:
         if (implant_) {
@@ -306,6 +332,7 @@ class Simulation {
         CellFault fault;
         fault.onset = battery_.age();
         fault.capacity_loss_permille = static_cast<std::int32_t>(f.percent * 10);
+        fault.resistance_rise_mohm_per_day = f.resistance_ohm_per_day * 1000;
         battery_.inject_fault(fault);
         break;
       }
@@ -357,13 +384,19 @@ class Simulation {
         t = at_elapsed(events[next_event].at);
       }
       if (next_runaway_ < t) t = next_runaway_;
+      if (brown_out_restore_ < t) t = brown_out_restore_;
       if (t > now) {
         battery_.sleep(t - now);
         clock_.advance_to(t);
         now = t;
       }
+      if (now == brown_out_restore_) {
+        brown_out_restore_ = ImplantTime::never();
+        if (!implant_) power_up(now, hal::ResetCause::kBrownOut);
+      }
       if (now == next_bin) {
         close_hour(bin++);
+        check_cell(now);
         if (bin % 24 == 0 || now == end_) sample_reservoir();
         if (now == end_) break;
         next_bin = next_bin + hours(1) < end_ ? next_bin + hours(1) : end_;
@@ -390,6 +423,24 @@ class Simulation {
     }
   }
 
+  // Strokes are the cell's heaviest load: once it cannot hold its voltage under one the
+  // electronics brown out (checked hourly, for the hour's strokes: a brown-out shows within the
+  // hour). Unloaded, the cell recovers enough to restart them a while later, as long as it has
+  // energy left; with none left the implant stays dead.
+  void check_cell(ImplantTime now) {
+    if (!implant_) return;
+    const std::int64_t strokes = battery_.strokes();
+    const bool loaded = strokes != strokes_at_last_cell_check_;
+    strokes_at_last_cell_check_ = strokes;
+    // Without strokes the electronics draw only their sleep current, which a weak cell still
+    // holds up until its energy is gone.
+    if (battery_.remaining_uj() > 0 && (!loaded || battery_.can_deliver())) return;
+    implant_.reset();
+    mechanism_.set_enabled(false);
+    ++result_.brown_outs;
+    if (battery_.remaining_uj() > 0) brown_out_restore_ = now + kBrownOutRecovery;
+  }
+
   void finish() {
     close_fill();
     // Attribute the engine's reservoir events to the fill they happened in.
@@ -408,7 +459,9 @@ class Simulation {
         }
       }
     }
-    if (!implant_) power_up(clock_.now());  // read what the implant kept
+    if (!implant_) {
+      power_up(clock_.now(), hal::ResetCause::kPowerOn, false);  // read what the implant kept
+    }
     result_.tones_played = buzzer_.patterns();
     result_.storage_write_failures = implant_->storage_write_failures();
     const MechanismTotals& t = mechanism_.totals();
@@ -428,6 +481,13 @@ class Simulation {
     result_.battery_used_uj = battery_.used_uj();
     result_.battery_stroke_uj = battery_.stroke_energy_uj();
     result_.battery_sleep_uj = battery_.sleep_energy_uj();
+    result_.battery_radio_uj = battery_.radio_energy_uj();
+    result_.battery_tone_uj = battery_.tone_energy_uj();
+    if (const power::BatteryMonitor* m = implant_->battery()) {
+      result_.battery_monitor_valid = true;
+      result_.battery_assessment = m->last();
+      result_.battery_state = m->state();
+    }
     result_.battery_remaining_percent = battery_.remaining_percent();
   }
 
@@ -444,10 +504,13 @@ class Simulation {
   AlarmRecorder alarm_sink_;
   SimFlash flash_;
   SimBuzzer buzzer_;
+  SimPowerSense power_sense_;
   app::ImplantConfig config_;
   std::unique_ptr<app::Implant> implant_;
   std::int64_t clock_shift_ = 0;  // wall clock set away from the scenario's, ms
   ImplantTime next_runaway_ = ImplantTime::never();
+  ImplantTime brown_out_restore_ = ImplantTime::never();
+  std::int64_t strokes_at_last_cell_check_ = 0;
   Duration runaway_interval_{};
   therapy::PatientBolusLimiter mirror_limiter_;
   ImplantTime end_;

@@ -152,6 +152,52 @@ BolusCounts count_boluses(const SimulationResult& r) {
   return c;
 }
 
+const char* battery_status_name(power::BatteryStatus s) {
+  switch (s) {
+    case power::BatteryStatus::kOk:
+      return "ok";
+    case power::BatteryStatus::kElectiveReplacement:
+      return "elective_replacement";
+    case power::BatteryStatus::kEndOfService:
+      return "end_of_service";
+  }
+  return "unknown";
+}
+
+const char* battery_reason_name(power::BatteryReason r) {
+  switch (r) {
+    case power::BatteryReason::kNone:
+      return "none";
+    case power::BatteryReason::kLongevity:
+      return "longevity";
+    case power::BatteryReason::kEnergy:
+      return "energy";
+    case power::BatteryReason::kVoltage:
+      return "voltage";
+    case power::BatteryReason::kFaultyCell:
+      return "faulty_cell";
+    case power::BatteryReason::kServiceLife:
+      return "service_life";
+  }
+  return "unknown";
+}
+
+const char* battery_limit_name(power::Limit l) {
+  switch (l) {
+    case power::Limit::kCounters:
+      return "energy_counters";
+    case power::Limit::kVoltage:
+      return "voltage";
+    case power::Limit::kServiceLife:
+      return "service_life";
+  }
+  return "unknown";
+}
+
+double to_joules(std::int64_t uj) {
+  return static_cast<double>(uj) / 1e6;
+}
+
 double duration_days(const SimulationResult& r) {
   return static_cast<double>(r.duration.count()) / kMillisPerDay;
 }
@@ -294,9 +340,9 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   }
   for (const BootRecord& b : r.boots) {
     line(fmt::format(
-        "  power restored {}: {} (gap {:.1f} h since the last full checkpoint: {} from the "
+        "  {} {}: {} (gap {:.1f} h since the last full checkpoint: {} from the "
         "hourly records, {} assumed delivered)",
-        time_text(s, b.at),
+        b.brown_out ? "restarted after a brown-out" : "power restored", time_text(s, b.at),
         b.settings_corrupt ? "settings corrupt, safe state"
                            : (b.resumed ? "therapy resumed" : "nothing to resume"),
         static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.recorded_delivered),
@@ -310,13 +356,34 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   line(fmt::format("Final reservoir: implant estimate {}, actual {} (actual - estimate {})",
                    ml_text(r.final_implant_estimate), ml_text(r.final_actual),
                    signed_ml_text(r.final_actual - r.final_implant_estimate)));
-  line(
-      fmt::format("Battery: used {:.3f} J of {:.3f} J (strokes {:.3f} J, sleep {:.3f} J), "
-                  "{:.2f} % remaining",
-                  static_cast<double>(r.battery_used_uj) / 1e6,
-                  static_cast<double>(r.battery_capacity_uj) / 1e6,
-                  static_cast<double>(r.battery_stroke_uj) / 1e6,
-                  static_cast<double>(r.battery_sleep_uj) / 1e6, r.battery_remaining_percent));
+  line(fmt::format(
+      "Battery (simulated cell): used {:.3f} J of {:.3f} J (strokes {:.3f} J, sleep {:.3f} J, "
+      "radio {:.3f} J, tones {:.3f} J), {:.2f} % remaining; {} brown-out(s)",
+      to_joules(r.battery_used_uj), to_joules(r.battery_capacity_uj),
+      to_joules(r.battery_stroke_uj), to_joules(r.battery_sleep_uj), to_joules(r.battery_radio_uj),
+      to_joules(r.battery_tone_uj), r.battery_remaining_percent, r.brown_outs));
+  if (!r.battery_monitor_valid) {
+    line("Battery (implant's estimate): none - the implant refused its battery configuration");
+  } else {
+    const power::Assessment& a = r.battery_assessment;
+    const power::State& st = r.battery_state;
+    std::string status = battery_status_name(st.status);
+    if (st.status != power::BatteryStatus::kOk) {
+      status += fmt::format(" ({}, ERI raised {}", battery_reason_name(st.eri_reason),
+                            time_text(s, st.eri_at));
+      if (!st.eos_at.is_never()) {
+        status += fmt::format(", EOS {} ({})", time_text(s, st.eos_at),
+                              battery_reason_name(st.eos_reason));
+      }
+      status += ")";
+    }
+    line(fmt::format(
+        "Battery (implant's estimate): {}; {:.1f} % remaining, projected longevity {:.2f} years "
+        "at the current program (limited by {}), loaded voltage {} mV{}",
+        status, static_cast<double>(a.remaining_permille) / 10.0,
+        static_cast<double>(a.longevity.count()) / static_cast<double>(kMillisPerYear),
+        battery_limit_name(a.limited_by), a.voltage_mv, st.faulty ? ", faulty cell" : ""));
+  }
   if (r.engine_idle_wakeups > 0) {
     line(
         fmt::format("Note: the engine asked to be woken at once {} time(s) with nothing to do "
@@ -489,6 +556,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   json boots = json::array();
   for (const BootRecord& b : r.boots) {
     boots.push_back({{"time", time_json(s, b.at)},
+                     {"brown_out", b.brown_out},
                      {"resumed", b.resumed},
                      {"settings_corrupt", b.settings_corrupt},
                      {"gap_ms", b.gap.count()},
@@ -509,7 +577,28 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
                     {"used_uj", r.battery_used_uj},
                     {"stroke_uj", r.battery_stroke_uj},
                     {"sleep_uj", r.battery_sleep_uj},
-                    {"remaining_percent", r.battery_remaining_percent}};
+                    {"radio_uj", r.battery_radio_uj},
+                    {"tone_uj", r.battery_tone_uj},
+                    {"remaining_percent", r.battery_remaining_percent},
+                    {"brown_outs", r.brown_outs}};
+  if (r.battery_monitor_valid) {
+    const power::Assessment& a = r.battery_assessment;
+    const power::State& st = r.battery_state;
+    doc["battery"]["implant_estimate"] = {
+        {"status", battery_status_name(st.status)},
+        {"eri_reason", battery_reason_name(st.eri_reason)},
+        {"eri_time", st.eri_at.is_never() ? json(nullptr) : time_json(s, st.eri_at)},
+        {"eos_reason", battery_reason_name(st.eos_reason)},
+        {"eos_time", st.eos_at.is_never() ? json(nullptr) : time_json(s, st.eos_at)},
+        {"faulty_cell", st.faulty},
+        {"remaining_permille", a.remaining_permille},
+        {"longevity_days", static_cast<double>(a.longevity.count()) / kMillisPerDay},
+        {"limited_by", battery_limit_name(a.limited_by)},
+        {"voltage_mv", a.voltage_mv},
+        {"last_check", time_json(s, st.last_check)}};
+  } else {
+    doc["battery"]["implant_estimate"] = nullptr;
+  }
   doc["diagnostics"] = {{"loop_iterations", r.loop_iterations},
                         {"engine_idle_wakeups", r.engine_idle_wakeups}};
   return doc;

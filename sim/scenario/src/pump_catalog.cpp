@@ -43,12 +43,13 @@ std::int64_t scaled(double value, double factor) {
 // The battery: the cell as the simulator models it (sim::BatteryParams) and the implant's own
 // nominal copy with its ERI/EOS rules (power::MonitorConfig), both from the same figures.
 void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
-  const ObjectReader b(model.required("battery"), model.path_of("battery"),
-                       {"capacity_j", "nominal_voltage_v", "sleep_current_ua", "stroke_energy_uj",
-                        "radio_session_energy_j", "tone_power_mw", "load_current_ma",
-                        "discharge_curve", "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v",
-                        "eri_notice_days", "eri_safety_margin_days", "service_life_years",
-                        "fault_discrepancy_percent", "fault_voltage_deficit_mv"});
+  const ObjectReader b(
+      model.required("battery"), model.path_of("battery"),
+      {"capacity_j", "nominal_voltage_v", "sleep_current_ua", "stroke_energy_uj",
+       "radio_session_energy_j", "patient_session_energy_mj", "tone_power_mw", "load_current_ma",
+       "discharge_curve", "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
+       "eri_safety_margin_days", "service_life_years", "fault_discrepancy_percent",
+       "fault_voltage_deficit_mv"});
   const auto value_path = [&b](std::string_view key) {
     return b.path_of(std::string(key) + ".value");
   };
@@ -71,6 +72,10 @@ void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
       scaled(detail::in_range(figure(b, "radio_session_energy_j", spec), 0, 1000,
                               value_path("radio_session_energy_j"), "J"),
              1e6);
+  battery.patient_session_energy_uj =
+      scaled(detail::in_range(figure(b, "patient_session_energy_mj", spec), 0, 1e6,
+                              value_path("patient_session_energy_mj"), "mJ"),
+             1e3);
   battery.tone_power_uw = scaled(detail::in_range(figure(b, "tone_power_mw", spec), 0, 1000,
                                                   value_path("tone_power_mw"), "mW"),
                                  1e3);
@@ -127,6 +132,7 @@ void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
   m.sleep_current_na = battery.sleep_current_na;
   m.stroke_energy_uj = battery.stroke_energy_uj;
   m.radio_session_energy_uj = battery.radio_session_energy_uj;
+  m.patient_session_energy_uj = battery.patient_session_energy_uj;
   m.tone_power_uw = battery.tone_power_uw;
   m.curve_points = battery.curve_points;
   for (std::size_t i = 0; i < battery.curve_points; ++i) {

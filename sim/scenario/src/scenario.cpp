@@ -494,7 +494,14 @@ void read_fault(const ObjectReader& r, const PendingEvent& p, Scenario& s) {
     push(p.at, f, p.path);
   } else if (p.type == "faulty_cell") {
     f.kind = FaultKind::kFaultyCell;
-    f.percent = bounded("capacity_loss_percent", 1, 100, "%");
+    // Capacity loss, a rising internal resistance (the resistive film), or both.
+    f.percent = r.has("capacity_loss_percent") ? bounded("capacity_loss_percent", 0, 100, "%") : 0;
+    f.resistance_ohm_per_day = r.has("resistance_rise_ohm_per_day")
+                                   ? bounded("resistance_rise_ohm_per_day", 0, 10'000, "ohm/day")
+                                   : 0;
+    if (f.percent == 0 && f.resistance_ohm_per_day == 0) {
+      fail(p.path, "needs capacity_loss_percent or resistance_rise_ohm_per_day above 0");
+    }
     push(p.at, f, p.path);
   }
 }
@@ -517,7 +524,9 @@ std::vector<std::string_view> keys_for(std::string_view type) {
   if (type == "clock_loss") return {"at", "type"};
   if (type == "runaway_motor") return {"at", "type", "strokes_per_hour", "duration_min"};
   if (type == "scheduler_fault") return {"at", "type", "factor"};
-  if (type == "faulty_cell") return {"at", "type", "capacity_loss_percent"};
+  if (type == "faulty_cell") {
+    return {"at", "type", "capacity_loss_percent", "resistance_rise_ohm_per_day"};
+  }
   return {};
 }
 

@@ -447,8 +447,10 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->battery.curve_points, 10u);
   EXPECT_EQ(m20->battery_monitor.eri_mv, 3'400);
   EXPECT_EQ(m20->battery_monitor.service_life, days(2557));
-  // Every figure says where it comes from (8 of the pump, 16 of its battery).
-  EXPECT_EQ(m20->provenance.size(), 24u);
+  EXPECT_EQ(m20->battery.patient_session_energy_uj, 60'000);
+  EXPECT_EQ(m20->battery_monitor.patient_session_energy_uj, 60'000);
+  // Every figure says where it comes from (8 of the pump, 17 of its battery).
+  EXPECT_EQ(m20->provenance.size(), 25u);
   for (const auto& [field, note] : m20->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

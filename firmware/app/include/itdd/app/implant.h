@@ -9,6 +9,10 @@
 //   - the motor supervisor turns stroke feedback into stall and occlusion alarms;
 //   - the live prescription carries a CRC taken when it was programmed, checked at every
 //     checkpoint and command: a mismatch (a RAM bit flip) halts therapy with a critical alarm;
+//   - the battery monitor judges the cell daily from the loaded voltage and the implant's own
+//     energy counters (strokes, radio sessions, tone time, sleep): ERI is raised while at least
+//     90 days of therapy at the current program remain; at EOS therapy stops; a brown-out reset
+//     raises the critical low-battery-reset alarm;
 //   - the alarm manager sounds what is active.
 // Event-driven like the modules it holds: next_wake() is the earliest of theirs.
 #pragma once
@@ -25,6 +29,9 @@
 #include "itdd/hal/buzzer.h"
 #include "itdd/hal/motor.h"
 #include "itdd/hal/nvm.h"
+#include "itdd/hal/power_sense.h"
+#include "itdd/hal/reset_cause.h"
+#include "itdd/power/battery_monitor.h"
 #include "itdd/safety/motor_supervisor.h"
 #include "itdd/safety/safety_monitor.h"
 #include "itdd/storage/delivery_history.h"
@@ -43,6 +50,14 @@ struct ImplantConfig {
   Duration checkpoint_interval = days(7);
   // "Pump stopped" alarm after this long without delivery (stopped, empty or halted).
   Duration pump_stopped_alarm_after = hours(4);
+  // The cell and its ERI/EOS rules (from the pump model's data). An invalid configuration
+  // leaves the implant without a battery estimate: a memory-error alarm says so at boot.
+  power::MonitorConfig battery{};
+  // What the battery projection assumes beyond the program's strokes: programmer and patient
+  // sessions, and an alarm test (about 4 s of tone) per refill, as yearly averages. The tones
+  // of active alarms are added while they sound.
+  std::int64_t radio_sessions_per_year = 12;  // or the rate seen so far, if higher
+  Duration alarm_test_tone_per_year = seconds(20);
 };
 
 // A refill as the clinic orders it: the engine's refill plus the dates it implies.
@@ -61,7 +76,13 @@ enum class ImplantLogCode : std::uint16_t {
   kSafetyTrip = 0x0204,           // reason = TripWindow, a = delivered nL, b = allowed nL
   kPrescriptionCorrupt = 0x0205,  // the live prescription failed its CRC
   kClockLost = 0x0206,
-  kStorageWriteFailed = 0x0207,  // reason = which store
+  kStorageWriteFailed = 0x0207,         // reason = which store
+  kBatteryAssessed = 0x0208,            // reason = BatteryStatus, a = remaining per mille,
+                                        // b = projected longevity in hours (logged when it changes)
+  kElectiveReplacement = 0x0209,        // reason = BatteryReason, a = longevity h, b = loaded mV
+  kEndOfService = 0x020A,               // reason = BatteryReason, a = loaded mV; therapy stopped
+  kLowBatteryReset = 0x020B,            // a = loaded mV at boot (0: no reading)
+  kBatteryMonitorUnavailable = 0x020C,  // the battery configuration or state was refused
 };
 inline constexpr std::uint16_t kAlarmLogCodeFirst = 0x0100;
 
@@ -73,6 +94,7 @@ struct BootReport {
   Volume assumed_delivered{};     // in the rest of the gap (no record): assumed, never repeated
   std::uint32_t log_records = 0;
   std::uint32_t damaged_log_slots = 0;
+  hal::ResetCause cause = hal::ResetCause::kPowerOn;
 };
 
 // CRCs of the live prescription taken when it was programmed: the header (drug,
@@ -94,17 +116,21 @@ struct PersistentState {
   std::int64_t current_hour = 0;
   ImplantTime stopped_since = ImplantTime::never();
   bool clock_valid = true;
+  power::State battery{};
+  // What the battery counters have been told so far (engine strokes, alarm tone time).
+  std::int64_t battery_strokes_counted = 0;
+  std::int64_t battery_tone_ms_counted = 0;
 };
 
 class Implant final : private engine::EventSink, private alarms::AlarmEventSink {
  public:
   Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& buzzer, hal::Nvm& nvm,
-          ImplantTime now, WallTime wall);
+          hal::PowerSense& power_sense, ImplantTime now, WallTime wall);
   Implant(const Implant&) = delete;
   Implant& operator=(const Implant&) = delete;
 
   // Once after power-up: mounts storage, restores the committed state if there is one.
-  BootReport boot(ImplantTime now);
+  BootReport boot(ImplantTime now, hal::ResetCause cause = hal::ResetCause::kPowerOn);
 
   // ---- commands (each is checkpointed when it succeeds) ----
   Status program(const therapy::Prescription& rx, ImplantTime now);
@@ -119,6 +145,9 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   // The real-time clock reports it lost time (e.g. after a brown-out): flexible programs go on
   // with the last known offset and a "clock lost" alarm asks for the clock to be set.
   void clock_lost(ImplantTime now);
+  // A programmer or a patient device opened a radio session: its energy is counted.
+  enum class RadioPeer : std::uint8_t { kProgrammer, kPatientDevice };
+  void radio_session(RadioPeer peer);
 
   // ---- the event loop ----
   void on_wake(ImplantTime now);
@@ -129,6 +158,12 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   const alarms::AlarmManager& alarms() const { return alarms_; }
   const safety::SafetyMonitor& safety() const { return safety_; }
   const safety::MotorSupervisor& motor_supervisor() const { return supervisor_; }
+  // Null when the battery configuration was refused (see ImplantConfig::battery).
+  const power::BatteryMonitor* battery() const {
+    return battery_.ok() ? &battery_.value() : nullptr;
+  }
+  // What the battery projection assumes the current program costs.
+  power::Consumption battery_consumption(ImplantTime now) const;
   storage::EventLog& event_log() { return log_; }
   storage::DeliveryHistory& delivery_history() { return history_; }
   std::int64_t storage_write_failures() const { return storage_failures_; }
@@ -177,6 +212,11 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   bool prescription_intact(CrcScope scope) const;
   void check_prescription(ImplantTime now, CrcScope scope = CrcScope::kHeader);
   void track_stopped(ImplantTime now);
+  void feed_battery_counters();
+  void check_battery(ImplantTime now);
+  bool end_of_service() const {
+    return battery_.ok() && battery_->status() == power::BatteryStatus::kEndOfService;
+  }
   void checkpoint(ImplantTime now);
   void close_hours(ImplantTime now);
   ImplantTime next_checkpoint() const;
@@ -189,6 +229,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
 
   ImplantConfig config_;
   hal::Motor& motor_;
+  hal::PowerSense& power_sense_;
   safety::MotorSupervisor supervisor_;
   SupervisedMotor supervised_motor_;
   engine::TherapyEngine engine_;
@@ -197,6 +238,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   storage::SettingsStore<PersistentState> settings_;
   storage::EventLog log_;
   storage::DeliveryHistory history_;
+  Result<power::BatteryMonitor> battery_;
   PersistentState persistent_{};  // the implant-level fields; the rest is gathered at commit
   engine::EventSink* engine_observer_ = nullptr;
   alarms::AlarmEventSink* alarm_observer_ = nullptr;

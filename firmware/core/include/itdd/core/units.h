@@ -65,6 +65,8 @@ inline constexpr std::int64_t kMillisPerSecond = 1'000;
 inline constexpr std::int64_t kMillisPerMinute = 60 * kMillisPerSecond;
 inline constexpr std::int64_t kMillisPerHour = 60 * kMillisPerMinute;
 inline constexpr std::int64_t kMillisPerDay = 24 * kMillisPerHour;
+// A Julian year (365.25 days): what yearly averages (battery consumption) are counted in.
+inline constexpr std::int64_t kMillisPerYear = 365 * kMillisPerDay + kMillisPerDay / 4;
 
 constexpr Volume nanolitres(std::int64_t n) {
   return Volume(n);

@@ -63,8 +63,9 @@ struct MonitorConfig {
   // ---- what the implant spends (its counters' unit costs) ----
   std::int64_t sleep_current_na = 0;  // drawn all the time
   std::int64_t stroke_energy_uj = 0;
-  std::int64_t radio_session_energy_uj = 0;
-  std::int64_t tone_power_uw = 0;  // while an alarm tone sounds
+  std::int64_t radio_session_energy_uj = 0;    // a programmer session (minutes)
+  std::int64_t patient_session_energy_uj = 0;  // a patient device's request (seconds)
+  std::int64_t tone_power_uw = 0;              // while an alarm tone sounds
 
   // ---- rules ----
   std::int32_t eri_mv = 0;                // loaded voltage at or below which ERI is raised
@@ -117,6 +118,7 @@ struct Consumption {
   std::int64_t strokes_per_day = 0;
   std::int64_t radio_sessions_per_year = 0;
   std::int64_t tone_ms_per_year = 0;
+  std::int64_t patient_sessions_per_year = 0;
 };
 
 // Strokes a day a flow needs, rounded up (a projection errs toward the shorter life).
@@ -130,6 +132,7 @@ struct State {
   std::int64_t radio_sessions = 0;
   std::int64_t tone_ms = 0;
   ImplantTime last_check{};
+  std::int64_t patient_sessions = 0;
 
   BatteryStatus status = BatteryStatus::kOk;
   BatteryReason eri_reason = BatteryReason::kNone;
@@ -180,7 +183,13 @@ class BatteryMonitor {
   void on_stroke() { ++state_.strokes; }
   void on_strokes(std::int64_t n) { state_.strokes += n > 0 ? n : 0; }
   void on_radio_session() { ++state_.radio_sessions; }
+  void on_patient_session() { ++state_.patient_sessions; }
   void on_tone(Duration d) { state_.tone_ms += d.count() > 0 ? d.count() : 0; }
+
+  // The electronics browned out (the reset cause says so): the cell has already failed under
+  // load once, which is confirmation enough. The next check is due at once, and a voltage rule
+  // it meets acts on that one reading.
+  void note_brown_out();
 
   // After a reset the monotonic clock may count from zero again: the counters carry on from
   // `now`, adding `unaccounted` (time the implant knows passed, e.g. from the wall clock).

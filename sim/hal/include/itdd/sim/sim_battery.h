@@ -35,12 +35,13 @@ struct CellPoint {
 inline constexpr std::size_t kMaxCellPoints = 16;
 
 struct BatteryParams {
-  std::int64_t capacity_uj = 0;              // usable energy, microjoules
-  std::int64_t stroke_energy_uj = 0;         // one motor stroke
-  std::int64_t sleep_current_na = 0;         // nanoamps, drawn continuously
-  std::int64_t nominal_voltage_mv = 0;       // converts the sleep current to power
-  std::int64_t radio_session_energy_uj = 0;  // one programmer session
-  std::int64_t tone_power_uw = 0;            // while an alarm tone sounds
+  std::int64_t capacity_uj = 0;                // usable energy, microjoules
+  std::int64_t stroke_energy_uj = 0;           // one motor stroke
+  std::int64_t sleep_current_na = 0;           // nanoamps, drawn continuously
+  std::int64_t nominal_voltage_mv = 0;         // converts the sleep current to power
+  std::int64_t radio_session_energy_uj = 0;    // one programmer session
+  std::int64_t patient_session_energy_uj = 0;  // one patient device request
+  std::int64_t tone_power_uw = 0;              // while an alarm tone sounds
   std::int32_t load_ua = 0;    // the load voltage_mv() is measured under (the motor's current)
   std::int32_t cutoff_mv = 0;  // below this under load the electronics brown out
   // Depth rising from 0 to 1000 per mille. No points: a constant nominal voltage, no resistance.
@@ -65,6 +66,7 @@ class SimBattery {
   void on_stroke() { ++strokes_; }
   void on_strokes(std::int64_t n) { strokes_ += n > 0 ? n : 0; }
   void on_radio_session() { ++radio_sessions_; }
+  void on_patient_session() { ++patient_sessions_; }
   void on_tone(Duration d) { tone_ms_ += d.count() > 0 ? d.count() : 0; }
   // From now on the cell fails as `fault` says (an onset in the past counts from then).
   void inject_fault(const CellFault& fault) {
@@ -78,11 +80,15 @@ class SimBattery {
   Duration age() const { return Duration(sleep_ms_); }
   std::int64_t strokes() const { return strokes_; }
   std::int64_t radio_sessions() const { return radio_sessions_; }
+  std::int64_t patient_sessions() const { return patient_sessions_; }
   Duration tone_time() const { return Duration(tone_ms_); }
 
   std::int64_t sleep_energy_uj() const;
   std::int64_t stroke_energy_uj() const { return strokes_ * params_.stroke_energy_uj; }
-  std::int64_t radio_energy_uj() const { return radio_sessions_ * params_.radio_session_energy_uj; }
+  std::int64_t radio_energy_uj() const {
+    return radio_sessions_ * params_.radio_session_energy_uj +
+           patient_sessions_ * params_.patient_session_energy_uj;
+  }
   std::int64_t tone_energy_uj() const;
   std::int64_t used_uj() const {
     return sleep_energy_uj() + stroke_energy_uj() + radio_energy_uj() + tone_energy_uj();
@@ -118,6 +124,7 @@ class SimBattery {
   std::int64_t sleep_ms_ = 0;
   std::int64_t strokes_ = 0;
   std::int64_t radio_sessions_ = 0;
+  std::int64_t patient_sessions_ = 0;
   std::int64_t tone_ms_ = 0;
   CellFault fault_{};
   bool faulty_ = false;

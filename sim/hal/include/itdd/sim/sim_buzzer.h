@@ -7,13 +7,16 @@
 
 #include "itdd/core/units.h"
 #include "itdd/hal/buzzer.h"
+#include "itdd/sim/sim_battery.h"
 #include "itdd/sim/sim_clock.h"
 
 namespace itdd::sim {
 
 class SimBuzzer final : public hal::Buzzer {
  public:
-  explicit SimBuzzer(const SimClock& clock) : clock_(clock) {}
+  // Tones are charged to `battery` when one is given.
+  explicit SimBuzzer(const SimClock& clock, SimBattery* battery = nullptr)
+      : clock_(clock), battery_(battery) {}
 
   hal::BuzzerOutcome play(std::span<const hal::ToneSegment> pattern) override {
     if (clock_.now() < busy_until_) return hal::BuzzerOutcome::kBusy;
@@ -26,8 +29,10 @@ class SimBuzzer final : public hal::Buzzer {
     busy_until_ = clock_.now() + Duration(total);
     ++patterns_;
     sounding_ms_ += sounding;
+    if (battery_ != nullptr) battery_->on_tone(Duration(sounding));
     return hal::BuzzerOutcome::kStarted;
   }
+  // A stopped pattern is charged in full: at most a few seconds of tone, on the safe side.
   void stop() override { busy_until_ = clock_.now(); }
 
   std::int64_t patterns() const { return patterns_; }
@@ -35,6 +40,7 @@ class SimBuzzer final : public hal::Buzzer {
 
  private:
   const SimClock& clock_;
+  SimBattery* battery_;
   ImplantTime busy_until_{};
   std::int64_t patterns_ = 0;
   std::int64_t sounding_ms_ = 0;

@@ -70,9 +70,10 @@ struct CommandRecord {
   engine::Projection projected;  // after the command (when accepted)
 };
 
-// One power-up of the implant after a power cut.
+// One power-up of the implant after a power cut or a brown-out.
 struct BootRecord {
   ImplantTime at{};
+  bool brown_out = false;  // the cell could not hold the electronics up
   bool resumed = false;
   bool settings_corrupt = false;
   Duration gap{};
@@ -112,7 +113,16 @@ struct SimulationResult {
   std::int64_t battery_used_uj = 0;
   std::int64_t battery_stroke_uj = 0;
   std::int64_t battery_sleep_uj = 0;
+  std::int64_t battery_radio_uj = 0;  // programmer and patient device sessions
+  std::int64_t battery_tone_uj = 0;
   double battery_remaining_percent = 0;
+  std::int64_t brown_outs = 0;  // the cell sagged below the cutoff and the implant reset
+
+  // The implant's own view of its battery at the end (battery_monitor_valid false: the implant
+  // refused its battery configuration and has no estimate).
+  bool battery_monitor_valid = false;
+  power::Assessment battery_assessment{};
+  power::State battery_state{};
 
   std::int64_t loop_iterations = 0;
   // Times the engine asked to be woken at once again after doing nothing (see the report).

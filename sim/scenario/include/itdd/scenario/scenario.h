@@ -78,7 +78,8 @@ enum class FaultKind : std::uint8_t {
   kRunawayStart,  // the motor driver strokes by itself, `per_hour` strokes an hour
   kRunawayEnd,
   kSchedulerFault,  // the scheduler's cached flow is multiplied by `factor`
-  kFaultyCell,      // the battery starts losing `percent` of its remaining capacity
+  kFaultyCell,      // the cell loses `percent` of its capacity and/or its internal resistance
+                    // rises by `resistance_ohm_per_day`
 };
 
 enum class RamTarget : std::uint8_t { kPrescription, kScheduler };
@@ -91,6 +92,7 @@ struct FaultEvent {
   RamTarget target = RamTarget::kPrescription;
   std::int64_t byte = 0;
   std::int64_t bit = 0;
+  std::int64_t resistance_ohm_per_day = 0;
 };
 
 const char* name(FaultKind kind);
