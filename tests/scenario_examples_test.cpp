@@ -551,5 +551,35 @@ TEST(FaultyCell, ABrownOutRaisesLowBatteryResetAndEndOfService) {
   EXPECT_EQ(o.summary["boots"][0]["brown_out"], true);
 }
 
+// A stroke-volume drift is invisible to the implant (it counts strokes, not volume); the
+// programmer's refill check (withdrawn against expected) is what shows it.
+TEST(RefillCheck, StrokeVolumeDriftShowsAtTheRefill) {
+  json doc = example("faults-morphine");
+  json refill;
+  for (const json& e : doc["events"]) {
+    if (e["type"] == "refill") refill = e;
+  }
+  doc["events"] = json::array({refill});
+  const Outcome healthy = run(doc);
+  ASSERT_EQ(healthy.result.fills.size(), 2u);
+  ASSERT_TRUE(healthy.result.fills[1].refill_check.has_value());
+  EXPECT_EQ(healthy.result.fills[1].refill_check->difference, Volume(0));
+  EXPECT_FALSE(healthy.result.fills[1].refill_check->needs_acknowledgement());
+  EXPECT_FALSE(healthy.result.fills[0].refill_check.has_value());  // nothing to withdraw
+
+  doc["events"] =
+      json::array({{{"at", "day 1 00:00"}, {"type", "stroke_drift"}, {"percent", 115}}, refill});
+  const Outcome drifted = run(doc);
+  ASSERT_TRUE(drifted.result.fills[1].refill_check.has_value());
+  const programmer::RefillCheck& c = *drifted.result.fills[1].refill_check;
+  // 4 mg/day of 25 mg/mL is 0.16 mL/day; 15 % more for 84 days is about 2 mL.
+  EXPECT_LT(c.difference, millilitres(-1));
+  EXPECT_EQ(c.finding, programmer::RefillFinding::kLessThanExpected);
+  EXPECT_EQ(drifted.summary["fills"][1]["refill_check"]["finding"], "less_than_expected");
+  EXPECT_EQ(drifted.summary["fills"][1]["refill_check"]["needs_acknowledgement"], true);
+  EXPECT_NE(format_text_summary(drifted.scenario, drifted.result).find("needs the clinician"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace itdd::sim

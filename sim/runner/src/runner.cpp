@@ -134,6 +134,13 @@ class Simulation {
       command(source, "refill", make_error(ErrorCode::kRefused, "", "the implant has no power"));
       return;
     }
+    // The refill check comes first: withdraw what is really left, compare with the estimate.
+    std::optional<programmer::RefillCheck> check;
+    if (!result_.fills.empty()) {
+      const Result<programmer::RefillCheck> c = programmer::check_refill(
+          engine().reservoir_remaining(), reservoir_.actual(), model_.reservoir_capacity);
+      if (c.ok()) check = c.value();
+    }
     app::RefillOrder order;
     order.refill = cmd;
     order.refill_due_in = kDefaultRefillDue;
@@ -158,6 +165,7 @@ class Simulation {
     f.low_threshold = refill.low_threshold;
     f.bridge = outcome.value();
     f.projected = engine().project(now);
+    f.refill_check = check;
     result_.fills.push_back(std::move(f));
     fill_first_event_.push_back(refilled_event_index());
     command(source, "refill", Status::Ok());

@@ -316,6 +316,15 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                      ml_text(f.volume), f.solution.drug_name,
                      concentration_text(f.solution.concentration, f.solution.unit), f.source,
                      ml_text(f.low_threshold)));
+    if (f.refill_check) {
+      const programmer::RefillCheck& c = *f.refill_check;
+      line(
+          fmt::format("      refill check: withdrawn {}, implant expected {} ({} difference, "
+                      "threshold {}): {}{}",
+                      ml_text(c.withdrawn), ml_text(c.expected), signed_ml_text(c.difference),
+                      ml_text(c.threshold), programmer::describe(c.finding),
+                      c.needs_acknowledgement() ? " - needs the clinician's acknowledgement" : ""));
+    }
     if (f.bridge.started) {
       line(fmt::format("      bridge bolus: {} of the old solution at {:.3f} mL/day over {:.1f} h",
                        ml_text(f.bridge.volume), to_ml(f.bridge.flow.count()),
@@ -480,6 +489,20 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
 
   json fills = json::array();
   for (const FillRecord& f : r.fills) {
+    json check = nullptr;
+    if (f.refill_check) {
+      const programmer::RefillCheck& c = *f.refill_check;
+      const char* finding = c.finding == programmer::RefillFinding::kAsExpected ? "as_expected"
+                            : c.finding == programmer::RefillFinding::kLessThanExpected
+                                ? "less_than_expected"
+                                : "more_than_expected";
+      check = {{"withdrawn_nl", c.withdrawn.count()},
+               {"expected_nl", c.expected.count()},
+               {"difference_nl", c.difference.count()},
+               {"threshold_nl", c.threshold.count()},
+               {"finding", finding},
+               {"needs_acknowledgement", c.needs_acknowledgement()}};
+    }
     fills.push_back(
         {{"time", time_json(s, f.at)},
          {"elapsed_ms", f.at.ms()},
@@ -490,6 +513,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
          {"unit", scenario::unit_name(f.solution.unit)},
          {"concentration_ng_per_ml", f.solution.concentration.count()},
          {"low_threshold_nl", f.low_threshold.count()},
+         {"refill_check", check},
          {"bridge",
           {{"started", f.bridge.started},
            {"volume_nl", f.bridge.volume.count()},

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "itdd/core/time.h"
 #include "itdd/engine/events.h"
 #include "itdd/engine/therapy_engine.h"
+#include "itdd/programmer/refill_check.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/therapy/patient_bolus_limiter.h"
 
@@ -58,6 +60,9 @@ struct FillRecord {
   ImplantTime implant_empty = ImplantTime::never();      // the engine stopped: reservoir empty
   ImplantTime actual_low = ImplantTime::never();         // the real reservoir reached the threshold
   ImplantTime actual_dry = ImplantTime::never();         // a stroke first came up short
+  // The programmer's refill check at this refill (none for the initial fill): the simulated
+  // clinician withdraws everything really left and compares it with the implant's estimate.
+  std::optional<programmer::RefillCheck> refill_check;
 };
 
 // A scenario command and whether the engine accepted it.
