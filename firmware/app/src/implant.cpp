@@ -456,6 +456,13 @@ void Implant::check_battery(ImplantTime now) {
   checkpoint(now);
 }
 
+void Implant::records_read_by_clinic(ImplantTime now) {
+  on_wake(now);
+  (void)changing_alarms().clear(AlarmKind::kNonCriticalMemoryError, now);
+  checkpoint(now);
+  update_wake();
+}
+
 void Implant::radio_session(RadioPeer peer) {
   if (!battery_.ok()) return;
   if (peer == RadioPeer::kPatientDevice) {

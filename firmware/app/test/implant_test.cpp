@@ -289,6 +289,9 @@ TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {
   EXPECT_EQ(rig.report.damaged_log_slots, 1u);
   EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kNonCriticalMemoryError));
   EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  // Once the clinic has read the records, the alarm has done its job.
+  rig.implant->records_read_by_clinic(rig.now + minutes(5));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kNonCriticalMemoryError));
 }
 
 TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
@@ -310,6 +313,13 @@ TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
   const std::uint32_t sensed = body.motor.sensed;
   body.motor.run_away(10);
   EXPECT_EQ(body.motor.sensed, sensed);
+  // A clinician who has dealt with the cause programs again: the trip clears, the driver is on.
+  rig.now = rig.now + hours(1);
+  ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(24'000'000)), rig.now).ok());
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_TRUE(body.motor.enabled);
+  rig.run_for(hours(2));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
 }
 
 TEST(Implant, SchedulerFaultTripsTheSafetyMonitor) {

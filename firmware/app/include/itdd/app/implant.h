@@ -145,6 +145,9 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   // The real-time clock reports it lost time (e.g. after a brown-out): flexible programs go on
   // with the last known offset and a "clock lost" alarm asks for the clock to be set.
   void clock_lost(ImplantTime now);
+  // The clinic has read the whole event log and delivery history: what a non-critical memory
+  // error reported (damaged records, a bad settings copy) has been seen. Clears that alarm.
+  void records_read_by_clinic(ImplantTime now);
   // A programmer or a patient device opened a radio session: its energy is counted.
   enum class RadioPeer : std::uint8_t { kProgrammer, kPatientDevice };
   void radio_session(RadioPeer peer);
