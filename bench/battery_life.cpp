@@ -26,24 +26,6 @@ double years(Duration d) {
   return static_cast<double>(d.count()) / (365.25 * static_cast<double>(kMillisPerDay));
 }
 
-const char* reason_name(power::BatteryReason r) {
-  switch (r) {
-    case power::BatteryReason::kNone:
-      return "-";
-    case power::BatteryReason::kLongevity:
-      return "projection";
-    case power::BatteryReason::kEnergy:
-      return "energy";
-    case power::BatteryReason::kVoltage:
-      return "voltage";
-    case power::BatteryReason::kFaultyCell:
-      return "faulty cell";
-    case power::BatteryReason::kServiceLife:
-      return "service life";
-  }
-  return "?";
-}
-
 // The implant's own projection of EOS a month after implant (counters and a reading).
 double projected_eos_years(const scenario::PumpModelSpec& spec, const sim::LifeProgram& program) {
   Result<power::BatteryMonitor> monitor =
@@ -63,7 +45,7 @@ void print_row(const std::string& label, const sim::LifeResult& r, double projec
   fmt::print("{:>12} | {:>12.2f} | {:>12.2f} | {:>9.0f} | {:<12} | {:<12} | {:>10.2f} | {:>9}\n",
              label, years(r.eri_at), years(r.eos_at),
              static_cast<double>((r.eos_at - r.eri_at).count()) / kMillisPerDay,
-             reason_name(r.eri_reason), reason_name(r.eos_reason), years(r.dead_at),
+             power::name(r.eri_reason), power::name(r.eos_reason), years(r.dead_at),
              projected < 0 ? std::string("-") : fmt::format("{:.2f}", projected));
 }
 

@@ -152,48 +152,6 @@ BolusCounts count_boluses(const SimulationResult& r) {
   return c;
 }
 
-const char* battery_status_name(power::BatteryStatus s) {
-  switch (s) {
-    case power::BatteryStatus::kOk:
-      return "ok";
-    case power::BatteryStatus::kElectiveReplacement:
-      return "elective_replacement";
-    case power::BatteryStatus::kEndOfService:
-      return "end_of_service";
-  }
-  return "unknown";
-}
-
-const char* battery_reason_name(power::BatteryReason r) {
-  switch (r) {
-    case power::BatteryReason::kNone:
-      return "none";
-    case power::BatteryReason::kLongevity:
-      return "longevity";
-    case power::BatteryReason::kEnergy:
-      return "energy";
-    case power::BatteryReason::kVoltage:
-      return "voltage";
-    case power::BatteryReason::kFaultyCell:
-      return "faulty_cell";
-    case power::BatteryReason::kServiceLife:
-      return "service_life";
-  }
-  return "unknown";
-}
-
-const char* battery_limit_name(power::Limit l) {
-  switch (l) {
-    case power::Limit::kCounters:
-      return "energy_counters";
-    case power::Limit::kVoltage:
-      return "voltage";
-    case power::Limit::kServiceLife:
-      return "service_life";
-  }
-  return "unknown";
-}
-
 double to_joules(std::int64_t uj) {
   return static_cast<double>(uj) / 1e6;
 }
@@ -376,13 +334,12 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   } else {
     const power::Assessment& a = r.battery_assessment;
     const power::State& st = r.battery_state;
-    std::string status = battery_status_name(st.status);
+    std::string status = power::name(st.status);
     if (st.status != power::BatteryStatus::kOk) {
-      status += fmt::format(" ({}, ERI raised {}", battery_reason_name(st.eri_reason),
-                            time_text(s, st.eri_at));
+      status +=
+          fmt::format(" ({}, ERI raised {}", power::name(st.eri_reason), time_text(s, st.eri_at));
       if (!st.eos_at.is_never()) {
-        status += fmt::format(", EOS {} ({})", time_text(s, st.eos_at),
-                              battery_reason_name(st.eos_reason));
+        status += fmt::format(", EOS {} ({})", time_text(s, st.eos_at), power::name(st.eos_reason));
       }
       status += ")";
     }
@@ -391,7 +348,7 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
         "at the current program (limited by {}), loaded voltage {} mV{}",
         status, static_cast<double>(a.remaining_permille) / 10.0,
         static_cast<double>(a.longevity.count()) / static_cast<double>(kMillisPerYear),
-        battery_limit_name(a.limited_by), a.voltage_mv, st.faulty ? ", faulty cell" : ""));
+        power::name(a.limited_by), a.voltage_mv, st.faulty ? ", faulty cell" : ""));
   }
   if (r.engine_idle_wakeups > 0) {
     line(
@@ -609,15 +566,15 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
     const power::Assessment& a = r.battery_assessment;
     const power::State& st = r.battery_state;
     doc["battery"]["implant_estimate"] = {
-        {"status", battery_status_name(st.status)},
-        {"eri_reason", battery_reason_name(st.eri_reason)},
+        {"status", power::name(st.status)},
+        {"eri_reason", power::name(st.eri_reason)},
         {"eri_time", st.eri_at.is_never() ? json(nullptr) : time_json(s, st.eri_at)},
-        {"eos_reason", battery_reason_name(st.eos_reason)},
+        {"eos_reason", power::name(st.eos_reason)},
         {"eos_time", st.eos_at.is_never() ? json(nullptr) : time_json(s, st.eos_at)},
         {"faulty_cell", st.faulty},
         {"remaining_permille", a.remaining_permille},
         {"longevity_days", static_cast<double>(a.longevity.count()) / kMillisPerDay},
-        {"limited_by", battery_limit_name(a.limited_by)},
+        {"limited_by", power::name(a.limited_by)},
         {"voltage_mv", a.voltage_mv},
         {"last_check", time_json(s, st.last_check)}};
   } else {

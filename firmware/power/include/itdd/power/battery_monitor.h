@@ -111,6 +111,49 @@ enum class BatteryReason : std::uint8_t {
 // Which estimate limits the projection.
 enum class Limit : std::uint8_t { kCounters, kVoltage, kServiceLife };
 
+// Stable snake_case names, for logs, JSON and the programmer.
+constexpr const char* name(BatteryStatus s) {
+  switch (s) {
+    case BatteryStatus::kOk:
+      return "ok";
+    case BatteryStatus::kElectiveReplacement:
+      return "elective_replacement";
+    case BatteryStatus::kEndOfService:
+      return "end_of_service";
+  }
+  return "unknown";
+}
+
+constexpr const char* name(BatteryReason r) {
+  switch (r) {
+    case BatteryReason::kNone:
+      return "none";
+    case BatteryReason::kLongevity:
+      return "longevity";
+    case BatteryReason::kEnergy:
+      return "energy";
+    case BatteryReason::kVoltage:
+      return "voltage";
+    case BatteryReason::kFaultyCell:
+      return "faulty_cell";
+    case BatteryReason::kServiceLife:
+      return "service_life";
+  }
+  return "unknown";
+}
+
+constexpr const char* name(Limit l) {
+  switch (l) {
+    case Limit::kCounters:
+      return "energy_counters";
+    case Limit::kVoltage:
+      return "voltage";
+    case Limit::kServiceLife:
+      return "service_life";
+  }
+  return "unknown";
+}
+
 // The current program's average consumption. Strokes per day come from the programmed daily
 // volume (strokes_per_day_for); radio sessions and tone time are averages over a refill cycle
 // (e.g. two sessions and an alarm test every 90 days).
