@@ -76,9 +76,10 @@ Status SodiumCrypto::aead_encrypt(const hal::AeadKey& key, const hal::AeadNonce&
                       "ciphertext buffer size differs from the plaintext size");
   }
   unsigned long long tag_size = 0;
+  std::uint8_t none = 0;  // libsodium wants a non-null output even for an empty message
   if (crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-          ciphertext.data(), tag.data(), &tag_size, plaintext.data(), plaintext.size(), ad.data(),
-          ad.size(), nullptr, nonce.data(), key.data()) != 0 ||
+          ciphertext.empty() ? &none : ciphertext.data(), tag.data(), &tag_size, plaintext.data(),
+          plaintext.size(), ad.data(), ad.size(), nullptr, nonce.data(), key.data()) != 0 ||
       tag_size != tag.size()) {
     return make_error(ErrorCode::kRefused, "crypto.aead", "encryption failed");
   }
@@ -93,10 +94,12 @@ Status SodiumCrypto::aead_decrypt(const hal::AeadKey& key, const hal::AeadNonce&
     return make_error(ErrorCode::kInvalidArgument, "crypto.aead",
                       "plaintext buffer size differs from the ciphertext size");
   }
-  // libsodium checks the tag before it decrypts anything.
+  // libsodium checks the tag before it decrypts anything, and wants a non-null input even for
+  // an empty message.
+  const std::uint8_t none = 0;
   if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-          plaintext.data(), nullptr, ciphertext.data(), ciphertext.size(), tag.data(), ad.data(),
-          ad.size(), nonce.data(), key.data()) != 0) {
+          plaintext.data(), nullptr, ciphertext.empty() ? &none : ciphertext.data(),
+          ciphertext.size(), tag.data(), ad.data(), ad.size(), nonce.data(), key.data()) != 0) {
     return make_error(ErrorCode::kRefused, "crypto.aead", "the tag does not match");
   }
   return Status::Ok();
@@ -133,7 +136,7 @@ Status SodiumCrypto::hash(hal::ByteView key, std::span<const hal::ByteView> part
 
 Status SodiumCrypto::random(std::span<std::uint8_t> out) {
   if (!ready_) return not_ready();
-  randombytes_buf(out.data(), out.size());
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
   return Status::Ok();
 }
 
