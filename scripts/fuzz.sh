@@ -7,7 +7,7 @@ seconds=60
 if [ "${1:-}" = "--seconds" ]; then seconds="$2"; fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-for target in scenario; do
+for target in scenario link; do
   corpus="fuzz/corpus/${target}"
   work=$(mktemp -d)
   echo "== fuzzing ${target} for ${seconds} s (corpus ${corpus}, new inputs kept in ${work})"

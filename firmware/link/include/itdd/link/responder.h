@@ -1,0 +1,185 @@
+// The implant's end of the secure link: answers handshakes from paired devices, opens and seals
+// records, backs off after failed authentication, and runs the pairing window. Bytes in, bytes
+// out: the protocol's frames carry what it produces. It keeps no clock (every call takes
+// `now`), allocates nothing, logs nothing (every outcome goes to the EventSink) and makes its
+// persistent state durable through StateStore before it answers.
+//
+// Sessions: one authenticated session at a time, plus one answered handshake waiting for the
+// initiator's first record. A new handshake does not disturb the live session until its own
+// first record decrypts (a replayed Hello cannot cut a clinician off); then it replaces it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "itdd/core/result.h"
+#include "itdd/core/time.h"
+#include "itdd/hal/crypto.h"
+#include "itdd/link/events.h"
+#include "itdd/link/link_state.h"
+#include "itdd/link/session.h"
+#include "itdd/link/wire.h"
+
+namespace itdd::link {
+
+struct BackoffConfig {
+  std::int32_t failures_before_lockout = 3;  // failures in a row that start a lockout
+  Duration first_lockout = seconds(1);       // doubled with each lockout in a row
+  Duration max_lockout = hours(1);
+};
+
+struct ResponderConfig {
+  Duration idle_timeout = minutes(10);       // a session with no record for this long ends
+  Duration handshake_timeout = seconds(30);  // an Accept with no first record is abandoned
+  BackoffConfig backoff{};
+  std::int32_t pairing_attempts = 3;
+};
+
+// The longest a pairing window stays open.
+inline constexpr Duration kPairingValidity = minutes(5);
+
+// A one-time pairing code: six decimal digits, shown to the clinician and typed into the device.
+struct PairingCode {
+  std::array<char, 6> digits{};
+  constexpr bool operator==(const PairingCode&) const = default;
+};
+
+// What the integrator needs to know about a session (the command layer authorises by `role`).
+struct SessionInfo {
+  PeerId peer = kNoPeer;
+  Role role = Role::kNone;
+  std::uint64_t epoch = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  ImplantTime last_activity{};
+  constexpr bool operator==(const SessionInfo&) const = default;
+};
+
+struct PairingInfo {
+  bool open = false;
+  Role role = Role::kNone;
+  ImplantTime expires{};
+  std::int32_t attempts_left = 0;
+  bool exchange = false;  // a PairHello answered, its PairProof awaited
+  constexpr bool operator==(const PairingInfo&) const = default;
+};
+
+struct BackoffInfo {
+  std::int32_t failures_in_a_row = 0;
+  std::int32_t lockouts_in_a_row = 0;
+  ImplantTime locked_until{};
+  constexpr bool operator==(const BackoffInfo&) const = default;
+};
+
+// A record opened by the responder.
+struct Received {
+  RecordType type = RecordType::kData;  // kClose: the session has ended
+  std::size_t size = 0;                 // plaintext bytes
+  PeerId peer = kNoPeer;
+  Role role = Role::kNone;
+  bool session_opened = false;  // this record authenticated a new session
+};
+
+class Responder {
+ public:
+  // Validates `state` (see validate()) and starts with no session and no pairing window.
+  static Result<Responder> restore(const LinkState& state, hal::Crypto& crypto, StateStore& store,
+                                   EventSink& events, const ResponderConfig& config = {});
+
+  // ---- handshake ----
+  // Answers a Hello from a paired device: a fresh ephemeral, epoch + 1 committed through the
+  // StateStore, the session keys, and the Accept to send. Refused (nothing sent, state
+  // unchanged but for the failure count): during a lockout, malformed, another version, an
+  // unknown static key, a low-order key, a failing commit.
+  Result<AcceptBytes> on_hello(hal::ByteView hello, ImplantTime now);
+
+  // ---- records ----
+  // Opens a record of the live session, or the first record of the answered handshake (which
+  // authenticates its initiator and makes it the live session).
+  Result<Received> open(hal::ByteView record, std::span<std::uint8_t> plaintext, ImplantTime now);
+  // Seals a reply in the live, authenticated session.
+  Result<std::size_t> seal(hal::ByteView plaintext, std::span<std::uint8_t> out, ImplantTime now);
+  // Seals a close record into `out` and ends the live session.
+  Result<std::size_t> close(std::span<std::uint8_t> out, ImplantTime now);
+
+  // Ends what has timed out: an idle session, an abandoned handshake, an expired pairing
+  // window. Every other call does this first; call it at next_deadline() to be exact.
+  void tick(ImplantTime now);
+  // When tick() next has something to do (never if nothing is pending).
+  ImplantTime next_deadline() const;
+
+  // ---- pairing ----
+  // Opens a pairing window for `role`, valid for `validity` (at most kPairingValidity), and
+  // returns its one-time code. Only for a live session of a clinician or service device.
+  Result<PairingCode> open_pairing(Role role, ImplantTime now,
+                                   Duration validity = kPairingValidity);
+  void close_pairing(ImplantTime now);
+  // The new device's PairHello; answers PairAccept.
+  Result<PairAcceptBytes> on_pair_hello(hal::ByteView pair_hello, ImplantTime now);
+  // The device's PairProof; on the right code adds the device to the peer table (committed)
+  // and answers PairConfirm. A wrong code uses one attempt; the last closes the window.
+  Result<PairConfirmBytes> on_pair_proof(hal::ByteView pair_proof, ImplantTime now);
+
+  // ---- the peer table (factory/service path, or a clinician's command) ----
+  Result<PeerId> provision(const PublicKey& key, Role role, ImplantTime now);
+  // Removes a peer (ending its session) and commits.
+  Status remove_peer(PeerId peer, ImplantTime now);
+
+  // ---- views ----
+  const LinkState& state() const { return state_; }
+  const PublicKey& public_key() const { return state_.identity.public_key; }
+  std::optional<SessionInfo> session() const;  // the live, authenticated session
+  std::optional<SessionInfo> pending() const;  // an answered handshake
+  PairingInfo pairing() const;
+  BackoffInfo backoff() const { return backoff_; }
+  bool locked_out(ImplantTime now) const { return now < backoff_.locked_until; }
+
+ private:
+  struct Slot {
+    Session session;
+    PeerId peer = kNoPeer;
+    Role role = Role::kNone;
+    ImplantTime deadline{};  // a pending handshake's timeout
+  };
+  struct Window {
+    bool open = false;
+    Role role = Role::kNone;
+    ImplantTime expires{};
+    std::int32_t attempts_left = 0;
+    PairingCode code{};
+    bool exchange = false;
+    PublicKey device_static{};
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 32> transcript{};
+  };
+
+  Responder(const LinkState& state, hal::Crypto& crypto, StateStore& store, EventSink& events,
+            const ResponderConfig& config);
+
+  void emit(ImplantTime now, Outcome outcome, Reason reason, PeerId peer = kNoPeer,
+            Role role = Role::kNone, std::uint64_t epoch = 0, std::int64_t a = 0);
+  // Counts one failed authentication; starts a lockout at the threshold.
+  std::int64_t fail(ImplantTime now);
+  void succeed();
+  Error refuse_hello(ImplantTime now, Reason reason, const Error& error, bool counts,
+                     PeerId peer = kNoPeer);
+  Error refuse_pairing(ImplantTime now, Reason reason, const Error& error, bool counts);
+  void end_slot(Slot& slot, ImplantTime now, Outcome outcome, Reason reason);
+  void end_exchange();
+  void close_window(ImplantTime now, Reason reason);
+  static std::optional<SessionInfo> info(const Slot& slot);
+
+  LinkState state_;
+  hal::Crypto* crypto_;
+  StateStore* store_;
+  EventSink* events_;
+  ResponderConfig config_;
+  Slot live_;
+  Slot pending_;
+  Window window_;
+  BackoffInfo backoff_;
+};
+
+}  // namespace itdd::link
