@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a while on its
-# checked-in corpus. Usage: scripts/fuzz.sh [--seconds N]   (default 60 per target)
+# checked-in corpus. Usage: scripts/fuzz.sh [--seconds N] [TARGET...]
+#   N seconds per target (default 60); targets: scenario frame link (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=60
-if [ "${1:-}" = "--seconds" ]; then seconds="$2"; fi
+if [ "${1:-}" = "--seconds" ]; then
+  seconds="$2"
+  shift 2
+fi
+targets=("$@")
+if ((${#targets[@]} == 0)); then targets=(scenario frame link); fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-for target in scenario link; do
+for target in "${targets[@]}"; do
   corpus="fuzz/corpus/${target}"
   work=$(mktemp -d)
   echo "== fuzzing ${target} for ${seconds} s (corpus ${corpus}, new inputs kept in ${work})"

@@ -6,6 +6,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   googletest libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev
+  nanopb libnanopb-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,1 @@
+"&this implant speaks protocol version 1

@@ -1,0 +1,2 @@
+nG
+flex.steps.start"/steps must be in increasing order of start time

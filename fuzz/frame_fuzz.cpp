@@ -1,0 +1,164 @@
+// libFuzzer harness for everything the implant reads from the radio before any session checks
+// it: the stream reassembler, the frame decoder, the Request/Response/LinkError decoders and
+// the prescription conversion. Any input must be taken or refused with a named reason; a
+// crash, a sanitizer report or a broken invariant (__builtin_trap) is a bug.
+//
+// The input is used three ways: as a byte stream fed to the reassembler in chunks (sizes taken
+// from the input itself), as one frame for decode_frame, and as a message payload for the
+// decoders directly (so mutations reach the decoders without having to fix a CRC).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "itdd/protocol/frame.h"
+#include "itdd/protocol/messages.h"
+#include "itdd/protocol/prescription_wire.h"
+
+namespace {
+
+using namespace itdd::protocol;
+
+void check(bool condition) {
+  if (!condition) __builtin_trap();
+}
+
+void check_error(const itdd::Error& e) {
+  check(e.field != nullptr && e.field[0] != '\0');
+  check(e.message != nullptr && e.message[0] != '\0');
+}
+
+// Encoded bytes of a message, into a static buffer (one per use so two can be compared).
+template <class Message>
+std::span<const std::uint8_t> encoded(const Message& m, std::span<std::uint8_t> buffer) {
+  const itdd::Result<std::size_t> n = encode(m, buffer);
+  check(n.ok());  // whatever decoded must encode again
+  return buffer.first(n.value());
+}
+
+// A prescription from the wire: if the implant's form takes it, it goes back to the wire and
+// returns the same.
+void exercise_prescription(const WirePrescription& wire) {
+  static const itdd::therapy::PumpModel pump{};
+  itdd::therapy::Prescription rx{};
+  const itdd::Status structural = prescription_from_wire(wire, rx);
+  itdd::therapy::Prescription validated{};
+  const itdd::Status valid = validated_prescription_from_wire(wire, pump, validated);
+  if (!structural.ok()) {
+    check_error(structural.error());
+    check(!valid.ok());
+    return;
+  }
+  if (!valid.ok()) check_error(valid.error());
+
+  static Request first{};
+  static Request second{};
+  first = Request{};
+  first.which_payload = itdd_Request_program_tag;
+  first.payload.program.has_prescription = true;
+  check(prescription_to_wire(rx, first.payload.program.prescription).ok());
+  itdd::therapy::Prescription again{};
+  check(prescription_from_wire(first.payload.program.prescription, again).ok());
+  second = first;
+  check(prescription_to_wire(again, second.payload.program.prescription).ok());
+  static std::uint8_t a[kMaxPayload];
+  static std::uint8_t b[kMaxPayload];
+  const auto x = encoded(first, a);
+  const auto y = encoded(second, b);
+  check(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
+void exercise_payload(std::span<const std::uint8_t> bytes) {
+  static std::uint8_t a[kMaxPayload];
+  static std::uint8_t b[kMaxPayload];
+
+  static Request request{};
+  if (const itdd::Status s = decode_request(bytes, request); s.ok()) {
+    // Decode, encode, decode, encode: the two encodings agree.
+    const auto once = encoded(request, a);
+    static Request again{};
+    check(decode_request(once, again).ok());
+    const auto twice = encoded(again, b);
+    check(once.size() == twice.size() && std::memcmp(once.data(), twice.data(), once.size()) == 0);
+    if (request.which_payload == itdd_Request_program_tag) {
+      exercise_prescription(request.payload.program.prescription);
+    }
+  } else {
+    check_error(s.error());
+  }
+
+  static Response response{};
+  if (const itdd::Status s = decode_response(bytes, response); s.ok()) {
+    const auto once = encoded(response, a);
+    static Response again{};
+    check(decode_response(once, again).ok());
+    const auto twice = encoded(again, b);
+    check(once.size() == twice.size() && std::memcmp(once.data(), twice.data(), once.size()) == 0);
+    if (response.which_payload == itdd_Response_status_tag) {
+      exercise_prescription(response.payload.status.prescription);
+    }
+  } else {
+    check_error(s.error());
+  }
+
+  const itdd::Result<LinkError> link = decode_link_error(bytes);
+  if (link.ok()) {
+    encoded(link.value(), a);
+  } else {
+    check_error(link.error());
+  }
+}
+
+void exercise_stream(std::span<const std::uint8_t> input) {
+  static FrameReassembler reassembler;
+  reassembler = FrameReassembler{};
+  std::size_t pos = 0;
+  std::size_t taken_by_frames = 0;
+  std::size_t fed = 0;
+  // Every call either feeds a byte, yields a frame or drops a byte: bounded by the input.
+  for (std::size_t guard = 0; guard < 4 * input.size() + 16; ++guard) {
+    const auto next = reassembler.next();
+    if (!next.ok()) {
+      check_error(next.error());
+      check(next.error().index > 0);
+      continue;
+    }
+    if (next.value().has_value()) {
+      const FrameView& frame = *next.value();
+      // The reassembler's frame is one decode_frame takes as it is.
+      const std::span<const std::uint8_t> whole(frame.payload.data() - kFrameHeaderSize,
+                                                frame.size);
+      const itdd::Result<FrameView> again = decode_frame(whole);
+      check(again.ok());
+      check(again->type == frame.type && again->payload.size() == frame.payload.size());
+      taken_by_frames += frame.size;
+      exercise_payload(frame.payload);
+      continue;
+    }
+    if (pos == input.size()) break;
+    const std::size_t chunk = 1 + (input[pos] % 64);
+    const std::size_t want = chunk < input.size() - pos ? chunk : input.size() - pos;
+    const std::size_t n = reassembler.feed(input.subspan(pos, want));
+    pos += n;
+    fed += n;
+  }
+  check(pos == input.size());
+  // Every byte fed is in a frame, dropped, or still buffered.
+  check(taken_by_frames + reassembler.dropped_bytes() + reassembler.buffered() == fed);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> input(data, size);
+  exercise_stream(input);
+  const itdd::Result<FrameView> frame = decode_frame(input);
+  if (frame.ok()) {
+    check(frame->size == size);
+    exercise_payload(frame->payload);
+  } else {
+    check_error(frame.error());
+  }
+  exercise_payload(input);
+  return 0;
+}

@@ -1,0 +1,72 @@
+#include "itdd/protocol/messages.h"
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#ifdef PB_ENABLE_MALLOC
+#error "the protocol is statically allocated: build without PB_ENABLE_MALLOC"
+#endif
+
+namespace itdd::protocol {
+namespace {
+
+Result<std::size_t> encode_message(const pb_msgdesc_t* fields, const void* message,
+                                   std::span<std::uint8_t> out) {
+  pb_ostream_t stream = pb_ostream_from_buffer(out.data(), out.size());
+  if (!pb_encode(&stream, fields, message)) {
+    // Too small a buffer, or a message nanopb cannot encode at all?
+    std::size_t needed = 0;
+    if (pb_get_encoded_size(&needed, fields, message) && needed > out.size()) {
+      return make_error(ErrorCode::kCapacity, "message", "output buffer is too small");
+    }
+    return make_error(ErrorCode::kInvalidArgument, "message", PB_GET_ERROR(&stream));
+  }
+  return stream.bytes_written;
+}
+
+Status decode_message(const pb_msgdesc_t* fields, std::span<const std::uint8_t> bytes,
+                      void* message) {
+  pb_istream_t stream = pb_istream_from_buffer(bytes.data(), bytes.size());
+  if (!pb_decode(&stream, fields, message)) {
+    return make_error(ErrorCode::kInvalidArgument, "message", PB_GET_ERROR(&stream));
+  }
+  return Status::Ok();
+}
+
+template <class Message>
+Result<Message> decode_as(const pb_msgdesc_t* fields, std::span<const std::uint8_t> bytes) {
+  Message m{};
+  if (Status s = decode_message(fields, bytes, &m); !s) return s.error();
+  return m;
+}
+
+}  // namespace
+
+Result<std::size_t> encode(const Request& request, std::span<std::uint8_t> out) {
+  return encode_message(itdd_Request_fields, &request, out);
+}
+Result<std::size_t> encode(const Response& response, std::span<std::uint8_t> out) {
+  return encode_message(itdd_Response_fields, &response, out);
+}
+Result<std::size_t> encode(const LinkError& error, std::span<std::uint8_t> out) {
+  return encode_message(itdd_LinkError_fields, &error, out);
+}
+
+Status decode_request(std::span<const std::uint8_t> bytes, Request& out) {
+  return decode_message(itdd_Request_fields, bytes, &out);
+}
+Status decode_response(std::span<const std::uint8_t> bytes, Response& out) {
+  return decode_message(itdd_Response_fields, bytes, &out);
+}
+
+Result<Request> decode_request(std::span<const std::uint8_t> bytes) {
+  return decode_as<Request>(itdd_Request_fields, bytes);
+}
+Result<Response> decode_response(std::span<const std::uint8_t> bytes) {
+  return decode_as<Response>(itdd_Response_fields, bytes);
+}
+Result<LinkError> decode_link_error(std::span<const std::uint8_t> bytes) {
+  return decode_as<LinkError>(itdd_LinkError_fields, bytes);
+}
+
+}  // namespace itdd::protocol

@@ -1,0 +1,237 @@
+#include "itdd/protocol/prescription_wire.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "itdd/protocol/messages.h"
+#include "sample_messages.h"
+#include "test_support.h"
+
+namespace itdd::protocol {
+namespace {
+
+using testing::expect_error;
+
+const therapy::PumpModel kPump{};
+
+// Field by field: a Prescription has no operator==.
+bool same(const therapy::Prescription& a, const therapy::Prescription& b) {
+  if (!(a.drug == b.drug) || a.drug.name != b.drug.name) return false;
+  if (a.concentration != b.concentration || a.mode != b.mode ||
+      a.continuous_dose != b.continuous_dose || a.flex.per_weekday != b.flex.per_weekday) {
+    return false;
+  }
+  for (std::size_t d = 0; d < 7; ++d) {
+    const therapy::DayProgram& x = a.flex.days[d];
+    const therapy::DayProgram& y = b.flex.days[d];
+    if (x.step_count != y.step_count) return false;
+    for (std::size_t i = 0; i < therapy::kMaxStepsPerDay; ++i) {
+      if (x.steps[i].start_minute != y.steps[i].start_minute ||
+          x.steps[i].dose_rate != y.steps[i].dose_rate) {
+        return false;
+      }
+    }
+  }
+  const therapy::PatientBolusSettings& p = a.patient_bolus;
+  const therapy::PatientBolusSettings& q = b.patient_bolus;
+  return p.enabled == q.enabled && p.dose == q.dose && p.duration == q.duration &&
+         p.max_per_24h == q.max_per_24h && p.lockout == q.lockout;
+}
+
+// The implant's prescription through a ProgramPrescription request on the wire and back.
+Result<therapy::Prescription> through_the_wire(const therapy::Prescription& rx,
+                                               const therapy::PumpModel* pump) {
+  Request request{};
+  request.which_payload = itdd_Request_program_tag;
+  request.payload.program.has_prescription = true;
+  if (Status s = prescription_to_wire(rx, request.payload.program.prescription); !s) {
+    return s.error();
+  }
+  std::vector<std::uint8_t> buffer(kMaxPayload);
+  const Result<std::size_t> n = encode(request, buffer);
+  if (!n) return n.error();
+  buffer.resize(*n);
+  const Result<Request> back = decode_request(buffer);
+  if (!back) return back.error();
+  const WirePrescription& wire = back->payload.program.prescription;
+  return pump != nullptr ? validated_prescription_from_wire(wire, *pump)
+                         : prescription_from_wire(wire);
+}
+
+TEST(PrescriptionWire, ValidPrescriptionsRoundTripAndValidate) {
+  for (const therapy::Prescription& rx :
+       {samples::continuous_prescription(), samples::weekday_prescription()}) {
+    ASSERT_TRUE(therapy::validate(rx, kPump).ok());
+    const Result<therapy::Prescription> back = through_the_wire(rx, &kPump);
+    ASSERT_TRUE(back.ok()) << back.error().field << ": " << back.error().message;
+    EXPECT_TRUE(same(rx, back.value()));
+  }
+}
+
+TEST(PrescriptionWire, TheWidestPrescriptionRoundTripsStructurally) {
+  const therapy::Prescription rx = samples::widest_prescription();
+  const Result<therapy::Prescription> back = through_the_wire(rx, nullptr);
+  ASSERT_TRUE(back.ok()) << back.error().field << ": " << back.error().message;
+  EXPECT_TRUE(same(rx, back.value()));
+  // ...and the implant refuses it, naming a field.
+  const Result<therapy::Prescription> validated = through_the_wire(rx, &kPump);
+  ASSERT_FALSE(validated.ok());
+  EXPECT_GT(std::strlen(validated.error().field), 0u);
+}
+
+TEST(PrescriptionWire, OnlyDaysUpToTheLastWithStepsAreSent) {
+  therapy::Prescription rx = samples::continuous_prescription();
+  const Result<WirePrescription> none = prescription_to_wire(rx);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->flex.days_count, 0);
+  rx.flex.days[2].step_count = 1;
+  const Result<WirePrescription> three = prescription_to_wire(rx);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->flex.days_count, 3);
+}
+
+TEST(PrescriptionWire, ToWireRefusesWhatTheWireCannotCarry) {
+  therapy::Prescription rx = samples::weekday_prescription();
+  rx.flex.days[4].step_count = therapy::kMaxStepsPerDay + 1;
+  const Result<WirePrescription> steps = prescription_to_wire(rx);
+  expect_error(steps, "flex.days.steps");
+  EXPECT_EQ(steps.error().index, 4);
+
+  rx = samples::continuous_prescription();
+  rx.drug.name.fill('a');  // no NUL
+  expect_error(prescription_to_wire(rx), "drug.name");
+
+  rx = samples::continuous_prescription();
+  rx.mode = static_cast<therapy::BasalMode>(9);
+  expect_error(prescription_to_wire(rx), "mode");
+  rx = samples::continuous_prescription();
+  rx.drug.unit = static_cast<DoseUnit>(9);
+  expect_error(prescription_to_wire(rx), "drug.unit");
+}
+
+WirePrescription good_wire() {
+  const Result<WirePrescription> w = prescription_to_wire(samples::weekday_prescription());
+  EXPECT_TRUE(w.ok());
+  return w.value();
+}
+
+TEST(PrescriptionWire, FromWireRefusesOutOfRangeEnumsNamingTheField) {
+  for (const std::int64_t unit : {0, 3, 1000}) {
+    WirePrescription w = good_wire();
+    set_raw_enum(w.drug.unit, unit);
+    expect_error(prescription_from_wire(w), "drug.unit");
+  }
+  for (const std::int64_t mode : {0, 4, 0x7FFFFFFF}) {
+    WirePrescription w = good_wire();
+    set_raw_enum(w.mode, mode);
+    expect_error(prescription_from_wire(w), "mode");
+  }
+}
+
+TEST(PrescriptionWire, AnUnknownEnumFromTheWireIsRefusedAfterDecoding) {
+  // The value travels (proto3 enums are open) and the conversion refuses it.
+  Request request{};
+  request.which_payload = itdd_Request_program_tag;
+  request.payload.program.has_prescription = true;
+  request.payload.program.prescription = good_wire();
+  set_raw_enum(request.payload.program.prescription.mode, 42);
+  std::vector<std::uint8_t> buffer(kMaxPayload);
+  const Result<std::size_t> n = encode(request, buffer);
+  ASSERT_TRUE(n.ok());
+  buffer.resize(*n);
+  const Result<Request> back = decode_request(buffer);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(raw_enum(back->payload.program.prescription.mode), 42);
+  expect_error(validated_prescription_from_wire(back->payload.program.prescription, kPump), "mode");
+}
+
+TEST(PrescriptionWire, FromWireRefusesCountsAndValuesTheImplantCannotHold) {
+  WirePrescription w = good_wire();
+  w.flex.days_count = 8;
+  expect_error(prescription_from_wire(w), "flex.days");
+
+  w = good_wire();
+  w.flex.days[3].steps_count = 49;
+  const Result<therapy::Prescription> steps = prescription_from_wire(w);
+  expect_error(steps, "flex.days.steps");
+  EXPECT_EQ(steps.error().index, 3);
+
+  w = good_wire();
+  w.patient_bolus.max_per_24h = 256;
+  expect_error(prescription_from_wire(w), "patient_bolus.max_per_24h");
+
+  w = good_wire();
+  w.has_drug = false;
+  expect_error(prescription_from_wire(w), "drug");
+
+  w = good_wire();
+  std::memset(w.drug.name, 'a', sizeof w.drug.name);
+  expect_error(prescription_from_wire(w), "drug.name");
+}
+
+TEST(PrescriptionWire, FromWireAppliesTheImplantsOwnValidation) {
+  // Structurally fine, clinically not: the implant's validate names the field.
+  WirePrescription w = good_wire();
+  w.flex.days[1].steps[1].start_minute = 0;  // not after the first step
+  ASSERT_TRUE(prescription_from_wire(w).ok());
+  const Result<therapy::Prescription> r = validated_prescription_from_wire(w, kPump);
+  expect_error(r, "flex.steps.start");
+  EXPECT_EQ(r.error().index, 1);
+  EXPECT_EQ(r.error().sub_index, 1);
+
+  w = good_wire();
+  std::strcpy(w.drug.name, "Morphine!");
+  expect_error(validated_prescription_from_wire(w, kPump), "drug");
+
+  w = good_wire();
+  w.concentration_ng_per_ml = -1;
+  expect_error(validated_prescription_from_wire(w, kPump), "concentration");
+
+  Result<WirePrescription> c = prescription_to_wire(samples::continuous_prescription());
+  ASSERT_TRUE(c.ok());
+  c.value().continuous_dose_ng_per_day = 1;  // below the pump's minimum rate
+  expect_error(validated_prescription_from_wire(c.value(), kPump), "dose_per_day");
+  c.value().continuous_dose_ng_per_day = 2'000'000;
+  c.value().patient_bolus.max_per_24h = 0;
+  expect_error(validated_prescription_from_wire(c.value(), kPump), "patient_bolus.max_per_24h");
+}
+
+// Any prescription the implant's types can hold (names from a-z, steps within the arrays,
+// values of any sign) comes back the same.
+RC_GTEST_PROP(PrescriptionWireProperties, AnyStructurallyValidPrescriptionRoundTrips, ()) {
+  therapy::Prescription rx;
+  const auto name_length = *rc::gen::inRange<std::size_t>(0, therapy::kDrugNameLength);
+  for (std::size_t i = 0; i < name_length; ++i) {
+    rx.drug.name[i] = *rc::gen::inRange('a', static_cast<char>('z' + 1));
+  }
+  rx.drug.unit = *rc::gen::element(DoseUnit::kMilligram, DoseUnit::kMicrogram);
+  rx.concentration = Concentration(*rc::gen::arbitrary<std::int64_t>());
+  rx.mode = *rc::gen::element(therapy::BasalMode::kStopped, therapy::BasalMode::kContinuous,
+                              therapy::BasalMode::kFlexible);
+  rx.continuous_dose = DoseRate(*rc::gen::arbitrary<std::int64_t>());
+  rx.flex.per_weekday = *rc::gen::arbitrary<bool>();
+  for (therapy::DayProgram& day : rx.flex.days) {
+    day.step_count = *rc::gen::inRange<std::uint8_t>(0, therapy::kMaxStepsPerDay + 1);
+    for (std::size_t i = 0; i < day.step_count; ++i) {
+      day.steps[i].start_minute = *rc::gen::arbitrary<std::int32_t>();
+      day.steps[i].dose_rate = DoseRate(*rc::gen::arbitrary<std::int64_t>());
+    }
+  }
+  rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();
+  rx.patient_bolus.dose = DrugAmount(*rc::gen::arbitrary<std::int64_t>());
+  rx.patient_bolus.duration = Duration(*rc::gen::arbitrary<std::int64_t>());
+  rx.patient_bolus.max_per_24h = *rc::gen::arbitrary<std::uint8_t>();
+  rx.patient_bolus.lockout = Duration(*rc::gen::arbitrary<std::int64_t>());
+
+  const Result<therapy::Prescription> back = through_the_wire(rx, nullptr);
+  RC_ASSERT(back.ok());
+  RC_ASSERT(same(rx, back.value()));
+  // The implant's verdict is the same on both sides of the wire.
+  RC_ASSERT(therapy::validate(rx, kPump).ok() == therapy::validate(back.value(), kPump).ok());
+}
+
+}  // namespace
+}  // namespace itdd::protocol
