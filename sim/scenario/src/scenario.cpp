@@ -735,6 +735,12 @@ Scenario parse_scenario_text(std::string_view text, const PumpCatalog& catalog) 
     const std::size_t colon = what.rfind(": ");
     fail(fmt::format("line {}, column {}", line, column),
          "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const Json::exception& e) {
+    // Not a syntax error but a value the reader cannot hold, e.g. a number beyond a double's
+    // range (out_of_range 406): the same clear error, nothing run.
+    std::string what = e.what();
+    const std::size_t bracket = what.find("] ");
+    fail("", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   return parse_scenario(doc, catalog);
 }
