@@ -33,22 +33,41 @@ bool copy_name(const char* from, char* to) {
 
 }  // namespace
 
-Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& out) {
-  out = WirePrescription{};
-  out.has_drug = true;
-  if (!copy_name(rx.drug.name.data(), out.drug.name)) {
+Status drug_to_wire(const therapy::Drug& drug, itdd_Drug& out) {
+  out = itdd_Drug{};
+  if (!copy_name(drug.name.data(), out.name)) {
     return invalid("drug.name", "drug name has no terminating NUL");
   }
-  switch (rx.drug.unit) {
+  switch (drug.unit) {
     case DoseUnit::kMilligram:
-      out.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
-      break;
+      out.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+      return Status::Ok();
     case DoseUnit::kMicrogram:
-      out.drug.unit = itdd_DoseUnit_DOSE_UNIT_MICROGRAM;
-      break;
+      out.unit = itdd_DoseUnit_DOSE_UNIT_MICROGRAM;
+      return Status::Ok();
+  }
+  return invalid("drug.unit", "unknown dose unit");
+}
+
+Status drug_from_wire(const itdd_Drug& wire, therapy::Drug& out) {
+  out = therapy::Drug{};
+  if (!copy_name(wire.name, out.name.data())) return invalid("drug.name", "drug name is too long");
+  switch (raw_enum(wire.unit)) {
+    case itdd_DoseUnit_DOSE_UNIT_MILLIGRAM:
+      out.unit = DoseUnit::kMilligram;
+      return Status::Ok();
+    case itdd_DoseUnit_DOSE_UNIT_MICROGRAM:
+      out.unit = DoseUnit::kMicrogram;
+      return Status::Ok();
     default:
       return invalid("drug.unit", "unknown dose unit");
   }
+}
+
+Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& out) {
+  out = WirePrescription{};
+  out.has_drug = true;
+  if (Status s = drug_to_wire(rx.drug, out.drug); !s) return s;
   out.concentration_ng_per_ml = rx.concentration.count();
   switch (rx.mode) {
     case BasalMode::kStopped:
@@ -104,19 +123,7 @@ Result<WirePrescription> prescription_to_wire(const therapy::Prescription& rx) {
 Status prescription_from_wire(const WirePrescription& wire, therapy::Prescription& out) {
   out = therapy::Prescription{};
   if (!wire.has_drug) return invalid("drug", "the prescription names no drug");
-  if (!copy_name(wire.drug.name, out.drug.name.data())) {
-    return invalid("drug.name", "drug name is too long");
-  }
-  switch (raw_enum(wire.drug.unit)) {
-    case itdd_DoseUnit_DOSE_UNIT_MILLIGRAM:
-      out.drug.unit = DoseUnit::kMilligram;
-      break;
-    case itdd_DoseUnit_DOSE_UNIT_MICROGRAM:
-      out.drug.unit = DoseUnit::kMicrogram;
-      break;
-    default:
-      return invalid("drug.unit", "unknown dose unit");
-  }
+  if (Status s = drug_from_wire(wire.drug, out.drug); !s) return s;
   out.concentration = Concentration(wire.concentration_ng_per_ml);
   switch (raw_enum(wire.mode)) {
     case itdd_BasalMode_BASAL_MODE_STOPPED:

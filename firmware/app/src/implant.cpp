@@ -13,7 +13,7 @@ using engine::EventKind;
 namespace {
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-constexpr std::uint32_t kPersistentStateFormat = 3;
+constexpr std::uint32_t kPersistentStateFormat = 4;
 
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
@@ -456,6 +456,61 @@ void Implant::check_battery(ImplantTime now) {
   checkpoint(now);
 }
 
+// ---- commands from the radio ----
+
+void Implant::journal(std::uint64_t id, CommandOutcome outcome) {
+  CommandJournal& j = persistent_.journal;
+  for (CommandJournal::Entry& e : j.entries) {
+    if (e.id == id) {
+      e.outcome = outcome;
+      return;
+    }
+  }
+  j.entries[j.next % kCommandJournalSize] = CommandJournal::Entry{id, outcome};
+  j.next = static_cast<std::uint32_t>((j.next + 1) % kCommandJournalSize);
+}
+
+void Implant::begin_command(std::uint64_t id) {
+  open_command_ = id;
+}
+
+void Implant::commit_command(ImplantTime now) {
+  if (open_command_ != 0) {
+    journal(open_command_, CommandOutcome::kApplied);
+    open_command_ = 0;
+  }
+  checkpoint(now);
+}
+
+void Implant::end_command() {
+  if (open_command_ != 0) journal(open_command_, CommandOutcome::kNotApplied);
+  open_command_ = 0;
+}
+
+CommandOutcome Implant::command_outcome(std::uint64_t id) const {
+  if (id == 0) return CommandOutcome::kUnknown;
+  for (const CommandJournal::Entry& e : persistent_.journal.entries) {
+    if (e.id == id) return e.outcome;
+  }
+  return CommandOutcome::kUnknown;
+}
+
+std::uint64_t Implant::prescription_token() const {
+  return (static_cast<std::uint64_t>(persistent_.program_count) << 32) |
+         persistent_.prescription_crc.header;
+}
+
+void Implant::log_link_event(ImplantTime at, std::uint16_t code, std::uint8_t reason,
+                             std::int64_t a, std::int64_t b) {
+  storage::LogRecord r;
+  r.at = at;
+  r.code = code;
+  r.reason = reason;
+  r.a = a;
+  r.b = b;
+  append(r);
+}
+
 void Implant::records_read_by_clinic(ImplantTime now) {
   on_wake(now);
   (void)changing_alarms().clear(AlarmKind::kNonCriticalMemoryError, now);
@@ -541,7 +596,8 @@ Status Implant::program(const therapy::Prescription& rx, ImplantTime now) {
   (void)changing_alarms().clear(AlarmKind::kLowBatteryReset, now);
   motor_.set_enabled(true);
   after_engine_change(now);
-  checkpoint(now);
+  ++persistent_.program_count;
+  commit_command(now);
   update_wake();
   return s;
 }
@@ -559,7 +615,8 @@ Result<engine::BridgePlan> Implant::refill(const RefillOrder& order, ImplantTime
   (void)changing_alarms().arm(AlarmKind::kRefillOverdue, now + order.refill_due_in, now);
   (void)changing_alarms().arm(AlarmKind::kDrugExpired, now + order.drug_stable_for, now);
   after_engine_change(now);
-  checkpoint(now);
+  ++persistent_.program_count;
+  commit_command(now);
   update_wake();
   return r;
 }
@@ -583,7 +640,7 @@ Status Implant::start_override(ImplantTime now, Start start) {
   const delivery::TimedDelivery& d = engine_.scheduler().override_delivery();
   safety_.authorise(d.volume, d.start, d.end - d.start);
   after_engine_change(now);
-  checkpoint(now);
+  commit_command(now);
   update_wake();
   return s;
 }
@@ -603,6 +660,8 @@ therapy::BolusDecision Implant::patient_bolus(ImplantTime now) {
   // A grant is in the event log (and replayed from it after a reset): no full checkpoint.
   // Patient boluses are within the limits the safety monitor already allows for.
   after_engine_change(now);
+  // From the radio a grant is committed with its command id, so a retry cannot repeat it.
+  if (d.granted && open_command_ != 0) commit_command(now);
   update_wake();
   return d;
 }

@@ -21,6 +21,11 @@ namespace itdd::protocol {
 
 using WirePrescription = itdd_Prescription;
 
+// A drug (name and dose unit) both ways; from the wire a name without its NUL or an unknown
+// unit is refused ("drug.name", "drug.unit").
+Status drug_to_wire(const therapy::Drug& drug, itdd_Drug& out);
+Status drug_from_wire(const itdd_Drug& wire, therapy::Drug& out);
+
 // The implant's prescription on the wire. Refuses only what the wire cannot carry: a day with
 // more steps than kMaxStepsPerDay, an unknown mode or dose unit, a drug name without its NUL.
 Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& out);

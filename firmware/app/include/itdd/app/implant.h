@@ -84,6 +84,8 @@ enum class ImplantLogCode : std::uint16_t {
   kLowBatteryReset = 0x020B,            // a = loaded mV at boot (0: no reading)
   kBatteryMonitorUnavailable = 0x020C,  // the battery configuration or state was refused
 };
+// Link-layer records (firmware/app/radio.h) take 0x0300-0x03FF.
+inline constexpr std::uint16_t kLinkLogCodeFirst = 0x0300;
 inline constexpr std::uint16_t kAlarmLogCodeFirst = 0x0100;
 
 struct BootReport {
@@ -95,6 +97,20 @@ struct BootReport {
   std::uint32_t log_records = 0;
   std::uint32_t damaged_log_slots = 0;
   hal::ResetCause cause = hal::ResetCause::kPowerOn;
+};
+
+// Therapy-changing commands from the radio carry an id chosen by the programmer. The implant
+// remembers the newest ones and whether each was applied, in the same commit as the change it
+// made, so a retry after a lost reply is never applied twice and a programmer can ask.
+enum class CommandOutcome : std::uint8_t { kUnknown, kApplied, kNotApplied };
+inline constexpr std::size_t kCommandJournalSize = 32;
+struct CommandJournal {
+  struct Entry {
+    std::uint64_t id = 0;  // 0: a free slot
+    CommandOutcome outcome = CommandOutcome::kUnknown;
+  };
+  std::array<Entry, kCommandJournalSize> entries{};
+  std::uint32_t next = 0;  // the slot the next entry takes (oldest first overwritten)
 };
 
 // CRCs of the live prescription taken when it was programmed: the header (drug,
@@ -120,6 +136,8 @@ struct PersistentState {
   // What the battery counters have been told so far (engine strokes, alarm tone time).
   std::int64_t battery_strokes_counted = 0;
   std::int64_t battery_tone_ms_counted = 0;
+  CommandJournal journal{};
+  std::uint32_t program_count = 0;  // prescriptions committed so far: part of the token
 };
 
 class Implant final : private engine::EventSink, private alarms::AlarmEventSink {
@@ -145,6 +163,20 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   // The real-time clock reports it lost time (e.g. after a brown-out): flexible programs go on
   // with the last known offset and a "clock lost" alarm asks for the clock to be set.
   void clock_lost(ImplantTime now);
+  // ---- commands from the radio ----
+  // A therapy-changing command with this id is about to run: if it is applied, its journal
+  // entry is committed with the change itself. end_command() records a command that was not
+  // applied (kept in RAM until the next checkpoint: losing it only makes the answer "unknown").
+  void begin_command(std::uint64_t id);
+  void end_command();
+  CommandOutcome command_outcome(std::uint64_t id) const;
+  // Names the committed prescription: changes with every program and refill. A programmer must
+  // quote it to replace the prescription (a stale programmer cannot overwrite a newer one).
+  std::uint64_t prescription_token() const;
+  // Writes a link-layer record (sessions, refusals, pairing) to the event log.
+  void log_link_event(ImplantTime at, std::uint16_t code, std::uint8_t reason, std::int64_t a,
+                      std::int64_t b);
+
   // The clinic has read the whole event log and delivery history: what a non-critical memory
   // error reported (damaged records, a bad settings copy) has been seen. Clears that alarm.
   void records_read_by_clinic(ImplantTime now);
@@ -170,6 +202,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   storage::EventLog& event_log() { return log_; }
   storage::DeliveryHistory& delivery_history() { return history_; }
   std::int64_t storage_write_failures() const { return storage_failures_; }
+  bool clock_valid() const { return persistent_.clock_valid; }
 
   // Observers for a host (the simulator's summary); the implant never needs them.
   void observe(engine::EventSink* engine_events, alarms::AlarmEventSink* alarm_events) {
@@ -215,6 +248,9 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   bool prescription_intact(CrcScope scope) const;
   void check_prescription(ImplantTime now, CrcScope scope = CrcScope::kHeader);
   void track_stopped(ImplantTime now);
+  // The checkpoint that ends a command: carries the command's journal entry when one is open.
+  void commit_command(ImplantTime now);
+  void journal(std::uint64_t id, CommandOutcome outcome);
   void feed_battery_counters();
   void check_battery(ImplantTime now);
   bool end_of_service() const {
@@ -246,6 +282,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   engine::EventSink* engine_observer_ = nullptr;
   alarms::AlarmEventSink* alarm_observer_ = nullptr;
   std::int64_t storage_failures_ = 0;
+  std::uint64_t open_command_ = 0;  // the id of the radio command being run, 0: none
   bool booted_ = false;
   ImplantTime next_wake_ = ImplantTime::never();  // kept current after every change
   ImplantTime alarm_wake_ = ImplantTime::never();

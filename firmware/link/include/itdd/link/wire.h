@@ -30,7 +30,8 @@ inline constexpr std::size_t kPairConfirmSize = 1 + 4 + kMacSize;
 inline constexpr std::size_t kRecordHeaderSize = 8 + 1;
 inline constexpr std::size_t kRecordOverhead = kRecordHeaderSize + hal::kAeadTagSize;
 // The largest record payload accepted (at least the protocol's largest message).
-inline constexpr std::size_t kMaxRecordPayload = 2048;
+// Room for the largest protocol message (a full interrogation, under 9 KB; firmware/app checks it).
+inline constexpr std::size_t kMaxRecordPayload = 9 * 1024;
 inline constexpr std::size_t kMaxRecordSize = kRecordOverhead + kMaxRecordPayload;
 
 using HelloBytes = std::array<std::uint8_t, kHelloSize>;

@@ -19,6 +19,8 @@ struct Layout {
   Region settings_b;
   Region event_log;
   Region delivery_history;
+  Region link_a;  // the radio link's keys, paired devices and session epoch (two copies)
+  Region link_b;
 };
 
 inline constexpr Layout kDefaultLayout{
@@ -26,7 +28,9 @@ inline constexpr Layout kDefaultLayout{
     .settings_b = {4, 4},
     .event_log = {8, 48},          // 40-byte records, 102 a sector
     .delivery_history = {56, 20},  // 32-byte records, 128 a sector
-};                                 // sectors 76-127 are free
+    .link_a = {76, 1},
+    .link_b = {77, 1},
+};  // sectors 78-127 are free
 
 // Capacities of the default layout on the reference part.
 inline constexpr std::uint32_t kDefaultLogCapacity =
@@ -40,8 +44,7 @@ inline constexpr std::uint32_t kDefaultHistoryHours =
 
 static_assert(kDefaultLogCapacity >= 4000, "the event log keeps thousands of records");
 static_assert(kDefaultHistoryHours >= 90 * 24, "delivery history keeps at least 90 days");
-static_assert(kDefaultLayout.delivery_history.first_sector +
-                      kDefaultLayout.delivery_history.sector_count <=
+static_assert(kDefaultLayout.link_b.first_sector + kDefaultLayout.link_b.sector_count <=
                   kImplantFlash.sector_count,
               "the layout fits the part");
 

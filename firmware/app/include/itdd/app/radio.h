@@ -1,0 +1,104 @@
+// The implant's radio side: whole frames in, reply frames out. It joins the secure link
+// (firmware/link: handshake, records, pairing, backoff), the wire (protocol/: frames and
+// messages) and the command layer (commands.h) to the implant. A board calls on_frame() for
+// each frame its radio driver delimits (protocol::FrameReassembler) and sends back what it
+// writes; the virtual implant does the same over TCP.
+//
+//   frame type   from the device           reply
+//   handshake    Hello                     Accept, or an error frame (refused)
+//   record       a Request, sealed         the Response, sealed; nothing for a close record
+//   pairing      PairHello / PairProof     PairAccept / PairConfirm, or an error frame
+//   error        (ignored)                 -
+//   damaged, or another version            an error frame naming what this implant speaks
+//
+// The link's state (identity keys, paired devices, session epoch) lives in its own two flash
+// copies, committed before any reply that depends on it. Every link event goes to the implant's
+// event log; refusals during a lockout are counted and logged once when it ends (an attacker
+// must not be able to flush the log by flooding the radio).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "itdd/app/commands.h"
+#include "itdd/app/implant.h"
+#include "itdd/hal/crypto.h"
+#include "itdd/hal/nvm.h"
+#include "itdd/link/responder.h"
+#include "itdd/protocol/frame.h"
+#include "itdd/protocol/messages.h"
+#include "itdd/storage/settings_store.h"
+
+namespace itdd::app {
+
+static_assert(protocol::kMaxMessageSize <= link::kMaxRecordPayload,
+              "every message must fit one sealed record");
+static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
+              "every sealed record must fit one frame");
+
+// Link log codes (kLinkLogCodeFirst + link::Outcome); reason = link::Reason, a = peer id,
+// b = the event's value (epoch for sessions, lockout ms, attempts left).
+inline constexpr std::uint16_t kLinkRefusalsDuringLockout = kLinkLogCodeFirst + 0xFF;  // a = count
+
+class ImplantRadio final : private link::StateStore,
+                           private link::EventSink,
+                           private PairingControl {
+ public:
+  ImplantRadio(Implant& implant, hal::Crypto& crypto, hal::Nvm& nvm,
+               const link::ResponderConfig& config = {});
+  ImplantRadio(const ImplantRadio&) = delete;
+  ImplantRadio& operator=(const ImplantRadio&) = delete;
+
+  // After Implant::boot(): loads the link's state, or makes the implant's identity at its first
+  // power-up (the factory). An error leaves the radio off (every frame refused), logged.
+  Status boot(ImplantTime now);
+  bool ready() const { return responder_.has_value(); }
+
+  // The factory or service path: a device's key added with its role (e.g. the clinic's first
+  // programmer, or a key printed on the implant's card).
+  Result<link::PeerId> provision(const link::PublicKey& key, link::Role role, ImplantTime now);
+  // The implant's identity, for the device that pairs or is provisioned with it.
+  const link::PublicKey& public_key() const;
+
+  // One whole frame; returns the size of the reply frame written into `reply` (0: nothing to
+  // send). `reply` must hold protocol::kMaxFrameSize bytes.
+  std::size_t on_frame(std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply,
+                       ImplantTime now);
+
+  // Session timeouts, pairing windows, lockouts.
+  void on_wake(ImplantTime now);
+  ImplantTime next_wake() const;
+  const link::Responder* responder() const { return responder_ ? &*responder_ : nullptr; }
+
+ private:
+  Status commit(const link::LinkState& state) override;
+  void record(const link::LinkEvent& event) override;
+  Result<link::PairingCode> open_pairing(link::Role role, ImplantTime now,
+                                         Duration validity) override;
+  const link::LinkState& link_state() const override { return responder_->state(); }
+  Status remove_peer(link::PeerId peer, ImplantTime now) override;
+
+  std::size_t on_record(std::span<const std::uint8_t> record, std::span<std::uint8_t> reply,
+                        ImplantTime now);
+  std::size_t error_frame(itdd_LinkErrorCode code, const char* message,
+                          std::span<std::uint8_t> reply);
+  std::size_t frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
+                    std::span<std::uint8_t> reply);
+  void flush_lockout_count(ImplantTime now);
+
+  Implant& implant_;
+  hal::Crypto& crypto_;
+  storage::SettingsStore<link::LinkStateBytes> store_;
+  link::ResponderConfig config_;
+  std::optional<link::Responder> responder_;
+  std::int64_t refusals_in_lockout_ = 0;
+  // Working memory for one exchange (static size: nothing allocated per frame).
+  std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};
+  std::array<std::uint8_t, link::kMaxRecordSize> sealed_{};
+  protocol::Request request_{};
+  protocol::Response response_{};
+};
+
+}  // namespace itdd::app

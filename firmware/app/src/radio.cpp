@@ -1,0 +1,222 @@
+#include "itdd/app/radio.h"
+
+#include <string_view>
+
+#include "itdd/storage/layout.h"
+
+namespace itdd::app {
+namespace {
+
+// Bump when the link's stored layout changes: a copy in another format is refused.
+constexpr std::uint32_t kLinkStateFormat = 1;
+
+static_assert(storage::SettingsStore<link::LinkStateBytes>::sectors_needed(
+                  storage::kImplantFlash) <= storage::kDefaultLayout.link_a.sector_count,
+              "the link's state must fit one copy");
+
+bool is_lockout_refusal(const link::LinkEvent& e) {
+  return e.reason == link::Reason::kLockedOut;
+}
+
+}  // namespace
+
+ImplantRadio::ImplantRadio(Implant& implant, hal::Crypto& crypto, hal::Nvm& nvm,
+                           const link::ResponderConfig& config)
+    : implant_(implant),
+      crypto_(crypto),
+      store_(nvm, storage::kDefaultLayout.link_a, storage::kDefaultLayout.link_b, kLinkStateFormat),
+      config_(config) {}
+
+Status ImplantRadio::boot(ImplantTime now) {
+  link::LinkStateBytes bytes{};
+  const Result<storage::SettingsLoad> loaded = store_.load(bytes);
+  link::LinkState state;
+  if (loaded.ok()) {
+    Result<link::LinkState> decoded = link::decode_link_state(bytes, crypto_);
+    if (!decoded.ok()) {
+      implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 0, 0, 0);
+      return decoded.error();
+    }
+    state = decoded.value();
+  } else if (storage::is_blank(loaded.error())) {
+    // The first power-up: the implant makes its identity and keeps it.
+    Result<link::LinkState> made = link::make_link_state(crypto_);
+    if (!made.ok()) return made.error();
+    state = made.value();
+    if (Status s = commit(state); !s) return s;
+  } else {
+    // Both copies damaged: the radio stays off rather than run on keys it cannot trust. The
+    // implant's therapy goes on; the clinic sees it at the next visit (no answer) and in the log.
+    implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 1, 0, 0);
+    return loaded.error();
+  }
+  Result<link::Responder> r = link::Responder::restore(state, crypto_, *this, *this, config_);
+  if (!r.ok()) return r.error();
+  responder_.emplace(r.value());
+  return Status::Ok();
+}
+
+Result<link::PeerId> ImplantRadio::provision(const link::PublicKey& key, link::Role role,
+                                             ImplantTime now) {
+  if (!responder_) return make_error(ErrorCode::kRefused, "radio", "the radio is off");
+  return responder_->provision(key, role, now);
+}
+
+const link::PublicKey& ImplantRadio::public_key() const {
+  static const link::PublicKey kNone{};
+  return responder_ ? responder_->public_key() : kNone;
+}
+
+Status ImplantRadio::commit(const link::LinkState& state) {
+  const Result<std::uint32_t> r = store_.commit(link::encode(state));
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+void ImplantRadio::flush_lockout_count(ImplantTime now) {
+  if (refusals_in_lockout_ == 0) return;
+  implant_.log_link_event(now, kLinkRefusalsDuringLockout, 0, refusals_in_lockout_, 0);
+  refusals_in_lockout_ = 0;
+}
+
+void ImplantRadio::record(const link::LinkEvent& e) {
+  if (is_lockout_refusal(e)) {
+    ++refusals_in_lockout_;
+    return;
+  }
+  flush_lockout_count(e.at);
+  implant_.log_link_event(
+      e.at, static_cast<std::uint16_t>(kLinkLogCodeFirst + static_cast<std::uint16_t>(e.outcome)),
+      static_cast<std::uint8_t>(e.reason), static_cast<std::int64_t>(e.peer),
+      e.outcome == link::Outcome::kSessionOpened || e.outcome == link::Outcome::kSessionClosed
+          ? static_cast<std::int64_t>(e.epoch)
+          : e.a);
+}
+
+Result<link::PairingCode> ImplantRadio::open_pairing(link::Role role, ImplantTime now,
+                                                     Duration validity) {
+  return responder_->open_pairing(role, now, validity);
+}
+
+Status ImplantRadio::remove_peer(link::PeerId peer, ImplantTime now) {
+  return responder_->remove_peer(peer, now);
+}
+
+std::size_t ImplantRadio::frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
+                                std::span<std::uint8_t> reply) {
+  const Result<std::size_t> n = protocol::encode_frame(type, payload, reply);
+  return n.ok() ? n.value() : 0;
+}
+
+std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* message,
+                                      std::span<std::uint8_t> reply) {
+  protocol::LinkError e{};
+  e.code = code;
+  e.min_version = protocol::kProtocolVersion;
+  e.max_version = protocol::kProtocolVersion;
+  std::size_t i = 0;
+  for (; message[i] != '\0' && i + 1 < sizeof(e.message); ++i) e.message[i] = message[i];
+  e.message[i] = '\0';
+  std::array<std::uint8_t, protocol::kMaxLinkErrorSize> bytes{};
+  const Result<std::size_t> n = protocol::encode(e, bytes);
+  if (!n.ok()) return 0;
+  return frame(protocol::FrameType::kError, std::span(bytes.data(), n.value()), reply);
+}
+
+std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
+                                   std::span<std::uint8_t> reply, ImplantTime now) {
+  if (reply.size() < protocol::kMaxFrameSize) return 0;
+  const Result<protocol::FrameView> f = protocol::decode_frame(bytes);
+  if (!f.ok()) {
+    // Radio damage is not answered (the sender retries); another version is, so the
+    // programmer can say what to update.
+    if (std::string_view(f.error().field) == "frame.version") {
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_BAD_VERSION,
+                         "this implant speaks protocol version 1", reply);
+    }
+    return 0;
+  }
+  if (!responder_) {
+    return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "the implant's radio is off", reply);
+  }
+  responder_->tick(now);
+  if (!responder_->locked_out(now)) flush_lockout_count(now);
+  const std::span<const std::uint8_t> payload = f->payload;
+  switch (f->type) {
+    case protocol::FrameType::kHandshake: {
+      const Result<link::AcceptBytes> accept = responder_->on_hello(payload, now);
+      if (!accept.ok()) {
+        return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "refused", reply);
+      }
+      return frame(protocol::FrameType::kHandshake, accept.value(), reply);
+    }
+    case protocol::FrameType::kRecord:
+      return on_record(payload, reply, now);
+    case protocol::FrameType::kPairing: {
+      if (payload.size() == link::kPairHelloSize) {
+        const Result<link::PairAcceptBytes> a = responder_->on_pair_hello(payload, now);
+        if (a.ok()) return frame(protocol::FrameType::kPairing, a.value(), reply);
+      } else if (payload.size() == link::kPairProofSize) {
+        const Result<link::PairConfirmBytes> c = responder_->on_pair_proof(payload, now);
+        if (c.ok()) return frame(protocol::FrameType::kPairing, c.value(), reply);
+      }
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "pairing refused", reply);
+    }
+    case protocol::FrameType::kError:
+      return 0;
+  }
+  return error_frame(itdd_LinkErrorCode_LINK_ERROR_UNKNOWN_TYPE, "unknown frame type", reply);
+}
+
+std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
+                                    std::span<std::uint8_t> reply, ImplantTime now) {
+  const Result<link::Received> r = responder_->open(record, plaintext_, now);
+  if (!r.ok()) {
+    return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "record refused", reply);
+  }
+  if (r->type != link::RecordType::kData) return 0;  // the device closed the session
+  if (!protocol::decode_request(std::span(plaintext_.data(), r->size), request_).ok()) {
+    response_ = protocol::Response{};
+    response_.result = itdd_ResultCode_RESULT_INVALID;
+    response_.has_error = true;
+    const char* field = "message";
+    const char* message = "not a request this implant can read";
+    for (std::size_t i = 0; field[i] != '\0'; ++i) response_.error.field[i] = field[i];
+    for (std::size_t i = 0; message[i] != '\0'; ++i) response_.error.message[i] = message[i];
+  } else {
+    handle_request(implant_, *this, request_, r->role, now, response_);
+  }
+  const Result<std::size_t> encoded = protocol::encode(response_, plaintext_);
+  if (!encoded.ok()) return 0;
+  const Result<std::size_t> sealed =
+      responder_->seal(std::span(plaintext_.data(), encoded.value()), sealed_, now);
+  if (!sealed.ok()) return 0;
+  const std::size_t n =
+      frame(protocol::FrameType::kRecord, std::span(sealed_.data(), sealed.value()), reply);
+  if (request_.which_payload == itdd_Request_close_session_tag &&
+      response_.result == itdd_ResultCode_RESULT_OK) {
+    // The answer goes out sealed; then the session ends here (the device ends its side).
+    std::array<std::uint8_t, link::kRecordOverhead> close{};
+    (void)responder_->close(close, now);
+    request_.which_payload = 0;
+  }
+  return n;
+}
+
+void ImplantRadio::on_wake(ImplantTime now) {
+  if (!responder_) return;
+  responder_->tick(now);
+  if (!responder_->locked_out(now)) flush_lockout_count(now);
+}
+
+ImplantTime ImplantRadio::next_wake() const {
+  if (!responder_) return ImplantTime::never();
+  ImplantTime next = responder_->next_deadline();
+  if (refusals_in_lockout_ > 0) {
+    const ImplantTime until = responder_->backoff().locked_until;
+    if (until < next) next = until;
+  }
+  return next;
+}
+
+}  // namespace itdd::app

@@ -1,0 +1,94 @@
+// The programmer's end of the link: a session with one implant over any transport (TCP to a
+// virtual implant, the radio head of a real programmer, or in-process in tests), requests and
+// their responses, and the honest answer to "did my command take effect?".
+//
+// A therapy-changing command carries a command id. If its reply is lost, the client asks the
+// implant about that id (in a new session if need be) and reports:
+//   applied      the implant says it applied the command;
+//   not applied  the implant answered and refused it, or says it never applied that id;
+//   uncertain    the implant could not be asked: interrogate before doing anything else.
+// It never re-sends a therapy command under a new id on its own.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "itdd/core/result.h"
+#include "itdd/hal/crypto.h"
+#include "itdd/link/initiator.h"
+#include "itdd/protocol/messages.h"
+
+namespace itdd::programmer {
+
+// Carries whole frames (protocol/frame.h) to the implant and back.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Status send(std::span<const std::uint8_t> frame) = 0;
+  // The next whole frame from the implant, or an error (field "transport") after `timeout`
+  // with nothing, or when the connection is gone.
+  virtual Result<std::vector<std::uint8_t>> receive(std::chrono::milliseconds timeout) = 0;
+};
+
+enum class Delivery : std::uint8_t { kApplied, kNotApplied, kUncertain };
+const char* describe(Delivery d);
+
+// What a therapy command came to.
+struct CommandResult {
+  Delivery delivery = Delivery::kUncertain;
+  std::optional<protocol::Response> response;  // the implant's answer, when one arrived
+  std::string detail;                          // what happened, for the clinician
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds reply_timeout{2000};
+  int attempts = 3;  // sends of one request before the client gives up on a reply
+};
+
+class Client {
+ public:
+  Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicKey& implant,
+         Transport& transport, ClientOptions options = {});
+
+  // Opens an authenticated session (Hello, Accept, checked).
+  Status connect();
+  bool connected() const { return initiator_.established(); }
+
+  // Sends one request and waits for its response (request ids are assigned here). A retry
+  // after no answer is a new record carrying the same request (sealed bytes are never resent:
+  // the implant would refuse them as a replay).
+  Result<protocol::Response> call(protocol::Request request);
+
+  // A therapy command (program, refill, clinician bolus, patient bolus) with its command id set
+  // by the caller: sent, retried, and if no reply came, asked about (reconnecting if needed).
+  CommandResult command(const protocol::Request& request, std::uint64_t command_id);
+
+  // Ends the session (a close request, then a close record).
+  Status close();
+
+ private:
+  Result<protocol::Response> exchange(const protocol::Request& request);
+  std::chrono::milliseconds now_ms() const;
+
+  hal::Crypto& crypto_;
+  hal::KeyPair own_;
+  link::PublicKey implant_;
+  Transport& transport_;
+  ClientOptions options_;
+  link::Initiator initiator_;
+  std::uint32_t next_request_id_ = 1;
+};
+
+// Pairs this device with an implant through a one-time code shown on the clinician's
+// programmer: returns the implant's key and the role it was given.
+Result<link::Paired> pair(hal::Crypto& crypto, const hal::KeyPair& own, std::string_view code,
+                          Transport& transport, std::chrono::milliseconds timeout);
+
+// A new random 64-bit command id (never 0).
+std::uint64_t new_command_id(hal::Crypto& crypto);
+
+}  // namespace itdd::programmer

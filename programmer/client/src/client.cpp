@@ -1,0 +1,230 @@
+#include "itdd/programmer/client.h"
+
+#include <array>
+
+#include "itdd/protocol/frame.h"
+
+namespace itdd::programmer {
+namespace {
+
+Error transport_error(const char* message) {
+  return make_error(ErrorCode::kRefused, "transport", message);
+}
+
+Status send_frame(Transport& t, protocol::FrameType type, std::span<const std::uint8_t> payload) {
+  std::vector<std::uint8_t> frame(protocol::kMaxFrameSize);
+  const Result<std::size_t> n = protocol::encode_frame(type, payload, frame);
+  if (!n.ok()) return n.error();
+  frame.resize(n.value());
+  return t.send(frame);
+}
+
+// The next frame of `type`; an error frame from the implant is its refusal.
+Result<std::vector<std::uint8_t>> receive_payload(Transport& t, protocol::FrameType type,
+                                                  std::chrono::milliseconds timeout) {
+  for (int guard = 0; guard < 16; ++guard) {
+    Result<std::vector<std::uint8_t>> bytes = t.receive(timeout);
+    if (!bytes.ok()) return bytes.error();
+    const Result<protocol::FrameView> f = protocol::decode_frame(bytes.value());
+    if (!f.ok()) continue;  // damaged on the way: wait for the next
+    if (f->type == protocol::FrameType::kError) {
+      return make_error(ErrorCode::kRefused, "implant", "the implant refused");
+    }
+    if (f->type != type) continue;
+    return std::vector<std::uint8_t>(f->payload.begin(), f->payload.end());
+  }
+  return transport_error("no answer of the expected kind");
+}
+
+}  // namespace
+
+const char* describe(Delivery d) {
+  switch (d) {
+    case Delivery::kApplied:
+      return "applied";
+    case Delivery::kNotApplied:
+      return "not applied";
+    case Delivery::kUncertain:
+      return "uncertain - interrogate the implant before doing anything else";
+  }
+  return "unknown";
+}
+
+Client::Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicKey& implant,
+               Transport& transport, ClientOptions options)
+    : crypto_(crypto),
+      own_(own),
+      implant_(implant),
+      transport_(transport),
+      options_(options),
+      initiator_(crypto, own, implant) {}
+
+std::chrono::milliseconds Client::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+}
+
+Status Client::connect() {
+  const Result<link::HelloBytes> hello = initiator_.hello();
+  if (!hello.ok()) return hello.error();
+  if (Status s = send_frame(transport_, protocol::FrameType::kHandshake, hello.value()); !s) {
+    return s;
+  }
+  const Result<std::vector<std::uint8_t>> accept =
+      receive_payload(transport_, protocol::FrameType::kHandshake, options_.reply_timeout);
+  if (!accept.ok()) {
+    initiator_.drop();
+    return accept.error();
+  }
+  return initiator_.on_accept(accept.value(), ImplantTime(now_ms().count()));
+}
+
+Result<protocol::Response> Client::exchange(const protocol::Request& request) {
+  std::vector<std::uint8_t> plain(protocol::kMaxMessageSize);
+  const Result<std::size_t> encoded = protocol::encode(request, plain);
+  if (!encoded.ok()) return encoded.error();
+  std::vector<std::uint8_t> sealed(link::kMaxRecordSize);
+  const Result<std::size_t> n = initiator_.seal(std::span(plain.data(), encoded.value()), sealed,
+                                                ImplantTime(now_ms().count()));
+  if (!n.ok()) return n.error();
+  if (Status s =
+          send_frame(transport_, protocol::FrameType::kRecord, std::span(sealed.data(), n.value()));
+      !s) {
+    return s.error();
+  }
+  for (int guard = 0; guard < 16; ++guard) {
+    const Result<std::vector<std::uint8_t>> record =
+        receive_payload(transport_, protocol::FrameType::kRecord, options_.reply_timeout);
+    if (!record.ok()) return record.error();
+    std::vector<std::uint8_t> reply(link::kMaxRecordPayload);
+    const Result<link::Opened> opened =
+        initiator_.open(record.value(), reply, ImplantTime(now_ms().count()));
+    if (!opened.ok()) continue;  // not ours (an old reply): keep waiting
+    if (opened->type != link::RecordType::kData) {
+      return make_error(ErrorCode::kRefused, "session", "the implant closed the session");
+    }
+    Result<protocol::Response> response =
+        protocol::decode_response(std::span(reply.data(), opened->size));
+    if (!response.ok()) return response.error();
+    if (response->request_id != request.request_id) continue;  // an answer to an earlier try
+    return response;
+  }
+  return transport_error("no answer to the request");
+}
+
+Result<protocol::Response> Client::call(protocol::Request request) {
+  request.request_id = next_request_id_++;
+  Error last = transport_error("not connected");
+  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+    if (!initiator_.established()) {
+      if (Status s = connect(); !s) {
+        last = s.error();
+        continue;
+      }
+    }
+    Result<protocol::Response> r = exchange(request);
+    if (r.ok()) return r;
+    last = r.error();
+  }
+  return last;
+}
+
+CommandResult Client::command(const protocol::Request& request, std::uint64_t command_id) {
+  CommandResult result;
+  const Result<protocol::Response> r = call(request);
+  if (r.ok()) {
+    result.response = r.value();
+    const protocol::Response& resp = r.value();
+    if (resp.result == itdd_ResultCode_RESULT_OK) {
+      if (resp.which_payload == itdd_Response_command_status_tag) {
+        // A repeat: the implant had seen this id and answers with what it did then.
+        result.delivery =
+            resp.payload.command_status.state == itdd_CommandState_COMMAND_STATE_APPLIED
+                ? Delivery::kApplied
+                : Delivery::kNotApplied;
+        result.detail = "the implant had already received this command";
+      } else {
+        result.delivery = Delivery::kApplied;
+      }
+    } else {
+      result.delivery = Delivery::kNotApplied;
+      result.detail = resp.has_error ? std::string(resp.error.field) + ": " + resp.error.message
+                                     : std::string("refused");
+    }
+    return result;
+  }
+  // No answer: ask the implant (a new session if the old one is gone) what became of the id.
+  initiator_.drop();
+  protocol::Request query{};
+  query.which_payload = itdd_Request_query_command_status_tag;
+  query.payload.query_command_status.command_id = command_id;
+  const Result<protocol::Response> q = call(query);
+  if (!q.ok() || q->result != itdd_ResultCode_RESULT_OK ||
+      q->which_payload != itdd_Response_command_status_tag) {
+    result.delivery = Delivery::kUncertain;
+    result.detail = "no answer from the implant: " + std::string(r.error().message);
+    return result;
+  }
+  switch (q->payload.command_status.state) {
+    case itdd_CommandState_COMMAND_STATE_APPLIED:
+      result.delivery = Delivery::kApplied;
+      result.detail = "the reply was lost; the implant confirms it applied the command";
+      break;
+    case itdd_CommandState_COMMAND_STATE_NOT_APPLIED:
+    case itdd_CommandState_COMMAND_STATE_UNKNOWN:
+      // Unknown is not applied: an applied id is committed with the change itself, and a record
+      // of the old session can no longer arrive (new keys, or a counter already passed).
+      result.delivery = Delivery::kNotApplied;
+      result.detail = "the reply was lost; the implant did not apply the command";
+      break;
+    default:
+      result.delivery = Delivery::kUncertain;
+      result.detail = "the implant's answer about the command was not understood";
+      break;
+  }
+  return result;
+}
+
+Status Client::close() {
+  if (!initiator_.established()) return Status::Ok();
+  protocol::Request req{};
+  req.which_payload = itdd_Request_close_session_tag;
+  const Result<protocol::Response> r = call(req);
+  initiator_.drop();
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+Result<link::Paired> pair(hal::Crypto& crypto, const hal::KeyPair& own, std::string_view code,
+                          Transport& transport, std::chrono::milliseconds timeout) {
+  link::PairingDevice device(crypto, own);
+  const Result<link::PairHelloBytes> hello = device.hello(std::span(code.data(), code.size()));
+  if (!hello.ok()) return hello.error();
+  if (Status s = send_frame(transport, protocol::FrameType::kPairing, hello.value()); !s) {
+    return s.error();
+  }
+  const Result<std::vector<std::uint8_t>> accept =
+      receive_payload(transport, protocol::FrameType::kPairing, timeout);
+  if (!accept.ok()) return accept.error();
+  const Result<link::PairProofBytes> proof = device.on_accept(accept.value());
+  if (!proof.ok()) return proof.error();
+  if (Status s = send_frame(transport, protocol::FrameType::kPairing, proof.value()); !s) {
+    return s.error();
+  }
+  const Result<std::vector<std::uint8_t>> confirm =
+      receive_payload(transport, protocol::FrameType::kPairing, timeout);
+  if (!confirm.ok()) return confirm.error();
+  return device.on_confirm(confirm.value());
+}
+
+std::uint64_t new_command_id(hal::Crypto& crypto) {
+  for (;;) {
+    std::array<std::uint8_t, 8> bytes{};
+    if (!crypto.random(bytes).ok()) continue;
+    std::uint64_t id = 0;
+    for (std::uint8_t b : bytes) id = (id << 8) | b;
+    if (id != 0) return id;
+  }
+}
+
+}  // namespace itdd::programmer
