@@ -315,7 +315,7 @@ void patient_bolus(Implant& implant, const itdd_PatientBolusRequest& req, Implan
   if (p.has_next_allowed_wall_ms) p.next_allowed_wall_ms = wall_ms(implant, d.next_allowed);
 }
 
-void silence(Implant& implant, const itdd_SilenceAlarm& req, ImplantTime now,
+void silence(Implant& implant, const itdd_SilenceAlarm& req, link::Role role, ImplantTime now,
              protocol::Response& out) {
   const AlarmKind kind =
       alarms::alarm_from_code(raw_enum(req.kind) >= 1 && raw_enum(req.kind) <= 255
@@ -327,6 +327,14 @@ void silence(Implant& implant, const itdd_SilenceAlarm& req, ImplantTime now,
   }
   if (req.duration_ms <= 0) {
     refuse(out, itdd_ResultCode_RESULT_INVALID, "duration_ms", "must be above 0");
+    return;
+  }
+  // A critical alarm means the pump may have stopped: only a clinician, who can see why, may
+  // quiet it (a patient device could otherwise keep it silent hour after hour).
+  if (role != link::Role::kClinician &&
+      alarms::alarm_class(kind) == alarms::AlarmClass::kCritical) {
+    refuse(out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "kind",
+           "only a clinician may silence a critical alarm");
     return;
   }
   const Status s = implant.silence_alarm(kind, Duration(req.duration_ms), now);
@@ -400,10 +408,16 @@ void read_history(Implant& implant, const itdd_ReadDeliveryHistory& req, protoco
 }
 
 void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPairingWindow& req,
-                  ImplantTime now, protocol::Response& out) {
+                  link::Role opener, ImplantTime now, protocol::Response& out) {
   const link::Role role = role_from_wire(raw_enum(req.role));
   if (role == link::Role::kNone) {
     refuse(out, itdd_ResultCode_RESULT_INVALID, "role", "unknown role");
+    return;
+  }
+  // Nobody hands out more than they hold: only a clinician may let a clinician device pair.
+  if (role == link::Role::kClinician && opener != link::Role::kClinician) {
+    refuse(out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "role",
+           "only a clinician may pair a clinician device");
     return;
   }
   if (req.window_ms < 0 || req.window_ms > link::kPairingValidity.count()) {
@@ -525,7 +539,7 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       patient_bolus(implant, p.patient_bolus, now, out);
       return;
     case itdd_Request_silence_alarm_tag:
-      silence(implant, p.silence_alarm, now, out);
+      silence(implant, p.silence_alarm, role, now, out);
       return;
     case itdd_Request_alarm_test_tag: {
       const Status s = implant.alarm_test(now);
@@ -563,7 +577,7 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       return;
     }
     case itdd_Request_open_pairing_window_tag:
-      open_pairing(implant, pairing, p.open_pairing_window, now, out);
+      open_pairing(implant, pairing, p.open_pairing_window, role, now, out);
       return;
     case itdd_Request_list_paired_devices_tag:
       list_paired(implant, pairing, out);

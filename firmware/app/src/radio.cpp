@@ -14,8 +14,16 @@ static_assert(storage::SettingsStore<link::LinkStateBytes>::sectors_needed(
                   storage::kImplantFlash) <= storage::kDefaultLayout.link_a.sector_count,
               "the link's state must fit one copy");
 
+// One refusal record a minute at most; the rest are counted.
+constexpr Duration kRefusalLogInterval = minutes(1);
+
 bool is_lockout_refusal(const link::LinkEvent& e) {
   return e.reason == link::Reason::kLockedOut;
+}
+
+bool is_refusal(const link::LinkEvent& e) {
+  return e.outcome == link::Outcome::kHandshakeRefused ||
+         e.outcome == link::Outcome::kRecordRefused || e.outcome == link::Outcome::kPairingRefused;
 }
 
 }  // namespace
@@ -75,7 +83,7 @@ Status ImplantRadio::commit(const link::LinkState& state) {
 
 void ImplantRadio::flush_lockout_count(ImplantTime now) {
   if (refusals_in_lockout_ == 0) return;
-  implant_.log_link_event(now, kLinkRefusalsDuringLockout, 0, refusals_in_lockout_, 0);
+  implant_.log_link_event(now, kLinkRefusalsCounted, 0, refusals_in_lockout_, 0);
   refusals_in_lockout_ = 0;
 }
 
@@ -83,6 +91,13 @@ void ImplantRadio::record(const link::LinkEvent& e) {
   if (is_lockout_refusal(e)) {
     ++refusals_in_lockout_;
     return;
+  }
+  if (is_refusal(e)) {
+    if (!last_refusal_logged_.is_never() && e.at < last_refusal_logged_ + kRefusalLogInterval) {
+      ++refusals_in_lockout_;
+      return;
+    }
+    last_refusal_logged_ = e.at;
   }
   flush_lockout_count(e.at);
   implant_.log_link_event(
@@ -140,7 +155,7 @@ std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
     return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "the implant's radio is off", reply);
   }
   responder_->tick(now);
-  if (!responder_->locked_out(now)) flush_lockout_count(now);
+  flush_when_due(now);
   const std::span<const std::uint8_t> payload = f->payload;
   switch (f->type) {
     case protocol::FrameType::kHandshake: {
@@ -206,15 +221,26 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
 void ImplantRadio::on_wake(ImplantTime now) {
   if (!responder_) return;
   responder_->tick(now);
-  if (!responder_->locked_out(now)) flush_lockout_count(now);
+  flush_when_due(now);
+}
+
+void ImplantRadio::flush_when_due(ImplantTime now) {
+  if (refusals_in_lockout_ == 0 || responder_->locked_out(now)) return;
+  if (!last_refusal_logged_.is_never() && now < last_refusal_logged_ + kRefusalLogInterval) return;
+  last_refusal_logged_ = now;
+  flush_lockout_count(now);
 }
 
 ImplantTime ImplantRadio::next_wake() const {
   if (!responder_) return ImplantTime::never();
   ImplantTime next = responder_->next_deadline();
   if (refusals_in_lockout_ > 0) {
-    const ImplantTime until = responder_->backoff().locked_until;
-    if (until < next) next = until;
+    // When the counted refusals may be written: after the lockout and the rate limit.
+    ImplantTime due = responder_->backoff().locked_until;
+    if (!last_refusal_logged_.is_never() && due < last_refusal_logged_ + kRefusalLogInterval) {
+      due = last_refusal_logged_ + kRefusalLogInterval;
+    }
+    if (due < next) next = due;
   }
   return next;
 }

@@ -125,6 +125,9 @@ Result<protocol::Response> Client::call(protocol::Request request) {
     Result<protocol::Response> r = exchange(request);
     if (r.ok()) return r;
     last = r.error();
+    // Whatever went wrong (a lost answer, a session the implant has ended), the next try starts
+    // a fresh session: the old one may be gone on the implant's side.
+    initiator_.drop();
   }
   return last;
 }

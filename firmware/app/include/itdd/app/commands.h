@@ -6,11 +6,11 @@
 //   interrogate, close            yes       yes      yes
 //   query command status          yes       yes      yes
 //   patient bolus                  -         -       yes
-//   silence alarm                 yes        -       yes
+//   silence alarm                 yes        -       yes (non-critical only)
 //   program, refill, bolus        yes        -        -
 //   set clock, alarm test         yes       yes       -
 //   event log, history            yes       yes       -
-//   pairing (open, list, revoke)  yes       yes       -
+//   pairing (open, list, revoke)  yes       yes       -   (a clinician device: clinician only)
 //
 // Therapy-changing requests carry a command id: a repeat of an id the implant has seen is
 // answered with that command's recorded outcome (a CommandStatus) and never run again.

@@ -13,8 +13,9 @@
 //
 // The link's state (identity keys, paired devices, session epoch) lives in its own two flash
 // copies, committed before any reply that depends on it. Every link event goes to the implant's
-// event log; refusals during a lockout are counted and logged once when it ends (an attacker
-// must not be able to flush the log by flooding the radio).
+// event log, except that refusals are rate-limited: during a lockout they are only counted, and
+// otherwise at most one refusal a minute is written, the others counted into the next record
+// (an attacker must not be able to flush the log by flooding the radio).
 #pragma once
 
 #include <cstddef>
@@ -40,7 +41,8 @@ static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
 
 // Link log codes (kLinkLogCodeFirst + link::Outcome); reason = link::Reason, a = peer id,
 // b = the event's value (epoch for sessions, lockout ms, attempts left).
-inline constexpr std::uint16_t kLinkRefusalsDuringLockout = kLinkLogCodeFirst + 0xFF;  // a = count
+// Refusals counted rather than written (during a lockout, or beyond one a minute): a = count.
+inline constexpr std::uint16_t kLinkRefusalsCounted = kLinkLogCodeFirst + 0xFF;
 
 class ImplantRadio final : private link::StateStore,
                            private link::EventSink,
@@ -87,13 +89,15 @@ class ImplantRadio final : private link::StateStore,
   std::size_t frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
                     std::span<std::uint8_t> reply);
   void flush_lockout_count(ImplantTime now);
+  void flush_when_due(ImplantTime now);
 
   Implant& implant_;
   hal::Crypto& crypto_;
   storage::SettingsStore<link::LinkStateBytes> store_;
   link::ResponderConfig config_;
   std::optional<link::Responder> responder_;
-  std::int64_t refusals_in_lockout_ = 0;
+  std::int64_t refusals_in_lockout_ = 0;  // refusals not written yet (lockout, rate limit)
+  ImplantTime last_refusal_logged_ = ImplantTime::never();
   // Working memory for one exchange (static size: nothing allocated per frame).
   std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};
   std::array<std::uint8_t, link::kMaxRecordSize> sealed_{};

@@ -1,0 +1,428 @@
+// The programmer's client against the implant's radio, in one process: every frame the client
+// sends goes through ImplantRadio::on_frame and every reply comes back, with the link's real
+// cryptography (libsodium). What the issue asks the secured link to refuse is refused here
+// with the implant's state unchanged, and a command is never applied twice nor reported as
+// applied when nobody knows.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../firmware/power/test/test_battery_config.h"
+#include "../firmware/therapy/test/test_prescriptions.h"
+#include "itdd/app/implant.h"
+#include "itdd/app/radio.h"
+#include "itdd/hal/fake_buzzer.h"
+#include "itdd/hal/fake_motor.h"
+#include "itdd/hal/fake_nvm.h"
+#include "itdd/hal/fake_power_sense.h"
+#include "itdd/programmer/client.h"
+#include "itdd/protocol/prescription_wire.h"
+#include "itdd/sim/sodium_crypto.h"
+#include "itdd/storage/layout.h"
+
+namespace itdd {
+namespace {
+
+using programmer::Delivery;
+
+constexpr WallTime kStart{20458LL * kMillisPerDay};
+
+// An implant and its radio on fakes; a power cycle makes both again on the same flash.
+struct Implanted {
+  hal::FakeNvm flash{storage::kImplantFlash};
+  hal::FakeMotor motor;
+  hal::FakeBuzzer buzzer;
+  hal::FakePowerSense power;
+  sim::SodiumCrypto crypto;
+  app::ImplantConfig config;
+  std::unique_ptr<app::Implant> implant;
+  std::unique_ptr<app::ImplantRadio> radio;
+  ImplantTime now{0};
+
+  Implanted() {
+    config.battery = power::testing::data_like_config();
+    power.millivolts = config.battery.curve[0].loaded_mv;
+    power_up();
+  }
+  void power_up() {
+    radio.reset();
+    implant = std::make_unique<app::Implant>(config, motor, buzzer, flash, power, now,
+                                             WallTime(kStart.ms() + now.ms()));
+    implant->boot(now);
+    radio = std::make_unique<app::ImplantRadio>(*implant, crypto, flash);
+    EXPECT_TRUE(radio->boot(now).ok());
+  }
+  void advance(Duration d) {
+    const ImplantTime until = now + d;
+    for (int guard = 0; guard < 1'000'000 && implant->next_wake() <= until; ++guard) {
+      now = implant->next_wake() < now ? now : implant->next_wake();
+      implant->on_wake(now);
+    }
+    now = until;
+    implant->on_wake(now);
+    radio->on_wake(now);
+  }
+};
+
+// Frames straight into the radio. Keeps what was sent (to replay it) and can lose replies.
+class Loopback final : public programmer::Transport {
+ public:
+  explicit Loopback(Implanted& i) : i_(i) {}
+  Status send(std::span<const std::uint8_t> frame) override {
+    sent.emplace_back(frame.begin(), frame.end());
+    std::vector<std::uint8_t> reply(protocol::kMaxFrameSize);
+    const std::size_t n = i_.radio->on_frame(frame, reply, i_.now);
+    if (n == 0) return Status::Ok();
+    if (lose_replies > 0) {
+      --lose_replies;
+      return Status::Ok();
+    }
+    reply.resize(n);
+    replies.push_back(std::move(reply));
+    return Status::Ok();
+  }
+  Result<std::vector<std::uint8_t>> receive(std::chrono::milliseconds) override {
+    if (replies.empty()) return make_error(ErrorCode::kRefused, "transport", "no answer");
+    std::vector<std::uint8_t> r = std::move(replies.front());
+    replies.pop_front();
+    return r;
+  }
+  // Sends raw bytes, returns the reply frame (empty: none).
+  std::vector<std::uint8_t> raw(std::span<const std::uint8_t> frame) {
+    std::vector<std::uint8_t> reply(protocol::kMaxFrameSize);
+    reply.resize(i_.radio->on_frame(frame, reply, i_.now));
+    return reply;
+  }
+
+  std::vector<std::vector<std::uint8_t>> sent;
+  std::deque<std::vector<std::uint8_t>> replies;
+  int lose_replies = 0;
+
+ private:
+  Implanted& i_;
+};
+
+bool is_error_frame(const std::vector<std::uint8_t>& frame) {
+  const Result<protocol::FrameView> f = protocol::decode_frame(frame);
+  return f.ok() && f->type == protocol::FrameType::kError;
+}
+
+// A device: its key pair, a transport into the implant and a client.
+struct Device {
+  Device(Implanted& i, hal::KeyPair k)
+      : keys(k), loop(i), client(i.crypto, keys, i.radio->public_key(), loop) {}
+  hal::KeyPair keys;
+  Loopback loop;
+  programmer::Client client;
+};
+
+hal::KeyPair new_keys(sim::SodiumCrypto& crypto) {
+  return crypto.generate_key_pair().value();
+}
+
+std::unique_ptr<Device> provisioned(Implanted& i, link::Role role) {
+  auto d = std::make_unique<Device>(i, new_keys(i.crypto));
+  EXPECT_TRUE(i.radio->provision(d->keys.public_key, role, i.now).ok());
+  return d;
+}
+
+protocol::Request interrogate_request() {
+  protocol::Request r{};
+  r.which_payload = itdd_Request_interrogate_tag;
+  return r;
+}
+
+protocol::Response interrogate(Device& d) {
+  const Result<protocol::Response> r = d.client.call(interrogate_request());
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? r.value() : protocol::Response{};
+}
+
+protocol::Request refill_request(std::uint64_t id, std::int64_t volume_ml) {
+  protocol::Request r{};
+  r.which_payload = itdd_Request_refill_tag;
+  itdd_Refill& f = r.payload.refill;
+  f.command_id = id;
+  f.volume_nl = volume_ml * kNanolitresPerMillilitre;
+  f.has_drug = true;
+  std::snprintf(f.drug.name, sizeof(f.drug.name), "morphine");
+  f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+  f.concentration_ng_per_ml = therapy::testing::kMorphine25.count();
+  return r;
+}
+
+protocol::Request program_request(std::uint64_t id, std::uint64_t token,
+                                  const therapy::Prescription& rx) {
+  protocol::Request r{};
+  r.which_payload = itdd_Request_program_tag;
+  r.payload.program.command_id = id;
+  r.payload.program.replaces_token = token;
+  r.payload.program.has_prescription = true;
+  EXPECT_TRUE(protocol::prescription_to_wire(rx, r.payload.program.prescription).ok());
+  return r;
+}
+
+protocol::Request clinician_bolus_request(std::uint64_t id) {
+  protocol::Request r{};
+  r.which_payload = itdd_Request_clinician_bolus_tag;
+  r.payload.clinician_bolus.command_id = id;
+  r.payload.clinician_bolus.dose_ng = 1'000'000;  // 1 mg
+  r.payload.clinician_bolus.duration_ms = minutes(30).count();
+  return r;
+}
+
+therapy::Prescription with_patient_bolus() {
+  therapy::Prescription rx = therapy::testing::morphine_continuous(DoseRate(4'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(DrugAmount(500'000), minutes(10), 4, hours(3));
+  return rx;
+}
+
+// A filled and programmed implant and its clinician.
+struct Clinic {
+  Implanted implanted;
+  std::unique_ptr<Device> clinician = provisioned(implanted, link::Role::kClinician);
+
+  Clinic() {
+    EXPECT_EQ(clinician->client.command(refill_request(11, 18), 11).delivery, Delivery::kApplied);
+    const std::uint64_t token = interrogate(*clinician).payload.status.prescription_token;
+    EXPECT_EQ(
+        clinician->client.command(program_request(12, token, with_patient_bolus()), 12).delivery,
+        Delivery::kApplied);
+  }
+  std::uint64_t token() { return implanted.implant->prescription_token(); }
+  std::uint32_t newest_log_seq() { return implanted.implant->event_log().newest_seq(); }
+};
+
+TEST(RadioEndToEnd, AProvisionedClinicianFillsProgramsAndReadsItBack) {
+  Clinic c;
+  const protocol::Response r = interrogate(*c.clinician);
+  ASSERT_EQ(r.result, itdd_ResultCode_RESULT_OK);
+  const itdd_ImplantStatus& st = r.payload.status;
+  EXPECT_EQ(st.reservoir.remaining_nl, millilitres(18).count());
+  EXPECT_EQ(st.activity, itdd_Activity_ACTIVITY_BASAL);
+  EXPECT_EQ(st.prescription.continuous_dose_ng_per_day, 4'000'000);
+  EXPECT_EQ(st.prescription_token, c.token());
+  EXPECT_TRUE(st.has_battery);
+  EXPECT_EQ(st.battery.status, itdd_BatteryStatus_BATTERY_STATUS_OK);
+  EXPECT_TRUE(st.reservoir.has_low_at_wall_ms);
+}
+
+TEST(RadioEndToEnd, AStaleTokenCannotOverwriteANewerProgram) {
+  Clinic c;
+  const std::uint64_t before = c.token();
+  const programmer::CommandResult r =
+      c.clinician->client.command(program_request(21, before ^ 1, with_patient_bolus()), 21);
+  EXPECT_EQ(r.delivery, Delivery::kNotApplied);
+  ASSERT_TRUE(r.response.has_value());
+  EXPECT_EQ(r.response->result, itdd_ResultCode_RESULT_STALE_TOKEN);
+  EXPECT_EQ(c.token(), before);
+}
+
+TEST(RadioEndToEnd, AnUnpairedProgrammerIsRefusedAndChangesNothing) {
+  Clinic c;
+  const std::uint64_t token = c.token();
+  Device stranger(c.implanted, new_keys(c.implanted.crypto));
+  EXPECT_FALSE(stranger.client.connect().ok());
+  EXPECT_FALSE(stranger.client.command(clinician_bolus_request(31), 31).delivery ==
+               Delivery::kApplied);
+  EXPECT_EQ(c.token(), token);
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+}
+
+TEST(RadioEndToEnd, AReplayedFrameIsRefusedAndChangesNothing) {
+  Clinic c;
+  // The bolus command's record, as a radio listener would have recorded it.
+  ASSERT_EQ(c.clinician->client.command(clinician_bolus_request(41), 41).delivery,
+            Delivery::kApplied);
+  const std::vector<std::uint8_t> recorded = c.clinician->loop.sent.back();
+  c.implanted.advance(hours(1));  // the bolus has ended
+  ASSERT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  const Volume delivered = c.implanted.implant->engine().delivered();
+  // Replayed in the same session, then into a later session: refused both times.
+  const std::vector<std::uint8_t> first = c.clinician->loop.raw(recorded);
+  EXPECT_TRUE(is_error_frame(first)) << first.size();
+  ASSERT_TRUE(c.clinician->client.close().ok());
+  ASSERT_TRUE(c.clinician->client.connect().ok());
+  EXPECT_TRUE(is_error_frame(c.clinician->loop.raw(recorded)));
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  EXPECT_EQ(c.implanted.implant->engine().delivered(), delivered);
+}
+
+TEST(RadioEndToEnd, ATamperedFrameIsRefusedAndChangesNothing) {
+  Clinic c;
+  ASSERT_TRUE(c.clinician->client.connect().ok());
+  // A bolus request sealed for this session, changed in flight: one ciphertext bit, with the
+  // frame's CRC made right again (the CRC is no defence; the record's tag is).
+  protocol::Request req = clinician_bolus_request(51);
+  std::vector<std::uint8_t> plain(protocol::kMaxMessageSize);
+  const std::size_t n = protocol::encode(req, plain).value();
+  link::Initiator evil_twin(c.implanted.crypto, c.clinician->keys, c.implanted.radio->public_key());
+  Loopback wire(c.implanted);
+  const link::HelloBytes hello = evil_twin.hello().value();
+  std::vector<std::uint8_t> frame(protocol::kMaxFrameSize);
+  frame.resize(protocol::encode_frame(protocol::FrameType::kHandshake, hello, frame).value());
+  const std::vector<std::uint8_t> accept_frame = wire.raw(frame);
+  ASSERT_FALSE(is_error_frame(accept_frame));
+  ASSERT_TRUE(
+      evil_twin.on_accept(protocol::decode_frame(accept_frame)->payload, ImplantTime(0)).ok());
+  std::vector<std::uint8_t> sealed(link::kMaxRecordSize);
+  sealed.resize(evil_twin.seal(std::span(plain.data(), n), sealed, ImplantTime(0)).value());
+  sealed[sealed.size() / 2] ^= 0x01;
+  frame.assign(protocol::kMaxFrameSize, 0);
+  frame.resize(protocol::encode_frame(protocol::FrameType::kRecord, sealed, frame).value());
+  EXPECT_TRUE(is_error_frame(wire.raw(frame)));
+  // Damaged without the CRC fixed: dropped as radio noise, not answered.
+  frame[frame.size() / 2] ^= 0x10;
+  EXPECT_TRUE(wire.raw(frame).empty());
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  EXPECT_EQ(c.implanted.implant->command_outcome(51), app::CommandOutcome::kUnknown);
+}
+
+TEST(RadioEndToEnd, APatientDeviceMayAskForABolusButNeverProgram) {
+  Clinic c;
+  // The clinician opens a pairing window for a patient device; the patient types the code.
+  protocol::Request open{};
+  open.which_payload = itdd_Request_open_pairing_window_tag;
+  open.payload.open_pairing_window.role = itdd_Role_ROLE_PATIENT;
+  const Result<protocol::Response> window = c.clinician->client.call(open);
+  ASSERT_TRUE(window.ok());
+  ASSERT_EQ(window->result, itdd_ResultCode_RESULT_OK);
+  const std::string code = window->payload.pairing_window.code;
+  ASSERT_EQ(code.size(), 6u);
+  const hal::KeyPair patient_keys = new_keys(c.implanted.crypto);
+  Loopback pairing_wire(c.implanted);
+  const Result<link::Paired> paired = programmer::pair(
+      c.implanted.crypto, patient_keys, code, pairing_wire, std::chrono::milliseconds(100));
+  ASSERT_TRUE(paired.ok()) << paired.error().message;
+  EXPECT_EQ(paired->role, link::Role::kPatient);
+
+  Device patient(c.implanted, patient_keys);
+  const std::uint64_t token = c.token();
+  const programmer::CommandResult prog =
+      patient.client.command(program_request(61, token, with_patient_bolus()), 61);
+  EXPECT_EQ(prog.delivery, Delivery::kNotApplied);
+  ASSERT_TRUE(prog.response.has_value());
+  EXPECT_EQ(prog.response->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+  EXPECT_EQ(c.token(), token);
+  // Nor silence a critical alarm, nor open a window for a clinician device.
+  protocol::Request bolus{};
+  bolus.which_payload = itdd_Request_patient_bolus_tag;
+  bolus.payload.patient_bolus.command_id = 62;
+  const programmer::CommandResult granted = patient.client.command(bolus, 62);
+  EXPECT_EQ(granted.delivery, Delivery::kApplied);
+  ASSERT_TRUE(granted.response.has_value());
+  EXPECT_TRUE(granted.response->payload.patient_bolus.granted);
+  // A second one at once: within the lockout, refused with the time it will be allowed.
+  bolus.payload.patient_bolus.command_id = 63;
+  const programmer::CommandResult refused = patient.client.command(bolus, 63);
+  ASSERT_TRUE(refused.response.has_value());
+  EXPECT_FALSE(refused.response->payload.patient_bolus.granted);
+  EXPECT_EQ(refused.response->payload.patient_bolus.refusal,
+            itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT);
+  EXPECT_TRUE(refused.response->payload.patient_bolus.has_next_allowed_wall_ms);
+}
+
+TEST(RadioEndToEnd, ServiceMayNotPairAClinicianDevice) {
+  Clinic c;
+  std::unique_ptr<Device> service = provisioned(c.implanted, link::Role::kService);
+  protocol::Request open{};
+  open.which_payload = itdd_Request_open_pairing_window_tag;
+  open.payload.open_pairing_window.role = itdd_Role_ROLE_CLINICIAN;
+  const Result<protocol::Response> r = service->client.call(open);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+  EXPECT_FALSE(c.implanted.radio->responder()->pairing().open);
+}
+
+TEST(RadioEndToEnd, BruteForceLocksOutEvenTheRightKeyAndFloodsNoLog) {
+  Clinic c;
+  const std::uint32_t seq_before = c.newest_log_seq();
+  const std::uint64_t epoch_before = c.implanted.radio->responder()->state().epoch;
+  for (int i = 0; i < 50; ++i) {
+    Device guess(c.implanted, new_keys(c.implanted.crypto));
+    EXPECT_FALSE(guess.client.connect().ok());
+  }
+  EXPECT_TRUE(c.implanted.radio->responder()->locked_out(c.implanted.now));
+  // During the lockout the clinician's own key is refused too.
+  EXPECT_FALSE(c.clinician->client.connect().ok());
+  // Fifty refusals, a handful of log records: the log cannot be flushed from the radio.
+  EXPECT_LE(c.newest_log_seq() - seq_before, 6u);
+  EXPECT_EQ(c.implanted.radio->responder()->state().epoch, epoch_before);
+  // After the lockout the clinician gets in; the refusals counted are in the log.
+  c.implanted.advance(minutes(2));
+  EXPECT_TRUE(c.clinician->client.connect().ok());
+  EXPECT_EQ(interrogate(*c.clinician).result, itdd_ResultCode_RESULT_OK);
+}
+
+TEST(RadioEndToEnd, ALostReplyNeverAppliesACommandTwice) {
+  Clinic c;
+  // The implant applies the bolus, but its reply is lost; the client asks again with the same
+  // command id and is told it was applied: one bolus, not two.
+  c.clinician->loop.lose_replies = 1;
+  const programmer::CommandResult r = c.clinician->client.command(clinician_bolus_request(71), 71);
+  EXPECT_EQ(r.delivery, Delivery::kApplied);
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kClinicianBolus);
+  EXPECT_EQ(c.implanted.implant->command_outcome(71), app::CommandOutcome::kApplied);
+  c.implanted.advance(hours(1));
+  const Volume after_one = c.implanted.implant->engine().delivered();
+  // Sending it once more by hand: answered with what happened then, not run again.
+  const programmer::CommandResult again =
+      c.clinician->client.command(clinician_bolus_request(71), 71);
+  EXPECT_EQ(again.delivery, Delivery::kApplied);
+  ASSERT_TRUE(again.response.has_value());
+  EXPECT_EQ(again.response->which_payload, itdd_Response_command_status_tag);
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  c.implanted.advance(minutes(30));
+  EXPECT_LT(c.implanted.implant->engine().delivered() - after_one, microlitres(100));
+}
+
+TEST(RadioEndToEnd, WhenNobodyCanKnowTheClientSaysUncertain) {
+  Clinic c;
+  c.clinician->loop.lose_replies = 1'000;  // the link dies after the command leaves
+  const programmer::CommandResult r = c.clinician->client.command(clinician_bolus_request(81), 81);
+  EXPECT_EQ(r.delivery, Delivery::kUncertain);
+  // (The implant did apply it: exactly why the client must not guess "not applied".)
+  EXPECT_EQ(c.implanted.implant->command_outcome(81), app::CommandOutcome::kApplied);
+}
+
+TEST(RadioEndToEnd, WhatWasAppliedIsKnownAfterAResetAndTheKeysStay) {
+  Clinic c;
+  ASSERT_EQ(c.clinician->client.command(clinician_bolus_request(91), 91).delivery,
+            Delivery::kApplied);
+  const link::PublicKey key = c.implanted.radio->public_key();
+  const std::uint64_t epoch = c.implanted.radio->responder()->state().epoch;
+  c.implanted.now = c.implanted.now + minutes(1);
+  c.implanted.power_up();  // a reset: RAM gone, flash kept
+  EXPECT_EQ(c.implanted.radio->public_key(), key);
+  EXPECT_EQ(c.implanted.radio->responder()->state().epoch, epoch);
+  Device again(c.implanted, c.clinician->keys);
+  protocol::Request q{};
+  q.which_payload = itdd_Request_query_command_status_tag;
+  q.payload.query_command_status.command_id = 91;
+  const Result<protocol::Response> r = again.client.call(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->payload.command_status.state, itdd_CommandState_COMMAND_STATE_APPLIED);
+  q.payload.query_command_status.command_id = 92;
+  EXPECT_EQ(again.client.call(q)->payload.command_status.state,
+            itdd_CommandState_COMMAND_STATE_UNKNOWN);
+}
+
+TEST(RadioEndToEnd, SessionsAreWrittenToTheEventLog) {
+  Clinic c;
+  std::vector<storage::LogRecord> records(6000);
+  const std::size_t n = c.implanted.implant->event_log().read_from(1, records).value();
+  int opened = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (records[i].code ==
+        app::kLinkLogCodeFirst + static_cast<std::uint16_t>(link::Outcome::kSessionOpened)) {
+      ++opened;
+    }
+  }
+  EXPECT_GE(opened, 1);
+}
+
+}  // namespace
+}  // namespace itdd
