@@ -1,0 +1,125 @@
+// libFuzzer harness for every request handler of the implant (firmware/app/commands.h): any
+// bytes that decode as a Request are handed to the command layer under each role, on one
+// implant that lives across inputs (so a fill, a program or a clock change made by one input
+// is the state the next one meets, as in the field). Invariants checked after each request:
+// the answer encodes; a refusal names a field; a role never gets what it may not ask for; the
+// prescription token changes only on an applied program or refill; the implant keeps running.
+// The same bytes also go to ImplantRadio::on_frame as a frame (no session: refused, unanswered
+// or answered with an error frame, never a crash).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "itdd/app/commands.h"
+#include "itdd/app/implant.h"
+#include "itdd/app/radio.h"
+#include "itdd/hal/fake_buzzer.h"
+#include "itdd/hal/fake_motor.h"
+#include "itdd/hal/fake_nvm.h"
+#include "itdd/hal/fake_power_sense.h"
+#include "itdd/protocol/messages.h"
+#include "itdd/sim/sodium_crypto.h"
+#include "itdd/storage/layout.h"
+
+namespace {
+
+using namespace itdd;
+
+void check(bool condition) {
+  if (!condition) __builtin_trap();
+}
+
+// A nominal cell (the figures of data/pump-models.json), so the battery monitor runs too.
+power::MonitorConfig cell() {
+  power::MonitorConfig c;
+  c.capacity_uj = 15'552'000'000;
+  c.nominal_voltage_mv = 3600;
+  c.curve = {{{0, 3610}, {500, 3575}, {900, 3440}, {1000, 2600}}};
+  c.curve_points = 4;
+  c.load_ua = 5000;
+  c.sleep_current_na = 15'000;
+  c.stroke_energy_uj = 2000;
+  c.radio_session_energy_uj = 2'000'000;
+  c.tone_power_uw = 20'000;
+  c.eri_mv = 3400;
+  c.eos_mv = 3200;
+  return c;
+}
+
+struct Rig final : app::PairingControl {
+  hal::FakeNvm flash{storage::kImplantFlash};
+  hal::FakeMotor motor;
+  hal::FakeBuzzer buzzer;
+  hal::FakePowerSense power;
+  sim::SodiumCrypto crypto;
+  std::unique_ptr<app::Implant> implant;
+  std::unique_ptr<app::ImplantRadio> radio;
+  link::LinkState state{};
+  ImplantTime now{0};
+
+  Rig() {
+    app::ImplantConfig config;
+    config.battery = cell();
+    power.millivolts = 3610;
+    implant = std::make_unique<app::Implant>(config, motor, buzzer, flash, power, now,
+                                             WallTime(20458LL * kMillisPerDay));
+    implant->boot(now);
+    radio = std::make_unique<app::ImplantRadio>(*implant, crypto, flash);
+    check(radio->boot(now).ok());
+  }
+  Result<link::PairingCode> open_pairing(link::Role, ImplantTime, Duration) override {
+    return link::PairingCode{{'1', '2', '3', '4', '5', '6'}};
+  }
+  const link::LinkState& link_state() const override { return state; }
+  Status remove_peer(link::PeerId, ImplantTime) override { return Status::Ok(); }
+};
+
+Rig& rig() {
+  static Rig r;
+  return r;
+}
+
+bool changes_prescription(pb_size_t tag) {
+  return tag == itdd_Request_program_tag || tag == itdd_Request_refill_tag;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Rig& r = rig();
+  const std::span<const std::uint8_t> bytes(data, size);
+  static protocol::Request request;
+  static protocol::Response response;
+  static std::array<std::uint8_t, protocol::kMaxFrameSize> buffer;
+
+  // Time moves on a little with each input (bounded, so a long run stays inside a few years).
+  r.now = r.now + Duration(size > 0 ? (data[0] % 16) * kMillisPerMinute : 1);
+  r.implant->on_wake(r.now);
+
+  if (protocol::decode_request(bytes, request).ok()) {
+    for (const link::Role role :
+         {link::Role::kPatient, link::Role::kService, link::Role::kClinician}) {
+      const std::uint64_t token = r.implant->prescription_token();
+      app::handle_request(*r.implant, r, request, role, r.now, response);
+      check(response.request_id == request.request_id);
+      check(protocol::encode(response, buffer).ok());
+      if (response.result != itdd_ResultCode_RESULT_OK) {
+        check(response.has_error && response.error.field[0] != '\0');
+      }
+      if (!app::allowed(role, request.which_payload)) {
+        check(response.result == itdd_ResultCode_RESULT_NOT_AUTHORISED ||
+              response.result == itdd_ResultCode_RESULT_UNKNOWN_COMMAND);
+      }
+      const bool applied = response.result == itdd_ResultCode_RESULT_OK &&
+                           changes_prescription(request.which_payload) &&
+                           response.which_payload != itdd_Response_command_status_tag;
+      if (!applied) check(r.implant->prescription_token() == token);
+    }
+  }
+
+  std::array<std::uint8_t, protocol::kMaxFrameSize> reply{};
+  const std::size_t n = r.radio->on_frame(bytes, reply, r.now);
+  check(n <= reply.size());
+  return 0;
+}
