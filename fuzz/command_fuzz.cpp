@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 
+#include "../firmware/power/test/test_battery_config.h"
 #include "itdd/app/commands.h"
 #include "itdd/app/implant.h"
 #include "itdd/app/radio.h"
@@ -30,23 +31,6 @@ void check(bool condition) {
   if (!condition) __builtin_trap();
 }
 
-// A nominal cell (the figures of data/pump-models.json), so the battery monitor runs too.
-power::MonitorConfig cell() {
-  power::MonitorConfig c;
-  c.capacity_uj = 15'552'000'000;
-  c.nominal_voltage_mv = 3600;
-  c.curve = {{{0, 3610}, {500, 3575}, {900, 3440}, {1000, 2600}}};
-  c.curve_points = 4;
-  c.load_ua = 5000;
-  c.sleep_current_na = 15'000;
-  c.stroke_energy_uj = 2000;
-  c.radio_session_energy_uj = 2'000'000;
-  c.tone_power_uw = 20'000;
-  c.eri_mv = 3400;
-  c.eos_mv = 3200;
-  return c;
-}
-
 struct Rig final : app::PairingControl {
   hal::FakeNvm flash{storage::kImplantFlash};
   hal::FakeMotor motor;
@@ -60,7 +44,7 @@ struct Rig final : app::PairingControl {
 
   Rig() {
     app::ImplantConfig config;
-    config.battery = cell();
+    config.battery = power::testing::data_like_config();  // so the battery monitor runs
     power.millivolts = 3610;
     implant = std::make_unique<app::Implant>(config, motor, buzzer, flash, power, now,
                                              WallTime(20458LL * kMillisPerDay));

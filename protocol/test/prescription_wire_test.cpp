@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../../firmware/therapy/test/test_prescriptions.h"
 #include "itdd/protocol/messages.h"
 #include "sample_messages.h"
 #include "test_support.h"
@@ -17,28 +18,9 @@ using testing::expect_error;
 
 const therapy::PumpModel kPump{};
 
-// Field by field: a Prescription has no operator==.
+// Field by field: a Prescription has no operator== (the name too, byte by byte).
 bool same(const therapy::Prescription& a, const therapy::Prescription& b) {
-  if (!(a.drug == b.drug) || a.drug.name != b.drug.name) return false;
-  if (a.concentration != b.concentration || a.mode != b.mode ||
-      a.continuous_dose != b.continuous_dose || a.flex.per_weekday != b.flex.per_weekday) {
-    return false;
-  }
-  for (std::size_t d = 0; d < 7; ++d) {
-    const therapy::DayProgram& x = a.flex.days[d];
-    const therapy::DayProgram& y = b.flex.days[d];
-    if (x.step_count != y.step_count) return false;
-    for (std::size_t i = 0; i < therapy::kMaxStepsPerDay; ++i) {
-      if (x.steps[i].start_minute != y.steps[i].start_minute ||
-          x.steps[i].dose_rate != y.steps[i].dose_rate) {
-        return false;
-      }
-    }
-  }
-  const therapy::PatientBolusSettings& p = a.patient_bolus;
-  const therapy::PatientBolusSettings& q = b.patient_bolus;
-  return p.enabled == q.enabled && p.dose == q.dose && p.duration == q.duration &&
-         p.max_per_24h == q.max_per_24h && p.lockout == q.lockout;
+  return a.drug.name == b.drug.name && therapy::testing::same_prescription(a, b);
 }
 
 // The implant's prescription through a ProgramPrescription request on the wire and back.

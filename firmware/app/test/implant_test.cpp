@@ -23,6 +23,7 @@ using rig::kMorphine;
 using rig::Rig;
 using therapy::testing::kMorphine25;
 using therapy::testing::morphine_continuous;
+using therapy::testing::same_prescription;
 
 TEST(Implant, FreshBootProgramsAndRecordsHistory) {
   Body body;
@@ -134,29 +135,6 @@ CutOutcome run_scenario(Rig& rig, Body& body, std::int64_t cut_after /* -1: no c
   }
   out.cut = !body.flash.powered();
   return out;
-}
-
-// Field by field: the bytes between fields (padding) are not part of the value.
-bool same_prescription(const therapy::Prescription& a, const therapy::Prescription& b) {
-  if (!(a.drug == b.drug) || a.concentration != b.concentration || a.mode != b.mode ||
-      a.continuous_dose != b.continuous_dose || a.flex.per_weekday != b.flex.per_weekday) {
-    return false;
-  }
-  for (std::size_t d = 0; d < a.flex.days.size(); ++d) {
-    const therapy::DayProgram& x = a.flex.days[d];
-    const therapy::DayProgram& y = b.flex.days[d];
-    if (x.step_count != y.step_count) return false;
-    for (std::size_t i = 0; i < x.step_count; ++i) {
-      if (x.steps[i].start_minute != y.steps[i].start_minute ||
-          x.steps[i].dose_rate != y.steps[i].dose_rate) {
-        return false;
-      }
-    }
-  }
-  const therapy::PatientBolusSettings& p = a.patient_bolus;
-  const therapy::PatientBolusSettings& q = b.patient_bolus;
-  return p.enabled == q.enabled && p.dose == q.dose && p.duration == q.duration &&
-         p.max_per_24h == q.max_per_24h && p.lockout == q.lockout;
 }
 
 TEST(Implant, PowerCutAtEveryWritePointLosesNothingCommitted) {

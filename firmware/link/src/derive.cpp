@@ -62,6 +62,18 @@ Result<SessionKeys> derive_session_keys(hal::Crypto& crypto, const Hash32& trans
   return keys;
 }
 
+Result<SessionKeys> session_keys_from(hal::Crypto& crypto, const Result<Hash32>& transcript,
+                                      HandshakeSecrets& secrets) {
+  Result<SessionKeys> keys = transcript.ok()
+                                 ? derive_session_keys(crypto, transcript.value(), secrets)
+                                 : Result<SessionKeys>(transcript.error());
+  wipe(secrets.ee);
+  wipe(secrets.es);
+  wipe(secrets.se);
+  wipe(secrets.ss);
+  return keys;
+}
+
 Result<hal::AeadTag> accept_tag(hal::Crypto& crypto, const SessionKeys& keys,
                                 const Hash32& transcript) {
   hal::AeadTag tag{};

@@ -40,6 +40,11 @@ Result<Hash32> handshake_transcript(hal::Crypto& crypto, std::uint8_t version,
 Result<SessionKeys> derive_session_keys(hal::Crypto& crypto, const Hash32& transcript,
                                         const HandshakeSecrets& secrets);
 
+// The same from the transcript's result, wiping the four DH results whatever happens: what
+// both ends of a handshake do.
+Result<SessionKeys> session_keys_from(hal::Crypto& crypto, const Result<Hash32>& transcript,
+                                      HandshakeSecrets& secrets);
+
 // Accept's confirmation tag: ChaCha20-Poly1305 of nothing under the responder-to-initiator key,
 // nonce (direction 2, counter 0), associated data th.
 Result<hal::AeadTag> accept_tag(hal::Crypto& crypto, const SessionKeys& keys,

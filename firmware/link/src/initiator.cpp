@@ -37,13 +37,7 @@ Status Initiator::on_accept(hal::ByteView bytes, ImplantTime now) {
   const Result<detail::Hash32> transcript =
       detail::handshake_transcript(*crypto_, kVersion, own_.public_key, ephemeral_.public_key,
                                    implant_, accept->responder_ephemeral, accept->epoch);
-  Result<detail::SessionKeys> keys =
-      transcript.ok() ? detail::derive_session_keys(*crypto_, transcript.value(), secrets)
-                      : Result<detail::SessionKeys>(transcript.error());
-  wipe(secrets.ee);
-  wipe(secrets.es);
-  wipe(secrets.se);
-  wipe(secrets.ss);
+  Result<detail::SessionKeys> keys = detail::session_keys_from(*crypto_, transcript, secrets);
   if (!keys.ok()) return keys.error();
   const Status tag =
       detail::check_accept_tag(*crypto_, keys.value(), transcript.value(), accept->tag);

@@ -188,13 +188,7 @@ Result<AcceptBytes> Responder::on_hello(hal::ByteView bytes, ImplantTime now) {
   const Result<detail::Hash32> transcript = detail::handshake_transcript(
       *crypto_, kVersion, hello->initiator_static, hello->initiator_ephemeral,
       state_.identity.public_key, ephemeral->public_key, epoch);
-  Result<detail::SessionKeys> keys =
-      transcript.ok() ? detail::derive_session_keys(*crypto_, transcript.value(), secrets)
-                      : Result<detail::SessionKeys>(transcript.error());
-  wipe(secrets.ee);
-  wipe(secrets.es);
-  wipe(secrets.se);
-  wipe(secrets.ss);
+  Result<detail::SessionKeys> keys = detail::session_keys_from(*crypto_, transcript, secrets);
   if (!keys.ok()) return refuse_hello(now, Reason::kCrypto, keys.error(), false, peer.id);
   const Result<hal::AeadTag> tag = detail::accept_tag(*crypto_, keys.value(), transcript.value());
   if (!tag.ok()) return refuse_hello(now, Reason::kCrypto, tag.error(), false, peer.id);
