@@ -345,15 +345,24 @@ VirtualImplant::~VirtualImplant() {
   }
 }
 
-Result<bool> VirtualImplant::provision(const link::PublicKey& key, link::Role role) {
+Status VirtualImplant::can_provision(const link::PublicKey& key, link::Role role) const {
   const link::Responder* r = radio_->responder();
   if (r == nullptr) return make_error(ErrorCode::kRefused, "radio", "the radio is off");
-  const std::int32_t i = link::find_peer(r->state(), key);
+  link::LinkState copy = r->state();
+  const std::int32_t i = link::find_peer(copy, key);
   if (i >= 0) {
-    if (r->state().peers[static_cast<std::size_t>(i)].role == role) return false;
+    if (copy.peers[static_cast<std::size_t>(i)].role == role) return Status::Ok();
     return make_error(ErrorCode::kRefused, "key",
                       "already provisioned with another role (revoke it first)");
   }
+  const Result<link::PeerId> id = link::provision(copy, key, role, ImplantTime(last_now_ms_));
+  if (!id.ok()) return id.error();
+  return Status::Ok();
+}
+
+Result<bool> VirtualImplant::provision(const link::PublicKey& key, link::Role role) {
+  if (const Status s = can_provision(key, role); !s) return s.error();
+  if (link::find_peer(radio_->responder()->state(), key) >= 0) return false;
   const ImplantTime t = now();
   catch_up(t);
   set_time(t);
@@ -521,7 +530,7 @@ void VirtualImplant::deliver_due() {
 
 // ---------------------------------------------------------------- the server
 
-std::uint16_t VirtualImplant::listen(const std::string& host, std::uint16_t port) {
+TcpListener TcpListener::open(const std::string& host, std::uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -533,7 +542,8 @@ std::uint16_t VirtualImplant::listen(const std::string& host, std::uint16_t port
         fmt::format("cannot listen on {}:{}: {}", host, port, ::gai_strerror(r)));
   }
   int err = 0;
-  for (addrinfo* a = found; a != nullptr && listen_fd_ < 0; a = a->ai_next) {
+  int listening = -1;
+  for (addrinfo* a = found; a != nullptr && listening < 0; a = a->ai_next) {
     const int fd =
         ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
@@ -547,19 +557,30 @@ std::uint16_t VirtualImplant::listen(const std::string& host, std::uint16_t port
       ::close(fd);
       continue;
     }
-    listen_fd_ = fd;
+    listening = fd;
   }
   ::freeaddrinfo(found);
-  if (listen_fd_ < 0) {
+  if (listening < 0) {
     throw std::runtime_error(
         fmt::format("cannot listen on {}:{}: {}", host, port, os_error_text(err)));
   }
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = bound.ss_family == AF_INET6
-              ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
-              : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  ::getsockname(listening, reinterpret_cast<sockaddr*>(&bound), &len);
+  const std::uint16_t chosen = bound.ss_family == AF_INET6
+                                   ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
+                                   : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  return TcpListener(listening, chosen);
+}
+
+TcpListener::~TcpListener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::uint16_t VirtualImplant::listen(TcpListener listener) {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  port_ = listener.port();
+  listen_fd_ = listener.release();
   return port_;
 }
 

@@ -109,6 +109,31 @@ struct VirtualImplantStats {
   std::uint64_t wakes = 0;
 };
 
+// A listening TCP socket. Opened apart from the implant so that a command line can find a busy
+// or forbidden address before it boots anything.
+class TcpListener {
+ public:
+  // Binds and listens on HOST:PORT (port 0: one the system picks). Throws std::runtime_error
+  // naming the address and the reason.
+  static TcpListener open(const std::string& host, std::uint16_t port);
+  TcpListener(TcpListener&& other) noexcept : fd_(other.fd_), port_(other.port_) { other.fd_ = -1; }
+  TcpListener& operator=(TcpListener&&) = delete;
+  TcpListener(const TcpListener&) = delete;
+  ~TcpListener();
+  std::uint16_t port() const { return port_; }
+  // Hands the socket over (the caller closes it).
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  TcpListener(int fd, std::uint16_t port) : fd_(fd), port_(port) {}
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 class VirtualImplant {
  public:
   // Opens (or creates) the state directory, takes its lock, boots the implant and its radio
@@ -128,9 +153,14 @@ class VirtualImplant {
   // same role is left as it is (false: nothing added), so provisioning is idempotent across
   // restarts; the same key with another role is refused.
   Result<bool> provision(const link::PublicKey& key, link::Role role);
-  // Binds and listens (port 0: one the system picks); returns the port. Throws
-  // std::runtime_error naming the address on failure.
-  std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // Whether provision() would succeed, changing nothing (to check every key before adding any).
+  Status can_provision(const link::PublicKey& key, link::Role role) const;
+  // Serves on this listener (replacing any earlier one); returns its port.
+  std::uint16_t listen(TcpListener listener);
+  // The same on a new listener (see TcpListener::open).
+  std::uint16_t listen(const std::string& host, std::uint16_t port) {
+    return listen(TcpListener::open(host, port));
+  }
   std::uint16_t port() const { return port_; }
 
   // ---- the event loop ----
