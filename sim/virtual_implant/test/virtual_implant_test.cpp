@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/tcp_transport.h"
@@ -241,6 +242,57 @@ TEST_F(VirtualImplantTest, ARestartKeepsTheIdentityThePeersAndTheClock) {
   const Result<protocol::Response> second = clinician_interrogates();
   ASSERT_TRUE(second.ok());
   EXPECT_GE(second->payload.status.implant_ms, first->payload.status.implant_ms);
+}
+
+TEST_F(VirtualImplantTest, CommittedTherapyRunsFastAndResumesAfterARestart) {
+  VirtualImplantOptions o = options();
+  o.speed = 10 * 86400;  // ten days a second
+  start(o);
+  std::int64_t delivered_before = 0;
+  {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    protocol::Request refill{};
+    refill.which_payload = itdd_Request_refill_tag;
+    itdd_Refill& f = refill.payload.refill;
+    f.command_id = programmer::new_command_id(crypto_);
+    f.volume_nl = 20'000'000;
+    f.has_drug = true;
+    std::strcpy(f.drug.name, "morphine");
+    f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+    f.concentration_ng_per_ml = 10'000'000;
+    ASSERT_EQ(c.command(refill, f.command_id).delivery, programmer::Delivery::kApplied);
+    const Result<protocol::Response> st = c.call(interrogate());
+    ASSERT_TRUE(st.ok());
+    protocol::Request program{};
+    program.which_payload = itdd_Request_program_tag;
+    itdd_ProgramPrescription& p = program.payload.program;
+    p.command_id = programmer::new_command_id(crypto_);
+    p.replaces_token = st->payload.status.prescription_token;
+    p.has_prescription = true;
+    p.prescription.has_drug = true;
+    p.prescription.drug = f.drug;
+    p.prescription.concentration_ng_per_ml = 10'000'000;
+    p.prescription.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
+    p.prescription.continuous_dose_ng_per_day = 1'000'000;  // 0.1 mL/day
+    const programmer::CommandResult programmed = c.command(program, p.command_id);
+    ASSERT_EQ(programmed.delivery, programmer::Delivery::kApplied) << programmed.detail;
+    std::this_thread::sleep_for(300ms);  // about three days
+    const Result<protocol::Response> later = c.call(interrogate());
+    ASSERT_TRUE(later.ok());
+    EXPECT_EQ(later->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);
+    delivered_before = later->payload.status.delivered_nl;
+    EXPECT_GT(delivered_before, 100'000);  // over a day's worth
+    (void)c.close();
+  }
+  stop();
+  start(o);
+  const Result<protocol::Response> after = clinician_interrogates();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);  // resumed
+  EXPECT_GE(after->payload.status.delivered_nl, delivered_before);
+  EXPECT_TRUE(after->payload.status.reservoir.filled);
+  EXPECT_LT(after->payload.status.reservoir.remaining_nl, 20'000'000 - delivered_before + 1);
 }
 
 TEST_F(VirtualImplantTest, TheStateDirectoryIsRefusedWhenInUseOrOfAnotherModel) {
