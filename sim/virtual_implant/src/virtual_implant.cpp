@@ -431,6 +431,12 @@ int VirtualImplant::poll_timeout_ms(bool behind) {
     // A wake still at or before now is one that did nothing when handled: look again soon.
     timeout = ahead <= 0 ? 1.0 : std::min(timeout, std::ceil(ahead / options_.speed));
   }
+  if (conn_fd_ >= 0) {
+    const double idle = std::chrono::duration<double, std::milli>(
+                            conn_active_ + options_.connection_idle - SteadyClock::now())
+                            .count();
+    timeout = std::min(timeout, idle <= 0 ? 0.0 : std::ceil(idle));
+  }
   if (!queue_.empty()) {
     const double due =
         std::chrono::duration<double, std::milli>(queue_.front().due - SteadyClock::now()).count();
@@ -593,6 +599,7 @@ void VirtualImplant::accept_connection() {
   const int one = 1;
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   conn_fd_ = fd;
+  conn_active_ = SteadyClock::now();
   ++conn_id_;
   reassembler_.reset();
   out_.clear();
@@ -633,6 +640,7 @@ void VirtualImplant::read_connection() {
     }
     return;
   }
+  conn_active_ = SteadyClock::now();
   std::vector<std::vector<std::uint8_t>> frames;
   std::size_t offset = 0;
   const std::size_t size = static_cast<std::size_t>(r);
@@ -680,6 +688,9 @@ void VirtualImplant::run() {
     const bool behind = !catch_up(now());
     deliver_due();
     if (stop_.load()) break;
+    if (conn_fd_ >= 0 && SteadyClock::now() - conn_active_ >= options_.connection_idle) {
+      close_connection("idle");
+    }
     pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {-1, 0, 0}};
     if (conn_fd_ >= 0) {
       fds[1] = pollfd{conn_fd_, static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};

@@ -313,6 +313,21 @@ TEST_F(VirtualImplantTest, TheStateDirectoryIsRefusedWhenInUseOrOfAnotherModel) 
   EXPECT_NO_THROW(VirtualImplant{unnamed});
 }
 
+TEST_F(VirtualImplantTest, ASilentConnectionIsClosedAndTheNextServed) {
+  VirtualImplantOptions o = options();
+  o.connection_idle = 100ms;
+  start(o);
+  TcpTransport silent;  // connects and says nothing
+  ASSERT_TRUE(silent.connect(endpoint(), 2s).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  const Result<protocol::Response> r = clinician_interrogates();  // waits in the backlog
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 90ms);
+  const Result<std::vector<std::uint8_t>> closed = silent.receive(1s);
+  ASSERT_FALSE(closed.ok());
+  EXPECT_NE(std::string(closed.error().message).find("closed"), std::string::npos);
+}
+
 TEST_F(VirtualImplantTest, RunsFasterThanRealTime) {
   VirtualImplantOptions o = options();
   o.speed = 3600;  // an hour a second

@@ -94,6 +94,10 @@ struct VirtualImplantOptions {
   double speed = 1.0;  // implant seconds per real second, above 0
   LinkImpairment impairment{};
   std::chrono::milliseconds clock_lease{250};
+  // A connection with no bytes from the programmer for this long (real time) is closed, so one
+  // silent client cannot keep the only connection slot (the session's own idle timeout is 10
+  // minutes too).
+  std::chrono::milliseconds connection_idle{600'000};
   // What the server does (connections, state-file trouble), one line each; null: silent.
   std::function<void(std::string_view)> log;
 };
@@ -271,6 +275,7 @@ class VirtualImplant {
   int listen_fd_ = -1;
   int conn_fd_ = -1;
   std::uint64_t conn_id_ = 0;
+  std::chrono::steady_clock::time_point conn_active_{};  // the last bytes from the programmer
   std::uint16_t port_ = 0;
   int wake_pipe_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
