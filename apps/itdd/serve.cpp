@@ -26,9 +26,22 @@ constexpr double kMaxSpeed = 1e9;
 constexpr std::int64_t kMaxDelayMs = 60'000;
 
 std::atomic<sim::VirtualImplant*> g_serving{nullptr};
+std::atomic<bool> g_stop_requested{false};
 
 extern "C" void on_stop_signal(int) {
+  g_stop_requested.store(true);
   if (sim::VirtualImplant* v = g_serving.load()) v->request_stop();
+}
+
+// SIGTERM and SIGINT stop the server cleanly from the moment the implant exists (a signal before
+// run() makes run() return at once).
+void catch_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 int bad_input(const std::string& what) {
@@ -195,11 +208,17 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
     return bad_input(fmt::format("--listen: {}", e.what()));
   }
   std::unique_ptr<sim::VirtualImplant> implant;
+  catch_stop_signals();
   try {
     implant = std::make_unique<sim::VirtualImplant>(o);
   } catch (const sim::StateError& e) {
     return bad_input(fmt::format("--state: {}", e.what()));
   }
+  g_serving.store(implant.get());
+  struct ForgetOnReturn {  // declared after `implant`: runs before it is destroyed
+    ~ForgetOnReturn() { g_serving.store(nullptr); }
+  } forget;
+  if (g_stop_requested.load()) implant->request_stop();
   for (const Provision& p : provisions) {
     if (const Status s = implant->can_provision(p.key, p.role); !s) {
       return bad_input(
@@ -232,15 +251,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   }
   std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
 
-  g_serving.store(implant.get());
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::sigaction(SIGINT, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
   implant->run();
-  g_serving.store(nullptr);
   const sim::VirtualImplantStats s = implant->stats();
   std::cerr << fmt::format("stopped: {} connections, {} frames in, {} out\n", s.connections,
                            s.frames_in, s.frames_out);
