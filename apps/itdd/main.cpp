@@ -1,9 +1,13 @@
-// itdd: the project's command line. For now: `itdd sim run SCENARIO.json` runs a scenario on
-// the simulated pump and prints a summary (text, --json, --csv); `itdd sim tones --out DIR`
-// renders the alarm tone patterns to WAV files.
+// itdd: the project's command line.
+//   itdd sim run SCENARIO.json       a scenario on the simulated pump, and its summary
+//   itdd sim tones --out DIR         the alarm tone patterns as WAV files
+//   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
+//   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
+//                                    secured link (programmer.cpp)
 //
-// Exit status: 0 done; 2 invalid input (bad scenario, pump-model file or arguments: nothing
-// ran); 1 an unexpected failure during the run.
+// Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
+// nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
+// not answer).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -15,6 +19,7 @@
 #include <iostream>
 #include <string>
 
+#include "commands.h"
 #include "itdd/scenario/input_error.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
@@ -24,8 +29,8 @@
 
 namespace {
 
-constexpr int kExitInvalidInput = 2;
-constexpr int kExitFailure = 1;
+using itdd::cli::kExitFailure;
+using itdd::cli::kExitInvalidInput;
 
 struct SimRunArgs {
   std::string scenario_file;
@@ -46,12 +51,17 @@ int input_error(const std::string& file, const itdd::scenario::InputError& e) {
   return kExitInvalidInput;
 }
 
-std::string pump_models_path(const SimRunArgs& args) {
-  if (!args.pump_models_file.empty()) return args.pump_models_file;
+// --pump-models, else $ITDD_PUMP_MODELS, else the source tree's file.
+std::string default_pump_models() {
   if (const char* env = std::getenv("ITDD_PUMP_MODELS"); env != nullptr && *env != '\0') {
     return env;
   }
   return ITDD_DEFAULT_PUMP_MODELS;
+}
+
+std::string pump_models_path(const SimRunArgs& args) {
+  if (!args.pump_models_file.empty()) return args.pump_models_file;
+  return default_pump_models();
 }
 
 int sim_run(const SimRunArgs& args) {
@@ -139,17 +149,36 @@ int main(int argc, char** argv) {
   std::string tones_dir;
   tones->add_option("--out", tones_dir, "Directory for the WAV files (created if missing)")
       ->required();
+
+  CLI::App* implant = app.add_subcommand("implant", "A virtual implant");
+  implant->require_subcommand(1);
+  itdd::cli::ServeArgs serve_args;
+  CLI::App* serve = itdd::cli::add_serve(*implant, serve_args);
+
+  CLI::App* programmer =
+      app.add_subcommand("programmer", "The clinician programmer's side of the secured link");
+  programmer->require_subcommand(1);
+  itdd::cli::ProgrammerArgs programmer_args;
+  const itdd::cli::ProgrammerCommands commands =
+      itdd::cli::add_programmer(*programmer, programmer_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitInvalidInput;
   }
-  if (tones->parsed()) return itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
   try {
-    return sim_run(args);
+    if (tones->parsed()) return itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
+    if (run->parsed()) return sim_run(args);
+    if (serve->parsed()) return itdd::cli::run_serve(serve_args, default_pump_models());
+    if (commands.keygen->parsed()) return itdd::cli::run_keygen(programmer_args);
+    if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
+    if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
+    if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;
   }
+  return kExitInvalidInput;
 }

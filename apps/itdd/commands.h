@@ -1,0 +1,63 @@
+// The `itdd implant ...` and `itdd programmer ...` subcommands (the secured link and the virtual
+// implant). Each add_* declares its options on `parent` and returns its subcommand; run_* does
+// the work once parsing is done and returns the exit status (0 done, 1 failure, 2 bad input:
+// nothing changed).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace itdd::cli {
+
+inline constexpr int kExitInvalidInput = 2;
+inline constexpr int kExitFailure = 1;
+
+struct ServeArgs {
+  std::string state_dir;
+  std::string listen = "127.0.0.1:0";
+  double speed = 1.0;
+  std::string pump_model;
+  std::string pump_models_file;  // empty: the default file
+  std::vector<std::string> provision;
+  double drop = 0.0;
+  double corrupt = 0.0;
+  std::int64_t delay_ms = 0;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+};
+CLI::App* add_serve(CLI::App& implant, ServeArgs& args);
+int run_serve(const ServeArgs& args, const std::string& default_pump_models);
+
+// What every command that talks to an implant needs.
+struct LinkArgs {
+  std::string implant;      // HOST:PORT
+  std::string key_file;     // this device's key pair
+  std::string implant_key;  // the implant's public key (file)
+  std::int64_t timeout_ms = 2000;
+  int attempts = 3;
+};
+
+struct ProgrammerArgs {
+  LinkArgs link;
+  std::string code;      // pair
+  std::string out_file;  // pair
+  bool json = false;     // interrogate
+  std::string role;      // pairing-window
+  std::int64_t window_s = 300;
+};
+
+struct ProgrammerCommands {
+  CLI::App* keygen = nullptr;
+  CLI::App* pair = nullptr;
+  CLI::App* interrogate = nullptr;
+  CLI::App* pairing_window = nullptr;
+};
+ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& args);
+int run_keygen(const ProgrammerArgs& args);
+int run_pair(const ProgrammerArgs& args);
+int run_interrogate(const ProgrammerArgs& args);
+int run_pairing_window(const ProgrammerArgs& args);
+
+}  // namespace itdd::cli

@@ -1,0 +1,261 @@
+// `itdd implant serve`: a virtual implant on loopback (sim/virtual_implant).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <utility>
+
+#include "commands.h"
+#include "itdd/programmer/key_files.h"
+#include "itdd/programmer/tcp_transport.h"
+#include "itdd/scenario/input_error.h"
+#include "itdd/sim/virtual_implant.h"
+
+namespace itdd::cli {
+namespace {
+
+constexpr double kMaxSpeed = 1e9;
+constexpr std::int64_t kMaxDelayMs = 60'000;
+
+std::atomic<sim::VirtualImplant*> g_serving{nullptr};
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop_requested.store(true);
+  if (sim::VirtualImplant* v = g_serving.load()) v->request_stop();
+}
+
+// SIGTERM and SIGINT stop the server cleanly from the moment the implant exists (a signal before
+// run() makes run() return at once).
+void catch_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+int bad_input(const std::string& what) {
+  std::cerr << "error: " << what << '\n';
+  return kExitInvalidInput;
+}
+
+std::string describe(const Error& e) {
+  return e.field[0] == '\0' ? std::string(e.message) : fmt::format("{}: {}", e.field, e.message);
+}
+
+bool parse_role(std::string_view word, link::Role& role) {
+  if (word == "clinician") {
+    role = link::Role::kClinician;
+  } else if (word == "patient") {
+    role = link::Role::kPatient;
+  } else if (word == "service") {
+    role = link::Role::kService;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string role_word(link::Role role) {
+  switch (role) {
+    case link::Role::kClinician:
+      return "clinician";
+    case link::Role::kPatient:
+      return "patient";
+    case link::Role::kService:
+      return "service";
+    case link::Role::kNone:
+      break;
+  }
+  return "none";
+}
+
+struct Provision {
+  link::Role role = link::Role::kNone;
+  link::PublicKey key{};
+  std::string file;
+};
+
+// The implant's public key beside its state, for the programmer's --implant-key.
+void write_public_key(const std::filesystem::path& dir, const link::PublicKey& key) {
+  const std::filesystem::path file = dir / "implant.pub";
+  const std::filesystem::path tmp = dir / "implant.pub.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << programmer::to_hex(key) << '\n';
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+}
+
+}  // namespace
+
+CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
+  CLI::App* serve = implant.add_subcommand(
+      "serve",
+      "Run a virtual implant (the firmware in a simulated body) that programmers connect to "
+      "over TCP; stops cleanly on SIGTERM or SIGINT, resumes from its state after SIGKILL");
+  serve
+      ->add_option("--state", a.state_dir,
+                   "State directory: the implant's flash, clock and body (created if missing)")
+      ->required();
+  serve
+      ->add_option("--listen", a.listen,
+                   "HOST:PORT to listen on, e.g. 127.0.0.1:4000; port 0 picks a free one "
+                   "(printed as `listening on HOST:PORT`)")
+      ->capture_default_str();
+  serve
+      ->add_option("--speed", a.speed,
+                   "Implant seconds per real second (therapy runs N times faster; the link's "
+                   "timeouts keep their real length)")
+      ->capture_default_str();
+  serve->add_option("--pump-model", a.pump_model,
+                    "Pump model at the first start (default peristaltic-20); fixed afterwards");
+  serve->add_option("--pump-models", a.pump_models_file,
+                    "Pump model file (default: $ITDD_PUMP_MODELS, else data/pump-models.json)");
+  serve->add_option("--provision", a.provision,
+                    "ROLE:KEYFILE: add a programmer's public key with a role (clinician, "
+                    "patient, service); repeatable; already there: left as it is");
+  serve->add_option("--drop", a.drop, "Link impairment: probability a frame is lost (each way)");
+  serve->add_option("--corrupt", a.corrupt,
+                    "Link impairment: probability one byte of a frame is flipped (each way)");
+  serve->add_option("--delay-ms", a.delay_ms, "Link impairment: every frame held this long");
+  serve->add_option("--seed", a.seed, "Seed of the impairment's random choices")
+      ->capture_default_str();
+  serve->add_flag("--verbose", a.verbose, "Log connections on stderr");
+  return serve;
+}
+
+int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
+  // Everything is checked before anything is created or changed.
+  const Result<programmer::Endpoint> listen = programmer::parse_endpoint(a.listen, true);
+  if (!listen.ok())
+    return bad_input(fmt::format("--listen {}: {}", a.listen, listen.error().message));
+  if (!(a.speed > 0.0) || a.speed > kMaxSpeed) {
+    return bad_input("--speed: must be above 0 and at most 1000000000");
+  }
+  for (const auto& [name, p] : {std::pair{"--drop", a.drop}, std::pair{"--corrupt", a.corrupt}}) {
+    if (!(p >= 0.0 && p < 1.0)) {
+      return bad_input(fmt::format("{}: a probability from 0 up to (not including) 1", name));
+    }
+  }
+  if (a.delay_ms < 0 || a.delay_ms > kMaxDelayMs) {
+    return bad_input("--delay-ms: from 0 to 60000 ms");
+  }
+  std::vector<Provision> provisions;
+  for (const std::string& p : a.provision) {
+    const std::size_t colon = p.find(':');
+    Provision v;
+    if (colon == std::string::npos || !parse_role(p.substr(0, colon), v.role)) {
+      return bad_input(fmt::format(
+          "--provision {}: expected ROLE:KEYFILE with ROLE clinician, patient or service", p));
+    }
+    v.file = p.substr(colon + 1);
+    const Result<link::PublicKey> key = programmer::read_public_key_file(v.file);
+    if (!key.ok()) {
+      return bad_input(fmt::format("--provision {}: {}: {}", p, v.file, describe(key.error())));
+    }
+    v.key = key.value();
+    for (const Provision& earlier : provisions) {
+      if (earlier.key == v.key && earlier.role != v.role) {
+        return bad_input(
+            fmt::format("--provision: the key in {} is given twice with two roles", v.file));
+      }
+    }
+    provisions.push_back(v);
+  }
+  const std::string models_file =
+      !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
+  sim::VirtualImplantOptions o;
+  try {
+    o.catalog = scenario::PumpCatalog::load(models_file);
+  } catch (const scenario::InputError& e) {
+    return bad_input(e.path().empty()
+                         ? fmt::format("{}: {}", models_file, e.message())
+                         : fmt::format("{}: {}: {}", models_file, e.path(), e.message()));
+  }
+  if (!a.pump_model.empty() && o.catalog.find(a.pump_model) == nullptr) {
+    std::string known;
+    for (const std::string& n : o.catalog.names()) known += (known.empty() ? "" : ", ") + n;
+    return bad_input(fmt::format("--pump-model {}: unknown (known: {})", a.pump_model, known));
+  }
+  o.state_dir = a.state_dir;
+  o.pump_model = a.pump_model;
+  o.speed = a.speed;
+  o.impairment.drop = a.drop;
+  o.impairment.corrupt = a.corrupt;
+  o.impairment.delay = std::chrono::milliseconds(a.delay_ms);
+  o.impairment.seed = a.seed;
+  if (a.verbose) {
+    o.log = [](std::string_view line) { std::cerr << "serve: " << line << std::endl; };
+  }
+
+  // The address first: a busy port changes nothing.
+  std::optional<sim::TcpListener> listener;
+  try {
+    listener.emplace(sim::TcpListener::open(listen->host, listen->port));
+  } catch (const std::exception& e) {
+    return bad_input(fmt::format("--listen: {}", e.what()));
+  }
+  std::unique_ptr<sim::VirtualImplant> implant;
+  catch_stop_signals();
+  try {
+    implant = std::make_unique<sim::VirtualImplant>(o);
+  } catch (const sim::StateError& e) {
+    return bad_input(fmt::format("--state: {}", e.what()));
+  }
+  g_serving.store(implant.get());
+  struct ForgetOnReturn {  // declared after `implant`: runs before it is destroyed
+    ~ForgetOnReturn() { g_serving.store(nullptr); }
+  } forget;
+  if (g_stop_requested.load()) implant->request_stop();
+  for (const Provision& p : provisions) {
+    if (const Status s = implant->can_provision(p.key, p.role); !s) {
+      return bad_input(
+          fmt::format("--provision {}:{}: {}", role_word(p.role), p.file, describe(s.error())));
+    }
+  }
+  for (const Provision& p : provisions) {
+    const Result<bool> added = implant->provision(p.key, p.role);
+    if (!added.ok()) {
+      std::cerr << fmt::format("error: provisioning {}: {}\n", p.file, describe(added.error()));
+      return kExitFailure;
+    }
+    std::cout << fmt::format(
+        "{} {} key {}\n", added.value() ? "provisioned" : "already provisioned:", role_word(p.role),
+        programmer::to_hex(p.key));
+  }
+  const std::uint16_t port = implant->listen(std::move(*listener));
+  write_public_key(a.state_dir, implant->public_key());
+
+  const app::BootReport& boot = implant->boot_report();
+  std::cout << fmt::format("implant public key: {}\n", programmer::to_hex(implant->public_key()));
+  std::cout << fmt::format("pump model: {}; speed: {}x; state: {} ({})\n", implant->pump_model(),
+                           a.speed, a.state_dir,
+                           implant->first_start() ? "a new implant"
+                           : boot.resumed         ? "restarted, committed therapy resumed"
+                                                  : "restarted");
+  if (a.drop > 0 || a.corrupt > 0 || a.delay_ms > 0) {
+    std::cout << fmt::format("link impairment: drop {}, corrupt {}, delay {} ms, seed {}\n", a.drop,
+                             a.corrupt, a.delay_ms, a.seed);
+  }
+  std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
+
+  implant->run();
+  const sim::VirtualImplantStats s = implant->stats();
+  std::cerr << fmt::format("stopped: {} connections, {} frames in, {} out\n", s.connections,
+                           s.frames_in, s.frames_out);
+  return 0;
+}
+
+}  // namespace itdd::cli

@@ -1,0 +1,28 @@
+// An interrogation (protocol ImplantStatus) as the clinic reads it. The wire carries integers in
+// base units (nL, ng/mL, ms); here they become mL, mg/mL or mcg/mL (the drug's unit), dates,
+// percent and years, rounded once for display, each with its unit. The JSON form names the unit
+// in each key (remaining_ml, longevity_years) or beside the value ("unit"), keeps the exact base
+// integers too (remaining_nl), gives dates as "YYYY-MM-DD HH:MM" (the implant's local time) or
+// null when there is none, and the prescription token as a hex string (a JSON number cannot
+// hold 64 bits).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "itdd/protocol/messages.h"
+
+namespace itdd::programmer {
+
+// "2025-03-01 14:05" from local wall ms (ms since 1970-01-01 00:00 local).
+std::string format_wall(std::int64_t wall_ms);
+
+std::string format_status(const itdd_ImplantStatus& status);
+nlohmann::json status_json(const itdd_ImplantStatus& status);
+
+// Names of wire values, as the report shows them ("low-reservoir", "clinician", ...).
+const char* alarm_name(itdd_AlarmKind kind);
+const char* role_name(itdd_Role role);
+
+}  // namespace itdd::programmer

@@ -1,0 +1,374 @@
+#include "itdd/programmer/status_report.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace itdd::programmer {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMsPerDay = 86'400'000;
+constexpr double kMsPerYear = 365.25 * kMsPerDay;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = floor_div(z, 146097);
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+}
+
+double ml(std::int64_t nl) {
+  return static_cast<double>(nl) / 1e6;
+}
+
+// A drug amount's display unit and its size in ng.
+struct AmountUnit {
+  const char* name;  // "mg", "mcg", "ng"
+  double ng;
+};
+AmountUnit amount_unit(itdd_DoseUnit unit) {
+  switch (unit) {
+    case itdd_DoseUnit_DOSE_UNIT_MILLIGRAM:
+      return {"mg", 1e6};
+    case itdd_DoseUnit_DOSE_UNIT_MICROGRAM:
+      return {"mcg", 1e3};
+    default:
+      return {"ng", 1.0};
+  }
+}
+
+std::string amount(std::int64_t ng, AmountUnit u, const char* per = "") {
+  return fmt::format("{:.3f} {}{}", static_cast<double>(ng) / u.ng, u.name, per);
+}
+
+std::string duration_text(std::int64_t ms) {
+  if (ms % 60'000 == 0) return fmt::format("{} min", ms / 60'000);
+  return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+}
+
+std::string implant_clock(std::int64_t ms) {
+  const std::int64_t days = floor_div(ms, kMsPerDay);
+  const std::int64_t rest = ms - days * kMsPerDay;
+  return fmt::format("day {} {:02}:{:02}:{:02}.{:03}", days, rest / 3'600'000, rest / 60'000 % 60,
+                     rest / 1000 % 60, rest % 1000);
+}
+
+const char* activity_name(itdd_Activity a) {
+  switch (a) {
+    case itdd_Activity_ACTIVITY_STOPPED:
+      return "stopped";
+    case itdd_Activity_ACTIVITY_BASAL:
+      return "basal";
+    case itdd_Activity_ACTIVITY_PRIMING:
+      return "priming";
+    case itdd_Activity_ACTIVITY_CLINICIAN_BOLUS:
+      return "clinician bolus";
+    case itdd_Activity_ACTIVITY_BRIDGE_BOLUS:
+      return "bridge bolus";
+    case itdd_Activity_ACTIVITY_RESERVOIR_EMPTY:
+      return "reservoir empty";
+    case itdd_Activity_ACTIVITY_HALTED:
+      return "halted";
+    default:
+      return "unknown";
+  }
+}
+
+const char* mode_name(itdd_BasalMode m) {
+  switch (m) {
+    case itdd_BasalMode_BASAL_MODE_STOPPED:
+      return "stopped";
+    case itdd_BasalMode_BASAL_MODE_CONTINUOUS:
+      return "continuous";
+    case itdd_BasalMode_BASAL_MODE_FLEXIBLE:
+      return "flexible";
+    default:
+      return "none";
+  }
+}
+
+const char* battery_name(itdd_BatteryStatus s) {
+  switch (s) {
+    case itdd_BatteryStatus_BATTERY_STATUS_OK:
+      return "ok";
+    case itdd_BatteryStatus_BATTERY_STATUS_ELECTIVE_REPLACEMENT:
+      return "elective replacement (ERI)";
+    case itdd_BatteryStatus_BATTERY_STATUS_END_OF_SERVICE:
+      return "end of service (EOS)";
+    default:
+      return "unknown";
+  }
+}
+
+const char* alarm_class_name(itdd_AlarmClass c) {
+  switch (c) {
+    case itdd_AlarmClass_ALARM_CLASS_CRITICAL:
+      return "critical";
+    case itdd_AlarmClass_ALARM_CLASS_NON_CRITICAL:
+      return "non-critical";
+    default:
+      return "unknown";
+  }
+}
+
+json date_or_null(bool has, std::int64_t wall_ms) {
+  return has ? json(format_wall(wall_ms)) : json(nullptr);
+}
+
+bool has_drug(const itdd_Drug& d) {
+  return d.name[0] != '\0';
+}
+
+json prescription_json(const itdd_Prescription& rx) {
+  const AmountUnit u = amount_unit(rx.drug.unit);
+  json j;
+  j["drug"] = rx.has_drug && has_drug(rx.drug) ? json(rx.drug.name) : json(nullptr);
+  j["mode"] = mode_name(rx.mode);
+  j["concentration"] = {{"value", static_cast<double>(rx.concentration_ng_per_ml) / u.ng},
+                        {"unit", fmt::format("{}/mL", u.name)}};
+  j["concentration_ng_per_ml"] = rx.concentration_ng_per_ml;
+  if (rx.mode == itdd_BasalMode_BASAL_MODE_CONTINUOUS) {
+    j["dose_per_day"] = {{"value", static_cast<double>(rx.continuous_dose_ng_per_day) / u.ng},
+                         {"unit", fmt::format("{}/day", u.name)}};
+    j["dose_ng_per_day"] = rx.continuous_dose_ng_per_day;
+  }
+  if (rx.mode == itdd_BasalMode_BASAL_MODE_FLEXIBLE && rx.has_flex) {
+    json days = json::array();
+    for (pb_size_t d = 0; d < rx.flex.days_count; ++d) {
+      json steps = json::array();
+      for (pb_size_t s = 0; s < rx.flex.days[d].steps_count; ++s) {
+        const itdd_FlexStep& st = rx.flex.days[d].steps[s];
+        steps.push_back(
+            {{"start", fmt::format("{:02}:{:02}", st.start_minute / 60, st.start_minute % 60)},
+             {"dose_per_day", static_cast<double>(st.dose_ng_per_day) / u.ng},
+             {"unit", fmt::format("{}/day", u.name)}});
+      }
+      days.push_back(steps);
+    }
+    j["flex"] = {{"per_weekday", rx.flex.per_weekday}, {"days", days}};
+  }
+  if (rx.has_patient_bolus && rx.patient_bolus.enabled) {
+    const itdd_PatientBolusSettings& b = rx.patient_bolus;
+    j["patient_bolus"] = {
+        {"dose", {{"value", static_cast<double>(b.dose_ng) / u.ng}, {"unit", u.name}}},
+        {"duration_ms", b.duration_ms},
+        {"max_per_24h", b.max_per_24h},
+        {"lockout_ms", b.lockout_ms}};
+  } else {
+    j["patient_bolus"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::string format_wall(std::int64_t wall_ms) {
+  const std::int64_t days = floor_div(wall_ms, kMsPerDay);
+  const std::int64_t in_day = wall_ms - days * kMsPerDay;
+  std::int64_t y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  civil_from_days(days, y, m, d);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", y, m, d, in_day / 3'600'000,
+                     in_day / 60'000 % 60);
+}
+
+const char* alarm_name(itdd_AlarmKind kind) {
+  switch (kind) {
+    case itdd_AlarmKind_ALARM_KIND_LOW_RESERVOIR:
+      return "low-reservoir";
+    case itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY:
+      return "reservoir-empty";
+    case itdd_AlarmKind_ALARM_KIND_ELECTIVE_REPLACEMENT:
+      return "elective-replacement";
+    case itdd_AlarmKind_ALARM_KIND_END_OF_SERVICE:
+      return "end-of-service";
+    case itdd_AlarmKind_ALARM_KIND_MOTOR_STALL:
+      return "motor-stall";
+    case itdd_AlarmKind_ALARM_KIND_OCCLUSION:
+      return "occlusion";
+    case itdd_AlarmKind_ALARM_KIND_CRITICAL_MEMORY_ERROR:
+      return "critical-memory-error";
+    case itdd_AlarmKind_ALARM_KIND_NON_CRITICAL_MEMORY_ERROR:
+      return "non-critical-memory-error";
+    case itdd_AlarmKind_ALARM_KIND_CLOCK_LOST:
+      return "clock-lost";
+    case itdd_AlarmKind_ALARM_KIND_SAFETY_MONITOR_TRIP:
+      return "safety-monitor-trip";
+    case itdd_AlarmKind_ALARM_KIND_LOW_BATTERY_RESET:
+      return "low-battery-reset";
+    case itdd_AlarmKind_ALARM_KIND_PUMP_STOPPED:
+      return "pump-stopped";
+    case itdd_AlarmKind_ALARM_KIND_REFILL_OVERDUE:
+      return "refill-overdue";
+    case itdd_AlarmKind_ALARM_KIND_DRUG_EXPIRED:
+      return "drug-expired";
+    default:
+      return "unknown";
+  }
+}
+
+const char* role_name(itdd_Role role) {
+  switch (role) {
+    case itdd_Role_ROLE_CLINICIAN:
+      return "clinician";
+    case itdd_Role_ROLE_PATIENT:
+      return "patient";
+    case itdd_Role_ROLE_SERVICE:
+      return "service";
+    default:
+      return "none";
+  }
+}
+
+std::string format_status(const itdd_ImplantStatus& s) {
+  std::string out;
+  const auto line = [&out](std::string_view label, const std::string& text) {
+    out += fmt::format("{:<14}{}\n", label, text);
+  };
+  line("clock", fmt::format("wall {}{}; implant {}", format_wall(s.wall_ms),
+                            s.clock_valid ? "" : " (NOT VALID: set the clock)",
+                            implant_clock(s.implant_ms)));
+  line("activity", fmt::format("{}, current flow {:.3f} mL/day", activity_name(s.activity),
+                               ml(s.current_flow_nl_per_day)));
+  line("token", fmt::format("0x{:016x}", s.prescription_token));
+
+  const itdd_Prescription& rx = s.prescription;
+  const AmountUnit ru = amount_unit(rx.drug.unit);
+  if (!s.has_prescription || rx.mode == itdd_BasalMode_BASAL_MODE_UNSPECIFIED ||
+      !has_drug(rx.drug)) {
+    line("prescription", "none programmed");
+  } else {
+    std::string p = fmt::format("{} at {}, {}", rx.drug.name,
+                                amount(rx.concentration_ng_per_ml, ru, "/mL"), mode_name(rx.mode));
+    if (rx.mode == itdd_BasalMode_BASAL_MODE_CONTINUOUS) {
+      p += fmt::format(" {}", amount(rx.continuous_dose_ng_per_day, ru, "/day"));
+    } else if (rx.mode == itdd_BasalMode_BASAL_MODE_FLEXIBLE && rx.has_flex) {
+      std::size_t steps = 0;
+      for (pb_size_t d = 0; d < rx.flex.days_count; ++d) steps += rx.flex.days[d].steps_count;
+      p += fmt::format(" ({} steps over {} day program{}, {})", steps, rx.flex.days_count,
+                       rx.flex.days_count == 1 ? "" : "s",
+                       rx.flex.per_weekday ? "per weekday" : "every day");
+    }
+    line("prescription", p);
+    if (rx.has_patient_bolus && rx.patient_bolus.enabled) {
+      const itdd_PatientBolusSettings& b = rx.patient_bolus;
+      line("patient bolus",
+           fmt::format("{} over {}, at most {} per 24 h, lockout {}", amount(b.dose_ng, ru),
+                       duration_text(b.duration_ms), b.max_per_24h, duration_text(b.lockout_ms)));
+    }
+  }
+
+  if (!s.has_reservoir || !s.reservoir.filled) {
+    line("reservoir", "not filled");
+  } else {
+    const itdd_Reservoir& r = s.reservoir;
+    const AmountUnit u = amount_unit(r.drug.unit);
+    line("reservoir",
+         fmt::format("{:.3f} mL of {} at {} (low-reservoir alarm at {:.3f} mL)", ml(r.remaining_nl),
+                     r.has_drug ? r.drug.name : "?", amount(r.concentration_ng_per_ml, u, "/mL"),
+                     ml(r.low_threshold_nl)));
+    line("projected",
+         fmt::format("low {}, empty {}",
+                     r.has_low_at_wall_ms ? format_wall(r.low_at_wall_ms) : "never",
+                     r.has_empty_at_wall_ms ? format_wall(r.empty_at_wall_ms) : "never"));
+  }
+  line("delivered", fmt::format("{:.3f} mL since implant", ml(s.delivered_nl)));
+
+  if (!s.has_battery) {
+    line("battery", "no estimate (the implant's battery monitor is unavailable)");
+  } else {
+    const itdd_Battery& b = s.battery;
+    std::string t =
+        fmt::format("{}, {:.1f} % remaining, longevity {:.1f} years", battery_name(b.status),
+                    b.remaining_permille / 10.0, static_cast<double>(b.longevity_ms) / kMsPerYear);
+    if (b.has_eri_wall_ms) t += fmt::format(", ERI {}", format_wall(b.eri_wall_ms));
+    if (b.faulty_cell) t += ", FAULTY CELL";
+    line("battery", t);
+  }
+
+  if (s.alarms_count == 0) {
+    line("alarms", "none");
+  } else {
+    for (pb_size_t i = 0; i < s.alarms_count; ++i) {
+      const itdd_ActiveAlarm& a = s.alarms[i];
+      std::string t = fmt::format("{} ({})", alarm_name(a.kind), alarm_class_name(a.alarm_class));
+      if (a.silenced) {
+        t += a.has_silenced_until_wall_ms
+                 ? fmt::format(", silenced until {}", format_wall(a.silenced_until_wall_ms))
+                 : ", silenced";
+      }
+      line(i == 0 ? "alarms" : "", t);
+    }
+  }
+  return out;
+}
+
+nlohmann::json status_json(const itdd_ImplantStatus& s) {
+  json j;
+  j["clock"] = {{"wall", format_wall(s.wall_ms)},
+                {"wall_ms", s.wall_ms},
+                {"implant_ms", s.implant_ms},
+                {"valid", s.clock_valid}};
+  j["activity"] = activity_name(s.activity);
+  j["current_flow_ml_per_day"] = ml(s.current_flow_nl_per_day);
+  j["prescription_token"] = fmt::format("0x{:016x}", s.prescription_token);
+  const itdd_Prescription& rx = s.prescription;
+  j["prescription"] =
+      s.has_prescription && rx.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED && has_drug(rx.drug)
+          ? prescription_json(rx)
+          : json(nullptr);
+  const itdd_Reservoir& r = s.reservoir;
+  const AmountUnit u = amount_unit(r.drug.unit);
+  const bool filled = s.has_reservoir && r.filled;
+  j["reservoir"] = {
+      {"filled", filled},
+      {"drug", filled && r.has_drug ? json(r.drug.name) : json(nullptr)},
+      {"remaining_ml", ml(r.remaining_nl)},
+      {"remaining_nl", r.remaining_nl},
+      {"concentration", filled
+                            ? json{{"value", static_cast<double>(r.concentration_ng_per_ml) / u.ng},
+                                   {"unit", fmt::format("{}/mL", u.name)}}
+                            : json(nullptr)},
+      {"low_threshold_ml", ml(r.low_threshold_nl)},
+      {"projected_low", date_or_null(filled && r.has_low_at_wall_ms, r.low_at_wall_ms)},
+      {"projected_empty", date_or_null(filled && r.has_empty_at_wall_ms, r.empty_at_wall_ms)}};
+  j["delivered_ml"] = ml(s.delivered_nl);
+  if (s.has_battery) {
+    const itdd_Battery& b = s.battery;
+    j["battery"] = {{"status", battery_name(b.status)},
+                    {"remaining_percent", b.remaining_permille / 10.0},
+                    {"longevity_years", static_cast<double>(b.longevity_ms) / kMsPerYear},
+                    {"eri", date_or_null(b.has_eri_wall_ms, b.eri_wall_ms)},
+                    {"faulty_cell", b.faulty_cell}};
+  } else {
+    j["battery"] = nullptr;
+  }
+  json alarms = json::array();
+  for (pb_size_t i = 0; i < s.alarms_count; ++i) {
+    const itdd_ActiveAlarm& a = s.alarms[i];
+    alarms.push_back(
+        {{"kind", alarm_name(a.kind)},
+         {"class", alarm_class_name(a.alarm_class)},
+         {"silenced", a.silenced},
+         {"silenced_until", date_or_null(a.has_silenced_until_wall_ms, a.silenced_until_wall_ms)}});
+  }
+  j["alarms"] = alarms;
+  return j;
+}
+
+}  // namespace itdd::programmer

@@ -1,0 +1,311 @@
+// A virtual implant you can connect to: the implant's firmware (app::Implant and its radio
+// side, app::ImplantRadio) in a simulated body, running against the real clock (or N times
+// faster), with its flash in a state directory and a TCP listener on loopback standing in for
+// the radio. A programmer talks to it exactly as to a real implant: frames over a transport.
+//
+// State directory:
+//   flash.img      the implant's flash (SimFlash: every program/erase written through to the
+//                  file before it returns, so SIGKILL loses nothing the firmware committed)
+//   implant.state  the implant's clock and the body (text, replaced atomically): the pump model,
+//                  the wall time at implant time 0, `resume-at-ms` and the reservoir and cell
+//   lock           held while a server runs (a second one on the same directory is refused)
+//
+// Time: implant time = the time it resumed at + elapsed real time x speed. `resume-at-ms` is a
+// lease kept ahead of the clock: before the implant is given a time at or past it, a new one
+// (now + clock_lease x speed) is written. So after SIGKILL a restart resumes at or after every
+// time the firmware ever saw (its committed records never lie in its future), at most one lease
+// later; the time the process was down does not count (as if the implant had been switched
+// off). The implant boots with ResetCause::kPowerOn and resumes its committed therapy.
+//
+// The link's timers (session idle and handshake timeouts, lockouts after failed
+// authentication) are scaled by the speed so that they keep their real-time length: the radio
+// is real, only therapy runs faster. The pairing window cannot be (its limit, 5 minutes, is the
+// implant's): at speed N it lasts 5 min / N of real time.
+//
+// The body: a pump mechanism of the model's nominal stroke, the reservoir as really filled (a
+// refill accepted over the radio fills it, as the clinician's needle would), a catheter of the
+// pump's dead volume, the cell of the model (charged for sleep, strokes, sessions and tones).
+// Not simulated here: faults, brown-outs, stroke-volume spread (see `itdd sim run`).
+//
+// Event loop (run()): poll the listener or the one connection with a timeout up to the next
+// wake of the implant or its radio (converted by the speed); bytes in go through a
+// protocol::FrameReassembler, each whole frame to ImplantRadio::on_frame, the reply back. Due
+// wakes are replayed at their own times, in order, before any frame is handled. One connection
+// at a time: the next is accepted when it closes.
+//
+// Link impairment (to exercise a programmer's retries): every frame, both ways, may be dropped
+// or have one byte flipped (seeded, reproducible), and may be held for a fixed delay.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "itdd/app/implant.h"
+#include "itdd/app/radio.h"
+#include "itdd/link/types.h"
+#include "itdd/protocol/frame.h"
+#include "itdd/scenario/pump_catalog.h"
+#include "itdd/sim/sim_battery.h"
+#include "itdd/sim/sim_buzzer.h"
+#include "itdd/sim/sim_catheter.h"
+#include "itdd/sim/sim_clock.h"
+#include "itdd/sim/sim_flash.h"
+#include "itdd/sim/sim_mechanism.h"
+#include "itdd/sim/sim_reservoir.h"
+#include "itdd/sim/sodium_crypto.h"
+#include "itdd/sim/xorshift.h"
+
+namespace itdd::sim {
+
+// The state directory cannot be used as asked (another pump model, held by another server,
+// not a directory, a damaged state file): the user must change something. Other failures
+// (I/O) are std::runtime_error.
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LinkImpairment {
+  double drop = 0.0;                   // probability that a frame is lost (each direction)
+  double corrupt = 0.0;                // probability that one byte of a frame is flipped
+  std::chrono::milliseconds delay{0};  // every frame is held this long (each direction)
+  std::uint64_t seed = 1;
+};
+
+inline constexpr std::string_view kDefaultPumpModel = "peristaltic-20";
+
+struct VirtualImplantOptions {
+  std::filesystem::path state_dir;  // created if missing
+  scenario::PumpCatalog catalog;    // where the pump model is found
+  // The pump model, by name: at the first start (empty: kDefaultPumpModel); a restart must name
+  // the one the state directory was made with, or none.
+  std::string pump_model;
+  double speed = 1.0;  // implant seconds per real second, above 0
+  LinkImpairment impairment{};
+  std::chrono::milliseconds clock_lease{250};
+  // A connection with no bytes from the programmer for this long (real time) is closed, so one
+  // silent client cannot keep the only connection slot (the session's own idle timeout is 10
+  // minutes too).
+  std::chrono::milliseconds connection_idle{600'000};
+  // What the server does (connections, state-file trouble), one line each; null: silent.
+  std::function<void(std::string_view)> log;
+};
+
+struct VirtualImplantStats {
+  std::uint64_t connections = 0;
+  std::uint64_t frames_in = 0;  // whole frames received (before impairment)
+  std::uint64_t frames_out = 0;
+  std::uint64_t dropped_in = 0;
+  std::uint64_t dropped_out = 0;
+  std::uint64_t corrupted_in = 0;
+  std::uint64_t corrupted_out = 0;
+  std::uint64_t wakes = 0;
+};
+
+// A listening TCP socket. Opened apart from the implant so that a command line can find a busy
+// or forbidden address before it boots anything.
+class TcpListener {
+ public:
+  // Binds and listens on HOST:PORT (port 0: one the system picks). Throws std::runtime_error
+  // naming the address and the reason.
+  static TcpListener open(const std::string& host, std::uint16_t port);
+  TcpListener(TcpListener&& other) noexcept : fd_(other.fd_), port_(other.port_) { other.fd_ = -1; }
+  TcpListener& operator=(TcpListener&&) = delete;
+  TcpListener(const TcpListener&) = delete;
+  ~TcpListener();
+  std::uint16_t port() const { return port_; }
+  // Hands the socket over (the caller closes it).
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  TcpListener(int fd, std::uint16_t port) : fd_(fd), port_(port) {}
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+class VirtualImplant {
+ public:
+  // Opens (or creates) the state directory, takes its lock, boots the implant and its radio
+  // (which makes the implant's identity at the first start). Throws StateError or
+  // std::runtime_error; scenario::InputError never (the pump model is already parsed).
+  explicit VirtualImplant(const VirtualImplantOptions& options);
+  ~VirtualImplant();  // saves the clock and the body; releases the lock
+  VirtualImplant(const VirtualImplant&) = delete;
+  VirtualImplant& operator=(const VirtualImplant&) = delete;
+
+  // ---- before run() (not thread-safe) ----
+  const link::PublicKey& public_key() const { return radio_->public_key(); }
+  const app::BootReport& boot_report() const { return boot_; }
+  bool first_start() const { return first_start_; }
+  const std::string& pump_model() const { return pump_.name; }
+  // The provisioned-key path: adds a device's key with a role. A key already there with the
+  // same role is left as it is (false: nothing added), so provisioning is idempotent across
+  // restarts; the same key with another role is refused.
+  Result<bool> provision(const link::PublicKey& key, link::Role role);
+  // Whether provision() would succeed, changing nothing (to check every key before adding any).
+  Status can_provision(const link::PublicKey& key, link::Role role) const;
+  // Serves on this listener (replacing any earlier one); returns its port.
+  std::uint16_t listen(TcpListener listener);
+  // The same on a new listener (see TcpListener::open).
+  std::uint16_t listen(const std::string& host, std::uint16_t port) {
+    return listen(TcpListener::open(host, port));
+  }
+  std::uint16_t port() const { return port_; }
+
+  // ---- the event loop ----
+  // Serves until request_stop(); saves the clock and the body when it returns.
+  void run();
+  // From any thread or a signal handler (async-signal-safe).
+  void request_stop();
+
+  // Counters (any thread).
+  VirtualImplantStats stats() const;
+
+ private:
+  // The state directory's lock (flock, released by the kernel if the process dies).
+  class DirLock {
+   public:
+    explicit DirLock(const std::filesystem::path& dir);
+    ~DirLock();
+    DirLock(const DirLock&) = delete;
+    DirLock& operator=(const DirLock&) = delete;
+
+   private:
+    int fd_ = -1;
+  };
+  // implant.state.
+  struct Persisted {
+    bool exists = false;
+    std::string pump_model;
+    std::int64_t wall_at_zero_ms = 0;
+    std::int64_t resume_at_ms = 0;
+    std::int64_t reservoir_nl = 0;
+    std::int64_t reservoir_ng_per_ml = 0;
+    std::int64_t cell_sleep_ms = 0;
+    std::int64_t cell_strokes = 0;
+    std::int64_t cell_radio_sessions = 0;
+    std::int64_t cell_patient_sessions = 0;
+    std::int64_t cell_tone_ms = 0;
+  };
+  static Persisted read_state(const std::filesystem::path& dir);
+  static scenario::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
+                                              const Persisted& persisted);
+  static StrokeVolumeParams nominal_strokes(const scenario::PumpModelSpec& pump);
+
+  struct Queued {
+    std::chrono::steady_clock::time_point due;
+    std::uint64_t connection = 0;
+    bool to_implant = false;
+    std::vector<std::uint8_t> bytes;
+  };
+  class RefillWatcher;
+
+  void save_state(std::int64_t resume_at_ms);
+  void note(std::string_view line) const;
+
+  // The implant's time now (real time x speed), renewing the clock lease first if needed.
+  ImplantTime now();
+  void set_time(ImplantTime t);  // moves the body's clock (and the cell's sleep) to t
+  // Replays due wakes up to `t`; false if it stopped early (more are due: poll without waiting).
+  bool catch_up(ImplantTime t);
+  ImplantTime next_wake() const;
+  void after_frame();
+  int poll_timeout_ms(bool behind);
+
+  void accept_connection();
+  void close_connection(const char* why);
+  void read_connection();
+  bool flush_output();
+  void on_frame_in(std::vector<std::uint8_t> frame);
+  void handle_frame(const std::vector<std::uint8_t>& frame);
+  void send_frame(std::vector<std::uint8_t> frame);
+  void deliver_due();
+  // Impairment: false if the frame is lost; may flip one byte.
+  bool impair(std::vector<std::uint8_t>& frame, bool to_implant);
+
+  VirtualImplantOptions options_;
+  std::filesystem::path dir_;
+  DirLock lock_;
+  Persisted persisted_;
+  scenario::PumpModelSpec pump_;
+  bool first_start_ = false;
+
+  // The clock.
+  std::int64_t wall_at_zero_ms_ = 0;
+  std::int64_t base_ms_ = 0;  // implant time at steady_base_
+  std::chrono::steady_clock::time_point steady_base_{};
+  std::int64_t lease_ms_ = 1;  // clock_lease x speed, in implant ms
+  std::int64_t bound_ms_ = 0;  // the resume-at written to the state file
+  std::int64_t last_now_ms_ = 0;
+  ImplantTime last_wake_at_ = ImplantTime::never();
+  std::int64_t strokes_at_last_wake_ = -1;
+
+  // The body and the implant.
+  SimClock clock_;
+  SimReservoir reservoir_;
+  SimCatheter catheter_;
+  SimBattery battery_;
+  SimMechanism mechanism_;
+  std::unique_ptr<SimFlash> flash_;
+  SimBuzzer buzzer_;
+  SimPowerSense power_sense_;
+  SodiumCrypto crypto_;
+  std::unique_ptr<RefillWatcher> watcher_;
+  std::unique_ptr<app::Implant> implant_;
+  std::unique_ptr<app::ImplantRadio> radio_;
+  app::BootReport boot_{};
+  std::uint64_t session_epoch_ = 0;
+
+  // The server.
+  int listen_fd_ = -1;
+  int conn_fd_ = -1;
+  std::uint64_t conn_id_ = 0;
+  std::chrono::steady_clock::time_point conn_active_{};  // the last bytes from the programmer
+  std::uint16_t port_ = 0;
+  int wake_pipe_[2] = {-1, -1};
+  std::atomic<bool> stop_{false};
+  protocol::FrameReassembler reassembler_;
+  std::vector<std::uint8_t> out_;
+  std::vector<std::uint8_t> reply_;
+  std::deque<Queued> queue_;
+  Xorshift64Star rng_;
+
+  struct AtomicStats {
+    std::atomic<std::uint64_t> connections{0}, frames_in{0}, frames_out{0}, dropped_in{0},
+        dropped_out{0}, corrupted_in{0}, corrupted_out{0}, wakes{0};
+  } stats_;
+};
+
+// Runs a virtual implant's event loop on its own thread until destroyed (tests, benchmarks).
+class ServingThread {
+ public:
+  explicit ServingThread(VirtualImplant& implant)
+      : implant_(implant), thread_([this] { implant_.run(); }) {}
+  ~ServingThread() {
+    implant_.request_stop();
+    thread_.join();
+  }
+  ServingThread(const ServingThread&) = delete;
+  ServingThread& operator=(const ServingThread&) = delete;
+
+ private:
+  VirtualImplant& implant_;
+  std::thread thread_;
+};
+
+}  // namespace itdd::sim

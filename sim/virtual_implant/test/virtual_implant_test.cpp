@@ -1,0 +1,415 @@
+// The virtual implant over real TCP loopback, with the programmer's own client and transport:
+// sessions, roles, pairing through a clinician's window, restarts, link impairment.
+#include "itdd/sim/virtual_implant.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "itdd/programmer/client.h"
+#include "itdd/programmer/tcp_transport.h"
+
+namespace itdd::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using programmer::Client;
+using programmer::ClientOptions;
+using programmer::TcpTransport;
+
+class VirtualImplantTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("itdd-vi-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    catalog_ = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
+    clinician_ = crypto_.generate_key_pair().value();
+  }
+  void TearDown() override {
+    stop();
+    fs::remove_all(dir_);
+  }
+
+  VirtualImplantOptions options() const {
+    VirtualImplantOptions o;
+    o.state_dir = dir_;
+    o.catalog = catalog_;
+    o.pump_model = "peristaltic-20";
+    return o;
+  }
+
+  // Boots the implant, provisions the clinician and serves on a port the system picks.
+  void start(VirtualImplantOptions o) {
+    implant_ = std::make_unique<VirtualImplant>(o);
+    ASSERT_TRUE(implant_->provision(clinician_.public_key, link::Role::kClinician).ok());
+    implant_->listen("127.0.0.1", 0);
+    thread_ = std::make_unique<ServingThread>(*implant_);
+  }
+  void start() { start(options()); }
+  void stop() {
+    thread_.reset();
+    implant_.reset();
+  }
+
+  programmer::Endpoint endpoint() const { return {"127.0.0.1", implant_->port()}; }
+
+  // A connected transport (one connection at a time: close it before the next).
+  std::unique_ptr<TcpTransport> connect() {
+    auto t = std::make_unique<TcpTransport>();
+    const Status s = t->connect(endpoint(), 2s);
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return t;
+  }
+
+  static protocol::Request interrogate() {
+    protocol::Request r{};
+    r.which_payload = itdd_Request_interrogate_tag;
+    return r;
+  }
+
+  // The status as a clinician reads it, in a session of its own.
+  Result<protocol::Response> clinician_interrogates() {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    Result<protocol::Response> r = c.call(interrogate());
+    (void)c.close();
+    return r;
+  }
+
+  fs::path dir_;
+  scenario::PumpCatalog catalog_;
+  SodiumCrypto crypto_;
+  hal::KeyPair clinician_{};
+  std::unique_ptr<VirtualImplant> implant_;
+  std::unique_ptr<ServingThread> thread_;
+};
+
+TEST_F(VirtualImplantTest, AProvisionedClinicianInterrogates) {
+  start();
+  EXPECT_TRUE(implant_->first_start());
+  EXPECT_NE(implant_->port(), 0);
+  const Result<protocol::Response> r = clinician_interrogates();
+  ASSERT_TRUE(r.ok()) << r.error().field << ": " << r.error().message;
+  ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
+  ASSERT_EQ(r->which_payload, itdd_Response_status_tag);
+  const itdd_ImplantStatus& st = r->payload.status;
+  EXPECT_TRUE(st.has_reservoir);
+  EXPECT_FALSE(st.reservoir.filled);  // the implant starts empty
+  EXPECT_EQ(st.activity, itdd_Activity_ACTIVITY_STOPPED);
+  EXPECT_TRUE(st.has_battery);
+  EXPECT_EQ(st.battery.status, itdd_BatteryStatus_BATTERY_STATUS_OK);
+  EXPECT_GE(st.implant_ms, 0);
+  // Its wall clock starts at the host's local time.
+  const auto host_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  EXPECT_LT(std::abs(st.wall_ms - host_ms), 15 * 3600 * 1000LL);
+  const VirtualImplantStats s = implant_->stats();
+  EXPECT_GE(s.frames_in, 3u);            // Hello, interrogate, close
+  EXPECT_EQ(s.frames_in, s.frames_out);  // each answered: Accept, status, close
+}
+
+TEST_F(VirtualImplantTest, AnUnpairedProgrammerIsRefused) {
+  start();
+  const hal::KeyPair stranger = crypto_.generate_key_pair().value();
+  auto t = connect();
+  Client c(crypto_, stranger, implant_->public_key(), *t, ClientOptions{500ms, 1});
+  const Status s = c.connect();
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().field, "implant");
+}
+
+TEST_F(VirtualImplantTest, APatientPairedThroughAClinicianWindowReadsButCannotProgram) {
+  start();
+  const Result<protocol::Response> before = clinician_interrogates();
+  ASSERT_TRUE(before.ok());
+  const std::uint64_t token = before->payload.status.prescription_token;
+
+  // The clinician opens a pairing window for a patient device and reads the code.
+  std::string code;
+  {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    protocol::Request open{};
+    open.which_payload = itdd_Request_open_pairing_window_tag;
+    open.payload.open_pairing_window.role = itdd_Role_ROLE_PATIENT;
+    const Result<protocol::Response> r = c.call(open);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
+    code = r->payload.pairing_window.code;
+    ASSERT_EQ(code.size(), 6u);
+    ASSERT_TRUE(c.close().ok());
+  }
+  // The patient device pairs with the code.
+  const hal::KeyPair patient = crypto_.generate_key_pair().value();
+  {
+    auto t = connect();
+    const Result<link::Paired> paired = programmer::pair(crypto_, patient, code, *t, 2s);
+    ASSERT_TRUE(paired.ok()) << paired.error().message;
+    EXPECT_EQ(paired->implant, implant_->public_key());
+    EXPECT_EQ(paired->role, link::Role::kPatient);
+  }
+  // It reads the status, and its program request is refused for its role.
+  {
+    auto t = connect();
+    Client c(crypto_, patient, implant_->public_key(), *t);
+    const Result<protocol::Response> r = c.call(interrogate());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->result, itdd_ResultCode_RESULT_OK);
+    EXPECT_EQ(r->payload.status.prescription_token, token);
+
+    protocol::Request program{};
+    program.which_payload = itdd_Request_program_tag;
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    program.payload.program.command_id = id;
+    program.payload.program.replaces_token = token;
+    program.payload.program.has_prescription = true;
+    itdd_Prescription& rx = program.payload.program.prescription;
+    rx.has_drug = true;
+    std::strcpy(rx.drug.name, "morphine");
+    rx.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+    rx.concentration_ng_per_ml = 10'000'000;
+    rx.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
+    rx.continuous_dose_ng_per_day = 1'000'000;
+    const programmer::CommandResult result = c.command(program, id);
+    EXPECT_EQ(result.delivery, programmer::Delivery::kNotApplied);
+    ASSERT_TRUE(result.response.has_value());
+    EXPECT_EQ(result.response->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+    (void)c.close();
+  }
+  // The prescription is unchanged.
+  const Result<protocol::Response> after = clinician_interrogates();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->payload.status.prescription_token, token);
+}
+
+TEST_F(VirtualImplantTest, ARefillOverTheRadioFillsTheBody) {
+  start();
+  {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    protocol::Request refill{};
+    refill.which_payload = itdd_Request_refill_tag;
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    itdd_Refill& f = refill.payload.refill;
+    f.command_id = id;
+    f.volume_nl = 15'000'000;
+    f.has_drug = true;
+    std::strcpy(f.drug.name, "morphine");
+    f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+    f.concentration_ng_per_ml = 10'000'000;
+    const programmer::CommandResult result = c.command(refill, id);
+    ASSERT_EQ(result.delivery, programmer::Delivery::kApplied) << result.detail;
+    const Result<protocol::Response> r = c.call(interrogate());
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->payload.status.reservoir.filled);
+    EXPECT_EQ(r->payload.status.reservoir.remaining_nl, 15'000'000);
+    (void)c.close();
+  }
+  stop();
+  std::ifstream state(dir_ / "implant.state");
+  const std::string text((std::istreambuf_iterator<char>(state)), {});
+  EXPECT_NE(text.find("reservoir-nl 15000000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("reservoir-ng-per-ml 10000000\n"), std::string::npos) << text;
+}
+
+TEST_F(VirtualImplantTest, ARestartKeepsTheIdentityThePeersAndTheClock) {
+  start();
+  const link::PublicKey key = implant_->public_key();
+  const Result<protocol::Response> first = clinician_interrogates();
+  ASSERT_TRUE(first.ok());
+  stop();
+
+  implant_ = std::make_unique<VirtualImplant>(options());
+  EXPECT_FALSE(implant_->first_start());
+  EXPECT_EQ(implant_->public_key(), key);
+  // Provisioning again is a no-op; another role for the same key is refused.
+  const Result<bool> again = implant_->provision(clinician_.public_key, link::Role::kClinician);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again.value());
+  EXPECT_FALSE(implant_->provision(clinician_.public_key, link::Role::kPatient).ok());
+  implant_->listen("127.0.0.1", 0);
+  thread_ = std::make_unique<ServingThread>(*implant_);
+  const Result<protocol::Response> second = clinician_interrogates();
+  ASSERT_TRUE(second.ok());
+  EXPECT_GE(second->payload.status.implant_ms, first->payload.status.implant_ms);
+}
+
+TEST_F(VirtualImplantTest, CommittedTherapyRunsFastAndResumesAfterARestart) {
+  VirtualImplantOptions o = options();
+  o.speed = 10 * 86400;  // ten days a second
+  start(o);
+  std::int64_t delivered_before = 0;
+  {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    protocol::Request refill{};
+    refill.which_payload = itdd_Request_refill_tag;
+    itdd_Refill& f = refill.payload.refill;
+    f.command_id = programmer::new_command_id(crypto_);
+    f.volume_nl = 20'000'000;
+    f.has_drug = true;
+    std::strcpy(f.drug.name, "morphine");
+    f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+    f.concentration_ng_per_ml = 10'000'000;
+    ASSERT_EQ(c.command(refill, f.command_id).delivery, programmer::Delivery::kApplied);
+    const Result<protocol::Response> st = c.call(interrogate());
+    ASSERT_TRUE(st.ok());
+    protocol::Request program{};
+    program.which_payload = itdd_Request_program_tag;
+    itdd_ProgramPrescription& p = program.payload.program;
+    p.command_id = programmer::new_command_id(crypto_);
+    p.replaces_token = st->payload.status.prescription_token;
+    p.has_prescription = true;
+    p.prescription.has_drug = true;
+    p.prescription.drug = f.drug;
+    p.prescription.concentration_ng_per_ml = 10'000'000;
+    p.prescription.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
+    p.prescription.continuous_dose_ng_per_day = 1'000'000;  // 0.1 mL/day
+    const programmer::CommandResult programmed = c.command(program, p.command_id);
+    ASSERT_EQ(programmed.delivery, programmer::Delivery::kApplied) << programmed.detail;
+    std::this_thread::sleep_for(300ms);  // about three days
+    const Result<protocol::Response> later = c.call(interrogate());
+    ASSERT_TRUE(later.ok());
+    EXPECT_EQ(later->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);
+    delivered_before = later->payload.status.delivered_nl;
+    EXPECT_GT(delivered_before, 100'000);  // over a day's worth
+    (void)c.close();
+  }
+  stop();
+  start(o);
+  const Result<protocol::Response> after = clinician_interrogates();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);  // resumed
+  // After a reset the implant's reservoir estimate takes everything the program called for since
+  // its last hourly record as gone (conservative: it never forgets a stroke), while "delivered"
+  // counts only what its records hold: up to an hour of the program (0.1 mL/day: about 4 uL)
+  // may drop out of it.
+  EXPECT_TRUE(after->payload.status.reservoir.filled);
+  EXPECT_LE(after->payload.status.reservoir.remaining_nl, 20'000'000 - delivered_before);
+  constexpr std::int64_t kHourOfProgramNl = 100'000 / 24 + 1000;  // and one stroke
+  EXPECT_GE(after->payload.status.delivered_nl, delivered_before - kHourOfProgramNl);
+}
+
+TEST_F(VirtualImplantTest, TheStateDirectoryIsRefusedWhenInUseOrOfAnotherModel) {
+  start();
+  EXPECT_THROW(VirtualImplant{options()}, StateError);  // a second server on the same directory
+  stop();
+  VirtualImplantOptions other = options();
+  other.pump_model = "no-such-pump";
+  EXPECT_THROW(VirtualImplant{other}, StateError);
+  const std::vector<std::string> names = catalog_.names();
+  for (const std::string& name : names) {
+    if (name == "peristaltic-20") continue;
+    other.pump_model = name;
+    EXPECT_THROW(VirtualImplant{other}, StateError) << name;
+  }
+  VirtualImplantOptions unnamed = options();
+  unnamed.pump_model.clear();  // a restart may leave it out
+  EXPECT_NO_THROW(VirtualImplant{unnamed});
+}
+
+TEST_F(VirtualImplantTest, ASilentConnectionIsClosedAndTheNextServed) {
+  VirtualImplantOptions o = options();
+  o.connection_idle = 100ms;
+  start(o);
+  TcpTransport silent;  // connects and says nothing
+  ASSERT_TRUE(silent.connect(endpoint(), 2s).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  const Result<protocol::Response> r = clinician_interrogates();  // waits in the backlog
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 90ms);
+  const Result<std::vector<std::uint8_t>> closed = silent.receive(1s);
+  ASSERT_FALSE(closed.ok());
+  EXPECT_NE(std::string(closed.error().message).find("closed"), std::string::npos);
+}
+
+TEST_F(VirtualImplantTest, RunsFasterThanRealTime) {
+  VirtualImplantOptions o = options();
+  o.speed = 3600;  // an hour a second
+  start(o);
+  const Result<protocol::Response> a = clinician_interrogates();
+  std::this_thread::sleep_for(200ms);
+  const Result<protocol::Response> b = clinician_interrogates();
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::int64_t elapsed = b->payload.status.implant_ms - a->payload.status.implant_ms;
+  EXPECT_GE(elapsed, 200 * 3600);
+  EXPECT_LT(elapsed, 20 * 200 * 3600);
+}
+
+// Frames lost both ways: the client's retries get answers through or give a clear error, and an
+// answer is never wrong.
+TEST_F(VirtualImplantTest, DroppedFramesAreRetriedNeverMisread) {
+  const Result<protocol::Response> baseline = [&] {
+    start();
+    Result<protocol::Response> r = clinician_interrogates();
+    stop();
+    return r;
+  }();
+  ASSERT_TRUE(baseline.ok());
+  const std::uint64_t token = baseline->payload.status.prescription_token;
+
+  VirtualImplantOptions o = options();
+  o.impairment.drop = 0.3;
+  o.impairment.seed = 7;
+  start(o);
+  auto t = connect();
+  Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{100ms, 8});
+  int ok = 0;
+  int errors = 0;
+  std::int64_t last_ms = 0;
+  for (int i = 0; i < 10; ++i) {
+    const Result<protocol::Response> r = c.call(interrogate());
+    if (!r.ok()) {
+      ++errors;
+      EXPECT_NE(std::strlen(r.error().message), 0u);  // a clear error, never a silent one
+      continue;
+    }
+    ++ok;
+    ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
+    ASSERT_EQ(r->which_payload, itdd_Response_status_tag);
+    EXPECT_EQ(r->payload.status.prescription_token, token);
+    EXPECT_FALSE(r->payload.status.reservoir.filled);
+    EXPECT_GE(r->payload.status.implant_ms, last_ms);
+    last_ms = r->payload.status.implant_ms;
+  }
+  EXPECT_GE(ok, 8) << errors << " errors";
+  RecordProperty("succeeded", ok);
+  const VirtualImplantStats s = implant_->stats();
+  EXPECT_GT(s.dropped_in + s.dropped_out, 0u);
+}
+
+TEST_F(VirtualImplantTest, CorruptedAndDelayedFramesAreRetriedNeverMisread) {
+  VirtualImplantOptions o = options();
+  o.impairment.corrupt = 0.3;
+  o.impairment.delay = 5ms;
+  o.impairment.seed = 11;
+  start(o);
+  auto t = connect();
+  Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{150ms, 8});
+  int ok = 0;
+  std::uint64_t token = 0;
+  for (int i = 0; i < 8; ++i) {
+    const Result<protocol::Response> r = c.call(interrogate());
+    if (!r.ok()) continue;
+    ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
+    if (ok++ == 0) token = r->payload.status.prescription_token;
+    EXPECT_EQ(r->payload.status.prescription_token, token);
+  }
+  EXPECT_GE(ok, 6);
+  RecordProperty("succeeded", ok);
+  const VirtualImplantStats s = implant_->stats();
+  EXPECT_GT(s.corrupted_in + s.corrupted_out, 0u);
+}
+
+}  // namespace
+}  // namespace itdd::sim

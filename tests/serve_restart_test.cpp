@@ -1,0 +1,423 @@
+// `itdd implant serve` as a real child process: the programmer's CLI and client against it,
+// SIGKILL and a restart on the same state directory, frames of the first run replayed against
+// the second, and an impaired link. No fixed port: the server picks one (--listen ...:0) and
+// prints it.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "itdd/programmer/client.h"
+#include "itdd/programmer/key_files.h"
+#include "itdd/programmer/tcp_transport.h"
+#include "itdd/sim/sodium_crypto.h"
+
+namespace itdd {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Ran {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+// Runs `itdd ARGS...` to completion (killed after `limit`: a test must never hang).
+Ran run_itdd(const std::vector<std::string>& args, std::chrono::seconds limit = 30s) {
+  int pipe_fds[2];
+  EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    std::vector<char*> argv{const_cast<char*>(ITDD_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(ITDD_BINARY, argv.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  Ran r;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  char buf[4096];
+  for (;;) {
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 100) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        r.out += "\n[killed: still running after the time limit]";
+        break;
+      }
+      continue;
+    }
+    const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    r.out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// `itdd implant serve` in the background, until killed.
+class Server {
+ public:
+  explicit Server(const std::vector<std::string>& args, const fs::path& log) {
+    int pipe_fds[2];
+    EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(pipe_fds[1], STDOUT_FILENO);
+      const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(err, STDERR_FILENO);
+      std::vector<char*> argv{const_cast<char*>(ITDD_BINARY), const_cast<char*>("implant"),
+                              const_cast<char*>("serve")};
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(ITDD_BINARY, argv.data());
+      ::_exit(127);
+    }
+    ::close(pipe_fds[1]);
+    out_ = pipe_fds[0];
+    // Its banner, up to the line with the port.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+)\n)");
+    const std::regex key(R"(implant public key: ([0-9a-f]{64})\n)");
+    std::smatch m;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[1024];
+      const ssize_t n = ::read(out_, buf, sizeof buf);
+      if (n <= 0) break;  // it exited
+      banner_.append(buf, static_cast<std::size_t>(n));
+      if (std::regex_search(banner_, m, listening)) {
+        port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+        if (std::regex_search(banner_, m, key)) key_hex_ = m[1];
+        return;
+      }
+    }
+  }
+  ~Server() {
+    if (pid_ > 0) kill(SIGKILL);
+    if (out_ >= 0) ::close(out_);
+  }
+  std::uint16_t port() const { return port_; }
+  const std::string& key_hex() const { return key_hex_; }
+  const std::string& banner() const { return banner_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Sends `signal` and waits: the exit code, or -signal if it was killed.
+  int kill(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::uint16_t port_ = 0;
+  std::string key_hex_;
+  std::string banner_;
+};
+
+// Remembers every frame a client sends (what an eavesdropper on the radio would record).
+class RecordingTransport final : public programmer::Transport {
+ public:
+  explicit RecordingTransport(programmer::Transport& inner) : inner_(inner) {}
+  Status send(std::span<const std::uint8_t> frame) override {
+    sent.emplace_back(frame.begin(), frame.end());
+    return inner_.send(frame);
+  }
+  Result<std::vector<std::uint8_t>> receive(std::chrono::milliseconds timeout) override {
+    return inner_.receive(timeout);
+  }
+  std::vector<std::vector<std::uint8_t>> sent;
+
+ private:
+  programmer::Transport& inner_;
+};
+
+protocol::Request request(pb_size_t tag) {
+  protocol::Request r{};
+  r.which_payload = tag;
+  return r;
+}
+
+protocol::FrameType type_of(const std::vector<std::uint8_t>& frame) {
+  return static_cast<protocol::FrameType>(frame.at(3));
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("itdd-serve-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    clinician_file_ = (dir_ / "clinic.key").string();
+    const Ran k = run_itdd({"programmer", "keygen", "--key", clinician_file_});
+    ASSERT_EQ(k.exit_code, 0) << k.out;
+    clinician_ = programmer::read_key_pair_file(clinician_file_, crypto_).value();
+    EXPECT_EQ(k.out, programmer::to_hex(clinician_.public_key) + "\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::vector<std::string> serve_args(std::vector<std::string> more = {}) const {
+    std::vector<std::string> a{"--state",     (dir_ / "state").string(),
+                               "--listen",    "127.0.0.1:0",
+                               "--provision", "clinician:" + clinician_file_};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  }
+
+  fs::path dir_;
+  sim::SodiumCrypto crypto_;
+  std::string clinician_file_;
+  hal::KeyPair clinician_{};
+};
+
+// What the clinician reads: the paired devices, the newest log record, the token.
+struct Observed {
+  std::vector<std::string> devices;  // hex keys
+  std::uint32_t newest_seq = 0;
+  std::uint64_t token = 0;
+};
+
+Observed observe(programmer::Client& c) {
+  Observed o;
+  const Result<protocol::Response> status = c.call(request(itdd_Request_interrogate_tag));
+  EXPECT_TRUE(status.ok());
+  if (status.ok()) o.token = status->payload.status.prescription_token;
+  const Result<protocol::Response> devices = c.call(request(itdd_Request_list_paired_devices_tag));
+  EXPECT_TRUE(devices.ok());
+  if (devices.ok()) {
+    const itdd_PairedDevices& d = devices->payload.paired_devices;
+    for (pb_size_t i = 0; i < d.devices_count; ++i) {
+      o.devices.push_back(programmer::to_hex(std::span<const std::uint8_t>(
+          d.devices[i].device_id.bytes, d.devices[i].device_id.size)));
+    }
+  }
+  protocol::Request log = request(itdd_Request_read_event_log_tag);
+  log.payload.read_event_log.max_count = 1;
+  const Result<protocol::Response> page = c.call(log);
+  EXPECT_TRUE(page.ok());
+  if (page.ok()) o.newest_seq = page->payload.event_log.newest_seq;
+  return o;
+}
+
+TEST_F(ServeTest, KilledAndRestartedItResumesFromItsFlashAndRefusesReplays) {
+  const fs::path log = dir_ / "serve.log";
+  Observed before;
+  std::vector<std::vector<std::uint8_t>> captured;
+  std::string implant_hex;
+  const std::string patient_file = (dir_ / "patient.key").string();
+  const std::string patient_implant = (dir_ / "implant.patient").string();
+  {
+    Server first(serve_args(), log);
+    ASSERT_NE(first.port(), 0) << first.banner();
+    implant_hex = first.key_hex();
+    ASSERT_EQ(implant_hex.size(), 64u) << first.banner();
+    EXPECT_NE(first.banner().find("provisioned clinician key"), std::string::npos);
+    const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+
+    // A patient device paired through a window the clinician opened, all with the CLI.
+    ASSERT_EQ(run_itdd({"programmer", "keygen", "--key", patient_file}).exit_code, 0);
+    const Ran window =
+        run_itdd({"programmer", "pairing-window", "--implant", first.address(), "--key",
+                  clinician_file_, "--implant-key", implant_pub, "--role", "patient"});
+    ASSERT_EQ(window.exit_code, 0) << window.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(window.out, m, std::regex(R"(pairing code: (\d{6}))")));
+    const Ran paired = run_itdd({"programmer", "pair", "--implant", first.address(), "--key",
+                                 patient_file, "--code", m[1], "--out", patient_implant});
+    ASSERT_EQ(paired.exit_code, 0) << paired.out;
+    EXPECT_NE(paired.out.find("as patient"), std::string::npos) << paired.out;
+
+    // The clinician's session, recorded as an eavesdropper would.
+    programmer::TcpTransport tcp;
+    ASSERT_TRUE(tcp.connect({"127.0.0.1", first.port()}, 2s).ok());
+    RecordingTransport recording(tcp);
+    const link::PublicKey implant_key = programmer::public_key_from_hex(implant_hex).value();
+    programmer::Client c(crypto_, clinician_, implant_key, recording);
+    before = observe(c);
+    EXPECT_EQ(before.devices.size(), 2u);
+    EXPECT_GT(before.newest_seq, 0u);
+    captured = recording.sent;
+    ASSERT_GE(captured.size(), 4u);  // Hello and three records
+    ASSERT_EQ(type_of(captured[0]), protocol::FrameType::kHandshake);
+
+    EXPECT_EQ(first.kill(SIGKILL), -SIGKILL);  // mid-session
+  }
+
+  Server second(serve_args(), log);
+  ASSERT_NE(second.port(), 0) << second.banner();
+  // The same identity; provisioning again changed nothing.
+  EXPECT_EQ(second.key_hex(), implant_hex);
+  EXPECT_NE(second.banner().find("already provisioned"), std::string::npos) << second.banner();
+
+  // The paired patient device connects again (CLI).
+  const Ran patient = run_itdd({"programmer", "interrogate", "--implant", second.address(), "--key",
+                                patient_file, "--implant-key", patient_implant, "--json"});
+  ASSERT_EQ(patient.exit_code, 0) << patient.out;
+  const nlohmann::json status = nlohmann::json::parse(patient.out);
+  EXPECT_EQ(status["implant_key"], implant_hex);
+
+  // The clinician sees the same devices and a log that kept every record.
+  const link::PublicKey implant_key = programmer::public_key_from_hex(implant_hex).value();
+  Observed after;
+  {
+    programmer::TcpTransport tcp;
+    ASSERT_TRUE(tcp.connect({"127.0.0.1", second.port()}, 2s).ok());
+    programmer::Client c(crypto_, clinician_, implant_key, tcp);
+    after = observe(c);
+    ASSERT_TRUE(c.close().ok());
+  }
+  EXPECT_EQ(after.devices, before.devices);
+  EXPECT_GE(after.newest_seq, before.newest_seq);
+  EXPECT_EQ(after.token, before.token);
+
+  // The first run's frames replayed: the Hello may be answered (the implant cannot tell), but
+  // no record of the old session is ever opened: nothing but refusals comes back.
+  {
+    programmer::TcpTransport tcp;
+    ASSERT_TRUE(tcp.connect({"127.0.0.1", second.port()}, 2s).ok());
+    for (std::size_t i = 0; i < 3 && i < captured.size(); ++i) {
+      ASSERT_TRUE(tcp.send(captured[i]).ok());
+      const Result<std::vector<std::uint8_t>> answer = tcp.receive(500ms);
+      if (!answer.ok()) continue;  // no answer is a refusal too
+      if (i == 0) {
+        EXPECT_NE(type_of(answer.value()), protocol::FrameType::kRecord);
+      } else {
+        EXPECT_EQ(type_of(answer.value()), protocol::FrameType::kError) << "record " << i;
+      }
+    }
+  }
+  // And the implant is as it was (the refusals are logged).
+  Observed last;
+  for (int attempt = 0; attempt < 20; ++attempt) {  // past a lockout the replays may have started
+    programmer::TcpTransport tcp;
+    ASSERT_TRUE(tcp.connect({"127.0.0.1", second.port()}, 2s).ok());
+    programmer::Client c(crypto_, clinician_, implant_key, tcp);
+    if (!c.connect().ok()) {
+      std::this_thread::sleep_for(200ms);
+      continue;
+    }
+    last = observe(c);
+    (void)c.close();
+    break;
+  }
+  EXPECT_EQ(last.token, before.token);
+  EXPECT_EQ(last.devices, before.devices);
+  EXPECT_GT(last.newest_seq, after.newest_seq);
+  EXPECT_EQ(second.kill(SIGTERM), 0);  // a clean stop
+}
+
+TEST_F(ServeTest, ThroughALossyLinkAnAnswerIsRightOrAClearError) {
+  Server server(serve_args({"--drop", "0.3", "--seed", "5"}), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  EXPECT_NE(server.banner().find("link impairment: drop 0.3"), std::string::npos);
+  const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+  int answered = 0;
+  std::string token;
+  for (int i = 0; i < 4; ++i) {
+    const Ran r = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                            clinician_file_, "--implant-key", implant_pub, "--json", "--timeout-ms",
+                            "150", "--attempts", "10"});
+    if (r.exit_code != 0) {
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_NE(r.out.find("error: "), std::string::npos) << r.out;
+      continue;
+    }
+    ++answered;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["implant_key"], server.key_hex());
+    EXPECT_FALSE(j["reservoir"]["filled"].get<bool>());
+    if (token.empty()) token = j["prescription_token"];
+    EXPECT_EQ(j["prescription_token"], token);
+  }
+  EXPECT_GE(answered, 2);
+}
+
+TEST_F(ServeTest, BadInputChangesNothing) {
+  const fs::path state = dir_ / "never";
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--drop", "1.5"},
+           {"--speed", "0"},
+           {"--listen", "127.0.0.1"},
+           {"--provision", "doctor:" + clinician_file_},
+           {"--provision", "clinician:" + (dir_ / "missing.key").string()},
+           {"--pump-model", "no-such-pump"},
+           {"--delay-ms", "-1"}}) {
+    std::vector<std::string> args{"implant", "serve", "--state", state.string()};
+    args.insert(args.end(), bad.begin(), bad.end());
+    const Ran r = run_itdd(args);
+    EXPECT_EQ(r.exit_code, 2) << bad[0] << ": " << r.out;
+    EXPECT_NE(r.out.find("error: " + bad[0]), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(state)) << bad[0];
+  }
+  // keygen never overwrites a key.
+  const std::string key_before = programmer::to_hex(clinician_.public_key);
+  const Ran again = run_itdd({"programmer", "keygen", "--key", clinician_file_});
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
+  EXPECT_EQ(programmer::read_key_pair_file(clinician_file_, crypto_).value(), clinician_);
+  // A busy port: found before the implant is made.
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0);
+  const Ran busy =
+      run_itdd({"implant", "serve", "--state", state.string(), "--listen", server.address()});
+  EXPECT_EQ(busy.exit_code, 2) << busy.out;
+  EXPECT_FALSE(fs::exists(state));
+  // The same state directory while it runs.
+  const Ran locked = run_itdd({"implant", "serve", "--state", (dir_ / "state").string()}, 10s);
+  EXPECT_EQ(locked.exit_code, 2) << locked.out;
+  EXPECT_NE(locked.out.find("in use by another virtual implant"), std::string::npos) << locked.out;
+}
+
+TEST_F(ServeTest, NoImplantThereIsAClearFailure) {
+  std::uint16_t port = 0;
+  {
+    Server gone(serve_args(), dir_ / "serve.log");  // a port that was in use a moment ago
+    port = gone.port();
+    ASSERT_EQ(gone.kill(SIGTERM), 0);
+  }
+  const Ran r = run_itdd({"programmer", "interrogate", "--implant",
+                          "127.0.0.1:" + std::to_string(port), "--key", clinician_file_,
+                          "--implant-key", (dir_ / "state" / "implant.pub").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("connection refused"), std::string::npos) << r.out;
+}
+
+TEST_F(ServeTest, AnUnpairedProgrammerIsRefusedWithAClearError) {
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0);
+  const std::string stranger = (dir_ / "stranger.key").string();
+  ASSERT_EQ(run_itdd({"programmer", "keygen", "--key", stranger}).exit_code, 0);
+  const Ran r =
+      run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key", stranger,
+                "--implant-key", (dir_ / "state" / "implant.pub").string(), "--attempts", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("not paired or provisioned"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace itdd
