@@ -422,6 +422,8 @@ TEST(RadioEndToEnd, SessionsAreWrittenToTheEventLog) {
     }
   }
   EXPECT_GE(opened, 1);
+  // Each authenticated session's radio energy is counted by the battery monitor.
+  EXPECT_GE(c.implanted.implant->battery()->state().radio_sessions, 1);
 }
 
 }  // namespace

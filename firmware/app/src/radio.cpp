@@ -100,6 +100,11 @@ void ImplantRadio::record(const link::LinkEvent& e) {
     last_refusal_logged_ = e.at;
   }
   flush_lockout_count(e.at);
+  if (e.outcome == link::Outcome::kSessionOpened) {
+    // The radio's energy goes into the battery's counters.
+    implant_.radio_session(e.role == link::Role::kPatient ? Implant::RadioPeer::kPatientDevice
+                                                          : Implant::RadioPeer::kProgrammer);
+  }
   implant_.log_link_event(
       e.at, static_cast<std::uint16_t>(kLinkLogCodeFirst + static_cast<std::uint16_t>(e.outcome)),
       static_cast<std::uint8_t>(e.reason), static_cast<std::int64_t>(e.peer),

@@ -492,7 +492,8 @@ void VirtualImplant::after_frame() {
     (void)reservoir_.refill(Volume(e.a), Concentration(e.b));
     mechanism_.watch_reservoir(implant_->engine().snapshot().low_threshold);
   }
-  // A new authenticated session: the radio's energy, in the body's cell and the implant's count.
+  // A new authenticated session: the radio's energy in the body's cell (the implant counts its
+  // own in ImplantRadio).
   const link::Responder* r = radio_->responder();
   if (r == nullptr) return;
   const std::optional<link::SessionInfo> s = r->session();
@@ -500,10 +501,8 @@ void VirtualImplant::after_frame() {
   session_epoch_ = s->epoch;
   if (s->role == link::Role::kPatient) {
     battery_.on_patient_session();
-    implant_->radio_session(app::Implant::RadioPeer::kPatientDevice);
   } else {
     battery_.on_radio_session();
-    implant_->radio_session(app::Implant::RadioPeer::kProgrammer);
   }
 }
 
