@@ -66,20 +66,6 @@ bool parse_role(std::string_view word, link::Role& role) {
   return true;
 }
 
-std::string role_word(link::Role role) {
-  switch (role) {
-    case link::Role::kClinician:
-      return "clinician";
-    case link::Role::kPatient:
-      return "patient";
-    case link::Role::kService:
-      return "service";
-    case link::Role::kNone:
-      break;
-  }
-  return "none";
-}
-
 struct Provision {
   link::Role role = link::Role::kNone;
   link::PublicKey key{};
@@ -222,7 +208,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   for (const Provision& p : provisions) {
     if (const Status s = implant->can_provision(p.key, p.role); !s) {
       return bad_input(
-          fmt::format("--provision {}:{}: {}", role_word(p.role), p.file, describe(s.error())));
+          fmt::format("--provision {}:{}: {}", link::name(p.role), p.file, describe(s.error())));
     }
   }
   for (const Provision& p : provisions) {
@@ -231,9 +217,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
       std::cerr << fmt::format("error: provisioning {}: {}\n", p.file, describe(added.error()));
       return kExitFailure;
     }
-    std::cout << fmt::format(
-        "{} {} key {}\n", added.value() ? "provisioned" : "already provisioned:", role_word(p.role),
-        programmer::to_hex(p.key));
+    std::cout << fmt::format("{} {} key {}\n",
+                             added.value() ? "provisioned" : "already provisioned:",
+                             link::name(p.role), programmer::to_hex(p.key));
   }
   const std::uint16_t port = implant->listen(std::move(*listener));
   write_public_key(a.state_dir, implant->public_key());

@@ -108,20 +108,6 @@ Status create_file(const std::filesystem::path& file, const std::string& text, m
   return Status::Ok();
 }
 
-const char* role_word(link::Role role) {
-  switch (role) {
-    case link::Role::kClinician:
-      return "clinician";
-    case link::Role::kPatient:
-      return "patient";
-    case link::Role::kService:
-      return "service";
-    case link::Role::kNone:
-      break;
-  }
-  return "none";
-}
-
 }  // namespace
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
@@ -187,7 +173,7 @@ Result<hal::KeyPair> read_key_pair_file(const std::filesystem::path& file, hal::
 Status write_implant_file(const std::filesystem::path& file, const link::Paired& paired) {
   std::ostringstream text;
   text << kImplantHeader << "\npublic " << to_hex(paired.implant) << "\nrole "
-       << role_word(paired.role) << "\ndevice-id " << paired.peer << "\n";
+       << link::name(paired.role) << "\ndevice-id " << paired.peer << "\n";
   return create_file(file, text.str(), 0644);
 }
 
