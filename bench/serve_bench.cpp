@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/virtual_implant.h"
@@ -28,15 +28,28 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr double kSpeed = 3600;  // an hour a second
 
-protocol::Request interrogate() {
-  protocol::Request r{};
-  r.which_payload = itdd_Request_interrogate_tag;
-  return r;
-}
+const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMilligram);
+constexpr Concentration kTenMgPerMl{10'000'000};
 
-void name_drug(itdd_Drug& d) {
-  std::strcpy(d.name, "morphine");
-  d.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+// The largest program: 7 days x 48 steps, patient boluses enabled.
+therapy::Prescription largest_program() {
+  therapy::Prescription rx;
+  rx.drug = kMorphine;
+  rx.concentration = kTenMgPerMl;
+  rx.mode = therapy::BasalMode::kFlexible;
+  rx.flex.per_weekday = true;
+  for (std::size_t d = 0; d < 7; ++d) {
+    therapy::DayProgram& day = rx.flex.days[d];
+    day.step_count = 48;
+    for (std::size_t i = 0; i < 48; ++i) {
+      day.steps[i] = therapy::FlexStep{
+          static_cast<std::int32_t>(i * 30),
+          DoseRate(static_cast<std::int64_t>(1'000'000 + 12'345 * i + 1'111 * d))};
+    }
+  }
+  rx.patient_bolus =
+      therapy::PatientBolusSettings{true, DrugAmount(100'000), minutes(10), 4, hours(3)};
+  return rx;
 }
 
 // A virtual implant on its own thread, and a clinician it knows.
@@ -67,49 +80,22 @@ struct Bench {
   }
   programmer::Endpoint endpoint() const { return {"127.0.0.1", implant->port()}; }
 
-  // Refill, then the largest program: 7 days x 48 steps, patient boluses enabled.
+  // Refill, then the largest program.
   bool fill_and_program_the_largest(programmer::Client& c) {
-    protocol::Request refill{};
-    refill.which_payload = itdd_Request_refill_tag;
-    itdd_Refill& f = refill.payload.refill;
-    f.command_id = programmer::new_command_id(crypto);
-    f.volume_nl = 18'000'000;
-    f.has_drug = true;
-    name_drug(f.drug);
-    f.concentration_ng_per_ml = 10'000'000;
-    if (c.command(refill, f.command_id).delivery != programmer::Delivery::kApplied) return false;
-    const Result<protocol::Response> st = c.call(interrogate());
-    if (!st.ok()) return false;
-
-    protocol::Request program{};
-    program.which_payload = itdd_Request_program_tag;
-    itdd_ProgramPrescription& p = program.payload.program;
-    p.command_id = programmer::new_command_id(crypto);
-    p.replaces_token = st->payload.status.prescription_token;
-    p.has_prescription = true;
-    itdd_Prescription& rx = p.prescription;
-    rx.has_drug = true;
-    name_drug(rx.drug);
-    rx.concentration_ng_per_ml = 10'000'000;
-    rx.mode = itdd_BasalMode_BASAL_MODE_FLEXIBLE;
-    rx.has_flex = true;
-    rx.flex.per_weekday = true;
-    rx.flex.days_count = 7;
-    for (pb_size_t d = 0; d < 7; ++d) {
-      rx.flex.days[d].steps_count = 48;
-      for (pb_size_t s = 0; s < 48; ++s) {
-        rx.flex.days[d].steps[s].start_minute = static_cast<std::int32_t>(s * 30);
-        rx.flex.days[d].steps[s].dose_ng_per_day = 1'000'000 + 12'345 * s + 1'111 * d;
-      }
+    const std::uint64_t refill_id = programmer::new_command_id(crypto);
+    const Result<protocol::Request> refill =
+        programmer::refill_request(refill_id, kMorphine, kTenMgPerMl, millilitres(18));
+    if (!refill.ok() ||
+        c.command(refill.value(), refill_id).delivery != programmer::Delivery::kApplied) {
+      return false;
     }
-    rx.has_patient_bolus = true;
-    rx.patient_bolus.enabled = true;
-    rx.patient_bolus.dose_ng = 100'000;
-    rx.patient_bolus.duration_ms = 10 * 60'000;
-    rx.patient_bolus.max_per_24h = 4;
-    rx.patient_bolus.lockout_ms = 3 * 3'600'000;
-    const programmer::CommandResult r = c.command(program, p.command_id);
-    return r.delivery == programmer::Delivery::kApplied;
+    const Result<protocol::Response> st = c.call(programmer::interrogate_request());
+    if (!st.ok()) return false;
+    const std::uint64_t id = programmer::new_command_id(crypto);
+    const Result<protocol::Request> program =
+        programmer::program_request(id, st->payload.status.prescription_token, largest_program());
+    return program.ok() &&
+           c.command(program.value(), id).delivery == programmer::Delivery::kApplied;
   }
 };
 
@@ -143,21 +129,21 @@ void interrogate_round_trip(benchmark::State& state, bool largest) {
     state.SkipWithError("the implant refused the refill or the program");
     return;
   }
-  if (!c.call(interrogate()).ok()) {  // the session is open from here on
+  if (!c.call(programmer::interrogate_request()).ok()) {  // the session is open from here on
     state.SkipWithError("no answer");
     return;
   }
   // The bytes of one interrogation: the request frame and the response frame.
   const std::uint64_t sent = tcp.bytes_sent();
   const std::uint64_t received = tcp.bytes_received();
-  if (!c.call(interrogate()).ok()) state.SkipWithError("no answer");
+  if (!c.call(programmer::interrogate_request()).ok()) state.SkipWithError("no answer");
   state.counters["request_frame_B"] = static_cast<double>(tcp.bytes_sent() - sent);
   state.counters["response_frame_B"] = static_cast<double>(tcp.bytes_received() - received);
   std::vector<double> us;
   us.reserve(100'000);
   for (auto _ : state) {
     const auto t0 = SteadyClock::now();
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     const auto t1 = SteadyClock::now();
     if (!r.ok() || r->result != itdd_ResultCode_RESULT_OK) {
       state.SkipWithError("no answer");
@@ -192,7 +178,7 @@ void BM_SessionConnectInterrogateClose(benchmark::State& state) {
       break;
     }
     programmer::Client c(b.crypto, b.clinician, b.implant->public_key(), tcp);
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     const bool closed = c.close().ok();
     const auto t1 = SteadyClock::now();
     if (!r.ok() || !closed) {

@@ -19,6 +19,7 @@
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/hal/fake_power_sense.h"
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/requests.h"
 #include "itdd/protocol/prescription_wire.h"
 #include "itdd/sim/sodium_crypto.h"
 #include "itdd/storage/layout.h"
@@ -129,11 +130,7 @@ std::unique_ptr<Device> provisioned(Implanted& i, link::Role role) {
   return d;
 }
 
-protocol::Request interrogate_request() {
-  protocol::Request r{};
-  r.which_payload = itdd_Request_interrogate_tag;
-  return r;
-}
+using programmer::interrogate_request;
 
 protocol::Response interrogate(Device& d) {
   const Result<protocol::Response> r = d.client.call(interrogate_request());
@@ -142,36 +139,19 @@ protocol::Response interrogate(Device& d) {
 }
 
 protocol::Request refill_request(std::uint64_t id, std::int64_t volume_ml) {
-  protocol::Request r{};
-  r.which_payload = itdd_Request_refill_tag;
-  itdd_Refill& f = r.payload.refill;
-  f.command_id = id;
-  f.volume_nl = volume_ml * kNanolitresPerMillilitre;
-  f.has_drug = true;
-  std::snprintf(f.drug.name, sizeof(f.drug.name), "morphine");
-  f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
-  f.concentration_ng_per_ml = therapy::testing::kMorphine25.count();
-  return r;
+  return programmer::refill_request(id, therapy::make_drug("morphine", DoseUnit::kMilligram),
+                                    therapy::testing::kMorphine25, millilitres(volume_ml))
+      .value();
 }
 
 protocol::Request program_request(std::uint64_t id, std::uint64_t token,
                                   const therapy::Prescription& rx) {
-  protocol::Request r{};
-  r.which_payload = itdd_Request_program_tag;
-  r.payload.program.command_id = id;
-  r.payload.program.replaces_token = token;
-  r.payload.program.has_prescription = true;
-  EXPECT_TRUE(protocol::prescription_to_wire(rx, r.payload.program.prescription).ok());
-  return r;
+  return programmer::program_request(id, token, rx).value();
 }
 
+// 1 mg over 30 minutes.
 protocol::Request clinician_bolus_request(std::uint64_t id) {
-  protocol::Request r{};
-  r.which_payload = itdd_Request_clinician_bolus_tag;
-  r.payload.clinician_bolus.command_id = id;
-  r.payload.clinician_bolus.dose_ng = 1'000'000;  // 1 mg
-  r.payload.clinician_bolus.duration_ms = minutes(30).count();
-  return r;
+  return programmer::clinician_bolus_request(id, DrugAmount(1'000'000), minutes(30));
 }
 
 therapy::Prescription with_patient_bolus() {
@@ -284,10 +264,8 @@ TEST(RadioEndToEnd, ATamperedFrameIsRefusedAndChangesNothing) {
 TEST(RadioEndToEnd, APatientDeviceMayAskForABolusButNeverProgram) {
   Clinic c;
   // The clinician opens a pairing window for a patient device; the patient types the code.
-  protocol::Request open{};
-  open.which_payload = itdd_Request_open_pairing_window_tag;
-  open.payload.open_pairing_window.role = itdd_Role_ROLE_PATIENT;
-  const Result<protocol::Response> window = c.clinician->client.call(open);
+  const Result<protocol::Response> window =
+      c.clinician->client.call(programmer::open_pairing_request(link::Role::kPatient, Duration(0)));
   ASSERT_TRUE(window.ok());
   ASSERT_EQ(window->result, itdd_ResultCode_RESULT_OK);
   const std::string code = window->payload.pairing_window.code;
@@ -308,16 +286,14 @@ TEST(RadioEndToEnd, APatientDeviceMayAskForABolusButNeverProgram) {
   EXPECT_EQ(prog.response->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
   EXPECT_EQ(c.token(), token);
   // Nor silence a critical alarm, nor open a window for a clinician device.
-  protocol::Request bolus{};
-  bolus.which_payload = itdd_Request_patient_bolus_tag;
-  bolus.payload.patient_bolus.command_id = 62;
-  const programmer::CommandResult granted = patient.client.command(bolus, 62);
+  const programmer::CommandResult granted =
+      patient.client.command(programmer::patient_bolus_request(62), 62);
   EXPECT_EQ(granted.delivery, Delivery::kApplied);
   ASSERT_TRUE(granted.response.has_value());
   EXPECT_TRUE(granted.response->payload.patient_bolus.granted);
   // A second one at once: within the lockout, refused with the time it will be allowed.
-  bolus.payload.patient_bolus.command_id = 63;
-  const programmer::CommandResult refused = patient.client.command(bolus, 63);
+  const programmer::CommandResult refused =
+      patient.client.command(programmer::patient_bolus_request(63), 63);
   ASSERT_TRUE(refused.response.has_value());
   EXPECT_FALSE(refused.response->payload.patient_bolus.granted);
   EXPECT_EQ(refused.response->payload.patient_bolus.refusal,
@@ -328,10 +304,8 @@ TEST(RadioEndToEnd, APatientDeviceMayAskForABolusButNeverProgram) {
 TEST(RadioEndToEnd, ServiceMayNotPairAClinicianDevice) {
   Clinic c;
   std::unique_ptr<Device> service = provisioned(c.implanted, link::Role::kService);
-  protocol::Request open{};
-  open.which_payload = itdd_Request_open_pairing_window_tag;
-  open.payload.open_pairing_window.role = itdd_Role_ROLE_CLINICIAN;
-  const Result<protocol::Response> r = service->client.call(open);
+  const Result<protocol::Response> r =
+      service->client.call(programmer::open_pairing_request(link::Role::kClinician, Duration(0)));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
   EXPECT_FALSE(c.implanted.radio->responder()->pairing().open);
@@ -399,14 +373,10 @@ TEST(RadioEndToEnd, WhatWasAppliedIsKnownAfterAResetAndTheKeysStay) {
   EXPECT_EQ(c.implanted.radio->public_key(), key);
   EXPECT_EQ(c.implanted.radio->responder()->state().epoch, epoch);
   Device again(c.implanted, c.clinician->keys);
-  protocol::Request q{};
-  q.which_payload = itdd_Request_query_command_status_tag;
-  q.payload.query_command_status.command_id = 91;
-  const Result<protocol::Response> r = again.client.call(q);
+  const Result<protocol::Response> r = again.client.call(programmer::query_command_request(91));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->payload.command_status.state, itdd_CommandState_COMMAND_STATE_APPLIED);
-  q.payload.query_command_status.command_id = 92;
-  EXPECT_EQ(again.client.call(q)->payload.command_status.state,
+  EXPECT_EQ(again.client.call(programmer::query_command_request(92))->payload.command_status.state,
             itdd_CommandState_COMMAND_STATE_UNKNOWN);
 }
 

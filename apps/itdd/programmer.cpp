@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
+#include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/sim/sodium_crypto.h"
@@ -238,9 +239,7 @@ int run_pair(const ProgrammerArgs& a) {
 
 int run_interrogate(const ProgrammerArgs& a) {
   return with_session(a.link, true, [&](programmer::Client& client) {
-    protocol::Request req{};
-    req.which_payload = itdd_Request_interrogate_tag;
-    const Result<protocol::Response> r = client.call(req);
+    const Result<protocol::Response> r = client.call(programmer::interrogate_request());
     if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_status_tag) {
       return failure(refusal(r.value()));
@@ -260,23 +259,14 @@ int run_interrogate(const ProgrammerArgs& a) {
 }
 
 int run_pairing_window(const ProgrammerArgs& a) {
-  itdd_Role role = itdd_Role_ROLE_UNSPECIFIED;
-  if (a.role == "patient") {
-    role = itdd_Role_ROLE_PATIENT;
-  } else if (a.role == "clinician") {
-    role = itdd_Role_ROLE_CLINICIAN;
-  } else if (a.role == "service") {
-    role = itdd_Role_ROLE_SERVICE;
-  } else {
+  const link::Role role = programmer::role_from_name(a.role);
+  if (role == link::Role::kNone) {
     return bad_input(fmt::format("--role {}: patient, clinician or service", a.role));
   }
   if (a.window_s < 1 || a.window_s > 300) return bad_input("--window-s: from 1 to 300 s");
   return with_session(a.link, true, [&](programmer::Client& client) {
-    protocol::Request req{};
-    req.which_payload = itdd_Request_open_pairing_window_tag;
-    req.payload.open_pairing_window.role = role;
-    req.payload.open_pairing_window.window_ms = a.window_s * 1000;
-    const Result<protocol::Response> r = client.call(req);
+    const Result<protocol::Response> r =
+        client.call(programmer::open_pairing_request(role, seconds(a.window_s)));
     if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK ||
         r->which_payload != itdd_Response_pairing_window_tag) {

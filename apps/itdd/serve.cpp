@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "itdd/programmer/key_files.h"
+#include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/scenario/input_error.h"
 #include "itdd/sim/virtual_implant.h"
@@ -51,19 +52,6 @@ int bad_input(const std::string& what) {
 
 std::string describe(const Error& e) {
   return e.field[0] == '\0' ? std::string(e.message) : fmt::format("{}: {}", e.field, e.message);
-}
-
-bool parse_role(std::string_view word, link::Role& role) {
-  if (word == "clinician") {
-    role = link::Role::kClinician;
-  } else if (word == "patient") {
-    role = link::Role::kPatient;
-  } else if (word == "service") {
-    role = link::Role::kService;
-  } else {
-    return false;
-  }
-  return true;
 }
 
 struct Provision {
@@ -142,7 +130,8 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   for (const std::string& p : a.provision) {
     const std::size_t colon = p.find(':');
     Provision v;
-    if (colon == std::string::npos || !parse_role(p.substr(0, colon), v.role)) {
+    if (colon == std::string::npos ||
+        (v.role = programmer::role_from_name(p.substr(0, colon))) == link::Role::kNone) {
       return bad_input(fmt::format(
           "--provision {}: expected ROLE:KEYFILE with ROLE clinician, patient or service", p));
     }

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "itdd/programmer/requests.h"
 #include "itdd/protocol/frame.h"
 
 namespace itdd::programmer {
@@ -158,10 +159,7 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
   }
   // No answer: ask the implant (a new session if the old one is gone) what became of the id.
   initiator_.drop();
-  protocol::Request query{};
-  query.which_payload = itdd_Request_query_command_status_tag;
-  query.payload.query_command_status.command_id = command_id;
-  const Result<protocol::Response> q = call(query);
+  const Result<protocol::Response> q = call(query_command_request(command_id));
   if (!q.ok() || q->result != itdd_ResultCode_RESULT_OK ||
       q->which_payload != itdd_Response_command_status_tag) {
     result.delivery = Delivery::kUncertain;
@@ -190,9 +188,7 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
 
 Status Client::close() {
   if (!initiator_.established()) return Status::Ok();
-  protocol::Request req{};
-  req.which_payload = itdd_Request_close_session_tag;
-  const Result<protocol::Response> r = call(req);
+  const Result<protocol::Response> r = call(close_session_request());
   initiator_.drop();
   if (!r.ok()) return r.error();
   return Status::Ok();

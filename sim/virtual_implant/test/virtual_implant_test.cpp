@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
 
 namespace itdd::sim {
@@ -23,6 +24,23 @@ using namespace std::chrono_literals;
 using programmer::Client;
 using programmer::ClientOptions;
 using programmer::TcpTransport;
+
+const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMilligram);
+constexpr Concentration kTenMgPerMl{10'000'000};
+
+// Morphine 10 mg/mL, 1 mg/day (0.1 mL/day).
+therapy::Prescription one_mg_a_day() {
+  therapy::Prescription rx;
+  rx.drug = kMorphine;
+  rx.concentration = kTenMgPerMl;
+  rx.mode = therapy::BasalMode::kContinuous;
+  rx.continuous_dose = DoseRate(1'000'000);
+  return rx;
+}
+
+protocol::Request refill_of(std::uint64_t id, Volume volume) {
+  return programmer::refill_request(id, kMorphine, kTenMgPerMl, volume).value();
+}
 
 class VirtualImplantTest : public ::testing::Test {
  protected:
@@ -70,17 +88,11 @@ class VirtualImplantTest : public ::testing::Test {
     return t;
   }
 
-  static protocol::Request interrogate() {
-    protocol::Request r{};
-    r.which_payload = itdd_Request_interrogate_tag;
-    return r;
-  }
-
   // The status as a clinician reads it, in a session of its own.
   Result<protocol::Response> clinician_interrogates() {
     auto t = connect();
     Client c(crypto_, clinician_, implant_->public_key(), *t);
-    Result<protocol::Response> r = c.call(interrogate());
+    Result<protocol::Response> r = c.call(programmer::interrogate_request());
     (void)c.close();
     return r;
   }
@@ -139,10 +151,8 @@ TEST_F(VirtualImplantTest, APatientPairedThroughAClinicianWindowReadsButCannotPr
   {
     auto t = connect();
     Client c(crypto_, clinician_, implant_->public_key(), *t);
-    protocol::Request open{};
-    open.which_payload = itdd_Request_open_pairing_window_tag;
-    open.payload.open_pairing_window.role = itdd_Role_ROLE_PATIENT;
-    const Result<protocol::Response> r = c.call(open);
+    const Result<protocol::Response> r =
+        c.call(programmer::open_pairing_request(link::Role::kPatient, Duration(0)));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
     code = r->payload.pairing_window.code;
@@ -162,25 +172,14 @@ TEST_F(VirtualImplantTest, APatientPairedThroughAClinicianWindowReadsButCannotPr
   {
     auto t = connect();
     Client c(crypto_, patient, implant_->public_key(), *t);
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->result, itdd_ResultCode_RESULT_OK);
     EXPECT_EQ(r->payload.status.prescription_token, token);
 
-    protocol::Request program{};
-    program.which_payload = itdd_Request_program_tag;
     const std::uint64_t id = programmer::new_command_id(crypto_);
-    program.payload.program.command_id = id;
-    program.payload.program.replaces_token = token;
-    program.payload.program.has_prescription = true;
-    itdd_Prescription& rx = program.payload.program.prescription;
-    rx.has_drug = true;
-    std::strcpy(rx.drug.name, "morphine");
-    rx.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
-    rx.concentration_ng_per_ml = 10'000'000;
-    rx.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
-    rx.continuous_dose_ng_per_day = 1'000'000;
-    const programmer::CommandResult result = c.command(program, id);
+    const programmer::CommandResult result =
+        c.command(programmer::program_request(id, token, one_mg_a_day()).value(), id);
     EXPECT_EQ(result.delivery, programmer::Delivery::kNotApplied);
     ASSERT_TRUE(result.response.has_value());
     EXPECT_EQ(result.response->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
@@ -197,19 +196,10 @@ TEST_F(VirtualImplantTest, ARefillOverTheRadioFillsTheBody) {
   {
     auto t = connect();
     Client c(crypto_, clinician_, implant_->public_key(), *t);
-    protocol::Request refill{};
-    refill.which_payload = itdd_Request_refill_tag;
     const std::uint64_t id = programmer::new_command_id(crypto_);
-    itdd_Refill& f = refill.payload.refill;
-    f.command_id = id;
-    f.volume_nl = 15'000'000;
-    f.has_drug = true;
-    std::strcpy(f.drug.name, "morphine");
-    f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
-    f.concentration_ng_per_ml = 10'000'000;
-    const programmer::CommandResult result = c.command(refill, id);
+    const programmer::CommandResult result = c.command(refill_of(id, millilitres(15)), id);
     ASSERT_EQ(result.delivery, programmer::Delivery::kApplied) << result.detail;
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->payload.status.reservoir.filled);
     EXPECT_EQ(r->payload.status.reservoir.remaining_nl, 15'000'000);
@@ -252,33 +242,19 @@ TEST_F(VirtualImplantTest, CommittedTherapyRunsFastAndResumesAfterARestart) {
   {
     auto t = connect();
     Client c(crypto_, clinician_, implant_->public_key(), *t);
-    protocol::Request refill{};
-    refill.which_payload = itdd_Request_refill_tag;
-    itdd_Refill& f = refill.payload.refill;
-    f.command_id = programmer::new_command_id(crypto_);
-    f.volume_nl = 20'000'000;
-    f.has_drug = true;
-    std::strcpy(f.drug.name, "morphine");
-    f.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
-    f.concentration_ng_per_ml = 10'000'000;
-    ASSERT_EQ(c.command(refill, f.command_id).delivery, programmer::Delivery::kApplied);
-    const Result<protocol::Response> st = c.call(interrogate());
+    const std::uint64_t refill_id = programmer::new_command_id(crypto_);
+    ASSERT_EQ(c.command(refill_of(refill_id, millilitres(20)), refill_id).delivery,
+              programmer::Delivery::kApplied);
+    const Result<protocol::Response> st = c.call(programmer::interrogate_request());
     ASSERT_TRUE(st.ok());
-    protocol::Request program{};
-    program.which_payload = itdd_Request_program_tag;
-    itdd_ProgramPrescription& p = program.payload.program;
-    p.command_id = programmer::new_command_id(crypto_);
-    p.replaces_token = st->payload.status.prescription_token;
-    p.has_prescription = true;
-    p.prescription.has_drug = true;
-    p.prescription.drug = f.drug;
-    p.prescription.concentration_ng_per_ml = 10'000'000;
-    p.prescription.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
-    p.prescription.continuous_dose_ng_per_day = 1'000'000;  // 0.1 mL/day
-    const programmer::CommandResult programmed = c.command(program, p.command_id);
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    const programmer::CommandResult programmed = c.command(
+        programmer::program_request(id, st->payload.status.prescription_token, one_mg_a_day())
+            .value(),
+        id);
     ASSERT_EQ(programmed.delivery, programmer::Delivery::kApplied) << programmed.detail;
     std::this_thread::sleep_for(300ms);  // about three days
-    const Result<protocol::Response> later = c.call(interrogate());
+    const Result<protocol::Response> later = c.call(programmer::interrogate_request());
     ASSERT_TRUE(later.ok());
     EXPECT_EQ(later->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);
     delivered_before = later->payload.status.delivered_nl;
@@ -368,7 +344,7 @@ TEST_F(VirtualImplantTest, DroppedFramesAreRetriedNeverMisread) {
   int errors = 0;
   std::int64_t last_ms = 0;
   for (int i = 0; i < 10; ++i) {
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     if (!r.ok()) {
       ++errors;
       EXPECT_NE(std::strlen(r.error().message), 0u);  // a clear error, never a silent one
@@ -399,7 +375,7 @@ TEST_F(VirtualImplantTest, CorruptedAndDelayedFramesAreRetriedNeverMisread) {
   int ok = 0;
   std::uint64_t token = 0;
   for (int i = 0; i < 8; ++i) {
-    const Result<protocol::Response> r = c.call(interrogate());
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
     if (!r.ok()) continue;
     ASSERT_EQ(r->result, itdd_ResultCode_RESULT_OK);
     if (ok++ == 0) token = r->payload.status.prescription_token;

@@ -1,0 +1,96 @@
+#include "itdd/programmer/requests.h"
+
+#include "itdd/protocol/prescription_wire.h"
+
+namespace itdd::programmer {
+namespace {
+
+protocol::Request tagged(pb_size_t tag) {
+  protocol::Request r{};
+  r.which_payload = tag;
+  return r;
+}
+
+}  // namespace
+
+protocol::Request interrogate_request() {
+  return tagged(itdd_Request_interrogate_tag);
+}
+
+protocol::Request close_session_request() {
+  return tagged(itdd_Request_close_session_tag);
+}
+
+protocol::Request query_command_request(std::uint64_t command_id) {
+  protocol::Request r = tagged(itdd_Request_query_command_status_tag);
+  r.payload.query_command_status.command_id = command_id;
+  return r;
+}
+
+protocol::Request patient_bolus_request(std::uint64_t command_id) {
+  protocol::Request r = tagged(itdd_Request_patient_bolus_tag);
+  r.payload.patient_bolus.command_id = command_id;
+  return r;
+}
+
+protocol::Request clinician_bolus_request(std::uint64_t command_id, DrugAmount dose,
+                                          Duration duration) {
+  protocol::Request r = tagged(itdd_Request_clinician_bolus_tag);
+  r.payload.clinician_bolus.command_id = command_id;
+  r.payload.clinician_bolus.dose_ng = dose.count();
+  r.payload.clinician_bolus.duration_ms = duration.count();
+  return r;
+}
+
+Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy::Drug& drug,
+                                         Concentration concentration, Volume volume) {
+  protocol::Request r = tagged(itdd_Request_refill_tag);
+  itdd_Refill& f = r.payload.refill;
+  f.command_id = command_id;
+  f.volume_nl = volume.count();
+  f.has_drug = true;
+  if (Status s = protocol::drug_to_wire(drug, f.drug); !s) return s.error();
+  f.concentration_ng_per_ml = concentration.count();
+  return r;
+}
+
+Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_t replaces_token,
+                                          const therapy::Prescription& rx) {
+  protocol::Request r = tagged(itdd_Request_program_tag);
+  itdd_ProgramPrescription& p = r.payload.program;
+  p.command_id = command_id;
+  p.replaces_token = replaces_token;
+  p.has_prescription = true;
+  if (Status s = protocol::prescription_to_wire(rx, p.prescription); !s) return s.error();
+  return r;
+}
+
+link::Role role_from_name(std::string_view word) {
+  for (const link::Role role :
+       {link::Role::kClinician, link::Role::kPatient, link::Role::kService}) {
+    if (word == link::name(role)) return role;
+  }
+  return link::Role::kNone;
+}
+
+protocol::Request open_pairing_request(link::Role role, Duration window) {
+  protocol::Request r = tagged(itdd_Request_open_pairing_window_tag);
+  switch (role) {
+    case link::Role::kClinician:
+      r.payload.open_pairing_window.role = itdd_Role_ROLE_CLINICIAN;
+      break;
+    case link::Role::kPatient:
+      r.payload.open_pairing_window.role = itdd_Role_ROLE_PATIENT;
+      break;
+    case link::Role::kService:
+      r.payload.open_pairing_window.role = itdd_Role_ROLE_SERVICE;
+      break;
+    case link::Role::kNone:
+      r.payload.open_pairing_window.role = itdd_Role_ROLE_UNSPECIFIED;
+      break;
+  }
+  r.payload.open_pairing_window.window_ms = window.count();
+  return r;
+}
+
+}  // namespace itdd::programmer
