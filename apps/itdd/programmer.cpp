@@ -25,10 +25,6 @@ int failure(const std::string& what) {
   return kExitFailure;
 }
 
-std::string describe(const Error& e) {
-  return e.field[0] == '\0' ? std::string(e.message) : fmt::format("{}: {}", e.field, e.message);
-}
-
 // What a failed exchange means for the person at the programmer.
 std::string link_failure(const Error& e) {
   const std::string_view field = e.field;
@@ -37,7 +33,7 @@ std::string link_failure(const Error& e) {
            "file names another implant, or it is locked out after failed attempts (try again "
            "later)";
   }
-  return describe(e);
+  return programmer::error_text(e);
 }
 
 const char* result_name(itdd_ResultCode r) {
@@ -88,12 +84,14 @@ int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool 
   s.options.reply_timeout = std::chrono::milliseconds(a.timeout_ms);
   s.options.attempts = a.attempts;
   const Result<hal::KeyPair> own = programmer::read_key_pair_file(a.key_file, crypto);
-  if (!own.ok()) return bad_input(fmt::format("--key {}: {}", a.key_file, describe(own.error())));
+  if (!own.ok())
+    return bad_input(fmt::format("--key {}: {}", a.key_file, programmer::error_text(own.error())));
   s.own = own.value();
   if (need_implant_key) {
     const Result<link::PublicKey> k = programmer::read_public_key_file(a.implant_key);
     if (!k.ok()) {
-      return bad_input(fmt::format("--implant-key {}: {}", a.implant_key, describe(k.error())));
+      return bad_input(
+          fmt::format("--implant-key {}: {}", a.implant_key, programmer::error_text(k.error())));
     }
     s.implant = k.value();
   }
@@ -126,7 +124,7 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
   if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
   programmer::TcpTransport transport;
   if (const Status c = transport.connect(s.endpoint, s.options.reply_timeout); !c) {
-    return failure(fmt::format("{}: {}", a.implant, describe(c.error())));
+    return failure(fmt::format("{}: {}", a.implant, programmer::error_text(c.error())));
   }
   programmer::Client client(crypto, s.own, s.implant, transport, s.options);
   const int rc = body(client);
@@ -180,9 +178,10 @@ int run_keygen(const ProgrammerArgs& a) {
                     a.link.key_file));
   }
   const Result<hal::KeyPair> keys = crypto.generate_key_pair();
-  if (!keys.ok()) return failure(describe(keys.error()));
+  if (!keys.ok()) return failure(programmer::error_text(keys.error()));
   if (const Status s = programmer::write_key_pair_file(a.link.key_file, keys.value()); !s) {
-    return bad_input(fmt::format("--key {}: {}", a.link.key_file, describe(s.error())));
+    return bad_input(
+        fmt::format("--key {}: {}", a.link.key_file, programmer::error_text(s.error())));
   }
   std::cout << programmer::to_hex(keys->public_key) << '\n';
   return 0;
@@ -202,20 +201,20 @@ int run_pair(const ProgrammerArgs& a) {
   if (const int rc = check_common(a.link, crypto, s, false); rc != 0) return rc;
   programmer::TcpTransport transport;
   if (const Status c = transport.connect(s.endpoint, s.options.reply_timeout); !c) {
-    return failure(fmt::format("{}: {}", a.link.implant, describe(c.error())));
+    return failure(fmt::format("{}: {}", a.link.implant, programmer::error_text(c.error())));
   }
   const Result<link::Paired> paired =
       programmer::pair(crypto, s.own, a.code, transport, s.options.reply_timeout);
   if (!paired.ok()) {
     return failure(
         fmt::format("pairing failed ({}): a wrong code, no pairing window open, or it expired",
-                    describe(paired.error())));
+                    programmer::error_text(paired.error())));
   }
   if (const Status w = programmer::write_implant_file(a.out_file, paired.value()); !w) {
     return failure(
         fmt::format("--out {}: {} (the implant paired this device: pair again to "
                     "learn its key)",
-                    a.out_file, describe(w.error())));
+                    a.out_file, programmer::error_text(w.error())));
   }
   itdd_Role role = itdd_Role_ROLE_UNSPECIFIED;
   switch (paired->role) {

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
+#include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/scenario/input_error.h"
 #include "itdd/sim/virtual_implant.h"
@@ -48,10 +49,6 @@ void catch_stop_signals() {
 int bad_input(const std::string& what) {
   std::cerr << "error: " << what << '\n';
   return kExitInvalidInput;
-}
-
-std::string describe(const Error& e) {
-  return e.field[0] == '\0' ? std::string(e.message) : fmt::format("{}: {}", e.field, e.message);
 }
 
 struct Provision {
@@ -138,7 +135,8 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
     v.file = p.substr(colon + 1);
     const Result<link::PublicKey> key = programmer::read_public_key_file(v.file);
     if (!key.ok()) {
-      return bad_input(fmt::format("--provision {}: {}: {}", p, v.file, describe(key.error())));
+      return bad_input(
+          fmt::format("--provision {}: {}: {}", p, v.file, programmer::error_text(key.error())));
     }
     v.key = key.value();
     for (const Provision& earlier : provisions) {
@@ -196,14 +194,15 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   if (g_stop_requested.load()) implant->request_stop();
   for (const Provision& p : provisions) {
     if (const Status s = implant->can_provision(p.key, p.role); !s) {
-      return bad_input(
-          fmt::format("--provision {}:{}: {}", link::name(p.role), p.file, describe(s.error())));
+      return bad_input(fmt::format("--provision {}:{}: {}", link::name(p.role), p.file,
+                                   programmer::error_text(s.error())));
     }
   }
   for (const Provision& p : provisions) {
     const Result<bool> added = implant->provision(p.key, p.role);
     if (!added.ok()) {
-      std::cerr << fmt::format("error: provisioning {}: {}\n", p.file, describe(added.error()));
+      std::cerr << fmt::format("error: provisioning {}: {}\n", p.file,
+                               programmer::error_text(added.error()));
       return kExitFailure;
     }
     std::cout << fmt::format("{} {} key {}\n",

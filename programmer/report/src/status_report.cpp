@@ -371,4 +371,11 @@ nlohmann::json status_json(const itdd_ImplantStatus& s) {
   return j;
 }
 
+std::string error_text(const Error& e) {
+  std::string where = e.field;
+  if (e.index >= 0) where += fmt::format("[{}]", e.index);
+  if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
+  return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
+}
+
 }  // namespace itdd::programmer

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "itdd/app/implant.h"
+#include "itdd/programmer/status_report.h"
 #include "itdd/sim/sim_battery.h"
 #include "itdd/sim/sim_buzzer.h"
 #include "itdd/sim/sim_catheter.h"
@@ -37,13 +38,6 @@ using AlarmRecorder = Recorder<alarms::AlarmEventSink, alarms::AlarmEvent>;
 // Default refill dates when a scenario does not give them (the drug library will, later).
 constexpr Duration kDefaultRefillDue = days(180);
 constexpr Duration kDefaultDrugStability = days(180);
-
-std::string describe(const Error& e) {
-  std::string where = e.field;
-  if (e.index >= 0) where += fmt::format("[{}]", e.index);
-  if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
-  return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
-}
 
 // How long a browned-out cell rests before the electronics restart.
 constexpr Duration kBrownOutRecovery = hours(1);
@@ -117,7 +111,7 @@ class Simulation {
     c.source = source;
     c.type = type;
     c.ok = status.ok();
-    if (!status.ok()) c.error = describe(status.error());
+    if (!status.ok()) c.error = programmer::error_text(status.error());
     if (status.ok() && implant_) c.projected = engine().project(clock_.now());
     result_.commands.push_back(std::move(c));
   }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "itdd/core/result.h"
 #include "itdd/protocol/messages.h"
 
 namespace itdd::programmer {
@@ -20,6 +21,9 @@ std::string format_wall(std::int64_t wall_ms);
 
 std::string format_status(const itdd_ImplantStatus& status);
 nlohmann::json status_json(const itdd_ImplantStatus& status);
+
+// An error for people: "field[index][sub_index]: message", or the message alone.
+std::string error_text(const Error& e);
 
 // Names of wire values, as the report shows them ("low-reservoir", "clinician", ...).
 const char* alarm_name(itdd_AlarmKind kind);
