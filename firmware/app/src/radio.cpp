@@ -81,25 +81,25 @@ Status ImplantRadio::commit(const link::LinkState& state) {
   return Status::Ok();
 }
 
-void ImplantRadio::flush_lockout_count(ImplantTime now) {
-  if (refusals_in_lockout_ == 0) return;
-  implant_.log_link_event(now, kLinkRefusalsCounted, 0, refusals_in_lockout_, 0);
-  refusals_in_lockout_ = 0;
+void ImplantRadio::flush_refusal_count(ImplantTime now) {
+  if (refusals_not_logged_ == 0) return;
+  implant_.log_link_event(now, kLinkRefusalsCounted, 0, refusals_not_logged_, 0);
+  refusals_not_logged_ = 0;
 }
 
 void ImplantRadio::record(const link::LinkEvent& e) {
   if (is_lockout_refusal(e)) {
-    ++refusals_in_lockout_;
+    ++refusals_not_logged_;
     return;
   }
   if (is_refusal(e)) {
     if (!last_refusal_logged_.is_never() && e.at < last_refusal_logged_ + kRefusalLogInterval) {
-      ++refusals_in_lockout_;
+      ++refusals_not_logged_;
       return;
     }
     last_refusal_logged_ = e.at;
   }
-  flush_lockout_count(e.at);
+  flush_refusal_count(e.at);
   if (e.outcome == link::Outcome::kSessionOpened) {
     // The radio's energy goes into the battery's counters.
     implant_.radio_session(e.role == link::Role::kPatient ? Implant::RadioPeer::kPatientDevice
@@ -230,16 +230,16 @@ void ImplantRadio::on_wake(ImplantTime now) {
 }
 
 void ImplantRadio::flush_when_due(ImplantTime now) {
-  if (refusals_in_lockout_ == 0 || responder_->locked_out(now)) return;
+  if (refusals_not_logged_ == 0 || responder_->locked_out(now)) return;
   if (!last_refusal_logged_.is_never() && now < last_refusal_logged_ + kRefusalLogInterval) return;
   last_refusal_logged_ = now;
-  flush_lockout_count(now);
+  flush_refusal_count(now);
 }
 
 ImplantTime ImplantRadio::next_wake() const {
   if (!responder_) return ImplantTime::never();
   ImplantTime next = responder_->next_deadline();
-  if (refusals_in_lockout_ > 0) {
+  if (refusals_not_logged_ > 0) {
     // When the counted refusals may be written: after the lockout and the rate limit.
     ImplantTime due = responder_->backoff().locked_until;
     if (!last_refusal_logged_.is_never() && due < last_refusal_logged_ + kRefusalLogInterval) {

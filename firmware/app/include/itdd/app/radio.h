@@ -88,7 +88,7 @@ class ImplantRadio final : private link::StateStore,
                           std::span<std::uint8_t> reply);
   std::size_t frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
                     std::span<std::uint8_t> reply);
-  void flush_lockout_count(ImplantTime now);
+  void flush_refusal_count(ImplantTime now);
   void flush_when_due(ImplantTime now);
 
   Implant& implant_;
@@ -96,7 +96,7 @@ class ImplantRadio final : private link::StateStore,
   storage::SettingsStore<link::LinkStateBytes> store_;
   link::ResponderConfig config_;
   std::optional<link::Responder> responder_;
-  std::int64_t refusals_in_lockout_ = 0;  // refusals not written yet (lockout, rate limit)
+  std::int64_t refusals_not_logged_ = 0;  // counted, not written yet (lockout, rate limit)
   ImplantTime last_refusal_logged_ = ImplantTime::never();
   // Working memory for one exchange (static size: nothing allocated per frame).
   std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};
