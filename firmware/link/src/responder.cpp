@@ -193,7 +193,7 @@ Result<AcceptBytes> Responder::on_hello(hal::ByteView bytes, ImplantTime now) {
   const Result<hal::AeadTag> tag = detail::accept_tag(*crypto_, keys.value(), transcript.value());
   if (!tag.ok()) return refuse_hello(now, Reason::kCrypto, tag.error(), false, peer.id);
 
-  // The new epoch is durable before anything leaves the implant.
+  // The next epoch is durable before anything leaves the implant.
   LinkState next = state_;
   next.epoch = epoch;
   const Status committed = store_->commit(next);
@@ -374,7 +374,7 @@ Result<PairAcceptBytes> Responder::on_pair_hello(hal::ByteView bytes, ImplantTim
   wipe(ss.value());
   if (!key.ok()) return refuse_pairing(now, Reason::kCrypto, key.error(), false);
 
-  end_exchange();  // a new PairHello replaces an unanswered one; it costs no attempt
+  end_exchange();  // a later PairHello replaces an unanswered one; it costs no attempt
   window_.exchange = true;
   window_.device_static = device;
   window_.key = key.value();
@@ -411,7 +411,7 @@ Result<PairConfirmBytes> Responder::on_pair_proof(hal::ByteView bytes, ImplantTi
   const bool right = crypto_->equal(expected.value(), proof->mac);
   wipe(expected.value());
   if (!right) {
-    // One attempt used; each new attempt needs a new PairHello (fresh code-bound ephemerals).
+    // One attempt used; each further attempt needs another PairHello (fresh code-bound ephemerals).
     --window_.attempts_left;
     end_exchange();
     const Error wrong = make_error(ErrorCode::kRefused, "pair_proof", "wrong code");

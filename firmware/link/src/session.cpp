@@ -59,7 +59,8 @@ Result<std::size_t> Session::seal(hal::Crypto& crypto, RecordType type, hal::Byt
     return make_error(ErrorCode::kInvalidArgument, "out", "buffer too small for the record");
   }
   if (sent_ == UINT64_MAX) {
-    return make_error(ErrorCode::kRefused, "record.counter", "counter exhausted: new session");
+    return make_error(ErrorCode::kRefused, "record.counter",
+                      "counter exhausted: open another session");
   }
   const std::uint64_t counter = sent_ + 1;
   put_u64(out.data(), counter);

@@ -1,6 +1,6 @@
 // The device's ends of the link (clinician programmer, patient device, service tool): the
 // Initiator opens and uses an authenticated session with an implant whose static key it knows;
-// the PairingDevice pairs a new device with an implant by its one-time code. The same firmware
+// the PairingDevice pairs a further device with an implant by its one-time code. The same firmware
 // rules as the implant's side: no heap, no clock of its own, bytes in and out.
 #pragma once
 

@@ -45,7 +45,7 @@ class StateStore {
   ~StateStore() = default;
 };
 
-// A new implant identity (factory), epoch 0, no peers.
+// A fresh implant identity (factory), epoch 0, no peers.
 Result<LinkState> make_link_state(hal::Crypto& crypto);
 
 // Refuses a state the link must not run on, naming the field (and the peer-table index): an

@@ -5,7 +5,7 @@
 // persistent state durable through StateStore before it answers.
 //
 // Sessions: one authenticated session at a time, plus one answered handshake waiting for the
-// initiator's first record. A new handshake does not disturb the live session until its own
+// initiator's first record. A later handshake does not disturb the live session until its own
 // first record decrypts (a replayed Hello cannot cut a clinician off); then it replaces it.
 #pragma once
 
@@ -79,7 +79,7 @@ struct Received {
   std::size_t size = 0;                 // plaintext bytes
   PeerId peer = kNoPeer;
   Role role = Role::kNone;
-  bool session_opened = false;  // this record authenticated a new session
+  bool session_opened = false;  // this record authenticated a fresh session
 };
 
 class Responder {
@@ -116,7 +116,7 @@ class Responder {
   Result<PairingCode> open_pairing(Role role, ImplantTime now,
                                    Duration validity = kPairingValidity);
   void close_pairing(ImplantTime now);
-  // The new device's PairHello; answers PairAccept.
+  // The pairing device's PairHello; answers PairAccept.
   Result<PairAcceptBytes> on_pair_hello(hal::ByteView pair_hello, ImplantTime now);
   // The device's PairProof; on the right code adds the device to the peer table (committed)
   // and answers PairConfirm. A wrong code uses one attempt; the last closes the window.
