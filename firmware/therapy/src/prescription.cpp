@@ -212,6 +212,32 @@ std::int64_t max_patient_boluses_per_day(const PatientBolusSettings& pb) {
   return by_lockout < pb.max_per_24h ? by_lockout : pb.max_per_24h;
 }
 
+const char* first_difference(const Prescription& a, const Prescription& b) {
+  if (!(a.drug == b.drug)) return "drug";
+  if (a.concentration != b.concentration) return "concentration";
+  if (a.mode != b.mode) return "mode";
+  if (a.continuous_dose != b.continuous_dose) return "continuous_dose";
+  if (a.flex.per_weekday != b.flex.per_weekday) return "flex.per_weekday";
+  for (std::size_t d = 0; d < a.flex.days.size(); ++d) {
+    const DayProgram& x = a.flex.days[d];
+    const DayProgram& y = b.flex.days[d];
+    if (x.step_count != y.step_count) return "flex.days.steps";
+    for (std::size_t i = 0; i < x.step_count && i < kMaxStepsPerDay; ++i) {
+      if (x.steps[i].start_minute != y.steps[i].start_minute ||
+          x.steps[i].dose_rate != y.steps[i].dose_rate) {
+        return "flex.days.steps";
+      }
+    }
+  }
+  const PatientBolusSettings& p = a.patient_bolus;
+  const PatientBolusSettings& q = b.patient_bolus;
+  if (p.enabled != q.enabled || p.dose != q.dose || p.duration != q.duration ||
+      p.max_per_24h != q.max_per_24h || p.lockout != q.lockout) {
+    return "patient_bolus";
+  }
+  return nullptr;
+}
+
 Status validate(const Prescription& rx, const PumpModel& pump) {
   if (Status s = validate_drug(rx.drug); !s) return s;
   if (rx.concentration.count() <= 0) {

@@ -163,5 +163,32 @@ TEST(FlexSchedule, WeekdayProgramFollowsTheDay) {
             flow_for(DoseRate(7'000'000), kMorphine25));
 }
 
+TEST(Prescription, FirstDifferenceNamesTheFieldThatDiffers) {
+  const Prescription a = morphine_flex({{0, 1'000'000}, {480, 2'000'000}});
+  EXPECT_EQ(first_difference(a, a), nullptr);
+
+  Prescription b = a;
+  b.flex.days[0].steps[5].dose_rate = DoseRate(9);  // past the day's count: not part of it
+  EXPECT_EQ(first_difference(a, b), nullptr);
+
+  b = a;
+  b.flex.days[0].steps[1].start_minute = 481;
+  EXPECT_STREQ(first_difference(a, b), "flex.days.steps");
+  b = a;
+  b.concentration = Concentration(a.concentration.count() + 1);
+  EXPECT_STREQ(first_difference(a, b), "concentration");
+  b = a;
+  b.drug = make_drug("hydromorphone", DoseUnit::kMilligram);
+  EXPECT_STREQ(first_difference(a, b), "drug");
+  b = a;
+  b.mode = BasalMode::kContinuous;
+  EXPECT_STREQ(first_difference(a, b), "mode");
+  b = a;
+  b.patient_bolus.lockout = hours(1);
+  EXPECT_STREQ(first_difference(a, b), "patient_bolus");
+  const Prescription c = morphine_continuous(DoseRate(1));
+  EXPECT_STREQ(first_difference(c, morphine_continuous(DoseRate(2))), "continuous_dose");
+}
+
 }  // namespace
 }  // namespace itdd::therapy

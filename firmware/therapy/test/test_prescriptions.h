@@ -36,28 +36,8 @@ inline PatientBolusSettings patient_bolus(DrugAmount dose, Duration duration, st
   return PatientBolusSettings{true, dose, duration, max, lockout};
 }
 
-// Field by field: the bytes between fields (padding) and the steps past a day's count are not
-// part of the value.
 inline bool same_prescription(const Prescription& a, const Prescription& b) {
-  if (!(a.drug == b.drug) || a.concentration != b.concentration || a.mode != b.mode ||
-      a.continuous_dose != b.continuous_dose || a.flex.per_weekday != b.flex.per_weekday) {
-    return false;
-  }
-  for (std::size_t d = 0; d < a.flex.days.size(); ++d) {
-    const DayProgram& x = a.flex.days[d];
-    const DayProgram& y = b.flex.days[d];
-    if (x.step_count != y.step_count) return false;
-    for (std::size_t i = 0; i < x.step_count && i < kMaxStepsPerDay; ++i) {
-      if (x.steps[i].start_minute != y.steps[i].start_minute ||
-          x.steps[i].dose_rate != y.steps[i].dose_rate) {
-        return false;
-      }
-    }
-  }
-  const PatientBolusSettings& p = a.patient_bolus;
-  const PatientBolusSettings& q = b.patient_bolus;
-  return p.enabled == q.enabled && p.dose == q.dose && p.duration == q.duration &&
-         p.max_per_24h == q.max_per_24h && p.lockout == q.lockout;
+  return first_difference(a, b) == nullptr;
 }
 
 }  // namespace itdd::therapy::testing

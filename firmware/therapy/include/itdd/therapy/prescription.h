@@ -94,4 +94,10 @@ DoseRate basal_daily_dose(const Prescription& rx, Weekday wd);
 // The most patient boluses that can be taken in one day under these limits.
 std::int64_t max_patient_boluses_per_day(const PatientBolusSettings& pb);
 
+// The first field in which two prescriptions differ ("drug", "concentration", "mode",
+// "continuous_dose", "flex.per_weekday", "flex.days.steps", "patient_bolus"), or nullptr when
+// they hold the same value. Field by field: padding and the steps past a day's count are not
+// part of the value. A programmer reads back what it programmed with it.
+const char* first_difference(const Prescription& a, const Prescription& b);
+
 }  // namespace itdd::therapy
