@@ -1,0 +1,141 @@
+#include "itdd/programmer/refill_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "itdd/programmer/program_review.h"
+#include "itdd/protocol/prescription_wire.h"
+
+namespace itdd::programmer {
+namespace {
+
+std::string ml_text(Volume v) {
+  return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / 1e6);
+}
+
+const char* finding_advice(RefillFinding f) {
+  switch (f) {
+    case RefillFinding::kLessThanExpected:
+      return "less was left than the implant expected: possible pocket fill at the last refill, "
+             "over-infusion or a leak. Check the patient for overdose and the pump";
+    case RefillFinding::kMoreThanExpected:
+      return "more was left than the implant expected: less was delivered than programmed "
+             "(under-infusion: occlusion, motor stall, pump stopped) or more was filled than "
+             "recorded. Check the patient for withdrawal and the pump";
+    case RefillFinding::kAsExpected:
+      break;
+  }
+  return "as expected";
+}
+
+}  // namespace
+
+const char* describe(RefillKind kind) {
+  switch (kind) {
+    case RefillKind::kFirstFill:
+      return "first fill";
+    case RefillKind::kSameDrug:
+      return "same drug and concentration";
+    case RefillKind::kConcentrationChange:
+      return "same drug, new concentration";
+    case RefillKind::kDrugChange:
+      return "another drug";
+  }
+  return "?";
+}
+
+bool is_reason(const std::string& text) {
+  const auto non_blank = std::count_if(text.begin(), text.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) == 0;
+  });
+  return static_cast<std::size_t>(non_blank) >= kMinReasonLength;
+}
+
+Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity,
+                               const RefillEntry& entry) {
+  RefillPlan plan;
+  const bool filled = before.has_reservoir && before.reservoir.filled;
+  therapy::Drug held_drug{};
+  if (filled) {
+    if (const Status s = protocol::drug_from_wire(before.reservoir.drug, held_drug); !s) {
+      return s.error();
+    }
+  }
+
+  if (entry.volume.count() <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "volume", "must be more than 0 mL");
+  }
+  if (entry.volume > capacity) {
+    return make_error(ErrorCode::kInvalidArgument, "volume",
+                      "is more than the reservoir holds: check the volume and the pump model");
+  }
+  if (entry.low_alarm && (entry.low_alarm->count() < 0 || *entry.low_alarm >= entry.volume)) {
+    return make_error(ErrorCode::kInvalidArgument, "low_alarm",
+                      "must be at least 0 mL and below the volume filled");
+  }
+
+  if (filled) {
+    if (!entry.withdrawn) {
+      return make_error(ErrorCode::kInvalidArgument, "withdrawn",
+                        "enter the volume withdrawn from the reservoir before refilling it");
+    }
+    const Result<RefillCheck> check =
+        check_refill(Volume(before.reservoir.remaining_nl), *entry.withdrawn, capacity);
+    if (!check.ok()) return check.error();
+    plan.check = check.value();
+    if (plan.check->needs_acknowledgement() && !is_reason(entry.acknowledgement)) {
+      return make_error(ErrorCode::kRefused, "acknowledge",
+                        "the withdrawn volume differs from the expected one by more than the "
+                        "threshold: acknowledge it with a reason (at least 5 characters)");
+    }
+    if (plan.check->needs_acknowledgement()) {
+      plan.notes.push_back(
+          fmt::format("withdrawn {} against {} expected (difference {}, threshold {}): {}",
+                      ml_text(plan.check->withdrawn), ml_text(plan.check->expected),
+                      ml_text(plan.check->difference), ml_text(plan.check->threshold),
+                      finding_advice(plan.check->finding)));
+    }
+  }
+
+  const bool same_name = filled && std::strcmp(held_drug.name.data(), entry.drug.name.data()) == 0;
+  if (same_name && held_drug.unit != entry.drug.unit) {
+    return make_error(ErrorCode::kMismatch, "drug",
+                      "is prescribed in another unit than the drug in the reservoir");
+  }
+  const Concentration held_concentration(before.reservoir.concentration_ng_per_ml);
+  if (!filled) {
+    plan.kind = RefillKind::kFirstFill;
+    plan.notes.push_back("first fill: prime the catheter, then program a prescription");
+  } else if (!same_name) {
+    plan.kind = RefillKind::kDrugChange;
+    plan.notes.push_back(
+        fmt::format("the drug changes from {} to {}: therapy stops until a prescription for {} is "
+                    "programmed, and the catheter still holds {} until it is flushed",
+                    held_drug.name.data(), entry.drug.name.data(), entry.drug.name.data(),
+                    held_drug.name.data()));
+  } else if (held_concentration != entry.concentration) {
+    plan.kind = RefillKind::kConcentrationChange;
+    if (!entry.bridge) {
+      return make_error(ErrorCode::kRefused, "bridge",
+                        "the concentration changes: decide whether to run the bridge bolus "
+                        "(the old solution in the pump and catheter is pushed out at the rate "
+                        "that keeps the dose; without it the patient gets the old dose at the "
+                        "new rate until the catheter is flushed)");
+    }
+    plan.bridge = *entry.bridge;
+    plan.notes.push_back(fmt::format(
+        "the concentration changes from {} to {}: each dose is kept, the rate changes; bridge "
+        "bolus {}",
+        format_dose(held_concentration.count(), entry.drug.unit, "/mL"),
+        format_dose(entry.concentration.count(), entry.drug.unit, "/mL"),
+        plan.bridge ? "on" : "OFF: the dose is wrong until the catheter holds the new solution"));
+  } else {
+    plan.kind = RefillKind::kSameDrug;
+  }
+  return plan;
+}
+
+}  // namespace itdd::programmer
