@@ -1,0 +1,137 @@
+#include "itdd/programmer/prescription_entry.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace itdd::programmer {
+namespace {
+
+constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+Error step_error(const char* message, std::int32_t index = -1) {
+  Error e = make_error(ErrorCode::kInvalidArgument, "step", message);
+  e.index = index;
+  return e;
+}
+
+bool two_digits(std::string_view s, std::int32_t& out) {
+  if (s.size() != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
+  out = (s[0] - '0') * 10 + (s[1] - '0');
+  return true;
+}
+
+}  // namespace
+
+Result<StepText> split_step(std::string_view text) {
+  StepText out;
+  const std::size_t at = text.find('@');
+  if (at != std::string_view::npos) {
+    const std::string_view day = text.substr(0, at);
+    const auto it = std::find(kDays.begin(), kDays.end(), day);
+    if (it == kDays.end()) {
+      return step_error(
+          "the day is one of mon, tue, wed, thu, fri, sat, sun (as in mon@08:00=3.5)");
+    }
+    out.day = static_cast<Weekday>(it - kDays.begin());
+    text.remove_prefix(at + 1);
+  }
+  const std::size_t eq = text.find('=');
+  std::int32_t h = 0;
+  std::int32_t m = 0;
+  if (eq != 5 || text[2] != ':' || !two_digits(text.substr(0, 2), h) ||
+      !two_digits(text.substr(3, 2), m) || h > 23 || m > 59) {
+    return step_error("a step is HH:MM=DOSE (e.g. 08:00=3.5), optionally after a day (mon@)");
+  }
+  out.start_minute = h * 60 + m;
+  out.dose = text.substr(eq + 1);
+  if (out.dose.empty()) return step_error("the dose after '=' is missing");
+  return out;
+}
+
+Result<therapy::Prescription> build_prescription(const PrescriptionEntry& entry) {
+  therapy::Prescription rx;
+  rx.drug = entry.drug;
+  rx.concentration = entry.concentration;
+  switch (entry.mode) {
+    case EntryMode::kStop:
+      rx.mode = therapy::BasalMode::kStopped;
+      break;
+    case EntryMode::kContinuous:
+      if (entry.dose.count() < 0) {
+        return make_error(ErrorCode::kInvalidArgument, "dose", "must not be negative");
+      }
+      rx.mode = therapy::BasalMode::kContinuous;
+      rx.continuous_dose = entry.dose;
+      break;
+    case EntryMode::kFlexible: {
+      rx.mode = therapy::BasalMode::kFlexible;
+      if (entry.steps.empty()) return step_error("a flexible program needs at least one step");
+      const bool per_day = entry.steps.front().day.has_value();
+      std::vector<StepEntry> steps = entry.steps;
+      for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i].day.has_value() != per_day) {
+          return step_error("give a day for every step or for none", static_cast<std::int32_t>(i));
+        }
+        if (steps[i].dose.count() < 0) {
+          return step_error("a step's dose must not be negative", static_cast<std::int32_t>(i));
+        }
+      }
+      std::stable_sort(steps.begin(), steps.end(), [](const StepEntry& a, const StepEntry& b) {
+        const int da = a.day ? static_cast<int>(*a.day) : 0;
+        const int db = b.day ? static_cast<int>(*b.day) : 0;
+        return da != db ? da < db : a.start_minute < b.start_minute;
+      });
+      rx.flex.per_weekday = per_day;
+      for (const StepEntry& s : steps) {
+        therapy::DayProgram& day = rx.flex.days[s.day ? static_cast<std::size_t>(*s.day) : 0];
+        if (day.step_count > 0 && day.steps[day.step_count - 1].start_minute == s.start_minute) {
+          return step_error("two steps start at the same time");
+        }
+        if (day.step_count == therapy::kMaxStepsPerDay) {
+          return step_error("at most 48 steps a day");
+        }
+        day.steps[day.step_count++] = {s.start_minute, s.dose};
+      }
+      const std::size_t days = per_day ? 7 : 1;
+      for (std::size_t d = 0; d < days; ++d) {
+        const therapy::DayProgram& day = rx.flex.days[d];
+        if (day.step_count == 0 || day.steps[0].start_minute != 0) {
+          Error e = step_error(per_day ? "every day needs a step at 00:00 (as in mon@00:00=DOSE)"
+                                       : "the first step starts at 00:00");
+          e.index = static_cast<std::int32_t>(d);
+          return e;
+        }
+      }
+      break;
+    }
+  }
+  if (entry.patient_bolus) {
+    const therapy::PatientBolusSettings& b = *entry.patient_bolus;
+    if (b.enabled && (b.dose.count() <= 0 || b.max_per_24h == 0 || b.duration.count() <= 0 ||
+                      b.lockout.count() < 0)) {
+      return make_error(ErrorCode::kInvalidArgument, "patient_bolus",
+                        "a patient bolus needs a dose, a duration, a lockout and at least one "
+                        "bolus per 24 h");
+    }
+    rx.patient_bolus = b;
+  }
+  return rx;
+}
+
+Status check_against_reservoir(const PrescriptionEntry& entry, const therapy::Drug& reservoir_drug,
+                               Concentration reservoir_concentration) {
+  if (std::strcmp(entry.drug.name.data(), reservoir_drug.name.data()) != 0 ||
+      entry.drug.unit != reservoir_drug.unit) {
+    return make_error(ErrorCode::kMismatch, "drug",
+                      "is not the drug in the reservoir: another drug is put in by a refill");
+  }
+  if (entry.concentration != reservoir_concentration) {
+    return make_error(ErrorCode::kMismatch, "concentration",
+                      "is not the concentration in the reservoir: check the refill record; a "
+                      "new concentration is put in by a refill");
+  }
+  return Status::Ok();
+}
+
+}  // namespace itdd::programmer
