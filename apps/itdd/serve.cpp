@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -103,6 +104,10 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
   serve->add_option("--delay-ms", a.delay_ms, "Link impairment: every frame held this long");
   serve->add_option("--seed", a.seed, "Seed of the impairment's random choices")
       ->capture_default_str();
+  serve->add_option("--pocket-fill-ml", a.pocket_fill_ml,
+                    "Fault: at the next refill, this much of the injected volume goes into the "
+                    "tissue pocket instead of the reservoir (the implant cannot tell; the next "
+                    "refill's withdrawn volume shows it)");
   serve->add_flag("--verbose", a.verbose, "Log connections on stderr");
   return serve;
 }
@@ -122,6 +127,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   }
   if (a.delay_ms < 0 || a.delay_ms > kMaxDelayMs) {
     return bad_input("--delay-ms: from 0 to 60000 ms");
+  }
+  if (!(a.pocket_fill_ml >= 0.0 && a.pocket_fill_ml <= 40.0)) {
+    return bad_input("--pocket-fill-ml: from 0 to 40 mL");
   }
   std::vector<Provision> provisions;
   for (const std::string& p : a.provision) {
@@ -169,6 +177,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   o.impairment.corrupt = a.corrupt;
   o.impairment.delay = std::chrono::milliseconds(a.delay_ms);
   o.impairment.seed = a.seed;
+  o.pocket_fill = Volume(std::llround(a.pocket_fill_ml * 1e6));
   if (a.verbose) {
     o.log = [](std::string_view line) { std::cerr << "serve: " << line << std::endl; };
   }
@@ -222,6 +231,10 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   if (a.drop > 0 || a.corrupt > 0 || a.delay_ms > 0) {
     std::cout << fmt::format("link impairment: drop {}, corrupt {}, delay {} ms, seed {}\n", a.drop,
                              a.corrupt, a.delay_ms, a.seed);
+  }
+  if (a.pocket_fill_ml > 0) {
+    std::cout << fmt::format("fault: at the next refill {} mL goes into the tissue pocket\n",
+                             a.pocket_fill_ml);
   }
   std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
 

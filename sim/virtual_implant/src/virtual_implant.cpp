@@ -489,7 +489,17 @@ void VirtualImplant::after_frame() {
   if (watcher_->pending) {
     const engine::TherapyEvent e = *watcher_->pending;
     watcher_->pending.reset();
-    (void)reservoir_.refill(Volume(e.a), Concentration(e.b));
+    Volume filled(e.a);
+    if (options_.pocket_fill.count() > 0) {
+      const Volume lost = options_.pocket_fill < filled ? options_.pocket_fill : filled;
+      filled -= lost;
+      options_.pocket_fill = Volume(0);
+      note(fmt::format(
+          "pocket fill: {:.3f} mL of the refill went into the tissue pocket, "
+          "{:.3f} mL into the reservoir",
+          static_cast<double>(lost.count()) / 1e6, static_cast<double>(filled.count()) / 1e6));
+    }
+    (void)reservoir_.refill(filled, Concentration(e.b));
     mechanism_.watch_reservoir(implant_->engine().snapshot().low_threshold);
   }
   // A new authenticated session: the radio's energy in the body's cell (the implant counts its

@@ -212,6 +212,38 @@ TEST_F(VirtualImplantTest, ARefillOverTheRadioFillsTheBody) {
   EXPECT_NE(text.find("reservoir-ng-per-ml 10000000\n"), std::string::npos) << text;
 }
 
+TEST_F(VirtualImplantTest, APocketFillPutsLessInTheBodyThanTheImplantBelieves) {
+  VirtualImplantOptions o = options();
+  o.pocket_fill = millilitres(3);
+  const auto refill_15_ml = [this] {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    ASSERT_EQ(c.command(refill_of(id, millilitres(15)), id).delivery,
+              programmer::Delivery::kApplied);
+    const Result<protocol::Response> r = c.call(programmer::interrogate_request());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->payload.status.reservoir.remaining_nl, 15'000'000);  // what the implant believes
+    (void)c.close();
+  };
+  const auto body_holds = [this] {  // the state file, written at stop: what the body holds
+    std::ifstream state(dir_ / "implant.state");
+    const std::string text((std::istreambuf_iterator<char>(state)), {});
+    const std::size_t at = text.find("reservoir-nl ");
+    return at == std::string::npos ? std::string("?") : text.substr(at, text.find('\n', at) - at);
+  };
+  start(o);
+  refill_15_ml();
+  stop();
+  EXPECT_EQ(body_holds(), "reservoir-nl 12000000");
+
+  start(o);  // a new run: the fault strikes its first refill only
+  refill_15_ml();
+  refill_15_ml();
+  stop();
+  EXPECT_EQ(body_holds(), "reservoir-nl 15000000");
+}
+
 TEST_F(VirtualImplantTest, ARestartKeepsTheIdentityThePeersAndTheClock) {
   start();
   const link::PublicKey key = implant_->public_key();
