@@ -137,11 +137,57 @@ bool blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
 }
 
+// Well-formed UTF-8 without NUL: what both engines store alike (PostgreSQL refuses malformed
+// UTF-8, and its C-string parameters would cut text at a NUL).
+bool clean_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // cut short
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinimum[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::optional<DbError> require_clean(std::string_view value, const char* field) {
+  if (!clean_text(value)) {
+    return db_error(DbErrorCode::kInvalidArgument, field,
+                    "must be text (UTF-8, without NUL characters)");
+  }
+  return std::nullopt;
+}
+
 std::optional<DbError> require_text(std::string_view value, const char* field, const char* what) {
   if (blank(value)) {
     return db_error(DbErrorCode::kInvalidArgument, field, fmt::format("give {}", what));
   }
-  return std::nullopt;
+  return require_clean(value, field);
 }
 
 std::optional<DbError> require_json(std::string_view text, const char* field) {
@@ -305,6 +351,12 @@ TrialRecord trial_from(const SqlRow& r) {
   t.effective = r.boolean(10);
   t.notes = r.text(11);
   return t;
+}
+
+// Text for the detail_json column. Inputs were checked as UTF-8; `replace` keeps dump() from
+// throwing whatever happens.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::int64_t now_ms() {
@@ -515,6 +567,7 @@ class SqlClinicDb final : public ClinicDb {
 
   DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
                        std::string_view summary) override {
+    if (auto e = require_clean(summary, "summary")) return *e;
     return transaction([&]() -> DbStatus {
       const DbResult<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
       if (!s.ok()) return s.error();
@@ -603,7 +656,7 @@ class SqlClinicDb final : public ClinicDb {
                                            concentration_text(p.concentration), p.mode,
                                            dose_rate_text(p.max_daily_dose), token_hex(p.token));
       const DbResult<std::int64_t> change =
-          insert_change(p.session_id, p.at_ms, ChangeKind::kProgram, what, detail.dump());
+          insert_change(p.session_id, p.at_ms, ChangeKind::kProgram, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
@@ -660,6 +713,7 @@ class SqlClinicDb final : public ClinicDb {
     if (in.low_reservoir_alarm.count() < 0) {
       return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm", "must not be negative");
     }
+    if (auto e = require_clean(in.acknowledgement_reason, "acknowledgement_reason")) return *e;
     if (in.acknowledged && blank(in.acknowledgement_reason)) {
       return db_error(DbErrorCode::kInvalidArgument, "acknowledgement_reason",
                       "an acknowledged finding needs the clinician's reason");
@@ -734,7 +788,7 @@ class SqlClinicDb final : public ClinicDb {
           volume_text(r.low_reservoir_alarm), r.bridge_bolus ? "; bridge bolus" : "",
           utc_date(r.next_refill_ms), r.next_refill_rule);
       const DbResult<std::int64_t> change =
-          insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, detail.dump());
+          insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, dump(detail));
       if (!change.ok()) return change.error();
       return r;
     });
@@ -774,7 +828,7 @@ class SqlClinicDb final : public ClinicDb {
       const std::string what = fmt::format("override of the {} limit {} ({}) by {}: {}", o.drug,
                                            o.field, o.limit_text, o.clinician, o.reason);
       const DbResult<std::int64_t> change =
-          insert_change(o.session_id, o.at_ms, ChangeKind::kOverride, what, detail.dump());
+          insert_change(o.session_id, o.at_ms, ChangeKind::kOverride, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
@@ -881,6 +935,7 @@ class SqlClinicDb final : public ClinicDb {
   DbResult<std::int64_t> add_trial(const TrialRecord& t) override {
     if (auto e = require_text(t.drug, "drug", "the drug")) return *e;
     if (auto e = require_text(t.route, "route", "how the dose was given")) return *e;
+    if (auto e = require_clean(t.notes, "notes")) return *e;
     if (t.dose.count() <= 0) {
       return db_error(DbErrorCode::kInvalidArgument, "dose", "must be above 0");
     }
@@ -994,17 +1049,25 @@ class SqlClinicDb final : public ClinicDb {
   auto in_transaction(bool write, F&& body) -> std::invoke_result_t<F> {
     using R = std::invoke_result_t<F>;
     if (DbStatus s = db_->begin(write); !s.ok()) return R(s.error());
-    if (DbStatus s = require_current_schema(); !s.ok()) {
-      db_->rollback();
-      return R(s.error());
-    }
-    R result = body();
-    if (!result.ok()) {
-      db_->rollback();
+    try {
+      if (DbStatus s = require_current_schema(); !s.ok()) {
+        db_->rollback();
+        return R(s.error());
+      }
+      R result = body();
+      if (!result.ok()) {
+        db_->rollback();
+        return result;
+      }
+      if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
       return result;
+    } catch (const std::exception& e) {
+      // The engines' exceptions stop in the connection; this is for anything else (memory,
+      // a formatting or JSON library): nothing written, and no exception leaves the API.
+      db_->rollback();
+      return R(db_error(DbErrorCode::kUnavailable, "",
+                        std::string("internal error, nothing recorded: ") + e.what()));
     }
-    if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
-    return result;
   }
 
   DbResult<int> read_version() {

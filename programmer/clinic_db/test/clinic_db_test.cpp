@@ -272,6 +272,15 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePatientIsRefusedAndNothingWritten) {
   p.mrn = "M-2";
   p.name = "";
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
+  // Both engines must store the same text: malformed UTF-8 and NUL are refused, not mangled.
+  p.name = "Ren\xe9e";  // Latin-1, not UTF-8
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
+  p.name = "Ren\xc3\xa9e";  // UTF-8: accepted below
+  p.mrn = std::string("M-\0-3", 5);
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
+  p.mrn = "M-3";
+  ASSERT_OK(db_->add_patient(p));
+  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name, "Ren\xc3\xa9e");
   p.mrn = "M-1";
   p.name = "Someone else";
   const auto refused = db_->add_patient(p);
@@ -282,7 +291,7 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePatientIsRefusedAndNothingWritten) {
 
   const auto all = db_->list_patients();
   ASSERT_OK(all);
-  ASSERT_EQ(all->size(), 1u);
+  ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].name, "Patient M-1");
 }
 

@@ -264,8 +264,9 @@ struct DueRow {
   DueStatus status = DueStatus::kDue;
 };
 
-// How dangerous running dry is for a drug: higher ranks come first. The lead passes the drug
-// library's ranking (e.g. baclofen high: its withdrawal can kill); the default ranks all alike.
+// How dangerous running dry is for a drug: higher ranks come first. The caller passes the drug
+// library's ranking (e.g. baclofen high: its withdrawal can kill); an empty one ranks all drugs
+// alike. It must not throw.
 using RiskRank = std::function<int(std::string_view drug)>;
 
 // The call list order:
