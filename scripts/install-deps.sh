@@ -7,6 +7,7 @@ packages=(
   googletest libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev
   nanopb libnanopb-dev
+  libsqlitecpp-dev libsqlite3-dev libpqxx-dev postgresql
 )
 missing=()
 for p in "${packages[@]}"; do

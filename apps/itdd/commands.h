@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,5 +61,30 @@ int run_keygen(const ProgrammerArgs& args);
 int run_pair(const ProgrammerArgs& args);
 int run_interrogate(const ProgrammerArgs& args);
 int run_pairing_window(const ProgrammerArgs& args);
+
+// `itdd clinic ...`: the clinic database (clinic.cpp).
+struct ClinicArgs {
+  std::string db = "clinic.db";  // add_clinic puts $ITDD_CLINIC_DB here when set
+  bool json = false;
+  std::string mrn, name, birth_date, indication;  // patient add (--patient for pump add)
+  std::string model, serial, implant_date, catheter_length_cm, catheter_volume_ml;
+  std::string pump_models_file;  // empty: the default file
+  std::string within = "14d";
+  std::string now;  // due: YYYY-MM-DD instead of today
+  std::int64_t session_id = 0;
+  CLI::App* init = nullptr;
+  CLI::App* migrate = nullptr;
+  CLI::App* patient_add = nullptr;
+  CLI::App* patient_list = nullptr;
+  CLI::App* pump_add = nullptr;
+  CLI::App* pump_list = nullptr;
+  CLI::App* due = nullptr;
+  CLI::App* report = nullptr;
+};
+CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
+// `risk_rank` orders `due` (higher first: the drug library's withdrawal risk); empty ranks all
+// drugs alike.
+int run_clinic(const ClinicArgs& args, const std::string& default_pump_models,
+               const std::function<int(std::string_view drug)>& risk_rank = {});
 
 }  // namespace itdd::cli

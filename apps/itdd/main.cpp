@@ -4,6 +4,7 @@
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
 //                                    secured link (programmer.cpp)
+//   itdd clinic init|patient|pump|due|report ...   the clinic database (clinic.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
 // nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
@@ -162,6 +163,9 @@ int main(int argc, char** argv) {
   const itdd::cli::ProgrammerCommands commands =
       itdd::cli::add_programmer(*programmer, programmer_args);
 
+  itdd::cli::ClinicArgs clinic_args;
+  CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
     if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
+    if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;

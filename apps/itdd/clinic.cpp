@@ -1,0 +1,497 @@
+// `itdd clinic ...`: the clinic database from the command line (programmer/clinic_db).
+// Every option is read and checked before the database is opened, and a command that would
+// write opens an existing database only (`init` alone creates one), so bad input changes
+// nothing. Errors name the option to fix.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "commands.h"
+#include "itdd/programmer/clinic_db.h"
+#include "itdd/scenario/input_error.h"
+#include "itdd/scenario/pump_catalog.h"
+
+namespace itdd::cli {
+namespace {
+
+using programmer::ClinicDb;
+using programmer::DbError;
+using programmer::DueRow;
+using programmer::PatientRecord;
+using programmer::PumpRecord;
+
+int bad_input(const std::string& what) {
+  std::cerr << "error: " << what << '\n';
+  return kExitInvalidInput;
+}
+
+// The option a record field comes from, so the message says what to type differently.
+std::string option_of(const std::string& field) {
+  static const std::vector<std::pair<std::string, std::string>> map = {
+      {"url", "--db"},
+      {"mrn", "--mrn"},
+      {"name", "--name"},
+      {"birth_date_ms", "--birth-date"},
+      {"patient_id", "--patient"},
+      {"model", "--model"},
+      {"serial", "--serial"},
+      {"implant_date_ms", "--implant-date"},
+      {"catheter_length_mm", "--catheter-length-cm"},
+      {"catheter_volume", "--catheter-volume-ml"},
+      {"reservoir_capacity", "--model"},
+      {"session_id", "--session"},
+      {"within", "--within"},
+  };
+  for (const auto& [f, option] : map) {
+    if (f == field) return option;
+  }
+  return field;
+}
+
+int db_failure(const DbError& e) {
+  const std::string where = option_of(e.field);
+  std::cerr << "error: " << (where.empty() ? e.message : fmt::format("{}: {}", where, e.message))
+            << '\n';
+  return programmer::is_input_error(e) ? kExitInvalidInput : kExitFailure;
+}
+
+// A PostgreSQL URL may carry a password: never print it.
+std::string printable_url(const std::string& url) {
+  static const std::regex in_authority("(://[^:/@]*):[^@/]*@");
+  static const std::regex in_query("([?&]password=)[^&]*");
+  return std::regex_replace(std::regex_replace(url, in_authority, "$1:***@"), in_query, "$1***");
+}
+
+// "12.5" with at most `decimals` digits after the point, times 10^decimals, exactly.
+std::optional<std::int64_t> parse_decimal(const std::string& text, int decimals) {
+  static const std::regex shape("([0-9]{1,9})(\\.([0-9]*))?");
+  std::smatch m;
+  if (!std::regex_match(text, m, shape)) return std::nullopt;
+  const std::string fraction = m[3].str();
+  if (static_cast<int>(fraction.size()) > decimals) return std::nullopt;
+  std::int64_t value = std::stoll(m[1].str());
+  for (int i = 0; i < decimals; ++i) {
+    value = value * 10 + (i < static_cast<int>(fraction.size()) ? fraction[i] - '0' : 0);
+  }
+  return value;
+}
+
+std::optional<std::int64_t> parse_within(const std::string& text) {
+  static const std::regex shape("([0-9]{1,5})([dh])");
+  std::smatch m;
+  if (!std::regex_match(text, m, shape)) return std::nullopt;
+  const std::int64_t n = std::stoll(m[1].str());
+  return n * (m[2].str() == "d" ? kMillisPerDay : kMillisPerHour);
+}
+
+std::string ml_text(Volume v) {
+  return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / kNanolitresPerMillilitre);
+}
+
+double ml(Volume v) {
+  return static_cast<double>(v.count()) / kNanolitresPerMillilitre;
+}
+
+nlohmann::json patient_json(const PatientRecord& p) {
+  return {{"id", p.id},
+          {"mrn", p.mrn},
+          {"name", p.name},
+          {"birth_date", programmer::utc_date(p.birth_date_ms)},
+          {"birth_date_ms", p.birth_date_ms},
+          {"indication", programmer::indication_name(p.indication)}};
+}
+
+nlohmann::json pump_json(const PumpRecord& p, const std::string& patient_mrn) {
+  return {{"id", p.id},
+          {"patient_id", p.patient_id},
+          {"patient_mrn", patient_mrn},
+          {"model", p.model},
+          {"serial", p.serial},
+          {"implant_date", programmer::utc_date(p.implant_date_ms)},
+          {"implant_date_ms", p.implant_date_ms},
+          {"catheter_length_cm", static_cast<double>(p.catheter_length_mm) / 10.0},
+          {"catheter_length_mm", p.catheter_length_mm},
+          {"catheter_volume_ml", ml(p.catheter_volume)},
+          {"catheter_volume_nl", p.catheter_volume.count()},
+          {"reservoir_capacity_ml", ml(p.reservoir_capacity)},
+          {"reservoir_capacity_nl", p.reservoir_capacity.count()},
+          {"implant_public_key_hex", p.implant_public_key_hex.empty()
+                                         ? nlohmann::json(nullptr)
+                                         : nlohmann::json(p.implant_public_key_hex)},
+          {"active", p.active}};
+}
+
+int open_db(const ClinicArgs& a, programmer::OpenMode mode, std::unique_ptr<ClinicDb>& db) {
+  auto opened = programmer::open_clinic_db(a.db, mode);
+  if (!opened.ok()) return db_failure(opened.error());
+  db = std::move(opened.value());
+  return 0;
+}
+
+int run_init(const ClinicArgs& a, bool create) {
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc =
+          open_db(a, create ? programmer::OpenMode::kCreate : programmer::OpenMode::kExisting, db);
+      rc != 0) {
+    return rc;
+  }
+  const auto before = db->schema_version();
+  if (!before.ok()) return db_failure(before.error());
+  const auto after = db->migrate();
+  if (!after.ok()) return db_failure(after.error());
+  if (a.json) {
+    std::cout << nlohmann::json{{"db", printable_url(a.db)},
+                                {"backend", db->backend_name()},
+                                {"schema_version_before", *before},
+                                {"schema_version", *after}}
+                     .dump(2)
+              << '\n';
+  } else if (*before == *after) {
+    std::cout << fmt::format("clinic database {} ({}): schema version {}, up to date\n",
+                             printable_url(a.db), db->backend_name(), *after);
+  } else {
+    std::cout << fmt::format("clinic database {} ({}): schema version {} (was {})\n",
+                             printable_url(a.db), db->backend_name(), *after, *before);
+  }
+  return 0;
+}
+
+int run_patient_add(const ClinicArgs& a) {
+  PatientRecord p;
+  p.mrn = a.mrn;
+  p.name = a.name;
+  const auto birth = programmer::parse_utc_date(a.birth_date);
+  if (!birth)
+    return bad_input(fmt::format("--birth-date {}: expected a date as YYYY-MM-DD", a.birth_date));
+  p.birth_date_ms = *birth;
+  const auto indication = programmer::parse_indication(a.indication);
+  if (!indication) {
+    return bad_input(fmt::format("--indication {}: pain or spasticity", a.indication));
+  }
+  p.indication = *indication;
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto id = db->add_patient(p);
+  if (!id.ok()) return db_failure(id.error());
+  p.id = *id;
+  if (a.json) {
+    std::cout << patient_json(p).dump(2) << '\n';
+  } else {
+    std::cout << fmt::format("patient {} ({}) added, id {}\n", p.mrn, p.name, p.id);
+  }
+  return 0;
+}
+
+int run_patient_list(const ClinicArgs& a) {
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto patients = db->list_patients();
+  if (!patients.ok()) return db_failure(patients.error());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const PatientRecord& p : *patients) out.push_back(patient_json(p));
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("{:<12} {:<28} {:<10} {}\n", "MRN", "name", "born", "indication");
+  for (const PatientRecord& p : *patients) {
+    std::cout << fmt::format("{:<12} {:<28} {:<10} {}\n", p.mrn, p.name,
+                             programmer::utc_date(p.birth_date_ms),
+                             programmer::indication_name(p.indication));
+  }
+  std::cout << fmt::format("{} patient(s)\n", patients->size());
+  return 0;
+}
+
+int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
+  PumpRecord p;
+  p.model = a.model;
+  p.serial = a.serial;
+  const auto implanted = programmer::parse_utc_date(a.implant_date);
+  if (!implanted) {
+    return bad_input(
+        fmt::format("--implant-date {}: expected a date as YYYY-MM-DD", a.implant_date));
+  }
+  p.implant_date_ms = *implanted;
+  const auto length_mm = parse_decimal(a.catheter_length_cm, 1);
+  if (!length_mm || *length_mm <= 0) {
+    return bad_input(
+        fmt::format("--catheter-length-cm {}: a length above 0 cm, at most one decimal (e.g. 42.5)",
+                    a.catheter_length_cm));
+  }
+  p.catheter_length_mm = *length_mm;
+  const auto volume_nl = parse_decimal(a.catheter_volume_ml, 6);
+  if (!volume_nl) {
+    return bad_input(fmt::format(
+        "--catheter-volume-ml {}: a volume of 0 mL or more, at most 6 decimals (e.g. 0.17)",
+        a.catheter_volume_ml));
+  }
+  p.catheter_volume = Volume(*volume_nl);
+  // The reservoir's capacity is the model's, from the pump model file.
+  const std::string models_file =
+      a.pump_models_file.empty() ? default_pump_models : a.pump_models_file;
+  scenario::PumpCatalog catalog;
+  try {
+    catalog = scenario::PumpCatalog::load(models_file);
+  } catch (const scenario::InputError& e) {
+    return bad_input(fmt::format("--pump-models {}: {}{}", models_file,
+                                 e.path().empty() ? "" : e.path() + ": ", e.message()));
+  }
+  const scenario::PumpModelSpec* spec = catalog.find(a.model);
+  if (spec == nullptr) {
+    std::string known;
+    for (const std::string& n : catalog.names()) known += (known.empty() ? "" : ", ") + n;
+    return bad_input(fmt::format("--model {}: not in {} (known: {})", a.model, models_file, known));
+  }
+  p.reservoir_capacity = spec->model.reservoir_capacity;
+  if (a.mrn.empty()) return bad_input("--patient: give the patient's MRN");
+
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto patient = db->find_patient_by_mrn(a.mrn);
+  if (!patient.ok()) {
+    DbError e = patient.error();
+    if (e.field == "mrn") e.field = "patient_id";
+    return db_failure(e);
+  }
+  p.patient_id = patient->id;
+  const auto id = db->add_pump(p);
+  if (!id.ok()) return db_failure(id.error());
+  p.id = *id;
+  if (a.json) {
+    std::cout << pump_json(p, patient->mrn).dump(2) << '\n';
+  } else {
+    std::cout << fmt::format(
+        "pump {} ({}, reservoir {}) added for patient {}, id {}; catheter {:.1f} cm, {}\n",
+        p.serial, p.model, ml_text(p.reservoir_capacity), patient->mrn, p.id,
+        static_cast<double>(p.catheter_length_mm) / 10.0, ml_text(p.catheter_volume));
+  }
+  return 0;
+}
+
+int run_pump_list(const ClinicArgs& a) {
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto pumps = db->list_pumps();
+  if (!pumps.ok()) return db_failure(pumps.error());
+  const auto patients = db->list_patients();
+  if (!patients.ok()) return db_failure(patients.error());
+  const auto mrn_of = [&](std::int64_t id) {
+    for (const PatientRecord& p : *patients) {
+      if (p.id == id) return p.mrn;
+    }
+    return std::string();
+  };
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const PumpRecord& p : *pumps) out.push_back(pump_json(p, mrn_of(p.patient_id)));
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("{:<12} {:<16} {:<12} {:<10} {:>10} {:>10} {:>10} {}\n", "serial",
+                           "model", "patient", "implanted", "catheter", "cath. vol", "reservoir",
+                           "active");
+  for (const PumpRecord& p : *pumps) {
+    std::cout << fmt::format("{:<12} {:<16} {:<12} {:<10} {:>7.1f} cm {:>10} {:>10} {}\n", p.serial,
+                             p.model, mrn_of(p.patient_id), programmer::utc_date(p.implant_date_ms),
+                             static_cast<double>(p.catheter_length_mm) / 10.0,
+                             ml_text(p.catheter_volume), ml_text(p.reservoir_capacity),
+                             p.active ? "yes" : "no");
+  }
+  std::cout << fmt::format("{} pump(s)\n", pumps->size());
+  return 0;
+}
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
+  const auto within = parse_within(a.within);
+  if (!within) {
+    return bad_input(
+        fmt::format("--within {}: a number of days or hours, e.g. 14d or 36h", a.within));
+  }
+  std::int64_t now = system_now_ms();
+  if (!a.now.empty()) {
+    const auto day = programmer::parse_utc_date(a.now);
+    if (!day) return bad_input(fmt::format("--now {}: expected a date as YYYY-MM-DD", a.now));
+    now = *day;
+  }
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto rows = db->due(now, *within, risk_rank);
+  if (!rows.ok()) return db_failure(rows.error());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const DueRow& r : *rows) {
+      nlohmann::json j = {
+          {"status", programmer::due_status_name(r.status)},
+          {"patient_mrn", r.patient.mrn},
+          {"patient_name", r.patient.name},
+          {"pump_serial", r.pump.serial},
+          {"pump_model", r.pump.model},
+          {"drug", r.drug.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.drug)},
+          {"next_refill_date", nullptr},
+          {"next_refill_ms", nullptr},
+          {"days_left", nullptr},
+          {"low_reservoir_date", nullptr},
+          {"reason", r.reason},
+      };
+      if (r.next_refill_ms) {
+        j["next_refill_date"] = programmer::utc_date(*r.next_refill_ms);
+        j["next_refill_ms"] = *r.next_refill_ms;
+        j["days_left"] = r.days_left;
+      }
+      if (r.low_reservoir_ms) j["low_reservoir_date"] = programmer::utc_date(*r.low_reservoir_ms);
+      out.push_back(std::move(j));
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("refills due by {} (today {}), most at risk first\n",
+                           programmer::utc_date(now + *within), programmer::utc_date(now));
+  std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", "status", "patient",
+                           "pump", "drug", "next refill", "days left", "reason");
+  for (const DueRow& r : *rows) {
+    std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n",
+                             programmer::due_status_name(r.status),
+                             fmt::format("{} {}", r.patient.mrn, r.patient.name), r.pump.serial,
+                             r.drug.empty() ? "?" : r.drug,
+                             r.next_refill_ms ? programmer::utc_date(*r.next_refill_ms) : "?",
+                             r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?", r.reason);
+  }
+  std::cout << fmt::format("{} pump(s)\n", rows->size());
+  return 0;
+}
+
+int run_report(const ClinicArgs& a) {
+  if (a.session_id <= 0) return bad_input("--session: a session number from 1");
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto report = db->session_report(a.session_id);
+  if (!report.ok()) return db_failure(report.error());
+  const programmer::SessionRecord& s = report->session;
+  if (a.json) {
+    nlohmann::json changes = nlohmann::json::array();
+    for (const programmer::ChangeRecord& c : report->changes) {
+      changes.push_back({{"at", programmer::utc_minute(c.at_ms)},
+                         {"at_ms", c.at_ms},
+                         {"kind", programmer::change_kind_name(c.kind)},
+                         {"what", c.what},
+                         {"detail", nlohmann::json::parse(c.detail_json, nullptr, false)}});
+    }
+    nlohmann::json out = {
+        {"session", s.id},
+        {"operator", s.operator_name},
+        {"device", s.device},
+        {"started", programmer::utc_minute(s.started_at_ms)},
+        {"started_at_ms", s.started_at_ms},
+        {"ended", s.ended_at_ms ? nlohmann::json(programmer::utc_minute(*s.ended_at_ms))
+                                : nlohmann::json(nullptr)},
+        {"ended_at_ms", s.ended_at_ms ? nlohmann::json(*s.ended_at_ms) : nlohmann::json(nullptr)},
+        {"summary", s.summary},
+        {"pump", pump_json(report->pump, report->patient.mrn)},
+        {"patient", patient_json(report->patient)},
+        {"changes", changes},
+    };
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("session {}: pump {} ({}), patient {} {}\n", s.id, report->pump.serial,
+                           report->pump.model, report->patient.mrn, report->patient.name);
+  std::cout << fmt::format(
+      "by {} on {}, from {} to {}\n", s.operator_name, s.device,
+      programmer::utc_minute(s.started_at_ms),
+      s.ended_at_ms ? programmer::utc_minute(*s.ended_at_ms) : std::string("(still open)"));
+  if (!s.summary.empty()) std::cout << "summary: " << s.summary << '\n';
+  if (report->changes.empty()) std::cout << "no changes\n";
+  for (const programmer::ChangeRecord& c : report->changes) {
+    std::cout << fmt::format("  {}  {:<8}  {}\n", programmer::utc_minute(c.at_ms),
+                             programmer::change_kind_name(c.kind), c.what);
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
+  CLI::App* clinic = app.add_subcommand(
+      "clinic", "The clinic database: patients, pumps, sessions and the refill calendar");
+  clinic->require_subcommand(1);
+  if (const char* env = std::getenv("ITDD_CLINIC_DB"); env != nullptr && *env != '\0') {
+    a.db = env;
+  }
+  clinic
+      ->add_option("--db", a.db,
+                   "Database: a file (or sqlite:PATH) or postgresql://... "
+                   "(default: $ITDD_CLINIC_DB, else clinic.db here)")
+      ->capture_default_str();
+  clinic->add_flag("--json", a.json, "Print JSON instead of text");
+
+  // Leaf commands accept --db and --json after their own name too.
+  const auto leaf = [](CLI::App* parent, const char* name, const char* help) {
+    CLI::App* c = parent->add_subcommand(name, help);
+    c->fallthrough();
+    return c;
+  };
+  a.init = leaf(clinic, "init", "Create the database (SQLite) or its tables, and migrate");
+  a.migrate = leaf(clinic, "migrate", "Bring an existing database's schema up to date");
+
+  CLI::App* patient = clinic->add_subcommand("patient", "Patients");
+  patient->require_subcommand(1);
+  patient->fallthrough();
+  a.patient_add = leaf(patient, "add", "Add a patient");
+  a.patient_add->add_option("--mrn", a.mrn, "The clinic's medical record number")->required();
+  a.patient_add->add_option("--name", a.name, "The patient's name")->required();
+  a.patient_add->add_option("--birth-date", a.birth_date, "YYYY-MM-DD")->required();
+  a.patient_add->add_option("--indication", a.indication, "pain or spasticity")->required();
+  a.patient_list = leaf(patient, "list", "List the patients by MRN");
+
+  CLI::App* pump = clinic->add_subcommand("pump", "Implanted pumps");
+  pump->require_subcommand(1);
+  pump->fallthrough();
+  a.pump_add = leaf(pump, "add", "Add a pump implanted in a patient");
+  a.pump_add->add_option("--patient", a.mrn, "The patient's MRN")->required();
+  a.pump_add->add_option("--model", a.model, "Pump model, as in the pump model file")->required();
+  a.pump_add->add_option("--serial", a.serial, "The pump's serial number")->required();
+  a.pump_add->add_option("--implant-date", a.implant_date, "YYYY-MM-DD")->required();
+  a.pump_add->add_option("--catheter-length-cm", a.catheter_length_cm, "e.g. 42.5")->required();
+  a.pump_add->add_option("--catheter-volume-ml", a.catheter_volume_ml, "e.g. 0.17")->required();
+  a.pump_add->add_option("--pump-models", a.pump_models_file,
+                         "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
+                         "data/pump-models.json)");
+  a.pump_list = leaf(pump, "list", "List the pumps by serial");
+
+  a.due = leaf(clinic, "due",
+               "Pumps to refill soon, overdue or never refilled here, most at risk first");
+  a.due->add_option("--within", a.within, "How far ahead: days (14d) or hours (36h)")
+      ->capture_default_str();
+  a.due->add_option("--now", a.now, "Count from this day (YYYY-MM-DD, UTC) instead of today");
+
+  a.report = leaf(clinic, "report", "What a programming session changed, by whom, when");
+  a.report->add_option("--session", a.session_id, "The session's number")->required();
+  return clinic;
+}
+
+int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
+               const programmer::RiskRank& risk_rank) {
+  if (a.db.empty()) return bad_input("--db: give a database file or URL");
+  if (a.init->parsed()) return run_init(a, true);
+  if (a.migrate->parsed()) return run_init(a, false);
+  if (a.patient_add->parsed()) return run_patient_add(a);
+  if (a.patient_list->parsed()) return run_patient_list(a);
+  if (a.pump_add->parsed()) return run_pump_add(a, default_pump_models);
+  if (a.pump_list->parsed()) return run_pump_list(a);
+  if (a.due->parsed()) return run_due(a, risk_rank);
+  if (a.report->parsed()) return run_report(a);
+  return bad_input("clinic: name a command (init, migrate, patient, pump, due, report)");
+}
+
+}  // namespace itdd::cli

@@ -1,0 +1,386 @@
+// The clinic database: patients, their pumps, every programming session and what it changed
+// (prescriptions, refills, limit overrides), what was read back from the implants (event log,
+// hourly delivery), screening trials, and the refill calendar built from them.
+//
+// Two backends behind one interface: SQLite (one file, the default) and PostgreSQL (a clinic
+// with several programmers). Both run the same SQL on the same logical schema, created and
+// upgraded by numbered migrations (schema_migrations table). A database written by a newer itdd
+// is refused and left untouched.
+//
+// Conventions
+// - Quantities are integers in base units (nL, ng, ng/mL, ng/day, ms), as in itdd/core/units.h.
+// - Every time is epoch milliseconds UTC (`*_ms`); a calendar date (birth, implant) is midnight
+//   UTC of that day. The one exception is `EventLogRecord::at_implant_ms`, the implant's own
+//   local wall clock, kept as the implant reported it.
+// - Nothing throws: every call returns DbResult / DbStatus. Input is checked before anything is
+//   written and each call is one transaction, so a refused call writes nothing.
+// - One ClinicDb object is one connection: use it from one thread at a time (open one per
+//   thread or per programmer; the database itself arbitrates between them).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "itdd/core/units.h"
+#include "itdd/programmer/refill_check.h"
+
+namespace itdd::programmer {
+
+// ---- errors as values ----
+
+enum class DbErrorCode : std::uint8_t {
+  kInvalidArgument,  // an input refused; `field` names it
+  kNotFound,         // an id, MRN or serial the database does not hold
+  kConflict,         // would duplicate something unique (MRN, serial) or contradict a record
+  kNotInitialised,   // no clinic database there yet, or its schema is older: run migrate/init
+  kSchemaTooNew,     // written by a newer itdd: refused, not touched
+  kUnavailable,      // cannot open or reach the database, or it failed mid-way
+};
+
+struct DbError {
+  DbErrorCode code = DbErrorCode::kInvalidArgument;
+  std::string field;    // what to fix ("mrn", "pump_id", "records[3].seq", "url")
+  std::string message;  // a sentence saying what is wrong and what to do
+};
+
+// "field: message", or the message alone.
+std::string db_error_text(const DbError& e);
+
+// True when the caller's input (or the database's state, e.g. not initialised) is at fault:
+// nothing was written and retrying unchanged will fail again (the CLI's exit 2). False for
+// kUnavailable (exit 1).
+bool is_input_error(const DbError& e);
+
+template <class T>
+class [[nodiscard]] DbResult {
+ public:
+  DbResult(T value) : v_(std::in_place_index<0>, std::move(value)) {}        // NOLINT
+  DbResult(DbError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  const T& value() const& { return std::get<0>(v_); }
+  T& value() & { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  const T& operator*() const& { return value(); }
+  T& operator*() & { return value(); }
+  const T* operator->() const { return &value(); }
+  T* operator->() { return &value(); }
+  const DbError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, DbError> v_;
+};
+
+class [[nodiscard]] DbStatus {
+ public:
+  DbStatus() = default;
+  DbStatus(DbError error) : error_(std::move(error)) {}  // NOLINT: implicit by design
+  static DbStatus Ok() { return DbStatus(); }
+  bool ok() const { return !error_.has_value(); }
+  explicit operator bool() const { return ok(); }
+  const DbError& error() const { return *error_; }
+
+ private:
+  std::optional<DbError> error_;
+};
+
+// ---- records (plain structs in and out; `id` is set by the database) ----
+
+enum class Indication : std::uint8_t { kPain, kSpasticity };
+const char* indication_name(Indication indication);  // "pain", "spasticity"
+std::optional<Indication> parse_indication(std::string_view text);
+
+struct PatientRecord {
+  std::int64_t id = 0;
+  std::string mrn;  // the clinic's medical record number, unique
+  std::string name;
+  std::int64_t birth_date_ms = 0;
+  Indication indication = Indication::kPain;
+};
+
+struct PumpRecord {
+  std::int64_t id = 0;
+  std::int64_t patient_id = 0;
+  std::string model;   // a name from data/pump-models.json, e.g. "peristaltic-20"
+  std::string serial;  // unique
+  std::int64_t implant_date_ms = 0;
+  std::int64_t catheter_length_mm = 0;
+  Volume catheter_volume{};
+  Volume reservoir_capacity{};
+  std::string implant_public_key_hex;  // 64 hex digits (X25519), or empty before pairing
+  bool active = true;                  // false once explanted or replaced
+};
+
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::int64_t pump_id = 0;
+  std::string operator_name;  // the clinician at the programmer
+  std::string device;         // which programmer
+  std::int64_t started_at_ms = 0;
+  std::optional<std::int64_t> ended_at_ms;  // empty while open
+  std::string summary;
+};
+
+enum class ChangeKind : std::uint8_t {
+  kProgram,
+  kRefill,
+  kBolus,
+  kPrime,
+  kAlarm,
+  kClock,
+  kOverride,
+  kTrial,
+};
+const char* change_kind_name(ChangeKind kind);  // "program", "refill", ...
+std::optional<ChangeKind> parse_change_kind(std::string_view text);
+
+struct ChangeRecord {
+  std::int64_t id = 0;
+  std::int64_t session_id = 0;
+  std::int64_t at_ms = 0;
+  ChangeKind kind = ChangeKind::kProgram;
+  std::string what;         // for people, units included: "bolus 0.5 mg over 30 min"
+  std::string detail_json;  // a JSON document with the exact base integers ("" stores "{}")
+};
+
+struct SessionReport {
+  SessionRecord session;
+  PumpRecord pump;
+  PatientRecord patient;
+  std::vector<ChangeRecord> changes;  // in the order they happened
+};
+
+struct PrescriptionRecord {
+  std::int64_t id = 0;
+  std::int64_t pump_id = 0;
+  std::int64_t session_id = 0;  // a session open on the same pump
+  std::int64_t at_ms = 0;
+  std::uint64_t token = 0;  // the implant's prescription token
+  std::string drug;
+  Concentration concentration{};
+  std::string mode;           // "continuous", "flex", "stopped", ...
+  DoseRate max_daily_dose{};  // the most the prescription delivers in a day
+  std::string prescription_json;
+};
+
+struct RefillRecord {
+  std::int64_t id = 0;
+  std::int64_t pump_id = 0;
+  std::int64_t session_id = 0;
+  std::int64_t at_ms = 0;
+  Volume expected{};   // what the implant expected to be left
+  Volume withdrawn{};  // what the clinician withdrew
+  // Set by record_refill from check_refill(expected, withdrawn, the pump's capacity): the same
+  // rule the programmer applies, so the record cannot disagree with it.
+  Volume difference{};
+  RefillFinding finding = RefillFinding::kAsExpected;
+  bool acknowledged = false;  // required (with a reason) when the finding is not as expected
+  std::string acknowledgement_reason;
+  std::string drug;  // what is in the reservoir now
+  Concentration concentration{};
+  Volume volume{};  // filled
+  Volume low_reservoir_alarm{};
+  bool bridge_bolus = false;
+  std::int64_t next_refill_ms = 0;
+  std::string next_refill_rule;  // which rule set the date, for people
+  std::optional<std::int64_t> low_reservoir_ms;
+};
+const char* refill_finding_name(RefillFinding finding);  // "as-expected", "less-than-expected", ...
+
+struct OverrideRecord {
+  std::int64_t id = 0;
+  std::int64_t session_id = 0;
+  std::int64_t at_ms = 0;
+  std::string drug;
+  std::string field;       // which limit ("max_dose_per_day")
+  std::string limit_text;  // the limit and its source, as shown to the clinician
+  std::string reason;
+  std::string clinician;
+};
+
+// One implant event log record as read from the implant (protocol LogRecord).
+struct EventLogRecord {
+  std::uint32_t seq = 0;
+  std::int64_t at_implant_ms = 0;  // the implant's local wall clock
+  std::uint32_t code = 0;
+  std::uint32_t reason = 0;
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+};
+
+// One hour of delivery as read from the implant (protocol HourRecord).
+struct DeliveryHourRecord {
+  std::int64_t hour_index = 0;
+  Volume volume{};
+  std::int64_t strokes = 0;
+};
+
+enum class ScoreKind : std::uint8_t {
+  kPain,      // numeric rating scale, 0 (none) to 10
+  kAshworth,  // Ashworth scale, 0 (normal tone) to 4 (rigid)
+};
+const char* score_kind_name(ScoreKind kind);  // "pain", "ashworth"
+std::optional<ScoreKind> parse_score_kind(std::string_view text);
+
+struct TrialRecord {
+  std::int64_t id = 0;
+  std::int64_t patient_id = 0;
+  std::int64_t at_ms = 0;
+  std::string drug;
+  DrugAmount dose{};
+  std::string route;  // "lumbar puncture", "catheter", ...
+  ScoreKind score_kind = ScoreKind::kPain;
+  std::int64_t score_before = 0;
+  std::int64_t score_after = 0;
+  Duration effect{};  // how long the effect lasted
+  bool effective = false;
+  std::string notes;
+};
+
+// ---- the refill calendar ----
+
+enum class DueStatus : std::uint8_t {
+  kOverdue,  // the next refill date has passed
+  kUnknown,  // no refill recorded: interrogate the pump to learn its reservoir
+  kDue,      // the next refill date falls within the window asked for
+};
+const char* due_status_name(DueStatus status);  // "overdue", "unknown", "due"
+
+struct DueRow {
+  PatientRecord patient;
+  PumpRecord pump;
+  std::string drug;  // in the reservoir (last refill), else last prescribed, else empty
+  std::optional<std::int64_t> next_refill_ms;  // empty when kUnknown
+  std::int64_t days_left = 0;  // whole days from now, rounded down (overdue: negative)
+  std::string reason;          // the rule that set the date, or why it is unknown
+  std::optional<std::int64_t> low_reservoir_ms;
+  DueStatus status = DueStatus::kDue;
+};
+
+// How dangerous running dry is for a drug: higher ranks come first. The caller passes the drug
+// library's ranking (e.g. baclofen high: its withdrawal can kill); an empty one ranks all drugs
+// alike. It must not throw.
+using RiskRank = std::function<int(std::string_view drug)>;
+
+// The call list order:
+//   1. overdue pumps, then pumps with no refill recorded (they may be overdue: nobody knows),
+//      then pumps due within the window;
+//   2. within each group, the higher risk rank first;
+//   3. then the earlier next refill date (fewer days left), then the serial, so the order is
+//      stable.
+// So baclofen with 10 days left comes before morphine with 3 (both within the window the clinic
+// schedules), but an overdue morphine pump comes before any baclofen pump that is not overdue.
+std::vector<DueRow> order_by_risk(std::vector<DueRow> rows, const RiskRank& risk_rank);
+
+// ---- dates (UTC; the database keeps epoch ms) ----
+
+std::string utc_date(std::int64_t ms);    // "2025-03-01"
+std::string utc_minute(std::int64_t ms);  // "2025-03-01 14:05 UTC"
+// "YYYY-MM-DD" to midnight UTC in epoch ms; empty when not a real date.
+std::optional<std::int64_t> parse_utc_date(std::string_view text);
+
+// ---- the database ----
+
+// The newest schema version this code knows (the number of migrations).
+int latest_schema_version();
+
+class ClinicDb {
+ public:
+  virtual ~ClinicDb() = default;
+
+  virtual const char* backend_name() const = 0;  // "sqlite", "postgresql"
+
+  // Schema. `schema_version` is 0 for an empty database. `migrate` applies every missing
+  // migration up to `target` (default: the latest), one transaction each, and returns the
+  // version reached. A database newer than the code is refused (kSchemaTooNew), untouched.
+  virtual DbResult<int> schema_version() = 0;
+  virtual DbResult<int> migrate(int target = -1) = 0;
+  // Tables, columns, keys and indexes, one sorted line each, in a form both backends share
+  // ("column pumps.serial text not null", "unique pumps(serial)"): what the migration tests
+  // compare.
+  virtual DbResult<std::vector<std::string>> describe_schema() = 0;
+
+  // Every call below needs the schema at latest_schema_version() (else kNotInitialised).
+
+  virtual DbResult<std::int64_t> add_patient(const PatientRecord& patient) = 0;
+  virtual DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) = 0;
+  virtual DbResult<PatientRecord> patient(std::int64_t patient_id) = 0;
+  virtual DbResult<std::vector<PatientRecord>> list_patients() = 0;  // by MRN
+
+  // The reservoir capacity comes from the caller (the pump model file), never guessed here.
+  virtual DbResult<std::int64_t> add_pump(const PumpRecord& pump) = 0;
+  virtual DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) = 0;
+  virtual DbResult<PumpRecord> pump(std::int64_t pump_id) = 0;
+  virtual DbResult<std::vector<PumpRecord>> list_pumps() = 0;  // by serial
+  virtual DbResult<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) = 0;
+  virtual DbStatus set_pump_active(std::int64_t pump_id, bool active) = 0;
+  virtual DbStatus set_implant_public_key(std::int64_t pump_id, std::string_view hex) = 0;
+
+  // A programming session: begun before the first change, ended after the last. Changes,
+  // prescriptions, refills and overrides need an open session.
+  virtual DbResult<std::int64_t> begin_session(const SessionRecord& session) = 0;
+  virtual DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
+                               std::string_view summary) = 0;
+  virtual DbResult<SessionRecord> session(std::int64_t session_id) = 0;
+  virtual DbResult<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) = 0;
+
+  // A change the other calls do not record themselves (bolus, prime, alarm, clock, ...).
+  // record_prescription, record_refill and record_override add their own change (kind program,
+  // refill, override) in the same transaction: do not add those twice.
+  virtual DbResult<std::int64_t> add_change(const ChangeRecord& change) = 0;
+  virtual DbResult<SessionReport> session_report(std::int64_t session_id) = 0;
+
+  virtual DbResult<std::int64_t> record_prescription(const PrescriptionRecord& p) = 0;
+  virtual DbResult<std::optional<PrescriptionRecord>> latest_prescription(std::int64_t pump_id) = 0;
+  virtual DbResult<std::vector<PrescriptionRecord>> prescription_history(
+      std::int64_t pump_id) = 0;  // oldest first
+  // When the maximum daily dose last went up: a prescription whose max_daily_dose is above the
+  // one before it, or the first of a drug (a start counts as an increase from nothing). Empty
+  // when there is no prescription. What the drug library's titration interval check needs.
+  virtual DbResult<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) = 0;
+
+  // Returns the stored record (id, difference and finding filled in).
+  virtual DbResult<RefillRecord> record_refill(const RefillRecord& refill) = 0;
+  virtual DbResult<std::vector<RefillRecord>> refills(std::int64_t pump_id) = 0;  // oldest first
+
+  virtual DbResult<std::int64_t> record_override(const OverrideRecord& o) = 0;
+  virtual DbResult<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) = 0;
+
+  // Uploading the same page twice stores nothing twice: returns how many records were new.
+  // A record whose seq is already stored is skipped as it is (the first upload wins).
+  virtual DbResult<std::int64_t> store_event_log(std::int64_t pump_id,
+                                                 const std::vector<EventLogRecord>& records) = 0;
+  virtual DbResult<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) = 0;  // by seq
+  virtual DbResult<std::int64_t> store_delivery_hours(
+      std::int64_t pump_id, const std::vector<DeliveryHourRecord>& hours) = 0;
+  virtual DbResult<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) = 0;
+
+  virtual DbResult<std::int64_t> add_trial(const TrialRecord& trial) = 0;
+  virtual DbResult<std::vector<TrialRecord>> trials(std::int64_t patient_id) = 0;  // oldest first
+
+  // Every active pump whose latest refill's next refill date is before now + within (overdue
+  // ones included), and every active pump with no refill recorded (kUnknown), in
+  // order_by_risk order.
+  virtual DbResult<std::vector<DueRow>> due(std::int64_t now_ms, std::int64_t within_ms,
+                                            const RiskRank& risk_rank = {}) = 0;
+};
+
+enum class OpenMode : std::uint8_t {
+  kExisting,  // refuse (kNotInitialised) when there is no database file yet; create nothing
+  kCreate,    // create an empty SQLite file if missing (PostgreSQL databases are made by the DBA)
+};
+
+// Opens by URL: "postgresql://..." or "postgres://..." (libpq URL) for PostgreSQL; "sqlite:PATH"
+// or a plain PATH for SQLite. Refuses (kSchemaTooNew) a database newer than this code. Does not
+// migrate: call migrate() (the `itdd clinic init` / `migrate` commands do).
+DbResult<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url,
+                                                   OpenMode mode = OpenMode::kExisting);
+
+}  // namespace itdd::programmer

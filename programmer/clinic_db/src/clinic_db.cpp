@@ -1,0 +1,1381 @@
+// The clinic database's logic, written once over SqlConnection: the same statements run on
+// SQLite and PostgreSQL. Every public call is one transaction that first checks the schema
+// version (so an itdd that another programmer's newer itdd has outgrown stops writing) and then
+// checks its input before writing anything.
+#include "itdd/programmer/clinic_db.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <tuple>
+#include <type_traits>
+
+#include "sql_connection.h"
+
+namespace itdd::programmer {
+
+namespace detail {
+
+DbError db_error(DbErrorCode code, std::string field, std::string message) {
+  return DbError{code, std::move(field), std::move(message)};
+}
+
+bool SqlRow::is_null(std::size_t i) const {
+  return std::holds_alternative<std::monostate>(cells_.at(i));
+}
+
+std::int64_t SqlRow::integer(std::size_t i) const {
+  const SqlValue& v = cells_.at(i);
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    std::int64_t n = 0;
+    std::from_chars(s->data(), s->data() + s->size(), n);
+    return n;
+  }
+  return 0;
+}
+
+std::optional<std::int64_t> SqlRow::optional_integer(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return integer(i);
+}
+
+std::string SqlRow::text(std::size_t i) const {
+  const SqlValue& v = cells_.at(i);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  return "";
+}
+
+bool SqlRow::boolean(std::size_t i) const {
+  const SqlValue& v = cells_.at(i);
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return *s == "t" || *s == "true" || *s == "1";  // PostgreSQL sends booleans as t/f
+  }
+  return integer(i) != 0;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::db_error;
+using detail::SqlParams;
+using detail::SqlRow;
+using detail::SqlRows;
+
+// ---- names ----
+
+struct Names {
+  static constexpr std::array<const char*, 2> indication{"pain", "spasticity"};
+  static constexpr std::array<const char*, 8> change_kind{"program", "refill", "bolus",    "prime",
+                                                          "alarm",   "clock",  "override", "trial"};
+  static constexpr std::array<const char*, 2> score_kind{"pain", "ashworth"};
+  static constexpr std::array<const char*, 3> finding{"as-expected", "less-than-expected",
+                                                      "more-than-expected"};
+  static constexpr std::array<const char*, 3> due_status{"overdue", "unknown", "due"};
+};
+
+template <class Enum, std::size_t N>
+std::optional<Enum> parse_name(const std::array<const char*, N>& names, std::string_view text) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (text == names[i]) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+template <class Enum, std::size_t N>
+const char* name_of(const std::array<const char*, N>& names, Enum e) {
+  const auto i = static_cast<std::size_t>(e);
+  return i < N ? names[i] : "unknown";
+}
+
+// ---- text for people (the session report's "what"): rounded here, for display only ----
+
+std::string trimmed_decimal(double value) {
+  std::string s = fmt::format("{:.3f}", value);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string volume_text(Volume v) {
+  return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / kNanolitresPerMillilitre);
+}
+
+std::string concentration_text(Concentration c) {
+  if (c.count() >= kNanogramsPerMilligram) {
+    return trimmed_decimal(static_cast<double>(c.count()) / kNanogramsPerMilligram) + " mg/mL";
+  }
+  return trimmed_decimal(static_cast<double>(c.count()) / kNanogramsPerMicrogram) + " mcg/mL";
+}
+
+std::string dose_rate_text(DoseRate d) {
+  if (d.count() >= kNanogramsPerMilligram) {
+    return trimmed_decimal(static_cast<double>(d.count()) / kNanogramsPerMilligram) + " mg/day";
+  }
+  return trimmed_decimal(static_cast<double>(d.count()) / kNanogramsPerMicrogram) + " mcg/day";
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// ---- input checks ----
+
+bool blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// Well-formed UTF-8 without NUL: what both engines store alike (PostgreSQL refuses malformed
+// UTF-8, and its C-string parameters would cut text at a NUL).
+bool clean_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // cut short
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinimum[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::optional<DbError> require_clean(std::string_view value, const char* field) {
+  if (!clean_text(value)) {
+    return db_error(DbErrorCode::kInvalidArgument, field,
+                    "must be text (UTF-8, without NUL characters)");
+  }
+  return std::nullopt;
+}
+
+std::optional<DbError> require_text(std::string_view value, const char* field, const char* what) {
+  if (blank(value)) {
+    return db_error(DbErrorCode::kInvalidArgument, field, fmt::format("give {}", what));
+  }
+  return require_clean(value, field);
+}
+
+std::optional<DbError> require_json(std::string_view text, const char* field) {
+  if (!nlohmann::json::accept(text)) {
+    return db_error(DbErrorCode::kInvalidArgument, field, "must be a JSON document");
+  }
+  return std::nullopt;
+}
+
+bool is_hex_key(std::string_view hex) {
+  return hex.size() == 64 &&
+         std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+std::string token_hex(std::uint64_t token) {
+  return fmt::format("{:016x}", token);
+}
+
+std::uint64_t token_from_hex(const std::string& hex) {
+  std::uint64_t t = 0;
+  std::from_chars(hex.data(), hex.data() + hex.size(), t, 16);
+  return t;
+}
+
+// ---- rows to records (column lists and readers kept side by side) ----
+
+constexpr const char* kPatientColumns = "pa.id, pa.mrn, pa.name, pa.birth_date_ms, pa.indication";
+PatientRecord patient_from(const SqlRow& r, std::size_t at = 0) {
+  PatientRecord p;
+  p.id = r.integer(at);
+  p.mrn = r.text(at + 1);
+  p.name = r.text(at + 2);
+  p.birth_date_ms = r.integer(at + 3);
+  p.indication = parse_indication(r.text(at + 4)).value_or(Indication::kPain);
+  return p;
+}
+
+constexpr const char* kPumpColumns =
+    "pu.id, pu.patient_id, pu.model, pu.serial, pu.implant_date_ms, pu.catheter_length_mm, "
+    "pu.catheter_volume_nl, pu.reservoir_capacity_nl, pu.implant_public_key_hex, pu.active";
+PumpRecord pump_from(const SqlRow& r, std::size_t at = 0) {
+  PumpRecord p;
+  p.id = r.integer(at);
+  p.patient_id = r.integer(at + 1);
+  p.model = r.text(at + 2);
+  p.serial = r.text(at + 3);
+  p.implant_date_ms = r.integer(at + 4);
+  p.catheter_length_mm = r.integer(at + 5);
+  p.catheter_volume = Volume(r.integer(at + 6));
+  p.reservoir_capacity = Volume(r.integer(at + 7));
+  p.implant_public_key_hex = r.text(at + 8);
+  p.active = r.boolean(at + 9);
+  return p;
+}
+
+constexpr const char* kSessionColumns =
+    "se.id, se.pump_id, se.operator_name, se.device, se.started_at_ms, se.ended_at_ms, "
+    "se.summary";
+SessionRecord session_from(const SqlRow& r) {
+  SessionRecord s;
+  s.id = r.integer(0);
+  s.pump_id = r.integer(1);
+  s.operator_name = r.text(2);
+  s.device = r.text(3);
+  s.started_at_ms = r.integer(4);
+  s.ended_at_ms = r.optional_integer(5);
+  s.summary = r.text(6);
+  return s;
+}
+
+constexpr const char* kChangeColumns =
+    "ch.id, ch.session_id, ch.at_ms, ch.kind, ch.what, ch.detail_json";
+ChangeRecord change_from(const SqlRow& r) {
+  ChangeRecord c;
+  c.id = r.integer(0);
+  c.session_id = r.integer(1);
+  c.at_ms = r.integer(2);
+  c.kind = parse_change_kind(r.text(3)).value_or(ChangeKind::kProgram);
+  c.what = r.text(4);
+  c.detail_json = r.text(5);
+  return c;
+}
+
+constexpr const char* kPrescriptionColumns =
+    "pr.id, pr.pump_id, pr.session_id, pr.at_ms, pr.token_hex, pr.drug, "
+    "pr.concentration_ng_per_ml, pr.mode, pr.max_daily_dose_ng, pr.prescription_json";
+PrescriptionRecord prescription_from(const SqlRow& r) {
+  PrescriptionRecord p;
+  p.id = r.integer(0);
+  p.pump_id = r.integer(1);
+  p.session_id = r.integer(2);
+  p.at_ms = r.integer(3);
+  p.token = token_from_hex(r.text(4));
+  p.drug = r.text(5);
+  p.concentration = Concentration(r.integer(6));
+  p.mode = r.text(7);
+  p.max_daily_dose = DoseRate(r.integer(8));
+  p.prescription_json = r.text(9);
+  return p;
+}
+
+constexpr const char* kRefillColumns =
+    "rf.id, rf.pump_id, rf.session_id, rf.at_ms, rf.expected_nl, rf.withdrawn_nl, "
+    "rf.difference_nl, rf.finding, rf.acknowledged, rf.acknowledgement_reason, rf.drug, "
+    "rf.concentration_ng_per_ml, rf.volume_nl, rf.low_reservoir_alarm_nl, rf.bridge_bolus, "
+    "rf.next_refill_ms, rf.next_refill_rule, rf.low_reservoir_ms";
+RefillRecord refill_from(const SqlRow& r) {
+  RefillRecord f;
+  f.id = r.integer(0);
+  f.pump_id = r.integer(1);
+  f.session_id = r.integer(2);
+  f.at_ms = r.integer(3);
+  f.expected = Volume(r.integer(4));
+  f.withdrawn = Volume(r.integer(5));
+  f.difference = Volume(r.integer(6));
+  f.finding =
+      parse_name<RefillFinding>(Names::finding, r.text(7)).value_or(RefillFinding::kAsExpected);
+  f.acknowledged = r.boolean(8);
+  f.acknowledgement_reason = r.text(9);
+  f.drug = r.text(10);
+  f.concentration = Concentration(r.integer(11));
+  f.volume = Volume(r.integer(12));
+  f.low_reservoir_alarm = Volume(r.integer(13));
+  f.bridge_bolus = r.boolean(14);
+  f.next_refill_ms = r.integer(15);
+  f.next_refill_rule = r.text(16);
+  f.low_reservoir_ms = r.optional_integer(17);
+  return f;
+}
+
+constexpr const char* kOverrideColumns =
+    "lo.id, lo.session_id, lo.at_ms, lo.drug, lo.field, lo.limit_text, lo.reason, lo.clinician";
+OverrideRecord override_from(const SqlRow& r) {
+  OverrideRecord o;
+  o.id = r.integer(0);
+  o.session_id = r.integer(1);
+  o.at_ms = r.integer(2);
+  o.drug = r.text(3);
+  o.field = r.text(4);
+  o.limit_text = r.text(5);
+  o.reason = r.text(6);
+  o.clinician = r.text(7);
+  return o;
+}
+
+constexpr const char* kTrialColumns =
+    "tr.id, tr.patient_id, tr.at_ms, tr.drug, tr.dose_ng, tr.route, tr.score_kind, "
+    "tr.score_before, tr.score_after, tr.effect_ms, tr.effective, tr.notes";
+TrialRecord trial_from(const SqlRow& r) {
+  TrialRecord t;
+  t.id = r.integer(0);
+  t.patient_id = r.integer(1);
+  t.at_ms = r.integer(2);
+  t.drug = r.text(3);
+  t.dose = DrugAmount(r.integer(4));
+  t.route = r.text(5);
+  t.score_kind = parse_score_kind(r.text(6)).value_or(ScoreKind::kPain);
+  t.score_before = r.integer(7);
+  t.score_after = r.integer(8);
+  t.effect = Duration(r.integer(9));
+  t.effective = r.boolean(10);
+  t.notes = r.text(11);
+  return t;
+}
+
+// Text for the detail_json column. Inputs were checked as UTF-8; `replace` keeps dump() from
+// throwing whatever happens.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr const char* kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version BIGINT NOT NULL PRIMARY KEY,"
+    " description TEXT NOT NULL,"
+    " applied_at_ms BIGINT NOT NULL)";
+
+// ---- the database ----
+
+class SqlClinicDb final : public ClinicDb {
+ public:
+  explicit SqlClinicDb(std::unique_ptr<detail::SqlConnection> c) : db_(std::move(c)) {}
+
+  const char* backend_name() const override {
+    return db_->dialect() == detail::Dialect::kSqlite ? "sqlite" : "postgresql";
+  }
+
+  DbResult<int> schema_version() override { return read_version(); }
+
+  DbResult<int> migrate(int target) override {
+    const int latest = latest_schema_version();
+    if (target == -1) target = latest;
+    if (target < 0 || target > latest) {
+      return db_error(DbErrorCode::kInvalidArgument, "target",
+                      fmt::format("schema versions run from 0 to {}", latest));
+    }
+    DbResult<int> version = read_version();
+    if (!version.ok()) return version.error();
+    if (*version > latest) return too_new(*version);
+    for (const detail::Migration& m : detail::migrations()) {
+      if (m.version <= *version || m.version > target) continue;
+      const DbStatus applied = apply(m);
+      if (!applied.ok()) return applied.error();
+    }
+    return read_version();
+  }
+
+  DbResult<std::vector<std::string>> describe_schema() override { return db_->describe_schema(); }
+
+  // ---- patients ----
+
+  DbResult<std::int64_t> add_patient(const PatientRecord& p) override {
+    if (auto e = require_text(p.mrn, "mrn", "the clinic's medical record number")) return *e;
+    if (auto e = require_text(p.name, "name", "the patient's name")) return *e;
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<SqlRows> same =
+          db_->query("SELECT name FROM patients WHERE mrn = $1", {p.mrn});
+      if (!same.ok()) return same.error();
+      if (!same->empty()) {
+        return db_error(DbErrorCode::kConflict, "mrn",
+                        fmt::format("MRN {} is already recorded (for {}): each patient once", p.mrn,
+                                    same->front().text(0)));
+      }
+      return insert(
+          "INSERT INTO patients (mrn, name, birth_date_ms, indication) VALUES ($1, $2, $3, $4) "
+          "RETURNING id",
+          {p.mrn, p.name, p.birth_date_ms, std::string(indication_name(p.indication))}, "mrn");
+    });
+  }
+
+  DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) override {
+    return read([&]() -> DbResult<PatientRecord> {
+      return one<PatientRecord>(
+          fmt::format("SELECT {} FROM patients pa WHERE pa.mrn = $1", kPatientColumns),
+          {std::string(mrn)}, [](const SqlRow& r) { return patient_from(r); }, "mrn",
+          fmt::format("no patient with MRN {}", mrn));
+    });
+  }
+
+  DbResult<PatientRecord> patient(std::int64_t id) override {
+    return read([&]() { return patient_in_transaction(id); });
+  }
+
+  DbResult<std::vector<PatientRecord>> list_patients() override {
+    return read([&]() {
+      return many<PatientRecord>(
+          fmt::format("SELECT {} FROM patients pa ORDER BY pa.mrn", kPatientColumns), {},
+          [](const SqlRow& r) { return patient_from(r); });
+    });
+  }
+
+  // ---- pumps ----
+
+  DbResult<std::int64_t> add_pump(const PumpRecord& p) override {
+    if (auto e = require_text(p.model, "model", "the pump model")) return *e;
+    if (auto e = require_text(p.serial, "serial", "the pump's serial number")) return *e;
+    if (p.catheter_length_mm <= 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "catheter_length_mm", "must be above 0 mm");
+    }
+    if (p.catheter_volume.count() < 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "catheter_volume", "must not be negative");
+    }
+    if (p.reservoir_capacity.count() <= 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "reservoir_capacity", "must be above 0 mL");
+    }
+    if (!p.implant_public_key_hex.empty() && !is_hex_key(p.implant_public_key_hex)) {
+      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+                      "must be 64 hex digits (the implant's X25519 public key), or empty");
+    }
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<PatientRecord> owner = patient_in_transaction(p.patient_id);
+      if (!owner.ok()) return owner.error();
+      if (p.implant_date_ms < owner->birth_date_ms) {
+        return db_error(DbErrorCode::kInvalidArgument, "implant_date_ms",
+                        "is before the patient's birth date");
+      }
+      const DbResult<SqlRows> same =
+          db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
+      if (!same.ok()) return same.error();
+      if (!same->empty()) {
+        return db_error(DbErrorCode::kConflict, "serial",
+                        fmt::format("a pump with serial {} is already recorded", p.serial));
+      }
+      return insert(
+          "INSERT INTO pumps (patient_id, model, serial, implant_date_ms, catheter_length_mm, "
+          "catheter_volume_nl, reservoir_capacity_nl, implant_public_key_hex, active) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+          {p.patient_id, p.model, p.serial, p.implant_date_ms, p.catheter_length_mm,
+           p.catheter_volume.count(), p.reservoir_capacity.count(),
+           p.implant_public_key_hex.empty() ? detail::SqlValue{}
+                                            : detail::SqlValue{p.implant_public_key_hex},
+           p.active},
+          "serial");
+    });
+  }
+
+  DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) override {
+    return read([&]() -> DbResult<PumpRecord> {
+      return one<PumpRecord>(
+          fmt::format("SELECT {} FROM pumps pu WHERE pu.serial = $1", kPumpColumns),
+          {std::string(serial)}, [](const SqlRow& r) { return pump_from(r); }, "serial",
+          fmt::format("no pump with serial {}", serial));
+    });
+  }
+
+  DbResult<PumpRecord> pump(std::int64_t id) override {
+    return read([&]() { return pump_in_transaction(id); });
+  }
+
+  DbResult<std::vector<PumpRecord>> list_pumps() override {
+    return read([&]() {
+      return many<PumpRecord>(
+          fmt::format("SELECT {} FROM pumps pu ORDER BY pu.serial", kPumpColumns), {},
+          [](const SqlRow& r) { return pump_from(r); });
+    });
+  }
+
+  DbResult<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) override {
+    return read([&]() -> DbResult<std::vector<PumpRecord>> {
+      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+      if (!owner.ok()) return owner.error();
+      return many<PumpRecord>(
+          fmt::format("SELECT {} FROM pumps pu WHERE pu.patient_id = $1 ORDER BY pu.serial",
+                      kPumpColumns),
+          {patient_id}, [](const SqlRow& r) { return pump_from(r); });
+    });
+  }
+
+  DbStatus set_pump_active(std::int64_t pump_id, bool active) override {
+    return transaction([&]() -> DbStatus {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return exec("UPDATE pumps SET active = $1 WHERE id = $2", {active, pump_id});
+    });
+  }
+
+  DbStatus set_implant_public_key(std::int64_t pump_id, std::string_view hex) override {
+    if (!hex.empty() && !is_hex_key(hex)) {
+      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+                      "must be 64 hex digits (the implant's X25519 public key), or empty");
+    }
+    return transaction([&]() -> DbStatus {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return exec("UPDATE pumps SET implant_public_key_hex = $1 WHERE id = $2",
+                  {hex.empty() ? detail::SqlValue{} : detail::SqlValue{std::string(hex)}, pump_id});
+    });
+  }
+
+  // ---- sessions and changes ----
+
+  DbResult<std::int64_t> begin_session(const SessionRecord& s) override {
+    if (auto e = require_text(s.operator_name, "operator_name", "the clinician's name")) {
+      return *e;
+    }
+    if (auto e = require_text(s.device, "device", "which programmer this is")) return *e;
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<PumpRecord> p = pump_in_transaction(s.pump_id);
+      if (!p.ok()) return p.error();
+      if (!p->active) {
+        return db_error(
+            DbErrorCode::kConflict, "pump_id",
+            fmt::format("pump {} is marked inactive (explanted or replaced)", p->serial));
+      }
+      return insert(
+          "INSERT INTO sessions (pump_id, operator_name, device, started_at_ms, summary) "
+          "VALUES ($1, $2, $3, $4, '') RETURNING id",
+          {s.pump_id, s.operator_name, s.device, s.started_at_ms}, "session");
+    });
+  }
+
+  DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
+                       std::string_view summary) override {
+    if (auto e = require_clean(summary, "summary")) return *e;
+    return transaction([&]() -> DbStatus {
+      const DbResult<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
+      if (!s.ok()) return s.error();
+      return exec("UPDATE sessions SET ended_at_ms = $1, summary = $2 WHERE id = $3",
+                  {ended_at_ms, std::string(summary), session_id});
+    });
+  }
+
+  DbResult<SessionRecord> session(std::int64_t session_id) override {
+    return read([&]() { return session_in_transaction(session_id); });
+  }
+
+  DbResult<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::vector<SessionRecord>> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return many<SessionRecord>(fmt::format("SELECT {} FROM sessions se WHERE se.pump_id = $1 "
+                                             "ORDER BY se.started_at_ms, se.id",
+                                             kSessionColumns),
+                                 {pump_id}, session_from);
+    });
+  }
+
+  DbResult<std::int64_t> add_change(const ChangeRecord& c) override {
+    if (auto e = require_text(c.what, "what", "what changed")) return *e;
+    const std::string detail = c.detail_json.empty() ? "{}" : c.detail_json;
+    if (auto e = require_json(detail, "detail_json")) return *e;
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<SessionRecord> s = open_session(c.session_id, c.at_ms, "at_ms");
+      if (!s.ok()) return s.error();
+      return insert_change(c.session_id, c.at_ms, c.kind, c.what, detail);
+    });
+  }
+
+  DbResult<SessionReport> session_report(std::int64_t session_id) override {
+    return read([&]() -> DbResult<SessionReport> {
+      SessionReport report;
+      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+      if (!s.ok()) return s.error();
+      report.session = *s;
+      const DbResult<PumpRecord> p = pump_in_transaction(s->pump_id);
+      if (!p.ok()) return p.error();
+      report.pump = *p;
+      const DbResult<PatientRecord> pa = patient_in_transaction(p->patient_id);
+      if (!pa.ok()) return pa.error();
+      report.patient = *pa;
+      DbResult<std::vector<ChangeRecord>> changes = many<ChangeRecord>(
+          fmt::format("SELECT {} FROM session_changes ch WHERE ch.session_id = $1 "
+                      "ORDER BY ch.at_ms, ch.id",
+                      kChangeColumns),
+          {session_id}, change_from);
+      if (!changes.ok()) return changes.error();
+      report.changes = std::move(changes.value());
+      return report;
+    });
+  }
+
+  // ---- prescriptions ----
+
+  DbResult<std::int64_t> record_prescription(const PrescriptionRecord& p) override {
+    if (auto e = require_text(p.drug, "drug", "the drug's name")) return *e;
+    if (auto e = require_text(p.mode, "mode", "the prescription's mode")) return *e;
+    if (p.concentration.count() <= 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+    }
+    if (p.max_daily_dose.count() < 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "max_daily_dose", "must not be negative");
+    }
+    if (auto e = require_json(p.prescription_json, "prescription_json")) return *e;
+    return transaction([&]() -> DbResult<std::int64_t> {
+      if (auto e = session_on_pump(p.session_id, p.pump_id, p.at_ms)) return *e;
+      const DbResult<std::int64_t> id = insert(
+          "INSERT INTO prescriptions (pump_id, session_id, at_ms, token_hex, drug, "
+          "concentration_ng_per_ml, mode, max_daily_dose_ng, prescription_json) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+          {p.pump_id, p.session_id, p.at_ms, token_hex(p.token), p.drug, p.concentration.count(),
+           p.mode, p.max_daily_dose.count(), p.prescription_json},
+          "prescription");
+      if (!id.ok()) return id;
+      const nlohmann::json detail = {
+          {"prescription_id", *id}, {"token_hex", token_hex(p.token)},
+          {"drug", p.drug},         {"concentration_ng_per_ml", p.concentration.count()},
+          {"mode", p.mode},         {"max_daily_dose_ng", p.max_daily_dose.count()},
+      };
+      const std::string what = fmt::format("prescription: {} {}, {}, at most {} (token {})", p.drug,
+                                           concentration_text(p.concentration), p.mode,
+                                           dose_rate_text(p.max_daily_dose), token_hex(p.token));
+      const DbResult<std::int64_t> change =
+          insert_change(p.session_id, p.at_ms, ChangeKind::kProgram, what, dump(detail));
+      if (!change.ok()) return change.error();
+      return id;
+    });
+  }
+
+  DbResult<std::optional<PrescriptionRecord>> latest_prescription(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::optional<PrescriptionRecord>> {
+      DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, true);
+      if (!all.ok()) return all.error();
+      if (all->empty()) return std::optional<PrescriptionRecord>{};
+      return std::optional<PrescriptionRecord>(all->front());
+    });
+  }
+
+  DbResult<std::vector<PrescriptionRecord>> prescription_history(std::int64_t pump_id) override {
+    return read([&]() { return history(pump_id, false); });
+  }
+
+  DbResult<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::optional<std::int64_t>> {
+      const DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, false);
+      if (!all.ok()) return all.error();
+      std::optional<std::int64_t> at;
+      const PrescriptionRecord* previous = nullptr;
+      for (const PrescriptionRecord& p : *all) {
+        if (previous == nullptr || previous->drug != p.drug ||
+            p.max_daily_dose > previous->max_daily_dose) {
+          at = p.at_ms;
+        }
+        previous = &p;
+      }
+      return at;
+    });
+  }
+
+  // ---- refills ----
+
+  DbResult<RefillRecord> record_refill(const RefillRecord& in) override {
+    if (auto e = require_text(in.drug, "drug", "the drug now in the reservoir")) return *e;
+    if (auto e = require_text(in.next_refill_rule, "next_refill_rule",
+                              "the rule that set the next refill date")) {
+      return *e;
+    }
+    if (in.concentration.count() <= 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+    }
+    if (in.next_refill_ms <= in.at_ms) {
+      return db_error(DbErrorCode::kInvalidArgument, "next_refill_ms", "must be after the refill");
+    }
+    if (in.low_reservoir_ms && *in.low_reservoir_ms <= in.at_ms) {
+      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_ms",
+                      "must be after the refill");
+    }
+    if (in.low_reservoir_alarm.count() < 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm", "must not be negative");
+    }
+    if (auto e = require_clean(in.acknowledgement_reason, "acknowledgement_reason")) return *e;
+    if (in.acknowledged && blank(in.acknowledgement_reason)) {
+      return db_error(DbErrorCode::kInvalidArgument, "acknowledgement_reason",
+                      "an acknowledged finding needs the clinician's reason");
+    }
+    return transaction([&]() -> DbResult<RefillRecord> {
+      if (auto e = session_on_pump(in.session_id, in.pump_id, in.at_ms)) return *e;
+      const DbResult<PumpRecord> p = pump_in_transaction(in.pump_id);
+      if (!p.ok()) return p.error();
+      const Result<RefillCheck> check =
+          check_refill(in.expected, in.withdrawn, p->reservoir_capacity);
+      if (!check.ok()) {
+        return db_error(DbErrorCode::kInvalidArgument, check.error().field,
+                        fmt::format("{} ({} for pump {})", check.error().message,
+                                    volume_text(p->reservoir_capacity), p->serial));
+      }
+      if (in.volume.count() <= 0 || in.volume > p->reservoir_capacity) {
+        return db_error(DbErrorCode::kInvalidArgument, "volume",
+                        fmt::format("must be above 0 and at most the reservoir's capacity ({})",
+                                    volume_text(p->reservoir_capacity)));
+      }
+      if (in.low_reservoir_alarm >= in.volume) {
+        return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm",
+                        "must be below the volume filled");
+      }
+      if (check->needs_acknowledgement() && !in.acknowledged) {
+        return db_error(DbErrorCode::kInvalidArgument, "acknowledged",
+                        fmt::format("withdrawn {} against {} expected is {}: the clinician must "
+                                    "acknowledge it, with a reason, before the refill is recorded",
+                                    volume_text(in.withdrawn), volume_text(in.expected),
+                                    describe(check->finding)));
+      }
+      RefillRecord r = in;
+      r.difference = check->difference;
+      r.finding = check->finding;
+      const DbResult<std::int64_t> id = insert(
+          "INSERT INTO refills (pump_id, session_id, at_ms, expected_nl, withdrawn_nl, "
+          "difference_nl, finding, acknowledged, acknowledgement_reason, drug, "
+          "concentration_ng_per_ml, volume_nl, low_reservoir_alarm_nl, bridge_bolus, "
+          "next_refill_ms, next_refill_rule, low_reservoir_ms) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+          "RETURNING id",
+          {r.pump_id, r.session_id, r.at_ms, r.expected.count(), r.withdrawn.count(),
+           r.difference.count(), std::string(refill_finding_name(r.finding)), r.acknowledged,
+           r.acknowledgement_reason, r.drug, r.concentration.count(), r.volume.count(),
+           r.low_reservoir_alarm.count(), r.bridge_bolus, r.next_refill_ms, r.next_refill_rule,
+           r.low_reservoir_ms ? detail::SqlValue{*r.low_reservoir_ms} : detail::SqlValue{}},
+          "refill");
+      if (!id.ok()) return id.error();
+      r.id = *id;
+      nlohmann::json detail = {
+          {"refill_id", r.id},
+          {"expected_nl", r.expected.count()},
+          {"withdrawn_nl", r.withdrawn.count()},
+          {"difference_nl", r.difference.count()},
+          {"finding", refill_finding_name(r.finding)},
+          {"acknowledged", r.acknowledged},
+          {"drug", r.drug},
+          {"concentration_ng_per_ml", r.concentration.count()},
+          {"volume_nl", r.volume.count()},
+          {"low_reservoir_alarm_nl", r.low_reservoir_alarm.count()},
+          {"bridge_bolus", r.bridge_bolus},
+          {"next_refill_ms", r.next_refill_ms},
+          {"next_refill_rule", r.next_refill_rule},
+      };
+      if (r.acknowledged) detail["acknowledgement_reason"] = r.acknowledgement_reason;
+      std::string what = fmt::format(
+          "refill: withdrew {} (expected {}: {}){}; filled {} {} {}; low-reservoir alarm at {}{}; "
+          "next refill {} ({})",
+          volume_text(r.withdrawn), volume_text(r.expected), refill_finding_name(r.finding),
+          r.acknowledged ? fmt::format(", acknowledged: {}", r.acknowledgement_reason) : "",
+          volume_text(r.volume), r.drug, concentration_text(r.concentration),
+          volume_text(r.low_reservoir_alarm), r.bridge_bolus ? "; bridge bolus" : "",
+          utc_date(r.next_refill_ms), r.next_refill_rule);
+      const DbResult<std::int64_t> change =
+          insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, dump(detail));
+      if (!change.ok()) return change.error();
+      return r;
+    });
+  }
+
+  DbResult<std::vector<RefillRecord>> refills(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::vector<RefillRecord>> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return many<RefillRecord>(
+          fmt::format("SELECT {} FROM refills rf WHERE rf.pump_id = $1 ORDER BY rf.at_ms, rf.id",
+                      kRefillColumns),
+          {pump_id}, refill_from);
+    });
+  }
+
+  // ---- overrides ----
+
+  DbResult<std::int64_t> record_override(const OverrideRecord& o) override {
+    if (auto e = require_text(o.drug, "drug", "the drug")) return *e;
+    if (auto e = require_text(o.field, "field", "which limit was overridden")) return *e;
+    if (auto e = require_text(o.limit_text, "limit_text", "the limit and its source")) return *e;
+    if (auto e = require_text(o.reason, "reason", "the clinician's reason")) return *e;
+    if (auto e = require_text(o.clinician, "clinician", "who overrode the limit")) return *e;
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<SessionRecord> s = open_session(o.session_id, o.at_ms, "at_ms");
+      if (!s.ok()) return s.error();
+      const DbResult<std::int64_t> id = insert(
+          "INSERT INTO limit_overrides (session_id, at_ms, drug, field, limit_text, reason, "
+          "clinician) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+          {o.session_id, o.at_ms, o.drug, o.field, o.limit_text, o.reason, o.clinician},
+          "override");
+      if (!id.ok()) return id;
+      const nlohmann::json detail = {{"override_id", *id}, {"drug", o.drug},
+                                     {"field", o.field},   {"limit", o.limit_text},
+                                     {"reason", o.reason}, {"clinician", o.clinician}};
+      const std::string what = fmt::format("override of the {} limit {} ({}) by {}: {}", o.drug,
+                                           o.field, o.limit_text, o.clinician, o.reason);
+      const DbResult<std::int64_t> change =
+          insert_change(o.session_id, o.at_ms, ChangeKind::kOverride, what, dump(detail));
+      if (!change.ok()) return change.error();
+      return id;
+    });
+  }
+
+  DbResult<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) override {
+    return read([&]() -> DbResult<std::vector<OverrideRecord>> {
+      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+      if (!s.ok()) return s.error();
+      return many<OverrideRecord>(
+          fmt::format("SELECT {} FROM limit_overrides lo WHERE lo.session_id = $1 "
+                      "ORDER BY lo.at_ms, lo.id",
+                      kOverrideColumns),
+          {session_id}, override_from);
+    });
+  }
+
+  // ---- what the implant reported ----
+
+  DbResult<std::int64_t> store_event_log(std::int64_t pump_id,
+                                         const std::vector<EventLogRecord>& records) override {
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      std::int64_t added = 0;
+      for (const EventLogRecord& r : records) {
+        const DbResult<SqlRows> rows = db_->query(
+            "INSERT INTO event_logs (pump_id, seq, at_implant_ms, code, reason, a, b) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pump_id, seq) DO NOTHING "
+            "RETURNING id",
+            {pump_id, static_cast<std::int64_t>(r.seq), r.at_implant_ms,
+             static_cast<std::int64_t>(r.code), static_cast<std::int64_t>(r.reason), r.a, r.b});
+        if (!rows.ok()) return rows.error();
+        added += static_cast<std::int64_t>(rows->size());
+      }
+      return added;
+    });
+  }
+
+  DbResult<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::vector<EventLogRecord>> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return many<EventLogRecord>(
+          "SELECT seq, at_implant_ms, code, reason, a, b FROM event_logs WHERE pump_id = $1 "
+          "ORDER BY seq",
+          {pump_id}, [](const SqlRow& r) {
+            return EventLogRecord{static_cast<std::uint32_t>(r.integer(0)),
+                                  r.integer(1),
+                                  static_cast<std::uint32_t>(r.integer(2)),
+                                  static_cast<std::uint32_t>(r.integer(3)),
+                                  r.integer(4),
+                                  r.integer(5)};
+          });
+    });
+  }
+
+  DbResult<std::int64_t> store_delivery_hours(
+      std::int64_t pump_id, const std::vector<DeliveryHourRecord>& hours) override {
+    for (std::size_t i = 0; i < hours.size(); ++i) {
+      const DeliveryHourRecord& h = hours[i];
+      const auto field = [i](const char* name) { return fmt::format("hours[{}].{}", i, name); };
+      if (h.hour_index < 0) {
+        return db_error(DbErrorCode::kInvalidArgument, field("hour_index"), "must not be negative");
+      }
+      if (h.volume.count() < 0) {
+        return db_error(DbErrorCode::kInvalidArgument, field("volume"), "must not be negative");
+      }
+      if (h.strokes < 0) {
+        return db_error(DbErrorCode::kInvalidArgument, field("strokes"), "must not be negative");
+      }
+    }
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      std::int64_t added = 0;
+      for (const DeliveryHourRecord& h : hours) {
+        const DbResult<SqlRows> rows = db_->query(
+            "INSERT INTO delivery_hours (pump_id, hour_index, volume_nl, strokes) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (pump_id, hour_index) DO NOTHING RETURNING id",
+            {pump_id, h.hour_index, h.volume.count(), h.strokes});
+        if (!rows.ok()) return rows.error();
+        added += static_cast<std::int64_t>(rows->size());
+      }
+      return added;
+    });
+  }
+
+  DbResult<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) override {
+    return read([&]() -> DbResult<std::vector<DeliveryHourRecord>> {
+      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return many<DeliveryHourRecord>(
+          "SELECT hour_index, volume_nl, strokes FROM delivery_hours WHERE pump_id = $1 "
+          "ORDER BY hour_index",
+          {pump_id}, [](const SqlRow& r) {
+            return DeliveryHourRecord{r.integer(0), Volume(r.integer(1)), r.integer(2)};
+          });
+    });
+  }
+
+  // ---- trials ----
+
+  DbResult<std::int64_t> add_trial(const TrialRecord& t) override {
+    if (auto e = require_text(t.drug, "drug", "the drug")) return *e;
+    if (auto e = require_text(t.route, "route", "how the dose was given")) return *e;
+    if (auto e = require_clean(t.notes, "notes")) return *e;
+    if (t.dose.count() <= 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "dose", "must be above 0");
+    }
+    // The scales' own ranges (definitions, not clinical limits).
+    const std::int64_t top = t.score_kind == ScoreKind::kPain ? 10 : 4;
+    const char* scale = t.score_kind == ScoreKind::kPain ? "the pain scale runs from 0 to 10"
+                                                         : "the Ashworth scale runs from 0 to 4";
+    if (t.score_before < 0 || t.score_before > top) {
+      return db_error(DbErrorCode::kInvalidArgument, "score_before", scale);
+    }
+    if (t.score_after < 0 || t.score_after > top) {
+      return db_error(DbErrorCode::kInvalidArgument, "score_after", scale);
+    }
+    if (t.effect.count() < 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "effect", "must not be negative");
+    }
+    return transaction([&]() -> DbResult<std::int64_t> {
+      const DbResult<PatientRecord> owner = patient_in_transaction(t.patient_id);
+      if (!owner.ok()) return owner.error();
+      return insert(
+          "INSERT INTO trials (patient_id, at_ms, drug, dose_ng, route, score_kind, "
+          "score_before, score_after, effect_ms, effective, notes) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+          {t.patient_id, t.at_ms, t.drug, t.dose.count(), t.route,
+           std::string(score_kind_name(t.score_kind)), t.score_before, t.score_after,
+           t.effect.count(), t.effective, t.notes},
+          "trial");
+    });
+  }
+
+  DbResult<std::vector<TrialRecord>> trials(std::int64_t patient_id) override {
+    return read([&]() -> DbResult<std::vector<TrialRecord>> {
+      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+      if (!owner.ok()) return owner.error();
+      return many<TrialRecord>(fmt::format("SELECT {} FROM trials tr WHERE tr.patient_id = $1 "
+                                           "ORDER BY tr.at_ms, tr.id",
+                                           kTrialColumns),
+                               {patient_id}, trial_from);
+    });
+  }
+
+  // ---- the refill calendar ----
+
+  DbResult<std::vector<DueRow>> due(std::int64_t now, std::int64_t within,
+                                    const RiskRank& risk_rank) override {
+    if (within < 0) {
+      return db_error(DbErrorCode::kInvalidArgument, "within", "must not be negative");
+    }
+    DbResult<std::vector<DueRow>> rows = read([&]() -> DbResult<std::vector<DueRow>> {
+      // Each active pump with its patient, its latest refill (if any) and the drug of its
+      // latest prescription (for pumps never refilled here).
+      const DbResult<SqlRows> found = db_->query(
+          fmt::format("SELECT {}, {}, rf.drug, rf.next_refill_ms, rf.next_refill_rule, "
+                      "       rf.low_reservoir_ms, rf.id, "
+                      "       (SELECT pr.drug FROM prescriptions pr WHERE pr.pump_id = pu.id "
+                      "        ORDER BY pr.at_ms DESC, pr.id DESC LIMIT 1) "
+                      "FROM pumps pu "
+                      "JOIN patients pa ON pa.id = pu.patient_id "
+                      "LEFT JOIN refills rf ON rf.id = "
+                      "  (SELECT r2.id FROM refills r2 WHERE r2.pump_id = pu.id "
+                      "   ORDER BY r2.at_ms DESC, r2.id DESC LIMIT 1) "
+                      "WHERE pu.active",
+                      kPatientColumns, kPumpColumns));
+      if (!found.ok()) return found.error();
+      const std::int64_t horizon = within > std::numeric_limits<std::int64_t>::max() - now
+                                       ? std::numeric_limits<std::int64_t>::max()
+                                       : now + within;
+      std::vector<DueRow> out;
+      for (const SqlRow& r : *found) {
+        DueRow row;
+        row.patient = patient_from(r, 0);
+        row.pump = pump_from(r, 5);
+        const bool refilled = !r.is_null(19);
+        if (!refilled) {
+          row.status = DueStatus::kUnknown;
+          row.drug = r.text(20);
+          row.reason = "no refill recorded: interrogate the pump";
+          out.push_back(std::move(row));
+          continue;
+        }
+        const std::int64_t next = r.integer(16);
+        if (next > horizon) continue;
+        row.drug = r.text(15);
+        row.next_refill_ms = next;
+        row.days_left = floor_div(next - now, kMillisPerDay);
+        row.reason = r.text(17);
+        row.low_reservoir_ms = r.optional_integer(18);
+        row.status = next < now ? DueStatus::kOverdue : DueStatus::kDue;
+        out.push_back(std::move(row));
+      }
+      return out;
+    });
+    if (!rows.ok()) return rows;
+    return order_by_risk(std::move(rows.value()), risk_rank);
+  }
+
+ private:
+  // ---- transactions and the schema version ----
+
+  // A write transaction; `read` for a consistent view that writes nothing.
+  template <class F>
+  auto transaction(F&& body) -> std::invoke_result_t<F> {
+    return in_transaction(true, std::forward<F>(body));
+  }
+  template <class F>
+  auto read(F&& body) -> std::invoke_result_t<F> {
+    return in_transaction(false, std::forward<F>(body));
+  }
+
+  template <class F>
+  auto in_transaction(bool write, F&& body) -> std::invoke_result_t<F> {
+    using R = std::invoke_result_t<F>;
+    if (DbStatus s = db_->begin(write); !s.ok()) return R(s.error());
+    try {
+      if (DbStatus s = require_current_schema(); !s.ok()) {
+        db_->rollback();
+        return R(s.error());
+      }
+      R result = body();
+      if (!result.ok()) {
+        db_->rollback();
+        return result;
+      }
+      if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
+      return result;
+    } catch (const std::exception& e) {
+      // The engines' exceptions stop in the connection; this is for anything else (memory,
+      // a formatting or JSON library): nothing written, and no exception leaves the API.
+      db_->rollback();
+      return R(db_error(DbErrorCode::kUnavailable, "",
+                        std::string("internal error, nothing recorded: ") + e.what()));
+    }
+  }
+
+  DbResult<int> read_version() {
+    const DbResult<bool> exists = db_->table_exists("schema_migrations");
+    if (!exists.ok()) return exists.error();
+    if (!*exists) return 0;
+    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    if (!rows.ok()) return rows.error();
+    return static_cast<int>(rows->at(0).integer(0));
+  }
+
+  static DbError too_new(int version) {
+    return db_error(DbErrorCode::kSchemaTooNew, "url",
+                    fmt::format("the clinic database is at schema version {}, newer than this "
+                                "itdd knows ({}): use a newer itdd (the database was not changed)",
+                                version, latest_schema_version()));
+  }
+
+  DbStatus require_current_schema() {
+    const DbResult<int> version = read_version();
+    if (!version.ok()) return version.error();
+    const int latest = latest_schema_version();
+    if (*version > latest) return too_new(*version);
+    if (*version == 0) {
+      return db_error(DbErrorCode::kNotInitialised, "url",
+                      "the clinic database is empty: create its tables with `itdd clinic init`");
+    }
+    if (*version < latest) {
+      return db_error(DbErrorCode::kNotInitialised, "url",
+                      fmt::format("the clinic database is at schema version {}; this itdd needs "
+                                  "{}: upgrade it with `itdd clinic migrate`",
+                                  *version, latest));
+    }
+    return DbStatus::Ok();
+  }
+
+  DbStatus apply(const detail::Migration& m) {
+    if (DbStatus s = db_->begin(true); !s.ok()) return s;
+    const auto fail = [this](const DbError& e) {
+      db_->rollback();
+      return DbStatus(e);
+    };
+    if (DbStatus s = db_->lock_for_migration(); !s.ok()) return fail(s.error());
+    if (DbStatus s = db_->script(kCreateSchemaMigrations); !s.ok()) return fail(s.error());
+    // Another programmer may have migrated while this one waited for the lock.
+    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    if (!rows.ok()) return fail(rows.error());
+    const int version = static_cast<int>(rows->at(0).integer(0));
+    if (version > latest_schema_version()) return fail(too_new(version));
+    if (version >= m.version) {
+      db_->rollback();
+      return DbStatus::Ok();
+    }
+    if (DbStatus s = db_->script(detail::migration_sql(m, db_->dialect())); !s.ok()) {
+      DbError e = s.error();
+      e.message = fmt::format("migration {} ({}) failed: {}", m.version, m.description, e.message);
+      return fail(e);
+    }
+    const DbResult<SqlRows> recorded = db_->query(
+        "INSERT INTO schema_migrations (version, description, applied_at_ms) "
+        "VALUES ($1, $2, $3)",
+        {static_cast<std::int64_t>(m.version), std::string(m.description), now_ms()});
+    if (!recorded.ok()) return fail(recorded.error());
+    return db_->commit();
+  }
+
+  // ---- small helpers (inside a transaction) ----
+
+  DbResult<std::int64_t> insert(std::string_view sql, const SqlParams& params,
+                                const char* conflict_field) {
+    const DbResult<SqlRows> rows = db_->query(sql, params);
+    if (!rows.ok()) {
+      DbError e = rows.error();
+      // A unique key another programmer took between our check and our insert.
+      if (e.code == DbErrorCode::kConflict && e.field.empty()) e.field = conflict_field;
+      return e;
+    }
+    return rows->at(0).integer(0);
+  }
+
+  DbStatus exec(std::string_view sql, const SqlParams& params) {
+    const DbResult<SqlRows> rows = db_->query(sql, params);
+    if (!rows.ok()) return rows.error();
+    return DbStatus::Ok();
+  }
+
+  template <class T, class Read>
+  DbResult<T> one(const std::string& sql, const SqlParams& params, Read read, const char* field,
+                  std::string not_found) {
+    const DbResult<SqlRows> rows = db_->query(sql, params);
+    if (!rows.ok()) return rows.error();
+    if (rows->empty()) return db_error(DbErrorCode::kNotFound, field, std::move(not_found));
+    return read(rows->front());
+  }
+
+  template <class T, class Read>
+  DbResult<std::vector<T>> many(const std::string& sql, const SqlParams& params, Read read) {
+    const DbResult<SqlRows> rows = db_->query(sql, params);
+    if (!rows.ok()) return rows.error();
+    std::vector<T> out;
+    out.reserve(rows->size());
+    for (const SqlRow& r : *rows) out.push_back(read(r));
+    return out;
+  }
+
+  DbResult<PatientRecord> patient_in_transaction(std::int64_t id) {
+    return one<PatientRecord>(
+        fmt::format("SELECT {} FROM patients pa WHERE pa.id = $1", kPatientColumns), {id},
+        [](const SqlRow& r) { return patient_from(r); }, "patient_id",
+        fmt::format("no patient with id {}", id));
+  }
+
+  DbResult<PumpRecord> pump_in_transaction(std::int64_t id) {
+    return one<PumpRecord>(
+        fmt::format("SELECT {} FROM pumps pu WHERE pu.id = $1", kPumpColumns), {id},
+        [](const SqlRow& r) { return pump_from(r); }, "pump_id",
+        fmt::format("no pump with id {}", id));
+  }
+
+  DbResult<SessionRecord> session_in_transaction(std::int64_t id) {
+    return one<SessionRecord>(
+        fmt::format("SELECT {} FROM sessions se WHERE se.id = $1", kSessionColumns), {id},
+        session_from, "session_id", fmt::format("no session with id {}", id));
+  }
+
+  // A session still open, and `at_ms` (named `at_field`) not before its start.
+  DbResult<SessionRecord> open_session(std::int64_t id, std::int64_t at_ms, const char* at_field) {
+    DbResult<SessionRecord> s = session_in_transaction(id);
+    if (!s.ok()) return s;
+    if (s->ended_at_ms) {
+      return db_error(DbErrorCode::kConflict, "session_id",
+                      fmt::format("session {} has ended: begin a new session", id));
+    }
+    if (at_ms < s->started_at_ms) {
+      return db_error(DbErrorCode::kInvalidArgument, at_field,
+                      fmt::format("is before session {} began", id));
+    }
+    return s;
+  }
+
+  std::optional<DbError> session_on_pump(std::int64_t session_id, std::int64_t pump_id,
+                                         std::int64_t at_ms) {
+    const DbResult<SessionRecord> s = open_session(session_id, at_ms, "at_ms");
+    if (!s.ok()) return s.error();
+    if (s->pump_id != pump_id) {
+      return db_error(
+          DbErrorCode::kInvalidArgument, "pump_id",
+          fmt::format("session {} is with pump id {}, not {}", session_id, s->pump_id, pump_id));
+    }
+    return std::nullopt;
+  }
+
+  DbResult<std::int64_t> insert_change(std::int64_t session_id, std::int64_t at_ms, ChangeKind kind,
+                                       const std::string& what, const std::string& detail_json) {
+    return insert(
+        "INSERT INTO session_changes (session_id, at_ms, kind, what, detail_json) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        {session_id, at_ms, std::string(change_kind_name(kind)), what, detail_json}, "change");
+  }
+
+  DbResult<std::vector<PrescriptionRecord>> history(std::int64_t pump_id, bool newest_first) {
+    const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+    if (!p.ok()) return p.error();
+    return many<PrescriptionRecord>(
+        fmt::format("SELECT {} FROM prescriptions pr WHERE pr.pump_id = $1 ORDER BY {}",
+                    kPrescriptionColumns,
+                    newest_first ? "pr.at_ms DESC, pr.id DESC" : "pr.at_ms, pr.id"),
+        {pump_id}, prescription_from);
+  }
+
+  std::unique_ptr<detail::SqlConnection> db_;
+};
+
+}  // namespace
+
+namespace detail {
+std::unique_ptr<ClinicDb> make_sql_clinic_db(std::unique_ptr<SqlConnection> connection) {
+  return std::make_unique<SqlClinicDb>(std::move(connection));
+}
+}  // namespace detail
+
+// ---- public free functions ----
+
+std::string db_error_text(const DbError& e) {
+  return e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message);
+}
+
+bool is_input_error(const DbError& e) {
+  return e.code != DbErrorCode::kUnavailable;
+}
+
+const char* indication_name(Indication i) {
+  return name_of(Names::indication, i);
+}
+std::optional<Indication> parse_indication(std::string_view t) {
+  return parse_name<Indication>(Names::indication, t);
+}
+const char* change_kind_name(ChangeKind k) {
+  return name_of(Names::change_kind, k);
+}
+std::optional<ChangeKind> parse_change_kind(std::string_view t) {
+  return parse_name<ChangeKind>(Names::change_kind, t);
+}
+const char* score_kind_name(ScoreKind k) {
+  return name_of(Names::score_kind, k);
+}
+std::optional<ScoreKind> parse_score_kind(std::string_view t) {
+  return parse_name<ScoreKind>(Names::score_kind, t);
+}
+const char* refill_finding_name(RefillFinding f) {
+  return name_of(Names::finding, f);
+}
+const char* due_status_name(DueStatus s) {
+  return name_of(Names::due_status, s);
+}
+
+int latest_schema_version() {
+  return detail::migrations().back().version;
+}
+
+std::string utc_date(std::int64_t ms) {
+  namespace chr = std::chrono;
+  const chr::sys_days day =
+      chr::floor<chr::days>(chr::sys_time<chr::milliseconds>(chr::milliseconds(ms)));
+  const chr::year_month_day ymd(day);
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+}
+
+std::string utc_minute(std::int64_t ms) {
+  const std::int64_t minute_of_day =
+      floor_div(ms, kMillisPerMinute) -
+      floor_div(ms, kMillisPerDay) * (kMillisPerDay / kMillisPerMinute);
+  return fmt::format("{} {:02d}:{:02d} UTC", utc_date(ms), minute_of_day / 60, minute_of_day % 60);
+}
+
+std::optional<std::int64_t> parse_utc_date(std::string_view text) {
+  namespace chr = std::chrono;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  const auto digits = [&](std::size_t from, std::size_t n, auto& out) {
+    const char* first = text.data() + from;
+    const auto r = std::from_chars(first, first + n, out);
+    return r.ec == std::errc() && r.ptr == first + n;
+  };
+  if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
+  const chr::year_month_day ymd{chr::year(y), chr::month(m), chr::day(d)};
+  if (!ymd.ok()) return std::nullopt;
+  return chr::duration_cast<chr::milliseconds>(chr::sys_days(ymd).time_since_epoch()).count();
+}
+
+std::vector<DueRow> order_by_risk(std::vector<DueRow> rows, const RiskRank& risk_rank) {
+  const auto rank = [&](const DueRow& r) { return risk_rank ? risk_rank(r.drug) : 0; };
+  const auto group = [](const DueRow& r) {
+    switch (r.status) {
+      case DueStatus::kOverdue:
+        return 0;
+      case DueStatus::kUnknown:
+        return 1;
+      case DueStatus::kDue:
+        return 2;
+    }
+    return 2;
+  };
+  std::vector<std::pair<int, DueRow>> ranked;
+  ranked.reserve(rows.size());
+  for (DueRow& r : rows) {
+    const int k = rank(r);
+    ranked.emplace_back(k, std::move(r));
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+    const DueRow& x = a.second;
+    const DueRow& y = b.second;
+    return std::make_tuple(group(x), -a.first, x.next_refill_ms.value_or(0), x.pump.serial) <
+           std::make_tuple(group(y), -b.first, y.next_refill_ms.value_or(0), y.pump.serial);
+  });
+  std::vector<DueRow> out;
+  out.reserve(ranked.size());
+  for (auto& [k, r] : ranked) out.push_back(std::move(r));
+  return out;
+}
+
+DbResult<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url, OpenMode mode) {
+  DbResult<std::unique_ptr<detail::SqlConnection>> connection =
+      db_error(DbErrorCode::kInvalidArgument, "url", "");
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    connection = detail::open_postgres(url);
+  } else if (url.starts_with("sqlite:")) {
+    connection = detail::open_sqlite(url.substr(7), mode);
+  } else if (url.find("://") != std::string::npos) {
+    return db_error(DbErrorCode::kInvalidArgument, "url",
+                    "unknown kind of database: use postgresql://..., sqlite:PATH or a file path");
+  } else {
+    connection = detail::open_sqlite(url, mode);
+  }
+  if (!connection.ok()) return connection.error();
+  std::unique_ptr<ClinicDb> db = detail::make_sql_clinic_db(std::move(connection.value()));
+  const DbResult<int> version = db->schema_version();
+  if (!version.ok()) return version.error();
+  if (*version > latest_schema_version()) {
+    return db_error(DbErrorCode::kSchemaTooNew, "url",
+                    fmt::format("the clinic database is at schema version {}, newer than this "
+                                "itdd knows ({}): use a newer itdd (the database was not changed)",
+                                *version, latest_schema_version()));
+  }
+  return db;
+}
+
+}  // namespace itdd::programmer

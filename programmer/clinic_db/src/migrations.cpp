@@ -1,0 +1,173 @@
+// The clinic database's schema, as numbered migrations. Each is written once for both engines;
+// the only per-dialect piece is {id}, the generated primary key. Everything else is portable:
+// BIGINT for every quantity (base units) and time (epoch ms UTC), TEXT, BOOLEAN (SQLite stores
+// 0/1). Foreign keys are enforced (SQLite: PRAGMA foreign_keys=ON on every connection).
+//
+// Never edit a migration that has shipped: add the next one. Migration N's SQL must run on a
+// database at version N-1 and leave it exactly as a fresh database migrated to N (the tests
+// compare describe_schema() of the two).
+#include <string>
+
+#include "sql_connection.h"
+
+namespace itdd::programmer::detail {
+namespace {
+
+constexpr const char* kPatientsPumpsSessions = R"sql(
+CREATE TABLE patients (
+  id {id},
+  mrn TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  birth_date_ms BIGINT NOT NULL,
+  indication TEXT NOT NULL
+);
+CREATE TABLE pumps (
+  id {id},
+  patient_id BIGINT NOT NULL REFERENCES patients (id),
+  model TEXT NOT NULL,
+  serial TEXT NOT NULL UNIQUE,
+  implant_date_ms BIGINT NOT NULL,
+  catheter_length_mm BIGINT NOT NULL CHECK (catheter_length_mm > 0),
+  catheter_volume_nl BIGINT NOT NULL CHECK (catheter_volume_nl >= 0),
+  reservoir_capacity_nl BIGINT NOT NULL CHECK (reservoir_capacity_nl > 0),
+  implant_public_key_hex TEXT,
+  active BOOLEAN NOT NULL DEFAULT TRUE
+);
+CREATE INDEX pumps_patient ON pumps (patient_id);
+CREATE TABLE sessions (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES pumps (id),
+  operator_name TEXT NOT NULL,
+  device TEXT NOT NULL,
+  started_at_ms BIGINT NOT NULL,
+  ended_at_ms BIGINT,
+  summary TEXT NOT NULL
+);
+CREATE INDEX sessions_pump ON sessions (pump_id, started_at_ms);
+CREATE TABLE session_changes (
+  id {id},
+  session_id BIGINT NOT NULL REFERENCES sessions (id),
+  at_ms BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  what TEXT NOT NULL,
+  detail_json TEXT NOT NULL
+);
+CREATE INDEX session_changes_session ON session_changes (session_id, at_ms);
+)sql";
+
+constexpr const char* kTherapyRecords = R"sql(
+CREATE TABLE prescriptions (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES pumps (id),
+  session_id BIGINT NOT NULL REFERENCES sessions (id),
+  at_ms BIGINT NOT NULL,
+  token_hex TEXT NOT NULL,
+  drug TEXT NOT NULL,
+  concentration_ng_per_ml BIGINT NOT NULL CHECK (concentration_ng_per_ml > 0),
+  mode TEXT NOT NULL,
+  max_daily_dose_ng BIGINT NOT NULL CHECK (max_daily_dose_ng >= 0),
+  prescription_json TEXT NOT NULL
+);
+CREATE INDEX prescriptions_pump ON prescriptions (pump_id, at_ms);
+CREATE TABLE refills (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES pumps (id),
+  session_id BIGINT NOT NULL REFERENCES sessions (id),
+  at_ms BIGINT NOT NULL,
+  expected_nl BIGINT NOT NULL CHECK (expected_nl >= 0),
+  withdrawn_nl BIGINT NOT NULL CHECK (withdrawn_nl >= 0),
+  difference_nl BIGINT NOT NULL,
+  finding TEXT NOT NULL,
+  acknowledged BOOLEAN NOT NULL,
+  acknowledgement_reason TEXT NOT NULL,
+  drug TEXT NOT NULL,
+  concentration_ng_per_ml BIGINT NOT NULL CHECK (concentration_ng_per_ml > 0),
+  volume_nl BIGINT NOT NULL CHECK (volume_nl > 0),
+  low_reservoir_alarm_nl BIGINT NOT NULL CHECK (low_reservoir_alarm_nl >= 0),
+  bridge_bolus BOOLEAN NOT NULL,
+  next_refill_ms BIGINT NOT NULL,
+  next_refill_rule TEXT NOT NULL,
+  low_reservoir_ms BIGINT
+);
+CREATE INDEX refills_pump ON refills (pump_id, at_ms);
+CREATE TABLE limit_overrides (
+  id {id},
+  session_id BIGINT NOT NULL REFERENCES sessions (id),
+  at_ms BIGINT NOT NULL,
+  drug TEXT NOT NULL,
+  field TEXT NOT NULL,
+  limit_text TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  clinician TEXT NOT NULL
+);
+CREATE INDEX limit_overrides_session ON limit_overrides (session_id);
+)sql";
+
+constexpr const char* kImplantData = R"sql(
+CREATE TABLE event_logs (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES pumps (id),
+  seq BIGINT NOT NULL CHECK (seq >= 0),
+  at_implant_ms BIGINT NOT NULL,
+  code BIGINT NOT NULL,
+  reason BIGINT NOT NULL,
+  a BIGINT NOT NULL,
+  b BIGINT NOT NULL,
+  UNIQUE (pump_id, seq)
+);
+CREATE TABLE delivery_hours (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES pumps (id),
+  hour_index BIGINT NOT NULL CHECK (hour_index >= 0),
+  volume_nl BIGINT NOT NULL CHECK (volume_nl >= 0),
+  strokes BIGINT NOT NULL CHECK (strokes >= 0),
+  UNIQUE (pump_id, hour_index)
+);
+)sql";
+
+constexpr const char* kTrials = R"sql(
+CREATE TABLE trials (
+  id {id},
+  patient_id BIGINT NOT NULL REFERENCES patients (id),
+  at_ms BIGINT NOT NULL,
+  drug TEXT NOT NULL,
+  dose_ng BIGINT NOT NULL CHECK (dose_ng > 0),
+  route TEXT NOT NULL,
+  score_kind TEXT NOT NULL,
+  score_before BIGINT NOT NULL,
+  score_after BIGINT NOT NULL,
+  effect_ms BIGINT NOT NULL CHECK (effect_ms >= 0),
+  effective BOOLEAN NOT NULL,
+  notes TEXT NOT NULL
+);
+CREATE INDEX trials_patient ON trials (patient_id, at_ms);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "patients, pumps, programming sessions and what they changed", kPatientsPumpsSessions},
+      {2, "prescriptions, refills and drug-limit overrides", kTherapyRecords},
+      {3, "event log and hourly delivery read from the implants", kImplantData},
+      {4, "screening trials", kTrials},
+  };
+  return all;
+}
+
+std::string migration_sql(const Migration& m, Dialect dialect) {
+  // SQLite: INTEGER PRIMARY KEY is the 64-bit rowid; AUTOINCREMENT never reuses an id, so a
+  // record named in a report keeps naming the same thing.
+  const std::string id = dialect == Dialect::kSqlite
+                             ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                             : "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+  std::string sql = m.sql;
+  const std::string placeholder = "{id}";
+  for (std::size_t at = sql.find(placeholder); at != std::string::npos;
+       at = sql.find(placeholder, at + id.size())) {
+    sql.replace(at, placeholder.size(), id);
+  }
+  return sql;
+}
+
+}  // namespace itdd::programmer::detail

@@ -1,0 +1,1075 @@
+// One suite, two backends: every TEST_P runs on SQLite (a temporary file) and on PostgreSQL
+// (a schema of its own in the database $ITDD_TEST_POSTGRES_URL names, so tests run in
+// parallel). Without that variable the PostgreSQL half skips, or fails when
+// ITDD_REQUIRE_POSTGRES=1: scripts/with-postgres.sh provides a throwaway server.
+#include "itdd/programmer/clinic_db.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "sql_connection.h"
+
+namespace itdd::programmer {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class Backend { kSqlite, kPostgres };
+
+constexpr std::int64_t kDay = kMillisPerDay;
+// 2025-03-01 00:00 UTC: "today" in these tests.
+constexpr std::int64_t kToday = 1'740'787'200'000;
+
+bool postgres_required() {
+  const char* v = std::getenv("ITDD_REQUIRE_POSTGRES");
+  return v != nullptr && std::string(v) == "1";
+}
+
+const char* postgres_url() {
+  const char* v = std::getenv("ITDD_TEST_POSTGRES_URL");
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 1'000'000);
+}
+
+// An empty database of one backend, removed at the end of the test.
+class Location {
+ public:
+  explicit Location(Backend backend) : backend_(backend) {
+    if (backend == Backend::kSqlite) {
+      dir_ = fs::temp_directory_path() / ("itdd_clinic_db_" + unique_suffix());
+      fs::create_directories(dir_);
+      path_ = (dir_ / "clinic.db").string();
+      url_ = "sqlite:" + path_;
+    } else {
+      base_url_ = postgres_url();
+      schema_ = "itdd_t_" + unique_suffix();
+      auto admin = detail::open_postgres(base_url_);
+      EXPECT_TRUE(admin.ok()) << db_error_text(admin.error());
+      if (!admin.ok()) return;
+      const DbStatus made = (*admin)->script("CREATE SCHEMA " + schema_);
+      EXPECT_TRUE(made.ok()) << db_error_text(made.error());
+      const char sep = base_url_.find('?') == std::string::npos ? '?' : '&';
+      url_ = base_url_ + sep + "options=-csearch_path%3D" + schema_;
+    }
+  }
+  ~Location() {
+    if (backend_ == Backend::kSqlite) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    } else if (auto admin = detail::open_postgres(base_url_); admin.ok()) {
+      (void)(*admin)->script("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    }
+  }
+  Location(const Location&) = delete;
+  Location& operator=(const Location&) = delete;
+
+  const std::string& url() const { return url_; }
+  const std::string& path() const { return path_; }
+
+  std::unique_ptr<ClinicDb> open() const {
+    auto db = open_clinic_db(url_, OpenMode::kCreate);
+    EXPECT_TRUE(db.ok()) << db_error_text(db.error());
+    return db.ok() ? std::move(db.value()) : nullptr;
+  }
+  std::unique_ptr<ClinicDb> open_migrated() const {
+    auto db = open();
+    if (db) {
+      const DbResult<int> v = db->migrate();
+      EXPECT_TRUE(v.ok()) << db_error_text(v.error());
+    }
+    return db;
+  }
+  // Under the API, for what no API call may do (forge a newer schema, write at an old one).
+  std::unique_ptr<detail::SqlConnection> raw() const {
+    auto c = backend_ == Backend::kSqlite ? detail::open_sqlite(path_, OpenMode::kExisting)
+                                          : detail::open_postgres(url_);
+    EXPECT_TRUE(c.ok()) << db_error_text(c.error());
+    return c.ok() ? std::move(c.value()) : nullptr;
+  }
+
+ private:
+  Backend backend_;
+  fs::path dir_;
+  std::string path_;
+  std::string url_;
+  std::string base_url_;
+  std::string schema_;
+};
+
+class ClinicDbTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kPostgres && postgres_url() == nullptr) {
+      if (postgres_required()) {
+        FAIL() << "ITDD_REQUIRE_POSTGRES=1 but ITDD_TEST_POSTGRES_URL is not set: run under "
+                  "scripts/with-postgres.sh";
+      }
+      GTEST_SKIP() << "no PostgreSQL (set ITDD_TEST_POSTGRES_URL, e.g. scripts/with-postgres.sh)";
+    }
+    location_ = std::make_unique<Location>(GetParam());
+    db_ = location_->open_migrated();
+    ASSERT_NE(db_, nullptr);
+  }
+  void TearDown() override {
+    db_.reset();
+    location_.reset();
+  }
+
+  std::unique_ptr<Location> another_location() const {
+    return std::make_unique<Location>(GetParam());
+  }
+
+  std::int64_t add_patient(const std::string& mrn,
+                           Indication indication = Indication::kSpasticity) {
+    PatientRecord p;
+    p.mrn = mrn;
+    p.name = "Patient " + mrn;
+    p.birth_date_ms = kToday - 40 * 365 * kDay;
+    p.indication = indication;
+    const DbResult<std::int64_t> id = db_->add_patient(p);
+    EXPECT_TRUE(id.ok()) << db_error_text(id.error());
+    return id.ok() ? *id : 0;
+  }
+
+  PumpRecord pump_for(std::int64_t patient_id, const std::string& serial) {
+    PumpRecord p;
+    p.patient_id = patient_id;
+    p.model = "peristaltic-20";
+    p.serial = serial;
+    p.implant_date_ms = kToday - 200 * kDay;
+    p.catheter_length_mm = 450;
+    p.catheter_volume = microlitres(170);
+    p.reservoir_capacity = millilitres(20);
+    return p;
+  }
+
+  std::int64_t add_pump(std::int64_t patient_id, const std::string& serial) {
+    const DbResult<std::int64_t> id = db_->add_pump(pump_for(patient_id, serial));
+    EXPECT_TRUE(id.ok()) << db_error_text(id.error());
+    return id.ok() ? *id : 0;
+  }
+
+  std::int64_t begin_session(std::int64_t pump_id, std::int64_t at = kToday,
+                             ClinicDb* db = nullptr) {
+    SessionRecord s;
+    s.pump_id = pump_id;
+    s.operator_name = "Dr Ada";
+    s.device = "programmer-1";
+    s.started_at_ms = at;
+    const DbResult<std::int64_t> id = (db ? db : db_.get())->begin_session(s);
+    EXPECT_TRUE(id.ok()) << db_error_text(id.error());
+    return id.ok() ? *id : 0;
+  }
+
+  static RefillRecord refill_for(std::int64_t pump_id, std::int64_t session_id, std::int64_t at,
+                                 std::int64_t next_refill_ms,
+                                 const std::string& drug = "baclofen") {
+    RefillRecord r;
+    r.pump_id = pump_id;
+    r.session_id = session_id;
+    r.at_ms = at;
+    r.expected = millilitres(2);
+    r.withdrawn = microlitres(1900);
+    r.drug = drug;
+    r.concentration = Concentration(2'000'000);
+    r.volume = millilitres(18);
+    r.low_reservoir_alarm = millilitres(2);
+    r.next_refill_ms = next_refill_ms;
+    r.next_refill_rule = "low-reservoir date minus 4 days";
+    r.low_reservoir_ms = next_refill_ms + 4 * kDay;
+    return r;
+  }
+
+  static PrescriptionRecord prescription_for(std::int64_t pump_id, std::int64_t session_id,
+                                             std::int64_t at, std::int64_t dose_ng_per_day,
+                                             const std::string& drug = "baclofen") {
+    PrescriptionRecord p;
+    p.pump_id = pump_id;
+    p.session_id = session_id;
+    p.at_ms = at;
+    p.token = 0xfedcba9876543210ULL;
+    p.drug = drug;
+    p.concentration = Concentration(2'000'000);
+    p.mode = "continuous";
+    p.max_daily_dose = DoseRate(dose_ng_per_day);
+    p.prescription_json = R"({"mode":"continuous"})";
+    return p;
+  }
+
+  std::unique_ptr<Location> location_;
+  std::unique_ptr<ClinicDb> db_;
+};
+
+#define ASSERT_OK(expr)                                          \
+  do {                                                           \
+    const auto& result_ = (expr);                                \
+    ASSERT_TRUE(result_.ok()) << db_error_text(result_.error()); \
+  } while (0)
+
+void expect_error(const DbError& e, DbErrorCode code, const std::string& field) {
+  EXPECT_EQ(static_cast<int>(e.code), static_cast<int>(code)) << db_error_text(e);
+  EXPECT_EQ(e.field, field) << db_error_text(e);
+  EXPECT_FALSE(e.message.empty());
+}
+
+template <class R>
+void expect_refused(const R& result, DbErrorCode code, const std::string& field) {
+  ASSERT_FALSE(result.ok()) << "expected a refusal naming " << field;
+  expect_error(result.error(), code, field);
+}
+
+// ---- patients ----
+
+TEST_P(ClinicDbTest, PatientsAreAddedFoundAndListedByMrn) {
+  const std::int64_t b = add_patient("B-2", Indication::kPain);
+  const std::int64_t a = add_patient("A-1", Indication::kSpasticity);
+  EXPECT_NE(a, b);
+
+  const DbResult<PatientRecord> found = db_->find_patient_by_mrn("B-2");
+  ASSERT_OK(found);
+  EXPECT_EQ(found->id, b);
+  EXPECT_EQ(found->name, "Patient B-2");
+  EXPECT_EQ(found->birth_date_ms, kToday - 40 * 365 * kDay);
+  EXPECT_EQ(found->indication, Indication::kPain);
+
+  const DbResult<PatientRecord> by_id = db_->patient(a);
+  ASSERT_OK(by_id);
+  EXPECT_EQ(by_id->mrn, "A-1");
+  EXPECT_EQ(by_id->indication, Indication::kSpasticity);
+
+  const auto all = db_->list_patients();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].mrn, "A-1");
+  EXPECT_EQ((*all)[1].mrn, "B-2");
+
+  expect_refused(db_->find_patient_by_mrn("C-3"), DbErrorCode::kNotFound, "mrn");
+  expect_refused(db_->patient(9999), DbErrorCode::kNotFound, "patient_id");
+}
+
+TEST_P(ClinicDbTest, InvalidOrDuplicatePatientIsRefusedAndNothingWritten) {
+  add_patient("M-1");
+  PatientRecord p;
+  p.mrn = "";
+  p.name = "No MRN";
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
+  p.mrn = "   ";
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
+  p.mrn = "M-2";
+  p.name = "";
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
+  // Both engines must store the same text: malformed UTF-8 and NUL are refused, not mangled.
+  p.name = "Ren\xe9e";  // Latin-1, not UTF-8
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
+  p.name = "Ren\xc3\xa9e";  // UTF-8: accepted below
+  p.mrn = std::string("M-\0-3", 5);
+  expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
+  p.mrn = "M-3";
+  ASSERT_OK(db_->add_patient(p));
+  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name, "Ren\xc3\xa9e");
+  p.mrn = "M-1";
+  p.name = "Someone else";
+  const auto refused = db_->add_patient(p);
+  ASSERT_FALSE(refused.ok());
+  const DbError dup = refused.error();
+  expect_error(dup, DbErrorCode::kConflict, "mrn");
+  EXPECT_NE(dup.message.find("M-1"), std::string::npos) << dup.message;
+
+  const auto all = db_->list_patients();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "Patient M-1");
+}
+
+// ---- pumps ----
+
+TEST_P(ClinicDbTest, PumpsAreAddedFoundListedAndUpdated) {
+  const std::int64_t patient = add_patient("P-1");
+  PumpRecord in = pump_for(patient, "SN-200");
+  in.implant_public_key_hex = std::string(64, 'a');
+  const DbResult<std::int64_t> id = db_->add_pump(in);
+  ASSERT_OK(id);
+  const std::int64_t second = add_pump(patient, "SN-100");
+
+  const DbResult<PumpRecord> found = db_->find_pump_by_serial("SN-200");
+  ASSERT_OK(found);
+  EXPECT_EQ(found->id, *id);
+  EXPECT_EQ(found->patient_id, patient);
+  EXPECT_EQ(found->model, "peristaltic-20");
+  EXPECT_EQ(found->implant_date_ms, in.implant_date_ms);
+  EXPECT_EQ(found->catheter_length_mm, 450);
+  EXPECT_EQ(found->catheter_volume, microlitres(170));
+  EXPECT_EQ(found->reservoir_capacity, millilitres(20));
+  EXPECT_EQ(found->implant_public_key_hex, std::string(64, 'a'));
+  EXPECT_TRUE(found->active);
+
+  const auto all = db_->list_pumps();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].serial, "SN-100");
+  EXPECT_EQ((*all)[0].implant_public_key_hex, "");
+  const auto of = db_->pumps_of(patient);
+  ASSERT_OK(of);
+  EXPECT_EQ(of->size(), 2u);
+
+  ASSERT_OK(db_->set_pump_active(second, false));
+  ASSERT_OK(db_->set_implant_public_key(second, std::string(64, 'B')));
+  const DbResult<PumpRecord> changed = db_->pump(second);
+  ASSERT_OK(changed);
+  EXPECT_FALSE(changed->active);
+  EXPECT_EQ(changed->implant_public_key_hex, std::string(64, 'B'));
+  expect_refused(db_->set_implant_public_key(second, "abc"), DbErrorCode::kInvalidArgument,
+                 "implant_public_key_hex");
+  expect_refused(db_->set_pump_active(777, true), DbErrorCode::kNotFound, "pump_id");
+  expect_refused(db_->find_pump_by_serial("nope"), DbErrorCode::kNotFound, "serial");
+}
+
+TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
+  const std::int64_t patient = add_patient("P-1");
+  add_pump(patient, "SN-1");
+
+  expect_refused(db_->add_pump(pump_for(patient, "SN-1")), DbErrorCode::kConflict, "serial");
+  expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2")), DbErrorCode::kNotFound,
+                 "patient_id");
+  PumpRecord p = pump_for(patient, "SN-2");
+  p.catheter_volume = Volume(-1);
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "catheter_volume");
+  p = pump_for(patient, "SN-2");
+  p.catheter_length_mm = 0;
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "catheter_length_mm");
+  p = pump_for(patient, "SN-2");
+  p.reservoir_capacity = Volume(0);
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "reservoir_capacity");
+  p = pump_for(patient, "");
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "serial");
+  p = pump_for(patient, "SN-2");
+  p.model = "";
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "model");
+  p = pump_for(patient, "SN-2");
+  p.implant_public_key_hex = std::string(64, 'g');
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "implant_public_key_hex");
+  p = pump_for(patient, "SN-2");
+  p.implant_date_ms = kToday - 50 * 365 * kDay;  // before the patient was born
+  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "implant_date_ms");
+
+  const auto all = db_->list_pumps();
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 1u);
+}
+
+// ---- sessions and the session report ----
+
+TEST_P(ClinicDbTest, SessionReportListsWhatChangedByWhomAndWhen) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump, kToday);
+
+  ChangeRecord bolus;
+  bolus.session_id = session;
+  bolus.at_ms = kToday + 20 * kMillisPerMinute;
+  bolus.kind = ChangeKind::kBolus;
+  bolus.what = "clinician bolus 50 mcg over 1 min";
+  bolus.detail_json = R"({"dose_ng":50000})";
+  ASSERT_OK(db_->add_change(bolus));
+  ASSERT_OK(db_->record_prescription(
+      prescription_for(pump, session, kToday + 10 * kMillisPerMinute, 100'000)));
+  ChangeRecord clock;
+  clock.session_id = session;
+  clock.at_ms = kToday + 30 * kMillisPerMinute;
+  clock.kind = ChangeKind::kClock;
+  clock.what = "clock set forward 2 min";
+  ASSERT_OK(db_->add_change(clock));
+  ASSERT_OK(db_->end_session(session, kToday + kMillisPerHour, "titration"));
+
+  const DbResult<SessionReport> report = db_->session_report(session);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->session.operator_name, "Dr Ada");
+  EXPECT_EQ(report->session.device, "programmer-1");
+  EXPECT_EQ(report->session.started_at_ms, kToday);
+  EXPECT_EQ(report->session.ended_at_ms, kToday + kMillisPerHour);
+  EXPECT_EQ(report->session.summary, "titration");
+  EXPECT_EQ(report->pump.serial, "SN-1");
+  EXPECT_EQ(report->patient.mrn, "P-1");
+  ASSERT_EQ(report->changes.size(), 3u);
+  EXPECT_EQ(report->changes[0].kind, ChangeKind::kProgram);  // in time order
+  EXPECT_NE(report->changes[0].what.find("baclofen 2 mg/mL"), std::string::npos)
+      << report->changes[0].what;
+  EXPECT_NE(report->changes[0].what.find("at most 100 mcg/day"), std::string::npos)
+      << report->changes[0].what;
+  EXPECT_EQ(report->changes[1].kind, ChangeKind::kBolus);
+  EXPECT_EQ(report->changes[1].what, bolus.what);
+  EXPECT_EQ(report->changes[1].detail_json, bolus.detail_json);
+  EXPECT_EQ(report->changes[2].kind, ChangeKind::kClock);
+  EXPECT_EQ(report->changes[2].detail_json, "{}");
+
+  const auto of = db_->sessions_of(pump);
+  ASSERT_OK(of);
+  ASSERT_EQ(of->size(), 1u);
+  EXPECT_EQ((*of)[0].id, session);
+}
+
+TEST_P(ClinicDbTest, SessionMisuseIsRefusedAndNothingWritten) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  SessionRecord s;
+  s.pump_id = pump + 50;
+  s.operator_name = "Dr Ada";
+  s.device = "programmer-1";
+  expect_refused(db_->begin_session(s), DbErrorCode::kNotFound, "pump_id");
+  s.pump_id = pump;
+  s.operator_name = "";
+  expect_refused(db_->begin_session(s), DbErrorCode::kInvalidArgument, "operator_name");
+
+  const std::int64_t session = begin_session(pump, kToday);
+  ChangeRecord c;
+  c.session_id = session;
+  c.at_ms = kToday + 1;
+  c.kind = ChangeKind::kAlarm;
+  c.what = "alarm acknowledged";
+  c.detail_json = "{not json";
+  expect_refused(db_->add_change(c), DbErrorCode::kInvalidArgument, "detail_json");
+  c.detail_json = "";
+  c.at_ms = kToday - 1;
+  expect_refused(db_->add_change(c), DbErrorCode::kInvalidArgument, "at_ms");
+  c.at_ms = kToday + 1;
+  c.what = " ";
+  expect_refused(db_->add_change(c), DbErrorCode::kInvalidArgument, "what");
+  c.what = "alarm acknowledged";
+  c.session_id = session + 10;
+  expect_refused(db_->add_change(c), DbErrorCode::kNotFound, "session_id");
+
+  expect_refused(db_->end_session(session, kToday - 1, ""), DbErrorCode::kInvalidArgument,
+                 "ended_at_ms");
+  ASSERT_OK(db_->end_session(session, kToday + 5, "done"));
+  expect_refused(db_->end_session(session, kToday + 6, "again"), DbErrorCode::kConflict,
+                 "session_id");
+  c.session_id = session;
+  expect_refused(db_->add_change(c), DbErrorCode::kConflict, "session_id");
+
+  const DbResult<SessionReport> report = db_->session_report(session);
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->changes.empty());
+  EXPECT_EQ(report->session.summary, "done");
+
+  ASSERT_OK(db_->set_pump_active(pump, false));
+  s.operator_name = "Dr Ada";
+  expect_refused(db_->begin_session(s), DbErrorCode::kConflict, "pump_id");
+  expect_refused(db_->session_report(999), DbErrorCode::kNotFound, "session_id");
+}
+
+// ---- prescriptions ----
+
+TEST_P(ClinicDbTest, PrescriptionHistoryAndLastDoseIncrease) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const auto none = db_->latest_prescription(pump);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  const auto no_increase = db_->last_dose_increase_at(pump);
+  ASSERT_OK(no_increase);
+  EXPECT_FALSE(no_increase->has_value());
+
+  const std::int64_t s1 = begin_session(pump, kToday);
+  ASSERT_OK(db_->record_prescription(prescription_for(pump, s1, kToday, 100'000)));
+  ASSERT_OK(db_->record_prescription(prescription_for(pump, s1, kToday + kDay, 150'000)));
+  ASSERT_OK(db_->record_prescription(prescription_for(pump, s1, kToday + 2 * kDay, 120'000)));
+  ASSERT_OK(db_->record_prescription(prescription_for(pump, s1, kToday + 3 * kDay, 120'000)));
+
+  const auto latest = db_->latest_prescription(pump);
+  ASSERT_OK(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->at_ms, kToday + 3 * kDay);
+  EXPECT_EQ((*latest)->token, 0xfedcba9876543210ULL);  // all 64 bits survive
+  EXPECT_EQ((*latest)->concentration, Concentration(2'000'000));
+  EXPECT_EQ((*latest)->max_daily_dose, DoseRate(120'000));
+  EXPECT_EQ((*latest)->mode, "continuous");
+  EXPECT_EQ((*latest)->prescription_json, R"({"mode":"continuous"})");
+
+  const auto history = db_->prescription_history(pump);
+  ASSERT_OK(history);
+  ASSERT_EQ(history->size(), 4u);
+  EXPECT_EQ((*history)[0].max_daily_dose, DoseRate(100'000));
+  EXPECT_EQ((*history)[1].max_daily_dose, DoseRate(150'000));
+
+  // Up at day 1, down at day 2, unchanged at day 3: the last increase is day 1.
+  auto increase = db_->last_dose_increase_at(pump);
+  ASSERT_OK(increase);
+  EXPECT_EQ(*increase, std::optional<std::int64_t>(kToday + kDay));
+
+  // A new drug is a start: an increase from nothing.
+  ASSERT_OK(
+      db_->record_prescription(prescription_for(pump, s1, kToday + 4 * kDay, 50'000, "morphine")));
+  increase = db_->last_dose_increase_at(pump);
+  ASSERT_OK(increase);
+  EXPECT_EQ(*increase, std::optional<std::int64_t>(kToday + 4 * kDay));
+}
+
+TEST_P(ClinicDbTest, InvalidPrescriptionIsRefusedAndNothingWritten) {
+  const std::int64_t patient = add_patient("P-1");
+  const std::int64_t pump = add_pump(patient, "SN-1");
+  const std::int64_t other = add_pump(patient, "SN-2");
+  const std::int64_t session = begin_session(pump);
+
+  PrescriptionRecord p = prescription_for(other, session, kToday, 100'000);
+  expect_refused(db_->record_prescription(p), DbErrorCode::kInvalidArgument, "pump_id");
+  p = prescription_for(pump, session, kToday, 100'000);
+  p.prescription_json = "[1,";
+  expect_refused(db_->record_prescription(p), DbErrorCode::kInvalidArgument, "prescription_json");
+  p = prescription_for(pump, session, kToday, -1);
+  expect_refused(db_->record_prescription(p), DbErrorCode::kInvalidArgument, "max_daily_dose");
+  p = prescription_for(pump, session, kToday, 100'000);
+  p.concentration = Concentration(0);
+  expect_refused(db_->record_prescription(p), DbErrorCode::kInvalidArgument, "concentration");
+  p = prescription_for(pump, session, kToday, 100'000, "");
+  expect_refused(db_->record_prescription(p), DbErrorCode::kInvalidArgument, "drug");
+  p = prescription_for(pump, session + 5, kToday, 100'000);
+  expect_refused(db_->record_prescription(p), DbErrorCode::kNotFound, "session_id");
+
+  const auto history = db_->prescription_history(pump);
+  ASSERT_OK(history);
+  EXPECT_TRUE(history->empty());
+  const auto report = db_->session_report(session);
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->changes.empty());  // no change row without its prescription
+}
+
+// ---- refills ----
+
+TEST_P(ClinicDbTest, RefillIsRecordedWithTheRefillCheckFindingAndAChange) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  RefillRecord in = refill_for(pump, session, kToday + 5, kToday + 60 * kDay);
+  in.bridge_bolus = true;
+  const DbResult<RefillRecord> stored = db_->record_refill(in);
+  ASSERT_OK(stored);
+  EXPECT_GT(stored->id, 0);
+  EXPECT_EQ(stored->difference, Volume(-100'000));
+  EXPECT_EQ(stored->finding, RefillFinding::kAsExpected);
+
+  const auto all = db_->refills(pump);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 1u);
+  const RefillRecord& r = (*all)[0];
+  EXPECT_EQ(r.id, stored->id);
+  EXPECT_EQ(r.expected, millilitres(2));
+  EXPECT_EQ(r.withdrawn, microlitres(1900));
+  EXPECT_EQ(r.difference, Volume(-100'000));
+  EXPECT_EQ(r.drug, "baclofen");
+  EXPECT_EQ(r.concentration, Concentration(2'000'000));
+  EXPECT_EQ(r.volume, millilitres(18));
+  EXPECT_EQ(r.low_reservoir_alarm, millilitres(2));
+  EXPECT_TRUE(r.bridge_bolus);
+  EXPECT_FALSE(r.acknowledged);
+  EXPECT_EQ(r.next_refill_ms, kToday + 60 * kDay);
+  EXPECT_EQ(r.next_refill_rule, "low-reservoir date minus 4 days");
+  EXPECT_EQ(r.low_reservoir_ms, std::optional<std::int64_t>(kToday + 64 * kDay));
+
+  const auto report = db_->session_report(session);
+  ASSERT_OK(report);
+  ASSERT_EQ(report->changes.size(), 1u);
+  EXPECT_EQ(report->changes[0].kind, ChangeKind::kRefill);
+  EXPECT_NE(report->changes[0].what.find("withdrew 1.900 mL"), std::string::npos)
+      << report->changes[0].what;
+  EXPECT_NE(report->changes[0].what.find("next refill 2025-04-30"), std::string::npos)
+      << report->changes[0].what;
+}
+
+TEST_P(ClinicDbTest, RefillDiscrepancyNeedsAnAcknowledgementWithAReason) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  RefillRecord in = refill_for(pump, session, kToday, kToday + 60 * kDay);
+  in.withdrawn = microlitres(500);  // 1.5 mL less than expected: beyond 1 mL for 20 mL
+  expect_refused(db_->record_refill(in), DbErrorCode::kInvalidArgument, "acknowledged");
+  in.acknowledged = true;
+  expect_refused(db_->record_refill(in), DbErrorCode::kInvalidArgument, "acknowledgement_reason");
+  ASSERT_TRUE(db_->refills(pump)->empty());
+
+  in.acknowledgement_reason = "aspirated before refill; catheter checked";
+  const DbResult<RefillRecord> stored = db_->record_refill(in);
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->finding, RefillFinding::kLessThanExpected);
+  const auto all = db_->refills(pump);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].finding, RefillFinding::kLessThanExpected);
+  EXPECT_TRUE((*all)[0].acknowledged);
+  EXPECT_EQ((*all)[0].acknowledgement_reason, in.acknowledgement_reason);
+}
+
+TEST_P(ClinicDbTest, InvalidRefillIsRefusedAndNothingWritten) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  const RefillRecord good = refill_for(pump, session, kToday, kToday + 60 * kDay);
+
+  RefillRecord r = good;
+  r.volume = Volume(-5);
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "volume");
+  r = good;
+  r.volume = millilitres(21);  // above the 20 mL reservoir
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "volume");
+  r = good;
+  r.withdrawn = millilitres(180);  // a typo for 18.0
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "withdrawn");
+  r = good;
+  r.expected = Volume(-1);
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "expected");
+  r = good;
+  r.next_refill_ms = kToday;
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "next_refill_ms");
+  r = good;
+  r.low_reservoir_alarm = millilitres(18);
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "low_reservoir_alarm");
+  r = good;
+  r.next_refill_rule = "";
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "next_refill_rule");
+  r = good;
+  r.pump_id = pump + 1;
+  expect_refused(db_->record_refill(r), DbErrorCode::kInvalidArgument, "pump_id");
+  expect_refused(db_->refills(pump + 1), DbErrorCode::kNotFound, "pump_id");
+
+  const auto all = db_->refills(pump);
+  ASSERT_OK(all);
+  EXPECT_TRUE(all->empty());
+  EXPECT_TRUE(db_->session_report(session)->changes.empty());
+}
+
+// ---- overrides ----
+
+TEST_P(ClinicDbTest, LimitOverrideIsRecordedWithItsChange) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  OverrideRecord o;
+  o.session_id = session;
+  o.at_ms = kToday + 1000;
+  o.drug = "morphine";
+  o.field = "max_dose_per_day";
+  o.limit_text = "caution above 20 mg/day (Infumorph label)";
+  o.reason = "tolerant; previous dose 19 mg/day well tolerated";
+  o.clinician = "Dr Ada";
+  ASSERT_OK(db_->record_override(o));
+  const auto all = db_->overrides_in(session);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].limit_text, o.limit_text);
+  EXPECT_EQ((*all)[0].reason, o.reason);
+  EXPECT_EQ((*all)[0].clinician, "Dr Ada");
+  const auto report = db_->session_report(session);
+  ASSERT_EQ(report->changes.size(), 1u);
+  EXPECT_EQ(report->changes[0].kind, ChangeKind::kOverride);
+
+  o.reason = "";
+  expect_refused(db_->record_override(o), DbErrorCode::kInvalidArgument, "reason");
+  EXPECT_EQ(db_->overrides_in(session)->size(), 1u);
+}
+
+// ---- event log and hourly delivery ----
+
+TEST_P(ClinicDbTest, EventLogUploadIsIdempotent) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::vector<EventLogRecord> page = {
+      {1, 1000, 3, 0, -5, 7},
+      {2, 2000, 4, 1, 0, 0},
+      {3, 3000, 0xffffffffu, 0xffffffffu, INT64_MIN, INT64_MAX},
+  };
+  EXPECT_EQ(*db_->store_event_log(pump, page), 3);
+  EXPECT_EQ(*db_->store_event_log(pump, page), 0);
+  const std::vector<EventLogRecord> overlapping = {
+      {3, 3000, 9, 9, 9, 9}, {4, 4000, 5, 0, 1, 2}, {4, 4000, 5, 0, 1, 2}, {5, 5000, 6, 0, 1, 2}};
+  EXPECT_EQ(*db_->store_event_log(pump, overlapping), 2);
+
+  const auto log = db_->event_log(pump);
+  ASSERT_OK(log);
+  ASSERT_EQ(log->size(), 5u);
+  EXPECT_EQ((*log)[0].a, -5);
+  EXPECT_EQ((*log)[2].code, 0xffffffffu);  // the first upload of seq 3 wins
+  EXPECT_EQ((*log)[2].a, INT64_MIN);
+  EXPECT_EQ((*log)[2].b, INT64_MAX);
+  EXPECT_EQ((*log)[4].seq, 5u);
+
+  expect_refused(db_->store_event_log(pump + 9, page), DbErrorCode::kNotFound, "pump_id");
+}
+
+TEST_P(ClinicDbTest, DeliveryHoursUploadIsIdempotentAndChecked) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::vector<DeliveryHourRecord> hours = {{0, microlitres(83), 83},
+                                                 {1, microlitres(84), 84}};
+  EXPECT_EQ(*db_->store_delivery_hours(pump, hours), 2);
+  EXPECT_EQ(*db_->store_delivery_hours(pump, hours), 0);
+  const std::vector<DeliveryHourRecord> bad = {{2, microlitres(83), 83}, {3, Volume(-1), 0}};
+  expect_refused(db_->store_delivery_hours(pump, bad), DbErrorCode::kInvalidArgument,
+                 "hours[1].volume");
+  const auto stored = db_->delivery_hours(pump);
+  ASSERT_OK(stored);
+  ASSERT_EQ(stored->size(), 2u);  // hour 2 of the refused page was not kept either
+  EXPECT_EQ((*stored)[1].volume, microlitres(84));
+  EXPECT_EQ((*stored)[1].strokes, 84);
+}
+
+// ---- trials ----
+
+TEST_P(ClinicDbTest, TrialsAreRecordedPerPatient) {
+  const std::int64_t patient = add_patient("P-1");
+  TrialRecord t;
+  t.patient_id = patient;
+  t.at_ms = kToday;
+  t.drug = "baclofen";
+  t.dose = micrograms(50);
+  t.route = "lumbar puncture";
+  t.score_kind = ScoreKind::kAshworth;
+  t.score_before = 4;
+  t.score_after = 2;
+  t.effect = hours(6);
+  t.effective = true;
+  t.notes = "walked unaided at 4 h";
+  ASSERT_OK(db_->add_trial(t));
+  t.at_ms = kToday - kDay;
+  t.effective = false;
+  t.score_after = 4;
+  ASSERT_OK(db_->add_trial(t));
+
+  const auto all = db_->trials(patient);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_FALSE((*all)[0].effective);  // oldest first
+  EXPECT_TRUE((*all)[1].effective);
+  EXPECT_EQ((*all)[1].dose, micrograms(50));
+  EXPECT_EQ((*all)[1].score_kind, ScoreKind::kAshworth);
+  EXPECT_EQ((*all)[1].effect, hours(6));
+  EXPECT_EQ((*all)[1].notes, "walked unaided at 4 h");
+
+  t.score_before = 5;  // the Ashworth scale ends at 4
+  expect_refused(db_->add_trial(t), DbErrorCode::kInvalidArgument, "score_before");
+  t.score_before = 3;
+  t.patient_id = patient + 7;
+  expect_refused(db_->add_trial(t), DbErrorCode::kNotFound, "patient_id");
+  EXPECT_EQ(db_->trials(patient)->size(), 2u);
+}
+
+// ---- the refill calendar ----
+
+TEST_P(ClinicDbTest, DueListsOverdueUnknownAndDuePumpsMostAtRiskFirst) {
+  const auto pump_with_refill = [&](const std::string& serial, const std::string& drug,
+                                    std::int64_t next_refill_ms) {
+    const std::int64_t pump = add_pump(add_patient("MRN-" + serial), serial);
+    const std::int64_t session = begin_session(pump, kToday - 100 * kDay);
+    EXPECT_TRUE(
+        db_->record_refill(refill_for(pump, session, kToday - 100 * kDay + 1, next_refill_ms, drug))
+            .ok());
+    return pump;
+  };
+  pump_with_refill("BAC-10", "baclofen", kToday + 10 * kDay);
+  pump_with_refill("MOR-3", "morphine", kToday + 3 * kDay);
+  pump_with_refill("MOR-LATE", "morphine", kToday - 2 * kDay);
+  pump_with_refill("ZIC-60", "ziconotide", kToday + 60 * kDay);  // outside the window
+  const std::int64_t explanted = pump_with_refill("OLD", "baclofen", kToday - 30 * kDay);
+  ASSERT_OK(db_->set_pump_active(explanted, false));
+  // Superseded: an older refill said overdue, the latest one says 20 days (outside).
+  const std::int64_t refilled = pump_with_refill("BAC-NEW", "baclofen", kToday - 5 * kDay);
+  const std::int64_t s = begin_session(refilled, kToday - kDay);
+  ASSERT_OK(db_->record_refill(refill_for(refilled, s, kToday - kDay + 1, kToday + 20 * kDay)));
+  add_pump(add_patient("MRN-NEW"), "NEVER");  // no refill recorded
+
+  const RiskRank rank = [](std::string_view drug) { return drug == "baclofen" ? 2 : 1; };
+  const auto due = db_->due(kToday, 14 * kDay, rank);
+  ASSERT_OK(due);
+  std::vector<std::string> serials;
+  for (const DueRow& r : *due) serials.push_back(r.pump.serial);
+  EXPECT_EQ(serials, (std::vector<std::string>{"MOR-LATE", "NEVER", "BAC-10", "MOR-3"}));
+
+  const DueRow& late = (*due)[0];
+  EXPECT_EQ(late.status, DueStatus::kOverdue);
+  EXPECT_EQ(late.days_left, -2);
+  EXPECT_EQ(late.patient.mrn, "MRN-MOR-LATE");
+  EXPECT_EQ(late.drug, "morphine");
+  EXPECT_EQ(late.reason, "low-reservoir date minus 4 days");
+  EXPECT_EQ(late.low_reservoir_ms, std::optional<std::int64_t>(kToday + 2 * kDay));
+  const DueRow& unknown = (*due)[1];
+  EXPECT_EQ(unknown.status, DueStatus::kUnknown);
+  EXPECT_FALSE(unknown.next_refill_ms.has_value());
+  EXPECT_NE(unknown.reason.find("interrogate"), std::string::npos);
+  EXPECT_EQ((*due)[2].days_left, 10);
+  EXPECT_EQ((*due)[2].status, DueStatus::kDue);
+  EXPECT_EQ((*due)[3].days_left, 3);
+
+  // With every drug ranked alike the date decides among the due ones.
+  const auto plain = db_->due(kToday, 14 * kDay);
+  ASSERT_OK(plain);
+  ASSERT_EQ(plain->size(), 4u);
+  EXPECT_EQ((*plain)[2].pump.serial, "MOR-3");
+  EXPECT_EQ((*plain)[3].pump.serial, "BAC-10");
+
+  expect_refused(db_->due(kToday, -1), DbErrorCode::kInvalidArgument, "within");
+}
+
+TEST_P(ClinicDbTest, DueNamesTheLastPrescribedDrugOfAPumpNeverRefilled) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  ASSERT_OK(db_->record_prescription(prescription_for(pump, session, kToday, 1, "ziconotide")));
+  const auto due = db_->due(kToday, 0);
+  ASSERT_OK(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].status, DueStatus::kUnknown);
+  EXPECT_EQ((*due)[0].drug, "ziconotide");
+}
+
+// ---- migrations ----
+
+TEST_P(ClinicDbTest, EveryStepwiseMigrationGivesTheSameSchemaAsAllAtOnce) {
+  const auto all_at_once = db_->describe_schema();
+  ASSERT_OK(all_at_once);
+  ASSERT_FALSE(all_at_once->empty());
+  EXPECT_EQ(*db_->schema_version(), latest_schema_version());
+
+  for (int first = 0; first < latest_schema_version(); ++first) {
+    SCOPED_TRACE("first migrated to " + std::to_string(first));
+    const auto location = another_location();
+    auto db = location->open();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(*db->schema_version(), 0);
+    const DbResult<int> partial = db->migrate(first);
+    ASSERT_OK(partial);
+    EXPECT_EQ(*partial, first);
+    // The rest one at a time.
+    for (int next = first + 1; next <= latest_schema_version(); ++next) {
+      const DbResult<int> v = db->migrate(next);
+      ASSERT_OK(v);
+      EXPECT_EQ(*v, next);
+    }
+    const auto stepwise = db->describe_schema();
+    ASSERT_OK(stepwise);
+    EXPECT_EQ(*stepwise, *all_at_once);
+  }
+  // Migrating an up-to-date database changes nothing.
+  ASSERT_OK(db_->migrate());
+  EXPECT_EQ(*db_->describe_schema(), *all_at_once);
+  expect_refused(db_->migrate(latest_schema_version() + 1), DbErrorCode::kInvalidArgument,
+                 "target");
+}
+
+TEST_P(ClinicDbTest, MigrationKeepsTheDataOfAnOlderDatabase) {
+  const auto location = another_location();
+  auto db = location->open();
+  ASSERT_OK(db->migrate(1));
+  // An older itdd (schema 1) recorded a patient and a pump.
+  auto raw = location->raw();
+  ASSERT_OK(
+      raw->script("INSERT INTO patients (mrn, name, birth_date_ms, indication) "
+                  "VALUES ('OLD-1', 'From schema 1', 0, 'pain')"));
+  // This itdd refuses to work on it until it is migrated.
+  expect_refused(db->list_patients(), DbErrorCode::kNotInitialised, "url");
+  const DbResult<int> v = db->migrate();
+  ASSERT_OK(v);
+  EXPECT_EQ(*v, latest_schema_version());
+  const auto found = db->find_patient_by_mrn("OLD-1");
+  ASSERT_OK(found);
+  EXPECT_EQ(found->name, "From schema 1");
+  EXPECT_EQ(found->indication, Indication::kPain);
+  const auto rows = raw->query("SELECT version FROM schema_migrations ORDER BY version");
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), static_cast<std::size_t>(latest_schema_version()));
+  EXPECT_EQ((*rows)[0].integer(0), 1);
+}
+
+TEST_P(ClinicDbTest, EmptyDatabaseAsksForInit) {
+  const auto location = another_location();
+  auto db = location->open();
+  const auto refused = db->add_patient(PatientRecord{0, "X", "Y", 0, Indication::kPain});
+  ASSERT_FALSE(refused.ok());
+  const DbError e = refused.error();
+  expect_error(e, DbErrorCode::kNotInitialised, "url");
+  EXPECT_NE(e.message.find("itdd clinic init"), std::string::npos) << e.message;
+  EXPECT_TRUE(is_input_error(e));
+}
+
+TEST_P(ClinicDbTest, DatabaseNewerThanTheCodeIsRefusedAndUntouched) {
+  const std::int64_t patient = add_patient("P-1");
+  auto raw = location_->raw();
+  ASSERT_OK(
+      raw->script("INSERT INTO schema_migrations (version, description, applied_at_ms) "
+                  "VALUES (99, 'from the future', 0)"));
+  const auto before = db_->describe_schema();
+  ASSERT_OK(before);
+
+  const auto opened = open_clinic_db(location_->url());
+  ASSERT_FALSE(opened.ok());
+  expect_refused(opened, DbErrorCode::kSchemaTooNew, "url");
+  EXPECT_NE(opened.error().message.find("99"), std::string::npos) << opened.error().message;
+  // A connection opened before the upgrade stops writing too.
+  PatientRecord p{0, "P-2", "Late", 0, Indication::kPain};
+  expect_refused(db_->add_patient(p), DbErrorCode::kSchemaTooNew, "url");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-9")), DbErrorCode::kSchemaTooNew, "url");
+  expect_refused(db_->list_patients(), DbErrorCode::kSchemaTooNew, "url");
+  expect_refused(db_->migrate(), DbErrorCode::kSchemaTooNew, "url");
+
+  EXPECT_EQ(*db_->describe_schema(), *before);
+  const auto versions = raw->query("SELECT MAX(version), COUNT(*) FROM schema_migrations");
+  ASSERT_OK(versions);
+  EXPECT_EQ((*versions)[0].integer(0), 99);
+  EXPECT_EQ((*versions)[0].integer(1), latest_schema_version() + 1);
+  const auto patients = raw->query("SELECT COUNT(*) FROM patients");
+  EXPECT_EQ((*patients)[0].integer(0), 1);
+}
+
+// ---- several programmers at once ----
+
+TEST_P(ClinicDbTest, TwoProgrammersRecordRefillsForDifferentPumpsAtOnce) {
+  const std::int64_t pump_a = add_pump(add_patient("P-A"), "SN-A");
+  const std::int64_t pump_b = add_pump(add_patient("P-B"), "SN-B");
+  constexpr int kRefills = 25;
+  std::vector<std::string> failures[2];
+  const auto programmer = [&](int who, std::int64_t pump) {
+    auto db = location_->open();
+    if (!db) return;
+    SessionRecord s{0, pump, who == 0 ? "Dr A" : "Dr B", "programmer", kToday, {}, ""};
+    const auto session = db->begin_session(s);
+    if (!session.ok()) {
+      failures[who].push_back(db_error_text(session.error()));
+      return;
+    }
+    for (int i = 0; i < kRefills; ++i) {
+      const auto r =
+          db->record_refill(refill_for(pump, *session, kToday + i, kToday + (30 + i) * kDay));
+      if (!r.ok()) failures[who].push_back(db_error_text(r.error()));
+    }
+  };
+  std::thread a(programmer, 0, pump_a);
+  std::thread b(programmer, 1, pump_b);
+  a.join();
+  b.join();
+  EXPECT_TRUE(failures[0].empty()) << failures[0].front();
+  EXPECT_TRUE(failures[1].empty()) << failures[1].front();
+  EXPECT_EQ(db_->refills(pump_a)->size(), static_cast<std::size_t>(kRefills));
+  EXPECT_EQ(db_->refills(pump_b)->size(), static_cast<std::size_t>(kRefills));
+  EXPECT_EQ(db_->refills(pump_b)->back().next_refill_ms, kToday + (30 + kRefills - 1) * kDay);
+}
+
+TEST_P(ClinicDbTest, TwoProgrammersUploadingTheSameEventLogPageStoreItOnce) {
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  constexpr int kPages = 20;
+  constexpr std::uint32_t kPerPage = 10;
+  std::int64_t added[2] = {0, 0};
+  std::vector<std::string> failures[2];
+  const auto programmer = [&](int who) {
+    auto db = location_->open();
+    if (!db) return;
+    for (int page = 0; page < kPages; ++page) {
+      std::vector<EventLogRecord> records;
+      for (std::uint32_t i = 0; i < kPerPage; ++i) {
+        const std::uint32_t seq = static_cast<std::uint32_t>(page) * kPerPage + i;
+        records.push_back({seq, seq * 1000LL, 1, 0, 0, 0});
+      }
+      const auto n = db->store_event_log(pump, records);
+      if (n.ok()) {
+        added[who] += *n;
+      } else {
+        failures[who].push_back(db_error_text(n.error()));
+      }
+    }
+  };
+  std::thread a(programmer, 0);
+  std::thread b(programmer, 1);
+  a.join();
+  b.join();
+  EXPECT_TRUE(failures[0].empty()) << failures[0].front();
+  EXPECT_TRUE(failures[1].empty()) << failures[1].front();
+  EXPECT_EQ(added[0] + added[1], kPages * kPerPage);
+  EXPECT_EQ(db_->event_log(pump)->size(), static_cast<std::size_t>(kPages * kPerPage));
+}
+
+TEST_P(ClinicDbTest, TwoProgrammersMigratingAtOnceTakeTurns) {
+  const auto location = another_location();
+  DbResult<int> reached[2] = {DbResult<int>(0), DbResult<int>(0)};
+  const auto programmer = [&](int who) {
+    auto db = location->open();
+    if (db) reached[who] = db->migrate();
+  };
+  std::thread a(programmer, 0);
+  std::thread b(programmer, 1);
+  a.join();
+  b.join();
+  for (const auto& r : reached) {
+    ASSERT_OK(r);
+    EXPECT_EQ(*r, latest_schema_version());
+  }
+  const auto rows = location->raw()->query("SELECT COUNT(*) FROM schema_migrations");
+  ASSERT_OK(rows);
+  EXPECT_EQ((*rows)[0].integer(0), latest_schema_version());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ClinicDbTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+// ---- across backends and outside the suite ----
+
+TEST(ClinicDbSchema, BothBackendsHaveTheSameLogicalSchema) {
+  if (postgres_url() == nullptr) {
+    if (postgres_required())
+      FAIL() << "ITDD_REQUIRE_POSTGRES=1 but ITDD_TEST_POSTGRES_URL is unset";
+    GTEST_SKIP() << "no PostgreSQL";
+  }
+  Location sqlite(Backend::kSqlite);
+  Location postgres(Backend::kPostgres);
+  const auto a = sqlite.open_migrated()->describe_schema();
+  const auto b = postgres.open_migrated()->describe_schema();
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  EXPECT_EQ(*a, *b);
+  // A few lines that must be there, so that an empty description cannot pass.
+  const auto has = [&](const std::string& line) {
+    return std::find(a->begin(), a->end(), line) != a->end();
+  };
+  EXPECT_TRUE(has("unique event_logs(pump_id,seq)"));
+  EXPECT_TRUE(has("unique pumps(serial)"));
+  EXPECT_TRUE(has("column refills.volume_nl bigint not null"));
+  EXPECT_TRUE(has("foreign key pumps(patient_id) references patients(id)"));
+  EXPECT_TRUE(has("primary key schema_migrations(version)"));
+}
+
+TEST(ClinicDbOpen, MissingSqliteFileIsNotCreatedWithoutInit) {
+  const fs::path path = fs::temp_directory_path() / ("itdd_missing_" + unique_suffix() + ".db");
+  const auto db = open_clinic_db(path.string());
+  ASSERT_FALSE(db.ok());
+  expect_refused(db, DbErrorCode::kNotInitialised, "url");
+  EXPECT_FALSE(fs::exists(path));
+  const auto created = open_clinic_db("sqlite:" + path.string(), OpenMode::kCreate);
+  ASSERT_OK(created);
+  EXPECT_EQ(std::string((*created)->backend_name()), "sqlite");
+  EXPECT_TRUE(fs::exists(path));
+  fs::remove(path);
+}
+
+TEST(ClinicDbOpen, BadUrlsAreRefusedNamingTheUrl) {
+  expect_refused(open_clinic_db("mysql://clinic"), DbErrorCode::kInvalidArgument, "url");
+  expect_refused(open_clinic_db(""), DbErrorCode::kInvalidArgument, "url");
+  // Port 1 on this machine: nothing listens, the connection is refused at once.
+  const auto unreachable = open_clinic_db("postgresql://itdd@127.0.0.1:1/clinic");
+  ASSERT_FALSE(unreachable.ok());
+  expect_refused(unreachable, DbErrorCode::kUnavailable, "url");
+  EXPECT_FALSE(is_input_error(unreachable.error()));
+  // A file that is not a database.
+  const fs::path junk = fs::temp_directory_path() / ("itdd_junk_" + unique_suffix() + ".db");
+  {
+    std::ofstream out(junk);
+    out << "this is not a database, but it is long enough to look like a header to SQLite\n";
+  }
+  const auto not_db = open_clinic_db(junk.string());
+  fs::remove(junk);
+  ASSERT_FALSE(not_db.ok());
+  EXPECT_EQ(not_db.error().field, "url");
+}
+
+}  // namespace
+}  // namespace itdd::programmer

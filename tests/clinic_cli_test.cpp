@@ -1,0 +1,252 @@
+// `itdd clinic ...` end to end, as a child process on a SQLite file: bad input exits 2 and
+// changes nothing; the due list and the session report print what the database holds (the
+// session itself is recorded through the library, as the programmer commands will).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "itdd/programmer/clinic_db.h"
+
+namespace itdd {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Ran {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class ClinicCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() /
+           ("itdd_clinic_cli_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    db_ = (dir_ / "clinic.db").string();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // `itdd clinic --db DB ARGS...`
+  Ran clinic(const std::vector<std::string>& args) const {
+    const fs::path out = dir_ / "stdout";
+    const fs::path err = dir_ / "stderr";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(o, STDOUT_FILENO);
+      ::dup2(e, STDERR_FILENO);
+      ::unsetenv("ITDD_CLINIC_DB");
+      std::vector<std::string> all = {ITDD_BINARY, "clinic", "--db", db_};
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for (std::string& a : all) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(ITDD_BINARY, argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    Ran r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  nlohmann::json json_of(const std::vector<std::string>& args) const {
+    std::vector<std::string> with_json = args;
+    with_json.push_back("--json");
+    const Ran r = clinic(with_json);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  fs::path dir_;
+  std::string db_;
+};
+
+const std::vector<std::string> kPatient = {
+    "patient",      "add",          "--mrn",      "M-1",          "--name",
+    "Ada Lovelace", "--birth-date", "1980-12-10", "--indication", "spasticity"};
+
+std::vector<std::string> pump_add(const std::string& mrn, const std::string& serial,
+                                  const std::string& volume_ml = "0.17") {
+  return {"pump",
+          "add",
+          "--patient",
+          mrn,
+          "--model",
+          "peristaltic-20",
+          "--serial",
+          serial,
+          "--implant-date",
+          "2024-06-01",
+          "--catheter-length-cm",
+          "42.5",
+          "--catheter-volume-ml",
+          volume_ml};
+}
+
+TEST_F(ClinicCli, CommandsBeforeInitRefuseAndCreateNothing) {
+  const Ran r = clinic(kPatient);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("itdd clinic init"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_FALSE(fs::exists(db_));
+}
+
+TEST_F(ClinicCli, BadInputExitsTwoAndWritesNothing) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+
+  Ran r = clinic(kPatient);  // the same MRN again
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--mrn: MRN M-1 is already recorded"), std::string::npos) << r.err;
+  r = clinic({"patient", "add", "--mrn", "", "--name", "X", "--birth-date", "1990-01-01",
+              "--indication", "pain"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--mrn: give"), std::string::npos) << r.err;
+  r = clinic({"patient", "add", "--mrn", "M-2", "--name", "X", "--birth-date", "1990-02-30",
+              "--indication", "pain"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--birth-date 1990-02-30"), std::string::npos) << r.err;
+  EXPECT_EQ(json_of({"patient", "list"}).size(), 1u);
+
+  ASSERT_EQ(clinic(pump_add("M-1", "SN-1")).exit_code, 0);
+  r = clinic(pump_add("M-1", "SN-1"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--serial: a pump with serial SN-1 is already recorded"), std::string::npos)
+      << r.err;
+  r = clinic(pump_add("M-1", "SN-2", "-0.5"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--catheter-volume-ml -0.5"), std::string::npos) << r.err;
+  r = clinic(pump_add("NOBODY", "SN-2"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--patient: no patient with MRN NOBODY"), std::string::npos) << r.err;
+  const nlohmann::json pumps = json_of({"pump", "list"});
+  ASSERT_EQ(pumps.size(), 1u);
+  EXPECT_EQ(pumps[0]["reservoir_capacity_nl"], 20'000'000);  // from the pump model file
+  EXPECT_EQ(pumps[0]["catheter_volume_nl"], 170'000);
+  EXPECT_EQ(pumps[0]["catheter_length_mm"], 425);
+}
+
+TEST_F(ClinicCli, DueAndReportShowWhatTheDatabaseHolds) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+  ASSERT_EQ(clinic(pump_add("M-1", "SN-BAC")).exit_code, 0);
+  ASSERT_EQ(clinic({"patient", "add", "--mrn", "M-2", "--name", "Alan Turing", "--birth-date",
+                    "1970-06-23", "--indication", "pain"})
+                .exit_code,
+            0);
+  ASSERT_EQ(clinic(pump_add("M-2", "SN-NEW")).exit_code, 0);
+
+  // A refill session on SN-BAC, recorded by the library as `itdd programmer refill` will.
+  const std::int64_t today = *programmer::parse_utc_date("2025-03-01");
+  std::int64_t session = 0;
+  {
+    auto db = programmer::open_clinic_db(db_);
+    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    const auto pump = (*db)->find_pump_by_serial("SN-BAC");
+    ASSERT_TRUE(pump.ok());
+    const auto s = (*db)->begin_session(
+        {0, pump->id, "Dr Ada", "programmer-1", today + 9 * kMillisPerHour, {}, ""});
+    ASSERT_TRUE(s.ok());
+    session = *s;
+    programmer::RefillRecord r;
+    r.pump_id = pump->id;
+    r.session_id = session;
+    r.at_ms = today + 9 * kMillisPerHour + 5 * kMillisPerMinute;
+    r.expected = millilitres(2);
+    r.withdrawn = millilitres(2);
+    r.drug = "baclofen";
+    r.concentration = Concentration(2'000'000);
+    r.volume = millilitres(18);
+    r.low_reservoir_alarm = millilitres(2);
+    r.next_refill_ms = today + 10 * kMillisPerDay;
+    r.next_refill_rule = "low-reservoir date minus 4 days";
+    ASSERT_TRUE((*db)->record_refill(r).ok());
+    ASSERT_TRUE((*db)->end_session(session, today + 10 * kMillisPerHour, "refill").ok());
+  }
+
+  const Ran due = clinic({"due", "--within", "14d", "--now", "2025-03-01"});
+  ASSERT_EQ(due.exit_code, 0) << due.err;
+  // The pump never refilled comes first (it may be overdue), then the baclofen pump.
+  const auto never = due.out.find("SN-NEW");
+  const auto bac = due.out.find("SN-BAC");
+  ASSERT_NE(never, std::string::npos) << due.out;
+  ASSERT_NE(bac, std::string::npos) << due.out;
+  EXPECT_LT(never, bac) << due.out;
+  EXPECT_NE(due.out.find("2025-03-11"), std::string::npos) << due.out;
+  EXPECT_NE(due.out.find("10 d"), std::string::npos) << due.out;
+  EXPECT_NE(due.out.find("low-reservoir date minus 4 days"), std::string::npos) << due.out;
+
+  const nlohmann::json rows = json_of({"due", "--within", "5d", "--now", "2025-03-01"});
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();  // SN-BAC is 10 days away
+  EXPECT_EQ(rows[0]["status"], "unknown");
+  EXPECT_EQ(rows[0]["pump_serial"], "SN-NEW");
+
+  const Ran report = clinic({"report", "--session", std::to_string(session)});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("by Dr Ada on programmer-1, from 2025-03-01 09:00 UTC"),
+            std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find("2025-03-01 09:05 UTC  refill"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("filled 18.000 mL baclofen 2 mg/mL"), std::string::npos) << report.out;
+  const nlohmann::json j = json_of({"report", "--session", std::to_string(session)});
+  ASSERT_EQ(j["changes"].size(), 1u);
+  EXPECT_EQ(j["changes"][0]["detail"]["withdrawn_nl"], 2'000'000);
+
+  const Ran missing = clinic({"report", "--session", "999"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--session: no session with id 999"), std::string::npos)
+      << missing.err;
+}
+
+TEST_F(ClinicCli, NewerDatabaseIsRefusedUntouched) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  {
+    // A newer itdd migrated this file to a schema this one does not know.
+    SQLite::Database db(db_, SQLite::OPEN_READWRITE);
+    db.exec(
+        "INSERT INTO schema_migrations (version, description, applied_at_ms) "
+        "VALUES (1000, 'from a newer itdd', 0)");
+  }
+  const auto before = fs::last_write_time(db_);
+  const std::string bytes = slurp(db_);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"migrate"}, std::vector<std::string>{"init"}, kPatient,
+        std::vector<std::string>{"patient", "list"}}) {
+    const Ran r = clinic(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find("schema version 1000, newer than this itdd knows"), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_EQ(fs::last_write_time(db_), before);
+  EXPECT_EQ(slurp(db_), bytes);
+}
+
+}  // namespace
+}  // namespace itdd
