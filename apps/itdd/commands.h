@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,5 +61,19 @@ int run_keygen(const ProgrammerArgs& args);
 int run_pair(const ProgrammerArgs& args);
 int run_interrogate(const ProgrammerArgs& args);
 int run_pairing_window(const ProgrammerArgs& args);
+
+// `itdd drugs|dose|trial ...` (clinical.cpp): the drug library and the clinical calculators.
+// The constructor declares the subcommands on `app`; run() after parsing gives the exit status
+// of the one given, or nullopt when none of them was.
+class ClinicalCommands {
+ public:
+  explicit ClinicalCommands(CLI::App& app);
+  ~ClinicalCommands();
+  std::optional<int> run() const;
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace itdd::cli

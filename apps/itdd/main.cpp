@@ -4,6 +4,7 @@
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
 //                                    secured link (programmer.cpp)
+//   itdd drugs|dose|trial ...        the drug library and clinical calculators (clinical.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
 // nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
@@ -162,6 +163,8 @@ int main(int argc, char** argv) {
   const itdd::cli::ProgrammerCommands commands =
       itdd::cli::add_programmer(*programmer, programmer_args);
 
+  const itdd::cli::ClinicalCommands clinical(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -176,6 +179,7 @@ int main(int argc, char** argv) {
     if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
+    if (const std::optional<int> rc = clinical.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;

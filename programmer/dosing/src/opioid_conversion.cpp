@@ -117,11 +117,11 @@ std::string amount_text(const EquivalentDose& d) {
   return fmt::format("{} {}", d.at.text(), format_amount(d.amount, d.unit));
 }
 
+// "0.166666... mg/day" when the exact value goes on below the ng.
 std::string exact_text(const ConversionPath& p, DoseUnit unit) {
-  return format_dose(p.exact_floor, unit) +
-         (p.exact_has_fraction ? " (and a fraction of a ng)" : "");
+  return fmt::format("{}{} {}/day", format_decimal(p.exact_floor.count(), nanograms_per(unit)),
+                     p.exact_has_fraction ? "..." : "", unit_name(unit));
 }
-
 }  // namespace
 
 std::string DrugRoute::text() const {

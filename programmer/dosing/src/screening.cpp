@@ -49,7 +49,7 @@ Checked<std::optional<std::size_t>> validate(const DrugSpec& drug, const Screeni
       for (const int score : {b.response->before, b.response->after}) {
         if (score < 0 || score > top) {
           return Refusal{entry(i, "response"),
-                         fmt::format("a {} score is from 0 to {}",
+                         fmt::format("{} scores are from 0 to {}",
                                      response_scale_name(b.response->scale), top)};
         }
       }
