@@ -33,14 +33,20 @@ Int128 gcd(Int128 a, Int128 b) {
   return a;
 }
 
-// num/den times a/b, reduced; false on overflow.
+// a * b for non-negative a and b; false when it does not fit. (Not __builtin_mul_overflow: on
+// __int128 clang calls a compiler-rt helper that the fuzz build does not link.)
+bool product(Int128 a, Int128 b, Int128& out) {
+  constexpr Int128 kMax = ~(static_cast<Int128>(1) << 127);
+  if (a != 0 && b > kMax / a) return false;
+  out = a * b;
+  return true;
+}
+
+// num/den times a/b (all positive), reduced; false on overflow.
 bool multiply(Int128& num, Int128& den, std::int64_t a, std::int64_t b) {
   Int128 n = 0;
   Int128 d = 0;
-  if (__builtin_mul_overflow(num, static_cast<Int128>(a), &n) ||
-      __builtin_mul_overflow(den, static_cast<Int128>(b), &d)) {
-    return false;
-  }
+  if (!product(num, a, n) || !product(den, b, d)) return false;
   const Int128 g = gcd(n, d);
   num = n / g;
   den = d / g;
@@ -102,12 +108,12 @@ struct Search {
   }
 
   void finish(Int128 num, Int128 den) {
-    Int128 product = 0;
-    if (__builtin_mul_overflow(static_cast<Int128>(dose.count()), num, &product)) return;
+    Int128 exact = 0;
+    if (!product(dose.count(), num, exact)) return;
     ConversionPath path;
     path.steps = steps;
-    path.exact_floor = DoseRate(static_cast<std::int64_t>(product / den));
-    path.exact_has_fraction = product % den != 0;
+    path.exact_floor = DoseRate(static_cast<std::int64_t>(exact / den));
+    path.exact_has_fraction = exact % den != 0;
     path.rounded = DoseRate(path.exact_floor.count() / precision_ng * precision_ng);
     found.push_back(std::move(path));
   }

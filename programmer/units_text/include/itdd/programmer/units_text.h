@@ -67,7 +67,8 @@ std::optional<DoseUnit> parse_dose_unit(std::string_view text);
 std::string format_amount(DrugAmount amount, DoseUnit unit);
 std::string format_dose(DoseRate dose, DoseUnit unit);
 std::string format_concentration(Concentration c, DoseUnit unit);
-// "0.096 mL/day", "4 uL/h" (cut off at the nL), "18 mL", "36 h" (exact, decimals as needed).
+// "0.096 mL/day" and "18 mL" (exact), "4.166 uL/h" (cut off at the nL/h), "1.5 h" (cut off at
+// the hundredth of an hour).
 std::string format_flow_ml_per_day(FlowRate flow);
 std::string format_flow_ul_per_hour(FlowRate flow);
 std::string format_volume_ml(Volume volume);
