@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for a while on its
 # checked-in corpus. Usage: scripts/fuzz.sh [--seconds N] [TARGET...]
-#   N seconds per target (default 60); targets: scenario frame link command (default: all).
+#   N seconds per target (default 60); targets: scenario frame link command drug_library
+#   (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=60
@@ -10,7 +11,7 @@ if [ "${1:-}" = "--seconds" ]; then
   shift 2
 fi
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(scenario frame link command); fi
+if ((${#targets[@]} == 0)); then targets=(scenario frame link command drug_library); fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 for target in "${targets[@]}"; do

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,5 +88,18 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
 // drugs alike.
 int run_clinic(const ClinicArgs& args, const std::string& default_pump_models,
                const std::function<int(std::string_view drug)>& risk_rank = {});
+// `itdd drugs|dose|trial ...` (clinical.cpp): the drug library and the clinical calculators.
+// The constructor declares the subcommands on `app`; run() after parsing gives the exit status
+// of the one given, or nullopt when none of them was.
+class ClinicalCommands {
+ public:
+  explicit ClinicalCommands(CLI::App& app);
+  ~ClinicalCommands();
+  std::optional<int> run() const;
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace itdd::cli

@@ -5,6 +5,7 @@
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
 //                                    secured link (programmer.cpp)
 //   itdd clinic init|patient|pump|due|report ...   the clinic database (clinic.cpp)
+//   itdd drugs|dose|trial ...        the drug library and clinical calculators (clinical.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
 // nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
@@ -165,6 +166,7 @@ int main(int argc, char** argv) {
 
   itdd::cli::ClinicArgs clinic_args;
   CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
+  const itdd::cli::ClinicalCommands clinical(app);
 
   try {
     app.parse(argc, argv);
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
     if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
+    if (const std::optional<int> rc = clinical.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;

@@ -1,0 +1,83 @@
+#include "itdd/programmer/refill_date.h"
+
+#include <fmt/format.h>
+
+namespace itdd::programmer {
+namespace {
+
+WallTime plus(WallTime t, Duration d) {
+  return WallTime(t.ms() + d.count());
+}
+
+}  // namespace
+
+const char* refill_rule_name(RefillRule rule) {
+  switch (rule) {
+    case RefillRule::kLowReservoir:
+      return "low-reservoir";
+    case RefillRule::kStability:
+      return "stability";
+    case RefillRule::kFirstFillStability:
+      return "first-fill-stability";
+    default:
+      return "max-refill-interval";
+  }
+}
+
+RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration safety_margin,
+                            WallTime filled_at, std::int64_t stability_days,
+                            std::optional<std::int64_t> first_fill_stability_days,
+                            std::int64_t max_refill_interval_days) {
+  const std::string filled = format_wall_time(filled_at);
+  std::vector<RefillDate> candidates;
+  if (low_reservoir_at) {
+    candidates.push_back(
+        {plus(*low_reservoir_at, -safety_margin), RefillRule::kLowReservoir,
+         fmt::format("the reservoir is predicted low on {}, less the {}-day safety margin",
+                     format_wall_time(*low_reservoir_at),
+                     format_decimal(safety_margin.count() / (kMillisPerDay / 100), 100))});
+  }
+  candidates.push_back({plus(filled_at, days(stability_days)), RefillRule::kStability,
+                        fmt::format("the solution is stable for {} days after the fill on {}",
+                                    stability_days, filled)});
+  if (first_fill_stability_days) {
+    candidates.push_back({plus(filled_at, days(*first_fill_stability_days)),
+                          RefillRule::kFirstFillStability,
+                          fmt::format("the first fill must be refilled within {} days of {}",
+                                      *first_fill_stability_days, filled)});
+  }
+  candidates.push_back({plus(filled_at, days(max_refill_interval_days)), RefillRule::kMaxInterval,
+                        fmt::format("refills are at most {} days apart (filled {})",
+                                    max_refill_interval_days, filled)});
+  const RefillDate* earliest = &candidates.front();
+  for (const RefillDate& c : candidates) {
+    if (c.due < earliest->due) earliest = &c;
+  }
+  RefillDate result = *earliest;
+  result.reason = fmt::format("due {}: {}", format_wall_time(result.due), result.reason);
+  return result;
+}
+
+RefillRules refill_rules(const DrugLibrary& library, const DrugSpec& drug, bool first_fill,
+                         Dilution dilution) {
+  RefillRules r;
+  r.safety_margin = days(library.refill_safety_margin_days().value);
+  r.sources.push_back("safety margin: " + library.refill_safety_margin_days().note.label());
+  const Stability& s = drug.stability;
+  if (dilution == Dilution::kUndiluted && s.undiluted_days) {
+    r.stability_days = s.undiluted_days->value;
+    r.sources.push_back("stability (undiluted): " + s.undiluted_days->note.label());
+  } else {
+    r.stability_days = s.days.value;
+    r.sources.push_back("stability: " + s.days.note.label());
+  }
+  if (first_fill && s.first_fill_days) {
+    r.first_fill_stability_days = s.first_fill_days->value;
+    r.sources.push_back("first fill: " + s.first_fill_days->note.label());
+  }
+  r.max_refill_interval_days = drug.max_refill_interval_days.value;
+  r.sources.push_back("maximum refill interval: " + drug.max_refill_interval_days.note.label());
+  return r;
+}
+
+}  // namespace itdd::programmer
