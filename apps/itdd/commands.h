@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,5 +61,31 @@ int run_keygen(const ProgrammerArgs& args);
 int run_pair(const ProgrammerArgs& args);
 int run_interrogate(const ProgrammerArgs& args);
 int run_pairing_window(const ProgrammerArgs& args);
+
+// The clinician's therapy commands under `itdd programmer` (programmer.cpp: prime, bolus, alarm
+// silence|test, set-clock, log, history) and the patient's device, `itdd ptm status|bolus`
+// (ptm.cpp). Each adds its subcommands and options when made; run() gives the exit status of
+// the one that was parsed, or nothing if none of its own was.
+class ClinicianCommands {
+ public:
+  explicit ClinicianCommands(CLI::App& programmer);
+  ~ClinicianCommands();
+  std::optional<int> run() const;
+  struct State;  // the options, in programmer.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+class PtmCommands {
+ public:
+  explicit PtmCommands(CLI::App& app);
+  ~PtmCommands();
+  std::optional<int> run() const;
+  struct State;  // the options, in ptm.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace itdd::cli

@@ -4,6 +4,8 @@
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
 //                                    secured link (programmer.cpp)
+//   itdd programmer prime|bolus|alarm|set-clock|log|history ...  the clinician's commands
+//   itdd ptm status|bolus ...        the patient's device (ptm.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
 // nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
@@ -161,6 +163,8 @@ int main(int argc, char** argv) {
   itdd::cli::ProgrammerArgs programmer_args;
   const itdd::cli::ProgrammerCommands commands =
       itdd::cli::add_programmer(*programmer, programmer_args);
+  const itdd::cli::ClinicianCommands clinician(*programmer);
+  const itdd::cli::PtmCommands ptm(app);
 
   try {
     app.parse(argc, argv);
@@ -176,6 +180,8 @@ int main(int argc, char** argv) {
     if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
+    if (const std::optional<int> rc = clinician.run()) return *rc;
+    if (const std::optional<int> rc = ptm.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;
