@@ -353,6 +353,32 @@ TEST(RadioEndToEnd, ALostReplyNeverAppliesACommandTwice) {
   EXPECT_LT(c.implanted.implant->engine().delivered() - after_one, microlitres(100));
 }
 
+TEST(RadioEndToEnd, APrimingIsAppliedOnceAndOnlyForAClinician) {
+  Clinic c;
+  std::unique_ptr<Device> patient = provisioned(c.implanted, link::Role::kPatient);
+  const programmer::CommandResult refused =
+      patient->client.command(programmer::prime_request(74, microlitres(250)), 74);
+  EXPECT_EQ(refused.delivery, Delivery::kNotApplied);
+  ASSERT_TRUE(refused.response.has_value());
+  EXPECT_EQ(refused.response->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  // The reply is lost: the client asks, the implant says it primed; once.
+  c.clinician->loop.lose_replies = 1;
+  const programmer::CommandResult r =
+      c.clinician->client.command(programmer::prime_request(75, microlitres(250)), 75);
+  EXPECT_EQ(r.delivery, Delivery::kApplied) << r.detail;
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kPriming);
+  const ImplantTime ends = c.implanted.implant->engine().scheduler().override_delivery().end;
+  c.implanted.advance(minutes(5));
+  const programmer::CommandResult again =
+      c.clinician->client.command(programmer::prime_request(75, microlitres(250)), 75);
+  EXPECT_EQ(again.delivery, Delivery::kApplied);
+  ASSERT_TRUE(again.response.has_value());
+  EXPECT_EQ(again.response->which_payload, itdd_Response_command_status_tag);
+  EXPECT_EQ(c.implanted.implant->engine().scheduler().override_delivery().end, ends);
+  EXPECT_EQ(interrogate(*c.clinician).payload.status.catheter_volume_nl, 250'000);
+}
+
 TEST(RadioEndToEnd, WhenNobodyCanKnowTheClientSaysUncertain) {
   Clinic c;
   c.clinician->loop.lose_replies = 1'000;  // the link dies after the command leaves

@@ -2,11 +2,8 @@
 // SIGKILL and a restart on the same state directory, frames of the first run replayed against
 // the second, and an impaired link. No fixed port: the server picks one (--listen ...:0) and
 // prints it.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,7 +11,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +19,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/sim/sodium_crypto.h"
+#include "itdd_process.h"
 
 namespace itdd {
 namespace {
@@ -30,113 +27,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
-
-// Runs `itdd ARGS...` to completion (killed after `limit`: a test must never hang).
-Ran run_itdd(const std::vector<std::string>& args, std::chrono::seconds limit = 30s) {
-  int pipe_fds[2];
-  EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::dup2(pipe_fds[1], STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(ITDD_BINARY)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(ITDD_BINARY, argv.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  Ran r;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  char buf[4096];
-  for (;;) {
-    pollfd p{pipe_fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 100) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        r.out += "\n[killed: still running after the time limit]";
-        break;
-      }
-      continue;
-    }
-    const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    r.out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-// `itdd implant serve` in the background, until killed.
-class Server {
- public:
-  explicit Server(const std::vector<std::string>& args, const fs::path& log) {
-    int pipe_fds[2];
-    EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(pipe_fds[1], STDOUT_FILENO);
-      const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(err, STDERR_FILENO);
-      std::vector<char*> argv{const_cast<char*>(ITDD_BINARY), const_cast<char*>("implant"),
-                              const_cast<char*>("serve")};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(ITDD_BINARY, argv.data());
-      ::_exit(127);
-    }
-    ::close(pipe_fds[1]);
-    out_ = pipe_fds[0];
-    // Its banner, up to the line with the port.
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+)\n)");
-    const std::regex key(R"(implant public key: ([0-9a-f]{64})\n)");
-    std::smatch m;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[1024];
-      const ssize_t n = ::read(out_, buf, sizeof buf);
-      if (n <= 0) break;  // it exited
-      banner_.append(buf, static_cast<std::size_t>(n));
-      if (std::regex_search(banner_, m, listening)) {
-        port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-        if (std::regex_search(banner_, m, key)) key_hex_ = m[1];
-        return;
-      }
-    }
-  }
-  ~Server() {
-    if (pid_ > 0) kill(SIGKILL);
-    if (out_ >= 0) ::close(out_);
-  }
-  std::uint16_t port() const { return port_; }
-  const std::string& key_hex() const { return key_hex_; }
-  const std::string& banner() const { return banner_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Sends `signal` and waits: the exit code, or -signal if it was killed.
-  int kill(int signal) {
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::uint16_t port_ = 0;
-  std::string key_hex_;
-  std::string banner_;
-};
+using testing::pair_through_window;
+using testing::Ran;
+using testing::run_itdd;
+using testing::Server;
 
 // Remembers every frame a client sends (what an eavesdropper on the radio would record).
 class RecordingTransport final : public programmer::Transport {
@@ -241,16 +135,8 @@ TEST_F(ServeTest, KilledAndRestartedItResumesFromItsFlashAndRefusesReplays) {
 
     // A patient device paired through a window the clinician opened, all with the CLI.
     ASSERT_EQ(run_itdd({"programmer", "keygen", "--key", patient_file}).exit_code, 0);
-    const Ran window =
-        run_itdd({"programmer", "pairing-window", "--implant", first.address(), "--key",
-                  clinician_file_, "--implant-key", implant_pub, "--role", "patient"});
-    ASSERT_EQ(window.exit_code, 0) << window.out;
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(window.out, m, std::regex(R"(pairing code: (\d{6}))")));
-    const Ran paired = run_itdd({"programmer", "pair", "--implant", first.address(), "--key",
-                                 patient_file, "--code", m[1], "--out", patient_implant});
-    ASSERT_EQ(paired.exit_code, 0) << paired.out;
-    EXPECT_NE(paired.out.find("as patient"), std::string::npos) << paired.out;
+    ASSERT_TRUE(pair_through_window(first.address(), clinician_file_, implant_pub, "patient",
+                                    patient_file, patient_implant));
 
     // The clinician's session, recorded as an eavesdropper would.
     programmer::TcpTransport tcp;

@@ -102,4 +102,30 @@ class ClinicalCommands {
   std::unique_ptr<State> state_;
 };
 
+// The clinician's therapy commands under `itdd programmer` (programmer.cpp: prime, bolus, alarm
+// silence|test, set-clock, log, history) and the patient's device, `itdd ptm status|bolus`
+// (ptm.cpp). Each adds its subcommands and options when made; run() gives the exit status of
+// the one that was parsed, or nothing if none of its own was.
+class ClinicianCommands {
+ public:
+  explicit ClinicianCommands(CLI::App& programmer);
+  ~ClinicianCommands();
+  std::optional<int> run() const;
+  struct State;  // the options, in programmer.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+class PtmCommands {
+ public:
+  explicit PtmCommands(CLI::App& app);
+  ~PtmCommands();
+  std::optional<int> run() const;
+  struct State;  // the options, in ptm.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace itdd::cli

@@ -6,6 +6,8 @@
 //                                    secured link (programmer.cpp)
 //   itdd clinic init|patient|pump|due|report ...   the clinic database (clinic.cpp)
 //   itdd drugs|dose|trial ...        the drug library and clinical calculators (clinical.cpp)
+//   itdd programmer prime|bolus|alarm|set-clock|log|history ...  the clinician's commands
+//   itdd ptm status|bolus ...        the patient's device (ptm.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
 // nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
@@ -163,6 +165,8 @@ int main(int argc, char** argv) {
   itdd::cli::ProgrammerArgs programmer_args;
   const itdd::cli::ProgrammerCommands commands =
       itdd::cli::add_programmer(*programmer, programmer_args);
+  const itdd::cli::ClinicianCommands clinician(*programmer);
+  const itdd::cli::PtmCommands ptm(app);
 
   itdd::cli::ClinicArgs clinic_args;
   CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
@@ -184,6 +188,8 @@ int main(int argc, char** argv) {
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
     if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
     if (const std::optional<int> rc = clinical.run()) return *rc;
+    if (const std::optional<int> rc = clinician.run()) return *rc;
+    if (const std::optional<int> rc = ptm.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitFailure;

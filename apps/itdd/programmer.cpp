@@ -1,138 +1,26 @@
 // `itdd programmer ...`: the clinician programmer's (or patient device's) side of the link.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "commands.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
+#include "itdd/programmer/records_report.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
+#include "itdd/programmer/text_input.h"
 #include "itdd/sim/sodium_crypto.h"
+#include "link_session.h"
 
 namespace itdd::cli {
-namespace {
-
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
-
-int failure(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitFailure;
-}
-
-// What a failed exchange means for the person at the programmer.
-std::string link_failure(const Error& e) {
-  const std::string_view field = e.field;
-  if (field == "implant") {
-    return "the implant refused: this device is not paired or provisioned with it, the key "
-           "file names another implant, or it is locked out after failed attempts (try again "
-           "later)";
-  }
-  return programmer::error_text(e);
-}
-
-const char* result_name(itdd_ResultCode r) {
-  switch (r) {
-    case itdd_ResultCode_RESULT_OK:
-      return "ok";
-    case itdd_ResultCode_RESULT_REFUSED:
-      return "refused";
-    case itdd_ResultCode_RESULT_INVALID:
-      return "invalid";
-    case itdd_ResultCode_RESULT_NOT_AUTHORISED:
-      return "not authorised for this device's role";
-    case itdd_ResultCode_RESULT_STALE_TOKEN:
-      return "stale prescription token";
-    case itdd_ResultCode_RESULT_BUSY:
-      return "busy";
-    case itdd_ResultCode_RESULT_UNKNOWN_COMMAND:
-      return "a request this implant does not know";
-    default:
-      return "unspecified";
-  }
-}
-
-std::string refusal(const protocol::Response& r) {
-  std::string s = fmt::format("the implant answered: {}", result_name(r.result));
-  if (r.has_error && (r.error.field[0] != '\0' || r.error.message[0] != '\0')) {
-    s += fmt::format(" ({}: {})", r.error.field, r.error.message);
-  }
-  return s;
-}
-
-// A session's ingredients, all checked before anything is sent.
-struct Session {
-  programmer::Endpoint endpoint;
-  hal::KeyPair own{};
-  link::PublicKey implant{};
-  programmer::ClientOptions options;
-};
-
-int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
-  const Result<programmer::Endpoint> e = programmer::parse_endpoint(a.implant);
-  if (!e.ok()) return bad_input(fmt::format("--implant {}: {}", a.implant, e.error().message));
-  s.endpoint = e.value();
-  if (a.timeout_ms < 1 || a.timeout_ms > 600'000) {
-    return bad_input("--timeout-ms: from 1 to 600000 ms");
-  }
-  if (a.attempts < 1 || a.attempts > 100) return bad_input("--attempts: from 1 to 100");
-  s.options.reply_timeout = std::chrono::milliseconds(a.timeout_ms);
-  s.options.attempts = a.attempts;
-  const Result<hal::KeyPair> own = programmer::read_key_pair_file(a.key_file, crypto);
-  if (!own.ok())
-    return bad_input(fmt::format("--key {}: {}", a.key_file, programmer::error_text(own.error())));
-  s.own = own.value();
-  if (need_implant_key) {
-    const Result<link::PublicKey> k = programmer::read_public_key_file(a.implant_key);
-    if (!k.ok()) {
-      return bad_input(
-          fmt::format("--implant-key {}: {}", a.implant_key, programmer::error_text(k.error())));
-    }
-    s.implant = k.value();
-  }
-  return 0;
-}
-
-void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key) {
-  cmd->add_option("--implant", a.implant,
-                  "The implant's HOST:PORT (as `itdd implant serve` prints)")
-      ->required();
-  cmd->add_option("--key", a.key_file, "This device's key pair (from `itdd programmer keygen`)")
-      ->required();
-  if (implant_key) {
-    cmd->add_option("--implant-key", a.implant_key,
-                    "The implant's public key: the file `pair` wrote, or one holding its hex "
-                    "(e.g. STATE/implant.pub)")
-        ->required();
-  }
-  cmd->add_option("--timeout-ms", a.timeout_ms, "How long to wait for each answer")
-      ->capture_default_str();
-  cmd->add_option("--attempts", a.attempts, "Sends of one request before giving up")
-      ->capture_default_str();
-}
-
-// Opens a connection and a session, runs `body`, closes.
-template <class Body>
-int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
-  sim::SodiumCrypto crypto;
-  Session s;
-  if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
-  programmer::TcpTransport transport;
-  if (const Status c = transport.connect(s.endpoint, s.options.reply_timeout); !c) {
-    return failure(fmt::format("{}: {}", a.implant, programmer::error_text(c.error())));
-  }
-  programmer::Client client(crypto, s.own, s.implant, transport, s.options);
-  const int rc = body(client);
-  (void)client.close();
-  return rc;
-}
-
-}  // namespace
 
 ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
   ProgrammerCommands c;
@@ -277,6 +165,464 @@ int run_pairing_window(const ProgrammerArgs& a) {
                              programmer::format_wall(w.expires_at_wall_ms));
     return 0;
   });
+}
+
+// ---------------------------------------------------------------- the clinician's commands
+// prime, bolus, alarm silence|test, set-clock, log, history: each checks its input before
+// anything is sent (exit 2), and says the implant's refusal in words (exit 1).
+
+struct ClinicianCommands::State {
+  LinkArgs link;
+  bool json = false;
+  bool yes = false;
+  std::string catheter_volume_ml;  // prime
+  std::string dose;                // bolus
+  std::string unit;
+  std::string duration;
+  std::string drug;
+  std::string kind;  // alarm silence
+  std::string silence_for;
+  bool now = false;  // set-clock
+  std::string wall;
+  std::uint32_t from_seq = 1;  // log
+  std::string out_file;        // log, history
+  // The implant keeps at least 90 days of hours (storage/layout.h): all of them by default.
+  std::int64_t hours = 90 * 24;
+  CLI::App* prime = nullptr;
+  CLI::App* bolus = nullptr;
+  CLI::App* silence = nullptr;
+  CLI::App* alarm_test = nullptr;
+  CLI::App* set_clock = nullptr;
+  CLI::App* log = nullptr;
+  CLI::App* history = nullptr;
+};
+
+namespace {
+
+using State = ClinicianCommands::State;
+
+std::string implant_hex(const LinkArgs& a) {
+  const Result<link::PublicKey> k = programmer::read_public_key_file(a.implant_key);
+  return k.ok() ? programmer::to_hex(k.value()) : std::string();
+}
+
+std::string ml_text(Volume v) {
+  return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / 1e6);
+}
+
+std::string amount_text(DrugAmount a, DoseUnit unit) {
+  return fmt::format("{:.3f} {}",
+                     static_cast<double>(a.count()) / static_cast<double>(nanograms_per(unit)),
+                     unit == DoseUnit::kMilligram ? "mg" : "mcg");
+}
+
+// A JSON document or its summary to stdout; text otherwise.
+void print(const State& s, const nlohmann::json& j, const std::string& text) {
+  if (s.json) {
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << text;
+  }
+}
+
+// Whether `file` can be written: its folder exists and it is not a folder itself.
+std::optional<std::string> unwritable(const std::string& file) {
+  namespace fs = std::filesystem;
+  const fs::path p(file);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return "is a folder: name a file";
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) return "its folder does not exist";
+  if (::access(dir.c_str(), W_OK) != 0) return "its folder cannot be written";
+  return std::nullopt;
+}
+
+// Writes `j` next to `file`, then renames it into place: a reader never sees half a file.
+Status write_json(const std::string& file, const nlohmann::json& j) {
+  const std::string tmp = file + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << '\n';
+    if (!out) return make_error(ErrorCode::kRefused, "file", "writing it failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return make_error(ErrorCode::kRefused, "file", "writing it failed");
+  return Status::Ok();
+}
+
+nlohmann::json read_at(const itdd_ImplantStatus& st) {
+  return {{"wall", programmer::format_wall(st.wall_ms)},
+          {"wall_ms", st.wall_ms},
+          {"implant_ms", st.implant_ms}};
+}
+
+int run_prime(const State& s) {
+  const Result<Volume> catheter = programmer::parse_volume_ml_or_zero(s.catheter_volume_ml);
+  if (!catheter.ok()) {
+    return bad_input(
+        fmt::format("--catheter-volume-ml {}: {}", s.catheter_volume_ml, catheter.error().message));
+  }
+  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    const Volume dead(st.status.pump_dead_volume_nl);
+    const Volume volume = dead + catheter.value();
+    const FlowRate rate(st.status.priming_rate_nl_per_day);
+    std::string preview = fmt::format("priming: pump dead volume {} + catheter {} = {}\n",
+                                      ml_text(dead), ml_text(catheter.value()), ml_text(volume));
+    preview += rate.count() > 0
+                   ? fmt::format("at {:.3f} mL/day: about {}; the basal program pauses meanwhile\n",
+                                 static_cast<double>(rate.count()) / 1e6,
+                                 programmer::format_duration(time_to_deliver(volume, rate)))
+                   : "the basal program pauses meanwhile\n";
+    if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
+    const std::uint64_t id = programmer::new_command_id(crypto);
+    const programmer::CommandResult r =
+        client.command(programmer::prime_request(id, catheter.value()), id);
+    if (const int rc = check_applied(r, "priming"); rc != 0) return rc;
+    nlohmann::json j = {{"command", "prime"}, {"delivery", "applied"}, {"command_id", id}};
+    if (!r.response || r.response->which_payload != itdd_Response_priming_tag) {
+      j["answer_lost"] = true;
+      print(s, j, "priming applied (the implant confirmed it; its answer was lost)\n");
+      return 0;
+    }
+    const itdd_Priming& p = r.response->payload.priming;
+    j["volume_nl"] = p.volume_nl;
+    j["volume_ml"] = static_cast<double>(p.volume_nl) / 1e6;
+    j["ends_at"] = programmer::format_wall(p.ends_at_wall_ms);
+    j["ends_at_wall_ms"] = p.ends_at_wall_ms;
+    print(s, j,
+          fmt::format("priming started: {}, ends {} (the implant's time)\n",
+                      ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)));
+    return 0;
+  });
+}
+
+int run_bolus(const State& s) {
+  const Result<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
+  if (!unit.ok()) return bad_input(fmt::format("--unit {}: {}", s.unit, unit.error().message));
+  const Result<DrugAmount> dose = programmer::parse_amount(s.dose, unit.value());
+  if (!dose.ok()) return bad_input(fmt::format("--dose {}: {}", s.dose, dose.error().message));
+  const Result<Duration> duration = programmer::parse_duration(s.duration);
+  if (!duration.ok()) {
+    return bad_input(fmt::format("--duration {}: {}", s.duration, duration.error().message));
+  }
+  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    const itdd_Reservoir& r = st.status.reservoir;
+    if (!st.status.has_reservoir || !r.filled || !r.has_drug) {
+      return bad_input("the implant's reservoir holds no drug: refill it before a bolus");
+    }
+    const DoseUnit held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? DoseUnit::kMicrogram
+                                                                           : DoseUnit::kMilligram;
+    if (held != unit.value()) {
+      return bad_input(fmt::format(
+          "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
+          s.unit, r.drug.name, held == DoseUnit::kMilligram ? "mg" : "mcg",
+          held == DoseUnit::kMilligram ? "mg" : "mcg"));
+    }
+    if (!s.drug.empty() && s.drug != r.drug.name) {
+      return bad_input(fmt::format("--drug {}: the implant holds {}", s.drug, r.drug.name));
+    }
+    const Concentration concentration(r.concentration_ng_per_ml);
+    const Volume volume = volume_holding(dose.value(), concentration);
+    const std::string preview = fmt::format(
+        "clinician bolus: {} of {} over {}\n= {} at {}/mL; the basal program pauses meanwhile\n",
+        amount_text(dose.value(), held), r.drug.name, programmer::format_duration(duration.value()),
+        ml_text(volume), amount_text(DrugAmount(concentration.count()), held));
+    if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
+    const std::uint64_t id = programmer::new_command_id(crypto);
+    const programmer::CommandResult c =
+        client.command(programmer::clinician_bolus_request(id, dose.value(), duration.value()), id);
+    if (const int rc = check_applied(c, "the bolus"); rc != 0) return rc;
+    nlohmann::json j = {
+        {"command", "bolus"},
+        {"delivery", "applied"},
+        {"command_id", id},
+        {"drug", r.drug.name},
+        {"dose",
+         {{"value", static_cast<double>(dose->count()) / static_cast<double>(nanograms_per(held))},
+          {"unit", held == DoseUnit::kMilligram ? "mg" : "mcg"}}},
+        {"dose_ng", dose->count()},
+        {"duration_ms", duration->count()},
+        {"volume_nl", volume.count()},
+        {"volume_ml", static_cast<double>(volume.count()) / 1e6}};
+    if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
+      j["answer_lost"] = true;
+      print(s, j, "bolus applied (the implant confirmed it; its answer was lost)\n");
+      return 0;
+    }
+    const itdd_BolusStarted& b = c.response->payload.bolus_started;
+    j["ends_at"] = programmer::format_wall(b.ends_at_wall_ms);
+    j["ends_at_wall_ms"] = b.ends_at_wall_ms;
+    print(s, j,
+          fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
+                      amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
+                      programmer::format_wall(b.ends_at_wall_ms)));
+    return 0;
+  });
+}
+
+int run_silence(const State& s) {
+  itdd_AlarmKind kind = itdd_AlarmKind_ALARM_KIND_NONE;
+  std::string known;
+  for (int k = itdd_AlarmKind_ALARM_KIND_LOW_RESERVOIR; k <= _itdd_AlarmKind_MAX; ++k) {
+    const char* name = programmer::alarm_name(static_cast<itdd_AlarmKind>(k));
+    if (s.kind == name) kind = static_cast<itdd_AlarmKind>(k);
+    known += known.empty() ? name : std::string(", ") + name;
+  }
+  if (kind == itdd_AlarmKind_ALARM_KIND_NONE) {
+    return bad_input(fmt::format("--kind {}: unknown alarm (one of {})", s.kind, known));
+  }
+  const Result<Duration> length = programmer::parse_duration(s.silence_for);
+  if (!length.ok()) {
+    return bad_input(fmt::format("--for {}: {}", s.silence_for, length.error().message));
+  }
+  return with_session(s.link, true, [&](programmer::Client& client) {
+    const Result<protocol::Response> r =
+        client.call(programmer::silence_alarm_request(kind, length.value()).value());
+    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
+    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
+    const std::string text = programmer::format_duration(length.value());
+    print(s,
+          {{"command", "alarm silence"},
+           {"kind", s.kind},
+           {"for_ms", length->count()},
+           {"for", text}},
+          fmt::format("{} alarm silenced for {}\n", s.kind, text));
+    return 0;
+  });
+}
+
+int run_alarm_test(const State& s) {
+  return with_session(s.link, true, [&](programmer::Client& client) {
+    const Result<protocol::Response> r = client.call(programmer::alarm_test_request());
+    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
+    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
+    print(s, {{"command", "alarm test"}, {"started", true}},
+          "alarm test started: the implant sounds its test tones\n");
+    return 0;
+  });
+}
+
+int run_set_clock(const State& s) {
+  if (s.now == !s.wall.empty()) {
+    return bad_input("set-clock: give either --now or --wall \"YYYY-MM-DD HH:MM\"");
+  }
+  WallTime wall{};
+  if (!s.now) {
+    const Result<WallTime> w = programmer::parse_local_wall(s.wall);
+    if (!w.ok()) return bad_input(fmt::format("--wall {}: {}", s.wall, w.error().message));
+    wall = w.value();
+  }
+  return with_session(s.link, true, [&](programmer::Client& client) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    // --now is read at the last moment: the time this computer shows when the clock is sent.
+    const WallTime to = s.now ? programmer::local_wall_now() : wall;
+    const Result<protocol::Response> r = client.call(programmer::set_clock_request(to));
+    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
+    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
+    const std::int64_t moved = to.ms() - st.status.wall_ms;
+    // Said to the minute (to the second under a minute): the exact ms are in the JSON.
+    const std::int64_t size = moved < 0 ? -moved : moved;
+    const std::int64_t unit = size >= kMillisPerMinute ? kMillisPerMinute : 1000;
+    const Duration shown((size + unit / 2) / unit * unit);
+    print(s,
+          {{"command", "set-clock"},
+           {"wall", programmer::format_wall(to.ms())},
+           {"wall_ms", to.ms()},
+           {"was", programmer::format_wall(st.status.wall_ms)},
+           {"was_wall_ms", st.status.wall_ms},
+           {"moved_ms", moved}},
+          fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
+                      programmer::format_wall(to.ms()), programmer::format_wall(st.status.wall_ms),
+                      moved < 0 ? "-" : "+", programmer::format_duration(shown)));
+    return 0;
+  });
+}
+
+int run_log(const State& s) {
+  if (!s.out_file.empty()) {
+    if (const auto why = unwritable(s.out_file)) {
+      return bad_input(fmt::format("--out {}: {}", s.out_file, *why));
+    }
+  }
+  return with_session(s.link, true, [&](programmer::Client& client) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    const std::int64_t offset = st.status.wall_ms - st.status.implant_ms;
+    nlohmann::json records = nlohmann::json::array();
+    std::string text;
+    std::uint32_t from = s.from_seq;
+    std::uint32_t newest = 0;
+    // Page by page; the log holds a few thousand records (32 a page), so this ends.
+    for (int page = 0; page < 100'000; ++page) {
+      const Result<protocol::Response> r = client.call(programmer::read_event_log_request(from));
+      if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
+      if (r->result != itdd_ResultCode_RESULT_OK ||
+          r->which_payload != itdd_Response_event_log_tag) {
+        return failure(refusal(r.value()));
+      }
+      const itdd_EventLogPage& p = r->payload.event_log;
+      newest = p.newest_seq;
+      for (pb_size_t i = 0; i < p.records_count; ++i) {
+        records.push_back(programmer::log_record_json(p.records[i], offset));
+        text += programmer::format_log_record(p.records[i], offset) + '\n';
+      }
+      if (p.records_count == 0) break;
+      const std::uint32_t last = p.records[p.records_count - 1].seq;
+      if (last >= p.newest_seq) break;
+      from = last + 1;
+    }
+    const nlohmann::json doc = {{"format", "itdd-event-log"},
+                                {"version", 1},
+                                {"implant_key", implant_hex(s.link)},
+                                {"read_at", read_at(st.status)},
+                                {"wall_offset_ms", offset},
+                                {"from_seq", s.from_seq},
+                                {"newest_seq", newest},
+                                {"records", records}};
+    const std::string summary = records.empty()
+                                    ? std::string("no records")
+                                    : fmt::format("{} records, seq {} to {}", records.size(),
+                                                  records.front()["seq"].get<std::uint32_t>(),
+                                                  records.back()["seq"].get<std::uint32_t>());
+    if (s.out_file.empty()) {
+      print(s, doc,
+            fmt::format("{:>7}  {:<16}  {}\n", "seq", "time (local)", "event") + text + summary +
+                "\n");
+      return 0;
+    }
+    if (const Status w = write_json(s.out_file, doc); !w) {
+      return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
+    }
+    print(s, {{"file", s.out_file}, {"records", records.size()}, {"newest_seq", newest}},
+          fmt::format("{} written to {}\n", summary, s.out_file));
+    return 0;
+  });
+}
+
+int run_history(const State& s) {
+  if (s.hours < 1 || s.hours > 100'000) return bad_input("--hours: from 1 to 100000");
+  if (!s.out_file.empty()) {
+    if (const auto why = unwritable(s.out_file)) {
+      return bad_input(fmt::format("--out {}: {}", s.out_file, *why));
+    }
+  }
+  return with_session(s.link, true, [&](programmer::Client& client) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    const std::int64_t offset = st.status.wall_ms - st.status.implant_ms;
+    // One page into `page`; 0, or the exit status after saying what went wrong.
+    itdd_DeliveryHistoryPage page{};
+    const auto read_page = [&](std::int64_t from_hour, std::uint32_t count) {
+      const Result<protocol::Response> r =
+          client.call(programmer::read_delivery_history_request(from_hour, count));
+      if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
+      if (r->result != itdd_ResultCode_RESULT_OK ||
+          r->which_payload != itdd_Response_delivery_history_tag) {
+        return failure(refusal(r.value()));
+      }
+      page = r->payload.delivery_history;
+      return 0;
+    };
+    // The newest hour first (any page says it), then the hours asked for, page by page.
+    if (const int rc = read_page(0, 1); rc != 0) return rc;
+    const std::int64_t newest = page.newest_hour;
+    const std::int64_t from = newest < 0 ? 0 : std::max<std::int64_t>(0, newest - s.hours + 1);
+    constexpr auto kPage = static_cast<std::int64_t>(sizeof(page.hours) / sizeof(page.hours[0]));
+    std::vector<itdd_HourRecord> hours;
+    for (std::int64_t h = from; newest >= 0 && h <= newest; h += kPage) {
+      if (const int rc = read_page(h, 0); rc != 0) return rc;
+      for (pb_size_t i = 0; i < page.hours_count; ++i) {
+        if (page.hours[i].hour_index <= newest) hours.push_back(page.hours[i]);
+      }
+    }
+    nlohmann::json doc = programmer::history_json(hours, offset);
+    doc["format"] = "itdd-delivery-history";
+    doc["version"] = 1;
+    doc["implant_key"] = implant_hex(s.link);
+    doc["read_at"] = read_at(st.status);
+    doc["wall_offset_ms"] = offset;
+    doc["from_hour"] = from;
+    doc["newest_hour"] = newest;
+    if (s.out_file.empty()) {
+      print(s, doc, programmer::format_history(hours, offset));
+      return 0;
+    }
+    if (const Status w = write_json(s.out_file, doc); !w) {
+      return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
+    }
+    print(s, {{"file", s.out_file}, {"hours", hours.size()}, {"total", doc["total"]}},
+          fmt::format("{} recorded hours, {:.3f} mL, written to {}\n", hours.size(),
+                      doc["total"]["volume_ml"].get<double>(), s.out_file));
+    return 0;
+  });
+}
+
+}  // namespace
+
+ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  const auto common = [&](CLI::App* cmd) {
+    add_link_options(cmd, s.link, true);
+    cmd->add_flag("--json", s.json, "Print JSON instead of text");
+    return cmd;
+  };
+  s.prime = common(programmer.add_subcommand(
+      "prime", "Prime the pump's dead volume and the catheter (after implant or a revision)"));
+  s.prime
+      ->add_option("--catheter-volume-ml", s.catheter_volume_ml,
+                   "The catheter's internal volume in mL (0 to 2)")
+      ->required();
+  s.prime->add_flag("--yes", s.yes, "Do not ask before priming");
+
+  s.bolus = common(programmer.add_subcommand(
+      "bolus", "Give a clinician bolus over a set time (the basal program pauses)"));
+  s.bolus->add_option("--dose", s.dose, "The dose, in --unit (e.g. 1.5)")->required();
+  s.bolus->add_option("--unit", s.unit, "mg or mcg: must be the implant's drug's unit")->required();
+  s.bolus->add_option("--duration", s.duration, "Over how long, e.g. 30m, 2h")->required();
+  s.bolus->add_option("--drug", s.drug, "The drug expected in the implant (checked if given)");
+  s.bolus->add_flag("--yes", s.yes, "Do not ask before the bolus");
+
+  CLI::App* alarm = programmer.add_subcommand("alarm", "Silence or test the implant's alarms");
+  alarm->require_subcommand(1);
+  s.silence = common(alarm->add_subcommand("silence", "Silence an active alarm for a while"));
+  s.silence->add_option("--kind", s.kind, "The alarm, e.g. low-reservoir")->required();
+  s.silence->add_option("--for", s.silence_for, "How long, e.g. 24h")->required();
+  s.alarm_test = common(alarm->add_subcommand("test", "Sound the implant's alarm test tones"));
+
+  s.set_clock = common(programmer.add_subcommand(
+      "set-clock", "Set the implant's local wall clock (flexible programs follow it)"));
+  s.set_clock->add_flag("--now", s.now, "To this computer's local time");
+  s.set_clock->add_option("--wall", s.wall, "To this local time, \"YYYY-MM-DD HH:MM\"");
+
+  s.log = common(programmer.add_subcommand("log", "Read the implant's whole event log"));
+  s.log->add_option("--from", s.from_seq, "The first sequence number wanted")
+      ->capture_default_str();
+  s.log->add_option("--out", s.out_file, "Write the records to this JSON file");
+
+  s.history =
+      common(programmer.add_subcommand("history", "Read the implant's hourly delivery history"));
+  s.history->add_option("--hours", s.hours, "The newest hours wanted")->capture_default_str();
+  s.history->add_option("--out", s.out_file, "Write the hours to this JSON file");
+}
+
+ClinicianCommands::~ClinicianCommands() = default;
+
+std::optional<int> ClinicianCommands::run() const {
+  const State& s = *state_;
+  if (s.prime->parsed()) return run_prime(s);
+  if (s.bolus->parsed()) return run_bolus(s);
+  if (s.silence->parsed()) return run_silence(s);
+  if (s.alarm_test->parsed()) return run_alarm_test(s);
+  if (s.set_clock->parsed()) return run_set_clock(s);
+  if (s.log->parsed()) return run_log(s);
+  if (s.history->parsed()) return run_history(s);
+  return std::nullopt;
 }
 
 }  // namespace itdd::cli

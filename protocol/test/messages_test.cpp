@@ -27,7 +27,7 @@ std::vector<std::uint8_t> bytes(const Message& m) {
 
 TEST(Messages, EveryRequestKindRoundTrips) {
   const std::vector<Request> all = samples::requests();
-  ASSERT_EQ(all.size(), 15u);  // one per member of Request.payload
+  ASSERT_EQ(all.size(), 16u);  // one per member of Request.payload
   for (const Request& r : all) {
     const std::vector<std::uint8_t> wire = bytes(r);
     const Result<Request> back = decode_request(wire);
@@ -40,7 +40,7 @@ TEST(Messages, EveryRequestKindRoundTrips) {
 
 TEST(Messages, EveryResponseKindRoundTrips) {
   const std::vector<Response> all = samples::responses();
-  ASSERT_EQ(all.size(), 11u);  // one per member of Response.payload, and a refusal
+  ASSERT_EQ(all.size(), 12u);  // one per member of Response.payload, and a refusal
   for (const Response& r : all) {
     const std::vector<std::uint8_t> wire = bytes(r);
     Response back{};

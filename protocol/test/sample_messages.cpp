@@ -61,6 +61,18 @@ itdd_ImplantStatus status(const therapy::Prescription& rx, bool widest) {
   s.clock_valid = true;
   s.delivered_nl = widest ? kWide : 4'600'000;
   s.current_flow_nl_per_day = widest ? kWide : 80'000;
+  s.has_patient_bolus = true;
+  s.patient_bolus.used_in_24h = widest ? 0xFFFFFFFFu : 2;
+  s.patient_bolus.max_per_24h = widest ? 0xFFFFFFFFu : 4;
+  s.patient_bolus.left_in_24h = widest ? 0xFFFFFFFFu : 2;
+  s.patient_bolus.allowed_now = false;
+  set_raw_enum(s.patient_bolus.refusal, widest ? -1 : itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT);
+  s.patient_bolus.has_next_allowed_wall_ms = true;
+  s.patient_bolus.next_allowed_wall_ms = widest ? kWide : 1'760'001'800'000;
+  s.reservoir.capacity_nl = widest ? kWide : 20'000'000;
+  s.catheter_volume_nl = widest ? kWide : 250'000;
+  s.pump_dead_volume_nl = widest ? kWide : 200'000;
+  s.priming_rate_nl_per_day = widest ? kWide : 24'000'000;
   return s;
 }
 
@@ -195,6 +207,11 @@ std::vector<Request> requests() {
     for (std::uint8_t i = 0; i < 32; ++i) r.payload.revoke_paired_device.device_id.bytes[i] = i;
     out.push_back(r);
   }
+  {
+    Request r = make(itdd_Request_prime_catheter_tag);
+    r.payload.prime_catheter = {5, 286'000};
+    out.push_back(r);
+  }
   return out;
 }
 
@@ -235,6 +252,7 @@ std::vector<Response> responses() {
     r.payload.patient_bolus.refusal = itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT;
     r.payload.patient_bolus.has_next_allowed_wall_ms = true;
     r.payload.patient_bolus.next_allowed_wall_ms = 1'760'001'800'000;
+    r.payload.patient_bolus.left_in_24h = 3;
     out.push_back(r);
   }
   {
@@ -279,6 +297,11 @@ std::vector<Response> responses() {
       set_string(d.label, sizeof d.label, i == 0 ? "clinic tablet 1" : "patient handheld");
       d.paired_at_wall_ms = 1'750'000'000'000 + i;
     }
+    out.push_back(r);
+  }
+  {
+    Response r = make(itdd_Response_priming_tag);
+    r.payload.priming = {486'000, 1'760'001'749'600};
     out.push_back(r);
   }
   {

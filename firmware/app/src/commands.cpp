@@ -151,6 +151,13 @@ bool check_command_id(std::uint64_t id, protocol::Response& out) {
   return false;
 }
 
+// Patient boluses still allowed in the rolling 24 hours by the prescription's maximum.
+std::uint32_t boluses_left(const engine::TherapyEngine& engine, ImplantTime now) {
+  const therapy::PatientBolusSettings& pb = engine.prescription().patient_bolus;
+  const std::uint32_t used = engine.patient_boluses_in_last_24h(now);
+  return pb.enabled && pb.max_per_24h > used ? pb.max_per_24h - used : 0;
+}
+
 void interrogate(const Implant& implant, ImplantTime now, protocol::Response& out) {
   ok(out, itdd_Response_status_tag);
   itdd_ImplantStatus& st = out.payload.status;
@@ -167,6 +174,7 @@ void interrogate(const Implant& implant, ImplantTime now, protocol::Response& ou
   r.concentration_ng_per_ml = s.reservoir_concentration.count();
   r.remaining_nl = s.reservoir_remaining.count();
   r.low_threshold_nl = s.low_threshold.count();
+  r.capacity_nl = engine.pump().reservoir_capacity.count();
   const engine::Projection p = engine.project(now);
   r.has_low_at_wall_ms = !p.low_reservoir.is_never();
   if (r.has_low_at_wall_ms) r.low_at_wall_ms = wall_ms(implant, p.low_reservoir);
@@ -200,6 +208,21 @@ void interrogate(const Implant& implant, ImplantTime now, protocol::Response& ou
   st.clock_valid = implant.clock_valid();
   st.delivered_nl = engine.delivered().count();
   st.current_flow_nl_per_day = engine.current_flow().count();
+  st.catheter_volume_nl = s.catheter_volume.count();
+  st.pump_dead_volume_nl = engine.pump().pump_dead_volume.count();
+  st.priming_rate_nl_per_day = engine.pump().priming_rate.count();
+
+  st.has_patient_bolus = true;
+  itdd_PatientBolusUsage& u = st.patient_bolus;
+  const therapy::PatientBolusSettings& pb = engine.prescription().patient_bolus;
+  u.used_in_24h = engine.patient_boluses_in_last_24h(now);
+  u.max_per_24h = pb.enabled ? pb.max_per_24h : 0;
+  u.left_in_24h = boluses_left(engine, now);
+  const therapy::BolusDecision d = engine.preview_patient_bolus(now);
+  u.allowed_now = d.granted;
+  u.refusal = refusal_to_wire(d.reason);
+  u.has_next_allowed_wall_ms = !d.granted && !d.next_allowed.is_never();
+  if (u.has_next_allowed_wall_ms) u.next_allowed_wall_ms = wall_ms(implant, d.next_allowed);
 }
 
 void program(Implant& implant, const itdd_ProgramPrescription& req, ImplantTime now,
@@ -313,6 +336,26 @@ void patient_bolus(Implant& implant, const itdd_PatientBolusRequest& req, Implan
   p.refusal = refusal_to_wire(d.reason);
   p.has_next_allowed_wall_ms = !d.granted && !d.next_allowed.is_never();
   if (p.has_next_allowed_wall_ms) p.next_allowed_wall_ms = wall_ms(implant, d.next_allowed);
+  p.left_in_24h = boluses_left(implant.engine(), now);
+}
+
+void prime(Implant& implant, const itdd_PrimeCatheter& req, ImplantTime now,
+           protocol::Response& out) {
+  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
+    return;
+  }
+  implant.begin_command(req.command_id);
+  const Status s = implant.prime(Volume(req.catheter_volume_nl), now);
+  implant.end_command();
+  if (!s) {
+    refuse(out, s.error());
+    return;
+  }
+  // What the engine started: the volume it fills and when the priming ends.
+  const delivery::TimedDelivery& d = implant.engine().scheduler().override_delivery();
+  ok(out, itdd_Response_priming_tag);
+  out.payload.priming.volume_nl = d.volume.count();
+  out.payload.priming.ends_at_wall_ms = wall_ms(implant, d.end);
 }
 
 void silence(Implant& implant, const itdd_SilenceAlarm& req, link::Role role, ImplantTime now,
@@ -489,6 +532,7 @@ bool allowed(link::Role role, pb_size_t tag) {
     case itdd_Request_program_tag:
     case itdd_Request_refill_tag:
     case itdd_Request_clinician_bolus_tag:
+    case itdd_Request_prime_catheter_tag:
       return clinician;
     case itdd_Request_set_clock_tag:
     case itdd_Request_alarm_test_tag:
@@ -508,7 +552,7 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
   out = protocol::Response{};
   out.request_id = request.request_id;
   const pb_size_t tag = request.which_payload;
-  if (tag < itdd_Request_close_session_tag || tag > itdd_Request_revoke_paired_device_tag) {
+  if (tag < itdd_Request_close_session_tag || tag > itdd_Request_prime_catheter_tag) {
     refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",
            "a request this implant does not know");
     return;
@@ -584,6 +628,9 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       return;
     case itdd_Request_revoke_paired_device_tag:
       revoke(pairing, p.revoke_paired_device, now, out);
+      return;
+    case itdd_Request_prime_catheter_tag:
+      prime(implant, p.prime_catheter, now, out);
       return;
     default:
       refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",

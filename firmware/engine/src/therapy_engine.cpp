@@ -278,8 +278,7 @@ Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration
   return Status::Ok();
 }
 
-BolusDecision TherapyEngine::request_patient_bolus(ImplantTime now) {
-  on_wake(now);
+BolusDecision TherapyEngine::preview_patient_bolus(ImplantTime now) const {
   const Prescription& rx = state_.prescription;
   BolusDecision decision = limiter_.check(rx.patient_bolus, now);
   auto refuse = [&](BolusRefusal reason, ImplantTime next) {
@@ -287,18 +286,23 @@ BolusDecision TherapyEngine::request_patient_bolus(ImplantTime now) {
     decision.reason = reason;
     decision.next_allowed = next;
   };
-  if (decision.granted || decision.reason != BolusRefusal::kNotEnabled) {
-    // Limits first (they say when), then the pump's state.
-    if (decision.granted) {
-      if (rx.mode == BasalMode::kStopped || state_.halted) {
-        refuse(BolusRefusal::kTherapyStopped, ImplantTime::never());
-      } else if (state_.empty || state_.reservoir_remaining < therapy::patient_bolus_volume(rx)) {
-        refuse(BolusRefusal::kReservoirLow, ImplantTime::never());
-      } else if (scheduler_.override_active()) {
-        refuse(BolusRefusal::kOtherBolusRunning, scheduler_.override_delivery().end);
-      }
+  // Limits first (they say when), then the pump's state.
+  if (decision.granted) {
+    if (rx.mode == BasalMode::kStopped || state_.halted) {
+      refuse(BolusRefusal::kTherapyStopped, ImplantTime::never());
+    } else if (state_.empty || state_.reservoir_remaining < therapy::patient_bolus_volume(rx)) {
+      refuse(BolusRefusal::kReservoirLow, ImplantTime::never());
+    } else if (scheduler_.override_active()) {
+      refuse(BolusRefusal::kOtherBolusRunning, scheduler_.override_delivery().end);
     }
   }
+  return decision;
+}
+
+BolusDecision TherapyEngine::request_patient_bolus(ImplantTime now) {
+  on_wake(now);
+  const Prescription& rx = state_.prescription;
+  const BolusDecision decision = preview_patient_bolus(now);
   if (!decision.granted) {
     emit(now, EventKind::kPatientBolusRefused,
          decision.next_allowed.is_never() ? -1 : decision.next_allowed.ms(), 0,

@@ -1,2 +1,1 @@
-nG
-flex.steps.start"/steps must be in increasing order of start time
+n¢ğÔàäÂœ3

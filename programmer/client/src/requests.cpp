@@ -65,6 +65,47 @@ Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_
   return r;
 }
 
+protocol::Request prime_request(std::uint64_t command_id, Volume catheter_volume) {
+  protocol::Request r = tagged(itdd_Request_prime_catheter_tag);
+  r.payload.prime_catheter.command_id = command_id;
+  r.payload.prime_catheter.catheter_volume_nl = catheter_volume.count();
+  return r;
+}
+
+Result<protocol::Request> silence_alarm_request(itdd_AlarmKind kind, Duration duration) {
+  if (kind == itdd_AlarmKind_ALARM_KIND_NONE) {
+    return make_error(ErrorCode::kInvalidArgument, "kind", "names no alarm");
+  }
+  protocol::Request r = tagged(itdd_Request_silence_alarm_tag);
+  r.payload.silence_alarm.kind = kind;
+  r.payload.silence_alarm.duration_ms = duration.count();
+  return r;
+}
+
+protocol::Request alarm_test_request() {
+  return tagged(itdd_Request_alarm_test_tag);
+}
+
+protocol::Request set_clock_request(WallTime wall) {
+  protocol::Request r = tagged(itdd_Request_set_clock_tag);
+  r.payload.set_clock.wall_ms = wall.ms();
+  return r;
+}
+
+protocol::Request read_event_log_request(std::uint32_t from_seq, std::uint32_t max_count) {
+  protocol::Request r = tagged(itdd_Request_read_event_log_tag);
+  r.payload.read_event_log.from_seq = from_seq;
+  r.payload.read_event_log.max_count = max_count;
+  return r;
+}
+
+protocol::Request read_delivery_history_request(std::int64_t from_hour, std::uint32_t count) {
+  protocol::Request r = tagged(itdd_Request_read_delivery_history_tag);
+  r.payload.read_delivery_history.from_hour = from_hour;
+  r.payload.read_delivery_history.count = count;
+  return r;
+}
+
 link::Role role_from_name(std::string_view word) {
   for (const link::Role role :
        {link::Role::kClinician, link::Role::kPatient, link::Role::kService}) {

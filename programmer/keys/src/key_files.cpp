@@ -195,4 +195,18 @@ Result<link::PublicKey> read_public_key_file(const std::filesystem::path& file) 
   return key;
 }
 
+Result<link::Role> read_paired_role(const std::filesystem::path& file) {
+  const std::optional<std::vector<std::string>> lines = read_lines(file);
+  if (!lines) return file_error(ErrorCode::kInvalidArgument, "cannot be read");
+  if (lines->empty() || (*lines)[0] != kImplantHeader) return link::Role::kNone;
+  const std::optional<std::string_view> word = field(*lines, "role");
+  if (!word) return link::Role::kNone;
+  for (const link::Role role :
+       {link::Role::kClinician, link::Role::kPatient, link::Role::kService}) {
+    if (*word == link::name(role)) return role;
+  }
+  return make_error(ErrorCode::kInvalidArgument, "role",
+                    "must be clinician, patient or service: the file is damaged");
+}
+
 }  // namespace itdd::programmer

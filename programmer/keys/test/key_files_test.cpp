@@ -106,5 +106,23 @@ TEST_F(KeyFiles, ImplantFileAndBareHex) {
   EXPECT_FALSE(read_public_key_file(dir_ / "missing").ok());
 }
 
+TEST_F(KeyFiles, TheRolePairedWithIsReadBackWhenRecorded) {
+  link::Paired paired{};
+  paired.implant[0] = 7;
+  paired.role = link::Role::kClinician;
+  paired.peer = 1;
+  const fs::path file = dir_ / "implant";
+  ASSERT_TRUE(write_implant_file(file, paired).ok());
+  EXPECT_EQ(read_paired_role(file).value(), link::Role::kClinician);
+  // A bare key records no role.
+  const fs::path bare = dir_ / "implant.hex";
+  write(bare, to_hex(paired.implant) + "\n");
+  EXPECT_EQ(read_paired_role(bare).value(), link::Role::kNone);
+  const fs::path damaged = dir_ / "damaged";
+  write(damaged, "itdd-implant 1\npublic " + to_hex(paired.implant) + "\nrole doctor\n");
+  EXPECT_EQ(std::string(read_paired_role(damaged).error().field), "role");
+  EXPECT_FALSE(read_paired_role(dir_ / "missing").ok());
+}
+
 }  // namespace
 }  // namespace itdd::programmer

@@ -4,18 +4,13 @@
 
 #include <string_view>
 
+#include "report_text.h"
+
 namespace itdd::programmer {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::int64_t kMsPerDay = 86'400'000;
-constexpr double kMsPerYear = 365.25 * kMsPerDay;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
+using namespace detail;
 
 // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
@@ -31,61 +26,11 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   if (m <= 2) ++y;
 }
 
-double ml(std::int64_t nl) {
-  return static_cast<double>(nl) / 1e6;
-}
-
-// A drug amount's display unit and its size in ng.
-struct AmountUnit {
-  const char* name;  // "mg", "mcg", "ng"
-  double ng;
-};
-AmountUnit amount_unit(itdd_DoseUnit unit) {
-  switch (unit) {
-    case itdd_DoseUnit_DOSE_UNIT_MILLIGRAM:
-      return {"mg", 1e6};
-    case itdd_DoseUnit_DOSE_UNIT_MICROGRAM:
-      return {"mcg", 1e3};
-    default:
-      return {"ng", 1.0};
-  }
-}
-
-std::string amount(std::int64_t ng, AmountUnit u, const char* per = "") {
-  return fmt::format("{:.3f} {}{}", static_cast<double>(ng) / u.ng, u.name, per);
-}
-
-std::string duration_text(std::int64_t ms) {
-  if (ms % 60'000 == 0) return fmt::format("{} min", ms / 60'000);
-  return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
-}
-
 std::string implant_clock(std::int64_t ms) {
   const std::int64_t days = floor_div(ms, kMsPerDay);
   const std::int64_t rest = ms - days * kMsPerDay;
   return fmt::format("day {} {:02}:{:02}:{:02}.{:03}", days, rest / 3'600'000, rest / 60'000 % 60,
                      rest / 1000 % 60, rest % 1000);
-}
-
-const char* activity_name(itdd_Activity a) {
-  switch (a) {
-    case itdd_Activity_ACTIVITY_STOPPED:
-      return "stopped";
-    case itdd_Activity_ACTIVITY_BASAL:
-      return "basal";
-    case itdd_Activity_ACTIVITY_PRIMING:
-      return "priming";
-    case itdd_Activity_ACTIVITY_CLINICIAN_BOLUS:
-      return "clinician bolus";
-    case itdd_Activity_ACTIVITY_BRIDGE_BOLUS:
-      return "bridge bolus";
-    case itdd_Activity_ACTIVITY_RESERVOIR_EMPTY:
-      return "reservoir empty";
-    case itdd_Activity_ACTIVITY_HALTED:
-      return "halted";
-    default:
-      return "unknown";
-  }
 }
 
 const char* mode_name(itdd_BasalMode m) {
@@ -109,17 +54,6 @@ const char* battery_name(itdd_BatteryStatus s) {
       return "elective replacement (ERI)";
     case itdd_BatteryStatus_BATTERY_STATUS_END_OF_SERVICE:
       return "end of service (EOS)";
-    default:
-      return "unknown";
-  }
-}
-
-const char* alarm_class_name(itdd_AlarmClass c) {
-  switch (c) {
-    case itdd_AlarmClass_ALARM_CLASS_CRITICAL:
-      return "critical";
-    case itdd_AlarmClass_ALARM_CLASS_NON_CRITICAL:
-      return "non-critical";
     default:
       return "unknown";
   }
@@ -287,7 +221,27 @@ std::string format_status(const itdd_ImplantStatus& s) {
                      r.has_low_at_wall_ms ? format_wall(r.low_at_wall_ms) : "never",
                      r.has_empty_at_wall_ms ? format_wall(r.empty_at_wall_ms) : "never"));
   }
+  if (s.has_patient_bolus && s.patient_bolus.max_per_24h > 0) {
+    const itdd_PatientBolusUsage& u = s.patient_bolus;
+    std::string t = fmt::format("{} of {} used in the last 24 h, {} left; ", u.used_in_24h,
+                                u.max_per_24h, u.left_in_24h);
+    if (u.allowed_now) {
+      t += "next allowed now";
+    } else {
+      t += fmt::format("next {} ({})",
+                       u.has_next_allowed_wall_ms ? "allowed " + format_wall(u.next_allowed_wall_ms)
+                                                  : std::string("not allowed"),
+                       bolus_refusal_name(u.refusal));
+    }
+    line("bolus usage", t);
+  }
   line("delivered", fmt::format("{:.3f} mL since implant", ml(s.delivered_nl)));
+  if (s.reservoir.capacity_nl > 0 || s.pump_dead_volume_nl > 0) {
+    line("pump", fmt::format("reservoir capacity {:.3f} mL, dead volume {:.3f} mL, priming at "
+                             "{:.3f} mL/day; catheter {:.3f} mL",
+                             ml(s.reservoir.capacity_nl), ml(s.pump_dead_volume_nl),
+                             ml(s.priming_rate_nl_per_day), ml(s.catheter_volume_nl)));
+  }
 
   if (!s.has_battery) {
     line("battery", "no estimate (the implant's battery monitor is unavailable)");
@@ -347,7 +301,18 @@ nlohmann::json status_json(const itdd_ImplantStatus& s) {
       {"low_threshold_ml", ml(r.low_threshold_nl)},
       {"projected_low", date_or_null(filled && r.has_low_at_wall_ms, r.low_at_wall_ms)},
       {"projected_empty", date_or_null(filled && r.has_empty_at_wall_ms, r.empty_at_wall_ms)}};
+  j["reservoir"]["capacity_ml"] = ml(r.capacity_nl);
+  j["reservoir"]["capacity_nl"] = r.capacity_nl;
   j["delivered_ml"] = ml(s.delivered_nl);
+  j["delivered_nl"] = s.delivered_nl;
+  j["pump"] = {{"dead_volume_ml", ml(s.pump_dead_volume_nl)},
+               {"dead_volume_nl", s.pump_dead_volume_nl},
+               {"priming_rate_ml_per_day", ml(s.priming_rate_nl_per_day)},
+               {"priming_rate_nl_per_day", s.priming_rate_nl_per_day},
+               {"catheter_volume_ml", ml(s.catheter_volume_nl)},
+               {"catheter_volume_nl", s.catheter_volume_nl}};
+  j["patient_bolus_usage"] =
+      s.has_patient_bolus ? patient_bolus_usage_json(s.patient_bolus) : json(nullptr);
   if (s.has_battery) {
     const itdd_Battery& b = s.battery;
     j["battery"] = {{"status", battery_name(b.status)},
@@ -371,11 +336,87 @@ nlohmann::json status_json(const itdd_ImplantStatus& s) {
   return j;
 }
 
+nlohmann::json patient_bolus_usage_json(const itdd_PatientBolusUsage& u) {
+  return {{"used_in_24h", u.used_in_24h},
+          {"max_per_24h", u.max_per_24h},
+          {"left_in_24h", u.left_in_24h},
+          {"allowed_now", u.allowed_now},
+          {"refusal", u.allowed_now ? json(nullptr) : json(bolus_refusal_name(u.refusal))},
+          {"next_allowed", date_or_null(u.has_next_allowed_wall_ms, u.next_allowed_wall_ms)},
+          {"next_allowed_wall_ms",
+           u.has_next_allowed_wall_ms ? json(u.next_allowed_wall_ms) : json(nullptr)}};
+}
+
 std::string error_text(const Error& e) {
   std::string where = e.field;
   if (e.index >= 0) where += fmt::format("[{}]", e.index);
   if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
   return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
+}
+
+namespace detail {
+
+std::string duration_text(std::int64_t ms) {
+  if (ms % 60'000 != 0) return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+  const std::int64_t h = ms / kMsPerHour;
+  const std::int64_t m = ms / 60'000 % 60;
+  if (h == 0) return fmt::format("{} min", m);
+  return m == 0 ? fmt::format("{} h", h) : fmt::format("{} h {} min", h, m);
+}
+
+const char* activity_name(itdd_Activity a) {
+  switch (a) {
+    case itdd_Activity_ACTIVITY_STOPPED:
+      return "stopped";
+    case itdd_Activity_ACTIVITY_BASAL:
+      return "basal";
+    case itdd_Activity_ACTIVITY_PRIMING:
+      return "priming";
+    case itdd_Activity_ACTIVITY_CLINICIAN_BOLUS:
+      return "clinician bolus";
+    case itdd_Activity_ACTIVITY_BRIDGE_BOLUS:
+      return "bridge bolus";
+    case itdd_Activity_ACTIVITY_RESERVOIR_EMPTY:
+      return "reservoir empty";
+    case itdd_Activity_ACTIVITY_HALTED:
+      return "halted";
+    default:
+      return "unknown";
+  }
+}
+
+const char* alarm_class_name(itdd_AlarmClass c) {
+  switch (c) {
+    case itdd_AlarmClass_ALARM_CLASS_CRITICAL:
+      return "critical";
+    case itdd_AlarmClass_ALARM_CLASS_NON_CRITICAL:
+      return "non-critical";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace detail
+
+const char* bolus_refusal_name(itdd_BolusRefusal r) {
+  switch (r) {
+    case itdd_BolusRefusal_BOLUS_REFUSAL_NONE:
+      return "none";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_NOT_ENABLED:
+      return "not-enabled";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT:
+      return "lockout";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_DAILY_LIMIT:
+      return "daily-limit";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_THERAPY_STOPPED:
+      return "therapy-stopped";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_OTHER_BOLUS_RUNNING:
+      return "other-bolus-running";
+    case itdd_BolusRefusal_BOLUS_REFUSAL_RESERVOIR_LOW:
+      return "reservoir-low";
+    default:
+      return "unknown";
+  }
 }
 
 }  // namespace itdd::programmer

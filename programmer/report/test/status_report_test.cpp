@@ -102,5 +102,37 @@ TEST(StatusReport, MicrogramDrugsAndAnInvalidClock) {
   EXPECT_NE(text.find("NOT VALID"), std::string::npos);
 }
 
+TEST(StatusReport, PatientBolusUsagePumpAndCatheter) {
+  itdd_ImplantStatus s = filled_status();
+  s.has_patient_bolus = true;
+  s.patient_bolus = {
+      1, 3, 2, false, itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT, true, 1'700'003'600'000};
+  s.reservoir.capacity_nl = 20'000'000;
+  s.pump_dead_volume_nl = 200'000;
+  s.priming_rate_nl_per_day = 24'000'000;
+  s.catheter_volume_nl = 250'000;
+  const std::string text = format_status(s);
+  for (const char* expected :
+       {"bolus usage   1 of 3 used in the last 24 h, 2 left; next allowed 2023-11-14 23:13 "
+        "(lockout)",
+        "pump          reservoir capacity 20.000 mL, dead volume 0.200 mL, priming at 24.000 "
+        "mL/day; catheter 0.250 mL"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+  const nlohmann::json j = status_json(s);
+  EXPECT_EQ(j["patient_bolus_usage"]["left_in_24h"], 2);
+  EXPECT_EQ(j["patient_bolus_usage"]["refusal"], "lockout");
+  EXPECT_EQ(j["patient_bolus_usage"]["next_allowed"], "2023-11-14 23:13");
+  EXPECT_EQ(j["reservoir"]["capacity_nl"], 20'000'000);
+  EXPECT_EQ(j["pump"]["catheter_volume_nl"], 250'000);
+  EXPECT_DOUBLE_EQ(j["pump"]["priming_rate_ml_per_day"].get<double>(), 24.0);
+  // Allowed now: no refusal, no time.
+  s.patient_bolus = {0, 3, 3, true, itdd_BolusRefusal_BOLUS_REFUSAL_NONE, false, 0};
+  EXPECT_NE(format_status(s).find("0 of 3 used in the last 24 h, 3 left; next allowed now"),
+            std::string::npos);
+  EXPECT_TRUE(status_json(s)["patient_bolus_usage"]["refusal"].is_null());
+  EXPECT_TRUE(status_json(s)["patient_bolus_usage"]["next_allowed"].is_null());
+}
+
 }  // namespace
 }  // namespace itdd::programmer

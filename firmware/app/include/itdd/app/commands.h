@@ -7,7 +7,7 @@
 //   query command status          yes       yes      yes
 //   patient bolus                  -         -       yes
 //   silence alarm                 yes        -       yes (non-critical only)
-//   program, refill, bolus        yes        -        -
+//   program, refill, bolus, prime yes        -        -
 //   set clock, alarm test         yes       yes       -
 //   event log, history            yes       yes       -
 //   pairing (open, list, revoke)  yes       yes       -   (a clinician device: clinician only)

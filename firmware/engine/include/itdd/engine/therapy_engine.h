@@ -127,6 +127,9 @@ class TherapyEngine {
   std::uint8_t patient_boluses_in_last_24h(ImplantTime now) const {
     return limiter_.granted_in_last_24h(now);
   }
+  // What request_patient_bolus() would decide at `now` (after on_wake(now)), changing nothing:
+  // what the patient's device shows before the patient asks.
+  therapy::BolusDecision preview_patient_bolus(ImplantTime now) const;
   // When the reservoir will reach its low threshold and run empty, assuming the program
   // continues and every allowed patient bolus is taken.
   Projection project(ImplantTime now) const;

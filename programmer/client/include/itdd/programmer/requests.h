@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "itdd/core/result.h"
+#include "itdd/core/time.h"
 #include "itdd/core/units.h"
 #include "itdd/link/types.h"
 #include "itdd/protocol/messages.h"
@@ -27,6 +28,17 @@ Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy
 // Refused if the prescription cannot go on the wire (prescription_to_wire's fields).
 Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_t replaces_token,
                                           const therapy::Prescription& rx);
+// Pump dead volume and catheter filled at the pump's priming rate (a therapy command).
+protocol::Request prime_request(std::uint64_t command_id, Volume catheter_volume);
+// Refused (field "kind") for kNone.
+Result<protocol::Request> silence_alarm_request(itdd_AlarmKind kind, Duration duration);
+protocol::Request alarm_test_request();
+// `wall`: local wall time now (ms since 1970-01-01 00:00 local).
+protocol::Request set_clock_request(WallTime wall);
+// Records with seq >= from_seq; `max_count` 0: a whole page.
+protocol::Request read_event_log_request(std::uint32_t from_seq, std::uint32_t max_count = 0);
+// `count` hours from `from_hour` (implant ms / 3,600,000); 0: a whole page.
+protocol::Request read_delivery_history_request(std::int64_t from_hour, std::uint32_t count = 0);
 // "clinician", "patient" or "service" (link::name's words); kNone for anything else.
 link::Role role_from_name(std::string_view word);
 

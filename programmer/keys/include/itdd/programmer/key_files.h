@@ -40,5 +40,8 @@ Result<hal::KeyPair> read_key_pair_file(const std::filesystem::path& file, hal::
 Status write_implant_file(const std::filesystem::path& file, const link::Paired& paired);
 // The public key in a key-pair file, an implant file, or a bare hex file.
 Result<link::PublicKey> read_public_key_file(const std::filesystem::path& file);
+// The role an implant file says this device was paired with; kNone when the file records none
+// (a bare hex key, a key-pair file). A role word it does not know is refused (field "role").
+Result<link::Role> read_paired_role(const std::filesystem::path& file);
 
 }  // namespace itdd::programmer

@@ -21,6 +21,9 @@ std::string format_wall(std::int64_t wall_ms);
 
 std::string format_status(const itdd_ImplantStatus& status);
 nlohmann::json status_json(const itdd_ImplantStatus& status);
+// used_in_24h, max_per_24h, left_in_24h, allowed_now, refusal ("lockout"... or null),
+// next_allowed ("YYYY-MM-DD HH:MM" or null) and next_allowed_wall_ms.
+nlohmann::json patient_bolus_usage_json(const itdd_PatientBolusUsage& usage);
 
 // An error for people: "field[index][sub_index]: message", or the message alone.
 std::string error_text(const Error& e);
@@ -28,5 +31,8 @@ std::string error_text(const Error& e);
 // Names of wire values, as the report shows them ("low-reservoir", "clinician", ...).
 const char* alarm_name(itdd_AlarmKind kind);
 const char* role_name(itdd_Role role);
+// "lockout", "daily-limit", "not-enabled", "therapy-stopped", "other-bolus-running",
+// "reservoir-low" ("none" for none).
+const char* bolus_refusal_name(itdd_BolusRefusal refusal);
 
 }  // namespace itdd::programmer

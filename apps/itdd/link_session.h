@@ -1,0 +1,79 @@
+// What every command that talks to an implant shares (the programmer's and the patient
+// device's): the link options, checking them before anything is sent, one session around the
+// command's work, and the words for what went wrong.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <type_traits>
+
+#include "commands.h"
+#include "itdd/programmer/client.h"
+#include "itdd/programmer/status_report.h"
+#include "itdd/programmer/tcp_transport.h"
+#include "itdd/sim/sodium_crypto.h"
+
+namespace itdd::cli {
+
+// "error: WHAT" on stderr; the exit status for bad input (nothing sent) or for a failure.
+int bad_input(const std::string& what);
+int failure(const std::string& what);
+
+// What a failed exchange means for the person at the device.
+std::string link_failure(const Error& e);
+// "the implant answered: refused (field: message)".
+std::string refusal(const protocol::Response& r);
+
+// A session's ingredients, all checked before anything is sent.
+struct Session {
+  programmer::Endpoint endpoint;
+  hal::KeyPair own{};
+  link::PublicKey implant{};
+  programmer::ClientOptions options;
+};
+
+// Checks the link options and reads the keys; 0, or the exit status after saying what is wrong.
+int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key);
+void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key);
+
+// Opens a connection and a session, runs `body(client)` or `body(client, crypto)` (for command
+// ids), closes.
+template <class Body>
+int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
+  sim::SodiumCrypto crypto;
+  Session s;
+  if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
+  programmer::TcpTransport transport;
+  if (const Status c = transport.connect(s.endpoint, s.options.reply_timeout); !c) {
+    return failure(fmt::format("{}: {}", a.implant, programmer::error_text(c.error())));
+  }
+  programmer::Client client(crypto, s.own, s.implant, transport, s.options);
+  int rc = 0;
+  if constexpr (std::is_invocable_v<Body, programmer::Client&>) {
+    rc = body(client);
+  } else {
+    rc = body(client, crypto);
+  }
+  (void)client.close();
+  return rc;
+}
+
+// An interrogation's status, or the exit status after saying why there is none.
+struct StatusOrExit {
+  itdd_ImplantStatus status{};
+  int exit_code = 0;  // 0: `status` holds the answer
+};
+StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
+
+// Shows `preview` and asks "Go ahead? [y/N]" (on stdout, or on stderr when stdout carries JSON),
+// then reads one line from stdin: true only for "y" or "yes". End of input is a no.
+bool confirm(const std::string& preview, bool json_on_stdout);
+
+// 0 when a therapy command was applied (with its answer, or confirmed by the implant after a
+// lost reply); otherwise the exit status after saying, with `what` ("priming"), why not: the
+// implant's refusal in words, or that nobody can know (interrogate first).
+int check_applied(const programmer::CommandResult& r, const std::string& what);
+
+}  // namespace itdd::cli

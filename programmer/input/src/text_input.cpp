@@ -1,0 +1,195 @@
+#include "itdd/programmer/text_input.h"
+
+#include <chrono>
+#include <ctime>
+#include <string>
+
+namespace itdd::programmer {
+namespace {
+
+Error bad(const char* message) {
+  return make_error(ErrorCode::kInvalidArgument, "text", message);
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// "12", "12.5", "0.025": the number times 10^decimals, exactly; refuses more decimals than that
+// (a finer value than the base unit), a sign, exponent or comma, and anything above `max`.
+Result<std::int64_t> parse_scaled(std::string_view text, int decimals, std::int64_t max,
+                                  const char* too_fine) {
+  std::size_t i = 0;
+  std::int64_t whole = 0;
+  const std::int64_t limit = max;
+  if (text.empty() || !is_digit(text[0])) {
+    return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
+  }
+  for (; i < text.size() && is_digit(text[i]); ++i) {
+    whole = whole * 10 + (text[i] - '0');
+    if (whole > limit) return bad("is too large");
+  }
+  std::int64_t fraction = 0;
+  int fraction_digits = 0;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (i == text.size()) return bad("needs digits after the decimal point");
+    for (; i < text.size() && is_digit(text[i]); ++i) {
+      if (fraction_digits == decimals) {
+        if (text[i] != '0') return bad(too_fine);
+        continue;  // trailing zeros below the base unit say nothing
+      }
+      fraction = fraction * 10 + (text[i] - '0');
+      ++fraction_digits;
+    }
+  }
+  if (i != text.size()) {
+    return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
+  }
+  std::int64_t scale = 1;
+  for (int d = 0; d < decimals; ++d) scale *= 10;
+  for (int d = fraction_digits; d < decimals; ++d) fraction *= 10;
+  const Int128 value = static_cast<Int128>(whole) * scale + fraction;
+  if (value > static_cast<Int128>(max) * scale) return bad("is too large");
+  return static_cast<std::int64_t>(value);
+}
+
+bool read_digits(std::string_view text, std::size_t pos, std::size_t width, int& out) {
+  if (pos + width > text.size()) return false;
+  int value = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    if (!is_digit(text[pos + i])) return false;
+    value = value * 10 + (text[pos + i] - '0');
+  }
+  out = value;
+  return true;
+}
+
+constexpr std::int64_t kMaxMillilitres = 1000;
+
+}  // namespace
+
+Result<Duration> parse_duration(std::string_view text) {
+  constexpr const char* kForm = "must be a duration such as 30m, 24h, 14d or 1h30m (s, m, h, d)";
+  if (text.empty()) return bad(kForm);
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::int64_t n = 0;
+    const std::size_t start = i;
+    for (; i < text.size() && is_digit(text[i]); ++i) {
+      n = n * 10 + (text[i] - '0');
+      if (n > 1'000'000'000) return bad("is too long: at most 366 days");
+    }
+    if (i == start || i == text.size()) return bad(kForm);
+    std::int64_t unit = 0;
+    switch (text[i]) {
+      case 's':
+        unit = 1000;
+        break;
+      case 'm':
+        unit = kMillisPerMinute;
+        break;
+      case 'h':
+        unit = kMillisPerHour;
+        break;
+      case 'd':
+        unit = kMillisPerDay;
+        break;
+      default:
+        return bad(kForm);
+    }
+    ++i;
+    total += n * unit;
+    if (total > days(366).count()) return bad("is too long: at most 366 days");
+  }
+  if (total <= 0) return bad("must be longer than 0");
+  return Duration(total);
+}
+
+Result<Volume> parse_volume_ml_or_zero(std::string_view text) {
+  const Result<std::int64_t> nl =
+      parse_scaled(text, 6, kMaxMillilitres, "is finer than 1 nL (at most 6 decimals in mL)");
+  if (!nl.ok()) return nl.error();
+  return Volume(nl.value());
+}
+
+Result<Volume> parse_volume_ml(std::string_view text) {
+  const Result<Volume> v = parse_volume_ml_or_zero(text);
+  if (v.ok() && v->count() == 0) return bad("must be more than 0 mL");
+  return v;
+}
+
+Result<DrugAmount> parse_amount(std::string_view text, DoseUnit unit) {
+  const bool mg = unit == DoseUnit::kMilligram;
+  const Result<std::int64_t> ng =
+      parse_scaled(text, mg ? 6 : 3, mg ? 1000 : 1'000'000,
+                   mg ? "is finer than 1 ng (at most 6 decimals in mg)"
+                      : "is finer than 1 ng (at most 3 decimals in mcg)");
+  if (!ng.ok()) return ng.error();
+  if (ng.value() == 0) return bad("must be more than 0");
+  return DrugAmount(ng.value());
+}
+
+Result<WallTime> parse_local_wall(std::string_view text) {
+  constexpr const char* kForm = "must be a local date and time \"YYYY-MM-DD HH:MM\"";
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  int hh = 0;
+  int mm = 0;
+  if (text.size() != 16 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || !read_digits(text, 0, 4, y) ||
+      !read_digits(text, 5, 2, mo) || !read_digits(text, 8, 2, d) ||
+      !read_digits(text, 11, 2, hh) || !read_digits(text, 14, 2, mm)) {
+    return bad(kForm);
+  }
+  if (hh > 23 || mm > 59) return bad("has no such time of day (00:00 to 23:59)");
+  if (y < 2000 || y > 2199) return bad("must be in the years 2000 to 2199");
+  const std::chrono::year_month_day date{std::chrono::year(y),
+                                         std::chrono::month(static_cast<unsigned>(mo)),
+                                         std::chrono::day(static_cast<unsigned>(d))};
+  if (!date.ok()) return bad("is not a real date");
+  const std::int64_t day = std::chrono::sys_days(date).time_since_epoch().count();
+  return WallTime(day * kMillisPerDay + hh * kMillisPerHour + mm * kMillisPerMinute);
+}
+
+WallTime local_wall_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::int64_t utc_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm local{};
+  ::localtime_r(&t, &local);
+  return WallTime(utc_ms + static_cast<std::int64_t>(local.tm_gmtoff) * 1000);
+}
+
+Result<DoseUnit> parse_dose_unit(std::string_view text) {
+  if (text == "mg") return DoseUnit::kMilligram;
+  if (text == "mcg" || text == "ug" || text == "\u00b5g") return DoseUnit::kMicrogram;
+  return bad("must be mg or mcg");
+}
+
+std::string format_duration(Duration d) {
+  std::int64_t ms = d.count();
+  if (ms <= 0) return "0 s";
+  std::string out;
+  const auto part = [&](std::int64_t unit, const char* name) {
+    if (ms >= unit) {
+      if (!out.empty()) out += ' ';
+      out += std::to_string(ms / unit) + ' ' + name;
+      ms %= unit;
+    }
+  };
+  part(kMillisPerDay, "d");
+  part(kMillisPerHour, "h");
+  part(kMillisPerMinute, "min");
+  part(1000, "s");
+  if (ms > 0) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(ms) + " ms";
+  }
+  return out;
+}
+
+}  // namespace itdd::programmer

@@ -1,0 +1,94 @@
+// The report's table of log codes is kept by number, apart from the firmware (a programmer sees
+// only the wire). Here, built with the firmware, every code the implant can write must have a
+// name, the same name the implant's own vocabulary gives it, and the next code none.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "itdd/alarms/alarm_events.h"
+#include "itdd/app/implant.h"
+#include "itdd/app/radio.h"
+#include "itdd/engine/events.h"
+#include "itdd/link/events.h"
+#include "itdd/programmer/records_report.h"
+
+namespace itdd {
+namespace {
+
+std::string hyphens(std::string s) {
+  for (char& c : s) {
+    if (c == '_' || c == ' ') c = '-';
+  }
+  return s;
+}
+
+std::string name_of(std::uint32_t code) {
+  const char* n = programmer::log_code_name(code);
+  return n != nullptr ? n : "(none)";
+}
+
+TEST(LogCodesMirror, EngineEvents) {
+  const auto last = static_cast<std::uint32_t>(engine::EventKind::kResumedAfterReset);
+  for (std::uint32_t k = 0; k <= last; ++k) {
+    EXPECT_EQ(name_of(k), hyphens(engine::name(static_cast<engine::EventKind>(k)))) << k;
+  }
+  EXPECT_EQ(programmer::log_code_name(last + 1), nullptr);
+}
+
+TEST(LogCodesMirror, AlarmEvents) {
+  const auto last = static_cast<std::uint32_t>(alarms::AlarmAction::kToneFailed);
+  for (std::uint32_t k = 0; k <= last; ++k) {
+    const auto action = static_cast<alarms::AlarmAction>(k);
+    const std::string expected = action == alarms::AlarmAction::kAlarmTest
+                                     ? "alarm-test"
+                                     : "alarm-" + hyphens(alarms::name(action));
+    EXPECT_EQ(name_of(app::kAlarmLogCodeFirst + k), expected) << k;
+  }
+  EXPECT_EQ(programmer::log_code_name(app::kAlarmLogCodeFirst + last + 1), nullptr);
+}
+
+TEST(LogCodesMirror, ImplantEvents) {
+  const std::pair<app::ImplantLogCode, const char*> codes[] = {
+      {app::ImplantLogCode::kBoot, "boot"},
+      {app::ImplantLogCode::kSettingsCorrupt, "settings-corrupt"},
+      {app::ImplantLogCode::kLogDamaged, "log-damaged"},
+      {app::ImplantLogCode::kHistoryDamaged, "history-damaged"},
+      {app::ImplantLogCode::kSafetyTrip, "safety-trip"},
+      {app::ImplantLogCode::kPrescriptionCorrupt, "prescription-corrupt"},
+      {app::ImplantLogCode::kClockLost, "clock-lost"},
+      {app::ImplantLogCode::kStorageWriteFailed, "storage-write-failed"},
+      {app::ImplantLogCode::kBatteryAssessed, "battery-assessed"},
+      {app::ImplantLogCode::kElectiveReplacement, "elective-replacement"},
+      {app::ImplantLogCode::kEndOfService, "end-of-service"},
+      {app::ImplantLogCode::kLowBatteryReset, "low-battery-reset"},
+      {app::ImplantLogCode::kBatteryMonitorUnavailable, "battery-monitor-unavailable"}};
+  for (const auto& [code, name] : codes) {
+    EXPECT_EQ(name_of(static_cast<std::uint32_t>(code)), name);
+  }
+  EXPECT_EQ(programmer::log_code_name(
+                static_cast<std::uint32_t>(app::ImplantLogCode::kBatteryMonitorUnavailable) + 1),
+            nullptr);
+}
+
+TEST(LogCodesMirror, LinkEvents) {
+  const auto last = static_cast<std::uint32_t>(link::Outcome::kPeerRemoved);
+  for (std::uint32_t k = 0; k <= last; ++k) {
+    EXPECT_EQ(name_of(app::kLinkLogCodeFirst + k),
+              hyphens(link::name(static_cast<link::Outcome>(k))))
+        << k;
+  }
+  EXPECT_EQ(programmer::log_code_name(app::kLinkLogCodeFirst + last + 1), nullptr);
+  EXPECT_EQ(name_of(app::kLinkRefusalsCounted), "link-refusals-counted");
+  // The link's reasons are shown in the implant's words.
+  const auto last_reason = static_cast<std::uint8_t>(link::Reason::kIdle);
+  for (std::uint8_t r = 1; r <= last_reason; ++r) {
+    const itdd_LogRecord record{1, 0, app::kLinkLogCodeFirst, r, 0, 0};
+    const std::string text = programmer::describe_log_record(record, 0);
+    EXPECT_NE(text.find(std::string("(") + link::name(static_cast<link::Reason>(r)) + ")"),
+              std::string::npos)
+        << text;
+  }
+}
+
+}  // namespace
+}  // namespace itdd
