@@ -17,6 +17,7 @@
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/text_input.h"
+#include "itdd/programmer/units_text.h"
 #include "itdd/sim/sodium_crypto.h"
 #include "link_session.h"
 
@@ -300,9 +301,9 @@ int run_prime(const State& s) {
 }
 
 int run_bolus(const State& s) {
-  const Result<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
-  if (!unit.ok()) return bad_input(fmt::format("--unit {}: {}", s.unit, unit.error().message));
-  const Result<DrugAmount> dose = programmer::parse_amount(s.dose, unit.value());
+  const std::optional<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
+  if (!unit) return bad_input(fmt::format("--unit {}: must be mg or mcg", s.unit));
+  const Result<DrugAmount> dose = programmer::parse_amount(s.dose, *unit);
   if (!dose.ok()) return bad_input(fmt::format("--dose {}: {}", s.dose, dose.error().message));
   const Result<Duration> duration = programmer::parse_duration(s.duration);
   if (!duration.ok()) {

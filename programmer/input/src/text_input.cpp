@@ -4,6 +4,8 @@
 #include <ctime>
 #include <string>
 
+#include "itdd/programmer/units_text.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -15,54 +17,21 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// "12", "12.5", "0.025": the number times 10^decimals, exactly; refuses more decimals than that
-// (a finer value than the base unit), a sign, exponent or comma, and anything above `max`.
+// "12", "12.5", "0.025": the number times 10^decimals, exactly (units_text's parse_decimal);
+// refuses more decimals than that (a finer value than the base unit), a sign, exponent or
+// comma, and anything above `max`.
 Result<std::int64_t> parse_scaled(std::string_view text, int decimals, std::int64_t max,
                                   const char* too_fine) {
-  std::size_t i = 0;
-  std::int64_t whole = 0;
-  const std::int64_t limit = max;
-  if (text.empty() || !is_digit(text[0])) {
-    return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
-  }
-  for (; i < text.size() && is_digit(text[i]); ++i) {
-    whole = whole * 10 + (text[i] - '0');
-    if (whole > limit) return bad("is too large");
-  }
-  std::int64_t fraction = 0;
-  int fraction_digits = 0;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    if (i == text.size()) return bad("needs digits after the decimal point");
-    for (; i < text.size() && is_digit(text[i]); ++i) {
-      if (fraction_digits == decimals) {
-        if (text[i] != '0') return bad(too_fine);
-        continue;  // trailing zeros below the base unit say nothing
-      }
-      fraction = fraction * 10 + (text[i] - '0');
-      ++fraction_digits;
-    }
-  }
-  if (i != text.size()) {
-    return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
-  }
   std::int64_t scale = 1;
   for (int d = 0; d < decimals; ++d) scale *= 10;
-  for (int d = fraction_digits; d < decimals; ++d) fraction *= 10;
-  const Int128 value = static_cast<Int128>(whole) * scale + fraction;
-  if (value > static_cast<Int128>(max) * scale) return bad("is too large");
-  return static_cast<std::int64_t>(value);
-}
-
-bool read_digits(std::string_view text, std::size_t pos, std::size_t width, int& out) {
-  if (pos + width > text.size()) return false;
-  int value = 0;
-  for (std::size_t i = 0; i < width; ++i) {
-    if (!is_digit(text[pos + i])) return false;
-    value = value * 10 + (text[pos + i] - '0');
+  const Checked<std::int64_t> value = parse_decimal(text, scale);
+  if (!value.ok()) {
+    // Readable at a finer scale: a real number, only finer than the base unit.
+    if (parse_decimal(text, 1'000'000'000'000LL).ok()) return bad(too_fine);
+    return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
   }
-  out = value;
-  return true;
+  if (value.value() > max * scale) return bad("is too large");
+  return value.value();
 }
 
 constexpr std::int64_t kMaxMillilitres = 1000;
@@ -132,26 +101,16 @@ Result<DrugAmount> parse_amount(std::string_view text, DoseUnit unit) {
 }
 
 Result<WallTime> parse_local_wall(std::string_view text) {
-  constexpr const char* kForm = "must be a local date and time \"YYYY-MM-DD HH:MM\"";
-  int y = 0;
-  int mo = 0;
-  int d = 0;
-  int hh = 0;
-  int mm = 0;
-  if (text.size() != 16 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || !read_digits(text, 0, 4, y) ||
-      !read_digits(text, 5, 2, mo) || !read_digits(text, 8, 2, d) ||
-      !read_digits(text, 11, 2, hh) || !read_digits(text, 14, 2, mm)) {
-    return bad(kForm);
+  const std::optional<WallTime> wall = parse_wall_time(text);
+  if (!wall) {
+    return bad("must be a real local date and time \"YYYY-MM-DD HH:MM\" (00:00 to 23:59)");
   }
-  if (hh > 23 || mm > 59) return bad("has no such time of day (00:00 to 23:59)");
-  if (y < 2000 || y > 2199) return bad("must be in the years 2000 to 2199");
-  const std::chrono::year_month_day date{std::chrono::year(y),
-                                         std::chrono::month(static_cast<unsigned>(mo)),
-                                         std::chrono::day(static_cast<unsigned>(d))};
-  if (!date.ok()) return bad("is not a real date");
-  const std::int64_t day = std::chrono::sys_days(date).time_since_epoch().count();
-  return WallTime(day * kMillisPerDay + hh * kMillisPerHour + mm * kMillisPerMinute);
+  constexpr std::int64_t kYear2000Ms = 946'684'800'000LL;
+  constexpr std::int64_t kYear2200Ms = 7'258'118'400'000LL;
+  if (wall->ms() < kYear2000Ms || wall->ms() >= kYear2200Ms) {
+    return bad("must be in the years 2000 to 2199");
+  }
+  return *wall;
 }
 
 WallTime local_wall_now() {
@@ -162,12 +121,6 @@ WallTime local_wall_now() {
   std::tm local{};
   ::localtime_r(&t, &local);
   return WallTime(utc_ms + static_cast<std::int64_t>(local.tm_gmtoff) * 1000);
-}
-
-Result<DoseUnit> parse_dose_unit(std::string_view text) {
-  if (text == "mg") return DoseUnit::kMilligram;
-  if (text == "mcg" || text == "ug" || text == "\u00b5g") return DoseUnit::kMicrogram;
-  return bad("must be mg or mcg");
 }
 
 std::string format_duration(Duration d) {

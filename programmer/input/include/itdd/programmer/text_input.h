@@ -32,8 +32,6 @@ Result<WallTime> parse_local_wall(std::string_view text);
 // This computer's local wall time now (its time zone and daylight saving applied).
 WallTime local_wall_now();
 
-// "mg" or "mcg" (also "ug", "µg"); refused otherwise.
-Result<DoseUnit> parse_dose_unit(std::string_view text);
 // "30 min", "24 h", "14 d", "1 h 30 min", "45 s": a duration the way parse_duration reads it.
 std::string format_duration(Duration d);
 
