@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "clinic_context.h"
 #include "commands.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/scenario/input_error.h"
@@ -27,36 +28,6 @@ using programmer::PumpRecord;
 int bad_input(const std::string& what) {
   std::cerr << "error: " << what << '\n';
   return kExitInvalidInput;
-}
-
-// The option a record field comes from, so the message says what to type differently.
-std::string option_of(const std::string& field) {
-  static const std::vector<std::pair<std::string, std::string>> map = {
-      {"url", "--db"},
-      {"mrn", "--mrn"},
-      {"name", "--name"},
-      {"birth_date_ms", "--birth-date"},
-      {"patient_id", "--patient"},
-      {"model", "--model"},
-      {"serial", "--serial"},
-      {"implant_date_ms", "--implant-date"},
-      {"catheter_length_mm", "--catheter-length-cm"},
-      {"catheter_volume", "--catheter-volume-ml"},
-      {"reservoir_capacity", "--model"},
-      {"session_id", "--session"},
-      {"within", "--within"},
-  };
-  for (const auto& [f, option] : map) {
-    if (f == field) return option;
-  }
-  return field;
-}
-
-int db_failure(const DbError& e) {
-  const std::string where = option_of(e.field);
-  std::cerr << "error: " << (where.empty() ? e.message : fmt::format("{}: {}", where, e.message))
-            << '\n';
-  return programmer::is_input_error(e) ? kExitInvalidInput : kExitFailure;
 }
 
 // A PostgreSQL URL may carry a password: never print it.
@@ -306,12 +277,6 @@ int run_pump_list(const ClinicArgs& a) {
   return 0;
 }
 
-std::int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
   const auto within = parse_within(a.within);
   if (!within) {
@@ -474,6 +439,9 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
   a.due->add_option("--within", a.within, "How far ahead: days (14d) or hours (36h)")
       ->capture_default_str();
   a.due->add_option("--now", a.now, "Count from this day (YYYY-MM-DD, UTC) instead of today");
+  a.due->add_option("--library", a.library_file,
+                    "Drug library that ranks withdrawal risk (default: $ITDD_DRUG_LIBRARY, else "
+                    "the source tree's data/drug-library.json)");
 
   a.report = leaf(clinic, "report", "What a programming session changed, by whom, when");
   a.report->add_option("--session", a.session_id, "The session's number")->required();
@@ -489,7 +457,14 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   if (a.patient_list->parsed()) return run_patient_list(a);
   if (a.pump_add->parsed()) return run_pump_add(a, default_pump_models);
   if (a.pump_list->parsed()) return run_pump_list(a);
-  if (a.due->parsed()) return run_due(a, risk_rank);
+  if (a.due->parsed()) {
+    if (risk_rank) return run_due(a, risk_rank);
+    // Most at risk first: the drug library's withdrawal risk (baclofen high).
+    const std::optional<programmer::DrugLibrary> library =
+        load_drug_library(drug_library_path(a.library_file));
+    if (!library) return kExitInvalidInput;
+    return run_due(a, withdrawal_risk_rank(*library));
+  }
   if (a.report->parsed()) return run_report(a);
   return bad_input("clinic: name a command (init, migrate, patient, pump, due, report)");
 }

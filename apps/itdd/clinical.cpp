@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "clinic_context.h"
 #include "commands.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/dosing.h"
@@ -67,26 +68,6 @@ int bad_input(const std::string& what) {
   return kExitInvalidInput;
 }
 
-std::string from_env_or(const char* variable, const char* fallback) {
-  if (const char* env = std::getenv(variable); env != nullptr && *env != '\0') return env;
-  return fallback;
-}
-
-std::string library_path(const State& s) {
-  return s.library_file.empty() ? from_env_or("ITDD_DRUG_LIBRARY", ITDD_DEFAULT_DRUG_LIBRARY)
-                                : s.library_file;
-}
-
-// Loads the library or says why not (exit 2).
-std::optional<DrugLibrary> load_library(const std::string& file) {
-  Checked<DrugLibrary> library = DrugLibrary::load(file);
-  if (!library.ok()) {
-    bad_input(fmt::format("{}: {}", file, library.error().text()));
-    return std::nullopt;
-  }
-  return std::move(library).value();
-}
-
 const DrugSpec* find_drug(const DrugLibrary& library, const std::string& name) {
   const DrugSpec* drug = library.find(name);
   if (drug == nullptr) {
@@ -117,8 +98,8 @@ std::string list_concentrations(const DrugSpec& d) {
 // ---- drugs ----
 
 int drugs_list(const State& s) {
-  const std::string file = library_path(s);
-  const std::optional<DrugLibrary> library = load_library(file);
+  const std::string file = drug_library_path(s.library_file);
+  const std::optional<DrugLibrary> library = load_drug_library(file);
   if (!library) return kExitInvalidInput;
   if (s.json) {
     OrderedJson drugs = OrderedJson::array();
@@ -255,7 +236,7 @@ std::string drug_text(const DrugLibrary& library, const DrugSpec& d) {
 }
 
 int drugs_show(const State& s) {
-  const std::optional<DrugLibrary> library = load_library(library_path(s));
+  const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
   const DrugSpec* drug = library->find(s.name);
   if (drug == nullptr) {
@@ -272,8 +253,8 @@ int drugs_show(const State& s) {
 }
 
 int drugs_export(const State& s) {
-  const std::string file = library_path(s);
-  const std::optional<DrugLibrary> library = load_library(file);
+  const std::string file = drug_library_path(s.library_file);
+  const std::optional<DrugLibrary> library = load_drug_library(file);
   if (!library) return kExitInvalidInput;
   if (std::filesystem::exists(s.out_file) && !s.force) {
     return bad_input(
@@ -320,7 +301,7 @@ int drugs_check(const State& s) {
 // ---- dose rate ----
 
 int dose_rate(const State& s) {
-  const std::optional<DrugLibrary> library = load_library(library_path(s));
+  const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
   const DrugSpec* drug = find_drug(*library, s.drug);
   if (drug == nullptr) return kExitInvalidInput;
@@ -576,7 +557,7 @@ std::string step_field(const std::string& field) {
 }
 
 int trial_suggest(const State& s) {
-  const std::optional<DrugLibrary> library = load_library(library_path(s));
+  const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
   const DrugSpec* drug = find_drug(*library, s.drug);
   if (drug == nullptr) return kExitInvalidInput;

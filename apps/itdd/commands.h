@@ -72,7 +72,8 @@ struct ClinicArgs {
   std::string model, serial, implant_date, catheter_length_cm, catheter_volume_ml;
   std::string pump_models_file;  // empty: the default file
   std::string within = "14d";
-  std::string now;  // due: YYYY-MM-DD instead of today
+  std::string now;           // due: YYYY-MM-DD instead of today
+  std::string library_file;  // due: the drug library ranking withdrawal risk
   std::int64_t session_id = 0;
   CLI::App* init = nullptr;
   CLI::App* migrate = nullptr;
@@ -112,6 +113,19 @@ class ClinicianCommands {
   ~ClinicianCommands();
   std::optional<int> run() const;
   struct State;  // the options, in programmer.cpp
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// `itdd programmer program|refill` (therapy.cpp): the commands that change what the implant
+// delivers, with the drug library, the review, the read-back and the clinic record.
+class TherapyCommands {
+ public:
+  explicit TherapyCommands(CLI::App& programmer);
+  ~TherapyCommands();
+  std::optional<int> run() const;
+  struct State;
 
  private:
   std::unique_ptr<State> state_;

@@ -7,6 +7,7 @@
 //   itdd clinic init|patient|pump|due|report ...   the clinic database (clinic.cpp)
 //   itdd drugs|dose|trial ...        the drug library and clinical calculators (clinical.cpp)
 //   itdd programmer prime|bolus|alarm|set-clock|log|history ...  the clinician's commands
+//   itdd programmer program|refill ...   therapy changes, with the drug library (therapy.cpp)
 //   itdd ptm status|bolus ...        the patient's device (ptm.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
   const itdd::cli::ProgrammerCommands commands =
       itdd::cli::add_programmer(*programmer, programmer_args);
   const itdd::cli::ClinicianCommands clinician(*programmer);
+  const itdd::cli::TherapyCommands therapy(*programmer);
   const itdd::cli::PtmCommands ptm(app);
 
   itdd::cli::ClinicArgs clinic_args;
@@ -189,6 +191,7 @@ int main(int argc, char** argv) {
     if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
     if (const std::optional<int> rc = clinical.run()) return *rc;
     if (const std::optional<int> rc = clinician.run()) return *rc;
+    if (const std::optional<int> rc = therapy.run()) return *rc;
     if (const std::optional<int> rc = ptm.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -43,7 +43,8 @@ protocol::Request clinician_bolus_request(std::uint64_t command_id, DrugAmount d
 }
 
 Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy::Drug& drug,
-                                         Concentration concentration, Volume volume) {
+                                         Concentration concentration, Volume volume,
+                                         const RefillSettings& settings) {
   protocol::Request r = tagged(itdd_Request_refill_tag);
   itdd_Refill& f = r.payload.refill;
   f.command_id = command_id;
@@ -51,6 +52,10 @@ Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy
   f.has_drug = true;
   if (Status s = protocol::drug_to_wire(drug, f.drug); !s) return s.error();
   f.concentration_ng_per_ml = concentration.count();
+  f.low_reservoir_threshold_nl = settings.low_reservoir_threshold.count();
+  f.bridge = settings.bridge;
+  f.refill_due_in_ms = settings.refill_due_in.count();
+  f.drug_stable_for_ms = settings.drug_stable_for.count();
   return r;
 }
 

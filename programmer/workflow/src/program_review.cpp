@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/units_text.h"
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::programmer {
@@ -16,8 +18,20 @@ using therapy::Prescription;
 constexpr std::array<const char*, 7> kDayNames = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr std::int64_t kMinutesPerDay = therapy::kMinutesPerDay;
 
-const char* unit_name(DoseUnit u) {
-  return u == DoseUnit::kMilligram ? "mg" : "mcg";
+std::string minute_text(std::int32_t minute_of_day) {
+  return fmt::format("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60);
+}
+
+// The flow of the heaviest 24 h, rounded up to the nL/day.
+FlowRate heaviest_flow(const Prescription& rx) {
+  if (rx.concentration.count() <= 0) return FlowRate(0);
+  const Int128 nl = static_cast<Int128>(max_daily_dose(rx).count()) * kNanolitresPerMillilitre;
+  const auto whole = static_cast<std::int64_t>(nl / rx.concentration.count());
+  return FlowRate(whole + (nl % rx.concentration.count() != 0 ? 1 : 0));
+}
+
+std::string flow_text(FlowRate flow) {
+  return fmt::format("{} ({})", format_flow_ml_per_day(flow), format_flow_ul_per_hour(flow));
 }
 
 std::string mode_text(const Prescription& rx) {
@@ -54,19 +68,19 @@ void add_starts(const Prescription& rx, Weekday wd, std::vector<std::int32_t>& s
 
 std::string dose_or_stopped(const Prescription& rx, std::int64_t ng_per_day) {
   if (rx.mode == BasalMode::kStopped) return "stopped";
-  return format_dose(ng_per_day, rx.drug.unit, "/day");
+  return format_dose(DoseRate(ng_per_day), rx.drug.unit);
 }
 
 std::string bolus_text(const Prescription& rx) {
   const therapy::PatientBolusSettings& b = rx.patient_bolus;
   if (!b.enabled) return "off";
   return fmt::format("{} over {} min, at most {} per 24 h, lockout {} min",
-                     format_dose(b.dose.count(), rx.drug.unit), b.duration.count() / 60'000,
+                     format_amount(b.dose, rx.drug.unit), b.duration.count() / 60'000,
                      b.max_per_24h, b.lockout.count() / 60'000);
 }
 
 std::string lasts_text(const Prescription& rx, Volume remaining) {
-  const FlowRate flow = heaviest_daily_flow(rx);
+  const FlowRate flow = heaviest_flow(rx);
   if (flow.count() <= 0) return "no delivery";
   return fmt::format("at least {} days", remaining.count() / flow.count());
 }
@@ -79,52 +93,8 @@ struct Row {
 
 }  // namespace
 
-std::string format_dose(std::int64_t ng, DoseUnit unit, const char* per) {
-  const double scale = static_cast<double>(nanograms_per(unit));
-  return fmt::format("{:.3f} {}{}", static_cast<double>(ng) / scale, unit_name(unit), per);
-}
-
-std::string format_flow(FlowRate flow) {
-  const double nl_per_day = static_cast<double>(flow.count());
-  return fmt::format("{:.3f} mL/day ({:.2f} uL/h)", nl_per_day / 1e6, nl_per_day / 1e3 / 24.0);
-}
-
-std::string minute_text(std::int32_t minute_of_day) {
-  return fmt::format("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60);
-}
-
 bool ProgramReview::any_change() const {
   return std::any_of(rows.begin(), rows.end(), [](const ReviewRow& r) { return r.changed; });
-}
-
-DoseRate heaviest_daily_dose(const Prescription& rx) {
-  std::int64_t basal = 0;
-  if (rx.mode == BasalMode::kContinuous) {
-    basal = rx.continuous_dose.count();
-  } else if (rx.mode == BasalMode::kFlexible) {
-    const int days = rx.flex.per_weekday ? 7 : 1;
-    for (int d = 0; d < days; ++d) {
-      const therapy::DayProgram& day = rx.flex.days[static_cast<std::size_t>(d)];
-      Int128 ng_minutes = 0;
-      for (std::size_t i = 0; i < day.step_count && i < therapy::kMaxStepsPerDay; ++i) {
-        const std::int32_t end =
-            i + 1 < day.step_count ? day.steps[i + 1].start_minute : therapy::kMinutesPerDay;
-        ng_minutes +=
-            static_cast<Int128>(day.steps[i].dose_rate.count()) * (end - day.steps[i].start_minute);
-      }
-      const auto whole = static_cast<std::int64_t>(ng_minutes / kMinutesPerDay);
-      basal = std::max(basal, whole + (ng_minutes % kMinutesPerDay != 0 ? 1 : 0));
-    }
-  }
-  const std::int64_t boluses = therapy::max_patient_boluses_per_day(rx.patient_bolus);
-  return DoseRate(basal + boluses * rx.patient_bolus.dose.count());
-}
-
-FlowRate heaviest_daily_flow(const Prescription& rx) {
-  if (rx.concentration.count() <= 0) return FlowRate(0);
-  const Int128 nl = static_cast<Int128>(heaviest_daily_dose(rx).count()) * kNanolitresPerMillilitre;
-  const auto whole = static_cast<std::int64_t>(nl / rx.concentration.count());
-  return FlowRate(whole + (nl % rx.concentration.count() != 0 ? 1 : 0));
 }
 
 ProgramReview review_program(const std::optional<Prescription>& before, const Prescription& after,
@@ -138,9 +108,9 @@ ProgramReview review_program(const std::optional<Prescription>& before, const Pr
                   }),
                   fmt::format("{} ({})", after.drug.name.data(), unit_name(after.drug.unit))});
   rows.push_back({"Concentration", side([](const Prescription& p) {
-                    return format_dose(p.concentration.count(), p.drug.unit, "/mL");
+                    return format_concentration(p.concentration, p.drug.unit);
                   }),
-                  format_dose(after.concentration.count(), after.drug.unit, "/mL")});
+                  format_concentration(after.concentration, after.drug.unit)});
   rows.push_back({"Mode", side(mode_text), mode_text(after)});
 
   const bool any_flex =
@@ -177,10 +147,10 @@ ProgramReview review_program(const std::optional<Prescription>& before, const Pr
   }
   rows.push_back({"Patient bolus", side(bolus_text), bolus_text(after)});
   const auto most = [](const Prescription& p) {
-    return format_dose(heaviest_daily_dose(p).count(), p.drug.unit, "/day");
+    return format_dose(max_daily_dose(p), p.drug.unit);
   };
   rows.push_back({"Most in a day (basal + all boluses)", side(most), most(after)});
-  const auto rate = [](const Prescription& p) { return format_flow(heaviest_daily_flow(p)); };
+  const auto rate = [](const Prescription& p) { return flow_text(heaviest_flow(p)); };
   rows.push_back({"Rate on that day", side(rate), rate(after)});
   rows.push_back({"Reservoir lasts",
                   side([&](const Prescription& p) { return lasts_text(p, remaining); }),

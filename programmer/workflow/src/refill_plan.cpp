@@ -6,15 +6,11 @@
 #include <cctype>
 #include <cstring>
 
-#include "itdd/programmer/program_review.h"
+#include "itdd/programmer/units_text.h"
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::programmer {
 namespace {
-
-std::string ml_text(Volume v) {
-  return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / 1e6);
-}
 
 const char* finding_advice(RefillFinding f) {
   switch (f) {
@@ -92,11 +88,11 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
                         "threshold: acknowledge it with a reason (at least 5 characters)");
     }
     if (plan.check->needs_acknowledgement()) {
-      plan.notes.push_back(
-          fmt::format("withdrawn {} against {} expected (difference {}, threshold {}): {}",
-                      ml_text(plan.check->withdrawn), ml_text(plan.check->expected),
-                      ml_text(plan.check->difference), ml_text(plan.check->threshold),
-                      finding_advice(plan.check->finding)));
+      plan.notes.push_back(fmt::format(
+          "withdrawn {} against {} expected (difference {}, threshold {}): {}",
+          format_volume_ml(plan.check->withdrawn), format_volume_ml(plan.check->expected),
+          format_volume_ml(plan.check->difference), format_volume_ml(plan.check->threshold),
+          finding_advice(plan.check->finding)));
     }
   }
 
@@ -129,8 +125,8 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
     plan.notes.push_back(fmt::format(
         "the concentration changes from {} to {}: each dose is kept, the rate changes; bridge "
         "bolus {}",
-        format_dose(held_concentration.count(), entry.drug.unit, "/mL"),
-        format_dose(entry.concentration.count(), entry.drug.unit, "/mL"),
+        format_concentration(held_concentration, entry.drug.unit),
+        format_concentration(entry.concentration, entry.drug.unit),
         plan.bridge ? "on" : "OFF: the dose is wrong until the catheter holds the new solution"));
   } else {
     plan.kind = RefillKind::kSameDrug;

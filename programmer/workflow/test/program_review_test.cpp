@@ -1,7 +1,6 @@
 #include "itdd/programmer/program_review.h"
 
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 
 #include "itdd/protocol/prescription_wire.h"
 
@@ -41,13 +40,13 @@ const ReviewRow* row(const ProgramReview& r, const std::string& item) {
 TEST(ProgramReview, ShowsOldAndNewSideBySideAndMarksWhatChanges) {
   const ProgramReview r = review_program(morphine(3'000'000), morphine(3'500'000), millilitres(18));
   ASSERT_NE(row(r, "Daily dose"), nullptr);
-  EXPECT_EQ(row(r, "Daily dose")->before, "3.000 mg/day");
-  EXPECT_EQ(row(r, "Daily dose")->after, "3.500 mg/day");
+  EXPECT_EQ(row(r, "Daily dose")->before, "3 mg/day");
+  EXPECT_EQ(row(r, "Daily dose")->after, "3.5 mg/day");
   EXPECT_TRUE(row(r, "Daily dose")->changed);
   EXPECT_FALSE(row(r, "Concentration")->changed);
-  EXPECT_EQ(row(r, "Concentration")->after, "25.000 mg/mL");
+  EXPECT_EQ(row(r, "Concentration")->after, "25 mg/mL");
   // 3.5 mg/day at 25 mg/mL is 0.14 mL/day; 18 mL lasts 128 days.
-  EXPECT_EQ(row(r, "Rate on that day")->after, "0.140 mL/day (5.83 uL/h)");
+  EXPECT_EQ(row(r, "Rate on that day")->after, "0.14 mL/day (5.833 uL/h)");
   EXPECT_EQ(row(r, "Reservoir lasts")->after, "at least 128 days");
   EXPECT_TRUE(r.any_change());
 
@@ -55,7 +54,7 @@ TEST(ProgramReview, ShowsOldAndNewSideBySideAndMarksWhatChanges) {
   EXPECT_NE(text.find("NOW"), std::string::npos);
   EXPECT_NE(text.find("* Daily dose"), std::string::npos) << text;
   EXPECT_NE(text.find("  Concentration"), std::string::npos) << text;
-  EXPECT_EQ(review_json(r)[3]["new"], "3.500 mg/day");
+  EXPECT_EQ(review_json(r)[3]["new"], "3.5 mg/day");
 }
 
 TEST(ProgramReview, FirstProgramHasNothingBefore) {
@@ -70,10 +69,10 @@ TEST(ProgramReview, FlexSegmentsAreTheUnionOfBothProgramsSteps) {
                      morphine_flex({{0, 1'000'000}, {480, 2'000'000}}), millilitres(18));
   ASSERT_NE(row(r, "00:00-08:00"), nullptr);
   EXPECT_FALSE(row(r, "00:00-08:00")->changed);
-  EXPECT_EQ(row(r, "08:00-20:00")->before, "1.000 mg/day");
-  EXPECT_EQ(row(r, "08:00-20:00")->after, "2.000 mg/day");
-  EXPECT_EQ(row(r, "20:00-24:00")->before, "0.500 mg/day");
-  EXPECT_EQ(row(r, "20:00-24:00")->after, "2.000 mg/day");
+  EXPECT_EQ(row(r, "08:00-20:00")->before, "1 mg/day");
+  EXPECT_EQ(row(r, "08:00-20:00")->after, "2 mg/day");
+  EXPECT_EQ(row(r, "20:00-24:00")->before, "0.5 mg/day");
+  EXPECT_EQ(row(r, "20:00-24:00")->after, "2 mg/day");
 }
 
 TEST(ProgramReview, PerWeekdayProgramsShowEachDay) {
@@ -83,42 +82,8 @@ TEST(ProgramReview, PerWeekdayProgramsShowEachDay) {
   after.flex.days[6].steps[0].dose_rate = DoseRate(2'000'000);
   const ProgramReview r = review_program(morphine(1'000'000), after, millilitres(18));
   EXPECT_FALSE(row(r, "Mon 00:00-24:00")->changed);
-  EXPECT_EQ(row(r, "Sun 00:00-24:00")->after, "2.000 mg/day");
+  EXPECT_EQ(row(r, "Sun 00:00-24:00")->after, "2 mg/day");
   EXPECT_TRUE(row(r, "Sun 00:00-24:00")->changed);
-}
-
-TEST(HeaviestDailyDose, IsTheHeaviestBasalDayPlusEveryAllowedBolus) {
-  Prescription rx = morphine_flex({{0, 1'000'000}, {480, 2'000'000}});
-  // (1 mg x 8 h + 2 mg x 16 h) / 24 h = 1.666667 mg, rounded up to the ng.
-  EXPECT_EQ(heaviest_daily_dose(rx).count(), 1'666'667);
-  rx.patient_bolus = {true, DrugAmount(100'000), minutes(10), 4, hours(3)};
-  EXPECT_EQ(heaviest_daily_dose(rx).count(), 1'666'667 + 4 * 100'000);
-  rx.patient_bolus.lockout = hours(12);  // only 2 fit in a day
-  EXPECT_EQ(heaviest_daily_dose(rx).count(), 1'666'667 + 2 * 100'000);
-  // 2.066667 mg at 25 mg/mL = 0.0826667 mL, rounded up to the nL.
-  rx.patient_bolus.lockout = hours(3);
-  EXPECT_EQ(heaviest_daily_flow(rx).count(), 82'667);
-}
-
-RC_GTEST_PROP(HeaviestDailyDose, NeverBelowAnyDaysDoseAndAtMostOneNgAbove, ()) {
-  Prescription rx = morphine(0);
-  rx.mode = BasalMode::kFlexible;
-  rx.flex.per_weekday = *rc::gen::arbitrary<bool>();
-  for (auto& day : rx.flex.days) {
-    const auto steps = *rc::gen::inRange<int>(1, 6);
-    int start = 0;
-    for (int i = 0; i < steps && start < 1440; ++i) {
-      day.steps[day.step_count++] = {start,
-                                     DoseRate(*rc::gen::inRange<std::int64_t>(0, 50'000'000))};
-      start += *rc::gen::inRange(1, 600);
-    }
-  }
-  std::int64_t heaviest = 0;
-  for (int d = 0; d < 7; ++d) {
-    heaviest = std::max(heaviest, therapy::basal_daily_dose(rx, static_cast<Weekday>(d)).count());
-  }
-  RC_ASSERT(heaviest_daily_dose(rx).count() >= heaviest);
-  RC_ASSERT(heaviest_daily_dose(rx).count() <= heaviest + 1);
 }
 
 itdd_ImplantStatus status_holding(const Prescription& rx, std::uint64_t token) {

@@ -22,9 +22,17 @@ protocol::Request query_command_request(std::uint64_t command_id);
 protocol::Request patient_bolus_request(std::uint64_t command_id);
 protocol::Request clinician_bolus_request(std::uint64_t command_id, DrugAmount dose,
                                           Duration duration);
+// What a refill sets beside the new solution (zero: the implant's defaults).
+struct RefillSettings {
+  Volume low_reservoir_threshold{};  // the low-reservoir alarm volume
+  bool bridge = false;               // on a concentration change of the same drug
+  Duration refill_due_in{};          // "refill overdue" after this
+  Duration drug_stable_for{};        // "drug past its stability date" after this
+};
 // Refused (field "drug.name"/"drug.unit") if the drug cannot go on the wire.
 Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy::Drug& drug,
-                                         Concentration concentration, Volume volume);
+                                         Concentration concentration, Volume volume,
+                                         const RefillSettings& settings = {});
 // Refused if the prescription cannot go on the wire (prescription_to_wire's fields).
 Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_t replaces_token,
                                           const therapy::Prescription& rx);

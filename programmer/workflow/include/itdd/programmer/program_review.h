@@ -31,31 +31,18 @@ struct ProgramReview {
 };
 
 // `before`: the implant's current prescription (nullopt: none programmed). `remaining`: what is
-// in the reservoir now, for how long it lasts under each program at its heaviest (every allowed
-// patient bolus taken).
+// in the reservoir now, for how long it lasts under each program at its heaviest (the drug
+// library's max_daily_dose: the heaviest 24 h with every allowed patient bolus taken).
 ProgramReview review_program(const std::optional<therapy::Prescription>& before,
                              const therapy::Prescription& after, Volume remaining);
 // Two columns under a header, a '*' beside each row that changes.
 std::string format_review(const ProgramReview& review);
 nlohmann::json review_json(const ProgramReview& review);
 
-// The most drug a program can give in one day: its heaviest basal day plus every patient bolus
-// its limits allow (max per 24 h, also bounded by the lockout). Rounded up to the ng.
-DoseRate heaviest_daily_dose(const therapy::Prescription& rx);
-// The same as a flow at the prescription's concentration (rounded up to the nL).
-FlowRate heaviest_daily_flow(const therapy::Prescription& rx);
-
 // After a program: the implant's own account (an interrogation) must hold exactly the
 // prescription sent, under the token the implant answered with. Refuses with the field that
 // differs ("prescription_token", "drug", "flex.days.steps", ...).
 Status verify_readback(const therapy::Prescription& sent, std::uint64_t programmed_token,
                        const itdd_ImplantStatus& after);
-
-// "3.500 mg", "3.500 mg/day" (per = "/day"): a drug amount in the drug's unit.
-std::string format_dose(std::int64_t ng, DoseUnit unit, const char* per = "");
-// "0.140 mL/day (5.83 uL/h)".
-std::string format_flow(FlowRate flow);
-// "HH:MM" of a minute of the day.
-std::string minute_text(std::int32_t minute_of_day);
 
 }  // namespace itdd::programmer

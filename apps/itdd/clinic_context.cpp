@@ -1,0 +1,82 @@
+#include "clinic_context.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "commands.h"
+
+namespace itdd::cli {
+namespace {
+
+// The option a record field comes from, so the message says what to type differently.
+std::string option_of(const std::string& field) {
+  static const std::vector<std::pair<std::string, std::string>> map = {
+      {"url", "--db"},
+      {"mrn", "--mrn"},
+      {"name", "--name"},
+      {"birth_date_ms", "--birth-date"},
+      {"patient_id", "--patient"},
+      {"model", "--model"},
+      {"serial", "--serial"},
+      {"implant_date_ms", "--implant-date"},
+      {"catheter_length_mm", "--catheter-length-cm"},
+      {"catheter_volume", "--catheter-volume-ml"},
+      {"reservoir_capacity", "--model"},
+      {"session_id", "--session"},
+      {"within", "--within"},
+      {"operator_name", "--clinician"},
+      {"acknowledgement_reason", "--acknowledge"},
+      {"reason", "--override-reason"},
+  };
+  for (const auto& [f, option] : map) {
+    if (f == field) return option;
+  }
+  return field;
+}
+
+}  // namespace
+
+std::string from_env_or(const char* variable, const char* fallback) {
+  if (const char* env = std::getenv(variable); env != nullptr && *env != '\0') return env;
+  return fallback;
+}
+
+std::string drug_library_path(const std::string& flag) {
+  return flag.empty() ? from_env_or("ITDD_DRUG_LIBRARY", ITDD_DEFAULT_DRUG_LIBRARY) : flag;
+}
+
+std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file) {
+  programmer::Checked<programmer::DrugLibrary> library = programmer::DrugLibrary::load(file);
+  if (!library.ok()) {
+    std::cerr << fmt::format("error: {}: {}\n", file, library.error().text());
+    return std::nullopt;
+  }
+  return std::move(library).value();
+}
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int db_failure(const programmer::DbError& e) {
+  const std::string where = option_of(e.field);
+  std::cerr << "error: " << (where.empty() ? e.message : fmt::format("{}: {}", where, e.message))
+            << '\n';
+  return programmer::is_input_error(e) ? kExitInvalidInput : kExitFailure;
+}
+
+programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library) {
+  return [&library](std::string_view drug) {
+    const programmer::DrugSpec* spec = library.find(drug);
+    return spec == nullptr ? -1 : static_cast<int>(spec->withdrawal_risk.value);
+  };
+}
+
+}  // namespace itdd::cli

@@ -1,0 +1,28 @@
+// What the clinic's commands share beyond the link (link_session.h): where the drug library and
+// the clinic database are, the host's clock for the records, and the drug library's ranking of
+// withdrawal risk for the refill calendar.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "itdd/programmer/clinic_db.h"
+#include "itdd/programmer/drug_library.h"
+
+namespace itdd::cli {
+
+// $VARIABLE when set and not empty, else `fallback`.
+std::string from_env_or(const char* variable, const char* fallback);
+// --library, else $ITDD_DRUG_LIBRARY, else the source tree's data/drug-library.json.
+std::string drug_library_path(const std::string& flag);
+// Loads the library, or says why not on stderr (the caller exits 2).
+std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file);
+// The host's clock (epoch ms UTC): what the clinic database records.
+std::int64_t system_now_ms();
+// "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
+int db_failure(const programmer::DbError& e);
+// Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.
+programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library);
+
+}  // namespace itdd::cli
