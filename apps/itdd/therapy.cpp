@@ -179,10 +179,11 @@ std::optional<therapy::Drug> drug_of(const itdd_Drug& wire) {
   return d;
 }
 
-// The implant's wall clock minus the host's UTC clock: turns the implant's dates into the
-// clinic database's UTC times (time zone and any clock difference alike).
-std::int64_t implant_offset_ms(const itdd_ImplantStatus& st) {
-  return st.wall_ms - system_now_ms();
+// The implant keeps local wall time (set from the programmer, programmer set-clock); the clinic
+// database keeps UTC. This computer's time zone turns one into the other. (Not the difference
+// between the two clocks: a virtual implant running faster than real time keeps its own dates.)
+std::int64_t local_offset_ms() {
+  return programmer::local_wall_now().ms() - system_now_ms();
 }
 
 nlohmann::json findings_json(const programmer::DoseCheck& check) {
@@ -317,7 +318,7 @@ int run_program(const State& s) {
       if (record.active()) {
         const auto last = record.db->last_dose_increase_at(record.pump.id);
         if (last.ok() && last.value()) {
-          previous.last_increase_at = WallTime(*last.value() + implant_offset_ms(st));
+          previous.last_increase_at = WallTime(*last.value() + local_offset_ms());
         }
       }
       previous_ptr = &previous;
@@ -392,7 +393,8 @@ int run_program(const State& s) {
       programmer::PrescriptionRecord p;
       p.pump_id = record.pump.id;
       p.session_id = session;
-      p.at_ms = system_now_ms();
+      // In the implant's time (as UTC): what the titration interval is measured in.
+      p.at_ms = after.status.wall_ms - local_offset_ms();
       p.token = token;
       p.drug = rx.drug.name.data();
       p.concentration = rx.concentration;
@@ -608,12 +610,12 @@ int run_refill(const State& s) {
         fmt::format("next refill: {} ({})\n", programmer::format_wall_time(next.due), next.reason);
     print_or_json(s, j, text);
 
-    const std::int64_t offset = implant_offset_ms(after.status);
+    const std::int64_t offset = local_offset_ms();
     return record_session(s, record, "refill", [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
       rec.pump_id = record.pump.id;
       rec.session_id = session;
-      rec.at_ms = system_now_ms();
+      rec.at_ms = after.status.wall_ms - offset;
       if (plan->check) {
         rec.expected = plan->check->expected;
         rec.withdrawn = plan->check->withdrawn;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A clinic's first months with a new pump, against a virtual implant on this machine: the clinic
+# database, the first fill, priming, a program checked against the drug library, a refill 60
+# days later with the withdrawn volume checked, the refill calendar and a session report.
+#
+#   examples/clinic-demo.sh [ITDD_BINARY]     (default: build/release/apps/itdd)
+#
+# The virtual implant runs 1,000,000 times faster than real time (a day every 0.09 s), so the
+# months pass while you watch. Everything it makes lives in a temporary folder, removed at exit.
+set -euo pipefail
+itdd=$(realpath "${1:-build/release/apps/itdd}")
+work=$(mktemp -d)
+serve_pid=""
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+step() { printf '\n$ itdd %s\n' "$*"; "$itdd" "$@"; }
+
+step programmer keygen --key clinic.key
+"$itdd" implant serve --state implant1 --listen 127.0.0.1:0 --provision clinician:clinic.key \
+  --speed 1000000 >serve.log 2>&1 &
+serve_pid=$!
+for _ in $(seq 100); do grep -q "listening on" serve.log && break; sleep 0.1; done
+address=$(sed -n 's/^listening on //p' serve.log)
+[ -n "$address" ] || { cat serve.log; exit 1; }
+echo "(a virtual implant listens on $address)"
+link=(--implant "$address" --key clinic.key --implant-key implant1/implant.pub)
+export ITDD_CLINIC_DB="$work/clinic.db"
+who=(--clinician "Dr Lee")
+
+step clinic init
+step clinic patient add --mrn MRN-1001 --name "A. Patient" --birth-date 1970-05-01 \
+  --indication spasticity
+step clinic pump add --patient MRN-1001 --model peristaltic-20 --serial SN-0001 \
+  --implant-date 2026-11-21 --catheter-length-cm 50 --catheter-volume-ml 0.16
+step programmer refill "${link[@]}" "${who[@]}" --pump SN-0001 --drug baclofen \
+  --concentration 500 --volume-ml 18 --yes
+step programmer prime "${link[@]}" --catheter-volume-ml 0.16 --yes
+step programmer program "${link[@]}" "${who[@]}" --drug baclofen --concentration 500 \
+  --dose 100 --yes
+
+# 60 days of therapy pass (about 5 s here).
+sleep 5.5
+step programmer interrogate "${link[@]}"
+# At the refill the clinician withdraws what is left; here the body holds what the implant
+# expects (no fault), so the withdrawn volume is the implant's own estimate.
+remaining=$("$itdd" programmer interrogate "${link[@]}" --json |
+  sed -n 's/^ *"remaining_ml": \([0-9.]*\).*/\1/p')
+withdrawn=$(printf '%.2f' "$remaining")
+step programmer refill "${link[@]}" "${who[@]}" --withdrawn-ml "$withdrawn" --drug baclofen \
+  --concentration 500 --volume-ml 18 --yes
+step clinic due --within 180d
+step clinic report --session 3
