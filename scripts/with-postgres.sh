@@ -41,6 +41,7 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
   "${as_owner[@]}" "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$tmp"
