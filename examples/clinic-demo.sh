@@ -54,3 +54,11 @@ step programmer refill "${link[@]}" "${who[@]}" --withdrawn-ml "$withdrawn" --dr
   --concentration 500 --volume-ml 18 --yes
 step clinic due --within 180d
 step clinic report --session 3
+# The implant's event log and delivery history, kept in the clinic database (an upload stores
+# only what is new).
+step programmer log "${link[@]}" --out log.json
+step programmer history "${link[@]}" --out history.json
+step clinic upload log.json history.json
+again=$("$itdd" clinic upload log.json)
+echo "$again"
+case "$again" in *", 0 new"*) ;; *) echo "a second upload stored records again" >&2; exit 1 ;; esac

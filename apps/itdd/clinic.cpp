@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -384,6 +385,109 @@ int run_report(const ClinicArgs& a) {
   return 0;
 }
 
+// One downloaded file, checked whole before anything is stored.
+struct Upload {
+  std::string file;
+  std::string format;  // itdd-event-log, itdd-delivery-history
+  std::string implant_key;
+  std::vector<programmer::EventLogRecord> records;
+  std::vector<programmer::DeliveryHourRecord> hours;
+};
+
+std::optional<Upload> read_upload(const std::string& file) {
+  Upload u;
+  u.file = file;
+  nlohmann::json doc;
+  try {
+    std::ifstream in(file);
+    if (!in) {
+      bad_input(fmt::format("{}: cannot be read", file));
+      return std::nullopt;
+    }
+    doc = nlohmann::json::parse(in);
+    u.format = doc.at("format").get<std::string>();
+    u.implant_key = doc.at("implant_key").get<std::string>();
+    if (u.format == "itdd-event-log") {
+      for (const nlohmann::json& r : doc.at("records")) {
+        u.records.push_back({r.at("seq").get<std::uint32_t>(),
+                             r.at("at_implant_ms").get<std::int64_t>(),
+                             r.at("code").get<std::uint32_t>(), r.at("reason").get<std::uint32_t>(),
+                             r.at("a").get<std::int64_t>(), r.at("b").get<std::int64_t>()});
+      }
+    } else if (u.format == "itdd-delivery-history") {
+      for (const nlohmann::json& h : doc.at("hours")) {
+        u.hours.push_back({h.at("hour_index").get<std::int64_t>(),
+                           Volume(h.at("volume_nl").get<std::int64_t>()),
+                           h.at("strokes").get<std::int64_t>()});
+      }
+    } else {
+      bad_input(
+          fmt::format("{}: format {}: not an event log or delivery history from `itdd "
+                      "programmer log|history`",
+                      file, u.format));
+      return std::nullopt;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    bad_input(
+        fmt::format("{}: not an event log or delivery history from `itdd programmer "
+                    "log|history --out` ({})",
+                    file, e.what()));
+    return std::nullopt;
+  }
+  return u;
+}
+
+int run_upload(const ClinicArgs& a) {
+  std::vector<Upload> uploads;
+  for (const std::string& f : a.upload_files) {
+    std::optional<Upload> u = read_upload(f);
+    if (!u) return kExitInvalidInput;
+    uploads.push_back(std::move(*u));
+  }
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto pumps = db->list_pumps();
+  if (!pumps.ok()) return db_failure(pumps.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const Upload& u : uploads) {
+    std::optional<PumpRecord> pump;
+    for (const PumpRecord& p : pumps.value()) {
+      if ((!a.serial.empty() && p.serial == a.serial) ||
+          (a.serial.empty() && p.implant_public_key_hex == u.implant_key)) {
+        pump = p;
+      }
+    }
+    if (!pump) {
+      return bad_input(
+          fmt::format("{}: no pump in the clinic database has implant key {}: give "
+                      "--serial",
+                      u.file, u.implant_key));
+    }
+    if (!pump->implant_public_key_hex.empty() && pump->implant_public_key_hex != u.implant_key) {
+      return bad_input(fmt::format("{}: read from implant {}, but pump {} has implant key {}",
+                                   u.file, u.implant_key, pump->serial,
+                                   pump->implant_public_key_hex));
+    }
+    const bool log = u.format == "itdd-event-log";
+    const auto stored = log ? db->store_event_log(pump->id, u.records)
+                            : db->store_delivery_hours(pump->id, u.hours);
+    if (!stored.ok()) return db_failure(stored.error());
+    const std::size_t total = log ? u.records.size() : u.hours.size();
+    out.push_back({{"file", u.file},
+                   {"pump", pump->serial},
+                   {"kind", log ? "event log" : "delivery history"},
+                   {"in_file", total},
+                   {"new", stored.value()}});
+    if (!a.json) {
+      std::cout << fmt::format("{}: {} of pump {}: {} {}, {} new (the rest already stored)\n",
+                               u.file, log ? "event log" : "delivery history", pump->serial, total,
+                               log ? "records" : "hours", stored.value());
+    }
+  }
+  if (a.json) std::cout << out.dump(2) << '\n';
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
@@ -445,6 +549,15 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
 
   a.report = leaf(clinic, "report", "What a programming session changed, by whom, when");
   a.report->add_option("--session", a.session_id, "The session's number")->required();
+  a.upload = leaf(clinic, "upload",
+                  "Store event logs and delivery histories downloaded with `itdd programmer log|"
+                  "history --out FILE` (the pump is found by the implant's key; a record already "
+                  "stored is not stored twice)");
+  a.upload->add_option("FILE", a.upload_files, "itdd-event-log or itdd-delivery-history files")
+      ->required();
+  a.upload->add_option("--serial", a.serial,
+                       "The pump's serial, when the clinic database does not know its implant "
+                       "key yet");
   return clinic;
 }
 
@@ -466,6 +579,7 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
     return run_due(a, withdrawal_risk_rank(*library));
   }
   if (a.report->parsed()) return run_report(a);
+  if (a.upload->parsed()) return run_upload(a);
   return bad_input("clinic: name a command (init, migrate, patient, pump, due, report)");
 }
 

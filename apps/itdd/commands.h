@@ -83,6 +83,8 @@ struct ClinicArgs {
   CLI::App* pump_list = nullptr;
   CLI::App* due = nullptr;
   CLI::App* report = nullptr;
+  CLI::App* upload = nullptr;
+  std::vector<std::string> upload_files;  // upload: event-log and delivery-history files
 };
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
 // `risk_rank` orders `due` (higher first: the drug library's withdrawal risk); empty ranks all
