@@ -224,9 +224,10 @@ std::string drug_text(const DrugLibrary& library, const DrugSpec& d) {
                             programmer::format_decimal(r.multiplier_hundredths.value, 100)),
                 r.multiplier_hundredths.note);
       show_line(
-          out, "... if the effect lasted over",
-          fmt::format("{}: {} x", format_hours(r.long_effect_over.value),
-                      programmer::format_decimal(r.long_effect_multiplier_hundredths.value, 100)),
+          out, "starting dose, long effect",
+          fmt::format("{} x the effective dose per day when it lasted over {}",
+                      programmer::format_decimal(r.long_effect_multiplier_hundredths.value, 100),
+                      format_hours(r.long_effect_over.value)),
           r.long_effect_over.note);
     }
   } else {
