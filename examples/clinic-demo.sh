@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A clinic's first months with a new pump, against a virtual implant on this machine: the clinic
-# database, the first fill, priming, a program checked against the drug library, a refill 60
+# database, a screening bolus, the first fill, priming, a program checked against the drug library, a refill 60
 # days later with the withdrawn volume checked, the refill calendar and a session report.
 #
 #   examples/clinic-demo.sh [ITDD_BINARY]     (default: build/release/apps/itdd)
@@ -34,6 +34,10 @@ who=(--clinician "Dr Lee")
 step clinic init
 step clinic patient add --mrn MRN-1001 --name "A. Patient" --birth-date 1970-05-01 \
   --indication spasticity
+# The screening bolus before the implant: 50 mcg worked for 6 hours, so the starting infusion
+# is twice that per day (the rule and its source are shown).
+step trial record --patient MRN-1001 --drug baclofen --step "50:effective:6h:ashworth=3-1" \
+  --notes "walked unaided at 3 h"
 step clinic pump add --patient MRN-1001 --model peristaltic-20 --serial SN-0001 \
   --implant-date 2026-11-21 --catheter-length-cm 50 --catheter-volume-ml 0.16
 step programmer refill "${link[@]}" "${who[@]}" --pump SN-0001 --drug baclofen \

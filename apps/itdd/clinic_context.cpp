@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "itdd/programmer/text_input.h"
 
 namespace itdd::cli {
 namespace {
@@ -63,6 +64,10 @@ std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t local_offset_ms() {
+  return programmer::local_wall_now().ms() - system_now_ms();
 }
 
 int db_failure(const programmer::DbError& e) {

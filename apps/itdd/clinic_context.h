@@ -20,6 +20,9 @@ std::string drug_library_path(const std::string& flag);
 std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file);
 // The host's clock (epoch ms UTC): what the clinic database records.
 std::int64_t system_now_ms();
+// This computer's local time minus UTC: the implant and the clinician keep local wall time, the
+// clinic database keeps UTC.
+std::int64_t local_offset_ms();
 // "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
 int db_failure(const programmer::DbError& e);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.

@@ -12,11 +12,13 @@
 
 #include "clinic_context.h"
 #include "commands.h"
+#include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/dosing.h"
 #include "itdd/programmer/drug_library.h"
 #include "itdd/programmer/opioid_conversion.h"
 #include "itdd/programmer/screening.h"
+#include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
 #include "itdd/scenario/input_error.h"
 #include "itdd/scenario/pump_catalog.h"
@@ -54,9 +56,14 @@ struct ClinicalCommands::State {
   std::string from;
   std::string to;
   std::string conversions_file;
-  // trial suggest
+  // trial suggest, trial record
   CLI::App* suggest = nullptr;
+  CLI::App* record = nullptr;
   std::vector<std::string> steps;
+  std::string patient;  // MRN: the screening boluses kept in the clinic database
+  std::string db;       // empty: $ITDD_CLINIC_DB, else clinic.db
+  std::string route = "lumbar puncture";
+  std::string notes;
 };
 
 namespace {
@@ -557,6 +564,42 @@ std::string step_field(const std::string& field) {
   return fmt::format("--step #{}{}", index + 1, rest.empty() ? "" : " (" + rest + ")");
 }
 
+// The patient's screening boluses of `drug` kept in the clinic database, oldest first.
+struct PatientTrials {
+  std::unique_ptr<programmer::ClinicDb> db;
+  programmer::PatientRecord patient;
+  std::vector<programmer::ScreeningBolus> history;
+};
+
+int read_patient_trials(const State& s, const DrugSpec& drug, PatientTrials& out) {
+  const std::string url = s.db.empty() ? from_env_or("ITDD_CLINIC_DB", "clinic.db") : s.db;
+  auto opened = programmer::open_clinic_db(url, programmer::OpenMode::kExisting);
+  if (!opened.ok()) return db_failure(opened.error());
+  out.db = std::move(opened.value());
+  auto patient = out.db->find_patient_by_mrn(s.patient);
+  if (!patient.ok()) return db_failure(patient.error());
+  out.patient = patient.value();
+  auto trials = out.db->trials(out.patient.id);
+  if (!trials.ok()) return db_failure(trials.error());
+  for (const programmer::TrialRecord& t : trials.value()) {
+    if (t.drug != drug.name) continue;
+    programmer::ScreeningBolus b;
+    b.dose = t.dose;
+    b.given_at = WallTime(t.at_ms + local_offset_ms());
+    b.effective = t.effective;
+    if (t.effect.count() > 0) b.effect_duration = t.effect;
+    b.response = programmer::ScreeningResponse{
+        t.score_kind == programmer::ScoreKind::kAshworth ? programmer::ResponseScale::kAshworth
+                                                         : programmer::ResponseScale::kPain,
+        static_cast<int>(t.score_before), static_cast<int>(t.score_after)};
+    out.history.push_back(b);
+  }
+  return 0;
+}
+
+int print_suggestion(const State& s, const DrugSpec* drug,
+                     const std::vector<programmer::ScreeningBolus>& history);
+
 int trial_suggest(const State& s) {
   const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
@@ -568,6 +611,64 @@ int trial_suggest(const State& s) {
     if (!b) return kExitInvalidInput;
     history.push_back(*b);
   }
+  if (!s.patient.empty()) {
+    if (!history.empty()) return bad_input("give either --patient or --step, not both");
+    PatientTrials trials;
+    if (const int rc = read_patient_trials(s, *drug, trials); rc != 0) return rc;
+    history = trials.history;
+  }
+  return print_suggestion(s, drug, history);
+}
+
+// Records one screening bolus for a patient (checked against the screening rule with the ones
+// before it), then says what comes next.
+int trial_record(const State& s) {
+  const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
+  if (!library) return kExitInvalidInput;
+  const DrugSpec* drug = find_drug(*library, s.drug);
+  if (drug == nullptr) return kExitInvalidInput;
+  if (s.steps.size() != 1) return bad_input("--step: give the one bolus to record");
+  const std::optional<programmer::ScreeningBolus> b = parse_step(s.steps[0], drug->unit, 0);
+  if (!b) return kExitInvalidInput;
+  programmer::ScreeningBolus given = *b;
+  if (!given.given_at) given.given_at = programmer::local_wall_now();
+  if (!given.response) {
+    return bad_input("--step: record the response too (e.g. 50:effective:6h:ashworth=3-1)");
+  }
+  PatientTrials trials;
+  if (const int rc = read_patient_trials(s, *drug, trials); rc != 0) return rc;
+  trials.history.push_back(given);
+  if (const Checked<programmer::ScreeningStep> step =
+          programmer::next_screening_step(*drug, trials.history);
+      !step.ok()) {
+    return bad_input(fmt::format("{}: {} (nothing recorded)", step_field(step.error().field),
+                                 step.error().message));
+  }
+  programmer::TrialRecord t;
+  t.patient_id = trials.patient.id;
+  t.at_ms = given.given_at->ms() - local_offset_ms();
+  t.drug = drug->name;
+  t.dose = given.dose;
+  t.route = s.route;
+  t.score_kind = given.response->scale == programmer::ResponseScale::kAshworth
+                     ? programmer::ScoreKind::kAshworth
+                     : programmer::ScoreKind::kPain;
+  t.score_before = given.response->before;
+  t.score_after = given.response->after;
+  t.effect = given.effect_duration.value_or(Duration(0));
+  t.effective = given.effective;
+  t.notes = s.notes;
+  if (auto added = trials.db->add_trial(t); !added.ok()) return db_failure(added.error());
+  if (!s.json) {
+    std::cout << fmt::format("recorded for {}: {} {} ({}), {}\n", trials.patient.mrn, drug->name,
+                             programmer::format_amount(given.dose, drug->unit), s.route,
+                             given.effective ? "effective" : "not effective");
+  }
+  return print_suggestion(s, drug, trials.history);
+}
+
+int print_suggestion(const State& s, const DrugSpec* drug,
+                     const std::vector<programmer::ScreeningBolus>& history) {
   const Checked<programmer::ScreeningStep> step = programmer::next_screening_step(*drug, history);
   if (!step.ok())
     return bad_input(fmt::format("{}: {}", step_field(step.error().field), step.error().message));
@@ -687,7 +788,26 @@ ClinicalCommands::ClinicalCommands(CLI::App& app) : state_(std::make_unique<Stat
                         "A bolus given, in order: DOSE:effective|failed[:6h][:ashworth=3-1]"
                         "[@YYYY-MM-DDTHH:MM] (6h: how long the effect lasted)");
   s.suggest->add_option("--library", s.library_file, library_help);
+  s.suggest->add_option("--patient", s.patient,
+                        "Take the boluses recorded for this patient (MRN) in the clinic database");
+  s.suggest->add_option("--db", s.db,
+                        "Clinic database (default: $ITDD_CLINIC_DB, else clinic.db here)");
   s.suggest->add_flag("--json", s.json, "Print JSON instead of text");
+  s.record = trial->add_subcommand(
+      "record", "Record a screening bolus and the patient's response in the clinic database");
+  s.record->add_option("--patient", s.patient, "The patient's MRN")->required();
+  s.record->add_option("--drug", s.drug, "Drug name (e.g. baclofen)")->required();
+  s.record
+      ->add_option("--step", s.steps,
+                   "The bolus given: DOSE:effective|failed[:6h]:ashworth=3-1|pain=7-3"
+                   "[@YYYY-MM-DDTHH:MM] (default time: now)")
+      ->required();
+  s.record->add_option("--route", s.route, "How it was given")->capture_default_str();
+  s.record->add_option("--notes", s.notes, "Anything else the clinician observed");
+  s.record->add_option("--db", s.db,
+                       "Clinic database (default: $ITDD_CLINIC_DB, else clinic.db here)");
+  s.record->add_option("--library", s.library_file, library_help);
+  s.record->add_flag("--json", s.json, "Print JSON instead of text");
 }
 
 ClinicalCommands::~ClinicalCommands() = default;
@@ -701,6 +821,7 @@ std::optional<int> ClinicalCommands::run() const {
   if (s.rate->parsed()) return dose_rate(s);
   if (s.convert->parsed()) return dose_convert(s);
   if (s.suggest->parsed()) return trial_suggest(s);
+  if (s.record->parsed()) return trial_record(s);
   return std::nullopt;
 }
 

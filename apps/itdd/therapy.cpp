@@ -179,13 +179,6 @@ std::optional<therapy::Drug> drug_of(const itdd_Drug& wire) {
   return d;
 }
 
-// The implant keeps local wall time (set from the programmer, programmer set-clock); the clinic
-// database keeps UTC. This computer's time zone turns one into the other. (Not the difference
-// between the two clocks: a virtual implant running faster than real time keeps its own dates.)
-std::int64_t local_offset_ms() {
-  return programmer::local_wall_now().ms() - system_now_ms();
-}
-
 nlohmann::json findings_json(const programmer::DoseCheck& check) {
   return programmer::dose_check_json(check);
 }
