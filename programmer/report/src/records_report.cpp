@@ -82,7 +82,7 @@ std::string concentration(std::int64_t ng_per_ml) {
 }
 
 std::string signed_duration(std::int64_t ms) {
-  return (ms < 0 ? "-" : "+") + duration_text(ms < 0 ? -ms : ms);
+  return fmt::format("{}{}", ms < 0 ? '-' : '+', duration_text(ms < 0 ? -ms : ms));
 }
 
 std::string wall_of(std::int64_t implant_ms, std::int64_t wall_offset_ms) {
