@@ -60,6 +60,16 @@ std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file
   return std::move(library).value();
 }
 
+const programmer::DrugSpec* find_drug(const programmer::DrugLibrary& library,
+                                      const std::string& name) {
+  const programmer::DrugSpec* drug = library.find(name);
+  if (drug == nullptr) {
+    std::cerr << fmt::format("error: --drug {}: not in the drug library (known: {})\n", name,
+                             library.names());
+  }
+  return drug;
+}
+
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -18,6 +18,10 @@ std::string from_env_or(const char* variable, const char* fallback);
 std::string drug_library_path(const std::string& flag);
 // Loads the library, or says why not on stderr (the caller exits 2).
 std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file);
+// The library's drug of that name, or null after saying "--drug NAME: not in the drug library
+// (known: ...)" on stderr (the caller exits 2).
+const programmer::DrugSpec* find_drug(const programmer::DrugLibrary& library,
+                                      const std::string& name);
 // The host's clock (epoch ms UTC): what the clinic database records.
 std::int64_t system_now_ms();
 // This computer's local time minus UTC: the implant and the clinician keep local wall time, the

@@ -75,14 +75,6 @@ int bad_input(const std::string& what) {
   return kExitInvalidInput;
 }
 
-const DrugSpec* find_drug(const DrugLibrary& library, const std::string& name) {
-  const DrugSpec* drug = library.find(name);
-  if (drug == nullptr) {
-    bad_input(fmt::format("--drug {}: not in the drug library (known: {})", name, library.names()));
-  }
-  return drug;
-}
-
 // A decimal flag in the drug's unit, as ng (or ng/mL, ng/day).
 std::optional<std::int64_t> amount_flag(const char* flag, const std::string& text, DoseUnit unit) {
   const Checked<std::int64_t> v = programmer::parse_decimal(text, nanograms_per(unit));

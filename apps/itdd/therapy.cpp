@@ -263,11 +263,8 @@ int run_program(const State& s) {
   // Everything typed is checked before the implant is contacted.
   const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
-  const DrugSpec* spec = library->find(s.drug);
-  if (spec == nullptr) {
-    return bad_input(
-        fmt::format("--drug {}: not in the drug library (known: {})", s.drug, library->names()));
-  }
+  const DrugSpec* spec = find_drug(*library, s.drug);
+  if (spec == nullptr) return kExitInvalidInput;
   programmer::PrescriptionEntry entry;
   if (const int rc = read_program_flags(s, *spec, entry); rc != 0) return rc;
   const Result<therapy::Prescription> built = programmer::build_prescription(entry);
@@ -426,11 +423,8 @@ int run_program(const State& s) {
 int run_refill(const State& s) {
   const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
-  const DrugSpec* spec = library->find(s.drug);
-  if (spec == nullptr) {
-    return bad_input(
-        fmt::format("--drug {}: not in the drug library (known: {})", s.drug, library->names()));
-  }
+  const DrugSpec* spec = find_drug(*library, s.drug);
+  if (spec == nullptr) return kExitInvalidInput;
   programmer::RefillEntry entry;
   entry.drug = therapy::make_drug(spec->name.c_str(), spec->unit);
   const auto conc = decimal_flag("--concentration", s.concentration, nanograms_per(spec->unit),
