@@ -42,7 +42,7 @@ step clinic pump add --patient MRN-1001 --model peristaltic-20 --serial SN-0001 
   --implant-date 2026-11-21 --catheter-length-cm 50 --catheter-volume-ml 0.16
 step programmer refill "${link[@]}" "${who[@]}" --pump SN-0001 --drug baclofen \
   --concentration 500 --volume-ml 18 --yes
-step programmer prime "${link[@]}" --catheter-volume-ml 0.16 --yes
+step programmer prime "${link[@]}" "${who[@]}" --catheter-volume-ml 0.16 --yes
 step programmer program "${link[@]}" "${who[@]}" --drug baclofen --concentration 500 \
   --dose 100 --yes
 
@@ -57,7 +57,7 @@ withdrawn=$(printf '%.2f' "$remaining")
 step programmer refill "${link[@]}" "${who[@]}" --withdrawn-ml "$withdrawn" --drug baclofen \
   --concentration 500 --volume-ml 18 --yes
 step clinic due --within 180d
-step clinic report --session 3
+step clinic report --session 4
 # The implant's event log and delivery history, kept in the clinic database (an upload stores
 # only what is new).
 step programmer log "${link[@]}" --out log.json

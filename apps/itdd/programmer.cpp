@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "clinic_record.h"
 #include "commands.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
@@ -174,6 +175,7 @@ int run_pairing_window(const ProgrammerArgs& a) {
 
 struct ClinicianCommands::State {
   LinkArgs link;
+  RecordArgs record;  // the clinic database, when kept
   bool json = false;
   bool yes = false;
   std::string catheter_volume_ml;  // prime
@@ -264,6 +266,8 @@ int run_prime(const State& s) {
     return bad_input(
         fmt::format("--catheter-volume-ml {}: {}", s.catheter_volume_ml, catheter.error().message));
   }
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
@@ -296,7 +300,10 @@ int run_prime(const State& s) {
     print(s, j,
           fmt::format("priming started: {}, ends {} (the implant's time)\n",
                       ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)));
-    return 0;
+    return record.change(
+        programmer::ChangeKind::kPrime,
+        fmt::format("prime: {} (pump dead volume and catheter)", ml_text(Volume(p.volume_nl))), j,
+        s.json);
   });
 }
 
@@ -309,6 +316,8 @@ int run_bolus(const State& s) {
   if (!duration.ok()) {
     return bad_input(fmt::format("--duration {}: {}", s.duration, duration.error().message));
   }
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
@@ -362,7 +371,11 @@ int run_bolus(const State& s) {
           fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
                       amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
                       programmer::format_wall(b.ends_at_wall_ms)));
-    return 0;
+    return record.change(
+        programmer::ChangeKind::kBolus,
+        fmt::format("clinician bolus {} of {} over {}", amount_text(DrugAmount(b.dose_ng), held),
+                    r.drug.name, programmer::format_duration(duration.value())),
+        j, s.json);
   });
 }
 
@@ -381,30 +394,32 @@ int run_silence(const State& s) {
   if (!length.ok()) {
     return bad_input(fmt::format("--for {}: {}", s.silence_for, length.error().message));
   }
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client) {
     const Result<protocol::Response> r =
         client.call(programmer::silence_alarm_request(kind, length.value()).value());
     if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
     const std::string text = programmer::format_duration(length.value());
-    print(s,
-          {{"command", "alarm silence"},
-           {"kind", s.kind},
-           {"for_ms", length->count()},
-           {"for", text}},
-          fmt::format("{} alarm silenced for {}\n", s.kind, text));
-    return 0;
+    const nlohmann::json j = {
+        {"command", "alarm silence"}, {"kind", s.kind}, {"for_ms", length->count()}, {"for", text}};
+    print(s, j, fmt::format("{} alarm silenced for {}\n", s.kind, text));
+    return record.change(programmer::ChangeKind::kAlarm,
+                         fmt::format("{} alarm silenced for {}", s.kind, text), j, s.json);
   });
 }
 
 int run_alarm_test(const State& s) {
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client) {
     const Result<protocol::Response> r = client.call(programmer::alarm_test_request());
     if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
-    print(s, {{"command", "alarm test"}, {"started", true}},
-          "alarm test started: the implant sounds its test tones\n");
-    return 0;
+    const nlohmann::json j = {{"command", "alarm test"}, {"started", true}};
+    print(s, j, "alarm test started: the implant sounds its test tones\n");
+    return record.change(programmer::ChangeKind::kAlarm, "alarm test", j, s.json);
   });
 }
 
@@ -418,6 +433,8 @@ int run_set_clock(const State& s) {
     if (!w.ok()) return bad_input(fmt::format("--wall {}: {}", s.wall, w.error().message));
     wall = w.value();
   }
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
@@ -431,17 +448,21 @@ int run_set_clock(const State& s) {
     const std::int64_t size = moved < 0 ? -moved : moved;
     const std::int64_t unit = size >= kMillisPerMinute ? kMillisPerMinute : 1000;
     const Duration shown((size + unit / 2) / unit * unit);
-    print(s,
-          {{"command", "set-clock"},
-           {"wall", programmer::format_wall(to.ms())},
-           {"wall_ms", to.ms()},
-           {"was", programmer::format_wall(st.status.wall_ms)},
-           {"was_wall_ms", st.status.wall_ms},
-           {"moved_ms", moved}},
+    const nlohmann::json j = {{"command", "set-clock"},
+                              {"wall", programmer::format_wall(to.ms())},
+                              {"wall_ms", to.ms()},
+                              {"was", programmer::format_wall(st.status.wall_ms)},
+                              {"was_wall_ms", st.status.wall_ms},
+                              {"moved_ms", moved}};
+    print(s, j,
           fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
                       programmer::format_wall(to.ms()), programmer::format_wall(st.status.wall_ms),
                       moved < 0 ? "-" : "+", programmer::format_duration(shown)));
-    return 0;
+    return record.change(
+        programmer::ChangeKind::kClock,
+        fmt::format("clock set to {} (it read {})", programmer::format_wall(to.ms()),
+                    programmer::format_wall(st.status.wall_ms)),
+        j, s.json);
   });
 }
 
@@ -600,6 +621,10 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
       "set-clock", "Set the implant's local wall clock (flexible programs follow it)"));
   s.set_clock->add_flag("--now", s.now, "To this computer's local time");
   s.set_clock->add_option("--wall", s.wall, "To this local time, \"YYYY-MM-DD HH:MM\"");
+  // The commands that change the implant are recorded in the clinic database, when kept.
+  for (CLI::App* changes : {s.prime, s.bolus, s.silence, s.alarm_test, s.set_clock}) {
+    add_record_options(changes, s.record);
+  }
 
   s.log = common(programmer.add_subcommand("log", "Read the implant's whole event log"));
   s.log->add_option("--from", s.from_seq, "The first sequence number wanted")

@@ -20,6 +20,7 @@
 #include <iostream>
 
 #include "clinic_context.h"
+#include "clinic_record.h"
 #include "commands.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/key_files.h"
@@ -40,9 +41,7 @@ struct TherapyCommands::State {
   bool json = false;
   bool yes = false;
   std::string library_file;
-  std::string db;  // empty: $ITDD_CLINIC_DB, else no record
-  std::string clinician;
-  std::string pump_serial;
+  RecordArgs record;
   // program
   std::string drug;
   std::string concentration;
@@ -71,91 +70,6 @@ using programmer::ClinicDb;
 using programmer::DrugLibrary;
 using programmer::DrugSpec;
 using State = TherapyCommands::State;
-
-// ---------------------------------------------------------------- the clinic record
-
-// The clinic database and the pump in it, when the clinic keeps one.
-struct Record {
-  std::unique_ptr<ClinicDb> db;
-  programmer::PumpRecord pump;
-  bool active() const { return db != nullptr; }
-};
-
-// Opens the database and finds the pump: by --pump, else by the implant's key. Refuses (exit 2)
-// before anything is sent when the clinician is not named or the pump is not known.
-int open_record(const State& s, Record& r) {
-  const std::string url = s.db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : s.db;
-  if (url.empty()) return 0;
-  if (s.clinician.empty()) {
-    return bad_input(
-        "--clinician: name the clinician: the clinic database records who changed "
-        "what");
-  }
-  auto opened = programmer::open_clinic_db(url, programmer::OpenMode::kExisting);
-  if (!opened.ok()) return db_failure(opened.error());
-  r.db = std::move(opened.value());
-  const Result<link::PublicKey> key = programmer::read_public_key_file(s.link.implant_key);
-  const std::string key_hex = key.ok() ? programmer::to_hex(key.value()) : "";
-  if (!s.pump_serial.empty()) {
-    auto pump = r.db->find_pump_by_serial(s.pump_serial);
-    if (!pump.ok()) return db_failure(pump.error());
-    r.pump = pump.value();
-    if (!r.pump.implant_public_key_hex.empty() && !key_hex.empty() &&
-        r.pump.implant_public_key_hex != key_hex) {
-      return bad_input(
-          fmt::format("--pump {}: the clinic database knows this pump by another implant key than "
-                      "--implant-key {}: check which patient is at the programmer",
-                      s.pump_serial, s.link.implant_key));
-    }
-    if (r.pump.implant_public_key_hex.empty() && !key_hex.empty()) {
-      if (auto set = r.db->set_implant_public_key(r.pump.id, key_hex); !set.ok()) {
-        return db_failure(set.error());
-      }
-      r.pump.implant_public_key_hex = key_hex;
-    }
-    return 0;
-  }
-  auto pumps = r.db->list_pumps();
-  if (!pumps.ok()) return db_failure(pumps.error());
-  for (const programmer::PumpRecord& p : pumps.value()) {
-    if (!key_hex.empty() && p.implant_public_key_hex == key_hex) {
-      r.pump = p;
-      return 0;
-    }
-  }
-  return bad_input(
-      "--pump: no pump in the clinic database has this implant's key: give the "
-      "pump's serial (--pump SERIAL) once, and it is remembered");
-}
-
-// Records one session with what `write` adds; an error after the implant applied the change is
-// a failure that says so (the change stands; the record must be completed by hand).
-template <class Write>
-int record_session(const State& s, Record& r, const std::string& summary, Write write) {
-  if (!r.active()) return 0;
-  programmer::SessionRecord session;
-  session.pump_id = r.pump.id;
-  session.operator_name = s.clinician;
-  session.device = "itdd programmer";
-  session.started_at_ms = system_now_ms();
-  const auto id = r.db->begin_session(session);
-  std::string error;
-  if (!id.ok()) {
-    error = programmer::db_error_text(id.error());
-  } else if (const std::string e = write(id.value()); !e.empty()) {
-    error = e;
-  } else if (auto end = r.db->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
-    error = programmer::db_error_text(end.error());
-  }
-  if (!error.empty()) {
-    return failure(
-        fmt::format("the implant applied the change but the clinic database did not "
-                    "record it ({}): record it by hand",
-                    error));
-  }
-  if (!s.json) std::cout << fmt::format("recorded as session {}\n", id.value());
-  return 0;
-}
 
 // ---------------------------------------------------------------- shared
 
@@ -270,8 +184,8 @@ int run_program(const State& s) {
   const Result<therapy::Prescription> built = programmer::build_prescription(entry);
   if (!built.ok()) return bad_input(programmer::error_text(built.error()));
   const therapy::Prescription rx = built.value();
-  Record record;
-  if (const int rc = open_record(s, record); rc != 0) return rc;
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
 
   return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
     const StatusOrExit before = interrogate(client, s.link);
@@ -306,7 +220,7 @@ int run_program(const State& s) {
     if (current && current->mode != therapy::BasalMode::kStopped) {
       previous.prescription = *current;
       if (record.active()) {
-        const auto last = record.db->last_dose_increase_at(record.pump.id);
+        const auto last = record.db().last_dose_increase_at(record.pump().id);
         if (last.ok() && last.value()) {
           previous.last_increase_at = WallTime(*last.value() + local_offset_ms());
         }
@@ -379,9 +293,9 @@ int run_program(const State& s) {
                               s.yes ? review_text(review, check, s.override_reason) : "", token));
 
     const DoseRate max_daily = programmer::max_daily_dose(rx);
-    return record_session(s, record, "program", [&](std::int64_t session) -> std::string {
+    return record.session("program", s.json, [&](std::int64_t session) -> std::string {
       programmer::PrescriptionRecord p;
-      p.pump_id = record.pump.id;
+      p.pump_id = record.pump().id;
       p.session_id = session;
       // In the implant's time (as UTC): what the titration interval is measured in.
       p.at_ms = after.status.wall_ms - local_offset_ms();
@@ -394,7 +308,7 @@ int run_program(const State& s) {
       p.max_daily_dose = max_daily;
       nlohmann::json wire_json = programmer::review_json(review);
       p.prescription_json = nlohmann::json{{"review", wire_json}}.dump();
-      if (auto w = record.db->record_prescription(p); !w.ok()) {
+      if (auto w = record.db().record_prescription(p); !w.ok()) {
         return programmer::db_error_text(w.error());
       }
       if (check.needs_override()) {
@@ -407,8 +321,8 @@ int run_program(const State& s) {
           o.field = f.field;
           o.limit_text = fmt::format("{} ({}) {}", f.message, f.limit, f.source);
           o.reason = s.override_reason;
-          o.clinician = s.clinician;
-          if (auto w = record.db->record_override(o); !w.ok()) {
+          o.clinician = s.record.clinician;
+          if (auto w = record.db().record_override(o); !w.ok()) {
             return programmer::db_error_text(w.error());
           }
         }
@@ -462,15 +376,15 @@ int run_refill(const State& s) {
     entry.bridge = s.bridge == "yes";
   }
   entry.acknowledgement = s.acknowledge;
-  Record record;
-  if (const int rc = open_record(s, record); rc != 0) return rc;
+  ClinicRecord record;
+  if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
 
   return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
     const StatusOrExit before = interrogate(client, s.link);
     if (before.exit_code != 0) return before.exit_code;
     const itdd_ImplantStatus& st = before.status;
     const Volume capacity = st.reservoir.capacity_nl > 0 ? Volume(st.reservoir.capacity_nl)
-                                                         : record.pump.reservoir_capacity;
+                                                         : record.pump().reservoir_capacity;
     if (capacity.count() <= 0) {
       return failure("the implant did not report its reservoir capacity: refill refused");
     }
@@ -598,9 +512,9 @@ int run_refill(const State& s) {
     print_or_json(s, j, text);
 
     const std::int64_t offset = local_offset_ms();
-    return record_session(s, record, "refill", [&](std::int64_t session) -> std::string {
+    return record.session("refill", s.json, [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
-      rec.pump_id = record.pump.id;
+      rec.pump_id = record.pump().id;
       rec.session_id = session;
       rec.at_ms = after.status.wall_ms - offset;
       if (plan->check) {
@@ -617,7 +531,7 @@ int run_refill(const State& s) {
       rec.next_refill_ms = next.due.ms() - offset;
       rec.next_refill_rule = next.reason;
       if (low_at) rec.low_reservoir_ms = low_at->ms() - offset;
-      if (auto w = record.db->record_refill(rec); !w.ok()) {
+      if (auto w = record.db().record_refill(rec); !w.ok()) {
         return programmer::db_error_text(w.error());
       }
       return "";
@@ -629,13 +543,7 @@ void add_clinic_options(CLI::App* cmd, State& s) {
   cmd->add_option("--library", s.library_file,
                   "Drug library (default: $ITDD_DRUG_LIBRARY, else the source tree's "
                   "data/drug-library.json)");
-  cmd->add_option("--db", s.db,
-                  "Clinic database to record the session in (default: $ITDD_CLINIC_DB; none: "
-                  "not recorded)");
-  cmd->add_option("--clinician", s.clinician, "Who is programming (recorded with the session)");
-  cmd->add_option("--pump", s.pump_serial,
-                  "The pump's serial in the clinic database (needed once: then its implant key "
-                  "finds it)");
+  add_record_options(cmd, s.record);
   cmd->add_flag("--yes", s.yes, "Do not ask for confirmation (scripts)");
   cmd->add_flag("--json", s.json, "Print JSON instead of text");
 }

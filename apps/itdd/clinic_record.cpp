@@ -1,0 +1,111 @@
+#include "clinic_record.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "clinic_context.h"
+#include "itdd/programmer/key_files.h"
+#include "link_session.h"
+
+namespace itdd::cli {
+
+void add_record_options(CLI::App* cmd, RecordArgs& a) {
+  cmd->add_option("--db", a.db,
+                  "Clinic database to record the session in (default: $ITDD_CLINIC_DB; none: "
+                  "not recorded)");
+  cmd->add_option("--clinician", a.clinician, "Who is at the programmer (recorded)");
+  cmd->add_option("--pump", a.pump_serial,
+                  "The pump's serial in the clinic database (needed once: then its implant key "
+                  "finds it)");
+}
+
+int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
+  args_ = a;
+  const std::string url = a.db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : a.db;
+  if (url.empty()) return 0;
+  if (a.clinician.empty()) {
+    return bad_input(
+        "--clinician: name the clinician: the clinic database records who changed what");
+  }
+  auto opened = programmer::open_clinic_db(url, programmer::OpenMode::kExisting);
+  if (!opened.ok()) return db_failure(opened.error());
+  std::unique_ptr<programmer::ClinicDb> db = std::move(opened.value());
+  const Result<link::PublicKey> key = programmer::read_public_key_file(link.implant_key);
+  const std::string key_hex = key.ok() ? programmer::to_hex(key.value()) : "";
+  if (!a.pump_serial.empty()) {
+    auto pump = db->find_pump_by_serial(a.pump_serial);
+    if (!pump.ok()) return db_failure(pump.error());
+    pump_ = pump.value();
+    if (!pump_.implant_public_key_hex.empty() && !key_hex.empty() &&
+        pump_.implant_public_key_hex != key_hex) {
+      return bad_input(
+          fmt::format("--pump {}: the clinic database knows this pump by another implant key than "
+                      "--implant-key {}: check which patient is at the programmer",
+                      a.pump_serial, link.implant_key));
+    }
+    if (pump_.implant_public_key_hex.empty() && !key_hex.empty()) {
+      if (auto set = db->set_implant_public_key(pump_.id, key_hex); !set.ok()) {
+        return db_failure(set.error());
+      }
+      pump_.implant_public_key_hex = key_hex;
+    }
+    db_ = std::move(db);
+    return 0;
+  }
+  auto pumps = db->list_pumps();
+  if (!pumps.ok()) return db_failure(pumps.error());
+  for (const programmer::PumpRecord& p : pumps.value()) {
+    if (!key_hex.empty() && p.implant_public_key_hex == key_hex) {
+      pump_ = p;
+      db_ = std::move(db);
+      return 0;
+    }
+  }
+  return bad_input(
+      "--pump: no pump in the clinic database has this implant's key: give the "
+      "pump's serial (--pump SERIAL) once, and it is remembered");
+}
+
+int ClinicRecord::session(const std::string& summary, bool quiet,
+                          const std::function<std::string(std::int64_t)>& write) {
+  if (!active()) return 0;
+  programmer::SessionRecord session;
+  session.pump_id = pump_.id;
+  session.operator_name = args_.clinician;
+  session.device = "itdd programmer";
+  session.started_at_ms = system_now_ms();
+  const auto id = db_->begin_session(session);
+  std::string error;
+  if (!id.ok()) {
+    error = programmer::db_error_text(id.error());
+  } else if (const std::string e = write(id.value()); !e.empty()) {
+    error = e;
+  } else if (auto end = db_->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
+    error = programmer::db_error_text(end.error());
+  }
+  if (!error.empty()) {
+    return failure(
+        fmt::format("the implant applied the change but the clinic database did not "
+                    "record it ({}): record it by hand",
+                    error));
+  }
+  if (!quiet) std::cout << fmt::format("recorded as session {}\n", id.value());
+  return 0;
+}
+
+int ClinicRecord::change(programmer::ChangeKind kind, const std::string& what,
+                         const nlohmann::json& detail, bool quiet) {
+  return session(programmer::change_kind_name(kind), quiet, [&](std::int64_t id) -> std::string {
+    programmer::ChangeRecord c;
+    c.session_id = id;
+    c.at_ms = system_now_ms();
+    c.kind = kind;
+    c.what = what;
+    c.detail_json = detail.dump();
+    const auto added = db_->add_change(c);
+    return added.ok() ? "" : programmer::db_error_text(added.error());
+  });
+}
+
+}  // namespace itdd::cli

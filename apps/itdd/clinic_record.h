@@ -1,0 +1,51 @@
+// The clinic's record of what a programmer did: every command that changes an implant (program,
+// refill, prime, bolus, alarm silence and test, clock) is one session in the clinic database,
+// with who (--clinician), when, and what changed: what `itdd clinic report --session N` shows.
+// Without a database (--db, $ITDD_CLINIC_DB) nothing is recorded and nothing is required.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "commands.h"
+#include "itdd/programmer/clinic_db.h"
+
+namespace itdd::cli {
+
+struct RecordArgs {
+  std::string db;  // empty: $ITDD_CLINIC_DB, else none
+  std::string clinician;
+  std::string pump_serial;
+};
+void add_record_options(CLI::App* cmd, RecordArgs& a);
+
+class ClinicRecord {
+ public:
+  // Opens the database and finds the pump (by --pump, else by the implant's key, which it then
+  // remembers). 0, or the exit status (2) after saying what to fix: called before anything is
+  // sent to the implant.
+  int open(const RecordArgs& a, const LinkArgs& link);
+  bool active() const { return db_ != nullptr; }
+  programmer::ClinicDb& db() { return *db_; }
+  const programmer::PumpRecord& pump() const { return pump_; }
+
+  // One session holding what `write(session_id)` adds (it returns an error text, or ""). After
+  // the implant applied the change a database error is a failure that says the change stands
+  // and must be recorded by hand. `quiet`: no "recorded as session N" line (JSON output).
+  int session(const std::string& summary, bool quiet,
+              const std::function<std::string(std::int64_t)>& write);
+  // A session with one change of `kind` (bolus, prime, alarm, clock).
+  int change(programmer::ChangeKind kind, const std::string& what, const nlohmann::json& detail,
+             bool quiet);
+
+ private:
+  RecordArgs args_;
+  std::unique_ptr<programmer::ClinicDb> db_;
+  programmer::PumpRecord pump_;
+};
+
+}  // namespace itdd::cli
