@@ -128,35 +128,6 @@ int open_record(const State& s, Record& r) {
       "pump's serial (--pump SERIAL) once, and it is remembered");
 }
 
-// Records one session with what `write` adds; an error after the implant applied the change is
-// a failure that says so (the change stands; the record must be completed by hand).
-template <class Write>
-int record_session(const State& s, Record& r, const std::string& summary, Write write) {
-  if (!r.active()) return 0;
-  programmer::SessionRecord session;
-  session.pump_id = r.pump.id;
-  session.operator_name = s.clinician;
-  session.device = "itdd programmer";
-  session.started_at_ms = system_now_ms();
-  const auto id = r.db->begin_session(session);
-  std::string error;
-  if (!id.ok()) {
-    error = programmer::db_error_text(id.error());
-  } else if (const std::string e = write(id.value()); !e.empty()) {
-    error = e;
-  } else if (auto end = r.db->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
-    error = programmer::db_error_text(end.error());
-  }
-  if (!error.empty()) {
-    return failure(
-        fmt::format("the implant applied the change but the clinic database did not "
-                    "record it ({}): record it by hand",
-                    error));
-  }
-  if (!s.json) std::cout << fmt::format("recorded as session {}\n", id.value());
-  return 0;
-}
-
 // ---------------------------------------------------------------- shared
 
 const char* unit_of(const DrugSpec& d) {
@@ -195,6 +166,46 @@ void print_or_json(const State& s, const nlohmann::json& j, const std::string& t
   } else {
     std::cout << text;
   }
+}
+
+// Records one session with what `write` adds, then shows the outcome `j` / `text` with the
+// session's number ("clinic_session", null when no database is kept), so a script reading the
+// JSON can find the record. An error after the implant applied the change is a failure that says
+// so (the change stands; the record must be completed by hand).
+template <class Write>
+int record_and_show(const State& s, Record& r, const std::string& summary, nlohmann::json& j,
+                    std::string text, Write write) {
+  j["clinic_session"] = nullptr;
+  if (!r.active()) {
+    print_or_json(s, j, text);
+    return 0;
+  }
+  programmer::SessionRecord session;
+  session.pump_id = r.pump.id;
+  session.operator_name = s.clinician;
+  session.device = "itdd programmer";
+  session.started_at_ms = system_now_ms();
+  const auto id = r.db->begin_session(session);
+  std::string error;
+  if (!id.ok()) {
+    error = programmer::db_error_text(id.error());
+  } else if (const std::string e = write(id.value()); !e.empty()) {
+    error = e;
+  } else if (auto end = r.db->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
+    error = programmer::db_error_text(end.error());
+  }
+  if (error.empty()) {
+    j["clinic_session"] = id.value();
+    text += fmt::format("recorded as session {}\n", id.value());
+  }
+  print_or_json(s, j, text);
+  if (!error.empty()) {
+    return failure(
+        fmt::format("the implant applied the change but the clinic database did not "
+                    "record it ({}): record it by hand",
+                    error));
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------- program
@@ -346,6 +357,7 @@ int run_program(const State& s) {
       return bad_input(fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
     }
     if (!review.any_change()) {
+      j["clinic_session"] = nullptr;
       print_or_json(s, j, "the implant already runs this program: nothing to send\n");
       return 0;
     }
@@ -382,13 +394,13 @@ int run_program(const State& s) {
     j["command_id"] = id;
     j["prescription_token"] = fmt::format("0x{:016x}", token);
     if (check.needs_override()) j["override_reason"] = s.override_reason;
-    print_or_json(s, j,
-                  fmt::format("{}program applied and read back: the implant holds exactly the new "
-                              "program (token 0x{:016x})\n",
-                              s.yes ? review_text(review, check, s.override_reason) : "", token));
+    const std::string text = fmt::format(
+        "{}program applied and read back: the implant holds exactly the new "
+        "program (token 0x{:016x})\n",
+        s.yes ? review_text(review, check, s.override_reason) : "", token);
 
     const DoseRate max_daily = programmer::max_daily_dose(rx);
-    return record_session(s, record, "program", [&](std::int64_t session) -> std::string {
+    return record_and_show(s, record, "program", j, text, [&](std::int64_t session) -> std::string {
       programmer::PrescriptionRecord p;
       p.pump_id = record.pump.id;
       p.session_id = session;
@@ -565,7 +577,8 @@ int run_refill(const State& s) {
                         {"delivery", "applied"},
                         {"command_id", id},
                         {"kind", describe(plan->kind)},
-                        {"volume_ml", programmer::format_volume_ml(entry.volume)},
+                        {"volume_ml", static_cast<double>(entry.volume.count()) /
+                                          static_cast<double>(kNanolitresPerMillilitre)},
                         {"volume_nl", entry.volume.count()},
                         {"drug", spec->name},
                         {"concentration_ng_per_ml", entry.concentration.count()},
@@ -606,10 +619,8 @@ int run_refill(const State& s) {
                         low_at ? programmer::format_wall_time(*low_at) : "never");
     text +=
         fmt::format("next refill: {} ({})\n", programmer::format_wall_time(next.due), next.reason);
-    print_or_json(s, j, text);
-
     const std::int64_t offset = implant_offset_ms(after.status);
-    return record_session(s, record, "refill", [&](std::int64_t session) -> std::string {
+    return record_and_show(s, record, "refill", j, text, [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
       rec.pump_id = record.pump.id;
       rec.session_id = session;
