@@ -67,22 +67,32 @@ int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
       "pump's serial (--pump SERIAL) once, and it is remembered");
 }
 
-int ClinicRecord::session(const std::string& summary, bool quiet,
-                          const std::function<std::string(std::int64_t)>& write) {
-  if (!active()) return 0;
-  programmer::SessionRecord session;
-  session.pump_id = pump_.id;
-  session.operator_name = args_.clinician;
-  session.device = "itdd programmer";
-  session.started_at_ms = system_now_ms();
-  const auto id = db_->begin_session(session);
+int ClinicRecord::finish(const std::string& summary, nlohmann::json j, std::string text, bool json,
+                         const std::function<std::string(std::int64_t)>& write) {
+  j["clinic_session"] = nullptr;
   std::string error;
-  if (!id.ok()) {
-    error = programmer::db_error_text(id.error());
-  } else if (const std::string e = write(id.value()); !e.empty()) {
-    error = e;
-  } else if (auto end = db_->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
-    error = programmer::db_error_text(end.error());
+  if (active()) {
+    programmer::SessionRecord session;
+    session.pump_id = pump_.id;
+    session.operator_name = args_.clinician;
+    session.device = "itdd programmer";
+    session.started_at_ms = system_now_ms();
+    const auto id = db_->begin_session(session);
+    if (!id.ok()) {
+      error = programmer::db_error_text(id.error());
+    } else if (const std::string e = write(id.value()); !e.empty()) {
+      error = e;
+    } else if (auto end = db_->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
+      error = programmer::db_error_text(end.error());
+    } else {
+      j["clinic_session"] = id.value();
+      text += fmt::format("recorded as session {}\n", id.value());
+    }
+  }
+  if (json) {
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << text;
   }
   if (!error.empty()) {
     return failure(
@@ -90,22 +100,22 @@ int ClinicRecord::session(const std::string& summary, bool quiet,
                     "record it ({}): record it by hand",
                     error));
   }
-  if (!quiet) std::cout << fmt::format("recorded as session {}\n", id.value());
   return 0;
 }
 
-int ClinicRecord::change(programmer::ChangeKind kind, const std::string& what,
-                         const nlohmann::json& detail, bool quiet) {
-  return session(programmer::change_kind_name(kind), quiet, [&](std::int64_t id) -> std::string {
-    programmer::ChangeRecord c;
-    c.session_id = id;
-    c.at_ms = system_now_ms();
-    c.kind = kind;
-    c.what = what;
-    c.detail_json = detail.dump();
-    const auto added = db_->add_change(c);
-    return added.ok() ? "" : programmer::db_error_text(added.error());
-  });
+int ClinicRecord::finish_change(programmer::ChangeKind kind, const std::string& what,
+                                nlohmann::json j, std::string text, bool json) {
+  return finish(programmer::change_kind_name(kind), std::move(j), std::move(text), json,
+                [&](std::int64_t id) -> std::string {
+                  programmer::ChangeRecord c;
+                  c.session_id = id;
+                  c.at_ms = system_now_ms();
+                  c.kind = kind;
+                  c.what = what;
+                  c.detail_json = nlohmann::json{{"command", what}}.dump();
+                  const auto added = db_->add_change(c);
+                  return added.ok() ? "" : programmer::db_error_text(added.error());
+                });
 }
 
 }  // namespace itdd::cli

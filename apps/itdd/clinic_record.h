@@ -33,14 +33,16 @@ class ClinicRecord {
   programmer::ClinicDb& db() { return *db_; }
   const programmer::PumpRecord& pump() const { return pump_; }
 
-  // One session holding what `write(session_id)` adds (it returns an error text, or ""). After
-  // the implant applied the change a database error is a failure that says the change stands
-  // and must be recorded by hand. `quiet`: no "recorded as session N" line (JSON output).
-  int session(const std::string& summary, bool quiet,
-              const std::function<std::string(std::int64_t)>& write);
-  // A session with one change of `kind` (bolus, prime, alarm, clock).
-  int change(programmer::ChangeKind kind, const std::string& what, const nlohmann::json& detail,
-             bool quiet);
+  // Records one session holding what `write(session_id)` adds (it returns an error text, or
+  // ""), then shows the outcome: `j` on stdout with "clinic_session" (its number, or null when no
+  // database is kept) when `json`, else `text` with "recorded as session N". After the implant
+  // applied the change a database error is a failure that says the change stands and must be
+  // recorded by hand.
+  int finish(const std::string& summary, nlohmann::json j, std::string text, bool json,
+             const std::function<std::string(std::int64_t)>& write);
+  // The same with one change of `kind` (bolus, prime, alarm, clock) described by `what`.
+  int finish_change(programmer::ChangeKind kind, const std::string& what, nlohmann::json j,
+                    std::string text, bool json);
 
  private:
   RecordArgs args_;

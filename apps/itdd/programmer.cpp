@@ -289,20 +289,20 @@ int run_prime(const State& s) {
     nlohmann::json j = {{"command", "prime"}, {"delivery", "applied"}, {"command_id", id}};
     if (!r.response || r.response->which_payload != itdd_Response_priming_tag) {
       j["answer_lost"] = true;
-      print(s, j, "priming applied (the implant confirmed it; its answer was lost)\n");
-      return 0;
+      return record.finish_change(
+          programmer::ChangeKind::kPrime, "prime (the implant confirmed it; its answer was lost)",
+          j, "priming applied (the implant confirmed it; its answer was lost)\n", s.json);
     }
     const itdd_Priming& p = r.response->payload.priming;
     j["volume_nl"] = p.volume_nl;
     j["volume_ml"] = static_cast<double>(p.volume_nl) / 1e6;
     j["ends_at"] = programmer::format_wall(p.ends_at_wall_ms);
     j["ends_at_wall_ms"] = p.ends_at_wall_ms;
-    print(s, j,
-          fmt::format("priming started: {}, ends {} (the implant's time)\n",
-                      ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)));
-    return record.change(
+    return record.finish_change(
         programmer::ChangeKind::kPrime,
         fmt::format("prime: {} (pump dead volume and catheter)", ml_text(Volume(p.volume_nl))), j,
+        fmt::format("priming started: {}, ends {} (the implant's time)\n",
+                    ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)),
         s.json);
   });
 }
@@ -361,21 +361,26 @@ int run_bolus(const State& s) {
         {"volume_ml", static_cast<double>(volume.count()) / 1e6}};
     if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
       j["answer_lost"] = true;
-      print(s, j, "bolus applied (the implant confirmed it; its answer was lost)\n");
-      return 0;
+      return record.finish_change(
+          programmer::ChangeKind::kBolus,
+          fmt::format("clinician bolus {} of {} over {} (the implant confirmed it; its answer "
+                      "was lost)",
+                      amount_text(dose.value(), held), r.drug.name,
+                      programmer::format_duration(duration.value())),
+          j, "bolus applied (the implant confirmed it; its answer was lost)\n", s.json);
     }
     const itdd_BolusStarted& b = c.response->payload.bolus_started;
     j["ends_at"] = programmer::format_wall(b.ends_at_wall_ms);
     j["ends_at_wall_ms"] = b.ends_at_wall_ms;
-    print(s, j,
-          fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
-                      amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
-                      programmer::format_wall(b.ends_at_wall_ms)));
-    return record.change(
+    return record.finish_change(
         programmer::ChangeKind::kBolus,
         fmt::format("clinician bolus {} of {} over {}", amount_text(DrugAmount(b.dose_ng), held),
                     r.drug.name, programmer::format_duration(duration.value())),
-        j, s.json);
+        j,
+        fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
+                    amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
+                    programmer::format_wall(b.ends_at_wall_ms)),
+        s.json);
   });
 }
 
@@ -404,9 +409,9 @@ int run_silence(const State& s) {
     const std::string text = programmer::format_duration(length.value());
     const nlohmann::json j = {
         {"command", "alarm silence"}, {"kind", s.kind}, {"for_ms", length->count()}, {"for", text}};
-    print(s, j, fmt::format("{} alarm silenced for {}\n", s.kind, text));
-    return record.change(programmer::ChangeKind::kAlarm,
-                         fmt::format("{} alarm silenced for {}", s.kind, text), j, s.json);
+    return record.finish_change(programmer::ChangeKind::kAlarm,
+                                fmt::format("{} alarm silenced for {}", s.kind, text), j,
+                                fmt::format("{} alarm silenced for {}\n", s.kind, text), s.json);
   });
 }
 
@@ -418,8 +423,8 @@ int run_alarm_test(const State& s) {
     if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
     const nlohmann::json j = {{"command", "alarm test"}, {"started", true}};
-    print(s, j, "alarm test started: the implant sounds its test tones\n");
-    return record.change(programmer::ChangeKind::kAlarm, "alarm test", j, s.json);
+    return record.finish_change(programmer::ChangeKind::kAlarm, "alarm test", j,
+                                "alarm test started: the implant sounds its test tones\n", s.json);
   });
 }
 
@@ -454,15 +459,15 @@ int run_set_clock(const State& s) {
                               {"was", programmer::format_wall(st.status.wall_ms)},
                               {"was_wall_ms", st.status.wall_ms},
                               {"moved_ms", moved}};
-    print(s, j,
-          fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
-                      programmer::format_wall(to.ms()), programmer::format_wall(st.status.wall_ms),
-                      moved < 0 ? "-" : "+", programmer::format_duration(shown)));
-    return record.change(
+    return record.finish_change(
         programmer::ChangeKind::kClock,
         fmt::format("clock set to {} (it read {})", programmer::format_wall(to.ms()),
                     programmer::format_wall(st.status.wall_ms)),
-        j, s.json);
+        j,
+        fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
+                    programmer::format_wall(to.ms()), programmer::format_wall(st.status.wall_ms),
+                    moved < 0 ? "-" : "+", programmer::format_duration(shown)),
+        s.json);
   });
 }
 

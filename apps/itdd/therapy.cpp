@@ -251,6 +251,7 @@ int run_program(const State& s) {
       return bad_input(fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
     }
     if (!review.any_change()) {
+      j["clinic_session"] = nullptr;
       print_or_json(s, j, "the implant already runs this program: nothing to send\n");
       return 0;
     }
@@ -287,13 +288,13 @@ int run_program(const State& s) {
     j["command_id"] = id;
     j["prescription_token"] = fmt::format("0x{:016x}", token);
     if (check.needs_override()) j["override_reason"] = s.override_reason;
-    print_or_json(s, j,
-                  fmt::format("{}program applied and read back: the implant holds exactly the new "
-                              "program (token 0x{:016x})\n",
-                              s.yes ? review_text(review, check, s.override_reason) : "", token));
+    const std::string text = fmt::format(
+        "{}program applied and read back: the implant holds exactly the new "
+        "program (token 0x{:016x})\n",
+        s.yes ? review_text(review, check, s.override_reason) : "", token);
 
     const DoseRate max_daily = programmer::max_daily_dose(rx);
-    return record.session("program", s.json, [&](std::int64_t session) -> std::string {
+    return record.finish("program", j, text, s.json, [&](std::int64_t session) -> std::string {
       programmer::PrescriptionRecord p;
       p.pump_id = record.pump().id;
       p.session_id = session;
@@ -468,7 +469,8 @@ int run_refill(const State& s) {
                         {"delivery", "applied"},
                         {"command_id", id},
                         {"kind", describe(plan->kind)},
-                        {"volume_ml", programmer::format_volume_ml(entry.volume)},
+                        {"volume_ml", static_cast<double>(entry.volume.count()) /
+                                          static_cast<double>(kNanolitresPerMillilitre)},
                         {"volume_nl", entry.volume.count()},
                         {"drug", spec->name},
                         {"concentration_ng_per_ml", entry.concentration.count()},
@@ -509,10 +511,8 @@ int run_refill(const State& s) {
                         low_at ? programmer::format_wall_time(*low_at) : "never");
     text +=
         fmt::format("next refill: {} ({})\n", programmer::format_wall_time(next.due), next.reason);
-    print_or_json(s, j, text);
-
     const std::int64_t offset = local_offset_ms();
-    return record.session("refill", s.json, [&](std::int64_t session) -> std::string {
+    return record.finish("refill", j, text, s.json, [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
       rec.pump_id = record.pump().id;
       rec.session_id = session;

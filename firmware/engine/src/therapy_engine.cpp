@@ -173,9 +173,10 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   }
   if (Status s = therapy::validate(next, pump_); !s) {
     if (same_drug) {
+      // At most 95 characters: the wire's ErrorDetail.message (protocol/schema/itdd.options).
       return make_error(ErrorCode::kRefused, "concentration",
-                        "the current doses cannot be delivered at this concentration; "
-                        "program a prescription for it first");
+                        "the current doses cannot be delivered at this concentration: "
+                        "program a new prescription first");
     }
     return s.error();
   }

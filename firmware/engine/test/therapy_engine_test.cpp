@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "../../therapy/test/test_prescriptions.h"
 #include "engine_harness.h"
 
@@ -194,7 +196,10 @@ TEST(TherapyEngine, RefillRefusesBadInputAndChangesNothing) {
   EXPECT_STREQ(h.engine.refill(cmd, h.now).error().field, "concentration");
   // 2 mg/day at 50 mg/mL is below the pump's minimum rate: refused, doses stay as they were.
   cmd.concentration = Concentration(50'000'000);
-  EXPECT_STREQ(h.engine.refill(cmd, h.now).error().field, "concentration");
+  const Error undeliverable = h.engine.refill(cmd, h.now).error();
+  EXPECT_STREQ(undeliverable.field, "concentration");
+  // The programmer reads it whole: the wire's ErrorDetail.message holds 95 characters.
+  EXPECT_LE(std::strlen(undeliverable.message), 95U) << undeliverable.message;
   EXPECT_EQ(h.engine.prescription().concentration, kMorphine25);
   EXPECT_EQ(h.engine.reservoir_remaining(), millilitres(18));
 }
