@@ -56,6 +56,7 @@ remaining=$("$itdd" programmer interrogate "${link[@]}" --json |
 withdrawn=$(printf '%.2f' "$remaining")
 step programmer refill "${link[@]}" "${who[@]}" --withdrawn-ml "$withdrawn" --drug baclofen \
   --concentration 500 --volume-ml 18 --yes
+# The calendar counts from this computer's today (the fast virtual implant's own dates run ahead).
 step clinic due --within 180d
 step clinic report --session 4
 # The implant's event log and delivery history, kept in the clinic database (an upload stores

@@ -222,7 +222,9 @@ int run_program(const State& s) {
       if (record.active()) {
         const auto last = record.db().last_dose_increase_at(record.pump().id);
         if (last.ok() && last.value()) {
-          previous.last_increase_at = WallTime(*last.value() + local_offset_ms());
+          // Recorded on the clinic's clock; moved onto the implant's so the time since is the
+          // time that really passed (a virtual implant running fast does not shorten it).
+          previous.last_increase_at = WallTime(*last.value() + st.wall_ms - system_now_ms());
         }
       }
       previous_ptr = &previous;
@@ -298,8 +300,7 @@ int run_program(const State& s) {
       programmer::PrescriptionRecord p;
       p.pump_id = record.pump().id;
       p.session_id = session;
-      // In the implant's time (as UTC): what the titration interval is measured in.
-      p.at_ms = after.status.wall_ms - local_offset_ms();
+      p.at_ms = system_now_ms();
       p.token = token;
       p.drug = rx.drug.name.data();
       p.concentration = rx.concentration;
@@ -511,12 +512,15 @@ int run_refill(const State& s) {
                         low_at ? programmer::format_wall_time(*low_at) : "never");
     text +=
         fmt::format("next refill: {} ({})\n", programmer::format_wall_time(next.due), next.reason);
-    const std::int64_t offset = local_offset_ms();
+    // The implant's dates onto the clinic's clock (UTC, today): its time zone and any difference
+    // between the clocks alike, so the calendar's "days left" are the implant's own (a virtual
+    // implant running fast is ahead of this computer's date).
+    const std::int64_t offset = after.status.wall_ms - system_now_ms();
     return record.finish("refill", j, text, s.json, [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
       rec.pump_id = record.pump().id;
       rec.session_id = session;
-      rec.at_ms = after.status.wall_ms - offset;
+      rec.at_ms = system_now_ms();
       if (plan->check) {
         rec.expected = plan->check->expected;
         rec.withdrawn = plan->check->withdrawn;
