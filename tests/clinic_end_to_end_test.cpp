@@ -102,11 +102,7 @@ std::vector<nlohmann::json> changes_of(const nlohmann::json& report, const std::
 class ClinicEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("itdd-clinic-e2e-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("itdd-clinic-e2e");
     clinician_key_ = (dir_ / "clinician.key").string();
     patient_key_ = (dir_ / "patient.key").string();
     ASSERT_FALSE(testing::keygen(clinician_key_).empty());

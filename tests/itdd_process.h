@@ -53,6 +53,10 @@ class Server {
 // `itdd programmer keygen --key FILE`: the public key's hex, or "" (a test failure) if it failed.
 std::string keygen(const std::filesystem::path& key_file);
 
+// An empty folder for the running test, named after it ("PREFIX-PID-TEST"): made afresh, so a
+// run never sees what an earlier one left.
+std::filesystem::path fresh_test_dir(const std::string& prefix);
+
 // A clinician opens a window for `role` (`itdd programmer pairing-window`) and the device with
 // `device_key` pairs with its code (`itdd programmer pair`), writing `implant_file`. False (and
 // a test failure saying why) if either step failed.

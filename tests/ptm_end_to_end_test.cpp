@@ -71,11 +71,7 @@ nlohmann::json read_json_file(const fs::path& file) {
 class PtmTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("itdd-ptm-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("itdd-ptm");
     clinician_file_ = (dir_ / "clinic.key").string();
     patient_file_ = (dir_ / "patient.key").string();
     ASSERT_FALSE(testing::keygen(clinician_file_).empty());

@@ -62,11 +62,7 @@ protocol::FrameType type_of(const std::vector<std::uint8_t>& frame) {
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("itdd-serve-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("itdd-serve");
     clinician_file_ = (dir_ / "clinic.key").string();
     const Ran k = run_itdd({"programmer", "keygen", "--key", clinician_file_});
     ASSERT_EQ(k.exit_code, 0) << k.out;
