@@ -63,7 +63,7 @@ TEST(Backoff, ASuccessResetsTheCount) {
   EXPECT_FALSE(stranger_hello(h));
   EXPECT_EQ(h.implant->backoff().failures_in_a_row, 1);
   // The clinician authenticates (handshake and first record): the slate is clean.
-  Initiator programmer = h.connect(h.clinician);
+  [[maybe_unused]] Initiator programmer = h.connect(h.clinician);
   EXPECT_EQ(h.implant->backoff(), BackoffInfo{});
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(stranger_hello(h));
   EXPECT_EQ(h.events.last().a, 1000);  // back to the first lockout's length

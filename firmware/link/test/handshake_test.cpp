@@ -221,7 +221,7 @@ TEST(Records, EarlierSessionReplayedAfterARestartWithARepeatingRngIsRefused) {
 
 TEST(Records, RestartedImplantRestoresItsEpochAndTalksAgain) {
   Harness h;
-  Initiator a = h.connect(h.clinician);
+  [[maybe_unused]] Initiator a = h.connect(h.clinician);
   Initiator b = h.connect(h.clinician);
   EXPECT_EQ(b.epoch(), 2u);
   h.start(h.store.saved);
@@ -342,7 +342,7 @@ TEST(Sessions, ReplayedHelloDoesNotDisturbTheLiveSession) {
 TEST(Sessions, ANewAuthenticatedSessionReplacesTheOld) {
   Harness h;
   Initiator old_session = h.connect(h.clinician);
-  Initiator patient = h.connect(h.patient);
+  [[maybe_unused]] Initiator patient = h.connect(h.patient);
   EXPECT_EQ(h.implant->session()->peer, h.patient_id);
   EXPECT_EQ(h.implant->session()->role, Role::kPatient);
   EXPECT_EQ(h.events.count(Outcome::kSessionClosed, Reason::kReplaced), 1);

@@ -66,7 +66,7 @@ TEST(LinkState, TableHoldsEightPeers) {
 
 TEST(LinkState, BytesRoundTripAndTheResponderResumesFromThem) {
   Harness h;
-  Initiator programmer = h.connect(h.clinician);
+  [[maybe_unused]] Initiator programmer = h.connect(h.clinician);
   const LinkState state = h.implant->state();
   const LinkStateBytes bytes = encode(state);
   EXPECT_EQ(bytes.size(), 440u);

@@ -163,7 +163,7 @@ TEST(Pairing, ShorterValidityAndLimits) {
 TEST(Pairing, OnlyAClinicianOrServiceSessionOpensAWindow) {
   Harness h;
   EXPECT_FALSE(h.implant->open_pairing(Role::kPatient, h.now).ok());  // no session at all
-  Initiator ptm = h.connect(h.patient);
+  [[maybe_unused]] Initiator ptm = h.connect(h.patient);
   const Result<PairingCode> r = h.implant->open_pairing(Role::kClinician, h.now);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(h.events.last().reason, Reason::kNotAllowed);
@@ -242,7 +242,7 @@ TEST(Pairing, AnImpostorImplantLearnsNothingTestableFromTheDevice) {
   // expectation for it.
   PairingHarness h;
   Harness impostor({}, 8);  // another implant, its window open with a different code
-  Initiator clinician = impostor.connect(impostor.clinician);
+  [[maybe_unused]] Initiator clinician = impostor.connect(impostor.clinician);
   const PairingCode guess = impostor.implant->open_pairing(Role::kPatient, impostor.now).value();
   ASSERT_NE(guess, h.code);
   PairingDevice device(h.sodium, h.device_keys);

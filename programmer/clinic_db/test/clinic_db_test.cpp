@@ -273,14 +273,14 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePatientIsRefusedAndNothingWritten) {
   p.name = "";
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
   // Both engines must store the same text: malformed UTF-8 and NUL are refused, not mangled.
-  p.name = "Ren\xe9e";  // Latin-1, not UTF-8
+  p.name = "Ren\xe9" "e";  // Latin-1, not UTF-8
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
-  p.name = "Ren\xc3\xa9e";  // UTF-8: accepted below
+  p.name = "Ren\xc3\xa9" "e";  // UTF-8: accepted below
   p.mrn = std::string("M-\0-3", 5);
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
   p.mrn = "M-3";
   ASSERT_OK(db_->add_patient(p));
-  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name, "Ren\xc3\xa9e");
+  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name, "Ren\xc3\xa9" "e");
   p.mrn = "M-1";
   p.name = "Someone else";
   const auto refused = db_->add_patient(p);
