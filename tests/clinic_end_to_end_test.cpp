@@ -1,4 +1,4 @@
-// The clinic's work end to end, as issue 5 asks: the clinician programmer (`itdd programmer
+// The clinic's work end to end: the clinician programmer (`itdd programmer
 // refill|prime|program`), the patient's device (`itdd ptm`) and the clinic database (`itdd
 // clinic`) as child processes against a virtual implant on loopback (`itdd implant serve`).
 // Implant and prime, program (confirmed, read back, recorded), a 90-day refill cycle, a

@@ -1,8 +1,8 @@
 // The programmer's client against the implant's radio, in one process: every frame the client
 // sends goes through ImplantRadio::on_frame and every reply comes back, with the link's real
-// cryptography (libsodium). What the issue asks the secured link to refuse is refused here
-// with the implant's state unchanged, and a command is never applied twice nor reported as
-// applied when nobody knows.
+// cryptography (libsodium). What the secured link must refuse (docs/threat-model.md, 5.3) is
+// refused here with the implant's state unchanged, and a command is never applied twice nor
+// reported as applied when nobody knows.
 #include <gtest/gtest.h>
 
 #include <deque>

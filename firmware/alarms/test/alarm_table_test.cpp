@@ -1,5 +1,5 @@
-// The alarm vocabulary and the tone table: classes as the facts file has them, stable codes
-// and names, patterns as specified.
+// The alarm vocabulary and the tone table: classes as docs/intrathecal-facts.md (Alarms) has
+// them, stable codes and names, patterns as specified.
 #include <gtest/gtest.h>
 
 #include <set>

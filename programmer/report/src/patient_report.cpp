@@ -88,7 +88,7 @@ std::string patient_alarm_text(itdd_AlarmKind kind, itdd_AlarmClass alarm_class)
     default:
       break;
   }
-  // A critical alarm: the drug is not flowing or will stop (intrathecal-facts.md, Alarms).
+  // A critical alarm: the drug is not flowing or will stop (docs/intrathecal-facts.md, Alarms).
   return text + (alarm_class == itdd_AlarmClass_ALARM_CLASS_CRITICAL ? " Contact your clinic now."
                                                                      : " Tell your clinic.");
 }

@@ -1,13 +1,12 @@
 // The tone patterns, as data. Each is a short table of (frequency, duration) segments and the
 // interval at which it repeats while an alarm of its class sounds.
 //
-// Source: ../shared/reference/intrathecal-facts.md, "Alarms seen on real pumps": real pumps
-// sound a ~3 s two-tone alarm when the drug is not flowing or will stop (critical) and a ~1 s
-// single tone that repeats about hourly otherwise (non-critical). How often a critical alarm
-// repeats is not in that source: 10 minutes is our default and is configurable
-// (AlarmConfig). The frequencies are ours too (unconfirmed: to be set against the real
-// transducer and its audibility through the can and tissue). data/alarm-tones.json holds the
-// same table for people and tools; a test checks the two agree.
+// Source: docs/intrathecal-facts.md, "Alarms": real pumps sound a ~3 s two-tone alarm when the
+// drug is not flowing or will stop (critical) and a ~1 s single tone that repeats about hourly
+// otherwise (non-critical). How often a critical alarm repeats is not in that source: 10 minutes
+// is our default and is configurable (AlarmConfig). The frequencies are ours too (unconfirmed: to
+// be set against the real transducer and its audibility through the can and tissue).
+// data/alarm-tones.json holds the same table for people and tools; a test checks the two agree.
 #pragma once
 
 #include <array>

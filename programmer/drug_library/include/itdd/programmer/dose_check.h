@@ -1,8 +1,8 @@
 // A proposed prescription checked against the drug library before it is sent: the first of the
-// three checks every prescription gets (DESIGN.md: programmer, implant, safety monitor). Each
-// finding is hard (blocks: no reason overrides it), soft (needs the clinician's override reason)
-// or info, names the field to change, says what is wrong with units, and shows the limit and
-// where the library has it from.
+// three checks every prescription gets (docs/design.md: programmer, implant, safety monitor).
+// Each finding is hard (blocks: no reason overrides it), soft (needs the clinician's override
+// reason) or info, names the field to change, says what is wrong with units, and shows the limit
+// and where the library has it from.
 #pragma once
 
 #include <cstdint>

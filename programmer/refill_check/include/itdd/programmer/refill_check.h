@@ -2,7 +2,7 @@
 // the programmer compares it with what the implant expects to be left. The implant cannot sense
 // its own stroke volume or where the drug went, so this comparison is what makes a stroke-volume
 // drift, a leak upstream of the catheter, or a pocket fill at the last refill visible
-// (../shared/reference/intrathecal-facts.md: a discrepancy above ~1 mL for a 20 mL pump or
+// (docs/intrathecal-facts.md, Known failures: a discrepancy above ~1 mL for a 20 mL pump or
 // ~2 mL for a 40 mL pump can matter; pocket fill is a Class I recall).
 //
 // It cannot see a catheter disconnected or torn downstream of the pump: the drug still leaves

@@ -3,7 +3,8 @@
 // (flexible), or stop; and the patient-bolus limits. The drug and its concentration are the
 // reservoir's: the clinician names them again and the programmer checks both against what the
 // implant holds, so a wrong concentration in the clinician's head is caught before any rate is
-// computed (a wrong concentration entered is a known cause of overdose; intrathecal-facts.md).
+// computed (a wrong concentration entered is a known cause of overdose: docs/intrathecal-facts.md,
+// Known failures).
 #pragma once
 
 #include <optional>

@@ -1,7 +1,7 @@
 // Reviewing a change of program before it reaches the implant, and checking afterwards that it
 // arrived. Real programmers show the old and new settings side by side on a final screen that
-// must be reviewed before the pump is changed (intrathecal-facts.md, "Therapy modes"); here the
-// same rows serve the terminal and JSON. Every number carries its unit; doses are shown in the
+// must be reviewed before the pump is changed (docs/intrathecal-facts.md, "Therapy modes"); here
+// the same rows serve the terminal and JSON. Every number carries its unit; doses are shown in the
 // drug's own unit (mg or mcg) and the rate the pump will run at beside them.
 #pragma once
 

@@ -93,8 +93,8 @@ struct VirtualImplantOptions {
   std::string pump_model;
   double speed = 1.0;  // implant seconds per real second, above 0
   LinkImpairment impairment{};
-  // A pocket fill (intrathecal-facts.md, "Known failures"): at the next refill the implant
-  // accepts, this much of the injected volume goes into the tissue pocket instead of the
+  // A pocket fill (docs/intrathecal-facts.md, "Known failures"): at the next refill the
+  // implant accepts, this much of the injected volume goes into the tissue pocket instead of the
   // reservoir. The implant cannot sense it; the volume withdrawn at the following refill shows
   // it. Once per server run (not kept in the state directory).
   Volume pocket_fill{};
