@@ -325,7 +325,7 @@ DoseCheck check_bolus(const DrugLibrary& library, const therapy::Prescription& r
 Status accept(const DoseCheck& check, const std::optional<std::string>& reason) {
   if (const Finding* hard = check.first(Level::kHard); hard != nullptr) {
     return make_error(ErrorCode::kRefused, hard->field,
-                      "a hard limit of the drug library blocks this prescription; no reason can "
+                      "a hard limit of the drug library blocks it; no reason can "
                       "override it");
   }
   if (!check.needs_override()) return Status::Ok();

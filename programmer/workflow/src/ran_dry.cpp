@@ -54,8 +54,8 @@ std::optional<RanDry> ran_dry(const itdd_ImplantStatus& before,
   const itdd_Reservoir& r = before.reservoir;
   d.drug = r.has_drug ? r.drug.name : "";
   d.display_name = d.drug;
-  d.delivery_stopped = before.activity == itdd_Activity_ACTIVITY_RESERVOIR_EMPTY ||
-                       before.activity == itdd_Activity_ACTIVITY_HALTED;
+  d.halted = before.activity == itdd_Activity_ACTIVITY_HALTED;
+  d.delivery_stopped = before.activity == itdd_Activity_ACTIVITY_RESERVOIR_EMPTY || d.halted;
   if (empty_record) {
     // On the implant's clock at the time of reading (its wall offset now), as the log shows it.
     const std::int64_t offset = before.wall_ms - before.implant_ms;
@@ -170,11 +170,13 @@ std::string format_ran_dry(const RanDry& dry) {
         *dry.log_seq, dry.since_or_earlier ? "at least " : "", duration_text(*dry.dry_for));
   } else {
     out += fmt::format(
-        "no {} is being delivered; since when is not in the event log any more "
-        "(overwritten)",
+        "no {} is being delivered; since when is not known (the event log holds no record of it "
+        "since the last refill)",
         dry.display_name);
   }
-  out += dry.delivery_stopped ? "; the implant reports delivery stopped (reservoir empty)\n" : "\n";
+  out += !dry.delivery_stopped ? "\n"
+         : dry.halted ? "; the implant reports delivery stopped (halted by a safety check)\n"
+                      : "; the implant reports delivery stopped (reservoir empty)\n";
   out += "Before the refill:\n";
   for (const RanDryAdvice& a : dry.advice) {
     out += "- " + a.what + "\n";

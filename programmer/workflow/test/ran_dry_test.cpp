@@ -179,7 +179,8 @@ TEST(RanDry, SinceWhenUnknownOrOnlyBoundedWhenTheLogIsOverwritten) {
   const std::optional<RanDry> unknown = ran_dry(st, std::nullopt, library());
   ASSERT_TRUE(unknown);
   EXPECT_FALSE(unknown->since);
-  EXPECT_TRUE(has(format_ran_dry(*unknown), "since when is not in the event log any more"));
+  EXPECT_TRUE(has(format_ran_dry(*unknown),
+                  "since when is not known (the event log holds no record of it"));
   EXPECT_TRUE(ran_dry_json(*unknown)["since"].is_null());
   EmptyRecord partial = emptied_at(kNowImplant - kMillisPerDay);
   partial.or_earlier = true;

@@ -35,6 +35,7 @@ struct RanDry {
   std::string drug;               // wire name of the drug that ran out
   std::string display_name;       // the library's, or the wire name when not in it
   bool delivery_stopped = false;  // the interrogation says so
+  bool halted = false;            // stopped by a safety check as well
   std::optional<WallTime> since;  // the reservoir-empty record, on the implant's clock
   bool since_or_earlier = false;  // the log no longer reaches back to the last refill
   std::optional<std::uint32_t> log_seq;
