@@ -12,6 +12,7 @@
 #include "clinic_context.h"
 #include "clinic_record.h"
 #include "commands.h"
+#include "itdd/programmer/bolus_review.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/implant_log.h"
@@ -219,12 +220,6 @@ std::string ml_text(Volume v) {
   return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / 1e6);
 }
 
-std::string amount_text(DrugAmount a, DoseUnit unit) {
-  return fmt::format("{:.3f} {}",
-                     static_cast<double>(a.count()) / static_cast<double>(nanograms_per(unit)),
-                     unit == DoseUnit::kMilligram ? "mg" : "mcg");
-}
-
 // A JSON document or its summary to stdout; text otherwise.
 void print(const State& s, const nlohmann::json& j, const std::string& text) {
   if (s.json) {
@@ -334,77 +329,34 @@ int run_bolus(const State& s) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
     const itdd_Reservoir& r = st.status.reservoir;
-    therapy::Drug drug{};
-    if (!st.status.has_reservoir || !r.filled || !r.has_drug ||
-        !protocol::drug_from_wire(r.drug, drug).ok()) {
-      return bad_input("the implant's reservoir holds no drug: refill it before a bolus");
-    }
-    const DoseUnit held = drug.unit;
-    if (held != unit.value()) {
-      return bad_input(fmt::format(
-          "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
-          s.unit, r.drug.name, programmer::unit_name(held), programmer::unit_name(held)));
-    }
-    if (!s.drug.empty() && s.drug != r.drug.name) {
+    if (!s.drug.empty() && st.status.has_reservoir && r.has_drug && s.drug != r.drug.name) {
       return bad_input(fmt::format("--drug {}: the implant holds {}", s.drug, r.drug.name));
     }
-    const Concentration concentration(r.concentration_ng_per_ml);
-    const Volume volume = volume_holding(dose.value(), concentration);
-    therapy::Prescription running{};
-    if (st.status.has_prescription) {
-      const Result<therapy::Prescription> p =
-          protocol::prescription_from_wire(st.status.prescription);
-      if (p.ok()) running = p.value();
-    }
-    // Clinician boluses already given count toward the same 24 hours; a solution the log no
-    // longer names counts at the most concentrated the library allows.
-    const programmer::DrugSpec* spec = library->find(r.drug.name);
-    Concentration highest = concentration;
-    if (spec != nullptr) {
-      for (const Concentration c : spec->concentrations.value) highest = std::max(highest, c);
-    }
-    const Result<programmer::EarlierBoluses> earlier = programmer::earlier_clinician_boluses(
-        log_reader(client), st.status.implant_ms, concentration, highest);
-    if (!earlier.ok()) {
+    const Result<programmer::BolusReview> reviewed = programmer::review_bolus(
+        st.status, *library, dose.value(), *unit, duration.value(), log_reader(client));
+    if (!reviewed.ok()) {
+      const Error& e = reviewed.error();
+      if (std::string_view(e.field) == "unit") {
+        const char* held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? "mcg" : "mg";
+        return bad_input(fmt::format(
+            "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
+            s.unit, r.drug.name, held, held));
+      }
+      if (std::string_view(e.field) == "reservoir") return bad_input(e.message);
       return failure(fmt::format(
           "{}: the event log could not be read for the clinician boluses of the last 24 hours "
           "({}): nothing was sent",
-          s.link.implant, programmer::error_text(earlier.error())));
+          s.link.implant, programmer::error_text(e)));
     }
-    const programmer::DoseCheck check = programmer::check_bolus(
-        *library, running,
-        programmer::ClinicianBolus{drug, concentration, dose.value(), duration.value(),
-                                   earlier->total, earlier->count});
+    const programmer::BolusReview& b = reviewed.value();
+    const programmer::DoseCheck& check = b.check;
+    const DoseUnit held = b.drug.unit;
+    const Volume volume = b.volume;
     const std::optional<std::string> reason =
         s.override_reason.empty() ? std::nullopt : std::optional<std::string>(s.override_reason);
-
-    std::string review = fmt::format(
-        "clinician bolus: {} of {} over {}\n= {} at {}/mL; the basal program pauses meanwhile\n",
-        amount_text(dose.value(), held), r.drug.name, programmer::format_duration(duration.value()),
-        ml_text(volume), amount_text(DrugAmount(concentration.count()), held));
-    if (earlier->concentration_assumed) {
-      review += fmt::format(
-          "note: the event log no longer says at what concentration an earlier bolus was given: "
-          "counted at {}, the most concentrated the drug library allows\n",
-          programmer::format_concentration(highest, held));
-    }
-    review += programmer::format_dose_check(check);
-    if (check.needs_override()) {
-      review += s.override_reason.empty()
-                    ? std::string("override reason: none given (--override-reason)\n")
-                    : fmt::format("override reason: {}\n", s.override_reason);
-    }
-    nlohmann::json j = {
-        {"command", "bolus"},
-        {"drug", r.drug.name},
-        {"dose",
-         {{"value", static_cast<double>(dose->count()) / static_cast<double>(nanograms_per(held))},
-          {"unit", programmer::unit_name(held)}}},
-        {"dose_ng", dose->count()},
-        {"duration_ms", duration->count()},
-        {"volume_nl", volume.count()},
-        {"volume_ml", static_cast<double>(volume.count()) / 1e6},
-        {"dose_check", programmer::dose_check_json(check)}};
+    const std::string review = programmer::format_bolus_review(b, s.override_reason);
+    nlohmann::json j = programmer::bolus_review_json(b);
+    j["command"] = "bolus";
     if (const Status ok = programmer::accept(check, reason); !ok.ok()) {
       if (s.json) {
         j["delivery"] = "not sent";
@@ -428,21 +380,23 @@ int run_bolus(const State& s) {
     j["command_id"] = id;
     if (check.needs_override()) j["override_reason"] = s.override_reason;
     const std::string verdict = check.needs_override() ? "needs override, reason given" : "within";
-    const std::string what = fmt::format(
-        "clinician bolus {} of {} over {}; drug library: {}, {} in the heaviest 24 h",
-        amount_text(dose.value(), held), r.drug.name, programmer::format_duration(duration.value()),
-        verdict, programmer::format_dose(check.max_daily_dose, held));
+    const std::string what =
+        fmt::format("clinician bolus {} of {} over {}; drug library: {}, {} in the heaviest 24 h",
+                    programmer::format_amount(b.dose, held), r.drug.name,
+                    programmer::format_duration(b.duration), verdict,
+                    programmer::format_dose(check.max_daily_dose, held));
     std::string text = s.yes ? review : "";
     if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
       j["answer_lost"] = true;
       text += "bolus applied (the implant confirmed it; its answer was lost)\n";
     } else {
-      const itdd_BolusStarted& b = c.response->payload.bolus_started;
-      j["ends_at"] = programmer::format_wall(b.ends_at_wall_ms);
-      j["ends_at_wall_ms"] = b.ends_at_wall_ms;
+      const itdd_BolusStarted& started = c.response->payload.bolus_started;
+      j["ends_at"] = programmer::format_wall(started.ends_at_wall_ms);
+      j["ends_at_wall_ms"] = started.ends_at_wall_ms;
       text += fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
-                          amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
-                          programmer::format_wall(b.ends_at_wall_ms));
+                          programmer::format_amount(DrugAmount(started.dose_ng), held),
+                          programmer::format_volume_ml(volume),
+                          programmer::format_wall(started.ends_at_wall_ms));
     }
     return record.finish("bolus", j, text, s.json, [&](std::int64_t session) -> std::string {
       programmer::ChangeRecord change;
@@ -450,13 +404,9 @@ int run_bolus(const State& s) {
       change.at_ms = system_now_ms();
       change.kind = programmer::ChangeKind::kBolus;
       change.what = what;
-      change.detail_json = nlohmann::json{{"command", what},
-                                          {"drug", r.drug.name},
-                                          {"dose_ng", dose->count()},
-                                          {"duration_ms", duration->count()},
-                                          {"volume_nl", volume.count()},
-                                          {"dose_check", programmer::dose_check_json(check)}}
-                               .dump();
+      nlohmann::ordered_json detail = programmer::bolus_review_json(b);
+      detail["command"] = what;
+      change.detail_json = detail.dump();
       if (auto added = record.db().add_change(change); !added.ok()) {
         return programmer::db_error_text(added.error());
       }
