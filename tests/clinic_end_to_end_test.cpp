@@ -4,8 +4,9 @@
 // Implant and prime, program (confirmed, read back, recorded), a 90-day refill cycle, a
 // concentration change with its bridge bolus, a pocket fill caught at the next refill, patient
 // boluses within and beyond their limits, a hard limit of the drug library that blocks and a
-// soft one overridden with a reason. Every change is looked for in the implant (interrogate),
-// and in the clinic database (`itdd clinic report|due`).
+// soft one overridden with a reason, a clinician bolus checked against the drug library like a
+// program, a refill of a pump that ran dry. Every change is looked for in the implant
+// (interrogate), and in the clinic database (`itdd clinic report|due`).
 //
 // The implant's time runs faster than real time (--speed). Where a check must see the implant
 // hold still (a withdrawn volume entered after reading the expected one) the implant runs at
@@ -433,6 +434,7 @@ TEST_F(ClinicEndToEndTest, NinetyDayRefillCycle) {
   EXPECT_EQ(r["difference_nl"], 0);
   EXPECT_TRUE(contains(r["finding"], "as expected")) << r.dump(1);
   EXPECT_FALSE(r.contains("acknowledgement"));
+  EXPECT_TRUE(r["ran_dry"].is_null()) << "the pump never ran dry";
   EXPECT_EQ(r["bridge"]["started"], false);
   // Morphine is stable 90 days; the low-reservoir alarm (2 mL of 18 at 0.1 mL/day: 160 days,
   // less the 5-day margin) comes later, so stability decides.
@@ -770,6 +772,198 @@ TEST_F(ClinicEndToEndTest, SoftLimitOverriddenWithAReason) {
   ASSERT_EQ(text.exit_code, 0) << text.out;
   EXPECT_TRUE(contains(text.out, "override")) << text.out;
   EXPECT_TRUE(contains(text.out, "by Dr A: " + reason)) << text.out;
+}
+
+// 9. A clinician bolus goes through the drug library's check like a program: the heaviest 24 h
+// of the running basal (1 mg/day), every earlier clinician bolus and this one, against morphine's
+// soft (10 mg/day) and hard (20 mg/day) maxima. Within them it is applied and recorded with its
+// verdict; 30 mg over a day is blocked; 10 mg over an hour needs a reason, shown in the review
+// before the confirmation and recorded with the bolus.
+TEST_F(ClinicEndToEndTest, ClinicianBolusCheckedAgainstTheDrugLibrary) {
+  serve(360);  // half an hour lasts 5 s
+  first_fill();
+  const std::int64_t programmed_in = session_of(programmed("1"));
+  const auto bolus = [&](const std::string& dose, const std::string& duration,
+                         const std::vector<std::string>& more = {}, const std::string& input = {}) {
+    std::vector<std::string> c{"bolus", "--unit", "mg", "--dose", dose, "--duration", duration};
+    c.insert(c.end(), more.begin(), more.end());
+    return recorded(c, input);
+  };
+
+  // 2 mg over 30 min: 1 + 2 = 3 mg in the heaviest 24 h, within the limits.
+  const Ran within = bolus("2", "30m", {"--yes", "--json"});
+  ASSERT_EQ(within.exit_code, 0) << within.out;
+  const nlohmann::json applied = parse(within);
+  EXPECT_EQ(applied["delivery"], "applied");
+  EXPECT_EQ(applied["dose_check"]["verdict"], "within");
+  EXPECT_EQ(applied["dose_check"]["max_daily_dose_ng_per_day"], 3 * kNgPerMg);
+  EXPECT_TRUE(contains(applied["dose_check"]["verdict_text"], "soft maximum 10 mg/day"))
+      << applied.dump(1);
+  EXPECT_EQ(interrogation()["activity"], "clinician bolus");
+  const nlohmann::json first_report = session_report(session_of(applied));
+  const std::vector<nlohmann::json> bolus_changes = changes_of(first_report, "bolus");
+  ASSERT_EQ(bolus_changes.size(), 1U) << first_report.dump(1);
+  EXPECT_TRUE(contains(bolus_changes[0]["what"], "drug library: within, 3 mg/day"))
+      << bolus_changes[0].dump(1);
+  EXPECT_EQ(bolus_changes[0]["detail"]["dose_check"]["verdict"], "within");
+  EXPECT_EQ(bolus_changes[0]["detail"]["dose_ng"], 2 * kNgPerMg);
+  ASSERT_TRUE(wait_for([&] { return interrogation()["activity"] == "basal"; }));
+  const std::int64_t recorded_in = session_of(applied);
+
+  // 30 mg over 24 h (the case): 1 + 2 (the earlier bolus, from the implant's log) + 30.
+  const Ran day = bolus("30", "24h", {"--yes", "--json"});
+  EXPECT_EQ(day.exit_code, 2) << day.out;
+  EXPECT_TRUE(contains(day.out, "the drug library blocks this bolus")) << day.out;
+  const nlohmann::json blocked = parse(day);
+  EXPECT_EQ(blocked["delivery"], "not sent");
+  EXPECT_EQ(blocked["dose_check"]["verdict"], "blocked");
+  EXPECT_EQ(blocked["dose_check"]["max_daily_dose_ng_per_day"], 33 * kNgPerMg);
+  EXPECT_EQ(blocked["dose_check"]["clinician_bolus"]["earlier_ng"], 2 * kNgPerMg);
+  EXPECT_EQ(blocked["dose_check"]["clinician_bolus"]["earlier_count"], 1);
+  bool hard = false;
+  for (const nlohmann::json& f : blocked["dose_check"]["findings"]) {
+    hard =
+        hard || (f["level"] == "hard" && f["field"] == "daily_dose" && f["limit"] == "20 mg/day");
+  }
+  EXPECT_TRUE(hard) << blocked.dump(1);
+  // No reason overrides it, and in words the review says why.
+  const Ran insisted = bolus("30", "24h", {"--override-reason", "opioid-tolerant for years"});
+  EXPECT_EQ(insisted.exit_code, 2) << insisted.out;
+  EXPECT_TRUE(contains(insisted.out,
+                       "heaviest 24 h        33 mg/day (basal 1 mg/day + 1 earlier "
+                       "clinician bolus of 2 mg in all + this bolus 30 mg over 24 h)"))
+      << insisted.out;
+  EXPECT_TRUE(contains(insisted.out,
+                       "verdict: BLOCKED by a hard limit of the drug library on "
+                       "daily_dose (limit 20 mg/day; source: Infumorph label"))
+      << insisted.out;
+  EXPECT_EQ(interrogation()["activity"], "basal");
+
+  // 10 mg over an hour: 13 mg, above the soft maximum: refused without a reason...
+  const Ran unexplained = bolus("10", "1h", {"--yes", "--json"});
+  EXPECT_EQ(unexplained.exit_code, 2) << unexplained.out;
+  EXPECT_TRUE(contains(unexplained.out, "--override-reason")) << unexplained.out;
+  EXPECT_EQ(parse(unexplained)["dose_check"]["verdict"], "needs override");
+  EXPECT_EQ(bolus("10", "1h", {"--yes", "--override-reason", "ok"}).exit_code, 2)
+      << "too short a reason";
+  EXPECT_EQ(interrogation()["activity"], "basal");
+  EXPECT_FALSE(session_exists(recorded_in + 1)) << "nothing sent, nothing recorded";
+  // ...shown with the verdict before the confirmation, which can still say no...
+  const std::string reason = "breakthrough pain at 1 mg/day, patient opioid-tolerant, reviewed";
+  const Ran declined = bolus("10", "1h", {"--override-reason", reason}, "n\n");
+  EXPECT_EQ(declined.exit_code, 1) << declined.out;
+  const std::size_t verdict_at = declined.out.find(
+      "verdict: needs the clinician's override reason: a soft limit of the drug library on "
+      "daily_dose (limit 10 mg/day; source: Infumorph label");
+  EXPECT_NE(verdict_at, std::string::npos) << declined.out;
+  EXPECT_LT(verdict_at, declined.out.find("Go ahead? [y/N]")) << declined.out;
+  EXPECT_TRUE(contains(declined.out, "override reason: " + reason)) << declined.out;
+  EXPECT_EQ(interrogation()["activity"], "basal");
+  // ...and applied with the reason, recorded with the bolus.
+  const Ran given = bolus("10", "1h", {"--override-reason", reason, "--yes", "--json"});
+  ASSERT_EQ(given.exit_code, 0) << given.out;
+  const nlohmann::json out = parse(given);
+  EXPECT_EQ(out["delivery"], "applied");
+  EXPECT_EQ(out["override_reason"], reason);
+  EXPECT_EQ(out["dose_check"]["max_daily_dose_ng_per_day"], 13 * kNgPerMg);
+  EXPECT_EQ(interrogation()["activity"], "clinician bolus");
+  const nlohmann::json report = session_report(session_of(out));
+  const std::vector<nlohmann::json> changes = changes_of(report, "bolus");
+  ASSERT_EQ(changes.size(), 1U) << report.dump(1);
+  EXPECT_TRUE(contains(changes[0]["what"], "needs override, reason given, 13 mg/day"))
+      << changes[0].dump(1);
+  const std::vector<nlohmann::json> overrides = changes_of(report, "override");
+  ASSERT_EQ(overrides.size(), 1U) << report.dump(1);
+  EXPECT_EQ(overrides[0]["detail"]["reason"], reason);
+  EXPECT_EQ(overrides[0]["detail"]["field"], "daily_dose");
+  EXPECT_EQ(overrides[0]["detail"]["clinician"], kClinician);
+  EXPECT_TRUE(contains(overrides[0]["detail"]["limit"], "10 mg/day")) << overrides[0].dump(1);
+  EXPECT_GT(session_of(out), programmed_in);
+}
+
+// 10. The pump runs dry (4 mL at 0.5 mL/day, at 2e5 times real time) and is refilled: the
+// withdrawn 0 mL is "as expected", so the refill says from the implant that the pump ran empty,
+// since when (its event log), what that means for morphine, and what to do before the refill
+// restarts the program; in text before the confirmation, in JSON, and in the clinic's record.
+TEST_F(ClinicEndToEndTest, RefillAfterTheReservoirRanDry) {
+  serve(2e5);  // eight days in about 3.5 s
+  // The low-reservoir alarm at 0.5 mL: 7 days on, so the next refill date (5 days before it)
+  // is still ahead.
+  const Ran filled = recorded({"refill", "--drug", "morphine", "--concentration", "10",
+                               "--volume-ml", "4", "--low-alarm-ml", "0.5", "--yes", "--json"});
+  ASSERT_EQ(filled.exit_code, 0) << filled.out;
+  const std::int64_t before_program = interrogation()["clock"]["wall_ms"];
+  ASSERT_EQ(program("5").exit_code, 0);
+  const std::int64_t after_program = interrogation()["clock"]["wall_ms"];
+  nlohmann::json st;
+  ASSERT_TRUE(wait_for([&] {
+    st = interrogation();
+    return st["activity"] == "reservoir empty";
+  })) << st.dump(1);
+  EXPECT_TRUE(has_alarm(st, "reservoir-empty")) << st["alarms"].dump(1);
+  const std::vector<std::string> refill{"refill", "--withdrawn-ml", "0",
+                                        "--drug", "morphine",       "--concentration",
+                                        "10",     "--volume-ml",    "18"};
+
+  // The review, before the confirmation.
+  const Ran declined = recorded(refill, "n\n");
+  EXPECT_EQ(declined.exit_code, 1) << declined.out;
+  for (const char* expected :
+       {"THE RESERVOIR RAN DRY: no Morphine", "has been delivered since ",
+        "the implant reports delivery stopped (reservoir empty)",
+        "the withdrawal risk of Morphine (preservative-free, Infumorph) is moderate",
+        "unconfirmed: rank chosen: opioid withdrawal when the reservoir runs dry",
+        "may have lost tolerance", "delayed respiratory depression",
+        "The refill restarts the program in force, up to 5 mg/day",
+        "no priming bolus: the implant stops at its computed empty",
+        "docs/intrathecal-facts.md: a priming bolus is for after implantation",
+        "withdrawn 0 mL against ", "nothing to speak of was left because the reservoir ran dry",
+        "no bridge bolus: the concentration does not change"}) {
+    EXPECT_TRUE(contains(declined.out, expected)) << expected << "\n" << declined.out;
+  }
+  EXPECT_LT(declined.out.find("THE RESERVOIR RAN DRY"), declined.out.find("Go ahead? [y/N]"));
+  EXPECT_EQ(interrogation()["activity"], "reservoir empty") << "nothing was sent";
+
+  std::vector<std::string> confirmed = refill;
+  confirmed.insert(confirmed.end(), {"--yes", "--json"});
+  const Ran ran = recorded(confirmed);
+  ASSERT_EQ(ran.exit_code, 0) << ran.out;
+  const nlohmann::json r = parse(ran);
+  EXPECT_EQ(r["delivery"], "applied");
+  const nlohmann::json& dry = r["ran_dry"];
+  ASSERT_TRUE(dry.is_object()) << r.dump(1);
+  EXPECT_EQ(dry["drug"], "morphine");
+  EXPECT_EQ(dry["delivery_stopped"], true);
+  EXPECT_EQ(dry["since_or_earlier"], false);
+  EXPECT_TRUE(dry["log_seq"].is_number_integer()) << dry.dump(1);
+  // 4 mL at 0.5 mL/day: eight days after the program started, give or take a stroke (under 3
+  // min at 0.5 mL/day).
+  const std::int64_t since = dry["since_wall_ms"];
+  EXPECT_GE(since, before_program + 8 * kMsPerDay - 3 * 60'000) << dry.dump(1);
+  EXPECT_LE(since, after_program + 8 * kMsPerDay + 3 * 60'000) << dry.dump(1);
+  EXPECT_GT(dry["dry_for_ms"].get<std::int64_t>(), 0);
+  EXPECT_EQ(dry["withdrawal_risk"], "moderate");
+  EXPECT_EQ(dry["opioid"], true);
+  EXPECT_EQ(dry["prime"], false);
+  EXPECT_EQ(dry["program_dose_ng_per_day"], 5 * kNgPerMg);
+  bool tolerance = false;
+  for (const nlohmann::json& a : dry["advice"]) {
+    tolerance = tolerance || (contains(a["what"], "may have lost tolerance") &&
+                              contains(a["source"], "docs/intrathecal-facts.md"));
+  }
+  EXPECT_TRUE(tolerance) << dry.dump(1);
+  // The refill restarted the program.
+  st = interrogation();
+  EXPECT_EQ(st["activity"], "basal");
+  EXPECT_FALSE(has_alarm(st, "reservoir-empty")) << st["alarms"].dump(1);
+
+  // The clinic's record: the refill, and the dry spell it ended with what was said.
+  const nlohmann::json report = session_report(session_of(r));
+  ASSERT_EQ(changes_of(report, "refill").size(), 1U) << report.dump(1);
+  const std::vector<nlohmann::json> alarms = changes_of(report, "alarm");
+  ASSERT_EQ(alarms.size(), 1U) << report.dump(1);
+  EXPECT_TRUE(contains(alarms[0]["what"], "the reservoir had run dry on ")) << alarms[0].dump(1);
+  EXPECT_EQ(alarms[0]["detail"]["since_wall_ms"], since);
 }
 
 }  // namespace

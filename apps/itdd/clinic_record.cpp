@@ -118,4 +118,23 @@ int ClinicRecord::finish_change(programmer::ChangeKind kind, const std::string& 
                 });
 }
 
+std::string ClinicRecord::record_overrides(std::int64_t session, const std::string& drug,
+                                           const programmer::DoseCheck& check,
+                                           const std::string& reason) {
+  if (!check.needs_override()) return "";
+  for (const programmer::Finding& f : check.findings) {
+    if (f.level != programmer::Level::kSoft) continue;
+    programmer::OverrideRecord o;
+    o.session_id = session;
+    o.at_ms = system_now_ms();
+    o.drug = drug;
+    o.field = f.field;
+    o.limit_text = fmt::format("{} ({}) {}", f.message, f.limit, f.source);
+    o.reason = reason;
+    o.clinician = args_.clinician;
+    if (auto w = db_->record_override(o); !w.ok()) return programmer::db_error_text(w.error());
+  }
+  return "";
+}
+
 }  // namespace itdd::cli

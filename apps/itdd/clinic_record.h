@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "itdd/programmer/clinic_db.h"
+#include "itdd/programmer/dose_check.h"
 
 namespace itdd::cli {
 
@@ -43,6 +44,11 @@ class ClinicRecord {
   // The same with one change of `kind` (bolus, prime, alarm, clock) described by `what`.
   int finish_change(programmer::ChangeKind kind, const std::string& what, nlohmann::json j,
                     std::string text, bool json);
+  // Inside `write`: one override record per soft finding of `check` that `reason` overrode,
+  // with the limit and its source as the clinician saw them, and who gave the reason (a program
+  // or a clinician bolus). An error text, or "".
+  std::string record_overrides(std::int64_t session, const std::string& drug,
+                               const programmer::DoseCheck& check, const std::string& reason);
 
  private:
   RecordArgs args_;

@@ -119,6 +119,17 @@ StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a) {
   return out;
 }
 
+programmer::LogPageReader log_reader(programmer::Client& client) {
+  return [&client](std::uint32_t from) -> Result<itdd_EventLogPage> {
+    const Result<protocol::Response> r = client.call(programmer::read_event_log_request(from));
+    if (!r.ok()) return r.error();
+    if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_event_log_tag) {
+      return make_error(ErrorCode::kRefused, "event_log", "the implant did not give its event log");
+    }
+    return r->payload.event_log;
+  };
+}
+
 bool confirm(const std::string& preview, bool json_on_stdout) {
   std::ostream& out = json_on_stdout ? std::cerr : std::cout;
   out << preview << "Go ahead? [y/N] " << std::flush;

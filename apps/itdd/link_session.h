@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/sim/sodium_crypto.h"
@@ -66,6 +67,10 @@ struct StatusOrExit {
   int exit_code = 0;  // 0: `status` holds the answer
 };
 StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
+
+// The implant's event log a page at a time (ReadEventLog), for programmer/workflow's lookups
+// (implant_log.h). `client` must outlive the reader.
+programmer::LogPageReader log_reader(programmer::Client& client);
 
 // Shows `preview` and asks "Go ahead? [y/N]" (on stdout, or on stderr when stdout carries JSON),
 // then reads one line from stdin: true only for "y" or "yes". End of input is a no.

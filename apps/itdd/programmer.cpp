@@ -9,9 +9,13 @@
 #include <optional>
 #include <vector>
 
+#include "clinic_context.h"
 #include "clinic_record.h"
 #include "commands.h"
+#include "itdd/programmer/bolus_review.h"
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/records_report.h"
 #include "itdd/programmer/requests.h"
@@ -19,6 +23,7 @@
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/protocol/prescription_wire.h"
 #include "itdd/sim/sodium_crypto.h"
 #include "link_session.h"
 
@@ -183,6 +188,8 @@ struct ClinicianCommands::State {
   std::string unit;
   std::string duration;
   std::string drug;
+  std::string library_file;
+  std::string override_reason;
   std::string kind;  // alarm silence
   std::string silence_for;
   bool now = false;  // set-clock
@@ -211,12 +218,6 @@ std::string implant_hex(const LinkArgs& a) {
 
 std::string ml_text(Volume v) {
   return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / 1e6);
-}
-
-std::string amount_text(DrugAmount a, DoseUnit unit) {
-  return fmt::format("{:.3f} {}",
-                     static_cast<double>(a.count()) / static_cast<double>(nanograms_per(unit)),
-                     unit == DoseUnit::kMilligram ? "mg" : "mcg");
 }
 
 // A JSON document or its summary to stdout; text otherwise.
@@ -307,6 +308,9 @@ int run_prime(const State& s) {
   });
 }
 
+// A clinician bolus: the drug library checks it as it checks a program (hard limits block, soft
+// ones need --override-reason), the review shows the verdict before the confirmation, and the
+// implant checks it again against its own limits.
 int run_bolus(const State& s) {
   const std::optional<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
   if (!unit) return bad_input(fmt::format("--unit {}: must be mg or mcg", s.unit));
@@ -316,71 +320,98 @@ int run_bolus(const State& s) {
   if (!duration.ok()) {
     return bad_input(fmt::format("--duration {}: {}", s.duration, duration.error().message));
   }
+  const std::optional<programmer::DrugLibrary> library =
+      load_drug_library(drug_library_path(s.library_file));
+  if (!library) return kExitInvalidInput;
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
     const itdd_Reservoir& r = st.status.reservoir;
-    if (!st.status.has_reservoir || !r.filled || !r.has_drug) {
-      return bad_input("the implant's reservoir holds no drug: refill it before a bolus");
-    }
-    const DoseUnit held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? DoseUnit::kMicrogram
-                                                                           : DoseUnit::kMilligram;
-    if (held != unit.value()) {
-      return bad_input(fmt::format(
-          "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
-          s.unit, r.drug.name, held == DoseUnit::kMilligram ? "mg" : "mcg",
-          held == DoseUnit::kMilligram ? "mg" : "mcg"));
-    }
-    if (!s.drug.empty() && s.drug != r.drug.name) {
+    if (!s.drug.empty() && st.status.has_reservoir && r.has_drug && s.drug != r.drug.name) {
       return bad_input(fmt::format("--drug {}: the implant holds {}", s.drug, r.drug.name));
     }
-    const Concentration concentration(r.concentration_ng_per_ml);
-    const Volume volume = volume_holding(dose.value(), concentration);
-    const std::string preview = fmt::format(
-        "clinician bolus: {} of {} over {}\n= {} at {}/mL; the basal program pauses meanwhile\n",
-        amount_text(dose.value(), held), r.drug.name, programmer::format_duration(duration.value()),
-        ml_text(volume), amount_text(DrugAmount(concentration.count()), held));
-    if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
+    const Result<programmer::BolusReview> reviewed = programmer::review_bolus(
+        st.status, *library, dose.value(), *unit, duration.value(), log_reader(client));
+    if (!reviewed.ok()) {
+      const Error& e = reviewed.error();
+      if (std::string_view(e.field) == "unit") {
+        const char* held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? "mcg" : "mg";
+        return bad_input(fmt::format(
+            "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
+            s.unit, r.drug.name, held, held));
+      }
+      if (std::string_view(e.field) == "reservoir") return bad_input(e.message);
+      return failure(fmt::format(
+          "{}: the event log could not be read for the clinician boluses of the last 24 hours "
+          "({}): nothing was sent",
+          s.link.implant, programmer::error_text(e)));
+    }
+    const programmer::BolusReview& b = reviewed.value();
+    const programmer::DoseCheck& check = b.check;
+    const DoseUnit held = b.drug.unit;
+    const Volume volume = b.volume;
+    const std::optional<std::string> reason =
+        s.override_reason.empty() ? std::nullopt : std::optional<std::string>(s.override_reason);
+    const std::string review = programmer::format_bolus_review(b, s.override_reason);
+    nlohmann::json j = programmer::bolus_review_json(b);
+    j["command"] = "bolus";
+    if (const Status ok = programmer::accept(check, reason); !ok.ok()) {
+      if (s.json) {
+        j["delivery"] = "not sent";
+        j["error"] = programmer::error_text(ok.error());
+        std::cout << j.dump(2) << '\n';
+      } else {
+        std::cout << review;
+      }
+      if (check.blocked()) {
+        return bad_input(fmt::format("the drug library blocks this bolus ({}): nothing was sent",
+                                     programmer::error_text(ok.error())));
+      }
+      return bad_input(fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
+    }
+    if (!s.yes && !confirm(review, s.json)) return kExitFailure;
     const std::uint64_t id = programmer::new_command_id(crypto);
     const programmer::CommandResult c =
         client.command(programmer::clinician_bolus_request(id, dose.value(), duration.value()), id);
     if (const int rc = check_applied(c, "the bolus"); rc != 0) return rc;
-    nlohmann::json j = {
-        {"command", "bolus"},
-        {"delivery", "applied"},
-        {"command_id", id},
-        {"drug", r.drug.name},
-        {"dose",
-         {{"value", static_cast<double>(dose->count()) / static_cast<double>(nanograms_per(held))},
-          {"unit", held == DoseUnit::kMilligram ? "mg" : "mcg"}}},
-        {"dose_ng", dose->count()},
-        {"duration_ms", duration->count()},
-        {"volume_nl", volume.count()},
-        {"volume_ml", static_cast<double>(volume.count()) / 1e6}};
+    j["delivery"] = "applied";
+    j["command_id"] = id;
+    if (check.needs_override()) j["override_reason"] = s.override_reason;
+    const std::string verdict = check.needs_override() ? "needs override, reason given" : "within";
+    const std::string what =
+        fmt::format("clinician bolus {} of {} over {}; drug library: {}, {} in the heaviest 24 h",
+                    programmer::format_amount(b.dose, held), r.drug.name,
+                    programmer::format_duration(b.duration), verdict,
+                    programmer::format_dose(check.max_daily_dose, held));
+    std::string text = s.yes ? review : "";
     if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
       j["answer_lost"] = true;
-      return record.finish_change(
-          programmer::ChangeKind::kBolus,
-          fmt::format("clinician bolus {} of {} over {} (the implant confirmed it; its answer "
-                      "was lost)",
-                      amount_text(dose.value(), held), r.drug.name,
-                      programmer::format_duration(duration.value())),
-          j, "bolus applied (the implant confirmed it; its answer was lost)\n", s.json);
+      text += "bolus applied (the implant confirmed it; its answer was lost)\n";
+    } else {
+      const itdd_BolusStarted& started = c.response->payload.bolus_started;
+      j["ends_at"] = programmer::format_wall(started.ends_at_wall_ms);
+      j["ends_at_wall_ms"] = started.ends_at_wall_ms;
+      text += fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
+                          programmer::format_amount(DrugAmount(started.dose_ng), held),
+                          programmer::format_volume_ml(volume),
+                          programmer::format_wall(started.ends_at_wall_ms));
     }
-    const itdd_BolusStarted& b = c.response->payload.bolus_started;
-    j["ends_at"] = programmer::format_wall(b.ends_at_wall_ms);
-    j["ends_at_wall_ms"] = b.ends_at_wall_ms;
-    return record.finish_change(
-        programmer::ChangeKind::kBolus,
-        fmt::format("clinician bolus {} of {} over {}", amount_text(DrugAmount(b.dose_ng), held),
-                    r.drug.name, programmer::format_duration(duration.value())),
-        j,
-        fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
-                    amount_text(DrugAmount(b.dose_ng), held), ml_text(volume),
-                    programmer::format_wall(b.ends_at_wall_ms)),
-        s.json);
+    return record.finish("bolus", j, text, s.json, [&](std::int64_t session) -> std::string {
+      programmer::ChangeRecord change;
+      change.session_id = session;
+      change.at_ms = system_now_ms();
+      change.kind = programmer::ChangeKind::kBolus;
+      change.what = what;
+      nlohmann::ordered_json detail = programmer::bolus_review_json(b);
+      detail["command"] = what;
+      change.detail_json = detail.dump();
+      if (auto added = record.db().add_change(change); !added.ok()) {
+        return programmer::db_error_text(added.error());
+      }
+      return record.record_overrides(session, r.drug.name, check, s.override_reason);
+    });
   });
 }
 
@@ -608,11 +639,18 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
   s.prime->add_flag("--yes", s.yes, "Do not ask before priming");
 
   s.bolus = common(programmer.add_subcommand(
-      "bolus", "Give a clinician bolus over a set time (the basal program pauses)"));
+      "bolus",
+      "Give a clinician bolus over a set time (the basal program pauses), checked against the "
+      "drug library with the program in force"));
   s.bolus->add_option("--dose", s.dose, "The dose, in --unit (e.g. 1.5)")->required();
   s.bolus->add_option("--unit", s.unit, "mg or mcg: must be the implant's drug's unit")->required();
   s.bolus->add_option("--duration", s.duration, "Over how long, e.g. 30m, 2h")->required();
   s.bolus->add_option("--drug", s.drug, "The drug expected in the implant (checked if given)");
+  s.bolus->add_option("--library", s.library_file,
+                      "Drug library (default: $ITDD_DRUG_LIBRARY, else the source tree's "
+                      "data/drug-library.json)");
+  s.bolus->add_option("--override-reason", s.override_reason,
+                      "Why a soft limit of the drug library is exceeded (recorded)");
   s.bolus->add_flag("--yes", s.yes, "Do not ask before the bolus");
 
   CLI::App* alarm = programmer.add_subcommand("alarm", "Silence or test the implant's alarms");

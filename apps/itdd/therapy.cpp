@@ -26,6 +26,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/prescription_entry.h"
 #include "itdd/programmer/program_review.h"
+#include "itdd/programmer/ran_dry.h"
 #include "itdd/programmer/refill_date.h"
 #include "itdd/programmer/refill_plan.h"
 #include "itdd/programmer/requests.h"
@@ -313,23 +314,7 @@ int run_program(const State& s) {
       if (auto w = record.db().record_prescription(p); !w.ok()) {
         return programmer::db_error_text(w.error());
       }
-      if (check.needs_override()) {
-        for (const programmer::Finding& f : check.findings) {
-          if (f.level != programmer::Level::kSoft) continue;
-          programmer::OverrideRecord o;
-          o.session_id = session;
-          o.at_ms = system_now_ms();
-          o.drug = rx.drug.name.data();
-          o.field = f.field;
-          o.limit_text = fmt::format("{} ({}) {}", f.message, f.limit, f.source);
-          o.reason = s.override_reason;
-          o.clinician = s.record.clinician;
-          if (auto w = record.db().record_override(o); !w.ok()) {
-            return programmer::db_error_text(w.error());
-          }
-        }
-      }
-      return "";
+      return record.record_overrides(session, rx.drug.name.data(), check, s.override_reason);
     });
   });
 }
@@ -390,7 +375,22 @@ int run_refill(const State& s) {
     if (capacity.count() <= 0) {
       return failure("the implant did not report its reservoir capacity: refill refused");
     }
-    const Result<programmer::RefillPlan> plan = programmer::plan_refill(st, capacity, entry);
+    // A pump that ran dry: since when (the event log), what it means, what to do first.
+    std::optional<programmer::EmptyRecord> emptied;
+    if (programmer::reservoir_ran_dry(st)) {
+      const Result<std::optional<programmer::EmptyRecord>> found =
+          programmer::reservoir_empty_record(log_reader(client));
+      if (found.ok()) {
+        emptied = found.value();
+      } else {
+        std::cerr << fmt::format(
+            "warning: the event log could not be read ({}): since when the pump ran dry is not "
+            "known\n",
+            programmer::error_text(found.error()));
+      }
+    }
+    const std::optional<programmer::RanDry> dry = programmer::ran_dry(st, emptied, *library);
+    const Result<programmer::RefillPlan> plan = programmer::plan_refill(st, capacity, entry, dry);
     if (!plan.ok()) {
       const std::string field = plan.error().field;
       const std::string flag = field == "withdrawn"     ? "--withdrawn-ml"
@@ -426,17 +426,13 @@ int run_refill(const State& s) {
         s.undiluted ? programmer::Dilution::kUndiluted : programmer::Dilution::kDilutedOrUnknown);
     Volume low = entry.low_alarm.value_or(Volume(0));
 
-    std::string preview =
+    std::string preview = plan->ran_dry ? programmer::format_ran_dry(*plan->ran_dry) + "\n" : "";
+    preview +=
         fmt::format("Refill ({}): {} of {} at {}, low-reservoir alarm at {}\n",
                     describe(plan->kind), programmer::format_volume_ml(entry.volume), spec->name,
                     programmer::format_concentration(entry.concentration, spec->unit),
                     low.count() > 0 ? programmer::format_volume_ml(low) : "the pump's default");
-    if (plan->check) {
-      preview += fmt::format("withdrawn {} against {} expected: {}\n",
-                             programmer::format_volume_ml(plan->check->withdrawn),
-                             programmer::format_volume_ml(plan->check->expected),
-                             programmer::describe(plan->check->finding));
-    }
+    if (plan->check) preview += programmer::withdrawal_text(*plan) + "\n";
     for (const std::string& n : plan->notes) preview += "note: " + n + "\n";
     if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
 
@@ -466,22 +462,25 @@ int run_refill(const State& s) {
         low_at, rules.safety_margin, WallTime(after.status.wall_ms), rules.stability_days,
         rules.first_fill_stability_days, rules.max_refill_interval_days);
 
-    nlohmann::json j = {{"command", "refill"},
-                        {"delivery", "applied"},
-                        {"command_id", id},
-                        {"kind", describe(plan->kind)},
-                        {"volume_ml", static_cast<double>(entry.volume.count()) /
-                                          static_cast<double>(kNanolitresPerMillilitre)},
-                        {"volume_nl", entry.volume.count()},
-                        {"drug", spec->name},
-                        {"concentration_ng_per_ml", entry.concentration.count()},
-                        {"low_reservoir_alarm_nl", res.low_threshold_nl},
-                        {"notes", plan->notes},
-                        {"next_refill", programmer::format_wall_time(next.due)},
-                        {"next_refill_wall_ms", next.due.ms()},
-                        {"next_refill_rule", programmer::refill_rule_name(next.decided_by)},
-                        {"next_refill_reason", next.reason},
-                        {"sources", rules.sources}};
+    nlohmann::json j = {
+        {"command", "refill"},
+        {"delivery", "applied"},
+        {"command_id", id},
+        {"kind", describe(plan->kind)},
+        {"volume_ml",
+         static_cast<double>(entry.volume.count()) / static_cast<double>(kNanolitresPerMillilitre)},
+        {"volume_nl", entry.volume.count()},
+        {"drug", spec->name},
+        {"concentration_ng_per_ml", entry.concentration.count()},
+        {"low_reservoir_alarm_nl", res.low_threshold_nl},
+        {"notes", plan->notes},
+        {"next_refill", programmer::format_wall_time(next.due)},
+        {"next_refill_wall_ms", next.due.ms()},
+        {"next_refill_rule", programmer::refill_rule_name(next.decided_by)},
+        {"next_refill_reason", next.reason},
+        {"sources", rules.sources},
+        {"ran_dry", plan->ran_dry ? nlohmann::json(programmer::ran_dry_json(*plan->ran_dry))
+                                  : nlohmann::json(nullptr)}};
     if (plan->check) {
       j["withdrawn_nl"] = plan->check->withdrawn.count();
       j["expected_nl"] = plan->check->expected.count();
@@ -537,6 +536,24 @@ int run_refill(const State& s) {
       if (low_at) rec.low_reservoir_ms = low_at->ms() - offset;
       if (auto w = record.db().record_refill(rec); !w.ok()) {
         return programmer::db_error_text(w.error());
+      }
+      if (plan->ran_dry) {
+        // The dry spell the refill ended, with what the clinician was told.
+        programmer::ChangeRecord c;
+        c.session_id = session;
+        c.at_ms = system_now_ms();
+        c.kind = programmer::ChangeKind::kAlarm;
+        c.what = plan->ran_dry->since
+                     ? fmt::format(
+                           "the reservoir had run dry on {}{} (the implant's clock); "
+                           "refilled",
+                           programmer::format_wall_time(*plan->ran_dry->since),
+                           plan->ran_dry->since_or_earlier ? " or earlier" : "")
+                     : std::string("the reservoir had run dry; refilled");
+        c.detail_json = nlohmann::json(programmer::ran_dry_json(*plan->ran_dry)).dump();
+        if (auto w = record.db().add_change(c); !w.ok()) {
+          return programmer::db_error_text(w.error());
+        }
       }
       return "";
     });

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "implant_rig.h"
 
 namespace itdd::app {
@@ -40,6 +42,16 @@ protocol::Request patient_bolus_request(std::uint64_t id) {
   r.request_id = 2;
   r.which_payload = itdd_Request_patient_bolus_tag;
   r.payload.patient_bolus.command_id = id;
+  return r;
+}
+
+protocol::Request clinician_bolus_request(std::uint64_t id, DrugAmount dose, Duration duration) {
+  protocol::Request r{};
+  r.request_id = 4;
+  r.which_payload = itdd_Request_clinician_bolus_tag;
+  r.payload.clinician_bolus.command_id = id;
+  r.payload.clinician_bolus.dose_ng = dose.count();
+  r.payload.clinician_bolus.duration_ms = duration.count();
   return r;
 }
 
@@ -224,6 +236,38 @@ TEST(Commands, InterrogationSaysWhenNoBolusCanBeHad) {
   EXPECT_EQ(st.patient_bolus.refusal, itdd_BolusRefusal_BOLUS_REFUSAL_OTHER_BOLUS_RUNNING);
   EXPECT_EQ(st.patient_bolus.next_allowed_wall_ms, busy.wall(busy.rig.now + minutes(30)));
   EXPECT_EQ(st.patient_bolus.left_in_24h, 3u);
+}
+
+// A clinician bolus from the radio beyond the implant's own limits is refused with the limit
+// named, and nothing starts: at the pump's maximum rate while a patient bolus runs on top (the
+// safety monitor would count both and stop the pump). Once the patient bolus has ended the same
+// bolus runs its hour, and the safety monitor, counting it, lets it through.
+TEST(Commands, ClinicianBolusBeyondThePumpsMaximumRateIsRefused) {
+  Commands c;
+  c.rig.start(with_boluses(3));
+  ASSERT_TRUE(
+      c.send(patient_bolus_request(41), link::Role::kPatient).payload.patient_bolus.granted);
+  // 25 mg at 25 mg/mL over an hour: 1 mL/h, the pump's maximum, plus the patient bolus.
+  protocol::Response r = c.send(clinician_bolus_request(42, milligrams(25), hours(1)));
+  EXPECT_EQ(r.result, itdd_ResultCode_RESULT_REFUSED);
+  EXPECT_STREQ(r.error.field, "duration");
+  EXPECT_NE(std::string(r.error.message).find("pump's maximum rate would be exceeded"),
+            std::string::npos)
+      << r.error.message;
+  EXPECT_NE(c.rig.implant->engine().activity(), Activity::kClinicianBolus);
+  // Too long a bolus and too fast a one, with nothing else running, name their limits too.
+  c.rig.run_for(minutes(10));
+  r = c.send(clinician_bolus_request(43, milligrams(1), hours(25)));
+  EXPECT_EQ(r.result, itdd_ResultCode_RESULT_INVALID);
+  EXPECT_STREQ(r.error.message, "must be between 1 minute and 24 hours");
+  r = c.send(clinician_bolus_request(44, milligrams(25) + DrugAmount(25), hours(1)));
+  EXPECT_EQ(r.result, itdd_ResultCode_RESULT_INVALID);
+  EXPECT_STREQ(r.error.message, "too short: the bolus would exceed the pump's maximum rate");
+
+  r = c.send(clinician_bolus_request(45, milligrams(25), hours(1)));
+  ASSERT_EQ(r.result, itdd_ResultCode_RESULT_OK) << r.error.message;
+  c.rig.run_for(hours(1) + minutes(1));
+  EXPECT_EQ(c.rig.implant->engine().activity(), Activity::kBasal);
 }
 
 }  // namespace

@@ -259,18 +259,41 @@ Status TherapyEngine::start_clinician_bolus(DrugAmount amount, Duration duration
     return make_error(ErrorCode::kInvalidArgument, "duration",
                       "must be between 1 minute and 24 hours");
   }
-  const Volume volume = volume_holding(amount, state_.reservoir_concentration);
+  // The pump's state first: an empty or halted pump says so, whatever the amount.
+  if (Status s = check_reservoir_for(Volume(0), "amount"); !s) return s;
+  // Rounded down, as volume_holding does, but compared before narrowing to 64 bits.
+  const Int128 exact_nl = static_cast<Int128>(amount.count()) * kNanolitresPerMillilitre /
+                          state_.reservoir_concentration.count();
+  if (exact_nl > static_cast<Int128>(state_.reservoir_remaining.count())) {
+    return make_error(ErrorCode::kRefused, "amount", "more than the reservoir holds");
+  }
+  const Volume volume(static_cast<std::int64_t>(exact_nl));
   if (volume < pump_.stroke_volume) {
     return make_error(ErrorCode::kInvalidArgument, "amount",
                       "smaller than one pump stroke at this concentration");
   }
-  if (FlowRate(detail::mul_div(volume.count(), kMillisPerDay, duration.count())) > pump_.max_rate) {
+  // volume / duration against the maximum rate, exactly (no rounding of the rate lets a bolus
+  // a fraction of a nL/day above it through).
+  const Int128 day = kMillisPerDay;
+  const Int128 max_rate = pump_.max_rate.count();
+  if (static_cast<Int128>(volume.count()) * day > max_rate * duration.count()) {
     return make_error(ErrorCode::kInvalidArgument, "duration",
                       "too short: the bolus would exceed the pump's maximum rate");
   }
-  if (Status s = check_reservoir_for(volume, "amount"); !s) return s;
   if (scheduler_.override_active()) {
     return make_error(ErrorCode::kRefused, "amount", "another bolus is running");
+  }
+  // A patient bolus runs on top of whatever replaces basal: both together within the maximum.
+  if (scheduler_.additive_active()) {
+    const delivery::TimedDelivery& p = scheduler_.additive_delivery();
+    const Int128 p_ms = (p.end - p.start).count();
+    if (p_ms > 0 && (static_cast<Int128>(volume.count()) * day * p_ms +
+                         static_cast<Int128>(p.volume.count()) * day * duration.count() >
+                     max_rate * duration.count() * p_ms)) {
+      return make_error(ErrorCode::kRefused, "duration",
+                        "with the patient bolus now running the pump's maximum rate would be "
+                        "exceeded: give it over a longer time or after that bolus ends");
+    }
   }
   on_wake(now);
   scheduler_.start_override(volume, duration, now);

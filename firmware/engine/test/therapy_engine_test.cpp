@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <utility>
 
 #include "../../therapy/test/test_prescriptions.h"
 #include "engine_harness.h"
@@ -119,6 +120,95 @@ TEST(TherapyEngine, ClinicianBolusBadInputIsRefused) {
   EXPECT_STREQ(h.engine.start_clinician_bolus(milligrams(5), hours(1), h.now).error().field,
                "amount");
   EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+}
+
+// The implant's own limits for a clinician bolus, whatever the programmer checked: each bound
+// exactly, and the refusal naming it. The default pump runs at most 24 mL/day (1 mL/h).
+TEST(TherapyEngine, ClinicianBolusRateIsWithinThePumpsMaximumExactly) {
+  {
+    Filled h;
+    ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(4'000'000)), h.now).ok());
+    // 25 mg at 25 mg/mL is 1 mL: over an hour, exactly the maximum rate.
+    ASSERT_TRUE(h.engine.start_clinician_bolus(milligrams(25), hours(1), h.now).ok());
+  }
+  {
+    Filled h;
+    ASSERT_TRUE(h.engine.program(morphine_continuous(DoseRate(4'000'000)), h.now).ok());
+    // 25 ng more is one nL more: refused, naming the limit; nothing starts.
+    const Status s =
+        h.engine.start_clinician_bolus(milligrams(25) + DrugAmount(25), hours(1), h.now);
+    ASSERT_FALSE(s.ok());
+    EXPECT_STREQ(s.error().field, "duration");
+    EXPECT_STREQ(s.error().message, "too short: the bolus would exceed the pump's maximum rate");
+    EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+  }
+  // Compared exactly, not through a rate rounded down: on a pump of at most 1 mL/day, 1 mL over
+  // 24 hours less a millisecond is 1.0000000116 mL/day.
+  therapy::PumpModel slow;
+  slow.max_rate = FlowRate(1'000'000);
+  for (const auto& [duration, allowed] :
+       {std::pair{hours(24), true}, std::pair{hours(24) - milliseconds(1), false}}) {
+    Harness h(slow);
+    ASSERT_TRUE(h.fill(millilitres(18), kMorphine, kMorphine25).ok());
+    EXPECT_EQ(h.engine.start_clinician_bolus(milligrams(25), duration, h.now).ok(), allowed)
+        << duration.count();
+  }
+}
+
+TEST(TherapyEngine, ClinicianBolusAndARunningPatientBolusStayWithinTheMaximumRate) {
+  Prescription rx = morphine_continuous(DoseRate(4'000'000));
+  // 0.5 mg over 10 minutes: 20 uL, 2.88 mL/day on top of whatever runs.
+  rx.patient_bolus = therapy::testing::patient_bolus(micrograms(500), minutes(10), 4, hours(1));
+  const auto with_patient_bolus = [&](Filled& h) {
+    ASSERT_TRUE(h.engine.program(rx, h.now).ok());
+    ASSERT_TRUE(h.engine.request_patient_bolus(h.now).granted);
+    h.run_for(minutes(1));
+  };
+  {
+    // 22 mg over an hour is 21.12 mL/day: with the patient bolus, exactly 24 mL/day.
+    Filled h;
+    with_patient_bolus(h);
+    EXPECT_TRUE(h.engine.start_clinician_bolus(milligrams(22), hours(1), h.now).ok());
+  }
+  {
+    Filled h;
+    with_patient_bolus(h);
+    const Status s =
+        h.engine.start_clinician_bolus(milligrams(22) + DrugAmount(25), hours(1), h.now);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::kRefused);
+    EXPECT_STREQ(s.error().field, "duration");
+    EXPECT_NE(std::strstr(s.error().message,
+                          "with the patient bolus now running the pump's "
+                          "maximum rate would be exceeded"),
+              nullptr)
+        << s.error().message;
+    EXPECT_EQ(h.engine.activity(), Activity::kBasal);
+    // The whole mL an hour is refused while the patient bolus runs, allowed once it has ended.
+    EXPECT_FALSE(h.engine.start_clinician_bolus(milligrams(25), hours(1), h.now).ok());
+    h.run_for(minutes(9));
+    EXPECT_TRUE(h.engine.start_clinician_bolus(milligrams(25), hours(1), h.now).ok());
+  }
+}
+
+TEST(TherapyEngine, ClinicianBolusVolumeIsComparedWithTheReservoirWithoutOverflow) {
+  Harness h;
+  // At 1 ng/mL, 154030313015474756 ng is about 1.5e23 nL: narrowed to 64 bits first it would
+  // wrap to 6.4 uL and pass as a small bolus.
+  ASSERT_TRUE(h.fill(millilitres(18), kMorphine, Concentration(1)).ok());
+  const Status s =
+      h.engine.start_clinician_bolus(DrugAmount(154'030'313'015'474'756), hours(1), h.now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().field, "amount");
+  EXPECT_STREQ(s.error().message, "more than the reservoir holds");
+  EXPECT_EQ(h.sink.count(EventKind::kClinicianBolusStarted), 0);
+}
+
+TEST(TherapyEngine, ClinicianBolusOnAnEmptyPumpSaysItIsEmpty) {
+  Harness h;  // never filled: "empty", not "smaller than one stroke"
+  const Status s = h.engine.start_clinician_bolus(milligrams(1), hours(1), h.now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_STREQ(s.error().message, "the reservoir is empty");
 }
 
 TEST(TherapyEngine, PatientBolusGrantedThenRefusedWithReasonAndTime) {

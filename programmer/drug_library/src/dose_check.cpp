@@ -72,6 +72,23 @@ class Checker {
         allowed, &spec_.concentrations.note);
   }
 
+  // A clinician bolus: the heaviest 24 h with it against the maxima (not soft_min: a bolus
+  // only adds).
+  void bolus_daily_dose(DoseRate heaviest) {
+    const DoseLimits& l = spec_.limits;
+    if (heaviest > l.hard_max.value) {
+      add(Level::kHard, finding_field::kDailyDose,
+          fmt::format("with this bolus the heaviest 24 h gives {}, above the hard maximum for {}",
+                      dose(heaviest), spec_.display_name),
+          dose(l.hard_max.value), &l.hard_max.note);
+    } else if (heaviest > l.soft_max.value) {
+      add(Level::kSoft, finding_field::kDailyDose,
+          fmt::format("with this bolus the heaviest 24 h gives {}, above the soft maximum for {}",
+                      dose(heaviest), spec_.display_name),
+          dose(l.soft_max.value), &l.soft_max.note);
+    }
+  }
+
   void daily_dose(DoseRate proposed) {
     const DoseLimits& l = spec_.limits;
     if (proposed > l.hard_max.value) {
@@ -242,6 +259,7 @@ DoseCheck check_prescription(const DrugLibrary& library, const therapy::Prescrip
   }
   c.display_name = spec->display_name;
   c.unit = spec->unit;
+  c.limits = spec->limits;
   Checker check(c, *spec);
   if (proposed.drug.unit != spec->unit) {
     check.add(Level::kHard, finding_field::kUnit,
@@ -265,10 +283,49 @@ DoseCheck check_prescription(const DrugLibrary& library, const therapy::Prescrip
   return c;
 }
 
+DoseCheck check_bolus(const DrugLibrary& library, const therapy::Prescription& running,
+                      const ClinicianBolus& bolus) {
+  DoseCheck c;
+  c.drug = drug_name(bolus.drug);
+  // The program in force counts when it is for this drug (after a change of drug it is not).
+  if (running.drug == bolus.drug) {
+    c.basal_max_daily_dose = basal_max_daily_dose(running);
+    c.patient_boluses_per_day = therapy::max_patient_boluses_per_day(running.patient_bolus);
+    c.patient_bolus_dose =
+        running.patient_bolus.enabled ? running.patient_bolus.dose : DrugAmount(0);
+  }
+  c.clinician_bolus = BolusTerms{bolus.dose, bolus.duration, bolus.earlier, bolus.earlier_count};
+  c.max_daily_dose = c.basal_max_daily_dose +
+                     DoseRate(c.patient_boluses_per_day * c.patient_bolus_dose.count()) +
+                     DoseRate(bolus.earlier.count()) + DoseRate(bolus.dose.count());
+
+  const DrugSpec* spec = library.find(c.drug);
+  if (spec == nullptr) {
+    c.findings.push_back(Finding{
+        Level::kHard, finding_field::kDrug,
+        fmt::format("\"{}\" is not in the drug library (known: {})", c.drug, library.names()), "",
+        ""});
+    return c;
+  }
+  c.display_name = spec->display_name;
+  c.unit = spec->unit;
+  c.limits = spec->limits;
+  Checker check(c, *spec);
+  if (bolus.drug.unit != spec->unit) {
+    check.add(Level::kHard, finding_field::kUnit,
+              fmt::format("{} is prescribed in {} in the library, not {}", spec->display_name,
+                          unit_name(spec->unit), unit_name(bolus.drug.unit)),
+              unit_name(spec->unit));
+  }
+  check.concentration(bolus.concentration);
+  check.bolus_daily_dose(c.max_daily_dose);
+  return c;
+}
+
 Status accept(const DoseCheck& check, const std::optional<std::string>& reason) {
   if (const Finding* hard = check.first(Level::kHard); hard != nullptr) {
     return make_error(ErrorCode::kRefused, hard->field,
-                      "a hard limit of the drug library blocks this prescription; no reason can "
+                      "a hard limit of the drug library blocks it; no reason can "
                       "override it");
   }
   if (!check.needs_override()) return Status::Ok();
@@ -285,39 +342,89 @@ Status accept(const DoseCheck& check, const std::optional<std::string>& reason) 
   return Status::Ok();
 }
 
+namespace {
+
+// "limit 20 mg/day; source: ..." of a finding, or "" when it has neither.
+std::string limit_and_source(const Finding& f) {
+  std::string out;
+  if (!f.limit.empty()) out += "limit " + f.limit;
+  if (!f.source.empty()) out += (out.empty() ? "" : "; ") + f.source;
+  return out;
+}
+
+std::string verdict_text(const DoseCheck& check) {
+  if (const Finding* hard = check.first(Level::kHard); hard != nullptr) {
+    const std::string limit = limit_and_source(*hard);
+    return fmt::format(
+        "BLOCKED by a hard limit of the drug library on {}{}: no reason can "
+        "override it",
+        hard->field, limit.empty() ? "" : " (" + limit + ")");
+  }
+  if (const Finding* soft = check.first(Level::kSoft); soft != nullptr) {
+    const std::string limit = limit_and_source(*soft);
+    return fmt::format(
+        "needs the clinician's override reason: a soft limit of the drug library "
+        "on {}{}",
+        soft->field, limit.empty() ? "" : " (" + limit + ")");
+  }
+  if (check.unit && check.limits) {
+    return fmt::format(
+        "within the library's limits: at most the soft maximum {} ({}) and the "
+        "hard maximum {} ({})",
+        format_dose(check.limits->soft_max.value, *check.unit), check.limits->soft_max.note.label(),
+        format_dose(check.limits->hard_max.value, *check.unit),
+        check.limits->hard_max.note.label());
+  }
+  return "within the library's limits";
+}
+
+}  // namespace
+
 std::string format_dose_check(const DoseCheck& check) {
   const auto dose = [&check](DoseRate d) {
     return check.unit ? format_dose(d, *check.unit) : fmt::format("{} ng/day", d.count());
   };
+  const auto amount = [&check](DrugAmount a) {
+    return check.unit ? format_amount(a, *check.unit) : fmt::format("{} ng", a.count());
+  };
   std::string out;
   if (check.unit) {
     out += fmt::format("Drug library check: {} ({})\n", check.display_name, check.drug);
-    out += fmt::format("  maximum daily dose   {}", dose(check.max_daily_dose));
-    if (check.patient_boluses_per_day > 0) {
-      out +=
-          fmt::format(" (basal {} + {} patient bolus{} of {})", dose(check.basal_max_daily_dose),
-                      check.patient_boluses_per_day, check.patient_boluses_per_day == 1 ? "" : "es",
-                      format_amount(check.patient_bolus_dose, *check.unit));
-    }
-    out += '\n';
-    if (check.previous_max_daily_dose) {
-      out += fmt::format("  current maximum      {}\n", dose(*check.previous_max_daily_dose));
-    }
   } else {
     out += fmt::format("Drug library check: {}\n", check.drug);
+  }
+  // What the heaviest 24 h is made of.
+  std::vector<std::string> parts;
+  if (check.patient_boluses_per_day > 0 || check.clinician_bolus) {
+    parts.push_back(fmt::format("basal {}", dose(check.basal_max_daily_dose)));
+  }
+  if (check.patient_boluses_per_day > 0) {
+    parts.push_back(fmt::format("{} patient bolus{} of {}", check.patient_boluses_per_day,
+                                check.patient_boluses_per_day == 1 ? "" : "es",
+                                amount(check.patient_bolus_dose)));
+  }
+  if (const auto& b = check.clinician_bolus) {
+    if (b->earlier_count > 0) {
+      parts.push_back(fmt::format("{} earlier clinician bolus{} of {} in all", b->earlier_count,
+                                  b->earlier_count == 1 ? "" : "es", amount(b->earlier)));
+    }
+    parts.push_back(
+        fmt::format("this bolus {} over {}", amount(b->dose), format_hours(b->duration)));
+  }
+  std::string made_of;
+  for (const std::string& p : parts) made_of += (made_of.empty() ? "" : " + ") + p;
+  out +=
+      fmt::format("  {:<20} {}{}\n", check.clinician_bolus ? "heaviest 24 h" : "maximum daily dose",
+                  dose(check.max_daily_dose), made_of.empty() ? "" : " (" + made_of + ")");
+  if (check.previous_max_daily_dose) {
+    out += fmt::format("  current maximum      {}\n", dose(*check.previous_max_daily_dose));
   }
   for (const Finding& f : check.findings) {
     out += fmt::format("  {:<5} {}: {}\n", level_name(f.level), f.field, f.message);
     if (!f.limit.empty()) out += fmt::format("        limit {}\n", f.limit);
     if (!f.source.empty()) out += fmt::format("        {}\n", f.source);
   }
-  if (check.blocked()) {
-    out += "  verdict: BLOCKED by a hard limit (no reason can override it)\n";
-  } else if (check.needs_override()) {
-    out += "  verdict: needs the clinician's override reason\n";
-  } else {
-    out += "  verdict: within the library's limits\n";
-  }
+  out += "  verdict: " + verdict_text(check) + "\n";
   return out;
 }
 
@@ -341,6 +448,31 @@ nlohmann::ordered_json dose_check_json(const DoseCheck& check) {
   j["previous_max_daily_dose_ng_per_day"] =
       check.previous_max_daily_dose ? nlohmann::ordered_json(check.previous_max_daily_dose->count())
                                     : nlohmann::ordered_json(nullptr);
+  if (const auto& b = check.clinician_bolus) {
+    nlohmann::ordered_json bolus;
+    if (check.unit) {
+      const std::int64_t per = nanograms_per(*check.unit);
+      bolus["dose"] = figures::decimal_json(b->dose.count(), per);
+      bolus["earlier"] = figures::decimal_json(b->earlier.count(), per);
+    }
+    bolus["dose_ng"] = b->dose.count();
+    bolus["duration_ms"] = b->duration.count();
+    bolus["earlier_ng"] = b->earlier.count();
+    bolus["earlier_count"] = b->earlier_count;
+    j["clinician_bolus"] = bolus;
+  } else {
+    j["clinician_bolus"] = nullptr;
+  }
+  if (check.unit && check.limits) {
+    const auto limit = [&check](const Figure<DoseRate>& f) {
+      return nlohmann::ordered_json{
+          {"per_day", figures::decimal_json(f.value.count(), nanograms_per(*check.unit))},
+          {"ng_per_day", f.value.count()},
+          {"source", f.note.label()}};
+    };
+    j["limits"] = {{"soft_max", limit(check.limits->soft_max)},
+                   {"hard_max", limit(check.limits->hard_max)}};
+  }
   j["blocked"] = check.blocked();
   j["needs_override"] = check.needs_override();
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
@@ -352,6 +484,8 @@ nlohmann::ordered_json dose_check_json(const DoseCheck& check) {
                         {"source", f.source}});
   }
   j["findings"] = findings;
+  j["verdict"] = check.blocked() ? "blocked" : check.needs_override() ? "needs override" : "within";
+  j["verdict_text"] = verdict_text(check);
   return j;
 }
 

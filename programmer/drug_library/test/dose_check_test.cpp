@@ -6,41 +6,15 @@
 #include <algorithm>
 #include <string>
 
+#include "dose_check_fixtures.h"
+
 namespace itdd::programmer {
 namespace {
 
+using namespace fixtures;
 using therapy::BasalMode;
 using therapy::Prescription;
 
-const DrugLibrary& library() {
-  static const DrugLibrary lib = [] {
-    Checked<DrugLibrary> l =
-        DrugLibrary::load(std::string(ITDD_SOURCE_DIR) + "/data/drug-library.json");
-    if (!l.ok()) throw std::runtime_error(l.error().text());
-    return std::move(l).value();
-  }();
-  return lib;
-}
-
-constexpr DoseRate mg_per_day(double mg) {
-  return DoseRate(static_cast<std::int64_t>(mg * 1'000'000 + 0.5));
-}
-constexpr DoseRate mcg_per_day(double mcg) {
-  return DoseRate(static_cast<std::int64_t>(mcg * 1'000 + 0.5));
-}
-
-Prescription continuous(const char* drug, DoseUnit unit, Concentration c, DoseRate dose) {
-  Prescription rx;
-  rx.drug = therapy::make_drug(drug, unit);
-  rx.concentration = c;
-  rx.mode = BasalMode::kContinuous;
-  rx.continuous_dose = dose;
-  return rx;
-}
-
-Prescription morphine(DoseRate dose) {
-  return continuous("morphine", DoseUnit::kMilligram, Concentration(25'000'000), dose);
-}
 Prescription ziconotide(DoseRate dose) {
   return continuous("ziconotide", DoseUnit::kMicrogram, Concentration(100'000), dose);
 }
@@ -57,16 +31,6 @@ DoseCheck check(const Prescription& rx, const PreviousTherapy* previous = nullpt
                 WallTime now = kNow) {
   return check_prescription(library(), rx, previous, now);
 }
-
-// The findings that are not info, as "level field".
-std::vector<std::string> problems(const DoseCheck& c) {
-  std::vector<std::string> out;
-  for (const Finding& f : c.findings) {
-    if (f.level != Level::kInfo) out.push_back(std::string(level_name(f.level)) + " " + f.field);
-  }
-  return out;
-}
-using Problems = std::vector<std::string>;
 
 TEST(DoseCheck, UnknownDrugIsHardAndListsTheKnownOnes) {
   const DoseCheck c =
@@ -260,15 +224,6 @@ TEST(DoseCheck, DrugsWithoutTitrationRulesSayTheIncreaseIsNotChecked) {
   EXPECT_NE(c.findings[1].message.find("no titration rule"), std::string::npos);
 }
 
-Prescription with_boluses(Prescription rx, DrugAmount dose, int per_24h, Duration lockout) {
-  rx.patient_bolus.enabled = true;
-  rx.patient_bolus.dose = dose;
-  rx.patient_bolus.duration = minutes(10);
-  rx.patient_bolus.max_per_24h = static_cast<std::uint8_t>(per_24h);
-  rx.patient_bolus.lockout = lockout;
-  return rx;
-}
-
 TEST(DoseCheck, PatientBolusesCountTowardTheDailyMaximum) {
   const Prescription at_soft = with_boluses(morphine(mg_per_day(8)), micrograms(500), 4, hours(1));
   EXPECT_EQ(max_daily_dose(at_soft), mg_per_day(10));
@@ -286,13 +241,6 @@ TEST(DoseCheck, PatientBolusesCountTowardTheDailyMaximum) {
   Prescription disabled = over;
   disabled.patient_bolus.enabled = false;
   EXPECT_EQ(max_daily_dose(disabled), mg_per_day(8));
-}
-
-void set_day(therapy::DayProgram& day, std::vector<std::pair<int, DoseRate>> steps) {
-  day.step_count = static_cast<std::uint8_t>(steps.size());
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    day.steps[i] = therapy::FlexStep{steps[i].first, steps[i].second};
-  }
 }
 
 TEST(DoseCheck, FlexDaysAreIntegratedExactly) {

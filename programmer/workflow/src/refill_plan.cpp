@@ -51,8 +51,9 @@ bool is_reason(const std::string& text) {
 }
 
 Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity,
-                               const RefillEntry& entry) {
+                               const RefillEntry& entry, const std::optional<RanDry>& ran_dry) {
   RefillPlan plan;
+  plan.ran_dry = ran_dry;
   const bool filled = before.has_reservoir && before.reservoir.filled;
   therapy::Drug held_drug{};
   if (filled) {
@@ -131,7 +132,23 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
   } else {
     plan.kind = RefillKind::kSameDrug;
   }
+  if (plan.ran_dry && plan.kind == RefillKind::kSameDrug) {
+    plan.notes.push_back(
+        "no bridge bolus: the concentration does not change, so the solution left in the line "
+        "gives the same dose");
+  }
   return plan;
+}
+
+std::string withdrawal_text(const RefillPlan& plan) {
+  if (!plan.check) return "";
+  const RefillCheck& c = *plan.check;
+  const char* finding = plan.ran_dry && c.finding == RefillFinding::kAsExpected
+                            ? "nothing to speak of was left because the reservoir ran dry (see "
+                              "above), not a sign that all is well"
+                            : describe(c.finding);
+  return fmt::format("withdrawn {} against {} expected: {}", format_volume_ml(c.withdrawn),
+                     format_volume_ml(c.expected), finding);
 }
 
 }  // namespace itdd::programmer

@@ -99,6 +99,13 @@ class TherapyEngine {
   // pump's dead volume it is what a priming bolus fills and a bridge bolus displaces.
   Status set_catheter_volume(Volume catheter_volume);
   Status start_priming(Volume catheter_volume, ImplantTime now);
+  // A clinician bolus of `amount` over `duration`, replacing basal while it runs. The implant's
+  // own hard limits, whatever the programmer checked (the drug library's limits are the
+  // programmer's): a positive amount of at least one stroke at the reservoir's concentration;
+  // 1 minute to 24 hours; no more than the reservoir holds (computed without overflow, so no
+  // amount can wrap into a small volume); its rate, with any patient bolus still running on top
+  // (which the safety monitor counts too), within the pump's maximum rate, compared exactly;
+  // no other bolus running. Each refusal names the limit it met.
   Status start_clinician_bolus(DrugAmount amount, Duration duration, ImplantTime now);
   therapy::BolusDecision request_patient_bolus(ImplantTime now);
   void set_wall_clock(WallTime wall, ImplantTime now);

@@ -1,5 +1,6 @@
-// A proposed prescription checked against the drug library before it is sent: the first of the
-// three checks every prescription gets (docs/design.md: programmer, implant, safety monitor).
+// A proposed prescription, or a clinician bolus, checked against the drug library before it is
+// sent: the first of the three checks every prescription gets (docs/design.md: programmer,
+// implant, safety monitor).
 // Each finding is hard (blocks: no reason overrides it), soft (needs the clinician's override
 // reason) or info, names the field to change, says what is wrong with units, and shows the limit
 // and where the library has it from.
@@ -37,6 +38,15 @@ struct Finding {
   std::string source;   // "source: ..." or "unconfirmed: ...", empty if none
 };
 
+// The clinician bolus terms of a check (check_bolus): this bolus, and the earlier clinician
+// boluses counted in the same 24 hours.
+struct BolusTerms {
+  DrugAmount dose{};
+  Duration duration{};
+  DrugAmount earlier{};  // clinician boluses already given that reach into the last 24 h
+  std::int64_t earlier_count = 0;
+};
+
 // The therapy in force before the change.
 struct PreviousTherapy {
   therapy::Prescription prescription;
@@ -44,14 +54,18 @@ struct PreviousTherapy {
 };
 
 struct DoseCheck {
-  std::string drug;                 // as proposed
-  std::string display_name;         // from the library, empty when unknown
-  std::optional<DoseUnit> unit;     // the library's unit, when the drug is known
-  DoseRate max_daily_dose{};        // basal plus every allowed patient bolus
+  std::string drug;              // as proposed
+  std::string display_name;      // from the library, empty when unknown
+  std::optional<DoseUnit> unit;  // the library's unit, when the drug is known
+  // The heaviest 24 h: basal plus every allowed patient bolus (and, for a clinician bolus, the
+  // earlier clinician boluses and this one).
+  DoseRate max_daily_dose{};
   DoseRate basal_max_daily_dose{};  // the heaviest 24 h of the basal program
   std::int64_t patient_boluses_per_day = 0;
   DrugAmount patient_bolus_dose{};
   std::optional<DoseRate> previous_max_daily_dose;  // same drug only
+  std::optional<BolusTerms> clinician_bolus;        // a check of a clinician bolus
+  std::optional<DoseLimits> limits;                 // the library's, when the drug is known
   std::vector<Finding> findings;
 
   bool blocked() const;         // a hard finding
@@ -75,12 +89,37 @@ DoseRate basal_max_daily_dose(const therapy::Prescription& rx);
 DoseCheck check_prescription(const DrugLibrary& library, const therapy::Prescription& proposed,
                              const PreviousTherapy* previous, WallTime now);
 
+// A clinician bolus as check_bolus sees it: the reservoir's drug and concentration, the dose
+// and its duration, and the clinician boluses the implant's event log shows reaching into the
+// last 24 hours (programmer/workflow's earlier_clinician_boluses).
+struct ClinicianBolus {
+  therapy::Drug drug{};
+  Concentration concentration{};
+  DrugAmount dose{};
+  Duration duration{};
+  DrugAmount earlier{};
+  std::int64_t earlier_count = 0;
+};
+
+// A clinician bolus checked like a program, with the same heaviest-24-hours computation
+// (max_daily_dose): the heaviest 24 h of `running`'s basal program and every patient bolus it
+// allows (when `running` is for the bolus's drug; nothing otherwise), plus the earlier clinician
+// boluses and this one, against the drug's soft_max (soft) and hard_max (hard). The basal is
+// counted as if it ran on through the bolus: it pauses meanwhile (docs/therapy-engine.md), so
+// the real heaviest 24 h is at most this. Also the drug in the library (hard), its unit (hard)
+// and the concentration in the allowed list (hard). Not checked for a one-off bolus: soft_min,
+// start_max and titration, which are about the program's daily dose.
+DoseCheck check_bolus(const DrugLibrary& library, const therapy::Prescription& running,
+                      const ClinicianBolus& bolus);
+
 // The clinician's decision: refused (naming the hard finding's field) when blocked, and when
 // soft findings exist without a reason of at least 5 non-blank characters
 // (field "override_reason").
 inline constexpr std::size_t kMinOverrideReasonLength = 5;
 Status accept(const DoseCheck& check, const std::optional<std::string>& reason);
 
+// The check for people, a unit beside every number, ending with the verdict in words: blocked,
+// needs a reason, or within the limits, naming the limit and its source in the library.
 std::string format_dose_check(const DoseCheck& check);
 nlohmann::ordered_json dose_check_json(const DoseCheck& check);
 

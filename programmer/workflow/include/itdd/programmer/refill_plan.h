@@ -13,6 +13,7 @@
 
 #include "itdd/core/result.h"
 #include "itdd/core/units.h"
+#include "itdd/programmer/ran_dry.h"
 #include "itdd/programmer/refill_check.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/therapy/prescription.h"
@@ -42,6 +43,7 @@ struct RefillPlan {
   std::optional<RefillCheck> check;  // absent at a first fill
   bool bridge = false;
   std::vector<std::string> notes;  // what the clinician must know before confirming
+  std::optional<RanDry> ran_dry;   // the pump ran empty: what it means, what to do first
 };
 
 // `before`: an interrogation just taken; `capacity`: the reservoir's (the implant reports it; the
@@ -52,8 +54,15 @@ struct RefillPlan {
 //   low_alarm        negative, or not below the volume;
 //   bridge           the concentration changes and no decision was given;
 //   drug             a drug in another unit than the reservoir's under the same name.
+// `ran_dry` (ran_dry.h), when the pump ran empty, is kept in the plan: the withdrawn volume is
+// then "as expected" only because nothing was left.
 Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity,
-                               const RefillEntry& entry);
+                               const RefillEntry& entry,
+                               const std::optional<RanDry>& ran_dry = std::nullopt);
+
+// "withdrawn 0.4 mL against 0.5 mL expected: as expected", saying, for a pump that ran dry,
+// that nothing was left because it ran empty. Empty when nothing was withdrawn (a first fill).
+std::string withdrawal_text(const RefillPlan& plan);
 
 // The minimum length of an acknowledgement or override reason (non-blank characters).
 inline constexpr std::size_t kMinReasonLength = 5;
