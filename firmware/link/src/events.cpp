@@ -32,6 +32,8 @@ const char* name(Outcome outcome) {
       return "peer provisioned";
     case Outcome::kPeerRemoved:
       return "peer removed";
+    case Outcome::kPeerRemovalRefused:
+      return "peer removal refused";
   }
   return "unknown";
 }
@@ -84,6 +86,8 @@ const char* name(Reason reason) {
       return "replaced";
     case Reason::kIdle:
       return "idle";
+    case Reason::kLastClinician:
+      return "last clinician";
   }
   return "unknown";
 }

@@ -57,8 +57,8 @@ Responder::Responder(const LinkState& state, hal::Crypto& crypto, StateStore& st
     : state_(state), crypto_(&crypto), store_(&store), events_(&events), config_(config) {}
 
 void Responder::emit(ImplantTime now, Outcome outcome, Reason reason, PeerId peer, Role role,
-                     std::uint64_t epoch, std::int64_t a) {
-  events_->record(LinkEvent{now, outcome, reason, peer, role, epoch, a});
+                     std::uint64_t epoch, std::int64_t a, PeerId by, Role by_role) {
+  events_->record(LinkEvent{now, outcome, reason, peer, role, epoch, a, by, by_role});
 }
 
 std::int64_t Responder::fail(ImplantTime now) {
@@ -285,13 +285,22 @@ Result<std::size_t> Responder::close(std::span<std::uint8_t> out, ImplantTime no
 
 Result<PairingCode> Responder::open_pairing(Role role, ImplantTime now, Duration validity) {
   tick(now);
-  if (!live_.session.active() || (live_.role != Role::kClinician && live_.role != Role::kService)) {
-    emit(now, Outcome::kPairingRefused, Reason::kNotAllowed, live_.peer, live_.role, 0, 0);
+  if (!live_.session.active() || !manages_peers(live_.role)) {
+    emit(now, Outcome::kPairingRefused, Reason::kNotAllowed, kNoPeer, role, 0, 0, live_.peer,
+         live_.role);
     return make_error(ErrorCode::kRefused, "pairing",
                       "only a clinician or service session may open pairing");
   }
   if (!is_peer_role(role)) {
     return make_error(ErrorCode::kInvalidArgument, "pairing.role", "not a peer role");
+  }
+  // Nobody hands out more than it holds: a service tool has no therapy rights, so it may not
+  // pair a clinician's programmer nor a patient's device (which may ask for boluses).
+  if (!may_pair_or_remove(live_.role, role)) {
+    emit(now, Outcome::kPairingRefused, Reason::kNotAllowed, kNoPeer, role, 0, 0, live_.peer,
+         live_.role);
+    return make_error(ErrorCode::kRefused, "pairing.role",
+                      "a service session may open a window only for a service device");
   }
   if (validity.count() <= 0 || validity > kPairingValidity) {
     return make_error(ErrorCode::kInvalidArgument, "pairing.validity",
@@ -304,8 +313,11 @@ Result<PairingCode> Responder::open_pairing(Role role, ImplantTime now, Duration
   window_.role = role;
   window_.expires = now + validity;
   window_.attempts_left = config_.pairing_attempts;
+  window_.opened_by = live_.peer;
+  window_.opened_by_role = live_.role;
   window_.code = code.value();
-  emit(now, Outcome::kPairingOpened, Reason::kNone, live_.peer, role, 0, validity.count());
+  emit(now, Outcome::kPairingOpened, Reason::kNone, kNoPeer, role, 0, validity.count(), live_.peer,
+       live_.role);
   return code;
 }
 
@@ -444,9 +456,11 @@ Result<PairConfirmBytes> Responder::on_pair_proof(hal::ByteView bytes, ImplantTi
   state_ = next;
   end_exchange();
   wipe(window_.code.digits);
+  const PeerId opened_by = window_.opened_by;
+  const Role opened_by_role = window_.opened_by_role;
   window_ = Window{};
   succeed();
-  emit(now, Outcome::kPaired, Reason::kNone, id.value(), role, 0, 0);
+  emit(now, Outcome::kPaired, Reason::kNone, id.value(), role, 0, 0, opened_by, opened_by_role);
   return encode(PairConfirm{role, id.value(), confirm.value()});
 }
 
@@ -467,6 +481,30 @@ Status Responder::remove_peer(PeerId peer, ImplantTime now) {
   LinkState next = state_;
   const std::int32_t index = find_peer(next, peer);
   const Role role = index >= 0 ? next.peers[static_cast<std::size_t>(index)].role : Role::kNone;
+  const PeerId by = live_.session.active() ? live_.peer : kNoPeer;
+  const Role by_role = live_.session.active() ? live_.role : Role::kNone;
+  const auto refuse = [&](Reason reason, const char* message) -> Status {
+    emit(now, Outcome::kPeerRemovalRefused, reason, peer, role, 0, 0, by, by_role);
+    return make_error(ErrorCode::kRefused, "peer", message);
+  };
+  if (!manages_peers(by_role)) {
+    return refuse(Reason::kNotAllowed, "only a clinician or service session may remove a device");
+  }
+  if (index < 0) return make_error(ErrorCode::kInvalidArgument, "peer", "no such peer");
+  if (!may_pair_or_remove(by_role, role)) {
+    return refuse(
+        Reason::kNotAllowed,
+        "a service session may remove only service devices; a clinician removes the rest");
+  }
+  if (role == Role::kClinician) {
+    std::int32_t clinicians = 0;
+    for (const Peer& p : next.peers) clinicians += p.in_use() && p.role == Role::kClinician ? 1 : 0;
+    if (clinicians <= 1) {
+      return refuse(Reason::kLastClinician,
+                    "the implant's last clinician device cannot be removed: pair another "
+                    "clinician device first");
+    }
+  }
   const Status removed = link::remove_peer(next, peer);
   if (!removed.ok()) return removed;
   const Status committed = store_->commit(next);
@@ -478,7 +516,7 @@ Status Responder::remove_peer(PeerId peer, ImplantTime now) {
   if (pending_.session.active() && pending_.peer == peer) {
     end_slot(pending_, now, Outcome::kSessionClosed, Reason::kByImplant);
   }
-  emit(now, Outcome::kPeerRemoved, Reason::kNone, peer, role, 0, 0);
+  emit(now, Outcome::kPeerRemoved, Reason::kNone, peer, role, 0, 0, by, by_role);
   return Status::Ok();
 }
 

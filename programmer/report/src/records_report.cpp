@@ -53,18 +53,27 @@ constexpr std::array<const char*, 13> kImplantNames = {"boot",
                                                        "end-of-service",
                                                        "low-battery-reset",
                                                        "battery-monitor-unavailable"};
-constexpr std::array<const char*, 14> kLinkNames = {
-    "handshake-accepted", "handshake-refused", "session-opened",  "session-closed",
-    "session-expired",    "record-refused",    "lockout-started", "pairing-opened",
-    "pairing-answered",   "pairing-refused",   "pairing-closed",  "paired",
-    "peer-provisioned",   "peer-removed"};
+constexpr std::array<const char*, 15> kLinkNames = {
+    "handshake-accepted", "handshake-refused", "session-opened",      "session-closed",
+    "session-expired",    "record-refused",    "lockout-started",     "pairing-opened",
+    "pairing-answered",   "pairing-refused",   "pairing-closed",      "paired",
+    "peer-provisioned",   "peer-removed",      "peer-removal-refused"};
 // link::Reason, by number.
-constexpr std::array<const char*, 23> kLinkReasons = {
-    "none",        "malformed",      "version",     "unknown peer", "bad tag",
-    "bad counter", "locked out",     "no session",  "crypto",       "storage",
-    "wrong code",  "no window",      "no exchange", "expired",      "attempts used",
-    "table full",  "already paired", "not allowed", "abandoned",    "by peer",
-    "by implant",  "replaced",       "idle"};
+constexpr std::array<const char*, 24> kLinkReasons = {
+    "none",        "malformed",      "version",     "unknown peer",  "bad tag",
+    "bad counter", "locked out",     "no session",  "crypto",        "storage",
+    "wrong code",  "no window",      "no exchange", "expired",       "attempts used",
+    "table full",  "already paired", "not allowed", "abandoned",     "by peer",
+    "by implant",  "replaced",       "idle",        "last clinician"};
+// link::Role, by number.
+constexpr std::array<const char*, 4> kLinkRoles = {"no role", "clinician", "patient", "service"};
+constexpr std::uint32_t kPairingOpened = 7;
+constexpr std::uint32_t kPairingRefused = 9;
+constexpr std::uint32_t kPaired = 11;
+constexpr std::uint32_t kPeerProvisioned = 12;
+constexpr std::uint32_t kPeerRemoved = 13;
+constexpr std::uint32_t kPeerRemovalRefused = 14;
+constexpr std::uint32_t kNotAllowed = 17;
 
 template <std::size_t N>
 const char* at(const std::array<const char*, N>& names, std::uint32_t i) {
@@ -283,6 +292,41 @@ std::string describe_implant(const itdd_LogRecord& r) {
   }
 }
 
+const char* role_name(std::int64_t role) {
+  const char* n =
+      role >= 0 && role <= 0xFF ? at(kLinkRoles, static_cast<std::uint32_t>(role)) : nullptr;
+  return n != nullptr ? n : "unknown role";
+}
+
+// The peer table's changes say who did what to whom (firmware/app/radio.h, link_who): a = the
+// device acted on, b = the acting session's device id (bits 0-31) and role (32-39), the role of
+// the device acted on or of the window (40-47), a window's validity in seconds (48-62).
+bool says_who(const itdd_LogRecord& r) {
+  const std::uint32_t k = r.code - kLinkFirst;
+  return k == kPairingOpened || k == kPaired || k == kPeerProvisioned || k == kPeerRemoved ||
+         k == kPeerRemovalRefused || (k == kPairingRefused && r.reason == kNotAllowed);
+}
+
+std::string describe_who(const itdd_LogRecord& r, std::string text) {
+  const std::int64_t by = r.b & 0xFFFF'FFFF;
+  const std::int64_t by_role = (r.b >> 32) & 0xFF;
+  const std::int64_t role = (r.b >> 40) & 0xFF;
+  const std::int64_t validity_s = (r.b >> 48) & 0x7FFF;
+  const std::uint32_t k = r.code - kLinkFirst;
+  if (k == kPairingOpened || k == kPairingRefused) {
+    text += fmt::format(", for a {} device", role_name(role));
+  } else {
+    text += fmt::format(", device {} ({})", r.a, role_name(role));
+  }
+  if (by == 0) {
+    text += k == kPeerProvisioned ? ", by the factory/service path" : ", with no session";
+  } else {
+    text += fmt::format(", by device {} ({})", by, role_name(by_role));
+  }
+  if (k == kPairingOpened) text += fmt::format(", valid {}", duration_text(validity_s * 1000));
+  return text;
+}
+
 std::string describe_link(const itdd_LogRecord& r) {
   if (r.code == kLinkRefusalsCounted) {
     return fmt::format("link: {} refusals counted, not written one by one", r.a);
@@ -297,6 +341,7 @@ std::string describe_link(const itdd_LogRecord& r) {
     const char* reason = at(kLinkReasons, r.reason);
     text += fmt::format(" ({})", reason != nullptr ? reason : "unknown reason");
   }
+  if (says_who(r)) return describe_who(r, text);
   if (r.a != 0) text += fmt::format(", device {}", r.a);
   switch (r.code - kLinkFirst) {
     case 2:  // session opened
@@ -305,9 +350,6 @@ std::string describe_link(const itdd_LogRecord& r) {
       break;
     case 6:  // lockout started
       text += fmt::format(", for {}", duration_text(r.b));
-      break;
-    case 7:  // pairing opened
-      text += fmt::format(", valid {}", duration_text(r.b));
       break;
     case 9:  // pairing refused
       text += fmt::format(", {} attempts left", r.b);

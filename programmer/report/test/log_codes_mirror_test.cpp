@@ -71,7 +71,7 @@ TEST(LogCodesMirror, ImplantEvents) {
 }
 
 TEST(LogCodesMirror, LinkEvents) {
-  const auto last = static_cast<std::uint32_t>(link::Outcome::kPeerRemoved);
+  const auto last = static_cast<std::uint32_t>(link::Outcome::kPeerRemovalRefused);
   for (std::uint32_t k = 0; k <= last; ++k) {
     EXPECT_EQ(name_of(app::kLinkLogCodeFirst + k),
               hyphens(link::name(static_cast<link::Outcome>(k))))
@@ -80,7 +80,7 @@ TEST(LogCodesMirror, LinkEvents) {
   EXPECT_EQ(programmer::log_code_name(app::kLinkLogCodeFirst + last + 1), nullptr);
   EXPECT_EQ(name_of(app::kLinkRefusalsCounted), "link-refusals-counted");
   // The link's reasons are shown in the implant's words.
-  const auto last_reason = static_cast<std::uint8_t>(link::Reason::kIdle);
+  const auto last_reason = static_cast<std::uint8_t>(link::Reason::kLastClinician);
   for (std::uint8_t r = 1; r <= last_reason; ++r) {
     const itdd_LogRecord record{1, 0, app::kLinkLogCodeFirst, r, 0, 0};
     const std::string text = programmer::describe_log_record(record, 0);
@@ -88,6 +88,29 @@ TEST(LogCodesMirror, LinkEvents) {
               std::string::npos)
         << text;
   }
+  // Who changed the peer table, packed by the implant (app::link_who) and read back here.
+  const auto code = [](link::Outcome o) {
+    return static_cast<std::uint32_t>(app::kLinkLogCodeFirst + static_cast<std::uint32_t>(o));
+  };
+  const itdd_LogRecord removed{
+      1, 0, code(link::Outcome::kPeerRemoved),
+      0, 6, app::link_who(3, link::Role::kClinician, link::Role::kPatient)};
+  EXPECT_EQ(programmer::describe_log_record(removed, 0),
+            "link: peer removed, device 6 (patient), by device 3 (clinician)");
+  const itdd_LogRecord refused{1,
+                               0,
+                               code(link::Outcome::kPeerRemovalRefused),
+                               static_cast<std::uint32_t>(link::Reason::kNotAllowed),
+                               1,
+                               app::link_who(4, link::Role::kService, link::Role::kClinician)};
+  EXPECT_EQ(
+      programmer::describe_log_record(refused, 0),
+      "link: peer removal refused (not allowed), device 1 (clinician), by device 4 (service)");
+  const itdd_LogRecord opened{
+      1, 0, code(link::Outcome::kPairingOpened),
+      0, 0, app::link_who(1, link::Role::kClinician, link::Role::kPatient, 300)};
+  EXPECT_EQ(programmer::describe_log_record(opened, 0),
+            "link: pairing opened, for a patient device, by device 1 (clinician), valid 5 min");
 }
 
 }  // namespace

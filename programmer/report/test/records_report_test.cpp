@@ -24,7 +24,8 @@ TEST(RecordsReport, EveryRangeHasNamesAndTheNumbersTheirUnits) {
   EXPECT_EQ(log_code_name(0x0011), nullptr);
   EXPECT_EQ(log_code_name(0x0107), nullptr);
   EXPECT_EQ(log_code_name(0x020D), nullptr);
-  EXPECT_EQ(log_code_name(0x030E), nullptr);
+  EXPECT_STREQ(log_code_name(0x030E), "peer-removal-refused");
+  EXPECT_EQ(log_code_name(0x030F), nullptr);
   EXPECT_EQ(log_code_name(0x0400), nullptr);
 
   const auto text = [](const itdd_LogRecord& r) { return describe_log_record(r, kOffset); };

@@ -44,6 +44,24 @@ static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
 // Refusals counted rather than written (during a lockout, or beyond one a minute): a = count.
 inline constexpr std::uint16_t kLinkRefusalsCounted = kLinkLogCodeFirst + 0xFF;
 
+// The peer table's changes say who did what to whom (pairing window opened or refused as not
+// allowed, paired, provisioned, removed, removal refused): a = the device acted on (0 for a
+// window), b = link_who(): bits 0-31 the peer id of the session that did it (0: the
+// factory/service provisioning path, no session), bits 32-39 its link::Role, bits 40-47 the
+// role of the device acted on (or of the window), bits 48-62 a window's validity in seconds.
+constexpr bool link_record_says_who(link::Outcome o, link::Reason r) {
+  return o == link::Outcome::kPairingOpened || o == link::Outcome::kPaired ||
+         o == link::Outcome::kPeerProvisioned || o == link::Outcome::kPeerRemoved ||
+         o == link::Outcome::kPeerRemovalRefused ||
+         (o == link::Outcome::kPairingRefused && r == link::Reason::kNotAllowed);
+}
+constexpr std::int64_t link_who(link::PeerId by, link::Role by_role, link::Role role,
+                                std::int64_t validity_s = 0) {
+  const std::int64_t s = validity_s < 0 ? 0 : (validity_s > 0x7FFF ? 0x7FFF : validity_s);
+  return static_cast<std::int64_t>(by) | static_cast<std::int64_t>(by_role) << 32 |
+         static_cast<std::int64_t>(role) << 40 | s << 48;
+}
+
 class ImplantRadio final : private link::StateStore,
                            private link::EventSink,
                            private PairingControl {

@@ -11,20 +11,21 @@
 namespace itdd::link {
 
 enum class Outcome : std::uint8_t {
-  kHandshakeAccepted,  // Accept sent; the session waits for the initiator's first record
-  kHandshakeRefused,   // a Hello refused (reason says why)
-  kSessionOpened,      // the first record decrypted: the initiator is authenticated
-  kSessionClosed,      // ended by either side, replaced by a newer session, or abandoned
-  kSessionExpired,     // idle too long
-  kRecordRefused,      // a record that did not decrypt, replayed, or malformed
-  kLockoutStarted,     // too many failures in a row; a = lockout length (ms)
-  kPairingOpened,      // a window for `role`; peer = who opened it; a = validity (ms)
-  kPairingAnswered,    // a PairHello answered
-  kPairingRefused,     // a PairHello or PairProof refused; a = attempts left
-  kPairingClosed,      // the window closed (expired, attempts used, closed, replaced)
-  kPaired,             // a device added to the peer table by pairing
-  kPeerProvisioned,    // a device added by the factory/service path
-  kPeerRemoved,
+  kHandshakeAccepted,   // Accept sent; the session waits for the initiator's first record
+  kHandshakeRefused,    // a Hello refused (reason says why)
+  kSessionOpened,       // the first record decrypted: the initiator is authenticated
+  kSessionClosed,       // ended by either side, replaced by a newer session, or abandoned
+  kSessionExpired,      // idle too long
+  kRecordRefused,       // a record that did not decrypt, replayed, or malformed
+  kLockoutStarted,      // too many failures in a row; a = lockout length (ms)
+  kPairingOpened,       // a window for `role`; by = who opened it; a = validity (ms)
+  kPairingAnswered,     // a PairHello answered
+  kPairingRefused,      // a PairHello or PairProof refused; a = attempts left
+  kPairingClosed,       // the window closed (expired, attempts used, closed, replaced)
+  kPaired,              // a device added to the peer table by pairing; by = who opened the window
+  kPeerProvisioned,     // a device added by the factory/service path (by = kNoPeer: no session)
+  kPeerRemoved,         // by = the session that removed it
+  kPeerRemovalRefused,  // kNotAllowed (the role rule) or kLastClinician; by = who asked
 };
 
 enum class Reason : std::uint8_t {
@@ -51,6 +52,7 @@ enum class Reason : std::uint8_t {
   kByImplant,   // the implant closed it
   kReplaced,    // a newer session or window took its place
   kIdle,
+  kLastClinician,  // removing this device would leave the implant without a clinician
 };
 
 const char* name(Outcome outcome);
@@ -64,6 +66,11 @@ struct LinkEvent {
   Role role = Role::kNone;
   std::uint64_t epoch = 0;  // the session's epoch, where there is one
   std::int64_t a = 0;       // per outcome, see above; for refusals: failures in a row
+  // Who did it, for the peer table's changes (window opened, paired, removed, removal refused):
+  // the peer id and role of the session that asked; `peer` and `role` are the device (or the
+  // window) it was done to.
+  PeerId by = kNoPeer;
+  Role by_role = Role::kNone;
   constexpr bool operator==(const LinkEvent&) const = default;
 };
 

@@ -112,7 +112,9 @@ class Responder {
 
   // ---- pairing ----
   // Opens a pairing window for `role`, valid for `validity` (at most kPairingValidity), and
-  // returns its one-time code. Only for a live session of a clinician or service device.
+  // returns its one-time code. Only for a live session whose role may pair `role`
+  // (may_pair_or_remove: a clinician any role, a service tool only service tools); the device
+  // that pairs is logged with who opened the window.
   Result<PairingCode> open_pairing(Role role, ImplantTime now,
                                    Duration validity = kPairingValidity);
   void close_pairing(ImplantTime now);
@@ -124,7 +126,11 @@ class Responder {
 
   // ---- the peer table (factory/service path, or a clinician's command) ----
   Result<PeerId> provision(const PublicKey& key, Role role, ImplantTime now);
-  // Removes a peer (ending its session) and commits.
+  // Removes a peer at the request of the live session (ending the peer's sessions) and commits.
+  // Refused (kRefused, nothing changed, a kPeerRemovalRefused event) when there is no live
+  // session, when its role may not remove the peer's role (may_pair_or_remove), or when the peer
+  // is the last clinician: the clinic must always be able to reprogram the pump, and nothing
+  // over the radio can pair a clinician without a clinician.
   Status remove_peer(PeerId peer, ImplantTime now);
 
   // ---- views ----
@@ -148,6 +154,8 @@ class Responder {
     Role role = Role::kNone;
     ImplantTime expires{};
     std::int32_t attempts_left = 0;
+    PeerId opened_by = kNoPeer;  // the session that opened it, for the kPaired record
+    Role opened_by_role = Role::kNone;
     PairingCode code{};
     bool exchange = false;
     PublicKey device_static{};
@@ -159,7 +167,8 @@ class Responder {
             const ResponderConfig& config);
 
   void emit(ImplantTime now, Outcome outcome, Reason reason, PeerId peer = kNoPeer,
-            Role role = Role::kNone, std::uint64_t epoch = 0, std::int64_t a = 0);
+            Role role = Role::kNone, std::uint64_t epoch = 0, std::int64_t a = 0,
+            PeerId by = kNoPeer, Role by_role = Role::kNone);
   // Counts one failed authentication; starts a lockout at the threshold.
   std::int64_t fail(ImplantTime now);
   void succeed();

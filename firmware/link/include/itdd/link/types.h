@@ -33,6 +33,33 @@ constexpr bool is_peer_role(Role role) {
 
 const char* name(Role role);
 
+// Who may pair or remove whom. Roles are ordered by what they may do to the patient's therapy,
+// which is what a device of that role can harm and what losing it costs the patient:
+//   clinician (programs it)  >  patient (boluses within the prescription)  >  service (none).
+// A session may open a pairing window for, or remove, only a role at or below its own, and only
+// clinician and service sessions manage the peer table at all (a patient device pairs and
+// removes nothing). So a service tool can neither remove the clinic's programmer nor give
+// itself a patient's bolus rights. docs/threat-model.md (section 5.3) has the whole table.
+constexpr int authority(Role role) {
+  switch (role) {
+    case Role::kClinician:
+      return 3;
+    case Role::kPatient:
+      return 2;
+    case Role::kService:
+      return 1;
+    case Role::kNone:
+      break;
+  }
+  return 0;
+}
+constexpr bool manages_peers(Role role) {
+  return role == Role::kClinician || role == Role::kService;
+}
+constexpr bool may_pair_or_remove(Role actor, Role subject) {
+  return manages_peers(actor) && is_peer_role(subject) && authority(subject) <= authority(actor);
+}
+
 // The implant's number for a paired device, given at pairing or provisioning, never reused.
 using PeerId = std::uint32_t;
 inline constexpr PeerId kNoPeer = 0;

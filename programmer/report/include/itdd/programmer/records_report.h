@@ -5,7 +5,8 @@
 //   0x0000-0x00FF  therapy engine events (itdd::engine::EventKind)
 //   0x0100-0x01FF  alarm events: 0x0100 + AlarmAction, reason = the alarm kind
 //   0x0200-0x02FF  implant events (itdd::app::ImplantLogCode)
-//   0x0300-0x03FF  link events: 0x0300 + link::Outcome, reason = link::Reason, a = device id
+//   0x0300-0x03FF  link events: 0x0300 + link::Outcome, reason = link::Reason, a = device id;
+//                  the peer table's changes also say who made them (app::link_who in b)
 // The programmer speaks to the implant only through the wire, so the table is kept here, by
 // number; a test built with the firmware checks that both agree. A code this programmer does
 // not know is shown raw (code, reason, a, b), never dropped.
