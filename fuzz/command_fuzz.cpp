@@ -3,12 +3,14 @@
 // implant that lives across inputs (so a fill, a program or a clock change made by one input
 // is the state the next one meets, as in the field). Invariants checked after each request:
 // the answer encodes; a refusal names a field; a role never gets what it may not ask for; the
-// prescription token changes only on an applied program or refill; the implant keeps running.
+// prescription token changes only on an applied program or refill, which its sender's journal
+// lane then records; the implant keeps running.
 // The same bytes also go to ImplantRadio::on_frame as a frame (no session: refused, unanswered
 // or answered with an error frame, never a crash).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "../firmware/power/test/test_battery_config.h"
@@ -51,6 +53,21 @@ struct Rig final : app::PairingControl {
     implant->boot(now);
     radio = std::make_unique<app::ImplantRadio>(*implant, crypto, flash);
     check(radio->boot(now).ok());
+    // One device per role (peer ids 1 to 3): requests come from the device of their role, and
+    // its journal lane is its slot.
+    const link::Role roles[] = {link::Role::kPatient, link::Role::kService, link::Role::kClinician};
+    for (std::size_t i = 0; i < 3; ++i) {
+      link::PublicKey key{};
+      key[0] = static_cast<std::uint8_t>(i + 1);
+      state.peers[i] = link::Peer{key, roles[i], static_cast<link::PeerId>(i + 1), now};
+    }
+    state.next_peer_id = 4;
+  }
+  app::Caller caller(link::Role role) const {
+    for (const link::Peer& p : state.peers) {
+      if (p.in_use() && p.role == role) return app::Caller{p.id, role};
+    }
+    return app::Caller{};
   }
   Result<link::PairingCode> open_pairing(link::Role, ImplantTime, Duration) override {
     return link::PairingCode{{'1', '2', '3', '4', '5', '6'}};
@@ -85,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const link::Role role :
          {link::Role::kPatient, link::Role::kService, link::Role::kClinician}) {
       const std::uint64_t token = r.implant->prescription_token();
-      app::handle_request(*r.implant, r, request, role, r.now, response);
+      app::handle_request(*r.implant, r, request, r.caller(role), r.now, response);
       check(response.request_id == request.request_id);
       check(protocol::encode(response, buffer).ok());
       if (response.result != itdd_ResultCode_RESULT_OK) {
@@ -99,6 +116,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                            changes_prescription(request.which_payload) &&
                            response.which_payload != itdd_Response_command_status_tag;
       if (!applied) check(r.implant->prescription_token() == token);
+      // An applied program or refill is journalled in its sender's lane: sent again, it would be
+      // answered from the journal, never run twice.
+      if (applied) {
+        const std::uint64_t id = request.which_payload == itdd_Request_program_tag
+                                     ? request.payload.program.command_id
+                                     : request.payload.refill.command_id;
+        const std::optional<app::CommandSource> lane =
+            app::command_source(r.state, r.caller(role).peer);
+        check(lane.has_value() &&
+              r.implant->command_outcome(*lane, id) == app::CommandOutcome::kApplied);
+      }
     }
   }
 

@@ -1,26 +1,10 @@
 #include "itdd/app/commands.h"
 
-#include <cstring>
-
+#include "command_handlers.h"
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::app {
-namespace {
-
-using alarms::AlarmKind;
-using protocol::raw_enum;
-
-constexpr Duration kMaxAlarmDate = days(366);  // refill-due and stability dates: a year at most
-constexpr std::int64_t kEarliestWallMs = 946'684'800'000LL;  // 2000-01-01: a clock before is wrong
-constexpr std::int64_t kLatestWallMs = 7'258'118'400'000LL;  // 2200-01-01
-
-// Copies a NUL-terminated C string into a fixed nanopb char array, truncating.
-template <std::size_t N>
-void copy_text(char (&to)[N], const char* from) {
-  std::size_t i = 0;
-  for (; from != nullptr && i + 1 < N && from[i] != '\0'; ++i) to[i] = from[i];
-  to[i] = '\0';
-}
+namespace detail {
 
 void refuse(protocol::Response& out, itdd_ResultCode code, const Error& e) {
   out.result = code;
@@ -36,7 +20,6 @@ void refuse(protocol::Response& out, itdd_ResultCode code, const char* field, co
   refuse(out, code, make_error(ErrorCode::kInvalidArgument, field, message));
 }
 
-// An implant refusal: malformed values are "invalid", the rest is what the state does not allow.
 void refuse(protocol::Response& out, const Error& e) {
   refuse(out,
          e.code == ErrorCode::kInvalidArgument ? itdd_ResultCode_RESULT_INVALID
@@ -81,6 +64,55 @@ link::Role role_from_wire(std::int64_t raw) {
   }
 }
 
+itdd_CommandState state_to_wire(CommandOutcome outcome) {
+  switch (outcome) {
+    case CommandOutcome::kApplied:
+      return itdd_CommandState_COMMAND_STATE_APPLIED;
+    case CommandOutcome::kNotApplied:
+      return itdd_CommandState_COMMAND_STATE_NOT_APPLIED;
+    case CommandOutcome::kUnknown:
+      break;
+  }
+  return itdd_CommandState_COMMAND_STATE_UNKNOWN;
+}
+
+itdd_BolusRefusal refusal_to_wire(therapy::BolusRefusal r) {
+  switch (r) {
+    case therapy::BolusRefusal::kNone:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_NONE;
+    case therapy::BolusRefusal::kNotEnabled:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_NOT_ENABLED;
+    case therapy::BolusRefusal::kLockout:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT;
+    case therapy::BolusRefusal::kDailyLimit:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_DAILY_LIMIT;
+    case therapy::BolusRefusal::kTherapyStopped:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_THERAPY_STOPPED;
+    case therapy::BolusRefusal::kOtherBolusRunning:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_OTHER_BOLUS_RUNNING;
+    case therapy::BolusRefusal::kReservoirLow:
+      return itdd_BolusRefusal_BOLUS_REFUSAL_RESERVOIR_LOW;
+  }
+  return itdd_BolusRefusal_BOLUS_REFUSAL_NONE;
+}
+
+std::uint32_t boluses_left(const engine::TherapyEngine& engine, ImplantTime now) {
+  const therapy::PatientBolusSettings& pb = engine.prescription().patient_bolus;
+  const std::uint32_t used = engine.patient_boluses_in_last_24h(now);
+  return pb.enabled && pb.max_per_24h > used ? pb.max_per_24h - used : 0;
+}
+
+}  // namespace detail
+
+namespace {
+
+using alarms::AlarmKind;
+using protocol::raw_enum;
+using namespace detail;
+
+constexpr std::int64_t kEarliestWallMs = 946'684'800'000LL;  // 2000-01-01: a clock before is wrong
+constexpr std::int64_t kLatestWallMs = 7'258'118'400'000LL;  // 2200-01-01
+
 itdd_Activity activity_to_wire(engine::Activity a) {
   switch (a) {
     case engine::Activity::kStopped:
@@ -111,51 +143,6 @@ itdd_BatteryStatus battery_to_wire(power::BatteryStatus s) {
       return itdd_BatteryStatus_BATTERY_STATUS_END_OF_SERVICE;
   }
   return itdd_BatteryStatus_BATTERY_STATUS_UNSPECIFIED;
-}
-
-itdd_BolusRefusal refusal_to_wire(therapy::BolusRefusal r) {
-  switch (r) {
-    case therapy::BolusRefusal::kNone:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_NONE;
-    case therapy::BolusRefusal::kNotEnabled:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_NOT_ENABLED;
-    case therapy::BolusRefusal::kLockout:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_LOCKOUT;
-    case therapy::BolusRefusal::kDailyLimit:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_DAILY_LIMIT;
-    case therapy::BolusRefusal::kTherapyStopped:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_THERAPY_STOPPED;
-    case therapy::BolusRefusal::kOtherBolusRunning:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_OTHER_BOLUS_RUNNING;
-    case therapy::BolusRefusal::kReservoirLow:
-      return itdd_BolusRefusal_BOLUS_REFUSAL_RESERVOIR_LOW;
-  }
-  return itdd_BolusRefusal_BOLUS_REFUSAL_NONE;
-}
-
-// A repeated command id: its recorded outcome, and the command is not run again.
-bool answer_repeat(const Implant& implant, std::uint64_t id, protocol::Response& out) {
-  const CommandOutcome outcome = implant.command_outcome(id);
-  if (outcome == CommandOutcome::kUnknown) return false;
-  ok(out, itdd_Response_command_status_tag);
-  out.payload.command_status.command_id = id;
-  out.payload.command_status.state = outcome == CommandOutcome::kApplied
-                                         ? itdd_CommandState_COMMAND_STATE_APPLIED
-                                         : itdd_CommandState_COMMAND_STATE_NOT_APPLIED;
-  return true;
-}
-
-bool check_command_id(std::uint64_t id, protocol::Response& out) {
-  if (id != 0) return true;
-  refuse(out, itdd_ResultCode_RESULT_INVALID, "command_id", "a therapy command needs a command id");
-  return false;
-}
-
-// Patient boluses still allowed in the rolling 24 hours by the prescription's maximum.
-std::uint32_t boluses_left(const engine::TherapyEngine& engine, ImplantTime now) {
-  const therapy::PatientBolusSettings& pb = engine.prescription().patient_bolus;
-  const std::uint32_t used = engine.patient_boluses_in_last_24h(now);
-  return pb.enabled && pb.max_per_24h > used ? pb.max_per_24h - used : 0;
 }
 
 void interrogate(const Implant& implant, ImplantTime now, protocol::Response& out) {
@@ -223,139 +210,6 @@ void interrogate(const Implant& implant, ImplantTime now, protocol::Response& ou
   u.refusal = refusal_to_wire(d.reason);
   u.has_next_allowed_wall_ms = !d.granted && !d.next_allowed.is_never();
   if (u.has_next_allowed_wall_ms) u.next_allowed_wall_ms = wall_ms(implant, d.next_allowed);
-}
-
-void program(Implant& implant, const itdd_ProgramPrescription& req, ImplantTime now,
-             protocol::Response& out) {
-  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
-    return;
-  }
-  if (req.replaces_token != implant.prescription_token()) {
-    refuse(out, itdd_ResultCode_RESULT_STALE_TOKEN, "replaces_token",
-           "the implant's prescription has changed since it was read: interrogate again");
-    return;
-  }
-  if (!req.has_prescription) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "prescription", "no prescription given");
-    return;
-  }
-  therapy::Prescription rx;
-  if (Status s =
-          protocol::validated_prescription_from_wire(req.prescription, implant.engine().pump(), rx);
-      !s) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, s.error());
-    return;
-  }
-  implant.begin_command(req.command_id);
-  const Status s = implant.program(rx, now);
-  implant.end_command();
-  if (!s) {
-    refuse(out, s.error());
-    return;
-  }
-  ok(out, itdd_Response_programmed_tag);
-  out.payload.programmed.prescription_token = implant.prescription_token();
-}
-
-void refill(Implant& implant, const itdd_Refill& req, ImplantTime now, protocol::Response& out) {
-  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
-    return;
-  }
-  RefillOrder order;
-  if (!req.has_drug) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "drug", "the refill names no drug");
-    return;
-  }
-  if (Status s = protocol::drug_from_wire(req.drug, order.refill.drug); !s) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, s.error());
-    return;
-  }
-  const auto in_range = [&](std::int64_t v, std::int64_t hi, const char* field) {
-    if (v >= 0 && v <= hi) return true;
-    refuse(out, itdd_ResultCode_RESULT_INVALID, field, "out of range");
-    return false;
-  };
-  const std::int64_t capacity = implant.engine().pump().reservoir_capacity.count();
-  if (!in_range(req.low_reservoir_threshold_nl, capacity, "low_reservoir_threshold_nl") ||
-      !in_range(req.refill_due_in_ms, kMaxAlarmDate.count(), "refill_due_in_ms") ||
-      !in_range(req.drug_stable_for_ms, kMaxAlarmDate.count(), "drug_stable_for_ms")) {
-    return;
-  }
-  order.refill.volume = Volume(req.volume_nl);
-  order.refill.concentration = Concentration(req.concentration_ng_per_ml);
-  order.refill.low_reservoir_threshold = Volume(req.low_reservoir_threshold_nl);
-  order.refill.bridge = req.bridge;
-  if (req.refill_due_in_ms > 0) order.refill_due_in = Duration(req.refill_due_in_ms);
-  if (req.drug_stable_for_ms > 0) order.drug_stable_for = Duration(req.drug_stable_for_ms);
-  implant.begin_command(req.command_id);
-  const Result<engine::BridgePlan> r = implant.refill(order, now);
-  implant.end_command();
-  if (!r.ok()) {
-    refuse(out, r.error());
-    return;
-  }
-  ok(out, itdd_Response_refilled_tag);
-  itdd_BridgePlan& b = out.payload.refilled.bridge;
-  out.payload.refilled.has_bridge = true;
-  b.started = r->started;
-  b.volume_nl = r->volume.count();
-  b.flow_nl_per_day = r->flow.count();
-  b.duration_ms = r->duration.count();
-  b.old_concentration_ng_per_ml = r->old_concentration.count();
-  b.new_concentration_ng_per_ml = r->new_concentration.count();
-}
-
-void clinician_bolus(Implant& implant, const itdd_ClinicianBolus& req, ImplantTime now,
-                     protocol::Response& out) {
-  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
-    return;
-  }
-  implant.begin_command(req.command_id);
-  const Status s = implant.clinician_bolus(DrugAmount(req.dose_ng), Duration(req.duration_ms), now);
-  implant.end_command();
-  if (!s) {
-    refuse(out, s.error());
-    return;
-  }
-  ok(out, itdd_Response_bolus_started_tag);
-  out.payload.bolus_started.dose_ng = req.dose_ng;
-  out.payload.bolus_started.ends_at_wall_ms = wall_ms(implant, now + Duration(req.duration_ms));
-}
-
-void patient_bolus(Implant& implant, const itdd_PatientBolusRequest& req, ImplantTime now,
-                   protocol::Response& out) {
-  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
-    return;
-  }
-  implant.begin_command(req.command_id);
-  const therapy::BolusDecision d = implant.patient_bolus(now);
-  implant.end_command();
-  ok(out, itdd_Response_patient_bolus_tag);
-  itdd_PatientBolusDecision& p = out.payload.patient_bolus;
-  p.granted = d.granted;
-  p.refusal = refusal_to_wire(d.reason);
-  p.has_next_allowed_wall_ms = !d.granted && !d.next_allowed.is_never();
-  if (p.has_next_allowed_wall_ms) p.next_allowed_wall_ms = wall_ms(implant, d.next_allowed);
-  p.left_in_24h = boluses_left(implant.engine(), now);
-}
-
-void prime(Implant& implant, const itdd_PrimeCatheter& req, ImplantTime now,
-           protocol::Response& out) {
-  if (!check_command_id(req.command_id, out) || answer_repeat(implant, req.command_id, out)) {
-    return;
-  }
-  implant.begin_command(req.command_id);
-  const Status s = implant.prime(Volume(req.catheter_volume_nl), now);
-  implant.end_command();
-  if (!s) {
-    refuse(out, s.error());
-    return;
-  }
-  // What the engine started: the volume it fills and when the priming ends.
-  const delivery::TimedDelivery& d = implant.engine().scheduler().override_delivery();
-  ok(out, itdd_Response_priming_tag);
-  out.payload.priming.volume_nl = d.volume.count();
-  out.payload.priming.ends_at_wall_ms = wall_ms(implant, d.end);
 }
 
 void silence(Implant& implant, const itdd_SilenceAlarm& req, link::Role role, ImplantTime now,
@@ -450,70 +304,6 @@ void read_history(Implant& implant, const itdd_ReadDeliveryHistory& req, protoco
   p.newest_hour = implant.delivery_history().newest_hour();
 }
 
-void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPairingWindow& req,
-                  link::Role opener, ImplantTime now, protocol::Response& out) {
-  const link::Role role = role_from_wire(raw_enum(req.role));
-  if (role == link::Role::kNone) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "role", "unknown role");
-    return;
-  }
-  // Nobody hands out more than they hold: only a clinician may let a clinician device pair.
-  if (role == link::Role::kClinician && opener != link::Role::kClinician) {
-    refuse(out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "role",
-           "only a clinician may pair a clinician device");
-    return;
-  }
-  if (req.window_ms < 0 || req.window_ms > link::kPairingValidity.count()) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "window_ms", "at most 5 minutes");
-    return;
-  }
-  const Duration validity = req.window_ms == 0 ? link::kPairingValidity : Duration(req.window_ms);
-  const Result<link::PairingCode> code = pairing.open_pairing(role, now, validity);
-  if (!code.ok()) {
-    refuse(out, code.error());
-    return;
-  }
-  ok(out, itdd_Response_pairing_window_tag);
-  itdd_PairingWindow& w = out.payload.pairing_window;
-  w.role = role_to_wire(role);
-  for (std::size_t i = 0; i < code->digits.size(); ++i) w.code[i] = code->digits[i];
-  w.code[code->digits.size()] = '\0';
-  w.expires_at_wall_ms = wall_ms(implant, now + validity);
-}
-
-void list_paired(const Implant& implant, const PairingControl& pairing, protocol::Response& out) {
-  ok(out, itdd_Response_paired_devices_tag);
-  itdd_PairedDevices& list = out.payload.paired_devices;
-  for (const link::Peer& peer : pairing.link_state().peers) {
-    if (!peer.in_use() || list.devices_count >= sizeof(list.devices) / sizeof(list.devices[0])) {
-      continue;
-    }
-    itdd_PairedDevice& d = list.devices[list.devices_count++];
-    d.device_id.size = static_cast<pb_size_t>(peer.key.size());
-    std::memcpy(d.device_id.bytes, peer.key.data(), peer.key.size());
-    d.role = role_to_wire(peer.role);
-    d.paired_at_wall_ms = wall_ms(implant, peer.paired_at);
-  }
-}
-
-void revoke(PairingControl& pairing, const itdd_RevokePairedDevice& req, ImplantTime now,
-            protocol::Response& out) {
-  for (const link::Peer& peer : pairing.link_state().peers) {
-    if (!peer.in_use() || req.device_id.size != peer.key.size() ||
-        std::memcmp(req.device_id.bytes, peer.key.data(), peer.key.size()) != 0) {
-      continue;
-    }
-    const Status s = pairing.remove_peer(peer.id, now);
-    if (!s) {
-      refuse(out, s.error());
-    } else {
-      ok(out, 0);
-    }
-    return;
-  }
-  refuse(out, itdd_ResultCode_RESULT_INVALID, "device_id", "no paired device has this key");
-}
-
 }  // namespace
 
 bool allowed(link::Role role, pb_size_t tag) {
@@ -547,10 +337,27 @@ bool allowed(link::Role role, pb_size_t tag) {
   }
 }
 
+std::optional<CommandSource> command_source(const link::LinkState& state, link::PeerId peer) {
+  const std::int32_t slot = peer == link::kNoPeer ? -1 : link::find_peer(state, peer);
+  if (slot < 0) return std::nullopt;
+  return CommandSource{static_cast<std::uint32_t>(slot), peer};
+}
+
+namespace {
+
+bool is_therapy_command(pb_size_t tag) {
+  return tag == itdd_Request_program_tag || tag == itdd_Request_refill_tag ||
+         tag == itdd_Request_clinician_bolus_tag || tag == itdd_Request_patient_bolus_tag ||
+         tag == itdd_Request_prime_catheter_tag;
+}
+
+}  // namespace
+
 void handle_request(Implant& implant, PairingControl& pairing, const protocol::Request& request,
-                    link::Role role, ImplantTime now, protocol::Response& out) {
+                    Caller caller, ImplantTime now, protocol::Response& out) {
   out = protocol::Response{};
   out.request_id = request.request_id;
+  const link::Role role = caller.role;
   const pb_size_t tag = request.which_payload;
   if (tag < itdd_Request_close_session_tag || tag > itdd_Request_prime_catheter_tag) {
     refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",
@@ -562,6 +369,13 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
            "this device's role may not make this request");
     return;
   }
+  // The sender's own journal lane: its ids are looked up and recorded there, and nowhere else.
+  const std::optional<CommandSource> source = command_source(pairing.link_state(), caller.peer);
+  if (is_therapy_command(tag) && !source) {
+    refuse(out, itdd_ResultCode_RESULT_REFUSED, "session",
+           "this device is no longer paired with the implant");
+    return;
+  }
   const auto& p = request.payload;
   switch (tag) {
     case itdd_Request_close_session_tag:
@@ -571,16 +385,16 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       interrogate(implant, now, out);
       return;
     case itdd_Request_program_tag:
-      program(implant, p.program, now, out);
+      program(implant, *source, p.program, now, out);
       return;
     case itdd_Request_refill_tag:
-      refill(implant, p.refill, now, out);
+      refill(implant, *source, p.refill, now, out);
       return;
     case itdd_Request_clinician_bolus_tag:
-      clinician_bolus(implant, p.clinician_bolus, now, out);
+      clinician_bolus(implant, *source, p.clinician_bolus, now, out);
       return;
     case itdd_Request_patient_bolus_tag:
-      patient_bolus(implant, p.patient_bolus, now, out);
+      patient_bolus(implant, *source, p.patient_bolus, now, out);
       return;
     case itdd_Request_silence_alarm_tag:
       silence(implant, p.silence_alarm, role, now, out);
@@ -604,20 +418,13 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       read_history(implant, p.read_delivery_history, out);
       return;
     case itdd_Request_query_command_status_tag: {
+      // Only the asking device's own commands: another device's ids are not its business, and
+      // "unknown" is all it learns about them.
       ok(out, itdd_Response_command_status_tag);
       const std::uint64_t id = p.query_command_status.command_id;
       out.payload.command_status.command_id = id;
-      switch (implant.command_outcome(id)) {
-        case CommandOutcome::kApplied:
-          out.payload.command_status.state = itdd_CommandState_COMMAND_STATE_APPLIED;
-          break;
-        case CommandOutcome::kNotApplied:
-          out.payload.command_status.state = itdd_CommandState_COMMAND_STATE_NOT_APPLIED;
-          break;
-        case CommandOutcome::kUnknown:
-          out.payload.command_status.state = itdd_CommandState_COMMAND_STATE_UNKNOWN;
-          break;
-      }
+      out.payload.command_status.state =
+          state_to_wire(source ? implant.command_outcome(*source, id) : CommandOutcome::kUnknown);
       return;
     }
     case itdd_Request_open_pairing_window_tag:
@@ -627,10 +434,10 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       list_paired(implant, pairing, out);
       return;
     case itdd_Request_revoke_paired_device_tag:
-      revoke(pairing, p.revoke_paired_device, now, out);
+      revoke(pairing, p.revoke_paired_device, role, now, out);
       return;
     case itdd_Request_prime_catheter_tag:
-      prime(implant, p.prime_catheter, now, out);
+      prime(implant, *source, p.prime_catheter, now, out);
       return;
     default:
       refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",

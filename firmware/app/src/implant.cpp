@@ -13,7 +13,7 @@ using engine::EventKind;
 namespace {
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-constexpr std::uint32_t kPersistentStateFormat = 4;
+constexpr std::uint32_t kPersistentStateFormat = 5;  // 5: a journal lane per device
 
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
@@ -275,7 +275,17 @@ void Implant::record(const engine::TherapyEvent& event) {
   r.reason = event.reason;
   r.a = event.a;
   r.b = event.b;
-  append(r);
+  if (event.kind == EventKind::kPatientBolusGranted && open_command_ != 0) {
+    // A grant from the radio is committed first, with its command id (commit_command), and
+    // logged after: a power cut between the two leaves the grant and its journal entry together
+    // in the checkpoint. Logged first, a cut would leave the grant alone in the log, and its
+    // replay at boot would count a bolus whose id the journal does not know (a retry after the
+    // lockout would be granted again).
+    held_grant_ = r;
+    grant_held_ = true;
+  } else {
+    append(r);
+  }
   if (engine_observer_ != nullptr) engine_observer_->record(event);
   switch (event.kind) {
     case EventKind::kLowReservoir:
@@ -458,41 +468,39 @@ void Implant::check_battery(ImplantTime now) {
 
 // ---- commands from the radio ----
 
-void Implant::journal(std::uint64_t id, CommandOutcome outcome) {
-  CommandJournal& j = persistent_.journal;
-  for (CommandJournal::Entry& e : j.entries) {
-    if (e.id == id) {
-      e.outcome = outcome;
-      return;
-    }
-  }
-  j.entries[j.next % kCommandJournalSize] = CommandJournal::Entry{id, outcome};
-  j.next = static_cast<std::uint32_t>((j.next + 1) % kCommandJournalSize);
-}
-
-void Implant::begin_command(std::uint64_t id) {
+void Implant::begin_command(CommandSource source, std::uint64_t id) {
   open_command_ = id;
+  open_command_source_ = source;
 }
 
 void Implant::commit_command(ImplantTime now) {
   if (open_command_ != 0) {
-    journal(open_command_, CommandOutcome::kApplied);
+    // In the same settings commit as the change: both survive a power cut, or neither does.
+    (void)record_command(persistent_.journal, open_command_source_, open_command_,
+                         CommandOutcome::kApplied);
     open_command_ = 0;
   }
   checkpoint(now);
+  append_held_grant();
 }
 
-void Implant::end_command() {
-  if (open_command_ != 0) journal(open_command_, CommandOutcome::kNotApplied);
-  open_command_ = 0;
+void Implant::append_held_grant() {
+  if (!grant_held_) return;
+  grant_held_ = false;
+  append(held_grant_);
 }
 
-CommandOutcome Implant::command_outcome(std::uint64_t id) const {
-  if (id == 0) return CommandOutcome::kUnknown;
-  for (const CommandJournal::Entry& e : persistent_.journal.entries) {
-    if (e.id == id) return e.outcome;
+void Implant::end_command(bool remember) {
+  if (open_command_ != 0 && remember) {
+    (void)record_command(persistent_.journal, open_command_source_, open_command_,
+                         CommandOutcome::kNotApplied);
   }
-  return CommandOutcome::kUnknown;
+  open_command_ = 0;
+  append_held_grant();  // none: a grant is always committed; never lose a record all the same
+}
+
+CommandOutcome Implant::command_outcome(CommandSource source, std::uint64_t id) const {
+  return find_command(persistent_.journal, source, id);
 }
 
 std::uint64_t Implant::prescription_token() const {

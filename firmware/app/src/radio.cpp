@@ -23,7 +23,9 @@ bool is_lockout_refusal(const link::LinkEvent& e) {
 
 bool is_refusal(const link::LinkEvent& e) {
   return e.outcome == link::Outcome::kHandshakeRefused ||
-         e.outcome == link::Outcome::kRecordRefused || e.outcome == link::Outcome::kPairingRefused;
+         e.outcome == link::Outcome::kRecordRefused ||
+         e.outcome == link::Outcome::kPairingRefused ||
+         e.outcome == link::Outcome::kPeerRemovalRefused;
 }
 
 }  // namespace
@@ -105,12 +107,17 @@ void ImplantRadio::record(const link::LinkEvent& e) {
     implant_.radio_session(e.role == link::Role::kPatient ? Implant::RadioPeer::kPatientDevice
                                                           : Implant::RadioPeer::kProgrammer);
   }
-  implant_.log_link_event(
-      e.at, static_cast<std::uint16_t>(kLinkLogCodeFirst + static_cast<std::uint16_t>(e.outcome)),
-      static_cast<std::uint8_t>(e.reason), static_cast<std::int64_t>(e.peer),
+  std::int64_t b =
       e.outcome == link::Outcome::kSessionOpened || e.outcome == link::Outcome::kSessionClosed
           ? static_cast<std::int64_t>(e.epoch)
-          : e.a);
+          : e.a;
+  if (link_record_says_who(e.outcome, e.reason)) {
+    b = link_who(e.by, e.by_role, e.role,
+                 e.outcome == link::Outcome::kPairingOpened ? e.a / kMillisPerSecond : 0);
+  }
+  implant_.log_link_event(
+      e.at, static_cast<std::uint16_t>(kLinkLogCodeFirst + static_cast<std::uint16_t>(e.outcome)),
+      static_cast<std::uint8_t>(e.reason), static_cast<std::int64_t>(e.peer), b);
 }
 
 Result<link::PairingCode> ImplantRadio::open_pairing(link::Role role, ImplantTime now,
@@ -204,7 +211,7 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
     for (std::size_t i = 0; field[i] != '\0'; ++i) response_.error.field[i] = field[i];
     for (std::size_t i = 0; message[i] != '\0'; ++i) response_.error.message[i] = message[i];
   } else {
-    handle_request(implant_, *this, request_, r->role, now, response_);
+    handle_request(implant_, *this, request_, Caller{r->peer, r->role}, now, response_);
   }
   const Result<std::size_t> encoded = protocol::encode(response_, plaintext_);
   if (!encoded.ok()) return 0;

@@ -7,60 +7,21 @@
 
 #include <string>
 
-#include "implant_rig.h"
+#include "command_rig.h"
 
 namespace itdd::app {
 namespace {
 
 using engine::Activity;
 using rig::Body;
+using rig::clinician_bolus_request;
+using rig::interrogate_request;
 using rig::kMonday;
+using rig::patient_bolus_request;
+using rig::PeerTable;
+using rig::prime_request;
 using rig::Rig;
 using therapy::testing::morphine_continuous;
-
-// The pairing requests are not tested here: no window ever opens.
-struct NoPairing final : PairingControl {
-  Result<link::PairingCode> open_pairing(link::Role, ImplantTime, Duration) override {
-    return make_error(ErrorCode::kRefused, "pairing", "not in this test");
-  }
-  const link::LinkState& link_state() const override { return state; }
-  Status remove_peer(link::PeerId, ImplantTime) override { return Status::Ok(); }
-  link::LinkState state{};
-};
-
-protocol::Request prime_request(std::uint64_t id, Volume catheter) {
-  protocol::Request r{};
-  r.request_id = 1;
-  r.which_payload = itdd_Request_prime_catheter_tag;
-  r.payload.prime_catheter.command_id = id;
-  r.payload.prime_catheter.catheter_volume_nl = catheter.count();
-  return r;
-}
-
-protocol::Request patient_bolus_request(std::uint64_t id) {
-  protocol::Request r{};
-  r.request_id = 2;
-  r.which_payload = itdd_Request_patient_bolus_tag;
-  r.payload.patient_bolus.command_id = id;
-  return r;
-}
-
-protocol::Request clinician_bolus_request(std::uint64_t id, DrugAmount dose, Duration duration) {
-  protocol::Request r{};
-  r.request_id = 4;
-  r.which_payload = itdd_Request_clinician_bolus_tag;
-  r.payload.clinician_bolus.command_id = id;
-  r.payload.clinician_bolus.dose_ng = dose.count();
-  r.payload.clinician_bolus.duration_ms = duration.count();
-  return r;
-}
-
-protocol::Request interrogate_request() {
-  protocol::Request r{};
-  r.request_id = 3;
-  r.which_payload = itdd_Request_interrogate_tag;
-  return r;
-}
 
 // 0.5 mg over 10 minutes, at most `max` in 24 hours, one an hour.
 therapy::Prescription with_boluses(std::uint8_t max) {
@@ -73,14 +34,18 @@ therapy::Prescription with_boluses(std::uint8_t max) {
 struct Commands {
   Body body;
   Rig rig{body};
-  NoPairing pairing;
+  PeerTable pairing;  // a clinician (slot 0), a patient device (1) and a service tool (2)
 
+  static std::size_t slot(link::Role role) {
+    return role == link::Role::kClinician ? 0 : role == link::Role::kPatient ? 1 : 2;
+  }
   protocol::Response send(const protocol::Request& request,
                           link::Role role = link::Role::kClinician) {
     protocol::Response out{};
-    handle_request(*rig.implant, pairing, request, role, rig.now, out);
+    handle_request(*rig.implant, pairing, request, pairing.caller(slot(role)), rig.now, out);
     return out;
   }
+  CommandSource lane(link::Role role) const { return pairing.lane(slot(role)); }
   itdd_ImplantStatus status() {
     const protocol::Response r = send(interrogate_request(), link::Role::kPatient);
     EXPECT_EQ(r.result, itdd_ResultCode_RESULT_OK);
@@ -104,7 +69,8 @@ TEST(Commands, PrimeFillsDeadVolumeAndCatheterAndIsJournaled) {
   EXPECT_EQ(r.payload.priming.ends_at_wall_ms,
             c.wall(c.rig.now + time_to_deliver(volume, pump.priming_rate)));
   EXPECT_EQ(c.rig.implant->engine().activity(), Activity::kPriming);
-  EXPECT_EQ(c.rig.implant->command_outcome(7), CommandOutcome::kApplied);
+  EXPECT_EQ(c.rig.implant->command_outcome(c.lane(link::Role::kClinician), 7),
+            CommandOutcome::kApplied);
   EXPECT_TRUE(c.rig.has_log(static_cast<std::uint16_t>(engine::EventKind::kPrimingStarted)));
 
   const itdd_ImplantStatus st = c.status();
@@ -143,7 +109,9 @@ TEST(Commands, OnlyAClinicianMayPrime) {
   EXPECT_FALSE(allowed(link::Role::kService, itdd_Request_prime_catheter_tag));
   EXPECT_TRUE(allowed(link::Role::kClinician, itdd_Request_prime_catheter_tag));
   EXPECT_EQ(c.rig.implant->engine().activity(), Activity::kBasal);
-  EXPECT_EQ(c.rig.implant->command_outcome(8), CommandOutcome::kUnknown);
+  for (const link::Role role : {link::Role::kPatient, link::Role::kService}) {
+    EXPECT_EQ(c.rig.implant->command_outcome(c.lane(role), 8), CommandOutcome::kUnknown);
+  }
 }
 
 TEST(Commands, ABadPrimeIsRefusedWithItsFieldAndRecordedAsNotApplied) {
@@ -152,7 +120,8 @@ TEST(Commands, ABadPrimeIsRefusedWithItsFieldAndRecordedAsNotApplied) {
   const protocol::Response too_long = c.send(prime_request(9, millilitres(3)));
   EXPECT_EQ(too_long.result, itdd_ResultCode_RESULT_INVALID);
   EXPECT_STREQ(too_long.error.field, "catheter_volume");
-  EXPECT_EQ(c.rig.implant->command_outcome(9), CommandOutcome::kNotApplied);
+  EXPECT_EQ(c.rig.implant->command_outcome(c.lane(link::Role::kClinician), 9),
+            CommandOutcome::kNotApplied);
   const protocol::Response no_id = c.send(prime_request(0, microlitres(250)));
   EXPECT_EQ(no_id.result, itdd_ResultCode_RESULT_INVALID);
   EXPECT_STREQ(no_id.error.field, "command_id");

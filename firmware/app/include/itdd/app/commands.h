@@ -1,23 +1,30 @@
 // The implant's answer to each request of protocol/schema/itdd.proto, and who may ask what.
-// The radio (radio.h) hands a request here only from an authenticated session, with the role
-// the link layer knows the peer by; nothing a request carries can change that role.
+// The radio (radio.h) hands a request here only from an authenticated session, with the peer id
+// and role the link layer knows the peer by; nothing a request carries can change them.
 //
 //   request                   clinician  service  patient
 //   interrogate, close            yes       yes      yes
-//   query command status          yes       yes      yes
+//   query command status          yes       yes      yes  (its own commands)
 //   patient bolus                  -         -       yes
 //   silence alarm                 yes        -       yes (non-critical only)
 //   program, refill, bolus, prime yes        -        -
 //   set clock, alarm test         yes       yes       -
 //   event log, history            yes       yes       -
-//   pairing (open, list, revoke)  yes       yes       -   (a clinician device: clinician only)
+//   pairing (open, list, revoke)  yes       yes       -
 //
-// Therapy-changing requests carry a command id: a repeat of an id the implant has seen is
-// answered with that command's recorded outcome (a CommandStatus) and never run again.
+// Whom a pairing window or a revocation may concern is the link's rule
+// (link::may_pair_or_remove: a clinician any role, a service tool only service tools; never the
+// last clinician), enforced and logged by the Responder; this layer names the refusal.
+//
+// Therapy-changing requests carry a command id: a repeat of an id the implant has seen from the
+// same device is answered with that command's recorded outcome (a CommandStatus) and never run
+// again (command_journal.h).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
+#include "itdd/app/command_journal.h"
 #include "itdd/app/implant.h"
 #include "itdd/core/result.h"
 #include "itdd/link/responder.h"
@@ -38,11 +45,20 @@ class PairingControl {
   ~PairingControl() = default;
 };
 
+// The authenticated device a request came from (link::Received's peer and role).
+struct Caller {
+  link::PeerId peer = link::kNoPeer;
+  link::Role role = link::Role::kNone;
+};
+
+// The journal lane of a paired device (its peer-table slot), or nothing if it is not paired.
+std::optional<CommandSource> command_source(const link::LinkState& state, link::PeerId peer);
+
 // Whether `role` may send a request of this kind (the Request's which_payload tag).
 bool allowed(link::Role role, pb_size_t request_tag);
 
 // Answers one request into `out` (cleared first). Never fails: a refusal is a response.
 void handle_request(Implant& implant, PairingControl& pairing, const protocol::Request& request,
-                    link::Role role, ImplantTime now, protocol::Response& out);
+                    Caller caller, ImplantTime now, protocol::Response& out);
 
 }  // namespace itdd::app

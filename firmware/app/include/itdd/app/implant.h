@@ -23,6 +23,7 @@
 
 #include "itdd/alarms/alarm_events.h"
 #include "itdd/alarms/alarm_manager.h"
+#include "itdd/app/command_journal.h"
 #include "itdd/core/result.h"
 #include "itdd/engine/events.h"
 #include "itdd/engine/therapy_engine.h"
@@ -99,20 +100,6 @@ struct BootReport {
   hal::ResetCause cause = hal::ResetCause::kPowerOn;
 };
 
-// Therapy-changing commands from the radio carry an id chosen by the programmer. The implant
-// remembers the newest ones and whether each was applied, in the same commit as the change it
-// made, so a retry after a lost reply is never applied twice and a programmer can ask.
-enum class CommandOutcome : std::uint8_t { kUnknown, kApplied, kNotApplied };
-inline constexpr std::size_t kCommandJournalSize = 32;
-struct CommandJournal {
-  struct Entry {
-    std::uint64_t id = 0;  // 0: a free slot
-    CommandOutcome outcome = CommandOutcome::kUnknown;
-  };
-  std::array<Entry, kCommandJournalSize> entries{};
-  std::uint32_t next = 0;  // the slot the next entry takes (oldest first overwritten)
-};
-
 // CRCs of the live prescription taken when it was programmed: the header (drug,
 // concentration, mode, doses, bolus limits) and each flexible day program.
 struct PrescriptionCrc {
@@ -163,13 +150,16 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   // The real-time clock reports it lost time (e.g. after a brown-out): flexible programs go on
   // with the last known offset and a "clock lost" alarm asks for the clock to be set.
   void clock_lost(ImplantTime now);
-  // ---- commands from the radio ----
-  // A therapy-changing command with this id is about to run: if it is applied, its journal
-  // entry is committed with the change itself. end_command() records a command that was not
-  // applied (kept in RAM until the next checkpoint: losing it only makes the answer "unknown").
-  void begin_command(std::uint64_t id);
-  void end_command();
-  CommandOutcome command_outcome(std::uint64_t id) const;
+  // ---- commands from the radio (command_journal.h) ----
+  // A therapy-changing command with this id from this device is about to run: if it is
+  // applied, its journal entry is committed with the change itself. end_command() closes it
+  // when it was not applied: `remember` records that (in RAM until the next checkpoint; losing
+  // it only makes the answer "unknown"), otherwise nothing is journalled (a refused patient
+  // request, whose retry is simply asked again).
+  void begin_command(CommandSource source, std::uint64_t id);
+  void end_command(bool remember = true);
+  CommandOutcome command_outcome(CommandSource source, std::uint64_t id) const;
+  const CommandJournal& command_journal() const { return persistent_.journal; }
   // Names the committed prescription: changes with every program and refill. A programmer must
   // quote it to replace the prescription (a stale programmer cannot overwrite a newer one).
   std::uint64_t prescription_token() const;
@@ -250,7 +240,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   void track_stopped(ImplantTime now);
   // The checkpoint that ends a command: carries the command's journal entry when one is open.
   void commit_command(ImplantTime now);
-  void journal(std::uint64_t id, CommandOutcome outcome);
+  void append_held_grant();
   void feed_battery_counters();
   void check_battery(ImplantTime now);
   bool end_of_service() const {
@@ -283,6 +273,9 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   alarms::AlarmEventSink* alarm_observer_ = nullptr;
   std::int64_t storage_failures_ = 0;
   std::uint64_t open_command_ = 0;  // the id of the radio command being run, 0: none
+  CommandSource open_command_source_{};
+  storage::LogRecord held_grant_{};  // a radio grant's log record, written after its commit
+  bool grant_held_ = false;
   bool booted_ = false;
   ImplantTime next_wake_ = ImplantTime::never();  // kept current after every change
   ImplantTime alarm_wake_ = ImplantTime::never();
