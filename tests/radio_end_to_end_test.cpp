@@ -5,8 +5,10 @@
 // reported as applied when nobody knows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,11 @@ class Loopback final : public programmer::Transport {
   explicit Loopback(Implanted& i) : i_(i) {}
   Status send(std::span<const std::uint8_t> frame) override {
     sent.emplace_back(frame.begin(), frame.end());
+    if (drop_records > 0 && protocol::decode_frame(frame).ok() &&
+        protocol::decode_frame(frame)->type == protocol::FrameType::kRecord) {
+      --drop_records;  // lost on the way to the implant
+      return Status::Ok();
+    }
     std::vector<std::uint8_t> reply(protocol::kMaxFrameSize);
     const std::size_t n = i_.radio->on_frame(frame, reply, i_.now);
     if (n == 0) return Status::Ok();
@@ -101,6 +108,7 @@ class Loopback final : public programmer::Transport {
   std::vector<std::vector<std::uint8_t>> sent;
   std::deque<std::vector<std::uint8_t>> replies;
   int lose_replies = 0;
+  int drop_records = 0;  // records (requests) lost on the way to the implant
 
  private:
   Implanted& i_;
@@ -131,6 +139,42 @@ std::unique_ptr<Device> provisioned(Implanted& i, link::Role role) {
 }
 
 using programmer::interrogate_request;
+
+// The device's journal lane on the implant (its slot in the peer table).
+app::CommandSource lane(Implanted& i, const Device& d) {
+  const link::LinkState& state = i.radio->responder()->state();
+  const std::int32_t slot = link::find_peer(state, d.keys.public_key);
+  EXPECT_GE(slot, 0);
+  return app::command_source(state, state.peers[static_cast<std::size_t>(slot)].id).value();
+}
+
+protocol::Request revoke_request(const link::PublicKey& device) {
+  protocol::Request r{};
+  r.which_payload = itdd_Request_revoke_paired_device_tag;
+  r.payload.revoke_paired_device.device_id.size = static_cast<pb_size_t>(device.size());
+  std::copy(device.begin(), device.end(), r.payload.revoke_paired_device.device_id.bytes);
+  return r;
+}
+
+// The event log's records with this link outcome.
+std::vector<storage::LogRecord> link_records(Implanted& i, link::Outcome outcome) {
+  std::vector<storage::LogRecord> records(6000);
+  const std::size_t n = i.implant->event_log().read_from(1, records).value();
+  std::vector<storage::LogRecord> out;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (records[k].code ==
+        app::kLinkLogCodeFirst + static_cast<std::uint16_t>(static_cast<std::uint8_t>(outcome))) {
+      out.push_back(records[k]);
+    }
+  }
+  return out;
+}
+
+link::PeerId peer_id(Implanted& i, const hal::KeyPair& keys) {
+  const link::LinkState& state = i.radio->responder()->state();
+  const std::int32_t slot = link::find_peer(state, keys.public_key);
+  return slot < 0 ? link::kNoPeer : state.peers[static_cast<std::size_t>(slot)].id;
+}
 
 protocol::Response interrogate(Device& d) {
   const Result<protocol::Response> r = d.client.call(interrogate_request());
@@ -258,7 +302,8 @@ TEST(RadioEndToEnd, ATamperedFrameIsRefusedAndChangesNothing) {
   frame[frame.size() / 2] ^= 0x10;
   EXPECT_TRUE(wire.raw(frame).empty());
   EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
-  EXPECT_EQ(c.implanted.implant->command_outcome(51), app::CommandOutcome::kUnknown);
+  EXPECT_EQ(c.implanted.implant->command_outcome(lane(c.implanted, *c.clinician), 51),
+            app::CommandOutcome::kUnknown);
 }
 
 TEST(RadioEndToEnd, APatientDeviceMayAskForABolusButNeverProgram) {
@@ -339,7 +384,8 @@ TEST(RadioEndToEnd, ALostReplyNeverAppliesACommandTwice) {
   const programmer::CommandResult r = c.clinician->client.command(clinician_bolus_request(71), 71);
   EXPECT_EQ(r.delivery, Delivery::kApplied);
   EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kClinicianBolus);
-  EXPECT_EQ(c.implanted.implant->command_outcome(71), app::CommandOutcome::kApplied);
+  EXPECT_EQ(c.implanted.implant->command_outcome(lane(c.implanted, *c.clinician), 71),
+            app::CommandOutcome::kApplied);
   c.implanted.advance(hours(1));
   const Volume after_one = c.implanted.implant->engine().delivered();
   // Sending it once more by hand: answered with what happened then, not run again.
@@ -385,7 +431,8 @@ TEST(RadioEndToEnd, WhenNobodyCanKnowTheClientSaysUncertain) {
   const programmer::CommandResult r = c.clinician->client.command(clinician_bolus_request(81), 81);
   EXPECT_EQ(r.delivery, Delivery::kUncertain);
   // (The implant did apply it: exactly why the client must not guess "not applied".)
-  EXPECT_EQ(c.implanted.implant->command_outcome(81), app::CommandOutcome::kApplied);
+  EXPECT_EQ(c.implanted.implant->command_outcome(lane(c.implanted, *c.clinician), 81),
+            app::CommandOutcome::kApplied);
 }
 
 TEST(RadioEndToEnd, WhatWasAppliedIsKnownAfterAResetAndTheKeysStay) {
@@ -404,6 +451,160 @@ TEST(RadioEndToEnd, WhatWasAppliedIsKnownAfterAResetAndTheKeysStay) {
   EXPECT_EQ(r->payload.command_status.state, itdd_CommandState_COMMAND_STATE_APPLIED);
   EXPECT_EQ(again.client.call(programmer::query_command_request(92))->payload.command_status.state,
             itdd_CommandState_COMMAND_STATE_UNKNOWN);
+}
+
+// Pairs a new device of `role` through a window the `opener` opens; its keys, or nothing.
+std::optional<hal::KeyPair> pair_device(Implanted& i, Device& opener, link::Role role) {
+  const Result<protocol::Response> window =
+      opener.client.call(programmer::open_pairing_request(role, Duration(0)));
+  if (!window.ok() || window->result != itdd_ResultCode_RESULT_OK) return std::nullopt;
+  const hal::KeyPair keys = new_keys(i.crypto);
+  Loopback wire(i);
+  const Result<link::Paired> paired = programmer::pair(
+      i.crypto, keys, window->payload.pairing_window.code, wire, std::chrono::milliseconds(100));
+  if (!paired.ok()) return std::nullopt;
+  return keys;
+}
+
+// The findings: a service session removed the implant's only clinician (nothing over
+// the radio could pair one again), and paired its own device as a patient's, with bolus rights.
+TEST(RadioEndToEnd, AServiceToolCanNeitherRevokeTheClinicianNorPairAPatientDevice) {
+  Clinic c;
+  std::unique_ptr<Device> service = provisioned(c.implanted, link::Role::kService);
+  const link::PeerId clinician = peer_id(c.implanted, c.clinician->keys);
+  const Result<protocol::Response> revoked =
+      service->client.call(revoke_request(c.clinician->keys.public_key));
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(revoked->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+  EXPECT_STREQ(revoked->error.field, "device_id");
+  EXPECT_EQ(peer_id(c.implanted, c.clinician->keys), clinician);
+  // The attempt is in the log, with who made it.
+  const std::vector<storage::LogRecord> refused =
+      link_records(c.implanted, link::Outcome::kPeerRemovalRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].a, clinician);
+  EXPECT_EQ(refused[0].b, app::link_who(peer_id(c.implanted, service->keys), link::Role::kService,
+                                        link::Role::kClinician));
+  // No patient window either; a service tool's own kind it may still pair.
+  const Result<protocol::Response> window =
+      service->client.call(programmer::open_pairing_request(link::Role::kPatient, Duration(0)));
+  ASSERT_TRUE(window.ok());
+  EXPECT_EQ(window->result, itdd_ResultCode_RESULT_NOT_AUTHORISED);
+  EXPECT_FALSE(c.implanted.radio->responder()->pairing().open);
+  const std::optional<hal::KeyPair> tool = pair_device(c.implanted, *service, link::Role::kService);
+  ASSERT_TRUE(tool.has_value());
+  // The clinician still programs the pump.
+  EXPECT_EQ(c.clinician->client.command(program_request(16, c.token(), with_patient_bolus()), 16)
+                .delivery,
+            Delivery::kApplied);
+}
+
+TEST(RadioEndToEnd, TheLastClinicianCannotBeRevokedAndEveryChangeSaysWhoMadeIt) {
+  Clinic c;
+  const link::PeerId clinician = peer_id(c.implanted, c.clinician->keys);
+  const Result<protocol::Response> self =
+      c.clinician->client.call(revoke_request(c.clinician->keys.public_key));
+  ASSERT_TRUE(self.ok());
+  EXPECT_EQ(self->result, itdd_ResultCode_RESULT_REFUSED);
+  EXPECT_NE(std::string(self->error.message).find("last clinician"), std::string::npos);
+  EXPECT_EQ(peer_id(c.implanted, c.clinician->keys), clinician);
+  // The clinician pairs a patient device, then revokes it: both in the log with who did it.
+  const std::optional<hal::KeyPair> ptm =
+      pair_device(c.implanted, *c.clinician, link::Role::kPatient);
+  ASSERT_TRUE(ptm.has_value());
+  const link::PeerId patient = peer_id(c.implanted, *ptm);
+  const Result<protocol::Response> revoked =
+      c.clinician->client.call(revoke_request(ptm->public_key));
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(revoked->result, itdd_ResultCode_RESULT_OK);
+  EXPECT_EQ(peer_id(c.implanted, *ptm), link::kNoPeer);
+  const std::vector<storage::LogRecord> opened =
+      link_records(c.implanted, link::Outcome::kPairingOpened);
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].b, app::link_who(clinician, link::Role::kClinician, link::Role::kPatient,
+                                       link::kPairingValidity.count() / kMillisPerSecond));
+  const std::vector<storage::LogRecord> paired = link_records(c.implanted, link::Outcome::kPaired);
+  ASSERT_EQ(paired.size(), 1u);
+  EXPECT_EQ(paired[0].a, patient);
+  EXPECT_EQ(paired[0].b, app::link_who(clinician, link::Role::kClinician, link::Role::kPatient));
+  const std::vector<storage::LogRecord> removed =
+      link_records(c.implanted, link::Outcome::kPeerRemoved);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].a, patient);
+  EXPECT_EQ(removed[0].b, app::link_who(clinician, link::Role::kClinician, link::Role::kPatient));
+  const std::vector<storage::LogRecord> refused =
+      link_records(c.implanted, link::Outcome::kPeerRemovalRefused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].reason, static_cast<std::uint8_t>(link::Reason::kLastClinician));
+}
+
+// The finding: 32 patient-bolus requests pushed a clinician's refill out of the
+// implant's journal; the refill sent again with its id filled the reservoir a second time, and
+// the programmer took the journal's "unknown" for "not applied".
+TEST(RadioEndToEnd, PatientTrafficNeverMakesAClinicianRefillApplyTwice) {
+  Clinic c;
+  std::unique_ptr<Device> patient = provisioned(c.implanted, link::Role::kPatient);
+  // Boluses as often as the pump allows: 0.5 mg over 10 minutes, one every 10 minutes, 24 a day.
+  therapy::Prescription rx = with_patient_bolus();
+  rx.patient_bolus =
+      therapy::testing::patient_bolus(DrugAmount(500'000), minutes(10), 24, minutes(10));
+  ASSERT_EQ(c.clinician->client.command(program_request(13, c.token(), rx), 13).delivery,
+            Delivery::kApplied);
+  c.implanted.advance(hours(1));
+  ASSERT_EQ(interrogate(*c.clinician).result, itdd_ResultCode_RESULT_OK);  // a live session
+  // The refill is applied, and the link dies before any answer comes back.
+  c.clinician->loop.lose_replies = 1'000;
+  EXPECT_EQ(c.clinician->client.command(refill_request(5001, 18), 5001).delivery,
+            Delivery::kUncertain);
+  c.clinician->loop.lose_replies = 0;
+  c.clinician->loop.replies.clear();
+  c.implanted.advance(minutes(1));  // the lockout the unanswered handshakes started is over
+  const std::int64_t remaining = interrogate(*c.clinician).payload.status.reservoir.remaining_nl;
+  // The patient's device asks for a bolus every five minutes for four hours: every other one is
+  // granted, the rest refused (within the lockout).
+  int granted = 0;
+  int refused = 0;
+  for (int k = 0; k < 48; ++k) {
+    c.implanted.advance(minutes(5));
+    const std::uint64_t id = programmer::new_command_id(c.implanted.crypto);
+    const programmer::CommandResult r =
+        patient->client.command(programmer::patient_bolus_request(id), id);
+    ASSERT_TRUE(r.response.has_value());
+    (r.response->payload.patient_bolus.granted ? granted : refused) += 1;
+  }
+  // Far more than any shared journal would hold, of both kinds.
+  EXPECT_GE(granted, 20);
+  EXPECT_GE(refused, 20);
+  // The clinic asks what became of the refill, and sends it again: applied once, and only once.
+  const Result<protocol::Response> status =
+      c.clinician->client.call(programmer::query_command_request(5001));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(programmer::delivery_of(status->payload.command_status.state), Delivery::kApplied);
+  const std::int64_t before = interrogate(*c.clinician).payload.status.reservoir.remaining_nl;
+  EXPECT_LT(before, remaining);  // the patient's boluses came out of it
+  const programmer::CommandResult again =
+      c.clinician->client.command(refill_request(5001, 18), 5001);
+  EXPECT_EQ(again.delivery, Delivery::kApplied);
+  ASSERT_TRUE(again.response.has_value());
+  EXPECT_EQ(again.response->which_payload, itdd_Response_command_status_tag);
+  EXPECT_EQ(interrogate(*c.clinician).payload.status.reservoir.remaining_nl, before);
+}
+
+// A command the implant has no record of may have been applied and forgotten as well as never
+// received: the programmer says "uncertain - interrogate", never "not applied".
+TEST(RadioEndToEnd, AnIdTheImplantDoesNotKnowIsUncertainNotNotApplied) {
+  Clinic c;
+  // Every send of the bolus is lost on the way (three attempts); the question gets through.
+  c.clinician->loop.drop_records = 3;
+  const programmer::CommandResult r = c.clinician->client.command(clinician_bolus_request(83), 83);
+  EXPECT_EQ(r.delivery, Delivery::kUncertain) << r.detail;
+  EXPECT_NE(r.detail.find("no record"), std::string::npos) << r.detail;
+  EXPECT_EQ(c.implanted.implant->command_outcome(lane(c.implanted, *c.clinician), 83),
+            app::CommandOutcome::kUnknown);
+  EXPECT_EQ(c.implanted.implant->engine().activity(), engine::Activity::kBasal);
+  EXPECT_EQ(programmer::delivery_of(itdd_CommandState_COMMAND_STATE_UNKNOWN), Delivery::kUncertain);
+  EXPECT_EQ(programmer::delivery_of(itdd_CommandState_COMMAND_STATE_NOT_APPLIED),
+            Delivery::kNotApplied);
 }
 
 TEST(RadioEndToEnd, SessionsAreWrittenToTheEventLog) {

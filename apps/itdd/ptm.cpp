@@ -68,9 +68,10 @@ int run_bolus(const State& s) {
     const programmer::CommandResult r = client.command(programmer::patient_bolus_request(id), id);
     nlohmann::json j = {{"command_id", id}};
     if (r.delivery == programmer::Delivery::kUncertain) {
-      return failure(
-          "no answer from the pump: the bolus may or may not have been given. Do not ask again "
-          "before `itdd ptm status` shows what the pump did");
+      return failure(fmt::format(
+          "the bolus may or may not have been given ({}). Do not ask again before `itdd ptm "
+          "status` shows what the pump did",
+          r.detail));
     }
     if (r.delivery == programmer::Delivery::kNotApplied &&
         (!r.response || r.response->result != itdd_ResultCode_RESULT_OK)) {

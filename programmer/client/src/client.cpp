@@ -37,7 +37,25 @@ Result<std::vector<std::uint8_t>> receive_payload(Transport& t, protocol::FrameT
   return transport_error("no answer of the expected kind");
 }
 
+constexpr const char* kUnknownDetail =
+    "the reply was lost and the implant has no record of this command (it may have been "
+    "applied and forgotten, or never arrived)";
+
 }  // namespace
+
+Delivery delivery_of(itdd_CommandState state) {
+  switch (state) {
+    case itdd_CommandState_COMMAND_STATE_APPLIED:
+      return Delivery::kApplied;
+    case itdd_CommandState_COMMAND_STATE_NOT_APPLIED:
+      return Delivery::kNotApplied;
+    default:
+      // "Unknown" is not "not applied": the implant keeps each device's newest commands only,
+      // and a refused patient request is not kept at all; whatever it does not know, it cannot
+      // vouch for. Only an interrogation says what the pump is doing.
+      return Delivery::kUncertain;
+  }
+}
 
 const char* describe(Delivery d) {
   switch (d) {
@@ -142,11 +160,10 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
     if (resp.result == itdd_ResultCode_RESULT_OK) {
       if (resp.which_payload == itdd_Response_command_status_tag) {
         // A repeat: the implant had seen this id and answers with what it did then.
-        result.delivery =
-            resp.payload.command_status.state == itdd_CommandState_COMMAND_STATE_APPLIED
-                ? Delivery::kApplied
-                : Delivery::kNotApplied;
-        result.detail = "the implant had already received this command";
+        result.delivery = delivery_of(resp.payload.command_status.state);
+        result.detail = result.delivery == Delivery::kUncertain
+                            ? std::string(kUnknownDetail)
+                            : "the implant had already received this command";
       } else {
         result.delivery = Delivery::kApplied;
       }
@@ -166,21 +183,19 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
     result.detail = "no answer from the implant: " + std::string(r.error().message);
     return result;
   }
-  switch (q->payload.command_status.state) {
-    case itdd_CommandState_COMMAND_STATE_APPLIED:
-      result.delivery = Delivery::kApplied;
+  result.delivery = delivery_of(q->payload.command_status.state);
+  switch (result.delivery) {
+    case Delivery::kApplied:
       result.detail = "the reply was lost; the implant confirms it applied the command";
       break;
-    case itdd_CommandState_COMMAND_STATE_NOT_APPLIED:
-    case itdd_CommandState_COMMAND_STATE_UNKNOWN:
-      // Unknown is not applied: an applied id is committed with the change itself, and a record
-      // of the old session can no longer arrive (new keys, or a counter already passed).
-      result.delivery = Delivery::kNotApplied;
-      result.detail = "the reply was lost; the implant did not apply the command";
+    case Delivery::kNotApplied:
+      result.detail = "the reply was lost; the implant recorded that it did not apply the command";
       break;
-    default:
-      result.delivery = Delivery::kUncertain;
-      result.detail = "the implant's answer about the command was not understood";
+    case Delivery::kUncertain:
+      result.detail =
+          q->payload.command_status.state == itdd_CommandState_COMMAND_STATE_UNKNOWN
+              ? std::string(kUnknownDetail)
+              : std::string("the implant's answer about the command was not understood");
       break;
   }
   return result;

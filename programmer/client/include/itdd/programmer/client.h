@@ -5,9 +5,11 @@
 // A therapy-changing command carries a command id. If its reply is lost, the client asks the
 // implant about that id (in a new session if need be) and reports:
 //   applied      the implant says it applied the command;
-//   not applied  the implant answered and refused it, or says it never applied that id;
-//   uncertain    the implant could not be asked: interrogate before doing anything else.
-// It never re-sends a therapy command under a new id on its own.
+//   not applied  the implant answered and refused it, or its journal records it as not applied;
+//   uncertain    the implant could not be asked, or has no record of the id ("unknown"):
+//                interrogate before doing anything else.
+// "Unknown" is never taken for "not applied". It never re-sends a therapy command under a new
+// id on its own.
 #pragma once
 
 #include <chrono>
@@ -36,6 +38,9 @@ class Transport {
 
 enum class Delivery : std::uint8_t { kApplied, kNotApplied, kUncertain };
 const char* describe(Delivery d);
+// What the implant's command status means for the clinician: APPLIED applied, NOT_APPLIED not
+// applied, UNKNOWN (and anything else) uncertain.
+Delivery delivery_of(itdd_CommandState state);
 
 // What a therapy command came to.
 struct CommandResult {
