@@ -11,7 +11,9 @@
 // visit sends a handful of therapy commands (a refill, a program and perhaps a correction of
 // it, a bridge or clinician bolus, a priming after a catheter revision: about 6). Between two
 // visits a clinician's programmer sends none. So 16 entries keep the whole of the last visit
-// and of the one before it, even when several programmers share one clinic key (one lane).
+// and of the one before it (up to 8 commands each), even when several programmers share one
+// clinic key (one lane). Beyond that an old id is "unknown", which the programmer reports as
+// uncertain, never as not applied.
 // A patient device's lane holds its own last 16 granted boluses (refusals are not journalled:
 // a refused request changed nothing, and its retry is simply asked again); its device retries
 // only its newest request. The client retries only the command in flight and never re-sends
