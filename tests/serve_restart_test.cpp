@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -299,6 +300,67 @@ TEST_F(ServeTest, AnUnpairedProgrammerIsRefusedWithAClearError) {
                 "--implant-key", (dir_ / "state" / "implant.pub").string(), "--attempts", "1"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("not paired or provisioned"), std::string::npos) << r.out;
+}
+
+// Figures: one silent connection and 100 idle ones opened before the clinician's command
+// (the old server took one connection at a time: the silent one kept everyone out for its
+// 10-minute idle timeout, and about 18 more fitted the kernel's queue). The command gets one
+// attempt with a 2 s reply timeout; its wall time is recorded (clinician_wait_ms).
+TEST_F(ServeTest, IdleConnectionsAndASilentOneDoNotKeepTheClinicianOut) {
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  constexpr int kIdle = 100;
+  std::vector<std::unique_ptr<programmer::TcpTransport>> idle;
+  for (int i = 0; i < kIdle + 1; ++i) {
+    auto t = std::make_unique<programmer::TcpTransport>();
+    ASSERT_TRUE(t->connect({"127.0.0.1", server.port()}, 2s).ok()) << i;
+    idle.push_back(std::move(t));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const Ran r =
+      run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                clinician_file_, "--implant-key", (dir_ / "state" / "implant.pub").string(),
+                "--json", "--timeout-ms", "2000", "--attempts", "1"});
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.stdout_text)["implant_key"], server.key_hex());
+  RecordProperty("idle_connections", kIdle + 1);
+  RecordProperty(
+      "clinician_wait_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
+  EXPECT_EQ(server.kill(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, AProgrammerIsToldTheImplantIsBusyWithAnotherDevice) {
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+  // The patient's device, in a session it leaves open.
+  const std::string patient_file = (dir_ / "patient.key").string();
+  const std::string patient_implant = (dir_ / "implant.patient").string();
+  ASSERT_EQ(run_itdd({"programmer", "keygen", "--key", patient_file}).exit_code, 0);
+  ASSERT_TRUE(pair_through_window(server.address(), clinician_file_, implant_pub, "patient",
+                                  patient_file, patient_implant));
+  programmer::TcpTransport tcp;
+  ASSERT_TRUE(tcp.connect({"127.0.0.1", server.port()}, 2s).ok());
+  const hal::KeyPair patient = programmer::read_key_pair_file(patient_file, crypto_).value();
+  programmer::Client ptm(crypto_, patient,
+                         programmer::public_key_from_hex(server.key_hex()).value(), tcp);
+  ASSERT_TRUE(ptm.call(request(itdd_Request_interrogate_tag)).ok());
+
+  const Ran busy = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                             clinician_file_, "--implant-key", implant_pub, "--timeout-ms", "500",
+                             "--attempts", "2"});
+  EXPECT_EQ(busy.exit_code, 1) << busy.out;
+  EXPECT_NE(busy.out.find("the implant is busy: it is in a session with another device"),
+            std::string::npos)
+      << busy.out;
+  // Once the patient's session ends, the clinician is answered.
+  ASSERT_TRUE(ptm.close().ok());
+  const Ran served = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                               clinician_file_, "--implant-key", implant_pub, "--attempts", "1"});
+  EXPECT_EQ(served.exit_code, 0) << served.out;
+  EXPECT_EQ(server.kill(SIGTERM), 0);
 }
 
 }  // namespace

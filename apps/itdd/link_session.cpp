@@ -46,6 +46,11 @@ int failure(const std::string& what) {
 
 std::string link_failure(const Error& e) {
   const std::string_view field = e.field;
+  if (field == "busy") {
+    return "the implant is busy: it is in a session with another device (a programmer or the "
+           "patient's device); try again when that device has finished (a session left open "
+           "ends after 10 minutes without traffic)";
+  }
   if (field == "implant") {
     return "the implant refused: this device is not paired or provisioned with it, the key "
            "file names another implant, or it is locked out after failed attempts (try again "

@@ -101,6 +101,9 @@ int run_pair(const ProgrammerArgs& a) {
   const Result<link::Paired> paired =
       programmer::pair(crypto, s.own, a.code, transport, s.options.reply_timeout);
   if (!paired.ok()) {
+    if (std::string_view(paired.error().field) == "busy") {
+      return failure(fmt::format("{}: {}", a.link.implant, link_failure(paired.error())));
+    }
     return failure(
         fmt::format("pairing failed ({}): a wrong code, no pairing window open, or it expired",
                     programmer::error_text(paired.error())));
