@@ -1,5 +1,7 @@
 #include "itdd/programmer/client.h"
 
+#include <sodium.h>
+
 #include <array>
 #include <chrono>
 #include <string_view>
@@ -85,6 +87,10 @@ Client::Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicK
       transport_(transport),
       options_(options),
       initiator_(crypto, own, implant) {}
+
+Client::~Client() {
+  sodium_memzero(own_.secret_key.data(), own_.secret_key.size());
+}
 
 std::chrono::milliseconds Client::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

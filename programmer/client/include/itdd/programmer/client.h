@@ -53,6 +53,9 @@ class Client {
  public:
   Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicKey& implant,
          Transport& transport, ClientOptions options = {});
+  ~Client();  // wipes its copy of the device's secret key (sodium_memzero)
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // Opens an authenticated session (Hello, Accept, checked).
   Status connect();
