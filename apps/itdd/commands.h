@@ -135,6 +135,19 @@ class TherapyCommands {
   std::unique_ptr<State> state_;
 };
 
+// `itdd programmer devices|revoke` (devices.cpp): the implant's paired devices, and removing
+// one, recorded in the clinic database.
+class DeviceCommands {
+ public:
+  explicit DeviceCommands(CLI::App& programmer);
+  ~DeviceCommands();
+  std::optional<int> run() const;
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
 class PtmCommands {
  public:
   explicit PtmCommands(CLI::App& app);
