@@ -24,6 +24,9 @@ Ran run_itdd(const std::vector<std::string>& args, std::chrono::seconds limit,
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::signal(SIGPIPE, SIG_DFL);
+    // No controlling terminal: a command never asks the person running the tests for anything
+    // (a protected key's passphrase is asked on /dev/tty when no other source gives it).
+    ::setsid();
     ::dup2(in_fds[0], STDIN_FILENO);
     ::dup2(out_fds[1], STDOUT_FILENO);
     ::dup2(err_fds[1], STDERR_FILENO);

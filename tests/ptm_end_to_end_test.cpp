@@ -70,13 +70,20 @@ nlohmann::json read_json_file(const fs::path& file) {
 
 class PtmTest : public ::testing::Test {
  protected:
+  // The key pair in a file `itdd programmer keygen` wrote (test side: kept in the clear).
+  hal::KeyPair key_pair_in(const std::string& file) {
+    programmer::DeviceKeys keys;
+    const Status s = programmer::read_key_pair_file(file, crypto_, {}, keys);
+    EXPECT_TRUE(s.ok()) << file << ": " << s.error().message;
+    return keys.pair();
+  }
   void SetUp() override {
     dir_ = testing::fresh_test_dir("itdd-ptm");
     clinician_file_ = (dir_ / "clinic.key").string();
     patient_file_ = (dir_ / "patient.key").string();
     ASSERT_FALSE(testing::keygen(clinician_file_).empty());
     ASSERT_FALSE(testing::keygen(patient_file_).empty());
-    clinician_ = programmer::read_key_pair_file(clinician_file_, crypto_).value();
+    clinician_ = key_pair_in(clinician_file_);
   }
   void TearDown() override {
     server_.reset();
@@ -234,7 +241,7 @@ TEST_F(PtmTest, APatientKeyMayNotPrimeOrProgramAndThePtmWantsAPatientKey) {
   {
     programmer::TcpTransport tcp;
     ASSERT_TRUE(tcp.connect({"127.0.0.1", server_->port()}, 2s).ok());
-    const hal::KeyPair patient = programmer::read_key_pair_file(patient_file_, crypto_).value();
+    const hal::KeyPair patient = key_pair_in(patient_file_);
     programmer::Client c(crypto_, patient,
                          programmer::public_key_from_hex(server_->key_hex()).value(), tcp);
     const programmer::CommandResult r =

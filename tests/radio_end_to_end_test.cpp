@@ -623,5 +623,60 @@ TEST(RadioEndToEnd, SessionsAreWrittenToTheEventLog) {
   EXPECT_GE(c.implanted.implant->battery()->state().radio_sessions, 1);
 }
 
+// `itdd programmer devices` shows when each device last opened a session: its newest one, kept
+// across a reset (rebuilt from the event log), and nothing for a device that never connected.
+TEST(RadioEndToEnd, PairedDevicesSayWhenEachWasLastSeenAcrossAReset) {
+  Implanted i;
+  auto clinician = provisioned(i, link::Role::kClinician);
+  auto patient = provisioned(i, link::Role::kPatient);
+  auto spare = provisioned(i, link::Role::kService);  // never connects
+  const auto session_at = [&](Device& d) {
+    const ImplantTime at = i.now;
+    interrogate(d);
+    EXPECT_TRUE(d.client.close().ok());
+    return at;
+  };
+  session_at(*patient);
+  i.advance(hours(1));
+  const ImplantTime patient_seen = session_at(*patient);  // the newest counts
+  i.advance(hours(2));
+  const auto list = [&](Device& d) {
+    const Result<protocol::Response> r = d.client.call(programmer::list_paired_devices_request());
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->which_payload, itdd_Response_paired_devices_tag);
+    return r.ok() ? r->payload.paired_devices : itdd_PairedDevices{};
+  };
+  const auto check = [&](const itdd_PairedDevices& l, ImplantTime clinician_seen) {
+    ASSERT_EQ(l.devices_count, 3u);
+    for (pb_size_t k = 0; k < l.devices_count; ++k) {
+      const itdd_PairedDevice& d = l.devices[k];
+      EXPECT_EQ(d.peer_id, k + 1);
+      switch (d.role) {
+        case itdd_Role_ROLE_CLINICIAN:
+          EXPECT_TRUE(d.seen);
+          EXPECT_EQ(d.last_seen_wall_ms, kStart.ms() + clinician_seen.ms());
+          break;
+        case itdd_Role_ROLE_PATIENT:
+          EXPECT_TRUE(d.seen);
+          EXPECT_EQ(d.last_seen_wall_ms, kStart.ms() + patient_seen.ms());
+          break;
+        default:
+          EXPECT_FALSE(d.seen);
+          EXPECT_EQ(d.last_seen_wall_ms, 0);
+      }
+    }
+  };
+  const ImplantTime clinician_seen = i.now;
+  check(list(*clinician), clinician_seen);
+  (void)clinician->client.close();
+
+  i.advance(minutes(5));
+  i.power_up();  // a reset: RAM gone, flash (and the event log) kept
+  Device again(i, clinician->keys);
+  const ImplantTime seen_again = i.now;
+  check(list(again), seen_again);
+  (void)spare;
+}
+
 }  // namespace
 }  // namespace itdd

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -61,12 +63,19 @@ protocol::FrameType type_of(const std::vector<std::uint8_t>& frame) {
 
 class ServeTest : public ::testing::Test {
  protected:
+  // The key pair in a file `itdd programmer keygen` wrote (test side: kept in the clear).
+  hal::KeyPair key_pair_in(const std::string& file) {
+    programmer::DeviceKeys keys;
+    const Status s = programmer::read_key_pair_file(file, crypto_, {}, keys);
+    EXPECT_TRUE(s.ok()) << file << ": " << s.error().message;
+    return keys.pair();
+  }
   void SetUp() override {
     dir_ = testing::fresh_test_dir("itdd-serve");
     clinician_file_ = (dir_ / "clinic.key").string();
     const Ran k = run_itdd({"programmer", "keygen", "--key", clinician_file_});
     ASSERT_EQ(k.exit_code, 0) << k.out;
-    clinician_ = programmer::read_key_pair_file(clinician_file_, crypto_).value();
+    clinician_ = key_pair_in(clinician_file_);
     EXPECT_EQ(k.out, programmer::to_hex(clinician_.public_key) + "\n");
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -261,7 +270,7 @@ TEST_F(ServeTest, BadInputChangesNothing) {
   const Ran again = run_itdd({"programmer", "keygen", "--key", clinician_file_});
   EXPECT_EQ(again.exit_code, 2) << again.out;
   EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
-  EXPECT_EQ(programmer::read_key_pair_file(clinician_file_, crypto_).value(), clinician_);
+  EXPECT_EQ(key_pair_in(clinician_file_), clinician_);
   // A busy port: found before the implant is made.
   Server server(serve_args(), dir_ / "serve.log");
   ASSERT_NE(server.port(), 0);
@@ -299,6 +308,145 @@ TEST_F(ServeTest, AnUnpairedProgrammerIsRefusedWithAClearError) {
                 "--implant-key", (dir_ / "state" / "implant.pub").string(), "--attempts", "1"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("not paired or provisioned"), std::string::npos) << r.out;
+}
+
+// Figures: one silent connection and 100 idle ones opened before the clinician's command
+// (the old server took one connection at a time: the silent one kept everyone out for its
+// 10-minute idle timeout, and about 18 more fitted the kernel's queue). The command gets one
+// attempt with a 2 s reply timeout; its wall time is recorded (clinician_wait_ms).
+TEST_F(ServeTest, IdleConnectionsAndASilentOneDoNotKeepTheClinicianOut) {
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  constexpr int kIdle = 100;
+  std::vector<std::unique_ptr<programmer::TcpTransport>> idle;
+  for (int i = 0; i < kIdle + 1; ++i) {
+    auto t = std::make_unique<programmer::TcpTransport>();
+    ASSERT_TRUE(t->connect({"127.0.0.1", server.port()}, 2s).ok()) << i;
+    idle.push_back(std::move(t));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const Ran r =
+      run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                clinician_file_, "--implant-key", (dir_ / "state" / "implant.pub").string(),
+                "--json", "--timeout-ms", "2000", "--attempts", "1"});
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.stdout_text)["implant_key"], server.key_hex());
+  RecordProperty("idle_connections", kIdle + 1);
+  RecordProperty(
+      "clinician_wait_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
+  EXPECT_EQ(server.kill(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, AProgrammerIsToldTheImplantIsBusyWithAnotherDevice) {
+  Server server(serve_args(), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+  // The patient's device, in a session it leaves open.
+  const std::string patient_file = (dir_ / "patient.key").string();
+  const std::string patient_implant = (dir_ / "implant.patient").string();
+  ASSERT_EQ(run_itdd({"programmer", "keygen", "--key", patient_file}).exit_code, 0);
+  ASSERT_TRUE(pair_through_window(server.address(), clinician_file_, implant_pub, "patient",
+                                  patient_file, patient_implant));
+  programmer::TcpTransport tcp;
+  ASSERT_TRUE(tcp.connect({"127.0.0.1", server.port()}, 2s).ok());
+  const hal::KeyPair patient = key_pair_in(patient_file);
+  programmer::Client ptm(crypto_, patient,
+                         programmer::public_key_from_hex(server.key_hex()).value(), tcp);
+  ASSERT_TRUE(ptm.call(request(itdd_Request_interrogate_tag)).ok());
+
+  const Ran busy = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                             clinician_file_, "--implant-key", implant_pub, "--timeout-ms", "500",
+                             "--attempts", "2"});
+  EXPECT_EQ(busy.exit_code, 1) << busy.out;
+  EXPECT_NE(busy.out.find("the implant is busy: it is in a session with another device"),
+            std::string::npos)
+      << busy.out;
+  // Once the patient's session ends, the clinician is answered.
+  ASSERT_TRUE(ptm.close().ok());
+  const Ran served = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                               clinician_file_, "--implant-key", implant_pub, "--attempts", "1"});
+  EXPECT_EQ(served.exit_code, 0) << served.out;
+  EXPECT_EQ(server.kill(SIGTERM), 0);
+}
+
+// A passphrase-protected key pair end to end: keygen seals it, the implant is provisioned from
+// its public half, every command opens it with the passphrase from a file or the environment;
+// a wrong or missing passphrase, a passphrase file others may read and a key reached through a
+// symbolic link are each refused with exit 2 and nothing sent.
+TEST_F(ServeTest, AProtectedKeyOpensWithItsPassphraseOnly) {
+  const auto write_secret = [](const fs::path& file, const std::string& text) {
+    std::ofstream(file) << text;
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  };
+  const fs::path pass = dir_ / "clinic.pass";
+  write_secret(pass, "a long clinic passphrase\n");
+  const std::string key = (dir_ / "protected.key").string();
+  const Ran made = run_itdd({"programmer", "keygen", "--key", key, "--passphrase-file", pass});
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  ASSERT_EQ(made.stdout_text.size(), 65u) << made.out;  // the public key in hex
+  {
+    std::ifstream in(key);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(text.rfind("itdd-protected-key-pair 1\n", 0), 0u) << text;
+    EXPECT_EQ(text.find("secret "), std::string::npos) << text;
+  }
+  Server server(serve_args({"--provision", "service:" + key}), dir_ / "serve.log");
+  ASSERT_NE(server.port(), 0) << server.banner();
+  const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+  const std::vector<std::string> interrogate{
+      "programmer", "interrogate",   "--implant", server.address(), "--key",
+      key,          "--implant-key", implant_pub, "--attempts",     "1"};
+  const auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = interrogate;
+    args.insert(args.end(), more.begin(), more.end());
+    return run_itdd(args);
+  };
+  const Ran from_file = with({"--passphrase-file", pass.string()});
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.out;
+
+  ::setenv("ITDD_KEY_PASSPHRASE", "a long clinic passphrase", 1);
+  const Ran from_env = with({});
+  ::unsetenv("ITDD_KEY_PASSPHRASE");
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.out;
+
+  const fs::path wrong = dir_ / "wrong.pass";
+  write_secret(wrong, "a long clinic passphrasf\n");
+  const Ran refused = with({"--passphrase-file", wrong.string()});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("--key " + key + ": passphrase: wrong passphrase"), std::string::npos)
+      << refused.out;
+
+  const Ran none = with({});  // no file, no variable, no terminal (the test runs it detached)
+  EXPECT_EQ(none.exit_code, 2) << none.out;
+  EXPECT_NE(none.out.find("no terminal to ask on"), std::string::npos) << none.out;
+
+  fs::permissions(pass, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  const Ran open_pass = with({"--passphrase-file", pass.string()});
+  EXPECT_EQ(open_pass.exit_code, 2) << open_pass.out;
+  EXPECT_NE(open_pass.out.find("--passphrase-file " + pass.string() +
+                               ": passphrase file: may be read by others"),
+            std::string::npos)
+      << open_pass.out;
+
+  const fs::path link = dir_ / "link.key";
+  fs::create_symlink(clinician_file_, link);
+  const Ran linked = run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key",
+                               link.string(), "--implant-key", implant_pub});
+  EXPECT_EQ(linked.exit_code, 2) << linked.out;
+  EXPECT_NE(linked.out.find("symbolic link"), std::string::npos) << linked.out;
+
+  // A new key's passphrase has at least 12 characters; nothing is written otherwise.
+  const fs::path short_pass = dir_ / "short.pass";
+  write_secret(short_pass, "too short\n");
+  const std::string never = (dir_ / "never.key").string();
+  const Ran too_short =
+      run_itdd({"programmer", "keygen", "--key", never, "--passphrase-file", short_pass});
+  EXPECT_EQ(too_short.exit_code, 2) << too_short.out;
+  EXPECT_NE(too_short.out.find("at least 12"), std::string::npos) << too_short.out;
+  EXPECT_FALSE(fs::exists(never));
+  EXPECT_EQ(server.kill(SIGTERM), 0);
 }
 
 }  // namespace

@@ -36,19 +36,21 @@ int run_serve(const ServeArgs& args, const std::string& default_pump_models);
 
 // What every command that talks to an implant needs.
 struct LinkArgs {
-  std::string implant;      // HOST:PORT
-  std::string key_file;     // this device's key pair
-  std::string implant_key;  // the implant's public key (file)
+  std::string implant;          // HOST:PORT
+  std::string key_file;         // this device's key pair
+  std::string passphrase_file;  // its passphrase, when the key pair is protected by one
+  std::string implant_key;      // the implant's public key (file)
   std::int64_t timeout_ms = 2000;
   int attempts = 3;
 };
 
 struct ProgrammerArgs {
   LinkArgs link;
-  std::string code;      // pair
-  std::string out_file;  // pair
-  bool json = false;     // interrogate
-  std::string role;      // pairing-window
+  bool passphrase = false;  // keygen: protect the new key with a passphrase
+  std::string code;         // pair
+  std::string out_file;     // pair
+  bool json = false;        // interrogate
+  std::string role;         // pairing-window
   std::int64_t window_s = 300;
 };
 
@@ -126,6 +128,19 @@ class TherapyCommands {
  public:
   explicit TherapyCommands(CLI::App& programmer);
   ~TherapyCommands();
+  std::optional<int> run() const;
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// `itdd programmer devices|revoke` (devices.cpp): the implant's paired devices, and removing
+// one, recorded in the clinic database.
+class DeviceCommands {
+ public:
+  explicit DeviceCommands(CLI::App& programmer);
+  ~DeviceCommands();
   std::optional<int> run() const;
   struct State;
 

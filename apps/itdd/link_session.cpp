@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "itdd/programmer/key_files.h"
+#include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/requests.h"
 
 namespace itdd::cli {
@@ -46,6 +47,11 @@ int failure(const std::string& what) {
 
 std::string link_failure(const Error& e) {
   const std::string_view field = e.field;
+  if (field == "busy") {
+    return "the implant is busy: it is in a session with another device (a programmer or the "
+           "patient's device); try again when that device has finished (a session left open "
+           "ends after 10 minutes without traffic)";
+  }
   if (field == "implant") {
     return "the implant refused: this device is not paired or provisioned with it, the key "
            "file names another implant, or it is locked out after failed attempts (try again "
@@ -72,10 +78,18 @@ int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool 
   if (a.attempts < 1 || a.attempts > 100) return bad_input("--attempts: from 1 to 100");
   s.options.reply_timeout = std::chrono::milliseconds(a.timeout_ms);
   s.options.attempts = a.attempts;
-  const Result<hal::KeyPair> own = programmer::read_key_pair_file(a.key_file, crypto);
-  if (!own.ok())
-    return bad_input(fmt::format("--key {}: {}", a.key_file, programmer::error_text(own.error())));
-  s.own = own.value();
+  programmer::PassphraseOptions from;
+  from.file = a.passphrase_file;
+  const Status own = programmer::read_key_pair_file(
+      a.key_file, crypto,
+      programmer::passphrase_source(from, fmt::format("passphrase for {}: ", a.key_file)), s.own);
+  if (!own) {
+    const std::string_view field = own.error().field;
+    const std::string option = field == "passphrase file"
+                                   ? fmt::format("--passphrase-file {}", a.passphrase_file)
+                                   : fmt::format("--key {}", a.key_file);
+    return bad_input(fmt::format("{}: {}", option, programmer::error_text(own.error())));
+  }
   if (need_implant_key) {
     const Result<link::PublicKey> k = programmer::read_public_key_file(a.implant_key);
     if (!k.ok()) {
@@ -93,6 +107,9 @@ void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key) {
       ->required();
   cmd->add_option("--key", a.key_file, "This device's key pair (from `itdd programmer keygen`)")
       ->required();
+  cmd->add_option("--passphrase-file", a.passphrase_file,
+                  "When the key pair is protected: a file (mode 0600) whose first line is its "
+                  "passphrase (else $ITDD_KEY_PASSPHRASE, else asked on the terminal)");
   if (implant_key) {
     cmd->add_option("--implant-key", a.implant_key,
                     "The implant's public key: the file `pair` wrote, or one holding its hex "

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/implant_log.h"
+#include "itdd/programmer/key_files.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/sim/sodium_crypto.h"
@@ -30,7 +31,7 @@ std::string refusal(const protocol::Response& r);
 // A session's ingredients, all checked before anything is sent.
 struct Session {
   programmer::Endpoint endpoint;
-  hal::KeyPair own{};
+  programmer::DeviceKeys own;  // wiped when the session's command ends
   link::PublicKey implant{};
   programmer::ClientOptions options;
 };
@@ -50,7 +51,7 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
   if (const Status c = transport.connect(s.endpoint, s.options.reply_timeout); !c) {
     return failure(fmt::format("{}: {}", a.implant, programmer::error_text(c.error())));
   }
-  programmer::Client client(crypto, s.own, s.implant, transport, s.options);
+  programmer::Client client(crypto, s.own.pair(), s.implant, transport, s.options);
   int rc = 0;
   if constexpr (std::is_invocable_v<Body, programmer::Client&>) {
     rc = body(client);

@@ -8,6 +8,7 @@
 //   itdd drugs|dose|trial ...        the drug library and clinical calculators (clinical.cpp)
 //   itdd programmer prime|bolus|alarm|set-clock|log|history ...  the clinician's commands
 //   itdd programmer program|refill ...   therapy changes, with the drug library (therapy.cpp)
+//   itdd programmer devices|revoke ...   the implant's paired devices, removing one (devices.cpp)
 //   itdd ptm status|bolus ...        the patient's device (ptm.cpp)
 //
 // Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
       itdd::cli::add_programmer(*programmer, programmer_args);
   const itdd::cli::ClinicianCommands clinician(*programmer);
   const itdd::cli::TherapyCommands therapy(*programmer);
+  const itdd::cli::DeviceCommands devices(*programmer);
   const itdd::cli::PtmCommands ptm(app);
 
   itdd::cli::ClinicArgs clinic_args;
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
     if (const std::optional<int> rc = clinical.run()) return *rc;
     if (const std::optional<int> rc = clinician.run()) return *rc;
     if (const std::optional<int> rc = therapy.run()) return *rc;
+    if (const std::optional<int> rc = devices.run()) return *rc;
     if (const std::optional<int> rc = ptm.run()) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -17,6 +17,7 @@
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/key_files.h"
+#include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/records_report.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
@@ -35,6 +36,12 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "keygen", "Make this device's key pair (file mode 0600) and print its public key");
   c.keygen->add_option("--key", a.link.key_file, "Where to write it (never overwritten)")
       ->required();
+  c.keygen->add_flag("--passphrase", a.passphrase,
+                     "Seal the secret key under a passphrase (at least 12 characters; asked "
+                     "twice on the terminal, or --passphrase-file, or $ITDD_KEY_PASSPHRASE)");
+  c.keygen->add_option("--passphrase-file", a.link.passphrase_file,
+                       "Take the passphrase from this file's first line (mode 0600; implies "
+                       "--passphrase)");
 
   c.pair = programmer.add_subcommand(
       "pair", "Pair with an implant through the one-time code a clinician's programmer shows");
@@ -66,17 +73,45 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
 
 int run_keygen(const ProgrammerArgs& a) {
   sim::SodiumCrypto crypto;
-  if (std::filesystem::exists(a.link.key_file)) {
+  std::error_code ec;
+  if (std::filesystem::symlink_status(a.link.key_file, ec).type() !=
+      std::filesystem::file_type::not_found) {
     return bad_input(
         fmt::format("--key {}: already exists: a key is never overwritten (every "
                     "pairing made with it would be lost); choose another file",
                     a.link.key_file));
   }
-  const Result<hal::KeyPair> keys = crypto.generate_key_pair();
+  // The passphrase first: nothing is made if it cannot be had or is too short.
+  const bool protect = a.passphrase || !a.link.passphrase_file.empty();
+  programmer::Passphrase passphrase;
+  if (protect) {
+    programmer::PassphraseOptions from;
+    from.file = a.link.passphrase_file;
+    if (const Status s = programmer::obtain_passphrase(
+            from, fmt::format("passphrase for the new key {}: ", a.link.key_file), true,
+            passphrase);
+        !s) {
+      const bool file = std::string_view(s.error().field) == "passphrase file";
+      return bad_input(fmt::format(
+          "{}: {}",
+          file ? "--passphrase-file " + a.link.passphrase_file : std::string("--passphrase"),
+          programmer::error_text(s.error())));
+    }
+    if (passphrase.size() < programmer::Passphrase::kMinNewSize) {
+      return bad_input(fmt::format(
+          "--passphrase: too short ({} characters): a new key's passphrase has at least {}",
+          passphrase.size(), programmer::Passphrase::kMinNewSize));
+    }
+  }
+  Result<hal::KeyPair> keys = crypto.generate_key_pair();
   if (!keys.ok()) return failure(programmer::error_text(keys.error()));
-  if (const Status s = programmer::write_key_pair_file(a.link.key_file, keys.value()); !s) {
+  const Status written =
+      protect ? programmer::write_protected_key_pair_file(a.link.key_file, keys.value(), passphrase)
+              : programmer::write_key_pair_file(a.link.key_file, keys.value());
+  programmer::wipe(keys.value().secret_key);
+  if (!written) {
     return bad_input(
-        fmt::format("--key {}: {}", a.link.key_file, programmer::error_text(s.error())));
+        fmt::format("--key {}: {}", a.link.key_file, programmer::error_text(written.error())));
   }
   std::cout << programmer::to_hex(keys->public_key) << '\n';
   return 0;
@@ -99,8 +134,11 @@ int run_pair(const ProgrammerArgs& a) {
     return failure(fmt::format("{}: {}", a.link.implant, programmer::error_text(c.error())));
   }
   const Result<link::Paired> paired =
-      programmer::pair(crypto, s.own, a.code, transport, s.options.reply_timeout);
+      programmer::pair(crypto, s.own.pair(), a.code, transport, s.options.reply_timeout);
   if (!paired.ok()) {
+    if (std::string_view(paired.error().field) == "busy") {
+      return failure(fmt::format("{}: {}", a.link.implant, link_failure(paired.error())));
+    }
     return failure(
         fmt::format("pairing failed ({}): a wrong code, no pairing window open, or it expired",
                     programmer::error_text(paired.error())));

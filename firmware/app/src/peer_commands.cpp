@@ -54,6 +54,10 @@ void list_paired(const Implant& implant, const PairingControl& pairing, protocol
     std::memcpy(d.device_id.bytes, peer.key.data(), peer.key.size());
     d.role = role_to_wire(peer.role);
     d.paired_at_wall_ms = wall_ms(implant, peer.paired_at);
+    d.peer_id = peer.id;
+    const ImplantTime seen = pairing.last_seen(peer.id);
+    d.seen = !seen.is_never();
+    if (d.seen) d.last_seen_wall_ms = wall_ms(implant, seen);
   }
 }
 

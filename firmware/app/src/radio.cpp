@@ -63,7 +63,73 @@ Status ImplantRadio::boot(ImplantTime now) {
   Result<link::Responder> r = link::Responder::restore(state, crypto_, *this, *this, config_);
   if (!r.ok()) return r.error();
   responder_.emplace(r.value());
+  recall_seen_from_log();
   return Status::Ok();
+}
+
+ImplantTime ImplantRadio::last_seen(link::PeerId peer) const {
+  for (const Seen& s : seen_) {
+    if (s.peer == peer && peer != link::kNoPeer) return s.at;
+  }
+  return ImplantTime::never();
+}
+
+void ImplantRadio::note_seen(link::PeerId peer, ImplantTime at) {
+  if (peer == link::kNoPeer) return;
+  // Its own entry; else one whose device is no longer paired (ids are never reused); else the
+  // oldest (there are as many entries as the peer table has places).
+  Seen* slot = nullptr;
+  for (Seen& s : seen_) {
+    if (s.peer == peer) {
+      slot = &s;
+      break;
+    }
+  }
+  if (slot == nullptr) {
+    for (Seen& s : seen_) {
+      if (s.peer == link::kNoPeer || !responder_ ||
+          link::find_peer(responder_->state(), s.peer) < 0) {
+        slot = &s;
+        break;
+      }
+    }
+  }
+  if (slot == nullptr) {
+    slot = &seen_[0];
+    for (Seen& s : seen_) {
+      if (s.at < slot->at) slot = &s;
+    }
+  }
+  if (slot->peer == peer && !slot->at.is_never() && at < slot->at) return;
+  *slot = Seen{peer, at};
+}
+
+void ImplantRadio::recall_seen_from_log() {
+  seen_ = {};
+  struct Recall final : storage::LogVisitor {
+    ImplantRadio* radio = nullptr;
+    std::size_t wanted = 0;  // paired devices not found yet
+    bool visit(const storage::LogRecord& r) override {
+      if (r.code != kLinkLogCodeFirst + static_cast<std::uint16_t>(link::Outcome::kSessionOpened)) {
+        return true;
+      }
+      const auto peer = static_cast<link::PeerId>(r.a);
+      if (r.a <= 0 || r.a > static_cast<std::int64_t>(UINT32_MAX) ||
+          link::find_peer(radio->responder_->state(), peer) < 0 ||
+          !radio->last_seen(peer).is_never()) {
+        return true;
+      }
+      radio->note_seen(peer, r.at);
+      return --wanted > 0;
+    }
+  } recall;
+  recall.radio = this;
+  for (const link::Peer& p : responder_->state().peers) {
+    if (p.in_use()) ++recall.wanted;
+  }
+  if (recall.wanted == 0) return;
+  // A log that cannot be read leaves "last seen" unknown; the link works on.
+  (void)implant_.event_log().walk_newest_first(recall);
 }
 
 Result<link::PeerId> ImplantRadio::provision(const link::PublicKey& key, link::Role role,
@@ -103,6 +169,7 @@ void ImplantRadio::record(const link::LinkEvent& e) {
   }
   flush_refusal_count(e.at);
   if (e.outcome == link::Outcome::kSessionOpened) {
+    note_seen(e.peer, e.at);
     // The radio's energy goes into the battery's counters.
     implant_.radio_session(e.role == link::Role::kPatient ? Implant::RadioPeer::kPatientDevice
                                                           : Implant::RadioPeer::kProgrammer);

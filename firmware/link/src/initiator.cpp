@@ -8,6 +8,11 @@ namespace itdd::link {
 Initiator::Initiator(hal::Crypto& crypto, const hal::KeyPair& own, const PublicKey& implant)
     : crypto_(&crypto), own_(own), implant_(implant) {}
 
+Initiator::~Initiator() {
+  wipe(own_.secret_key);
+  wipe(ephemeral_.secret_key);
+}
+
 Result<HelloBytes> Initiator::hello() {
   drop();
   const Result<hal::KeyPair> ephemeral = crypto_->generate_key_pair();
@@ -82,6 +87,12 @@ void Initiator::drop() {
 
 PairingDevice::PairingDevice(hal::Crypto& crypto, const hal::KeyPair& own)
     : crypto_(&crypto), own_(own) {}
+
+PairingDevice::~PairingDevice() {
+  wipe(own_.secret_key);
+  wipe(ephemeral_secret_);
+  wipe(key_);
+}
 
 Result<PairHelloBytes> PairingDevice::hello(std::span<const char> code) {
   if (code.size() != code_.size()) {

@@ -49,6 +49,12 @@ Result<std::size_t> EventLog::read_newest(std::span<LogRecord> out) {
   return n;
 }
 
+Status EventLog::walk_newest_first(LogVisitor& visitor) {
+  return ring_.walk_back([&](std::uint32_t seq, std::span<const std::uint8_t> p) {
+    return visitor.visit(decode(seq, p));
+  });
+}
+
 Result<std::size_t> EventLog::read_from(std::uint32_t first_seq, std::span<LogRecord> out) {
   std::size_t n = 0;
   if (out.empty()) return n;

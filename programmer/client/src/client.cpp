@@ -1,6 +1,10 @@
 #include "itdd/programmer/client.h"
 
+#include <sodium.h>
+
 #include <array>
+#include <chrono>
+#include <string_view>
 
 #include "itdd/programmer/requests.h"
 #include "itdd/protocol/frame.h"
@@ -20,21 +24,45 @@ Status send_frame(Transport& t, protocol::FrameType type, std::span<const std::u
   return t.send(frame);
 }
 
-// The next frame of `type`; an error frame from the implant is its refusal.
+Error busy_error() {
+  return make_error(ErrorCode::kRefused, "busy", "the implant is in a session with another device");
+}
+
+bool says_busy(const protocol::FrameView& f) {
+  const Result<protocol::LinkError> e = protocol::decode_link_error(f.payload);
+  return e.ok() && e->code == itdd_LinkErrorCode_LINK_ERROR_BUSY;
+}
+
+// The next frame of `type` within `timeout`; an error frame from the implant is its refusal.
+// A "busy" error frame (the implant is in session with another device) is only a hint: the
+// frame may still be answered when that session ends, so the wait goes on, and if nothing
+// comes, the error says busy rather than "no answer". `saw_busy` is set when one came.
 Result<std::vector<std::uint8_t>> receive_payload(Transport& t, protocol::FrameType type,
-                                                  std::chrono::milliseconds timeout) {
-  for (int guard = 0; guard < 16; ++guard) {
-    Result<std::vector<std::uint8_t>> bytes = t.receive(timeout);
-    if (!bytes.ok()) return bytes.error();
+                                                  std::chrono::milliseconds timeout,
+                                                  bool* saw_busy = nullptr) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  bool busy = false;
+  for (int guard = 0; guard < 64; ++guard) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    Result<std::vector<std::uint8_t>> bytes =
+        t.receive(left.count() > 0 ? left : std::chrono::milliseconds(0));
+    if (!bytes.ok()) return busy ? busy_error() : bytes.error();
     const Result<protocol::FrameView> f = protocol::decode_frame(bytes.value());
     if (!f.ok()) continue;  // damaged on the way: wait for the next
     if (f->type == protocol::FrameType::kError) {
+      if (says_busy(f.value())) {
+        busy = true;
+        if (saw_busy != nullptr) *saw_busy = true;
+        continue;
+      }
       return make_error(ErrorCode::kRefused, "implant", "the implant refused");
     }
     if (f->type != type) continue;
     return std::vector<std::uint8_t>(f->payload.begin(), f->payload.end());
   }
-  return transport_error("no answer of the expected kind");
+  return busy ? busy_error() : transport_error("no answer of the expected kind");
 }
 
 constexpr const char* kUnknownDetail =
@@ -78,6 +106,10 @@ Client::Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicK
       options_(options),
       initiator_(crypto, own, implant) {}
 
+Client::~Client() {
+  sodium_memzero(own_.secret_key.data(), own_.secret_key.size());
+}
+
 std::chrono::milliseconds Client::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now().time_since_epoch());
@@ -89,8 +121,8 @@ Status Client::connect() {
   if (Status s = send_frame(transport_, protocol::FrameType::kHandshake, hello.value()); !s) {
     return s;
   }
-  const Result<std::vector<std::uint8_t>> accept =
-      receive_payload(transport_, protocol::FrameType::kHandshake, options_.reply_timeout);
+  const Result<std::vector<std::uint8_t>> accept = receive_payload(
+      transport_, protocol::FrameType::kHandshake, options_.reply_timeout, &saw_busy_);
   if (!accept.ok()) {
     initiator_.drop();
     return accept.error();
@@ -112,8 +144,8 @@ Result<protocol::Response> Client::exchange(const protocol::Request& request) {
     return s.error();
   }
   for (int guard = 0; guard < 16; ++guard) {
-    const Result<std::vector<std::uint8_t>> record =
-        receive_payload(transport_, protocol::FrameType::kRecord, options_.reply_timeout);
+    const Result<std::vector<std::uint8_t>> record = receive_payload(
+        transport_, protocol::FrameType::kRecord, options_.reply_timeout, &saw_busy_);
     if (!record.ok()) return record.error();
     std::vector<std::uint8_t> reply(link::kMaxRecordPayload);
     const Result<link::Opened> opened =
@@ -134,6 +166,7 @@ Result<protocol::Response> Client::exchange(const protocol::Request& request) {
 Result<protocol::Response> Client::call(protocol::Request request) {
   request.request_id = next_request_id_++;
   Error last = transport_error("not connected");
+  saw_busy_ = false;
   for (int attempt = 0; attempt < options_.attempts; ++attempt) {
     if (!initiator_.established()) {
       if (Status s = connect(); !s) {
@@ -148,6 +181,9 @@ Result<protocol::Response> Client::call(protocol::Request request) {
     // a fresh session: the old one may be gone on the implant's side.
     initiator_.drop();
   }
+  // The implant said it was busy with another device, and then nothing came (or it closed the
+  // connection after waiting): that is the reason, not the timeout.
+  if (saw_busy_ && std::string_view(last.field) == "transport") return busy_error();
   return last;
 }
 
@@ -217,9 +253,13 @@ Result<link::Paired> pair(hal::Crypto& crypto, const hal::KeyPair& own, std::str
   if (Status s = send_frame(transport, protocol::FrameType::kPairing, hello.value()); !s) {
     return s.error();
   }
+  bool saw_busy = false;
   const Result<std::vector<std::uint8_t>> accept =
-      receive_payload(transport, protocol::FrameType::kPairing, timeout);
-  if (!accept.ok()) return accept.error();
+      receive_payload(transport, protocol::FrameType::kPairing, timeout, &saw_busy);
+  if (!accept.ok()) {
+    return saw_busy && std::string_view(accept.error().field) == "transport" ? busy_error()
+                                                                             : accept.error();
+  }
   const Result<link::PairProofBytes> proof = device.on_accept(accept.value());
   if (!proof.ok()) return proof.error();
   if (Status s = send_frame(transport, protocol::FrameType::kPairing, proof.value()); !s) {

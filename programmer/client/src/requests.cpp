@@ -1,5 +1,7 @@
 #include "itdd/programmer/requests.h"
 
+#include <algorithm>
+
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::programmer {
@@ -136,6 +138,18 @@ protocol::Request open_pairing_request(link::Role role, Duration window) {
       break;
   }
   r.payload.open_pairing_window.window_ms = window.count();
+  return r;
+}
+
+protocol::Request list_paired_devices_request() {
+  return tagged(itdd_Request_list_paired_devices_tag);
+}
+
+protocol::Request revoke_paired_device_request(const link::PublicKey& device) {
+  protocol::Request r = tagged(itdd_Request_revoke_paired_device_tag);
+  static_assert(sizeof(r.payload.revoke_paired_device.device_id.bytes) == link::kKeySize);
+  r.payload.revoke_paired_device.device_id.size = static_cast<pb_size_t>(device.size());
+  std::copy(device.begin(), device.end(), r.payload.revoke_paired_device.device_id.bytes);
   return r;
 }
 

@@ -76,8 +76,8 @@ using detail::SqlRows;
 
 struct Names {
   static constexpr std::array<const char*, 2> indication{"pain", "spasticity"};
-  static constexpr std::array<const char*, 8> change_kind{"program", "refill", "bolus",    "prime",
-                                                          "alarm",   "clock",  "override", "trial"};
+  static constexpr std::array<const char*, 9> change_kind{
+      "program", "refill", "bolus", "prime", "alarm", "clock", "override", "trial", "revoke"};
   static constexpr std::array<const char*, 2> score_kind{"pain", "ashworth"};
   static constexpr std::array<const char*, 3> finding{"as-expected", "less-than-expected",
                                                       "more-than-expected"};

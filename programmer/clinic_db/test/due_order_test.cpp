@@ -123,13 +123,14 @@ TEST(Names, ParseWhatTheyPrint) {
   for (auto i : {Indication::kPain, Indication::kSpasticity}) {
     EXPECT_EQ(parse_indication(indication_name(i)), i);
   }
-  for (int k = 0; k <= static_cast<int>(ChangeKind::kTrial); ++k) {
+  for (int k = 0; k <= static_cast<int>(ChangeKind::kRevoke); ++k) {
     const auto kind = static_cast<ChangeKind>(k);
     EXPECT_EQ(parse_change_kind(change_kind_name(kind)), kind);
   }
   EXPECT_EQ(parse_score_kind("ashworth"), ScoreKind::kAshworth);
   EXPECT_FALSE(parse_indication("cancer").has_value());
   EXPECT_EQ(std::string(change_kind_name(ChangeKind::kOverride)), "override");
+  EXPECT_EQ(std::string(change_kind_name(ChangeKind::kRevoke)), "revoke");
 }
 
 }  // namespace

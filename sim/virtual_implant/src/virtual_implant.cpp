@@ -1,14 +1,8 @@
 #include "itdd/sim/virtual_implant.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,8 +26,6 @@ constexpr std::string_view kStateHeader = "itdd-virtual-implant 1";
 constexpr const char* kStateFile = "implant.state";
 constexpr const char* kFlashFile = "flash.img";
 constexpr int kMaxWakesPerTurn = 1000;  // then the socket is served again
-constexpr int kMaxPollMs = 500;
-constexpr std::size_t kMaxPendingOutput = 4 * 1024 * 1024;
 constexpr double kMaxSpeed = 1e9;
 
 // Local wall time now, ms since 1970-01-01 00:00 local (the implant's convention).
@@ -333,7 +325,7 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
 }
 
 VirtualImplant::~VirtualImplant() {
-  if (conn_fd_ >= 0) ::close(conn_fd_);
+  for (const std::unique_ptr<Connection>& c : connections_) ::close(c->fd);
   if (listen_fd_ >= 0) ::close(listen_fd_);
   for (int& fd : wake_pipe_) {
     if (fd >= 0) ::close(fd);
@@ -422,29 +414,6 @@ bool VirtualImplant::catch_up(ImplantTime t) {
   return false;
 }
 
-int VirtualImplant::poll_timeout_ms(bool behind) {
-  if (behind || stop_.load()) return 0;
-  double timeout = kMaxPollMs;
-  const ImplantTime w = next_wake();
-  if (!w.is_never()) {
-    const std::int64_t ahead = w.ms() - last_now_ms_;
-    // A wake still at or before now is one that did nothing when handled: look again soon.
-    timeout = ahead <= 0 ? 1.0 : std::min(timeout, std::ceil(ahead / options_.speed));
-  }
-  if (conn_fd_ >= 0) {
-    const double idle = std::chrono::duration<double, std::milli>(
-                            conn_active_ + options_.connection_idle - SteadyClock::now())
-                            .count();
-    timeout = std::min(timeout, idle <= 0 ? 0.0 : std::ceil(idle));
-  }
-  if (!queue_.empty()) {
-    const double due =
-        std::chrono::duration<double, std::milli>(queue_.front().due - SteadyClock::now()).count();
-    timeout = std::min(timeout, due <= 0 ? 0.0 : std::ceil(due));
-  }
-  return static_cast<int>(std::max(0.0, timeout));
-}
-
 // ---------------------------------------------------------------- frames
 
 bool VirtualImplant::impair(std::vector<std::uint8_t>& frame, bool to_implant) {
@@ -460,28 +429,6 @@ bool VirtualImplant::impair(std::vector<std::uint8_t>& frame, bool to_implant) {
     (to_implant ? stats_.corrupted_in : stats_.corrupted_out).fetch_add(1);
   }
   return true;
-}
-
-void VirtualImplant::on_frame_in(std::vector<std::uint8_t> frame) {
-  stats_.frames_in.fetch_add(1, std::memory_order_relaxed);
-  if (!impair(frame, true)) return;
-  if (options_.impairment.delay.count() > 0) {
-    queue_.push_back(
-        Queued{SteadyClock::now() + options_.impairment.delay, conn_id_, true, std::move(frame)});
-    return;
-  }
-  handle_frame(frame);
-}
-
-void VirtualImplant::handle_frame(const std::vector<std::uint8_t>& frame) {
-  const ImplantTime t = now();
-  catch_up(t);
-  set_time(t);
-  const std::size_t n = radio_->on_frame(frame, reply_, t);
-  after_frame();
-  if (n > 0) {
-    send_frame(std::vector<std::uint8_t>(reply_.begin(), reply_.begin() + static_cast<long>(n)));
-  }
 }
 
 void VirtualImplant::after_frame() {
@@ -514,246 +461,6 @@ void VirtualImplant::after_frame() {
   } else {
     battery_.on_radio_session();
   }
-}
-
-void VirtualImplant::send_frame(std::vector<std::uint8_t> frame) {
-  stats_.frames_out.fetch_add(1, std::memory_order_relaxed);
-  if (!impair(frame, false)) return;
-  if (options_.impairment.delay.count() > 0) {
-    queue_.push_back(
-        Queued{SteadyClock::now() + options_.impairment.delay, conn_id_, false, std::move(frame)});
-    return;
-  }
-  if (conn_fd_ < 0) return;
-  out_.insert(out_.end(), frame.begin(), frame.end());
-  (void)flush_output();
-}
-
-void VirtualImplant::deliver_due() {
-  while (!queue_.empty() && queue_.front().due <= SteadyClock::now()) {
-    Queued q = std::move(queue_.front());
-    queue_.pop_front();
-    if (q.connection != conn_id_ || conn_fd_ < 0) continue;  // its connection is gone
-    if (q.to_implant) {
-      handle_frame(q.bytes);
-    } else {
-      out_.insert(out_.end(), q.bytes.begin(), q.bytes.end());
-      if (!flush_output()) return;
-    }
-  }
-}
-
-// ---------------------------------------------------------------- the server
-
-TcpListener TcpListener::open(const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int r = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); r != 0) {
-    throw std::runtime_error(
-        fmt::format("cannot listen on {}:{}: {}", host, port, ::gai_strerror(r)));
-  }
-  int err = 0;
-  int listening = -1;
-  for (addrinfo* a = found; a != nullptr && listening < 0; a = a->ai_next) {
-    const int fd =
-        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) {
-      err = errno;
-      continue;
-    }
-    const int one = 1;
-    (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 16) != 0) {
-      err = errno;
-      ::close(fd);
-      continue;
-    }
-    listening = fd;
-  }
-  ::freeaddrinfo(found);
-  if (listening < 0) {
-    throw std::runtime_error(
-        fmt::format("cannot listen on {}:{}: {}", host, port, os_error_text(err)));
-  }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listening, reinterpret_cast<sockaddr*>(&bound), &len);
-  const std::uint16_t chosen = bound.ss_family == AF_INET6
-                                   ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
-                                   : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
-  return TcpListener(listening, chosen);
-}
-
-TcpListener::~TcpListener() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::uint16_t VirtualImplant::listen(TcpListener listener) {
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-  port_ = listener.port();
-  listen_fd_ = listener.release();
-  return port_;
-}
-
-void VirtualImplant::accept_connection() {
-  sockaddr_storage peer{};
-  socklen_t len = sizeof peer;
-  const int fd =
-      ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd < 0) return;  // gone already, or try again
-  const int one = 1;
-  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  conn_fd_ = fd;
-  conn_active_ = SteadyClock::now();
-  ++conn_id_;
-  reassembler_.reset();
-  out_.clear();
-  stats_.connections.fetch_add(1, std::memory_order_relaxed);
-  char name[INET6_ADDRSTRLEN] = "?";
-  std::uint16_t port = 0;
-  if (peer.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&peer);
-    ::inet_ntop(AF_INET, &a->sin_addr, name, sizeof name);
-    port = ntohs(a->sin_port);
-  } else if (peer.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&peer);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, name, sizeof name);
-    port = ntohs(a->sin6_port);
-  }
-  note(fmt::format("connection {} from {}:{}", conn_id_, name, port));
-}
-
-void VirtualImplant::close_connection(const char* why) {
-  if (conn_fd_ < 0) return;
-  ::close(conn_fd_);
-  conn_fd_ = -1;
-  out_.clear();
-  reassembler_.reset();
-  note(fmt::format("connection {} closed: {}", conn_id_, why));
-}
-
-void VirtualImplant::read_connection() {
-  std::array<std::uint8_t, 16 * 1024> chunk{};
-  const ssize_t r = ::recv(conn_fd_, chunk.data(), chunk.size(), 0);
-  if (r == 0) {
-    close_connection("by the programmer");
-    return;
-  }
-  if (r < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      close_connection("failed");
-    }
-    return;
-  }
-  conn_active_ = SteadyClock::now();
-  std::vector<std::vector<std::uint8_t>> frames;
-  std::size_t offset = 0;
-  const std::size_t size = static_cast<std::size_t>(r);
-  while (offset < size) {
-    offset += reassembler_.feed(std::span(chunk.data() + offset, size - offset));
-    for (;;) {
-      const Result<std::optional<protocol::FrameView>> next = reassembler_.next();
-      if (!next.ok()) continue;  // damaged bytes: skipped (the sender retries)
-      if (!next.value()) break;
-      const protocol::FrameView& f = *next.value();
-      const std::uint8_t* start = f.payload.data() - protocol::kFrameHeaderSize;
-      frames.emplace_back(start, start + f.size);
-    }
-  }
-  const std::uint64_t id = conn_id_;
-  for (std::vector<std::uint8_t>& f : frames) {
-    if (conn_id_ != id || conn_fd_ < 0) break;
-    on_frame_in(std::move(f));
-  }
-}
-
-bool VirtualImplant::flush_output() {
-  while (conn_fd_ >= 0 && !out_.empty()) {
-    const ssize_t w = ::send(conn_fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
-    if (w > 0) {
-      out_.erase(out_.begin(), out_.begin() + w);
-      continue;
-    }
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (out_.size() > kMaxPendingOutput) {
-        close_connection("the programmer does not read its replies");
-        return false;
-      }
-      return true;
-    }
-    close_connection("failed");
-    return false;
-  }
-  return conn_fd_ >= 0;
-}
-
-void VirtualImplant::run() {
-  while (!stop_.load()) {
-    const bool behind = !catch_up(now());
-    deliver_due();
-    if (stop_.load()) break;
-    if (conn_fd_ >= 0 && SteadyClock::now() - conn_active_ >= options_.connection_idle) {
-      close_connection("idle");
-    }
-    pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {-1, 0, 0}};
-    if (conn_fd_ >= 0) {
-      fds[1] = pollfd{conn_fd_, static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};
-    } else if (listen_fd_ >= 0) {
-      fds[1] = pollfd{listen_fd_, POLLIN, 0};
-    }
-    const int r = ::poll(fds, 2, poll_timeout_ms(behind));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      note(fmt::format("poll failed: {}", os_error_text(errno)));
-      break;
-    }
-    if (r == 0) continue;
-    if (fds[0].revents != 0) {
-      char drain[64];
-      while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
-      }
-    }
-    if (fds[1].fd < 0 || fds[1].revents == 0) continue;
-    if (fds[1].fd == listen_fd_) {
-      accept_connection();
-      continue;
-    }
-    if ((fds[1].revents & POLLOUT) != 0 && !flush_output()) continue;
-    if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) read_connection();
-  }
-  close_connection("the implant stopped");
-  try {
-    save_state(now().ms());
-    bound_ms_ = last_now_ms_;
-  } catch (const std::exception& e) {
-    note(e.what());
-  }
-}
-
-void VirtualImplant::request_stop() {
-  stop_.store(true);
-  if (wake_pipe_[1] >= 0) {
-    const char c = 1;
-    (void)!::write(wake_pipe_[1], &c, 1);
-  }
-}
-
-VirtualImplantStats VirtualImplant::stats() const {
-  VirtualImplantStats s;
-  s.connections = stats_.connections.load();
-  s.frames_in = stats_.frames_in.load();
-  s.frames_out = stats_.frames_out.load();
-  s.dropped_in = stats_.dropped_in.load();
-  s.dropped_out = stats_.dropped_out.load();
-  s.corrupted_in = stats_.corrupted_in.load();
-  s.corrupted_out = stats_.corrupted_out.load();
-  s.wakes = stats_.wakes.load();
-  return s;
 }
 
 }  // namespace itdd::sim

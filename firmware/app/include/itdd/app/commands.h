@@ -40,6 +40,9 @@ class PairingControl {
                                                  Duration validity) = 0;
   virtual const link::LinkState& link_state() const = 0;
   virtual Status remove_peer(link::PeerId peer, ImplantTime now) = 0;
+  // When this peer last opened an authenticated session, as far as the implant knows (never:
+  // not known, e.g. not since its log was overwritten).
+  virtual ImplantTime last_seen(link::PeerId /*peer*/) const { return ImplantTime::never(); }
 
  protected:
   ~PairingControl() = default;

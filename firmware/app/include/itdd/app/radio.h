@@ -99,6 +99,11 @@ class ImplantRadio final : private link::StateStore,
                                          Duration validity) override;
   const link::LinkState& link_state() const override { return responder_->state(); }
   Status remove_peer(link::PeerId peer, ImplantTime now) override;
+  ImplantTime last_seen(link::PeerId peer) const override;
+  // A session of `peer` opened at `at`: remembered for the list of paired devices.
+  void note_seen(link::PeerId peer, ImplantTime at);
+  // At boot: each paired device's newest session in the event log (one pass, newest first).
+  void recall_seen_from_log();
 
   std::size_t on_record(std::span<const std::uint8_t> record, std::span<std::uint8_t> reply,
                         ImplantTime now);
@@ -115,6 +120,13 @@ class ImplantRadio final : private link::StateStore,
   link::ResponderConfig config_;
   std::optional<link::Responder> responder_;
   std::int64_t refusals_not_logged_ = 0;  // counted, not written yet (lockout, rate limit)
+  // When each paired device last opened a session (RAM; rebuilt at boot from the event log, so
+  // "last seen" survives a reset as long as the log still holds that session's record).
+  struct Seen {
+    link::PeerId peer = link::kNoPeer;
+    ImplantTime at = ImplantTime::never();
+  };
+  std::array<Seen, link::kMaxPeers> seen_{};
   ImplantTime last_refusal_logged_ = ImplantTime::never();
   // Working memory for one exchange (static size: nothing allocated per frame).
   std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};

@@ -21,6 +21,10 @@ class Initiator {
   // `own`: this device's static key pair; `implant`: the implant's static public key (from
   // pairing or provisioning).
   Initiator(hal::Crypto& crypto, const hal::KeyPair& own, const PublicKey& implant);
+  // Wipes its copy of the device's secret key and any ephemeral secret.
+  ~Initiator();
+  Initiator(const Initiator&) = default;
+  Initiator& operator=(const Initiator&) = default;
 
   // Starts a handshake (dropping any session) with a fresh ephemeral key: the Hello to send.
   Result<HelloBytes> hello();
@@ -62,6 +66,10 @@ struct Paired {
 class PairingDevice {
  public:
   PairingDevice(hal::Crypto& crypto, const hal::KeyPair& own);
+  // Wipes its copy of the device's secret key, the ephemeral secret and the pairing key.
+  ~PairingDevice();
+  PairingDevice(const PairingDevice&) = default;
+  PairingDevice& operator=(const PairingDevice&) = default;
 
   // Starts pairing with the code the user typed (exactly six decimal digits).
   Result<PairHelloBytes> hello(std::span<const char> code);

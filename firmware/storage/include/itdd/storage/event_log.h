@@ -32,6 +32,15 @@ struct LogRecord {
 
 inline constexpr std::uint32_t kLogPayloadBytes = 28;  // at, a, b, code, reason, reserved
 
+// Sees log records one at a time (EventLog::walk_newest_first); returns false to stop.
+class LogVisitor {
+ public:
+  virtual bool visit(const LogRecord& record) = 0;
+
+ protected:
+  ~LogVisitor() = default;
+};
+
 class EventLog {
  public:
   EventLog(hal::Nvm& nvm, Region region);
@@ -43,6 +52,9 @@ class EventLog {
   Result<std::size_t> read_newest(std::span<LogRecord> out);
   // Records with seq >= first_seq, oldest first, as many as fit (page on with the last seq + 1).
   Result<std::size_t> read_from(std::uint32_t first_seq, std::span<LogRecord> out);
+  // Every record, newest first, until the visitor says stop: one pass over the ring (reading
+  // the whole log in pages with read_from walks it once per page).
+  Status walk_newest_first(LogVisitor& visitor);
 
   std::uint32_t capacity() const { return ring_.capacity(); }
   std::uint32_t newest_seq() const { return ring_.newest_seq(); }

@@ -58,6 +58,9 @@ class Client {
  public:
   Client(hal::Crypto& crypto, const hal::KeyPair& own, const link::PublicKey& implant,
          Transport& transport, ClientOptions options = {});
+  ~Client();  // wipes its copy of the device's secret key (sodium_memzero)
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // Opens an authenticated session (Hello, Accept, checked).
   Status connect();
@@ -65,7 +68,8 @@ class Client {
 
   // Sends one request and waits for its response (request ids are assigned here). A retry
   // after no answer is a new record carrying the same request (sealed bytes are never resent:
-  // the implant would refuse them as a replay).
+  // the implant would refuse them as a replay). When the implant said it was in a session with
+  // another device and no answer came, the error names the field "busy".
   Result<protocol::Response> call(protocol::Request request);
 
   // A therapy command (program, refill, clinician bolus, patient bolus) with its command id set
@@ -86,6 +90,7 @@ class Client {
   ClientOptions options_;
   link::Initiator initiator_;
   std::uint32_t next_request_id_ = 1;
+  bool saw_busy_ = false;  // in this call, the implant answered "busy" (another device's session)
 };
 
 // Pairs this device with an implant through a one-time code shown on the clinician's

@@ -52,5 +52,9 @@ link::Role role_from_name(std::string_view word);
 
 // `window` 0: the implant's longest (5 minutes).
 protocol::Request open_pairing_request(link::Role role, Duration window);
+// The implant's paired devices (roles, keys, when paired and last seen).
+protocol::Request list_paired_devices_request();
+// Removes the device with this public key from the implant's peer table.
+protocol::Request revoke_paired_device_request(const link::PublicKey& device);
 
 }  // namespace itdd::programmer

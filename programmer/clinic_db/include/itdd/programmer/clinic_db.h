@@ -137,6 +137,7 @@ enum class ChangeKind : std::uint8_t {
   kClock,
   kOverride,
   kTrial,
+  kRevoke,  // a paired device removed from the implant (`itdd programmer revoke`)
 };
 const char* change_kind_name(ChangeKind kind);  // "program", "refill", ...
 std::optional<ChangeKind> parse_change_kind(std::string_view text);

@@ -27,11 +27,21 @@
 // pump's dead volume, the cell of the model (charged for sleep, strokes, sessions and tones).
 // Not simulated here: faults, brown-outs, stroke-volume spread (see `itdd sim run`).
 //
-// Event loop (run()): poll the listener or the one connection with a timeout up to the next
-// wake of the implant or its radio (converted by the speed); bytes in go through a
-// protocol::FrameReassembler, each whole frame to ImplantRadio::on_frame, the reply back. Due
-// wakes are replayed at their own times, in order, before any frame is handled. One connection
-// at a time: the next is accepted when it closes.
+// Event loop (run()): poll the listener and every connection with a timeout up to the next
+// wake of the implant or its radio (converted by the speed); bytes in go through each
+// connection's protocol::FrameReassembler, each whole frame to ImplantRadio::on_frame, the reply
+// back to the connection it came from. Due wakes are replayed at their own times, in order,
+// before any frame is handled.
+//
+// Connections and the radio (README, "Connections"): many connections are served at once, by
+// readiness, but the implant talks to one device at a time, as a radio in session does. The
+// connection whose handshake (or pairing hello) the implant answered holds the radio for at
+// most `handshake_deadline`, and then, once its first record opened the session, until that
+// session ends. Frames from other connections meanwhile are answered with a "busy" error
+// frame, and their newest handshake or pairing frame waits its turn (first come, first
+// served). A connection with no session `handshake_deadline` after
+// it connected, after its last session ended or after its last waiting frame is closed; so is
+// the oldest connection without a session when `max_connections` are open and another comes.
 //
 // Link impairment (to exercise a programmer's retries): every frame, both ways, may be dropped
 // or have one byte flipped (seeded, reproducible), and may be held for a fixed delay.
@@ -99,17 +109,27 @@ struct VirtualImplantOptions {
   // it. Once per server run (not kept in the state directory).
   Volume pocket_fill{};
   std::chrono::milliseconds clock_lease{250};
-  // A connection with no bytes from the programmer for this long (real time) is closed, so one
-  // silent client cannot keep the only connection slot (the session's own idle timeout is 10
-  // minutes too).
+  // A connection in an authenticated session with no bytes from its device for this long (real
+  // time) is closed (the session's own idle timeout is 10 minutes too).
   std::chrono::milliseconds connection_idle{600'000};
+  // How long an answered handshake or pairing hello holds the radio, how long a frame waits
+  // for a busy radio, and how long a connection may stay without a session (after it connected,
+  // after its last session ended, after its last waiting frame) before it is closed. Real
+  // time, plus four times the impairment's delay (a handshake crosses the link four times).
+  std::chrono::milliseconds handshake_deadline{3'000};
+  // Connections open at once (each holds a frame buffer of about 10 KiB); at the limit, a new
+  // one closes the oldest that holds no session.
+  std::size_t max_connections = 64;
   // What the server does (connections, state-file trouble), one line each; null: silent.
   std::function<void(std::string_view)> log;
 };
 
 struct VirtualImplantStats {
   std::uint64_t connections = 0;
-  std::uint64_t frames_in = 0;  // whole frames received (before impairment)
+  std::uint64_t connections_timed_out = 0;  // closed: no session by their deadline
+  std::uint64_t connections_evicted = 0;    // closed: max_connections reached
+  std::uint64_t busy_answers = 0;           // frames answered "busy" (another device in session)
+  std::uint64_t frames_in = 0;              // whole frames received (before impairment)
   std::uint64_t frames_out = 0;
   std::uint64_t dropped_in = 0;
   std::uint64_t dropped_out = 0;
@@ -218,6 +238,24 @@ class VirtualImplant {
     bool to_implant = false;
     std::vector<std::uint8_t> bytes;
   };
+  // One connection (a device on the air).
+  struct Connection {
+    int fd = -1;
+    std::uint64_t id = 0;
+    std::chrono::steady_clock::time_point accepted{};
+    std::chrono::steady_clock::time_point last_bytes{};  // the last bytes from its device
+    // When it is closed unless it holds an authenticated session by then.
+    std::chrono::steady_clock::time_point deadline{};
+    protocol::FrameReassembler reassembler;
+    std::vector<std::uint8_t> out;
+    // Its newest handshake or pairing frame, kept while another device holds the radio (its
+    // deadline is then at least a deadline after that frame came).
+    std::vector<std::uint8_t> waiting;
+    std::uint64_t waiting_since = 0;  // its place in the queue (0: nothing waits)
+  };
+  // Who holds the radio: the connection whose handshake or pairing hello the implant answered
+  // (until its deadline), then whose first record opened the session (until it ends).
+  enum class Hold : std::uint8_t { kNone, kHandshake, kPairing, kSession };
   class RefillWatcher;
 
   void save_state(std::int64_t resume_at_ms);
@@ -232,13 +270,25 @@ class VirtualImplant {
   void after_frame();
   int poll_timeout_ms(bool behind);
 
-  void accept_connection();
-  void close_connection(const char* why);
-  void read_connection();
-  bool flush_output();
-  void on_frame_in(std::vector<std::uint8_t> frame);
-  void handle_frame(const std::vector<std::uint8_t>& frame);
-  void send_frame(std::vector<std::uint8_t> frame);
+  std::chrono::milliseconds handshake_deadline() const;
+  Connection* find(std::uint64_t id);
+  void accept_connections();
+  void close_connection(std::uint64_t id, std::string_view why);
+  void read_connection(Connection& c);
+  bool flush_output(Connection& c);
+  void enforce_deadlines();
+  void on_frame_in(std::uint64_t from, std::vector<std::uint8_t> frame);
+  void handle_frame(std::uint64_t from, const std::vector<std::uint8_t>& frame);
+  // After the radio answered a frame from `from`: who holds the radio now.
+  void update_hold(std::uint64_t from, protocol::FrameType type, std::size_t payload_size,
+                   std::size_t reply_size, std::optional<std::uint64_t> epoch_before);
+  // Ends a hold that is over (session ended, deadline passed, connection gone).
+  void release_if_over();
+  void release(std::string_view why);
+  // Gives the free radio to the connections whose frames wait, the longest waiting first.
+  void serve_waiting();
+  void answer_busy(std::uint64_t to);
+  void send_frame(std::uint64_t to, std::vector<std::uint8_t> frame);
   void deliver_due();
   // Impairment: false if the frame is lost; may flip one byte.
   bool impair(std::vector<std::uint8_t>& frame, bool to_implant);
@@ -278,21 +328,24 @@ class VirtualImplant {
 
   // The server.
   int listen_fd_ = -1;
-  int conn_fd_ = -1;
-  std::uint64_t conn_id_ = 0;
-  std::chrono::steady_clock::time_point conn_active_{};  // the last bytes from the programmer
+  std::vector<std::unique_ptr<Connection>> connections_;  // in order of arrival
+  std::uint64_t last_connection_id_ = 0;
+  std::uint64_t waiting_order_ = 0;
+  Hold hold_ = Hold::kNone;
+  std::uint64_t holder_ = 0;        // the connection holding the radio (0: none)
+  std::uint64_t holder_epoch_ = 0;  // kSession: the session it opened
+  std::chrono::steady_clock::time_point hold_until_{};  // kHandshake, kPairing: then it ends
   std::uint16_t port_ = 0;
   int wake_pipe_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
-  protocol::FrameReassembler reassembler_;
-  std::vector<std::uint8_t> out_;
   std::vector<std::uint8_t> reply_;
   std::deque<Queued> queue_;
   Xorshift64Star rng_;
 
   struct AtomicStats {
-    std::atomic<std::uint64_t> connections{0}, frames_in{0}, frames_out{0}, dropped_in{0},
-        dropped_out{0}, corrupted_in{0}, corrupted_out{0}, wakes{0};
+    std::atomic<std::uint64_t> connections{0}, connections_timed_out{0}, connections_evicted{0},
+        busy_answers{0}, frames_in{0}, frames_out{0}, dropped_in{0}, dropped_out{0},
+        corrupted_in{0}, corrupted_out{0}, wakes{0};
   } stats_;
 };
 
