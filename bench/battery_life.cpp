@@ -14,7 +14,6 @@
 #include <string>
 
 #include "itdd/power/battery_monitor.h"
-#include "itdd/scenario/input_error.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/sim_battery.h"
 
@@ -55,8 +54,12 @@ int main(int argc, char** argv) {
   const std::string file = argc > 1 ? argv[1] : ITDD_PUMP_MODELS_FILE;
   const std::string name = argc > 2 ? argv[2] : "peristaltic-20";
   try {
-    const scenario::PumpCatalog catalog = scenario::PumpCatalog::load(file);
-    const scenario::PumpModelSpec* spec = catalog.find(name);
+    const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(file);
+    if (!catalog.ok()) {
+      fmt::print(stderr, "error: {}: {}\n", file, catalog.error().text());
+      return 2;
+    }
+    const scenario::PumpModelSpec* spec = catalog->find(name);
     if (spec == nullptr) {
       fmt::print(stderr, "error: no pump model \"{}\" in {}\n", name, file);
       return 2;
@@ -99,9 +102,6 @@ int main(int argc, char** argv) {
     fmt::print("\nfaulty cell at 0.50 mL/day, from year 3:\n");
     print_row("+0.1 ohm/day", sim::simulate_life(spec->battery, m, program, &film), -1);
     print_row("-40%/2 y", sim::simulate_life(spec->battery, m, program, &loss), -1);
-  } catch (const scenario::InputError& e) {
-    fmt::print(stderr, "error: {}: {}\n", file, e.what());
-    return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;

@@ -65,7 +65,7 @@ struct Bench {
   Bench() {
     sim::VirtualImplantOptions o;
     o.state_dir = dir;
-    o.catalog = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
+    o.catalog = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     o.speed = kSpeed;
     implant = std::make_unique<sim::VirtualImplant>(o);
     (void)implant->provision(clinician.public_key, link::Role::kClinician);

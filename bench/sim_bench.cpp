@@ -11,9 +11,10 @@
 namespace {
 
 void BM_SimulatorPumpYear(benchmark::State& state) {
-  const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
+  const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
   const auto scenario = itdd::scenario::load_scenario_file(
-      ITDD_SOURCE_DIR "/examples/baclofen-flex-ptm.json", catalog);
+                            ITDD_SOURCE_DIR "/examples/baclofen-flex-ptm.json", catalog)
+                            .value();
   const double years =
       static_cast<double>(scenario.duration.count()) / static_cast<double>(itdd::days(365).count());
   std::int64_t strokes = 0;

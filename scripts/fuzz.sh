@@ -4,7 +4,7 @@
 # gets the same number of seconds, two at a time on two cores.
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [--no-build] [TARGET...]
 #   N seconds per target (default 40), J targets at once (default: the number of cores, at most
-#   2); targets: scenario frame link command drug_library (default: all).
+#   2); targets: scenario frame link command drug_library data_files (default: all).
 # A crash prints, besides libFuzzer's report, the failing input in base64 and the commands that
 # replay it, because a CI run's temporary directory is gone afterwards.
 set -euo pipefail
@@ -23,7 +23,7 @@ while (($#)); do
   esac
 done
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(scenario frame link command drug_library); fi
+if ((${#targets[@]} == 0)); then targets=(scenario frame link command drug_library data_files); fi
 bin=build/sanitize/fuzz
 if ((build)); then
   cmake --preset sanitize >/dev/null

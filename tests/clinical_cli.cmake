@@ -14,6 +14,17 @@ cli_expect(cli_drugs_check_ok 0 "drug-library.json: ok, 7 drugs" drugs check ${d
 cli_expect(cli_drugs_check_bad 2
            "error: [^:]*bad-drug-library.json: drugs\\[1\\].limits.soft_max.value: must be at most hard_max \\(21.6 mcg/day\\)"
            drugs check ${bad}/bad-drug-library.json)
+# The number the drug-library fuzzer found: refused with its place, never the JSON library's text.
+cli_expect(cli_drugs_check_number_overflow 2
+           "error: [^:]*number-overflow.json: line 1, column 1: the number 7757E877777777778 is too large"
+           drugs check ${PROJECT_SOURCE_DIR}/fuzz/corpus/drug_library/number-overflow.json)
+cli_expect(cli_drugs_check_number_overflow_inside 2
+           "error: [^:]*bad-drug-library-overflow.json: line 64, column 20: the number 7757E877777777778 is too large"
+           drugs check ${bad}/bad-drug-library-overflow.json)
+cli_expect(cli_dose_rate_number_overflow 2
+           "error: [^:]*bad-drug-library-overflow.json: line 64, column 20: the number 7757E877777777778 is too large"
+           dose rate --drug ziconotide --dose 2.4 --concentration 25
+           --library ${bad}/bad-drug-library-overflow.json)
 cli_expect(cli_drugs_export_no_overwrite 2 "error: --out [^:]*bad-syntax.json: already exists: add --force"
            drugs export --out ${bad}/bad-syntax.json)
 # Export, then check what was written: an exported library loads again.
@@ -60,6 +71,10 @@ cli_expect(cli_dose_convert_bad_route 2 "error: --to morphine: expected DRUG:ROU
            dose convert --from morphine:oral --to morphine --dose 300)
 cli_expect(cli_dose_convert_bad_dose 2 "error: --dose 1e3: not a plain decimal number"
            dose convert --from morphine:oral --to morphine:intrathecal --dose 1e3)
+cli_expect(cli_dose_convert_number_overflow 2
+           "error: [^:]*bad-opioid-conversions-overflow.json: line [0-9]+, column [0-9]+: the number 7757E877777777778 is too large"
+           dose convert --from morphine:oral --to morphine:intrathecal --dose 300
+           --conversions ${bad}/bad-opioid-conversions-overflow.json)
 cli_expect(cli_dose_convert_zero 2 "error: --dose 0: must be above 0"
            dose convert --from morphine:oral --to morphine:intrathecal --dose 0)
 

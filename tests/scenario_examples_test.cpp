@@ -10,7 +10,6 @@
 #include <map>
 #include <string>
 
-#include "itdd/scenario/local_time.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
 #include "scenario_test_support.h"

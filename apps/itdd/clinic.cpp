@@ -13,8 +13,10 @@
 
 #include "clinic_context.h"
 #include "commands.h"
+#include "itdd/host/decimal.h"
 #include "itdd/programmer/clinic_db.h"
-#include "itdd/scenario/input_error.h"
+#include "itdd/programmer/text_input.h"
+#include "itdd/programmer/uploads.h"
 #include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
@@ -36,28 +38,6 @@ std::string printable_url(const std::string& url) {
   static const std::regex in_authority("(://[^:/@]*):[^@/]*@");
   static const std::regex in_query("([?&]password=)[^&]*");
   return std::regex_replace(std::regex_replace(url, in_authority, "$1:***@"), in_query, "$1***");
-}
-
-// "12.5" with at most `decimals` digits after the point, times 10^decimals, exactly.
-std::optional<std::int64_t> parse_decimal(const std::string& text, int decimals) {
-  static const std::regex shape("([0-9]{1,9})(\\.([0-9]*))?");
-  std::smatch m;
-  if (!std::regex_match(text, m, shape)) return std::nullopt;
-  const std::string fraction = m[3].str();
-  if (static_cast<int>(fraction.size()) > decimals) return std::nullopt;
-  std::int64_t value = std::stoll(m[1].str());
-  for (int i = 0; i < decimals; ++i) {
-    value = value * 10 + (i < static_cast<int>(fraction.size()) ? fraction[i] - '0' : 0);
-  }
-  return value;
-}
-
-std::optional<std::int64_t> parse_within(const std::string& text) {
-  static const std::regex shape("([0-9]{1,5})([dh])");
-  std::smatch m;
-  if (!std::regex_match(text, m, shape)) return std::nullopt;
-  const std::int64_t n = std::stoll(m[1].str());
-  return n * (m[2].str() == "d" ? kMillisPerDay : kMillisPerHour);
 }
 
 std::string ml_text(Volume v) {
@@ -189,34 +169,34 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
         fmt::format("--implant-date {}: expected a date as YYYY-MM-DD", a.implant_date));
   }
   p.implant_date_ms = *implanted;
-  const auto length_mm = parse_decimal(a.catheter_length_cm, 1);
-  if (!length_mm || *length_mm <= 0) {
-    return bad_input(
-        fmt::format("--catheter-length-cm {}: a length above 0 cm, at most one decimal (e.g. 42.5)",
-                    a.catheter_length_cm));
+  // To the mm (one decimal in cm) and the nL (six in mL), exactly (host/text's one reader).
+  constexpr std::int64_t kMaxCatheterMm = 10'000;  // 10 m: a typing error beyond
+  const host::Checked<std::int64_t> length_mm = host::parse_decimal(a.catheter_length_cm, 10);
+  if (!length_mm || *length_mm <= 0 || *length_mm > kMaxCatheterMm) {
+    return bad_input(fmt::format(
+        "--catheter-length-cm {}: {}a length above 0 cm and at most 1000 cm, at most one decimal "
+        "(e.g. 42.5)",
+        a.catheter_length_cm, length_mm ? "" : length_mm.error().message + "; "));
   }
   p.catheter_length_mm = *length_mm;
-  const auto volume_nl = parse_decimal(a.catheter_volume_ml, 6);
-  if (!volume_nl) {
+  const Result<Volume> volume = programmer::parse_volume_ml_or_zero(a.catheter_volume_ml);
+  if (!volume.ok()) {
     return bad_input(fmt::format(
-        "--catheter-volume-ml {}: a volume of 0 mL or more, at most 6 decimals (e.g. 0.17)",
-        a.catheter_volume_ml));
+        "--catheter-volume-ml {}: {} (a volume of 0 mL or more, at most 6 decimals, e.g. 0.17)",
+        a.catheter_volume_ml, volume.error().message));
   }
-  p.catheter_volume = Volume(*volume_nl);
+  p.catheter_volume = volume.value();
   // The reservoir's capacity is the model's, from the pump model file.
   const std::string models_file =
       a.pump_models_file.empty() ? default_pump_models : a.pump_models_file;
-  scenario::PumpCatalog catalog;
-  try {
-    catalog = scenario::PumpCatalog::load(models_file);
-  } catch (const scenario::InputError& e) {
-    return bad_input(fmt::format("--pump-models {}: {}{}", models_file,
-                                 e.path().empty() ? "" : e.path() + ": ", e.message()));
+  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  if (!catalog.ok()) {
+    return bad_input(fmt::format("--pump-models {}: {}", models_file, catalog.error().text()));
   }
-  const scenario::PumpModelSpec* spec = catalog.find(a.model);
+  const scenario::PumpModelSpec* spec = catalog->find(a.model);
   if (spec == nullptr) {
     std::string known;
-    for (const std::string& n : catalog.names()) known += (known.empty() ? "" : ", ") + n;
+    for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;
     return bad_input(fmt::format("--model {}: not in {} (known: {})", a.model, models_file, known));
   }
   p.reservoir_capacity = spec->model.reservoir_capacity;
@@ -279,11 +259,12 @@ int run_pump_list(const ClinicArgs& a) {
 }
 
 int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
-  const auto within = parse_within(a.within);
-  if (!within) {
-    return bad_input(
-        fmt::format("--within {}: a number of days or hours, e.g. 14d or 36h", a.within));
+  // A duration as everywhere on the command line (programmer/input).
+  const Result<Duration> within_duration = programmer::parse_duration(a.within);
+  if (!within_duration.ok()) {
+    return bad_input(fmt::format("--within {}: {}", a.within, within_duration.error().message));
   }
+  const std::int64_t within = within_duration->count();
   std::int64_t now = system_now_ms();
   if (!a.now.empty()) {
     const auto day = programmer::parse_utc_date(a.now);
@@ -292,7 +273,7 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
   }
   std::unique_ptr<ClinicDb> db;
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
-  const auto rows = db->due(now, *within, risk_rank);
+  const auto rows = db->due(now, within, risk_rank);
   if (!rows.ok()) return db_failure(rows.error());
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -322,7 +303,7 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
     return 0;
   }
   std::cout << fmt::format("refills due by {} (today {}), most at risk first\n",
-                           programmer::utc_date(now + *within), programmer::utc_date(now));
+                           programmer::utc_date(now + within), programmer::utc_date(now));
   std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", "status", "patient",
                            "pump", "drug", "next refill", "days left", "reason");
   for (const DueRow& r : *rows) {
@@ -388,61 +369,20 @@ int run_report(const ClinicArgs& a) {
 // One downloaded file, checked whole before anything is stored.
 struct Upload {
   std::string file;
-  std::string format;  // itdd-event-log, itdd-delivery-history
-  std::string implant_key;
-  std::vector<programmer::EventLogRecord> records;
-  std::vector<programmer::DeliveryHourRecord> hours;
+  programmer::DownloadedRecords records;
 };
-
-std::optional<Upload> read_upload(const std::string& file) {
-  Upload u;
-  u.file = file;
-  nlohmann::json doc;
-  try {
-    std::ifstream in(file);
-    if (!in) {
-      bad_input(fmt::format("{}: cannot be read", file));
-      return std::nullopt;
-    }
-    doc = nlohmann::json::parse(in);
-    u.format = doc.at("format").get<std::string>();
-    u.implant_key = doc.at("implant_key").get<std::string>();
-    if (u.format == "itdd-event-log") {
-      for (const nlohmann::json& r : doc.at("records")) {
-        u.records.push_back({r.at("seq").get<std::uint32_t>(),
-                             r.at("at_implant_ms").get<std::int64_t>(),
-                             r.at("code").get<std::uint32_t>(), r.at("reason").get<std::uint32_t>(),
-                             r.at("a").get<std::int64_t>(), r.at("b").get<std::int64_t>()});
-      }
-    } else if (u.format == "itdd-delivery-history") {
-      for (const nlohmann::json& h : doc.at("hours")) {
-        u.hours.push_back({h.at("hour_index").get<std::int64_t>(),
-                           Volume(h.at("volume_nl").get<std::int64_t>()),
-                           h.at("strokes").get<std::int64_t>()});
-      }
-    } else {
-      bad_input(
-          fmt::format("{}: format {}: not an event log or delivery history from `itdd "
-                      "programmer log|history`",
-                      file, u.format));
-      return std::nullopt;
-    }
-  } catch (const nlohmann::json::exception& e) {
-    bad_input(
-        fmt::format("{}: not an event log or delivery history from `itdd programmer "
-                    "log|history --out` ({})",
-                    file, e.what()));
-    return std::nullopt;
-  }
-  return u;
-}
 
 int run_upload(const ClinicArgs& a) {
   std::vector<Upload> uploads;
   for (const std::string& f : a.upload_files) {
-    std::optional<Upload> u = read_upload(f);
-    if (!u) return kExitInvalidInput;
-    uploads.push_back(std::move(*u));
+    host::Checked<programmer::DownloadedRecords> read = programmer::read_downloaded_records(f);
+    if (!read.ok()) {
+      return bad_input(
+          fmt::format("{}: {} (upload the files `itdd programmer log|history --out "
+                      "FILE` writes)",
+                      f, read.error().text()));
+    }
+    uploads.push_back(Upload{f, std::move(read).value()});
   }
   std::unique_ptr<ClinicDb> db;
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
@@ -453,7 +393,7 @@ int run_upload(const ClinicArgs& a) {
     std::optional<PumpRecord> pump;
     for (const PumpRecord& p : pumps.value()) {
       if ((!a.serial.empty() && p.serial == a.serial) ||
-          (a.serial.empty() && p.implant_public_key_hex == u.implant_key)) {
+          (a.serial.empty() && p.implant_public_key_hex == u.records.implant_key)) {
         pump = p;
       }
     }
@@ -461,18 +401,19 @@ int run_upload(const ClinicArgs& a) {
       return bad_input(
           fmt::format("{}: no pump in the clinic database has implant key {}: give "
                       "--serial",
-                      u.file, u.implant_key));
+                      u.file, u.records.implant_key));
     }
-    if (!pump->implant_public_key_hex.empty() && pump->implant_public_key_hex != u.implant_key) {
+    if (!pump->implant_public_key_hex.empty() &&
+        pump->implant_public_key_hex != u.records.implant_key) {
       return bad_input(fmt::format("{}: read from implant {}, but pump {} has implant key {}",
-                                   u.file, u.implant_key, pump->serial,
+                                   u.file, u.records.implant_key, pump->serial,
                                    pump->implant_public_key_hex));
     }
-    const bool log = u.format == "itdd-event-log";
-    const auto stored = log ? db->store_event_log(pump->id, u.records)
-                            : db->store_delivery_hours(pump->id, u.hours);
+    const bool log = u.records.kind == programmer::DownloadedRecords::Kind::kEventLog;
+    const auto stored = log ? db->store_event_log(pump->id, u.records.records)
+                            : db->store_delivery_hours(pump->id, u.records.hours);
     if (!stored.ok()) return db_failure(stored.error());
-    const std::size_t total = log ? u.records.size() : u.hours.size();
+    const std::size_t total = log ? u.records.records.size() : u.records.hours.size();
     out.push_back({{"file", u.file},
                    {"pump", pump->serial},
                    {"kind", log ? "event log" : "delivery history"},

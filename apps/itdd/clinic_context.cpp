@@ -52,7 +52,7 @@ std::string drug_library_path(const std::string& flag) {
 }
 
 std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file) {
-  programmer::Checked<programmer::DrugLibrary> library = programmer::DrugLibrary::load(file);
+  host::Checked<programmer::DrugLibrary> library = programmer::DrugLibrary::load(file);
   if (!library.ok()) {
     std::cerr << fmt::format("error: {}: {}\n", file, library.error().text());
     return std::nullopt;

@@ -12,6 +12,9 @@
 
 #include "clinic_context.h"
 #include "commands.h"
+#include "itdd/host/decimal.h"
+#include "itdd/host/figures.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/dosing.h"
@@ -20,12 +23,11 @@
 #include "itdd/programmer/screening.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
-#include "itdd/scenario/input_error.h"
 #include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
 
-using programmer::Checked;
+using host::Checked;
 using programmer::DrugLibrary;
 using programmer::DrugSpec;
 using OrderedJson = nlohmann::ordered_json;
@@ -77,7 +79,7 @@ int bad_input(const std::string& what) {
 
 // A decimal flag in the drug's unit, as ng (or ng/mL, ng/day).
 std::optional<std::int64_t> amount_flag(const char* flag, const std::string& text, DoseUnit unit) {
-  const Checked<std::int64_t> v = programmer::parse_decimal(text, nanograms_per(unit));
+  const Checked<std::int64_t> v = host::parse_decimal(text, nanograms_per(unit));
   if (!v.ok()) {
     bad_input(fmt::format("{} {}", flag, v.error().message));
     return std::nullopt;
@@ -88,8 +90,7 @@ std::optional<std::int64_t> amount_flag(const char* flag, const std::string& tex
 std::string list_concentrations(const DrugSpec& d) {
   std::string text;
   for (const Concentration c : d.concentrations.value) {
-    text +=
-        (text.empty() ? "" : ", ") + programmer::format_decimal(c.count(), nanograms_per(d.unit));
+    text += (text.empty() ? "" : ", ") + host::format_decimal(c.count(), nanograms_per(d.unit));
   }
   return text;
 }
@@ -106,7 +107,7 @@ int drugs_list(const State& s) {
       const std::int64_t per = nanograms_per(d.unit);
       OrderedJson conc = OrderedJson::array();
       for (const Concentration c : d.concentrations.value) {
-        conc.push_back(programmer::figures::decimal_json(c.count(), per));
+        conc.push_back(host::decimal_json(c.count(), per));
       }
       drugs.push_back(
           {{"name", d.name},
@@ -115,10 +116,8 @@ int drugs_list(const State& s) {
            {"opioid", d.opioid},
            {"withdrawal_risk", programmer::withdrawal_risk_name(d.withdrawal_risk.value)},
            {"concentrations_per_ml", conc},
-           {"soft_max_per_day",
-            programmer::figures::decimal_json(d.limits.soft_max.value.count(), per)},
-           {"hard_max_per_day",
-            programmer::figures::decimal_json(d.limits.hard_max.value.count(), per)}});
+           {"soft_max_per_day", host::decimal_json(d.limits.soft_max.value.count(), per)},
+           {"hard_max_per_day", host::decimal_json(d.limits.hard_max.value.count(), per)}});
     }
     std::cout << OrderedJson{{"library", file}, {"drugs", drugs}}.dump(2) << '\n';
     return 0;
@@ -131,15 +130,15 @@ int drugs_list(const State& s) {
     const std::int64_t per = nanograms_per(d.unit);
     std::cout << fmt::format(
         "  {:<14} {:<4} {:<22} {:>14} {:>14}  {:<10} {}\n", d.name, programmer::unit_name(d.unit),
-        list_concentrations(d), programmer::format_decimal(d.limits.soft_max.value.count(), per),
-        programmer::format_decimal(d.limits.hard_max.value.count(), per),
+        list_concentrations(d), host::format_decimal(d.limits.soft_max.value.count(), per),
+        host::format_decimal(d.limits.hard_max.value.count(), per),
         programmer::withdrawal_risk_name(d.withdrawal_risk.value), d.opioid ? "yes" : "no");
   }
   return 0;
 }
 
 void show_line(std::string& out, const std::string& label, const std::string& value,
-               const programmer::Provenance& note, const std::string& level = "") {
+               const host::Provenance& note, const std::string& level = "") {
   out += fmt::format("  {:<26} {}{}\n", label, value, level.empty() ? "" : " (" + level + ")");
   out += fmt::format("  {:<26} {}\n", "", note.label());
 }
@@ -173,7 +172,7 @@ std::string drug_text(const DrugLibrary& library, const DrugSpec& d) {
   }
   if (t.max_step_percent_hundredths) {
     show_line(out, "largest increase",
-              programmer::format_decimal(t.max_step_percent_hundredths->value, 100) + " %",
+              host::format_decimal(t.max_step_percent_hundredths->value, 100) + " %",
               t.max_step_percent_hundredths->note,
               level_name(t.max_step_percent_hundredths->level));
   }
@@ -220,14 +219,13 @@ std::string drug_text(const DrugLibrary& library, const DrugSpec& d) {
       const programmer::StartingDoseRule& r = *d.screening->starting_dose;
       show_line(out, "starting dose",
                 fmt::format("{} x the effective dose per day",
-                            programmer::format_decimal(r.multiplier_hundredths.value, 100)),
+                            host::format_decimal(r.multiplier_hundredths.value, 100)),
                 r.multiplier_hundredths.note);
-      show_line(
-          out, "starting dose, long effect",
-          fmt::format("{} x the effective dose per day when it lasted over {}",
-                      programmer::format_decimal(r.long_effect_multiplier_hundredths.value, 100),
-                      format_hours(r.long_effect_over.value)),
-          r.long_effect_over.note);
+      show_line(out, "starting dose, long effect",
+                fmt::format("{} x the effective dose per day when it lasted over {}",
+                            host::format_decimal(r.long_effect_multiplier_hundredths.value, 100),
+                            format_hours(r.long_effect_over.value)),
+                r.long_effect_over.note);
     }
   } else {
     out += fmt::format("  {:<26} no rule in the library\n", "screening");
@@ -320,8 +318,7 @@ int dose_rate(const State& s) {
   std::optional<Duration> since_increase;
   if (!s.hours_since_increase.empty()) {
     if (!current) return bad_input("--hours-since-increase: needs --current-dose");
-    const Checked<std::int64_t> milli_hours =
-        programmer::parse_decimal(s.hours_since_increase, 1000);
+    const Checked<std::int64_t> milli_hours = host::parse_decimal(s.hours_since_increase, 1000);
     if (!milli_hours.ok()) {
       return bad_input(fmt::format("--hours-since-increase {}", milli_hours.error().message));
     }
@@ -333,20 +330,16 @@ int dose_rate(const State& s) {
     const std::string models_file = s.pump_models_file.empty()
                                         ? from_env_or("ITDD_PUMP_MODELS", ITDD_DEFAULT_PUMP_MODELS)
                                         : s.pump_models_file;
-    try {
-      const scenario::PumpCatalog catalog = scenario::PumpCatalog::load(models_file);
-      const scenario::PumpModelSpec* model = catalog.find(s.pump_model);
-      if (model == nullptr) {
-        std::string known;
-        for (const std::string& n : catalog.names()) known += (known.empty() ? "" : ", ") + n;
-        return bad_input(fmt::format("--pump-model {}: not in {} (known: {})", s.pump_model,
-                                     models_file, known));
-      }
-      pump = programmer::PumpRateLimits{model->model.min_rate, model->model.max_rate};
-    } catch (const scenario::InputError& e) {
-      return bad_input(fmt::format("{}: {}{}", models_file, e.path().empty() ? "" : e.path() + ": ",
-                                   e.message()));
+    const Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+    if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
+    const scenario::PumpModelSpec* model = catalog->find(s.pump_model);
+    if (model == nullptr) {
+      std::string known;
+      for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;
+      return bad_input(
+          fmt::format("--pump-model {}: not in {} (known: {})", s.pump_model, models_file, known));
     }
+    pump = programmer::PumpRateLimits{model->model.min_rate, model->model.max_rate};
   }
 
   const DoseRate daily(*dose);
@@ -379,14 +372,12 @@ int dose_rate(const State& s) {
     OrderedJson j{
         {"drug", drug->name},
         {"unit", programmer::unit_name(drug->unit)},
-        {"dose_per_day", programmer::figures::decimal_json(daily.count(), per)},
+        {"dose_per_day", host::decimal_json(daily.count(), per)},
         {"dose_ng_per_day", daily.count()},
-        {"concentration_per_ml", programmer::figures::decimal_json(concentration.count(), per)},
+        {"concentration_per_ml", host::decimal_json(concentration.count(), per)},
         {"concentration_ng_per_ml", concentration.count()},
-        {"rate_ml_per_day",
-         programmer::figures::decimal_json(flow.count(), kNanolitresPerMillilitre)},
-        {"rate_ul_per_hour",
-         programmer::figures::decimal_json(flow.count() / 24, kNanolitresPerMicrolitre)},
+        {"rate_ml_per_day", host::decimal_json(flow.count(), kNanolitresPerMillilitre)},
+        {"rate_ul_per_hour", host::decimal_json(flow.count() / 24, kNanolitresPerMicrolitre)},
         {"rate_nl_per_day", flow.count()}};
     if (pump_check) {
       j["pump"] = {{"model", s.pump_model},
@@ -474,8 +465,9 @@ std::optional<programmer::ScreeningBolus> parse_step(const std::string& text, Do
   programmer::ScreeningBolus b;
   std::string body = text;
   if (const std::size_t at = body.find('@'); at != std::string::npos) {
-    b.given_at = programmer::parse_wall_time(body.substr(at + 1));
-    if (!b.given_at) return refuse("the time after @ is YYYY-MM-DDTHH:MM");
+    const Checked<WallTime> given = host::parse_wall_time(body.substr(at + 1));
+    if (!given.ok()) return refuse("the time after @ " + given.error().message);
+    b.given_at = given.value();
     body.resize(at);
   }
   std::vector<std::string> parts;
@@ -487,7 +479,7 @@ std::optional<programmer::ScreeningBolus> parse_step(const std::string& text, Do
   }
   if (parts.size() < 2)
     return refuse("expected DOSE:effective or DOSE:failed, e.g. 50:effective:6h");
-  const Checked<std::int64_t> dose = programmer::parse_decimal(parts[0], nanograms_per(unit));
+  const Checked<std::int64_t> dose = host::parse_decimal(parts[0], nanograms_per(unit));
   if (!dose.ok()) return refuse("dose " + dose.error().message);
   b.dose = DrugAmount(dose.value());
   if (parts[1] == "effective") {
@@ -510,10 +502,10 @@ std::optional<programmer::ScreeningBolus> parse_step(const std::string& text, Do
         return refuse(
             fmt::format("{}: the scores are pain=BEFORE-AFTER or ashworth=BEFORE-AFTER", p));
       }
-      const Checked<std::int64_t> before = programmer::parse_decimal(scores.substr(0, dash), 1);
-      const Checked<std::int64_t> after =
-          dash == std::string::npos ? Checked<std::int64_t>(programmer::Refusal{"", ""})
-                                    : programmer::parse_decimal(scores.substr(dash + 1), 1);
+      const Checked<std::int64_t> before = host::parse_decimal(scores.substr(0, dash), 1);
+      const Checked<std::int64_t> after = dash == std::string::npos
+                                              ? Checked<std::int64_t>(host::Refusal{"", ""})
+                                              : host::parse_decimal(scores.substr(dash + 1), 1);
       if (!before.ok() || !after.ok() || before.value() > 100 || after.value() > 100) {
         return refuse(
             fmt::format("{}: the scores are whole numbers, BEFORE-AFTER (e.g. ashworth=3-1)", p));
@@ -523,7 +515,7 @@ std::optional<programmer::ScreeningBolus> parse_step(const std::string& text, Do
       b.response = r;
     } else if (!p.empty() && p.back() == 'h') {
       const Checked<std::int64_t> milli_hours =
-          programmer::parse_decimal(p.substr(0, p.size() - 1), 1000);
+          host::parse_decimal(p.substr(0, p.size() - 1), 1000);
       if (!milli_hours.ok()) return refuse("effect duration " + milli_hours.error().message);
       b.effect_duration = Duration(milli_hours.value() * (kMillisPerHour / 1000));
     } else {
@@ -677,22 +669,21 @@ int print_suggestion(const State& s, const DrugSpec* drug,
   }
   const std::int64_t per = nanograms_per(drug->unit);
   if (s.json) {
-    OrderedJson j{
-        {"drug", drug->name},
-        {"unit", programmer::unit_name(drug->unit)},
-        {"outcome", outcome_name(step->outcome)},
-        {"dose", step->outcome == programmer::ScreeningOutcome::kNoRule
-                     ? OrderedJson(nullptr)
-                     : programmer::figures::decimal_json(step->dose.count(), per)},
-        {"earliest", step->earliest ? OrderedJson(programmer::format_wall_time(*step->earliest))
-                                    : OrderedJson(nullptr)},
-        {"explanation", step->explanation},
-        {"source", step->source}};
+    OrderedJson j{{"drug", drug->name},
+                  {"unit", programmer::unit_name(drug->unit)},
+                  {"outcome", outcome_name(step->outcome)},
+                  {"dose", step->outcome == programmer::ScreeningOutcome::kNoRule
+                               ? OrderedJson(nullptr)
+                               : host::decimal_json(step->dose.count(), per)},
+                  {"earliest", step->earliest ? OrderedJson(host::format_wall_time(*step->earliest))
+                                              : OrderedJson(nullptr)},
+                  {"explanation", step->explanation},
+                  {"source", step->source}};
     if (start) {
       j["starting_dose"] = {
-          {"dose_per_day", start->dose_per_day ? programmer::figures::decimal_json(
-                                                     start->dose_per_day->count(), per)
-                                               : OrderedJson(nullptr)},
+          {"dose_per_day", start->dose_per_day
+                               ? host::decimal_json(start->dose_per_day->count(), per)
+                               : OrderedJson(nullptr)},
           {"rule", start->rule},
           {"source", start->source}};
     } else {

@@ -28,7 +28,7 @@ struct ServeArgs {
   double corrupt = 0.0;
   std::int64_t delay_ms = 0;
   std::uint64_t seed = 1;
-  double pocket_fill_ml = 0.0;
+  std::string pocket_fill_ml = "0";  // mL, read exactly (programmer::parse_volume_ml_or_zero)
   bool verbose = false;
 };
 CLI::App* add_serve(CLI::App& implant, ServeArgs& args);

@@ -26,7 +26,6 @@
 #include <string>
 
 #include "commands.h"
-#include "itdd/scenario/input_error.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
@@ -48,12 +47,9 @@ struct SimRunArgs {
   bool timing = false;
 };
 
-int input_error(const std::string& file, const itdd::scenario::InputError& e) {
-  if (e.path().empty()) {
-    std::cerr << fmt::format("error: {}: {}\n", file, e.message());
-  } else {
-    std::cerr << fmt::format("error: {}: {}: {}\n", file, e.path(), e.message());
-  }
+// "error: FILE: FIELD: MESSAGE" (or without the field), exit status 2.
+int input_error(const std::string& file, const itdd::host::Refusal& refusal) {
+  std::cerr << fmt::format("error: {}: {}\n", file, refusal.text());
   return kExitInvalidInput;
 }
 
@@ -74,18 +70,12 @@ int sim_run(const SimRunArgs& args) {
   using namespace itdd;
   // Everything is read and checked before anything runs.
   const std::string models_file = pump_models_path(args);
-  scenario::PumpCatalog catalog;
-  try {
-    catalog = scenario::PumpCatalog::load(models_file);
-  } catch (const scenario::InputError& e) {
-    return input_error(models_file, e);
-  }
-  scenario::Scenario scenario;
-  try {
-    scenario = scenario::load_scenario_file(args.scenario_file, catalog);
-  } catch (const scenario::InputError& e) {
-    return input_error(args.scenario_file, e);
-  }
+  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  if (!catalog.ok()) return input_error(models_file, catalog.error());
+  const host::Checked<scenario::Scenario> read =
+      scenario::load_scenario_file(args.scenario_file, catalog.value());
+  if (!read.ok()) return input_error(args.scenario_file, read.error());
+  const scenario::Scenario& scenario = read.value();
   std::ofstream csv;
   if (!args.csv_file.empty()) {
     csv.open(args.csv_file);
@@ -176,6 +166,20 @@ int main(int argc, char** argv) {
   CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
   const itdd::cli::ClinicalCommands clinical(app);
 
+  // CLI11's refusals in itdd's form: "error: ...", and a value it cannot convert to the option's
+  // number named with the option, as every other refusal is.
+  app.failure_message([](const CLI::App* from, const CLI::Error& e) {
+    const std::string what = e.what();
+    constexpr std::string_view kConvert = "Could not convert: ";
+    if (what.rfind(kConvert, 0) == 0) {
+      const std::size_t eq = what.find(" = ", kConvert.size());
+      if (eq != std::string::npos) {
+        return fmt::format("error: {} {}: not a number this option takes (see --help)\n",
+                           what.substr(kConvert.size(), eq - kConvert.size()), what.substr(eq + 3));
+      }
+    }
+    return CLI::FailureMessage::simple(from, e);
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,7 +19,8 @@
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/scenario/input_error.h"
+#include "itdd/programmer/text_input.h"
+#include "itdd/programmer/units_text.h"
 #include "itdd/sim/virtual_implant.h"
 
 namespace itdd::cli {
@@ -104,10 +105,12 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
   serve->add_option("--delay-ms", a.delay_ms, "Link impairment: every frame held this long");
   serve->add_option("--seed", a.seed, "Seed of the impairment's random choices")
       ->capture_default_str();
-  serve->add_option("--pocket-fill-ml", a.pocket_fill_ml,
-                    "Fault: at the next refill, this much of the injected volume goes into the "
-                    "tissue pocket instead of the reservoir (the implant cannot tell; the next "
-                    "refill's withdrawn volume shows it)");
+  serve
+      ->add_option("--pocket-fill-ml", a.pocket_fill_ml,
+                   "Fault: at the next refill, this much of the injected volume goes into the "
+                   "tissue pocket instead of the reservoir (the implant cannot tell; the next "
+                   "refill's withdrawn volume shows it)")
+      ->capture_default_str();
   serve->add_flag("--verbose", a.verbose, "Log connections on stderr");
   return serve;
 }
@@ -128,8 +131,13 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   if (a.delay_ms < 0 || a.delay_ms > kMaxDelayMs) {
     return bad_input("--delay-ms: from 0 to 60000 ms");
   }
-  if (!(a.pocket_fill_ml >= 0.0 && a.pocket_fill_ml <= 40.0)) {
-    return bad_input("--pocket-fill-ml: from 0 to 40 mL");
+  const Result<Volume> pocket_fill = programmer::parse_volume_ml_or_zero(a.pocket_fill_ml);
+  if (!pocket_fill.ok()) {
+    return bad_input(
+        fmt::format("--pocket-fill-ml {}: {}", a.pocket_fill_ml, pocket_fill.error().message));
+  }
+  if (pocket_fill.value() > millilitres(40)) {
+    return bad_input(fmt::format("--pocket-fill-ml {}: from 0 to 40 mL", a.pocket_fill_ml));
   }
   std::vector<Provision> provisions;
   for (const std::string& p : a.provision) {
@@ -158,13 +166,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
   sim::VirtualImplantOptions o;
-  try {
-    o.catalog = scenario::PumpCatalog::load(models_file);
-  } catch (const scenario::InputError& e) {
-    return bad_input(e.path().empty()
-                         ? fmt::format("{}: {}", models_file, e.message())
-                         : fmt::format("{}: {}: {}", models_file, e.path(), e.message()));
-  }
+  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
+  o.catalog = std::move(catalog).value();
   if (!a.pump_model.empty() && o.catalog.find(a.pump_model) == nullptr) {
     std::string known;
     for (const std::string& n : o.catalog.names()) known += (known.empty() ? "" : ", ") + n;
@@ -177,7 +181,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   o.impairment.corrupt = a.corrupt;
   o.impairment.delay = std::chrono::milliseconds(a.delay_ms);
   o.impairment.seed = a.seed;
-  o.pocket_fill = Volume(std::llround(a.pocket_fill_ml * 1e6));
+  o.pocket_fill = pocket_fill.value();
   if (a.verbose) {
     o.log = [](std::string_view line) { std::cerr << "serve: " << line << std::endl; };
   }
@@ -232,9 +236,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
     std::cout << fmt::format("link impairment: drop {}, corrupt {}, delay {} ms, seed {}\n", a.drop,
                              a.corrupt, a.delay_ms, a.seed);
   }
-  if (a.pocket_fill_ml > 0) {
-    std::cout << fmt::format("fault: at the next refill {} mL goes into the tissue pocket\n",
-                             a.pocket_fill_ml);
+  if (o.pocket_fill.count() > 0) {
+    std::cout << fmt::format("fault: at the next refill {} goes into the tissue pocket\n",
+                             programmer::format_volume_ml(o.pocket_fill));
   }
   std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
 

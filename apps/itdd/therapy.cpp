@@ -22,6 +22,8 @@
 #include "clinic_context.h"
 #include "clinic_record.h"
 #include "commands.h"
+#include "itdd/host/decimal.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/prescription_entry.h"
@@ -80,7 +82,7 @@ const char* unit_of(const DrugSpec& d) {
 
 std::optional<std::int64_t> decimal_flag(const char* flag, const std::string& text,
                                          std::int64_t scale, const char* unit) {
-  const programmer::Checked<std::int64_t> v = programmer::parse_decimal(text, scale);
+  const host::Checked<std::int64_t> v = host::parse_decimal(text, scale);
   if (!v.ok()) {
     bad_input(fmt::format("{} {}: {} (a number in {})", flag, text, v.error().message, unit));
     return std::nullopt;
@@ -474,7 +476,7 @@ int run_refill(const State& s) {
         {"concentration_ng_per_ml", entry.concentration.count()},
         {"low_reservoir_alarm_nl", res.low_threshold_nl},
         {"notes", plan->notes},
-        {"next_refill", programmer::format_wall_time(next.due)},
+        {"next_refill", host::format_wall_time(next.due)},
         {"next_refill_wall_ms", next.due.ms()},
         {"next_refill_rule", programmer::refill_rule_name(next.decided_by)},
         {"next_refill_reason", next.reason},
@@ -508,9 +510,8 @@ int run_refill(const State& s) {
     }
     text += fmt::format("low-reservoir alarm at {}; projected low {}\n",
                         programmer::format_volume_ml(Volume(res.low_threshold_nl)),
-                        low_at ? programmer::format_wall_time(*low_at) : "never");
-    text +=
-        fmt::format("next refill: {} ({})\n", programmer::format_wall_time(next.due), next.reason);
+                        low_at ? host::format_wall_time(*low_at) : "never");
+    text += fmt::format("next refill: {} ({})\n", host::format_wall_time(next.due), next.reason);
     // The implant's dates onto the clinic's clock (UTC, today): its time zone and any difference
     // between the clocks alike, so the calendar's "days left" are the implant's own (a virtual
     // implant running fast is ahead of this computer's date).
@@ -547,7 +548,7 @@ int run_refill(const State& s) {
                      ? fmt::format(
                            "the reservoir had run dry on {}{} (the implant's clock); "
                            "refilled",
-                           programmer::format_wall_time(*plan->ran_dry->since),
+                           host::format_wall_time(*plan->ran_dry->since),
                            plan->ran_dry->since_or_earlier ? " or earlier" : "")
                      : std::string("the reservoir had run dry; refilled");
         c.detail_json = nlohmann::json(programmer::ran_dry_json(*plan->ran_dry)).dump();

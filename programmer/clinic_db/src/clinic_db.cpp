@@ -16,6 +16,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "itdd/host/wall_time.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
@@ -26,20 +27,37 @@ DbError db_error(DbErrorCode code, std::string field, std::string message) {
   return DbError{code, std::move(field), std::move(message)};
 }
 
+namespace {
+
+// A cell's text as people can read it in a message: at most 40 characters, control characters
+// as '?'.
+std::string shown(std::string_view s) {
+  std::string out;
+  for (const char c : s.substr(0, 40)) {
+    out += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
+  }
+  return s.size() > 40 ? out + "..." : out;
+}
+
+}  // namespace
+
 bool SqlRow::is_null(std::size_t i) const {
-  return std::holds_alternative<std::monostate>(cells_.at(i));
+  if (i >= cells_.size()) throw DamagedValue{"a row with fewer columns than asked for"};
+  return std::holds_alternative<std::monostate>(cells_[i]);
 }
 
 std::int64_t SqlRow::integer(std::size_t i) const {
-  const SqlValue& v = cells_.at(i);
+  if (is_null(i)) return 0;
+  const SqlValue& v = cells_[i];
   if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
   if (const auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
-  if (const auto* s = std::get_if<std::string>(&v)) {
-    std::int64_t n = 0;
-    std::from_chars(s->data(), s->data() + s->size(), n);
-    return n;
+  const std::string& s = std::get<std::string>(v);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    throw DamagedValue{fmt::format("'{}' where a whole number belongs", shown(s))};
   }
-  return 0;
+  return n;
 }
 
 std::optional<std::int64_t> SqlRow::optional_integer(std::size_t i) const {
@@ -48,7 +66,8 @@ std::optional<std::int64_t> SqlRow::optional_integer(std::size_t i) const {
 }
 
 std::string SqlRow::text(std::size_t i) const {
-  const SqlValue& v = cells_.at(i);
+  if (is_null(i)) return "";
+  const SqlValue& v = cells_[i];
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
   if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
@@ -56,11 +75,17 @@ std::string SqlRow::text(std::size_t i) const {
 }
 
 bool SqlRow::boolean(std::size_t i) const {
-  const SqlValue& v = cells_.at(i);
+  if (is_null(i)) return false;
+  const SqlValue& v = cells_[i];
   if (const auto* s = std::get_if<std::string>(&v)) {
-    return *s == "t" || *s == "true" || *s == "1";  // PostgreSQL sends booleans as t/f
+    // PostgreSQL sends booleans as t/f.
+    if (*s == "t" || *s == "true" || *s == "1") return true;
+    if (*s == "f" || *s == "false" || *s == "0") return false;
+    throw DamagedValue{fmt::format("'{}' where true or false belongs", shown(*s))};
   }
-  return integer(i) != 0;
+  const std::int64_t n = integer(i);
+  if (n != 0 && n != 1) throw DamagedValue{fmt::format("{} where true or false belongs", n)};
+  return n != 0;
 }
 
 }  // namespace detail
@@ -208,8 +233,20 @@ std::string token_hex(std::uint64_t token) {
 
 std::uint64_t token_from_hex(const std::string& hex) {
   std::uint64_t t = 0;
-  std::from_chars(hex.data(), hex.data() + hex.size(), t, 16);
+  const auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), t, 16);
+  if (hex.empty() || ec != std::errc() || end != hex.data() + hex.size()) {
+    throw detail::DamagedValue{fmt::format("'{}' where a prescription token belongs", hex)};
+  }
   return t;
+}
+
+// A name read back (an indication, a kind, a finding): one itdd writes, or the value is damaged.
+template <class Enum>
+Enum known_name(std::optional<Enum> parsed, const std::string& text, const char* what) {
+  if (!parsed) {
+    throw detail::DamagedValue{fmt::format("'{}' where {} belongs", text, what)};
+  }
+  return *parsed;
 }
 
 // ---- rows to records (column lists and readers kept side by side) ----
@@ -221,7 +258,8 @@ PatientRecord patient_from(const SqlRow& r, std::size_t at = 0) {
   p.mrn = r.text(at + 1);
   p.name = r.text(at + 2);
   p.birth_date_ms = r.integer(at + 3);
-  p.indication = parse_indication(r.text(at + 4)).value_or(Indication::kPain);
+  const std::string indication = r.text(at + 4);
+  p.indication = known_name(parse_indication(indication), indication, "an indication");
   return p;
 }
 
@@ -265,7 +303,8 @@ ChangeRecord change_from(const SqlRow& r) {
   c.id = r.integer(0);
   c.session_id = r.integer(1);
   c.at_ms = r.integer(2);
-  c.kind = parse_change_kind(r.text(3)).value_or(ChangeKind::kProgram);
+  const std::string kind = r.text(3);
+  c.kind = known_name(parse_change_kind(kind), kind, "a kind of change");
   c.what = r.text(4);
   c.detail_json = r.text(5);
   return c;
@@ -303,8 +342,9 @@ RefillRecord refill_from(const SqlRow& r) {
   f.expected = Volume(r.integer(4));
   f.withdrawn = Volume(r.integer(5));
   f.difference = Volume(r.integer(6));
-  f.finding =
-      parse_name<RefillFinding>(Names::finding, r.text(7)).value_or(RefillFinding::kAsExpected);
+  const std::string finding = r.text(7);
+  f.finding = known_name(parse_name<RefillFinding>(Names::finding, finding), finding,
+                         "a refill check finding");
   f.acknowledged = r.boolean(8);
   f.acknowledgement_reason = r.text(9);
   f.drug = r.text(10);
@@ -344,7 +384,8 @@ TrialRecord trial_from(const SqlRow& r) {
   t.drug = r.text(3);
   t.dose = DrugAmount(r.integer(4));
   t.route = r.text(5);
-  t.score_kind = parse_score_kind(r.text(6)).value_or(ScoreKind::kPain);
+  const std::string score_kind = r.text(6);
+  t.score_kind = known_name(parse_score_kind(score_kind), score_kind, "a kind of score");
   t.score_before = r.integer(7);
   t.score_after = r.integer(8);
   t.effect = Duration(r.integer(9));
@@ -1061,6 +1102,13 @@ class SqlClinicDb final : public ClinicDb {
       }
       if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
       return result;
+    } catch (const detail::DamagedValue& e) {
+      db_->rollback();
+      return R(db_error(DbErrorCode::kUnavailable, "",
+                        fmt::format("the clinic database holds {}: it was changed by hand or by "
+                                    "another program, or is damaged; nothing was used or changed "
+                                    "(restore it from a backup)",
+                                    e.what)));
     } catch (const std::exception& e) {
       // The engines' exceptions stop in the connection; this is for anything else (memory,
       // a formatting or JSON library): nothing written, and no exception leaves the API.
@@ -1076,7 +1124,21 @@ class SqlClinicDb final : public ClinicDb {
     if (!*exists) return 0;
     const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return rows.error();
-    return static_cast<int>(rows->at(0).integer(0));
+    return version_of(*rows);
+  }
+
+  // MAX(version) as read back: outside any transaction's catch, so read here.
+  static DbResult<int> version_of(const SqlRows& rows) {
+    try {
+      const std::int64_t v = rows.empty() ? 0 : rows.front().integer(0);
+      if (v < 0 || v > 1'000'000) throw detail::DamagedValue{fmt::format("schema version {}", v)};
+      return static_cast<int>(v);
+    } catch (const detail::DamagedValue& e) {
+      return db_error(DbErrorCode::kUnavailable, "url",
+                      fmt::format("the clinic database's schema_migrations holds {}: it is "
+                                  "damaged or not an itdd clinic database (nothing was changed)",
+                                  e.what));
+    }
   }
 
   static DbError too_new(int version) {
@@ -1115,7 +1177,9 @@ class SqlClinicDb final : public ClinicDb {
     // Another programmer may have migrated while this one waited for the lock.
     const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return fail(rows.error());
-    const int version = static_cast<int>(rows->at(0).integer(0));
+    const DbResult<int> read = version_of(*rows);
+    if (!read.ok()) return fail(read.error());
+    const int version = *read;
     if (version > latest_schema_version()) return fail(too_new(version));
     if (version >= m.version) {
       db_->rollback();
@@ -1145,7 +1209,8 @@ class SqlClinicDb final : public ClinicDb {
       if (e.code == DbErrorCode::kConflict && e.field.empty()) e.field = conflict_field;
       return e;
     }
-    return rows->at(0).integer(0);
+    if (rows->empty()) return db_error(DbErrorCode::kUnavailable, "", "an insert returned no id");
+    return rows->front().integer(0);
   }
 
   DbStatus exec(std::string_view sql, const SqlParams& params) {
@@ -1289,36 +1354,17 @@ int latest_schema_version() {
 }
 
 std::string utc_date(std::int64_t ms) {
-  namespace chr = std::chrono;
-  const chr::sys_days day =
-      chr::floor<chr::days>(chr::sys_time<chr::milliseconds>(chr::milliseconds(ms)));
-  const chr::year_month_day ymd(day);
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return host::format_date(WallTime(ms));  // the UTC day: the clinic database keeps UTC
 }
 
 std::string utc_minute(std::int64_t ms) {
-  const std::int64_t minute_of_day =
-      floor_div(ms, kMillisPerMinute) -
-      floor_div(ms, kMillisPerDay) * (kMillisPerDay / kMillisPerMinute);
-  return fmt::format("{} {:02d}:{:02d} UTC", utc_date(ms), minute_of_day / 60, minute_of_day % 60);
+  return host::format_wall_time(WallTime(ms)) + " UTC";
 }
 
 std::optional<std::int64_t> parse_utc_date(std::string_view text) {
-  namespace chr = std::chrono;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  const auto digits = [&](std::size_t from, std::size_t n, auto& out) {
-    const char* first = text.data() + from;
-    const auto r = std::from_chars(first, first + n, out);
-    return r.ec == std::errc() && r.ptr == first + n;
-  };
-  if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
-  const chr::year_month_day ymd{chr::year(y), chr::month(m), chr::day(d)};
-  if (!ymd.ok()) return std::nullopt;
-  return chr::duration_cast<chr::milliseconds>(chr::sys_days(ymd).time_since_epoch()).count();
+  const host::Checked<std::int64_t> day = host::parse_date(text);
+  if (!day.ok()) return std::nullopt;
+  return *day * kMillisPerDay;
 }
 
 std::vector<DueRow> order_by_risk(std::vector<DueRow> rows, const RiskRank& risk_rank) {

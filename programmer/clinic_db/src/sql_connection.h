@@ -20,7 +20,16 @@ enum class Dialect : std::uint8_t { kSqlite, kPostgres };
 
 using SqlValue = std::variant<std::monostate, std::int64_t, std::string, bool>;
 
-// A result row. Cells hold what the engine gave (PostgreSQL: text); the accessors convert.
+// A value read back that is not what itdd wrote: a number that is not a whole number, a boolean
+// or a name itdd does not know (a database edited by hand or by another program, or damaged).
+// Thrown by the row accessors and the record readers; caught where every public call ends (its
+// transaction), which returns it as a DbError: nothing is used and nothing is written.
+struct DamagedValue {
+  std::string what;  // "'abc' where a whole number belongs"
+};
+
+// A result row. Cells hold what the engine gave (PostgreSQL: text); the accessors convert, and
+// throw DamagedValue for a value they cannot read exactly (never a silent 0).
 class SqlRow {
  public:
   explicit SqlRow(std::vector<SqlValue> cells) : cells_(std::move(cells)) {}
@@ -28,7 +37,7 @@ class SqlRow {
   std::int64_t integer(std::size_t i) const;  // NULL reads as 0
   std::optional<std::int64_t> optional_integer(std::size_t i) const;
   std::string text(std::size_t i) const;  // NULL reads as ""
-  bool boolean(std::size_t i) const;
+  bool boolean(std::size_t i) const;      // 1/0, t/f, true/false
   std::size_t size() const { return cells_.size(); }
 
  private:

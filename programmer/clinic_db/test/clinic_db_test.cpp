@@ -273,14 +273,20 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePatientIsRefusedAndNothingWritten) {
   p.name = "";
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
   // Both engines must store the same text: malformed UTF-8 and NUL are refused, not mangled.
-  p.name = "Ren\xe9" "e";  // Latin-1, not UTF-8
+  p.name =
+      "Ren\xe9"
+      "e";  // Latin-1, not UTF-8
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "name");
-  p.name = "Ren\xc3\xa9" "e";  // UTF-8: accepted below
+  p.name =
+      "Ren\xc3\xa9"
+      "e";  // UTF-8: accepted below
   p.mrn = std::string("M-\0-3", 5);
   expect_refused(db_->add_patient(p), DbErrorCode::kInvalidArgument, "mrn");
   p.mrn = "M-3";
   ASSERT_OK(db_->add_patient(p));
-  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name, "Ren\xc3\xa9" "e");
+  EXPECT_EQ(db_->find_patient_by_mrn("M-3")->name,
+            "Ren\xc3\xa9"
+            "e");
   p.mrn = "M-1";
   p.name = "Someone else";
   const auto refused = db_->add_patient(p);
@@ -878,6 +884,44 @@ TEST_P(ClinicDbTest, MigrationKeepsTheDataOfAnOlderDatabase) {
   ASSERT_OK(rows);
   ASSERT_EQ(rows->size(), static_cast<std::size_t>(latest_schema_version()));
   EXPECT_EQ((*rows)[0].integer(0), 1);
+}
+
+// A value read back that itdd did not write (the database edited by hand or by another program,
+// or damaged) is refused whole, saying what it is; it is never read as a default (an unknown
+// indication used to read as "pain", a volume that is not a whole number as 0 nL).
+TEST_P(ClinicDbTest, DamagedValuesAreRefusedNotReadAsDefaults) {
+  const std::int64_t patient = add_patient("D-1");
+  add_pump(patient, "SN-D1");
+  auto raw = location_->raw();
+  ASSERT_NE(raw, nullptr);
+  ASSERT_OK(raw->script("UPDATE patients SET indication = 'cancer' WHERE mrn = 'D-1'"));
+  const auto patients = db_->list_patients();
+  ASSERT_FALSE(patients.ok());
+  EXPECT_EQ(patients.error().code, DbErrorCode::kUnavailable);
+  EXPECT_NE(patients.error().message.find("'cancer' where an indication belongs"),
+            std::string::npos)
+      << patients.error().message;
+  expect_refused(db_->find_patient_by_mrn("D-1"), DbErrorCode::kUnavailable, "");
+  ASSERT_OK(raw->script("UPDATE patients SET indication = 'pain' WHERE mrn = 'D-1'"));
+  ASSERT_OK(db_->list_patients());
+  if (GetParam() == Backend::kSqlite) {  // PostgreSQL's BIGINT columns refuse such text
+    ASSERT_OK(
+        raw->script("UPDATE pumps SET catheter_volume_nl = '0.17 mL' WHERE serial = 'SN-D1'"));
+    const auto pumps = db_->list_pumps();
+    ASSERT_FALSE(pumps.ok());
+    EXPECT_NE(pumps.error().message.find("'0.17 mL' where a whole number belongs"),
+              std::string::npos)
+        << pumps.error().message;
+    ASSERT_OK(raw->script("UPDATE pumps SET catheter_volume_nl = 0.5 WHERE serial = 'SN-D1'"));
+    const auto fraction = db_->list_pumps();
+    ASSERT_FALSE(fraction.ok());
+    EXPECT_NE(fraction.error().message.find("where a whole number belongs"), std::string::npos)
+        << fraction.error().message;
+    ASSERT_OK(
+        raw->script("UPDATE schema_migrations SET version = 'x' "
+                    "WHERE version = (SELECT MAX(version) FROM schema_migrations)"));
+    expect_refused(db_->schema_version(), DbErrorCode::kUnavailable, "url");
+  }
 }
 
 TEST_P(ClinicDbTest, EmptyDatabaseAsksForInit) {

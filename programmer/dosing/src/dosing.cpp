@@ -18,14 +18,14 @@ FlowRate flow_for_dose(DoseRate dose, Concentration concentration) {
   return flow_for(dose, concentration);
 }
 
-Checked<FlowRate> programmable_flow(DoseRate dose, Concentration concentration,
-                                    const PumpRateLimits& pump, DoseUnit unit) {
-  if (concentration.count() <= 0) return Refusal{"concentration", "must be above 0"};
-  if (dose.count() < 0) return Refusal{"dose", "must not be negative"};
+host::Checked<FlowRate> programmable_flow(DoseRate dose, Concentration concentration,
+                                          const PumpRateLimits& pump, DoseUnit unit) {
+  if (concentration.count() <= 0) return host::Refusal{"concentration", "must be above 0"};
+  if (dose.count() < 0) return host::Refusal{"dose", "must not be negative"};
   const FlowRate flow = flow_for_dose(dose, concentration);
   if (dose.count() == 0) return flow;
   if (flow < pump.min_rate) {
-    return Refusal{
+    return host::Refusal{
         "dose",
         fmt::format("{} at {} is {}, below the pump's minimum programmable rate of {}: the "
                     "lowest dose at this concentration is {} (or use a lower concentration)",
@@ -34,7 +34,7 @@ Checked<FlowRate> programmable_flow(DoseRate dose, Concentration concentration,
                     format_dose(dose_reaching(pump.min_rate, concentration), unit))};
   }
   if (flow > pump.max_rate) {
-    return Refusal{
+    return host::Refusal{
         "dose",
         fmt::format("{} at {} is {}, above the pump's maximum rate of {}: the highest dose at "
                     "this concentration is {} (or use a higher concentration)",

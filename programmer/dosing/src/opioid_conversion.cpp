@@ -5,13 +5,14 @@
 #include <algorithm>
 #include <optional>
 
+#include "itdd/host/decimal.h"
+
 namespace itdd::programmer {
 namespace {
 
-using figures::fail;
-using figures::index_path;
-using figures::Json;
-using figures::ObjectReader;
+using host::Json;
+using host::JsonObject;
+using host::JsonValue;
 
 constexpr std::string_view kFormat = "itdd-opioid-conversions";
 constexpr std::int64_t kMillionths = 1'000'000;
@@ -53,21 +54,20 @@ bool multiply(Int128& num, Int128& den, std::int64_t a, std::int64_t b) {
   return true;
 }
 
-EquivalentDose read_dose(const Json& j, const std::string& path) {
-  const ObjectReader r(j, path, {"drug", "route", "amount", "unit"});
+EquivalentDose read_dose(const JsonValue& j) {
+  const JsonObject r = j.object({"drug", "route", "amount", "unit"});
   EquivalentDose d;
   d.at.drug = r.string("drug");
   d.at.route = r.string("route");
-  if (!valid_name(d.at.drug)) fail(r.path_of("drug"), "use a-z, 0-9, '-' and '_'");
-  if (!valid_name(d.at.route)) fail(r.path_of("route"), "use a-z, 0-9, '-' and '_'");
+  if (!valid_name(d.at.drug)) r.required("drug").refuse("use a-z, 0-9, '-' and '_'");
+  if (!valid_name(d.at.route)) r.required("route").refuse("use a-z, 0-9, '-' and '_'");
   const std::optional<DoseUnit> unit = parse_dose_unit(r.string("unit"));
-  if (!unit) fail(r.path_of("unit"), "must be \"mg\" or \"mcg\"");
+  if (!unit) r.required("unit").refuse("must be \"mg\" or \"mcg\"");
   d.unit = *unit;
-  const std::int64_t ng =
-      figures::decimal(r.required("amount"), nanograms_per(d.unit), r.path_of("amount"));
+  const JsonValue amount = r.required("amount");
+  const std::int64_t ng = amount.decimal(nanograms_per(d.unit));
   if (ng <= 0 || ng > kMaxUnits * nanograms_per(d.unit)) {
-    fail(r.path_of("amount"),
-         fmt::format("must be above 0 and at most {} {}", kMaxUnits, unit_name(d.unit)));
+    amount.refuse(fmt::format("must be above 0 and at most {} {}", kMaxUnits, unit_name(d.unit)));
   }
   d.amount = DrugAmount(ng);
   return d;
@@ -125,7 +125,8 @@ std::string amount_text(const EquivalentDose& d) {
 
 // "0.166666... mg/day" when the exact value goes on below the ng.
 std::string exact_text(const ConversionPath& p, DoseUnit unit) {
-  return fmt::format("{}{} {}/day", format_decimal(p.exact_floor.count(), nanograms_per(unit)),
+  return fmt::format("{}{} {}/day",
+                     host::format_decimal(p.exact_floor.count(), nanograms_per(unit)),
                      p.exact_has_fraction ? "..." : "", unit_name(unit));
 }
 }  // namespace
@@ -134,95 +135,91 @@ std::string DrugRoute::text() const {
   return drug + ":" + route;
 }
 
-Checked<DrugRoute> parse_drug_route(std::string_view text) {
+host::Checked<DrugRoute> parse_drug_route(std::string_view text) {
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return Refusal{"", fmt::format("{}: expected DRUG:ROUTE, e.g. morphine:intrathecal", text)};
+    return host::Refusal{"",
+                         fmt::format("{}: expected DRUG:ROUTE, e.g. morphine:intrathecal", text)};
   }
   DrugRoute r{std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
   if (!valid_name(r.drug) || !valid_name(r.route)) {
-    return Refusal{"",
-                   fmt::format("{}: expected DRUG:ROUTE in lowercase, e.g. morphine:oral", text)};
+    return host::Refusal{
+        "", fmt::format("{}: expected DRUG:ROUTE in lowercase, e.g. morphine:oral", text)};
   }
   return r;
 }
 
-Checked<OpioidConversions> OpioidConversions::load(const std::filesystem::path& file) {
-  try {
-    return from_json(figures::read_json_file(file.string()));
-  } catch (const figures::FieldError& e) {
-    return Refusal{e.field, e.message};
-  }
+host::Checked<OpioidConversions> OpioidConversions::load(const std::filesystem::path& file) {
+  return host::read_json_file(file, &OpioidConversions::read);
 }
 
-Checked<OpioidConversions> OpioidConversions::from_json(const nlohmann::ordered_json& doc) {
-  try {
-    const ObjectReader r(
-        doc, "", {"format", "version", "notes", "caution", "rounding_precision", "equivalences"});
-    const Json& format = r.required("format");
-    if (!format.is_string() || format.get<std::string>() != kFormat) {
-      fail("format", fmt::format("must be \"{}\"", kFormat));
-    }
-    const Json& version = r.required("version");
-    if (!version.is_number_integer() || version.get<std::int64_t>() != 1) {
-      fail("version", "must be 1 (the version this programmer reads)");
-    }
-    OpioidConversions table;
-    table.caution_ = r.string("caution");
-    const ObjectReader p(r.required("rounding_precision"), "rounding_precision",
-                         {"value", "source", "unconfirmed"});
-    table.rounding_.note = figures::read_provenance(p);
-    table.rounding_.value = figures::decimal(p.required("value"), kMillionths, p.path_of("value"));
-    // The step must be a whole number of ng in both units (at least 0.001 of the unit).
-    if (table.rounding_.value <= 0 || table.rounding_.value % 1'000 != 0 ||
-        table.rounding_.value > kMillionths) {
-      fail(p.path_of("value"),
-           "must be from 0.001 to 1 (of the target drug's unit), in steps of 0.001");
-    }
-    const Json& list = r.required("equivalences");
-    if (!list.is_array() || list.empty()) fail("equivalences", "must be a non-empty array");
-    if (list.size() > kMaxEquivalences) {
-      fail("equivalences", fmt::format("at most {} rules", kMaxEquivalences));
-    }
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string path = index_path("equivalences", i);
-      const ObjectReader e(list[i], path, {"name", "doses", "source", "unconfirmed"});
-      Equivalence eq;
-      eq.name = e.string("name");
-      eq.note = figures::read_provenance(e);
-      const Json& doses = e.required("doses");
-      if (!doses.is_array() || doses.size() < 2) {
-        fail(e.path_of("doses"), "needs at least two doses taken as equal");
-      }
-      for (std::size_t k = 0; k < doses.size(); ++k) {
-        const std::string dose_path = index_path(e.path_of("doses"), k);
-        EquivalentDose d = read_dose(doses[k], dose_path);
-        for (const EquivalentDose& other : eq.doses) {
-          if (other.at == d.at) fail(dose_path, fmt::format("{} is listed twice", d.at.text()));
-        }
-        // One unit per drug across the file, so doses of a drug compare directly.
-        const auto same_unit = [&](const EquivalentDose& other) {
-          if (other.at.drug == d.at.drug && other.unit != d.unit) {
-            fail(dose_path + ".unit", fmt::format("{} is in {} elsewhere in this file", d.at.drug,
-                                                  unit_name(other.unit)));
-          }
-        };
-        for (const Equivalence& earlier : table.equivalences_) {
-          for (const EquivalentDose& other : earlier.doses) same_unit(other);
-        }
-        for (const EquivalentDose& other : eq.doses) same_unit(other);
-        eq.doses.push_back(std::move(d));
-      }
-      for (const Equivalence& earlier : table.equivalences_) {
-        if (earlier.name == eq.name)
-          fail(e.path_of("name"), fmt::format("{} is used twice", eq.name));
-      }
-      table.equivalences_.push_back(std::move(eq));
-    }
-    return table;
-  } catch (const figures::FieldError& e) {
-    return Refusal{e.field, e.message};
+host::Checked<OpioidConversions> OpioidConversions::from_text(std::string_view text) {
+  return host::read_json(text, &OpioidConversions::read);
+}
+
+// The whole document, inside host::read_json.
+OpioidConversions OpioidConversions::read(const JsonValue& root) {
+  const JsonObject r =
+      root.object({"format", "version", "notes", "caution", "rounding_precision", "equivalences"});
+  const JsonValue format = r.required("format");
+  if (!format.json().is_string() || format.string_or_empty() != kFormat) {
+    format.refuse(fmt::format("must be \"{}\"", kFormat));
   }
+  const JsonValue version = r.required("version");
+  if (!version.json().is_number_integer() || version.whole() != 1) {
+    version.refuse("must be 1 (the version this programmer reads)");
+  }
+  if (r.has("notes")) (void)r.required("notes").string_or_empty();
+  OpioidConversions table;
+  table.caution_ = r.string("caution");
+  const host::FigureReading p = host::read_figure(r.required("rounding_precision"));
+  table.rounding_.note = p.note;
+  table.rounding_.value = p.value.decimal(kMillionths);
+  // The step must be a whole number of ng in both units (at least 0.001 of the unit).
+  if (table.rounding_.value <= 0 || table.rounding_.value % 1'000 != 0 ||
+      table.rounding_.value > kMillionths) {
+    p.value.refuse("must be from 0.001 to 1 (of the target drug's unit), in steps of 0.001");
+  }
+  const JsonValue list = r.required("equivalences");
+  if (!list.json().is_array() || list.json().empty()) list.refuse("must be a non-empty array");
+  if (list.json().size() > kMaxEquivalences) {
+    list.refuse(fmt::format("at most {} rules", kMaxEquivalences));
+  }
+  for (const JsonValue& item : list.array()) {
+    const JsonObject e = item.object({"name", "doses", "source", "unconfirmed"});
+    Equivalence eq;
+    eq.name = e.string("name");
+    eq.note = host::read_provenance(e);
+    const JsonValue doses = e.required("doses");
+    if (!doses.json().is_array() || doses.json().size() < 2) {
+      doses.refuse("needs at least two doses taken as equal");
+    }
+    for (const JsonValue& dose : doses.array()) {
+      EquivalentDose d = read_dose(dose);
+      for (const EquivalentDose& other : eq.doses) {
+        if (other.at == d.at) dose.refuse(fmt::format("{} is listed twice", d.at.text()));
+      }
+      // One unit per drug across the file, so doses of a drug compare directly.
+      const auto same_unit = [&](const EquivalentDose& other) {
+        if (other.at.drug == d.at.drug && other.unit != d.unit) {
+          host::refuse(dose.path_of("unit"), fmt::format("{} is in {} elsewhere in this file",
+                                                         d.at.drug, unit_name(other.unit)));
+        }
+      };
+      for (const Equivalence& earlier : table.equivalences_) {
+        for (const EquivalentDose& other : earlier.doses) same_unit(other);
+      }
+      for (const EquivalentDose& other : eq.doses) same_unit(other);
+      eq.doses.push_back(std::move(d));
+    }
+    for (const Equivalence& earlier : table.equivalences_) {
+      if (earlier.name == eq.name) {
+        e.required("name").refuse(fmt::format("{} is used twice", eq.name));
+      }
+    }
+    table.equivalences_.push_back(std::move(eq));
+  }
+  return table;
 }
 
 std::vector<DrugRoute> OpioidConversions::known() const {
@@ -244,9 +241,9 @@ std::string OpioidConversions::known_text() const {
   return text;
 }
 
-Checked<Conversion> convert(const OpioidConversions& table, const DrugRoute& from,
-                            const DrugRoute& to, DoseRate dose_per_day) {
-  if (dose_per_day.count() <= 0) return Refusal{"dose", "must be above 0"};
+host::Checked<Conversion> convert(const OpioidConversions& table, const DrugRoute& from,
+                                  const DrugRoute& to, DoseRate dose_per_day) {
+  if (dose_per_day.count() <= 0) return host::Refusal{"dose", "must be above 0"};
   const auto unit_at = [&table](const DrugRoute& r) -> std::optional<DoseUnit> {
     for (const Equivalence& e : table.equivalences()) {
       for (const EquivalentDose& d : e.doses) {
@@ -257,23 +254,24 @@ Checked<Conversion> convert(const OpioidConversions& table, const DrugRoute& fro
   };
   const std::optional<DoseUnit> from_unit = unit_at(from);
   if (!from_unit) {
-    return Refusal{"from",
-                   fmt::format("no rule names {} (known: {})", from.text(), table.known_text())};
+    return host::Refusal{
+        "from", fmt::format("no rule names {} (known: {})", from.text(), table.known_text())};
   }
   const std::optional<DoseUnit> to_unit = unit_at(to);
   if (!to_unit) {
-    return Refusal{"to",
-                   fmt::format("no rule names {} (known: {})", to.text(), table.known_text())};
+    return host::Refusal{
+        "to", fmt::format("no rule names {} (known: {})", to.text(), table.known_text())};
   }
-  if (from == to) return Refusal{"to", "is the same drug and route as --from: nothing to convert"};
+  if (from == to)
+    return host::Refusal{"to", "is the same drug and route as --from: nothing to convert"};
 
   const std::int64_t precision_ng =
       nanograms_per(*to_unit) * table.rounding_millionths().value / kMillionths;
   Search search{table, to, dose_per_day, precision_ng, {}, {}, {from}};
   search.from(from, 0, 1, 1);
   if (search.found.empty()) {
-    return Refusal{"to", fmt::format("no chain of rules leads from {} to {} (known: {})",
-                                     from.text(), to.text(), table.known_text())};
+    return host::Refusal{"to", fmt::format("no chain of rules leads from {} to {} (known: {})",
+                                           from.text(), to.text(), table.known_text())};
   }
   // Lowest target first (exactly, then the fewest rules), so a disagreement between rules
   // always resolves toward the smaller dose of the new drug.
@@ -327,15 +325,14 @@ nlohmann::ordered_json conversion_json(const Conversion& c) {
       steps.push_back(
           {{"rule", s.rule},
            {"from", s.from.at.text()},
-           {"from_amount",
-            figures::decimal_json(s.from.amount.count(), nanograms_per(s.from.unit))},
+           {"from_amount", host::decimal_json(s.from.amount.count(), nanograms_per(s.from.unit))},
            {"from_unit", unit_name(s.from.unit)},
            {"to", s.to.at.text()},
-           {"to_amount", figures::decimal_json(s.to.amount.count(), nanograms_per(s.to.unit))},
+           {"to_amount", host::decimal_json(s.to.amount.count(), nanograms_per(s.to.unit))},
            {"to_unit", unit_name(s.to.unit)},
            {s.note.confirmed ? "source" : "unconfirmed", s.note.text}});
     }
-    return J{{"result_per_day", figures::decimal_json(p.rounded.count(), nanograms_per(c.to_unit))},
+    return J{{"result_per_day", host::decimal_json(p.rounded.count(), nanograms_per(c.to_unit))},
              {"result_ng_per_day", p.rounded.count()},
              {"exact_ng_per_day_floor", p.exact_floor.count()},
              {"exact_has_fraction_of_ng", p.exact_has_fraction},
@@ -343,19 +340,18 @@ nlohmann::ordered_json conversion_json(const Conversion& c) {
   };
   J others = J::array();
   for (const ConversionPath& p : c.others) others.push_back(path_json(p));
-  return J{
-      {"from", c.from.text()},
-      {"dose_per_day", figures::decimal_json(c.dose.count(), nanograms_per(c.from_unit))},
-      {"dose_unit", unit_name(c.from_unit)},
-      {"dose_ng_per_day", c.dose.count()},
-      {"to", c.to.text()},
-      {"result_per_day", figures::decimal_json(c.result.count(), nanograms_per(c.to_unit))},
-      {"result_unit", unit_name(c.to_unit)},
-      {"result_ng_per_day", c.result.count()},
-      {"rounded_down_to", figures::decimal_json(c.precision.count(), nanograms_per(c.to_unit))},
-      {"used", path_json(c.used)},
-      {"others", others},
-      {"caution", c.caution}};
+  return J{{"from", c.from.text()},
+           {"dose_per_day", host::decimal_json(c.dose.count(), nanograms_per(c.from_unit))},
+           {"dose_unit", unit_name(c.from_unit)},
+           {"dose_ng_per_day", c.dose.count()},
+           {"to", c.to.text()},
+           {"result_per_day", host::decimal_json(c.result.count(), nanograms_per(c.to_unit))},
+           {"result_unit", unit_name(c.to_unit)},
+           {"result_ng_per_day", c.result.count()},
+           {"rounded_down_to", host::decimal_json(c.precision.count(), nanograms_per(c.to_unit))},
+           {"used", path_json(c.used)},
+           {"others", others},
+           {"caution", c.caution}};
 }
 
 }  // namespace itdd::programmer

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "itdd/host/decimal.h"
+#include "itdd/host/wall_time.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -28,14 +31,14 @@ RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration s
                             WallTime filled_at, std::int64_t stability_days,
                             std::optional<std::int64_t> first_fill_stability_days,
                             std::int64_t max_refill_interval_days) {
-  const std::string filled = format_wall_time(filled_at);
+  const std::string filled = host::format_wall_time(filled_at);
   std::vector<RefillDate> candidates;
   if (low_reservoir_at) {
     candidates.push_back(
         {plus(*low_reservoir_at, -safety_margin), RefillRule::kLowReservoir,
          fmt::format("the reservoir is predicted low on {}, less the {}-day safety margin",
-                     format_wall_time(*low_reservoir_at),
-                     format_decimal(safety_margin.count() / (kMillisPerDay / 100), 100))});
+                     host::format_wall_time(*low_reservoir_at),
+                     host::format_decimal(safety_margin.count() / (kMillisPerDay / 100), 100))});
   }
   candidates.push_back({plus(filled_at, days(stability_days)), RefillRule::kStability,
                         fmt::format("the solution is stable for {} days after the fill on {}",
@@ -54,7 +57,7 @@ RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration s
     if (c.due < earliest->due) earliest = &c;
   }
   RefillDate result = *earliest;
-  result.reason = fmt::format("due {}: {}", format_wall_time(result.due), result.reason);
+  result.reason = fmt::format("due {}: {}", host::format_wall_time(result.due), result.reason);
   return result;
 }
 

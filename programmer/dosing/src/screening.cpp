@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "itdd/host/decimal.h"
+#include "itdd/host/wall_time.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -10,47 +13,47 @@ std::string entry(std::size_t i, const char* field) {
 }
 
 std::string multiplier_text(std::int64_t hundredths) {
-  return format_decimal(hundredths, 100);
+  return host::format_decimal(hundredths, 100);
 }
 
 // The history checked against the rule; the index of the effective bolus, if any.
-Checked<std::optional<std::size_t>> validate(const DrugSpec& drug, const ScreeningRule& rule,
-                                             const std::vector<ScreeningBolus>& history) {
+host::Checked<std::optional<std::size_t>> validate(const DrugSpec& drug, const ScreeningRule& rule,
+                                                   const std::vector<ScreeningBolus>& history) {
   const std::vector<DrugAmount>& doses = rule.doses.value;
   for (std::size_t i = 0; i < history.size(); ++i) {
     const ScreeningBolus& b = history[i];
     if (i >= doses.size()) {
-      return Refusal{entry(i, "dose"), fmt::format("the {} screening has only {} steps",
-                                                   drug.display_name, doses.size())};
+      return host::Refusal{entry(i, "dose"), fmt::format("the {} screening has only {} steps",
+                                                         drug.display_name, doses.size())};
     }
     if (i > 0 && history[i - 1].effective) {
-      return Refusal{fmt::format("history[{}]", i),
-                     fmt::format("a bolus after an effective one: the screening ended at "
-                                 "history[{}]",
-                                 i - 1)};
+      return host::Refusal{fmt::format("history[{}]", i),
+                           fmt::format("a bolus after an effective one: the screening ended at "
+                                       "history[{}]",
+                                       i - 1)};
     }
     if (b.dose != doses[i]) {
-      return Refusal{entry(i, "dose"), fmt::format("step {} of the screening is {}, not {}", i + 1,
-                                                   format_amount(doses[i], drug.unit),
-                                                   format_amount(b.dose, drug.unit))};
+      return host::Refusal{entry(i, "dose"), fmt::format("step {} of the screening is {}, not {}",
+                                                         i + 1, format_amount(doses[i], drug.unit),
+                                                         format_amount(b.dose, drug.unit))};
     }
     if (i > 0 && b.given_at && history[i - 1].given_at &&
         b.given_at->ms() - history[i - 1].given_at->ms() < rule.min_interval.value.count()) {
-      return Refusal{entry(i, "given_at"),
-                     fmt::format("must be at least {} after the previous bolus ({})",
-                                 format_hours(rule.min_interval.value),
-                                 format_wall_time(*history[i - 1].given_at))};
+      return host::Refusal{entry(i, "given_at"),
+                           fmt::format("must be at least {} after the previous bolus ({})",
+                                       format_hours(rule.min_interval.value),
+                                       host::format_wall_time(*history[i - 1].given_at))};
     }
     if (b.effect_duration && b.effect_duration->count() < 0) {
-      return Refusal{entry(i, "effect_duration"), "must not be negative"};
+      return host::Refusal{entry(i, "effect_duration"), "must not be negative"};
     }
     if (b.response) {
       const int top = b.response->scale == ResponseScale::kPain ? 10 : 4;
       for (const int score : {b.response->before, b.response->after}) {
         if (score < 0 || score > top) {
-          return Refusal{entry(i, "response"),
-                         fmt::format("{} scores are from 0 to {}",
-                                     response_scale_name(b.response->scale), top)};
+          return host::Refusal{entry(i, "response"),
+                               fmt::format("{} scores are from 0 to {}",
+                                           response_scale_name(b.response->scale), top)};
         }
       }
     }
@@ -67,20 +70,20 @@ const char* response_scale_name(ResponseScale scale) {
   return scale == ResponseScale::kAshworth ? "ashworth" : "pain";
 }
 
-Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
-                                           const std::vector<ScreeningBolus>& history) {
+host::Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
+                                                 const std::vector<ScreeningBolus>& history) {
   if (!drug.screening) {
     return ScreeningStep{ScreeningOutcome::kNoRule, DrugAmount(0), std::nullopt,
                          fmt::format("no screening rule in the library for {}", drug.display_name),
                          ""};
   }
   const ScreeningRule& rule = *drug.screening;
-  const Checked<std::optional<std::size_t>> effective = validate(drug, rule, history);
+  const host::Checked<std::optional<std::size_t>> effective = validate(drug, rule, history);
   if (!effective.ok()) return effective.error();
   const std::string source = rule.doses.note.label();
   if (effective.value()) {
     const ScreeningBolus& b = history[**effective];
-    std::string when = b.given_at ? " given " + format_wall_time(*b.given_at) : "";
+    std::string when = b.given_at ? " given " + host::format_wall_time(*b.given_at) : "";
     return ScreeningStep{ScreeningOutcome::kEffective, b.dose, std::nullopt,
                          fmt::format("done: {} was effective (step {}{})",
                                      format_amount(b.dose, drug.unit), **effective + 1, when),
@@ -105,7 +108,7 @@ Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
       fmt::format("at least {} after the last bolus", format_hours(rule.min_interval.value));
   if (last.given_at) {
     earliest = WallTime(last.given_at->ms() + rule.min_interval.value.count());
-    when = fmt::format("not before {} ({})", format_wall_time(*earliest), when);
+    when = fmt::format("not before {} ({})", host::format_wall_time(*earliest), when);
   }
   return ScreeningStep{
       ScreeningOutcome::kNextDose, next, earliest,
@@ -114,22 +117,23 @@ Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
       source + "; " + rule.min_interval.note.label()};
 }
 
-Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
-                                              const std::vector<ScreeningBolus>& history) {
+host::Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
+                                                    const std::vector<ScreeningBolus>& history) {
   if (!drug.screening || !drug.screening->starting_dose) {
     return StartingDose{
         std::nullopt,
         fmt::format("no rule in the library for the starting dose of {}", drug.display_name), ""};
   }
-  const Checked<ScreeningStep> step = next_screening_step(drug, history);
+  const host::Checked<ScreeningStep> step = next_screening_step(drug, history);
   if (!step.ok()) return step.error();
   if (step->outcome != ScreeningOutcome::kEffective) {
-    return Refusal{"history", fmt::format("no effective screening dose: {}", step->explanation)};
+    return host::Refusal{"history",
+                         fmt::format("no effective screening dose: {}", step->explanation)};
   }
   const std::size_t index = history.size() - 1;
   const ScreeningBolus& effective = history[index];
   if (!effective.effect_duration) {
-    return Refusal{
+    return host::Refusal{
         entry(index, "effect_duration"),
         fmt::format("record how long the effect lasted: the starting dose differs "
                     "when it lasted over {}",
@@ -137,7 +141,7 @@ Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
   }
   const StartingDoseRule& rule = *drug.screening->starting_dose;
   const bool long_effect = *effective.effect_duration > rule.long_effect_over.value;
-  const Figure<std::int64_t>& multiplier =
+  const host::Figure<std::int64_t>& multiplier =
       long_effect ? rule.long_effect_multiplier_hundredths : rule.multiplier_hundredths;
   const DoseRate dose(effective.dose.count() * multiplier.value / 100);
   return StartingDose{

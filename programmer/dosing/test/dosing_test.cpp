@@ -8,6 +8,8 @@
 namespace itdd::programmer {
 namespace {
 
+using host::Checked;
+
 // SynchroMed II's minimum (data/pump-models.json, peristaltic-20) and its configured maximum.
 const PumpRateLimits kPump{FlowRate(48'000), FlowRate(24'000'000)};
 

@@ -5,10 +5,13 @@
 
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 
 namespace itdd::programmer {
 namespace {
+
+using host::Checked;
 
 using Json = nlohmann::ordered_json;
 
@@ -185,11 +188,34 @@ TEST(OpioidConversion, TableProblemsNameTheirPath) {
   for (const Case& c : cases) {
     Json doc = original;
     c.edit(doc);
-    const Checked<OpioidConversions> r = OpioidConversions::from_json(doc);
+    const Checked<OpioidConversions> r = OpioidConversions::from_text(doc.dump());
     ASSERT_FALSE(r.ok()) << c.field;
     EXPECT_EQ(r.error().field, c.field) << r.error().text();
     EXPECT_NE(r.error().message.find(c.part), std::string::npos) << r.error().text();
   }
+}
+
+// What the drug library's reader refuses, this one refuses the same way (one JSON reader): a
+// number beyond a double at its place, and an amount finer than 1 ng, read from its text.
+TEST(OpioidConversions, ANumberBeyondADoubleIsRefusedNotThrown) {
+  std::ifstream in(kFile);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::size_t at = text.find("\"amount\": ");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t end = text.find_first_of(",}", at);
+  std::string overflow = text;
+  overflow.replace(at, end - at, "\"amount\": 7757E877777777778");
+  const Checked<OpioidConversions> r = OpioidConversions::from_text(overflow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find(": the number 7757E877777777778 is too large"),
+            std::string::npos)
+      << r.error().text();
+  std::string fine = text;
+  fine.replace(at, end - at, "\"amount\": 300.0000001");
+  const Checked<OpioidConversions> f = OpioidConversions::from_text(fine);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().field, "equivalences[0].doses[0].amount") << f.error().text();
+  EXPECT_NE(f.error().message.find("at most 6 decimal places"), std::string::npos);
 }
 
 }  // namespace

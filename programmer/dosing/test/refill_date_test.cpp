@@ -4,10 +4,14 @@
 
 #include <string>
 
+#include "itdd/host/wall_time.h"
+
 namespace itdd::programmer {
 namespace {
 
-const WallTime kFilled = parse_wall_time("2025-03-03 10:00").value();
+using host::Checked;
+
+const WallTime kFilled = host::parse_wall_time("2025-03-03 10:00").value();
 
 WallTime after(std::int64_t d) {
   return WallTime(kFilled.ms() + days(d).count());

@@ -4,8 +4,12 @@
 
 #include <string>
 
+#include "itdd/host/wall_time.h"
+
 namespace itdd::programmer {
 namespace {
+
+using host::Checked;
 
 const DrugLibrary& library() {
   static const DrugLibrary lib = [] {
@@ -21,7 +25,7 @@ const DrugSpec& baclofen() {
   return *library().find("baclofen");
 }
 
-const WallTime kMonday9 = parse_wall_time("2025-03-03 09:00").value();
+const WallTime kMonday9 = host::parse_wall_time("2025-03-03 09:00").value();
 
 WallTime day_at_9(int day) {
   return WallTime(kMonday9.ms() + days(day).count());

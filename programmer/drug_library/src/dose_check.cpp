@@ -6,6 +6,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "itdd/host/decimal.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -44,7 +46,7 @@ std::vector<std::int64_t> weekly_minutes(const therapy::FlexProgram& flex) {
 }
 
 std::string percent_text(std::int64_t hundredths) {
-  return format_decimal(hundredths, 100, 2) + " %";
+  return host::format_decimal(hundredths, 100, 2) + " %";
 }
 
 class Checker {
@@ -54,7 +56,7 @@ class Checker {
   std::string dose(DoseRate d) const { return format_dose(d, spec_.unit); }
 
   void add(Level level, const char* field, std::string message, std::string limit = "",
-           const Provenance* note = nullptr) {
+           const host::Provenance* note = nullptr) {
     c_.findings.push_back(
         Finding{level, field, std::move(message), std::move(limit), note ? note->label() : ""});
   }
@@ -166,7 +168,7 @@ class Checker {
   void interval(const std::optional<WallTime>& last_increase, WallTime now) {
     const Titration& t = spec_.titration;
     if (!t.min_interval_hard && !t.min_interval_soft) return;
-    const Figure<Duration>& longest =
+    const host::Figure<Duration>& longest =
         t.min_interval_soft ? *t.min_interval_soft : *t.min_interval_hard;
     if (!last_increase) {
       add(Level::kSoft, finding_field::kTitrationInterval,
@@ -436,10 +438,9 @@ nlohmann::ordered_json dose_check_json(const DoseCheck& check) {
     j["display_name"] = check.display_name;
     j["unit"] = unit_name(*check.unit);
     // In the drug's unit ("unit"), exact; the ng integers follow.
-    j["max_daily_dose_per_day"] = figures::decimal_json(check.max_daily_dose.count(), per);
-    j["basal_max_daily_dose_per_day"] =
-        figures::decimal_json(check.basal_max_daily_dose.count(), per);
-    j["patient_bolus_dose"] = figures::decimal_json(check.patient_bolus_dose.count(), per);
+    j["max_daily_dose_per_day"] = host::decimal_json(check.max_daily_dose.count(), per);
+    j["basal_max_daily_dose_per_day"] = host::decimal_json(check.basal_max_daily_dose.count(), per);
+    j["patient_bolus_dose"] = host::decimal_json(check.patient_bolus_dose.count(), per);
   }
   j["max_daily_dose_ng_per_day"] = check.max_daily_dose.count();
   j["basal_max_daily_dose_ng_per_day"] = check.basal_max_daily_dose.count();
@@ -452,8 +453,8 @@ nlohmann::ordered_json dose_check_json(const DoseCheck& check) {
     nlohmann::ordered_json bolus;
     if (check.unit) {
       const std::int64_t per = nanograms_per(*check.unit);
-      bolus["dose"] = figures::decimal_json(b->dose.count(), per);
-      bolus["earlier"] = figures::decimal_json(b->earlier.count(), per);
+      bolus["dose"] = host::decimal_json(b->dose.count(), per);
+      bolus["earlier"] = host::decimal_json(b->earlier.count(), per);
     }
     bolus["dose_ng"] = b->dose.count();
     bolus["duration_ms"] = b->duration.count();
@@ -464,9 +465,9 @@ nlohmann::ordered_json dose_check_json(const DoseCheck& check) {
     j["clinician_bolus"] = nullptr;
   }
   if (check.unit && check.limits) {
-    const auto limit = [&check](const Figure<DoseRate>& f) {
+    const auto limit = [&check](const host::Figure<DoseRate>& f) {
       return nlohmann::ordered_json{
-          {"per_day", figures::decimal_json(f.value.count(), nanograms_per(*check.unit))},
+          {"per_day", host::decimal_json(f.value.count(), nanograms_per(*check.unit))},
           {"ng_per_day", f.value.count()},
           {"source", f.note.label()}};
     };

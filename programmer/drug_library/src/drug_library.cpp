@@ -4,15 +4,18 @@
 
 #include <algorithm>
 
+#include "itdd/host/decimal.h"
+
 namespace itdd::programmer {
 namespace {
 
-using figures::decimal;
-using figures::decimal_json;
-using figures::fail;
-using figures::index_path;
-using figures::Json;
-using figures::ObjectReader;
+using host::decimal_json;
+using host::Figure;
+using host::FigureReading;
+using host::Json;
+using host::JsonObject;
+using host::JsonValue;
+using host::Provenance;
 
 constexpr std::string_view kFormat = "itdd-drug-library";
 constexpr std::int64_t kVersion = 1;
@@ -34,215 +37,188 @@ bool valid_name(std::string_view name) {
   });
 }
 
-// ---- reading ----
+// ---- reading (inside host::read_json: every refusal unwinds to it) ----
 
-// {"value": ..., "source"|"unconfirmed": ...}, optionally with "level".
-struct FigureObject {
-  ObjectReader reader;
-  Provenance note;
-  std::string value_path;
-  const Json& value;
-};
-
-FigureObject open_figure(const Json& j, const std::string& path, bool with_level) {
-  ObjectReader r = with_level ? ObjectReader(j, path, {"value", "level", "source", "unconfirmed"})
-                              : ObjectReader(j, path, {"value", "source", "unconfirmed"});
-  Provenance note = figures::read_provenance(r);
-  const Json& value = r.required("value");
-  std::string value_path = r.path_of("value");
-  return FigureObject{std::move(r), std::move(note), std::move(value_path), value};
-}
-
-Level read_level(const ObjectReader& r) {
+Level read_level(const JsonObject& r) {
   const std::string level = r.string("level");
   if (level == "hard") return Level::kHard;
   if (level == "soft") return Level::kSoft;
-  fail(r.path_of("level"), "must be \"hard\" or \"soft\"");
+  r.required("level").refuse("must be \"hard\" or \"soft\"");
 }
 
 // A positive amount in the drug's unit, at most kMaxUnits, as ng.
-std::int64_t positive_amount(const Json& j, DoseUnit unit, const std::string& path) {
-  const std::int64_t ng = decimal(j, nanograms_per(unit), path);
-  if (ng <= 0) fail(path, "must be above 0");
+std::int64_t positive_amount(const JsonValue& v, DoseUnit unit) {
+  const std::int64_t ng = v.decimal(nanograms_per(unit));
+  if (ng <= 0) v.refuse("must be above 0");
   if (ng > kMaxUnits * nanograms_per(unit)) {
-    fail(path, fmt::format("must be at most {} {}", kMaxUnits, unit_name(unit)));
+    v.refuse(fmt::format("must be at most {} {}", kMaxUnits, unit_name(unit)));
   }
   return ng;
 }
 
-Figure<DoseRate> read_dose(const Json& j, const std::string& path, DoseUnit unit) {
-  const FigureObject f = open_figure(j, path, false);
-  return {DoseRate(positive_amount(f.value, unit, f.value_path)), f.note};
+Figure<DoseRate> read_dose(const JsonValue& j, DoseUnit unit) {
+  const FigureReading f = host::read_figure(j);
+  return {DoseRate(positive_amount(f.value, unit)), f.note};
 }
 
-LeveledFigure<DoseRate> read_leveled_dose(const Json& j, const std::string& path, DoseUnit unit) {
-  const FigureObject f = open_figure(j, path, true);
-  return {DoseRate(positive_amount(f.value, unit, f.value_path)), read_level(f.reader), f.note};
+LeveledFigure<DoseRate> read_leveled_dose(const JsonValue& j, DoseUnit unit) {
+  const FigureReading f = host::read_figure(j, {"level"});
+  return {DoseRate(positive_amount(f.value, unit)), read_level(f.object), f.note};
 }
 
-std::int64_t whole_in_range(const Json& j, std::int64_t min, std::int64_t max,
-                            const std::string& path, std::string_view unit) {
-  const std::int64_t v = decimal(j, 1, path);
-  if (v < min || v > max) {
-    fail(path, fmt::format("must be from {} to {} {}", min, max, unit));
-  }
-  return v;
+std::int64_t whole_in_range(const JsonValue& v, std::int64_t min, std::int64_t max,
+                            std::string_view unit) {
+  const std::int64_t n = v.decimal(1);
+  if (n < min || n > max) v.refuse(fmt::format("must be from {} to {} {}", min, max, unit));
+  return n;
 }
 
-Figure<std::int64_t> read_days(const Json& j, const std::string& path, std::int64_t min,
-                               std::int64_t max) {
-  const FigureObject f = open_figure(j, path, false);
-  return {whole_in_range(f.value, min, max, f.value_path, "days"), f.note};
+Figure<std::int64_t> read_days(const JsonValue& j, std::int64_t min, std::int64_t max) {
+  const FigureReading f = host::read_figure(j);
+  return {whole_in_range(f.value, min, max, "days"), f.note};
 }
 
-Figure<Duration> read_hours(const Json& j, const std::string& path) {
-  const FigureObject f = open_figure(j, path, false);
-  const std::int64_t milli_hours = decimal(f.value, 1000, f.value_path);
+Figure<Duration> read_hours(const JsonValue& j) {
+  const FigureReading f = host::read_figure(j);
+  const std::int64_t milli_hours = f.value.decimal(1000);
   if (milli_hours <= 0 || milli_hours > kMaxHours * 1000) {
-    fail(f.value_path, fmt::format("must be above 0 and at most {} h", kMaxHours));
+    f.value.refuse(fmt::format("must be above 0 and at most {} h", kMaxHours));
   }
   return {Duration(milli_hours * kMillisPerMilliHour), f.note};
 }
 
 // A positive number in hundredths (percent or multiplier), at most `max_hundredths`.
-std::int64_t positive_hundredths(const Json& j, std::int64_t max_hundredths,
-                                 const std::string& path) {
-  const std::int64_t v = decimal(j, 100, path);
-  if (v <= 0 || v > max_hundredths) {
-    fail(path, fmt::format("must be above 0 and at most {}", format_decimal(max_hundredths, 100)));
+std::int64_t positive_hundredths(const JsonValue& v, std::int64_t max_hundredths) {
+  const std::int64_t n = v.decimal(100);
+  if (n <= 0 || n > max_hundredths) {
+    v.refuse(
+        fmt::format("must be above 0 and at most {}", host::format_decimal(max_hundredths, 100)));
   }
-  return v;
+  return n;
 }
 
-Figure<std::int64_t> read_multiplier(const Json& j, const std::string& path) {
-  const FigureObject f = open_figure(j, path, false);
-  return {positive_hundredths(f.value, kMaxMultiplierHundredths, f.value_path), f.note};
+Figure<std::int64_t> read_multiplier(const JsonValue& j) {
+  const FigureReading f = host::read_figure(j);
+  return {positive_hundredths(f.value, kMaxMultiplierHundredths), f.note};
 }
 
 std::string dose_text(DoseRate d, DoseUnit unit) {
   return format_dose(d, unit);
 }
 
-DoseLimits read_limits(const ObjectReader& drug, DoseUnit unit) {
-  const ObjectReader r(drug.required("limits"), drug.path_of("limits"),
-                       {"soft_min", "soft_max", "hard_max", "start_max"});
+DoseLimits read_limits(const JsonObject& drug, DoseUnit unit) {
+  const JsonObject r =
+      drug.required("limits").object({"soft_min", "soft_max", "hard_max", "start_max"});
   DoseLimits limits;
-  limits.hard_max = read_dose(r.required("hard_max"), r.path_of("hard_max"), unit);
-  limits.soft_max = read_dose(r.required("soft_max"), r.path_of("soft_max"), unit);
+  limits.hard_max = read_dose(r.required("hard_max"), unit);
+  limits.soft_max = read_dose(r.required("soft_max"), unit);
   if (limits.soft_max.value > limits.hard_max.value) {
-    fail(r.path_of("soft_max.value"),
-         fmt::format("must be at most hard_max ({})", dose_text(limits.hard_max.value, unit)));
+    host::refuse(r.path_of("soft_max.value"), fmt::format("must be at most hard_max ({})",
+                                                          dose_text(limits.hard_max.value, unit)));
   }
-  if (r.has("soft_min")) {
-    limits.soft_min = read_dose(r.required("soft_min"), r.path_of("soft_min"), unit);
+  if (const std::optional<JsonValue> soft_min = r.optional("soft_min")) {
+    limits.soft_min = read_dose(*soft_min, unit);
     if (limits.soft_min->value >= limits.soft_max.value) {
-      fail(r.path_of("soft_min.value"),
-           fmt::format("must be below soft_max ({})", dose_text(limits.soft_max.value, unit)));
+      host::refuse(
+          r.path_of("soft_min.value"),
+          fmt::format("must be below soft_max ({})", dose_text(limits.soft_max.value, unit)));
     }
   }
-  if (r.has("start_max")) {
-    limits.start_max = read_leveled_dose(r.required("start_max"), r.path_of("start_max"), unit);
+  if (const std::optional<JsonValue> start_max = r.optional("start_max")) {
+    limits.start_max = read_leveled_dose(*start_max, unit);
     if (limits.start_max->value > limits.hard_max.value) {
-      fail(r.path_of("start_max.value"),
-           fmt::format("must be at most hard_max ({})", dose_text(limits.hard_max.value, unit)));
+      host::refuse(
+          r.path_of("start_max.value"),
+          fmt::format("must be at most hard_max ({})", dose_text(limits.hard_max.value, unit)));
     }
   }
   return limits;
 }
 
-Titration read_titration(const ObjectReader& drug, DoseUnit unit) {
-  const ObjectReader r(drug.required("titration"), drug.path_of("titration"),
-                       {"max_step", "max_step_percent", "min_interval_hours"});
+Titration read_titration(const JsonObject& drug, DoseUnit unit) {
+  const JsonObject r =
+      drug.required("titration").object({"max_step", "max_step_percent", "min_interval_hours"});
   Titration t;
-  if (r.has("max_step")) {
-    t.max_step = read_leveled_dose(r.required("max_step"), r.path_of("max_step"), unit);
+  if (const std::optional<JsonValue> step = r.optional("max_step")) {
+    t.max_step = read_leveled_dose(*step, unit);
   }
-  if (r.has("max_step_percent")) {
-    const FigureObject f =
-        open_figure(r.required("max_step_percent"), r.path_of("max_step_percent"), true);
+  if (const std::optional<JsonValue> percent = r.optional("max_step_percent")) {
+    const FigureReading f = host::read_figure(*percent, {"level"});
     t.max_step_percent_hundredths = LeveledFigure<std::int64_t>{
-        positive_hundredths(f.value, kMaxPercentHundredths, f.value_path), read_level(f.reader),
-        f.note};
+        positive_hundredths(f.value, kMaxPercentHundredths), read_level(f.object), f.note};
   }
-  if (r.has("min_interval_hours")) {
-    const ObjectReader i(r.required("min_interval_hours"), r.path_of("min_interval_hours"),
-                         {"hard", "soft"});
-    if (!i.has("hard") && !i.has("soft")) fail(i.path(), "needs \"hard\", \"soft\" or both");
-    if (i.has("hard")) t.min_interval_hard = read_hours(i.required("hard"), i.path_of("hard"));
-    if (i.has("soft")) t.min_interval_soft = read_hours(i.required("soft"), i.path_of("soft"));
+  if (const std::optional<JsonValue> interval = r.optional("min_interval_hours")) {
+    const JsonObject i = interval->object({"hard", "soft"});
+    if (!i.has("hard") && !i.has("soft")) i.refuse("needs \"hard\", \"soft\" or both");
+    if (i.has("hard")) t.min_interval_hard = read_hours(i.required("hard"));
+    if (i.has("soft")) t.min_interval_soft = read_hours(i.required("soft"));
     if (t.min_interval_hard && t.min_interval_soft &&
         t.min_interval_soft->value < t.min_interval_hard->value) {
-      fail(i.path_of("soft.value"), fmt::format("must be at least the hard interval ({})",
-                                                format_hours(t.min_interval_hard->value)));
+      host::refuse(i.path_of("soft.value"), fmt::format("must be at least the hard interval ({})",
+                                                        format_hours(t.min_interval_hard->value)));
     }
   }
   return t;
 }
 
-Stability read_stability(const ObjectReader& drug) {
-  const ObjectReader r(drug.required("stability"), drug.path_of("stability"),
-                       {"days", "undiluted_days", "first_fill_days"});
+Stability read_stability(const JsonObject& drug) {
+  const JsonObject r =
+      drug.required("stability").object({"days", "undiluted_days", "first_fill_days"});
   Stability s;
-  s.days = read_days(r.required("days"), r.path_of("days"), 1, kMaxDays);
-  if (r.has("undiluted_days")) {
-    s.undiluted_days =
-        read_days(r.required("undiluted_days"), r.path_of("undiluted_days"), 1, kMaxDays);
+  s.days = read_days(r.required("days"), 1, kMaxDays);
+  if (const std::optional<JsonValue> v = r.optional("undiluted_days")) {
+    s.undiluted_days = read_days(*v, 1, kMaxDays);
   }
-  if (r.has("first_fill_days")) {
-    s.first_fill_days =
-        read_days(r.required("first_fill_days"), r.path_of("first_fill_days"), 1, kMaxDays);
+  if (const std::optional<JsonValue> v = r.optional("first_fill_days")) {
+    s.first_fill_days = read_days(*v, 1, kMaxDays);
   }
   return s;
 }
 
-ScreeningRule read_screening(const Json& j, const std::string& path, DoseUnit unit) {
-  const ObjectReader r(j, path, {"doses", "min_interval_hours", "starting_dose"});
+ScreeningRule read_screening(const JsonValue& j, DoseUnit unit) {
+  const JsonObject r = j.object({"doses", "min_interval_hours", "starting_dose"});
   ScreeningRule rule;
-  const FigureObject doses = open_figure(r.required("doses"), r.path_of("doses"), false);
-  if (!doses.value.is_array() || doses.value.empty()) {
-    fail(doses.value_path, "must be a non-empty array of doses");
+  const FigureReading doses = host::read_figure(r.required("doses"));
+  if (!doses.value.json().is_array() || doses.value.json().empty()) {
+    doses.value.refuse("must be a non-empty array of doses");
   }
   rule.doses.note = doses.note;
-  for (std::size_t i = 0; i < doses.value.size(); ++i) {
-    const std::string p = index_path(doses.value_path, i);
-    const DrugAmount dose(positive_amount(doses.value[i], unit, p));
+  for (const JsonValue& d : doses.value.array()) {
+    const DrugAmount dose(positive_amount(d, unit));
     if (!rule.doses.value.empty() && dose <= rule.doses.value.back()) {
-      fail(p, "doses must rise from step to step");
+      d.refuse("doses must rise from step to step");
     }
     rule.doses.value.push_back(dose);
   }
-  rule.min_interval = read_hours(r.required("min_interval_hours"), r.path_of("min_interval_hours"));
-  if (r.has("starting_dose")) {
-    const ObjectReader s(r.required("starting_dose"), r.path_of("starting_dose"),
-                         {"multiplier", "long_effect_over_hours", "long_effect_multiplier"});
-    rule.starting_dose = StartingDoseRule{
-        read_multiplier(s.required("multiplier"), s.path_of("multiplier")),
-        read_hours(s.required("long_effect_over_hours"), s.path_of("long_effect_over_hours")),
-        read_multiplier(s.required("long_effect_multiplier"), s.path_of("long_effect_multiplier"))};
+  rule.min_interval = read_hours(r.required("min_interval_hours"));
+  if (const std::optional<JsonValue> start = r.optional("starting_dose")) {
+    const JsonObject s =
+        start->object({"multiplier", "long_effect_over_hours", "long_effect_multiplier"});
+    rule.starting_dose = StartingDoseRule{read_multiplier(s.required("multiplier")),
+                                          read_hours(s.required("long_effect_over_hours")),
+                                          read_multiplier(s.required("long_effect_multiplier"))};
   }
   return rule;
 }
 
-DrugSpec read_drug(const Json& j, const std::string& path) {
-  const ObjectReader r(
-      j, path,
-      {"name", "display_name", "unit", "opioid", "withdrawal_risk", "concentrations", "limits",
-       "titration", "stability", "max_refill_interval_days", "screening"});
+DrugSpec read_drug(const JsonValue& j) {
+  const JsonObject r =
+      j.object({"name", "display_name", "unit", "opioid", "withdrawal_risk", "concentrations",
+                "limits", "titration", "stability", "max_refill_interval_days", "screening"});
   DrugSpec d;
   d.name = r.string("name");
   if (!valid_name(d.name)) {
-    fail(r.path_of("name"), fmt::format("{}: use 1 to {} characters of a-z, 0-9, '-' and '_'",
-                                        d.name, kMaxNameLength));
+    r.required("name").refuse(
+        fmt::format("{}: use 1 to {} characters of a-z, 0-9, '-' and '_'", d.name, kMaxNameLength));
   }
   d.display_name = r.string("display_name");
   const std::optional<DoseUnit> unit = parse_dose_unit(r.string("unit"));
-  if (!unit) fail(r.path_of("unit"), "must be \"mg\" or \"mcg\"");
+  if (!unit) r.required("unit").refuse("must be \"mg\" or \"mcg\"");
   d.unit = *unit;
   d.opioid = r.boolean("opioid");
 
-  const FigureObject risk =
-      open_figure(r.required("withdrawal_risk"), r.path_of("withdrawal_risk"), false);
-  const std::string risk_name = risk.value.is_string() ? risk.value.get<std::string>() : "";
+  const FigureReading risk = host::read_figure(r.required("withdrawal_risk"));
+  const std::string risk_name = risk.value.json().is_string() ? risk.value.string_or_empty() : "";
   if (risk_name == "low") {
     d.withdrawal_risk.value = WithdrawalRisk::kLow;
   } else if (risk_name == "moderate") {
@@ -250,31 +226,28 @@ DrugSpec read_drug(const Json& j, const std::string& path) {
   } else if (risk_name == "high") {
     d.withdrawal_risk.value = WithdrawalRisk::kHigh;
   } else {
-    fail(risk.value_path, "must be \"low\", \"moderate\" or \"high\"");
+    risk.value.refuse("must be \"low\", \"moderate\" or \"high\"");
   }
   d.withdrawal_risk.note = risk.note;
 
-  const FigureObject conc =
-      open_figure(r.required("concentrations"), r.path_of("concentrations"), false);
-  if (!conc.value.is_array() || conc.value.empty()) {
-    fail(conc.value_path,
-         fmt::format("must be a non-empty array of concentrations in {}/mL", unit_name(d.unit)));
+  const FigureReading conc = host::read_figure(r.required("concentrations"));
+  if (!conc.value.json().is_array() || conc.value.json().empty()) {
+    conc.value.refuse(
+        fmt::format("must be a non-empty array of concentrations in {}/mL", unit_name(d.unit)));
   }
   d.concentrations.note = conc.note;
-  for (std::size_t i = 0; i < conc.value.size(); ++i) {
-    const std::string p = index_path(conc.value_path, i);
-    const Concentration c(positive_amount(conc.value[i], d.unit, p));
-    if (d.allows(c)) fail(p, fmt::format("{} is listed twice", format_concentration(c, d.unit)));
+  for (const JsonValue& v : conc.value.array()) {
+    const Concentration c(positive_amount(v, d.unit));
+    if (d.allows(c)) v.refuse(fmt::format("{} is listed twice", format_concentration(c, d.unit)));
     d.concentrations.value.push_back(c);
   }
 
   d.limits = read_limits(r, d.unit);
   d.titration = read_titration(r, d.unit);
   d.stability = read_stability(r);
-  d.max_refill_interval_days = read_days(r.required("max_refill_interval_days"),
-                                         r.path_of("max_refill_interval_days"), 1, kMaxDays);
-  if (r.has("screening")) {
-    d.screening = read_screening(r.required("screening"), r.path_of("screening"), d.unit);
+  d.max_refill_interval_days = read_days(r.required("max_refill_interval_days"), 1, kMaxDays);
+  if (const std::optional<JsonValue> screening = r.optional("screening")) {
+    d.screening = read_screening(*screening, d.unit);
   }
   return d;
 }
@@ -284,7 +257,7 @@ DrugSpec read_drug(const Json& j, const std::string& path) {
 Json figure_json(Json value, const Provenance& note, const char* level = nullptr) {
   Json j = {{"value", std::move(value)}};
   if (level != nullptr) j["level"] = level;
-  figures::write_provenance(j, note);
+  host::write_provenance(j, note);
   return j;
 }
 
@@ -405,59 +378,43 @@ bool DrugSpec::allows(Concentration c) const {
          concentrations.value.end();
 }
 
-Checked<DrugLibrary> DrugLibrary::from_json(const nlohmann::ordered_json& doc) {
-  try {
-    const ObjectReader r(doc, "",
-                         {"format", "version", "notes", "refill_safety_margin_days", "drugs"});
-    const Json& format = r.required("format");
-    if (!format.is_string() || format.get<std::string>() != kFormat) {
-      fail("format", fmt::format("must be \"{}\"", kFormat));
-    }
-    const Json& version = r.required("version");
-    if (!version.is_number_integer() || version.get<std::int64_t>() != kVersion) {
-      fail("version", fmt::format("must be {} (the version this programmer reads)", kVersion));
-    }
-    DrugLibrary library;
-    if (r.has("notes")) library.notes_ = r.string("notes");
-    library.refill_margin_days_ = read_days(r.required("refill_safety_margin_days"),
-                                            "refill_safety_margin_days", 0, kMaxMarginDays);
-    const Json& drugs = r.required("drugs");
-    if (!drugs.is_array() || drugs.empty()) fail("drugs", "must be a non-empty array");
-    for (std::size_t i = 0; i < drugs.size(); ++i) {
-      const std::string path = index_path("drugs", i);
-      DrugSpec drug = read_drug(drugs[i], path);
-      for (std::size_t k = 0; k < library.drugs_.size(); ++k) {
-        if (library.drugs_[k].name == drug.name) {
-          fail(path + ".name",
-               fmt::format("{} is already defined at {}", drug.name, index_path("drugs", k)));
-        }
+// The whole document, inside host::read_json.
+DrugLibrary DrugLibrary::read(const JsonValue& root) {
+  const JsonObject r =
+      root.object({"format", "version", "notes", "refill_safety_margin_days", "drugs"});
+  const JsonValue format = r.required("format");
+  if (!format.json().is_string() || format.string_or_empty() != kFormat) {
+    format.refuse(fmt::format("must be \"{}\"", kFormat));
+  }
+  const JsonValue version = r.required("version");
+  if (!version.json().is_number_integer() || version.whole() != kVersion) {
+    version.refuse(fmt::format("must be {} (the version this programmer reads)", kVersion));
+  }
+  DrugLibrary library;
+  if (r.has("notes")) library.notes_ = r.string("notes");
+  library.refill_margin_days_ =
+      read_days(r.required("refill_safety_margin_days"), 0, kMaxMarginDays);
+  const JsonValue drugs = r.required("drugs");
+  if (!drugs.json().is_array() || drugs.json().empty()) drugs.refuse("must be a non-empty array");
+  for (const JsonValue& d : drugs.array()) {
+    DrugSpec drug = read_drug(d);
+    for (std::size_t k = 0; k < library.drugs_.size(); ++k) {
+      if (library.drugs_[k].name == drug.name) {
+        host::refuse(d.path_of("name"), fmt::format("{} is already defined at {}", drug.name,
+                                                    host::index_path("drugs", k)));
       }
-      library.drugs_.push_back(std::move(drug));
     }
-    return library;
-  } catch (const figures::FieldError& e) {
-    return Refusal{e.field, e.message};
+    library.drugs_.push_back(std::move(drug));
   }
+  return library;
 }
 
-Checked<DrugLibrary> DrugLibrary::from_text(std::string_view text) {
-  Json doc;
-  try {
-    doc = figures::parse_json(text);
-  } catch (const figures::FieldError& e) {
-    return Refusal{e.field, e.message};
-  }
-  return from_json(doc);
+host::Checked<DrugLibrary> DrugLibrary::from_text(std::string_view text) {
+  return host::read_json(text, &DrugLibrary::read);
 }
 
-Checked<DrugLibrary> DrugLibrary::load(const std::filesystem::path& file) {
-  Json doc;
-  try {
-    doc = figures::read_json_file(file.string());
-  } catch (const figures::FieldError& e) {
-    return Refusal{e.field, e.message};
-  }
-  return from_json(doc);
+host::Checked<DrugLibrary> DrugLibrary::load(const std::filesystem::path& file) {
+  return host::read_json_file(file, &DrugLibrary::read);
 }
 
 nlohmann::ordered_json DrugLibrary::to_json() const {

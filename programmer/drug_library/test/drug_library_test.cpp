@@ -10,6 +10,7 @@
 namespace itdd::programmer {
 namespace {
 
+using host::Checked;
 using Json = nlohmann::ordered_json;
 
 const std::string kLibraryFile = std::string(ITDD_SOURCE_DIR) + "/data/drug-library.json";
@@ -131,7 +132,7 @@ TEST(DrugLibrary, ExportReadsBackAsTheSameLibrary) {
   EXPECT_EQ(loaded.value(), library);
   EXPECT_EQ(loaded->to_json().dump(), library.to_json().dump());
 
-  const Checked<DrugLibrary> minimal = DrugLibrary::from_json(minimal_doc());
+  const Checked<DrugLibrary> minimal = DrugLibrary::from_text(minimal_doc().dump());
   ASSERT_TRUE(minimal.ok()) << minimal.error().text();
   EXPECT_TRUE(minimal->to_json() == minimal_doc())
       << Json::diff(minimal->to_json(), minimal_doc()).dump();
@@ -235,7 +236,7 @@ TEST(DrugLibrary, EveryProblemIsRefusedNamingItsPath) {
   for (const BadCase& c : cases) {
     Json doc = minimal_doc();
     c.edit(doc);
-    const Checked<DrugLibrary> r = DrugLibrary::from_json(doc);
+    const Checked<DrugLibrary> r = DrugLibrary::from_text(doc.dump());
     ASSERT_FALSE(r.ok()) << c.what;
     EXPECT_EQ(r.error().field, c.field) << c.what << ": " << r.error().text();
     EXPECT_NE(r.error().message.find(c.message_part), std::string::npos)
@@ -249,7 +250,58 @@ TEST(DrugLibrary, UnreadableFilesAreRefused) {
   EXPECT_EQ(missing.error().text(), "cannot open the file");
   const Checked<DrugLibrary> syntax = DrugLibrary::from_text("{\n  \"format\": ,\n}");
   ASSERT_FALSE(syntax.ok());
-  EXPECT_EQ(syntax.error().message, "line 2, column 13: invalid JSON");
+  EXPECT_EQ(syntax.error().text(), "line 2, column 13: invalid JSON near '\"format\": ,'");
+}
+
+// A number nlohmann-json cannot hold (it reads every non-integer through a double) is refused
+// with its place, in our words: the fuzzer found it throwing out_of_range through from_text.
+TEST(DrugLibrary, ANumberBeyondADoubleIsRefusedNotThrown) {
+  const Checked<DrugLibrary> alone = DrugLibrary::from_text("7757E877777777778");
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.error().text(), "line 1, column 1: the number 7757E877777777778 is too large");
+
+  std::string text = minimal_doc().dump(2);
+  const std::string hard_max = "\"value\": 200,";
+  const std::size_t at = text.find(hard_max);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, hard_max.size(), "\"value\": 7757E877777777778,");
+  const Checked<DrugLibrary> inside = DrugLibrary::from_text(text);
+  ASSERT_FALSE(inside.ok());
+  EXPECT_EQ(inside.error().field, "");
+  EXPECT_NE(inside.error().message.find(": the number 7757E877777777778 is too large"),
+            std::string::npos)
+      << inside.error().text();
+  EXPECT_EQ(inside.error().message.rfind("line ", 0), 0u) << inside.error().text();
+}
+
+// Numbers are read from the text the clinic wrote, not from a double: a figure with more
+// decimals than 1 ng is refused even where its double is a neat number.
+TEST(DrugLibrary, FiguresAreReadFromTheirText) {
+  std::string text = minimal_doc().dump(2);
+  const std::string step = "\"value\": 2.4,";
+  const std::size_t at = text.find(step);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, step.size(), "\"value\": 2.4000000000000001,");  // the same double as 2.4
+  const Checked<DrugLibrary> r = DrugLibrary::from_text(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().text(),
+            "drugs[0].titration.max_step.value: 2.4000000000000001: at most 3 decimal places");
+  // An exponent is only another way to write the same decimal.
+  text.replace(at, std::string("\"value\": 2.4000000000000001,").size(), "\"value\": 24e-1,");
+  const Checked<DrugLibrary> exponent = DrugLibrary::from_text(text);
+  ASSERT_TRUE(exponent.ok()) << exponent.error().text();
+  EXPECT_EQ(exponent->find("testdrug")->titration.max_step->value, DoseRate(2'400));
+}
+
+TEST(DrugLibrary, AKeyGivenTwiceIsRefused) {
+  std::string text = minimal_doc().dump(2);
+  const std::string name = "\"name\": \"testdrug\",";
+  const std::size_t at = text.find(name);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"name\": \"other\", ");
+  const Checked<DrugLibrary> r = DrugLibrary::from_text(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().text(), "drugs[0].name: is given twice in the same object: keep one");
 }
 
 }  // namespace

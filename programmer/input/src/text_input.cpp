@@ -4,7 +4,8 @@
 #include <ctime>
 #include <string>
 
-#include "itdd/programmer/units_text.h"
+#include "itdd/host/decimal.h"
+#include "itdd/host/wall_time.h"
 
 namespace itdd::programmer {
 namespace {
@@ -17,17 +18,17 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// "12", "12.5", "0.025": the number times 10^decimals, exactly (units_text's parse_decimal);
+// "12", "12.5", "0.025": the number times 10^decimals, exactly (host::parse_decimal);
 // refuses more decimals than that (a finer value than the base unit), a sign, exponent or
 // comma, and anything above `max`.
 Result<std::int64_t> parse_scaled(std::string_view text, int decimals, std::int64_t max,
                                   const char* too_fine) {
   std::int64_t scale = 1;
   for (int d = 0; d < decimals; ++d) scale *= 10;
-  const Checked<std::int64_t> value = parse_decimal(text, scale);
+  const host::Checked<std::int64_t> value = host::parse_decimal(text, scale);
   if (!value.ok()) {
     // Readable at a finer scale: a real number, only finer than the base unit.
-    if (parse_decimal(text, 1'000'000'000'000LL).ok()) return bad(too_fine);
+    if (host::parse_decimal(text, 1'000'000'000'000LL).ok()) return bad(too_fine);
     return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
   }
   if (value.value() > max * scale) return bad("is too large");
@@ -101,15 +102,16 @@ Result<DrugAmount> parse_amount(std::string_view text, DoseUnit unit) {
 }
 
 Result<WallTime> parse_local_wall(std::string_view text) {
-  const std::optional<WallTime> wall = parse_wall_time(text);
+  const host::Checked<WallTime> wall = host::parse_wall_time(text);
+  // A clock set before 2000 or after 2199 is a typing error (host::parse_wall_time reads from
+  // 1970 to 2199).
+  constexpr const char* kYears = "must be in the years 2000 to 2199";
   if (!wall) {
+    if (wall.error().message.find("years") != std::string::npos) return bad(kYears);
     return bad("must be a real local date and time \"YYYY-MM-DD HH:MM\" (00:00 to 23:59)");
   }
   constexpr std::int64_t kYear2000Ms = 946'684'800'000LL;
-  constexpr std::int64_t kYear2200Ms = 7'258'118'400'000LL;
-  if (wall->ms() < kYear2000Ms || wall->ms() >= kYear2200Ms) {
-    return bad("must be in the years 2000 to 2199");
-  }
+  if (wall->ms() < kYear2000Ms) return bad(kYears);
   return *wall;
 }
 

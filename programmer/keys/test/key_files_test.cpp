@@ -291,6 +291,31 @@ TEST_F(KeyFiles, ImplantFileAndBareHex) {
   EXPECT_FALSE(read_public_key_file(dir_ / "missing").ok());
 }
 
+// What is not a key file is refused with a sentence, whatever it is: a folder, a file far too
+// long to be one (not read whole: a 1 MB line is not a key), a file of NULs.
+TEST_F(KeyFiles, WhatIsNotAKeyFileIsRefusedNotRead) {
+  EXPECT_FALSE(read_public_key_file(dir_).ok());
+  EXPECT_STREQ(read_public_key_file(dir_).error().field, "key file");
+  EXPECT_FALSE(read_paired_role(dir_).ok());
+  ::chmod(dir_.c_str(), 0700);
+  DeviceKeys keys;
+  const Status folder = read(dir_, keys);
+  ASSERT_FALSE(folder.ok());
+  EXPECT_STREQ(folder.error().field, "key file");
+  const fs::path huge = dir_ / "huge.key";
+  const std::string key = to_hex(crypto_.generate_key_pair().value().public_key);
+  write(huge, key + std::string(1 << 20, 'x') + "\n");
+  const Result<link::PublicKey> r = read_public_key_file(huge);
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.error().field, "key file");
+  const fs::path padded = dir_ / "padded.key";
+  write(padded, key + "\n" + std::string(8 * 1024, '\n'));
+  EXPECT_FALSE(read_public_key_file(padded).ok());  // over 4 KiB: not a key file
+  const fs::path nuls = dir_ / "nuls.key";
+  write(nuls, std::string(100, '\0'));
+  EXPECT_FALSE(read_public_key_file(nuls).ok());
+}
+
 TEST_F(KeyFiles, TheRolePairedWithIsReadBackWhenRecorded) {
   link::Paired paired{};
   paired.implant[0] = 7;

@@ -4,7 +4,8 @@
 
 #include <algorithm>
 
-#include "itdd/programmer/figures.h"
+#include "itdd/host/figures.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
 #include "itdd/protocol/prescription_wire.h"
@@ -78,12 +79,12 @@ nlohmann::ordered_json bolus_review_json(const BolusReview& b) {
   const std::int64_t per = nanograms_per(b.drug.unit);
   nlohmann::ordered_json j;
   j["drug"] = b.drug.name.data();
-  j["dose"] = {{"value", figures::decimal_json(b.dose.count(), per)},
+  j["dose"] = {{"value", host::decimal_json(b.dose.count(), per)},
                {"unit", unit_name(b.drug.unit)}};
   j["dose_ng"] = b.dose.count();
   j["duration_ms"] = b.duration.count();
   j["volume_nl"] = b.volume.count();
-  j["volume_ml"] = figures::decimal_json(b.volume.count(), kNanolitresPerMillilitre);
+  j["volume_ml"] = host::decimal_json(b.volume.count(), kNanolitresPerMillilitre);
   j["dose_check"] = dose_check_json(b.check);
   return j;
 }

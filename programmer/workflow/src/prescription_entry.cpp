@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "itdd/host/wall_time.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -13,12 +15,6 @@ Error step_error(const char* message, std::int32_t index = -1) {
   Error e = make_error(ErrorCode::kInvalidArgument, "step", message);
   e.index = index;
   return e;
-}
-
-bool two_digits(std::string_view s, std::int32_t& out) {
-  if (s.size() != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
-  out = (s[0] - '0') * 10 + (s[1] - '0');
-  return true;
 }
 
 }  // namespace
@@ -37,13 +33,13 @@ Result<StepText> split_step(std::string_view text) {
     text.remove_prefix(at + 1);
   }
   const std::size_t eq = text.find('=');
-  std::int32_t h = 0;
-  std::int32_t m = 0;
-  if (eq != 5 || text[2] != ':' || !two_digits(text.substr(0, 2), h) ||
-      !two_digits(text.substr(3, 2), m) || h > 23 || m > 59) {
+  // The time of day by host/text's one reader of them.
+  const host::Checked<int> start =
+      eq == 5 ? host::parse_time_of_day(text.substr(0, 5)) : host::Checked<int>(host::Refusal{});
+  if (!start.ok()) {
     return step_error("a step is HH:MM=DOSE (e.g. 08:00=3.5), optionally after a day (mon@)");
   }
-  out.start_minute = h * 60 + m;
+  out.start_minute = *start;
   out.dose = text.substr(eq + 1);
   if (out.dose.empty()) return step_error("the dose after '=' is missing");
   return out;

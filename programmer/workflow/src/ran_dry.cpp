@@ -4,8 +4,9 @@
 
 #include <cctype>
 
+#include "itdd/host/figures.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/dose_check.h"
-#include "itdd/programmer/figures.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
 #include "itdd/protocol/prescription_wire.h"
@@ -166,8 +167,9 @@ std::string format_ran_dry(const RanDry& dry) {
     out += fmt::format(
         "no {} has been delivered since {}{} (the implant's clock; event log "
         "record {}), {}{} ago",
-        dry.display_name, format_wall_time(*dry.since), dry.since_or_earlier ? " or earlier" : "",
-        *dry.log_seq, dry.since_or_earlier ? "at least " : "", duration_text(*dry.dry_for));
+        dry.display_name, host::format_wall_time(*dry.since),
+        dry.since_or_earlier ? " or earlier" : "", *dry.log_seq,
+        dry.since_or_earlier ? "at least " : "", duration_text(*dry.dry_for));
   } else {
     out += fmt::format(
         "no {} is being delivered; since when is not known (the event log holds no record of it "
@@ -189,7 +191,7 @@ nlohmann::ordered_json ran_dry_json(const RanDry& dry) {
   nlohmann::ordered_json j;
   j["drug"] = dry.drug;
   j["delivery_stopped"] = dry.delivery_stopped;
-  j["since"] = dry.since ? nlohmann::ordered_json(format_wall_time(*dry.since))
+  j["since"] = dry.since ? nlohmann::ordered_json(host::format_wall_time(*dry.since))
                          : nlohmann::ordered_json(nullptr);
   j["since_wall_ms"] =
       dry.since ? nlohmann::ordered_json(dry.since->ms()) : nlohmann::ordered_json(nullptr);

@@ -15,7 +15,7 @@ namespace {
 
 const DrugLibrary& library() {
   static const DrugLibrary lib = [] {
-    Checked<DrugLibrary> l =
+    host::Checked<DrugLibrary> l =
         DrugLibrary::load(std::string(ITDD_SOURCE_DIR) + "/data/drug-library.json");
     if (!l.ok()) throw std::runtime_error(l.error().text());
     return std::move(l).value();

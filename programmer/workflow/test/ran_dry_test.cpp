@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/refill_plan.h"
 #include "itdd/protocol/prescription_wire.h"
 
@@ -15,7 +16,7 @@ namespace {
 
 const DrugLibrary& library() {
   static const DrugLibrary lib = [] {
-    Checked<DrugLibrary> l =
+    host::Checked<DrugLibrary> l =
         DrugLibrary::load(std::string(ITDD_SOURCE_DIR) + "/data/drug-library.json");
     if (!l.ok()) throw std::runtime_error(l.error().text());
     return std::move(l).value();
@@ -99,7 +100,7 @@ TEST(RanDry, MorphineSinceWhenWithdrawalToleranceAndNoPriming) {
   EXPECT_EQ(dry->line_drug, milligrams(3) + micrograms(500));
   const std::string text = format_ran_dry(*dry);
   EXPECT_TRUE(has(text, "THE RESERVOIR RAN DRY: no Morphine")) << text;
-  EXPECT_TRUE(has(text, "has been delivered since " + format_wall_time(*dry->since) +
+  EXPECT_TRUE(has(text, "has been delivered since " + host::format_wall_time(*dry->since) +
                             " (the implant's clock; event log record 77), 3 d 4 h 30 min ago; "
                             "the implant reports delivery stopped (reservoir empty)"))
       << text;

@@ -6,13 +6,13 @@
 #include <map>
 
 #include "itdd/alarms/alarm_kind.h"
-#include "itdd/scenario/local_time.h"
+#include "itdd/host/wall_time.h"
 
 namespace itdd::sim {
 namespace {
 
+using host::format_wall_time;
 using nlohmann::json;
-using scenario::format_local;
 using scenario::Scenario;
 
 constexpr double kFgPerNg = static_cast<double>(kDrugUnitsPerNanogram);
@@ -61,11 +61,11 @@ WallTime wall_of(const Scenario& s, ImplantTime t) {
 }
 
 std::string time_text(const Scenario& s, ImplantTime t) {
-  return t.is_never() ? std::string("never") : format_local(wall_of(s, t));
+  return t.is_never() ? std::string("never") : format_wall_time(wall_of(s, t));
 }
 
 json time_json(const Scenario& s, ImplantTime t) {
-  return t.is_never() ? json(nullptr) : json(format_local(wall_of(s, t)));
+  return t.is_never() ? json(nullptr) : json(format_wall_time(wall_of(s, t)));
 }
 
 const char* refusal_key(therapy::BolusRefusal reason) {
@@ -124,7 +124,7 @@ json event_values(const Scenario& s, const engine::TherapyEvent& e) {
     case EventKind::kClockSet:
       return {{"new_offset_ms", e.a},
               {"old_offset_ms", e.b},
-              {"implant_wall_clock", format_local(WallTime(e.at.ms() + e.a))}};
+              {"implant_wall_clock", format_wall_time(WallTime(e.at.ms() + e.a))}};
     case EventKind::kMotorStall:
     case EventKind::kMotorRecovered:
       return {{"missed_nl", e.a}};
@@ -203,7 +203,7 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   };
 
   line(fmt::format("Scenario: {}", s.name));
-  line(fmt::format("  {} days, {} to {} (local time)", day_count, format_local(s.start),
+  line(fmt::format("  {} days, {} to {} (local time)", day_count, format_wall_time(s.start),
                    time_text(s, ImplantTime(r.duration.count()))));
   line(
       fmt::format("  pump {}: reservoir {}, nominal stroke {} nL (simulated mean {} nL, "
@@ -370,7 +370,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
       {"pump_model", s.pump.spec.name},
       {"drug", s.initial_solution.drug_name},
       {"unit", unit_name},
-      {"start", format_local(s.start)},
+      {"start", format_wall_time(s.start)},
       {"end", time_text(s, ImplantTime(r.duration.count()))},
       {"duration_days", day_count},
       {"stroke",
@@ -404,7 +404,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   for (std::size_t d = 0; d < days.size(); ++d) {
     const ImplantTime day_start(static_cast<std::int64_t>(d) * kMillisPerDay);
     daily.push_back({{"day", d},
-                     {"date", scenario::format_local_date(wall_of(s, day_start))},
+                     {"date", host::format_date(wall_of(s, day_start))},
                      {"volume_nl", days[d].volume_nl},
                      {"volume_ml", to_ml(days[d].volume_nl)},
                      {"drug_ng", static_cast<double>(days[d].drug_fg) / kFgPerNg},
@@ -589,7 +589,7 @@ void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResu
   out << "hour_start,volume_nl,drug_ng\n";
   for (std::size_t h = 0; h < r.hourly.size(); ++h) {
     const ImplantTime at(static_cast<std::int64_t>(h) * kMillisPerHour);
-    out << format_local(wall_of(s, at)) << ',' << r.hourly[h].volume_nl << ','
+    out << format_wall_time(wall_of(s, at)) << ',' << r.hourly[h].volume_nl << ','
         << fg_as_ng_text(r.hourly[h].drug_fg) << '\n';
   }
 }

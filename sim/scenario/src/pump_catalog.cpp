@@ -2,49 +2,42 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-#include <fstream>
-#include <sstream>
-
-#include "json_reader.h"
+#include "fields.h"
+#include "itdd/host/figures.h"
 
 namespace itdd::scenario {
 namespace {
 
-using detail::Json;
-using detail::ObjectReader;
+using detail::decimal_in;
+using detail::Range;
+using host::JsonObject;
+using host::JsonValue;
 
-// A figure's provenance: exactly one of "source" or "unconfirmed", kept to show beside it.
-void figure_note(const ObjectReader& r, std::string_view key, PumpModelSpec& spec) {
-  const bool sourced = r.has("source");
-  const bool unconfirmed = r.has("unconfirmed");
-  if (sourced == unconfirmed) {
-    detail::fail(r.path(), "needs exactly one of \"source\" or \"unconfirmed\"");
-  }
-  const std::string note = sourced ? r.string("source") : r.string("unconfirmed");
-  if (note.empty()) {
-    detail::fail(r.path_of(sourced ? "source" : "unconfirmed"), "must not be empty");
-  }
-  spec.provenance.emplace_back(std::string(key), (sourced ? "source: " : "unconfirmed: ") + note);
+constexpr std::int64_t kMilli = 1'000;      // V to mV, mA to uA, uA to nA, mW to uW, mJ to uJ
+constexpr std::int64_t kMicro = 1'000'000;  // J to uJ, mL to nL
+
+// A figure {"value": x, "source"|"unconfirmed": "..."}: its value, its note kept to show
+// beside it (under `key`).
+JsonValue figure(const JsonObject& parent, std::string_view key, PumpModelSpec& spec) {
+  host::FigureReading f = host::read_figure(parent.required(key));
+  spec.provenance.emplace_back(std::string(key), f.note.label());
+  return f.value;
 }
 
-// A figure: {"value": x, "source": "..."} or {"value": x, "unconfirmed": "..."}.
-double figure(const ObjectReader& parent, std::string_view key, PumpModelSpec& spec) {
-  const ObjectReader r(parent.required(key), parent.path_of(key),
-                       {"value", "source", "unconfirmed"});
-  figure_note(r, key, spec);
-  return r.number("value");
+// A figure's value as an exact count of 1/scale units within `range`.
+std::int64_t figure_in(const JsonObject& parent, std::string_view key, PumpModelSpec& spec,
+                       std::int64_t scale, const Range& range) {
+  return decimal_in(figure(parent, key, spec), scale, range);
 }
 
-std::int64_t scaled(double value, double factor) {
-  return static_cast<std::int64_t>(std::llround(value * factor));
+std::int32_t narrow(std::int64_t v) {
+  return static_cast<std::int32_t>(v);  // every caller's range keeps it within 32 bits
 }
 
 // The battery: the cell as the simulator models it (sim::BatteryParams) and the implant's own
 // nominal copy with its ERI/EOS rules (power::MonitorConfig), both from the same figures.
-void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
-  const ObjectReader b(
-      model.required("battery"), model.path_of("battery"),
+void read_battery(const JsonObject& model, PumpModelSpec& spec) {
+  const JsonObject b = model.required("battery").object(
       {"capacity_j", "nominal_voltage_v", "sleep_current_ua", "stroke_energy_uj",
        "radio_session_energy_j", "patient_session_energy_mj", "tone_power_mw", "load_current_ma",
        "discharge_curve", "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
@@ -53,76 +46,52 @@ void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
   const auto value_path = [&b](std::string_view key) {
     return b.path_of(std::string(key) + ".value");
   };
-  const auto volts = [&](std::string_view key) {
-    return scaled(detail::above_and_at_most(figure(b, key, spec), 0, 10, value_path(key), "V"),
-                  1e3);
+  const auto millivolts = [&](std::string_view key) {
+    return narrow(figure_in(b, key, spec, kMilli, Range{0, 10 * kMilli, true, "V", ""}));
   };
   sim::BatteryParams& battery = spec.battery;
-  battery.capacity_uj = scaled(detail::above_and_at_most(figure(b, "capacity_j", spec), 0, 1e6,
-                                                         value_path("capacity_j"), "J"),
-                               1e6);
-  battery.nominal_voltage_mv = volts("nominal_voltage_v");
-  battery.sleep_current_na = scaled(detail::in_range(figure(b, "sleep_current_ua", spec), 0, 1000,
-                                                     value_path("sleep_current_ua"), "uA"),
-                                    1e3);
-  battery.stroke_energy_uj = scaled(detail::in_range(figure(b, "stroke_energy_uj", spec), 0, 1e6,
-                                                     value_path("stroke_energy_uj"), "uJ"),
-                                    1);
+  battery.capacity_uj =
+      figure_in(b, "capacity_j", spec, kMicro, Range{0, 1'000'000 * kMicro, true, "J", ""});
+  battery.nominal_voltage_mv = millivolts("nominal_voltage_v");
+  battery.sleep_current_na =
+      figure_in(b, "sleep_current_ua", spec, kMilli, Range{0, 1000 * kMilli, false, "uA", ""});
+  battery.stroke_energy_uj =
+      figure_in(b, "stroke_energy_uj", spec, 1, Range{0, 1'000'000, false, "uJ", ""});
   battery.radio_session_energy_uj =
-      scaled(detail::in_range(figure(b, "radio_session_energy_j", spec), 0, 1000,
-                              value_path("radio_session_energy_j"), "J"),
-             1e6);
-  battery.patient_session_energy_uj =
-      scaled(detail::in_range(figure(b, "patient_session_energy_mj", spec), 0, 1e6,
-                              value_path("patient_session_energy_mj"), "mJ"),
-             1e3);
-  battery.tone_power_uw = scaled(detail::in_range(figure(b, "tone_power_mw", spec), 0, 1000,
-                                                  value_path("tone_power_mw"), "mW"),
-                                 1e3);
-  battery.load_ua = static_cast<std::int32_t>(
-      scaled(detail::above_and_at_most(figure(b, "load_current_ma", spec), 0, 1000,
-                                       value_path("load_current_ma"), "mA"),
-             1e3));
+      figure_in(b, "radio_session_energy_j", spec, kMicro, Range{0, 1000 * kMicro, false, "J", ""});
+  battery.patient_session_energy_uj = figure_in(b, "patient_session_energy_mj", spec, kMilli,
+                                                Range{0, 1'000'000 * kMilli, false, "mJ", ""});
+  battery.tone_power_uw =
+      figure_in(b, "tone_power_mw", spec, kMilli, Range{0, 1000 * kMilli, false, "mW", ""});
+  battery.load_ua = narrow(
+      figure_in(b, "load_current_ma", spec, kMilli, Range{0, 1000 * kMilli, true, "mA", ""}));
 
   // The discharge curve: a table figure, {"value": [rows], "source"/"unconfirmed": "..."}.
-  const ObjectReader c(b.required("discharge_curve"), b.path_of("discharge_curve"),
-                       {"value", "source", "unconfirmed"});
-  figure_note(c, "discharge_curve", spec);
-  const Json& rows = detail::as_array(c.required("value"), c.path_of("value"));
+  const JsonValue curve = figure(b, "discharge_curve", spec);
+  const std::vector<JsonValue> rows = curve.array();
   if (rows.size() < 2 || rows.size() > sim::kMaxCellPoints) {
-    detail::fail(c.path_of("value"),
-                 fmt::format("needs between 2 and {} points", sim::kMaxCellPoints));
+    curve.refuse(fmt::format("needs between 2 and {} points", sim::kMaxCellPoints));
   }
   battery.curve_points = rows.size();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const ObjectReader row(rows[i], detail::index_path(c.path_of("value"), i),
-                           {"depth_percent", "open_circuit_v", "resistance_ohm"});
-    const double depth =
-        detail::in_range(row.number("depth_percent"), 0, 100, row.path_of("depth_percent"), "%");
-    if (depth * 10 != std::floor(depth * 10)) {
-      detail::fail(row.path_of("depth_percent"), "must be a whole number of tenths of a percent");
-    }
+    const JsonObject row = rows[i].object({"depth_percent", "open_circuit_v", "resistance_ohm"});
+    const JsonValue depth = row.required("depth_percent");
     sim::CellPoint& point = battery.curve[i];
-    point.depth_permille = static_cast<std::int32_t>(scaled(depth, 10));
-    point.open_circuit_mv = static_cast<std::int32_t>(
-        scaled(detail::above_and_at_most(row.number("open_circuit_v"), 0, 10,
-                                         row.path_of("open_circuit_v"), "V"),
-               1e3));
-    point.resistance_mohm =
-        static_cast<std::int32_t>(scaled(detail::in_range(row.number("resistance_ohm"), 0, 10'000,
-                                                          row.path_of("resistance_ohm"), "ohm"),
-                                         1e3));
-    if (i == 0 && point.depth_permille != 0) {
-      detail::fail(row.path_of("depth_percent"), "the first point must be at 0%");
-    }
+    // Tenths of a percent: the implant's per-mille depth.
+    point.depth_permille = narrow(decimal_in(depth, 10, Range{0, 1000, false, "%", ""}));
+    point.open_circuit_mv = narrow(
+        decimal_in(row.required("open_circuit_v"), kMilli, Range{0, 10 * kMilli, true, "V", ""}));
+    point.resistance_mohm = narrow(decimal_in(row.required("resistance_ohm"), kMilli,
+                                              Range{0, 10'000 * kMilli, false, "ohm", ""}));
+    if (i == 0 && point.depth_permille != 0) depth.refuse("the first point must be at 0%");
     if (i > 0 && point.depth_permille <= battery.curve[i - 1].depth_permille) {
-      detail::fail(row.path_of("depth_percent"), "must rise from point to point");
+      depth.refuse("must rise from point to point");
     }
     if (i + 1 == rows.size() && point.depth_permille != 1000) {
-      detail::fail(row.path_of("depth_percent"), "the last point must be at 100%");
+      depth.refuse("the last point must be at 100%");
     }
   }
-  battery.cutoff_mv = static_cast<std::int32_t>(volts("cutoff_voltage_v"));
+  battery.cutoff_mv = millivolts("cutoff_voltage_v");
 
   // The implant's copy: the same cell seen as loaded voltage against depth.
   power::MonitorConfig& m = spec.battery_monitor;
@@ -139,134 +108,108 @@ void read_battery(const ObjectReader& model, PumpModelSpec& spec) {
     const std::int32_t depth = battery.curve[i].depth_permille;
     m.curve[i] = {depth, sim::SimBattery::loaded_mv_at(battery, depth * 1000LL)};
     if (i > 0 && m.curve[i].loaded_mv >= m.curve[i - 1].loaded_mv) {
-      detail::fail(detail::index_path(c.path_of("value"), i),
-                   "the voltage under the load must fall from point to point");
+      rows[i].refuse("the voltage under the load must fall from point to point");
     }
   }
   const std::int32_t lowest = m.curve[m.curve_points - 1].loaded_mv;
   const std::int32_t highest = m.curve[0].loaded_mv;
-  m.eri_mv = static_cast<std::int32_t>(volts("eri_voltage_v"));
-  m.eos_mv = static_cast<std::int32_t>(volts("eos_voltage_v"));
+  m.eri_mv = millivolts("eri_voltage_v");
+  m.eos_mv = millivolts("eos_voltage_v");
   if (m.eri_mv >= highest) {
-    detail::fail(value_path("eri_voltage_v"),
+    host::refuse(value_path("eri_voltage_v"),
                  fmt::format("must be below the fresh cell's loaded voltage ({} mV)", highest));
   }
   if (m.eos_mv >= m.eri_mv)
-    detail::fail(value_path("eos_voltage_v"), "must be below the ERI voltage");
+    host::refuse(value_path("eos_voltage_v"), "must be below the ERI voltage");
   if (battery.cutoff_mv >= m.eos_mv || battery.cutoff_mv <= lowest) {
-    detail::fail(value_path("cutoff_voltage_v"),
+    host::refuse(value_path("cutoff_voltage_v"),
                  fmt::format("must be below the EOS voltage and above the empty cell's loaded "
                              "voltage ({} mV)",
                              lowest));
   }
-  const auto whole_days = [&](std::string_view key, double max) {
-    const double v = detail::in_range(figure(b, key, spec), 0, max, value_path(key), "days");
-    if (v != std::floor(v)) detail::fail(value_path(key), "must be a whole number");
-    return days(static_cast<std::int64_t>(v));
+  const auto whole_days = [&](std::string_view key) {
+    return days(figure_in(b, key, spec, 1, Range{0, 365, false, "days", ""}));
   };
-  m.eri_notice = whole_days("eri_notice_days", 365);
-  m.eri_safety_margin = whole_days("eri_safety_margin_days", 365);
-  // Years of 365.25 days, to the day.
-  m.service_life = days(scaled(detail::in_range(figure(b, "service_life_years", spec), 0, 50,
-                                                value_path("service_life_years"), "years"),
-                               365.25));
+  m.eri_notice = whole_days("eri_notice_days");
+  m.eri_safety_margin = whole_days("eri_safety_margin_days");
+  // Years to the thousandth, of 365.25 days: the product rounds down to the day (the one
+  // rounding rule: the end of service comes no later than the figure says).
+  const std::int64_t milli_years =
+      figure_in(b, "service_life_years", spec, kMilli, Range{0, 50 * kMilli, false, "years", ""});
+  m.service_life = days(milli_years * 36'525 / 100'000);
   if (m.service_life.count() > 0 && m.service_life <= m.eri_notice + m.eri_safety_margin) {
-    detail::fail(value_path("service_life_years"),
+    host::refuse(value_path("service_life_years"),
                  "must be longer than the ERI notice and margin (0: no limit)");
   }
-  m.fault_discrepancy_permille = static_cast<std::int32_t>(
-      scaled(detail::above_and_at_most(figure(b, "fault_discrepancy_percent", spec), 0, 50,
-                                       value_path("fault_discrepancy_percent"), "%"),
-             10));
-  if (m.fault_discrepancy_permille < 1) {
-    detail::fail(value_path("fault_discrepancy_percent"), "must be at least 0.1%");
-  }
-  const double deficit = detail::in_range(figure(b, "fault_voltage_deficit_mv", spec), 1, 1000,
-                                          value_path("fault_voltage_deficit_mv"), "mV");
-  if (deficit != std::floor(deficit)) {
-    detail::fail(value_path("fault_voltage_deficit_mv"), "must be a whole number");
-  }
-  m.fault_deficit_mv = static_cast<std::int32_t>(deficit);
+  // Tenths of a percent.
+  m.fault_discrepancy_permille =
+      narrow(figure_in(b, "fault_discrepancy_percent", spec, 10, Range{0, 500, true, "%", ""}));
+  m.fault_deficit_mv =
+      narrow(figure_in(b, "fault_voltage_deficit_mv", spec, 1, Range{1, 1000, false, "mV", ""}));
   if (const Status s = power::validate(m); !s) {
-    detail::fail(b.path(), fmt::format("{}: {}", s.error().field, s.error().message));
+    b.refuse(fmt::format("{}: {}", s.error().field, s.error().message));
   }
 }
 
-PumpModelSpec read_model(const Json& j, const std::string& name, const std::string& path) {
-  const ObjectReader r(
-      j, path,
-      {"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
-       "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
-       "low_reservoir_default_ml", "max_patient_boluses_per_day", "battery"});
+PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
+  const JsonObject r =
+      j.object({"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
+                "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
+                "low_reservoir_default_ml", "max_patient_boluses_per_day", "battery"});
   PumpModelSpec spec;
   spec.name = name;
   spec.description = r.string("description");
   therapy::PumpModel& m = spec.model;
-  const auto ml = [](double v) { return Volume(scaled(v, kNanolitresPerMillilitre)); };
-  const auto ml_per_day = [](double v) { return FlowRate(scaled(v, kNanolitresPerMillilitre)); };
-
-  const double capacity =
-      detail::above_and_at_most(figure(r, "reservoir_capacity_ml", spec), 0, 100,
-                                r.path_of("reservoir_capacity_ml.value"), "mL");
-  m.reservoir_capacity = ml(capacity);
-  m.stroke_volume = Volume(scaled(detail::in_range(figure(r, "stroke_volume_nl", spec), 1, 100'000,
-                                                   r.path_of("stroke_volume_nl.value"), "nL"),
-                                  1));
-  const double max_rate =
-      detail::above_and_at_most(figure(r, "max_rate_ml_per_day", spec), 0, 100,
-                                r.path_of("max_rate_ml_per_day.value"), "mL/day");
-  m.max_rate = ml_per_day(max_rate);
-  m.min_rate = ml_per_day(detail::above_and_at_most(
-      figure(r, "min_rate_ml_per_day", spec), 0, max_rate, r.path_of("min_rate_ml_per_day.value"),
-      "mL/day", "the maximum rate"));
-  m.priming_rate = ml_per_day(detail::above_and_at_most(
-      figure(r, "priming_rate_ml_per_day", spec), 0, max_rate,
-      r.path_of("priming_rate_ml_per_day.value"), "mL/day", "the maximum rate"));
-  m.pump_dead_volume = ml(detail::in_range(figure(r, "pump_dead_volume_ml", spec), 0, 2,
-                                           r.path_of("pump_dead_volume_ml.value"), "mL"));
-  m.low_reservoir_default = ml(detail::above_and_at_most(
-      figure(r, "low_reservoir_default_ml", spec), 0, capacity / 2,
-      r.path_of("low_reservoir_default_ml.value"), "mL", "half the reservoir"));
-  const double boluses = figure(r, "max_patient_boluses_per_day", spec);
-  const std::string boluses_path = r.path_of("max_patient_boluses_per_day.value");
-  if (boluses != std::floor(boluses)) detail::fail(boluses_path, "must be a whole number");
-  m.max_patient_boluses_per_day =
-      static_cast<std::uint8_t>(detail::in_range(boluses, 0, 24, boluses_path));
-
+  // Volumes in nL, rates in nL/day: mL and mL/day to 6 decimals.
+  const std::int64_t capacity =
+      figure_in(r, "reservoir_capacity_ml", spec, kMicro, Range{0, 100 * kMicro, true, "mL", ""});
+  m.reservoir_capacity = Volume(capacity);
+  m.stroke_volume =
+      Volume(figure_in(r, "stroke_volume_nl", spec, 1, Range{1, 100'000, false, "nL", ""}));
+  const std::int64_t max_rate =
+      figure_in(r, "max_rate_ml_per_day", spec, kMicro, Range{0, 100 * kMicro, true, "mL/day", ""});
+  m.max_rate = FlowRate(max_rate);
+  m.min_rate = FlowRate(figure_in(r, "min_rate_ml_per_day", spec, kMicro,
+                                  Range{0, max_rate, true, "mL/day", "the maximum rate"}));
+  m.priming_rate = FlowRate(figure_in(r, "priming_rate_ml_per_day", spec, kMicro,
+                                      Range{0, max_rate, true, "mL/day", "the maximum rate"}));
+  m.pump_dead_volume = Volume(
+      figure_in(r, "pump_dead_volume_ml", spec, kMicro, Range{0, 2 * kMicro, false, "mL", ""}));
+  m.low_reservoir_default =
+      Volume(figure_in(r, "low_reservoir_default_ml", spec, kMicro,
+                       Range{0, capacity / 2, true, "mL", "half the reservoir"}));
+  m.max_patient_boluses_per_day = static_cast<std::uint8_t>(
+      figure_in(r, "max_patient_boluses_per_day", spec, 1, Range{0, 24, false, "", ""}));
   read_battery(r, spec);
   return spec;
 }
 
 }  // namespace
 
-PumpCatalog PumpCatalog::from_json(const Json& doc) {
-  const ObjectReader r(doc, "", {"format", "version", "notes", "models"});
+PumpCatalog PumpCatalog::read(const JsonValue& root) {
+  const JsonObject r = root.object({"format", "version", "notes", "models"});
   if (r.string("format") != "itdd-pump-models") {
-    detail::fail("format", "must be \"itdd-pump-models\"");
+    r.required("format").refuse("must be \"itdd-pump-models\"");
   }
-  if (r.integer("version") != 1) detail::fail("version", "must be 1 (the only version known)");
-  const Json& models = r.required("models");
-  if (!models.is_object() || models.empty()) detail::fail("models", "must be a non-empty object");
+  if (r.whole("version") != 1) r.required("version").refuse("must be 1 (the only version known)");
+  if (r.has("notes")) (void)r.required("notes").string_or_empty();
+  const JsonValue models = r.required("models");
+  if (!models.json().is_object() || models.json().empty()) {
+    models.refuse("must be a non-empty object");
+  }
   PumpCatalog catalog;
-  for (const auto& item : models.items()) {
-    catalog.models_.push_back(
-        read_model(item.value(), item.key(), detail::join_path("models", item.key())));
+  for (const auto& [name, model] : models.members()) {
+    catalog.models_.push_back(read_model(model, name));
   }
   return catalog;
 }
 
-PumpCatalog PumpCatalog::from_text(std::string_view text) {
-  Json doc = Json::parse(text, nullptr, false);
-  if (doc.is_discarded()) detail::fail("(document)", "is not valid JSON");
-  return from_json(doc);
+host::Checked<PumpCatalog> PumpCatalog::from_text(std::string_view text) {
+  return host::read_json(text, &PumpCatalog::read);
 }
 
-PumpCatalog PumpCatalog::load(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) detail::fail("", fmt::format("cannot open {}", file.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return from_text(text.str());
+host::Checked<PumpCatalog> PumpCatalog::load(const std::filesystem::path& file) {
+  return host::read_json_file(file, &PumpCatalog::read);
 }
 
 const PumpModelSpec* PumpCatalog::find(std::string_view name) const {

@@ -6,8 +6,12 @@
 namespace itdd::testing {
 
 const scenario::PumpCatalog& pump_catalog() {
-  static const scenario::PumpCatalog catalog =
-      scenario::PumpCatalog::load(std::string(ITDD_SOURCE_DIR) + "/data/pump-models.json");
+  static const scenario::PumpCatalog catalog = [] {
+    host::Checked<scenario::PumpCatalog> c =
+        scenario::PumpCatalog::load(std::string(ITDD_SOURCE_DIR) + "/data/pump-models.json");
+    if (!c.ok()) throw std::runtime_error("data/pump-models.json: " + c.error().text());
+    return std::move(c).value();
+  }();
   return catalog;
 }
 
@@ -17,8 +21,14 @@ nlohmann::json load_source_json(const std::string& relative_path) {
   return nlohmann::json::parse(in);
 }
 
+host::Checked<scenario::Scenario> read(const nlohmann::json& doc) {
+  return scenario::parse_scenario_text(doc.dump(), pump_catalog());
+}
+
 scenario::Scenario parse(const nlohmann::json& doc) {
-  return scenario::parse_scenario(doc, pump_catalog());
+  host::Checked<scenario::Scenario> s = read(doc);
+  if (!s.ok()) throw std::runtime_error("the scenario was refused: " + s.error().text());
+  return std::move(s).value();
 }
 
 }  // namespace itdd::testing

@@ -50,7 +50,7 @@ class VirtualImplantTest : public ::testing::Test {
            ("itdd-vi-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    catalog_ = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
+    catalog_ = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     clinician_ = crypto_.generate_key_pair().value();
   }
   void TearDown() override {

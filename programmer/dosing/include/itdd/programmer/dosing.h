@@ -5,6 +5,7 @@
 #pragma once
 
 #include "itdd/core/units.h"
+#include "itdd/host/checked.h"
 #include "itdd/programmer/units_text.h"
 
 namespace itdd::programmer {
@@ -23,7 +24,7 @@ struct PumpRateLimits {
 // (field "concentration"), a negative dose, a flow below the minimum programmable rate or above
 // the maximum (field "dose", saying the lowest or highest dose this concentration allows). A
 // zero dose is a stopped pump: flow 0. `unit` is for the messages.
-Checked<FlowRate> programmable_flow(DoseRate dose, Concentration concentration,
-                                    const PumpRateLimits& pump, DoseUnit unit);
+host::Checked<FlowRate> programmable_flow(DoseRate dose, Concentration concentration,
+                                          const PumpRateLimits& pump, DoseUnit unit);
 
 }  // namespace itdd::programmer

@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "itdd/core/units.h"
-#include "itdd/programmer/figures.h"
+#include "itdd/host/checked.h"
+#include "itdd/host/figures.h"
 #include "itdd/programmer/units_text.h"
 
 namespace itdd::programmer {
@@ -27,7 +28,7 @@ struct DrugRoute {
   bool operator==(const DrugRoute&) const = default;
 };
 // "morphine:oral" (lowercase names, one colon).
-Checked<DrugRoute> parse_drug_route(std::string_view text);
+host::Checked<DrugRoute> parse_drug_route(std::string_view text);
 
 struct EquivalentDose {
   DrugRoute at;
@@ -40,26 +41,30 @@ struct EquivalentDose {
 struct Equivalence {
   std::string name;
   std::vector<EquivalentDose> doses;
-  Provenance note;
+  host::Provenance note;
   bool operator==(const Equivalence&) const = default;
 };
 
 class OpioidConversions {
  public:
-  static Checked<OpioidConversions> load(const std::filesystem::path& file);
-  static Checked<OpioidConversions> from_json(const nlohmann::ordered_json& doc);
+  // The file, or the refusal of its first problem (its JSON path and what is wrong; a file that
+  // cannot be read and invalid JSON have an empty field).
+  static host::Checked<OpioidConversions> load(const std::filesystem::path& file);
+  static host::Checked<OpioidConversions> from_text(std::string_view text);
 
   const std::vector<Equivalence>& equivalences() const { return equivalences_; }
   const std::string& caution() const { return caution_; }
   // The rounding step in millionths of the target drug's unit (10,000 = 0.01 mg).
-  const Figure<std::int64_t>& rounding_millionths() const { return rounding_; }
+  const host::Figure<std::int64_t>& rounding_millionths() const { return rounding_; }
   // Every drug:route some rule names, in file order.
   std::vector<DrugRoute> known() const;
   std::string known_text() const;  // "morphine:oral, morphine:iv, ..."
 
  private:
+  static OpioidConversions read(const host::JsonValue& root);
+
   std::string caution_;
-  Figure<std::int64_t> rounding_;
+  host::Figure<std::int64_t> rounding_;
   std::vector<Equivalence> equivalences_;
 };
 
@@ -68,7 +73,7 @@ struct ConversionStep {
   EquivalentDose from;
   EquivalentDose to;
   std::string rule;  // the equivalence's name
-  Provenance note;
+  host::Provenance note;
 };
 
 struct ConversionPath {
@@ -94,8 +99,8 @@ struct Conversion {
 // Refuses a dose not above zero (field "dose"), the same drug and route on both sides, a
 // drug:route no rule names (field "from" or "to", listing the known ones), and two that no chain
 // of rules links.
-Checked<Conversion> convert(const OpioidConversions& table, const DrugRoute& from,
-                            const DrugRoute& to, DoseRate dose_per_day);
+host::Checked<Conversion> convert(const OpioidConversions& table, const DrugRoute& from,
+                                  const DrugRoute& to, DoseRate dose_per_day);
 
 std::string format_conversion(const Conversion& conversion);
 nlohmann::ordered_json conversion_json(const Conversion& conversion);

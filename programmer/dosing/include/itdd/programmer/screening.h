@@ -12,6 +12,7 @@
 
 #include "itdd/core/time.h"
 #include "itdd/core/units.h"
+#include "itdd/host/checked.h"
 #include "itdd/programmer/drug_library.h"
 #include "itdd/programmer/units_text.h"
 
@@ -57,8 +58,8 @@ struct ScreeningStep {
 // Refuses a history that does not follow the rule, naming the entry ("history[1].dose": the
 // second step is 75 mcg; "history[1].given_at": too soon after the first; a bolus after an
 // effective one; more boluses than steps; a score out of its range).
-Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
-                                           const std::vector<ScreeningBolus>& history);
+host::Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
+                                                 const std::vector<ScreeningBolus>& history);
 
 struct StartingDose {
   std::optional<DoseRate> dose_per_day;  // nullopt: no rule in the library
@@ -69,7 +70,7 @@ struct StartingDose {
 // The suggested starting infusion after an effective screening bolus. Refuses (field
 // "history") while the screening is not done or when it failed, and when the effective bolus
 // has no recorded effect duration (field "history[i].effect_duration": the rule depends on it).
-Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
-                                              const std::vector<ScreeningBolus>& history);
+host::Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
+                                                    const std::vector<ScreeningBolus>& history);
 
 }  // namespace itdd::programmer

@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "itdd/core/units.h"
-#include "itdd/programmer/figures.h"
+#include "itdd/host/checked.h"
+#include "itdd/host/figures.h"
 #include "itdd/programmer/units_text.h"
 
 namespace itdd::programmer {
@@ -29,7 +30,7 @@ template <class T>
 struct LeveledFigure {
   T value{};
   Level level = Level::kHard;
-  Provenance note;
+  host::Provenance note;
   bool operator==(const LeveledFigure&) const = default;
 };
 
@@ -38,9 +39,9 @@ enum class WithdrawalRisk : std::uint8_t { kLow, kModerate, kHigh };
 const char* withdrawal_risk_name(WithdrawalRisk risk);  // "low", "moderate", "high"
 
 struct DoseLimits {
-  std::optional<Figure<DoseRate>> soft_min;
-  Figure<DoseRate> soft_max;
-  Figure<DoseRate> hard_max;
+  std::optional<host::Figure<DoseRate>> soft_min;
+  host::Figure<DoseRate> soft_max;
+  host::Figure<DoseRate> hard_max;
   // Highest daily dose to start (or restart) the drug with.
   std::optional<LeveledFigure<DoseRate>> start_max;
   bool operator==(const DoseLimits&) const = default;
@@ -50,16 +51,17 @@ struct Titration {
   std::optional<LeveledFigure<DoseRate>> max_step;  // absolute increase of the daily dose
   // Increase relative to the current daily dose, in hundredths of a percent (1500 = 15 %).
   std::optional<LeveledFigure<std::int64_t>> max_step_percent_hundredths;
-  std::optional<Figure<Duration>> min_interval_hard;  // between two increases
-  std::optional<Figure<Duration>> min_interval_soft;
+  std::optional<host::Figure<Duration>> min_interval_hard;  // between two increases
+  std::optional<host::Figure<Duration>> min_interval_soft;
   bool operator==(const Titration&) const = default;
 };
 
 // Days a filled solution may stay in the pump.
 struct Stability {
-  Figure<std::int64_t> days;  // diluted, or dilution not recorded (the shorter figure)
-  std::optional<Figure<std::int64_t>> undiluted_days;
-  std::optional<Figure<std::int64_t>> first_fill_days;  // the first fill of the drug in a pump
+  host::Figure<std::int64_t> days;  // diluted, or dilution not recorded (the shorter figure)
+  std::optional<host::Figure<std::int64_t>> undiluted_days;
+  std::optional<host::Figure<std::int64_t>>
+      first_fill_days;  // the first fill of the drug in a pump
   bool operator==(const Stability&) const = default;
 };
 
@@ -67,17 +69,17 @@ struct Stability {
 // or `long_effect_multiplier` times it when its effect lasted over `long_effect_over`.
 // Multipliers in hundredths (200 = twice).
 struct StartingDoseRule {
-  Figure<std::int64_t> multiplier_hundredths;
-  Figure<Duration> long_effect_over;
-  Figure<std::int64_t> long_effect_multiplier_hundredths;
+  host::Figure<std::int64_t> multiplier_hundredths;
+  host::Figure<Duration> long_effect_over;
+  host::Figure<std::int64_t> long_effect_multiplier_hundredths;
   bool operator==(const StartingDoseRule&) const = default;
 };
 
 // Screening (trial) boluses: the doses in order, given at least `min_interval` apart; when the
 // last one fails, no pump.
 struct ScreeningRule {
-  Figure<std::vector<DrugAmount>> doses;
-  Figure<Duration> min_interval;
+  host::Figure<std::vector<DrugAmount>> doses;
+  host::Figure<Duration> min_interval;
   std::optional<StartingDoseRule> starting_dose;
   bool operator==(const ScreeningRule&) const = default;
 };
@@ -87,12 +89,12 @@ struct DrugSpec {
   std::string display_name;
   DoseUnit unit = DoseUnit::kMilligram;
   bool opioid = false;
-  Figure<WithdrawalRisk> withdrawal_risk;
-  Figure<std::vector<Concentration>> concentrations;  // allowed, in ng/mL
+  host::Figure<WithdrawalRisk> withdrawal_risk;
+  host::Figure<std::vector<Concentration>> concentrations;  // allowed, in ng/mL
   DoseLimits limits;
   Titration titration;
   Stability stability;
-  Figure<std::int64_t> max_refill_interval_days;
+  host::Figure<std::int64_t> max_refill_interval_days;
   std::optional<ScreeningRule> screening;
 
   bool allows(Concentration c) const;
@@ -101,9 +103,10 @@ struct DrugSpec {
 
 class DrugLibrary {
  public:
-  static Checked<DrugLibrary> load(const std::filesystem::path& file);
-  static Checked<DrugLibrary> from_json(const nlohmann::ordered_json& doc);
-  static Checked<DrugLibrary> from_text(std::string_view text);
+  // The file, or the refusal of its first problem (its JSON path and what is wrong); a file that
+  // cannot be read and invalid JSON ("line 4, column 7: ...") have an empty field.
+  static host::Checked<DrugLibrary> load(const std::filesystem::path& file);
+  static host::Checked<DrugLibrary> from_text(std::string_view text);
   nlohmann::ordered_json to_json() const;
 
   const DrugSpec* find(std::string_view name) const;
@@ -111,14 +114,18 @@ class DrugLibrary {
   // Names, comma separated, for "known: ..." messages.
   std::string names() const;
   // Days before the predicted low-reservoir date that a refill is planned.
-  const Figure<std::int64_t>& refill_safety_margin_days() const { return refill_margin_days_; }
+  const host::Figure<std::int64_t>& refill_safety_margin_days() const {
+    return refill_margin_days_;
+  }
   const std::string& notes() const { return notes_; }
 
   bool operator==(const DrugLibrary&) const = default;
 
  private:
+  static DrugLibrary read(const host::JsonValue& root);
+
   std::string notes_;
-  Figure<std::int64_t> refill_margin_days_;
+  host::Figure<std::int64_t> refill_margin_days_;
   std::vector<DrugSpec> drugs_;
 };
 

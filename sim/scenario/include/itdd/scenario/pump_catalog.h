@@ -1,17 +1,19 @@
 // Pump models as data (data/pump-models.json): each figure carries its source or an
 // "unconfirmed" note, and the loader maps a model to the implant's itdd::therapy::PumpModel
 // plus the battery: the simulator's cell (sim::BatteryParams) and the implant's own copy of the
-// cell with its ERI/EOS rules (power::MonitorConfig). Malformed files throw InputError naming
-// the field.
+// cell with its ERI/EOS rules (power::MonitorConfig). Every figure is read exactly in its base
+// unit (host/text: nL, nL/day, uJ, mV, ...); a malformed file is a host::Refusal naming the
+// field, never an exception.
 #pragma once
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "itdd/host/checked.h"
+#include "itdd/host/json_reader.h"
 #include "itdd/power/battery_monitor.h"
 #include "itdd/sim/sim_battery.h"
 #include "itdd/therapy/pump_model.h"
@@ -30,14 +32,17 @@ struct PumpModelSpec {
 
 class PumpCatalog {
  public:
-  static PumpCatalog from_json(const nlohmann::json& doc);
-  static PumpCatalog from_text(std::string_view text);
-  static PumpCatalog load(const std::filesystem::path& file);
+  // The catalog, or the refusal of the file's first problem (its JSON path and what is wrong; a
+  // file that cannot be read and invalid JSON have an empty field).
+  static host::Checked<PumpCatalog> from_text(std::string_view text);
+  static host::Checked<PumpCatalog> load(const std::filesystem::path& file);
 
   const PumpModelSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
 
  private:
+  static PumpCatalog read(const host::JsonValue& root);
+
   std::vector<PumpModelSpec> models_;
 };
 

@@ -1,14 +1,16 @@
-// A simulation scenario (JSON, see docs/scenario-format.md) as C++ values. The parser is the
+// A simulation scenario (JSON, see docs/scenario-format.md) as C++ values. The reader is the
 // edge where decimal clinical numbers (mL, mg, mcg, minutes) become the implant's integer base
-// units (nL, ng, ms), once, rounded to nearest; every problem is an InputError naming the field
-// path, and a scenario that parses is one the engine will accept command by command (the
-// prescriptions have passed itdd::therapy::validate with the drug in the reservoir at the time).
+// units (nL, ng, ms): exactly, from the text the file holds, by the programmer's own rule
+// (host/text: a decimal finer than its base unit is refused, never rounded), so a scenario's
+// "dose_per_day": 0.1 is the same prescription as the programmer's --dose 0.1. Every problem is a
+// host::Refusal naming the field's path, and a scenario that is read is one the engine will
+// accept command by command (the prescriptions have passed itdd::therapy::validate with the drug
+// in the reservoir at the time).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,7 +18,7 @@
 
 #include "itdd/core/time.h"
 #include "itdd/core/units.h"
-#include "itdd/scenario/input_error.h"
+#include "itdd/host/checked.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/therapy/prescription.h"
@@ -125,12 +127,15 @@ struct Scenario {
   std::vector<ScenarioEvent> events;   // in time order (stable for equal times)
 };
 
-// Throws InputError naming the field. `doc` is the parsed JSON document.
-Scenario parse_scenario(const nlohmann::json& doc, const PumpCatalog& catalog);
-// Also reports JSON syntax errors as "line L, column C".
-Scenario parse_scenario_text(std::string_view text, const PumpCatalog& catalog);
-// Reads a file; an unreadable file is an InputError with an empty path.
-Scenario load_scenario_file(const std::filesystem::path& file, const PumpCatalog& catalog);
+// The scenario, or the refusal of its first problem: the field's JSON path and what is wrong
+// ("prescription.steps[3].start: must be HH:MM (00:00 to 23:59)"); invalid JSON and a number
+// beyond what any reader holds have an empty field and say "line L, column C: ...". Nothing is
+// thrown.
+host::Checked<Scenario> parse_scenario_text(std::string_view text, const PumpCatalog& catalog);
+// The same for a file; one that cannot be opened is refused with an empty field ("cannot open
+// the file").
+host::Checked<Scenario> load_scenario_file(const std::filesystem::path& file,
+                                           const PumpCatalog& catalog);
 
 // Name of an event's type as written in scenario files ("refill", "clinician_bolus", ...).
 const char* type_name(const EventAction& action);

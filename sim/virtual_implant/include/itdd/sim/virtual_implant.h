@@ -167,7 +167,7 @@ class VirtualImplant {
  public:
   // Opens (or creates) the state directory, takes its lock, boots the implant and its radio
   // (which makes the implant's identity at the first start). Throws StateError or
-  // std::runtime_error; scenario::InputError never (the pump model is already parsed).
+  // std::runtime_error (the pump models were read before, into options.catalog).
   explicit VirtualImplant(const VirtualImplantOptions& options);
   ~VirtualImplant();  // saves the clock and the body; releases the lock
   VirtualImplant(const VirtualImplant&) = delete;
