@@ -5,15 +5,33 @@
 namespace itdd::safety {
 namespace {
 
-constexpr std::int64_t kSlewNumerator = 5;
-constexpr std::int64_t kSlewDenominator = 4;
-constexpr std::int64_t kSlackStrokes = 2;
-// Buckets per day, and per hour: a window's volume is a sum of whole buckets.
-constexpr std::int64_t kBucketsPerDay = static_cast<std::int64_t>(SafetyMonitor::kBuckets);
-constexpr std::int64_t kBucketsPerHour = kBucketsPerDay / 24;
+constexpr std::int64_t kNever = INT64_MAX;
+// Allowance units a millisecond for a flow of 1 nL/day: 4 normally, 5 while re-aligning (5/4).
+constexpr std::int64_t kQuarters = 4;
+constexpr std::int64_t kRealignQuarters = 5;
+// The scheduler re-aligns at a quarter of real time: a change of d takes 4 d.
+constexpr std::int64_t kRealignPerMs = 4;
+constexpr std::uint32_t kStrokeMask = static_cast<std::uint32_t>(SafetyMonitor::kStrokeRing - 1);
+constexpr std::uint32_t kSegmentMask = static_cast<std::uint32_t>(SafetyMonitor::kSegments - 1);
+static_assert((SafetyMonitor::kStrokeRing & kStrokeMask) == 0, "the stroke ring is a power of 2");
+static_assert((SafetyMonitor::kSegments & kSegmentMask) == 0, "the rate record is a power of 2");
+// Boundaries the rate record can pass in one call: a day and a bucket of a flexible program's
+// steps and midnights, and a re-alignment's end, with room to spare.
+constexpr int kMaxCutsPerAdvance = 4 * (static_cast<int>(therapy::kMaxStepsPerDay) + 2);
+
+constexpr std::int64_t kBucketCount = static_cast<std::int64_t>(SafetyMonitor::kBuckets);
+
+// The bucket's slot in the day ring.
+std::size_t slot_of(std::int64_t bucket) {
+  return static_cast<std::size_t>(floor_mod(bucket, kBucketCount));
+}
 
 Volume larger(Volume a, Volume b) {
   return a > b ? a : b;
+}
+
+std::int64_t distance(std::int64_t a, std::int64_t b) {
+  return a > b ? a - b : b - a;
 }
 
 }  // namespace
@@ -32,121 +50,136 @@ const char* name(TripWindow window) {
   return "unknown";
 }
 
-void SafetyMonitor::set_prescription(const therapy::Prescription& rx, ImplantTime now) {
-  state_.previous = state_.prescription;
-  state_.prescription = rx;
-  state_.prescription_since = now;
-  state_.allowance_minute = -1;
-  state_.flex_until_ms = -1;
-  state_.continuous_flow = rx.mode == therapy::BasalMode::kContinuous
-                               ? therapy::flow_of(rx, rx.continuous_dose).count()
-                               : 0;
-  state_.patient_extra_1h = patient_extra(hours(1));
-  state_.patient_extra_24h = patient_extra(days(1));
-  // The minute of the change allows the larger of the two programs.
-  const std::int64_t minute = now.ms() / SafetyMonitor::kBucketMs;
-  if (minute == state_.current_minute) {
-    const std::size_t slot = static_cast<std::size_t>(minute % kBucketsPerDay);
-    const std::int32_t flow = minute_flow(minute);
-    if (flow > state_.allowed_flow_per_minute[slot]) set_minute(minute, flow);
-  }
+SafetyMonitor::SafetyMonitor(const therapy::PumpModel& pump) : pump_(pump) {
+  stroke_units_ = pump.stroke_volume.count() * kUnitsPerNanolitre;
+  // What the pump's maximum rate delivers in an hour, in whole strokes, and one of slack.
+  const std::int64_t stroke = pump.stroke_volume.count() > 0 ? pump.stroke_volume.count() : 1;
+  hard_1h_ = volume_over(pump.max_rate, hours(1)).count() / stroke + 1;
 }
 
-std::int64_t SafetyMonitor::flow_at(const therapy::Prescription& rx, std::int64_t wall_ms) {
+bool SafetyMonitor::fits(const therapy::PumpModel& pump) {
+  if (pump.stroke_volume.count() <= 0) return false;
+  const std::int64_t hard = volume_over(pump.max_rate, hours(1)).count() /
+                                pump.stroke_volume.count() + 1;
+  return hard + 1 <= static_cast<std::int64_t>(kStrokeRing);
+}
+
+// ---- the allowed rate over time ----
+
+std::int64_t SafetyMonitor::rate_at(std::int64_t ms, std::int64_t* until_ms) {
   using therapy::BasalMode;
-  if (rx.mode == BasalMode::kContinuous) return state_.continuous_flow;
+  const therapy::Prescription& rx = state_.prescription;
+  *until_ms = kNever;
+  if (rx.mode == BasalMode::kContinuous) {
+    return therapy::flow_of(rx, rx.continuous_dose).count() * kQuarters;
+  }
   if (rx.mode != BasalMode::kFlexible) return 0;
-  if (wall_ms < state_.flex_from_ms || wall_ms >= state_.flex_until_ms) {
-    const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, wall_ms);
-    state_.flex_from_ms = wall_ms;
+  if (ms < state_.realign_until_ms) {
+    // Schedule time may stand anywhere between the old and the new wall time, at up to 5/4
+    // speed: the program's highest step at 5/4 covers every position.
+    *until_ms = state_.realign_until_ms;
+    return state_.flex_max_flow * kRealignQuarters;
+  }
+  const std::int64_t wall = ms + state_.wall_offset_ms;
+  if (wall < state_.flex_from_ms || wall >= state_.flex_until_ms) {
+    const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, wall);
+    state_.flex_from_ms = wall;
     state_.flex_until_ms = pos.next_boundary_ms;
     state_.flex_flow = pos.flow.count();
   }
-  return state_.flex_flow;
+  *until_ms = state_.flex_until_ms - state_.wall_offset_ms;
+  return state_.flex_flow * kQuarters;
 }
 
-std::int32_t SafetyMonitor::minute_flow(std::int64_t minute) {
-  const std::int64_t start = minute * SafetyMonitor::kBucketMs + state_.wall_offset_ms;
-  const std::int64_t at_start = flow_at(state_.prescription, start);
-  const std::int64_t end = start + SafetyMonitor::kBucketMs - 1;
-  const std::int64_t at_end =
-      end < state_.flex_until_ms ? at_start : flow_at(state_.prescription, end);
-  const std::int64_t flow = at_start > at_end ? at_start : at_end;
-  return static_cast<std::int32_t>(flow < INT32_MAX ? flow : INT32_MAX);
-}
-
-void SafetyMonitor::set_minute(std::int64_t minute, std::int32_t flow) {
-  const std::size_t slot = static_cast<std::size_t>(minute % kBucketsPerDay);
-  state_.allowed_flow_24h += flow - state_.allowed_flow_per_minute[slot];
-  state_.allowed_flow_1h += flow - state_.allowed_flow_per_minute[slot];
-  state_.allowed_flow_per_minute[slot] = flow;
-}
-
-void SafetyMonitor::authorise(Volume volume, ImplantTime start, Duration duration) {
-  state_.authorised[state_.authorised_next] = Authorised{start, start + duration, volume};
-  if (start + duration > state_.authorised_until) state_.authorised_until = start + duration;
-  state_.authorised_next = static_cast<std::uint8_t>((state_.authorised_next + 1) % kMaxAuthorised);
-  state_.allowance_minute = -1;
-}
-
-void SafetyMonitor::advance_to_minute(std::int64_t minute) {
-  if (minute <= state_.current_minute) return;
-  std::int64_t from = state_.current_minute + 1;
-  if (minute - state_.current_minute >= kBucketsPerDay) {
-    state_.strokes_per_minute.fill(0);
-    state_.allowed_flow_per_minute.fill(0);
-    state_.strokes_1h = 0;
-    state_.strokes_24h = 0;
-    state_.allowed_flow_1h = 0;
-    state_.allowed_flow_24h = 0;
-    from = minute - kBucketsPerDay + 1;
+void SafetyMonitor::push_segment(std::int64_t start_ms, std::int64_t rate, bool tell) {
+  if (state_.segment_count > 0) {
+    Segment& newest =
+        state_.segments[(state_.segment_oldest + state_.segment_count - 1) & kSegmentMask];
+    if (start_ms < newest.start_ms) return;  // the record only grows forward
+    if (start_ms == newest.start_ms || rate == newest.rate) {
+      // The same moment (the old rate never applied) or no change.
+      if (start_ms == newest.start_ms && rate != newest.rate) {
+        newest.rate = rate;
+        if (tell && sink_ != nullptr) sink_->rate_changed(ImplantTime(start_ms), rate);
+      }
+      return;
+    }
   }
-  // At most a day of buckets: bounded by kBuckets. Slots advance by one, wrapping, so no
-  // division runs per minute.
-  const std::int64_t n = kBucketsPerDay;
-  std::size_t slot = static_cast<std::size_t>(from % n);
-  std::size_t hour_old = static_cast<std::size_t>(((from - kBucketsPerHour) % n + n) % n);
-  for (std::int64_t m = from; m <= minute; ++m) {
-    // The bucket leaving the hour is the one an hour before m.
-    state_.strokes_1h -= state_.strokes_per_minute[hour_old];
-    state_.allowed_flow_1h -= state_.allowed_flow_per_minute[hour_old];
-    state_.strokes_24h -= state_.strokes_per_minute[slot];
-    state_.allowed_flow_24h -= state_.allowed_flow_per_minute[slot];
-    state_.strokes_per_minute[slot] = 0;
-    const std::int32_t flow = minute_flow(m);
-    state_.allowed_flow_per_minute[slot] = flow;
-    state_.allowed_flow_1h += flow;
-    state_.allowed_flow_24h += flow;
-    slot = slot + 1 == kBuckets ? 0 : slot + 1;
-    hour_old = hour_old + 1 == kBuckets ? 0 : hour_old + 1;
+  Segment next{start_ms, rate, 0};
+  if (state_.segment_count > 0) {
+    const Segment& newest =
+        state_.segments[(state_.segment_oldest + state_.segment_count - 1) & kSegmentMask];
+    // Modulo 2^64: only differences over a day are ever taken.
+    next.accrued = newest.accrued + static_cast<std::uint64_t>(newest.rate) *
+                                        static_cast<std::uint64_t>(start_ms - newest.start_ms);
   }
-  state_.current_minute = minute;
+  if (state_.segment_count == kSegments) {
+    Segment& oldest = state_.segments[state_.segment_oldest & kSegmentMask];
+    Segment& second = state_.segments[(state_.segment_oldest + 1) & kSegmentMask];
+    if (second.start_ms > start_ms - kHistoryMs) {
+      // Both still needed: merge them into one that accrues nothing until the third begins,
+      // so a window starting there is allowed more (what accrued after it), never less.
+      second = Segment{oldest.start_ms, 0, oldest.accrued};
+    }
+    ++state_.segment_oldest;
+    --state_.segment_count;
+  }
+  state_.segments[(state_.segment_oldest + state_.segment_count) & kSegmentMask] = next;
+  ++state_.segment_count;
+  if (tell && sink_ != nullptr) sink_->rate_changed(ImplantTime(start_ms), rate);
 }
 
-Volume SafetyMonitor::basal_allowance(const therapy::Prescription& rx, ImplantTime from,
-                                      ImplantTime to) const {
-  using therapy::BasalMode;
-  if (rx.mode == BasalMode::kContinuous) {
-    return volume_over(therapy::flow_of(rx, rx.continuous_dose), to - from);
+void SafetyMonitor::advance_rates(std::int64_t now_ms) {
+  if (state_.rate_until_ms > now_ms) return;
+  if (now_ms - state_.rate_until_ms > kHistoryMs) {
+    // Nothing older than the day window is needed: start again a day back.
+    state_.rate_until_ms = now_ms - kHistoryMs;
   }
-  if (rx.mode != BasalMode::kFlexible) return Volume(0);
-  // Walk the steps over [from, to] in wall time: at most a day and a few steps.
-  std::int64_t t = from.ms() + state_.wall_offset_ms;
-  const std::int64_t end = to.ms() + state_.wall_offset_ms;
-  Int128 units = 0;  // nL x ms per day
-  for (int i = 0; i < 2 * static_cast<int>(therapy::kMaxStepsPerDay) + 4 && t < end; ++i) {
-    const therapy::FlexPosition pos = therapy::locate(rx.flex, rx.concentration, t);
-    const std::int64_t segment_end = pos.next_boundary_ms < end ? pos.next_boundary_ms : end;
-    units += static_cast<Int128>(pos.flow.count()) * (segment_end - t);
-    t = segment_end;
+  for (int i = 0; i < kMaxCutsPerAdvance && state_.rate_until_ms <= now_ms; ++i) {
+    const std::int64_t at = state_.rate_until_ms;
+    std::int64_t until = kNever;
+    const std::int64_t rate = rate_at(at, &until);
+    push_segment(at, rate, true);
+    state_.rate_until_ms = until > at ? until : at + 1;
   }
-  return Volume(static_cast<std::int64_t>((units + kMillisPerDay - 1) / kMillisPerDay));
 }
+
+std::uint64_t SafetyMonitor::accrued_at(std::int64_t ms, std::uint32_t* cursor) const {
+  if (state_.segment_count == 0) return 0;
+  const std::uint32_t first = state_.segment_oldest;
+  const std::uint32_t end = first + state_.segment_count;
+  std::uint32_t seq = *cursor;
+  if (seq < first || seq >= end || state_.segments[seq & kSegmentMask].start_ms > ms) seq = first;
+  // Bounded by kSegments; the windows' starts only move forward, so usually no step at all.
+  while (seq + 1 < end && state_.segments[(seq + 1) & kSegmentMask].start_ms <= ms) ++seq;
+  *cursor = seq;
+  const Segment& s = state_.segments[seq & kSegmentMask];
+  if (ms <= s.start_ms) return s.accrued;
+  return s.accrued + static_cast<std::uint64_t>(s.rate) * static_cast<std::uint64_t>(ms - s.start_ms);
+}
+
+std::int64_t SafetyMonitor::allowed_rate_at(ImplantTime at) {
+  std::uint32_t cursor = state_.segment_oldest;
+  (void)accrued_at(at.ms(), &cursor);
+  return state_.segment_count == 0 ? 0 : state_.segments[cursor & kSegmentMask].rate;
+}
+
+// ---- the prescription, the clock and authorised boluses ----
 
 Volume SafetyMonitor::patient_extra(Duration window) const {
   const therapy::PatientBolusSettings& pb = state_.prescription.patient_bolus;
   if (!pb.enabled || state_.prescription.mode == therapy::BasalMode::kStopped) return Volume(0);
-  std::int64_t most = pb.max_per_24h;
+  const std::int64_t per_day = pb.max_per_24h;
+  // Any 24 h holds at most per_day; a window longer than a day, per_day more in the rest.
+  std::int64_t most = per_day;
+  if (window > days(1)) {
+    std::int64_t rest = per_day;
+    if (pb.lockout.count() > 0) {
+      const std::int64_t by_lockout = (window - days(1)).count() / pb.lockout.count() + 1;
+      if (by_lockout < rest) rest = by_lockout;
+    }
+    most += rest;
+  }
   if (pb.lockout.count() > 0) {
     const std::int64_t by_lockout = window.count() / pb.lockout.count() + 1;
     if (by_lockout < most) most = by_lockout;
@@ -154,45 +187,185 @@ Volume SafetyMonitor::patient_extra(Duration window) const {
   return therapy::patient_bolus_volume(state_.prescription) * most;
 }
 
-Volume SafetyMonitor::extras(Duration window, ImplantTime now) const {
-  const ImplantTime from = now - window;
-  Volume allowed{0};
-  if (state_.authorised_until > from) {
-    for (const Authorised& a : state_.authorised) {
-      if (a.volume.count() > 0 && a.end > from && a.start <= now) allowed += a.volume;
+void SafetyMonitor::start(ImplantTime now) {
+  if (state_.started) return;
+  state_.started = true;
+  state_.current_bucket = floor_div(now.ms(), kBucketMs);
+  state_.last_ms = now.ms();
+  std::int64_t until = kNever;
+  const std::int64_t rate = rate_at(now.ms(), &until);
+  push_segment(now.ms(), rate, true);
+  state_.rate_until_ms = until > now.ms() ? until : now.ms() + 1;
+}
+
+void SafetyMonitor::set_prescription(const therapy::Prescription& rx, ImplantTime now) {
+  if (state_.started) advance_rates(now.ms());
+  state_.previous_patient_extra_1h = state_.patient_extra_1h;
+  state_.previous_patient_extra_day = state_.patient_extra_day;
+  state_.prescription = rx;
+  state_.prescription_since = now;
+  state_.flex_until_ms = -1;
+  state_.flex_max_flow = 0;
+  if (rx.mode == therapy::BasalMode::kFlexible) {
+    // Bounded: 7 days of at most 48 steps.
+    for (const therapy::DayProgram& day : rx.flex.days) {
+      for (std::size_t i = 0; i < day.step_count && i < day.steps.size(); ++i) {
+        const std::int64_t flow = therapy::flow_of(rx, day.steps[i].dose_rate).count();
+        if (flow > state_.flex_max_flow) state_.flex_max_flow = flow;
+      }
     }
   }
-  allowed += window == hours(1)  ? state_.patient_extra_1h
-             : window == days(1) ? state_.patient_extra_24h
-                                 : patient_extra(window);
-  return allowed + pump_.stroke_volume * kSlackStrokes;
-}
-
-Volume SafetyMonitor::window_allowance(std::int64_t flow_sum, Duration window,
-                                       ImplantTime now) const {
-  // Sum of per-minute flows (nL/day) / 1440 is the basal volume, rounded up, then x 5/4.
-  const std::int64_t basal = (flow_sum + kBucketsPerDay - 1) / kBucketsPerDay;
-  return Volume(basal * kSlewNumerator / kSlewDenominator + 1) + extras(window, now);
-}
-
-Volume SafetyMonitor::allowance(Duration window, ImplantTime now) const {
-  const ImplantTime from = now - window;
-  Volume basal = basal_allowance(state_.prescription, from, now);
-  if (state_.prescription_since > from) {
-    basal = larger(basal, basal_allowance(state_.previous, from, now));
+  state_.patient_extra_1h = patient_extra(hours(1));
+  state_.patient_extra_day = patient_extra(Duration(kHistoryMs));
+  if (!state_.started) {
+    start(now);
+    return;
   }
-  return Volume(basal.count() * kSlewNumerator / kSlewDenominator + 1) + extras(window, now);
+  std::int64_t until = kNever;
+  const std::int64_t rate = rate_at(now.ms(), &until);
+  push_segment(now.ms(), rate, true);
+  state_.rate_until_ms = until > now.ms() ? until : now.ms() + 1;
+}
+
+void SafetyMonitor::clock_set(Duration offset, ImplantTime now) {
+  if (!state_.started) {
+    state_.wall_offset_ms = offset.count();
+    return;
+  }
+  advance_rates(now.ms());
+  const std::int64_t change = distance(offset.count(), state_.wall_offset_ms);
+  state_.wall_offset_ms = offset.count();
+  state_.flex_until_ms = -1;
+  if (change > 0 && state_.prescription.mode == therapy::BasalMode::kFlexible) {
+    // A re-alignment still running has at most its own remaining time left, plus the new one.
+    const std::int64_t from = state_.realign_until_ms > now.ms() ? state_.realign_until_ms : now.ms();
+    state_.realign_until_ms = from + kRealignPerMs * change;
+  }
+  std::int64_t until = kNever;
+  const std::int64_t rate = rate_at(now.ms(), &until);
+  push_segment(now.ms(), rate, true);
+  state_.rate_until_ms = until > now.ms() ? until : now.ms() + 1;
+}
+
+void SafetyMonitor::realigning_until(ImplantTime until, ImplantTime now) {
+  if (until.ms() <= state_.realign_until_ms || until <= now) return;
+  start(now);
+  advance_rates(now.ms());
+  state_.realign_until_ms = until.ms();
+  std::int64_t next = kNever;
+  const std::int64_t rate = rate_at(now.ms(), &next);
+  push_segment(now.ms(), rate, true);
+  state_.rate_until_ms = next > now.ms() ? next : now.ms() + 1;
+}
+
+void SafetyMonitor::authorise(Volume volume, ImplantTime start, Duration duration) {
+  state_.authorised[state_.authorised_next] = Authorised{start, start + duration, volume};
+  if (start + duration > state_.authorised_until) state_.authorised_until = start + duration;
+  state_.authorised_next = static_cast<std::uint8_t>((state_.authorised_next + 1) % kMaxAuthorised);
+}
+
+// ---- the windows ----
+
+void SafetyMonitor::advance_buckets(std::int64_t bucket) {
+  if (bucket <= state_.current_bucket) return;
+  const std::uint16_t closing =
+      state_.bucket_strokes[slot_of(state_.current_bucket)];
+  if (closing > 0 && sink_ != nullptr) sink_->bucket_closed(state_.current_bucket, closing);
+  if (bucket - state_.current_bucket >= kBucketCount) {
+    state_.bucket_strokes.fill(0);
+    state_.strokes_24h = 0;
+    state_.current_bucket = bucket;
+    return;
+  }
+  // Fewer than kBuckets steps: each new bucket takes the slot of the one leaving the window.
+  for (std::int64_t b = state_.current_bucket + 1; b <= bucket; ++b) {
+    std::uint16_t& slot = state_.bucket_strokes[slot_of(b)];
+    state_.strokes_24h -= slot;
+    slot = 0;
+  }
+  state_.current_bucket = bucket;
+}
+
+void SafetyMonitor::forget_strokes_before(std::int64_t now_ms) {
+  if (now_ms - state_.last_ms >= kMillisPerHour) {
+    state_.strokes_1h = 0;
+    return;
+  }
+  const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
+  // Each stroke leaves once: bounded by the ring.
+  while (state_.strokes_1h > 0 &&
+         now32 - state_.stroke_ms[state_.stroke_oldest] >= static_cast<std::uint32_t>(kMillisPerHour)) {
+    state_.stroke_oldest = (state_.stroke_oldest + 1) & kStrokeMask;
+    --state_.strokes_1h;
+  }
+}
+
+Int128 SafetyMonitor::extras_units(std::int64_t from_ms, std::int64_t to_ms, bool day) const {
+  Volume allowed = day ? state_.patient_extra_day : state_.patient_extra_1h;
+  if (state_.prescription_since.ms() > from_ms) {
+    allowed = larger(allowed, day ? state_.previous_patient_extra_day
+                                  : state_.previous_patient_extra_1h);
+  }
+  if (state_.authorised_until.ms() > from_ms) {
+    for (const Authorised& a : state_.authorised) {
+      if (a.volume.count() > 0 && a.end.ms() > from_ms && a.start.ms() <= to_ms) {
+        allowed += a.volume;
+      }
+    }
+  }
+  return static_cast<Int128>(allowed.count()) * kUnitsPerNanolitre;
+}
+
+std::int64_t SafetyMonitor::allowance(std::int64_t from_ms, std::int64_t to_ms, bool day,
+                                      std::uint32_t* cursor) {
+  std::uint32_t to_cursor = state_.segment_oldest + state_.segment_count - 1;
+  const std::uint64_t basal = accrued_at(to_ms, &to_cursor) - accrued_at(from_ms, cursor);
+  const Int128 units = static_cast<Int128>(basal) + extras_units(from_ms, to_ms, day);
+  // Whole strokes (rounded toward less) and the stroke of slack.
+  return static_cast<std::int64_t>(units / stroke_units_) + 1;
+}
+
+std::int64_t SafetyMonitor::allowed_strokes(ImplantTime from, ImplantTime to) {
+  if (state_.started) advance_rates(to.ms());
+  std::uint32_t cursor = state_.segment_oldest;
+  return allowance(from.ms(), to.ms(), to - from > hours(1), &cursor);
+}
+
+Verdict SafetyMonitor::check(std::int64_t now_ms) {
+  const Volume stroke = pump_.stroke_volume;
+  Verdict v;
+  const std::int64_t in_hour = state_.strokes_1h;
+  if (in_hour > hard_1h_) {
+    v = Verdict{true, TripWindow::kPumpMaximum, stroke * in_hour, stroke * hard_1h_};
+  } else {
+    const std::int64_t allowed_1h = allowance(now_ms - kMillisPerHour, now_ms, false, &cursor_1h_);
+    if (in_hour > allowed_1h) {
+      v = Verdict{true, TripWindow::kOneHour, stroke * in_hour, stroke * allowed_1h};
+    } else {
+      // The day window: the buckets from the one 24 h ago, whose first millisecond is included.
+      const std::int64_t from =
+          (state_.current_bucket - kBucketsPerDay) * kBucketMs - 1;
+      const std::int64_t allowed_day = allowance(from, now_ms, true, &cursor_day_);
+      if (state_.strokes_24h > allowed_day) {
+        v = Verdict{true, TripWindow::kOneDay, stroke * state_.strokes_24h, stroke * allowed_day};
+      }
+    }
+  }
+  if (v.tripped) {
+    state_.tripped = true;
+    state_.trip = v;
+  }
+  return v;
 }
 
 Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
   if (state_.tripped) return state_.trip;
-  // Most observations fall in the bucket of the last one: no division then.
-  const std::int64_t bucket_start = state_.current_minute * SafetyMonitor::kBucketMs;
-  const std::int64_t minute =
-      now.ms() >= bucket_start && now.ms() < bucket_start + SafetyMonitor::kBucketMs
-          ? state_.current_minute
-          : now.ms() / SafetyMonitor::kBucketMs;
-  advance_to_minute(minute);
+  start(now);
+  const std::int64_t now_ms = now.ms() > state_.last_ms ? now.ms() : state_.last_ms;
+  advance_rates(now_ms);
+  advance_buckets(floor_div(now_ms, kBucketMs));
+  forget_strokes_before(now_ms);
+  state_.last_ms = now_ms;
   if (!state_.sensor_known) {
     state_.sensor_known = true;
     state_.last_sensed = sensed_strokes;
@@ -202,43 +375,75 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
   const std::uint32_t seen = sensed_strokes - state_.last_sensed;
   state_.last_sensed = sensed_strokes;
   if (seen == 0) return Verdict{};
-  const std::size_t slot = static_cast<std::size_t>(minute % kBucketsPerDay);
-  const std::uint32_t room = 0xFFFFu - state_.strokes_per_minute[slot];
-  state_.strokes_per_minute[slot] =
-      static_cast<std::uint16_t>(state_.strokes_per_minute[slot] + (seen < room ? seen : room));
-  state_.strokes_1h += seen;
+  if (sink_ != nullptr) sink_->strokes_seen(ImplantTime(now_ms), seen);
+  std::uint16_t& bucket = state_.bucket_strokes[slot_of(state_.current_bucket)];
+  const std::uint32_t room = 0xFFFFu - bucket;
+  bucket = static_cast<std::uint16_t>(bucket + (seen < room ? seen : room));
   state_.strokes_24h += seen;
-
-  // Fast path: within the basal allowance alone (boluses and slack only add to it) nothing
-  // can have been breached.
-  const std::int64_t stroke = pump_.stroke_volume.count();
-  if (state_.strokes_1h * stroke * kBucketsPerDay * kSlewDenominator <=
-          state_.allowed_flow_1h * kSlewNumerator &&
-      state_.strokes_24h * stroke * kBucketsPerDay * kSlewDenominator <=
-          state_.allowed_flow_24h * kSlewNumerator) {
-    return Verdict{};
-  }
-  if (state_.allowance_minute != minute) {
-    // Once a minute: the windows end with this minute.
-    const ImplantTime minute_end = ImplantTime((minute + 1) * SafetyMonitor::kBucketMs);
-    state_.allowed_1h = window_allowance(state_.allowed_flow_1h, hours(1), minute_end);
-    state_.allowed_24h = window_allowance(state_.allowed_flow_24h, days(1), minute_end);
-    state_.allowance_minute = minute;
-  }
-  Verdict v;
-  const Volume hard_1h = volume_over(pump_.max_rate, hours(1)) + pump_.stroke_volume * 2;
-  if (delivered_last_hour() > hard_1h) {
-    v = Verdict{true, TripWindow::kPumpMaximum, delivered_last_hour(), hard_1h};
-  } else if (delivered_last_hour() > state_.allowed_1h) {
-    v = Verdict{true, TripWindow::kOneHour, delivered_last_hour(), state_.allowed_1h};
-  } else if (delivered_last_day() > state_.allowed_24h) {
-    v = Verdict{true, TripWindow::kOneDay, delivered_last_day(), state_.allowed_24h};
-  }
-  if (v.tripped) {
+  if (state_.strokes_1h + static_cast<std::uint64_t>(seen) > kStrokeRing) {
+    // More strokes in an hour than the ring holds: beyond the pump's hard limit.
+    const std::int64_t in_hour = static_cast<std::int64_t>(state_.strokes_1h) + seen;
+    const Verdict v{true, TripWindow::kPumpMaximum, pump_.stroke_volume * in_hour,
+                    pump_.stroke_volume * hard_1h_};
     state_.tripped = true;
     state_.trip = v;
+    return v;
   }
-  return v;
+  const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
+  for (std::uint32_t i = 0; i < seen; ++i) {
+    state_.stroke_ms[(state_.stroke_oldest + state_.strokes_1h) & kStrokeMask] = now32;
+    ++state_.strokes_1h;
+  }
+  return check(now_ms);
+}
+
+// ---- replaying the ledger at boot ----
+
+void SafetyMonitor::restore_rate(ImplantTime from, std::int64_t rate) {
+  if (!state_.started) {
+    state_.started = true;
+    state_.last_ms = from.ms();
+    state_.current_bucket = floor_div(from.ms(), kBucketMs);
+  }
+  push_segment(from.ms(), rate, false);
+  // Until the prescription is set again (at boot, next), the recorded rate holds.
+  state_.rate_until_ms = kNever;
+}
+
+void SafetyMonitor::restore_bucket(std::int64_t bucket, std::uint32_t strokes, ImplantTime now) {
+  start(now);
+  advance_buckets(floor_div(now.ms(), kBucketMs));
+  if (bucket > state_.current_bucket ||
+      bucket <= state_.current_bucket - kBucketCount) {
+    return;
+  }
+  std::uint16_t& slot = state_.bucket_strokes[slot_of(bucket)];
+  const std::uint32_t n = strokes < 0xFFFFu ? strokes : 0xFFFFu;
+  state_.strokes_24h += static_cast<std::int64_t>(n) - slot;
+  slot = static_cast<std::uint16_t>(n);
+  if (bucket > state_.restored_bucket) state_.restored_bucket = bucket;
+}
+
+void SafetyMonitor::restore_strokes(ImplantTime at, std::uint32_t strokes, ImplantTime now) {
+  start(now);
+  advance_buckets(floor_div(now.ms(), kBucketMs));
+  if (at > now) return;
+  const std::int64_t bucket = floor_div(at.ms(), kBucketMs);
+  if (bucket > state_.restored_bucket &&
+      bucket > state_.current_bucket - kBucketCount) {
+    std::uint16_t& slot = state_.bucket_strokes[slot_of(bucket)];
+    const std::uint32_t room = 0xFFFFu - slot;
+    slot = static_cast<std::uint16_t>(slot + (strokes < room ? strokes : room));
+    state_.strokes_24h += strokes;
+  }
+  if (now.ms() - at.ms() >= kMillisPerHour) return;
+  state_.last_ms = now.ms();
+  const std::uint32_t at32 = static_cast<std::uint32_t>(at.ms());
+  // Bounded by the ring: what does not fit is beyond the hard limit and trips at once.
+  for (std::uint32_t i = 0; i < strokes && state_.strokes_1h < kStrokeRing; ++i) {
+    state_.stroke_ms[(state_.stroke_oldest + state_.strokes_1h) & kStrokeMask] = at32;
+    ++state_.strokes_1h;
+  }
 }
 
 }  // namespace itdd::safety

@@ -11,13 +11,14 @@ using therapy::testing::morphine_continuous;
 using therapy::testing::morphine_flex;
 
 // Feeds the monitor a constant stroke rate (strokes per hour) from `from` for `length`,
-// one observation per stroke, as the implant does. Returns the first trip, if any.
+// one observation per stroke, as the implant does. Returns the first trip, if any. The interval
+// is rounded up, so no hour holds more than `strokes_per_hour`.
 struct Feeder {
   SafetyMonitor& monitor;
   std::uint32_t sensed = 0;
   Verdict run(ImplantTime from, Duration length, std::int64_t strokes_per_hour) {
     if (strokes_per_hour <= 0) return Verdict{};
-    const std::int64_t interval = kMillisPerHour / strokes_per_hour;
+    const std::int64_t interval = (kMillisPerHour + strokes_per_hour - 1) / strokes_per_hour;
     for (std::int64_t t = from.ms() + interval; t <= from.ms() + length.count(); t += interval) {
       ++sensed;
       const Verdict v = monitor.observe(sensed, ImplantTime(t));
@@ -40,11 +41,10 @@ TEST(SafetyMonitor, ProgrammedDeliveryNeverTrips) {
   SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
   Feeder f{m};
   EXPECT_FALSE(f.run(ImplantTime(0), days(2), 40).tripped);
-  // Windows are whole five-minute buckets: the hour is the last 55 to 60 minutes.
-  EXPECT_GE(m.delivered_last_hour(), microlitres(36));
-  EXPECT_LE(m.delivered_last_hour(), microlitres(40));
-  EXPECT_GE(m.delivered_last_day(), microlitres(956));
-  EXPECT_LE(m.delivered_last_day(), microlitres(960));
+  // The hour is a true sliding window; the day is 288 buckets and the part of the oldest one.
+  EXPECT_EQ(m.delivered_last_hour(), microlitres(40));
+  EXPECT_GE(m.delivered_last_day(), microlitres(960));
+  EXPECT_LE(m.delivered_last_day(), microlitres(964));
 }
 
 TEST(SafetyMonitor, RunawayTripsWithinTheHour) {
@@ -56,16 +56,18 @@ TEST(SafetyMonitor, RunawayTripsWithinTheHour) {
   ASSERT_TRUE(v.tripped);
   EXPECT_EQ(v.window, TripWindow::kOneHour);
   EXPECT_GT(v.delivered, v.allowed);
-  EXPECT_LE(v.delivered, microlitres(40 + 2 + 60));  // caught before 1.5 h's worth
+  // The hour allows its 40 strokes and one of slack: caught at the next.
+  EXPECT_EQ(v.delivered, microlitres(42));
+  EXPECT_EQ(v.allowed, microlitres(41));
   EXPECT_TRUE(m.tripped());
 }
 
 TEST(SafetyMonitor, SlowOverInfusionTripsTheDayWindow) {
-  // 40 strokes/h programmed; 1.4x (56/h) stays under the hourly allowance (5/4 x 40 + slack
-  // is 52 + patient-free) only briefly, so make it 1.3x: 52/h.
+  // 40 strokes/h programmed; 41/h stays within every hour's allowance (40 and one of slack)
+  // but not within the day's (960 and one).
   SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
   Feeder f{m};
-  const Verdict v = f.run(ImplantTime(0), days(2), 52);
+  const Verdict v = f.run(ImplantTime(0), days(2), 41);
   ASSERT_TRUE(v.tripped);
   EXPECT_EQ(v.window, TripWindow::kOneDay);
 }
@@ -118,7 +120,7 @@ TEST(SafetyMonitor, StoppedPumpMayNotMove) {
   Feeder f{m};
   const Verdict v = f.run(ImplantTime(0), hours(1), 10);
   EXPECT_TRUE(v.tripped);
-  EXPECT_EQ(v.delivered, microlitres(3));  // two strokes of slack, tripped on the third
+  EXPECT_EQ(v.delivered, microlitres(2));  // one stroke of slack, tripped on the second
 }
 
 TEST(SafetyMonitor, SensorWrapIsHandled) {
@@ -136,6 +138,10 @@ TEST(SafetyMonitor, WindowsForgetOldStrokes) {
   (void)m.observe(f.sensed, ImplantTime(0) + hours(4) + minutes(1));
   EXPECT_EQ(m.delivered_last_hour(), Volume(0));
   EXPECT_EQ(m.delivered_last_day(), microlitres(120));
+  // Strokes leave the day window with their bucket: at 25:05 it starts at 01:05, and the strokes
+  // from 01:06 to 03:00 (every 1.5 minutes) are left.
+  (void)m.observe(f.sensed, ImplantTime(0) + days(1) + hours(1) + minutes(5));
+  EXPECT_EQ(m.delivered_last_day(), microlitres(77));
   (void)m.observe(f.sensed, ImplantTime(0) + days(2));
   EXPECT_EQ(m.delivered_last_day(), Volume(0));
 }

@@ -9,6 +9,7 @@
 #include "itdd/storage/delivery_history.h"
 #include "itdd/storage/event_log.h"
 #include "itdd/storage/flash.h"
+#include "itdd/storage/safety_ledger.h"
 
 namespace itdd::storage {
 
@@ -21,6 +22,8 @@ struct Layout {
   Region delivery_history;
   Region link_a;  // the radio link's keys, paired devices and session epoch (two copies)
   Region link_b;
+  Region safety_strokes;  // the safety monitor's memory (safety_ledger.h)
+  Region safety_windows;
 };
 
 inline constexpr Layout kDefaultLayout{
@@ -30,7 +33,9 @@ inline constexpr Layout kDefaultLayout{
     .delivery_history = {56, 20},  // 32-byte records, 128 a sector
     .link_a = {76, 1},
     .link_b = {77, 1},
-};  // sectors 78-127 are free
+    .safety_strokes = {78, 12},  // 32-byte records: 1,408 kept, over an hour at 1,000 an hour
+    .safety_windows = {90, 8},   // 896 kept: a day's 288 buckets and rate changes, three times
+};  // sectors 98-127 are free
 
 // Capacities of the default layout on the reference part.
 inline constexpr std::uint32_t kDefaultLogCapacity =
@@ -44,6 +49,21 @@ inline constexpr std::uint32_t kDefaultHistoryHours =
 
 static_assert(kDefaultLogCapacity >= 4000, "the event log keeps thousands of records");
 static_assert(kDefaultHistoryHours >= 90 * 24, "delivery history keeps at least 90 days");
+inline constexpr std::uint32_t kDefaultSafetyStrokes =
+    (kImplantFlash.sector_size /
+     round_up(kSafetyPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
+    (kDefaultLayout.safety_strokes.sector_count - 1);
+inline constexpr std::uint32_t kDefaultSafetyWindows =
+    (kImplantFlash.sector_size /
+     round_up(kSafetyPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
+    (kDefaultLayout.safety_windows.sector_count - 1);
+static_assert(kDefaultSafetyStrokes >= 1'024, "an hour of strokes at the ring's size");
+static_assert(kDefaultSafetyWindows >= 2 * 289 + 2 * 48,
+              "a day of buckets and of a flexible program's rate changes, with room");
+static_assert(kDefaultLayout.safety_windows.first_sector +
+                      kDefaultLayout.safety_windows.sector_count <=
+                  kImplantFlash.sector_count,
+              "the layout fits the part");
 static_assert(kDefaultLayout.link_b.first_sector + kDefaultLayout.link_b.sector_count <=
                   kImplantFlash.sector_count,
               "the layout fits the part");
