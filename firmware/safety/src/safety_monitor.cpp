@@ -26,10 +26,6 @@ std::size_t slot_of(std::int64_t bucket) {
   return static_cast<std::size_t>(floor_mod(bucket, kBucketCount));
 }
 
-Volume larger(Volume a, Volume b) {
-  return a > b ? a : b;
-}
-
 std::int64_t distance(std::int64_t a, std::int64_t b) {
   return a > b ? a - b : b - a;
 }
@@ -200,10 +196,21 @@ void SafetyMonitor::start(ImplantTime now) {
 
 void SafetyMonitor::set_prescription(const therapy::Prescription& rx, ImplantTime now) {
   if (state_.started) advance_rates(now.ms());
-  state_.previous_patient_extra_1h = state_.patient_extra_1h;
-  state_.previous_patient_extra_day = state_.patient_extra_day;
+  // What the program in force allowed stays allowed (added to what earlier ones did, while
+  // those still reach a day window) for windows reaching back to before its last bolus ended.
+  if (state_.earlier_until.ms() <= now.ms() - kHistoryMs) {
+    state_.earlier_patient_extra_1h = Volume(0);
+    state_.earlier_patient_extra_day = Volume(0);
+  }
+  state_.earlier_patient_extra_1h += state_.patient_extra_1h;
+  state_.earlier_patient_extra_day += state_.patient_extra_day;
+  const ImplantTime bolus_end = now + state_.prescription.patient_bolus.duration;
+  if (bolus_end > state_.earlier_until) state_.earlier_until = bolus_end;
+  if (sink_ != nullptr && state_.earlier_patient_extra_day > Volume(0)) {
+    sink_->earlier_patient_extras(state_.earlier_until, state_.earlier_patient_extra_1h,
+                                  state_.earlier_patient_extra_day);
+  }
   state_.prescription = rx;
-  state_.prescription_since = now;
   state_.flex_until_ms = -1;
   state_.flex_max_flow = 0;
   if (rx.mode == therapy::BasalMode::kFlexible) {
@@ -259,8 +266,13 @@ void SafetyMonitor::realigning_until(ImplantTime until, ImplantTime now) {
 }
 
 void SafetyMonitor::authorise(Volume volume, ImplantTime start, Duration duration) {
-  state_.authorised[state_.authorised_next] = Authorised{start, start + duration, volume};
-  if (start + duration > state_.authorised_until) state_.authorised_until = start + duration;
+  restore_authorised(start, start + duration, volume);
+  if (sink_ != nullptr) sink_->bolus_authorised(start, start + duration, volume);
+}
+
+void SafetyMonitor::restore_authorised(ImplantTime start, ImplantTime end, Volume volume) {
+  state_.authorised[state_.authorised_next] = Authorised{start, end, volume};
+  if (end > state_.authorised_until) state_.authorised_until = end;
   state_.authorised_next = static_cast<std::uint8_t>((state_.authorised_next + 1) % kMaxAuthorised);
 }
 
@@ -302,9 +314,8 @@ void SafetyMonitor::forget_strokes_before(std::int64_t now_ms) {
 
 Int128 SafetyMonitor::extras_units(std::int64_t from_ms, std::int64_t to_ms, bool day) const {
   Volume allowed = day ? state_.patient_extra_day : state_.patient_extra_1h;
-  if (state_.prescription_since.ms() > from_ms) {
-    allowed = larger(allowed, day ? state_.previous_patient_extra_day
-                                  : state_.previous_patient_extra_1h);
+  if (state_.earlier_until.ms() > from_ms) {
+    allowed += day ? state_.earlier_patient_extra_day : state_.earlier_patient_extra_1h;
   }
   if (state_.authorised_until.ms() > from_ms) {
     for (const Authorised& a : state_.authorised) {

@@ -29,6 +29,7 @@ Status SafetyLedger::append(RecordRing& ring, const SafetyRecord& r) {
   put_i64(payload, static_cast<std::int64_t>(r.kind));
   put_i64(payload + 8, r.a);
   put_i64(payload + 16, r.b);
+  put_i64(payload + 24, r.c);
   Result<std::uint32_t> written = ring.append(payload);
   if (!written) return written.error();
   return Status::Ok();
@@ -47,6 +48,19 @@ Status SafetyLedger::bucket_closed(std::int64_t bucket, std::int64_t strokes) {
 Status SafetyLedger::rate_changed(std::int64_t from_ms, std::int64_t rate) {
   if (rate < 0) return make_error(ErrorCode::kInvalidArgument, kField, "rate must be >= 0");
   return append(windows_, SafetyRecord{SafetyRecordKind::kRate, from_ms, rate});
+}
+
+}  // namespace itdd::storage
+
+namespace itdd::storage {
+
+Status SafetyLedger::bolus_authorised(std::int64_t start_ms, std::int64_t end_ms,
+                                      std::int64_t volume_nl) {
+  if (end_ms < start_ms || volume_nl < 0) {
+    return make_error(ErrorCode::kInvalidArgument, kField,
+                      "a bolus must end after it starts, with a volume >= 0");
+  }
+  return append(windows_, SafetyRecord{SafetyRecordKind::kBolus, start_ms, end_ms, volume_nl});
 }
 
 }  // namespace itdd::storage

@@ -13,7 +13,7 @@ namespace itdd::storage {
 namespace {
 
 constexpr hal::NvmGeometry kGeometry{512, 8, 8, 128};
-constexpr Region kStrokes{0, 3};  // 32-byte records: 16 a sector, 32 kept
+constexpr Region kStrokes{0, 3};  // 40-byte records: 12 a sector, 24 kept
 constexpr Region kWindows{3, 3};
 
 std::vector<SafetyRecord> windows_of(SafetyLedger& ledger) {
@@ -38,17 +38,21 @@ TEST(SafetyLedger, ReplaysEachRingOldestFirstAfterARemount) {
     ASSERT_TRUE(ledger.strokes_seen(180'000, 2).ok());
     ASSERT_TRUE(ledger.bucket_closed(0, 3).ok());
     ASSERT_TRUE(ledger.rate_changed(400'000, 0).ok());
+    ASSERT_TRUE(ledger.bolus_authorised(500'000, 2'300'000, 200'000).ok());
   }
   SafetyLedger again(nvm, kStrokes, kWindows);
   ASSERT_TRUE(again.mount().ok());
   const std::vector<SafetyRecord> w = windows_of(again);
-  ASSERT_EQ(w.size(), 3u);
+  ASSERT_EQ(w.size(), 4u);
   EXPECT_EQ(w[0].kind, SafetyRecordKind::kRate);
   EXPECT_EQ(w[0].a, 1'000);
   EXPECT_EQ(w[0].b, 96'000'000);
   EXPECT_EQ(w[1].kind, SafetyRecordKind::kBucket);
   EXPECT_EQ(w[1].b, 3);
   EXPECT_EQ(w[2].a, 400'000);
+  EXPECT_EQ(w[3].kind, SafetyRecordKind::kBolus);
+  EXPECT_EQ(w[3].b, 2'300'000);
+  EXPECT_EQ(w[3].c, 200'000);
   const std::vector<SafetyRecord> s = strokes_of(again);
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].a, 90'000);
@@ -63,6 +67,7 @@ TEST(SafetyLedger, RefusesBadInputAndWritesNothing) {
   EXPECT_EQ(ledger.strokes_seen(5, 0).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ledger.bucket_closed(5, -1).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(ledger.rate_changed(5, -4).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ledger.bolus_authorised(5, 4, 100).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(windows_of(ledger).empty());
   EXPECT_TRUE(strokes_of(ledger).empty());
 }

@@ -11,7 +11,8 @@
 //              (4 x the change, the scheduler's 5/4 or 3/4 speed) the rate is 5/4 of the
 //              program's highest step, and only then;
 //   boluses    every authorised clinician/priming/bridge bolus that overlaps the window, whole,
-//   patient    the most patient boluses the limits allow in the window, whole,
+//   patient    the most patient boluses the limits allow in the window, whole (and, in a window
+//              reaching back to a program change, what the earlier programs allowed as well),
 //   slack      one stroke (the scheduler keeps less than one stroke pending: delivered in any
 //              window < programmed + one stroke);
 // the sum rounded down to whole strokes, plus the stroke of slack. Whatever the prescription,
@@ -26,9 +27,10 @@
 // five minutes of the prescription.
 //
 // Memory across a reset: what the monitor learns is told to a LedgerSink as it happens (every
-// observation that saw strokes, every closed bucket, every change of the allowed rate), which the
-// implant keeps in flash; at boot it is replayed (restore_*), so a reset never widens what the
-// monitor permits.
+// observation that saw strokes, every closed bucket, every change of the allowed rate, every
+// authorised bolus), which the
+// implant keeps in flash; at boot it is replayed (restore_*, and authorise() for the boluses
+// authorised), so a reset never widens what the monitor permits nor forgets what it allowed.
 #pragma once
 
 #include <array>
@@ -59,6 +61,9 @@ class LedgerSink {
   virtual void bucket_closed(std::int64_t bucket, std::uint32_t strokes) = 0;
   // From `from` on, the basal allowance accrues `rate` units a millisecond (SafetyMonitor::kUnits).
   virtual void rate_changed(ImplantTime from, std::int64_t rate) = 0;
+  virtual void bolus_authorised(ImplantTime start, ImplantTime end, Volume volume) = 0;
+  // After a program change: what earlier programs' patient boluses may add, until when.
+  virtual void earlier_patient_extras(ImplantTime until, Volume in_hour, Volume in_day) = 0;
 
  protected:
   ~LedgerSink() = default;
@@ -120,12 +125,14 @@ class SafetyMonitor {
     std::int64_t flex_until_ms = -1;
     std::int64_t flex_flow = 0;
     std::int64_t flex_max_flow = 0;  // the program's highest step, nL/day
-    // The most patient boluses allow in each window, under the current and the previous program.
+    // The most patient boluses allow in each window under the current program, and what earlier
+    // programs allowed (added up) while a bolus they granted can still be running: until the
+    // last change and the longest bolus duration since.
     Volume patient_extra_1h{};
     Volume patient_extra_day{};
-    Volume previous_patient_extra_1h{};
-    Volume previous_patient_extra_day{};
-    ImplantTime prescription_since{};
+    Volume earlier_patient_extra_1h{};
+    Volume earlier_patient_extra_day{};
+    ImplantTime earlier_until{};
     ImplantTime authorised_until{};  // the latest end of an authorised bolus
     std::array<Authorised, kMaxAuthorised> authorised{};
     std::uint8_t authorised_next = 0;
@@ -154,6 +161,13 @@ class SafetyMonitor {
   // A re-alignment in progress at boot (the monitor's own record of it is in RAM only).
   void realigning_until(ImplantTime until, ImplantTime now);
   void authorise(Volume volume, ImplantTime start, Duration duration);
+  // The same from the ledger at boot (not told to the ledger again).
+  void restore_authorised(ImplantTime start, ImplantTime end, Volume volume);
+  void restore_earlier_patient_extras(ImplantTime until, Volume in_hour, Volume in_day) {
+    state_.earlier_until = until;
+    state_.earlier_patient_extra_1h = in_hour;
+    state_.earlier_patient_extra_day = in_day;
+  }
 
   // After a reset the rotor sensor counts from zero again: take its count as the origin from now
   // on.

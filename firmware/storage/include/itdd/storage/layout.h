@@ -33,8 +33,8 @@ inline constexpr Layout kDefaultLayout{
     .delivery_history = {56, 20},  // 32-byte records, 128 a sector
     .link_a = {76, 1},
     .link_b = {77, 1},
-    .safety_strokes = {78, 12},  // 32-byte records: 1,408 kept, over an hour at 1,000 an hour
-    .safety_windows = {90, 8},   // 896 kept: a day's 288 buckets and rate changes, three times
+    .safety_strokes = {78, 12},  // 40-byte records: 1,122 kept, over an hour at 1,000 an hour
+    .safety_windows = {90, 8},   // 714 kept: a day's 288 buckets, its rate changes and boluses
 };  // sectors 98-127 are free
 
 // Capacities of the default layout on the reference part.

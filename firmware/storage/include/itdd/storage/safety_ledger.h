@@ -2,8 +2,9 @@
 // (firmware/safety/README.md). Two rings of CRC-checked records:
 //   strokes   every observation in which the rotor sensor saw strokes (time, count): more than
 //             an hour at the pump's maximum rate, so the hour window is rebuilt stroke by stroke;
-//   windows   every closed five-minute bucket that held strokes (bucket, count) and every change
-//             of the allowed basal rate (from, rate): more than a day of both.
+//   windows   every closed five-minute bucket that held strokes (bucket, count), every change
+//             of the allowed basal rate (from, rate) and every authorised bolus (start, end,
+//             volume): more than a day of them.
 // Records come in time order within each ring. A write cut by a power loss loses that record
 // only (at most the strokes of one observation).
 #pragma once
@@ -18,15 +19,16 @@
 
 namespace itdd::storage {
 
-enum class SafetyRecordKind : std::int64_t { kStrokes = 1, kBucket = 2, kRate = 3 };
+enum class SafetyRecordKind : std::int64_t { kStrokes = 1, kBucket = 2, kRate = 3, kBolus = 4 };
 
 struct SafetyRecord {
   SafetyRecordKind kind = SafetyRecordKind::kStrokes;
-  std::int64_t a = 0;  // kStrokes: implant ms; kBucket: bucket index; kRate: from (implant ms)
-  std::int64_t b = 0;  // kStrokes, kBucket: strokes; kRate: units per ms
+  std::int64_t a = 0;  // kStrokes: implant ms; kBucket: bucket index; kRate, kBolus: from (ms)
+  std::int64_t b = 0;  // kStrokes, kBucket: strokes; kRate: units per ms; kBolus: end (ms)
+  std::int64_t c = 0;  // kBolus: volume (nL)
 };
 
-inline constexpr std::uint32_t kSafetyPayloadBytes = 24;
+inline constexpr std::uint32_t kSafetyPayloadBytes = 32;
 
 class SafetyLedger {
  public:
@@ -38,6 +40,7 @@ class SafetyLedger {
   Status strokes_seen(std::int64_t at_ms, std::int64_t strokes);
   Status bucket_closed(std::int64_t bucket, std::int64_t strokes);
   Status rate_changed(std::int64_t from_ms, std::int64_t rate);
+  Status bolus_authorised(std::int64_t start_ms, std::int64_t end_ms, std::int64_t volume_nl);
 
   // Calls visit(record) for every valid record of the ring, oldest first. Bounded by the ring.
   template <class Visit>
@@ -54,7 +57,7 @@ class SafetyLedger {
  private:
   static SafetyRecord decode(std::span<const std::uint8_t> p) {
     return SafetyRecord{static_cast<SafetyRecordKind>(get_i64(p.data())), get_i64(p.data() + 8),
-                        get_i64(p.data() + 16)};
+                        get_i64(p.data() + 16), get_i64(p.data() + 24)};
   }
   template <class Visit>
   static Status replay(RecordRing& ring, Visit& visit) {
