@@ -110,9 +110,12 @@ Implant::Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& bu
                 kPersistentStateFormat),
       log_(nvm, storage::kDefaultLayout.event_log),
       history_(nvm, storage::kDefaultLayout.delivery_history),
+      safety_ledger_(nvm, storage::kDefaultLayout.safety_strokes,
+                     storage::kDefaultLayout.safety_windows),
       battery_(power::BatteryMonitor::start(config.battery, now)) {
   persistent_.current_hour = now.ms() / kMillisPerHour;
   safety_.set_wall_offset(Duration(wall.ms() - now.ms()));
+  safety_.set_sink(this);
 }
 
 BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
@@ -120,6 +123,7 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
   report.cause = cause;
   const Result<storage::RingMount> log_mount = log_.mount();
   const Result<storage::RingMount> history_mount = history_.mount();
+  const Result<storage::RingMount> ledger_mount = safety_ledger_.mount();
   booted_ = true;
   if (log_mount.ok()) {
     report.log_records = log_mount->valid_records;
@@ -144,7 +148,6 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
       report.recorded_delivered = known.volume;
       report.assumed_delivered = engine_.resume_after_reset(now, known);
     }
-    safety_.set_prescription(engine_.prescription(), now);
     safety_.set_wall_offset(Duration(engine_.wall_clock(now).ms() - now.ms()));
   } else if (storage::is_blank(loaded.error())) {
     persistent_ = PersistentState{};
@@ -159,10 +162,16 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
     log(now, ImplantLogCode::kSettingsCorrupt);
   }
+  restore_safety(now);
   // Damage found at mount is raised after the restore, which brings back the alarm state.
   if (!log_mount.ok() || report.damaged_log_slots > 0) {
     (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
     log(now, ImplantLogCode::kLogDamaged, report.damaged_log_slots);
+  }
+  if (!ledger_mount.ok()) {
+    // The monitor starts without its memory: what it permits may widen once. Made visible.
+    (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
+    log(now, ImplantLogCode::kHistoryDamaged, -2);
   }
   if (!history_mount.ok() || history_mount->invalid_slots > (history_mount->torn_tail ? 1u : 0u)) {
     (void)changing_alarms().raise(AlarmKind::kNonCriticalMemoryError, now);
@@ -202,6 +211,85 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
   checkpoint(now);
   update_wake();
   return report;
+}
+
+void Implant::restore_safety(ImplantTime now) {
+  using storage::SafetyRecord;
+  using storage::SafetyRecordKind;
+  const auto strokes_of = [](std::int64_t n) {
+    return static_cast<std::uint32_t>(n < 0 ? 0 : (n > INT32_MAX ? INT32_MAX : n));
+  };
+  // The allowed rate over the last day first, then the program in force from now on, then what
+  // was seen and authorised (each replay is one bounded pass over its ring).
+  if (safety_ledger_.mounted()) {
+    (void)safety_ledger_.replay_windows([&](const SafetyRecord& r) {
+      if (r.kind == SafetyRecordKind::kRate) safety_.restore_rate(ImplantTime(r.a), r.b);
+    });
+  }
+  safety_.set_prescription(engine_.prescription(), now);
+  if (safety_ledger_.mounted()) {
+    (void)safety_ledger_.replay_windows([&](const SafetyRecord& r) {
+      switch (r.kind) {
+        case SafetyRecordKind::kBucket:
+          safety_.restore_bucket(r.a, strokes_of(r.b), now);
+          break;
+        case SafetyRecordKind::kBolus:
+          safety_.restore_authorised(ImplantTime(r.a), ImplantTime(r.b), Volume(r.c));
+          break;
+        case SafetyRecordKind::kEarlierExtras:
+          safety_.restore_earlier_patient_extras(ImplantTime(r.a), Volume(r.b), Volume(r.c));
+          break;
+        default:
+          break;
+      }
+    });
+    (void)safety_ledger_.replay_strokes([&](const SafetyRecord& r) {
+      if (r.kind == SafetyRecordKind::kStrokes) {
+        safety_.restore_strokes(ImplantTime(r.a), strokes_of(r.b), now);
+      }
+    });
+  }
+  // A re-alignment the restored schedule is still making keeps its bounded headroom: schedule
+  // time gains or loses a quarter-ms each ms, so what is left of the offset is what is left of
+  // the time.
+  const delivery::StrokeScheduler::State& st = engine_.scheduler().state();
+  const std::int64_t offset_q = st.schedule_q - st.last.ms() * delivery::kScheduleQuartersPerMs;
+  const std::int64_t left = offset_q > st.target_offset_q ? offset_q - st.target_offset_q
+                                                           : st.target_offset_q - offset_q;
+  if (left > 0) safety_.realigning_until(now + Duration(left), now);
+}
+
+void Implant::strokes_seen(ImplantTime at, std::uint32_t strokes) {
+  if (booted_ && safety_ledger_.mounted() && !safety_ledger_.strokes_seen(at.ms(), strokes).ok()) {
+    ++storage_failures_;
+  }
+}
+
+void Implant::bucket_closed(std::int64_t bucket, std::uint32_t strokes) {
+  if (booted_ && safety_ledger_.mounted() &&
+      !safety_ledger_.bucket_closed(bucket, strokes).ok()) {
+    ++storage_failures_;
+  }
+}
+
+void Implant::rate_changed(ImplantTime from, std::int64_t rate) {
+  if (booted_ && safety_ledger_.mounted() && !safety_ledger_.rate_changed(from.ms(), rate).ok()) {
+    ++storage_failures_;
+  }
+}
+
+void Implant::bolus_authorised(ImplantTime start, ImplantTime end, Volume volume) {
+  if (booted_ && safety_ledger_.mounted() &&
+      !safety_ledger_.bolus_authorised(start.ms(), end.ms(), volume.count()).ok()) {
+    ++storage_failures_;
+  }
+}
+
+void Implant::earlier_patient_extras(ImplantTime until, Volume in_hour, Volume in_day) {
+  if (booted_ && safety_ledger_.mounted() &&
+      !safety_ledger_.earlier_patient_extras(until.ms(), in_hour.count(), in_day.count()).ok()) {
+    ++storage_failures_;
+  }
 }
 
 engine::DeliveredSince Implant::recorded_since_checkpoint() {
@@ -677,7 +765,7 @@ therapy::BolusDecision Implant::patient_bolus(ImplantTime now) {
 void Implant::set_clock(WallTime wall, ImplantTime now) {
   on_wake(now);
   engine_.set_wall_clock(wall, now);
-  safety_.set_wall_offset(Duration(wall.ms() - now.ms()));
+  safety_.clock_set(Duration(wall.ms() - now.ms()), now);
   persistent_.clock_valid = true;
   (void)changing_alarms().clear(AlarmKind::kClockLost, now);
   checkpoint(now);

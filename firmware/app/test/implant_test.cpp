@@ -272,6 +272,43 @@ TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {
   EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kNonCriticalMemoryError));
 }
 
+TEST(Implant, ASafetyMonitorResetRemembersTheHourBeforeIt) {
+  // Runaway, reset, runaway again: the monitor rebuilt from its flash ledger still counts the
+  // strokes before the reset, so the hour holds no more than with no reset at all.
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(24'000'000)));  // 40 strokes an hour
+  rig.run_for(hours(3));
+  // One uncommanded stroke: the hour holds 41, its whole allowance (40 and one of slack).
+  body.motor.run_away(1);
+  rig.run_for(minutes(20));
+  ASSERT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  rig.reset(rig.now + minutes(1));
+  EXPECT_EQ(rig.implant->safety().delivered_last_hour(), microlitres(40));
+  EXPECT_GE(rig.implant->safety().delivered_last_day(), microlitres(121));
+  // Two more uncommanded strokes within the hour of the first: caught at once (a monitor that
+  // started empty would allow them and more: the reset dropped what was pending).
+  body.motor.run_away(2);
+  rig.run_for(minutes(1));
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_EQ(rig.implant->safety().trip().window, safety::TripWindow::kOneHour);
+  EXPECT_LE(rig.implant->safety().trip().delivered, microlitres(42));
+  EXPECT_FALSE(body.motor.enabled);
+}
+
+TEST(Implant, ACorrectDeliveryAcrossResetsNeverTripsTheSafetyMonitor) {
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
+  for (int i = 0; i < 6; ++i) {
+    rig.run_for(hours(3) + minutes(17 * i));
+    rig.reset(rig.now + minutes(i));
+  }
+  rig.run_for(days(2));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+}
+
 TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);

@@ -50,10 +50,6 @@ Status SafetyLedger::rate_changed(std::int64_t from_ms, std::int64_t rate) {
   return append(windows_, SafetyRecord{SafetyRecordKind::kRate, from_ms, rate});
 }
 
-}  // namespace itdd::storage
-
-namespace itdd::storage {
-
 Status SafetyLedger::bolus_authorised(std::int64_t start_ms, std::int64_t end_ms,
                                       std::int64_t volume_nl) {
   if (end_ms < start_ms || volume_nl < 0) {
@@ -61,6 +57,15 @@ Status SafetyLedger::bolus_authorised(std::int64_t start_ms, std::int64_t end_ms
                       "a bolus must end after it starts, with a volume >= 0");
   }
   return append(windows_, SafetyRecord{SafetyRecordKind::kBolus, start_ms, end_ms, volume_nl});
+}
+
+Status SafetyLedger::earlier_patient_extras(std::int64_t until_ms, std::int64_t hour_nl,
+                                            std::int64_t day_nl) {
+  if (hour_nl < 0 || day_nl < 0) {
+    return make_error(ErrorCode::kInvalidArgument, kField, "volumes must be >= 0");
+  }
+  return append(windows_,
+                SafetyRecord{SafetyRecordKind::kEarlierExtras, until_ms, hour_nl, day_nl});
 }
 
 }  // namespace itdd::storage

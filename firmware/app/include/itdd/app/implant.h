@@ -35,6 +35,7 @@
 #include "itdd/power/battery_monitor.h"
 #include "itdd/safety/motor_supervisor.h"
 #include "itdd/safety/safety_monitor.h"
+#include "itdd/storage/safety_ledger.h"
 #include "itdd/storage/delivery_history.h"
 #include "itdd/storage/event_log.h"
 #include "itdd/storage/layout.h"
@@ -73,7 +74,8 @@ enum class ImplantLogCode : std::uint16_t {
   kBoot = 0x0200,                 // a = 1 if committed therapy was resumed
   kSettingsCorrupt = 0x0201,      // both settings copies failed their CRC
   kLogDamaged = 0x0202,           // a = invalid slots found in the log at mount
-  kHistoryDamaged = 0x0203,       // a = invalid slots found in the delivery history
+  kHistoryDamaged = 0x0203,  // a = invalid slots in the delivery history; -1 it does not mount,
+                             // -2 the safety ledger does not mount
   kSafetyTrip = 0x0204,           // reason = TripWindow, a = delivered nL, b = allowed nL
   kPrescriptionCorrupt = 0x0205,  // the live prescription failed its CRC
   kClockLost = 0x0206,
@@ -127,7 +129,9 @@ struct PersistentState {
   std::uint32_t program_count = 0;  // prescriptions committed so far: part of the token
 };
 
-class Implant final : private engine::EventSink, private alarms::AlarmEventSink {
+class Implant final : private engine::EventSink,
+                      private alarms::AlarmEventSink,
+                      private safety::LedgerSink {
  public:
   Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& buzzer, hal::Nvm& nvm,
           hal::PowerSense& power_sense, ImplantTime now, WallTime wall);
@@ -232,6 +236,13 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   void after_engine_change(ImplantTime now);
   void handle_motor_changes(ImplantTime now);
   void observe_safety(ImplantTime now);
+  // The safety monitor's memory: kept in the ledger as it learns, replayed at boot.
+  void strokes_seen(ImplantTime at, std::uint32_t strokes) override;
+  void bucket_closed(std::int64_t bucket, std::uint32_t strokes) override;
+  void rate_changed(ImplantTime from, std::int64_t rate) override;
+  void bolus_authorised(ImplantTime start, ImplantTime end, Volume volume) override;
+  void earlier_patient_extras(ImplantTime until, Volume in_hour, Volume in_day) override;
+  void restore_safety(ImplantTime now);
   // kHeader: what every command uses; kInUse: plus today's and tomorrow's day program (what a
   // step change reads); kAll: everything (at boot and daily).
   enum class CrcScope : std::uint8_t { kHeader, kInUse, kAll };
@@ -267,6 +278,7 @@ class Implant final : private engine::EventSink, private alarms::AlarmEventSink 
   storage::SettingsStore<PersistentState> settings_;
   storage::EventLog log_;
   storage::DeliveryHistory history_;
+  storage::SafetyLedger safety_ledger_;
   Result<power::BatteryMonitor> battery_;
   PersistentState persistent_{};  // the implant-level fields; the rest is gathered at commit
   engine::EventSink* engine_observer_ = nullptr;

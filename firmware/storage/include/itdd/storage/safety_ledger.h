@@ -3,8 +3,9 @@
 //   strokes   every observation in which the rotor sensor saw strokes (time, count): more than
 //             an hour at the pump's maximum rate, so the hour window is rebuilt stroke by stroke;
 //   windows   every closed five-minute bucket that held strokes (bucket, count), every change
-//             of the allowed basal rate (from, rate) and every authorised bolus (start, end,
-//             volume): more than a day of them.
+//             of the allowed basal rate (from, rate), every authorised bolus (start, end,
+//             volume) and, after a program change, what the earlier programs' patient boluses
+//             may still add (until, per hour, per day): more than a day of them.
 // Records come in time order within each ring. A write cut by a power loss loses that record
 // only (at most the strokes of one observation).
 #pragma once
@@ -19,13 +20,21 @@
 
 namespace itdd::storage {
 
-enum class SafetyRecordKind : std::int64_t { kStrokes = 1, kBucket = 2, kRate = 3, kBolus = 4 };
+enum class SafetyRecordKind : std::int64_t {
+  kStrokes = 1,
+  kBucket = 2,
+  kRate = 3,
+  kBolus = 4,
+  kEarlierExtras = 5,  // what earlier programs' patient boluses may add after a program change
+};
 
 struct SafetyRecord {
   SafetyRecordKind kind = SafetyRecordKind::kStrokes;
-  std::int64_t a = 0;  // kStrokes: implant ms; kBucket: bucket index; kRate, kBolus: from (ms)
-  std::int64_t b = 0;  // kStrokes, kBucket: strokes; kRate: units per ms; kBolus: end (ms)
-  std::int64_t c = 0;  // kBolus: volume (nL)
+  std::int64_t a = 0;  // kStrokes: implant ms; kBucket: index; kRate, kBolus: from (ms);
+                       // kEarlierExtras: until (ms)
+  std::int64_t b = 0;  // kStrokes, kBucket: strokes; kRate: units per ms; kBolus: end (ms);
+                       // kEarlierExtras: nL in an hour
+  std::int64_t c = 0;  // kBolus: volume (nL); kEarlierExtras: nL in the day window
 };
 
 inline constexpr std::uint32_t kSafetyPayloadBytes = 32;
@@ -41,6 +50,7 @@ class SafetyLedger {
   Status bucket_closed(std::int64_t bucket, std::int64_t strokes);
   Status rate_changed(std::int64_t from_ms, std::int64_t rate);
   Status bolus_authorised(std::int64_t start_ms, std::int64_t end_ms, std::int64_t volume_nl);
+  Status earlier_patient_extras(std::int64_t until_ms, std::int64_t hour_nl, std::int64_t day_nl);
 
   // Calls visit(record) for every valid record of the ring, oldest first. Bounded by the ring.
   template <class Visit>
