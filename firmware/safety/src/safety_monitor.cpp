@@ -47,9 +47,9 @@ const char* name(TripWindow window) {
 }
 
 SafetyMonitor::SafetyMonitor(const therapy::PumpModel& pump) : pump_(pump) {
-  stroke_units_ = pump.stroke_volume.count() * kUnitsPerNanolitre;
   // What the pump's maximum rate delivers in an hour, in whole strokes, and one of slack.
-  const std::int64_t stroke = pump.stroke_volume.count() > 0 ? pump.stroke_volume.count() : 1;
+  if (pump_.stroke_volume.count() <= 0) pump_.stroke_volume = Volume(1);
+  const std::int64_t stroke = pump_.stroke_volume.count();
   hard_1h_ = volume_over(pump.max_rate, hours(1)).count() / stroke + 1;
 }
 
@@ -312,7 +312,7 @@ void SafetyMonitor::forget_strokes_before(std::int64_t now_ms) {
   }
 }
 
-Int128 SafetyMonitor::extras_units(std::int64_t from_ms, std::int64_t to_ms, bool day) const {
+Volume SafetyMonitor::extras(std::int64_t from_ms, std::int64_t to_ms, bool day) const {
   Volume allowed = day ? state_.patient_extra_day : state_.patient_extra_1h;
   if (state_.earlier_until.ms() > from_ms) {
     allowed += day ? state_.earlier_patient_extra_day : state_.earlier_patient_extra_1h;
@@ -324,16 +324,32 @@ Int128 SafetyMonitor::extras_units(std::int64_t from_ms, std::int64_t to_ms, boo
       }
     }
   }
-  return static_cast<Int128>(allowed.count()) * kUnitsPerNanolitre;
+  return allowed;
 }
 
 std::int64_t SafetyMonitor::allowance(std::int64_t from_ms, std::int64_t to_ms, bool day,
                                       std::uint32_t* cursor) {
-  std::uint32_t to_cursor = state_.segment_oldest + state_.segment_count - 1;
-  const std::uint64_t basal = accrued_at(to_ms, &to_cursor) - accrued_at(from_ms, cursor);
-  const Int128 units = static_cast<Int128>(basal) + extras_units(from_ms, to_ms, day);
-  // Whole strokes (rounded toward less) and the stroke of slack.
-  return static_cast<std::int64_t>(units / stroke_units_) + 1;
+  // The window ends now, in the newest segment (the record is advanced before each check).
+  std::uint64_t to_accrued = 0;
+  if (state_.segment_count > 0) {
+    const Segment& newest =
+        state_.segments[(state_.segment_oldest + state_.segment_count - 1) & kSegmentMask];
+    if (to_ms >= newest.start_ms) {
+      to_accrued = newest.accrued + static_cast<std::uint64_t>(newest.rate) *
+                                        static_cast<std::uint64_t>(to_ms - newest.start_ms);
+    } else {
+      std::uint32_t to_cursor = state_.segment_oldest;
+      to_accrued = accrued_at(to_ms, &to_cursor);
+    }
+  }
+  // Under a day at the pump's maximum rate x 5/4: about 10^16 units, well inside int64.
+  const std::uint64_t basal = to_accrued - accrued_at(from_ms, cursor);
+  // floor((basal / U + extras) / stroke) in two integer steps (nested floors of a positive
+  // number): whole strokes, rounded toward less, and the stroke of slack.
+  const std::int64_t nanolitres =
+      static_cast<std::int64_t>(basal / static_cast<std::uint64_t>(kUnitsPerNanolitre)) +
+      extras(from_ms, to_ms, day).count();
+  return nanolitres / pump_.stroke_volume.count() + 1;
 }
 
 std::int64_t SafetyMonitor::allowed_strokes(ImplantTime from, ImplantTime to) {
@@ -374,7 +390,10 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
   start(now);
   const std::int64_t now_ms = now.ms() > state_.last_ms ? now.ms() : state_.last_ms;
   advance_rates(now_ms);
-  advance_buckets(floor_div(now_ms, kBucketMs));
+  // Most observations fall in the bucket of the last one: no division then.
+  if (now_ms >= (state_.current_bucket + 1) * kBucketMs) {
+    advance_buckets(floor_div(now_ms, kBucketMs));
+  }
   forget_strokes_before(now_ms);
   state_.last_ms = now_ms;
   if (!state_.sensor_known) {

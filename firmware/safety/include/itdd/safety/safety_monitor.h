@@ -132,8 +132,8 @@ class SafetyMonitor {
     Volume patient_extra_day{};
     Volume earlier_patient_extra_1h{};
     Volume earlier_patient_extra_day{};
-    ImplantTime earlier_until{};
-    ImplantTime authorised_until{};  // the latest end of an authorised bolus
+    ImplantTime earlier_until{INT64_MIN};
+    ImplantTime authorised_until{INT64_MIN};  // the latest end of an authorised bolus
     std::array<Authorised, kMaxAuthorised> authorised{};
     std::uint8_t authorised_next = 0;
     std::uint32_t last_sensed = 0;  // rotor sensor count at the last observation
@@ -210,13 +210,12 @@ class SafetyMonitor {
   void advance_buckets(std::int64_t bucket);
   void forget_strokes_before(std::int64_t from_ms);
   std::uint64_t accrued_at(std::int64_t ms, std::uint32_t* cursor) const;
-  Int128 extras_units(std::int64_t from_ms, std::int64_t to_ms, bool day) const;
+  Volume extras(std::int64_t from_ms, std::int64_t to_ms, bool day) const;
   std::int64_t allowance(std::int64_t from_ms, std::int64_t to_ms, bool day, std::uint32_t* cursor);
   Volume patient_extra(Duration window) const;
   Verdict check(std::int64_t now_ms);
 
   therapy::PumpModel pump_;
-  std::int64_t stroke_units_ = 0;
   std::int64_t hard_1h_ = 0;
   std::uint32_t cursor_1h_ = 0;  // segment holding the hour window's start (monotonic)
   std::uint32_t cursor_day_ = 0;
