@@ -4,6 +4,7 @@
 
 #include "fields.h"
 #include "itdd/host/figures.h"
+#include "itdd/safety/safety_monitor.h"
 
 namespace itdd::scenario {
 namespace {
@@ -173,6 +174,13 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
                                   Range{0, max_rate, true, "mL/day", "the maximum rate"}));
   m.priming_rate = FlowRate(figure_in(r, "priming_rate_ml_per_day", spec, kMicro,
                                       Range{0, max_rate, true, "mL/day", "the maximum rate"}));
+  if (!safety::SafetyMonitor::fits(m)) {
+    // The monitor keeps every stroke of the last hour in a fixed ring (firmware/safety).
+    host::refuse(r.path_of("max_rate_ml_per_day.value"),
+                 fmt::format("with {} nL strokes is more than the {} strokes an hour the implant's "
+                             "safety monitor keeps",
+                             m.stroke_volume.count(), safety::SafetyMonitor::kStrokeRing - 2));
+  }
   m.pump_dead_volume = Volume(
       figure_in(r, "pump_dead_volume_ml", spec, kMicro, Range{0, 2 * kMicro, false, "mL", ""}));
   m.low_reservoir_default =

@@ -518,5 +518,15 @@ TEST(PumpCatalog, FiguresAreExactInTheirBaseUnit) {
             "24 mL/day (the maximum rate) (got 30)");
 }
 
+TEST(PumpCatalog, RefusesAMaximumRateTheSafetyMonitorCannotKeep) {
+  // 100 nL strokes at 24 mL/day: 10,000 an hour, beyond the monitor's ring of an hour's strokes.
+  json doc = testing::load_source_json("data/pump-models.json");
+  doc["models"]["peristaltic-20"]["stroke_volume_nl"]["value"] = 100;
+  const host::Checked<PumpCatalog> r = PumpCatalog::from_text(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "models.peristaltic-20.max_rate_ml_per_day.value");
+  EXPECT_NE(r.error().text().find("safety monitor"), std::string::npos) << r.error().text();
+}
+
 }  // namespace
 }  // namespace itdd::scenario
