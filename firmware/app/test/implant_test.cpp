@@ -309,6 +309,19 @@ TEST(Implant, ACorrectDeliveryAcrossResetsNeverTripsTheSafetyMonitor) {
   EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
 }
 
+TEST(Implant, AResetAfterTheLedgerWrappedDoesNotTripTheSafetyMonitor) {
+  // Days of one continuous program: the ledger's rings have wrapped past the program's own rate
+  // record; the rate told again every hour still gives the rebuilt monitor the day before it.
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
+  rig.run_for(days(4) + hours(3));
+  rig.reset(rig.now + minutes(30));
+  rig.run_for(days(2));
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+}
+
 TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);

@@ -282,7 +282,16 @@ void SafetyMonitor::advance_buckets(std::int64_t bucket) {
   if (bucket <= state_.current_bucket) return;
   const std::uint16_t closing =
       state_.bucket_strokes[slot_of(state_.current_bucket)];
-  if (closing > 0 && sink_ != nullptr) sink_->bucket_closed(state_.current_bucket, closing);
+  if (sink_ != nullptr) {
+    if (closing > 0) sink_->bucket_closed(state_.current_bucket, closing);
+    const std::int64_t per_hour = kMillisPerHour / kBucketMs;
+    if (floor_div(bucket, per_hour) != floor_div(state_.current_bucket, per_hour)) {
+      // Once an hour the rate in force is told again, so the ledger always holds the rate at
+      // the start of a day window even when it has not changed for longer than it keeps.
+      const ImplantTime hour(floor_div(bucket, per_hour) * kMillisPerHour);
+      sink_->rate_changed(hour, allowed_rate_at(hour));
+    }
+  }
   if (bucket - state_.current_bucket >= kBucketCount) {
     state_.bucket_strokes.fill(0);
     state_.strokes_24h = 0;
