@@ -198,15 +198,19 @@ void SafetyMonitor::set_prescription(const therapy::Prescription& rx, ImplantTim
   if (state_.started) advance_rates(now.ms());
   // What the program in force allowed stays allowed (added to what earlier ones did, while
   // those still reach a day window) for windows reaching back to before its last bolus ended.
-  if (state_.earlier_until.ms() <= now.ms() - kHistoryMs) {
+  // The same program told again (a refill, a boot) changes nothing.
+  const bool changed = therapy::first_difference(state_.prescription, rx) != nullptr;
+  if (changed && state_.earlier_until.ms() <= now.ms() - kHistoryMs) {
     state_.earlier_patient_extra_1h = Volume(0);
     state_.earlier_patient_extra_day = Volume(0);
   }
-  state_.earlier_patient_extra_1h += state_.patient_extra_1h;
-  state_.earlier_patient_extra_day += state_.patient_extra_day;
-  const ImplantTime bolus_end = now + state_.prescription.patient_bolus.duration;
-  if (bolus_end > state_.earlier_until) state_.earlier_until = bolus_end;
-  if (sink_ != nullptr && state_.earlier_patient_extra_day > Volume(0)) {
+  if (changed) {
+    state_.earlier_patient_extra_1h += state_.patient_extra_1h;
+    state_.earlier_patient_extra_day += state_.patient_extra_day;
+    const ImplantTime bolus_end = now + state_.prescription.patient_bolus.duration;
+    if (bolus_end > state_.earlier_until) state_.earlier_until = bolus_end;
+  }
+  if (changed && sink_ != nullptr && state_.earlier_patient_extra_day > Volume(0)) {
     sink_->earlier_patient_extras(state_.earlier_until, state_.earlier_patient_extra_1h,
                                   state_.earlier_patient_extra_day);
   }

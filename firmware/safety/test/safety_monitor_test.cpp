@@ -85,6 +85,27 @@ TEST(SafetyMonitor, AuthorisedBolusAndPatientLimitsAreAllowed) {
   EXPECT_FALSE(f.run(ImplantTime(0) + hours(2) + minutes(30), minutes(10), 240 + 40).tripped);
 }
 
+TEST(SafetyMonitor, EarlierProgramsPatientBolusesStayAllowedOnlyWhenTheProgramChanged) {
+  therapy::Prescription rx = morphine_continuous(DoseRate(24'000'000));
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(3));
+  SafetyMonitor m = monitor_with(rx);
+  Feeder f{m};
+  ASSERT_FALSE(f.run(ImplantTime(0), hours(2), 40).tripped);
+  const ImplantTime now = ImplantTime(0) + hours(2);
+  // 40 an hour, one 40 uL patient bolus, one of slack.
+  EXPECT_EQ(m.allowed_strokes(now - hours(1), now), 81);
+  // Told the same program again (a refill, a boot): nothing more.
+  m.set_prescription(rx, now);
+  EXPECT_EQ(m.allowed_strokes(now - hours(1), now), 81);
+  // A new program: a bolus the old one granted may still be running, so both are allowed in
+  // windows reaching back before the change and its bolus duration, and only the new after.
+  therapy::Prescription next = rx;
+  next.patient_bolus.dose = milligrams(2);
+  m.set_prescription(next, now);
+  EXPECT_EQ(m.allowed_strokes(now - hours(1), now), 40 + 40 + 80 + 1);
+  EXPECT_EQ(m.allowed_strokes(now + minutes(11), now + hours(1) + minutes(11)), 40 + 80 + 1);
+}
+
 TEST(SafetyMonitor, UnauthorisedBolusTrips) {
   SafetyMonitor m = monitor_with(morphine_continuous(DoseRate(24'000'000)));
   Feeder f{m};
