@@ -509,7 +509,8 @@ power::Consumption Implant::battery_consumption(ImplantTime now) const {
     c.radio_sessions_per_year = config_.radio_sessions_per_year;
   }
   c.tone_ms_per_year = config_.alarm_test_tone_per_year.count();
-  // Alarms sounding now keep sounding at their class's repeat until they are dealt with.
+  // Alarms sounding now keep sounding at their class's repeat until they are dealt with: at
+  // most config_.sounding_alarm_assumed, counted once.
   bool class_sounds[alarms::kAlarmClassCount] = {false, false};
   for (const alarms::AlarmInfo& row : alarms::kAlarmTable) {
     if (alarms_.is_sounding(row.kind, now)) {
@@ -525,8 +526,10 @@ power::Consumption Implant::battery_consumption(ImplantTime now) const {
       {alarms::TonePatternId::kNonCritical, ac.non_critical_repeat}};
   for (std::size_t k = 0; k < alarms::kAlarmClassCount; ++k) {
     if (!class_sounds[k] || per_class[k].repeat.count() <= 0) continue;
-    c.tone_ms_per_year += alarms::tone_pattern(per_class[k].pattern).sounding().count() *
-                          (kMillisPerYear / per_class[k].repeat.count());
+    const std::int64_t repeats =
+        (config_.sounding_alarm_assumed.count() + per_class[k].repeat.count() - 1) /
+        per_class[k].repeat.count();
+    c.tone_ms_once += alarms::tone_pattern(per_class[k].pattern).sounding().count() * repeats;
   }
   return c;
 }

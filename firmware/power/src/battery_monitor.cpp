@@ -308,8 +308,14 @@ Result<Assessment> BatteryMonitor::run_check(ImplantTime now, const std::int32_t
     if (observed > a.daily_uj) a.daily_uj = observed;
   }
   std::int64_t longevity_ms = kLongevityCap;
+  // What the sounding alarms will cost before they are dealt with comes off first.
+  const std::int64_t once_uj = static_cast<std::int64_t>(
+      static_cast<Int128>(clamp_non_negative(consumption.tone_ms_once)) * config_.tone_power_uw /
+      1000);
+  const std::int64_t left_for_rates =
+      once_uj >= a.remaining_uj ? 0 : a.remaining_uj - once_uj;
   if (a.daily_uj > 0) {
-    const Int128 ms = static_cast<Int128>(a.remaining_uj) * kMillisPerDay / a.daily_uj;
+    const Int128 ms = static_cast<Int128>(left_for_rates) * kMillisPerDay / a.daily_uj;
     if (ms < longevity_ms) longevity_ms = static_cast<std::int64_t>(ms);
   }
   bool life_over = false;

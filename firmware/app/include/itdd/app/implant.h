@@ -56,10 +56,15 @@ struct ImplantConfig {
   // leaves the implant without a battery estimate: a memory-error alarm says so at boot.
   power::MonitorConfig battery{};
   // What the battery projection assumes beyond the program's strokes: programmer and patient
-  // sessions, and an alarm test (about 4 s of tone) per refill, as yearly averages. The tones
-  // of active alarms are added while they sound.
+  // sessions, and an alarm test (about 4 s of tone) per refill, as yearly averages. An alarm
+  // sounding now is assumed to sound at its class's repeat until it is dealt with, at most
+  // `sounding_alarm_assumed`, and its tones are counted once (not for every year left). 90 days
+  // is the ERI notice: the longest an alarm is meant to sound before the clinic acts (the
+  // replacement), far longer than a clinic takes to answer any other alarm (the project's
+  // choice, erring toward a shorter projection).
   std::int64_t radio_sessions_per_year = 12;  // or the rate seen so far, if higher
   Duration alarm_test_tone_per_year = seconds(20);
+  Duration sounding_alarm_assumed = days(90);
 };
 
 // A refill as the clinic orders it: the engine's refill plus the dates it implies.

@@ -162,6 +162,11 @@ struct Consumption {
   std::int64_t radio_sessions_per_year = 0;
   std::int64_t tone_ms_per_year = 0;
   std::int64_t patient_sessions_per_year = 0;
+  // Tone still to sound once, not every year: the alarms sounding now until they are expected
+  // to be dealt with. Taken from the remaining energy before the yearly rates divide it, so a
+  // sounding alarm shortens the projection by what it will cost, not by a year of it for every
+  // year left.
+  std::int64_t tone_ms_once = 0;
 };
 
 // Strokes a day a flow needs, rounded up (a projection errs toward the shorter life).
