@@ -117,6 +117,23 @@ host::Checked<ScreeningStep> next_screening_step(const DrugSpec& drug,
       source + "; " + rule.min_interval.note.label()};
 }
 
+namespace {
+
+// The sources of the figures that set the dose: the multiplier applied, and the long-effect
+// threshold only when it applied (an effect over it). One "source:" (or "unconfirmed:") per kind,
+// a text said once.
+std::string starting_dose_source(const host::Provenance& multiplier,
+                                 const host::Provenance* threshold) {
+  std::string out = multiplier.label();
+  if (threshold != nullptr && threshold->text != multiplier.text) {
+    out += threshold->confirmed == multiplier.confirmed ? "; " + threshold->text
+                                                        : "; " + threshold->label();
+  }
+  return out;
+}
+
+}  // namespace
+
 host::Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
                                                     const std::vector<ScreeningBolus>& history) {
   if (!drug.screening || !drug.screening->starting_dose) {
@@ -151,7 +168,7 @@ host::Checked<StartingDose> suggested_starting_dose(const DrugSpec& drug,
                   multiplier_text(multiplier.value), format_amount(effective.dose, drug.unit),
                   format_dose(dose, drug.unit), format_hours(*effective.effect_duration),
                   long_effect ? "over" : "not over", format_hours(rule.long_effect_over.value)),
-      multiplier.note.label() + "; " + rule.long_effect_over.note.label()};
+      starting_dose_source(multiplier.note, long_effect ? &rule.long_effect_over.note : nullptr)};
 }
 
 }  // namespace itdd::programmer

@@ -99,6 +99,9 @@ TEST(Screening, FiftyEffectiveForSixHoursStartsAtHundredPerDay) {
             "2 x the effective screening dose (50 mcg) per day = 100 mcg/day: its effect lasted "
             "6 h, not over 8 h");
   EXPECT_NE(start->source.find("twice the effective screening dose over 24 h"), std::string::npos);
+  // Issue 11: the over-8-hour rule did not apply, so it is not cited, and "source:" is said once.
+  EXPECT_EQ(start->source,
+            "source: Baclofen starting infusion: twice the effective screening dose over 24 h");
 }
 
 TEST(Screening, SeventyFiveEffectiveForTenHoursStartsAtSeventyFivePerDay) {
@@ -110,6 +113,10 @@ TEST(Screening, SeventyFiveEffectiveForTenHoursStartsAtSeventyFivePerDay) {
                              "its effect lasted 10 h, over 8 h"),
             std::string::npos);
   EXPECT_NE(start->source.find("the screening dose itself"), std::string::npos);
+  // Both figures that applied, under one "source:".
+  EXPECT_EQ(start->source.find("source:"), 0u);
+  EXPECT_EQ(start->source.find("source:", 1), std::string::npos) << start->source;
+  EXPECT_NE(start->source.find("if its effect lasted over 8 h"), std::string::npos);
 }
 
 TEST(Screening, EightHoursExactlyIsNotOverEightHours) {

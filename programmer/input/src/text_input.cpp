@@ -29,6 +29,11 @@ Result<std::int64_t> parse_scaled(std::string_view text, int decimals, std::int6
   if (!value.ok()) {
     // Readable at a finer scale: a real number, only finer than the base unit.
     if (host::parse_decimal(text, 1'000'000'000'000LL).ok()) return bad(too_fine);
+    // A number with a sign is a number: say what is wrong with it, not what a number looks like.
+    if (!text.empty() && (text.front() == '-' || text.front() == '+') &&
+        host::parse_decimal(text.substr(1), 1'000'000'000'000LL).ok()) {
+      return bad(text.front() == '-' ? "must not be negative" : "write it without a + sign");
+    }
     return bad("must be a number such as 12 or 0.25 (digits, a point for decimals)");
   }
   if (value.value() > max * scale) return bad("is too large");

@@ -39,6 +39,16 @@ TEST(ParseVolume, DecimalMillilitresAreExactNanolitres) {
             std::string::npos);
 }
 
+// Issue 11: a negative volume was told "must be a number such as 12": it is a number.
+TEST(ParseVolume, ASignedNumberIsToldWhatIsWrongWithIt) {
+  EXPECT_STREQ(parse_volume_ml("-0.5").error().message, "must not be negative");
+  EXPECT_STREQ(parse_volume_ml_or_zero("-1").error().message, "must not be negative");
+  EXPECT_STREQ(parse_amount("-1", DoseUnit::kMilligram).error().message, "must not be negative");
+  EXPECT_STREQ(parse_volume_ml("+2").error().message, "write it without a + sign");
+  EXPECT_NE(std::string(parse_volume_ml("-abc").error().message).find("must be a number"),
+            std::string::npos);
+}
+
 TEST(ParseAmount, InTheDrugsUnit) {
   EXPECT_EQ(parse_amount("1.5", DoseUnit::kMilligram).value(), DrugAmount(1'500'000));
   EXPECT_EQ(parse_amount("0.000001", DoseUnit::kMilligram).value(), DrugAmount(1));

@@ -79,10 +79,23 @@ std::string bolus_text(const Prescription& rx) {
                      b.max_per_24h, b.lockout.count() / 60'000);
 }
 
-std::string lasts_text(const Prescription& rx, Volume remaining) {
+std::string lasts_text(const Prescription& rx, Volume remaining,
+                       const std::optional<RefillDue>& due) {
   const FlowRate flow = heaviest_flow(rx);
-  if (flow.count() <= 0) return "no delivery";
-  return fmt::format("at least {} days", remaining.count() / flow.count());
+  const std::string refill =
+      due ? (due->days < 0 ? fmt::format("refill overdue by {} days ({})", -due->days, due->rule)
+                           : fmt::format("refill due in {} days ({})", due->days, due->rule))
+          : std::string();
+  if (flow.count() <= 0) return due ? "no delivery; " + refill : "no delivery";
+  const std::int64_t lasts = remaining.count() / flow.count();
+  if (!due) return fmt::format("at least {} days", lasts);
+  // Both figures, and the one that comes first decides when to refill.
+  if (due->days <= lasts) {
+    return fmt::format("at least {} days by volume; {}: the refill date decides", lasts, refill);
+  }
+  return fmt::format("at least {} days by volume, sooner than the {}: the volume decides, "
+                     "refill within {} days",
+                     lasts, refill, lasts);
 }
 
 struct Row {
@@ -98,7 +111,7 @@ bool ProgramReview::any_change() const {
 }
 
 ProgramReview review_program(const std::optional<Prescription>& before, const Prescription& after,
-                             Volume remaining) {
+                             Volume remaining, const std::optional<RefillDue>& due) {
   std::vector<Row> rows;
   const auto side = [&before](auto describe) -> std::string {
     return before ? describe(*before) : std::string("-");
@@ -153,8 +166,8 @@ ProgramReview review_program(const std::optional<Prescription>& before, const Pr
   const auto rate = [](const Prescription& p) { return flow_text(heaviest_flow(p)); };
   rows.push_back({"Rate on that day", side(rate), rate(after)});
   rows.push_back({"Reservoir lasts",
-                  side([&](const Prescription& p) { return lasts_text(p, remaining); }),
-                  lasts_text(after, remaining)});
+                  side([&](const Prescription& p) { return lasts_text(p, remaining, due); }),
+                  lasts_text(after, remaining, due)});
 
   ProgramReview review;
   for (Row& r : rows) {

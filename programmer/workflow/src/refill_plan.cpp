@@ -69,9 +69,11 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
     return make_error(ErrorCode::kInvalidArgument, "volume",
                       "is more than the reservoir holds: check the volume and the pump model");
   }
-  if (entry.low_alarm && (entry.low_alarm->count() < 0 || *entry.low_alarm >= entry.volume)) {
+  // Above 0 (an alarm at 0 mL would sound only when the pump is already dry), as the command
+  // line reads it (programmer::parse_volume_ml): one rule, said the same way.
+  if (entry.low_alarm && (entry.low_alarm->count() <= 0 || *entry.low_alarm >= entry.volume)) {
     return make_error(ErrorCode::kInvalidArgument, "low_alarm",
-                      "must be at least 0 mL and below the volume filled");
+                      "must be more than 0 mL and below the volume filled");
   }
 
   if (filled) {

@@ -57,6 +57,26 @@ TEST(ProgramReview, ShowsOldAndNewSideBySideAndMarksWhatChanges) {
   EXPECT_EQ(review_json(r)[3]["new"], "3.5 mg/day");
 }
 
+// Issue 11: the ziconotide review said the reservoir lasts "at least 208 days" when the refill
+// was due in 14 (the drug's stability): both are said, and which one decides.
+TEST(ProgramReview, ReservoirLastsSaysTheRefillDateWhenItComesFirst) {
+  const RefillDue stability{14, "drug stability: ziconotide 14 days in the pump"};
+  const ProgramReview r =
+      review_program(morphine(3'000'000), morphine(3'500'000), millilitres(18), stability);
+  EXPECT_EQ(row(r, "Reservoir lasts")->after,
+            "at least 128 days by volume; refill due in 14 days (drug stability: ziconotide 14 "
+            "days in the pump): the refill date decides");
+  const ProgramReview tight = review_program(morphine(3'000'000), morphine(3'500'000),
+                                             millilitres(1), RefillDue{90, "refill interval"});
+  EXPECT_EQ(row(tight, "Reservoir lasts")->after,
+            "at least 7 days by volume, sooner than the refill due in 90 days (refill interval): "
+            "the volume decides, refill within 7 days");
+  const ProgramReview late = review_program(morphine(3'000'000), morphine(3'500'000),
+                                            millilitres(18), RefillDue{-2, "refill interval"});
+  EXPECT_NE(row(late, "Reservoir lasts")->after.find("refill overdue by 2 days"),
+            std::string::npos);
+}
+
 TEST(ProgramReview, FirstProgramHasNothingBefore) {
   const ProgramReview r = review_program(std::nullopt, morphine(1'000'000), millilitres(10));
   EXPECT_EQ(row(r, "Drug")->before, "-");

@@ -86,6 +86,12 @@ TEST(RefillPlan, RefusesMissingOrImpossibleVolumesNamingTheEntry) {
   e.volume = millilitres(18);
   e.low_alarm = millilitres(18);
   EXPECT_STREQ(refused_field(plan_refill(before, kCapacity, e)), "low_alarm");
+  // Issue 11: the library said "at least 0 mL" where the command line said "more than 0": one
+  // rule now, and 0 (an alarm only once the pump is dry) refused by both.
+  e.low_alarm = Volume(0);
+  const Result<RefillPlan> zero = plan_refill(before, kCapacity, e);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_STREQ(zero.error().message, "must be more than 0 mL and below the volume filled");
   e.low_alarm = millilitres(4);
   EXPECT_TRUE(plan_refill(before, kCapacity, e).ok());
   e.volume = kCapacity;  // full is allowed

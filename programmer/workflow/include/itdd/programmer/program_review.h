@@ -30,11 +30,21 @@ struct ProgramReview {
   bool any_change() const;
 };
 
+// When the next refill is due by the clinic's record (a refill interval or the drug's stability
+// in the pump, whichever came first when it was filled), to set beside how long the volume lasts.
+struct RefillDue {
+  std::int64_t days = 0;  // whole days from now (negative: overdue)
+  std::string rule;       // what set the date, for people ("drug stability: ...")
+};
+
 // `before`: the implant's current prescription (nullopt: none programmed). `remaining`: what is
 // in the reservoir now, for how long it lasts under each program at its heaviest (the drug
-// library's max_daily_dose: the heaviest 24 h with every allowed patient bolus taken).
+// library's max_daily_dose: the heaviest 24 h with every allowed patient bolus taken). `due`:
+// the next refill by the clinic's record, when one is kept: the "Reservoir lasts" row then says
+// both and which comes first (the one that decides when to refill).
 ProgramReview review_program(const std::optional<therapy::Prescription>& before,
-                             const therapy::Prescription& after, Volume remaining);
+                             const therapy::Prescription& after, Volume remaining,
+                             const std::optional<RefillDue>& due = std::nullopt);
 // Two columns under a header, a '*' beside each row that changes.
 std::string format_review(const ProgramReview& review);
 nlohmann::json review_json(const ProgramReview& review);
