@@ -322,6 +322,27 @@ TEST(Implant, AResetAfterTheLedgerWrappedDoesNotTripTheSafetyMonitor) {
   EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
 }
 
+// A reset during priming: the priming resumes and the safety monitor, rebuilt from its ledger
+// (the authorised priming included), lets it through (it tripped and halted therapy before the
+// ledger: found by issue 11's demo, a virtual implant stopped and started while it primed).
+TEST(Implant, APrimingInterruptedByAResetResumesWithoutTrippingTheSafetyMonitor) {
+  Body body;
+  Rig rig(body);
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  ASSERT_TRUE(rig.implant->prime(microlitres(160), rig.now).ok());
+  ASSERT_EQ(rig.implant->engine().activity(), Activity::kPriming);
+  rig.run_for(minutes(5));
+  rig.reset(rig.now + seconds(3));
+  ASSERT_TRUE(rig.report.resumed);
+  rig.run_for(hours(2));  // past the priming's end and through the monitor's hour
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+  EXPECT_NE(rig.implant->engine().activity(), Activity::kHalted);
+  // What was primed stays within what was authorised: dead volume and catheter, and a stroke.
+  EXPECT_LE(rig.implant->engine().delivered(),
+            body.config.pump.pump_dead_volume + microlitres(160) + body.config.pump.stroke_volume);
+}
+
 TEST(Implant, RunawayMotorTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);
