@@ -82,20 +82,24 @@ std::string bolus_text(const Prescription& rx) {
 std::string lasts_text(const Prescription& rx, Volume remaining,
                        const std::optional<RefillDue>& due) {
   const FlowRate flow = heaviest_flow(rx);
-  const std::string refill =
-      due ? (due->days < 0 ? fmt::format("refill overdue by {} days ({})", -due->days, due->rule)
-                           : fmt::format("refill due in {} days ({})", due->days, due->rule))
-          : std::string();
-  if (flow.count() <= 0) return due ? "no delivery; " + refill : "no delivery";
+  if (flow.count() <= 0) return "no delivery";
   const std::int64_t lasts = remaining.count() / flow.count();
   if (!due) return fmt::format("at least {} days", lasts);
-  // Both figures, and the one that comes first decides when to refill.
-  if (due->days <= lasts) {
-    return fmt::format("at least {} days by volume; {}: the refill date decides", lasts, refill);
+  // Both figures, and the one that comes first decides when to refill; the rule behind the
+  // date is said when the date decides (a drug's stability, say, long before the volume).
+  if (due->days < 0) {
+    return fmt::format("at least {} days by volume; the refill is overdue by {} days ({}): the "
+                       "refill date decides",
+                       lasts, -due->days, due->rule);
   }
-  return fmt::format("at least {} days by volume, sooner than the {}: the volume decides, "
-                     "refill within {} days",
-                     lasts, refill, lasts);
+  if (due->days <= lasts) {
+    return fmt::format("at least {} days by volume; the refill is due first, in {} days ({}): "
+                       "the refill date decides",
+                       lasts, due->days, due->rule);
+  }
+  return fmt::format("at least {} days by volume, before the refill due in {} days: the volume "
+                     "decides",
+                     lasts, due->days);
 }
 
 struct Row {

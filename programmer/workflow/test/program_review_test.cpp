@@ -64,17 +64,22 @@ TEST(ProgramReview, ReservoirLastsSaysTheRefillDateWhenItComesFirst) {
   const ProgramReview r =
       review_program(morphine(3'000'000), morphine(3'500'000), millilitres(18), stability);
   EXPECT_EQ(row(r, "Reservoir lasts")->after,
-            "at least 128 days by volume; refill due in 14 days (drug stability: ziconotide 14 "
-            "days in the pump): the refill date decides");
+            "at least 128 days by volume; the refill is due first, in 14 days (drug stability: "
+            "ziconotide 14 days in the pump): the refill date decides");
   const ProgramReview tight = review_program(morphine(3'000'000), morphine(3'500'000),
                                              millilitres(1), RefillDue{90, "refill interval"});
   EXPECT_EQ(row(tight, "Reservoir lasts")->after,
-            "at least 7 days by volume, sooner than the refill due in 90 days (refill interval): "
-            "the volume decides, refill within 7 days");
+            "at least 7 days by volume, before the refill due in 90 days: the volume decides");
   const ProgramReview late = review_program(morphine(3'000'000), morphine(3'500'000),
                                             millilitres(18), RefillDue{-2, "refill interval"});
-  EXPECT_NE(row(late, "Reservoir lasts")->after.find("refill overdue by 2 days"),
-            std::string::npos);
+  EXPECT_EQ(row(late, "Reservoir lasts")->after,
+            "at least 128 days by volume; the refill is overdue by 2 days (refill interval): the "
+            "refill date decides");
+  // Without a clinic record, the volume alone, as before.
+  EXPECT_EQ(row(review_program(morphine(3'000'000), morphine(3'500'000), millilitres(18)),
+                "Reservoir lasts")
+                ->after,
+            "at least 128 days");
 }
 
 TEST(ProgramReview, FirstProgramHasNothingBefore) {
