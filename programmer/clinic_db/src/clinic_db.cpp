@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "itdd/host/wall_time.h"
+#include "itdd/programmer/clinic_checks.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
@@ -447,8 +448,7 @@ class SqlClinicDb final : public ClinicDb {
   // ---- patients ----
 
   DbResult<std::int64_t> add_patient(const PatientRecord& p) override {
-    if (auto e = require_text(p.mrn, "mrn", "the clinic's medical record number")) return *e;
-    if (auto e = require_text(p.name, "name", "the patient's name")) return *e;
+    if (auto e = check_patient(p, now_ms())) return *e;
     return transaction([&]() -> DbResult<std::int64_t> {
       const DbResult<SqlRows> same =
           db_->query("SELECT name FROM patients WHERE mrn = $1", {p.mrn});
@@ -488,14 +488,17 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- pumps ----
 
-  DbResult<std::int64_t> add_pump(const PumpRecord& p) override {
+  DbResult<std::int64_t> add_pump(const PumpRecord& p, const CatheterRange& catheter) override {
     if (auto e = require_text(p.model, "model", "the pump model")) return *e;
-    if (auto e = require_text(p.serial, "serial", "the pump's serial number")) return *e;
-    if (p.catheter_length_mm <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "catheter_length_mm", "must be above 0 mm");
+    if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
+                                        kMaxSerialChars)) {
+      return *e;
     }
-    if (p.catheter_volume.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "catheter_volume", "must not be negative");
+    if (catheter.min_length_mm <= 0 || catheter.max_length_mm < catheter.min_length_mm ||
+        catheter.min_volume.count() < 0 || catheter.max_volume < catheter.min_volume) {
+      return db_error(DbErrorCode::kInvalidArgument, "catheter_range",
+                      "the pump model's catheter range is empty or below 0: check the pump "
+                      "model file");
     }
     if (p.reservoir_capacity.count() <= 0) {
       return db_error(DbErrorCode::kInvalidArgument, "reservoir_capacity", "must be above 0 mL");
@@ -507,10 +510,7 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> DbResult<std::int64_t> {
       const DbResult<PatientRecord> owner = patient_in_transaction(p.patient_id);
       if (!owner.ok()) return owner.error();
-      if (p.implant_date_ms < owner->birth_date_ms) {
-        return db_error(DbErrorCode::kInvalidArgument, "implant_date_ms",
-                        "is before the patient's birth date");
-      }
+      if (auto e = check_pump(p, catheter, owner->birth_date_ms, now_ms())) return *e;
       const DbResult<SqlRows> same =
           db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
       if (!same.ok()) return same.error();

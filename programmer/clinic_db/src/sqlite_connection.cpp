@@ -37,10 +37,21 @@ DbError sqlite_error(const SQLite::Exception& e) {
     case SQLITE_LOCKED:
       return db_error(DbErrorCode::kUnavailable, "url",
                       "the clinic database stayed locked by another programmer; try again");
+    // The path was found and opened: "check the path" would send the clinician the wrong way
+    // when the clinic's own database is damaged.
     case SQLITE_NOTADB:
+      return db_error(DbErrorCode::kUnavailable, "url",
+                      fmt::format("the file is not a SQLite database, or its first page is "
+                                  "damaged ({}): if it is the clinic's database, write nothing "
+                                  "to it and restore it from the clinic's backup; otherwise "
+                                  "give the clinic database's file",
+                                  e.what()));
     case SQLITE_CORRUPT:
       return db_error(DbErrorCode::kUnavailable, "url",
-                      fmt::format("not a usable SQLite database ({}): check the path", e.what()));
+                      fmt::format("the clinic database is damaged ({}): write nothing to it and "
+                                  "restore it from the clinic's backup (sqlite3 FILE .recover "
+                                  "saves what can be read, for the records since)",
+                                  e.what()));
     default:
       return db_error(DbErrorCode::kUnavailable, "",
                       fmt::format("the SQLite database failed: {}", e.what()));

@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
+#include "itdd/programmer/clinic_checks.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
@@ -27,6 +29,14 @@ enum class Backend { kSqlite, kPostgres };
 constexpr std::int64_t kDay = kMillisPerDay;
 // 2025-03-01 00:00 UTC: "today" in these tests.
 constexpr std::int64_t kToday = 1'740'787'200'000;
+// The catheter range of the pump model these tests use (as data/pump-models.json gives it).
+constexpr CatheterRange kCatheter{100, 1100, Volume(26'000), Volume(286'000)};
+
+std::int64_t now_utc_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 bool postgres_required() {
   const char* v = std::getenv("ITDD_REQUIRE_POSTGRES");
@@ -158,7 +168,7 @@ class ClinicDbTest : public ::testing::TestWithParam<Backend> {
   }
 
   std::int64_t add_pump(std::int64_t patient_id, const std::string& serial) {
-    const DbResult<std::int64_t> id = db_->add_pump(pump_for(patient_id, serial));
+    const DbResult<std::int64_t> id = db_->add_pump(pump_for(patient_id, serial), kCatheter);
     EXPECT_TRUE(id.ok()) << db_error_text(id.error());
     return id.ok() ? *id : 0;
   }
@@ -307,7 +317,7 @@ TEST_P(ClinicDbTest, PumpsAreAddedFoundListedAndUpdated) {
   const std::int64_t patient = add_patient("P-1");
   PumpRecord in = pump_for(patient, "SN-200");
   in.implant_public_key_hex = std::string(64, 'a');
-  const DbResult<std::int64_t> id = db_->add_pump(in);
+  const DbResult<std::int64_t> id = db_->add_pump(in, kCatheter);
   ASSERT_OK(id);
   const std::int64_t second = add_pump(patient, "SN-100");
 
@@ -348,33 +358,118 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
   const std::int64_t patient = add_patient("P-1");
   add_pump(patient, "SN-1");
 
-  expect_refused(db_->add_pump(pump_for(patient, "SN-1")), DbErrorCode::kConflict, "serial");
-  expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2")), DbErrorCode::kNotFound,
+  expect_refused(db_->add_pump(pump_for(patient, "SN-1"), kCatheter), DbErrorCode::kConflict, "serial");
+  expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2"), kCatheter), DbErrorCode::kNotFound,
                  "patient_id");
   PumpRecord p = pump_for(patient, "SN-2");
   p.catheter_volume = Volume(-1);
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "catheter_volume");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "catheter_volume");
   p = pump_for(patient, "SN-2");
   p.catheter_length_mm = 0;
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "catheter_length_mm");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "catheter_length_mm");
   p = pump_for(patient, "SN-2");
   p.reservoir_capacity = Volume(0);
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "reservoir_capacity");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "reservoir_capacity");
   p = pump_for(patient, "");
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "serial");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "serial");
   p = pump_for(patient, "SN-2");
   p.model = "";
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "model");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "model");
   p = pump_for(patient, "SN-2");
   p.implant_public_key_hex = std::string(64, 'g');
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "implant_public_key_hex");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "implant_public_key_hex");
   p = pump_for(patient, "SN-2");
   p.implant_date_ms = kToday - 50 * 365 * kDay;  // before the patient was born
-  expect_refused(db_->add_pump(p), DbErrorCode::kInvalidArgument, "implant_date_ms");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "implant_date_ms");
 
   const auto all = db_->list_pumps();
   ASSERT_OK(all);
   EXPECT_EQ(all->size(), 1u);
+}
+
+// Implausible data is refused by the database itself (clinic_checks.h), whichever front end
+// sends it, with a message saying what is allowed; nothing is written.
+TEST_P(ClinicDbTest, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
+  const std::int64_t tomorrow = now_utc_ms() + kDay;
+  PatientRecord p;
+  p.mrn = "M-1";
+  p.name = "Ada Lovelace";
+  p.indication = Indication::kPain;
+  const auto refused_patient = [&](const PatientRecord& bad, const std::string& field,
+                                   const std::string& words) {
+    const DbResult<std::int64_t> r = db_->add_patient(bad);
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_EQ(r.error().field, field);
+    EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
+  };
+  p.birth_date_ms = tomorrow;
+  refused_patient(p, "birth_date_ms", "is in the future: give a date from 1900-01-01 to today");
+  p.birth_date_ms = kEarliestDateMs - kDay;  // 1899-12-31
+  refused_patient(p, "birth_date_ms", "1899-12-31 is before 1900-01-01");
+  p.birth_date_ms = kToday - 40 * 365 * kDay;
+  p.name = "Ada\nLovelace";
+  refused_patient(p, "name", "a line break (U+000A) at character 4");
+  p.name = "Ada \u202eecalevol";  // RIGHT-TO-LEFT OVERRIDE
+  refused_patient(p, "name", "a bidirectional control");
+  p.name = "Ada";
+  p.mrn = "M-\x1b[2J";  // an escape sequence that would clear a terminal
+  refused_patient(p, "mrn", "a control character (U+001B)");
+  p.mrn = std::string(kMaxMrnChars + 1, '7');
+  refused_patient(p, "mrn", "is 33 characters long: at most 32 are kept");
+  p.mrn = "M-1";
+  p.name = std::string(kMaxNameChars, 'a');  // the longest allowed
+  p.birth_date_ms = kEarliestDateMs;          // the earliest allowed
+  ASSERT_OK(db_->add_patient(p));
+  const DbResult<PatientRecord> owner = db_->find_patient_by_mrn("M-1");
+  ASSERT_OK(owner);
+
+  const auto refused_pump = [&](const PumpRecord& bad, const std::string& field,
+                                const std::string& words) {
+    const DbResult<std::int64_t> r = db_->add_pump(bad, kCatheter);
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_EQ(r.error().field, field);
+    EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
+  };
+  PumpRecord pump = pump_for(owner->id, "SN-1");
+  pump.implant_date_ms = tomorrow;
+  refused_pump(pump, "implant_date_ms", "is in the future");
+  pump = pump_for(owner->id, "SN-1\u2066");
+  refused_pump(pump, "serial", "a bidirectional control (it reorders how the text displays)");
+  pump = pump_for(owner->id, std::string(kMaxSerialChars + 1, 'S'));
+  refused_pump(pump, "serial", "at most 32 are kept");
+  pump = pump_for(owner->id, "SN-1");
+  pump.catheter_length_mm = 1101;
+  refused_pump(pump, "catheter_length_mm",
+               "110.1 cm is outside the catheter lengths of model peristaltic-20: from 10.0 cm "
+               "to 110.0 cm");
+  pump.catheter_length_mm = 99;
+  refused_pump(pump, "catheter_length_mm", "9.9 cm is outside");
+  pump = pump_for(owner->id, "SN-1");
+  pump.catheter_volume = Volume(286'001);
+  refused_pump(pump, "catheter_volume", "0.286 mL is outside the catheter volumes of model "
+               "peristaltic-20: from 0.026 mL to 0.286 mL");
+  pump.catheter_volume = Volume(25'999);
+  refused_pump(pump, "catheter_volume", "outside the catheter volumes");
+  const auto pumps = db_->list_pumps();
+  ASSERT_OK(pumps);
+  EXPECT_TRUE(pumps->empty());
+  // Both ends of the range are allowed.
+  pump = pump_for(owner->id, "SN-1");
+  pump.catheter_length_mm = 1100;
+  pump.catheter_volume = Volume(286'000);
+  ASSERT_OK(db_->add_pump(pump, kCatheter));
+}
+
+TEST_P(ClinicDbTest, AnImplantBeforeBirthIsRefusedNamingBothDates) {
+  const std::int64_t patient = add_patient("P-1");
+  PumpRecord p = pump_for(patient, "SN-1");
+  p.implant_date_ms = kToday - 41 * 365 * kDay;
+  const DbResult<std::int64_t> r = db_->add_pump(p, kCatheter);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "implant_date_ms");
+  EXPECT_NE(r.error().message.find("is before the patient's birth date 1985-03-11"),
+            std::string::npos)
+      << r.error().message;
 }
 
 // ---- sessions and the session report ----
@@ -951,7 +1046,7 @@ TEST_P(ClinicDbTest, DatabaseNewerThanTheCodeIsRefusedAndUntouched) {
   // A connection opened before the upgrade stops writing too.
   PatientRecord p{0, "P-2", "Late", 0, Indication::kPain};
   expect_refused(db_->add_patient(p), DbErrorCode::kSchemaTooNew, "url");
-  expect_refused(db_->add_pump(pump_for(patient, "SN-9")), DbErrorCode::kSchemaTooNew, "url");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-9"), kCatheter), DbErrorCode::kSchemaTooNew, "url");
   expect_refused(db_->list_patients(), DbErrorCode::kSchemaTooNew, "url");
   expect_refused(db_->migrate(), DbErrorCode::kSchemaTooNew, "url");
 

@@ -156,7 +156,9 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
   const JsonObject r =
       j.object({"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
                 "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
-                "low_reservoir_default_ml", "max_patient_boluses_per_day", "battery"});
+                "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
+                "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml",
+                "battery"});
   PumpModelSpec spec;
   spec.name = name;
   spec.description = r.string("description");
@@ -188,6 +190,18 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
                        Range{0, capacity / 2, true, "mL", "half the reservoir"}));
   m.max_patient_boluses_per_day = static_cast<std::uint8_t>(
       figure_in(r, "max_patient_boluses_per_day", spec, 1, Range{0, 24, false, "", ""}));
+  // Catheters: cm to the mm (one decimal), mL to the nL; the maximum at least the minimum.
+  spec.max_catheter_length_mm =
+      figure_in(r, "max_catheter_length_cm", spec, 10, Range{1, 10'000, false, "cm", ""});
+  spec.min_catheter_length_mm =
+      figure_in(r, "min_catheter_length_cm", spec, 10,
+                Range{1, spec.max_catheter_length_mm, false, "cm", "the maximum length"});
+  const std::int64_t max_catheter_nl =
+      figure_in(r, "max_catheter_volume_ml", spec, kMicro, Range{0, 10 * kMicro, false, "mL", ""});
+  spec.max_catheter_volume = Volume(max_catheter_nl);
+  spec.min_catheter_volume =
+      Volume(figure_in(r, "min_catheter_volume_ml", spec, kMicro,
+                       Range{0, max_catheter_nl, false, "mL", "the maximum volume"}));
   read_battery(r, spec);
   return spec;
 }

@@ -475,11 +475,29 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->battery_monitor.service_life, days(2556));
   EXPECT_EQ(m20->battery.patient_session_energy_uj, 60'000);
   EXPECT_EQ(m20->battery_monitor.patient_session_energy_uj, 60'000);
-  // Every figure says where it comes from (8 of the pump, 17 of its battery).
-  EXPECT_EQ(m20->provenance.size(), 25u);
+  // The catheters it is implanted with (the clinic database refuses others).
+  EXPECT_EQ(m20->min_catheter_length_mm, 100);
+  EXPECT_EQ(m20->max_catheter_length_mm, 1100);
+  EXPECT_EQ(m20->min_catheter_volume, microlitres(26));
+  EXPECT_EQ(m20->max_catheter_volume, microlitres(286));
+  // Every figure says where it comes from (12 of the pump, 17 of its battery).
+  EXPECT_EQ(m20->provenance.size(), 29u);
   for (const auto& [field, note] : m20->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }
+}
+
+TEST(PumpCatalog, ACatheterRangeMustBeARange) {
+  json doc = testing::load_source_json("data/pump-models.json");
+  doc["models"]["peristaltic-20"]["min_catheter_length_cm"]["value"] = 120;  // above the maximum
+  host::Checked<PumpCatalog> r = PumpCatalog::from_text(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "models.peristaltic-20.min_catheter_length_cm.value");
+  doc = testing::load_source_json("data/pump-models.json");
+  doc["models"]["peristaltic-20"].erase("max_catheter_volume_ml");
+  r = PumpCatalog::from_text(doc.dump());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().field.find("max_catheter_volume_ml"), std::string::npos) << r.error().text();
 }
 
 TEST(PumpCatalog, RefusesFiguresWithoutSource) {

@@ -118,6 +118,15 @@ struct PumpRecord {
   bool active = true;                  // false once explanted or replaced
 };
 
+// A pump model's catheter range (both ends included), from the pump model file
+// (data/pump-models.json) as the reservoir's capacity is: the database keeps no catalogue.
+struct CatheterRange {
+  std::int64_t min_length_mm = 0;
+  std::int64_t max_length_mm = 0;
+  Volume min_volume{};
+  Volume max_volume{};
+};
+
 struct SessionRecord {
   std::int64_t id = 0;
   std::int64_t pump_id = 0;
@@ -310,13 +319,19 @@ class ClinicDb {
 
   // Every call below needs the schema at latest_schema_version() (else kNotInitialised).
 
+  // Refused (clinic_checks.h): an MRN or name that is not one line of visible text or is too
+  // long, a birth date before 1900 or in the future.
   virtual DbResult<std::int64_t> add_patient(const PatientRecord& patient) = 0;
   virtual DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) = 0;
   virtual DbResult<PatientRecord> patient(std::int64_t patient_id) = 0;
   virtual DbResult<std::vector<PatientRecord>> list_patients() = 0;  // by MRN
 
-  // The reservoir capacity comes from the caller (the pump model file), never guessed here.
-  virtual DbResult<std::int64_t> add_pump(const PumpRecord& pump) = 0;
+  // The reservoir capacity and the catheter range come from the caller (the pump model file),
+  // never guessed here. Refused (clinic_checks.h): a serial that is not one line of visible
+  // text or is too long, an implant date before 1900, in the future or before the patient's
+  // birth, a catheter length or volume outside the model's range.
+  virtual DbResult<std::int64_t> add_pump(const PumpRecord& pump,
+                                          const CatheterRange& catheter) = 0;
   virtual DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) = 0;
   virtual DbResult<PumpRecord> pump(std::int64_t pump_id) = 0;
   virtual DbResult<std::vector<PumpRecord>> list_pumps() = 0;  // by serial

@@ -24,6 +24,12 @@ struct PumpModelSpec {
   std::string name;
   std::string description;
   therapy::PumpModel model;
+  // The catheters the model is implanted with (the clinic database refuses a catheter outside
+  // them): lengths in mm, volumes as implanted.
+  std::int64_t min_catheter_length_mm = 0;
+  std::int64_t max_catheter_length_mm = 0;
+  Volume min_catheter_volume{};
+  Volume max_catheter_volume{};
   sim::BatteryParams battery;
   power::MonitorConfig battery_monitor;
   // Field -> "source: ..." or "unconfirmed: ...", in file order, to show beside the numbers.
