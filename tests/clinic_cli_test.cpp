@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -222,6 +223,199 @@ TEST_F(ClinicCli, DueAndReportShowWhatTheDatabaseHolds) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("--session: no session with id 999"), std::string::npos)
       << missing.err;
+}
+
+// Issue 11: the session number `clinic report` asks for is found with `clinic session list`, and
+// `clinic pump list` says what each pump holds and when it is refilled, units beside numbers.
+TEST_F(ClinicCli, SessionListAndPumpListShowWhatAClinicianLooksUp) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+  ASSERT_EQ(clinic({"patient", "add", "--mrn", "M-2", "--name", "Alan Turing", "--birth-date",
+                    "1970-06-23", "--indication", "pain"})
+                .exit_code,
+            0);
+  ASSERT_EQ(clinic(pump_add("M-1", "SN-BAC")).exit_code, 0);
+  ASSERT_EQ(clinic(pump_add("M-2", "SN-MOR")).exit_code, 0);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::int64_t filled_at = now - 10 * kMillisPerDay;
+  std::int64_t bac_session = 0;
+  std::int64_t mor_session = 0;
+  {
+    auto db = programmer::open_clinic_db(db_);
+    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    const auto bac = (*db)->find_pump_by_serial("SN-BAC");
+    const auto mor = (*db)->find_pump_by_serial("SN-MOR");
+    ASSERT_TRUE(bac.ok() && mor.ok());
+    mor_session =
+        *(*db)->begin_session({0, mor->id, "Dr Bo", "programmer-2", filled_at - 3'600'000, {}, ""});
+    ASSERT_TRUE((*db)->end_session(mor_session, filled_at - 1'800'000, "interrogated").ok());
+    bac_session =
+        *(*db)->begin_session({0, bac->id, "Dr Ada", "programmer-1", filled_at, {}, ""});
+    programmer::RefillRecord r;
+    r.pump_id = bac->id;
+    r.session_id = bac_session;
+    r.at_ms = filled_at;
+    r.drug = "baclofen";
+    r.concentration = Concentration(2'000'000);
+    r.volume = millilitres(18);
+    r.low_reservoir_alarm = millilitres(2);
+    r.next_refill_ms = filled_at + 90 * kMillisPerDay;
+    r.next_refill_rule = "refill interval";
+    ASSERT_TRUE((*db)->record_refill(r).ok());
+    programmer::PrescriptionRecord rx;
+    rx.pump_id = bac->id;
+    rx.session_id = bac_session;
+    rx.at_ms = filled_at + 60'000;
+    rx.token = 7;
+    rx.drug = "baclofen";
+    rx.concentration = Concentration(2'000'000);
+    rx.mode = "continuous";
+    rx.max_daily_dose = DoseRate(200'000);  // 200 mcg/day at 2 mg/mL: 0.1 mL/day
+    rx.prescription_json = "{}";
+    ASSERT_TRUE((*db)->record_prescription(rx).ok());
+    ASSERT_TRUE((*db)->end_session(bac_session, filled_at + 600'000, "refill").ok());
+  }
+
+  const Ran all = clinic({"session", "list"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const auto first = all.out.find(std::to_string(mor_session) + "  ");
+  const auto second = all.out.find("SN-BAC");
+  ASSERT_NE(first, std::string::npos) << all.out;
+  ASSERT_NE(second, std::string::npos) << all.out;
+  EXPECT_LT(first, second) << all.out;  // oldest first
+  EXPECT_NE(all.out.find("2 session(s); details: itdd clinic report --session N"),
+            std::string::npos)
+      << all.out;
+  const nlohmann::json of_m1 = json_of({"session", "list", "--patient", "M-1"});
+  ASSERT_EQ(of_m1.size(), 1u) << of_m1.dump();
+  EXPECT_EQ(of_m1[0]["session"], bac_session);
+  EXPECT_EQ(of_m1[0]["operator"], "Dr Ada");
+  EXPECT_EQ(of_m1[0]["summary"], "refill");
+  // The number it gives is the one the report takes.
+  EXPECT_EQ(clinic({"report", "--session", std::to_string(of_m1[0]["session"].get<int>())})
+                .exit_code,
+            0);
+  const Ran nobody = clinic({"session", "list", "--patient", "NOBODY"});
+  EXPECT_EQ(nobody.exit_code, 2);
+  EXPECT_NE(nobody.err.find("--patient: no patient with MRN NOBODY"), std::string::npos)
+      << nobody.err;
+
+  const Ran pumps = clinic({"pump", "list"});
+  ASSERT_EQ(pumps.exit_code, 0) << pumps.err;
+  // 18 mL less 10 days at 0.1 mL/day (counted from the fill: programmed a minute later).
+  EXPECT_NE(pumps.out.find("200 mcg/day"), std::string::npos) << pumps.out;
+  // (and the few seconds this test has run, rounded toward less left).
+  EXPECT_NE(pumps.out.find(" mL of 20 mL"), std::string::npos) << pumps.out;
+  EXPECT_NE(pumps.out.find("16.99 mL of 20 mL"), std::string::npos) << pumps.out;
+  EXPECT_NE(pumps.out.find(programmer::utc_date(filled_at)), std::string::npos) << pumps.out;
+  EXPECT_NE(pumps.out.find(programmer::utc_date(filled_at + 90 * kMillisPerDay)),
+            std::string::npos)
+      << pumps.out;
+  const nlohmann::json pj = json_of({"pump", "list"});
+  ASSERT_EQ(pj.size(), 2u);
+  EXPECT_EQ(pj[0]["serial"], "SN-BAC");
+  EXPECT_EQ(pj[0]["drug"], "baclofen");
+  EXPECT_EQ(pj[0]["max_daily_dose_ng_per_day"], 200'000);
+  EXPECT_LE(pj[0]["reservoir_estimate_nl"].get<std::int64_t>(), 17'000'000);
+  EXPECT_GE(pj[0]["reservoir_estimate_nl"].get<std::int64_t>(), 16'990'000);
+  EXPECT_EQ(pj[0]["next_refill_ms"], filled_at + 90 * kMillisPerDay);
+  EXPECT_EQ(pj[1]["serial"], "SN-MOR");
+  EXPECT_TRUE(pj[1]["drug"].is_null());
+  EXPECT_TRUE(pj[1]["reservoir_estimate_nl"].is_null());
+}
+
+// Issue 11: implausible data is refused by the clinic database (programmer/clinic_db), and the
+// command line names the option and what is allowed.
+TEST_F(ClinicCli, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  const auto patient = [](const std::string& mrn, const std::string& name,
+                          const std::string& born) {
+    return std::vector<std::string>{"patient",      "add", "--mrn",        mrn,   "--name", name,
+                                    "--birth-date", born,  "--indication", "pain"};
+  };
+  Ran r = clinic(patient("M-9", "X", "2999-01-01"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--birth-date: the birth date 2999-01-01 is in the future: give a date "
+                       "from 1900-01-01 to today"),
+            std::string::npos)
+      << r.err;
+  r = clinic(patient("M-9", "X", "1899-12-31"));
+  EXPECT_NE(r.err.find("--birth-date: the birth date 1899-12-31 is before 1900-01-01"),
+            std::string::npos)
+      << r.err;
+  r = clinic(patient("M-9", "Ada\nLovelace", "1980-01-01"));
+  EXPECT_NE(r.err.find("--name: the patient's name holds a line break (U+000A) at character 4"),
+            std::string::npos)
+      << r.err;
+  r = clinic(patient("M-\xE2\x80\xAE" "9", "X", "1980-01-01"));  // RIGHT-TO-LEFT OVERRIDE
+  EXPECT_NE(r.err.find("--mrn: the medical record number holds a bidirectional control"),
+            std::string::npos)
+      << r.err;
+  r = clinic(patient(std::string(33, '1'), "X", "1980-01-01"));
+  EXPECT_NE(r.err.find("--mrn: the medical record number is 33 characters long: at most 32"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(json_of({"patient", "list"}).size(), 0u);
+
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);  // born 1980-12-10
+  std::vector<std::string> pump = pump_add("M-1", "SN-1");
+  pump[9] = "1979-01-01";  // --implant-date
+  r = clinic(pump);
+  EXPECT_NE(r.err.find("--implant-date: the implant date 1979-01-01 is before the patient's "
+                       "birth date 1980-12-10"),
+            std::string::npos)
+      << r.err;
+  pump = pump_add("M-1", "SN-1");
+  pump[11] = "200";  // --catheter-length-cm
+  r = clinic(pump);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--catheter-length-cm: 200.0 cm is outside the catheter lengths of model "
+                       "peristaltic-20: from 10.0 cm to 110.0 cm"),
+            std::string::npos)
+      << r.err;
+  r = clinic(pump_add("M-1", "SN-1", "0.5"));
+  EXPECT_NE(r.err.find("--catheter-volume-ml: 0.500 mL is outside the catheter volumes of model "
+                       "peristaltic-20: from 0.026 mL to 0.286 mL"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(json_of({"pump", "list"}).size(), 0u);
+}
+
+// Issue 11's messages: a value said once, a negative number called negative, a damaged database
+// not sent to "check the path", raw bytes escaped.
+TEST_F(ClinicCli, MessagesSayTheValueOnceAndEscapeWhatCannotBePrinted) {
+  ASSERT_EQ(clinic({"init"}).exit_code, 0);
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+  std::vector<std::string> pump = pump_add("M-1", "SN-1");
+  pump[11] = "-1";
+  Ran r = clinic(pump);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--catheter-length-cm -1: must not be negative"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("-1: -1"), std::string::npos) << r.err;
+  r = clinic(pump_add("M-1", "SN-1", "-0.5"));
+  EXPECT_NE(r.err.find("--catheter-volume-ml -0.5: must not be negative"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("such as 12"), std::string::npos) << r.err;
+
+  r = clinic({"patient", "add", "--mrn", "M-2", "--name", "X", "--birth-date", "1980-01-01",
+              "--indication", "pa\xffin\x1b[2J"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--indication pa\\xffin\\x1b[2J: pain or spasticity"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find('\xff'), std::string::npos);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
+
+  {
+    std::ofstream damaged(db_, std::ios::trunc | std::ios::binary);
+    damaged << std::string(8192, 'x');
+  }
+  r = clinic({"patient", "list"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.find("check the path"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("restore it from the clinic's backup"), std::string::npos) << r.err;
 }
 
 TEST_F(ClinicCli, NewerDatabaseIsRefusedUntouched) {

@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "clinic_context.h"
+#include "clinic_lists.h"
 #include "commands.h"
 #include "itdd/host/decimal.h"
 #include "itdd/programmer/clinic_db.h"
@@ -169,20 +170,20 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
         fmt::format("--implant-date {}: expected a date as YYYY-MM-DD", a.implant_date));
   }
   p.implant_date_ms = *implanted;
-  // To the mm (one decimal in cm) and the nL (six in mL), exactly (host/text's one reader).
-  constexpr std::int64_t kMaxCatheterMm = 10'000;  // 10 m: a typing error beyond
+  // To the mm (one decimal in cm) and the nL (six in mL), exactly (host/text's one reader;
+  // its message names the value, so it is not repeated). The model's range is checked by the
+  // database (programmer/clinic_db, clinic_checks.h), which names it.
   const host::Checked<std::int64_t> length_mm = host::parse_decimal(a.catheter_length_cm, 10);
-  if (!length_mm || *length_mm <= 0 || *length_mm > kMaxCatheterMm) {
-    return bad_input(fmt::format(
-        "--catheter-length-cm {}: {}a length above 0 cm and at most 1000 cm, at most one decimal "
-        "(e.g. 42.5)",
-        a.catheter_length_cm, length_mm ? "" : length_mm.error().message + "; "));
+  if (!length_mm) {
+    return bad_input(fmt::format("--catheter-length-cm {} (a length in cm, at most one decimal, "
+                                 "e.g. 42.5)",
+                                 length_mm.error().message));
   }
   p.catheter_length_mm = *length_mm;
   const Result<Volume> volume = programmer::parse_volume_ml_or_zero(a.catheter_volume_ml);
   if (!volume.ok()) {
     return bad_input(fmt::format(
-        "--catheter-volume-ml {}: {} (a volume of 0 mL or more, at most 6 decimals, e.g. 0.17)",
+        "--catheter-volume-ml {}: {} (a volume in mL, at most 6 decimals, e.g. 0.17)",
         a.catheter_volume_ml, volume.error().message));
   }
   p.catheter_volume = volume.value();
@@ -211,7 +212,11 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
     return db_failure(e);
   }
   p.patient_id = patient->id;
-  const auto id = db->add_pump(p);
+  // The catheter's range is the model's too; the database refuses what lies outside it.
+  const programmer::CatheterRange catheter{spec->min_catheter_length_mm,
+                                           spec->max_catheter_length_mm, spec->min_catheter_volume,
+                                           spec->max_catheter_volume};
+  const auto id = db->add_pump(p, catheter);
   if (!id.ok()) return db_failure(id.error());
   p.id = *id;
   if (a.json) {
@@ -222,39 +227,6 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
         p.serial, p.model, ml_text(p.reservoir_capacity), patient->mrn, p.id,
         static_cast<double>(p.catheter_length_mm) / 10.0, ml_text(p.catheter_volume));
   }
-  return 0;
-}
-
-int run_pump_list(const ClinicArgs& a) {
-  std::unique_ptr<ClinicDb> db;
-  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
-  const auto pumps = db->list_pumps();
-  if (!pumps.ok()) return db_failure(pumps.error());
-  const auto patients = db->list_patients();
-  if (!patients.ok()) return db_failure(patients.error());
-  const auto mrn_of = [&](std::int64_t id) {
-    for (const PatientRecord& p : *patients) {
-      if (p.id == id) return p.mrn;
-    }
-    return std::string();
-  };
-  if (a.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const PumpRecord& p : *pumps) out.push_back(pump_json(p, mrn_of(p.patient_id)));
-    std::cout << out.dump(2) << '\n';
-    return 0;
-  }
-  std::cout << fmt::format("{:<12} {:<16} {:<12} {:<10} {:>10} {:>10} {:>10} {}\n", "serial",
-                           "model", "patient", "implanted", "catheter", "cath. vol", "reservoir",
-                           "active");
-  for (const PumpRecord& p : *pumps) {
-    std::cout << fmt::format("{:<12} {:<16} {:<12} {:<10} {:>7.1f} cm {:>10} {:>10} {}\n", p.serial,
-                             p.model, mrn_of(p.patient_id), programmer::utc_date(p.implant_date_ms),
-                             static_cast<double>(p.catheter_length_mm) / 10.0,
-                             ml_text(p.catheter_volume), ml_text(p.reservoir_capacity),
-                             p.active ? "yes" : "no");
-  }
-  std::cout << fmt::format("{} pump(s)\n", pumps->size());
   return 0;
 }
 
@@ -477,7 +449,17 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
   a.pump_add->add_option("--pump-models", a.pump_models_file,
                          "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
                          "data/pump-models.json)");
-  a.pump_list = leaf(pump, "list", "List the pumps by serial");
+  a.pump_list = leaf(pump, "list",
+                     "List the pumps by serial: drug, dose, reservoir estimate, last and next "
+                     "refill");
+
+  CLI::App* session = clinic->add_subcommand("session", "Programming sessions");
+  session->require_subcommand(1);
+  session->fallthrough();
+  a.session_list = leaf(session, "list",
+                        "List the programming sessions, oldest first, with the number `clinic "
+                        "report --session N` takes");
+  a.session_list->add_option("--patient", a.mrn, "Only this patient's sessions (MRN)");
 
   a.due = leaf(clinic, "due",
                "Pumps to refill soon, overdue or never refilled here, most at risk first");
@@ -511,6 +493,7 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   if (a.patient_list->parsed()) return run_patient_list(a);
   if (a.pump_add->parsed()) return run_pump_add(a, default_pump_models);
   if (a.pump_list->parsed()) return run_pump_list(a);
+  if (a.session_list->parsed()) return run_session_list(a);
   if (a.due->parsed()) {
     if (risk_rank) return run_due(a, risk_rank);
     // Most at risk first: the drug library's withdrawal risk (baclofen high).
@@ -521,7 +504,7 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   }
   if (a.report->parsed()) return run_report(a);
   if (a.upload->parsed()) return run_upload(a);
-  return bad_input("clinic: name a command (init, migrate, patient, pump, due, report)");
+  return bad_input("clinic: name a command (init, migrate, patient, pump, session, due, report, upload)");
 }
 
 }  // namespace itdd::cli

@@ -30,9 +30,14 @@ struct ServeArgs {
   std::uint64_t seed = 1;
   std::string pocket_fill_ml = "0";  // mL, read exactly (programmer::parse_volume_ml_or_zero)
   bool verbose = false;
+  // `itdd implant advance --state DIR --by DURATION` (the stopped implant's clock moved on).
+  CLI::App* advance = nullptr;
+  std::string advance_by;
 };
+// Declares `implant serve` (returned) and `implant advance`.
 CLI::App* add_serve(CLI::App& implant, ServeArgs& args);
 int run_serve(const ServeArgs& args, const std::string& default_pump_models);
+int run_advance(const ServeArgs& args, const std::string& default_pump_models);
 
 // What every command that talks to an implant needs.
 struct LinkArgs {
@@ -83,6 +88,7 @@ struct ClinicArgs {
   CLI::App* patient_list = nullptr;
   CLI::App* pump_add = nullptr;
   CLI::App* pump_list = nullptr;
+  CLI::App* session_list = nullptr;  // --patient MRN in `mrn`
   CLI::App* due = nullptr;
   CLI::App* report = nullptr;
   CLI::App* upload = nullptr;

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "commands.h"
+#include "escaped_stderr.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
@@ -122,6 +123,8 @@ int sim_run(const SimRunArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Messages quote what was typed: raw invalid bytes and control characters are escaped.
+  const itdd::cli::EscapedStderr escaped_stderr;
   CLI::App app{"itdd: tools for the open intrathecal drug delivery system"};
   app.require_subcommand(1);
   CLI::App* sim = app.add_subcommand("sim", "Simulate the implant on a PC");
@@ -190,6 +193,9 @@ int main(int argc, char** argv) {
     if (tones->parsed()) return itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
     if (run->parsed()) return sim_run(args);
     if (serve->parsed()) return itdd::cli::run_serve(serve_args, default_pump_models());
+    if (serve_args.advance->parsed()) {
+      return itdd::cli::run_advance(serve_args, default_pump_models());
+    }
     if (commands.keygen->parsed()) return itdd::cli::run_keygen(programmer_args);
     if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);

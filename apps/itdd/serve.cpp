@@ -112,7 +112,53 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
                    "refill's withdrawn volume shows it)")
       ->capture_default_str();
   serve->add_flag("--verbose", a.verbose, "Log connections on stderr");
+
+  a.advance = implant.add_subcommand(
+      "advance",
+      "Move a stopped virtual implant's clock forward (its therapy, alarms and records of that "
+      "time run as if it had passed), so a person can follow a demo at real speed: stop `serve`, "
+      "advance, start `serve` again");
+  a.advance->add_option("--state", a.state_dir, "The implant's state directory")->required();
+  a.advance->add_option("--by", a.advance_by, "How far: 90m, 36h, 60d (at most 366d)")
+      ->required();
+  a.advance->add_option("--pump-models", a.pump_models_file,
+                        "Pump model file (default: $ITDD_PUMP_MODELS, else "
+                        "data/pump-models.json)");
   return serve;
+}
+
+int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
+  const Result<Duration> by = programmer::parse_duration(a.advance_by);
+  if (!by.ok()) return bad_input(fmt::format("--by {}: {}", a.advance_by, by.error().message));
+  // Only an implant that exists: advancing an empty directory would make a new one.
+  if (!std::filesystem::is_regular_file(std::filesystem::path(a.state_dir) / "implant.state")) {
+    return bad_input(fmt::format(
+        "--state {}: no virtual implant there (no implant.state): start one with `itdd "
+        "implant serve --state {}`",
+        a.state_dir, a.state_dir));
+  }
+  const std::string models_file =
+      !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
+  sim::VirtualImplantOptions o;
+  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
+  o.catalog = std::move(catalog).value();
+  o.state_dir = a.state_dir;
+  std::unique_ptr<sim::VirtualImplant> implant;
+  try {
+    implant = std::make_unique<sim::VirtualImplant>(o);
+  } catch (const sim::StateError& e) {
+    return bad_input(fmt::format("--state: {}", e.what()));
+  }
+  const ImplantTime from = implant->advance(Duration(0));
+  const ImplantTime to = implant->advance(by.value());
+  implant.reset();  // saves the clock and the body
+  const std::int64_t moved_min = (to.ms() - from.ms()) / kMillisPerMinute;
+  std::cout << fmt::format("implant time moved on {} d {} h {} min (implant time {} ms); start "
+                           "`itdd implant serve --state {}` again to connect\n",
+                           moved_min / (24 * 60), moved_min / 60 % 24, moved_min % 60, to.ms(),
+                           a.state_dir);
+  return 0;
 }
 
 int run_serve(const ServeArgs& a, const std::string& default_pump_models) {

@@ -84,7 +84,8 @@ std::optional<std::int64_t> decimal_flag(const char* flag, const std::string& te
                                          std::int64_t scale, const char* unit) {
   const host::Checked<std::int64_t> v = host::parse_decimal(text, scale);
   if (!v.ok()) {
-    bad_input(fmt::format("{} {}: {} (a number in {})", flag, text, v.error().message, unit));
+    // host/text's message names the value itself ("-1: must not be negative"): said once.
+    bad_input(fmt::format("{} {} (a number in {})", flag, v.error().message, unit));
     return std::nullopt;
   }
   return v.value();
@@ -236,8 +237,21 @@ int run_program(const State& s) {
         programmer::check_prescription(*library, rx, previous_ptr, WallTime(st.wall_ms));
     const std::optional<std::string> reason =
         s.override_reason.empty() ? std::nullopt : std::optional<std::string>(s.override_reason);
+    // The next refill by the clinic's record, beside how long the volume lasts (a drug's
+    // stability may call for the refill long before the reservoir runs low).
+    std::optional<programmer::RefillDue> due;
+    if (record.active()) {
+      const auto refills = record.db().refills(record.pump().id);
+      if (refills.ok() && !refills->empty()) {
+        const programmer::RefillRecord& last = refills->back();
+        const std::int64_t left = last.next_refill_ms - system_now_ms();
+        due = programmer::RefillDue{
+            left >= 0 ? left / kMillisPerDay : -((-left + kMillisPerDay - 1) / kMillisPerDay),
+            last.next_refill_rule};
+      }
+    }
     const programmer::ProgramReview review =
-        programmer::review_program(current, rx, Volume(st.reservoir.remaining_nl));
+        programmer::review_program(current, rx, Volume(st.reservoir.remaining_nl), due);
     nlohmann::json j = {{"command", "program"},
                         {"review", programmer::review_json(review)},
                         {"dose_check", findings_json(check)}};

@@ -1,0 +1,212 @@
+// `itdd clinic pump list` and `itdd clinic session list`: what a clinician looks up before a
+// visit (the drug, the dose, what is left, when to refill) and the session numbers the report
+// asks for. The figures come from programmer/clinic_db (pump_status.h), so a dashboard shows the
+// same ones.
+#include "clinic_lists.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <tuple>
+#include <vector>
+
+#include "clinic_context.h"
+#include "itdd/programmer/clinic_db.h"
+#include "itdd/programmer/pump_status.h"
+#include "itdd/programmer/units_text.h"
+
+namespace itdd::cli {
+namespace {
+
+using programmer::ClinicDb;
+
+// A dose in the unit that keeps it readable: mcg/day below 1 mg/day, else mg/day.
+std::string dose_text(DoseRate dose) {
+  const DoseUnit unit = dose.count() < kNanogramsPerMilligram
+                                        ? DoseUnit::kMicrogram
+                                        : DoseUnit::kMilligram;
+  return programmer::format_dose(dose, unit);
+}
+
+std::unique_ptr<ClinicDb> open_existing(const ClinicArgs& a, int& rc) {
+  auto opened = programmer::open_clinic_db(a.db, programmer::OpenMode::kExisting);
+  if (!opened.ok()) {
+    rc = db_failure(opened.error());
+    return nullptr;
+  }
+  rc = 0;
+  return std::move(opened.value());
+}
+
+// --patient MRN: that patient's id, or nothing when not given; rc set on a refusal.
+std::optional<std::int64_t> patient_filter(const ClinicArgs& a, ClinicDb& db, int& rc) {
+  rc = 0;
+  if (a.mrn.empty()) return std::nullopt;
+  const auto patient = db.find_patient_by_mrn(a.mrn);
+  if (!patient.ok()) {
+    programmer::DbError e = patient.error();
+    if (e.field == "mrn") e.field = "patient_id";  // reported as --patient
+    rc = db_failure(e);
+    return std::nullopt;
+  }
+  return patient->id;
+}
+
+double ml(Volume v) { return static_cast<double>(v.count()) / kNanolitresPerMillilitre; }
+
+nlohmann::json nullable(const std::optional<std::string>& s) {
+  return s ? nlohmann::json(*s) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+int run_pump_list(const ClinicArgs& a) {
+  int rc = 0;
+  const std::unique_ptr<ClinicDb> db = open_existing(a, rc);
+  if (!db) return rc;
+  const std::int64_t now = system_now_ms();
+  const auto statuses = programmer::pump_statuses(*db, now);
+  if (!statuses.ok()) return db_failure(statuses.error());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const programmer::PumpStatus& s : *statuses) {
+      const programmer::PumpRecord& p = s.pump;
+      nlohmann::json j = {
+          {"id", p.id},
+          {"patient_id", p.patient_id},
+          {"patient_mrn", s.patient.mrn},
+          {"model", p.model},
+          {"serial", p.serial},
+          {"implant_date", programmer::utc_date(p.implant_date_ms)},
+          {"implant_date_ms", p.implant_date_ms},
+          {"catheter_length_cm", static_cast<double>(p.catheter_length_mm) / 10.0},
+          {"catheter_length_mm", p.catheter_length_mm},
+          {"catheter_volume_ml", ml(p.catheter_volume)},
+          {"catheter_volume_nl", p.catheter_volume.count()},
+          {"reservoir_capacity_ml", ml(p.reservoir_capacity)},
+          {"reservoir_capacity_nl", p.reservoir_capacity.count()},
+          {"implant_public_key_hex", p.implant_public_key_hex.empty()
+                                         ? nlohmann::json(nullptr)
+                                         : nlohmann::json(p.implant_public_key_hex)},
+          {"active", p.active},
+          {"drug", nullptr},
+          {"max_daily_dose_ng_per_day", nullptr},
+          {"concentration_ng_per_ml", nullptr},
+          {"reservoir_estimate_nl", s.reservoir_estimate
+                                        ? nlohmann::json(s.reservoir_estimate->count())
+                                        : nlohmann::json(nullptr)},
+          {"last_refill_date", nullptr},
+          {"last_refill_ms", nullptr},
+          {"next_refill_date", nullptr},
+          {"next_refill_ms", nullptr},
+      };
+      if (s.prescription) {
+        j["drug"] = s.prescription->drug;
+        j["max_daily_dose_ng_per_day"] = s.prescription->max_daily_dose.count();
+        j["concentration_ng_per_ml"] = s.prescription->concentration.count();
+      }
+      if (s.last_refill) {
+        j["last_refill_date"] = programmer::utc_date(s.last_refill->at_ms);
+        j["last_refill_ms"] = s.last_refill->at_ms;
+        j["next_refill_date"] = programmer::utc_date(s.last_refill->next_refill_ms);
+        j["next_refill_ms"] = s.last_refill->next_refill_ms;
+      }
+      out.push_back(std::move(j));
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n",
+                           "serial", "model", "patient", "drug", "dose (max)", "reservoir (est.)",
+                           "last refill", "next refill", "active");
+  for (const programmer::PumpStatus& s : *statuses) {
+    const std::string drug = s.prescription ? s.prescription->drug
+                             : s.last_refill ? s.last_refill->drug
+                                             : "-";
+    const std::string dose = s.prescription ? dose_text(s.prescription->max_daily_dose) : "-";
+    // To the hundredth of a mL, cut toward less (an estimate, not a measurement).
+    const std::string left =
+        s.reservoir_estimate
+            ? fmt::format("{} of {}",
+                          programmer::format_volume_ml(
+                              Volume(s.reservoir_estimate->count() / 10'000 * 10'000)),
+                          programmer::format_volume_ml(s.pump.reservoir_capacity))
+            : "?";
+    std::cout << fmt::format(
+        "{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n", s.pump.serial,
+        s.pump.model, s.patient.mrn, drug, dose, left,
+        s.last_refill ? programmer::utc_date(s.last_refill->at_ms) : "-",
+        s.last_refill ? programmer::utc_date(s.last_refill->next_refill_ms) : "?",
+        s.pump.active ? "yes" : "no");
+  }
+  std::cout << fmt::format(
+      "{} pump(s). Reservoir: the last refill less what the prescriptions since deliver at "
+      "their most (? without a refill and a prescription); dates in UTC; catheters and implant "
+      "dates: --json\n",
+      statuses->size());
+  return 0;
+}
+
+int run_session_list(const ClinicArgs& a) {
+  int rc = 0;
+  const std::unique_ptr<ClinicDb> db = open_existing(a, rc);
+  if (!db) return rc;
+  const std::optional<std::int64_t> patient_id = patient_filter(a, *db, rc);
+  if (rc != 0) return rc;
+  const auto pumps = patient_id ? db->pumps_of(*patient_id) : db->list_pumps();
+  if (!pumps.ok()) return db_failure(pumps.error());
+  struct Row {
+    programmer::SessionRecord session;
+    programmer::PumpRecord pump;
+    std::string mrn;
+  };
+  std::vector<Row> rows;
+  for (const programmer::PumpRecord& p : *pumps) {
+    const auto owner = db->patient(p.patient_id);
+    if (!owner.ok()) return db_failure(owner.error());
+    const auto sessions = db->sessions_of(p.id);
+    if (!sessions.ok()) return db_failure(sessions.error());
+    for (const programmer::SessionRecord& s : *sessions) rows.push_back(Row{s, p, owner->mrn});
+  }
+  // Newest last, as a log reads; the number is what `clinic report --session N` takes.
+  std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+    return std::tie(x.session.started_at_ms, x.session.id) <
+           std::tie(y.session.started_at_ms, y.session.id);
+  });
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Row& r : rows) {
+      out.push_back(
+          {{"session", r.session.id},
+           {"pump_serial", r.pump.serial},
+           {"patient_mrn", r.mrn},
+           {"operator", r.session.operator_name},
+           {"device", r.session.device},
+           {"started", programmer::utc_minute(r.session.started_at_ms)},
+           {"started_at_ms", r.session.started_at_ms},
+           {"ended", nullable(r.session.ended_at_ms
+                                  ? std::optional(programmer::utc_minute(*r.session.ended_at_ms))
+                                  : std::nullopt)},
+           {"summary", r.session.summary}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << fmt::format("{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", "session", "started",
+                           "pump", "patient", "clinician", "summary");
+  for (const Row& r : rows) {
+    std::cout << fmt::format(
+        "{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", r.session.id,
+        programmer::utc_minute(r.session.started_at_ms), r.pump.serial, r.mrn,
+        r.session.operator_name,
+        r.session.ended_at_ms ? r.session.summary : "(still open) " + r.session.summary);
+  }
+  std::cout << fmt::format("{} session(s){}; details: itdd clinic report --session N\n",
+                           rows.size(), a.mrn.empty() ? "" : " of patient " + a.mrn);
+  return 0;
+}
+
+}  // namespace itdd::cli
