@@ -39,7 +39,7 @@ step clinic patient add --mrn MRN-1001 --name "A. Patient" --birth-date 1970-05-
 step trial record --patient MRN-1001 --drug baclofen --step "50:effective:6h:ashworth=3-1" \
   --notes "walked unaided at 3 h"
 step clinic pump add --patient MRN-1001 --model peristaltic-20 --serial SN-0001 \
-  --implant-date 2026-11-21 --catheter-length-cm 50 --catheter-volume-ml 0.16
+  --implant-date 2025-11-21 --catheter-length-cm 50 --catheter-volume-ml 0.16
 step programmer refill "${link[@]}" "${who[@]}" --pump SN-0001 --drug baclofen \
   --concentration 500 --volume-ml 18 --yes
 step programmer prime "${link[@]}" "${who[@]}" --catheter-volume-ml 0.16 --yes

@@ -383,6 +383,15 @@ ImplantTime VirtualImplant::now() {
   return ImplantTime(t);
 }
 
+ImplantTime VirtualImplant::advance(Duration by) {
+  if (by.count() > 0) base_ms_ += by.count();
+  const ImplantTime t = now();  // writes the lease past t before anything sees it
+  while (!catch_up(t)) {
+  }
+  set_time(t);
+  return t;
+}
+
 void VirtualImplant::set_time(ImplantTime t) {
   if (t <= clock_.now()) return;
   battery_.sleep(t - clock_.now());

@@ -309,6 +309,52 @@ TEST_F(VirtualImplantTest, CommittedTherapyRunsFastAndResumesAfterARestart) {
   EXPECT_GE(after->payload.status.delivered_nl, delivered_before - kHourOfProgramNl);
 }
 
+// `itdd implant advance`: a person following the demo at real speed moves the stopped implant
+// 30 days on at once, and the therapy of those days is delivered as if they had passed.
+TEST_F(VirtualImplantTest, AdvancingTheClockDeliversTheTherapyOfThoseDays) {
+  start();  // real time
+  std::int64_t remaining_before = 0;
+  {
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t);
+    const std::uint64_t refill_id = programmer::new_command_id(crypto_);
+    ASSERT_EQ(c.command(refill_of(refill_id, millilitres(20)), refill_id).delivery,
+              programmer::Delivery::kApplied);
+    const Result<protocol::Response> st = c.call(programmer::interrogate_request());
+    ASSERT_TRUE(st.ok());
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    ASSERT_EQ(c.command(programmer::program_request(id, st->payload.status.prescription_token,
+                                                    one_mg_a_day())
+                            .value(),
+                        id)
+                  .delivery,
+              programmer::Delivery::kApplied);
+    const Result<protocol::Response> now = c.call(programmer::interrogate_request());
+    ASSERT_TRUE(now.ok());
+    remaining_before = now->payload.status.reservoir.remaining_nl;
+    (void)c.close();
+  }
+  stop();
+  std::int64_t reached = 0;
+  {
+    VirtualImplant offline(options());
+    const ImplantTime from = offline.advance(Duration(0));
+    reached = offline.advance(days(30)).ms();
+    EXPECT_GE(reached - from.ms(), days(30).count());
+  }
+  start();
+  const Result<protocol::Response> after = clinician_interrogates();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->payload.status.activity, itdd_Activity_ACTIVITY_BASAL);
+  // 30 days at 0.1 mL/day: 3 mL, less at most one stroke (delivery stays within a stroke of the
+  // program), and at most an hour of program more for each of the two restarts (a restart takes
+  // what the program called for since the last hourly record as gone) and a few seconds of real
+  // time.
+  const std::int64_t used = remaining_before - after->payload.status.reservoir.remaining_nl;
+  EXPECT_GE(used, 3'000'000 - 1'000);
+  EXPECT_LE(used, 3'000'000 + 2 * (100'000 / 24 + 1000));
+}
+
 TEST_F(VirtualImplantTest, TheStateDirectoryIsRefusedWhenInUseOrOfAnotherModel) {
   start();
   EXPECT_THROW(VirtualImplant{options()}, StateError);  // a second server on the same directory

@@ -192,6 +192,13 @@ class VirtualImplant {
   }
   std::uint16_t port() const { return port_; }
 
+  // Moves the implant's clock forward by `by` at once and runs every wake in between (strokes,
+  // alarms, hourly records) at its own time, as if that much time had passed: what a person
+  // following the README's demo at real speed uses instead of waiting (`itdd implant advance`).
+  // The clock's lease is written first, as for every time the implant sees. Call it before run()
+  // or without run(); returns the implant time reached.
+  ImplantTime advance(Duration by);
+
   // ---- the event loop ----
   // Serves until request_stop(); saves the clock and the body when it returns.
   void run();
