@@ -52,6 +52,26 @@ std::string link_failure(const Error& e) {
            "patient's device); try again when that device has finished (a session left open "
            "ends after 10 minutes without traffic)";
   }
+  if (field == "implant.not_paired") {
+    return "the implant refused: this device is not paired with it (pair it through a "
+           "clinician's pairing window, or check that the key file is this device's)";
+  }
+  if (field == "implant.wrong_key") {
+    return "the implant refused: what this device sent did not authenticate (the key file "
+           "does not match the pairing, or the implant ended the session); try again";
+  }
+  if (field == "implant.locked_out") {
+    const std::string wait =
+        e.index > 0 ? fmt::format("try again in {} s", e.index) : std::string("try again later");
+    return fmt::format(
+        "the implant refused: this device is locked out after failed attempts with its key, "
+        "or is over its rate of handshakes; {} (someone may be trying this device's key: "
+        "check the implant's event log)",
+        wait);
+  }
+  if (field == "implant.version") {
+    return "the implant speaks another protocol version: update the programmer";
+  }
   if (field == "implant") {
     return "the implant refused: this device is not paired or provisioned with it, the key "
            "file names another implant, or it is locked out after failed attempts (try again "

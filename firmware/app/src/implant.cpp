@@ -13,7 +13,8 @@ using engine::EventKind;
 namespace {
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-constexpr std::uint32_t kPersistentStateFormat = 5;  // 5: a journal lane per device
+// 5: a journal lane per device; 6: the battery counts link work outside sessions.
+constexpr std::uint32_t kPersistentStateFormat = 6;
 
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
@@ -624,6 +625,11 @@ void Implant::radio_session(RadioPeer peer) {
   } else {
     battery_.value().on_radio_session();
   }
+}
+
+void Implant::link_work(const power::LinkWork& work) {
+  if (!battery_.ok()) return;
+  (void)battery_.value().on_link_work(work);
 }
 
 void Implant::after_engine_change(ImplantTime now) {

@@ -14,19 +14,36 @@ static_assert(storage::SettingsStore<link::LinkStateBytes>::sectors_needed(
                   storage::kImplantFlash) <= storage::kDefaultLayout.link_a.sector_count,
               "the link's state must fit one copy");
 
-// One refusal record a minute at most; the rest are counted.
-constexpr Duration kRefusalLogInterval = minutes(1);
+// The log's budget for what an outsider can cause (refusals, lockouts, pairing answers): 10
+// records at once, then one every 5 minutes; beyond it the events are counted by kind and
+// reason and written as one summary record per kind and reason, at most once an hour. Normal
+// use (a few refusals a day) is written record by record; a flood costs at most 12 records an
+// hour plus its summaries, so the log's 4,794 records outlive days of it.
+constexpr std::int32_t kFloodBurst = 10;
+constexpr Duration kFloodRecordInterval = minutes(5);
+constexpr Duration kSummaryInterval = hours(1);
 
-bool is_lockout_refusal(const link::LinkEvent& e) {
-  return e.reason == link::Reason::kLockedOut;
+// The outcomes an outsider can cause at will, by their place in the counts table (-1: others).
+std::int32_t flood_kind(link::Outcome o) {
+  switch (o) {
+    case link::Outcome::kHandshakeRefused:
+      return 0;
+    case link::Outcome::kRecordRefused:
+      return 1;
+    case link::Outcome::kPairingRefused:
+      return 2;
+    case link::Outcome::kPairingAnswered:
+      return 3;
+    case link::Outcome::kLockoutStarted:
+      return 4;
+    default:
+      return -1;
+  }
 }
-
-bool is_refusal(const link::LinkEvent& e) {
-  return e.outcome == link::Outcome::kHandshakeRefused ||
-         e.outcome == link::Outcome::kRecordRefused ||
-         e.outcome == link::Outcome::kPairingRefused ||
-         e.outcome == link::Outcome::kPeerRemovalRefused;
-}
+constexpr std::array<link::Outcome, kFloodKinds> kFloodOutcomes = {
+    link::Outcome::kHandshakeRefused, link::Outcome::kRecordRefused,
+    link::Outcome::kPairingRefused, link::Outcome::kPairingAnswered,
+    link::Outcome::kLockoutStarted};
 
 }  // namespace
 
@@ -150,24 +167,54 @@ Status ImplantRadio::commit(const link::LinkState& state) {
 }
 
 void ImplantRadio::flush_refusal_count(ImplantTime now) {
-  if (refusals_not_logged_ == 0) return;
-  implant_.log_link_event(now, kLinkRefusalsCounted, 0, refusals_not_logged_, 0);
-  refusals_not_logged_ = 0;
+  if (!summary_pending_) return;
+  for (std::size_t k = 0; k < flood_counts_.size(); ++k) {
+    for (std::size_t r = 0; r < flood_counts_[k].size(); ++r) {
+      if (flood_counts_[k][r] == 0) continue;
+      implant_.log_link_event(now, kLinkRefusalsCounted, static_cast<std::uint8_t>(r),
+                              flood_counts_[k][r], static_cast<std::int64_t>(kFloodOutcomes[k]));
+      flood_counts_[k][r] = 0;
+    }
+  }
+  summary_pending_ = false;
+  last_summary_ = now;
+}
+
+bool ImplantRadio::counted_not_written(const link::LinkEvent& e) {
+  const std::int32_t kind = flood_kind(e.outcome);
+  if (kind < 0) return false;
+  // Refill the record budget.
+  if (log_budget_.tokens < kFloodBurst) {
+    const std::int64_t earned = (e.at - log_budget_.refilled_at).count() /
+                                kFloodRecordInterval.count();
+    if (earned > 0) {
+      const std::int64_t room = kFloodBurst - log_budget_.tokens;
+      log_budget_.tokens += static_cast<std::int32_t>(earned < room ? earned : room);
+      log_budget_.refilled_at =
+          log_budget_.tokens >= kFloodBurst
+              ? e.at
+              : log_budget_.refilled_at + Duration(earned * kFloodRecordInterval.count());
+    }
+  } else {
+    log_budget_.refilled_at = e.at;
+  }
+  if (log_budget_.tokens > 0) {
+    --log_budget_.tokens;
+    return false;
+  }
+  const auto reason = static_cast<std::size_t>(e.reason);
+  if (reason >= kFloodReasons) return false;  // a reason the table does not know: written
+  std::int64_t& n = flood_counts_[static_cast<std::size_t>(kind)][reason];
+  if (n < INT64_MAX) ++n;
+  if (!summary_pending_) {
+    summary_pending_ = true;
+    if (last_summary_.is_never()) last_summary_ = e.at;  // the first summary an hour on
+  }
+  return true;
 }
 
 void ImplantRadio::record(const link::LinkEvent& e) {
-  if (is_lockout_refusal(e)) {
-    ++refusals_not_logged_;
-    return;
-  }
-  if (is_refusal(e)) {
-    if (!last_refusal_logged_.is_never() && e.at < last_refusal_logged_ + kRefusalLogInterval) {
-      ++refusals_not_logged_;
-      return;
-    }
-    last_refusal_logged_ = e.at;
-  }
-  flush_refusal_count(e.at);
+  if (counted_not_written(e)) return;
   if (e.outcome == link::Outcome::kSessionOpened) {
     note_seen(e.peer, e.at);
     // The radio's energy goes into the battery's counters.
@@ -178,6 +225,13 @@ void ImplantRadio::record(const link::LinkEvent& e) {
       e.outcome == link::Outcome::kSessionOpened || e.outcome == link::Outcome::kSessionClosed
           ? static_cast<std::int64_t>(e.epoch)
           : e.a;
+  if (e.outcome == link::Outcome::kHandshakeRefused ||
+      e.outcome == link::Outcome::kPairingAnswered ||
+      (e.outcome == link::Outcome::kPairingRefused && e.reason != link::Reason::kNotAllowed) ||
+      e.outcome == link::Outcome::kRecordRefused) {
+    // Which device: its peer id in a (0: not paired), its claimed key in b (0: none).
+    b = static_cast<std::int64_t>(e.key_id);
+  }
   if (link_record_says_who(e.outcome, e.reason)) {
     b = link_who(e.by, e.by_role, e.role,
                  e.outcome == link::Outcome::kPairingOpened ? e.a / kMillisPerSecond : 0);
@@ -202,10 +256,41 @@ std::size_t ImplantRadio::frame(protocol::FrameType type, std::span<const std::u
   return n.ok() ? n.value() : 0;
 }
 
+std::size_t ImplantRadio::refusal_frame(const char* what, std::span<std::uint8_t> reply) {
+  const link::Refusal& r = responder_->last_refusal();
+  // Nothing is sent unless the link says so: silence during a lockout (after its one notice)
+  // and beyond the budget of answers to what proves no paired identity.
+  if (!r.answer) return 0;
+  switch (r.reason) {
+    case link::Reason::kUnknownPeer:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_NOT_PAIRED,
+                         "this device's key is not paired with the implant", reply);
+    case link::Reason::kLockedOut:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_LOCKED_OUT,
+                         "locked out after failed attempts with this key", reply,
+                         r.retry_after);
+    case link::Reason::kRateLimited:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_LOCKED_OUT,
+                         "too many handshakes with this key", reply, r.retry_after);
+    case link::Reason::kBadTag:
+    case link::Reason::kBadCounter:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_WRONG_KEY,
+                         "record did not authenticate (wrong key or another session)", reply);
+    case link::Reason::kWrongCode:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_WRONG_KEY, "wrong pairing code", reply);
+    default:
+      return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, what, reply);
+  }
+}
+
 std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* message,
-                                      std::span<std::uint8_t> reply) {
+                                      std::span<std::uint8_t> reply, Duration retry_after) {
   protocol::LinkError e{};
   e.code = code;
+  e.retry_after_ms = retry_after.count() <= 0 ? 0
+                     : retry_after.count() > INT32_MAX
+                         ? static_cast<std::uint32_t>(INT32_MAX)
+                         : static_cast<std::uint32_t>(retry_after.count());
   e.min_version = protocol::kProtocolVersion;
   e.max_version = protocol::kProtocolVersion;
   std::size_t i = 0;
@@ -220,6 +305,23 @@ std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* messa
 std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
                                    std::span<std::uint8_t> reply, ImplantTime now) {
   if (reply.size() < protocol::kMaxFrameSize) return 0;
+  const link::Responder::Work before =
+      responder_ ? responder_->work() : link::Responder::Work{};
+  authenticated_record_ = false;
+  const std::size_t n = dispatch(bytes, reply, now);
+  if (!authenticated_record_) {
+    // Work outside an authenticated session (the session's own is in radio_session's
+    // estimate): what an outsider can make the implant spend, in the battery's counters.
+    const link::Responder::Work after =
+        responder_ ? responder_->work() : link::Responder::Work{};
+    implant_.link_work(power::LinkWork{1, n > 0 ? 1 : 0, after.x25519 - before.x25519,
+                                       after.commits - before.commits});
+  }
+  return n;
+}
+
+std::size_t ImplantRadio::dispatch(std::span<const std::uint8_t> bytes,
+                                   std::span<std::uint8_t> reply, ImplantTime now) {
   const Result<protocol::FrameView> f = protocol::decode_frame(bytes);
   if (!f.ok()) {
     // Radio damage is not answered (the sender retries); another version is, so the
@@ -239,9 +341,7 @@ std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
   switch (f->type) {
     case protocol::FrameType::kHandshake: {
       const Result<link::AcceptBytes> accept = responder_->on_hello(payload, now);
-      if (!accept.ok()) {
-        return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "refused", reply);
-      }
+      if (!accept.ok()) return refusal_frame("handshake refused", reply);
       return frame(protocol::FrameType::kHandshake, accept.value(), reply);
     }
     case protocol::FrameType::kRecord:
@@ -254,7 +354,11 @@ std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
         const Result<link::PairConfirmBytes> c = responder_->on_pair_proof(payload, now);
         if (c.ok()) return frame(protocol::FrameType::kPairing, c.value(), reply);
       }
-      return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "pairing refused", reply);
+      if (payload.size() != link::kPairHelloSize && payload.size() != link::kPairProofSize) {
+        // Neither message: not even looked at (nothing to count, and no answer owed).
+        return 0;
+      }
+      return refusal_frame("pairing refused", reply);
     }
     case protocol::FrameType::kError:
       return 0;
@@ -265,9 +369,8 @@ std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
 std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
                                     std::span<std::uint8_t> reply, ImplantTime now) {
   const Result<link::Received> r = responder_->open(record, plaintext_, now);
-  if (!r.ok()) {
-    return error_frame(itdd_LinkErrorCode_LINK_ERROR_SESSION, "record refused", reply);
-  }
+  if (!r.ok()) return refusal_frame("record refused", reply);
+  authenticated_record_ = true;
   if (r->type != link::RecordType::kData) return 0;  // the device closed the session
   if (!protocol::decode_request(std::span(plaintext_.data(), r->size), request_).ok()) {
     response_ = protocol::Response{};
@@ -304,22 +407,15 @@ void ImplantRadio::on_wake(ImplantTime now) {
 }
 
 void ImplantRadio::flush_when_due(ImplantTime now) {
-  if (refusals_not_logged_ == 0 || responder_->locked_out(now)) return;
-  if (!last_refusal_logged_.is_never() && now < last_refusal_logged_ + kRefusalLogInterval) return;
-  last_refusal_logged_ = now;
+  if (!summary_pending_ || now < last_summary_ + kSummaryInterval) return;
   flush_refusal_count(now);
 }
 
 ImplantTime ImplantRadio::next_wake() const {
   if (!responder_) return ImplantTime::never();
   ImplantTime next = responder_->next_deadline();
-  if (refusals_not_logged_ > 0) {
-    // When the counted refusals may be written: after the lockout and the rate limit.
-    ImplantTime due = responder_->backoff().locked_until;
-    if (!last_refusal_logged_.is_never() && due < last_refusal_logged_ + kRefusalLogInterval) {
-      due = last_refusal_logged_ + kRefusalLogInterval;
-    }
-    if (due < next) next = due;
+  if (summary_pending_ && last_summary_ + kSummaryInterval < next) {
+    next = last_summary_ + kSummaryInterval;
   }
   return next;
 }

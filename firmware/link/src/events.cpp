@@ -88,6 +88,8 @@ const char* name(Reason reason) {
       return "idle";
     case Reason::kLastClinician:
       return "last clinician";
+    case Reason::kRateLimited:
+      return "rate limited";
   }
   return "unknown";
 }

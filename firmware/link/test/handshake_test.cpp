@@ -19,10 +19,11 @@ TEST(Handshake, PairedClinicianOpensASessionAndTalksBothWays) {
   Initiator programmer = h.handshake(h.clinician);
   ASSERT_TRUE(programmer.established());
   EXPECT_EQ(programmer.epoch(), 1u);
-  // The epoch was committed before the Accept left the implant.
+  // The epoch was committed before the Accept left the implant: the end of a reserved block.
   EXPECT_EQ(h.store.commits, 1);
-  EXPECT_EQ(h.store.saved.epoch, 1u);
-  EXPECT_EQ(h.implant->state().epoch, 1u);
+  EXPECT_EQ(h.store.saved.epoch, h.config.epoch_block);
+  EXPECT_EQ(h.implant->state().epoch, h.config.epoch_block);
+  EXPECT_EQ(h.implant->epoch(), 1u);
   // Until the programmer's first record the implant does not trust the session.
   EXPECT_FALSE(h.implant->session().has_value());
   ASSERT_TRUE(h.implant->pending().has_value());
@@ -49,7 +50,7 @@ TEST(Handshake, PairedClinicianOpensASessionAndTalksBothWays) {
   }
   EXPECT_EQ(h.implant->session()->received, 6u);
   EXPECT_EQ(h.implant->session()->sent, 5u);
-  EXPECT_EQ(h.implant->backoff().failures_in_a_row, 0);
+  EXPECT_EQ(h.implant->backoff(h.clinician_id).failures_in_a_row, 0);
 }
 
 TEST(Handshake, CiphertextHidesThePayload) {
@@ -71,11 +72,17 @@ TEST(Handshake, UnpairedInitiatorIsRefusedAndNothingChanges) {
   EXPECT_STREQ(accept.error().field, "hello.initiator_static");
   EXPECT_EQ(h.snapshot(), before);
   EXPECT_EQ(h.store.commits, 0);  // not even the epoch moved
-  EXPECT_EQ(h.implant->backoff().failures_in_a_row, 1);
+  EXPECT_EQ(h.implant_crypto.x25519_calls, 0);  // no Diffie-Hellman work for a stranger
+  // It claimed no paired identity: nobody's backoff moves.
+  EXPECT_EQ(h.implant->backoff(h.clinician_id), BackoffInfo{});
+  EXPECT_EQ(h.implant->backoff(), BackoffInfo{});
   ASSERT_FALSE(h.events.events.empty());
   EXPECT_EQ(h.events.last().outcome, Outcome::kHandshakeRefused);
   EXPECT_EQ(h.events.last().reason, Reason::kUnknownPeer);
   EXPECT_EQ(h.events.last().peer, kNoPeer);
+  EXPECT_EQ(h.events.last().key_id, key_id(h.stranger.public_key));  // which device it was
+  EXPECT_EQ(h.implant->last_refusal().reason, Reason::kUnknownPeer);
+  EXPECT_TRUE(h.implant->last_refusal().answer);
 }
 
 TEST(Handshake, MalformedAndWrongVersionHellosAreRefused) {
@@ -113,7 +120,8 @@ TEST(Handshake, ImplantThatCannotCommitItsEpochSendsNothing) {
   EXPECT_EQ(h.snapshot(), before);
   h.store.failing = false;
   EXPECT_TRUE(h.implant->on_hello(programmer.hello().value(), h.now).ok());
-  EXPECT_EQ(h.implant->state().epoch, 1u);
+  EXPECT_EQ(h.implant->epoch(), 1u);
+  EXPECT_EQ(h.implant->state().epoch, h.config.epoch_block);
 }
 
 TEST(Handshake, InitiatorRefusesAForgedOrTamperedAccept) {
@@ -158,7 +166,9 @@ TEST(Records, ReplayInTheSameSessionIsRefused) {
     EXPECT_EQ(h.events.last().peer, h.clinician_id);
   }
   EXPECT_EQ(h.snapshot(), before);
-  EXPECT_EQ(h.implant->backoff().failures_in_a_row, 2);
+  // A record names no identity: its failure counts against nobody (an injector must not lock
+  // out the device whose session it imitates).
+  EXPECT_EQ(h.implant->backoff(h.clinician_id).failures_in_a_row, 0);
   // The session still works.
   EXPECT_TRUE(h.open(h.seal(programmer, {30})).has_value());
   // And the programmer refuses a replayed reply the same way.
@@ -202,7 +212,7 @@ TEST(Records, EarlierSessionReplayedAfterARestartWithARepeatingRngIsRefused) {
 
   // The implant resets; it comes back from its persisted state and its RNG repeats itself.
   const LinkState persisted = h.store.saved;
-  EXPECT_EQ(persisted.epoch, 1u);
+  EXPECT_EQ(persisted.epoch, h.config.epoch_block);  // epochs 1..block reserved
   h.start(persisted);
   h.implant_crypto.reseed(1234);
   // The attacker replays the whole earlier exchange: same Hello, same implant ephemeral...
@@ -210,7 +220,7 @@ TEST(Records, EarlierSessionReplayedAfterARestartWithARepeatingRngIsRefused) {
   EXPECT_EQ(std::vector(again.begin(), again.begin() + 32),
             std::vector(accept.begin(), accept.begin() + 32));  // the RNG did repeat
   EXPECT_NE(again, accept);                                     // but the epoch did not
-  EXPECT_EQ(h.implant->state().epoch, 2u);
+  EXPECT_EQ(h.implant->epoch(), h.config.epoch_block + 1);  // above the whole reserved block
   const Snapshot before = h.snapshot();
   EXPECT_FALSE(h.open(first).has_value());
   EXPECT_EQ(h.events.last().reason, Reason::kBadTag);
@@ -226,7 +236,11 @@ TEST(Records, RestartedImplantRestoresItsEpochAndTalksAgain) {
   EXPECT_EQ(b.epoch(), 2u);
   h.start(h.store.saved);
   Initiator c = h.connect(h.clinician);
-  EXPECT_EQ(c.epoch(), 3u);
+  // Epochs 3..block may have been handed out before the reset (the implant cannot know): the
+  // restarted one starts above the block it had reserved, and reserves the next.
+  EXPECT_EQ(c.epoch(), h.config.epoch_block + 1);
+  EXPECT_EQ(h.store.saved.epoch, 2 * h.config.epoch_block);
+  EXPECT_EQ(h.store.commits, 2);
   EXPECT_EQ(h.open(c, h.seal({7})), (Bytes{7}));
 }
 
@@ -242,7 +256,7 @@ RC_GTEST_PROP(Records, AnySingleBitFlipIsRefused, ()) {
   const Snapshot before = h.snapshot();
   RC_ASSERT_FALSE(h.open(tampered).has_value());
   RC_ASSERT(h.snapshot() == before);
-  RC_ASSERT(h.implant->backoff().failures_in_a_row == 1);
+  RC_ASSERT(h.implant->backoff(h.clinician_id).failures_in_a_row == 0);
   RC_ASSERT(h.events.last().outcome == Outcome::kRecordRefused);
   // The untouched record still opens: the tampered one consumed nothing.
   RC_ASSERT(h.open(record) == std::optional<Bytes>(payload));
@@ -335,7 +349,8 @@ TEST(Sessions, ReplayedHelloDoesNotDisturbTheLiveSession) {
   h.implant->tick(h.now);
   EXPECT_FALSE(h.implant->pending().has_value());
   EXPECT_EQ(h.events.count(Outcome::kSessionClosed, Reason::kAbandoned), 1);
-  EXPECT_EQ(h.implant->backoff().failures_in_a_row, 1);
+  EXPECT_EQ(h.implant->backoff(h.clinician_id).failures_in_a_row, 1);  // the claimed identity's
+  EXPECT_EQ(h.implant->backoff(h.patient_id).failures_in_a_row, 0);
   EXPECT_TRUE(h.implant->session().has_value());
 }
 

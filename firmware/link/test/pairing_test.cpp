@@ -181,6 +181,41 @@ TEST(Pairing, PairHelloWithoutAWindowCountsAsAFailure) {
   EXPECT_EQ(h.snapshot(), before);
 }
 
+TEST(Pairing, EachPairHelloIsAnAttemptAndAWindowAnswersOnlySixOfThem) {
+  PairingHarness h;
+  const std::int64_t maps = h.implant_crypto.map_calls;
+  std::int64_t answered = 0;
+  for (int i = 0; i < 300; ++i) {  // random keys, a new device each time
+    PairingDevice device(h.sodium, h.sodium.generate_key_pair().value());
+    const std::string_view guess = "123456";
+    answered += h.implant->on_pair_hello(device.hello(guess).value(), h.now).ok() ? 1 : 0;
+    h.now = h.now + milliseconds(100);
+  }
+  EXPECT_EQ(answered, 6);
+  EXPECT_EQ(h.events.count(Outcome::kPairingAnswered), 6);
+  EXPECT_EQ(h.implant_crypto.map_calls - maps, 6);  // the rest cost no crypto
+  // The seventh closed the window: the clinician opens a new one (and sees why).
+  EXPECT_EQ(h.events.count(Outcome::kPairingClosed, Reason::kAttemptsUsed), 1);
+  EXPECT_FALSE(h.implant->pairing().open);
+  // The rest were refused without a window, and locked the pairing path out: the first refusal
+  // of each lockout is answered (how long to wait), the others are not.
+  EXPECT_GT(h.events.count(Outcome::kLockoutStarted), 0);
+  EXPECT_EQ(h.implant->backoff(h.clinician_id), BackoffInfo{});  // paired devices unaffected
+}
+
+TEST(Pairing, ALockoutOfThePairingPathIsAnsweredOnceThenSilent) {
+  Harness h;
+  const testing::Bytes junk(kPairHelloSize, 1);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(h.implant->on_pair_hello(junk, h.now).ok());
+  ASSERT_TRUE(h.implant->locked_out(h.now));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(h.implant->on_pair_hello(junk, h.now).ok());
+    EXPECT_EQ(h.implant->last_refusal().reason, Reason::kLockedOut);
+    EXPECT_EQ(h.implant->last_refusal().retry_after, seconds(1));
+    EXPECT_EQ(h.implant->last_refusal().answer, i == 0);
+  }
+}
+
 TEST(Pairing, MalformedPairingMessagesAreRefused) {
   PairingHarness h;
   const Snapshot before = h.snapshot();

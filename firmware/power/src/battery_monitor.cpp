@@ -56,7 +56,8 @@ Status validate(const MonitorConfig& c) {
   }
   if (c.load_ua <= 0) return config_error("load_ua", "must be above zero");
   if (c.sleep_current_na < 0 || c.stroke_energy_uj < 0 || c.radio_session_energy_uj < 0 ||
-      c.patient_session_energy_uj < 0 || c.tone_power_uw < 0) {
+      c.patient_session_energy_uj < 0 || c.tone_power_uw < 0 || c.frame_rx_energy_uj < 0 ||
+      c.frame_tx_energy_uj < 0 || c.x25519_energy_uj < 0 || c.flash_write_energy_uj < 0) {
     return config_error("energy", "costs must not be negative");
   }
   const std::int32_t top = c.curve[0].loaded_mv;
@@ -145,7 +146,7 @@ Result<BatteryMonitor> BatteryMonitor::restore(const MonitorConfig& config, cons
   if (state.elapsed_ms < 0 || state.strokes < 0 || state.radio_sessions < 0 ||
       state.patient_sessions < 0 || state.tone_ms < 0 || state.fault_depth_ppm < 0 ||
       state.eri_voltage_streak < 0 || state.eos_voltage_streak < 0 || state.fault_streak < 0 ||
-      state.short_life_streak < 0) {
+      state.short_life_streak < 0 || state.link_work_uj < 0) {
     return make_error(ErrorCode::kInvalidArgument, "state", "counters must not be negative");
   }
   if (state.status > BatteryStatus::kEndOfService ||
@@ -173,6 +174,23 @@ void BatteryMonitor::resume(ImplantTime now, Duration unaccounted) {
   last_.next_check = now;
 }
 
+std::int64_t BatteryMonitor::link_work_energy_uj(const LinkWork& w) const {
+  const Int128 uj = static_cast<Int128>(clamp_non_negative(w.frames_received)) *
+                        config_.frame_rx_energy_uj +
+                    static_cast<Int128>(clamp_non_negative(w.frames_sent)) *
+                        config_.frame_tx_energy_uj +
+                    static_cast<Int128>(clamp_non_negative(w.x25519)) * config_.x25519_energy_uj +
+                    static_cast<Int128>(clamp_non_negative(w.flash_writes)) *
+                        config_.flash_write_energy_uj;
+  return uj > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(uj);
+}
+
+std::int64_t BatteryMonitor::on_link_work(const LinkWork& w) {
+  const std::int64_t uj = link_work_energy_uj(w);
+  state_.link_work_uj = INT64_MAX - state_.link_work_uj < uj ? INT64_MAX : state_.link_work_uj + uj;
+  return uj;
+}
+
 std::int64_t BatteryMonitor::used_uj(ImplantTime now) const {
   const std::int64_t elapsed =
       state_.elapsed_ms + clamp_non_negative((now - state_.last_check).count());
@@ -184,7 +202,7 @@ std::int64_t BatteryMonitor::used_uj(ImplantTime now) const {
       static_cast<Int128>(state_.radio_sessions) * config_.radio_session_energy_uj +
       static_cast<Int128>(state_.patient_sessions) * config_.patient_session_energy_uj;
   const Int128 tones = static_cast<Int128>(state_.tone_ms) * config_.tone_power_uw / 1000;
-  return static_cast<std::int64_t>(sleep + strokes + radio + tones);
+  return static_cast<std::int64_t>(sleep + strokes + radio + tones + state_.link_work_uj);
 }
 
 std::int64_t BatteryMonitor::daily_energy_uj(const Consumption& c) const {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "itdd/programmer/requests.h"
@@ -28,41 +29,76 @@ Error busy_error() {
   return make_error(ErrorCode::kRefused, "busy", "the implant is in a session with another device");
 }
 
-bool says_busy(const protocol::FrameView& f) {
-  const Result<protocol::LinkError> e = protocol::decode_link_error(f.payload);
-  return e.ok() && e->code == itdd_LinkErrorCode_LINK_ERROR_BUSY;
+// What an error frame from the implant says, as an error a device can act on. Error frames
+// are plaintext and unauthenticated: anyone in radio range can send one, so they are hints,
+// never verdicts (see receive_payload).
+Error hint_error(const protocol::LinkError& e) {
+  switch (e.code) {
+    case itdd_LinkErrorCode_LINK_ERROR_BUSY:
+      return busy_error();
+    case itdd_LinkErrorCode_LINK_ERROR_NOT_PAIRED:
+      return make_error(ErrorCode::kRefused, "implant.not_paired",
+                        "the implant says this device is not paired with it");
+    case itdd_LinkErrorCode_LINK_ERROR_WRONG_KEY:
+      return make_error(ErrorCode::kRefused, "implant.wrong_key",
+                        "the implant says what this device sent did not authenticate (wrong key, "
+                        "or the implant ended the session)");
+    case itdd_LinkErrorCode_LINK_ERROR_LOCKED_OUT: {
+      // index: the seconds to wait, rounded up (0: the implant did not say).
+      const std::int64_t s = (static_cast<std::int64_t>(e.retry_after_ms) + 999) / 1000;
+      return make_error(ErrorCode::kRefused, "implant.locked_out",
+                        "the implant says this device is locked out after failed attempts (or "
+                        "over its rate of handshakes)",
+                        static_cast<std::int32_t>(s > INT32_MAX ? INT32_MAX : s));
+    }
+    case itdd_LinkErrorCode_LINK_ERROR_BAD_VERSION:
+      return make_error(ErrorCode::kRefused, "implant.version",
+                        "the implant speaks another protocol version");
+    default:
+      return make_error(ErrorCode::kRefused, "implant", "the implant refused");
+  }
 }
 
-// The next frame of `type` within `timeout`; an error frame from the implant is its refusal.
-// A "busy" error frame (the implant is in session with another device) is only a hint: the
-// frame may still be answered when that session ends, so the wait goes on, and if nothing
-// comes, the error says busy rather than "no answer". `saw_busy` is set when one came.
+// The next frame of `type` within `timeout`. An error frame is only a hint (it is not
+// authenticated: an outsider could inject one to break the session): the wait goes on until
+// the timeout, and the answer, if it comes, wins. If nothing comes, the newest hint is the
+// error (e.g. "busy", "not paired", "locked out, wait N s") rather than "no answer".
+// `saw_busy` is set when a "busy" hint came.
 Result<std::vector<std::uint8_t>> receive_payload(Transport& t, protocol::FrameType type,
                                                   std::chrono::milliseconds timeout,
                                                   bool* saw_busy = nullptr) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
-  bool busy = false;
+  std::optional<Error> hint;
   for (int guard = 0; guard < 64; ++guard) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     Result<std::vector<std::uint8_t>> bytes =
         t.receive(left.count() > 0 ? left : std::chrono::milliseconds(0));
-    if (!bytes.ok()) return busy ? busy_error() : bytes.error();
+    if (!bytes.ok()) return hint ? *hint : bytes.error();
     const Result<protocol::FrameView> f = protocol::decode_frame(bytes.value());
     if (!f.ok()) continue;  // damaged on the way: wait for the next
     if (f->type == protocol::FrameType::kError) {
-      if (says_busy(f.value())) {
-        busy = true;
-        if (saw_busy != nullptr) *saw_busy = true;
-        continue;
+      const Result<protocol::LinkError> e = protocol::decode_link_error(f->payload);
+      hint = e.ok() ? hint_error(e.value())
+                    : make_error(ErrorCode::kRefused, "implant", "the implant refused");
+      if (e.ok() && e->code == itdd_LinkErrorCode_LINK_ERROR_BUSY && saw_busy != nullptr) {
+        *saw_busy = true;
       }
-      return make_error(ErrorCode::kRefused, "implant", "the implant refused");
+      continue;
     }
     if (f->type != type) continue;
     return std::vector<std::uint8_t>(f->payload.begin(), f->payload.end());
   }
-  return busy ? busy_error() : transport_error("no answer of the expected kind");
+  return hint ? *hint : transport_error("no answer of the expected kind");
+}
+
+// A refusal that another try within the same call cannot change (the implant would say the
+// same, or stay silent through the lockout).
+bool final_refusal(const Error& e) {
+  const std::string_view field = e.field;
+  return field == "implant.not_paired" || field == "implant.locked_out" ||
+         field == "implant.version";
 }
 
 constexpr const char* kUnknownDetail =
@@ -171,6 +207,7 @@ Result<protocol::Response> Client::call(protocol::Request request) {
     if (!initiator_.established()) {
       if (Status s = connect(); !s) {
         last = s.error();
+        if (final_refusal(last)) break;
         continue;
       }
     }
@@ -253,13 +290,9 @@ Result<link::Paired> pair(hal::Crypto& crypto, const hal::KeyPair& own, std::str
   if (Status s = send_frame(transport, protocol::FrameType::kPairing, hello.value()); !s) {
     return s.error();
   }
-  bool saw_busy = false;
   const Result<std::vector<std::uint8_t>> accept =
-      receive_payload(transport, protocol::FrameType::kPairing, timeout, &saw_busy);
-  if (!accept.ok()) {
-    return saw_busy && std::string_view(accept.error().field) == "transport" ? busy_error()
-                                                                             : accept.error();
-  }
+      receive_payload(transport, protocol::FrameType::kPairing, timeout);
+  if (!accept.ok()) return accept.error();
   const Result<link::PairProofBytes> proof = device.on_accept(accept.value());
   if (!proof.ok()) return proof.error();
   if (Status s = send_frame(transport, protocol::FrameType::kPairing, proof.value()); !s) {

@@ -138,7 +138,7 @@ TEST_F(VirtualImplantTest, AnUnpairedProgrammerIsRefused) {
   Client c(crypto_, stranger, implant_->public_key(), *t, ClientOptions{500ms, 1});
   const Status s = c.connect();
   ASSERT_FALSE(s.ok());
-  EXPECT_STREQ(s.error().field, "implant");
+  EXPECT_STREQ(s.error().field, "implant.not_paired");  // which refusal it is
 }
 
 TEST_F(VirtualImplantTest, APatientPairedThroughAClinicianWindowReadsButCannotProgram) {

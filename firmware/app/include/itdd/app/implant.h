@@ -182,6 +182,9 @@ class Implant final : private engine::EventSink,
   // A programmer or a patient device opened a radio session: its energy is counted.
   enum class RadioPeer : std::uint8_t { kProgrammer, kPatientDevice };
   void radio_session(RadioPeer peer);
+  // Link work outside a session (frames, X25519, flash writes): charged to the battery's
+  // counters at the configured costs, so the projection sees what an attack costs.
+  void link_work(const power::LinkWork& work);
 
   // ---- the event loop ----
   void on_wake(ImplantTime now);

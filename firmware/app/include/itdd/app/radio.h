@@ -13,9 +13,12 @@
 //
 // The link's state (identity keys, paired devices, session epoch) lives in its own two flash
 // copies, committed before any reply that depends on it. Every link event goes to the implant's
-// event log, except that refusals are rate-limited: during a lockout they are only counted, and
-// otherwise at most one refusal a minute is written, the others counted into the next record
-// (an attacker must not be able to flush the log by flooding the radio).
+// event log with its reason and device (peer id, and the claimed key's first bytes for a
+// stranger). What an outsider can cause at will (refusals, lockouts, pairing answers) is
+// budgeted: 10 records at once, then one every 5 minutes; beyond that it is counted by kind and
+// reason and summarised once an hour (an attacker must not be able to flush the log by
+// flooding the radio). Error frames are sent only when the link says so (firmware/link README:
+// silence in a lockout and toward strangers beyond a small budget).
 #pragma once
 
 #include <cstddef>
@@ -39,10 +42,15 @@ static_assert(protocol::kMaxMessageSize <= link::kMaxRecordPayload,
 static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
               "every sealed record must fit one frame");
 
-// Link log codes (kLinkLogCodeFirst + link::Outcome); reason = link::Reason, a = peer id,
-// b = the event's value (epoch for sessions, lockout ms, attempts left).
-// Refusals counted rather than written (during a lockout, or beyond one a minute): a = count.
+// Link log codes (kLinkLogCodeFirst + link::Outcome); reason = link::Reason, a = peer id (0:
+// none or not paired), b = the event's value: the epoch for sessions, lockout ms (a lockout of
+// device a; 0: of pairing), and for refusals and pairing answers the claimed key's first 7
+// bytes (link::key_id; 0: none).
+// A flood's summary (events beyond the log's budget): reason = link::Reason, a = how many,
+// b = the link::Outcome they were.
 inline constexpr std::uint16_t kLinkRefusalsCounted = kLinkLogCodeFirst + 0xFF;
+inline constexpr std::size_t kFloodKinds = 5;
+inline constexpr std::size_t kFloodReasons = 32;
 
 // The peer table's changes say who did what to whom (pairing window opened or refused as not
 // allowed, paired, provisioned, removed, removal refused): a = the device acted on (0 for a
@@ -105,21 +113,34 @@ class ImplantRadio final : private link::StateStore,
   // At boot: each paired device's newest session in the event log (one pass, newest first).
   void recall_seen_from_log();
 
+  std::size_t dispatch(std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply,
+                       ImplantTime now);
   std::size_t on_record(std::span<const std::uint8_t> record, std::span<std::uint8_t> reply,
                         ImplantTime now);
   std::size_t error_frame(itdd_LinkErrorCode code, const char* message,
-                          std::span<std::uint8_t> reply);
+                          std::span<std::uint8_t> reply, Duration retry_after = {});
+  // The answer to the link's last refusal: an error frame saying which refusal it is (not
+  // paired, wrong key, locked out and for how long), or nothing when the link says to stay
+  // silent.
+  std::size_t refusal_frame(const char* what, std::span<std::uint8_t> reply);
   std::size_t frame(protocol::FrameType type, std::span<const std::uint8_t> payload,
                     std::span<std::uint8_t> reply);
   void flush_refusal_count(ImplantTime now);
   void flush_when_due(ImplantTime now);
+  // Beyond the log's budget: counted by kind and reason, not written (true).
+  bool counted_not_written(const link::LinkEvent& e);
 
   Implant& implant_;
   hal::Crypto& crypto_;
   storage::SettingsStore<link::LinkStateBytes> store_;
   link::ResponderConfig config_;
   std::optional<link::Responder> responder_;
-  std::int64_t refusals_not_logged_ = 0;  // counted, not written yet (lockout, rate limit)
+  // The log's budget for what outsiders cause, and what went beyond it, by kind and reason.
+  link::Bucket log_budget_{10, ImplantTime{}};
+  std::array<std::array<std::int64_t, kFloodReasons>, kFloodKinds> flood_counts_{};
+  bool summary_pending_ = false;
+  bool authenticated_record_ = false;  // the frame being handled is a record of a session
+  ImplantTime last_summary_ = ImplantTime::never();
   // When each paired device last opened a session (RAM; rebuilt at boot from the event log, so
   // "last seen" survives a reset as long as the log still holds that session's record).
   struct Seen {
@@ -127,7 +148,6 @@ class ImplantRadio final : private link::StateStore,
     ImplantTime at = ImplantTime::never();
   };
   std::array<Seen, link::kMaxPeers> seen_{};
-  ImplantTime last_refusal_logged_ = ImplantTime::never();
   // Working memory for one exchange (static size: nothing allocated per frame).
   std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};
   std::array<std::uint8_t, link::kMaxRecordSize> sealed_{};

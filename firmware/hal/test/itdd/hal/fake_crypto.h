@@ -29,9 +29,11 @@ class FakeRngCrypto final : public Crypto {
     return real_.public_key_of(secret);
   }
   Result<SharedSecret> x25519(const X25519Secret& own, const X25519Public& peer) override {
+    ++x25519_calls;
     return real_.x25519(own, peer);
   }
   Result<X25519Public> map_to_curve(const std::array<std::uint8_t, 32>& uniform) override {
+    ++map_calls;
     return real_.map_to_curve(uniform);
   }
   Status aead_encrypt(const AeadKey& key, const AeadNonce& nonce, ByteView ad, ByteView plaintext,
@@ -59,6 +61,8 @@ class FakeRngCrypto final : public Crypto {
   bool fail_random = false;
   bool fail_key_pair = false;
   std::int64_t random_calls = 0;
+  std::int64_t x25519_calls = 0;  // Diffie-Hellman work asked for (what an outsider can cost)
+  std::int64_t map_calls = 0;
 
  private:
   std::uint64_t next() {  // splitmix64

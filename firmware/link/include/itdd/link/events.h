@@ -53,6 +53,7 @@ enum class Reason : std::uint8_t {
   kReplaced,    // a newer session or window took its place
   kIdle,
   kLastClinician,  // removing this device would leave the implant without a clinician
+  kRateLimited,    // a paired key's handshakes beyond its rate (refused before any crypto)
 };
 
 const char* name(Outcome outcome);
@@ -71,8 +72,19 @@ struct LinkEvent {
   // window) it was done to.
   PeerId by = kNoPeer;
   Role by_role = Role::kNone;
+  // Refused Hellos and PairHellos: the claimed static key's first 7 bytes (big-endian), so the
+  // log can tell devices apart, paired or not; 0 when there is none.
+  std::uint64_t key_id = 0;
   constexpr bool operator==(const LinkEvent&) const = default;
 };
+
+// A claimed key's first 7 bytes, big-endian (never 0 for a nonzero key's usual prefix; fits an
+// int64 log field as a positive number).
+constexpr std::uint64_t key_id(const PublicKey& key) {
+  std::uint64_t id = 0;
+  for (std::size_t i = 0; i < 7; ++i) id = (id << 8) | key[i];
+  return id;
+}
 
 class EventSink {
  public:

@@ -24,17 +24,47 @@
 
 namespace itdd::link {
 
+// Failures in a row before a lockout, and its length. Kept per claimed paired identity for
+// handshakes (a device's allowance: junk that claims no paired key touches nobody's), and once
+// for the pairing path (a PairHello claims no identity).
 struct BackoffConfig {
   std::int32_t failures_before_lockout = 3;  // failures in a row that start a lockout
   Duration first_lockout = seconds(1);       // doubled with each lockout in a row
-  Duration max_lockout = hours(1);
+  Duration max_lockout = minutes(5);
+};
+
+// A token bucket: `burst` at once, then one more every `interval`.
+struct RateLimit {
+  std::int32_t burst = 1;
+  Duration interval = seconds(1);
 };
 
 struct ResponderConfig {
   Duration idle_timeout = minutes(10);       // a session with no record for this long ends
   Duration handshake_timeout = seconds(30);  // an Accept with no first record is abandoned
   BackoffConfig backoff{};
+  // Handshakes each paired key may start, checked before any Diffie-Hellman work or flash
+  // write: 16 at once (a programmer on a lossy link retries), then one every 3 s (at most
+  // 1,216 an hour per key, 9,728 for a full table).
+  RateLimit hello_rate{16, seconds(3)};
+  // Error answers to what proves no paired identity (unknown keys, junk records, pairing
+  // refusals): 4 at once, then one every 2 s; beyond that the implant stays silent.
+  RateLimit unauthenticated_answers{4, seconds(2)};
   std::int32_t pairing_attempts = 3;
+  std::int32_t pairing_hellos = 6;  // PairHellos answered per window (each costs crypto)
+  // Epochs reserved by one flash write: the responder commits the end of a block and hands
+  // out its epochs from RAM; after a reset it starts above the committed end, so an epoch is
+  // never reused (docs/threat-model.md: the flash wear budget).
+  std::uint64_t epoch_block = 16384;
+};
+
+// Why the last refusal was made and whether to say so: the integrator answers with an error
+// frame only when `answer` is set (an implant must not transmit on demand to an outsider).
+struct Refusal {
+  Reason reason = Reason::kNone;
+  Duration retry_after{0};  // a lockout or rate limit: when to try again (0: not that)
+  bool answer = false;
+  PeerId peer = kNoPeer;  // the paired identity it claimed, if any
 };
 
 // The longest a pairing window stays open.
@@ -73,6 +103,13 @@ struct BackoffInfo {
   constexpr bool operator==(const BackoffInfo&) const = default;
 };
 
+// A token bucket's state (RAM).
+struct Bucket {
+  std::int32_t tokens = 0;
+  ImplantTime refilled_at{};
+  constexpr bool operator==(const Bucket&) const = default;
+};
+
 // A record opened by the responder.
 struct Received {
   RecordType type = RecordType::kData;  // kClose: the session has ended
@@ -89,10 +126,13 @@ class Responder {
                                    EventSink& events, const ResponderConfig& config = {});
 
   // ---- handshake ----
-  // Answers a Hello from a paired device: a fresh ephemeral, epoch + 1 committed through the
-  // StateStore, the session keys, and the Accept to send. Refused (nothing sent, state
-  // unchanged but for the failure count): during a lockout, malformed, another version, an
-  // unknown static key, a low-order key, a failing commit.
+  // Answers a Hello from a paired device: a fresh ephemeral, the next epoch (a new block of
+  // epochs committed through the StateStore when the reserved one is used up), the session
+  // keys, and the Accept to send. Refused (state unchanged but for the counters), cheapest
+  // first: malformed, another version, an unknown static key (none of these counts against
+  // anyone), the claimed identity locked out or over its rate (counted nowhere); then, after
+  // the Diffie-Hellman work, a low-order key (a failure of the claimed identity), a failing
+  // commit. last_refusal() says why and whether to answer.
   Result<AcceptBytes> on_hello(hal::ByteView hello, ImplantTime now);
 
   // ---- records ----
@@ -137,10 +177,29 @@ class Responder {
   const LinkState& state() const { return state_; }
   const PublicKey& public_key() const { return state_.identity.public_key; }
   std::optional<SessionInfo> session() const;  // the live, authenticated session
-  std::optional<SessionInfo> pending() const;  // an answered handshake
+  // An answered handshake (one per paired device): the newest, or that device's.
+  std::optional<SessionInfo> pending() const;
+  std::optional<SessionInfo> pending(PeerId peer) const;
   PairingInfo pairing() const;
-  BackoffInfo backoff() const { return backoff_; }
-  bool locked_out(ImplantTime now) const { return now < backoff_.locked_until; }
+  // The pairing path's backoff (PairHellos and PairProofs claim no identity).
+  BackoffInfo backoff() const { return pairing_backoff_; }
+  bool locked_out(ImplantTime now) const { return now < pairing_backoff_.locked_until; }
+  // A paired device's own allowance for handshakes (BackoffInfo{} for an unknown id).
+  BackoffInfo backoff(PeerId peer) const;
+  bool locked_out(PeerId peer, ImplantTime now) const {
+    return now < backoff(peer).locked_until;
+  }
+  // Why the last call was refused, and whether the integrator should answer it.
+  const Refusal& last_refusal() const { return refusal_; }
+  // The newest epoch handed out (the committed state holds the end of its block).
+  std::uint64_t epoch() const { return epoch_used_; }
+  // Work done so far that costs energy (for the battery's counters): X25519 scalar
+  // multiplications (key generation and the pairing generator's map included) and commits.
+  struct Work {
+    std::int64_t x25519 = 0;
+    std::int64_t commits = 0;
+  };
+  const Work& work() const { return work_; }
 
  private:
   struct Slot {
@@ -157,6 +216,7 @@ class Responder {
     PeerId opened_by = kNoPeer;  // the session that opened it, for the kPaired record
     Role opened_by_role = Role::kNone;
     PairingCode code{};
+    std::int32_t hellos_left = 0;  // PairHellos this window still answers
     bool exchange = false;
     PublicKey device_static{};
     std::array<std::uint8_t, 32> key{};
@@ -166,15 +226,29 @@ class Responder {
   Responder(const LinkState& state, hal::Crypto& crypto, StateStore& store, EventSink& events,
             const ResponderConfig& config);
 
+  // A paired identity's allowance (RAM, by peer-table slot; fresh when the slot changes).
+  struct Allowance {
+    BackoffInfo backoff;
+    Bucket hellos;
+    bool lockout_told = false;  // this lockout's one answer has been sent
+  };
+
   void emit(ImplantTime now, Outcome outcome, Reason reason, PeerId peer = kNoPeer,
             Role role = Role::kNone, std::uint64_t epoch = 0, std::int64_t a = 0,
-            PeerId by = kNoPeer, Role by_role = Role::kNone);
-  // Counts one failed authentication; starts a lockout at the threshold.
-  std::int64_t fail(ImplantTime now);
-  void succeed();
-  Error refuse_hello(ImplantTime now, Reason reason, const Error& error, bool counts,
-                     PeerId peer = kNoPeer);
-  Error refuse_pairing(ImplantTime now, Reason reason, const Error& error, bool counts);
+            PeerId by = kNoPeer, Role by_role = Role::kNone, std::uint64_t key_id = 0);
+  // Counts one failed authentication in `backoff` (of `peer`, kNoPeer: the pairing path);
+  // starts a lockout at the threshold.
+  std::int64_t fail(BackoffInfo& backoff, ImplantTime now, PeerId peer);
+  void fail_identity(std::int32_t index, ImplantTime now);
+  Error refuse_hello(ImplantTime now, Reason reason, const Error& error, std::int32_t index,
+                     bool counts, bool answer, std::uint64_t key_id, Duration retry_after = {});
+  Error refuse_pairing(ImplantTime now, Reason reason, const Error& error, bool counts,
+                       std::uint64_t key_id = 0);
+  // One answer from the unauthenticated budget, if there is one left.
+  bool spend_answer(ImplantTime now);
+  Status commit(const LinkState& next);  // through the StateStore, counted in work_
+  Allowance* allowance_of(PeerId peer);
+  void reset_allowance(PeerId peer);
   void end_slot(Slot& slot, ImplantTime now, Outcome outcome, Reason reason);
   void end_exchange();
   void close_window(ImplantTime now, Reason reason);
@@ -186,9 +260,16 @@ class Responder {
   EventSink* events_;
   ResponderConfig config_;
   Slot live_;
-  Slot pending_;
+  std::array<Slot, kMaxPeers> pending_{};  // by peer-table slot: junk claiming one key
+                                           // cannot replace another device's handshake
   Window window_;
-  BackoffInfo backoff_;
+  BackoffInfo pairing_backoff_;
+  bool pairing_lockout_told_ = false;
+  std::array<Allowance, kMaxPeers> allowance_{};
+  Bucket answers_{};
+  std::uint64_t epoch_used_ = 0;  // the newest epoch handed out; state_.epoch ends its block
+  Work work_{};
+  Refusal refusal_{};
 };
 
 }  // namespace itdd::link

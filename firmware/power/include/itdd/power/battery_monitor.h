@@ -66,6 +66,16 @@ struct MonitorConfig {
   std::int64_t radio_session_energy_uj = 0;    // a programmer session (minutes)
   std::int64_t patient_session_energy_uj = 0;  // a patient device's request (seconds)
   std::int64_t tone_power_uw = 0;              // while an alarm tone sounds
+  // Link work outside authenticated sessions (what an outsider can make the implant do),
+  // charged as it happens and never projected (an attack is not part of the program). Assumed
+  // figures for a Cortex-M4 class MCU and a MICS-band transceiver (docs/threat-model.md, "The
+  // cost of an outsider"): a frame received and checked ~2 ms at ~15 mW; sent ~2.5 ms; one
+  // X25519 (or the pairing generator's map) ~10 ms at ~15 mW; one settings copy erased and
+  // programmed ~40 ms at ~15 mW.
+  std::int64_t frame_rx_energy_uj = 30;
+  std::int64_t frame_tx_energy_uj = 40;
+  std::int64_t x25519_energy_uj = 150;
+  std::int64_t flash_write_energy_uj = 600;
 
   // ---- rules ----
   std::int32_t eri_mv = 0;                // loaded voltage at or below which ERI is raised
@@ -169,6 +179,14 @@ struct Consumption {
   std::int64_t tone_ms_once = 0;
 };
 
+// Link work done outside an authenticated session (firmware/app/radio.cpp counts it).
+struct LinkWork {
+  std::int64_t frames_received = 0;
+  std::int64_t frames_sent = 0;
+  std::int64_t x25519 = 0;  // scalar multiplications and generator maps
+  std::int64_t flash_writes = 0;
+};
+
 // Strokes a day a flow needs, rounded up (a projection errs toward the shorter life).
 std::int64_t strokes_per_day_for(FlowRate flow, Volume stroke_volume);
 
@@ -198,6 +216,7 @@ struct State {
   std::int32_t fault_streak = 0;
   std::int32_t short_life_streak = 0;  // checks in a row projecting no more than notice + margin
   std::int32_t last_mv = 0;            // 0: none yet
+  std::int64_t link_work_uj = 0;       // energy of link work outside sessions (LinkWork)
 };
 
 // One check's result.
@@ -233,6 +252,9 @@ class BatteryMonitor {
   void on_radio_session() { ++state_.radio_sessions; }
   void on_patient_session() { ++state_.patient_sessions; }
   void on_tone(Duration d) { state_.tone_ms += d.count() > 0 ? d.count() : 0; }
+  // Link work outside sessions, charged at the configured costs; returns the energy (uJ).
+  std::int64_t on_link_work(const LinkWork& work);
+  std::int64_t link_work_energy_uj(const LinkWork& work) const;
 
   // The electronics browned out (the reset cause says so): the cell has already failed under
   // load once, which is confirmation enough. The next check is due at once, and a voltage rule

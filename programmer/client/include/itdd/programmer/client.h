@@ -68,8 +68,12 @@ class Client {
 
   // Sends one request and waits for its response (request ids are assigned here). A retry
   // after no answer is a new record carrying the same request (sealed bytes are never resent:
-  // the implant would refuse them as a replay). When the implant said it was in a session with
-  // another device and no answer came, the error names the field "busy".
+  // the implant would refuse them as a replay). Error frames are unauthenticated hints: the
+  // client waits on until its timeout (an injected one cannot break a session), and only if
+  // no answer came is the newest hint the error: field "busy" (in a session with another
+  // device), "implant.not_paired", "implant.wrong_key", "implant.locked_out" (index: the
+  // seconds to wait, 0 if not said), "implant.version". Not paired and locked out end the call
+  // without further tries.
   Result<protocol::Response> call(protocol::Request request);
 
   // A therapy command (program, refill, clinician bolus, patient bolus) with its command id set
