@@ -169,7 +169,7 @@ TEST_F(DevicesEndToEnd, TheClinicSeesItsDevicesAndRevokesALostProgrammer) {
   // The lost programmer is refused from now on.
   const Ran refused = as(spare_key, spare_implant, {"interrogate", "--attempts", "1"});
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
-  EXPECT_TRUE(contains(refused.out, "not paired or provisioned")) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "this device is not paired with it")) << refused.out;
   // The clinic report shows the revocation, by whom.
   const Ran report = run_itdd({"clinic", "--db", db_, "report", "--session",
                                std::to_string(out["clinic_session"].get<int>())});

@@ -71,6 +71,11 @@ class Loopback final : public programmer::Transport {
       --drop_records;  // lost on the way to the implant
       return Status::Ok();
     }
+    if (!inject.empty()) {
+      // An outsider's frame arrives first (e.g. a forged plaintext error frame).
+      replies.push_back(inject);
+      inject.clear();
+    }
     std::vector<std::uint8_t> reply(protocol::kMaxFrameSize);
     const std::size_t n = i_.radio->on_frame(frame, reply, i_.now);
     if (n == 0) return Status::Ok();
@@ -98,7 +103,8 @@ class Loopback final : public programmer::Transport {
   std::vector<std::vector<std::uint8_t>> sent;
   std::deque<std::vector<std::uint8_t>> replies;
   int lose_replies = 0;
-  int drop_records = 0;  // records (requests) lost on the way to the implant
+  int drop_records = 0;              // records (requests) lost on the way to the implant
+  std::vector<std::uint8_t> inject;  // delivered to the device before the next reply
 
  private:
   Implanted& i_;

@@ -307,7 +307,7 @@ TEST_F(ServeTest, AnUnpairedProgrammerIsRefusedWithAClearError) {
       run_itdd({"programmer", "interrogate", "--implant", server.address(), "--key", stranger,
                 "--implant-key", (dir_ / "state" / "implant.pub").string(), "--attempts", "1"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_NE(r.out.find("not paired or provisioned"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("this device is not paired with it"), std::string::npos) << r.out;
 }
 
 // Figures: one silent connection and 100 idle ones opened before the clinician's command

@@ -41,9 +41,8 @@ std::int32_t flood_kind(link::Outcome o) {
   }
 }
 constexpr std::array<link::Outcome, kFloodKinds> kFloodOutcomes = {
-    link::Outcome::kHandshakeRefused, link::Outcome::kRecordRefused,
-    link::Outcome::kPairingRefused, link::Outcome::kPairingAnswered,
-    link::Outcome::kLockoutStarted};
+    link::Outcome::kHandshakeRefused, link::Outcome::kRecordRefused, link::Outcome::kPairingRefused,
+    link::Outcome::kPairingAnswered, link::Outcome::kLockoutStarted};
 
 }  // namespace
 
@@ -185,8 +184,8 @@ bool ImplantRadio::counted_not_written(const link::LinkEvent& e) {
   if (kind < 0) return false;
   // Refill the record budget.
   if (log_budget_.tokens < kFloodBurst) {
-    const std::int64_t earned = (e.at - log_budget_.refilled_at).count() /
-                                kFloodRecordInterval.count();
+    const std::int64_t earned =
+        (e.at - log_budget_.refilled_at).count() / kFloodRecordInterval.count();
     if (earned > 0) {
       const std::int64_t room = kFloodBurst - log_budget_.tokens;
       log_budget_.tokens += static_cast<std::int32_t>(earned < room ? earned : room);
@@ -267,8 +266,7 @@ std::size_t ImplantRadio::refusal_frame(const char* what, std::span<std::uint8_t
                          "this device's key is not paired with the implant", reply);
     case link::Reason::kLockedOut:
       return error_frame(itdd_LinkErrorCode_LINK_ERROR_LOCKED_OUT,
-                         "locked out after failed attempts with this key", reply,
-                         r.retry_after);
+                         "locked out after failed attempts with this key", reply, r.retry_after);
     case link::Reason::kRateLimited:
       return error_frame(itdd_LinkErrorCode_LINK_ERROR_LOCKED_OUT,
                          "too many handshakes with this key", reply, r.retry_after);
@@ -305,15 +303,13 @@ std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* messa
 std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
                                    std::span<std::uint8_t> reply, ImplantTime now) {
   if (reply.size() < protocol::kMaxFrameSize) return 0;
-  const link::Responder::Work before =
-      responder_ ? responder_->work() : link::Responder::Work{};
+  const link::Responder::Work before = responder_ ? responder_->work() : link::Responder::Work{};
   authenticated_record_ = false;
   const std::size_t n = dispatch(bytes, reply, now);
   if (!authenticated_record_) {
     // Work outside an authenticated session (the session's own is in radio_session's
     // estimate): what an outsider can make the implant spend, in the battery's counters.
-    const link::Responder::Work after =
-        responder_ ? responder_->work() : link::Responder::Work{};
+    const link::Responder::Work after = responder_ ? responder_->work() : link::Responder::Work{};
     implant_.link_work(power::LinkWork{1, n > 0 ? 1 : 0, after.x25519 - before.x25519,
                                        after.commits - before.commits});
   }

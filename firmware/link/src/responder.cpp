@@ -155,9 +155,9 @@ Error Responder::refuse_hello(ImplantTime now, Reason reason, const Error& error
   const Role role = index >= 0 ? state_.peers[static_cast<std::size_t>(index)].role : Role::kNone;
   // The refusal is logged before a lockout it may start.
   const std::int64_t in_a_row =
-      index >= 0 ? allowance_[static_cast<std::size_t>(index)].backoff.failures_in_a_row +
-                       (counts ? 1 : 0)
-                 : 0;
+      index >= 0
+          ? allowance_[static_cast<std::size_t>(index)].backoff.failures_in_a_row + (counts ? 1 : 0)
+          : 0;
   emit(now, Outcome::kHandshakeRefused, reason, peer, role, 0, in_a_row, kNoPeer, Role::kNone,
        key_id);
   if (counts) fail_identity(index, now);
@@ -175,9 +175,10 @@ Error Responder::refuse_pairing(ImplantTime now, Reason reason, const Error& err
   bool answer = false;
   Duration retry{0};
   if (reason == Reason::kLockedOut) {
-    // One answer per lockout (saying how long), then silence until it ends.
-    answer = !pairing_lockout_told_;
-    pairing_lockout_told_ = true;
+    // One answer per lockout (saying how long), then silence until it ends; and that one
+    // only within the budget of answers to what proves no identity.
+    answer = !pairing_lockout_told_ && spend_answer(now);
+    pairing_lockout_told_ = pairing_lockout_told_ || answer;
     retry = pairing_backoff_.locked_until - now;
   } else {
     answer = spend_answer(now);
@@ -266,8 +267,7 @@ Result<AcceptBytes> Responder::on_hello(hal::ByteView bytes, ImplantTime now) {
   }
   refill(allowance.hellos, config_.hello_rate, now);
   if (allowance.hellos.tokens <= 0) {
-    const Duration wait =
-        allowance.hellos.refilled_at + config_.hello_rate.interval - now;
+    const Duration wait = allowance.hellos.refilled_at + config_.hello_rate.interval - now;
     return refuse_hello(
         now, Reason::kRateLimited,
         make_error(ErrorCode::kRefused, "hello", "too many handshakes with this device's key"),
@@ -321,7 +321,7 @@ Result<AcceptBytes> Responder::on_hello(hal::ByteView bytes, ImplantTime now) {
   if (epoch > state_.epoch) {
     LinkState next = state_;
     next.epoch = UINT64_MAX - epoch < config_.epoch_block - 1 ? UINT64_MAX
-                                                                : epoch + (config_.epoch_block - 1);
+                                                              : epoch + (config_.epoch_block - 1);
     const Status committed = commit(next);
     if (!committed.ok()) {
       wipe(keys.value().initiator_to_responder);

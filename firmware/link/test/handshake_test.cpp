@@ -71,7 +71,7 @@ TEST(Handshake, UnpairedInitiatorIsRefusedAndNothingChanges) {
   ASSERT_FALSE(accept.ok());
   EXPECT_STREQ(accept.error().field, "hello.initiator_static");
   EXPECT_EQ(h.snapshot(), before);
-  EXPECT_EQ(h.store.commits, 0);  // not even the epoch moved
+  EXPECT_EQ(h.store.commits, 0);                // not even the epoch moved
   EXPECT_EQ(h.implant_crypto.x25519_calls, 0);  // no Diffie-Hellman work for a stranger
   // It claimed no paired identity: nobody's backoff moves.
   EXPECT_EQ(h.implant->backoff(h.clinician_id), BackoffInfo{});
@@ -220,7 +220,7 @@ TEST(Records, EarlierSessionReplayedAfterARestartWithARepeatingRngIsRefused) {
   EXPECT_EQ(std::vector(again.begin(), again.begin() + 32),
             std::vector(accept.begin(), accept.begin() + 32));  // the RNG did repeat
   EXPECT_NE(again, accept);                                     // but the epoch did not
-  EXPECT_EQ(h.implant->epoch(), h.config.epoch_block + 1);  // above the whole reserved block
+  EXPECT_EQ(h.implant->epoch(), h.config.epoch_block + 1);      // above the whole reserved block
   const Snapshot before = h.snapshot();
   EXPECT_FALSE(h.open(first).has_value());
   EXPECT_EQ(h.events.last().reason, Reason::kBadTag);

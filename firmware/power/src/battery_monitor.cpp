@@ -175,13 +175,11 @@ void BatteryMonitor::resume(ImplantTime now, Duration unaccounted) {
 }
 
 std::int64_t BatteryMonitor::link_work_energy_uj(const LinkWork& w) const {
-  const Int128 uj = static_cast<Int128>(clamp_non_negative(w.frames_received)) *
-                        config_.frame_rx_energy_uj +
-                    static_cast<Int128>(clamp_non_negative(w.frames_sent)) *
-                        config_.frame_tx_energy_uj +
-                    static_cast<Int128>(clamp_non_negative(w.x25519)) * config_.x25519_energy_uj +
-                    static_cast<Int128>(clamp_non_negative(w.flash_writes)) *
-                        config_.flash_write_energy_uj;
+  const Int128 uj =
+      static_cast<Int128>(clamp_non_negative(w.frames_received)) * config_.frame_rx_energy_uj +
+      static_cast<Int128>(clamp_non_negative(w.frames_sent)) * config_.frame_tx_energy_uj +
+      static_cast<Int128>(clamp_non_negative(w.x25519)) * config_.x25519_energy_uj +
+      static_cast<Int128>(clamp_non_negative(w.flash_writes)) * config_.flash_write_energy_uj;
   return uj > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(uj);
 }
 

@@ -59,12 +59,12 @@ constexpr std::array<const char*, 15> kLinkNames = {
     "pairing-answered",   "pairing-refused",   "pairing-closed",      "paired",
     "peer-provisioned",   "peer-removed",      "peer-removal-refused"};
 // link::Reason, by number.
-constexpr std::array<const char*, 24> kLinkReasons = {
-    "none",        "malformed",      "version",     "unknown peer",  "bad tag",
-    "bad counter", "locked out",     "no session",  "crypto",        "storage",
-    "wrong code",  "no window",      "no exchange", "expired",       "attempts used",
-    "table full",  "already paired", "not allowed", "abandoned",     "by peer",
-    "by implant",  "replaced",       "idle",        "last clinician"};
+constexpr std::array<const char*, 25> kLinkReasons = {
+    "none",        "malformed",      "version",     "unknown peer",   "bad tag",
+    "bad counter", "locked out",     "no session",  "crypto",         "storage",
+    "wrong code",  "no window",      "no exchange", "expired",        "attempts used",
+    "table full",  "already paired", "not allowed", "abandoned",      "by peer",
+    "by implant",  "replaced",       "idle",        "last clinician", "rate limited"};
 // link::Role, by number.
 constexpr std::array<const char*, 4> kLinkRoles = {"no role", "clinician", "patient", "service"};
 constexpr std::uint32_t kPairingOpened = 7;
@@ -329,7 +329,18 @@ std::string describe_who(const itdd_LogRecord& r, std::string text) {
 
 std::string describe_link(const itdd_LogRecord& r) {
   if (r.code == kLinkRefusalsCounted) {
-    return fmt::format("link: {} refusals counted, not written one by one", r.a);
+    // A flood's summary: reason, how many, and which kind of event (b = link::Outcome). An
+    // older implant wrote b = 0 (never a kind it summarises): all refusals together.
+    if (r.b == 0) return fmt::format("link: {} refusals counted, not written one by one", r.a);
+    const char* kind =
+        r.b >= 0 && r.b <= 0xFF ? at(kLinkNames, static_cast<std::uint32_t>(r.b)) : nullptr;
+    const char* reason = at(kLinkReasons, r.reason);
+    std::string text = fmt::format("link: {} {}", r.a, kind != nullptr ? kind : "events");
+    for (char& c : text) {
+      if (c == '-') c = ' ';
+    }
+    if (r.reason != 0) text += fmt::format(" ({})", reason != nullptr ? reason : "unknown reason");
+    return text + " counted under a flood, not written one by one";
   }
   const char* outcome = at(kLinkNames, r.code - kLinkFirst);
   if (outcome == nullptr) return raw(r);
@@ -344,15 +355,20 @@ std::string describe_link(const itdd_LogRecord& r) {
   if (says_who(r)) return describe_who(r, text);
   if (r.a != 0) text += fmt::format(", device {}", r.a);
   switch (r.code - kLinkFirst) {
+    case 1:  // handshake refused
+    case 5:  // record refused
+    case 8:  // pairing answered
+    case 9:  // pairing refused
+      // b: the claimed key's first 7 bytes (app::ImplantRadio), 0 when there was none.
+      if (r.b != 0) text += fmt::format(", key {:014x}", static_cast<std::uint64_t>(r.b));
+      break;
     case 2:  // session opened
     case 3:  // session closed
       text += fmt::format(", session {}", r.b);
       break;
-    case 6:  // lockout started
+    case 6:  // lockout started (of device a; of the pairing path when a is 0)
+      if (r.a == 0) text += ", of pairing";
       text += fmt::format(", for {}", duration_text(r.b));
-      break;
-    case 9:  // pairing refused
-      text += fmt::format(", {} attempts left", r.b);
       break;
     default:
       if (r.b != 0) text += fmt::format(", value {}", r.b);

@@ -80,7 +80,7 @@ TEST(LogCodesMirror, LinkEvents) {
   EXPECT_EQ(programmer::log_code_name(app::kLinkLogCodeFirst + last + 1), nullptr);
   EXPECT_EQ(name_of(app::kLinkRefusalsCounted), "link-refusals-counted");
   // The link's reasons are shown in the implant's words.
-  const auto last_reason = static_cast<std::uint8_t>(link::Reason::kLastClinician);
+  const auto last_reason = static_cast<std::uint8_t>(link::Reason::kRateLimited);
   for (std::uint8_t r = 1; r <= last_reason; ++r) {
     const itdd_LogRecord record{1, 0, app::kLinkLogCodeFirst, r, 0, 0};
     const std::string text = programmer::describe_log_record(record, 0);
@@ -106,6 +106,23 @@ TEST(LogCodesMirror, LinkEvents) {
   EXPECT_EQ(
       programmer::describe_log_record(refused, 0),
       "link: peer removal refused (not allowed), device 1 (clinician), by device 4 (service)");
+  // A refusal names the device by its claimed key; a flood's summary says how many of what.
+  const itdd_LogRecord stranger{1,
+                                0,
+                                code(link::Outcome::kHandshakeRefused),
+                                static_cast<std::uint32_t>(link::Reason::kUnknownPeer),
+                                0,
+                                0x0102030405060708 >> 8};
+  EXPECT_EQ(programmer::describe_log_record(stranger, 0),
+            "link: handshake refused (unknown peer), key 01020304050607");
+  const itdd_LogRecord summary{1,
+                               0,
+                               app::kLinkRefusalsCounted,
+                               static_cast<std::uint32_t>(link::Reason::kNoWindow),
+                               290,
+                               static_cast<std::int64_t>(link::Outcome::kPairingRefused)};
+  EXPECT_EQ(programmer::describe_log_record(summary, 0),
+            "link: 290 pairing refused (no window) counted under a flood, not written one by one");
   const itdd_LogRecord opened{
       1, 0, code(link::Outcome::kPairingOpened),
       0, 0, app::link_who(1, link::Role::kClinician, link::Role::kPatient, 300)};

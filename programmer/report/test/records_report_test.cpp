@@ -46,7 +46,8 @@ TEST(RecordsReport, EveryRangeHasNamesAndTheNumbersTheirUnits) {
             "safety monitor trip (1 h window): 2.000 mL delivered, 1.000 mL allowed; therapy "
             "halted");
   EXPECT_EQ(text(record(0x0302, 0, 3, 17)), "link: session opened, device 3, session 17");
-  EXPECT_EQ(text(record(0x0301, 3, 0, 1)), "link: handshake refused (unknown peer), value 1");
+  EXPECT_EQ(text(record(0x0301, 3, 0, 1)),
+            "link: handshake refused (unknown peer), key 00000000000001");
   EXPECT_EQ(text(record(0x03FF, 0, 12)), "link: 12 refusals counted, not written one by one");
   // Unknown: raw, nothing lost.
   EXPECT_EQ(text(record(0x0456, 3, 1, 2)), "unknown code 0x0456: reason 3, a 1, b 2");

@@ -186,9 +186,7 @@ class Responder {
   bool locked_out(ImplantTime now) const { return now < pairing_backoff_.locked_until; }
   // A paired device's own allowance for handshakes (BackoffInfo{} for an unknown id).
   BackoffInfo backoff(PeerId peer) const;
-  bool locked_out(PeerId peer, ImplantTime now) const {
-    return now < backoff(peer).locked_until;
-  }
+  bool locked_out(PeerId peer, ImplantTime now) const { return now < backoff(peer).locked_until; }
   // Why the last call was refused, and whether the integrator should answer it.
   const Refusal& last_refusal() const { return refusal_; }
   // The newest epoch handed out (the committed state holds the end of its block).
