@@ -558,6 +558,7 @@ VirtualImplantStats VirtualImplant::stats() const {
   s.corrupted_in = stats_.corrupted_in.load();
   s.corrupted_out = stats_.corrupted_out.load();
   s.wakes = stats_.wakes.load();
+  s.cell_link_work_uj = stats_.cell_link_work_uj.load();
   return s;
 }
 

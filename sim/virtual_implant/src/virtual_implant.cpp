@@ -72,6 +72,9 @@ link::ResponderConfig link_config(double speed) {
   c.handshake_timeout = scaled(c.handshake_timeout, speed);
   c.backoff.first_lockout = scaled(c.backoff.first_lockout, speed);
   c.backoff.max_lockout = scaled(c.backoff.max_lockout, speed);
+  // The rates too, so an outsider gets the same allowance per wall-clock second at any speed.
+  c.hello_rate.interval = scaled(c.hello_rate.interval, speed);
+  c.unauthenticated_answers.interval = scaled(c.unauthenticated_answers.interval, speed);
   return c;
 }
 
@@ -185,7 +188,9 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
       p.cell_patient_sessions = v;
     } else if (key == "cell-tone-ms") {
       p.cell_tone_ms = v;
-    }  // other keys: from a later version, ignored
+    } else if (key == "cell-link-work-uj") {
+      p.cell_link_work_uj = v;  // absent before link work was charged: 0
+    }                           // other keys: from a later version, ignored
   }
   if (!header || p.pump_model.empty() || p.resume_at_ms < 0) {
     throw StateError(fmt::format("{}: incomplete (no header, pump model or clock)", file.string()));
@@ -234,7 +239,8 @@ void VirtualImplant::save_state(std::int64_t resume_at_ms) {
        << "cell-strokes " << battery_.strokes() << '\n'
        << "cell-radio-sessions " << battery_.radio_sessions() << '\n'
        << "cell-patient-sessions " << battery_.patient_sessions() << '\n'
-       << "cell-tone-ms " << battery_.tone_time().count() << '\n';
+       << "cell-tone-ms " << battery_.tone_time().count() << '\n'
+       << "cell-link-work-uj " << battery_.link_work_uj() << '\n';
   const std::string s = text.str();
   const fs::path file = dir_ / kStateFile;
   const fs::path tmp = dir_ / (std::string(kStateFile) + ".tmp");
@@ -292,6 +298,7 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
     battery_.on_patient_session();
   }
   battery_.on_tone(Duration(persisted_.cell_tone_ms));
+  battery_.on_link_work(persisted_.cell_link_work_uj);
 
   // The clock, and its lease written before the implant sees any time.
   lease_ms_ = scaled(Duration(options.clock_lease.count()), options.speed).count();
@@ -319,6 +326,11 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
     throw std::runtime_error(fmt::format("the implant's radio did not start: {}: {}",
                                          s.error().field, s.error().message));
   }
+  // What the implant had charged before this start is in the cell already (cell-link-work-uj).
+  const power::BatteryMonitor* monitor = implant_->battery();
+  link_work_seen_uj_ = monitor != nullptr ? monitor->state().link_work_uj : 0;
+  stats_.cell_link_work_uj.store(static_cast<std::uint64_t>(battery_.link_work_uj()),
+                                 std::memory_order_relaxed);
   if (::pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
     throw std::runtime_error(fmt::format("cannot make a pipe: {}", os_error_text(errno)));
   }
@@ -457,6 +469,15 @@ void VirtualImplant::after_frame() {
     }
     (void)reservoir_.refill(filled, Concentration(e.b));
     mechanism_.watch_reservoir(implant_->engine().snapshot().low_threshold);
+  }
+  // Link work outside sessions (an outsider's traffic): what the implant charged its own
+  // counters, drawn from the body's cell too.
+  if (const power::BatteryMonitor* b = implant_->battery()) {
+    const std::int64_t charged = b->state().link_work_uj;
+    if (charged > link_work_seen_uj_) battery_.on_link_work(charged - link_work_seen_uj_);
+    link_work_seen_uj_ = charged;
+    stats_.cell_link_work_uj.store(static_cast<std::uint64_t>(battery_.link_work_uj()),
+                                   std::memory_order_relaxed);
   }
   // A new authenticated session: the radio's energy in the body's cell (the implant counts its
   // own in ImplantRadio).

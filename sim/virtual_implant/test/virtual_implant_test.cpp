@@ -511,6 +511,21 @@ TEST_F(VirtualImplantTest, AnAnsweredHandshakeThatIsNeverFinishedGivesTheRadioUp
   EXPECT_EQ(implant_->stats().connections_timed_out, 1u);
 }
 
+TEST_F(VirtualImplantTest, JunkHandshakesCostTheCellAndDoNotKeepTheClinicianOut) {
+  start();
+  auto junk = connect();
+  const std::uint64_t before = implant_->stats().cell_link_work_uj;
+  for (int i = 0; i < 100; ++i) {
+    const hal::KeyPair stranger = crypto_.generate_key_pair().value();
+    Client c(crypto_, stranger, implant_->public_key(), *junk, ClientOptions{10ms, 1});
+    (void)c.connect();  // refused (or, beyond the answer budget, not answered)
+  }
+  // The clinician, on another connection, is answered at once.
+  ASSERT_TRUE(clinician_interrogates().ok());
+  // The refused frames' energy was charged to the implant's counters and drawn from the cell.
+  EXPECT_GE(implant_->stats().cell_link_work_uj - before, 100u * 30u);
+}
+
 TEST_F(VirtualImplantTest, RunsFasterThanRealTime) {
   VirtualImplantOptions o = options();
   o.speed = 3600;  // an hour a second

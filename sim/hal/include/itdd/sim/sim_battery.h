@@ -68,6 +68,10 @@ class SimBattery {
   void on_radio_session() { ++radio_sessions_; }
   void on_patient_session() { ++patient_sessions_; }
   void on_tone(Duration d) { tone_ms_ += d.count() > 0 ? d.count() : 0; }
+  // Energy the firmware spent on link work outside sessions (an outsider's frames, X25519,
+  // flash writes: power::LinkWork), as the implant charged it.
+  void on_link_work(std::int64_t uj) { link_work_uj_ += uj > 0 ? uj : 0; }
+  std::int64_t link_work_uj() const { return link_work_uj_; }
   // From now on the cell fails as `fault` says (an onset in the past counts from then).
   void inject_fault(const CellFault& fault) {
     fault_ = fault;
@@ -91,7 +95,8 @@ class SimBattery {
   }
   std::int64_t tone_energy_uj() const;
   std::int64_t used_uj() const {
-    return sleep_energy_uj() + stroke_energy_uj() + radio_energy_uj() + tone_energy_uj();
+    return sleep_energy_uj() + stroke_energy_uj() + radio_energy_uj() + tone_energy_uj() +
+           link_work_uj_;
   }
   // Usable energy now: the capacity less what a fault has taken so far.
   std::int64_t effective_capacity_uj() const;
@@ -125,6 +130,7 @@ class SimBattery {
   std::int64_t strokes_ = 0;
   std::int64_t radio_sessions_ = 0;
   std::int64_t patient_sessions_ = 0;
+  std::int64_t link_work_uj_ = 0;
   std::int64_t tone_ms_ = 0;
   CellFault fault_{};
   bool faulty_ = false;

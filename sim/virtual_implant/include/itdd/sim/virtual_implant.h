@@ -136,6 +136,9 @@ struct VirtualImplantStats {
   std::uint64_t corrupted_in = 0;
   std::uint64_t corrupted_out = 0;
   std::uint64_t wakes = 0;
+  // Energy the body's cell has given to link work outside sessions (an outsider's traffic),
+  // as the implant charged it to its own counters.
+  std::uint64_t cell_link_work_uj = 0;
 };
 
 // A listening TCP socket. Opened apart from the implant so that a command line can find a busy
@@ -233,6 +236,7 @@ class VirtualImplant {
     std::int64_t cell_radio_sessions = 0;
     std::int64_t cell_patient_sessions = 0;
     std::int64_t cell_tone_ms = 0;
+    std::int64_t cell_link_work_uj = 0;
   };
   static Persisted read_state(const std::filesystem::path& dir);
   static scenario::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
@@ -332,6 +336,7 @@ class VirtualImplant {
   std::unique_ptr<app::ImplantRadio> radio_;
   app::BootReport boot_{};
   std::uint64_t session_epoch_ = 0;
+  std::int64_t link_work_seen_uj_ = 0;  // the implant's link-work counter already in the cell
 
   // The server.
   int listen_fd_ = -1;
@@ -352,7 +357,7 @@ class VirtualImplant {
   struct AtomicStats {
     std::atomic<std::uint64_t> connections{0}, connections_timed_out{0}, connections_evicted{0},
         busy_answers{0}, frames_in{0}, frames_out{0}, dropped_in{0}, dropped_out{0},
-        corrupted_in{0}, corrupted_out{0}, wakes{0};
+        corrupted_in{0}, corrupted_out{0}, wakes{0}, cell_link_work_uj{0};
   } stats_;
 };
 
