@@ -23,6 +23,9 @@ constexpr std::int32_t kFloodBurst = 10;
 constexpr Duration kFloodRecordInterval = minutes(5);
 constexpr Duration kSummaryInterval = hours(1);
 
+static_assert(static_cast<std::size_t>(link::Reason::kRateLimited) < kFloodReasons,
+              "every link reason has a place in the flood counts");
+
 // The outcomes an outsider can cause at will, by their place in the counts table (-1: others).
 std::int32_t flood_kind(link::Outcome o) {
   switch (o) {
@@ -203,8 +206,8 @@ bool ImplantRadio::counted_not_written(const link::LinkEvent& e) {
   }
   const auto reason = static_cast<std::size_t>(e.reason);
   if (reason >= kFloodReasons) return false;  // a reason the table does not know: written
-  std::int64_t& n = flood_counts_[static_cast<std::size_t>(kind)][reason];
-  if (n < INT64_MAX) ++n;
+  std::int32_t& n = flood_counts_[static_cast<std::size_t>(kind)][reason];
+  if (n < INT32_MAX) ++n;
   if (!summary_pending_) {
     summary_pending_ = true;
     if (last_summary_.is_never()) last_summary_ = e.at;  // the first summary an hour on
