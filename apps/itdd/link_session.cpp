@@ -69,6 +69,13 @@ std::string link_failure(const Error& e) {
         "check the implant's event log)",
         wait);
   }
+  if (field == "transport") {
+    // The implant stays silent toward a key in a lockout (after one notice) and toward strangers
+    // beyond a small budget: silence is not always distance.
+    return programmer::error_text(e) +
+           " (the implant may be out of range, or silent: after failed attempts with this "
+           "device's key it says so once and then does not answer for up to 5 minutes)";
+  }
   if (field == "implant.version") {
     return "the implant speaks another protocol version: update the programmer";
   }
