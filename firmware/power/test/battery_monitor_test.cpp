@@ -160,6 +160,29 @@ TEST(BatteryMonitorCurve, VoltageAndDepthAreMonotonic) {
   }
 }
 
+TEST(BatteryMonitorCounters, LinkWorkOutsideSessionsIsChargedNotProjected) {
+  BatteryMonitor m = started();
+  const ImplantTime now(0);
+  const std::int64_t used = m.used_uj(now);
+  const Consumption program{100, 12, 0, 0};
+  const std::int64_t daily = m.daily_energy_uj(program);
+  // An hour of junk: 36,000 frames in, 30 answered, 200 X25519, one link write.
+  const LinkWork junk{36'000, 30, 200, 1};
+  const std::int64_t uj = m.on_link_work(junk);
+  EXPECT_EQ(uj, 36'000 * 30 + 30 * 40 + 200 * 150 + 600);
+  EXPECT_EQ(m.used_uj(now) - used, uj);
+  EXPECT_EQ(m.state().link_work_uj, uj);
+  EXPECT_EQ(m.daily_energy_uj(program), daily);  // not projected: an attack is not the program
+  // Negative counts charge nothing; a persisted negative counter is refused.
+  EXPECT_EQ(m.on_link_work(LinkWork{-5, -5, -5, -5}), 0);
+  State bad = m.state();
+  bad.link_work_uj = -1;
+  EXPECT_FALSE(BatteryMonitor::restore(m.config(), bad).ok());
+  MonitorConfig c = data_like_config();
+  c.x25519_energy_uj = -1;
+  EXPECT_FALSE(validate(c).ok());
+}
+
 TEST(BatteryMonitorCounters, StrokesPerDayRoundUp) {
   EXPECT_EQ(strokes_per_day_for(FlowRate(500'000), nanolitres(1000)), 500);
   EXPECT_EQ(strokes_per_day_for(FlowRate(500'001), nanolitres(1000)), 501);
