@@ -67,6 +67,8 @@ struct Bench {
     o.state_dir = dir;
     o.catalog = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     o.speed = kSpeed;
+    // A session per iteration: the per-key handshake rate (a defence) would refuse the loop.
+    o.hello_rate = link::RateLimit{1'000'000'000, milliseconds(1)};
     implant = std::make_unique<sim::VirtualImplant>(o);
     (void)implant->provision(clinician.public_key, link::Role::kClinician);
     implant->listen("127.0.0.1", 0);

@@ -66,13 +66,14 @@ Duration scaled(Duration d, double speed) {
   return Duration(v < 1 ? 1 : v);
 }
 
-link::ResponderConfig link_config(double speed) {
+link::ResponderConfig link_config(double speed, const std::optional<link::RateLimit>& hello_rate) {
   link::ResponderConfig c;
   c.idle_timeout = scaled(c.idle_timeout, speed);
   c.handshake_timeout = scaled(c.handshake_timeout, speed);
   c.backoff.first_lockout = scaled(c.backoff.first_lockout, speed);
   c.backoff.max_lockout = scaled(c.backoff.max_lockout, speed);
   // The rates too, so an outsider gets the same allowance per wall-clock second at any speed.
+  if (hello_rate) c.hello_rate = *hello_rate;
   c.hello_rate.interval = scaled(c.hello_rate.interval, speed);
   c.unauthenticated_answers.interval = scaled(c.unauthenticated_answers.interval, speed);
   return c;
@@ -320,8 +321,8 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
   boot_ = implant_->boot(start, hal::ResetCause::kPowerOn);
   watcher_->pending.reset();
   mechanism_.watch_reservoir(implant_->engine().snapshot().low_threshold);
-  radio_ =
-      std::make_unique<app::ImplantRadio>(*implant_, crypto_, *flash_, link_config(options.speed));
+  radio_ = std::make_unique<app::ImplantRadio>(*implant_, crypto_, *flash_,
+                                               link_config(options.speed, options.hello_rate));
   if (const Status s = radio_->boot(start); !s) {
     throw std::runtime_error(fmt::format("the implant's radio did not start: {}: {}",
                                          s.error().field, s.error().message));
