@@ -169,8 +169,8 @@ TEST(LinkFlood, AnHourOfHellosClaimingPairedKeysWritesTheEpochAtMostOnce) {
   const std::uint64_t writes = (c.link().state().epoch - committed_before) / block;
   RecordProperty("forged_hellos_answered", static_cast<int>(accepts));
   RecordProperty("epoch_writes_in_the_hour", static_cast<int>(writes));
-  // Each key: 16 at once, then one every 3 s; one flash write per 16,384 answered handshakes.
-  EXPECT_LE(accepts, 2 * (16 + 1200));
+  // Each key: 32 at once, then two a second; one flash write per 65,536 answered handshakes.
+  EXPECT_LE(accepts, 2 * (32 + 7200));
   EXPECT_LE(writes, 1u);
   // The clinician still gets in once his key's allowance refills (the flood spent it).
   const Duration wait = c.clinician_wait();
@@ -316,7 +316,7 @@ TEST(LinkFlood, AnHourOfJunkIsChargedToTheBattery) {
   // 36,000 frames received (30 uJ each) at least; at most every frame answered (40 uJ), both
   // keys' whole allowance of handshakes (5 X25519 of 150 uJ each) and one epoch write.
   EXPECT_GE(uj, 36'000 * 30);
-  EXPECT_LE(uj, 36'000 * 70 + 2 * (16 + 1200) * 5 * 150 + 600);
+  EXPECT_LE(uj, 36'000 * 70 + 2 * (32 + 7200) * 5 * 150 + 600);
 }
 
 }  // namespace

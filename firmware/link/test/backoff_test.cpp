@@ -144,20 +144,20 @@ TEST(Backoff, BadRecordsCountAgainstNobodyAndTheLiveSessionGoesOn) {
 }
 
 TEST(Backoff, EachPairedKeyIsRateLimitedBeforeAnyDiffieHellmanWork) {
-  Harness h;  // 16 at once, then one every 3 s
-  for (int i = 0; i < 16; ++i) {
+  Harness h;  // 32 at once, then two a second
+  for (int i = 0; i < 32; ++i) {
     [[maybe_unused]] Initiator session = h.connect(h.clinician);
     ASSERT_TRUE(h.implant->session().has_value()) << i;
   }
   const std::int64_t dh = h.implant_crypto.x25519_calls;
-  h.now = h.now + seconds(1);
+  h.now = h.now + milliseconds(200);
   EXPECT_FALSE(h.implant->on_hello(h.initiator(h.clinician).hello().value(), h.now).ok());
   EXPECT_EQ(h.events.last().reason, Reason::kRateLimited);
-  EXPECT_EQ(h.implant->last_refusal().retry_after, seconds(2));
+  EXPECT_EQ(h.implant->last_refusal().retry_after, milliseconds(300));
   EXPECT_EQ(h.implant_crypto.x25519_calls, dh);
   // Another key has its own allowance.
   EXPECT_TRUE(h.implant->on_hello(h.initiator(h.patient).hello().value(), h.now).ok());
-  h.now = h.now + seconds(2);
+  h.now = h.now + milliseconds(300);
   EXPECT_TRUE(h.implant->on_hello(h.initiator(h.clinician).hello().value(), h.now).ok());
 }
 
@@ -208,11 +208,11 @@ TEST(Backoff, EpochsAreReservedInBlocksAndAHelloFloodWearsTheFlashWithinItsBudge
     accepted += h.implant->on_hello(h.initiator(key).hello().value(), h.now).ok() ? 1 : 0;
     h.now = h.now + milliseconds(100);
   }
-  // Each key: 16 at once, then one every 3 s.
-  EXPECT_LE(accepted, 2 * (16 + 1200));
+  // Each key: 32 at once, then two a second.
+  EXPECT_LE(accepted, 2 * (32 + 7200));
   EXPECT_GT(accepted, 0);
-  // The budget: one epoch write per epoch_block (16,384) answered handshakes, so under any
-  // Hello flood at most one an hour (8 keys x 1,216 = 9,728 < 16,384).
+  // The budget: one epoch write per epoch_block (65,536) answered handshakes, so under any
+  // Hello flood at most one an hour (8 keys x 7,232 = 57,856 < 65,536).
   EXPECT_LE(h.store.commits, 1);
   RecordProperty("hellos_answered_in_an_hour", static_cast<int>(accepted));
   RecordProperty("epoch_writes_in_an_hour", static_cast<int>(h.store.commits));

@@ -44,9 +44,9 @@ struct ResponderConfig {
   Duration handshake_timeout = seconds(30);  // an Accept with no first record is abandoned
   BackoffConfig backoff{};
   // Handshakes each paired key may start, checked before any Diffie-Hellman work or flash
-  // write: 16 at once (a programmer on a lossy link retries), then one every 3 s (at most
-  // 1,216 an hour per key, 9,728 for a full table).
-  RateLimit hello_rate{16, seconds(3)};
+  // write: 32 at once (a programmer on a lossy link retries, a script runs command after
+  // command), then two a second (at most 7,232 an hour per key, 57,856 for a full table).
+  RateLimit hello_rate{32, milliseconds(500)};
   // Error answers to what proves no paired identity (unknown keys, junk records, pairing
   // refusals): 4 at once, then one every 2 s; beyond that the implant stays silent.
   RateLimit unauthenticated_answers{4, seconds(2)};
@@ -55,7 +55,7 @@ struct ResponderConfig {
   // Epochs reserved by one flash write: the responder commits the end of a block and hands
   // out its epochs from RAM; after a reset it starts above the committed end, so an epoch is
   // never reused (docs/threat-model.md: the flash wear budget).
-  std::uint64_t epoch_block = 16384;
+  std::uint64_t epoch_block = 65536;
 };
 
 // Why the last refusal was made and whether to say so: the integrator answers with an error

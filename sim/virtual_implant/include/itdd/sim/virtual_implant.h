@@ -120,8 +120,8 @@ struct VirtualImplantOptions {
   // Connections open at once (each holds a frame buffer of about 10 KiB); at the limit, a new
   // one closes the oldest that holds no session.
   std::size_t max_connections = 64;
-  // Handshakes each paired key may start, in real time (default: the firmware's, 16 at once
-  // then one every 3 s). Only a benchmark that opens a session per iteration sets it higher.
+  // Handshakes each paired key may start, in real time (default: the firmware's, 32 at once
+  // then two a second). Only a benchmark that opens a session per iteration sets it higher.
   std::optional<link::RateLimit> hello_rate;
   // What the server does (connections, state-file trouble), one line each; null: silent.
   std::function<void(std::string_view)> log;
