@@ -392,6 +392,19 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
   }
   EXPECT_EQ(s["daily"][0]["date"], "2026-01-05");
   EXPECT_EQ(s["scenario"]["unit"], "mg");
+  // Each fill's own time and the elapsed times of its six milestones, both kept (one key
+  // "elapsed_ms" used to hold the one and lose the other).
+  const json& fill = s["fills"][0];
+  EXPECT_EQ(fill["elapsed_ms"], 0);
+  ASSERT_TRUE(fill.contains("elapsed_ms_of"));
+  const json& of = fill["elapsed_ms_of"];
+  for (const char* key : {"projected_low", "projected_empty", "implant_low_alarm", "actual_low",
+                          "implant_empty", "actual_dry"}) {
+    ASSERT_TRUE(of.contains(key)) << key;
+  }
+  ASSERT_TRUE(of["projected_low"].is_number_integer());
+  EXPECT_GT(of["projected_low"].get<std::int64_t>(), 0);
+  EXPECT_LT(of["projected_low"].get<std::int64_t>(), of["projected_empty"].get<std::int64_t>());
 }
 
 TEST(Summary, TextAndCsvCarryUnits) {

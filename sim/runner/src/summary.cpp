@@ -482,7 +482,8 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
          {"actual_low", time_json(s, f.actual_low)},
          {"implant_empty", time_json(s, f.implant_empty)},
          {"actual_dry", time_json(s, f.actual_dry)},
-         {"elapsed_ms",
+         // Not "elapsed_ms" again: a second key of that name in this object was dropped.
+         {"elapsed_ms_of",
           {{"projected_low", f.projected.low_reservoir.is_never()
                                  ? json(nullptr)
                                  : json(f.projected.low_reservoir.ms())},
