@@ -443,6 +443,19 @@ TEST(Summary, TimesFollowSetClock) {
   std::ostringstream csv;
   write_hourly_csv(csv, o.scenario, o.result);
   EXPECT_NE(csv.str().find(wall(days(3).count(), hours(1).count()) + ","), std::string::npos);
+  // Days run from local midnight: the day the clock went forward holds 23 hours, and every
+  // date appears once, in order.
+  const json& daily = o.summary["daily"];
+  ASSERT_GE(daily.size(), 4u);
+  for (std::size_t d = 0; d < 4; ++d) {
+    EXPECT_EQ(daily[d]["date"], host::format_date(WallTime(start.ms() + days(d).count())));
+  }
+  const std::int64_t full = daily[1]["volume_nl"];
+  const std::int64_t short_day = daily[2]["volume_nl"];
+  EXPECT_LT(short_day, full);
+  EXPECT_NEAR(static_cast<double>(short_day), static_cast<double>(full) * 23 / 24, 2000);
+  EXPECT_NEAR(static_cast<double>(daily[3]["volume_nl"].get<std::int64_t>()),
+              static_cast<double>(full), 1000);
 }
 
 TEST(Summary, TextAndCsvCarryUnits) {

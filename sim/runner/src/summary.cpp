@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -178,11 +179,21 @@ const char* distribution_name(StrokeDistribution d) {
 
 }  // namespace
 
-std::vector<DayTotal> daily_totals(const SimulationResult& result) {
-  std::vector<DayTotal> days((result.hourly.size() + 23) / 24);
+std::vector<DayTotal> daily_totals(const Scenario& s, const SimulationResult& result) {
+  const WallClock clock{s, result};
+  std::vector<DayTotal> days;
   for (std::size_t h = 0; h < result.hourly.size(); ++h) {
-    days[h / 24].volume_nl += result.hourly[h].volume_nl;
-    days[h / 24].drug_fg += result.hourly[h].drug_fg;
+    const WallTime start = wall_of(clock, ImplantTime(static_cast<std::int64_t>(h) * kMillisPerHour));
+    const std::int64_t local_day = floor_div(start.ms(), kMillisPerDay);
+    // A clock put back across midnight comes back to a day already counted: add to it.
+    auto day = std::find_if(days.rbegin(), days.rend(),
+                            [&](const DayTotal& d) { return d.local_day == local_day; });
+    if (day == days.rend()) {
+      days.push_back(DayTotal{local_day, 0, 0});
+      day = days.rbegin();
+    }
+    day->volume_nl += result.hourly[h].volume_nl;
+    day->drug_fg += result.hourly[h].drug_fg;
   }
   return days;
 }
@@ -416,11 +427,10 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   };
 
   json daily = json::array();
-  const std::vector<DayTotal> days = daily_totals(r);
+  const std::vector<DayTotal> days = daily_totals(s, r);
   for (std::size_t d = 0; d < days.size(); ++d) {
-    const ImplantTime day_start(static_cast<std::int64_t>(d) * kMillisPerDay);
     daily.push_back({{"day", d},
-                     {"date", host::format_date(wall_of(clock, day_start))},
+                     {"date", host::format_date(WallTime(days[d].local_day * kMillisPerDay))},
                      {"volume_nl", days[d].volume_nl},
                      {"volume_ml", to_ml(days[d].volume_nl)},
                      {"drug_ng", static_cast<double>(days[d].drug_fg) / kFgPerNg},
