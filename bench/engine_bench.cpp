@@ -63,6 +63,25 @@ void BM_EnginePumpYear(benchmark::State& state) {
 }
 BENCHMARK(BM_EnginePumpYear)->Unit(benchmark::kMillisecond);
 
+// One reservoir projection (what an interrogation asks for): a full 20 mL reservoir of the
+// reference program, with two boluses already given that day.
+void BM_EngineProjection(benchmark::State& state) {
+  const therapy::Prescription rx = reference_flex_program();
+  const therapy::PumpModel pump;
+  hal::FakeMotor motor;
+  NullSink sink;
+  engine::TherapyEngine engine(pump, motor, sink, ImplantTime(0), WallTime(20458LL * kMillisPerDay));
+  engine::RefillCommand fill{millilitres(20), rx.drug, rx.concentration, Volume(0), false};
+  (void)engine.refill(fill, ImplantTime(0));
+  (void)engine.program(rx, ImplantTime(0));
+  (void)engine.request_patient_bolus(ImplantTime(0) + hours(8));
+  (void)engine.request_patient_bolus(ImplantTime(0) + hours(12));
+  const ImplantTime now = ImplantTime(0) + hours(13);
+  engine.on_wake(now);
+  for (auto _ : state) benchmark::DoNotOptimize(engine.project(now));
+}
+BENCHMARK(BM_EngineProjection);
+
 }  // namespace
 
 BENCHMARK_MAIN();

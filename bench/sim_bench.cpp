@@ -32,4 +32,23 @@ void BM_SimulatorPumpYear(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulatorPumpYear)->Unit(benchmark::kMillisecond);
 
+// The case the runner's old idle skip was written for: morphine without its refills, so the
+// reservoir runs empty after about three months and stays empty for the rest of the year.
+void BM_SimulatorEmptyReservoirYear(benchmark::State& state) {
+  const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+  itdd::scenario::Scenario scenario = itdd::scenario::load_scenario_file(
+                                          ITDD_SOURCE_DIR "/examples/morphine-continuous.json",
+                                          catalog)
+                                          .value();
+  scenario.events.clear();
+  std::int64_t iterations = 0;
+  for (auto _ : state) {
+    const itdd::sim::SimulationResult result = itdd::sim::run_scenario(scenario);
+    iterations = result.loop_iterations;
+    benchmark::DoNotOptimize(result.moved);
+  }
+  state.counters["loop_iterations"] = static_cast<double>(iterations);
+}
+BENCHMARK(BM_SimulatorEmptyReservoirYear)->Unit(benchmark::kMillisecond);
+
 }  // namespace

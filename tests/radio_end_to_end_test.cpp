@@ -148,6 +148,25 @@ TEST(RadioEndToEnd, AStaleTokenCannotOverwriteANewerProgram) {
   EXPECT_EQ(c.token(), before);
 }
 
+// The implant's refusal of a rate under the pump's minimum reaches the programmer with both
+// rates, and the programmer says them.
+TEST(RadioEndToEnd, ARateRefusalSaysTheRequestedAndTheAllowedRate) {
+  Clinic c;
+  const std::uint64_t before = c.token();
+  therapy::Prescription rx = with_patient_bolus();
+  rx.continuous_dose = DoseRate(1'000'000);  // 1 mg/day at 25 mg/mL: 0.04 mL/day
+  const programmer::CommandResult r =
+      c.clinician->client.command(program_request(22, before, rx), 22);
+  EXPECT_EQ(r.delivery, Delivery::kNotApplied);
+  ASSERT_TRUE(r.response.has_value());
+  EXPECT_EQ(r.response->error.requested, 40'000);
+  EXPECT_EQ(r.response->error.allowed, 48'000);
+  EXPECT_NE(r.detail.find("0.04 mL/day requested, this pump's minimum is 0.048 mL/day"),
+            std::string::npos)
+      << r.detail;
+  EXPECT_EQ(c.token(), before);
+}
+
 TEST(RadioEndToEnd, AnUnpairedProgrammerIsRefusedAndChangesNothing) {
   Clinic c;
   const std::uint64_t token = c.token();

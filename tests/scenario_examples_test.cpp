@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
+#include <sstream>
 #include <string>
 
+#include "itdd/host/wall_time.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
 #include "scenario_test_support.h"
@@ -146,6 +148,9 @@ TEST(MorphineContinuous, ProjectedLowAndEmptyMatchWhatHappensWithoutRefills) {
   ASSERT_FALSE(fill.implant_empty.is_never());
   EXPECT_LE(std::abs((fill.implant_empty - fill.projected.empty).count()), tolerance_ms);
   EXPECT_TRUE(fill.actual_dry.is_never());  // the implant stopped first
+  // Weeks with an empty reservoir: the implant never asks to be woken at once for nothing (the
+  // loop no longer skips such wake-ups; it would stop the run on a busy loop).
+  EXPECT_EQ(o.result.engine_idle_wakeups, 0);
   // After it stopped, nothing more left the tip.
   const json& daily = o.summary["daily"];
   const std::size_t empty_day = static_cast<std::size_t>(fill.implant_empty.ms() / kMillisPerDay);
@@ -392,6 +397,65 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
   }
   EXPECT_EQ(s["daily"][0]["date"], "2026-01-05");
   EXPECT_EQ(s["scenario"]["unit"], "mg");
+  // Each fill's own time and the elapsed times of its six milestones, both kept (one key
+  // "elapsed_ms" used to hold the one and lose the other).
+  const json& fill = s["fills"][0];
+  EXPECT_EQ(fill["elapsed_ms"], 0);
+  ASSERT_TRUE(fill.contains("elapsed_ms_of"));
+  const json& of = fill["elapsed_ms_of"];
+  for (const char* key : {"projected_low", "projected_empty", "implant_low_alarm", "actual_low",
+                          "implant_empty", "actual_dry"}) {
+    ASSERT_TRUE(of.contains(key)) << key;
+  }
+  ASSERT_TRUE(of["projected_low"].is_number_integer());
+  EXPECT_GT(of["projected_low"].get<std::int64_t>(), 0);
+  EXPECT_LT(of["projected_low"].get<std::int64_t>(), of["projected_empty"].get<std::int64_t>());
+}
+
+// The summary's times follow set_clock: after the clock is put forward an hour, a time an
+// elapsed whole day after the start reads 01:00, in the JSON, the text and the hourly CSV.
+TEST(Summary, TimesFollowSetClock) {
+  json doc = deterministic(example("morphine-continuous"));
+  doc["events"] = json::array({{{"at", "day 2 00:00"}, {"type", "set_clock"}, {"shift_minutes", 60}}});
+  const Outcome o = run(doc);
+  ASSERT_EQ(o.result.clock_changes.size(), 1u);
+  const WallTime start = o.scenario.start;
+  const auto wall = [&](std::int64_t elapsed_ms, std::int64_t shift_ms) {
+    return host::format_wall_time(WallTime(start.ms() + elapsed_ms + shift_ms));
+  };
+  bool seen_before = false;
+  bool seen_after = false;
+  for (const json& sample : o.summary["reservoir"]) {
+    const std::int64_t at = sample["elapsed_ms"];
+    if (at == days(1).count()) {
+      EXPECT_EQ(sample["time"], wall(at, 0));
+      seen_before = true;
+    }
+    if (at == days(3).count()) {
+      EXPECT_EQ(sample["time"], wall(at, hours(1).count()));
+      seen_after = true;
+    }
+  }
+  EXPECT_TRUE(seen_before && seen_after);
+  const json& set = o.summary["commands"].back();
+  EXPECT_EQ(set["type"], "set_clock");
+  EXPECT_EQ(set["time"], wall(days(2).count(), hours(1).count()));
+  std::ostringstream csv;
+  write_hourly_csv(csv, o.scenario, o.result);
+  EXPECT_NE(csv.str().find(wall(days(3).count(), hours(1).count()) + ","), std::string::npos);
+  // Days run from local midnight: the day the clock went forward holds 23 hours, and every
+  // date appears once, in order.
+  const json& daily = o.summary["daily"];
+  ASSERT_GE(daily.size(), 4u);
+  for (std::size_t d = 0; d < 4; ++d) {
+    EXPECT_EQ(daily[d]["date"], host::format_date(WallTime(start.ms() + days(d).count())));
+  }
+  const std::int64_t full = daily[1]["volume_nl"];
+  const std::int64_t short_day = daily[2]["volume_nl"];
+  EXPECT_LT(short_day, full);
+  EXPECT_NEAR(static_cast<double>(short_day), static_cast<double>(full) * 23 / 24, 2000);
+  EXPECT_NEAR(static_cast<double>(daily[3]["volume_nl"].get<std::int64_t>()),
+              static_cast<double>(full), 1000);
 }
 
 TEST(Summary, TextAndCsvCarryUnits) {
@@ -548,6 +612,13 @@ TEST(FaultyCell, ABrownOutRaisesLowBatteryResetAndEndOfService) {
     ASSERT_EQ(o.result.hourly[h].volume_nl, 0) << "hour " << h;
   }
   EXPECT_EQ(o.summary["boots"][0]["brown_out"], true);
+  // The boot stopped therapy at end of service, and the summary says so, not "resumed".
+  EXPECT_TRUE(o.result.boots[0].end_of_service);
+  EXPECT_EQ(o.summary["boots"][0]["end_of_service"], true);
+  const std::string text = format_text_summary(o.scenario, o.result);
+  EXPECT_NE(text.find("the cell is at end of service: therapy stopped"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("therapy resumed"), std::string::npos) << text;
 }
 
 // A stroke-volume drift is invisible to the implant (it counts strokes, not volume); the

@@ -90,7 +90,7 @@ std::string link_failure(const Error& e) {
 std::string refusal(const protocol::Response& r) {
   std::string s = fmt::format("the implant answered: {}", result_name(r.result));
   if (r.has_error && (r.error.field[0] != '\0' || r.error.message[0] != '\0')) {
-    s += fmt::format(" ({}: {})", r.error.field, r.error.message);
+    s += fmt::format(" ({})", programmer::error_text(protocol::error_from_wire(r.error)));
   }
   return s;
 }

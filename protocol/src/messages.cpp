@@ -3,6 +3,8 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "itdd/protocol/prescription_wire.h"
+
 #ifdef PB_ENABLE_MALLOC
 #error "the protocol is statically allocated: build without PB_ENABLE_MALLOC"
 #endif
@@ -67,6 +69,56 @@ Result<Response> decode_response(std::span<const std::uint8_t> bytes) {
 }
 Result<LinkError> decode_link_error(std::span<const std::uint8_t> bytes) {
   return decode_as<LinkError>(itdd_LinkError_fields, bytes);
+}
+
+namespace {
+template <std::size_t N>
+void copy_cut(char (&to)[N], const char* from) {
+  std::size_t i = 0;
+  for (; from != nullptr && i + 1 < N && from[i] != '\0'; ++i) to[i] = from[i];
+  to[i] = '\0';
+}
+}  // namespace
+
+void error_to_wire(const Error& error, itdd_ErrorDetail& detail) {
+  detail = itdd_ErrorDetail{};
+  copy_cut(detail.field, error.field);
+  copy_cut(detail.message, error.message);
+  detail.index = error.index;
+  detail.sub_index = error.sub_index;
+  switch (error.values.limit) {
+    case ErrorLimit::kMinimum:
+      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_MINIMUM;
+      break;
+    case ErrorLimit::kMaximum:
+      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM;
+      break;
+    case ErrorLimit::kNone:
+      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_NONE;
+      break;
+  }
+  detail.unit = error.values.unit == ErrorUnit::kNanolitresPerDay
+                    ? itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY
+                    : itdd_ErrorUnit_ERROR_UNIT_NONE;
+  if (detail.limit != itdd_ErrorLimit_ERROR_LIMIT_NONE) {
+    detail.requested = error.values.requested;
+    detail.allowed = error.values.allowed;
+  }
+}
+
+Error error_from_wire(const itdd_ErrorDetail& detail) {
+  Error e = make_error(ErrorCode::kRefused, detail.field, detail.message, detail.index,
+                       detail.sub_index);
+  // Read as integers: the wire may carry any value in an enum field.
+  ErrorLimit limit = ErrorLimit::kNone;
+  if (raw_enum(detail.limit) == itdd_ErrorLimit_ERROR_LIMIT_MINIMUM) limit = ErrorLimit::kMinimum;
+  if (raw_enum(detail.limit) == itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM) limit = ErrorLimit::kMaximum;
+  // Quantities in a unit this build does not know are not shown at all (never in a wrong one).
+  if (limit != ErrorLimit::kNone &&
+      raw_enum(detail.unit) == itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY) {
+    e = with_limit(e, limit, ErrorUnit::kNanolitresPerDay, detail.requested, detail.allowed);
+  }
+  return e;
 }
 
 }  // namespace itdd::protocol

@@ -74,6 +74,42 @@ TEST(Messages, FieldsSurviveTheWire) {
   EXPECT_EQ(e->which_payload, 0);
 }
 
+// A refusal at a limit carries the rate asked for and the one allowed, so the programmer can
+// print both; a limit or unit this build does not know names no quantity.
+TEST(Messages, ARefusalsLimitTravelsWithIt) {
+  const Error refused = with_limit(
+      make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
+                 "rate is below the pump's minimum programmable rate", 3, 7),
+      ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, 40'000, 48'000);
+  Response r{};
+  r.result = itdd_ResultCode_RESULT_INVALID;
+  r.has_error = true;
+  error_to_wire(refused, r.error);
+  const Result<Response> back = decode_response(bytes(r));
+  ASSERT_TRUE(back.ok());
+  const Error e = error_from_wire(back->error);
+  EXPECT_STREQ(e.field, "flex.steps.dose_per_day");
+  EXPECT_STREQ(e.message, "rate is below the pump's minimum programmable rate");
+  EXPECT_EQ(e.index, 3);
+  EXPECT_EQ(e.sub_index, 7);
+  EXPECT_EQ(e.values.limit, ErrorLimit::kMinimum);
+  EXPECT_EQ(e.values.unit, ErrorUnit::kNanolitresPerDay);
+  EXPECT_EQ(e.values.requested, 40'000);
+  EXPECT_EQ(e.values.allowed, 48'000);
+
+  itdd_ErrorDetail unknown = back->error;
+  set_raw_enum(unknown.unit, 99);
+  EXPECT_EQ(error_from_wire(unknown).values.limit, ErrorLimit::kNone);
+  unknown = back->error;
+  set_raw_enum(unknown.limit, 99);
+  EXPECT_EQ(error_from_wire(unknown).values.limit, ErrorLimit::kNone);
+  // Without a limit, no quantities go on the wire.
+  itdd_ErrorDetail plain{};
+  error_to_wire(make_error(ErrorCode::kRefused, "mode", "not filled"), plain);
+  EXPECT_EQ(plain.limit, itdd_ErrorLimit_ERROR_LIMIT_NONE);
+  EXPECT_EQ(plain.requested, 0);
+}
+
 TEST(Messages, LinkErrorRoundTrips) {
   const std::vector<std::uint8_t> wire = bytes(samples::link_error());
   const Result<LinkError> e = decode_link_error(wire);

@@ -329,6 +329,10 @@ Response largest_response() {
   std::memset(r.error.message, 'm', sizeof r.error.message - 1);
   r.error.index = std::numeric_limits<std::int32_t>::min();
   r.error.sub_index = std::numeric_limits<std::int32_t>::min();
+  r.error.limit = itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM;
+  r.error.unit = itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY;
+  r.error.requested = std::numeric_limits<std::int64_t>::min();
+  r.error.allowed = std::numeric_limits<std::int64_t>::min();
   r.which_payload = itdd_Response_status_tag;
   r.payload.status = status(widest_prescription(), true);
   return r;

@@ -9,10 +9,7 @@ namespace detail {
 void refuse(protocol::Response& out, itdd_ResultCode code, const Error& e) {
   out.result = code;
   out.has_error = true;
-  copy_text(out.error.field, e.field);
-  copy_text(out.error.message, e.message);
-  out.error.index = e.index;
-  out.error.sub_index = e.sub_index;
+  protocol::error_to_wire(e, out.error);
   out.which_payload = 0;
 }
 

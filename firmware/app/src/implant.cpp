@@ -207,6 +207,7 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
   // The motor driver is powered unless a safety trip cut it (a trip halts the engine).
   motor_.set_enabled(engine_.activity() != Activity::kHalted ||
                      !alarms_.is_active(AlarmKind::kSafetyMonitorTrip));
+  report.end_of_service = end_of_service();
   log(now, ImplantLogCode::kBoot, report.resumed ? 1 : 0, report.gap.count());
   track_stopped(now);
   checkpoint(now);

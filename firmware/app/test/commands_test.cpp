@@ -97,6 +97,32 @@ TEST(Commands, PrimeFillsDeadVolumeAndCatheterAndIsJournaled) {
   EXPECT_LE(primed, volume + pump.stroke_volume * 2);
 }
 
+// A prescription below the pump's minimum rate is refused, changes nothing, and its refusal
+// carries the rate asked for and the one allowed, for the programmer to print.
+TEST(Commands, ARateRefusalCarriesTheRequestedAndTheAllowedRate) {
+  Commands c;
+  c.rig.start(morphine_continuous(DoseRate(4'000'000)));
+  const std::uint64_t token = c.rig.implant->prescription_token();
+  // 1 mg/day at 25 mg/mL: 0.04 mL/day, under the 0.048 mL/day minimum.
+  protocol::Response r =
+      c.send(rig::program_request(31, token, morphine_continuous(DoseRate(1'000'000))));
+  EXPECT_EQ(r.result, itdd_ResultCode_RESULT_INVALID);
+  ASSERT_TRUE(r.has_error);
+  EXPECT_EQ(r.error.limit, itdd_ErrorLimit_ERROR_LIMIT_MINIMUM);
+  EXPECT_EQ(r.error.unit, itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY);
+  EXPECT_EQ(r.error.requested, 40'000);
+  EXPECT_EQ(r.error.allowed, 48'000);
+  EXPECT_EQ(c.rig.implant->prescription_token(), token);
+  EXPECT_EQ(c.rig.implant->engine().prescription().continuous_dose, DoseRate(4'000'000));
+  // 25 mL/day: over the 24 mL/day maximum.
+  r = c.send(rig::program_request(32, token, morphine_continuous(DoseRate(625'000'000))));
+  EXPECT_EQ(r.result, itdd_ResultCode_RESULT_INVALID);
+  EXPECT_EQ(r.error.limit, itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM);
+  EXPECT_EQ(r.error.requested, 25'000'000);
+  EXPECT_EQ(r.error.allowed, 24'000'000);
+  EXPECT_EQ(c.rig.implant->engine().prescription().continuous_dose, DoseRate(4'000'000));
+}
+
 TEST(Commands, OnlyAClinicianMayPrime) {
   Commands c;
   c.rig.start(morphine_continuous(DoseRate(4'000'000)));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
+#include "itdd/core/result.h"
 #include "itdd/core/time.h"
 
 namespace itdd {
@@ -59,5 +62,26 @@ TEST(Time, WeekdayOfEpochDays) {
   EXPECT_EQ(floor_mod(-1, 7), 6);
 }
 
+}  // namespace
+}  // namespace itdd
+
+namespace itdd {
+namespace {
+TEST(Error, WithLimitKeepsTheRefusalAndAddsItsQuantities) {
+  const Error plain = make_error(ErrorCode::kInvalidArgument, "dose_per_day", "too low", 2, 3);
+  EXPECT_EQ(plain.values.limit, ErrorLimit::kNone);
+  const Error e = with_limit(plain, ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, 40'000,
+                             48'000);
+  EXPECT_STREQ(e.field, "dose_per_day");
+  EXPECT_STREQ(e.message, "too low");
+  EXPECT_EQ(e.index, 2);
+  EXPECT_EQ(e.sub_index, 3);
+  EXPECT_EQ(e.values.limit, ErrorLimit::kMinimum);
+  EXPECT_EQ(e.values.unit, ErrorUnit::kNanolitresPerDay);
+  EXPECT_EQ(e.values.requested, 40'000);
+  EXPECT_EQ(e.values.allowed, 48'000);
+  // A plain value: no heap, copied whole.
+  static_assert(std::is_trivially_copyable_v<Error>);
+}
 }  // namespace
 }  // namespace itdd

@@ -338,8 +338,12 @@ TEST(TherapyEngine, ProjectionsAssumeEveryAllowedBolus) {
   rx.patient_bolus = therapy::testing::patient_bolus(milligrams(25), hours(2), 4, hours(6));
   ASSERT_TRUE(h.engine.program(rx, h.now).ok());
   p = h.engine.project(h.now);
-  // 1 mL/day basal + 4 x 1 mL boluses: 5 mL/day.
-  EXPECT_EQ(p.low_reservoir, ImplantTime(0) + Duration(days(8).count() / 5));
+  // 1 mL/day basal and 4 x 1 mL boluses over 2 h, taken at 0, 6, 12 and 18 h each day: 5 mL
+  // in the first day, then 3 mL more at 24 h + t where t/24 + 2 + (t - 12)/2 = 3 (in hours):
+  // t = 168/13 h, during the day's third bolus; an hour and a half before the 8/5 days that
+  // spreading the boluses over the day would say.
+  EXPECT_EQ(p.low_reservoir,
+            ImplantTime(0) + days(1) + Duration((168 * kMillisPerHour + 12) / 13));
   EXPECT_LT(p.low_reservoir, p.empty);
 }
 

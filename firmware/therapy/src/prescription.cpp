@@ -39,12 +39,19 @@ Status validate_flow(FlowRate flow, const PumpModel& pump, const char* field, st
                      std::int32_t sub_index) {
   if (flow.count() == 0) return Status::Ok();
   if (flow < pump.min_rate) {
-    return make_error(ErrorCode::kInvalidArgument, field,
-                      "rate is below the pump's minimum programmable rate", index, sub_index);
+    return with_limit(make_error(ErrorCode::kInvalidArgument, field,
+                                 "rate is below the pump's minimum programmable rate", index,
+                                 sub_index),
+                      ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, flow.count(),
+                      pump.min_rate.count());
   }
   if (flow * kSlewNumerator > pump.max_rate * kSlewDenominator) {
-    return make_error(ErrorCode::kInvalidArgument, field, "rate is above the pump's maximum rate",
-                      index, sub_index);
+    // A step's highest rate leaves room for the 5/4 re-alignment after a clock change: the
+    // step allowed is the maximum x 4/5, rounded down.
+    return with_limit(make_error(ErrorCode::kInvalidArgument, field,
+                                 "rate is above the pump's maximum rate", index, sub_index),
+                      ErrorLimit::kMaximum, ErrorUnit::kNanolitresPerDay, flow.count(),
+                      pump.max_rate.count() * kSlewDenominator / kSlewNumerator);
   }
   return Status::Ok();
 }
@@ -256,12 +263,16 @@ Status validate(const Prescription& rx, const PumpModel& pump) {
       }
       const FlowRate flow = flow_of(rx, rx.continuous_dose);
       if (flow < pump.min_rate) {
-        return make_error(ErrorCode::kInvalidArgument, "dose_per_day",
-                          "rate is below the pump's minimum programmable rate");
+        return with_limit(make_error(ErrorCode::kInvalidArgument, "dose_per_day",
+                                     "rate is below the pump's minimum programmable rate"),
+                          ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, flow.count(),
+                          pump.min_rate.count());
       }
       if (flow > pump.max_rate) {
-        return make_error(ErrorCode::kInvalidArgument, "dose_per_day",
-                          "rate is above the pump's maximum rate");
+        return with_limit(make_error(ErrorCode::kInvalidArgument, "dose_per_day",
+                                     "rate is above the pump's maximum rate"),
+                          ErrorLimit::kMaximum, ErrorUnit::kNanolitresPerDay, flow.count(),
+                          pump.max_rate.count());
       }
       break;
     }

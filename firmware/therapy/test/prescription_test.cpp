@@ -64,6 +64,38 @@ TEST(Prescription, PumpMinimumAndMaximumRatesAreEnforced) {
   EXPECT_TRUE(validate(morphine_flex({{0, 2'000'000}, {600, 0}}), kPump).ok());
 }
 
+// A refusal at a rate limit names the rate asked for and the limit, so that the programmer and
+// the simulator can say both ("0.047999 mL/day requested, this pump's minimum is 0.048 mL/day").
+TEST(Prescription, RateRefusalsNameTheRequestedAndTheAllowedRate) {
+  const Status low = validate(morphine_continuous(DoseRate(1'199'975)), kPump);
+  ASSERT_FALSE(low.ok());
+  EXPECT_EQ(low.error().values.limit, ErrorLimit::kMinimum);
+  EXPECT_EQ(low.error().values.unit, ErrorUnit::kNanolitresPerDay);
+  EXPECT_EQ(low.error().values.requested, 47'999);  // 1.199975 mg/day at 25 mg/mL
+  EXPECT_EQ(low.error().values.allowed, 48'000);
+  const Status high = validate(morphine_continuous(DoseRate(600'000'025)), kPump);
+  ASSERT_FALSE(high.ok());
+  EXPECT_EQ(high.error().values.limit, ErrorLimit::kMaximum);
+  EXPECT_EQ(high.error().values.requested, 24'000'001);
+  EXPECT_EQ(high.error().values.allowed, 24'000'000);
+  // A flexible step keeps room for the 5/4 re-alignment: its maximum is 4/5 of the pump's.
+  const Status step = validate(morphine_flex({{0, 2'000'000}, {600, 480'000'025}}), kPump);
+  ASSERT_FALSE(step.ok());
+  EXPECT_EQ(step.error().sub_index, 1);
+  EXPECT_EQ(step.error().values.limit, ErrorLimit::kMaximum);
+  EXPECT_EQ(step.error().values.requested, 19'200'001);
+  EXPECT_EQ(step.error().values.allowed, 19'200'000);
+  const Status slow_step = validate(morphine_flex({{0, 2'000'000}, {600, 1'000'000}}), kPump);
+  ASSERT_FALSE(slow_step.ok());
+  EXPECT_EQ(slow_step.error().values.limit, ErrorLimit::kMinimum);
+  EXPECT_EQ(slow_step.error().values.requested, 40'000);
+  EXPECT_EQ(slow_step.error().values.allowed, 48'000);
+  // Refusals about anything else name no quantity.
+  const Status drug = validate(morphine_continuous(DoseRate(2'000'000), Concentration(0)), kPump);
+  ASSERT_FALSE(drug.ok());
+  EXPECT_EQ(drug.error().values.limit, ErrorLimit::kNone);
+}
+
 TEST(Prescription, FlexStepsMustBeOrderedAndStartAtMidnight) {
   expect_refused(morphine_flex({{60, 2'000'000}}), "flex.steps.start", -1, 0);
   expect_refused(morphine_flex({{0, 2'000'000}, {600, 2'000'000}, {600, 3'000'000}}),

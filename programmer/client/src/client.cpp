@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "itdd/host/error_text.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/protocol/frame.h"
 
@@ -242,7 +243,8 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
       }
     } else {
       result.delivery = Delivery::kNotApplied;
-      result.detail = resp.has_error ? std::string(resp.error.field) + ": " + resp.error.message
+      result.detail = resp.has_error ? std::string(resp.error.field) + ": " +
+                                           host::message_text(protocol::error_from_wire(resp.error))
                                      : std::string("refused");
     }
     return result;

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "itdd/host/error_text.h"
 #include "report_text.h"
 
 namespace itdd::programmer {
@@ -351,7 +352,8 @@ std::string error_text(const Error& e) {
   std::string where = e.field;
   if (e.index >= 0) where += fmt::format("[{}]", e.index);
   if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
-  return where.empty() ? std::string(e.message) : fmt::format("{}: {}", where, e.message);
+  const std::string message = host::message_text(e);
+  return where.empty() ? message : fmt::format("{}: {}", where, message);
 }
 
 namespace detail {

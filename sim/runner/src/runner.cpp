@@ -41,6 +41,10 @@ constexpr Duration kDefaultDrugStability = days(180);
 
 // How long a browned-out cell rests before the electronics restart.
 constexpr Duration kBrownOutRecovery = hours(1);
+// Wake-ups the implant may ask for at one instant without making a stroke (its modules each
+// settle in one: the engine, the safety monitor, the alarms, the battery check) before the
+// loop calls it a busy loop.
+constexpr int kMaxIdleWakeupsAtOneInstant = 16;
 
 // Drive effort of a healthy mechanism (per mille of rated load); an occlusion multiplies it.
 constexpr std::int64_t kNormalLoadPermille = 400;
@@ -92,7 +96,7 @@ class Simulation {
     if (now > ImplantTime(0) && record) {
       result_.boots.push_back(BootRecord{now, cause == hal::ResetCause::kBrownOut, boot.resumed,
                                          boot.settings_corrupt, boot.gap, boot.recorded_delivered,
-                                         boot.assumed_delivered});
+                                         boot.assumed_delivered, boot.end_of_service});
     }
   }
   const engine::TherapyEngine& engine() const { return implant_->engine(); }
@@ -263,6 +267,7 @@ class Simulation {
         const WallTime wall =
             c.absolute ? c.to : WallTime(sim.engine().wall_clock(now).ms() + c.shift.count());
         sim.clock_shift_ = wall.ms() - (sim.s_.start.ms() + now.ms());
+        sim.result_.clock_changes.push_back(ClockChange{now, sim.clock_shift_});
         sim.implant_->set_clock(wall, now);
         sim.command(e.source, "set_clock", Status::Ok());
       }
@@ -371,15 +376,24 @@ class Simulation {
     ImplantTime next_progress = at_elapsed(options_.progress_every);
     ImplantTime last_on_wake = ImplantTime::never();
     std::int64_t strokes_at_last_on_wake = -1;
+    int idle_at_this_instant = 0;
 
     for (;;) {
       ++result_.loop_iterations;
-      ImplantTime wake = implant_ ? implant_->next_wake() : ImplantTime::never();
+      // The implant is woken exactly when it asks, never later: skipping ahead once hid an
+      // ordering bug. Asking again at the instant it was just woken at, having made no stroke,
+      // is counted; doing so without end would be a busy loop on the implant (a firmware
+      // defect that drains the cell), which stops the run rather than being stepped over.
+      const ImplantTime wake = implant_ ? implant_->next_wake() : ImplantTime::never();
       if (wake <= now && last_on_wake == now && engine().strokes() == strokes_at_last_on_wake) {
-        // The engine asks to be woken again at once but did nothing when woken at this instant
-        // (seen with an empty reservoir: see the report). Skip to the next hour or event.
         ++result_.engine_idle_wakeups;
-        wake = ImplantTime::never();
+        if (++idle_at_this_instant > kMaxIdleWakeupsAtOneInstant) {
+          throw std::logic_error(fmt::format(
+              "the implant asks to be woken at once without end at {} ms with nothing to do",
+              now.ms()));
+        }
+      } else if (wake > now) {
+        idle_at_this_instant = 0;
       }
       ImplantTime t = wake < next_bin ? wake : next_bin;
       if (next_event < events.size() && at_elapsed(events[next_event].at) < t) {
@@ -407,13 +421,14 @@ class Simulation {
           next_progress = next_progress + options_.progress_every;
         }
       }
+      bool woken = wake <= now;
       if (now == next_runaway_) {
         // An uncommanded stroke; the rotor sensor interrupt wakes the implant.
         if (mechanism_.uncommanded_stroke()) ++result_.uncommanded_strokes;
         next_runaway_ = next_runaway_ + runaway_interval_;
-        if (implant_) wake = now;
+        woken = true;
       }
-      if (wake <= now && implant_) {
+      if (woken && implant_) {
         implant_->on_wake(now);
         last_on_wake = now;
         strokes_at_last_on_wake = engine().strokes();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -56,16 +57,28 @@ std::string concentration_text(Concentration c, DoseUnit unit) {
   return fmt::format("{} {}/mL", value, scenario::unit_name(unit));
 }
 
-WallTime wall_of(const Scenario& s, ImplantTime t) {
-  return WallTime(s.start.ms() + t.ms());
+// The wall clock the summary's times follow: the scenario's start plus the elapsed time, moved
+// by each set_clock from its instant on (as the clinic's clock and the implant's were set).
+struct WallClock {
+  const Scenario& s;
+  const SimulationResult& r;
+};
+
+WallTime wall_of(const WallClock& clock, ImplantTime t) {
+  std::int64_t shift = 0;
+  for (const ClockChange& c : clock.r.clock_changes) {
+    if (c.at > t) break;
+    shift = c.shift_ms;
+  }
+  return WallTime(clock.s.start.ms() + t.ms() + shift);
 }
 
-std::string time_text(const Scenario& s, ImplantTime t) {
-  return t.is_never() ? std::string("never") : format_wall_time(wall_of(s, t));
+std::string time_text(const WallClock& clock, ImplantTime t) {
+  return t.is_never() ? std::string("never") : format_wall_time(wall_of(clock, t));
 }
 
-json time_json(const Scenario& s, ImplantTime t) {
-  return t.is_never() ? json(nullptr) : json(format_wall_time(wall_of(s, t)));
+json time_json(const WallClock& clock, ImplantTime t) {
+  return t.is_never() ? json(nullptr) : json(format_wall_time(wall_of(clock, t)));
 }
 
 const char* refusal_key(therapy::BolusRefusal reason) {
@@ -100,7 +113,7 @@ const char* mode_name(std::int64_t mode) {
   return "unknown";
 }
 
-json event_values(const Scenario& s, const engine::TherapyEvent& e) {
+json event_values(const WallClock& clock, const engine::TherapyEvent& e) {
   using engine::EventKind;
   switch (e.kind) {
     case EventKind::kPrescriptionProgrammed:
@@ -116,7 +129,7 @@ json event_values(const Scenario& s, const engine::TherapyEvent& e) {
       const auto reason = static_cast<therapy::BolusRefusal>(e.reason);
       return {{"reason", refusal_key(reason)},
               {"reason_text", therapy::describe(reason)},
-              {"next_allowed", e.a < 0 ? json(nullptr) : time_json(s, ImplantTime(e.a))}};
+              {"next_allowed", e.a < 0 ? json(nullptr) : time_json(clock, ImplantTime(e.a))}};
     }
     case EventKind::kLowReservoir:
     case EventKind::kReservoirEmpty:
@@ -166,11 +179,21 @@ const char* distribution_name(StrokeDistribution d) {
 
 }  // namespace
 
-std::vector<DayTotal> daily_totals(const SimulationResult& result) {
-  std::vector<DayTotal> days((result.hourly.size() + 23) / 24);
+std::vector<DayTotal> daily_totals(const Scenario& s, const SimulationResult& result) {
+  const WallClock clock{s, result};
+  std::vector<DayTotal> days;
   for (std::size_t h = 0; h < result.hourly.size(); ++h) {
-    days[h / 24].volume_nl += result.hourly[h].volume_nl;
-    days[h / 24].drug_fg += result.hourly[h].drug_fg;
+    const WallTime start = wall_of(clock, ImplantTime(static_cast<std::int64_t>(h) * kMillisPerHour));
+    const std::int64_t local_day = floor_div(start.ms(), kMillisPerDay);
+    // A clock put back across midnight comes back to a day already counted: add to it.
+    auto day = std::find_if(days.rbegin(), days.rend(),
+                            [&](const DayTotal& d) { return d.local_day == local_day; });
+    if (day == days.rend()) {
+      days.push_back(DayTotal{local_day, 0, 0});
+      day = days.rbegin();
+    }
+    day->volume_nl += result.hourly[h].volume_nl;
+    day->drug_fg += result.hourly[h].drug_fg;
   }
   return days;
 }
@@ -193,6 +216,7 @@ std::vector<AlarmPeriod> alarm_periods(const SimulationResult& r) {
 }
 
 std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
+  const WallClock clock{s, r};
   const DoseUnit unit = s.initial_solution.unit;
   const double day_count = duration_days(r);
   const auto& model = s.pump.spec.model;
@@ -204,7 +228,7 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
 
   line(fmt::format("Scenario: {}", s.name));
   line(fmt::format("  {} days, {} to {} (local time)", day_count, format_wall_time(s.start),
-                   time_text(s, ImplantTime(r.duration.count()))));
+                   time_text(clock, ImplantTime(r.duration.count()))));
   line(
       fmt::format("  pump {}: reservoir {}, nominal stroke {} nL (simulated mean {} nL, "
                   "spread +-{} %, {}, seed {})",
@@ -263,14 +287,14 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                    refused_commands));
   for (const CommandRecord& c : r.commands) {
     if (!c.ok) {
-      line(fmt::format("  {} {} ({}): refused: {}", time_text(s, c.at), c.type, c.source, c.error));
+      line(fmt::format("  {} {} ({}): refused: {}", time_text(clock, c.at), c.type, c.source, c.error));
     }
   }
   line("");
 
   line(fmt::format("Fills: the initial fill and {} refill(s)", r.fills.size() - 1));
   for (const FillRecord& f : r.fills) {
-    line(fmt::format("  {}  {} of {} {} ({}), low-reservoir alarm at {}", time_text(s, f.at),
+    line(fmt::format("  {}  {} of {} {} ({}), low-reservoir alarm at {}", time_text(clock, f.at),
                      ml_text(f.volume), f.solution.drug_name,
                      concentration_text(f.solution.concentration, f.solution.unit), f.source,
                      ml_text(f.low_threshold)));
@@ -289,11 +313,11 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                        static_cast<double>(f.bridge.duration.count()) / kMillisPerHour));
     }
     line(fmt::format("      low reservoir: projected {}, implant alarm {}, real reservoir {}",
-                     time_text(s, f.projected.low_reservoir), time_text(s, f.implant_low_alarm),
-                     time_text(s, f.actual_low)));
+                     time_text(clock, f.projected.low_reservoir), time_text(clock, f.implant_low_alarm),
+                     time_text(clock, f.actual_low)));
     line(fmt::format("      empty:         projected {}, implant stopped {}, real reservoir dry {}",
-                     time_text(s, f.projected.empty), time_text(s, f.implant_empty),
-                     time_text(s, f.actual_dry)));
+                     time_text(clock, f.projected.empty), time_text(clock, f.implant_empty),
+                     time_text(clock, f.actual_dry)));
   }
   line("");
 
@@ -302,16 +326,18 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   for (const AlarmPeriod& a : periods) {
     line(fmt::format(
         "  {:<28} {:<12} raised {}, cleared {}", alarms::name(a.kind),
-        alarms::name(alarms::alarm_class(a.kind)), time_text(s, a.raised),
-        a.cleared.is_never() ? std::string("still active at the end") : time_text(s, a.cleared)));
+        alarms::name(alarms::alarm_class(a.kind)), time_text(clock, a.raised),
+        a.cleared.is_never() ? std::string("still active at the end") : time_text(clock, a.cleared)));
   }
   for (const BootRecord& b : r.boots) {
     line(fmt::format(
         "  {} {}: {} (gap {:.1f} h since the last full checkpoint: {} from the "
         "hourly records, {} assumed delivered)",
-        b.brown_out ? "restarted after a brown-out" : "power restored", time_text(s, b.at),
-        b.settings_corrupt ? "settings corrupt, safe state"
-                           : (b.resumed ? "therapy resumed" : "nothing to resume"),
+        b.brown_out ? "restarted after a brown-out" : "power restored", time_text(clock, b.at),
+        b.settings_corrupt   ? "settings corrupt, safe state"
+        : b.end_of_service   ? "the cell is at end of service: therapy stopped"
+        : b.resumed          ? "therapy resumed"
+                             : "nothing to resume",
         static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.recorded_delivered),
         ml_text(b.assumed_delivered)));
   }
@@ -337,9 +363,9 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
     std::string status = power::name(st.status);
     if (st.status != power::BatteryStatus::kOk) {
       status +=
-          fmt::format(" ({}, ERI raised {}", power::name(st.eri_reason), time_text(s, st.eri_at));
+          fmt::format(" ({}, ERI raised {}", power::name(st.eri_reason), time_text(clock, st.eri_at));
       if (!st.eos_at.is_never()) {
-        status += fmt::format(", EOS {} ({})", time_text(s, st.eos_at), power::name(st.eos_reason));
+        status += fmt::format(", EOS {} ({})", time_text(clock, st.eos_at), power::name(st.eos_reason));
       }
       status += ")";
     }
@@ -352,14 +378,15 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   }
   if (r.engine_idle_wakeups > 0) {
     line(
-        fmt::format("Note: the engine asked to be woken at once {} time(s) with nothing to do "
-                    "(empty reservoir); the simulator skipped ahead.",
+        fmt::format("Note: the implant asked to be woken again at the instant it had just been "
+                    "woken at, without a stroke, {} time(s); it was woken each time.",
                     r.engine_idle_wakeups));
   }
   return out;
 }
 
 json summary_json(const Scenario& s, const SimulationResult& r) {
+  const WallClock clock{s, r};
   const DoseUnit unit = s.initial_solution.unit;
   const char* unit_name = scenario::unit_name(unit);
   const double day_count = duration_days(r);
@@ -371,7 +398,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
       {"drug", s.initial_solution.drug_name},
       {"unit", unit_name},
       {"start", format_wall_time(s.start)},
-      {"end", time_text(s, ImplantTime(r.duration.count()))},
+      {"end", time_text(clock, ImplantTime(r.duration.count()))},
       {"duration_days", day_count},
       {"stroke",
        {{"nominal_nl", s.pump.spec.model.stroke_volume.count()},
@@ -400,11 +427,10 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   };
 
   json daily = json::array();
-  const std::vector<DayTotal> days = daily_totals(r);
+  const std::vector<DayTotal> days = daily_totals(s, r);
   for (std::size_t d = 0; d < days.size(); ++d) {
-    const ImplantTime day_start(static_cast<std::int64_t>(d) * kMillisPerDay);
     daily.push_back({{"day", d},
-                     {"date", host::format_date(wall_of(s, day_start))},
+                     {"date", host::format_date(WallTime(days[d].local_day * kMillisPerDay))},
                      {"volume_nl", days[d].volume_nl},
                      {"volume_ml", to_ml(days[d].volume_nl)},
                      {"drug_ng", static_cast<double>(days[d].drug_fg) / kFgPerNg},
@@ -417,13 +443,13 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   for (const auto& [reason, n] : counts.by_reason) by_reason[refusal_key(reason)] = n;
   json requests = json::array();
   for (const BolusRequestRecord& b : r.bolus_requests) {
-    requests.push_back({{"time", time_json(s, b.at)},
+    requests.push_back({{"time", time_json(clock, b.at)},
                         {"elapsed_ms", b.at.ms()},
                         {"source", b.source},
                         {"granted", b.granted},
                         {"reason", refusal_key(b.reason)},
                         {"reason_text", therapy::describe(b.reason)},
-                        {"next_allowed", time_json(s, b.next_allowed)},
+                        {"next_allowed", time_json(clock, b.next_allowed)},
                         {"next_allowed_elapsed_ms",
                          b.next_allowed.is_never() ? json(nullptr) : json(b.next_allowed.ms())}});
   }
@@ -435,7 +461,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
 
   json reservoir = json::array();
   for (const ReservoirSample& sample : r.daily_reservoir) {
-    reservoir.push_back({{"time", time_json(s, sample.at)},
+    reservoir.push_back({{"time", time_json(clock, sample.at)},
                          {"elapsed_ms", sample.at.ms()},
                          {"implant_estimate_nl", sample.implant_estimate.count()},
                          {"implant_estimate_ml", to_ml(sample.implant_estimate)},
@@ -461,7 +487,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
                {"needs_acknowledgement", c.needs_acknowledgement()}};
     }
     fills.push_back(
-        {{"time", time_json(s, f.at)},
+        {{"time", time_json(clock, f.at)},
          {"elapsed_ms", f.at.ms()},
          {"source", f.source},
          {"volume_nl", f.volume.count()},
@@ -476,13 +502,14 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
            {"volume_nl", f.bridge.volume.count()},
            {"flow_nl_per_day", f.bridge.flow.count()},
            {"duration_ms", f.bridge.duration.count()}}},
-         {"projected_low", time_json(s, f.projected.low_reservoir)},
-         {"projected_empty", time_json(s, f.projected.empty)},
-         {"implant_low_alarm", time_json(s, f.implant_low_alarm)},
-         {"actual_low", time_json(s, f.actual_low)},
-         {"implant_empty", time_json(s, f.implant_empty)},
-         {"actual_dry", time_json(s, f.actual_dry)},
-         {"elapsed_ms",
+         {"projected_low", time_json(clock, f.projected.low_reservoir)},
+         {"projected_empty", time_json(clock, f.projected.empty)},
+         {"implant_low_alarm", time_json(clock, f.implant_low_alarm)},
+         {"actual_low", time_json(clock, f.actual_low)},
+         {"implant_empty", time_json(clock, f.implant_empty)},
+         {"actual_dry", time_json(clock, f.actual_dry)},
+         // Not "elapsed_ms" again: a second key of that name in this object was dropped.
+         {"elapsed_ms_of",
           {{"projected_low", f.projected.low_reservoir.is_never()
                                  ? json(nullptr)
                                  : json(f.projected.low_reservoir.ms())},
@@ -499,14 +526,14 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
 
   json commands = json::array();
   for (const CommandRecord& c : r.commands) {
-    json item = {{"time", time_json(s, c.at)},
+    json item = {{"time", time_json(clock, c.at)},
                  {"elapsed_ms", c.at.ms()},
                  {"source", c.source},
                  {"type", c.type},
                  {"ok", c.ok}};
     if (c.ok) {
-      item["projected_low"] = time_json(s, c.projected.low_reservoir);
-      item["projected_empty"] = time_json(s, c.projected.empty);
+      item["projected_low"] = time_json(clock, c.projected.low_reservoir);
+      item["projected_empty"] = time_json(clock, c.projected.empty);
     } else {
       item["error"] = c.error;
     }
@@ -517,9 +544,9 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   json events = json::array();
   for (const engine::TherapyEvent& e : r.events) {
     events.push_back({{"name", engine::name(e.kind)},
-                      {"time", time_json(s, e.at)},
+                      {"time", time_json(clock, e.at)},
                       {"elapsed_ms", e.at.ms()},
-                      {"values", event_values(s, e)}});
+                      {"values", event_values(clock, e)}});
   }
   doc["events"] = std::move(events);
 
@@ -528,18 +555,19 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
     alarm_list.push_back(
         {{"alarm", alarms::name(a.kind)},
          {"class", alarms::name(alarms::alarm_class(a.kind))},
-         {"raised", time_json(s, a.raised)},
+         {"raised", time_json(clock, a.raised)},
          {"raised_elapsed_ms", a.raised.ms()},
-         {"cleared", time_json(s, a.cleared)},
+         {"cleared", time_json(clock, a.cleared)},
          {"cleared_elapsed_ms", a.cleared.is_never() ? json(nullptr) : json(a.cleared.ms())}});
   }
   doc["alarms"] = std::move(alarm_list);
   json boots = json::array();
   for (const BootRecord& b : r.boots) {
-    boots.push_back({{"time", time_json(s, b.at)},
+    boots.push_back({{"time", time_json(clock, b.at)},
                      {"brown_out", b.brown_out},
                      {"resumed", b.resumed},
                      {"settings_corrupt", b.settings_corrupt},
+                     {"end_of_service", b.end_of_service},
                      {"gap_ms", b.gap.count()},
                      {"recorded_delivered_nl", b.recorded_delivered.count()},
                      {"assumed_delivered_nl", b.assumed_delivered.count()}});
@@ -568,15 +596,15 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
     doc["battery"]["implant_estimate"] = {
         {"status", power::name(st.status)},
         {"eri_reason", power::name(st.eri_reason)},
-        {"eri_time", st.eri_at.is_never() ? json(nullptr) : time_json(s, st.eri_at)},
+        {"eri_time", st.eri_at.is_never() ? json(nullptr) : time_json(clock, st.eri_at)},
         {"eos_reason", power::name(st.eos_reason)},
-        {"eos_time", st.eos_at.is_never() ? json(nullptr) : time_json(s, st.eos_at)},
+        {"eos_time", st.eos_at.is_never() ? json(nullptr) : time_json(clock, st.eos_at)},
         {"faulty_cell", st.faulty},
         {"remaining_permille", a.remaining_permille},
         {"longevity_days", static_cast<double>(a.longevity.count()) / kMillisPerDay},
         {"limited_by", power::name(a.limited_by)},
         {"voltage_mv", a.voltage_mv},
-        {"last_check", time_json(s, st.last_check)}};
+        {"last_check", time_json(clock, st.last_check)}};
   } else {
     doc["battery"]["implant_estimate"] = nullptr;
   }
@@ -586,10 +614,11 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
 }
 
 void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResult& r) {
+  const WallClock clock{s, r};
   out << "hour_start,volume_nl,drug_ng\n";
   for (std::size_t h = 0; h < r.hourly.size(); ++h) {
     const ImplantTime at(static_cast<std::int64_t>(h) * kMillisPerHour);
-    out << format_wall_time(wall_of(s, at)) << ',' << r.hourly[h].volume_nl << ','
+    out << format_wall_time(wall_of(clock, at)) << ',' << r.hourly[h].volume_nl << ','
         << fg_as_ng_text(r.hourly[h].drug_fg) << '\n';
   }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "itdd/delivery/stroke_scheduler.h"
+#include "itdd/host/error_text.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/wall_time.h"
 #include "reader.h"
@@ -79,7 +80,7 @@ RefillEvent read_refill(const JsonObject& r, const Scenario& s, Timeline& t) {
                                "concentration ({}: {}); program a new prescription before the "
                                "refill",
                                validate_error_path(status.error(), t.rx_paths, kept),
-                               status.error().message));
+                               host::message_text(status.error())));
     }
     t.prescription = kept;
   } else {

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "itdd/host/error_text.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/wall_time.h"
 #include "reader.h"
@@ -40,7 +41,7 @@ void validate_or_refuse(const therapy::Prescription& rx, const therapy::PumpMode
                         const RxPaths& paths) {
   const Status s = therapy::validate(rx, pump);
   if (s.ok()) return;
-  host::refuse(validate_error_path(s.error(), paths, rx), s.error().message);
+  host::refuse(validate_error_path(s.error(), paths, rx), host::message_text(s.error()));
 }
 
 // ---- prescriptions -------------------------------------------------------------------------

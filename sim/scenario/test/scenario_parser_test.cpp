@@ -248,12 +248,20 @@ TEST(ScenarioParserErrors, ValidateErrorsBecomePaths) {
   d = flex_steps_doc();
   d["prescription"]["steps"][1]["dose_per_day"] = 0.5;  // 0.02 mL/day at 25 mg/mL
   expect_error(d, "prescription.steps[1].dose_per_day", "below the pump's minimum");
+  // Each refusal at a rate limit names the rate asked for and the one allowed, exactly.
+  expect_error(d, "prescription.steps[1].dose_per_day",
+               "0.02 mL/day requested, this pump's minimum is 0.048 mL/day");
   d = weekdays_doc();
   d["prescription"]["weekdays"]["fri"][1]["dose_per_day"] = 1000;  // 40 mL/day
   expect_error(d, "prescription.weekdays.fri[1].dose_per_day", "above the pump's maximum");
+  // A step keeps room for the 5/4 re-alignment after a clock change: 4/5 of 24 mL/day.
+  expect_error(d, "prescription.weekdays.fri[1].dose_per_day",
+               "40 mL/day requested, this pump's maximum is 19.2 mL/day");
   d = valid();
   d["prescription"]["dose_per_day"] = 1.0;  // 0.04 mL/day
   expect_error(d, "prescription.dose_per_day", "below the pump's minimum programmable rate");
+  expect_error(d, "prescription.dose_per_day",
+               "0.04 mL/day requested, this pump's minimum is 0.048 mL/day");
   d = valid();
   d["prescription"]["patient_bolus"]["lockout_min"] = 5;  // shorter than the 10 min bolus
   expect_error(d, "prescription.patient_bolus.lockout_min", "at least the bolus duration");

@@ -55,4 +55,10 @@ Result<LinkError> decode_link_error(std::span<const std::uint8_t> bytes);
 Status decode_request(std::span<const std::uint8_t> bytes, Request& out);
 Status decode_response(std::span<const std::uint8_t> bytes, Response& out);
 
+// An implant's Error as the wire's ErrorDetail (field and message cut to fit), and back: the
+// Error's strings then point into `detail`, which must outlive it. A limit or unit this build
+// does not know reads as naming no quantity.
+void error_to_wire(const Error& error, itdd_ErrorDetail& detail);
+Error error_from_wire(const itdd_ErrorDetail& detail);
+
 }  // namespace itdd::protocol

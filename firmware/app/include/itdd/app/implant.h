@@ -105,6 +105,7 @@ struct BootReport {
   std::uint32_t log_records = 0;
   std::uint32_t damaged_log_slots = 0;
   hal::ResetCause cause = hal::ResetCause::kPowerOn;
+  bool end_of_service = false;  // the cell is at end of service: therapy stays stopped
 };
 
 // CRCs of the live prescription taken when it was programmed: the header (drug,

@@ -16,6 +16,18 @@ enum class ErrorCode : std::uint8_t {
   kCapacity,         // a fixed-size table is full
 };
 
+// The quantities of a refusal about a limit: what was asked for and what the limit allows, so
+// that whoever reads the refusal can say both (the implant formats no text; the host does, and
+// the wire carries them in ErrorDetail). kNone: the refusal names no quantity.
+enum class ErrorLimit : std::uint8_t { kNone, kMinimum, kMaximum };
+enum class ErrorUnit : std::uint8_t { kNone, kNanolitresPerDay };
+struct ErrorValues {
+  ErrorLimit limit = ErrorLimit::kNone;
+  ErrorUnit unit = ErrorUnit::kNone;
+  std::int64_t requested = 0;
+  std::int64_t allowed = 0;
+};
+
 // Why something was refused. `field` names the offending input as a path ("flex.steps", with
 // `index` set for array items); strings are static literals so no formatting runs on the implant.
 struct Error {
@@ -24,11 +36,20 @@ struct Error {
   std::int32_t index = -1;
   const char* message = "";
   std::int32_t sub_index = -1;  // second array level, e.g. weekday then step
+  ErrorValues values{};         // for a limit: the value asked for and the one allowed
 };
 
 inline constexpr Error make_error(ErrorCode code, const char* field, const char* message,
                                   std::int32_t index = -1, std::int32_t sub_index = -1) {
   return Error{code, field, index, message, sub_index};
+}
+
+// `error`, naming the limit it met: `requested` (in `unit`) is below the minimum or above the
+// maximum `allowed`.
+inline constexpr Error with_limit(Error error, ErrorLimit limit, ErrorUnit unit,
+                                  std::int64_t requested, std::int64_t allowed) {
+  error.values = ErrorValues{limit, unit, requested, allowed};
+  return error;
 }
 
 // A value or an Error. Holds one of the two; asking for the wrong one is a programming error

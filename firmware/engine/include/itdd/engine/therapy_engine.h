@@ -137,8 +137,10 @@ class TherapyEngine {
   // What request_patient_bolus() would decide at `now` (after on_wake(now)), changing nothing:
   // what the patient's device shows before the patient asks.
   therapy::BolusDecision preview_patient_bolus(ImplantTime now) const;
-  // When the reservoir will reach its low threshold and run empty, assuming the program
-  // continues and every allowed patient bolus is taken.
+  // When the reservoir will reach its low threshold and run empty at the earliest: the program
+  // continues and every allowed patient bolus is taken as early as its lockout and 24-hour
+  // limit allow (docs/therapy-engine.md). A bound: neither alarm can come sooner, unless the
+  // clock is set or a clinician bolus is given afterwards.
   Projection project(ImplantTime now) const;
   const delivery::StrokeScheduler& scheduler() const { return scheduler_; }
 
@@ -165,7 +167,8 @@ class TherapyEngine {
   void report_finished(ImplantTime now);
   void deliver_stroke(ImplantTime now);
   Status check_reservoir_for(Volume volume, const char* field) const;
-  ImplantTime time_to_consume(Volume need, ImplantTime from, std::int64_t schedule_from) const;
+  ImplantTime time_to_consume(Int128 need_units, ImplantTime from,
+                              std::int64_t schedule_from) const;
 
   therapy::PumpModel pump_;
   hal::Motor& motor_;

@@ -76,6 +76,12 @@ struct CommandRecord {
 };
 
 // One power-up of the implant after a power cut or a brown-out.
+// A set_clock: from `at` on, the wall clock reads the scenario's start + elapsed + shift_ms.
+struct ClockChange {
+  ImplantTime at{};
+  std::int64_t shift_ms = 0;
+};
+
 struct BootRecord {
   ImplantTime at{};
   bool brown_out = false;  // the cell could not hold the electronics up
@@ -84,6 +90,7 @@ struct BootRecord {
   Duration gap{};
   Volume recorded_delivered{};
   Volume assumed_delivered{};
+  bool end_of_service = false;  // the implant found its cell at end of service: therapy stopped
 };
 
 struct SimulationResult {
@@ -93,6 +100,7 @@ struct SimulationResult {
   std::vector<BolusRequestRecord> bolus_requests;
   std::vector<FillRecord> fills;
   std::vector<CommandRecord> commands;
+  std::vector<ClockChange> clock_changes;  // every set_clock applied, in order
   std::vector<engine::TherapyEvent> events;      // everything the engine reported
   std::vector<alarms::AlarmEvent> alarm_events;  // every raise, clear, silence, ...
   std::vector<BootRecord> boots;                 // power-ups after power cuts
@@ -130,7 +138,8 @@ struct SimulationResult {
   power::State battery_state{};
 
   std::int64_t loop_iterations = 0;
-  // Times the engine asked to be woken at once again after doing nothing (see the report).
+  // Times the implant asked to be woken again at the instant it had just been woken at without
+  // making a stroke (it is woken each time; without end, the run stops with a logic_error).
   std::int64_t engine_idle_wakeups = 0;
 };
 

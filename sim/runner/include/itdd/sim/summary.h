@@ -11,12 +11,17 @@
 
 namespace itdd::sim {
 
-// Per elapsed day (24 h bins from the start; the last may be partial).
+// Per local day, from local midnight to local midnight of the wall clock the summary follows
+// (the scenario's start, moved by each set_clock): each hourly bin counts in the day its start
+// falls in, so a day with the clock put forward an hour holds 23 bins, one put back 25. In
+// order of first appearance; the first and last days may be partial.
 struct DayTotal {
+  std::int64_t local_day = 0;  // days since 1970-01-01 local
   std::int64_t volume_nl = 0;
   std::int64_t drug_fg = 0;
 };
-std::vector<DayTotal> daily_totals(const SimulationResult& result);
+std::vector<DayTotal> daily_totals(const scenario::Scenario& scenario,
+                                   const SimulationResult& result);
 
 // One alarm from its raise to its clear (never if still active at the end).
 struct AlarmPeriod {
