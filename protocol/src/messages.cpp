@@ -10,6 +10,21 @@
 #endif
 
 namespace itdd::protocol {
+
+itdd_ResultCode result_code_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return itdd_ResultCode_RESULT_INVALID;
+    case ErrorCode::kMismatch:
+    case ErrorCode::kRefused:
+    case ErrorCode::kCapacity:
+    case ErrorCode::kCorrupt:
+    case ErrorCode::kIo:
+      return itdd_ResultCode_RESULT_REFUSED;
+  }
+  return itdd_ResultCode_RESULT_REFUSED;
+}
+
 namespace {
 
 Result<std::size_t> encode_message(const pb_msgdesc_t* fields, const void* message,

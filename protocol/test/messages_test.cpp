@@ -234,5 +234,22 @@ TEST(Messages, ARequestTravelsInAFrameThroughTheReassembler) {
   EXPECT_EQ(bytes(r.value()), payload);
 }
 
+// The one mapping from the firmware's error codes to the wire's result codes: every code has
+// one, malformed input alone is RESULT_INVALID, and the storage codes (damaged data, a failing
+// device) are refusals rather than blamed on the request.
+TEST(Messages, EveryErrorCodeHasAWireResult) {
+  for (int c = 0; c < kErrorCodeCount; ++c) {
+    const auto code = static_cast<ErrorCode>(c);
+    const itdd_ResultCode wire = result_code_for(code);
+    if (code == ErrorCode::kInvalidArgument) {
+      EXPECT_EQ(wire, itdd_ResultCode_RESULT_INVALID);
+    } else {
+      EXPECT_EQ(wire, itdd_ResultCode_RESULT_REFUSED) << "code " << c;
+    }
+  }
+  EXPECT_EQ(result_code_for(ErrorCode::kCorrupt), itdd_ResultCode_RESULT_REFUSED);
+  EXPECT_EQ(result_code_for(ErrorCode::kIo), itdd_ResultCode_RESULT_REFUSED);
+}
+
 }  // namespace
 }  // namespace itdd::protocol

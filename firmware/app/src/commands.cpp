@@ -18,10 +18,7 @@ void refuse(protocol::Response& out, itdd_ResultCode code, const char* field, co
 }
 
 void refuse(protocol::Response& out, const Error& e) {
-  refuse(out,
-         e.code == ErrorCode::kInvalidArgument ? itdd_ResultCode_RESULT_INVALID
-                                               : itdd_ResultCode_RESULT_REFUSED,
-         e);
+  refuse(out, protocol::result_code_for(e.code), e);
 }
 
 void ok(protocol::Response& out, pb_size_t payload_tag) {

@@ -12,10 +12,6 @@ using engine::EventKind;
 
 namespace {
 
-// Bump when PersistentState changes layout: a copy in another format is refused, not misread.
-// 5: a journal lane per device; 6: the battery counts link work outside sessions.
-constexpr std::uint32_t kPersistentStateFormat = 6;
-
 static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::kImplantFlash) <=
                   storage::kDefaultLayout.settings_a.sector_count,
               "the implant's state must fit one settings copy");
@@ -148,6 +144,17 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
       replay_patient_boluses();
       report.recorded_delivered = known.volume;
       report.assumed_delivered = engine_.resume_after_reset(now, known);
+      const std::int64_t recorded_up_to = known.until.ms() / kMillisPerHour;  // first hour not
+      if (recorded_up_to > persistent_.current_hour) {
+        // The history already holds the checkpoint's hour and maybe later ones: recording the
+        // checkpoint's hour again would be refused (and counted as a storage failure). Hours
+        // are accounted from this boot on; the time the implant was off has no record (the
+        // gap's event says what was assumed delivered).
+        const std::int64_t boot_hour = now.ms() / kMillisPerHour;
+        persistent_.current_hour = boot_hour > recorded_up_to ? boot_hour : recorded_up_to;
+        persistent_.hour_delivered_at_start_nl = engine_.delivered().count();
+        persistent_.hour_strokes_at_start = engine_.strokes();
+      }
     }
     safety_.set_wall_offset(Duration(engine_.wall_clock(now).ms() - now.ms()));
   } else if (storage::is_blank(loaded.error())) {
@@ -155,13 +162,26 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
   } else {
-    // Both copies bad: no therapy can be trusted. Safe state until a clinician programs.
+    // No copy can be trusted as the last committed one: both are bad, or the newest is damaged
+    // and only an older one is left (running that would silently bring back a replaced
+    // prescription). Safe state, therapy stopped, until a clinician programs; the critical
+    // alarm and the log record say why at the next interrogation.
     report.settings_corrupt = true;
+    report.settings_newest_lost = storage::is_newest_lost(loaded.error());
     persistent_ = PersistentState{};
     persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
     (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
-    log(now, ImplantLogCode::kSettingsCorrupt);
+    if (report.settings_newest_lost) {
+      log(now, ImplantLogCode::kSettingsNewestLost, loaded.error().index);
+    } else {
+      log(now, ImplantLogCode::kSettingsCorrupt);
+    }
+  }
+  if (loaded.ok() && loaded->other_damaged) {
+    // The older copy is bad (damage, or an erase cut while it was being overwritten): the newest
+    // was kept and runs; the next checkpoint rewrites the bad one. Recorded for the clinic.
+    log(now, ImplantLogCode::kSettingsCopyDamaged, 1 - loaded->copy, loaded->seq);
   }
   restore_safety(now);
   // Damage found at mount is raised after the restore, which brings back the alarm state.

@@ -74,9 +74,12 @@ Status ImplantRadio::boot(ImplantTime now) {
     state = made.value();
     if (Status s = commit(state); !s) return s;
   } else {
-    // Both copies damaged: the radio stays off rather than run on keys it cannot trust. The
-    // implant's therapy goes on; the clinic sees it at the next visit (no answer) and in the log.
-    implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 1, 0, 0);
+    // Both copies damaged, or the newest one (an older one would roll back the session epoch,
+    // reusing nonces, and the paired devices): the radio stays off rather than run on keys it
+    // cannot trust. The implant's therapy goes on; the clinic sees it at the next visit (no
+    // answer) and in the log (a = 1: no copy, 2: the newest lost).
+    implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE,
+                            storage::is_newest_lost(loaded.error()) ? 2 : 1, 0, 0);
     return loaded.error();
   }
   Result<link::Responder> r = link::Responder::restore(state, crypto_, *this, *this, config_);

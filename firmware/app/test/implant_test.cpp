@@ -67,6 +67,34 @@ TEST(Implant, ResetResumesCommittedTherapyAndLogsTheGap) {
   EXPECT_NEAR(static_cast<double>(body.motor.completed - strokes_before), 960.0, 1.0);
 }
 
+// Issue 10: a lone power cut is not a storage failure. The hours recorded after the checkpoint
+// are there at boot; the restored checkpoint's hour must not be recorded again after them (the
+// history refuses it, and the boot counted a write failure).
+TEST(Implant, ALonePowerCutReportsNoStorageFailureAndRecordsNoHourTwice) {
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(24'000'000)));
+  rig.run_for(hours(2) + minutes(30));
+  rig.reset(rig.now + minutes(10), hal::ResetCause::kPowerOn);
+  EXPECT_TRUE(rig.report.resumed);
+  EXPECT_EQ(rig.implant->storage_write_failures(), 0);
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kStorageWriteFailed)));
+  rig.run_for(hours(3));
+  EXPECT_EQ(rig.implant->storage_write_failures(), 0);
+  std::vector<storage::HourRecord> hours_read(20);
+  const Result<std::size_t> n = rig.implant->delivery_history().read_hours(0, 20, hours_read);
+  ASSERT_TRUE(n.ok());
+  // Hours 0 and 1 before the cut, then from the boot's hour on; each once, rising.
+  ASSERT_GE(*n, 4u);
+  for (std::size_t i = 1; i < *n; ++i) {
+    EXPECT_GT(hours_read[i].hour_index, hours_read[i - 1].hour_index);
+  }
+  EXPECT_EQ(hours_read[0].hour_index, 0);
+  EXPECT_EQ(hours_read[1].hour_index, 1);
+  EXPECT_EQ(hours_read[2].hour_index, 2);  // the boot's hour (the cut hour had no record)
+  EXPECT_EQ(hours_read[*n - 1].hour_index, 4);
+}
+
 // The issue's exhaustive test: cut the power at every flash write of a scenario, one run per
 // point, restart, and check what must survive.
 struct Step {
@@ -251,6 +279,54 @@ TEST(Implant, OneBadSettingsCopyFallsBackToTheOther) {
   Rig rig(body, ImplantTime(0) + hours(3));
   EXPECT_TRUE(rig.report.resumed);
   EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  // Copy A was the older one: the newest runs, and the bad copy is on record for the clinic.
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSettingsCopyDamaged)));
+}
+
+// Issue 11: 8 mg/day, then 3 mg/day; one bit of the newest copy flips; after a restart the
+// implant must not resume 8 mg/day. It stops, raises the critical memory alarm and logs why;
+// a clinician's new program restores therapy.
+TEST(Implant, DamagedNewestSettingsNeverBringBackTheOlderPrescription) {
+  Body body;
+  {
+    Rig rig(body);
+    rig.start(morphine_continuous(DoseRate(8'000'000)));
+    rig.run_for(hours(2));
+    ASSERT_TRUE(rig.implant->program(morphine_continuous(DoseRate(3'000'000)), rig.now).ok());
+  }
+  // Which copy is the newest: the one whose damage the store refuses to roll back past.
+  storage::SettingsStore<PersistentState> store(body.flash, storage::kDefaultLayout.settings_a,
+                                                storage::kDefaultLayout.settings_b,
+                                                kPersistentStateFormat);
+  auto state = std::make_unique<PersistentState>();
+  const Result<storage::SettingsLoad> l = store.load(*state);
+  ASSERT_TRUE(l.ok());
+  ASSERT_EQ(state->engine.prescription.continuous_dose, DoseRate(3'000'000));
+  const storage::Region newest =
+      l->copy == 0 ? storage::kDefaultLayout.settings_a : storage::kDefaultLayout.settings_b;
+  body.flash.flip_bit(newest.first_sector * storage::kImplantFlash.sector_size + 100, 3);
+
+  Rig rig(body, ImplantTime(0) + hours(3));
+  EXPECT_FALSE(rig.report.resumed);
+  EXPECT_TRUE(rig.report.settings_corrupt);
+  EXPECT_TRUE(rig.report.settings_newest_lost);
+  EXPECT_NE(rig.implant->engine().prescription().continuous_dose, DoseRate(8'000'000));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kStopped);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSettingsNewestLost)));
+  const std::int64_t strokes = body.motor.completed;
+  rig.run_for(hours(6));
+  EXPECT_EQ(body.motor.completed, strokes);
+  // The safe state is committed: a further restart keeps it (and does not log it again).
+  rig.reset(rig.now + minutes(5));
+  EXPECT_FALSE(rig.report.settings_corrupt);
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kStopped);
+  // The clinic refills and programs again: therapy resumes and the alarm clears.
+  rig.start(morphine_continuous(DoseRate(3'000'000)));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
 }
 
 TEST(Implant, DamagedLogIsReportedAndTherapyGoesOn) {

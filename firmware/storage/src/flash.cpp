@@ -38,13 +38,13 @@ Status nvm_status(hal::NvmStatus s, const char* field, std::int32_t index) {
     case hal::NvmStatus::kCrossesPage:
       return make_error(ErrorCode::kInvalidArgument, field, "flash: program crosses a page", index);
     case hal::NvmStatus::kNotErased:
-      return make_error(ErrorCode::kRefused, field, "flash: program over bits not erased", index);
+      return make_error(ErrorCode::kIo, field, "flash: program over bits not erased", index);
     case hal::NvmStatus::kPowerLost:
-      return make_error(ErrorCode::kRefused, field, "flash: power lost", index);
+      return make_error(ErrorCode::kIo, field, "flash: power lost", index);
     case hal::NvmStatus::kFault:
-      return make_error(ErrorCode::kRefused, field, "flash: device fault", index);
+      return make_error(ErrorCode::kIo, field, "flash: device fault", index);
   }
-  return make_error(ErrorCode::kRefused, field, "flash: unknown status", index);
+  return make_error(ErrorCode::kIo, field, "flash: unknown status", index);
 }
 
 Status read_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<std::uint8_t> out,

@@ -15,7 +15,7 @@ struct Trailer {
   std::uint32_t format = 0;
   std::uint32_t size = 0;
   std::uint32_t seq = 0;
-  std::uint32_t reserved = 0;
+  std::uint32_t seq_check = 0;  // ~seq: lets a damaged copy still tell its sequence number
   std::uint32_t crc = 0;
 };
 
@@ -24,7 +24,7 @@ void pack(const Trailer& t, std::uint8_t* p) {
   put_u32(p + 4, t.format);
   put_u32(p + 8, t.size);
   put_u32(p + 12, t.seq);
-  put_u32(p + 16, t.reserved);
+  put_u32(p + 16, t.seq_check);
   put_u32(p + 20, t.crc);
 }
 
@@ -36,6 +36,14 @@ Trailer unpack(const std::uint8_t* p) {
 // The CRC covers the data, then the trailer up to (not including) the CRC field.
 std::uint32_t finish_crc(Crc32 crc, const std::uint8_t* trailer) {
   return crc.update(std::span<const std::uint8_t>(trailer, kSettingsTrailerBytes - 4)).value();
+}
+
+// A sequence number and its complement agree only if both were written whole and nothing changed
+// them since: a cut program only clears bits, a cut erase only sets them, a flipped bit changes
+// one side; none of these turns one agreeing pair into another (nor an erased or zeroed one into
+// an agreeing one).
+bool agrees(std::uint32_t seq, std::uint32_t check) {
+  return check == ~seq;
 }
 
 }  // namespace
@@ -86,12 +94,25 @@ Result<BlobStore::CopyScan> BlobStore::scan(std::uint8_t copy) {
     return s.error();
   }
   if (all_erased(word)) return CopyScan{CopyState::kBlank, 0, 0};
-  // A commit word is only written after the whole trailer: from here a bad CRC is damage.
+  // A commit word is only written after the whole trailer: from here a bad CRC is damage (or an
+  // erase cut while this copy, never the newest, was being overwritten).
   std::uint8_t raw[kSettingsTrailerBytes];
   if (Status s = read_bytes(nvm_, trailer_address(copy), raw, kField, index); !s) return s.error();
   const Trailer t = unpack(raw);
+  // What a damaged copy still says about its age: one flipped bit spoils at most one of the two.
+  CopyScan damaged{CopyState::kCorrupt, 0, 0};
+  const std::uint32_t word_seq = get_u32(word);
+  const std::uint32_t word_check = get_u32(word + 4);
+  if (agrees(t.seq, t.seq_check)) {
+    damaged.has_claim = true;
+    damaged.claim = t.seq;
+  }
+  if (agrees(word_seq, word_check) && (!damaged.has_claim || word_seq > damaged.claim)) {
+    damaged.has_claim = true;
+    damaged.claim = word_seq;
+  }
   const std::uint32_t room = trailer_address(copy) - base(copy);
-  if (t.magic != kMagic || t.size > room) return CopyScan{CopyState::kCorrupt, 0, 0};
+  if (t.magic != kMagic || t.size > room) return damaged;
   Crc32 crc;
   std::uint8_t chunk[kChunk];
   // Bounded: size / 64 reads, size at most the region's bytes.
@@ -101,13 +122,21 @@ Result<BlobStore::CopyScan> BlobStore::scan(std::uint8_t copy) {
     if (Status s = read_bytes(nvm_, base(copy) + at, part, kField, index); !s) return s.error();
     crc.update(part);
   }
-  if (finish_crc(crc, raw) != t.crc) return CopyScan{CopyState::kCorrupt, 0, 0};
+  if (finish_crc(crc, raw) != t.crc) return damaged;
   const CopyState state =
       t.format == format_ && t.size == size_ ? CopyState::kValid : CopyState::kOtherFormat;
   return CopyScan{state, t.seq, t.crc};
 }
 
 Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out) {
+  return load(out, false);
+}
+
+Result<SettingsLoad> BlobStore::load_accepting_rollback(std::span<std::uint8_t> out) {
+  return load(out, true);
+}
+
+Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out, bool accept_rollback) {
   if (Status s = check_layout(); !s) return s.error();
   if (out.size() != size_) {
     return make_error(ErrorCode::kInvalidArgument, kField, "buffer is not the settings' size");
@@ -126,9 +155,17 @@ Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out) {
     if (scans[0].state == CopyState::kBlank && scans[1].state == CopyState::kBlank) {
       return make_error(ErrorCode::kRefused, kField, kSettingsBlank);
     }
-    return make_error(ErrorCode::kMismatch, kField, kSettingsCorrupt);
+    return make_error(ErrorCode::kCorrupt, kField, kSettingsCorrupt);
   }
   const std::uint8_t pick = !valid[1] || (valid[0] && scans[0].seq > scans[1].seq) ? 0 : 1;
+  const CopyScan& other = scans[1 - pick];
+  // A commit never overwrites the newest valid copy, so a damaged copy that is not older than
+  // the valid one held the newest value: returning the valid one would silently roll back.
+  const bool newest_lost = other.state == CopyState::kCorrupt && other.has_claim &&
+                           other.claim >= scans[pick].seq;
+  if (newest_lost && !accept_rollback) {
+    return make_error(ErrorCode::kCorrupt, kField, kSettingsNewestLost, 1 - pick);
+  }
   // Read what the CRC was checked on, and check it again on the bytes actually returned.
   if (Status s = read_bytes(nvm_, base(pick), out, kField, pick); !s) return s.error();
   std::uint8_t raw[kSettingsTrailerBytes];
@@ -138,9 +175,10 @@ Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out) {
   Crc32 crc;
   crc.update(out);
   if (finish_crc(crc, raw) != scans[pick].crc || unpack(raw).crc != scans[pick].crc) {
-    return make_error(ErrorCode::kMismatch, kField, kSettingsCorrupt);
+    return make_error(ErrorCode::kCorrupt, kField, kSettingsCorrupt);
   }
-  return SettingsLoad{scans[pick].seq, pick, valid[1 - pick]};
+  return SettingsLoad{scans[pick].seq, pick, valid[1 - pick],
+                      other.state == CopyState::kCorrupt, newest_lost};
 }
 
 Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
@@ -166,11 +204,14 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
     keep[c] = rank << 32 | (rank != 0 ? scans[c].seq : 0u);
   }
   const std::uint8_t target = keep[0] <= keep[1] ? 0 : 1;
+  // The new sequence number is above every one still readable, a damaged copy's included:
+  // otherwise that copy would look newer than the value committed now, and load() would refuse.
   std::uint32_t newest = 0;
   for (const CopyScan& s : scans) {
     if ((s.state == CopyState::kValid || s.state == CopyState::kOtherFormat) && s.seq > newest) {
       newest = s.seq;
     }
+    if (s.state == CopyState::kCorrupt && s.has_claim && s.claim > newest) newest = s.claim;
   }
   if (newest == 0xFFFFFFFFu) {
     return make_error(ErrorCode::kCapacity, kField, "settings sequence number exhausted");
@@ -212,7 +253,7 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
   std::uint8_t trailer[round_up(kSettingsTrailerBytes, kMaxProgramUnit)];
   const std::uint32_t trailer_len = round_up(kSettingsTrailerBytes, g.program_unit);
   for (std::uint8_t& b : trailer) b = 0xFF;
-  Trailer t{kMagic, format_, size_, seq, 0, 0};
+  Trailer t{kMagic, format_, size_, seq, ~seq, 0};
   pack(t, trailer);
   Crc32 crc;
   crc.update(blob);
@@ -223,9 +264,13 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
       !s) {
     return s.error();
   }
-  // 4. The commit word, all zeros, in its own program unit: the copy counts from here on. (If
-  // this write is cut, the data and trailer are already whole: the copy is valid or blank.)
-  std::uint8_t word[round_up(kSettingsCommitWordBytes, kMaxProgramUnit)] = {};
+  // 4. The commit word, the sequence number and its complement (never all 0xFF), in its own
+  // program unit: the copy counts from here on. (If this write is cut, the data and trailer are
+  // already whole: the copy is valid or blank.)
+  std::uint8_t word[round_up(kSettingsCommitWordBytes, kMaxProgramUnit)];
+  for (std::uint8_t& b : word) b = 0xFF;
+  put_u32(word, seq);
+  put_u32(word + 4, ~seq);
   if (Status s = program_bytes(
           nvm_, commit_word_address(target),
           std::span<const std::uint8_t>(word, round_up(kSettingsCommitWordBytes, g.program_unit)),

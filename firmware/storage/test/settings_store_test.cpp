@@ -1,5 +1,6 @@
-// Settings in two copies: A/B alternation, the newest valid copy wins, corruption of one copy
-// falls back to the other, both corrupt is an error, and a copy in another format is refused.
+// Settings in two copies: A/B alternation, the newest valid copy wins, damage to the older copy
+// falls back to the newest, damage to the newest is refused (never a silent rollback), both
+// corrupt is an error, and a copy in another format is refused.
 #include "itdd/storage/settings_store.h"
 
 #include <gtest/gtest.h>
@@ -40,7 +41,8 @@ Settings make(std::int64_t n) {
 std::uint32_t base(Region r) {
   return r.first_sector * kGeometry.sector_size;
 }
-// The trailer (24 bytes) and then the commit word (one 8-byte program unit) end the region.
+// The trailer (24 bytes: magic, format, size, seq, ~seq, CRC) and then the commit word (one
+// 8-byte program unit: seq, ~seq) end the region.
 std::uint32_t commit_word(Region r) {
   return (r.first_sector + r.sector_count) * kGeometry.sector_size - 8;
 }
@@ -99,34 +101,69 @@ TEST(SettingsStore, ASecondStoreOnTheSameFlashSeesTheSameSettings) {
 
 class CorruptNewest : public ::testing::TestWithParam<int> {};
 
-// A bit flip anywhere in the newest copy (data or trailer) is caught; load falls back to the
-// older copy and says the other one is not valid.
-TEST_P(CorruptNewest, FallsBackToTheOlderCopy) {
+// A bit flip anywhere in the newest copy (data, trailer, its sequence number or its complement)
+// is caught, and load refuses rather than return the older copy as if it were the newest: the
+// damaged copy's other sequence record still says it was the newest. The older value is there
+// only for a caller that asks for a rollback by name.
+TEST_P(CorruptNewest, IsRefusedNotRolledBack) {
   hal::FakeNvm nvm(kGeometry);
   SettingsStore<Settings> store(nvm, kA, kB, 1);
   ASSERT_TRUE(store.commit(make(1)).ok());  // A
   ASSERT_TRUE(store.commit(make(2)).ok());  // B, newest
   const std::uint32_t where[] = {
       base(kB),    base(kB) + 17,    base(kB) + static_cast<std::uint32_t>(sizeof(Settings)) - 1,
-      trailer(kB), trailer(kB) + 13, trailer(kB) + 23};
-  nvm.flip_bit(where[GetParam()], static_cast<std::uint8_t>(GetParam()));
-  Settings s;
+      trailer(kB), trailer(kB) + 13, trailer(kB) + 23, trailer(kB) + 17};
+  nvm.flip_bit(where[GetParam()], static_cast<std::uint8_t>(GetParam() % 8));
+  Settings s = make(9);
   auto l = store.load(s);
-  ASSERT_TRUE(l.ok());
-  EXPECT_TRUE(same(s, make(1)));
-  EXPECT_EQ(l->copy, 0);
-  EXPECT_EQ(l->seq, 1u);
-  EXPECT_FALSE(l->other_valid);
+  ASSERT_FALSE(l.ok());
+  EXPECT_TRUE(is_newest_lost(l.error()));
+  EXPECT_EQ(l.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(l.error().index, 1);  // copy B
+  EXPECT_TRUE(same(s, make(9)));
 
-  // The next commit overwrites the corrupt copy, never the last good one.
+  auto older = store.load_accepting_rollback(s);
+  ASSERT_TRUE(older.ok());
+  EXPECT_TRUE(same(s, make(1)));
+  EXPECT_EQ(older->copy, 0);
+  EXPECT_EQ(older->seq, 1u);
+  EXPECT_TRUE(older->newest_lost);
+  EXPECT_TRUE(older->other_damaged);
+
+  // The next commit overwrites the damaged copy, never the last good one.
   ASSERT_TRUE(store.commit(make(3)).ok());
   l = store.load(s);
   ASSERT_TRUE(l.ok());
   EXPECT_TRUE(same(s, make(3)));
   EXPECT_EQ(l->copy, 1);
   EXPECT_TRUE(l->other_valid);
+  EXPECT_FALSE(l->newest_lost);
 }
-INSTANTIATE_TEST_SUITE_P(Bits, CorruptNewest, ::testing::Range(0, 6));
+INSTANTIATE_TEST_SUITE_P(Bits, CorruptNewest, ::testing::Range(0, 7));
+
+class CorruptOlder : public ::testing::TestWithParam<int> {};
+
+// A bit flip in the older copy, its sequence records included, leaves the newest in charge: it
+// is returned, with the other copy reported damaged.
+TEST_P(CorruptOlder, TheNewestIsLoaded) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  ASSERT_TRUE(store.commit(make(1)).ok());  // A, older
+  ASSERT_TRUE(store.commit(make(2)).ok());  // B, newest
+  const std::uint32_t where[] = {base(kA) + 5,     trailer(kA),      trailer(kA) + 12,
+                                 trailer(kA) + 15, trailer(kA) + 16, trailer(kA) + 19};
+  nvm.flip_bit(where[GetParam()], 7);
+  Settings s;
+  auto l = store.load(s);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(same(s, make(2)));
+  EXPECT_EQ(l->copy, 1);
+  EXPECT_FALSE(l->other_valid);
+  EXPECT_TRUE(l->other_damaged);
+  EXPECT_FALSE(l->newest_lost);
+}
+INSTANTIATE_TEST_SUITE_P(Bits, CorruptOlder, ::testing::Range(0, 6));
+
 
 TEST(SettingsStore, BothCopiesCorruptIsAnErrorAndLeavesTheOutputAlone) {
   hal::FakeNvm nvm(kGeometry);
@@ -139,7 +176,7 @@ TEST(SettingsStore, BothCopiesCorruptIsAnErrorAndLeavesTheOutputAlone) {
   auto l = store.load(s);
   ASSERT_FALSE(l.ok());
   EXPECT_TRUE(is_corrupt(l.error()));
-  EXPECT_EQ(l.error().code, ErrorCode::kMismatch);
+  EXPECT_EQ(l.error().code, ErrorCode::kCorrupt);
   EXPECT_TRUE(same(s, make(9)));
   // Storage is still usable: a new commit is loaded.
   ASSERT_TRUE(store.commit(make(3)).ok());
@@ -251,6 +288,7 @@ TEST(SettingsStore, FlashErrorsAreReportedAsStatus) {
   auto c = store.commit(make(1));
   ASSERT_FALSE(c.ok());
   EXPECT_STREQ(c.error().message, "flash: power lost");
+  EXPECT_EQ(c.error().code, ErrorCode::kIo);
   Settings s;
   EXPECT_FALSE(store.load(s).ok());
   nvm.power_restore();

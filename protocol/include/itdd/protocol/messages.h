@@ -37,6 +37,12 @@ static_assert(kMaxLinkErrorSize <= kMaxPayload, "a link error must fit in one fr
 static_assert(_itdd_ProtocolVersion_MAX == kProtocolVersion,
               "kProtocolVersion and the schema's newest PROTOCOL_VERSION_ must agree");
 
+// The result code a refusal carries on the wire for an error of this kind: the one mapping, used
+// by the implant's command layer. Malformed input is RESULT_INVALID; everything else the implant
+// could not do (its state, a full table, damaged or failing storage) is RESULT_REFUSED, with the
+// error's field and message saying which.
+itdd_ResultCode result_code_for(ErrorCode code);
+
 // Encoders return the encoded size. They refuse a buffer too small (kCapacity) and a message
 // nanopb cannot encode (e.g. a string without its terminating NUL), naming "message".
 Result<std::size_t> encode(const Request& request, std::span<std::uint8_t> out);

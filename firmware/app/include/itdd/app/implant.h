@@ -77,7 +77,7 @@ struct RefillOrder {
 // Implant-level log codes (engine events use 0x0000-0x00FF, alarm events 0x0100-0x01FF).
 enum class ImplantLogCode : std::uint16_t {
   kBoot = 0x0200,                 // a = 1 if committed therapy was resumed
-  kSettingsCorrupt = 0x0201,      // both settings copies failed their CRC
+  kSettingsCorrupt = 0x0201,      // no settings copy passed its CRC: safe state
   kLogDamaged = 0x0202,           // a = invalid slots found in the log at mount
   kHistoryDamaged = 0x0203,  // a = invalid slots in the delivery history; -1 it does not mount,
                              // -2 the safety ledger does not mount
@@ -91,6 +91,10 @@ enum class ImplantLogCode : std::uint16_t {
   kEndOfService = 0x020A,               // reason = BatteryReason, a = loaded mV; therapy stopped
   kLowBatteryReset = 0x020B,            // a = loaded mV at boot (0: no reading)
   kBatteryMonitorUnavailable = 0x020C,  // the battery configuration or state was refused
+  kSettingsNewestLost = 0x020D,  // a = the damaged copy (0 A, 1 B): the newest settings are
+                                 // lost, an older copy is not run; safe state
+  kSettingsCopyDamaged = 0x020E,  // a = the damaged copy, b = the seq of the one used: an older
+                                  // copy failed its CRC (damage or a cut erase); newest kept
 };
 // Link-layer records (firmware/app/radio.h) take 0x0300-0x03FF.
 inline constexpr std::uint16_t kLinkLogCodeFirst = 0x0300;
@@ -98,7 +102,9 @@ inline constexpr std::uint16_t kAlarmLogCodeFirst = 0x0100;
 
 struct BootReport {
   bool resumed = false;           // committed therapy was restored
-  bool settings_corrupt = false;  // both copies bad: safe state
+  bool settings_corrupt = false;  // no committed settings can be trusted: safe state
+  bool settings_newest_lost = false;  // ... because the newest copy is damaged (an older one
+                                      // is left, and is not run)
   Duration gap{};                 // from the last checkpoint to this boot
   Volume recorded_delivered{};    // in the gap, from the hourly delivery records
   Volume assumed_delivered{};     // in the rest of the gap (no record): assumed, never repeated
@@ -134,6 +140,11 @@ struct PersistentState {
   CommandJournal journal{};
   std::uint32_t program_count = 0;  // prescriptions committed so far: part of the token
 };
+
+// Bump when PersistentState changes layout: a copy in another format is refused, not misread.
+// (Public so that a test can read the implant's settings copies as the implant does.)
+// 5: a journal lane per device; 6: the battery counts link work outside sessions.
+inline constexpr std::uint32_t kPersistentStateFormat = 6;
 
 class Implant final : private engine::EventSink,
                       private alarms::AlarmEventSink,

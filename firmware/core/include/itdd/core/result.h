@@ -14,7 +14,12 @@ enum class ErrorCode : std::uint8_t {
   kMismatch,         // a value inconsistent with the implant's state (e.g. wrong concentration)
   kRefused,          // a valid request the current state does not allow
   kCapacity,         // a fixed-size table is full
+  kCorrupt,          // stored data failed its check (CRC, sequence): what was kept is damaged
+  kIo,               // the storage device failed an operation (power lost, fault, not erased)
 };
+
+// How many codes there are, for tables and exhaustive tests over them.
+inline constexpr int kErrorCodeCount = static_cast<int>(ErrorCode::kIo) + 1;
 
 // The quantities of a refusal about a limit: what was asked for and what the limit allows, so
 // that whoever reads the refusal can say both (the implant formats no text; the host does, and

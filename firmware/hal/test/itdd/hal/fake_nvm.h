@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -32,7 +33,7 @@ class FakeNvm final : public Nvm {
   NvmStatus read(std::uint32_t address, std::span<std::uint8_t> out) override {
     if (!powered_) return NvmStatus::kPowerLost;
     if (!in_range(address, out.size())) return NvmStatus::kOutOfRange;
-    std::copy_n(bytes_.begin() + address, out.size(), out.begin());
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + address, out.size());
     return NvmStatus::kOk;
   }
 

@@ -1,10 +1,14 @@
 // Settings that survive any power cut: two copies, A and B, each in its own sectors, each ending
-// in a trailer (magic, format, size, sequence number, CRC-32 over the data and the trailer) and a
-// commit word. commit() always rewrites the copy that is NOT the newest valid one (erase, program
-// the data, the trailer, and the commit word last), so the newest committed value is never
-// touched while it is the only good one; load() returns the valid copy with the highest sequence
-// number. A copy without its commit word was never finished (blank); one with it and a bad CRC is
-// damaged (corrupt). See docs/storage.md for why every cut point is safe.
+// in a trailer (magic, format, size, sequence number and its complement, CRC-32 over the data and
+// the trailer) and a commit word (the sequence number and its complement again). commit() always
+// rewrites the copy that is NOT the newest valid one (erase, program the data, the trailer, and
+// the commit word last), so the newest committed value is never touched while it is the only good
+// one; load() returns the valid copy with the highest sequence number. A copy without its commit
+// word was never finished (blank); one with it and a bad CRC is damaged. A damaged copy whose
+// sequence number (read from either of its two self-checking records) is not older than the
+// valid one was the newest: load() then refuses (kSettingsNewestLost) rather than hand back an
+// older value as if it were the last one committed. See docs/storage.md for why every cut point
+// and every single bit flip is safe.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +23,9 @@ namespace itdd::storage {
 
 // The error messages load() gives, so a caller can tell them apart (compare with is_*()).
 inline constexpr char kSettingsBlank[] = "no settings committed (neither copy completed)";
-inline constexpr char kSettingsCorrupt[] = "both settings copies fail their CRC";
+inline constexpr char kSettingsCorrupt[] = "no settings copy passes its CRC (a committed one is damaged)";
+inline constexpr char kSettingsNewestLost[] =
+    "the newest settings copy is damaged; only an older one is left";
 inline constexpr char kSettingsOtherFormat[] = "settings were written in another format";
 inline bool is_blank(const Error& e) {
   return e.message == kSettingsBlank;
@@ -27,17 +33,29 @@ inline bool is_blank(const Error& e) {
 inline bool is_corrupt(const Error& e) {
   return e.message == kSettingsCorrupt;
 }
+// The newest committed copy is damaged and an older valid one is left: running the older value
+// would silently bring back what was replaced. load_accepting_rollback() returns it on purpose.
+inline bool is_newest_lost(const Error& e) {
+  return e.message == kSettingsNewestLost;
+}
 inline bool is_other_format(const Error& e) {
   return e.message == kSettingsOtherFormat;
 }
 
 inline constexpr std::uint32_t kSettingsTrailerBytes = 24;
-inline constexpr std::uint32_t kSettingsCommitWordBytes = 4;
+inline constexpr std::uint32_t kSettingsCommitWordBytes = 8;  // sequence number, its complement
 
 struct SettingsLoad {
   std::uint32_t seq = 0;     // sequence number of the copy returned (1 for the first commit)
   std::uint8_t copy = 0;     // 0 = A, 1 = B
   bool other_valid = false;  // false: the other copy is blank, torn or corrupt
+  // The other copy has its commit word but fails its CRC: damage, or an erase cut by a power
+  // loss while it was being overwritten (the two look alike). Its sequence number, where one
+  // of its records still reads, is older than the one returned.
+  bool other_damaged = false;
+  // Only from load_accepting_rollback(): the other copy was the newest and is damaged, so the
+  // value returned is an older one.
+  bool newest_lost = false;
 };
 
 // The byte-level store; SettingsStore<T> below is the typed face.
@@ -57,7 +75,13 @@ class BlobStore {
 
   // Fills `out` (exactly `size` bytes) with the newest valid copy. On error `out` is untouched,
   // unless a copy changed between its check and its read (then the error is kSettingsCorrupt).
+  // Refuses with kSettingsNewestLost when the newest copy is damaged and only an older one is
+  // valid.
   Result<SettingsLoad> load(std::span<std::uint8_t> out);
+  // The same, except that it returns the older valid copy when the newest is damaged (with
+  // `newest_lost` set): for a caller that would rather run on an older value than on none, and
+  // says so.
+  Result<SettingsLoad> load_accepting_rollback(std::span<std::uint8_t> out);
   // Writes `blob` over the copy that is not the newest valid one; returns its sequence number.
   // Once this returns Ok, load() returns `blob` until the next successful commit.
   Result<std::uint32_t> commit(std::span<const std::uint8_t> blob);
@@ -68,7 +92,12 @@ class BlobStore {
     CopyState state = CopyState::kBlank;
     std::uint32_t seq = 0;
     std::uint32_t crc = 0;
+    // A damaged copy's sequence number, from whichever of its two records (trailer, commit
+    // word) still agrees with its complement; the higher if both do.
+    bool has_claim = false;
+    std::uint32_t claim = 0;
   };
+  Result<SettingsLoad> load(std::span<std::uint8_t> out, bool accept_rollback);
   Status check_layout() const;
   Result<CopyScan> scan(std::uint8_t copy);
   std::uint32_t base(std::uint8_t copy) const;
@@ -97,6 +126,10 @@ class SettingsStore {
 
   Result<SettingsLoad> load(T& out) {
     return blob_.load(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(&out), sizeof(T)));
+  }
+  Result<SettingsLoad> load_accepting_rollback(T& out) {
+    return blob_.load_accepting_rollback(
+        std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(&out), sizeof(T)));
   }
   Result<std::uint32_t> commit(const T& value) {
     return blob_.commit(
