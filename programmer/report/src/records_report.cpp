@@ -40,7 +40,7 @@ constexpr std::array<const char*, 17> kEngineNames = {"prescription-programmed",
 constexpr std::array<const char*, 7> kAlarmNames = {
     "alarm-raised",       "alarm-cleared", "alarm-silenced",   "alarm-silence-ended",
     "alarm-acknowledged", "alarm-test",    "alarm-tone-failed"};
-constexpr std::array<const char*, 13> kImplantNames = {"boot",
+constexpr std::array<const char*, 15> kImplantNames = {"boot",
                                                        "settings-corrupt",
                                                        "log-damaged",
                                                        "history-damaged",
@@ -52,7 +52,9 @@ constexpr std::array<const char*, 13> kImplantNames = {"boot",
                                                        "elective-replacement",
                                                        "end-of-service",
                                                        "low-battery-reset",
-                                                       "battery-monitor-unavailable"};
+                                                       "battery-monitor-unavailable",
+                                                       "settings-newest-lost",
+                                                       "settings-copy-damaged"};
 constexpr std::array<const char*, 15> kLinkNames = {
     "handshake-accepted", "handshake-refused", "session-opened",      "session-closed",
     "session-expired",    "record-refused",    "lockout-started",     "pairing-opened",
@@ -256,7 +258,7 @@ std::string describe_implant(const itdd_LogRecord& r) {
                          r.a == 1 ? "committed therapy resumed" : "no committed therapy",
                          duration_text(r.b));
     case 1:
-      return "both settings copies failed their check: safe state";
+      return "no settings copy passed its check: therapy stopped (safe state); program again";
     case 2:
       return fmt::format("event log damaged: {} invalid slots", r.a);
     case 3:
@@ -287,6 +289,16 @@ std::string describe_implant(const itdd_LogRecord& r) {
                       : fmt::format("low-battery reset: loaded {} mV at boot", r.a);
     case 12:
       return "battery monitor unavailable: its configuration or state was refused";
+    case 13:
+      return fmt::format(
+          "the newest settings copy ({}) is damaged: the older prescription was not resumed; "
+          "therapy stopped (safe state); refill and program again",
+          r.a == 0 ? "A" : r.a == 1 ? "B" : "?");
+    case 14:
+      return fmt::format(
+          "the older settings copy ({}) failed its check (damage or a cut write): the newest "
+          "(number {}) was used and the bad copy rewritten",
+          r.a == 0 ? "A" : r.a == 1 ? "B" : "?", r.b);
     default:
       return raw(r);
   }

@@ -268,6 +268,12 @@ std::string format_status(const itdd_ImplantStatus& s) {
                  : ", silenced";
       }
       line(i == 0 ? "alarms" : "", t);
+      if (a.kind == itdd_AlarmKind_ALARM_KIND_CRITICAL_MEMORY_ERROR) {
+        // Therapy was stopped because what the pump keeps failed its check (its settings, or
+        // the live prescription): the log says which, and nothing older was resumed.
+        line("", "  the pump stopped therapy: its memory failed a check (the event log says "
+                 "what); no older prescription was resumed; refill and program again");
+      }
     }
   }
   return out;

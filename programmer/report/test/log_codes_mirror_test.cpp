@@ -61,12 +61,14 @@ TEST(LogCodesMirror, ImplantEvents) {
       {app::ImplantLogCode::kElectiveReplacement, "elective-replacement"},
       {app::ImplantLogCode::kEndOfService, "end-of-service"},
       {app::ImplantLogCode::kLowBatteryReset, "low-battery-reset"},
-      {app::ImplantLogCode::kBatteryMonitorUnavailable, "battery-monitor-unavailable"}};
+      {app::ImplantLogCode::kBatteryMonitorUnavailable, "battery-monitor-unavailable"},
+      {app::ImplantLogCode::kSettingsNewestLost, "settings-newest-lost"},
+      {app::ImplantLogCode::kSettingsCopyDamaged, "settings-copy-damaged"}};
   for (const auto& [code, name] : codes) {
     EXPECT_EQ(name_of(static_cast<std::uint32_t>(code)), name);
   }
   EXPECT_EQ(programmer::log_code_name(
-                static_cast<std::uint32_t>(app::ImplantLogCode::kBatteryMonitorUnavailable) + 1),
+                static_cast<std::uint32_t>(app::ImplantLogCode::kSettingsCopyDamaged) + 1),
             nullptr);
 }
 

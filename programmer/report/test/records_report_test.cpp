@@ -23,7 +23,9 @@ TEST(RecordsReport, EveryRangeHasNamesAndTheNumbersTheirUnits) {
   EXPECT_STREQ(log_code_name(0x03FF), "link-refusals-counted");
   EXPECT_EQ(log_code_name(0x0011), nullptr);
   EXPECT_EQ(log_code_name(0x0107), nullptr);
-  EXPECT_EQ(log_code_name(0x020D), nullptr);
+  EXPECT_STREQ(log_code_name(0x020D), "settings-newest-lost");
+  EXPECT_STREQ(log_code_name(0x020E), "settings-copy-damaged");
+  EXPECT_EQ(log_code_name(0x020F), nullptr);
   EXPECT_STREQ(log_code_name(0x030E), "peer-removal-refused");
   EXPECT_EQ(log_code_name(0x030F), nullptr);
   EXPECT_EQ(log_code_name(0x0400), nullptr);
@@ -45,6 +47,13 @@ TEST(RecordsReport, EveryRangeHasNamesAndTheNumbersTheirUnits) {
   EXPECT_EQ(text(record(0x0204, 1, 2'000'000, 1'000'000)),
             "safety monitor trip (1 h window): 2.000 mL delivered, 1.000 mL allowed; therapy "
             "halted");
+  // A damaged newest settings copy: the clinic reads that the older prescription was not run.
+  EXPECT_EQ(text(record(0x020D, 0, 1)),
+            "the newest settings copy (B) is damaged: the older prescription was not resumed; "
+            "therapy stopped (safe state); refill and program again");
+  EXPECT_EQ(text(record(0x020E, 0, 0, 7)),
+            "the older settings copy (A) failed its check (damage or a cut write): the newest "
+            "(number 7) was used and the bad copy rewritten");
   EXPECT_EQ(text(record(0x0302, 0, 3, 17)), "link: session opened, device 3, session 17");
   EXPECT_EQ(text(record(0x0301, 3, 0, 1)),
             "link: handshake refused (unknown peer), key 00000000000001");

@@ -66,6 +66,25 @@ TEST(StatusReport, AnEmptyImplant) {
   EXPECT_TRUE(j["battery"].is_null());
 }
 
+// Issue 11: after a damaged newest settings copy the implant is stopped with the critical memory
+// alarm; the interrogation says so, and that nothing older was resumed.
+TEST(StatusReport, ACriticalMemoryErrorSaysTherapyStoppedAndNothingOlderRuns) {
+  itdd_ImplantStatus s{};
+  s.activity = itdd_Activity_ACTIVITY_STOPPED;
+  s.has_reservoir = true;
+  s.clock_valid = true;
+  s.alarms_count = 1;
+  s.alarms[0].kind = itdd_AlarmKind_ALARM_KIND_CRITICAL_MEMORY_ERROR;
+  s.alarms[0].alarm_class = itdd_AlarmClass_ALARM_CLASS_CRITICAL;
+  const std::string text = format_status(s);
+  EXPECT_NE(text.find("alarms        critical-memory-error (critical)"), std::string::npos) << text;
+  EXPECT_NE(text.find("the pump stopped therapy: its memory failed a check"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("no older prescription was resumed"), std::string::npos) << text;
+  // Not said for other alarms.
+  EXPECT_EQ(format_status(filled_status()).find("memory failed"), std::string::npos);
+}
+
 TEST(StatusReport, EveryNumberHasItsUnit) {
   const std::string text = format_status(filled_status());
   for (const char* expected :
