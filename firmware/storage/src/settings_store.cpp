@@ -203,7 +203,19 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
                                                                            : 0;
     keep[c] = rank << 32 | (rank != 0 ? scans[c].seq : 0u);
   }
-  const std::uint8_t target = keep[0] <= keep[1] ? 0 : 1;
+  std::uint8_t target = keep[0] <= keep[1] ? 0 : 1;
+  // Except when a damaged copy is the newest (load() refuses to roll back past it): it is the
+  // only thing that says the valid copy is outdated, so it is kept until this commit is whole,
+  // and the outdated valid copy is overwritten. (Erasing the damaged copy first would leave, if
+  // the power failed before the commit word, a blank copy beside the older valid one: a silent
+  // rollback at the next load.)
+  for (std::uint8_t c = 0; c < 2; ++c) {
+    const CopyScan& other = scans[1 - c];
+    if (scans[c].state == CopyState::kCorrupt && scans[c].has_claim &&
+        other.state == CopyState::kValid && scans[c].claim >= other.seq) {
+      target = static_cast<std::uint8_t>(1 - c);
+    }
+  }
   // The new sequence number is above every one still readable, a damaged copy's included:
   // otherwise that copy would look newer than the value committed now, and load() would refuse.
   std::uint32_t newest = 0;

@@ -130,16 +130,65 @@ TEST_P(CorruptNewest, IsRefusedNotRolledBack) {
   EXPECT_TRUE(older->newest_lost);
   EXPECT_TRUE(older->other_damaged);
 
-  // The next commit overwrites the damaged copy, never the last good one.
-  ASSERT_TRUE(store.commit(make(3)).ok());
+  // The next commit keeps the damaged copy (the only sign that the valid one is outdated) and
+  // overwrites the outdated one, numbered above the damaged copy.
+  auto c = store.commit(make(3));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.value(), 3u);
   l = store.load(s);
   ASSERT_TRUE(l.ok());
   EXPECT_TRUE(same(s, make(3)));
+  EXPECT_EQ(l->copy, 0);
+  EXPECT_TRUE(l->other_damaged);
+  EXPECT_FALSE(l->newest_lost);
+  // And the one after rewrites the damaged copy.
+  ASSERT_TRUE(store.commit(make(4)).ok());
+  l = store.load(s);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(same(s, make(4)));
   EXPECT_EQ(l->copy, 1);
   EXPECT_TRUE(l->other_valid);
-  EXPECT_FALSE(l->newest_lost);
 }
 INSTANTIATE_TEST_SUITE_P(Bits, CorruptNewest, ::testing::Range(0, 7));
+
+// After the newest copy is lost, a commit cut at any of its writes (both tear modes) never
+// lets the older value through: load returns the value being committed (if its copy was
+// whole) or still refuses.
+TEST(SettingsStore, ACutCommitAfterALostNewestCopyNeverRollsBack) {
+  std::uint64_t writes = 0;
+  const auto prepare = [](hal::FakeNvm& nvm, SettingsStore<Settings>& store) {
+    ASSERT_TRUE(store.commit(make(1)).ok());                   // A
+    ASSERT_TRUE(store.commit(make(2)).ok());                   // B, newest
+    nvm.flip_bit(base(kB) + 40, 2);                            // B damaged
+  };
+  {
+    hal::FakeNvm nvm(kGeometry);
+    SettingsStore<Settings> store(nvm, kA, kB, 1);
+    prepare(nvm, store);
+    const std::uint64_t before = nvm.operations();
+    ASSERT_TRUE(store.commit(make(3)).ok());
+    writes = nvm.operations() - before;
+  }
+  ASSERT_GT(writes, 3u);
+  for (const hal::TearMode mode : {hal::TearMode::kPrefix, hal::TearMode::kRandomBits}) {
+    for (std::uint64_t k = 0; k < writes; ++k) {
+      hal::FakeNvm nvm(kGeometry, k + 1);
+      SettingsStore<Settings> store(nvm, kA, kB, 1);
+      prepare(nvm, store);
+      nvm.cut_power_after(k, mode);
+      (void)store.commit(make(3));
+      nvm.power_restore();
+      Settings s = make(9);
+      auto l = store.load(s);
+      if (l.ok()) {
+        EXPECT_TRUE(same(s, make(3))) << "cut at " << k << ": an older value came back";
+      } else {
+        EXPECT_TRUE(is_newest_lost(l.error()) || is_corrupt(l.error()))
+            << "cut at " << k << ": " << l.error().message;
+      }
+    }
+  }
+}
 
 class CorruptOlder : public ::testing::TestWithParam<int> {};
 
