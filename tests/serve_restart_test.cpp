@@ -222,6 +222,68 @@ TEST_F(ServeTest, KilledAndRestartedItResumesFromItsFlashAndRefusesReplays) {
   EXPECT_EQ(second.kill(SIGTERM), 0);  // a clean stop
 }
 
+// Issue 11: one bit of the newest settings copy flips in flash.img while the implant is off. At
+// the restart the implant must not resume the settings before them: it stops with the critical
+// memory alarm, and the clinician's next interrogation and event log say so.
+TEST_F(ServeTest, AFlippedBitInTheNewestSettingsCopyIsShownAtTheNextInterrogation) {
+  const fs::path log = dir_ / "serve.log";
+  const std::string implant_pub = (dir_ / "state" / "implant.pub").string();
+  {
+    Server first(serve_args(), log);
+    ASSERT_NE(first.port(), 0) << first.banner();
+    // A session commits the implant's state again (both copies written).
+    const Ran r = run_itdd({"programmer", "interrogate", "--implant", first.address(), "--key",
+                            clinician_file_, "--implant-key", implant_pub});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(r.out.find("critical-memory-error"), std::string::npos) << r.out;
+    EXPECT_EQ(first.kill(SIGTERM), 0);
+  }
+  // flash.img: a 32-byte header, then the 512 KB part; settings copy A in sectors 0-3, B in 4-7
+  // (4 KB each); each copy ends in its commit word (8 bytes) after its 24-byte trailer, whose
+  // sequence number is at +12 (docs/storage.md).
+  const fs::path image = dir_ / "state" / "flash.img";
+  std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.is_open());
+  const auto seq_of = [&](std::size_t region) {
+    const std::size_t trailer = 32 + (region + 1) * 16384 - 8 - 24;
+    std::uint8_t b[4] = {};
+    f.seekg(static_cast<std::streamoff>(trailer + 12));
+    f.read(reinterpret_cast<char*>(b), 4);
+    return static_cast<std::uint32_t>(b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24);
+  };
+  const std::uint32_t seq_a = seq_of(0);
+  const std::uint32_t seq_b = seq_of(1);
+  ASSERT_NE(seq_a, 0xFFFFFFFFu);
+  ASSERT_NE(seq_b, 0xFFFFFFFFu);  // both written: an older copy is there to be wrongly resumed
+  const std::size_t newest = seq_a > seq_b ? 0 : 1;
+  const std::streamoff at = static_cast<std::streamoff>(32 + newest * 16384 + 100);
+  char byte = 0;
+  f.seekg(at);
+  f.read(&byte, 1);
+  byte = static_cast<char>(byte ^ 0x08);
+  f.seekp(at);
+  f.write(&byte, 1);
+  f.close();
+
+  Server second(serve_args(), log);
+  ASSERT_NE(second.port(), 0) << second.banner();
+  const Ran status = run_itdd({"programmer", "interrogate", "--implant", second.address(), "--key",
+                               clinician_file_, "--implant-key", implant_pub});
+  ASSERT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_NE(status.out.find("critical-memory-error (critical)"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("no older prescription was resumed"), std::string::npos)
+      << status.out;
+  const Ran records = run_itdd({"programmer", "log", "--json", "--implant", second.address(),
+                                "--key", clinician_file_, "--implant-key", implant_pub});
+  ASSERT_EQ(records.exit_code, 0) << records.out;
+  int lost = 0;
+  for (const nlohmann::json& r : nlohmann::json::parse(records.out)["records"]) {
+    lost += r["name"] == "settings-newest-lost" && r["a"] == newest;
+  }
+  EXPECT_EQ(lost, 1) << records.out;
+  EXPECT_EQ(second.kill(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, ThroughALossyLinkAnAnswerIsRightOrAClearError) {
   Server server(serve_args({"--drop", "0.3", "--seed", "5"}), dir_ / "serve.log");
   ASSERT_NE(server.port(), 0) << server.banner();
