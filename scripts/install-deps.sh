@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev
   nanopb libnanopb-dev
   libsqlitecpp-dev libsqlite3-dev libpqxx-dev postgresql
+  libhowardhinnant-date-dev tzdata
 )
 missing=()
 for p in "${packages[@]}"; do
