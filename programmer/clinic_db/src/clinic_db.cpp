@@ -445,6 +445,22 @@ class SqlClinicDb final : public ClinicDb {
 
   DbResult<std::vector<std::string>> describe_schema() override { return db_->describe_schema(); }
 
+  // ---- the clinic ----
+
+  DbResult<host::TimeZone> time_zone() override {
+    return read([&]() { return zone_in_transaction(); });
+  }
+
+  DbStatus set_time_zone(std::string_view name) override {
+    const host::Checked<host::TimeZone> zone = host::find_time_zone(name);
+    if (!zone.ok()) {
+      return db_error(DbErrorCode::kInvalidArgument, "time_zone", zone.error().message);
+    }
+    return transaction([&]() -> DbStatus {
+      return exec("UPDATE clinic_settings SET time_zone = $1 WHERE id = 1", {zone->name()});
+    });
+  }
+
   // ---- patients ----
 
   DbResult<std::int64_t> add_patient(const PatientRecord& p) override {
@@ -786,6 +802,8 @@ class SqlClinicDb final : public ClinicDb {
                                     volume_text(in.withdrawn), volume_text(in.expected),
                                     describe(check->finding)));
       }
+      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      if (!zone.ok()) return zone.error();
       RefillRecord r = in;
       r.difference = check->difference;
       r.finding = check->finding;
@@ -827,7 +845,7 @@ class SqlClinicDb final : public ClinicDb {
           r.acknowledged ? fmt::format(", acknowledged: {}", r.acknowledgement_reason) : "",
           volume_text(r.volume), r.drug, concentration_text(r.concentration),
           volume_text(r.low_reservoir_alarm), r.bridge_bolus ? "; bridge bolus" : "",
-          utc_date(r.next_refill_ms), r.next_refill_rule);
+          zone->date_at(r.next_refill_ms), r.next_refill_rule);
       const DbResult<std::int64_t> change =
           insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, dump(detail));
       if (!change.ok()) return change.error();
@@ -1041,6 +1059,8 @@ class SqlClinicDb final : public ClinicDb {
                       "WHERE pu.active",
                       kPatientColumns, kPumpColumns));
       if (!found.ok()) return found.error();
+      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      if (!zone.ok()) return zone.error();
       const std::int64_t horizon = within > std::numeric_limits<std::int64_t>::max() - now
                                        ? std::numeric_limits<std::int64_t>::max()
                                        : now + within;
@@ -1061,6 +1081,7 @@ class SqlClinicDb final : public ClinicDb {
         if (next > horizon) continue;
         row.drug = r.text(15);
         row.next_refill_ms = next;
+        row.next_refill_date = zone->date_at(next);
         row.days_left = floor_div(next - now, kMillisPerDay);
         row.reason = r.text(17);
         row.low_reservoir_ms = r.optional_integer(18);
@@ -1074,6 +1095,24 @@ class SqlClinicDb final : public ClinicDb {
   }
 
  private:
+  // The clinic's zone, inside a transaction: a name the tz database does not hold (edited by
+  // hand, or a tzdata that lost it) is a damaged value, never read as UTC.
+  DbResult<host::TimeZone> zone_in_transaction() {
+    const DbResult<SqlRows> rows =
+        db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
+    if (!rows.ok()) return rows.error();
+    if (rows->size() != 1) {
+      throw detail::DamagedValue{"no clinic_settings row where the clinic's time zone belongs"};
+    }
+    const std::string name = rows->front().text(0);
+    host::Checked<host::TimeZone> zone = host::find_time_zone(name);
+    if (!zone.ok()) {
+      throw detail::DamagedValue{fmt::format("'{}' where a time zone belongs ({})", name,
+                                             zone.error().message)};
+    }
+    return std::move(zone).value();
+  }
+
   // ---- transactions and the schema version ----
 
   // A write transaction; `read` for a consistent view that writes nothing.

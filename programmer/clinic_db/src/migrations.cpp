@@ -143,6 +143,18 @@ CREATE TABLE trials (
 CREATE INDEX trials_patient ON trials (patient_id, at_ms);
 )sql";
 
+// The clinic's own settings, one row: its time zone (an IANA name), in which every date the
+// programmer shows or reads is local. A database made before it held UTC dates: it starts at
+// "UTC", so what it shows does not change until the clinic names its zone (`itdd clinic
+// time-zone Europe/Paris`).
+constexpr const char* kClinicSettings = R"sql(
+CREATE TABLE clinic_settings (
+  id BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
+  time_zone TEXT NOT NULL
+);
+INSERT INTO clinic_settings (id, time_zone) VALUES (1, 'UTC');
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -151,6 +163,7 @@ const std::vector<Migration>& migrations() {
       {2, "prescriptions, refills and drug-limit overrides", kTherapyRecords},
       {3, "event log and hourly delivery read from the implants", kImplantData},
       {4, "screening trials", kTrials},
+      {5, "the clinic's time zone", kClinicSettings},
   };
   return all;
 }

@@ -686,6 +686,63 @@ TEST_P(ClinicDbTest, RefillIsRecordedWithTheRefillCheckFindingAndAChange) {
       << report->changes[0].what;
 }
 
+// ---- the clinic's time zone ----
+
+TEST_P(ClinicDbTest, TheClinicKeepsItsTimeZoneAndRefusesAnUnknownOne) {
+  const DbResult<host::TimeZone> fresh = db_->time_zone();
+  ASSERT_OK(fresh);
+  EXPECT_EQ(fresh->name(), "UTC");  // what the dates of a database made before it meant
+  ASSERT_OK(db_->set_time_zone("Europe/Paris"));
+  EXPECT_EQ(db_->time_zone()->name(), "Europe/Paris");
+  const DbStatus unknown = db_->set_time_zone("Paris");
+  expect_refused(unknown, DbErrorCode::kInvalidArgument, "time_zone");
+  EXPECT_NE(unknown.error().message.find("Europe/Paris"), std::string::npos);
+  EXPECT_EQ(db_->time_zone()->name(), "Europe/Paris");  // unchanged
+  // Another connection (another programmer) sees it.
+  auto other = location_->open();
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->time_zone()->name(), "Europe/Paris");
+}
+
+TEST_P(ClinicDbTest, ADamagedTimeZoneIsRefusedNotReadAsUtc) {
+  ASSERT_OK(db_->set_time_zone("America/New_York"));
+  ASSERT_OK(location_->raw()->script("UPDATE clinic_settings SET time_zone = 'Mars/Olympus'"));
+  const DbResult<host::TimeZone> zone = db_->time_zone();
+  ASSERT_FALSE(zone.ok());
+  EXPECT_NE(zone.error().message.find("'Mars/Olympus' where a time zone belongs"),
+            std::string::npos)
+      << zone.error().message;
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  EXPECT_FALSE(db_->record_refill(refill_for(pump, session, kToday, kToday + 60 * kDay)).ok());
+  EXPECT_TRUE(db_->refills(pump)->empty());  // nothing written
+}
+
+// Issue 11: the due list's column, its reason and the session report's refill line say one
+// date, the clinic's local one: 2025-04-29 22:30 UTC is 2025-04-30 00:30 in Paris.
+TEST_P(ClinicDbTest, DueListAndSessionReportSayOneNextRefillDateInTheClinicsTime) {
+  ASSERT_OK(db_->set_time_zone("Europe/Paris"));
+  const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
+  const std::int64_t session = begin_session(pump);
+  const std::int64_t next = kToday + 59 * kDay + 22 * kMillisPerHour + 30 * kMillisPerMinute;
+  ASSERT_OK(db_->record_refill(refill_for(pump, session, kToday + 5, next)));
+  const auto due = db_->due(kToday, 90 * kDay, {});
+  ASSERT_OK(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].next_refill_date, "2025-04-30");
+  EXPECT_EQ((*due)[0].reason.find("2025-04-29"), std::string::npos) << (*due)[0].reason;
+  const auto report = db_->session_report(session);
+  ASSERT_OK(report);
+  ASSERT_EQ(report->changes.size(), 1u);
+  EXPECT_NE(report->changes[0].what.find("next refill 2025-04-30 ("), std::string::npos)
+      << report->changes[0].what;
+  EXPECT_EQ(report->changes[0].what.find("2025-04-29"), std::string::npos)
+      << report->changes[0].what;
+  // In New York the same instant is still 2025-04-29.
+  ASSERT_OK(db_->set_time_zone("America/New_York"));
+  EXPECT_EQ((*db_->due(kToday, 90 * kDay, {}))[0].next_refill_date, "2025-04-29");
+}
+
 TEST_P(ClinicDbTest, RefillDiscrepancyNeedsAnAcknowledgementWithAReason) {
   const std::int64_t pump = add_pump(add_patient("P-1"), "SN-1");
   const std::int64_t session = begin_session(pump);

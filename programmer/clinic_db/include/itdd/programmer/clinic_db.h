@@ -9,8 +9,11 @@
 //
 // Conventions
 // - Quantities are integers in base units (nL, ng, ng/mL, ng/day, ms), as in itdd/core/units.h.
-// - Every time is epoch milliseconds UTC (`*_ms`); a calendar date (birth, implant) is midnight
-//   UTC of that day. The one exception is `EventLogRecord::at_implant_ms`, the implant's own
+// - Every time is an instant, epoch milliseconds UTC (`*_ms`), shown in the clinic's time zone
+//   (`time_zone()`, an IANA name kept in the database): dates and times in reports, the due
+//   list and the session report's lines are the clinic's local ones. A calendar date that is
+//   not an instant (birth, implant) is kept as midnight UTC of that day, a day number, and shown
+//   as that same day. The one exception is `EventLogRecord::at_implant_ms`, the implant's own
 //   local wall clock, kept as the implant reported it.
 // - Nothing throws: every call returns DbResult / DbStatus. Input is checked before anything is
 //   written and each call is one transaction, so a refused call writes nothing.
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "itdd/core/units.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/refill_check.h"
 
 namespace itdd::programmer {
@@ -269,7 +273,10 @@ struct DueRow {
   std::string drug;  // in the reservoir (last refill), else last prescribed, else empty
   std::optional<std::int64_t> next_refill_ms;  // empty when kUnknown
   std::int64_t days_left = 0;  // whole days from now, rounded down (overdue: negative)
-  std::string reason;          // the rule that set the date, or why it is unknown
+  // The next refill's local date in the clinic's time zone: the one date the due list shows
+  // (column and reason alike), the same the session report's refill line says.
+  std::string next_refill_date;
+  std::string reason;          // the rule that set the date (stating no due date of its own)
   std::optional<std::int64_t> low_reservoir_ms;
   DueStatus status = DueStatus::kDue;
 };
@@ -318,6 +325,12 @@ class ClinicDb {
   virtual DbResult<std::vector<std::string>> describe_schema() = 0;
 
   // Every call below needs the schema at latest_schema_version() (else kNotInitialised).
+
+  // The clinic's time zone: every date the programmer shows or reads is local to it. "UTC" in a
+  // database made before itdd kept one. `set_time_zone` refuses (kInvalidArgument, field
+  // "time_zone") a name the tz database does not hold, saying an example ("Europe/Paris").
+  virtual DbResult<host::TimeZone> time_zone() = 0;
+  virtual DbStatus set_time_zone(std::string_view name) = 0;
 
   // Refused (clinic_checks.h): an MRN or name that is not one line of visible text or is too
   // long, a birth date before 1900 or in the future.
