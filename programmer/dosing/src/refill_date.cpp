@@ -57,8 +57,35 @@ RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration s
     if (c.due < earliest->due) earliest = &c;
   }
   RefillDate result = *earliest;
+  result.why = result.reason;
   result.reason = fmt::format("due {}: {}", host::format_wall_time(result.due), result.reason);
   return result;
+}
+
+ClinicRefillDate next_refill_in_clinic(const host::TimeZone& zone, std::int64_t now_utc_ms,
+                                       WallTime implant_wall_now,
+                                       std::optional<WallTime> implant_low_reservoir_at,
+                                       Duration safety_margin, std::int64_t stability_days,
+                                       std::optional<std::int64_t> first_fill_stability_days,
+                                       std::int64_t max_refill_interval_days) {
+  ClinicRefillDate out;
+  std::optional<WallTime> low_local;
+  if (implant_low_reservoir_at) {
+    // The implant's clock may be off, or in another zone: only its distance to `low` counts.
+    const std::int64_t ahead = implant_low_reservoir_at->ms() - implant_wall_now.ms();
+    out.low_reservoir_utc_ms = now_utc_ms + ahead;
+    low_local = zone.local(*out.low_reservoir_utc_ms);
+  }
+  out.local = next_refill_date(low_local, safety_margin, zone.local(now_utc_ms), stability_days,
+                               first_fill_stability_days, max_refill_interval_days);
+  out.due_utc_ms = zone.instant_computed(out.local.due);
+  // A due time the clocks skip (02:30 on the night they go forward) is said as the clocks show
+  // its instant (03:00).
+  if (zone.local(out.due_utc_ms) != out.local.due) {
+    out.local.due = zone.local(out.due_utc_ms);
+    out.local.reason = fmt::format("due {}: {}", host::format_wall_time(out.local.due), out.local.why);
+  }
+  return out;
 }
 
 RefillRules refill_rules(const DrugLibrary& library, const DrugSpec& drug, bool first_fill,

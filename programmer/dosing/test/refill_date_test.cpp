@@ -83,5 +83,90 @@ TEST(RefillDate, RulesFromTheLibrary) {
   EXPECT_EQ(r.decided_by, RefillRule::kFirstFillStability);
 }
 
+
+// ---- in the clinic's time zone, across daylight-saving changes ----
+
+namespace tz {
+
+std::int64_t utc(const char* text) {
+  return host::parse_wall_time(text).value().ms();
+}
+WallTime wall(const char* text) {
+  return host::parse_wall_time(text).value();
+}
+host::TimeZone zone(const char* name) {
+  return host::find_time_zone(name).value();
+}
+
+// Days are the clinic's calendar days: 14 days after 10:00 is 10:00, whichever way the clocks
+// changed in between (13 d 23 h in spring, 14 d 1 h in autumn).
+TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothParisChanges) {
+  const host::TimeZone paris = zone("Europe/Paris");
+  // Filled 2027-03-20 10:00 CET (09:00 UTC); the implant's clock agrees.
+  const ClinicRefillDate spring = next_refill_in_clinic(
+      paris, utc("2027-03-20 09:00"), wall("2027-03-20 10:00"), std::nullopt, days(5), 14,
+      std::nullopt, 90);
+  EXPECT_EQ(host::format_wall_time(spring.local.due), "2027-04-03 10:00");
+  EXPECT_EQ(spring.due_utc_ms, utc("2027-04-03 08:00"));  // CEST
+  EXPECT_EQ(spring.local.reason,
+            "due 2027-04-03 10:00: the solution is stable for 14 days after the fill on "
+            "2027-03-20 10:00");
+  EXPECT_EQ(spring.local.why,
+            "the solution is stable for 14 days after the fill on 2027-03-20 10:00");
+  // Filled 2027-10-20 10:00 CEST (08:00 UTC).
+  const ClinicRefillDate autumn = next_refill_in_clinic(
+      paris, utc("2027-10-20 08:00"), wall("2027-10-20 10:00"), std::nullopt, days(5), 14,
+      std::nullopt, 90);
+  EXPECT_EQ(host::format_wall_time(autumn.local.due), "2027-11-03 10:00");
+  EXPECT_EQ(autumn.due_utc_ms, utc("2027-11-03 09:00"));  // CET
+}
+
+TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothNewYorkChanges) {
+  const host::TimeZone ny = zone("America/New_York");
+  const ClinicRefillDate spring = next_refill_in_clinic(
+      ny, utc("2027-03-10 14:00"), wall("2027-03-10 09:00"), std::nullopt, days(5), 7,
+      std::nullopt, 90);
+  EXPECT_EQ(spring.due_utc_ms, utc("2027-03-17 13:00"));  // 09:00 EDT
+  const ClinicRefillDate autumn = next_refill_in_clinic(
+      ny, utc("2027-11-01 13:00"), wall("2027-11-01 09:00"), std::nullopt, days(5), 7,
+      std::nullopt, 90);
+  EXPECT_EQ(autumn.due_utc_ms, utc("2027-11-08 14:00"));  // 09:00 EST
+}
+
+// The implant kept winter time after the change (its clock an hour behind the clinic's): its
+// projected low-reservoir time is moved onto the clinic's clock, so the date said is the
+// clinic's and the instant is the same whatever the implant's clock reads.
+TEST(RefillDateInClinic, TheImplantsLowReservoirTimeIsMovedOntoTheClinicsClock) {
+  const host::TimeZone paris = zone("Europe/Paris");
+  const std::int64_t now = utc("2027-03-28 09:00");  // 11:00 CEST
+  const ClinicRefillDate behind = next_refill_in_clinic(
+      paris, now, wall("2027-03-28 10:00"), wall("2027-04-10 10:00"), days(5), 30, std::nullopt,
+      90);
+  const ClinicRefillDate right = next_refill_in_clinic(
+      paris, now, wall("2027-03-28 11:00"), wall("2027-04-10 11:00"), days(5), 30, std::nullopt,
+      90);
+  EXPECT_EQ(behind.low_reservoir_utc_ms, std::optional<std::int64_t>(utc("2027-04-10 09:00")));
+  EXPECT_EQ(behind.due_utc_ms, utc("2027-04-05 09:00"));  // 11:00 CEST, 5 days before
+  EXPECT_EQ(behind.local.reason, right.local.reason);
+  EXPECT_EQ(behind.due_utc_ms, right.due_utc_ms);
+  EXPECT_EQ(behind.local.reason,
+            "due 2027-04-05 11:00: the reservoir is predicted low on 2027-04-10 11:00, less the "
+            "5-day safety margin");
+}
+
+// 14 days after 02:30 on 2027-03-14 is 02:30 on 2027-03-28, a time Paris skips: the refill is
+// due at the jump (03:00 CEST), never later, and said so.
+TEST(RefillDateInClinic, ADueTimeTheClocksSkipIsTheJumpNeverLater) {
+  const host::TimeZone paris = zone("Europe/Paris");
+  const ClinicRefillDate r = next_refill_in_clinic(paris, utc("2027-03-14 01:30"),
+                                                   wall("2027-03-14 02:30"), std::nullopt,
+                                                   days(5), 14, std::nullopt, 90);
+  EXPECT_EQ(r.due_utc_ms, utc("2027-03-28 01:00"));
+  EXPECT_EQ(host::format_wall_time(r.local.due), "2027-03-28 03:00");
+  EXPECT_EQ(r.local.reason.rfind("due 2027-03-28 03:00: ", 0), 0u) << r.local.reason;
+}
+
+}  // namespace tz
+
 }  // namespace
 }  // namespace itdd::programmer
