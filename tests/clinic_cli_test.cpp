@@ -210,10 +210,11 @@ TEST_F(ClinicCli, DueAndReportShowWhatTheDatabaseHolds) {
 
   const Ran report = clinic({"report", "--session", std::to_string(session)});
   ASSERT_EQ(report.exit_code, 0) << report.err;
-  EXPECT_NE(report.out.find("by Dr Ada on programmer-1, from 2025-03-01 09:00 UTC"),
+  EXPECT_NE(report.out.find("by Dr Ada on programmer-1, from 2025-03-01 09:00 to 2025-03-01 "
+                            "10:00 (UTC)"),
             std::string::npos)
       << report.out;
-  EXPECT_NE(report.out.find("2025-03-01 09:05 UTC  refill"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("2025-03-01 09:05  refill"), std::string::npos) << report.out;
   EXPECT_NE(report.out.find("filled 18.000 mL baclofen 2 mg/mL"), std::string::npos) << report.out;
   const nlohmann::json j = json_of({"report", "--session", std::to_string(session)});
   ASSERT_EQ(j["changes"].size(), 1u);
@@ -416,6 +417,78 @@ TEST_F(ClinicCli, MessagesSayTheValueOnceAndEscapeWhatCannotBePrinted) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.find("check the path"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("restore it from the clinic's backup"), std::string::npos) << r.err;
+
+// The clinic's time zone: kept in the database, an unknown one refused naming an example, and
+// every date the due list and the report print is local to it. Issue 11: the due list's column
+// and reason and the report's refill line say one next-refill date: 2027-03-28 22:30 UTC is
+// 2027-03-29 00:30 in Paris (summer time began that night), still 2027-03-28 in New York.
+TEST_F(ClinicCli, OneNextRefillDateInTheClinicsTimeAcrossADaylightSavingChange) {
+  Ran r = clinic({"init", "--time-zone", "Paris"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown time zone 'Paris'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Europe/Paris"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(db_)) << "a refused init creates nothing";
+  ASSERT_EQ(clinic({"init", "--time-zone", "Europe/Paris"}).exit_code, 0);
+  EXPECT_EQ(json_of({"time-zone"})["time_zone"], "Europe/Paris");
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+  ASSERT_EQ(clinic(pump_add("M-1", "SN-BAC")).exit_code, 0);
+
+  const std::int64_t spring_day = *programmer::parse_utc_date("2027-03-28");
+  std::int64_t session = 0;
+  {
+    auto db = programmer::open_clinic_db(db_);
+    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    const auto pump = (*db)->find_pump_by_serial("SN-BAC");
+    ASSERT_TRUE(pump.ok());
+    const std::int64_t at = spring_day - 14 * kMillisPerDay + 8 * kMillisPerHour;  // 09:00 CET
+    const auto s = (*db)->begin_session({0, pump->id, "Dr Ada", "programmer-1", at, {}, ""});
+    ASSERT_TRUE(s.ok());
+    session = *s;
+    programmer::RefillRecord rf;
+    rf.pump_id = pump->id;
+    rf.session_id = session;
+    rf.at_ms = at + kMillisPerMinute;
+    rf.expected = millilitres(2);
+    rf.withdrawn = millilitres(2);
+    rf.drug = "baclofen";
+    rf.concentration = Concentration(2'000'000);
+    rf.volume = millilitres(18);
+    rf.low_reservoir_alarm = millilitres(2);
+    rf.next_refill_ms = spring_day + 22 * kMillisPerHour + 30 * kMillisPerMinute;
+    rf.next_refill_rule = "the solution is stable for 14 days after the fill on 2027-03-14 09:01";
+    ASSERT_TRUE((*db)->record_refill(rf).ok());
+    ASSERT_TRUE((*db)->end_session(session, at + 2 * kMillisPerMinute, "refill").ok());
+  }
+
+  // --now is the start of that day in Paris (2027-03-28 00:00 CET = 03-27 23:00 UTC).
+  const Ran due = clinic({"due", "--within", "3d", "--now", "2027-03-28"});
+  ASSERT_EQ(due.exit_code, 0) << due.err;
+  EXPECT_NE(due.out.find("(today 2027-03-28, Europe/Paris)"), std::string::npos) << due.out;
+  EXPECT_NE(due.out.find("2027-03-29"), std::string::npos) << due.out;
+  EXPECT_EQ(due.out.find("2027-03-28 22:30"), std::string::npos) << due.out;
+  EXPECT_NE(due.out.find("1 d"), std::string::npos) << due.out;
+  const nlohmann::json rows = json_of({"due", "--within", "3d", "--now", "2027-03-28"});
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["next_refill_date"], "2027-03-29");
+  EXPECT_EQ(rows[0]["reason"],
+            "the solution is stable for 14 days after the fill on 2027-03-14 09:01");
+
+  const Ran report = clinic({"report", "--session", std::to_string(session)});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("next refill 2027-03-29 (the solution is stable"), std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find("from 2027-03-14 09:00 to 2027-03-14 09:02 (Europe/Paris)"),
+            std::string::npos)
+      << report.out;
+
+  // Another zone: the same instant is another local date.
+  ASSERT_EQ(clinic({"time-zone", "America/New_York"}).exit_code, 0);
+  EXPECT_EQ(json_of({"due", "--within", "3d", "--now", "2027-03-28"})[0]["next_refill_date"],
+            "2027-03-28");
+  r = clinic({"time-zone", "Mars/Olympus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("Europe/Paris"), std::string::npos) << r.err;
+  EXPECT_EQ(json_of({"time-zone"})["time_zone"], "America/New_York") << "unchanged";
 }
 
 TEST_F(ClinicCli, NewerDatabaseIsRefusedUntouched) {

@@ -445,8 +445,13 @@ TEST_F(ClinicEndToEndTest, NinetyDayRefillCycle) {
   EXPECT_EQ(st["reservoir"]["remaining_nl"], 18 * kNlPerMl);
   EXPECT_FALSE(has_alarm(st, "drug-expired")) << st["alarms"].dump(1);
   EXPECT_FALSE(has_alarm(st, "refill-overdue")) << st["alarms"].dump(1);
-  const std::int64_t ahead =
-      r["next_refill_wall_ms"].get<std::int64_t>() - st["clock"]["wall_ms"].get<std::int64_t>();
+  // The next refill is in the clinic's time (its database's zone, UTC here), counted from the
+  // fill, whatever the (fast) implant's clock reads.
+  EXPECT_EQ(r["next_refill_time_zone"], "UTC") << r.dump(1);
+  const std::int64_t clinic_now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+  const std::int64_t ahead = r["next_refill_wall_ms"].get<std::int64_t>() - clinic_now;
   EXPECT_GT(ahead, 89 * kMsPerDay);
   EXPECT_LE(ahead, 90 * kMsPerDay);
   EXPECT_TRUE(contains(r["next_refill"], "-")) << r.dump(1);
@@ -461,7 +466,14 @@ TEST_F(ClinicEndToEndTest, NinetyDayRefillCycle) {
   EXPECT_EQ(d["withdrawn_nl"], expected);
   EXPECT_EQ(d["finding"], "as-expected");
   EXPECT_EQ(d["acknowledged"], false);
-  EXPECT_EQ(d["next_refill_rule"], r["next_refill_reason"]);
+  // One next-refill date (issue 11): the record keeps the rule without a date of its own; the
+  // refill said "due DATE: rule", the report's line says the same date.
+  EXPECT_EQ("due " + r["next_refill"].get<std::string>() + ": " +
+                d["next_refill_rule"].get<std::string>(),
+            r["next_refill_reason"]);
+  EXPECT_TRUE(contains(refills[0]["what"],
+                       "next refill " + r["next_refill"].get<std::string>().substr(0, 10) + " ("))
+      << refills[0].dump(1);
 
   // The clinic's calendar: due within 120 days, not within 30; overdue 100 days from now.
   const auto due = [&](const std::string& within, int from_today) {

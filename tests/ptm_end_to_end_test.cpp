@@ -430,9 +430,36 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_EQ(clinic({"set-clock"}).exit_code, 2);
   EXPECT_EQ(clinic({"set-clock", "--now", "--wall", "2026-03-01 14:05"}).exit_code, 2);
   EXPECT_EQ(clinic({"set-clock", "--wall", "2026-02-30 10:00"}).exit_code, 2);
-  const Ran now = clinic({"set-clock", "--now", "--json"});
+  // --now is the clinic's time: in which zone is never guessed from this computer.
+  const Ran unzoned = clinic({"set-clock", "--now"});
+  EXPECT_EQ(unzoned.exit_code, 2);
+  EXPECT_NE(unzoned.out.find("--time-zone Europe/Paris"), std::string::npos) << unzoned.out;
+  EXPECT_EQ(clinic({"set-clock", "--now", "--time-zone", "Paris"}).exit_code, 2);
+  // A time the clocks skip in the clinic's zone is refused, saying so.
+  const Ran skipped =
+      clinic({"set-clock", "--wall", "2027-03-28 02:30", "--time-zone", "Europe/Paris"});
+  EXPECT_EQ(skipped.exit_code, 2);
+  EXPECT_NE(skipped.out.find("does not exist in Europe/Paris"), std::string::npos) << skipped.out;
+  EXPECT_EQ(interrogation()["clock"]["wall"].get<std::string>().substr(0, 11), "2026-03-01 ");
+  // Far from the clinic's time: the interrogation warns, saying the command that fixes it.
+  const Ran off = clinic({"interrogate", "--time-zone", "America/New_York"});
+  ASSERT_EQ(off.exit_code, 0) << off.out;
+  EXPECT_NE(off.out.find("warning: the implant's clock reads 2026-03-01"), std::string::npos)
+      << off.out;
+  EXPECT_NE(off.out.find("itdd programmer set-clock --now --time-zone America/New_York"),
+            std::string::npos)
+      << off.out;
+  const Ran now =
+      clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json"});
   ASSERT_EQ(now.exit_code, 0) << now.out;
   EXPECT_TRUE(parse(now).contains("moved_ms"));
+  const Ran checked = clinic({"interrogate", "--json", "--time-zone", "America/New_York"});
+  ASSERT_EQ(checked.exit_code, 0) << checked.out;
+  const nlohmann::json clock = parse(checked)["clock_check"];
+  EXPECT_EQ(clock["time_zone"], "America/New_York") << clock.dump(1);
+  EXPECT_EQ(clock["tolerance_ms"], 120'000);
+  // The implant's time runs 600 times faster here: a few real seconds since it was set.
+  EXPECT_LE(std::abs(clock["difference_ms"].get<std::int64_t>()), 30 * 60'000) << clock.dump(1);
 }
 
 }  // namespace

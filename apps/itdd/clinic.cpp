@@ -15,6 +15,7 @@
 #include "clinic_lists.h"
 #include "commands.h"
 #include "itdd/host/decimal.h"
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/uploads.h"
@@ -86,6 +87,12 @@ int open_db(const ClinicArgs& a, programmer::OpenMode mode, std::unique_ptr<Clin
 }
 
 int run_init(const ClinicArgs& a, bool create) {
+  // The zone first: a name the tz database does not hold creates nothing.
+  if (!a.time_zone.empty()) {
+    if (const host::Checked<host::TimeZone> z = host::find_time_zone(a.time_zone); !z.ok()) {
+      return bad_input(fmt::format("--time-zone {}: {}", a.time_zone, z.error().message));
+    }
+  }
   std::unique_ptr<ClinicDb> db;
   if (const int rc =
           open_db(a, create ? programmer::OpenMode::kCreate : programmer::OpenMode::kExisting, db);
@@ -96,19 +103,59 @@ int run_init(const ClinicArgs& a, bool create) {
   if (!before.ok()) return db_failure(before.error());
   const auto after = db->migrate();
   if (!after.ok()) return db_failure(after.error());
+  if (!a.time_zone.empty()) {
+    if (const auto set = db->set_time_zone(a.time_zone); !set.ok()) return db_failure(set.error());
+  }
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
   if (a.json) {
     std::cout << nlohmann::json{{"db", printable_url(a.db)},
                                 {"backend", db->backend_name()},
                                 {"schema_version_before", *before},
-                                {"schema_version", *after}}
+                                {"schema_version", *after},
+                                {"time_zone", zone->name()}}
                      .dump(2)
               << '\n';
-  } else if (*before == *after) {
+    return 0;
+  }
+  if (*before == *after) {
     std::cout << fmt::format("clinic database {} ({}): schema version {}, up to date\n",
                              printable_url(a.db), db->backend_name(), *after);
   } else {
     std::cout << fmt::format("clinic database {} ({}): schema version {} (was {})\n",
                              printable_url(a.db), db->backend_name(), *after, *before);
+  }
+  std::cout << fmt::format("clinic time zone: {}{}\n", zone->name(),
+                           a.time_zone.empty() && zone->name() == "UTC"
+                               ? " (name the clinic's own: itdd clinic time-zone Europe/Paris)"
+                               : "");
+  return 0;
+}
+
+// Shows the clinic's time zone, or sets it (checked against the tz database first).
+int run_time_zone(const ClinicArgs& a) {
+  if (!a.time_zone.empty()) {
+    if (const host::Checked<host::TimeZone> z = host::find_time_zone(a.time_zone); !z.ok()) {
+      return bad_input(fmt::format("time-zone {}: {}", a.time_zone, z.error().message));
+    }
+  }
+  std::unique_ptr<ClinicDb> db;
+  if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  if (!a.time_zone.empty()) {
+    if (const auto set = db->set_time_zone(a.time_zone); !set.ok()) return db_failure(set.error());
+  }
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
+  const std::int64_t now = system_now_ms();
+  if (a.json) {
+    std::cout << nlohmann::json{{"time_zone", zone->name()},
+                                {"local_now", zone->minute_at(now)},
+                                {"utc_offset_ms", zone->offset_ms(now)}}
+                     .dump(2)
+              << '\n';
+  } else {
+    std::cout << fmt::format("clinic time zone: {} (now {} there)\n", zone->name(),
+                             zone->minute_at(now));
   }
   return 0;
 }
@@ -237,14 +284,18 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
     return bad_input(fmt::format("--within {}: {}", a.within, within_duration.error().message));
   }
   const std::int64_t within = within_duration->count();
-  std::int64_t now = system_now_ms();
+  std::optional<std::int64_t> day;
   if (!a.now.empty()) {
-    const auto day = programmer::parse_utc_date(a.now);
-    if (!day) return bad_input(fmt::format("--now {}: expected a date as YYYY-MM-DD", a.now));
-    now = *day;
+    const host::Checked<std::int64_t> d = host::parse_date(a.now);
+    if (!d.ok()) return bad_input(fmt::format("--now {}: expected a date as YYYY-MM-DD", a.now));
+    day = *d;
   }
   std::unique_ptr<ClinicDb> db;
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
+  // --now DATE: the start of that day in the clinic's time.
+  const std::int64_t now = day ? zone->start_of_day(*day) : system_now_ms();
   const auto rows = db->due(now, within, risk_rank);
   if (!rows.ok()) return db_failure(rows.error());
   if (a.json) {
@@ -264,18 +315,18 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
           {"reason", r.reason},
       };
       if (r.next_refill_ms) {
-        j["next_refill_date"] = programmer::utc_date(*r.next_refill_ms);
+        j["next_refill_date"] = r.next_refill_date;
         j["next_refill_ms"] = *r.next_refill_ms;
         j["days_left"] = r.days_left;
       }
-      if (r.low_reservoir_ms) j["low_reservoir_date"] = programmer::utc_date(*r.low_reservoir_ms);
+      if (r.low_reservoir_ms) j["low_reservoir_date"] = zone->date_at(*r.low_reservoir_ms);
       out.push_back(std::move(j));
     }
     std::cout << out.dump(2) << '\n';
     return 0;
   }
-  std::cout << fmt::format("refills due by {} (today {}), most at risk first\n",
-                           programmer::utc_date(now + within), programmer::utc_date(now));
+  std::cout << fmt::format("refills due by {} (today {}, {}), most at risk first\n",
+                           zone->date_at(now + within), zone->date_at(now), zone->name());
   std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", "status", "patient",
                            "pump", "drug", "next refill", "days left", "reason");
   for (const DueRow& r : *rows) {
@@ -283,7 +334,7 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
                              programmer::due_status_name(r.status),
                              fmt::format("{} {}", r.patient.mrn, r.patient.name), r.pump.serial,
                              r.drug.empty() ? "?" : r.drug,
-                             r.next_refill_ms ? programmer::utc_date(*r.next_refill_ms) : "?",
+                             r.next_refill_ms ? r.next_refill_date : "?",
                              r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?", r.reason);
   }
   std::cout << fmt::format("{} pump(s)\n", rows->size());
@@ -296,11 +347,15 @@ int run_report(const ClinicArgs& a) {
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
   const auto report = db->session_report(a.session_id);
   if (!report.ok()) return db_failure(report.error());
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
+  // Times in the clinic's time, its zone named once.
+  const auto minute = [&](std::int64_t ms) { return zone->minute_at(ms); };
   const programmer::SessionRecord& s = report->session;
   if (a.json) {
     nlohmann::json changes = nlohmann::json::array();
     for (const programmer::ChangeRecord& c : report->changes) {
-      changes.push_back({{"at", programmer::utc_minute(c.at_ms)},
+      changes.push_back({{"at", minute(c.at_ms)},
                          {"at_ms", c.at_ms},
                          {"kind", programmer::change_kind_name(c.kind)},
                          {"what", c.what},
@@ -310,9 +365,10 @@ int run_report(const ClinicArgs& a) {
         {"session", s.id},
         {"operator", s.operator_name},
         {"device", s.device},
-        {"started", programmer::utc_minute(s.started_at_ms)},
+        {"time_zone", zone->name()},
+        {"started", minute(s.started_at_ms)},
         {"started_at_ms", s.started_at_ms},
-        {"ended", s.ended_at_ms ? nlohmann::json(programmer::utc_minute(*s.ended_at_ms))
+        {"ended", s.ended_at_ms ? nlohmann::json(minute(*s.ended_at_ms))
                                 : nlohmann::json(nullptr)},
         {"ended_at_ms", s.ended_at_ms ? nlohmann::json(*s.ended_at_ms) : nlohmann::json(nullptr)},
         {"summary", s.summary},
@@ -326,13 +382,12 @@ int run_report(const ClinicArgs& a) {
   std::cout << fmt::format("session {}: pump {} ({}), patient {} {}\n", s.id, report->pump.serial,
                            report->pump.model, report->patient.mrn, report->patient.name);
   std::cout << fmt::format(
-      "by {} on {}, from {} to {}\n", s.operator_name, s.device,
-      programmer::utc_minute(s.started_at_ms),
-      s.ended_at_ms ? programmer::utc_minute(*s.ended_at_ms) : std::string("(still open)"));
+      "by {} on {}, from {} to {} ({})\n", s.operator_name, s.device, minute(s.started_at_ms),
+      s.ended_at_ms ? minute(*s.ended_at_ms) : std::string("(still open)"), zone->name());
   if (!s.summary.empty()) std::cout << "summary: " << s.summary << '\n';
   if (report->changes.empty()) std::cout << "no changes\n";
   for (const programmer::ChangeRecord& c : report->changes) {
-    std::cout << fmt::format("  {}  {:<8}  {}\n", programmer::utc_minute(c.at_ms),
+    std::cout << fmt::format("  {}  {:<8}  {}\n", minute(c.at_ms),
                              programmer::change_kind_name(c.kind), c.what);
   }
   return 0;
@@ -424,6 +479,12 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
     return c;
   };
   a.init = leaf(clinic, "init", "Create the database (SQLite) or its tables, and migrate");
+  a.init->add_option("--time-zone", a.time_zone,
+                     "The clinic's time zone, an IANA name such as Europe/Paris (kept in the "
+                     "database; every date shown is local to it; default UTC)");
+  a.time_zone_cmd = leaf(clinic, "time-zone",
+                         "Show the clinic's time zone, or set it (an IANA name: Europe/Paris)");
+  a.time_zone_cmd->add_option("NAME", a.time_zone, "The zone to set, e.g. America/New_York");
   a.migrate = leaf(clinic, "migrate", "Bring an existing database's schema up to date");
 
   CLI::App* patient = clinic->add_subcommand("patient", "Patients");
@@ -465,7 +526,7 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
                "Pumps to refill soon, overdue or never refilled here, most at risk first");
   a.due->add_option("--within", a.within, "How far ahead: days (14d) or hours (36h)")
       ->capture_default_str();
-  a.due->add_option("--now", a.now, "Count from this day (YYYY-MM-DD, UTC) instead of today");
+  a.due->add_option("--now", a.now, "Count from the start of this day (YYYY-MM-DD, the clinic's time) instead of now");
   a.due->add_option("--library", a.library_file,
                     "Drug library that ranks withdrawal risk (default: $ITDD_DRUG_LIBRARY, else "
                     "the source tree's data/drug-library.json)");
@@ -504,7 +565,10 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   }
   if (a.report->parsed()) return run_report(a);
   if (a.upload->parsed()) return run_upload(a);
-  return bad_input("clinic: name a command (init, migrate, patient, pump, session, due, report, upload)");
+  if (a.time_zone_cmd->parsed()) return run_time_zone(a);
+  return bad_input(
+      "clinic: name a command (init, migrate, time-zone, patient, pump, session, due, report, "
+      "upload)");
 }
 
 }  // namespace itdd::cli

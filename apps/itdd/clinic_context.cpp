@@ -33,6 +33,7 @@ std::string option_of(const std::string& field) {
       {"operator_name", "--clinician"},
       {"acknowledgement_reason", "--acknowledge"},
       {"reason", "--override-reason"},
+      {"time_zone", "--time-zone"},
   };
   for (const auto& [f, option] : map) {
     if (f == field) return option;
@@ -76,8 +77,42 @@ std::int64_t system_now_ms() {
       .count();
 }
 
-std::int64_t local_offset_ms() {
-  return programmer::local_wall_now().ms() - system_now_ms();
+ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag) {
+  ClinicZone out;
+  const auto named = [&](const std::string& name, const char* source) {
+    host::Checked<host::TimeZone> z = host::find_time_zone(name);
+    if (!z.ok()) {
+      std::cerr << fmt::format("error: {} {}: {}\n", source, name, z.error().message);
+      out.exit_code = kExitInvalidInput;
+      return;
+    }
+    out.zone = std::move(z).value();
+    out.source = source;
+  };
+  if (!flag.empty()) {
+    named(flag, "--time-zone");
+    return out;
+  }
+  const std::string url = db_flag.empty() ? from_env_or("ITDD_CLINIC_DB", "") : db_flag;
+  if (!url.empty()) {
+    auto opened = programmer::open_clinic_db(url, programmer::OpenMode::kExisting);
+    if (!opened.ok()) {
+      out.exit_code = db_failure(opened.error());
+      return out;
+    }
+    auto zone = opened.value()->time_zone();
+    if (!zone.ok()) {
+      out.exit_code = db_failure(zone.error());
+      return out;
+    }
+    out.zone = std::move(zone).value();
+    out.source = "the clinic database";
+    return out;
+  }
+  if (const std::string env = from_env_or("ITDD_TIME_ZONE", ""); !env.empty()) {
+    named(env, "$ITDD_TIME_ZONE");
+  }
+  return out;
 }
 
 int db_failure(const programmer::DbError& e) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/drug_library.h"
 
@@ -24,9 +25,17 @@ const programmer::DrugSpec* find_drug(const programmer::DrugLibrary& library,
                                       const std::string& name);
 // The host's clock (epoch ms UTC): what the clinic database records.
 std::int64_t system_now_ms();
-// This computer's local time minus UTC: the implant and the clinician keep local wall time, the
-// clinic database keeps UTC.
-std::int64_t local_offset_ms();
+// The clinic's time zone for a command that talks to an implant: --time-zone NAME, else the
+// clinic database's (--db, else $ITDD_CLINIC_DB), else $ITDD_TIME_ZONE; never this computer's.
+// `zone` is empty when none is named; `exit_code` is set (after saying why on stderr) when one
+// is named but cannot be had (an unknown name, a database that cannot be read).
+struct ClinicZone {
+  std::optional<host::TimeZone> zone;
+  std::string source;  // "--time-zone", "the clinic database", "$ITDD_TIME_ZONE"
+  int exit_code = 0;
+};
+ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag);
+
 // "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
 int db_failure(const programmer::DbError& e);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.

@@ -18,6 +18,9 @@ void add_record_options(CLI::App* cmd, RecordArgs& a) {
   cmd->add_option("--pump", a.pump_serial,
                   "The pump's serial in the clinic database (needed once: then its implant key "
                   "finds it)");
+  cmd->add_option("--time-zone", a.time_zone,
+                  "The clinic's time zone, an IANA name such as Europe/Paris (default: the "
+                  "clinic database's, else $ITDD_TIME_ZONE)");
 }
 
 int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {

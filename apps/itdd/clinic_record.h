@@ -21,6 +21,7 @@ struct RecordArgs {
   std::string db;  // empty: $ITDD_CLINIC_DB, else none
   std::string clinician;
   std::string pump_serial;
+  std::string time_zone;  // --time-zone: the clinic's, when no database keeps it
 };
 void add_record_options(CLI::App* cmd, RecordArgs& a);
 

@@ -552,6 +552,7 @@ std::string step_field(const std::string& field) {
 struct PatientTrials {
   std::unique_ptr<programmer::ClinicDb> db;
   programmer::PatientRecord patient;
+  std::optional<host::TimeZone> zone;  // the clinic's: trial times are local to it
   std::vector<programmer::ScreeningBolus> history;
 };
 
@@ -563,13 +564,16 @@ int read_patient_trials(const State& s, const DrugSpec& drug, PatientTrials& out
   auto patient = out.db->find_patient_by_mrn(s.patient);
   if (!patient.ok()) return db_failure(patient.error());
   out.patient = patient.value();
+  auto zone = out.db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
+  out.zone = std::move(zone).value();
   auto trials = out.db->trials(out.patient.id);
   if (!trials.ok()) return db_failure(trials.error());
   for (const programmer::TrialRecord& t : trials.value()) {
     if (t.drug != drug.name) continue;
     programmer::ScreeningBolus b;
     b.dose = t.dose;
-    b.given_at = WallTime(t.at_ms + local_offset_ms());
+    b.given_at = out.zone->local(t.at_ms);
     b.effective = t.effective;
     if (t.effect.count() > 0) b.effect_duration = t.effect;
     b.response = programmer::ScreeningResponse{
@@ -615,12 +619,23 @@ int trial_record(const State& s) {
   const std::optional<programmer::ScreeningBolus> b = parse_step(s.steps[0], drug->unit, 0);
   if (!b) return kExitInvalidInput;
   programmer::ScreeningBolus given = *b;
-  if (!given.given_at) given.given_at = programmer::local_wall_now();
   if (!given.response) {
     return bad_input("--step: record the response too (e.g. 50:effective:6h:ashworth=3-1)");
   }
   PatientTrials trials;
   if (const int rc = read_patient_trials(s, *drug, trials); rc != 0) return rc;
+  // The time given is the clinic's local time: one the clocks skipped is refused, one they
+  // showed twice is the first (host::TimeZone::instant_typed).
+  std::int64_t given_at_ms = system_now_ms();
+  if (given.given_at) {
+    const Checked<std::int64_t> at = trials.zone->instant_typed(*given.given_at);
+    if (!at.ok()) {
+      return bad_input(fmt::format("--step: {} (nothing recorded)", at.error().message));
+    }
+    given_at_ms = *at;
+  } else {
+    given.given_at = trials.zone->local(given_at_ms);
+  }
   trials.history.push_back(given);
   if (const Checked<programmer::ScreeningStep> step =
           programmer::next_screening_step(*drug, trials.history);
@@ -630,7 +645,7 @@ int trial_record(const State& s) {
   }
   programmer::TrialRecord t;
   t.patient_id = trials.patient.id;
-  t.at_ms = given.given_at->ms() - local_offset_ms();
+  t.at_ms = given_at_ms;
   t.drug = drug->name;
   t.dose = given.dose;
   t.route = s.route;

@@ -55,6 +55,8 @@ struct ProgrammerArgs {
   std::string code;         // pair
   std::string out_file;     // pair
   bool json = false;        // interrogate
+  std::string time_zone;    // interrogate: the clinic's zone, to check the implant's clock
+  std::string db;           // interrogate: the clinic database that keeps it
   std::string role;         // pairing-window
   std::int64_t window_s = 300;
 };
@@ -80,6 +82,7 @@ struct ClinicArgs {
   std::string pump_models_file;  // empty: the default file
   std::string within = "14d";
   std::string now;           // due: YYYY-MM-DD instead of today
+  std::string time_zone;     // init, time-zone: the clinic's IANA zone name
   std::string library_file;  // due: the drug library ranking withdrawal risk
   std::int64_t session_id = 0;
   CLI::App* init = nullptr;
@@ -92,6 +95,7 @@ struct ClinicArgs {
   CLI::App* due = nullptr;
   CLI::App* report = nullptr;
   CLI::App* upload = nullptr;
+  CLI::App* time_zone_cmd = nullptr;
   std::vector<std::string> upload_files;  // upload: event-log and delivery-history files
 };
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);

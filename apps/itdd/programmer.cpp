@@ -15,6 +15,7 @@
 #include "itdd/programmer/bolus_review.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/implant_clock.h"
 #include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
@@ -54,6 +55,13 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "interrogate", "Read the implant's status: reservoir, prescription, battery, alarms, clocks");
   add_link_options(c.interrogate, a.link, true);
   c.interrogate->add_flag("--json", a.json, "Print JSON instead of text");
+  c.interrogate->add_option("--time-zone", a.time_zone,
+                            "The clinic's time zone (IANA, e.g. Europe/Paris), to check the "
+                            "implant's clock against (default: the clinic database's, else "
+                            "$ITDD_TIME_ZONE)");
+  c.interrogate->add_option("--db", a.db,
+                            "The clinic database whose time zone the implant's clock is checked "
+                            "against (default: $ITDD_CLINIC_DB)");
 
   c.pairing_window = programmer.add_subcommand(
       "pairing-window",
@@ -169,7 +177,36 @@ int run_pair(const ProgrammerArgs& a) {
   return 0;
 }
 
+// The implant's clock against the clinic's time: JSON for --json, a warning line (or a line
+// saying it was not compared) for text.
+static nlohmann::json clock_json(const std::optional<programmer::ImplantClockCheck>& c,
+                          const ClinicZone& zone) {
+  if (!c) return nullptr;
+  return {{"time_zone", zone.zone->name()},
+          {"time_zone_from", zone.source},
+          {"clinic_local", host::format_wall_time(c->clinic_local)},
+          {"clinic_local_ms", c->clinic_local.ms()},
+          {"difference_ms", c->difference_ms},
+          {"tolerance_ms", programmer::kImplantClockTolerance.count()},
+          {"differs", c->differs},
+          {"missed_daylight_saving_change", c->missed_change.has_value()},
+          {"warning", c->differs ? nlohmann::json(c->message) : nlohmann::json(nullptr)}};
+}
+
+static std::string clock_text(const std::optional<programmer::ImplantClockCheck>& c,
+                       const ClinicZone& zone) {
+  if (!c) {
+    return "implant clock: not compared with the clinic's time (name its zone: --time-zone "
+           "Europe/Paris, or --db with the clinic database)\n";
+  }
+  if (c->differs) return "warning: " + c->message + "\n";
+  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n",
+                     zone.zone->name(), host::format_wall_time(c->clinic_local));
+}
+
 int run_interrogate(const ProgrammerArgs& a) {
+  const ClinicZone zone = clinic_time_zone(a.time_zone, a.db);
+  if (zone.exit_code != 0) return zone.exit_code;
   return with_session(a.link, true, [&](programmer::Client& client) {
     const Result<protocol::Response> r = client.call(programmer::interrogate_request());
     if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
@@ -178,13 +215,19 @@ int run_interrogate(const ProgrammerArgs& a) {
     }
     const std::string implant_hex =
         programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
+    std::optional<programmer::ImplantClockCheck> clock;
+    if (zone.zone) {
+      clock = programmer::check_implant_clock(*zone.zone, system_now_ms(),
+                                              WallTime(r->payload.status.wall_ms));
+    }
     if (a.json) {
       nlohmann::json j = programmer::status_json(r->payload.status);
       j["implant_key"] = implant_hex;
+      j["clock_check"] = clock_json(clock, zone);
       std::cout << j.dump(2) << '\n';
     } else {
       std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
-                << programmer::format_status(r->payload.status);
+                << programmer::format_status(r->payload.status) << clock_text(clock, zone);
     }
     return 0;
   });
@@ -501,19 +544,33 @@ int run_set_clock(const State& s) {
   if (s.now == !s.wall.empty()) {
     return bad_input("set-clock: give either --now or --wall \"YYYY-MM-DD HH:MM\"");
   }
+  const ClinicZone zone = clinic_time_zone(s.record.time_zone, s.record.db);
+  if (zone.exit_code != 0) return zone.exit_code;
+  if (s.now && !zone.zone) {
+    return bad_input(
+        "set-clock --now: the clinic's time, in which zone? Give --time-zone Europe/Paris (an "
+        "IANA name), or the clinic database that keeps it (--db, $ITDD_CLINIC_DB), or "
+        "$ITDD_TIME_ZONE (this computer's zone is never assumed)");
+  }
   WallTime wall{};
   if (!s.now) {
     const Result<WallTime> w = programmer::parse_local_wall(s.wall);
     if (!w.ok()) return bad_input(fmt::format("--wall {}: {}", s.wall, w.error().message));
     wall = w.value();
+    // In a known zone, a time the clocks skip is refused (a doubled one is allowed: the implant
+    // keeps wall time, and shows it as typed).
+    if (zone.zone && zone.zone->does_not_exist(wall)) {
+      return bad_input(fmt::format("--wall {}: {}", s.wall,
+                                   zone.zone->instant_typed(wall).error().message));
+    }
   }
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
-    // --now is read at the last moment: the time this computer shows when the clock is sent.
-    const WallTime to = s.now ? programmer::local_wall_now() : wall;
+    // --now is read at the last moment: the clinic's local time when the clock is sent.
+    const WallTime to = s.now ? zone.zone->local(system_now_ms()) : wall;
     const Result<protocol::Response> r = client.call(programmer::set_clock_request(to));
     if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
     if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
@@ -700,7 +757,9 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
 
   s.set_clock = common(programmer.add_subcommand(
       "set-clock", "Set the implant's local wall clock (flexible programs follow it)"));
-  s.set_clock->add_flag("--now", s.now, "To this computer's local time");
+  s.set_clock->add_flag("--now", s.now,
+                        "To the clinic's local time now (its zone: --time-zone, the clinic "
+                        "database's, or $ITDD_TIME_ZONE)");
   s.set_clock->add_option("--wall", s.wall, "To this local time, \"YYYY-MM-DD HH:MM\"");
   // The commands that change the implant are recorded in the clinic database, when kept.
   for (CLI::App* changes : {s.prime, s.bolus, s.silence, s.alarm_test, s.set_clock}) {

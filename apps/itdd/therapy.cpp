@@ -25,6 +25,7 @@
 #include "itdd/host/decimal.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/implant_clock.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/prescription_entry.h"
 #include "itdd/programmer/program_review.h"
@@ -379,6 +380,9 @@ int run_refill(const State& s) {
     entry.bridge = s.bridge == "yes";
   }
   entry.acknowledgement = s.acknowledge;
+  // The clinic's time zone dates the next refill (the clinic database's, when one is kept).
+  const ClinicZone zone = clinic_time_zone(s.record.time_zone, s.record.db);
+  if (zone.exit_code != 0) return zone.exit_code;
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
 
@@ -474,9 +478,22 @@ int run_refill(const State& s) {
     const std::optional<WallTime> low_at =
         res.has_low_at_wall_ms ? std::optional<WallTime>(WallTime(res.low_at_wall_ms))
                                : std::nullopt;
-    const programmer::RefillDate next = programmer::next_refill_date(
-        low_at, rules.safety_margin, WallTime(after.status.wall_ms), rules.stability_days,
-        rules.first_fill_stability_days, rules.max_refill_interval_days);
+    // In the clinic's time when its zone is known (the dates the clinic database keeps and
+    // `clinic due` shows); else on the implant's own clock, as the implant keeps it.
+    const std::int64_t now_utc = system_now_ms();
+    std::optional<programmer::ClinicRefillDate> in_clinic;
+    if (zone.zone) {
+      in_clinic = programmer::next_refill_in_clinic(
+          *zone.zone, now_utc, WallTime(after.status.wall_ms), low_at, rules.safety_margin,
+          rules.stability_days, rules.first_fill_stability_days, rules.max_refill_interval_days);
+    }
+    const programmer::RefillDate next =
+        in_clinic ? in_clinic->local
+                  : programmer::next_refill_date(low_at, rules.safety_margin,
+                                                 WallTime(after.status.wall_ms),
+                                                 rules.stability_days,
+                                                 rules.first_fill_stability_days,
+                                                 rules.max_refill_interval_days);
 
     nlohmann::json j = {
         {"command", "refill"},
@@ -494,6 +511,8 @@ int run_refill(const State& s) {
         {"next_refill_wall_ms", next.due.ms()},
         {"next_refill_rule", programmer::refill_rule_name(next.decided_by)},
         {"next_refill_reason", next.reason},
+        {"next_refill_time_zone",
+         zone.zone ? nlohmann::json(zone.zone->name()) : nlohmann::json("the implant's clock")},
         {"sources", rules.sources},
         {"ran_dry", plan->ran_dry ? nlohmann::json(programmer::ran_dry_json(*plan->ran_dry))
                                   : nlohmann::json(nullptr)}};
@@ -522,14 +541,27 @@ int run_refill(const State& s) {
     } else {
       j["bridge"] = {{"started", false}};
     }
+    const std::string low_text =
+        !low_at ? std::string("never")
+        : in_clinic && in_clinic->low_reservoir_utc_ms
+            ? zone.zone->minute_at(*in_clinic->low_reservoir_utc_ms)
+            : host::format_wall_time(*low_at) + " (the implant's clock)";
     text += fmt::format("low-reservoir alarm at {}; projected low {}\n",
-                        programmer::format_volume_ml(Volume(res.low_threshold_nl)),
-                        low_at ? host::format_wall_time(*low_at) : "never");
-    text += fmt::format("next refill: {} ({})\n", host::format_wall_time(next.due), next.reason);
-    // The implant's dates onto the clinic's clock (UTC, today): its time zone and any difference
-    // between the clocks alike, so the calendar's "days left" are the implant's own (a virtual
-    // implant running fast is ahead of this computer's date).
-    const std::int64_t offset = after.status.wall_ms - system_now_ms();
+                        programmer::format_volume_ml(Volume(res.low_threshold_nl)), low_text);
+    text += fmt::format("next refill: {}{} ({})\n", host::format_wall_time(next.due),
+                        zone.zone ? " " + zone.zone->name() : std::string(" (the implant's clock)"),
+                        next.why);
+    if (zone.zone) {
+      // The session's clock check: the refill's dates are the clinic's, the implant's alarms
+      // follow its own clock.
+      const programmer::ImplantClockCheck clock =
+          programmer::check_implant_clock(*zone.zone, now_utc, WallTime(after.status.wall_ms));
+      if (clock.differs) std::cerr << "warning: " << clock.message << '\n';
+      j["clock_warning"] = clock.differs ? nlohmann::json(clock.message) : nlohmann::json(nullptr);
+    }
+    // Without a zone (no clinic database): the implant's dates onto the instant by the distance
+    // between its clock and this computer's (never stored: no database).
+    const std::int64_t offset = after.status.wall_ms - now_utc;
     return record.finish("refill", j, text, s.json, [&](std::int64_t session) -> std::string {
       programmer::RefillRecord rec;
       rec.pump_id = record.pump().id;
@@ -546,9 +578,15 @@ int run_refill(const State& s) {
       rec.volume = entry.volume;
       rec.low_reservoir_alarm = Volume(res.low_threshold_nl);
       rec.bridge_bolus = !bridge_text.empty();
-      rec.next_refill_ms = next.due.ms() - offset;
-      rec.next_refill_rule = next.reason;
-      if (low_at) rec.low_reservoir_ms = low_at->ms() - offset;
+      // The instant and the rule without a due date of its own: `clinic due` and `clinic report`
+      // say the date from the instant, in the clinic's time, so they cannot disagree.
+      rec.next_refill_ms = in_clinic ? in_clinic->due_utc_ms : next.due.ms() - offset;
+      rec.next_refill_rule = next.why;
+      if (in_clinic) {
+        rec.low_reservoir_ms = in_clinic->low_reservoir_utc_ms;
+      } else if (low_at) {
+        rec.low_reservoir_ms = low_at->ms() - offset;
+      }
       if (auto w = record.db().record_refill(rec); !w.ok()) {
         return programmer::db_error_text(w.error());
       }

@@ -1082,7 +1082,10 @@ class SqlClinicDb final : public ClinicDb {
         row.drug = r.text(15);
         row.next_refill_ms = next;
         row.next_refill_date = zone->date_at(next);
-        row.days_left = floor_div(next - now, kMillisPerDay);
+        // Calendar days in the clinic's time: due tomorrow is 1 day left, even 23 hours ahead
+        // on the night the clocks go forward.
+        row.days_left = floor_div(zone->local(next).ms(), kMillisPerDay) -
+                        floor_div(zone->local(now).ms(), kMillisPerDay);
         row.reason = r.text(17);
         row.low_reservoir_ms = r.optional_integer(18);
         row.status = next < now ? DueStatus::kOverdue : DueStatus::kDue;

@@ -730,6 +730,7 @@ TEST_P(ClinicDbTest, DueListAndSessionReportSayOneNextRefillDateInTheClinicsTime
   ASSERT_OK(due);
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].next_refill_date, "2025-04-30");
+  EXPECT_EQ((*due)[0].days_left, 60);  // 2025-03-01 to 2025-04-30 in Paris, though 59.9 days
   EXPECT_EQ((*due)[0].reason.find("2025-04-29"), std::string::npos) << (*due)[0].reason;
   const auto report = db_->session_report(session);
   ASSERT_OK(report);

@@ -272,7 +272,9 @@ struct DueRow {
   PumpRecord pump;
   std::string drug;  // in the reservoir (last refill), else last prescribed, else empty
   std::optional<std::int64_t> next_refill_ms;  // empty when kUnknown
-  std::int64_t days_left = 0;  // whole days from now, rounded down (overdue: negative)
+  // Days from today to the next refill's date, both the clinic's local dates (due tomorrow:
+  // 1, whatever the hour; overdue: 0 or negative).
+  std::int64_t days_left = 0;
   // The next refill's local date in the clinic's time zone: the one date the due list shows
   // (column and reason alike), the same the session report's refill line says.
   std::string next_refill_date;
