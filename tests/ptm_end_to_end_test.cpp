@@ -449,8 +449,7 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_NE(off.out.find("itdd programmer set-clock --now --time-zone America/New_York"),
             std::string::npos)
       << off.out;
-  const Ran now =
-      clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json"});
+  const Ran now = clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json"});
   ASSERT_EQ(now.exit_code, 0) << now.out;
   EXPECT_TRUE(parse(now).contains("moved_ms"));
   const Ran checked = clinic({"interrogate", "--json", "--time-zone", "America/New_York"});

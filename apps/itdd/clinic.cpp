@@ -330,12 +330,11 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
   std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", "status", "patient",
                            "pump", "drug", "next refill", "days left", "reason");
   for (const DueRow& r : *rows) {
-    std::cout << fmt::format("{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n",
-                             programmer::due_status_name(r.status),
-                             fmt::format("{} {}", r.patient.mrn, r.patient.name), r.pump.serial,
-                             r.drug.empty() ? "?" : r.drug,
-                             r.next_refill_ms ? r.next_refill_date : "?",
-                             r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?", r.reason);
+    std::cout << fmt::format(
+        "{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", programmer::due_status_name(r.status),
+        fmt::format("{} {}", r.patient.mrn, r.patient.name), r.pump.serial,
+        r.drug.empty() ? "?" : r.drug, r.next_refill_ms ? r.next_refill_date : "?",
+        r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?", r.reason);
   }
   std::cout << fmt::format("{} pump(s)\n", rows->size());
   return 0;
@@ -368,8 +367,7 @@ int run_report(const ClinicArgs& a) {
         {"time_zone", zone->name()},
         {"started", minute(s.started_at_ms)},
         {"started_at_ms", s.started_at_ms},
-        {"ended", s.ended_at_ms ? nlohmann::json(minute(*s.ended_at_ms))
-                                : nlohmann::json(nullptr)},
+        {"ended", s.ended_at_ms ? nlohmann::json(minute(*s.ended_at_ms)) : nlohmann::json(nullptr)},
         {"ended_at_ms", s.ended_at_ms ? nlohmann::json(*s.ended_at_ms) : nlohmann::json(nullptr)},
         {"summary", s.summary},
         {"pump", pump_json(report->pump, report->patient.mrn)},
@@ -526,7 +524,9 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
                "Pumps to refill soon, overdue or never refilled here, most at risk first");
   a.due->add_option("--within", a.within, "How far ahead: days (14d) or hours (36h)")
       ->capture_default_str();
-  a.due->add_option("--now", a.now, "Count from the start of this day (YYYY-MM-DD, the clinic's time) instead of now");
+  a.due->add_option(
+      "--now", a.now,
+      "Count from the start of this day (YYYY-MM-DD, the clinic's time) instead of now");
   a.due->add_option("--library", a.library_file,
                     "Drug library that ranks withdrawal risk (default: $ITDD_DRUG_LIBRARY, else "
                     "the source tree's data/drug-library.json)");

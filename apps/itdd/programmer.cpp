@@ -180,7 +180,7 @@ int run_pair(const ProgrammerArgs& a) {
 // The implant's clock against the clinic's time: JSON for --json, a warning line (or a line
 // saying it was not compared) for text.
 static nlohmann::json clock_json(const std::optional<programmer::ImplantClockCheck>& c,
-                          const ClinicZone& zone) {
+                                 const ClinicZone& zone) {
   if (!c) return nullptr;
   return {{"time_zone", zone.zone->name()},
           {"time_zone_from", zone.source},
@@ -194,14 +194,14 @@ static nlohmann::json clock_json(const std::optional<programmer::ImplantClockChe
 }
 
 static std::string clock_text(const std::optional<programmer::ImplantClockCheck>& c,
-                       const ClinicZone& zone) {
+                              const ClinicZone& zone) {
   if (!c) {
     return "implant clock: not compared with the clinic's time (name its zone: --time-zone "
            "Europe/Paris, or --db with the clinic database)\n";
   }
   if (c->differs) return "warning: " + c->message + "\n";
-  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n",
-                     zone.zone->name(), host::format_wall_time(c->clinic_local));
+  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n", zone.zone->name(),
+                     host::format_wall_time(c->clinic_local));
 }
 
 int run_interrogate(const ProgrammerArgs& a) {
@@ -560,8 +560,8 @@ int run_set_clock(const State& s) {
     // In a known zone, a time the clocks skip is refused (a doubled one is allowed: the implant
     // keeps wall time, and shows it as typed).
     if (zone.zone && zone.zone->does_not_exist(wall)) {
-      return bad_input(fmt::format("--wall {}: {}", s.wall,
-                                   zone.zone->instant_typed(wall).error().message));
+      return bad_input(
+          fmt::format("--wall {}: {}", s.wall, zone.zone->instant_typed(wall).error().message));
     }
   }
   ClinicRecord record;

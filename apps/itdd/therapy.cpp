@@ -488,12 +488,11 @@ int run_refill(const State& s) {
           rules.stability_days, rules.first_fill_stability_days, rules.max_refill_interval_days);
     }
     const programmer::RefillDate next =
-        in_clinic ? in_clinic->local
-                  : programmer::next_refill_date(low_at, rules.safety_margin,
-                                                 WallTime(after.status.wall_ms),
-                                                 rules.stability_days,
-                                                 rules.first_fill_stability_days,
-                                                 rules.max_refill_interval_days);
+        in_clinic
+            ? in_clinic->local
+            : programmer::next_refill_date(
+                  low_at, rules.safety_margin, WallTime(after.status.wall_ms), rules.stability_days,
+                  rules.first_fill_stability_days, rules.max_refill_interval_days);
 
     nlohmann::json j = {
         {"command", "refill"},
@@ -541,11 +540,10 @@ int run_refill(const State& s) {
     } else {
       j["bridge"] = {{"started", false}};
     }
-    const std::string low_text =
-        !low_at ? std::string("never")
-        : in_clinic && in_clinic->low_reservoir_utc_ms
-            ? zone.zone->minute_at(*in_clinic->low_reservoir_utc_ms)
-            : host::format_wall_time(*low_at) + " (the implant's clock)";
+    const std::string low_text = !low_at ? std::string("never")
+                                 : in_clinic && in_clinic->low_reservoir_utc_ms
+                                     ? zone.zone->minute_at(*in_clinic->low_reservoir_utc_ms)
+                                     : host::format_wall_time(*low_at) + " (the implant's clock)";
     text += fmt::format("low-reservoir alarm at {}; projected low {}\n",
                         programmer::format_volume_ml(Volume(res.low_threshold_nl)), low_text);
     text += fmt::format("next refill: {}{} ({})\n", host::format_wall_time(next.due),

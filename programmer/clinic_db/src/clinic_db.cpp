@@ -1101,8 +1101,7 @@ class SqlClinicDb final : public ClinicDb {
   // The clinic's zone, inside a transaction: a name the tz database does not hold (edited by
   // hand, or a tzdata that lost it) is a damaged value, never read as UTC.
   DbResult<host::TimeZone> zone_in_transaction() {
-    const DbResult<SqlRows> rows =
-        db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
+    const DbResult<SqlRows> rows = db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
     if (!rows.ok()) return rows.error();
     if (rows->size() != 1) {
       throw detail::DamagedValue{"no clinic_settings row where the clinic's time zone belongs"};
@@ -1110,8 +1109,8 @@ class SqlClinicDb final : public ClinicDb {
     const std::string name = rows->front().text(0);
     host::Checked<host::TimeZone> zone = host::find_time_zone(name);
     if (!zone.ok()) {
-      throw detail::DamagedValue{fmt::format("'{}' where a time zone belongs ({})", name,
-                                             zone.error().message)};
+      throw detail::DamagedValue{
+          fmt::format("'{}' where a time zone belongs ({})", name, zone.error().message)};
     }
     return std::move(zone).value();
   }

@@ -83,7 +83,8 @@ ClinicRefillDate next_refill_in_clinic(const host::TimeZone& zone, std::int64_t 
   // its instant (03:00).
   if (zone.local(out.due_utc_ms) != out.local.due) {
     out.local.due = zone.local(out.due_utc_ms);
-    out.local.reason = fmt::format("due {}: {}", host::format_wall_time(out.local.due), out.local.why);
+    out.local.reason =
+        fmt::format("due {}: {}", host::format_wall_time(out.local.due), out.local.why);
   }
   return out;
 }

@@ -83,7 +83,6 @@ TEST(RefillDate, RulesFromTheLibrary) {
   EXPECT_EQ(r.decided_by, RefillRule::kFirstFillStability);
 }
 
-
 // ---- in the clinic's time zone, across daylight-saving changes ----
 
 namespace tz {
@@ -103,9 +102,9 @@ host::TimeZone zone(const char* name) {
 TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothParisChanges) {
   const host::TimeZone paris = zone("Europe/Paris");
   // Filled 2027-03-20 10:00 CET (09:00 UTC); the implant's clock agrees.
-  const ClinicRefillDate spring = next_refill_in_clinic(
-      paris, utc("2027-03-20 09:00"), wall("2027-03-20 10:00"), std::nullopt, days(5), 14,
-      std::nullopt, 90);
+  const ClinicRefillDate spring =
+      next_refill_in_clinic(paris, utc("2027-03-20 09:00"), wall("2027-03-20 10:00"), std::nullopt,
+                            days(5), 14, std::nullopt, 90);
   EXPECT_EQ(host::format_wall_time(spring.local.due), "2027-04-03 10:00");
   EXPECT_EQ(spring.due_utc_ms, utc("2027-04-03 08:00"));  // CEST
   EXPECT_EQ(spring.local.reason,
@@ -114,22 +113,22 @@ TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothParisChanges) {
   EXPECT_EQ(spring.local.why,
             "the solution is stable for 14 days after the fill on 2027-03-20 10:00");
   // Filled 2027-10-20 10:00 CEST (08:00 UTC).
-  const ClinicRefillDate autumn = next_refill_in_clinic(
-      paris, utc("2027-10-20 08:00"), wall("2027-10-20 10:00"), std::nullopt, days(5), 14,
-      std::nullopt, 90);
+  const ClinicRefillDate autumn =
+      next_refill_in_clinic(paris, utc("2027-10-20 08:00"), wall("2027-10-20 10:00"), std::nullopt,
+                            days(5), 14, std::nullopt, 90);
   EXPECT_EQ(host::format_wall_time(autumn.local.due), "2027-11-03 10:00");
   EXPECT_EQ(autumn.due_utc_ms, utc("2027-11-03 09:00"));  // CET
 }
 
 TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothNewYorkChanges) {
   const host::TimeZone ny = zone("America/New_York");
-  const ClinicRefillDate spring = next_refill_in_clinic(
-      ny, utc("2027-03-10 14:00"), wall("2027-03-10 09:00"), std::nullopt, days(5), 7,
-      std::nullopt, 90);
+  const ClinicRefillDate spring =
+      next_refill_in_clinic(ny, utc("2027-03-10 14:00"), wall("2027-03-10 09:00"), std::nullopt,
+                            days(5), 7, std::nullopt, 90);
   EXPECT_EQ(spring.due_utc_ms, utc("2027-03-17 13:00"));  // 09:00 EDT
-  const ClinicRefillDate autumn = next_refill_in_clinic(
-      ny, utc("2027-11-01 13:00"), wall("2027-11-01 09:00"), std::nullopt, days(5), 7,
-      std::nullopt, 90);
+  const ClinicRefillDate autumn =
+      next_refill_in_clinic(ny, utc("2027-11-01 13:00"), wall("2027-11-01 09:00"), std::nullopt,
+                            days(5), 7, std::nullopt, 90);
   EXPECT_EQ(autumn.due_utc_ms, utc("2027-11-08 14:00"));  // 09:00 EST
 }
 
@@ -139,12 +138,12 @@ TEST(RefillDateInClinic, CountsCalendarDaysAcrossBothNewYorkChanges) {
 TEST(RefillDateInClinic, TheImplantsLowReservoirTimeIsMovedOntoTheClinicsClock) {
   const host::TimeZone paris = zone("Europe/Paris");
   const std::int64_t now = utc("2027-03-28 09:00");  // 11:00 CEST
-  const ClinicRefillDate behind = next_refill_in_clinic(
-      paris, now, wall("2027-03-28 10:00"), wall("2027-04-10 10:00"), days(5), 30, std::nullopt,
-      90);
-  const ClinicRefillDate right = next_refill_in_clinic(
-      paris, now, wall("2027-03-28 11:00"), wall("2027-04-10 11:00"), days(5), 30, std::nullopt,
-      90);
+  const ClinicRefillDate behind =
+      next_refill_in_clinic(paris, now, wall("2027-03-28 10:00"), wall("2027-04-10 10:00"), days(5),
+                            30, std::nullopt, 90);
+  const ClinicRefillDate right =
+      next_refill_in_clinic(paris, now, wall("2027-03-28 11:00"), wall("2027-04-10 11:00"), days(5),
+                            30, std::nullopt, 90);
   EXPECT_EQ(behind.low_reservoir_utc_ms, std::optional<std::int64_t>(utc("2027-04-10 09:00")));
   EXPECT_EQ(behind.due_utc_ms, utc("2027-04-05 09:00"));  // 11:00 CEST, 5 days before
   EXPECT_EQ(behind.local.reason, right.local.reason);
@@ -158,9 +157,9 @@ TEST(RefillDateInClinic, TheImplantsLowReservoirTimeIsMovedOntoTheClinicsClock) 
 // due at the jump (03:00 CEST), never later, and said so.
 TEST(RefillDateInClinic, ADueTimeTheClocksSkipIsTheJumpNeverLater) {
   const host::TimeZone paris = zone("Europe/Paris");
-  const ClinicRefillDate r = next_refill_in_clinic(paris, utc("2027-03-14 01:30"),
-                                                   wall("2027-03-14 02:30"), std::nullopt,
-                                                   days(5), 14, std::nullopt, 90);
+  const ClinicRefillDate r =
+      next_refill_in_clinic(paris, utc("2027-03-14 01:30"), wall("2027-03-14 02:30"), std::nullopt,
+                            days(5), 14, std::nullopt, 90);
   EXPECT_EQ(r.due_utc_ms, utc("2027-03-28 01:00"));
   EXPECT_EQ(host::format_wall_time(r.local.due), "2027-03-28 03:00");
   EXPECT_EQ(r.local.reason.rfind("due 2027-03-28 03:00: ", 0), 0u) << r.local.reason;

@@ -24,11 +24,10 @@ ImplantClockCheck check_implant_clock(const host::TimeZone& zone, std::int64_t n
   const Duration shown((size + kMillisPerMinute / 2) / kMillisPerMinute * kMillisPerMinute);
   std::string why;
   if (c.missed_change) {
-    why = fmt::format(
-        " (the clocks changed on {} at {} to {}; the implant's clock was not moved)",
-        host::format_date(c.missed_change->local_before),
-        host::format_wall_time(c.missed_change->local_before).substr(11),
-        host::format_wall_time(c.missed_change->local_after).substr(11));
+    why = fmt::format(" (the clocks changed on {} at {} to {}; the implant's clock was not moved)",
+                      host::format_date(c.missed_change->local_before),
+                      host::format_wall_time(c.missed_change->local_before).substr(11),
+                      host::format_wall_time(c.missed_change->local_after).substr(11));
   }
   c.message = fmt::format(
       "the implant's clock reads {} but it is {} in {}: {} {}{}; flexible programs, alarms "

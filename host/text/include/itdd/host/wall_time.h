@@ -44,11 +44,11 @@ std::string format_elapsed(Duration d);
 
 // One change of a zone's UTC offset (daylight saving beginning or ending, or a change of law).
 struct ZoneChange {
-  std::int64_t at_utc_ms = 0;           // the instant of the change
-  std::int64_t offset_before_ms = 0;    // local minus UTC before it
-  std::int64_t offset_after_ms = 0;     // and after it
-  WallTime local_before;                // the wall clock's reading at the change, old offset
-  WallTime local_after;                 // and new offset (an hour later in spring, earlier in autumn)
+  std::int64_t at_utc_ms = 0;         // the instant of the change
+  std::int64_t offset_before_ms = 0;  // local minus UTC before it
+  std::int64_t offset_after_ms = 0;   // and after it
+  WallTime local_before;              // the wall clock's reading at the change, old offset
+  WallTime local_after;               // and new offset (an hour later in spring, earlier in autumn)
 };
 
 // A time zone of the tz database, by its IANA name ("Europe/Paris"). Cheap to copy; the zone's

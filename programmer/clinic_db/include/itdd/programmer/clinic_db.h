@@ -278,7 +278,7 @@ struct DueRow {
   // The next refill's local date in the clinic's time zone: the one date the due list shows
   // (column and reason alike), the same the session report's refill line says.
   std::string next_refill_date;
-  std::string reason;          // the rule that set the date (stating no due date of its own)
+  std::string reason;  // the rule that set the date (stating no due date of its own)
   std::optional<std::int64_t> low_reservoir_ms;
   DueStatus status = DueStatus::kDue;
 };

@@ -48,8 +48,8 @@ RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration s
 // daylight-saving change: 13 days and 23 hours in spring), and the due time's instant is never
 // later than its local time says (host::TimeZone::instant_computed).
 struct ClinicRefillDate {
-  RefillDate local;                  // in the clinic's local wall time
-  std::int64_t due_utc_ms = 0;       // the instant the clinic database keeps
+  RefillDate local;             // in the clinic's local wall time
+  std::int64_t due_utc_ms = 0;  // the instant the clinic database keeps
   std::optional<std::int64_t> low_reservoir_utc_ms;
 };
 ClinicRefillDate next_refill_in_clinic(const host::TimeZone& zone, std::int64_t now_utc_ms,
