@@ -50,6 +50,13 @@ class ClinicCli : public ::testing::Test {
 
   // `itdd clinic --db DB ARGS...`
   Ran clinic(const std::vector<std::string>& args) const {
+    std::vector<std::string> all = {"clinic", "--db", db_};
+    all.insert(all.end(), args.begin(), args.end());
+    return itdd(all);
+  }
+
+  // `itdd ARGS...`
+  Ran itdd(const std::vector<std::string>& args) const {
     const fs::path out = dir_ / "stdout";
     const fs::path err = dir_ / "stderr";
     const pid_t pid = ::fork();
@@ -59,7 +66,7 @@ class ClinicCli : public ::testing::Test {
       ::dup2(o, STDOUT_FILENO);
       ::dup2(e, STDERR_FILENO);
       ::unsetenv("ITDD_CLINIC_DB");
-      std::vector<std::string> all = {ITDD_BINARY, "clinic", "--db", db_};
+      std::vector<std::string> all = {ITDD_BINARY};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (std::string& a : all) argv.push_back(a.data());
@@ -489,6 +496,31 @@ TEST_F(ClinicCli, OneNextRefillDateInTheClinicsTimeAcrossADaylightSavingChange) 
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("Europe/Paris"), std::string::npos) << r.err;
   EXPECT_EQ(json_of({"time-zone"})["time_zone"], "America/New_York") << "unchanged";
+}
+
+// A trial's time is typed in the clinic's local time: one the clocks skipped is refused, saying
+// so, and nothing is recorded; one they showed twice is the first (summer time, 00:30 UTC).
+TEST_F(ClinicCli, ATrialTimeTheClocksSkippedIsRefusedAndADoubledOneIsTheFirst) {
+  ASSERT_EQ(clinic({"init", "--time-zone", "Europe/Paris"}).exit_code, 0);
+  ASSERT_EQ(clinic(kPatient).exit_code, 0);
+  const auto record = [&](const std::string& at) {
+    return itdd({"trial", "record", "--db", db_, "--patient", "M-1", "--drug", "baclofen", "--step",
+                 "50:effective:6h:ashworth=3-1@" + at});
+  };
+  const Ran skipped = record("2027-03-28T02:30");
+  EXPECT_EQ(skipped.exit_code, 2) << skipped.out;
+  EXPECT_NE(skipped.err.find("2027-03-28 02:30 does not exist in Europe/Paris"), std::string::npos)
+      << skipped.err;
+  const Ran doubled = record("2027-10-31T02:30");
+  ASSERT_EQ(doubled.exit_code, 0) << doubled.err;
+  auto db = programmer::open_clinic_db(db_);
+  ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+  const auto patient = (*db)->find_patient_by_mrn("M-1");
+  ASSERT_TRUE(patient.ok());
+  const auto trials = (*db)->trials(patient->id);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 1u) << "the skipped time recorded nothing";
+  EXPECT_EQ((*trials)[0].at_ms, *programmer::parse_utc_date("2027-10-31") + 30 * kMillisPerMinute);
 }
 
 TEST_F(ClinicCli, NewerDatabaseIsRefusedUntouched) {
