@@ -424,6 +424,7 @@ TEST_F(ClinicCli, MessagesSayTheValueOnceAndEscapeWhatCannotBePrinted) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.find("check the path"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("restore it from the clinic's backup"), std::string::npos) << r.err;
+}
 
 // The clinic's time zone: kept in the database, an unknown one refused naming an example, and
 // every date the due list and the report print is local to it. Issue 11: the due list's column
@@ -487,6 +488,12 @@ TEST_F(ClinicCli, OneNextRefillDateInTheClinicsTimeAcrossADaylightSavingChange) 
   EXPECT_NE(report.out.find("from 2027-03-14 09:00 to 2027-03-14 09:02 (Europe/Paris)"),
             std::string::npos)
       << report.out;
+
+  // The pump list says the same date.
+  const nlohmann::json pumps = json_of({"pump", "list"});
+  ASSERT_EQ(pumps.size(), 1u) << pumps.dump();
+  EXPECT_EQ(pumps[0]["next_refill_date"], "2027-03-29") << pumps.dump(1);
+  EXPECT_EQ(pumps[0]["last_refill_date"], "2027-03-14") << pumps.dump(1);
 
   // Another zone: the same instant is another local date.
   ASSERT_EQ(clinic({"time-zone", "America/New_York"}).exit_code, 0);

@@ -70,6 +70,9 @@ int run_pump_list(const ClinicArgs& a) {
   const std::int64_t now = system_now_ms();
   const auto statuses = programmer::pump_statuses(*db, now);
   if (!statuses.ok()) return db_failure(statuses.error());
+  // Refill dates are the clinic's local dates, as `clinic due` and `clinic report` say them.
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const programmer::PumpStatus& s : *statuses) {
@@ -109,9 +112,9 @@ int run_pump_list(const ClinicArgs& a) {
         j["concentration_ng_per_ml"] = s.prescription->concentration.count();
       }
       if (s.last_refill) {
-        j["last_refill_date"] = programmer::utc_date(s.last_refill->at_ms);
+        j["last_refill_date"] = zone->date_at(s.last_refill->at_ms);
         j["last_refill_ms"] = s.last_refill->at_ms;
-        j["next_refill_date"] = programmer::utc_date(s.last_refill->next_refill_ms);
+        j["next_refill_date"] = zone->date_at(s.last_refill->next_refill_ms);
         j["next_refill_ms"] = s.last_refill->next_refill_ms;
       }
       out.push_back(std::move(j));
@@ -138,15 +141,15 @@ int run_pump_list(const ClinicArgs& a) {
     std::cout << fmt::format(
         "{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n", s.pump.serial,
         s.pump.model, s.patient.mrn, drug, dose, left,
-        s.last_refill ? programmer::utc_date(s.last_refill->at_ms) : "-",
-        s.last_refill ? programmer::utc_date(s.last_refill->next_refill_ms) : "?",
+        s.last_refill ? zone->date_at(s.last_refill->at_ms) : "-",
+        s.last_refill ? zone->date_at(s.last_refill->next_refill_ms) : "?",
         s.pump.active ? "yes" : "no");
   }
   std::cout << fmt::format(
       "{} pump(s). Reservoir: the last refill less what the prescriptions since deliver at "
-      "their most (? without a refill and a prescription); dates in UTC; catheters and implant "
+      "their most (? without a refill and a prescription); dates in {}; catheters and implant "
       "dates: --json\n",
-      statuses->size());
+      statuses->size(), zone->name());
   return 0;
 }
 
@@ -156,6 +159,8 @@ int run_session_list(const ClinicArgs& a) {
   if (!db) return rc;
   const std::optional<std::int64_t> patient_id = patient_filter(a, *db, rc);
   if (rc != 0) return rc;
+  const auto zone = db->time_zone();
+  if (!zone.ok()) return db_failure(zone.error());
   const auto pumps = patient_id ? db->pumps_of(*patient_id) : db->list_pumps();
   if (!pumps.ok()) return db_failure(pumps.error());
   struct Row {
@@ -185,10 +190,10 @@ int run_session_list(const ClinicArgs& a) {
            {"patient_mrn", r.mrn},
            {"operator", r.session.operator_name},
            {"device", r.session.device},
-           {"started", programmer::utc_minute(r.session.started_at_ms)},
+           {"started", zone->minute_at(r.session.started_at_ms)},
            {"started_at_ms", r.session.started_at_ms},
            {"ended", nullable(r.session.ended_at_ms
-                                  ? std::optional(programmer::utc_minute(*r.session.ended_at_ms))
+                                  ? std::optional(zone->minute_at(*r.session.ended_at_ms))
                                   : std::nullopt)},
            {"summary", r.session.summary}});
     }
@@ -200,7 +205,7 @@ int run_session_list(const ClinicArgs& a) {
   for (const Row& r : rows) {
     std::cout << fmt::format(
         "{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", r.session.id,
-        programmer::utc_minute(r.session.started_at_ms), r.pump.serial, r.mrn,
+        zone->minute_at(r.session.started_at_ms), r.pump.serial, r.mrn,
         r.session.operator_name,
         r.session.ended_at_ms ? r.session.summary : "(still open) " + r.session.summary);
   }
