@@ -422,7 +422,7 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_EQ(clinic({"alarm", "silence", "--kind", "low-res", "--for", "1h"}).exit_code, 2);
   EXPECT_EQ(clinic({"alarm", "silence", "--kind", "low-reservoir", "--for", "soon"}).exit_code, 2);
 
-  const Ran set = clinic({"set-clock", "--wall", "2026-03-01 14:05"});
+  const Ran set = clinic({"set-clock", "--wall", "2026-03-01 14:05", "--yes"});
   ASSERT_EQ(set.exit_code, 0) << set.out;
   EXPECT_NE(set.out.find("implant clock set to 2026-03-01 14:05"), std::string::npos) << set.out;
   const std::string wall = interrogation()["clock"]["wall"];
@@ -430,7 +430,7 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_EQ(clinic({"set-clock"}).exit_code, 2);
   EXPECT_EQ(clinic({"set-clock", "--now", "--wall", "2026-03-01 14:05"}).exit_code, 2);
   EXPECT_EQ(clinic({"set-clock", "--wall", "2026-02-30 10:00"}).exit_code, 2);
-  const Ran now = clinic({"set-clock", "--now", "--json"});
+  const Ran now = clinic({"set-clock", "--now", "--json", "--yes"});
   ASSERT_EQ(now.exit_code, 0) << now.out;
   EXPECT_TRUE(parse(now).contains("moved_ms"));
 }
