@@ -17,8 +17,8 @@
 namespace itdd::cli {
 
 inline constexpr int kExitInvalidInput = programmer::exit_status(programmer::Outcome::kInvalidInput);
-// Not done, nothing changed: refused (by the implant, the drug library or the clinician at the
-// confirmation), or the implant could not be reached before anything was sent.
+// Not done, nothing changed: refused (by the implant or the clinician at the confirmation), or
+// the implant could not be reached before anything was sent.
 inline constexpr int kExitFailure = programmer::exit_status(programmer::Outcome::kRefused);
 inline constexpr int kExitUncertain = programmer::exit_status(programmer::Outcome::kUncertain);
 inline constexpr int kExitAppliedNotRecorded =

@@ -44,8 +44,9 @@ namespace {
 
 constexpr const char* kExitStatusHelp =
     "Exit status: 0 ok (applied, or the answer given); 1 refused: nothing changed (the implant "
-    "or the drug library refused, the confirmation was answered no, or the implant could not be "
-    "reached before anything was sent); 2 invalid input: nothing sent, nothing changed; "
+    "refused, the confirmation was answered no, or the implant could not be reached before "
+    "anything was sent); 2 invalid input: nothing sent, nothing changed (an option or file to "
+    "fix, or a dose the drug library blocks); "
     "3 uncertain: a therapy command was sent, its reply was lost and the implant could not say "
     "whether it applied it: interrogate before anything else; 4 applied but not recorded in the "
     "clinic database: record it by hand. With --json every command prints one JSON object on "

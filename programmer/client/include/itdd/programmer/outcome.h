@@ -3,10 +3,11 @@
 // name in every --json object ("outcome"), and the README and `itdd --help` list them.
 //
 //   0  ok                    done: applied (a change), or the answer given (a read)
-//   1  refused               not done, nothing changed: the implant or the drug library refused,
-//                            the clinician answered no, or the implant could not be reached
-//                            before anything was sent
-//   2  invalid input         not done, nothing changed, nothing sent: bad arguments or files
+//   1  refused               not done, nothing changed: the implant refused, the clinician
+//                            answered no, or the implant could not be reached before anything
+//                            was sent
+//   2  invalid input         not done, nothing changed, nothing sent: bad arguments or files,
+//                            or a dose the drug library blocks (an input to change)
 //   3  uncertain             a therapy command was sent, its reply was lost, and the implant
 //                            could not say whether it applied it (no answer again within the
 //                            retry window, or its journal answered "unknown"): interrogate
