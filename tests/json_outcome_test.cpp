@@ -152,6 +152,60 @@ class JsonOutcomeTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
 };
 
+// Every command: an argument it does not take is invalid input, said in one JSON object.
+TEST(JsonOutcome, EveryCommandSaysInvalidInputInOneObject) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"sim", "run"},
+      {"sim", "tones"},
+      {"implant", "serve"},
+      {"programmer", "keygen"},
+      {"programmer", "pair"},
+      {"programmer", "interrogate"},
+      {"programmer", "pairing-window"},
+      {"programmer", "prime"},
+      {"programmer", "bolus"},
+      {"programmer", "alarm", "silence"},
+      {"programmer", "alarm", "test"},
+      {"programmer", "set-clock"},
+      {"programmer", "log"},
+      {"programmer", "history"},
+      {"programmer", "program"},
+      {"programmer", "refill"},
+      {"programmer", "devices"},
+      {"programmer", "revoke"},
+      {"ptm", "status"},
+      {"ptm", "bolus"},
+      {"clinic", "init"},
+      {"clinic", "migrate"},
+      {"clinic", "patient", "add"},
+      {"clinic", "patient", "list"},
+      {"clinic", "pump", "add"},
+      {"clinic", "pump", "list"},
+      {"clinic", "due"},
+      {"clinic", "report"},
+      {"clinic", "upload"},
+      {"drugs", "list"},
+      {"drugs", "show"},
+      {"drugs", "export"},
+      {"drugs", "check"},
+      {"dose", "rate"},
+      {"dose", "convert"},
+      {"trial", "suggest"},
+      {"trial", "record"},
+  };
+  for (const std::vector<std::string>& c : commands) {
+    std::vector<std::string> args = c;
+    args.emplace_back("--json");
+    args.emplace_back("--no-such-option");
+    const Ran r = run_itdd(args);
+    std::string words;
+    for (const std::string& w : c) words += (words.empty() ? "" : " ") + w;
+    SCOPED_TRACE(words);
+    const nlohmann::json j = expect_outcome(r, Outcome::kInvalidInput);
+    EXPECT_EQ(j.value("command", ""), words);
+  }
+}
+
 // Commands that need no implant: ok and invalid input, each one JSON object.
 TEST_F(JsonOutcomeTest, CommandsWithoutAnImplantPrintOneObjectForEveryOutcome) {
   const std::string key = (dir_ / "new.key").string();

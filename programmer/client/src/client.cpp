@@ -285,11 +285,11 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
       q->which_payload != itdd_Response_command_status_tag) {
     result.learned = LearnedFrom::kNothing;
     result.delivery = Delivery::kUncertain;
-    result.detail = !q.ok() ? "the reply was lost and the implant did not answer again to be "
-                              "asked about the command: " +
+    result.detail = !q.ok() ? "no reply came to the command, and the implant did not answer "
+                              "again to be asked about it: " +
                                   std::string(q.error().message)
-                            : std::string("the reply was lost and the implant did not say what "
-                                          "became of the command");
+                            : std::string("no reply came to the command, and the implant did not "
+                                          "say what became of it");
     return result;
   }
   result.learned = LearnedFrom::kStatusQuery;
