@@ -100,6 +100,9 @@ Server::Server(const std::vector<std::string>& args, const std::filesystem::path
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+)\n)");
   const std::regex key(R"(implant public key: ([0-9a-f]{64})\n)");
+  // With --json: one object on one line.
+  const std::regex json_port(R"re("port":(\d+)[^\n]*\n)re");
+  const std::regex json_key(R"re("implant_key":"([0-9a-f]{64})")re");
   std::smatch m;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{out_, POLLIN, 0};
@@ -111,6 +114,11 @@ Server::Server(const std::vector<std::string>& args, const std::filesystem::path
     if (std::regex_search(banner_, m, listening)) {
       port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
       if (std::regex_search(banner_, m, key)) key_hex_ = m[1];
+      return;
+    }
+    if (std::regex_search(banner_, m, json_port)) {
+      port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+      if (std::regex_search(banner_, m, json_key)) key_hex_ = m[1];
       return;
     }
   }

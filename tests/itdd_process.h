@@ -27,7 +27,8 @@ struct Ran {
 Ran run_itdd(const std::vector<std::string>& args, std::chrono::seconds limit = 30s,
              const std::string& input = {});
 
-// `itdd implant serve ARGS...` in the background (stderr to `log`) until killed.
+// `itdd implant serve ARGS...` in the background (stderr to `log`) until killed. Its banner is
+// read up to the line with the port (text, or with --json the one-line object).
 class Server {
  public:
   Server(const std::vector<std::string>& args, const std::filesystem::path& log);

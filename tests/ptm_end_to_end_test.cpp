@@ -422,7 +422,7 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_EQ(clinic({"alarm", "silence", "--kind", "low-res", "--for", "1h"}).exit_code, 2);
   EXPECT_EQ(clinic({"alarm", "silence", "--kind", "low-reservoir", "--for", "soon"}).exit_code, 2);
 
-  const Ran set = clinic({"set-clock", "--wall", "2026-03-01 14:05"});
+  const Ran set = clinic({"set-clock", "--wall", "2026-03-01 14:05", "--yes"});
   ASSERT_EQ(set.exit_code, 0) << set.out;
   EXPECT_NE(set.out.find("implant clock set to 2026-03-01 14:05"), std::string::npos) << set.out;
   const std::string wall = interrogation()["clock"]["wall"];
@@ -449,7 +449,8 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_NE(off.out.find("itdd programmer set-clock --now --time-zone America/New_York"),
             std::string::npos)
       << off.out;
-  const Ran now = clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json"});
+  const Ran now = clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json",
+                          "--yes"});
   ASSERT_EQ(now.exit_code, 0) << now.out;
   EXPECT_TRUE(parse(now).contains("moved_ms"));
   const Ran checked = clinic({"interrogate", "--json", "--time-zone", "America/New_York"});

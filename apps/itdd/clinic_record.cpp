@@ -92,13 +92,14 @@ int ClinicRecord::finish(const std::string& summary, nlohmann::json j, std::stri
       text += fmt::format("recorded as session {}\n", id.value());
     }
   }
+  if (!error.empty()) j["clinic_record_error"] = error;
   if (json) {
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << text;
   }
   if (!error.empty()) {
-    return failure(
+    return applied_not_recorded(
         fmt::format("the implant applied the change but the clinic database did not "
                     "record it ({}): record it by hand",
                     error));

@@ -1,7 +1,7 @@
 // The `itdd implant ...` and `itdd programmer ...` subcommands (the secured link and the virtual
 // implant). Each add_* declares its options on `parent` and returns its subcommand; run_* does
-// the work once parsing is done and returns the exit status (0 done, 1 failure, 2 bad input:
-// nothing changed).
+// the work once parsing is done and returns the exit status: one of programmer/outcome.h's
+// (0 ok, 1 refused, 2 invalid input, 3 uncertain, 4 applied but not recorded).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,10 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "itdd/programmer/outcome.h"
+
 namespace itdd::cli {
 
-inline constexpr int kExitInvalidInput = 2;
-inline constexpr int kExitFailure = 1;
+inline constexpr int kExitInvalidInput = programmer::exit_status(programmer::Outcome::kInvalidInput);
+// Not done, nothing changed: refused (by the implant or the clinician at the confirmation), or
+// the implant could not be reached before anything was sent.
+inline constexpr int kExitFailure = programmer::exit_status(programmer::Outcome::kRefused);
+inline constexpr int kExitUncertain = programmer::exit_status(programmer::Outcome::kUncertain);
+inline constexpr int kExitAppliedNotRecorded =
+    programmer::exit_status(programmer::Outcome::kAppliedNotRecorded);
 
 struct ServeArgs {
   std::string state_dir;
@@ -27,17 +34,22 @@ struct ServeArgs {
   double drop = 0.0;
   double corrupt = 0.0;
   std::int64_t delay_ms = 0;
+  std::int64_t silence_after_command_ms = 0;  // fault: a lost reply after each new command
   std::uint64_t seed = 1;
   std::string pocket_fill_ml = "0";  // mL, read exactly (programmer::parse_volume_ml_or_zero)
   bool verbose = false;
   // `itdd implant advance --state DIR --by DURATION` (the stopped implant's clock moved on).
   CLI::App* advance = nullptr;
   std::string advance_by;
+  bool json = false;  // the start-up line as one JSON object
 };
 // Declares `implant serve` (returned) and `implant advance`.
 CLI::App* add_serve(CLI::App& implant, ServeArgs& args);
-int run_serve(const ServeArgs& args, const std::string& default_pump_models);
 int run_advance(const ServeArgs& args, const std::string& default_pump_models);
+// `started` is called once the start-up line is printed, before serving (main: --json's one
+// object is complete then).
+int run_serve(const ServeArgs& args, const std::string& default_pump_models,
+              const std::function<void()>& started = {});
 
 // What every command that talks to an implant needs.
 struct LinkArgs {
@@ -54,7 +66,7 @@ struct ProgrammerArgs {
   bool passphrase = false;  // keygen: protect the new key with a passphrase
   std::string code;         // pair
   std::string out_file;     // pair
-  bool json = false;        // interrogate
+  bool json = false;        // every command: print JSON instead of text
   std::string time_zone;    // interrogate: the clinic's zone, to check the implant's clock
   std::string db;           // interrogate: the clinic database that keeps it
   std::string role;         // pairing-window

@@ -128,7 +128,7 @@ int run_revoke(const State& s) {
         return failure(fmt::format("not revoked: {}", refusal(answer.value())));
       }
       if (!answer.ok()) {
-        return failure(
+        return uncertain(
             "revocation uncertain: the implant no longer answers this device, as it would once "
             "it is revoked; check with another device's `itdd programmer devices`");
       }
@@ -145,7 +145,7 @@ int run_revoke(const State& s) {
           return failure(
               "not revoked: the implant still lists the device (its answer was lost); try again");
         case programmer::Revocation::kUnknown:
-          return failure(fmt::format(
+          return uncertain(fmt::format(
               "revocation uncertain: {}; check with `itdd programmer devices` before anything "
               "else",
               answer.ok() ? std::string("the implant's list could not be read back")

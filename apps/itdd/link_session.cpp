@@ -45,6 +45,16 @@ int failure(const std::string& what) {
   return kExitFailure;
 }
 
+int uncertain(const std::string& what) {
+  std::cerr << "error: " << what << '\n';
+  return kExitUncertain;
+}
+
+int applied_not_recorded(const std::string& what) {
+  std::cerr << "error: " << what << '\n';
+  return kExitAppliedNotRecorded;
+}
+
 std::string link_failure(const Error& e) {
   const std::string_view field = e.field;
   if (field == "busy") {
@@ -187,7 +197,37 @@ bool confirm(const std::string& preview, bool json_on_stdout) {
   return yes;
 }
 
-int check_applied(const programmer::CommandResult& r, const std::string& what) {
+void add_delivery(nlohmann::json& j, const programmer::CommandResult& r, std::uint64_t command_id) {
+  switch (r.delivery) {
+    case programmer::Delivery::kApplied:
+      j["delivery"] = "applied";
+      break;
+    case programmer::Delivery::kNotApplied:
+      j["delivery"] = "not applied";
+      break;
+    case programmer::Delivery::kUncertain:
+      j["delivery"] = "uncertain";
+      break;
+  }
+  j["command_id"] = command_id;
+  if (r.reply_lost()) {
+    j["reply_lost"] = true;
+    j["learned_from"] = programmer::learned_name(r.learned);
+    j["delivery_detail"] = r.detail;
+  }
+}
+
+int check_applied(const programmer::CommandResult& r, const std::string& what,
+                  std::uint64_t command_id, bool json) {
+  if (r.delivery == programmer::Delivery::kApplied) return 0;
+  if (json) {
+    nlohmann::json j;
+    add_delivery(j, r, command_id);
+    if (r.response.has_value() && r.response->result != itdd_ResultCode_RESULT_OK) {
+      j["refusal"] = refusal(*r.response);
+    }
+    std::cout << j.dump(2) << '\n';
+  }
   switch (r.delivery) {
     case programmer::Delivery::kApplied:
       return 0;
@@ -199,8 +239,8 @@ int check_applied(const programmer::CommandResult& r, const std::string& what) {
     case programmer::Delivery::kUncertain:
       break;
   }
-  return failure(fmt::format("{} uncertain: {}; interrogate the implant before doing anything else",
-                             what, r.detail));
+  return uncertain(fmt::format(
+      "{} uncertain: {}; interrogate the implant before doing anything else", what, r.detail));
 }
 
 }  // namespace itdd::cli

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
 
@@ -19,9 +20,13 @@
 
 namespace itdd::cli {
 
-// "error: WHAT" on stderr; the exit status for bad input (nothing sent) or for a failure.
+// "error: WHAT" on stderr; the exit status for bad input (nothing sent), for a failure or a
+// refusal (nothing changed), for an uncertain outcome (interrogate first) or for a change the
+// implant applied that the clinic database did not record (programmer/outcome.h).
 int bad_input(const std::string& what);
 int failure(const std::string& what);
+int uncertain(const std::string& what);
+int applied_not_recorded(const std::string& what);
 
 // What a failed exchange means for the person at the device.
 std::string link_failure(const Error& e);
@@ -77,9 +82,16 @@ programmer::LogPageReader log_reader(programmer::Client& client);
 // then reads one line from stdin: true only for "y" or "yes". End of input is a no.
 bool confirm(const std::string& preview, bool json_on_stdout);
 
+// What a therapy command came to, into its --json object: "delivery", "command_id", and when
+// its reply was lost, "reply_lost", how the delivery was learned ("learned_from": a repeat with
+// the same id, or asking the implant about the id) and "delivery_detail".
+void add_delivery(nlohmann::json& j, const programmer::CommandResult& r, std::uint64_t command_id);
+
 // 0 when a therapy command was applied (with its answer, or confirmed by the implant after a
 // lost reply); otherwise the exit status after saying, with `what` ("priming"), why not: the
-// implant's refusal in words, or that nobody can know (interrogate first).
-int check_applied(const programmer::CommandResult& r, const std::string& what);
+// implant's refusal in words (refused), or that nobody can know (uncertain: interrogate
+// first). With `json`, the delivery (add_delivery) is printed on stdout first.
+int check_applied(const programmer::CommandResult& r, const std::string& what,
+                  std::uint64_t command_id, bool json);
 
 }  // namespace itdd::cli

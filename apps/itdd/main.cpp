@@ -11,9 +11,11 @@
 //   itdd programmer devices|revoke ...   the implant's paired devices, removing one (devices.cpp)
 //   itdd ptm status|bolus ...        the patient's device (ptm.cpp)
 //
-// Exit status: 0 done; 2 invalid input (bad scenario, pump-model file, key file or arguments:
-// nothing ran, nothing changed); 1 a failure during the run (e.g. the implant refused or did
-// not answer).
+// Exit status (programmer/outcome.h defines them; kExitStatusHelp says them in --help):
+//   0 ok; 1 refused (nothing changed); 2 invalid input (nothing ran, nothing changed);
+//   3 uncertain (a therapy command's reply was lost and the implant could not say: interrogate);
+//   4 applied but not recorded in the clinic database.
+// With --json, every run prints one JSON object on stdout whatever it came to (json_outcome.h).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -23,10 +25,15 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "commands.h"
 #include "escaped_stderr.h"
+#include "json_outcome.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
@@ -34,6 +41,79 @@
 #include "itdd/tones/tones.h"
 
 namespace {
+
+constexpr const char* kExitStatusHelp =
+    "Exit status: 0 ok (applied, or the answer given); 1 refused: nothing changed (the implant "
+    "refused, the confirmation was answered no, or the implant could not be reached before "
+    "anything was sent); 2 invalid input: nothing sent, nothing changed (an option or file to "
+    "fix, or a dose the drug library blocks); "
+    "3 uncertain: a therapy command was sent, its reply was lost and the implant could not say "
+    "whether it applied it: interrogate before anything else; 4 applied but not recorded in the "
+    "clinic database: record it by hand. With --json every command prints one JSON object on "
+    "stdout, whatever the outcome, with \"outcome\" (ok, refused, invalid_input, uncertain, "
+    "applied_not_recorded) and \"exit_status\"; list commands print their array when ok.";
+
+// "programmer bolus": the subcommands parsed, outermost first.
+std::string command_path(const CLI::App& app) {
+  std::string path;
+  const CLI::App* at = &app;
+  while (true) {
+    const auto subs = at->get_subcommands();
+    if (subs.empty()) break;
+    at = subs.front();
+    path += (path.empty() ? "" : " ") + at->get_name();
+  }
+  return path;
+}
+
+// Was --json given, to the command or to a group holding it (`clinic --json ...`)?
+bool json_asked(const CLI::App& app) {
+  const CLI::App* at = &app;
+  while (true) {
+    const CLI::Option* json = at->get_option_no_throw("--json");
+    if (json != nullptr && json->count() > 0) return true;
+    const auto subs = at->get_subcommands();
+    if (subs.empty()) return false;
+    at = subs.front();
+  }
+}
+
+// Before parsing succeeded: the words up to the first option, and whether --json is among
+// the arguments.
+std::string command_words(int argc, char** argv) {
+  std::string words;
+  for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+    words += (words.empty() ? "" : " ") + std::string(argv[i]);
+  }
+  return words;
+}
+
+bool json_in_arguments(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") return true;
+  }
+  return false;
+}
+
+// `itdd sim tones --json`: the files written, as one object.
+int sim_tones_json(const std::string& dir) {
+  const itdd::tones::WriteResult result = itdd::tones::write_tone_files(dir);
+  if (!result.ok) {
+    std::cerr << "error: " << result.error << '\n';
+    return itdd::cli::kExitInvalidInput;
+  }
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const itdd::tones::WrittenTone& w : result.files) {
+    files.push_back({{"pattern", w.pattern},
+                     {"file", w.file.string()},
+                     {"seconds", w.seconds},
+                     {"segments", w.segments}});
+  }
+  std::cout << nlohmann::ordered_json{{"command", "sim tones"}, {"dir", dir}, {"files", files}}
+                   .dump(2)
+            << '\n';
+  return 0;
+}
 
 using itdd::cli::kExitFailure;
 using itdd::cli::kExitInvalidInput;
@@ -126,6 +206,7 @@ int main(int argc, char** argv) {
   // Messages quote what was typed: raw invalid bytes and control characters are escaped.
   const itdd::cli::EscapedStderr escaped_stderr;
   CLI::App app{"itdd: tools for the open intrathecal drug delivery system"};
+  app.footer(kExitStatusHelp);
   app.require_subcommand(1);
   CLI::App* sim = app.add_subcommand("sim", "Simulate the implant on a PC");
   sim->require_subcommand(1);
@@ -148,6 +229,8 @@ int main(int argc, char** argv) {
   std::string tones_dir;
   tones->add_option("--out", tones_dir, "Directory for the WAV files (created if missing)")
       ->required();
+  bool tones_json = false;
+  tones->add_flag("--json", tones_json, "Print JSON instead of text");
 
   CLI::App* implant = app.add_subcommand("implant", "A virtual implant");
   implant->require_subcommand(1);
@@ -187,12 +270,40 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? 0 : kExitInvalidInput;
+    if (code == 0) return 0;
+    if (json_in_arguments(argc, argv)) {
+      std::cout << itdd::cli::outcome_json_line(command_words(argc, argv), kExitInvalidInput,
+                                                e.what())
+                << '\n';
+    }
+    return kExitInvalidInput;
   }
-  try {
-    if (tones->parsed()) return itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
+  // `implant serve` runs until stopped: its start-up line is its own JSON (serve.cpp).
+  if (serve->parsed()) {
+    std::optional<itdd::cli::JsonOutcome> start_line;
+    if (serve_args.json) start_line.emplace("implant serve", /*one_line=*/true);
+    bool started = false;
+    const auto on_started = [&] {
+      if (start_line) start_line->finish(0);
+      started = true;
+    };
+    int rc = kExitFailure;
+    try {
+      rc = itdd::cli::run_serve(serve_args, default_pump_models(), on_started);
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << '\n';
+      rc = kExitFailure;
+    }
+    // Refused before it started: the one object says why.
+    if (start_line && !started) return start_line->finish(rc);
+    return rc;
+  }
+  const auto run_command = [&]() -> int {
+    if (tones->parsed()) {
+      return tones_json ? sim_tones_json(tones_dir)
+                        : itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
+    }
     if (run->parsed()) return sim_run(args);
-    if (serve->parsed()) return itdd::cli::run_serve(serve_args, default_pump_models());
     if (serve_args.advance->parsed()) {
       return itdd::cli::run_advance(serve_args, default_pump_models());
     }
@@ -206,9 +317,17 @@ int main(int argc, char** argv) {
     if (const std::optional<int> rc = therapy.run()) return *rc;
     if (const std::optional<int> rc = devices.run()) return *rc;
     if (const std::optional<int> rc = ptm.run()) return *rc;
+    return kExitInvalidInput;
+  };
+  std::optional<itdd::cli::JsonOutcome> json_outcome;
+  if (json_asked(app)) json_outcome.emplace(command_path(app));
+  const auto finish = [&](int exit_status) {
+    return json_outcome ? json_outcome->finish(exit_status) : exit_status;
+  };
+  try {
+    return finish(run_command());
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << '\n';
-    return kExitFailure;
+    return finish(kExitFailure);
   }
-  return kExitInvalidInput;
 }

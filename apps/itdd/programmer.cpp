@@ -43,6 +43,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
   c.keygen->add_option("--passphrase-file", a.link.passphrase_file,
                        "Take the passphrase from this file's first line (mode 0600; implies "
                        "--passphrase)");
+  c.keygen->add_flag("--json", a.json, "Print JSON instead of text");
 
   c.pair = programmer.add_subcommand(
       "pair", "Pair with an implant through the one-time code a clinician's programmer shows");
@@ -50,6 +51,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
   c.pair->add_option("--code", a.code, "The 6-digit pairing code")->required();
   c.pair->add_option("--out", a.out_file, "Where to keep the implant's key (never overwritten)")
       ->required();
+  c.pair->add_flag("--json", a.json, "Print JSON instead of text");
 
   c.interrogate = programmer.add_subcommand(
       "interrogate", "Read the implant's status: reservoir, prescription, battery, alarms, clocks");
@@ -76,6 +78,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       ->add_option("--window-s", a.window_s,
                    "How long the code stays valid, in the implant's seconds (at most 300)")
       ->capture_default_str();
+  c.pairing_window->add_flag("--json", a.json, "Print JSON instead of text");
   return c;
 }
 
@@ -121,7 +124,16 @@ int run_keygen(const ProgrammerArgs& a) {
     return bad_input(
         fmt::format("--key {}: {}", a.link.key_file, programmer::error_text(written.error())));
   }
-  std::cout << programmer::to_hex(keys->public_key) << '\n';
+  if (a.json) {
+    std::cout << nlohmann::json{{"command", "keygen"},
+                                {"key_file", a.link.key_file},
+                                {"public_key", programmer::to_hex(keys->public_key)},
+                                {"passphrase_protected", protect}}
+                     .dump(2)
+              << '\n';
+  } else {
+    std::cout << programmer::to_hex(keys->public_key) << '\n';
+  }
   return 0;
 }
 
@@ -170,6 +182,16 @@ int run_pair(const ProgrammerArgs& a) {
       break;
     case link::Role::kNone:
       break;
+  }
+  if (a.json) {
+    std::cout << nlohmann::json{{"command", "pair"},
+                                {"implant_key", programmer::to_hex(paired->implant)},
+                                {"role", programmer::role_name(role)},
+                                {"device_id", paired->peer},
+                                {"implant_file", a.out_file}}
+                     .dump(2)
+              << '\n';
+    return 0;
   }
   std::cout << fmt::format("paired with implant {} as {} (device id {}); its key is in {}\n",
                            programmer::to_hex(paired->implant), programmer::role_name(role),
@@ -248,6 +270,16 @@ int run_pairing_window(const ProgrammerArgs& a) {
       return failure(refusal(r.value()));
     }
     const itdd_PairingWindow& w = r->payload.pairing_window;
+    if (a.json) {
+      std::cout << nlohmann::json{{"command", "pairing-window"},
+                                  {"code", w.code},
+                                  {"role", programmer::role_name(w.role)},
+                                  {"expires_at", programmer::format_wall(w.expires_at_wall_ms)},
+                                  {"expires_at_wall_ms", w.expires_at_wall_ms}}
+                       .dump(2)
+                << '\n';
+      return 0;
+    }
     std::cout << fmt::format("pairing code: {}\nrole: {}\nexpires: {} (the implant's time)\n",
                              w.code, programmer::role_name(w.role),
                              programmer::format_wall(w.expires_at_wall_ms));
@@ -367,13 +399,14 @@ int run_prime(const State& s) {
     const std::uint64_t id = programmer::new_command_id(crypto);
     const programmer::CommandResult r =
         client.command(programmer::prime_request(id, catheter.value()), id);
-    if (const int rc = check_applied(r, "priming"); rc != 0) return rc;
-    nlohmann::json j = {{"command", "prime"}, {"delivery", "applied"}, {"command_id", id}};
+    if (const int rc = check_applied(r, "priming", id, s.json); rc != 0) return rc;
+    nlohmann::json j = {{"command", "prime"}};
+    add_delivery(j, r, id);
     if (!r.response || r.response->which_payload != itdd_Response_priming_tag) {
       j["answer_lost"] = true;
       return record.finish_change(
           programmer::ChangeKind::kPrime, "prime (the implant confirmed it; its answer was lost)",
-          j, "priming applied (the implant confirmed it; its answer was lost)\n", s.json);
+          j, fmt::format("priming applied ({})\n", r.detail), s.json);
     }
     const itdd_Priming& p = r.response->payload.priming;
     j["volume_nl"] = p.volume_nl;
@@ -456,9 +489,8 @@ int run_bolus(const State& s) {
     const std::uint64_t id = programmer::new_command_id(crypto);
     const programmer::CommandResult c =
         client.command(programmer::clinician_bolus_request(id, dose.value(), duration.value()), id);
-    if (const int rc = check_applied(c, "the bolus"); rc != 0) return rc;
-    j["delivery"] = "applied";
-    j["command_id"] = id;
+    if (const int rc = check_applied(c, "the bolus", id, s.json); rc != 0) return rc;
+    add_delivery(j, c, id);
     if (check.needs_override()) j["override_reason"] = s.override_reason;
     const std::string verdict = check.needs_override() ? "needs override, reason given" : "within";
     const std::string what =
@@ -469,7 +501,7 @@ int run_bolus(const State& s) {
     std::string text = s.yes ? review : "";
     if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
       j["answer_lost"] = true;
-      text += "bolus applied (the implant confirmed it; its answer was lost)\n";
+      text += fmt::format("bolus applied ({})\n", c.detail);
     } else {
       const itdd_BolusStarted& started = c.response->payload.bolus_started;
       j["ends_at"] = programmer::format_wall(started.ends_at_wall_ms);
@@ -569,6 +601,17 @@ int run_set_clock(const State& s) {
   return with_session(s.link, true, [&](programmer::Client& client) {
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;
+    // Flexible programs follow the wall clock: moving it changes when their steps run, so it is
+    // confirmed as the other therapy-affecting commands are.
+    if (!s.yes) {
+      const WallTime shown_to = s.now ? zone.zone->local(system_now_ms()) : wall;
+      const std::string preview = fmt::format(
+          "set the implant's clock to {}{} (it reads {}); flexible programs follow it\n",
+          programmer::format_wall(shown_to.ms()),
+          s.now ? fmt::format(" (the clinic's time, {})", zone.zone->name()) : std::string(),
+          programmer::format_wall(st.status.wall_ms));
+      if (!confirm(preview, s.json)) return kExitFailure;
+    }
     // --now is read at the last moment: the clinic's local time when the clock is sent.
     const WallTime to = s.now ? zone.zone->local(system_now_ms()) : wall;
     const Result<protocol::Response> r = client.call(programmer::set_clock_request(to));
@@ -761,6 +804,7 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
                         "To the clinic's local time now (its zone: --time-zone, the clinic "
                         "database's, or $ITDD_TIME_ZONE)");
   s.set_clock->add_option("--wall", s.wall, "To this local time, \"YYYY-MM-DD HH:MM\"");
+  s.set_clock->add_flag("--yes", s.yes, "Do not ask before setting the clock");
   // The commands that change the implant are recorded in the clinic database, when kept.
   for (CLI::App* changes : {s.prime, s.bolus, s.silence, s.alarm_test, s.set_clock}) {
     add_record_options(changes, s.record);

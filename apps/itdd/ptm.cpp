@@ -66,9 +66,11 @@ int run_bolus(const State& s) {
     const std::string dose = programmer::patient_bolus_dose_text(st.status);
     const std::uint64_t id = programmer::new_command_id(crypto);
     const programmer::CommandResult r = client.command(programmer::patient_bolus_request(id), id);
-    nlohmann::json j = {{"command_id", id}};
+    nlohmann::json j = {{"command", "ptm bolus"}};
+    add_delivery(j, r, id);
     if (r.delivery == programmer::Delivery::kUncertain) {
-      return failure(fmt::format(
+      if (s.json) std::cout << j.dump(2) << '\n';
+      return uncertain(fmt::format(
           "the bolus may or may not have been given ({}). Do not ask again before `itdd ptm "
           "status` shows what the pump did",
           r.detail));

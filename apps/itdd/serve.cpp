@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
@@ -103,6 +104,9 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
   serve->add_option("--corrupt", a.corrupt,
                     "Link impairment: probability one byte of a frame is flipped (each way)");
   serve->add_option("--delay-ms", a.delay_ms, "Link impairment: every frame held this long");
+  serve->add_option("--silence-after-command-ms", a.silence_after_command_ms,
+                    "Fault: after each new therapy command the implant answers nothing for this "
+                    "long (its reply is lost), then answers again (0 to 60000)");
   serve->add_option("--seed", a.seed, "Seed of the impairment's random choices")
       ->capture_default_str();
   serve
@@ -112,6 +116,9 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
                    "refill's withdrawn volume shows it)")
       ->capture_default_str();
   serve->add_flag("--verbose", a.verbose, "Log connections on stderr");
+  serve->add_flag("--json", a.json,
+                  "Print the start-up line as one JSON object (public key, pump model, state, "
+                  "listening address)");
 
   a.advance = implant.add_subcommand(
       "advance",
@@ -124,6 +131,7 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
   a.advance->add_option("--pump-models", a.pump_models_file,
                         "Pump model file (default: $ITDD_PUMP_MODELS, else "
                         "data/pump-models.json)");
+  a.advance->add_flag("--json", a.json, "Print JSON instead of text");
   return serve;
 }
 
@@ -154,6 +162,15 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
   const ImplantTime to = implant->advance(by.value());
   implant.reset();  // saves the clock and the body
   const std::int64_t moved_min = (to.ms() - from.ms()) / kMillisPerMinute;
+  if (a.json) {
+    std::cout << nlohmann::json{{"command", "implant advance"},
+                                {"state", a.state_dir},
+                                {"moved_ms", to.ms() - from.ms()},
+                                {"implant_ms", to.ms()}}
+                     .dump(2)
+              << '\n';
+    return 0;
+  }
   std::cout << fmt::format("implant time moved on {} d {} h {} min (implant time {} ms); start "
                            "`itdd implant serve --state {}` again to connect\n",
                            moved_min / (24 * 60), moved_min / 60 % 24, moved_min % 60, to.ms(),
@@ -161,7 +178,8 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
   return 0;
 }
 
-int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
+int run_serve(const ServeArgs& a, const std::string& default_pump_models,
+              const std::function<void()>& started) {
   // Everything is checked before anything is created or changed.
   const Result<programmer::Endpoint> listen = programmer::parse_endpoint(a.listen, true);
   if (!listen.ok())
@@ -173,6 +191,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
     if (!(p >= 0.0 && p < 1.0)) {
       return bad_input(fmt::format("{}: a probability from 0 up to (not including) 1", name));
     }
+  }
+  if (a.silence_after_command_ms < 0 || a.silence_after_command_ms > kMaxDelayMs) {
+    return bad_input("--silence-after-command-ms: from 0 to 60000 ms");
   }
   if (a.delay_ms < 0 || a.delay_ms > kMaxDelayMs) {
     return bad_input("--delay-ms: from 0 to 60000 ms");
@@ -226,6 +247,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
   o.impairment.drop = a.drop;
   o.impairment.corrupt = a.corrupt;
   o.impairment.delay = std::chrono::milliseconds(a.delay_ms);
+  o.impairment.silence_after_command = std::chrono::milliseconds(a.silence_after_command_ms);
   o.impairment.seed = a.seed;
   o.pocket_fill = pocket_fill.value();
   if (a.verbose) {
@@ -257,6 +279,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
                                    programmer::error_text(s.error())));
     }
   }
+  // With --json the start-up line is one object: {"command", "provisioned", "implant_key", ...}.
+  nlohmann::ordered_json j = {{"command", "implant serve"}};
+  nlohmann::ordered_json provisioned = nlohmann::ordered_json::array();
   for (const Provision& p : provisions) {
     const Result<bool> added = implant->provision(p.key, p.role);
     if (!added.ok()) {
@@ -264,29 +289,64 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models) {
                                programmer::error_text(added.error()));
       return kExitFailure;
     }
-    std::cout << fmt::format("{} {} key {}\n",
-                             added.value() ? "provisioned" : "already provisioned:",
-                             link::name(p.role), programmer::to_hex(p.key));
+    provisioned.push_back({{"role", link::name(p.role)},
+                           {"key", programmer::to_hex(p.key)},
+                           {"already", !added.value()}});
+    if (!a.json) {
+      std::cout << fmt::format("{} {} key {}\n",
+                               added.value() ? "provisioned" : "already provisioned:",
+                               link::name(p.role), programmer::to_hex(p.key));
+    }
   }
   const std::uint16_t port = implant->listen(std::move(*listener));
   write_public_key(a.state_dir, implant->public_key());
 
   const app::BootReport& boot = implant->boot_report();
-  std::cout << fmt::format("implant public key: {}\n", programmer::to_hex(implant->public_key()));
-  std::cout << fmt::format("pump model: {}; speed: {}x; state: {} ({})\n", implant->pump_model(),
-                           a.speed, a.state_dir,
-                           implant->first_start() ? "a new implant"
-                           : boot.resumed         ? "restarted, committed therapy resumed"
-                                                  : "restarted");
-  if (a.drop > 0 || a.corrupt > 0 || a.delay_ms > 0) {
-    std::cout << fmt::format("link impairment: drop {}, corrupt {}, delay {} ms, seed {}\n", a.drop,
-                             a.corrupt, a.delay_ms, a.seed);
+  const char* start = implant->first_start() ? "a new implant"
+                      : boot.resumed         ? "restarted, committed therapy resumed"
+                                             : "restarted";
+  const bool impaired =
+      a.drop > 0 || a.corrupt > 0 || a.delay_ms > 0 || a.silence_after_command_ms > 0;
+  if (a.json) {
+    j["provisioned"] = provisioned;
+    j["implant_key"] = programmer::to_hex(implant->public_key());
+    j["pump_model"] = implant->pump_model();
+    j["speed"] = a.speed;
+    j["state"] = a.state_dir;
+    j["start"] = start;
+    if (impaired) {
+      j["impairment"] = {{"drop", a.drop},
+                         {"corrupt", a.corrupt},
+                         {"delay_ms", a.delay_ms},
+                         {"silence_after_command_ms", a.silence_after_command_ms},
+                         {"seed", a.seed}};
+    }
+    if (o.pocket_fill.count() > 0) j["pocket_fill_nl"] = o.pocket_fill.count();
+    j["listening"] = fmt::format("{}:{}", listen->host, port);
+    j["port"] = port;
+  } else {
+    std::cout << fmt::format("implant public key: {}\n",
+                             programmer::to_hex(implant->public_key()));
+    std::cout << fmt::format("pump model: {}; speed: {}x; state: {} ({})\n",
+                             implant->pump_model(), a.speed, a.state_dir, start);
+    if (impaired) {
+      std::cout << fmt::format(
+          "link impairment: drop {}, corrupt {}, delay {} ms, silence after a command {} ms, "
+          "seed {}\n",
+          a.drop, a.corrupt, a.delay_ms, a.silence_after_command_ms, a.seed);
+    }
+    if (o.pocket_fill.count() > 0) {
+      std::cout << fmt::format("fault: at the next refill {} goes into the tissue pocket\n",
+                               programmer::format_volume_ml(o.pocket_fill));
+    }
+    std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
   }
-  if (o.pocket_fill.count() > 0) {
-    std::cout << fmt::format("fault: at the next refill {} goes into the tissue pocket\n",
-                             programmer::format_volume_ml(o.pocket_fill));
+  if (started) {
+    if (a.json) std::cout << j.dump();  // main's JsonOutcome adds the outcome and ends the line
+    started();
+  } else if (a.json) {
+    std::cout << j.dump() << std::endl;
   }
-  std::cout << fmt::format("listening on {}:{}", listen->host, port) << std::endl;
 
   implant->run();
   const sim::VirtualImplantStats s = implant->stats();

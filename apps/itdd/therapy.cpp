@@ -284,28 +284,30 @@ int run_program(const State& s) {
         programmer::program_request(id, st.prescription_token, rx);
     if (!request.ok()) return bad_input(programmer::error_text(request.error()));
     const programmer::CommandResult r = client.command(request.value(), id);
-    if (const int rc = check_applied(r, "program"); rc != 0) return rc;
+    if (const int rc = check_applied(r, "program", id, s.json); rc != 0) return rc;
 
     // Read back: the implant's own account must be exactly what was sent.
     const StatusOrExit after = interrogate(client, s.link);
     if (after.exit_code != 0) {
-      return failure(
-          "the program was applied but could not be read back: interrogate the "
-          "implant and check its prescription");
+      // Applied, but neither checked nor recorded: a script must not take it for "nothing
+      // changed".
+      return applied_not_recorded(
+          "the program was applied but could not be read back (nor recorded in the clinic "
+          "database): interrogate the implant and check its prescription");
     }
     const std::uint64_t token =
         r.response && r.response->which_payload == itdd_Response_programmed_tag
             ? r.response->payload.programmed.prescription_token
             : after.status.prescription_token;
     if (const Status v = programmer::verify_readback(rx, token, after.status); !v.ok()) {
-      return failure(
+      // Something was applied, and it is not what was sent: only an interrogation says what.
+      return uncertain(
           fmt::format("READ-BACK MISMATCH ({}): the implant does not hold what was "
                       "sent; interrogate it and check its prescription now",
                       programmer::error_text(v.error())));
     }
-    j["delivery"] = "applied";
+    add_delivery(j, r, id);
     j["verified"] = true;
-    j["command_id"] = id;
     j["prescription_token"] = fmt::format("0x{:016x}", token);
     if (check.needs_override()) j["override_reason"] = s.override_reason;
     const std::string text = fmt::format(
@@ -467,10 +469,10 @@ int run_refill(const State& s) {
         programmer::refill_request(id, entry.drug, entry.concentration, entry.volume, settings);
     if (!request.ok()) return bad_input(programmer::error_text(request.error()));
     const programmer::CommandResult r = client.command(request.value(), id);
-    if (const int rc = check_applied(r, "refill"); rc != 0) return rc;
+    if (const int rc = check_applied(r, "refill", id, s.json); rc != 0) return rc;
     const StatusOrExit after = interrogate(client, s.link);
     if (after.exit_code != 0) {
-      return failure(
+      return applied_not_recorded(
           "the refill was applied but the implant could not be read afterwards: "
           "interrogate it for the new reservoir and the projected dates");
     }
@@ -515,6 +517,7 @@ int run_refill(const State& s) {
         {"sources", rules.sources},
         {"ran_dry", plan->ran_dry ? nlohmann::json(programmer::ran_dry_json(*plan->ran_dry))
                                   : nlohmann::json(nullptr)}};
+    add_delivery(j, r, id);
     if (plan->check) {
       j["withdrawn_nl"] = plan->check->withdrawn.count();
       j["expected_nl"] = plan->check->expected.count();
@@ -523,7 +526,7 @@ int run_refill(const State& s) {
       if (plan->check->needs_acknowledgement()) j["acknowledgement"] = s.acknowledge;
     }
     std::string text = s.yes ? preview : "";
-    text += "refill applied\n";
+    text += r.reply_lost() ? fmt::format("refill applied ({})\n", r.detail) : "refill applied\n";
     std::string bridge_text;
     if (r.response && r.response->which_payload == itdd_Response_refilled_tag &&
         r.response->payload.refilled.bridge.started) {

@@ -122,6 +122,20 @@ Delivery delivery_of(itdd_CommandState state) {
   }
 }
 
+const char* learned_name(LearnedFrom l) {
+  switch (l) {
+    case LearnedFrom::kAnswer:
+      return "answer";
+    case LearnedFrom::kRepeat:
+      return "repeat";
+    case LearnedFrom::kStatusQuery:
+      return "status_query";
+    case LearnedFrom::kNothing:
+      return "nothing";
+  }
+  return "nothing";
+}
+
 const char* describe(Delivery d) {
   switch (d) {
     case Delivery::kApplied:
@@ -234,14 +248,29 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
     if (resp.result == itdd_ResultCode_RESULT_OK) {
       if (resp.which_payload == itdd_Response_command_status_tag) {
         // A repeat: the implant had seen this id and answers with what it did then.
+        result.learned = LearnedFrom::kRepeat;
         result.delivery = delivery_of(resp.payload.command_status.state);
-        result.detail = result.delivery == Delivery::kUncertain
-                            ? std::string(kUnknownDetail)
-                            : "the implant had already received this command";
+        switch (result.delivery) {
+          case Delivery::kApplied:
+            result.detail =
+                "the reply was lost; sent again with the same command id, the implant answered "
+                "that it had already applied it (not applied twice)";
+            break;
+          case Delivery::kNotApplied:
+            result.detail =
+                "the reply was lost; sent again with the same command id, the implant answered "
+                "that it had not applied it";
+            break;
+          case Delivery::kUncertain:
+            result.detail = kUnknownDetail;
+            break;
+        }
       } else {
+        result.learned = LearnedFrom::kAnswer;
         result.delivery = Delivery::kApplied;
       }
     } else {
+      result.learned = LearnedFrom::kAnswer;
       result.delivery = Delivery::kNotApplied;
       result.detail = resp.has_error ? std::string(resp.error.field) + ": " +
                                            host::message_text(protocol::error_from_wire(resp.error))
@@ -254,17 +283,26 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
   const Result<protocol::Response> q = call(query_command_request(command_id));
   if (!q.ok() || q->result != itdd_ResultCode_RESULT_OK ||
       q->which_payload != itdd_Response_command_status_tag) {
+    result.learned = LearnedFrom::kNothing;
     result.delivery = Delivery::kUncertain;
-    result.detail = "no answer from the implant: " + std::string(r.error().message);
+    result.detail = !q.ok() ? "no reply came to the command, and the implant did not answer "
+                              "again to be asked about it: " +
+                                  std::string(q.error().message)
+                            : std::string("no reply came to the command, and the implant did not "
+                                          "say what became of it");
     return result;
   }
+  result.learned = LearnedFrom::kStatusQuery;
   result.delivery = delivery_of(q->payload.command_status.state);
   switch (result.delivery) {
     case Delivery::kApplied:
-      result.detail = "the reply was lost; the implant confirms it applied the command";
+      result.detail =
+          "the reply was lost; asked about the command id, the implant confirms it applied it";
       break;
     case Delivery::kNotApplied:
-      result.detail = "the reply was lost; the implant recorded that it did not apply the command";
+      result.detail =
+          "the reply was lost; asked about the command id, the implant recorded that it did not "
+          "apply it";
       break;
     case Delivery::kUncertain:
       result.detail =

@@ -26,6 +26,17 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+bool journals_equal(const app::CommandJournal& a, const app::CommandJournal& b) {
+  for (std::size_t i = 0; i < a.lanes.size(); ++i) {
+    const app::CommandJournal::Lane& x = a.lanes[i];
+    const app::CommandJournal::Lane& y = b.lanes[i];
+    if (x.peer != y.peer || x.next != y.next || x.ids != y.ids || x.outcomes != y.outcomes) {
+      return false;
+    }
+  }
+  return true;
+}
+
 constexpr int kMaxPollMs = 500;
 // Per connection: replies its device does not read (a reply frame is at most ~10 KiB).
 constexpr std::size_t kMaxPendingOutput = 1024 * 1024;
@@ -289,7 +300,19 @@ void VirtualImplant::handle_frame(std::uint64_t from, const std::vector<std::uin
   if (r != nullptr) {
     if (const std::optional<link::SessionInfo> s = r->session()) epoch_before = s->epoch;
   }
+  // A copy of the command journal (a few KiB, host only) shows whether this frame brought a new
+  // therapy command, after which the impairment may lose the reply.
+  const bool silence_after = options_.impairment.silence_after_command.count() > 0;
+  std::optional<app::CommandJournal> journal_before;
+  if (silence_after) journal_before = implant_->command_journal();
   const std::size_t n = radio_->on_frame(frame, reply_, t);
+  if (silence_after && !journals_equal(*journal_before, implant_->command_journal())) {
+    silent_until_ = SteadyClock::now() + options_.impairment.silence_after_command;
+    if (options_.log) {
+      options_.log(fmt::format("impairment: a new command; silent for {} ms",
+                               options_.impairment.silence_after_command.count()));
+    }
+  }
   after_frame();
   std::size_t reply_payload = 0;
   bool reply_is_same_type = false;
@@ -432,6 +455,10 @@ void VirtualImplant::answer_busy(std::uint64_t to) {
 
 void VirtualImplant::send_frame(std::uint64_t to, std::vector<std::uint8_t> frame) {
   stats_.frames_out.fetch_add(1, std::memory_order_relaxed);
+  if (SteadyClock::now() < silent_until_) {
+    stats_.silenced_out.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (!impair(frame, false)) return;
   if (options_.impairment.delay.count() > 0) {
     queue_.push_back(
@@ -555,6 +582,7 @@ VirtualImplantStats VirtualImplant::stats() const {
   s.frames_out = stats_.frames_out.load();
   s.dropped_in = stats_.dropped_in.load();
   s.dropped_out = stats_.dropped_out.load();
+  s.silenced_out = stats_.silenced_out.load();
   s.corrupted_in = stats_.corrupted_in.load();
   s.corrupted_out = stats_.corrupted_out.load();
   s.wakes = stats_.wakes.load();

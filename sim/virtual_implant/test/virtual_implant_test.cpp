@@ -604,5 +604,50 @@ TEST_F(VirtualImplantTest, CorruptedAndDelayedFramesAreRetriedNeverMisread) {
   EXPECT_GT(s.corrupted_in + s.corrupted_out, 0u);
 }
 
+// The reply to a command is lost (the implant falls silent after it) and the client learns the
+// outcome three ways: a retry with the same id answered from the journal (applied once), asking
+// about the id once the implant answers again, or nothing when it stays silent (uncertain).
+// Real-time margins: 400 ms around each boundary.
+TEST_F(VirtualImplantTest, ALostReplyAfterACommandIsLearnedFromTheJournalOrIsUncertain) {
+  VirtualImplantOptions o = options();
+  o.impairment.silence_after_command = 1000ms;
+  start(o);
+  {
+    // Tries at 0 and 700 ms go unanswered; the third (1400 ms) is a repeat of the same id.
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{700ms, 3});
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    const programmer::CommandResult r = c.command(refill_of(id, millilitres(15)), id);
+    EXPECT_EQ(r.delivery, programmer::Delivery::kApplied) << r.detail;
+    EXPECT_EQ(r.learned, programmer::LearnedFrom::kRepeat) << r.detail;
+    EXPECT_TRUE(r.reply_lost());
+    (void)c.close();
+  }
+  EXPECT_GT(implant_->stats().silenced_out, 0u);
+  const Result<protocol::Response> once = clinician_interrogates();
+  ASSERT_TRUE(once.ok());
+  EXPECT_EQ(once->payload.status.reservoir.remaining_nl, 15'000'000);  // applied once
+  {
+    // One try (0-1400 ms) unanswered; the question (from 1400 ms) is answered.
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{1400ms, 1});
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    const programmer::CommandResult r = c.command(refill_of(id, millilitres(12)), id);
+    EXPECT_EQ(r.delivery, programmer::Delivery::kApplied) << r.detail;
+    EXPECT_EQ(r.learned, programmer::LearnedFrom::kStatusQuery) << r.detail;
+    EXPECT_NE(r.detail.find("asked about the command id"), std::string::npos) << r.detail;
+    (void)c.close();
+  }
+  {
+    // One try and one question (0-600 ms) within the silence: nobody can say.
+    auto t = connect();
+    Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{300ms, 1});
+    const std::uint64_t id = programmer::new_command_id(crypto_);
+    const programmer::CommandResult r = c.command(refill_of(id, millilitres(10)), id);
+    EXPECT_EQ(r.delivery, programmer::Delivery::kUncertain) << r.detail;
+    EXPECT_EQ(r.learned, programmer::LearnedFrom::kNothing) << r.detail;
+  }
+}
+
 }  // namespace
 }  // namespace itdd::sim

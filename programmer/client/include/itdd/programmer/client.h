@@ -42,11 +42,26 @@ const char* describe(Delivery d);
 // applied, UNKNOWN (and anything else) uncertain.
 Delivery delivery_of(itdd_CommandState state);
 
+// How the client learned what a therapy command came to.
+enum class LearnedFrom : std::uint8_t {
+  kAnswer,       // the implant's answer to the command
+  kRepeat,       // the reply was lost; the command re-sent with the same id was answered with
+                 // the journal's record of it (never applied twice)
+  kStatusQuery,  // the reply was lost; the implant, answering again, was asked about the id
+  kNothing,      // the reply was lost and the implant did not answer again in the retry window
+};
+// "answer", "repeat", "status_query", "nothing" (for --json).
+const char* learned_name(LearnedFrom l);
+
 // What a therapy command came to.
 struct CommandResult {
   Delivery delivery = Delivery::kUncertain;
+  LearnedFrom learned = LearnedFrom::kNothing;
   std::optional<protocol::Response> response;  // the implant's answer, when one arrived
   std::string detail;                          // what happened, for the clinician
+  // The reply to the command itself was lost (delivery learned from a repeat or a query, or not
+  // at all).
+  bool reply_lost() const { return learned != LearnedFrom::kAnswer; }
 };
 
 struct ClientOptions {

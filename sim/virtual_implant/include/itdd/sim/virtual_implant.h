@@ -44,7 +44,8 @@
 // the oldest connection without a session when `max_connections` are open and another comes.
 //
 // Link impairment (to exercise a programmer's retries): every frame, both ways, may be dropped
-// or have one byte flipped (seeded, reproducible), and may be held for a fixed delay.
+// or have one byte flipped (seeded, reproducible), and may be held for a fixed delay; and after
+// each new therapy command the implant may fall silent for a while (its reply lost).
 #pragma once
 
 #include <atomic>
@@ -91,6 +92,10 @@ struct LinkImpairment {
   double corrupt = 0.0;                // probability that one byte of a frame is flipped
   std::chrono::milliseconds delay{0};  // every frame is held this long (each direction)
   std::uint64_t seed = 1;
+  // A lost reply after the command was sent: when a frame makes the implant journal a new
+  // therapy command (applied or not), it answers nothing (every frame it would send is lost)
+  // for this long (real time), then answers again. 0: never.
+  std::chrono::milliseconds silence_after_command{0};
 };
 
 inline constexpr std::string_view kDefaultPumpModel = "peristaltic-20";
@@ -136,6 +141,7 @@ struct VirtualImplantStats {
   std::uint64_t frames_out = 0;
   std::uint64_t dropped_in = 0;
   std::uint64_t dropped_out = 0;
+  std::uint64_t silenced_out = 0;  // frames lost in a silence after a command
   std::uint64_t corrupted_in = 0;
   std::uint64_t corrupted_out = 0;
   std::uint64_t wakes = 0;
@@ -356,11 +362,12 @@ class VirtualImplant {
   std::vector<std::uint8_t> reply_;
   std::deque<Queued> queue_;
   Xorshift64Star rng_;
+  std::chrono::steady_clock::time_point silent_until_{};  // impairment.silence_after_command
 
   struct AtomicStats {
     std::atomic<std::uint64_t> connections{0}, connections_timed_out{0}, connections_evicted{0},
         busy_answers{0}, frames_in{0}, frames_out{0}, dropped_in{0}, dropped_out{0},
-        corrupted_in{0}, corrupted_out{0}, wakes{0}, cell_link_work_uj{0};
+        silenced_out{0}, corrupted_in{0}, corrupted_out{0}, wakes{0}, cell_link_work_uj{0};
   } stats_;
 };
 
