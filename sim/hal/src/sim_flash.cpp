@@ -170,17 +170,27 @@ hal::NvmStatus SimFlash::program(std::uint32_t address, std::span<const std::uin
   if (address / geometry_.page_size != (address + data.size() - 1) / geometry_.page_size) {
     return hal::NvmStatus::kCrossesPage;
   }
+  std::uint8_t* const cells = bytes_.data() + address;
+  // A 1 asked where the flash holds a 0 cannot be programmed. Branch-free over the whole span
+  // (no early exit), so the simulator's per-write cost stays small: the safety ledger writes a
+  // record for every observation that saw strokes (bench/README.md).
+  std::uint8_t stuck = 0;
   for (std::size_t i = 0; i < data.size(); ++i) {
-    if ((bytes_[address + i] & data[i]) != data[i]) return hal::NvmStatus::kNotErased;
+    stuck |= static_cast<std::uint8_t>(~cells[i] & data[i]);
   }
+  if (stuck != 0) return hal::NvmStatus::kNotErased;
   const bool torn = count_operation();
-  const std::size_t whole = torn && mode_ == TearMode::kPrefix ? rng_.below(data.size()) : 0;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    std::uint8_t& b = bytes_[address + i];
-    if (!torn || (mode_ == TearMode::kPrefix && i < whole)) {
-      b &= data[i];
-    } else if (mode_ == TearMode::kRandomBits || i == whole) {
-      b &= static_cast<std::uint8_t>(data[i] | random_byte());  // some of the 0s land
+  if (!torn) {
+    for (std::size_t i = 0; i < data.size(); ++i) cells[i] &= data[i];
+  } else {
+    const std::size_t whole = mode_ == TearMode::kPrefix ? rng_.below(data.size()) : 0;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      std::uint8_t& b = cells[i];
+      if (mode_ == TearMode::kPrefix && i < whole) {
+        b &= data[i];
+      } else if (mode_ == TearMode::kRandomBits || i == whole) {
+        b &= static_cast<std::uint8_t>(data[i] | random_byte());  // some of the 0s land
+      }
     }
   }
   const std::uint32_t sector = address / geometry_.sector_size;
@@ -195,14 +205,18 @@ hal::NvmStatus SimFlash::erase_sector(std::uint32_t sector) {
   const bool torn = count_operation();
   const std::size_t size = geometry_.sector_size;
   const std::size_t base = static_cast<std::size_t>(sector) * size;
-  // Bytes fully erased: all of them, or (cut) a random prefix, or none (random bits come up).
-  const std::size_t whole = !torn ? size : mode_ == TearMode::kPrefix ? rng_.below(size) : 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    std::uint8_t& b = bytes_[base + i];
-    if (i < whole) {
-      b = 0xFF;
-    } else if (mode_ == TearMode::kRandomBits || i == whole) {
-      b |= random_byte();  // some of the bits come up
+  if (!torn) {
+    std::fill_n(bytes_.begin() + static_cast<std::ptrdiff_t>(base), size, std::uint8_t{0xFF});
+  } else {
+    // Bytes fully erased: a random prefix, or none (random bits come up).
+    const std::size_t whole = mode_ == TearMode::kPrefix ? rng_.below(size) : 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      std::uint8_t& b = bytes_[base + i];
+      if (i < whole) {
+        b = 0xFF;
+      } else if (mode_ == TearMode::kRandomBits || i == whole) {
+        b |= random_byte();  // some of the bits come up
+      }
     }
   }
   ++wear_[sector].erases;
