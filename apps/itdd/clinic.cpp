@@ -46,10 +46,6 @@ std::string ml_text(Volume v) {
   return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / kNanolitresPerMillilitre);
 }
 
-double ml(Volume v) {
-  return static_cast<double>(v.count()) / kNanolitresPerMillilitre;
-}
-
 nlohmann::json patient_json(const PatientRecord& p) {
   return {{"id", p.id},
           {"mrn", p.mrn},
@@ -59,25 +55,6 @@ nlohmann::json patient_json(const PatientRecord& p) {
           {"indication", programmer::indication_name(p.indication)}};
 }
 
-nlohmann::json pump_json(const PumpRecord& p, const std::string& patient_mrn) {
-  return {{"id", p.id},
-          {"patient_id", p.patient_id},
-          {"patient_mrn", patient_mrn},
-          {"model", p.model},
-          {"serial", p.serial},
-          {"implant_date", programmer::utc_date(p.implant_date_ms)},
-          {"implant_date_ms", p.implant_date_ms},
-          {"catheter_length_cm", static_cast<double>(p.catheter_length_mm) / 10.0},
-          {"catheter_length_mm", p.catheter_length_mm},
-          {"catheter_volume_ml", ml(p.catheter_volume)},
-          {"catheter_volume_nl", p.catheter_volume.count()},
-          {"reservoir_capacity_ml", ml(p.reservoir_capacity)},
-          {"reservoir_capacity_nl", p.reservoir_capacity.count()},
-          {"implant_public_key_hex", p.implant_public_key_hex.empty()
-                                         ? nlohmann::json(nullptr)
-                                         : nlohmann::json(p.implant_public_key_hex)},
-          {"active", p.active}};
-}
 
 int open_db(const ClinicArgs& a, programmer::OpenMode mode, std::unique_ptr<ClinicDb>& db) {
   auto opened = programmer::open_clinic_db(a.db, mode);

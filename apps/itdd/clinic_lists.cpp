@@ -63,6 +63,26 @@ nlohmann::json nullable(const std::optional<std::string>& s) {
 
 }  // namespace
 
+nlohmann::json pump_json(const programmer::PumpRecord& p, const std::string& patient_mrn) {
+  return {{"id", p.id},
+          {"patient_id", p.patient_id},
+          {"patient_mrn", patient_mrn},
+          {"model", p.model},
+          {"serial", p.serial},
+          {"implant_date", programmer::utc_date(p.implant_date_ms)},
+          {"implant_date_ms", p.implant_date_ms},
+          {"catheter_length_cm", static_cast<double>(p.catheter_length_mm) / 10.0},
+          {"catheter_length_mm", p.catheter_length_mm},
+          {"catheter_volume_ml", ml(p.catheter_volume)},
+          {"catheter_volume_nl", p.catheter_volume.count()},
+          {"reservoir_capacity_ml", ml(p.reservoir_capacity)},
+          {"reservoir_capacity_nl", p.reservoir_capacity.count()},
+          {"implant_public_key_hex", p.implant_public_key_hex.empty()
+                                         ? nlohmann::json(nullptr)
+                                         : nlohmann::json(p.implant_public_key_hex)},
+          {"active", p.active}};
+}
+
 int run_pump_list(const ClinicArgs& a) {
   int rc = 0;
   const std::unique_ptr<ClinicDb> db = open_existing(a, rc);
@@ -77,24 +97,8 @@ int run_pump_list(const ClinicArgs& a) {
     nlohmann::json out = nlohmann::json::array();
     for (const programmer::PumpStatus& s : *statuses) {
       const programmer::PumpRecord& p = s.pump;
-      nlohmann::json j = {
-          {"id", p.id},
-          {"patient_id", p.patient_id},
-          {"patient_mrn", s.patient.mrn},
-          {"model", p.model},
-          {"serial", p.serial},
-          {"implant_date", programmer::utc_date(p.implant_date_ms)},
-          {"implant_date_ms", p.implant_date_ms},
-          {"catheter_length_cm", static_cast<double>(p.catheter_length_mm) / 10.0},
-          {"catheter_length_mm", p.catheter_length_mm},
-          {"catheter_volume_ml", ml(p.catheter_volume)},
-          {"catheter_volume_nl", p.catheter_volume.count()},
-          {"reservoir_capacity_ml", ml(p.reservoir_capacity)},
-          {"reservoir_capacity_nl", p.reservoir_capacity.count()},
-          {"implant_public_key_hex", p.implant_public_key_hex.empty()
-                                         ? nlohmann::json(nullptr)
-                                         : nlohmann::json(p.implant_public_key_hex)},
-          {"active", p.active},
+      nlohmann::json j = pump_json(p, s.patient.mrn);
+      j.update({
           {"drug", nullptr},
           {"max_daily_dose_ng_per_day", nullptr},
           {"concentration_ng_per_ml", nullptr},
@@ -105,7 +109,7 @@ int run_pump_list(const ClinicArgs& a) {
           {"last_refill_ms", nullptr},
           {"next_refill_date", nullptr},
           {"next_refill_ms", nullptr},
-      };
+      });
       if (s.prescription) {
         j["drug"] = s.prescription->drug;
         j["max_daily_dose_ng_per_day"] = s.prescription->max_daily_dose.count();

@@ -2,9 +2,16 @@
 // stands, and the session numbers `itdd clinic report --session N` asks for.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "commands.h"
+#include "itdd/programmer/clinic_db.h"
 
 namespace itdd::cli {
+
+// A pump as `clinic pump show|list` and `clinic report` print it (one shape for all three).
+nlohmann::json pump_json(const programmer::PumpRecord& p, const std::string& patient_mrn);
 
 int run_pump_list(const ClinicArgs& a);
 int run_session_list(const ClinicArgs& a);
