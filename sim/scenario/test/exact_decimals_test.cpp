@@ -11,6 +11,7 @@
 #include <string>
 
 #include "itdd/host/decimal.h"
+#include "itdd/host/error_text.h"
 #include "itdd/programmer/prescription_entry.h"
 #include "itdd/scenario/scenario.h"
 #include "scenario_test_support.h"
@@ -66,10 +67,11 @@ Outcome programmer_side(const Drug& drug, const std::string& dose, bool flexible
     entry.dose = DoseRate(ng.value());
   }
   const Result<therapy::Prescription> rx = programmer::build_prescription(entry);
-  if (!rx.ok()) return refused(rx.error().message);
-  // The implant's own check, which the scenario reader also runs.
+  if (!rx.ok()) return refused(host::message_text(rx.error()));
+  // The implant's own check, which the scenario reader also runs; its refusal is printed as the
+  // programmer prints it (the requested and the allowed rate beside the reason).
   if (const Status s = therapy::validate(rx.value(), pump().model); !s.ok()) {
-    return refused(s.error().message);
+    return refused(host::message_text(s.error()));
   }
   return Outcome{true, "", rx.value()};
 }
