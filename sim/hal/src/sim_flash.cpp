@@ -76,8 +76,15 @@ SimFlash::SimFlash(hal::NvmGeometry geometry, std::uint64_t seed)
 SimFlash::SimFlash(hal::NvmGeometry geometry, const std::filesystem::path& file, std::uint64_t seed)
     : SimFlash(geometry, seed) {
   const bool exists = std::filesystem::exists(file);
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // The image holds the implant's identity secret (the link's static key): only its owner may
+  // read it. An image made before this rule (0644) is narrowed when it is opened.
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) fail(file, std::strerror(errno));
+  if (::fchmod(fd_, 0600) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    fail(file, std::strerror(err));
+  }
   const std::size_t total = kHeaderBytes + bytes_.size() + wear_.size() * kWearBytes;
   std::vector<std::uint8_t> image(total);
   struct stat st {};

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -198,6 +199,22 @@ TEST(SimFlash, FileKeepsContentsAndWearAcrossInstances) {
   SimFlash h(kGeometry, file.path());
   EXPECT_EQ(h.erase_count(7), 2u);
   EXPECT_EQ(read(h, 7 * 256 + 8, 4), std::vector<std::uint8_t>(4, 0xFF));
+}
+
+// The image holds the implant's identity secret: a new one is private to its owner, and one
+// that others could read (an image made with 0644) is narrowed when it is opened.
+TEST(SimFlash, TheImageIsReadableByItsOwnerOnly) {
+  TempFile file("private");
+  const auto mode = [&file] {
+    struct stat st {};
+    EXPECT_EQ(::stat(file.path().c_str(), &st), 0);
+    return st.st_mode & 0777;
+  };
+  { SimFlash f(kGeometry, file.path()); }
+  EXPECT_EQ(mode(), 0600u);
+  ASSERT_EQ(::chmod(file.path().c_str(), 0644), 0);
+  { SimFlash f(kGeometry, file.path()); }
+  EXPECT_EQ(mode(), 0600u);
 }
 
 TEST(SimFlash, TornStateIsInTheFileToo) {
