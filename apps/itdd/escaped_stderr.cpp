@@ -6,38 +6,19 @@
 #include <iostream>
 #include <streambuf>
 
+#include "itdd/host/utf8.h"
+
 namespace itdd::cli {
 namespace {
 
-// The length of the well-formed UTF-8 sequence at s[i] (1..4), 0 when it is not one, or -1 when
-// it is a valid start cut short by the end of `s`.
+// The length of the well-formed UTF-8 sequence at s[i] (1..4), 0 when it is not one or is a C1
+// control (escaped like C0), or -1 when it is a valid start cut short by the end of `s`.
 int sequence_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  int extra = 0;
-  std::uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0) {
-    extra = 1;
-    cp = c & 0x1fU;
-  } else if ((c & 0xf0) == 0xe0) {
-    extra = 2;
-    cp = c & 0x0fU;
-  } else if ((c & 0xf8) == 0xf0) {
-    extra = 3;
-    cp = c & 0x07U;
-  } else {
-    return 0;
-  }
-  for (int k = 1; k <= extra; ++k) {
-    if (i + static_cast<std::size_t>(k) >= s.size()) return -1;
-    const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3fU);
-  }
-  static constexpr std::uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMinimum[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  if (cp >= 0x80 && cp <= 0x9f) return 0;  // C1 controls: escaped like C0
-  return extra + 1;
+  const host::Utf8Sequence seq = host::utf8_sequence(s, i);
+  if (seq.kind == host::Utf8Sequence::Kind::kCutShort) return -1;
+  if (seq.kind == host::Utf8Sequence::Kind::kInvalid) return 0;
+  if (seq.code_point >= 0x80 && seq.code_point <= 0x9f) return 0;
+  return static_cast<int>(seq.length);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "itdd/host/utf8.h"
+
 namespace itdd::programmer {
 namespace {
 
@@ -18,38 +20,10 @@ std::optional<std::vector<std::uint32_t>> code_points(std::string_view s) {
   std::vector<std::uint32_t> out;
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      out.push_back(c);
-      ++i;
-      continue;
-    }
-    if ((c & 0xe0) == 0xc0) {
-      extra = 1;
-      cp = c & 0x1fU;
-    } else if ((c & 0xf0) == 0xe0) {
-      extra = 2;
-      cp = c & 0x0fU;
-    } else if ((c & 0xf8) == 0xf0) {
-      extra = 3;
-      cp = c & 0x07U;
-    } else {
-      return std::nullopt;
-    }
-    if (i + extra >= s.size()) return std::nullopt;  // cut short
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (cc & 0x3fU);
-    }
-    static constexpr std::uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMinimum[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return std::nullopt;
-    }
-    out.push_back(cp);
-    i += extra + 1;
+    const host::Utf8Sequence seq = host::utf8_sequence(s, i);
+    if (seq.kind != host::Utf8Sequence::Kind::kValid) return std::nullopt;
+    out.push_back(seq.code_point);
+    i += seq.length;
   }
   return out;
 }
