@@ -70,7 +70,8 @@ void BM_EngineProjection(benchmark::State& state) {
   const therapy::PumpModel pump;
   hal::FakeMotor motor;
   NullSink sink;
-  engine::TherapyEngine engine(pump, motor, sink, ImplantTime(0), WallTime(20458LL * kMillisPerDay));
+  engine::TherapyEngine engine(pump, motor, sink, ImplantTime(0),
+                               WallTime(20458LL * kMillisPerDay));
   engine::RefillCommand fill{millilitres(20), rx.drug, rx.concentration, Volume(0), false};
   (void)engine.refill(fill, ImplantTime(0));
   (void)engine.program(rx, ImplantTime(0));

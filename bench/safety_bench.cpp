@@ -52,9 +52,8 @@ void run(benchmark::State& state, const therapy::Prescription& rx, std::int64_t 
     if (m.tripped()) state.SkipWithError("the monitor tripped on correct delivery");
   }
   state.SetItemsProcessed(strokes);
-  state.counters["ns_per_stroke"] =
-      benchmark::Counter(static_cast<double>(strokes), benchmark::Counter::kIsRate |
-                                                           benchmark::Counter::kInvert);
+  state.counters["ns_per_stroke"] = benchmark::Counter(
+      static_cast<double>(strokes), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_SafetyMonitorContinuous1mLPerDay(benchmark::State& state) {

@@ -36,10 +36,10 @@ BENCHMARK(BM_SimulatorPumpYear)->Unit(benchmark::kMillisecond);
 // reservoir runs empty after about three months and stays empty for the rest of the year.
 void BM_SimulatorEmptyReservoirYear(benchmark::State& state) {
   const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
-  itdd::scenario::Scenario scenario = itdd::scenario::load_scenario_file(
-                                          ITDD_SOURCE_DIR "/examples/morphine-continuous.json",
-                                          catalog)
-                                          .value();
+  itdd::scenario::Scenario scenario =
+      itdd::scenario::load_scenario_file(ITDD_SOURCE_DIR "/examples/morphine-continuous.json",
+                                         catalog)
+          .value();
   scenario.events.clear();
   std::int64_t iterations = 0;
   for (auto _ : state) {

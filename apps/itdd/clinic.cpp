@@ -55,7 +55,6 @@ nlohmann::json patient_json(const PatientRecord& p) {
           {"indication", programmer::indication_name(p.indication)}};
 }
 
-
 int open_db(const ClinicArgs& a, programmer::OpenMode mode, std::unique_ptr<ClinicDb>& db) {
   auto opened = programmer::open_clinic_db(a.db, mode);
   if (!opened.ok()) return db_failure(opened.error());
@@ -199,16 +198,17 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
   // database (programmer/clinic_db, clinic_checks.h), which names it.
   const host::Checked<std::int64_t> length_mm = host::parse_decimal(a.catheter_length_cm, 10);
   if (!length_mm) {
-    return bad_input(fmt::format("--catheter-length-cm {} (a length in cm, at most one decimal, "
-                                 "e.g. 42.5)",
-                                 length_mm.error().message));
+    return bad_input(
+        fmt::format("--catheter-length-cm {} (a length in cm, at most one decimal, "
+                    "e.g. 42.5)",
+                    length_mm.error().message));
   }
   p.catheter_length_mm = *length_mm;
   const Result<Volume> volume = programmer::parse_volume_ml_or_zero(a.catheter_volume_ml);
   if (!volume.ok()) {
-    return bad_input(fmt::format(
-        "--catheter-volume-ml {}: {} (a volume in mL, at most 6 decimals, e.g. 0.17)",
-        a.catheter_volume_ml, volume.error().message));
+    return bad_input(
+        fmt::format("--catheter-volume-ml {}: {} (a volume in mL, at most 6 decimals, e.g. 0.17)",
+                    a.catheter_volume_ml, volume.error().message));
   }
   p.catheter_volume = volume.value();
   // The reservoir's capacity is the model's, from the pump model file.

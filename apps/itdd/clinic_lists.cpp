@@ -25,9 +25,8 @@ using programmer::ClinicDb;
 
 // A dose in the unit that keeps it readable: mcg/day below 1 mg/day, else mg/day.
 std::string dose_text(DoseRate dose) {
-  const DoseUnit unit = dose.count() < kNanogramsPerMilligram
-                                        ? DoseUnit::kMicrogram
-                                        : DoseUnit::kMilligram;
+  const DoseUnit unit =
+      dose.count() < kNanogramsPerMilligram ? DoseUnit::kMicrogram : DoseUnit::kMilligram;
   return programmer::format_dose(dose, unit);
 }
 
@@ -55,7 +54,9 @@ std::optional<std::int64_t> patient_filter(const ClinicArgs& a, ClinicDb& db, in
   return patient->id;
 }
 
-double ml(Volume v) { return static_cast<double>(v.count()) / kNanolitresPerMillilitre; }
+double ml(Volume v) {
+  return static_cast<double>(v.count()) / kNanolitresPerMillilitre;
+}
 
 nlohmann::json nullable(const std::optional<std::string>& s) {
   return s ? nlohmann::json(*s) : nlohmann::json(nullptr);
@@ -126,28 +127,26 @@ int run_pump_list(const ClinicArgs& a) {
     std::cout << out.dump(2) << '\n';
     return 0;
   }
-  std::cout << fmt::format("{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n",
-                           "serial", "model", "patient", "drug", "dose (max)", "reservoir (est.)",
+  std::cout << fmt::format("{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n", "serial",
+                           "model", "patient", "drug", "dose (max)", "reservoir (est.)",
                            "last refill", "next refill", "active");
   for (const programmer::PumpStatus& s : *statuses) {
-    const std::string drug = s.prescription ? s.prescription->drug
+    const std::string drug = s.prescription  ? s.prescription->drug
                              : s.last_refill ? s.last_refill->drug
                                              : "-";
     const std::string dose = s.prescription ? dose_text(s.prescription->max_daily_dose) : "-";
     // To the hundredth of a mL, cut toward less (an estimate, not a measurement).
     const std::string left =
-        s.reservoir_estimate
-            ? fmt::format("{} of {}",
-                          programmer::format_volume_ml(
-                              Volume(s.reservoir_estimate->count() / 10'000 * 10'000)),
-                          programmer::format_volume_ml(s.pump.reservoir_capacity))
-            : "?";
-    std::cout << fmt::format(
-        "{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n", s.pump.serial,
-        s.pump.model, s.patient.mrn, drug, dose, left,
-        s.last_refill ? zone->date_at(s.last_refill->at_ms) : "-",
-        s.last_refill ? zone->date_at(s.last_refill->next_refill_ms) : "?",
-        s.pump.active ? "yes" : "no");
+        s.reservoir_estimate ? fmt::format("{} of {}",
+                                           programmer::format_volume_ml(Volume(
+                                               s.reservoir_estimate->count() / 10'000 * 10'000)),
+                                           programmer::format_volume_ml(s.pump.reservoir_capacity))
+                             : "?";
+    std::cout << fmt::format("{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n",
+                             s.pump.serial, s.pump.model, s.patient.mrn, drug, dose, left,
+                             s.last_refill ? zone->date_at(s.last_refill->at_ms) : "-",
+                             s.last_refill ? zone->date_at(s.last_refill->next_refill_ms) : "?",
+                             s.pump.active ? "yes" : "no");
   }
   std::cout << fmt::format(
       "{} pump(s). Reservoir: the last refill less what the prescriptions since deliver at "
@@ -188,29 +187,27 @@ int run_session_list(const ClinicArgs& a) {
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const Row& r : rows) {
-      out.push_back(
-          {{"session", r.session.id},
-           {"pump_serial", r.pump.serial},
-           {"patient_mrn", r.mrn},
-           {"operator", r.session.operator_name},
-           {"device", r.session.device},
-           {"started", zone->minute_at(r.session.started_at_ms)},
-           {"started_at_ms", r.session.started_at_ms},
-           {"ended", nullable(r.session.ended_at_ms
-                                  ? std::optional(zone->minute_at(*r.session.ended_at_ms))
-                                  : std::nullopt)},
-           {"summary", r.session.summary}});
+      out.push_back({{"session", r.session.id},
+                     {"pump_serial", r.pump.serial},
+                     {"patient_mrn", r.mrn},
+                     {"operator", r.session.operator_name},
+                     {"device", r.session.device},
+                     {"started", zone->minute_at(r.session.started_at_ms)},
+                     {"started_at_ms", r.session.started_at_ms},
+                     {"ended", nullable(r.session.ended_at_ms
+                                            ? std::optional(zone->minute_at(*r.session.ended_at_ms))
+                                            : std::nullopt)},
+                     {"summary", r.session.summary}});
     }
     std::cout << out.dump(2) << '\n';
     return 0;
   }
-  std::cout << fmt::format("{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", "session", "started",
-                           "pump", "patient", "clinician", "summary");
+  std::cout << fmt::format("{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", "session", "started", "pump",
+                           "patient", "clinician", "summary");
   for (const Row& r : rows) {
     std::cout << fmt::format(
         "{:>7}  {:<20}  {:<12} {:<10} {:<16} {}\n", r.session.id,
-        zone->minute_at(r.session.started_at_ms), r.pump.serial, r.mrn,
-        r.session.operator_name,
+        zone->minute_at(r.session.started_at_ms), r.pump.serial, r.mrn, r.session.operator_name,
         r.session.ended_at_ms ? r.session.summary : "(still open) " + r.session.summary);
   }
   std::cout << fmt::format("{} session(s){}; details: itdd clinic report --session N\n",

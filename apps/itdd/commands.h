@@ -16,7 +16,8 @@
 
 namespace itdd::cli {
 
-inline constexpr int kExitInvalidInput = programmer::exit_status(programmer::Outcome::kInvalidInput);
+inline constexpr int kExitInvalidInput =
+    programmer::exit_status(programmer::Outcome::kInvalidInput);
 // Not done, nothing changed: refused (by the implant or the clinician at the confirmation), or
 // the implant could not be reached before anything was sent.
 inline constexpr int kExitFailure = programmer::exit_status(programmer::Outcome::kRefused);

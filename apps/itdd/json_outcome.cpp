@@ -1,8 +1,7 @@
 #include "json_outcome.h"
 
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <streambuf>
 #include <string_view>
@@ -112,8 +111,7 @@ int JsonOutcome::finish(int exit_status) {
     }
     out = std::move(j);
   } else if (!printed.empty()) {
-    out[j.is_discarded() ? "text" : "answer"] =
-        j.is_discarded() ? Json(printed) : std::move(j);
+    out[j.is_discarded() ? "text" : "answer"] = j.is_discarded() ? Json(printed) : std::move(j);
   }
   if (exit_status != 0 && !error.empty()) {
     if (!out.contains("error")) {

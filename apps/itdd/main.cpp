@@ -33,12 +33,12 @@
 
 #include "commands.h"
 #include "escaped_stderr.h"
-#include "json_outcome.h"
 #include "itdd/scenario/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
 #include "itdd/tones/tones.h"
+#include "json_outcome.h"
 
 namespace {
 
@@ -109,9 +109,9 @@ int sim_tones_json(const std::string& dir) {
                      {"seconds", w.seconds},
                      {"segments", w.segments}});
   }
-  std::cout << nlohmann::ordered_json{{"command", "sim tones"}, {"dir", dir}, {"files", files}}
-                   .dump(2)
-            << '\n';
+  std::cout
+      << nlohmann::ordered_json{{"command", "sim tones"}, {"dir", dir}, {"files", files}}.dump(2)
+      << '\n';
   return 0;
 }
 

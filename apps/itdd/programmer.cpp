@@ -404,9 +404,9 @@ int run_prime(const State& s) {
     add_delivery(j, r, id);
     if (!r.response || r.response->which_payload != itdd_Response_priming_tag) {
       j["answer_lost"] = true;
-      return record.finish_change(
-          programmer::ChangeKind::kPrime, "prime (the implant confirmed it; its answer was lost)",
-          j, fmt::format("priming applied ({})\n", r.detail), s.json);
+      return record.finish_change(programmer::ChangeKind::kPrime,
+                                  "prime (the implant confirmed it; its answer was lost)", j,
+                                  fmt::format("priming applied ({})\n", r.detail), s.json);
     }
     const itdd_Priming& p = r.response->payload.priming;
     j["volume_nl"] = p.volume_nl;

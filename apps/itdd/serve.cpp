@@ -126,8 +126,7 @@ CLI::App* add_serve(CLI::App& implant, ServeArgs& a) {
       "time run as if it had passed), so a person can follow a demo at real speed: stop `serve`, "
       "advance, start `serve` again");
   a.advance->add_option("--state", a.state_dir, "The implant's state directory")->required();
-  a.advance->add_option("--by", a.advance_by, "How far: 90m, 36h, 60d (at most 366d)")
-      ->required();
+  a.advance->add_option("--by", a.advance_by, "How far: 90m, 36h, 60d (at most 366d)")->required();
   a.advance->add_option("--pump-models", a.pump_models_file,
                         "Pump model file (default: $ITDD_PUMP_MODELS, else "
                         "data/pump-models.json)");
@@ -140,10 +139,10 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
   if (!by.ok()) return bad_input(fmt::format("--by {}: {}", a.advance_by, by.error().message));
   // Only an implant that exists: advancing an empty directory would make a new one.
   if (!std::filesystem::is_regular_file(std::filesystem::path(a.state_dir) / "implant.state")) {
-    return bad_input(fmt::format(
-        "--state {}: no virtual implant there (no implant.state): start one with `itdd "
-        "implant serve --state {}`",
-        a.state_dir, a.state_dir));
+    return bad_input(
+        fmt::format("--state {}: no virtual implant there (no implant.state): start one with `itdd "
+                    "implant serve --state {}`",
+                    a.state_dir, a.state_dir));
   }
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
@@ -171,10 +170,10 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
               << '\n';
     return 0;
   }
-  std::cout << fmt::format("implant time moved on {} d {} h {} min (implant time {} ms); start "
-                           "`itdd implant serve --state {}` again to connect\n",
-                           moved_min / (24 * 60), moved_min / 60 % 24, moved_min % 60, to.ms(),
-                           a.state_dir);
+  std::cout << fmt::format(
+      "implant time moved on {} d {} h {} min (implant time {} ms); start "
+      "`itdd implant serve --state {}` again to connect\n",
+      moved_min / (24 * 60), moved_min / 60 % 24, moved_min % 60, to.ms(), a.state_dir);
   return 0;
 }
 
@@ -325,10 +324,9 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
     j["listening"] = fmt::format("{}:{}", listen->host, port);
     j["port"] = port;
   } else {
-    std::cout << fmt::format("implant public key: {}\n",
-                             programmer::to_hex(implant->public_key()));
-    std::cout << fmt::format("pump model: {}; speed: {}x; state: {} ({})\n",
-                             implant->pump_model(), a.speed, a.state_dir, start);
+    std::cout << fmt::format("implant public key: {}\n", programmer::to_hex(implant->public_key()));
+    std::cout << fmt::format("pump model: {}; speed: {}x; state: {} ({})\n", implant->pump_model(),
+                             a.speed, a.state_dir, start);
     if (impaired) {
       std::cout << fmt::format(
           "link impairment: drop {}, corrupt {}, delay {} ms, silence after a command {} ms, "
