@@ -366,7 +366,16 @@ TEST(EveryEventType, EachCommandTakesEffectOrIsRefusedWithAReason) {
   EXPECT_GT(daily[55]["volume_nl"].get<std::int64_t>(), 90'000);  // hydromorphone 0.1 mL/day
   EXPECT_EQ(o.summary["final_reservoir"]["concentration_ng_per_ml"], 10'000'000);
   const std::string text = format_text_summary(o.scenario, o.result);
-  EXPECT_NE(text.find("from morphine to hydromorphone"), std::string::npos) << text;
+  // Morphine, then hydromorphone: each totalled apart in its unit, adding up to the tip's.
+  EXPECT_NE(text.find("drug delivered, per drug (the scenario changes drug):\n    morphine "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n    hydromorphone "), std::string::npos) << text;
+  ASSERT_EQ(o.result.drugs.size(), 2u);
+  EXPECT_GT(o.result.drugs[1].tip_drug_fg, 0);
+  EXPECT_EQ(o.result.drugs[0].tip_drug_fg + o.result.drugs[1].tip_drug_fg, o.result.tip_drug_fg);
+  EXPECT_EQ(o.summary["totals"]["by_drug"][1]["name"], "hydromorphone");
+  EXPECT_TRUE(o.summary["totals"]["delivered_drug"].is_null());
 }
 
 TEST(Summary, SameSeedSameRunOtherSeedOtherRun) {
@@ -388,8 +397,15 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
                           "commands", "events", "final_reservoir", "battery", "diagnostics"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }
-  for (const char* key : {"volume_nl", "volume_ml", "drug_ng", "drug", "date", "day"}) {
+  for (const char* key : {"volume_nl", "volume_ml", "drug_ng", "drug", "date", "day", "by_drug"}) {
     EXPECT_TRUE(s["daily"][0].contains(key)) << key;
+  }
+  for (const char* key : {"name", "unit", "drug_ng", "drug"}) {
+    EXPECT_TRUE(s["daily"][0]["by_drug"][0].contains(key)) << key;
+  }
+  for (const char* key :
+       {"name", "unit", "delivered_drug_ng", "delivered_drug", "in_line_at_end_ng"}) {
+    EXPECT_TRUE(s["totals"]["by_drug"][0].contains(key)) << key;
   }
   for (const char* key : {"projected_low", "projected_empty", "implant_low_alarm", "actual_low",
                           "implant_empty", "actual_dry", "bridge"}) {
@@ -416,7 +432,8 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
 // elapsed whole day after the start reads 01:00, in the JSON, the text and the hourly CSV.
 TEST(Summary, TimesFollowSetClock) {
   json doc = deterministic(example("morphine-continuous"));
-  doc["events"] = json::array({{{"at", "day 2 00:00"}, {"type", "set_clock"}, {"shift_minutes", 60}}});
+  doc["events"] =
+      json::array({{{"at", "day 2 00:00"}, {"type", "set_clock"}, {"shift_minutes", 60}}});
   const Outcome o = run(doc);
   ASSERT_EQ(o.result.clock_changes.size(), 1u);
   const WallTime start = o.scenario.start;
@@ -616,8 +633,7 @@ TEST(FaultyCell, ABrownOutRaisesLowBatteryResetAndEndOfService) {
   EXPECT_TRUE(o.result.boots[0].end_of_service);
   EXPECT_EQ(o.summary["boots"][0]["end_of_service"], true);
   const std::string text = format_text_summary(o.scenario, o.result);
-  EXPECT_NE(text.find("the cell is at end of service: therapy stopped"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("the cell is at end of service: therapy stopped"), std::string::npos) << text;
   EXPECT_EQ(text.find("therapy resumed"), std::string::npos) << text;
 }
 

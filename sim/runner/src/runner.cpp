@@ -49,6 +49,9 @@ constexpr int kMaxIdleWakeupsAtOneInstant = 16;
 // Drive effort of a healthy mechanism (per mille of rated load); an occlusion multiplies it.
 constexpr std::int64_t kNormalLoadPermille = 400;
 
+// The first fill's drug (scenario::drugs_given).
+constexpr DrugIndex kFirstDrug = 0;
+
 ImplantTime at_elapsed(Duration d) {
   return ImplantTime(d.count());
 }
@@ -60,10 +63,11 @@ class Simulation {
       : s_(s),
         options_(options),
         model_(s.pump.spec.model),
+        drugs_(scenario::drugs_given(s)),
         reservoir_(model_.reservoir_capacity),
-        catheter_(
-            model_.pump_dead_volume + s.catheter_volume,
-            s.catheter_starts_with_drug ? s.initial_solution.concentration : Concentration(0)),
+        catheter_(model_.pump_dead_volume + s.catheter_volume,
+                  s.catheter_starts_with_drug ? s.initial_solution.concentration : Concentration(0),
+                  kFirstDrug),
         battery_(s.pump.spec.battery),
         mechanism_(s.pump.stroke, clock_, reservoir_, catheter_, battery_),
         sink_(result_.events),
@@ -78,6 +82,12 @@ class Simulation {
     result_.duration = s.duration;
     const std::int64_t hours = (s.duration.count() + kMillisPerHour - 1) / kMillisPerHour;
     result_.hourly.assign(static_cast<std::size_t>(hours), HourBin{});
+    if (drugs_.size() > kMaxDrugs) {
+      throw std::logic_error(
+          "the scenario gives more drugs than the simulated body can tell apart");
+    }
+    for (const scenario::DrugGiven& d : drugs_) result_.drugs.push_back(DrugTotal{d.name, d.unit});
+    result_.hourly_drug_fg.assign(static_cast<std::size_t>(hours) * drugs_.size(), 0);
     result_.daily_reservoir.reserve(static_cast<std::size_t>(hours / 24 + 2));
     result_.events.reserve(4096);
     result_.bolus_requests.reserve(s.events.size());
@@ -151,7 +161,9 @@ class Simulation {
     // The engine may have delivered a last stroke from the old fill inside refill(): close the
     // old fill's record only now.
     close_fill();
-    if (!reservoir_.refill(refill.volume, refill.solution.concentration)) {
+    const std::size_t drug = scenario::drug_position(drugs_, refill.solution.drug_name);
+    if (drug >= drugs_.size() || !reservoir_.refill(refill.volume, refill.solution.concentration,
+                                                    static_cast<DrugIndex>(drug))) {
       throw std::logic_error(source + ": the simulated reservoir refused a refill the engine took");
     }
     mechanism_.watch_reservoir(refill.low_threshold);
@@ -228,6 +240,11 @@ class Simulation {
     out.drug_fg = t.tip_drug_fg - bin_start_drug_;
     bin_start_moved_ = t.moved.count();
     bin_start_drug_ = t.tip_drug_fg;
+    std::int64_t* by_drug = &result_.hourly_drug_fg[bin * drugs_.size()];
+    for (std::size_t d = 0; d < drugs_.size(); ++d) {
+      by_drug[d] = t.tip_drug_fg_by_drug[d] - bin_start_by_drug_[d];
+      bin_start_by_drug_[d] = t.tip_drug_fg_by_drug[d];
+    }
   }
 
   void dispatch(const scenario::ScenarioEvent& e) {
@@ -494,6 +511,11 @@ class Simulation {
     result_.final_concentration = reservoir_.concentration();
     result_.catheter_dead_volume = catheter_.dead_volume();
     result_.catheter_drug_fg_at_end = catheter_.drug_inside();
+    const DrugAmounts inside = catheter_.drug_inside_by_drug();
+    for (std::size_t d = 0; d < drugs_.size(); ++d) {
+      result_.drugs[d].tip_drug_fg = t.tip_drug_fg_by_drug[d];
+      result_.drugs[d].catheter_drug_fg_at_end = inside[d];
+    }
     result_.battery_capacity_uj = battery_.params().capacity_uj;
     result_.battery_used_uj = battery_.used_uj();
     result_.battery_stroke_uj = battery_.stroke_energy_uj();
@@ -511,6 +533,7 @@ class Simulation {
   const Scenario& s_;
   const RunOptions& options_;
   therapy::PumpModel model_;
+  std::vector<scenario::DrugGiven> drugs_;  // position = the DrugIndex the body carries
   SimulationResult result_;
   SimClock clock_;
   SimReservoir reservoir_;
@@ -534,6 +557,7 @@ class Simulation {
   std::vector<std::size_t> fill_first_event_;
   std::int64_t bin_start_moved_ = 0;
   std::int64_t bin_start_drug_ = 0;
+  DrugAmounts bin_start_by_drug_{};
 };
 
 }  // namespace

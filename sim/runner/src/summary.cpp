@@ -173,6 +173,19 @@ double duration_days(const SimulationResult& r) {
   return static_cast<double>(r.duration.count()) / kMillisPerDay;
 }
 
+// More than one drug: the all-drug totals would add different drugs, so each is given apart.
+bool changes_drug(const SimulationResult& r) {
+  return r.drugs.size() > 1;
+}
+
+// An amount of drug in JSON: null after a drug change when it adds every drug.
+json drug_ng_json(std::int64_t fg, bool several_drugs) {
+  return several_drugs ? json(nullptr) : json(static_cast<double>(fg) / kFgPerNg);
+}
+json drug_in_unit_json(std::int64_t fg, DoseUnit unit, bool several_drugs, double per = 1.0) {
+  return several_drugs ? json(nullptr) : json(fg_in_unit(fg, unit) / per);
+}
+
 const char* distribution_name(StrokeDistribution d) {
   return d == StrokeDistribution::kTriangular ? "triangular" : "uniform";
 }
@@ -181,19 +194,24 @@ const char* distribution_name(StrokeDistribution d) {
 
 std::vector<DayTotal> daily_totals(const Scenario& s, const SimulationResult& result) {
   const WallClock clock{s, result};
+  const std::size_t drug_count = result.drugs.size();
   std::vector<DayTotal> days;
   for (std::size_t h = 0; h < result.hourly.size(); ++h) {
-    const WallTime start = wall_of(clock, ImplantTime(static_cast<std::int64_t>(h) * kMillisPerHour));
+    const WallTime start =
+        wall_of(clock, ImplantTime(static_cast<std::int64_t>(h) * kMillisPerHour));
     const std::int64_t local_day = floor_div(start.ms(), kMillisPerDay);
     // A clock put back across midnight comes back to a day already counted: add to it.
     auto day = std::find_if(days.rbegin(), days.rend(),
                             [&](const DayTotal& d) { return d.local_day == local_day; });
     if (day == days.rend()) {
-      days.push_back(DayTotal{local_day, 0, 0});
+      days.push_back(DayTotal{local_day, 0, 0, std::vector<std::int64_t>(drug_count, 0)});
       day = days.rbegin();
     }
     day->volume_nl += result.hourly[h].volume_nl;
     day->drug_fg += result.hourly[h].drug_fg;
+    for (std::size_t d = 0; d < drug_count; ++d) {
+      day->drug_fg_by_drug[d] += result.hourly_drug_fg[h * drug_count + d];
+    }
   }
   return days;
 }
@@ -246,9 +264,19 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   line("Delivery (what left the catheter tip)");
   line(fmt::format("  volume delivered       {}  (mean {:.3f} mL/day)", ml_text(r.moved),
                    to_ml(r.moved) / day_count));
-  line(fmt::format("  drug delivered         {}  (mean {:.3f} {}/day)",
-                   drug_text(r.tip_drug_fg, unit), fg_in_unit(r.tip_drug_fg, unit) / day_count,
-                   scenario::unit_name(unit)));
+  if (!changes_drug(r)) {
+    line(fmt::format("  drug delivered         {}  (mean {:.3f} {}/day)",
+                     drug_text(r.tip_drug_fg, unit), fg_in_unit(r.tip_drug_fg, unit) / day_count,
+                     scenario::unit_name(unit)));
+  } else {
+    // Different drugs do not add up: each in its own unit, the old one's dead volume included.
+    line("  drug delivered, per drug (the scenario changes drug):");
+    for (const DrugTotal& d : r.drugs) {
+      line(fmt::format("    {:<20} {}  ({} still in the line at the end)", d.name,
+                       drug_text(d.tip_drug_fg, d.unit),
+                       drug_text(d.catheter_drug_fg_at_end, d.unit)));
+    }
+  }
   line(fmt::format(
       "  strokes                {}  (implant count {}, programmed {}, one stroke {} nL)", r.strokes,
       ml_text(r.implant_delivered), ml_text(r.programmed), model.stroke_volume.count()));
@@ -259,15 +287,6 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
       (r.moved - r.implant_delivered).count() >= 0 ? (r.moved - r.implant_delivered).count()
                                                    : (r.implant_delivered - r.moved).count(),
       r.moved >= r.implant_delivered ? "more" : "less"));
-  for (const FillRecord& f : r.fills) {
-    if (f.solution.drug_name != s.initial_solution.drug_name) {
-      line(fmt::format(
-          "  note: the drug totals add every drug given (the scenario changes from "
-          "{} to {}), counted in {}",
-          s.initial_solution.drug_name, f.solution.drug_name, scenario::unit_name(unit)));
-      break;
-    }
-  }
   if (r.short_by.count() > 0) {
     line(fmt::format("  strokes came up short by {} (the reservoir was really dry)",
                      ml_text(r.short_by)));
@@ -287,7 +306,8 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                    refused_commands));
   for (const CommandRecord& c : r.commands) {
     if (!c.ok) {
-      line(fmt::format("  {} {} ({}): refused: {}", time_text(clock, c.at), c.type, c.source, c.error));
+      line(fmt::format("  {} {} ({}): refused: {}", time_text(clock, c.at), c.type, c.source,
+                       c.error));
     }
   }
   line("");
@@ -313,8 +333,8 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                        static_cast<double>(f.bridge.duration.count()) / kMillisPerHour));
     }
     line(fmt::format("      low reservoir: projected {}, implant alarm {}, real reservoir {}",
-                     time_text(clock, f.projected.low_reservoir), time_text(clock, f.implant_low_alarm),
-                     time_text(clock, f.actual_low)));
+                     time_text(clock, f.projected.low_reservoir),
+                     time_text(clock, f.implant_low_alarm), time_text(clock, f.actual_low)));
     line(fmt::format("      empty:         projected {}, implant stopped {}, real reservoir dry {}",
                      time_text(clock, f.projected.empty), time_text(clock, f.implant_empty),
                      time_text(clock, f.actual_dry)));
@@ -324,20 +344,20 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
   const std::vector<AlarmPeriod> periods = alarm_periods(r);
   line(fmt::format("Alarms: {} raised, {} tone pattern(s) played", periods.size(), r.tones_played));
   for (const AlarmPeriod& a : periods) {
-    line(fmt::format(
-        "  {:<28} {:<12} raised {}, cleared {}", alarms::name(a.kind),
-        alarms::name(alarms::alarm_class(a.kind)), time_text(clock, a.raised),
-        a.cleared.is_never() ? std::string("still active at the end") : time_text(clock, a.cleared)));
+    line(fmt::format("  {:<28} {:<12} raised {}, cleared {}", alarms::name(a.kind),
+                     alarms::name(alarms::alarm_class(a.kind)), time_text(clock, a.raised),
+                     a.cleared.is_never() ? std::string("still active at the end")
+                                          : time_text(clock, a.cleared)));
   }
   for (const BootRecord& b : r.boots) {
     line(fmt::format(
         "  {} {}: {} (gap {:.1f} h since the last full checkpoint: {} from the "
         "hourly records, {} assumed delivered)",
         b.brown_out ? "restarted after a brown-out" : "power restored", time_text(clock, b.at),
-        b.settings_corrupt   ? "settings corrupt, safe state"
-        : b.end_of_service   ? "the cell is at end of service: therapy stopped"
-        : b.resumed          ? "therapy resumed"
-                             : "nothing to resume",
+        b.settings_corrupt ? "settings corrupt, safe state"
+        : b.end_of_service ? "the cell is at end of service: therapy stopped"
+        : b.resumed        ? "therapy resumed"
+                           : "nothing to resume",
         static_cast<double>(b.gap.count()) / kMillisPerHour, ml_text(b.recorded_delivered),
         ml_text(b.assumed_delivered)));
   }
@@ -362,10 +382,11 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
     const power::State& st = r.battery_state;
     std::string status = power::name(st.status);
     if (st.status != power::BatteryStatus::kOk) {
-      status +=
-          fmt::format(" ({}, ERI raised {}", power::name(st.eri_reason), time_text(clock, st.eri_at));
+      status += fmt::format(" ({}, ERI raised {}", power::name(st.eri_reason),
+                            time_text(clock, st.eri_at));
       if (!st.eos_at.is_never()) {
-        status += fmt::format(", EOS {} ({})", time_text(clock, st.eos_at), power::name(st.eos_reason));
+        status +=
+            fmt::format(", EOS {} ({})", time_text(clock, st.eos_at), power::name(st.eos_reason));
       }
       status += ")";
     }
@@ -390,6 +411,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   const DoseUnit unit = s.initial_solution.unit;
   const char* unit_name = scenario::unit_name(unit);
   const double day_count = duration_days(r);
+  const bool several = changes_drug(r);
   json doc;
 
   doc["scenario"] = {
@@ -417,24 +439,43 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
       {"programmed_minus_implant_delivered_nl", (r.programmed - r.implant_delivered).count()},
       {"delivered_volume_nl", r.moved.count()},
       {"delivered_volume_ml", to_ml(r.moved)},
-      {"delivered_drug_ng", static_cast<double>(r.tip_drug_fg) / kFgPerNg},
-      {"delivered_drug", fg_in_unit(r.tip_drug_fg, unit)},
+      {"delivered_drug_ng", drug_ng_json(r.tip_drug_fg, several)},
+      {"delivered_drug", drug_in_unit_json(r.tip_drug_fg, unit, several)},
       {"unit", unit_name},
       {"mean_volume_ml_per_day", to_ml(r.moved) / day_count},
-      {"mean_drug_per_day", fg_in_unit(r.tip_drug_fg, unit) / day_count},
+      {"mean_drug_per_day", drug_in_unit_json(r.tip_drug_fg, unit, several, day_count)},
       {"missed_volume_nl", r.missed.count()},
       {"short_volume_nl", r.short_by.count()},
   };
+  json by_drug = json::array();
+  for (const DrugTotal& d : r.drugs) {
+    by_drug.push_back(
+        {{"name", d.name},
+         {"unit", scenario::unit_name(d.unit)},
+         {"delivered_drug_ng", static_cast<double>(d.tip_drug_fg) / kFgPerNg},
+         {"delivered_drug", fg_in_unit(d.tip_drug_fg, d.unit)},
+         {"in_line_at_end_ng", static_cast<double>(d.catheter_drug_fg_at_end) / kFgPerNg}});
+  }
+  doc["totals"]["by_drug"] = std::move(by_drug);
 
   json daily = json::array();
   const std::vector<DayTotal> days = daily_totals(s, r);
   for (std::size_t d = 0; d < days.size(); ++d) {
+    json day_by_drug = json::array();
+    for (std::size_t k = 0; k < r.drugs.size(); ++k) {
+      const std::int64_t fg = days[d].drug_fg_by_drug[k];
+      day_by_drug.push_back({{"name", r.drugs[k].name},
+                             {"unit", scenario::unit_name(r.drugs[k].unit)},
+                             {"drug_ng", static_cast<double>(fg) / kFgPerNg},
+                             {"drug", fg_in_unit(fg, r.drugs[k].unit)}});
+    }
     daily.push_back({{"day", d},
                      {"date", host::format_date(WallTime(days[d].local_day * kMillisPerDay))},
                      {"volume_nl", days[d].volume_nl},
                      {"volume_ml", to_ml(days[d].volume_nl)},
-                     {"drug_ng", static_cast<double>(days[d].drug_fg) / kFgPerNg},
-                     {"drug", fg_in_unit(days[d].drug_fg, unit)}});
+                     {"drug_ng", drug_ng_json(days[d].drug_fg, several)},
+                     {"drug", drug_in_unit_json(days[d].drug_fg, unit, several)},
+                     {"by_drug", std::move(day_by_drug)}});
   }
   doc["daily"] = std::move(daily);
 
@@ -615,11 +656,25 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
 
 void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResult& r) {
   const WallClock clock{s, r};
-  out << "hour_start,volume_nl,drug_ng\n";
+  const bool several = changes_drug(r);
+  out << "hour_start,volume_nl";
+  if (several) {
+    for (const DrugTotal& d : r.drugs) out << ',' << d.name << "_ng";  // names: a-z 0-9 - _
+  } else {
+    out << ",drug_ng";
+  }
+  out << '\n';
   for (std::size_t h = 0; h < r.hourly.size(); ++h) {
     const ImplantTime at(static_cast<std::int64_t>(h) * kMillisPerHour);
-    out << format_wall_time(wall_of(clock, at)) << ',' << r.hourly[h].volume_nl << ','
-        << fg_as_ng_text(r.hourly[h].drug_fg) << '\n';
+    out << format_wall_time(wall_of(clock, at)) << ',' << r.hourly[h].volume_nl;
+    if (several) {
+      for (std::size_t d = 0; d < r.drugs.size(); ++d) {
+        out << ',' << fg_as_ng_text(r.hourly_drug_fg[h * r.drugs.size() + d]);
+      }
+    } else {
+      out << ',' << fg_as_ng_text(r.hourly[h].drug_fg);
+    }
+    out << '\n';
   }
 }
 

@@ -4,9 +4,10 @@
 #include <algorithm>
 
 #include "itdd/delivery/stroke_scheduler.h"
-#include "itdd/host/error_text.h"
 #include "itdd/host/decimal.h"
+#include "itdd/host/error_text.h"
 #include "itdd/host/wall_time.h"
+#include "itdd/sim/sim_drug.h"
 #include "reader.h"
 
 namespace itdd::scenario::detail {
@@ -24,6 +25,7 @@ struct Timeline {
   Solution solution;
   therapy::Prescription prescription;
   RxPaths rx_paths;
+  std::vector<std::string> drug_names;  // every drug given so far, each once
 };
 
 struct PendingEvent {
@@ -38,6 +40,16 @@ RefillEvent read_refill(const JsonObject& r, const Scenario& s, Timeline& t) {
   Solution next = t.solution;
   if (r.has("drug")) next.drug_name = read_drug_name(r, "drug");
   const bool drug_changes = next.drug_name != t.solution.drug_name;
+  if (std::find(t.drug_names.begin(), t.drug_names.end(), next.drug_name) == t.drug_names.end()) {
+    // The simulated body keeps each drug's total in a fixed array (sim/hal/sim_drug.h).
+    if (t.drug_names.size() == sim::kMaxDrugs) {
+      host::refuse(r.path_of("drug"),
+                   fmt::format("a scenario may give at most {} different drugs; \"{}\" would be "
+                               "drug {}",
+                               sim::kMaxDrugs, next.drug_name, sim::kMaxDrugs + 1));
+    }
+    t.drug_names.push_back(next.drug_name);
+  }
   if (r.has("unit")) {
     next.unit = read_unit(r, "unit");
   } else if (drug_changes) {
@@ -278,8 +290,10 @@ void read_events(const JsonObject& top, Scenario& s) {
   std::stable_sort(pending.begin(), pending.end(),
                    [](const PendingEvent& a, const PendingEvent& b) { return a.at < b.at; });
 
-  Timeline t{s.initial_solution, s.prescription,
-             RxPaths{"prescription", "drug.name", "drug.concentration"}};
+  Timeline t{s.initial_solution,
+             s.prescription,
+             RxPaths{"prescription", "drug.name", "drug.concentration"},
+             {s.initial_solution.drug_name}};
   for (const PendingEvent& p : pending) {
     const JsonObject r = p.json.object(keys_for(p.type));
     if (p.type == "refill") {

@@ -4,8 +4,8 @@
 
 #include <array>
 
-#include "itdd/host/error_text.h"
 #include "itdd/host/decimal.h"
+#include "itdd/host/error_text.h"
 #include "itdd/host/wall_time.h"
 #include "reader.h"
 
@@ -360,6 +360,24 @@ const char* name(FaultKind kind) {
       return "faulty_cell";
   }
   return "unknown";
+}
+
+std::vector<DrugGiven> drugs_given(const Scenario& scenario) {
+  std::vector<DrugGiven> drugs{
+      {scenario.initial_solution.drug_name, scenario.initial_solution.unit}};
+  for (const ScenarioEvent& e : scenario.events) {
+    if (const auto* refill = std::get_if<RefillEvent>(&e.action)) {
+      const Solution& s = refill->solution;
+      if (drug_position(drugs, s.drug_name) == drugs.size()) drugs.push_back({s.drug_name, s.unit});
+    }
+  }
+  return drugs;
+}
+
+std::size_t drug_position(const std::vector<DrugGiven>& drugs, const std::string& name) {
+  std::size_t i = 0;
+  while (i < drugs.size() && drugs[i].name != name) ++i;
+  return i;
 }
 
 const char* unit_name(DoseUnit unit) {

@@ -367,6 +367,49 @@ TEST(ScenarioParserErrors, DrugAndUnits) {
   expect_error(d, "pump.model", "unknown pump model \"peristaltic-30\" (known: peristaltic-20");
 }
 
+// Each refill to another drug: the run numbers drugs by first appearance, a unit change alone
+// keeps the drug, and a ninth different drug is refused where it is named.
+json refills_of(int drugs) {
+  json d = valid();
+  d["events"] = json::array();
+  for (int i = 1; i < drugs; ++i) {
+    d["events"].push_back({{"at", "day " + std::to_string(i) + " 08:00"},
+                           {"type", "refill"},
+                           {"volume_ml", 18},
+                           {"drug", "drug-" + std::to_string(i)},
+                           {"unit", "mcg"},
+                           {"concentration", 500}});
+  }
+  return d;
+}
+
+TEST(ScenarioParser, DrugsAreNumberedByFirstAppearance) {
+  json d = refills_of(3);
+  d["events"].push_back({{"at", "day 5 08:00"},
+                         {"type", "refill"},
+                         {"volume_ml", 18},
+                         {"drug", "morphine"},
+                         {"unit", "mcg"},
+                         {"concentration", 25000}});
+  const Scenario s = parse(d);
+  const std::vector<DrugGiven> drugs = drugs_given(s);
+  ASSERT_EQ(drugs.size(), 3u);
+  EXPECT_EQ(drugs[0].name, "morphine");
+  EXPECT_EQ(drugs[0].unit, DoseUnit::kMilligram);  // its first unit, though refilled in mcg
+  EXPECT_EQ(drugs[1].name, "drug-1");
+  EXPECT_EQ(drugs[2].name, "drug-2");
+  EXPECT_EQ(drugs[2].unit, DoseUnit::kMicrogram);
+  EXPECT_EQ(drug_position(drugs, "drug-2"), 2u);
+  EXPECT_EQ(drug_position(drugs, "baclofen"), 3u);
+  EXPECT_EQ(drugs_given(parse(refills_of(static_cast<int>(sim::kMaxDrugs)))).size(),
+            sim::kMaxDrugs);
+}
+
+TEST(ScenarioParserErrors, AtMostEightDifferentDrugs) {
+  expect_error(refills_of(static_cast<int>(sim::kMaxDrugs) + 1), "events[7].drug",
+               "a scenario may give at most 8 different drugs; \"drug-8\" would be drug 9");
+}
+
 TEST(ScenarioParserErrors, EventTimes) {
   json d = valid();
   d["events"][2]["at"] = "day 365 00:00";

@@ -22,6 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
+// The virtual implant's body keeps no per-drug totals (the implant's own records name the drug
+// of each fill): every solution is drug 0 to the simulated reservoir and catheter.
+constexpr DrugIndex kBodyDrug = 0;
+
 constexpr std::string_view kStateHeader = "itdd-virtual-implant 1";
 constexpr const char* kStateFile = "implant.state";
 constexpr const char* kFlashFile = "flash.img";
@@ -290,7 +294,7 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
   wall_at_zero_ms_ = first_start_ ? local_wall_now_ms() : persisted_.wall_at_zero_ms;
   if (persisted_.reservoir_nl > 0) {
     (void)reservoir_.refill(Volume(persisted_.reservoir_nl),
-                            Concentration(persisted_.reservoir_ng_per_ml));
+                            Concentration(persisted_.reservoir_ng_per_ml), kBodyDrug);
   }
   battery_.sleep(Duration(persisted_.cell_sleep_ms));
   battery_.on_strokes(persisted_.cell_strokes);
@@ -468,7 +472,7 @@ void VirtualImplant::after_frame() {
           "{:.3f} mL into the reservoir",
           static_cast<double>(lost.count()) / 1e6, static_cast<double>(filled.count()) / 1e6));
     }
-    (void)reservoir_.refill(filled, Concentration(e.b));
+    (void)reservoir_.refill(filled, Concentration(e.b), kBodyDrug);
     mechanism_.watch_reservoir(implant_->engine().snapshot().low_threshold);
   }
   // Link work outside sessions (an outsider's traffic): what the implant charged its own

@@ -32,6 +32,8 @@ struct MechanismTotals {
   Volume moved{};                // volume actually taken from the reservoir and pushed
   Volume short_by{};             // what strokes failed to move because the reservoir was dry
   std::int64_t tip_drug_fg = 0;  // drug out of the tip, femtograms (see sim_catheter.h)
+  // The same per drug (sim_drug.h): they add up to tip_drug_fg.
+  DrugAmounts tip_drug_fg_by_drug{};
 };
 
 class SimMechanism final : public hal::Motor {
@@ -43,8 +45,8 @@ class SimMechanism final : public hal::Motor {
     if (!enabled_ || stall_) return hal::StrokeFeedback{hal::StrokeOutcome::kStalled, 1000};
     const Volume want = next_stroke_volume();
     const Volume moved = reservoir_.draw(want);
-    const Concentration solution = reservoir_.concentration();
-    totals_.tip_drug_fg += catheter_.push(moved, solution);
+    totals_.tip_drug_fg += catheter_.push(moved, reservoir_.concentration(), reservoir_.drug(),
+                                          totals_.tip_drug_fg_by_drug);
     totals_.moved += moved;
     ++totals_.strokes;
     battery_.on_stroke();

@@ -1,9 +1,10 @@
 // The drug reservoir as it really is, as opposed to the implant's estimate: the volume of
-// solution actually left and its concentration. The implant only counts nominal strokes, so
-// the two drift apart when strokes are not exactly nominal.
+// solution actually left, its concentration and its drug (sim_drug.h). The implant only counts
+// nominal strokes, so the two drift apart when strokes are not exactly nominal.
 #pragma once
 
 #include "itdd/core/units.h"
+#include "itdd/sim/sim_drug.h"
 
 namespace itdd::sim {
 
@@ -11,12 +12,14 @@ class SimReservoir {
  public:
   explicit SimReservoir(Volume capacity) : capacity_(capacity) {}
 
-  // A refill withdraws what is left and leaves `volume` of new solution. Refused (false,
-  // nothing changed) when the volume is negative or above the reservoir's capacity.
-  bool refill(Volume volume, Concentration concentration) {
-    if (volume.count() < 0 || volume > capacity_) return false;
+  // A refill withdraws what is left and leaves `volume` of new solution of drug `drug`.
+  // Refused (false, nothing changed) when the volume is negative or above the reservoir's
+  // capacity, or the drug is not below kMaxDrugs.
+  bool refill(Volume volume, Concentration concentration, DrugIndex drug) {
+    if (volume.count() < 0 || volume > capacity_ || drug >= kMaxDrugs) return false;
     actual_ = volume;
     concentration_ = concentration;
+    drug_ = drug;
     return true;
   }
 
@@ -30,11 +33,13 @@ class SimReservoir {
   Volume capacity() const { return capacity_; }
   Volume actual() const { return actual_; }
   Concentration concentration() const { return concentration_; }
+  DrugIndex drug() const { return drug_; }
 
  private:
   Volume capacity_;
   Volume actual_{0};
   Concentration concentration_{0};
+  DrugIndex drug_ = 0;
 };
 
 }  // namespace itdd::sim

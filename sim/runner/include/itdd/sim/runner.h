@@ -30,7 +30,16 @@ struct RunOptions {
 // What left the catheter tip during one hour of elapsed time.
 struct HourBin {
   std::int64_t volume_nl = 0;
-  std::int64_t drug_fg = 0;  // femtograms (nL x ng/mL); 1 ng = 1e6 fg
+  std::int64_t drug_fg = 0;  // femtograms (nL x ng/mL); 1 ng = 1e6 fg; every drug
+};
+
+// One of the scenario's drugs (scenario::drugs_given: its position is its sim::DrugIndex) and
+// how much of it reached the patient.
+struct DrugTotal {
+  std::string name;
+  DoseUnit unit = DoseUnit::kMilligram;      // the unit it first appears in
+  std::int64_t tip_drug_fg = 0;              // what left the catheter tip, femtograms
+  std::int64_t catheter_drug_fg_at_end = 0;  // what is still in the line at the end
 };
 
 struct BolusRequestRecord {
@@ -95,12 +104,15 @@ struct BootRecord {
 
 struct SimulationResult {
   Duration duration{};
-  std::vector<HourBin> hourly;  // one per hour of elapsed time (last may be partial)
+  std::vector<HourBin> hourly;   // one per hour of elapsed time (last may be partial)
+  std::vector<DrugTotal> drugs;  // every drug the scenario gives, the first fill's first
+  // Each hour's drug per drug: [hour * drugs.size() + drug]; an hour's add up to its drug_fg.
+  std::vector<std::int64_t> hourly_drug_fg;
   std::vector<ReservoirSample> daily_reservoir;  // at elapsed day 0, 1, ... and at the end
   std::vector<BolusRequestRecord> bolus_requests;
   std::vector<FillRecord> fills;
   std::vector<CommandRecord> commands;
-  std::vector<ClockChange> clock_changes;  // every set_clock applied, in order
+  std::vector<ClockChange> clock_changes;        // every set_clock applied, in order
   std::vector<engine::TherapyEvent> events;      // everything the engine reported
   std::vector<alarms::AlarmEvent> alarm_events;  // every raise, clear, silence, ...
   std::vector<BootRecord> boots;                 // power-ups after power cuts
@@ -112,15 +124,15 @@ struct SimulationResult {
   Volume programmed{};         // the scheduler's integral of the program
   Volume implant_delivered{};  // nominal volume of completed strokes (the implant's count)
   Volume missed{};
-  Volume moved{};     // what the mechanism really moved (= what left the tip)
-  Volume short_by{};  // what strokes failed to move because the reservoir was dry
-  std::int64_t tip_drug_fg = 0;
+  Volume moved{};                // what the mechanism really moved (= what left the tip)
+  Volume short_by{};             // what strokes failed to move because the reservoir was dry
+  std::int64_t tip_drug_fg = 0;  // every drug (the sum of drugs[].tip_drug_fg)
 
   Volume final_implant_estimate{};
   Volume final_actual{};
   Concentration final_concentration{};
-  Volume catheter_dead_volume{};  // pump dead volume + catheter
-  std::int64_t catheter_drug_fg_at_end = 0;
+  Volume catheter_dead_volume{};             // pump dead volume + catheter
+  std::int64_t catheter_drug_fg_at_end = 0;  // every drug
 
   std::int64_t battery_capacity_uj = 0;
   std::int64_t battery_used_uj = 0;

@@ -18,7 +18,8 @@ namespace itdd::sim {
 struct DayTotal {
   std::int64_t local_day = 0;  // days since 1970-01-01 local
   std::int64_t volume_nl = 0;
-  std::int64_t drug_fg = 0;
+  std::int64_t drug_fg = 0;                   // every drug
+  std::vector<std::int64_t> drug_fg_by_drug;  // per drug of SimulationResult::drugs
 };
 std::vector<DayTotal> daily_totals(const scenario::Scenario& scenario,
                                    const SimulationResult& result);
@@ -33,7 +34,8 @@ std::vector<AlarmPeriod> alarm_periods(const SimulationResult& result);
 
 std::string format_text_summary(const scenario::Scenario& scenario, const SimulationResult& result);
 nlohmann::json summary_json(const scenario::Scenario& scenario, const SimulationResult& result);
-// "hour_start,volume_nl,drug_ng" then one line per hour; hour_start is local wall time.
+// "hour_start,volume_nl,drug_ng" then one line per hour; hour_start is local wall time. After a
+// drug change, one column per drug instead of drug_ng: "hour_start,volume_nl,morphine_ng,...".
 void write_hourly_csv(std::ostream& out, const scenario::Scenario& scenario,
                       const SimulationResult& result);
 

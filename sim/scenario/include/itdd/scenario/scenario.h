@@ -137,6 +137,19 @@ host::Checked<Scenario> parse_scenario_text(std::string_view text, const PumpCat
 host::Checked<Scenario> load_scenario_file(const std::filesystem::path& file,
                                            const PumpCatalog& catalog);
 
+// One of the different drugs a scenario gives: a drug is its name (a refill that only writes
+// its concentration in another unit keeps the drug); `unit` is the one it first appears in,
+// the unit of its totals in the summary.
+struct DrugGiven {
+  std::string name;
+  DoseUnit unit = DoseUnit::kMilligram;
+};
+// The scenario's drugs in order of first appearance, the first fill's first: the position is
+// the sim::DrugIndex the run gives it. At most sim::kMaxDrugs (the reader refuses more).
+std::vector<DrugGiven> drugs_given(const Scenario& scenario);
+// The position of `name` in `drugs` (drugs.size() when it is not there).
+std::size_t drug_position(const std::vector<DrugGiven>& drugs, const std::string& name);
+
 // Name of an event's type as written in scenario files ("refill", "clinician_bolus", ...).
 const char* type_name(const EventAction& action);
 // "mg" or "mcg".
