@@ -9,6 +9,7 @@
 
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
+#include "scenario_outcome.h"
 #include "scenario_test_support.h"
 
 namespace itdd::sim {
@@ -27,18 +28,8 @@ json morphine_then_hydromorphone(int duration_days) {
   return doc;
 }
 
-struct DrugRun {
-  scenario::Scenario scenario;
-  SimulationResult result;
-  json summary;
-};
-
-DrugRun run(const json& doc) {
-  DrugRun r{testing::parse(doc), {}, {}};
-  r.result = run_scenario(r.scenario);
-  r.summary = summary_json(r.scenario, r.result);
-  return r;
-}
+using test_runs::Outcome;
+using test_runs::run;
 
 constexpr std::int64_t kFgPerUlAtOneMgPerMl = 1'000 * 1'000'000;  // 1000 nL x 1e6 ng/mL
 
@@ -51,7 +42,7 @@ constexpr std::int64_t kLineStrokes = 250;
 TEST(DrugChange, TheOldDrugInTheLineIsStillTheOldDrug) {
   // Three days: 08:03 on day 2 to 24:00 on day 2 is 957 minutes, 159 strokes of hydromorphone,
   // fewer than the line holds: everything that left the tip is morphine.
-  const DrugRun r = run(morphine_then_hydromorphone(3));
+  const Outcome r = run(morphine_then_hydromorphone(3));
   const std::int64_t hydromorphone_strokes = 159;
   ASSERT_EQ(r.result.moved.count(), (kMorphineStrokes + hydromorphone_strokes) * 1000);
   ASSERT_EQ(r.result.drugs.size(), 2u);
@@ -84,7 +75,7 @@ TEST(DrugChange, TheOldDrugInTheLineIsStillTheOldDrug) {
 TEST(DrugChange, OnceTheLineHasTurnedOverTheNewDrugArrives) {
   // Five days: 08:03 on day 2 to the end of day 4 is 3837 minutes, 639 strokes of
   // hydromorphone: the first 250 push out the line's morphine, 389 deliver hydromorphone.
-  const DrugRun r = run(morphine_then_hydromorphone(5));
+  const Outcome r = run(morphine_then_hydromorphone(5));
   const std::int64_t hydromorphone_strokes = 639;
   ASSERT_EQ(r.result.moved.count(), (kMorphineStrokes + hydromorphone_strokes) * 1000);
   const DrugTotal& morphine = r.result.drugs[0];
@@ -149,7 +140,7 @@ TEST(DrugChange, OnceTheLineHasTurnedOverTheNewDrugArrives) {
 TEST(DrugChange, OneDrugKeepsTheAllDrugFigures) {
   json doc = morphine_then_hydromorphone(3);
   doc["events"] = json::array();
-  const DrugRun r = run(doc);
+  const Outcome r = run(doc);
   ASSERT_EQ(r.result.drugs.size(), 1u);
   EXPECT_EQ(r.result.drugs[0].tip_drug_fg, r.result.tip_drug_fg);
   EXPECT_DOUBLE_EQ(r.summary["totals"]["delivered_drug"].get<double>(),

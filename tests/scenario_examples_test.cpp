@@ -14,6 +14,7 @@
 #include "itdd/host/wall_time.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
+#include "scenario_outcome.h"
 #include "scenario_test_support.h"
 
 namespace itdd::sim {
@@ -21,18 +22,8 @@ namespace {
 
 using nlohmann::json;
 
-struct Outcome {
-  scenario::Scenario scenario;
-  SimulationResult result;
-  json summary;
-};
-
-Outcome run(const json& doc) {
-  Outcome o{testing::parse(doc), {}, {}};
-  o.result = run_scenario(o.scenario);
-  o.summary = summary_json(o.scenario, o.result);
-  return o;
-}
+using test_runs::Outcome;
+using test_runs::run;
 
 json example(const std::string& name) {
   return testing::load_source_json("examples/" + name + ".json");
