@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+#include <deque>
 #include <numeric>
 #include <vector>
 
@@ -141,6 +143,50 @@ RC_GTEST_PROP(SimCatheterDrugProperty, EachDrugIsConservedAndTheTotalsAddUp, ())
   std::int64_t volume_inside = 0;
   for (std::size_t i = 0; i < line.segment_count(); ++i) volume_inside += line.segment(i).volume_nl;
   RC_ASSERT(volume_inside == dead);
+}
+
+// An unbounded FIFO, nanolitre by nanolitre in runs: the line as it physically is.
+struct ReferenceLine {
+  struct Run {
+    std::int64_t volume_nl;
+    std::int64_t concentration;
+    std::size_t drug;
+  };
+  std::deque<Run> runs;
+  DrugAmounts tip{};
+  void push(std::int64_t volume_nl, std::int64_t concentration, std::size_t drug) {
+    if (volume_nl <= 0) return;
+    runs.push_back({volume_nl, concentration, drug});
+    while (volume_nl > 0) {
+      Run& front = runs.front();
+      const std::int64_t taken = std::min(front.volume_nl, volume_nl);
+      tip[front.drug] += taken * front.concentration;
+      front.volume_nl -= taken;
+      volume_nl -= taken;
+      if (front.volume_nl == 0) runs.pop_front();
+    }
+  }
+};
+
+// While the line needs no merge (at most 15 pushes after the first fill: 16 segments), what
+// leaves the tip is, drug by drug and push by push, what an unbounded line gives: the drug of
+// every nanolitre is the drug that went in.
+RC_GTEST_PROP(SimCatheterDrugProperty, WithoutMergesEachDrugLeavesAsItWentIn, ()) {
+  const auto dead = *rc::gen::inRange<std::int64_t>(1, 20'000);
+  const auto initial = *rc::gen::inRange<std::int64_t>(0, 100'000'000);
+  SimCatheter line{Volume(dead), Concentration(initial), 0};
+  ReferenceLine reference;
+  reference.runs.push_back({dead, initial, 0});
+  const auto count = *rc::gen::inRange<std::size_t>(0, SimCatheter::kMaxSegments);
+  DrugAmounts tip{};
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto volume = *rc::gen::inRange<std::int64_t>(0, 30'000);
+    const auto drug = *rc::gen::inRange<std::size_t>(0, kMaxDrugs);
+    const auto concentration = *rc::gen::inRange<std::int64_t>(0, 100'000'000);
+    line.push(Volume(volume), Concentration(concentration), static_cast<DrugIndex>(drug), tip);
+    reference.push(volume, concentration, drug);
+    RC_ASSERT(tip == reference.tip);
+  }
 }
 
 TEST(SimReservoirDrug, AFillSetsTheDrugAndAnUnknownOneIsRefused) {
