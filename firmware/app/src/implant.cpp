@@ -18,6 +18,20 @@ static_assert(storage::SettingsStore<PersistentState>::sectors_needed(storage::k
 
 enum class Store : std::uint8_t { kSettings = 1, kLog = 2, kHistory = 3 };
 
+static_assert(storage::StrokePackRecord::kGaps == safety::StrokePack::kGaps &&
+                  storage::StrokePackRecord::kNoStroke == safety::StrokePack::kNoStroke,
+              "the ledger keeps the monitor's packs as they are");
+
+// A pack as the monitor holds it: the strokes are the first and the gaps before the marker.
+safety::StrokePack pack_of(const storage::StrokePackRecord& r) {
+  safety::StrokePack p{r.first_index, r.first_ms, r.gaps, 1};
+  for (const std::uint16_t gap : r.gaps) {
+    if (gap == storage::StrokePackRecord::kNoStroke) break;
+    ++p.strokes;
+  }
+  return p;
+}
+
 bool delivering(Activity a) {
   return a == Activity::kBasal || a == Activity::kPriming || a == Activity::kClinicianBolus ||
          a == Activity::kBridgeBolus;
@@ -108,7 +122,7 @@ Implant::Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& bu
       log_(nvm, storage::kDefaultLayout.event_log),
       history_(nvm, storage::kDefaultLayout.delivery_history),
       safety_ledger_(nvm, storage::kDefaultLayout.safety_strokes,
-                     storage::kDefaultLayout.safety_windows),
+                     storage::kDefaultLayout.safety_windows, storage::kDefaultLayout.safety_day),
       battery_(power::BatteryMonitor::start(config.battery, now)) {
   persistent_.current_hour = now.ms() / kMillisPerHour;
   safety_.set_wall_offset(Duration(wall.ms() - now.ms()));
@@ -250,11 +264,10 @@ void Implant::restore_safety(ImplantTime now) {
   }
   safety_.set_prescription(engine_.prescription(), now);
   if (safety_ledger_.mounted()) {
+    // The day window is exact only with the ledger to read its start from.
+    safety_.set_archive(this);
     (void)safety_ledger_.replay_windows([&](const SafetyRecord& r) {
       switch (r.kind) {
-        case SafetyRecordKind::kBucket:
-          safety_.restore_bucket(r.a, strokes_of(r.b), now);
-          break;
         case SafetyRecordKind::kBolus:
           safety_.restore_authorised(ImplantTime(r.a), ImplantTime(r.b), Volume(r.c));
           break;
@@ -265,9 +278,12 @@ void Implant::restore_safety(ImplantTime now) {
           break;
       }
     });
+    (void)safety_ledger_.replay_packs(
+        [&](const storage::StrokePackRecord& p) { safety_.restore_pack(pack_of(p), now); });
     (void)safety_ledger_.replay_strokes([&](const SafetyRecord& r) {
       if (r.kind == SafetyRecordKind::kStrokes) {
-        safety_.restore_strokes(ImplantTime(r.a), strokes_of(r.b), now);
+        safety_.restore_strokes(ImplantTime(r.a), strokes_of(r.b), static_cast<std::uint32_t>(r.c),
+                                now);
       }
     });
   }
@@ -276,22 +292,49 @@ void Implant::restore_safety(ImplantTime now) {
   // the time.
   const delivery::StrokeScheduler::State& st = engine_.scheduler().state();
   const std::int64_t offset_q = st.schedule_q - st.last.ms() * delivery::kScheduleQuartersPerMs;
-  const std::int64_t left = offset_q > st.target_offset_q ? offset_q - st.target_offset_q
-                                                           : st.target_offset_q - offset_q;
+  const std::int64_t left =
+      offset_q > st.target_offset_q ? offset_q - st.target_offset_q : st.target_offset_q - offset_q;
   if (left > 0) safety_.realigning_until(now + Duration(left), now);
 }
 
-void Implant::strokes_seen(ImplantTime at, std::uint32_t strokes) {
-  if (booted_ && safety_ledger_.mounted() && !safety_ledger_.strokes_seen(at.ms(), strokes).ok()) {
+void Implant::strokes_seen(ImplantTime at, std::uint32_t strokes, std::uint32_t first_index) {
+  if (booted_ && safety_ledger_.mounted() &&
+      !safety_ledger_.strokes_seen(at.ms(), strokes, first_index).ok()) {
     ++storage_failures_;
   }
 }
 
-void Implant::bucket_closed(std::int64_t bucket, std::uint32_t strokes) {
-  if (booted_ && safety_ledger_.mounted() &&
-      !safety_ledger_.bucket_closed(bucket, strokes).ok()) {
+void Implant::strokes_packed(const safety::StrokePack& pack) {
+  storage::StrokePackRecord r;
+  r.first_index = pack.first_index;
+  r.first_ms = pack.first_ms;
+  r.gaps = pack.gaps;
+  if (booted_ && safety_ledger_.mounted() && !safety_ledger_.strokes_packed(r).ok()) {
     ++storage_failures_;
   }
+}
+
+bool Implant::pack_from(std::uint32_t index, safety::StrokePack* out) {
+  if (!safety_ledger_.mounted()) return false;
+  const auto ends_after = [&](const storage::StrokePackRecord& r) {
+    return static_cast<std::int32_t>(r.first_index + pack_of(r).strokes - index) > 0;
+  };
+  // The window's start only moves on: read forward from the last pack found, and from the
+  // oldest when asked for one before it (after a reset). Bounded by the ring.
+  if (day_read_valid_ && static_cast<std::int32_t>(index - day_read_.first_index) < 0) {
+    day_cursor_ = storage::RingCursor{};
+    day_read_valid_ = false;
+  }
+  for (std::uint32_t i = 0; i <= safety_ledger_.day_capacity() + 1; ++i) {
+    if (day_read_valid_ && ends_after(day_read_)) {
+      *out = pack_of(day_read_);
+      return true;
+    }
+    const Result<bool> next = safety_ledger_.read_pack(day_cursor_, &day_read_);
+    day_read_valid_ = next.ok() && *next;
+    if (!day_read_valid_) return false;
+  }
+  return false;
 }
 
 void Implant::rate_changed(ImplantTime from, std::int64_t rate) {

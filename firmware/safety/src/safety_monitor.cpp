@@ -55,8 +55,8 @@ SafetyMonitor::SafetyMonitor(const therapy::PumpModel& pump) : pump_(pump) {
 
 bool SafetyMonitor::fits(const therapy::PumpModel& pump) {
   if (pump.stroke_volume.count() <= 0) return false;
-  const std::int64_t hard = volume_over(pump.max_rate, hours(1)).count() /
-                                pump.stroke_volume.count() + 1;
+  const std::int64_t hard =
+      volume_over(pump.max_rate, hours(1)).count() / pump.stroke_volume.count() + 1;
   return hard + 1 <= static_cast<std::int64_t>(kStrokeRing);
 }
 
@@ -151,7 +151,8 @@ std::uint64_t SafetyMonitor::accrued_at(std::int64_t ms, std::uint32_t* cursor) 
   *cursor = seq;
   const Segment& s = state_.segments[seq & kSegmentMask];
   if (ms <= s.start_ms) return s.accrued;
-  return s.accrued + static_cast<std::uint64_t>(s.rate) * static_cast<std::uint64_t>(ms - s.start_ms);
+  return s.accrued +
+         static_cast<std::uint64_t>(s.rate) * static_cast<std::uint64_t>(ms - s.start_ms);
 }
 
 std::int64_t SafetyMonitor::allowed_rate_at(ImplantTime at) {
@@ -249,7 +250,8 @@ void SafetyMonitor::clock_set(Duration offset, ImplantTime now) {
   state_.flex_until_ms = -1;
   if (change > 0 && state_.prescription.mode == therapy::BasalMode::kFlexible) {
     // A re-alignment still running has at most its own remaining time left, plus the new one.
-    const std::int64_t from = state_.realign_until_ms > now.ms() ? state_.realign_until_ms : now.ms();
+    const std::int64_t from =
+        state_.realign_until_ms > now.ms() ? state_.realign_until_ms : now.ms();
     state_.realign_until_ms = from + kRealignPerMs * change;
   }
   std::int64_t until = kNever;
@@ -284,10 +286,7 @@ void SafetyMonitor::restore_authorised(ImplantTime start, ImplantTime end, Volum
 
 void SafetyMonitor::advance_buckets(std::int64_t bucket) {
   if (bucket <= state_.current_bucket) return;
-  const std::uint16_t closing =
-      state_.bucket_strokes[slot_of(state_.current_bucket)];
   if (sink_ != nullptr) {
-    if (closing > 0) sink_->bucket_closed(state_.current_bucket, closing);
     const std::int64_t per_hour = kMillisPerHour / kBucketMs;
     if (floor_div(bucket, per_hour) != floor_div(state_.current_bucket, per_hour)) {
       // Once an hour the rate in force is told again, so the ledger always holds the rate at
@@ -318,8 +317,8 @@ void SafetyMonitor::forget_strokes_before(std::int64_t now_ms) {
   }
   const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
   // Each stroke leaves once: bounded by the ring.
-  while (state_.strokes_1h > 0 &&
-         now32 - state_.stroke_ms[state_.stroke_oldest] >= static_cast<std::uint32_t>(kMillisPerHour)) {
+  while (state_.strokes_1h > 0 && now32 - state_.stroke_ms[state_.stroke_oldest] >=
+                                      static_cast<std::uint32_t>(kMillisPerHour)) {
     state_.stroke_oldest = (state_.stroke_oldest + 1) & kStrokeMask;
     --state_.strokes_1h;
   }
@@ -382,12 +381,15 @@ Verdict SafetyMonitor::check(std::int64_t now_ms) {
     if (in_hour > allowed_1h) {
       v = Verdict{true, TripWindow::kOneHour, stroke * in_hour, stroke * allowed_1h};
     } else {
-      // The day window: the buckets from the one 24 h ago, whose first millisecond is included.
-      const std::int64_t from =
-          (state_.current_bucket - kBucketsPerDay) * kBucketMs - 1;
+      // The day window: exactly (now - 24 h, now] with an archive; without one, the buckets
+      // from the one 24 h ago, whose first millisecond is included.
+      const std::int64_t from = archive_ != nullptr
+                                    ? now_ms - kMillisPerDay
+                                    : (state_.current_bucket - kBucketsPerDay) * kBucketMs - 1;
+      const std::int64_t in_day = strokes_in_day();
       const std::int64_t allowed_day = allowance(from, now_ms, true, &cursor_day_);
-      if (state_.strokes_24h > allowed_day) {
-        v = Verdict{true, TripWindow::kOneDay, stroke * state_.strokes_24h, stroke * allowed_day};
+      if (in_day > allowed_day) {
+        v = Verdict{true, TripWindow::kOneDay, stroke * in_day, stroke * allowed_day};
       }
     }
   }
@@ -408,6 +410,7 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
     advance_buckets(floor_div(now_ms, kBucketMs));
   }
   forget_strokes_before(now_ms);
+  if (archive_ != nullptr) release_day(now_ms);
   state_.last_ms = now_ms;
   if (!state_.sensor_known) {
     state_.sensor_known = true;
@@ -418,7 +421,7 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
   const std::uint32_t seen = sensed_strokes - state_.last_sensed;
   state_.last_sensed = sensed_strokes;
   if (seen == 0) return Verdict{};
-  if (sink_ != nullptr) sink_->strokes_seen(ImplantTime(now_ms), seen);
+  if (sink_ != nullptr) sink_->strokes_seen(ImplantTime(now_ms), seen, state_.strokes_total);
   std::uint16_t& bucket = state_.bucket_strokes[slot_of(state_.current_bucket)];
   const std::uint32_t room = 0xFFFFu - bucket;
   bucket = static_cast<std::uint16_t>(bucket + (seen < room ? seen : room));
@@ -433,11 +436,116 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
     return v;
   }
   const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
+  // Bounded by the ring (checked above).
   for (std::uint32_t i = 0; i < seen; ++i) {
     state_.stroke_ms[(state_.stroke_oldest + state_.strokes_1h) & kStrokeMask] = now32;
     ++state_.strokes_1h;
+    pack_stroke(now_ms);
   }
   return check(now_ms);
+}
+
+// ---- the exact day: strokes by number, their times from the archive ----
+
+void SafetyMonitor::pack_stroke(std::int64_t ms) {
+  StrokePack& open = state_.open;
+  if (!state_.numbered) {
+    state_.numbered = true;
+    state_.day_oldest = state_.strokes_total;
+  }
+  if (open.strokes > 0) {
+    const std::int64_t gap = ms - state_.open_last_ms;
+    // A pack holds consecutive numbers only (a restore may skip one lost with its record).
+    const bool next_number = open.first_index + open.strokes == state_.strokes_total;
+    if (next_number && open.strokes <= StrokePack::kGaps && gap >= 0 &&
+        gap <= StrokePack::kLongestGapMs) {
+      open.gaps[open.strokes - 1] = static_cast<std::uint16_t>(gap);
+      ++open.strokes;
+      state_.open_last_ms = ms;
+      state_.newest_stroke_ms = ms;
+      ++state_.strokes_total;
+      return;
+    }
+    // Full, or a gap 16 bits cannot hold: the pack goes to the ledger and a new one starts.
+    if (sink_ != nullptr) sink_->strokes_packed(open);
+  }
+  open = StrokePack{state_.strokes_total, ms, StrokePack::filled_gaps(), 1};
+  state_.open_last_ms = ms;
+  state_.newest_stroke_ms = ms;
+  ++state_.strokes_total;
+}
+
+namespace {
+
+// a - b as a signed count of strokes (numbers wrap at 2^32; a day holds far fewer).
+std::int64_t strokes_after(std::uint32_t a, std::uint32_t b) {
+  return static_cast<std::int32_t>(a - b);
+}
+
+// The time of stroke `pos` of a pack: bounded by its gaps.
+std::int64_t time_in_pack(const StrokePack& p, std::uint8_t pos) {
+  std::int64_t ms = p.first_ms;
+  for (std::uint8_t i = 0; i < pos && i < StrokePack::kGaps; ++i) ms += p.gaps[i];
+  return ms;
+}
+
+}  // namespace
+
+bool SafetyMonitor::locate_day_start() {
+  State& s = state_;
+  if (s.trailing_known &&
+      strokes_after(s.day_oldest, s.trailing.first_index) < s.trailing.strokes) {
+    return true;
+  }
+  s.trailing_known = false;
+  // The open pack holds it (or the archive has nothing before it): read it from RAM. Its copy
+  // is taken again once the window's start passes what it held then.
+  const bool in_open = s.open.strokes > 0 && strokes_after(s.day_oldest, s.open.first_index) >= 0;
+  StrokePack found{};
+  if (!in_open && archive_ != nullptr && archive_->pack_from(s.day_oldest, &found) &&
+      found.strokes > 0 && strokes_after(found.first_index + found.strokes, s.day_oldest) > 0 &&
+      (s.open.strokes == 0 || strokes_after(s.open.first_index, found.first_index) > 0)) {
+    s.trailing = found;
+  } else if (s.open.strokes > 0) {
+    s.trailing = s.open;
+  } else {
+    return false;  // nothing known: every stroke counted stays counted
+  }
+  const std::int64_t pos = strokes_after(s.day_oldest, s.trailing.first_index);
+  // Strokes before the pack found (not kept) wait for its first stroke: pos 0.
+  s.trailing_pos = static_cast<std::uint8_t>(pos > 0 ? pos : 0);
+  s.trailing_ms = time_in_pack(s.trailing, s.trailing_pos);
+  s.trailing_known = true;
+  return true;
+}
+
+void SafetyMonitor::release_day(std::int64_t now_ms) {
+  State& s = state_;
+  const std::int64_t limit = now_ms - kMillisPerDay;
+  if (s.newest_stroke_ms <= limit) {
+    // Every stroke seen is older than a day.
+    s.day_oldest = s.strokes_total;
+    s.trailing_known = false;
+    return;
+  }
+  // Each stroke leaves once; bounded by the strokes counted.
+  std::int64_t left = strokes_after(s.strokes_total, s.day_oldest);
+  for (; left > 0; --left) {
+    if (!locate_day_start() || s.trailing_ms > limit) return;
+    const std::int64_t pos = strokes_after(s.day_oldest, s.trailing.first_index);
+    if (pos < 0) {
+      // Strokes whose pack is gone: no later than this pack's first, they leave with it.
+      s.day_oldest = s.trailing.first_index;
+      continue;
+    }
+    ++s.day_oldest;
+    if (s.trailing_pos + 1 < s.trailing.strokes) {
+      s.trailing_ms += s.trailing.gaps[s.trailing_pos];
+      ++s.trailing_pos;
+    } else {
+      s.trailing_known = false;
+    }
+  }
 }
 
 // ---- replaying the ledger at boot ----
@@ -453,39 +561,62 @@ void SafetyMonitor::restore_rate(ImplantTime from, std::int64_t rate) {
   state_.rate_until_ms = kNever;
 }
 
-void SafetyMonitor::restore_bucket(std::int64_t bucket, std::uint32_t strokes, ImplantTime now) {
-  start(now);
-  advance_buckets(floor_div(now.ms(), kBucketMs));
-  if (bucket > state_.current_bucket ||
-      bucket <= state_.current_bucket - kBucketCount) {
-    return;
+void SafetyMonitor::count_stroke(std::uint32_t index, std::int64_t ms, ImplantTime now,
+                                 bool into_open) {
+  State& s = state_;
+  if (!s.numbered) {
+    s.numbered = true;
+    s.strokes_total = index;
+    s.day_oldest = index;
   }
-  std::uint16_t& slot = state_.bucket_strokes[slot_of(bucket)];
-  const std::uint32_t n = strokes < 0xFFFFu ? strokes : 0xFFFFu;
-  state_.strokes_24h += static_cast<std::int64_t>(n) - slot;
-  slot = static_cast<std::uint16_t>(n);
-  if (bucket > state_.restored_bucket) state_.restored_bucket = bucket;
+  // A number skipped (a record lost) leaves its strokes unknown: counted while a later one is.
+  s.strokes_total = index;
+  if (into_open) {
+    pack_stroke(ms);
+  } else {
+    ++s.strokes_total;
+    if (ms > s.newest_stroke_ms) s.newest_stroke_ms = ms;
+  }
+  if (ms <= now.ms() - kMillisPerDay) s.day_oldest = s.strokes_total;
+  s.trailing_known = false;
+  // The bucket for the day without an archive, and the hour's ring (time order, bounded by it:
+  // what does not fit is beyond the hard limit and trips at once).
+  const std::int64_t bucket = floor_div(ms, kBucketMs);
+  if (bucket > s.current_bucket - kBucketCount && bucket <= s.current_bucket) {
+    std::uint16_t& slot = s.bucket_strokes[slot_of(bucket)];
+    if (slot < 0xFFFFu) ++slot;
+    ++s.strokes_24h;
+  }
+  if (now.ms() - ms < kMillisPerHour && ms <= now.ms() && s.strokes_1h < kStrokeRing) {
+    s.stroke_ms[(s.stroke_oldest + s.strokes_1h) & kStrokeMask] = static_cast<std::uint32_t>(ms);
+    ++s.strokes_1h;
+  }
 }
 
-void SafetyMonitor::restore_strokes(ImplantTime at, std::uint32_t strokes, ImplantTime now) {
+void SafetyMonitor::restore_pack(const StrokePack& pack, ImplantTime now) {
+  start(now);
+  advance_buckets(floor_div(now.ms(), kBucketMs));
+  state_.last_ms = now.ms();
+  std::int64_t ms = pack.first_ms;
+  for (std::uint8_t i = 0; i < pack.strokes && i <= StrokePack::kGaps; ++i) {
+    if (i > 0) ms += pack.gaps[i - 1];
+    if (ms > now.ms()) return;
+    count_stroke(pack.first_index + i, ms, now, false);
+  }
+}
+
+void SafetyMonitor::restore_strokes(ImplantTime at, std::uint32_t strokes,
+                                    std::uint32_t first_index, ImplantTime now) {
   start(now);
   advance_buckets(floor_div(now.ms(), kBucketMs));
   if (at > now) return;
-  const std::int64_t bucket = floor_div(at.ms(), kBucketMs);
-  if (bucket > state_.restored_bucket &&
-      bucket > state_.current_bucket - kBucketCount) {
-    std::uint16_t& slot = state_.bucket_strokes[slot_of(bucket)];
-    const std::uint32_t room = 0xFFFFu - slot;
-    slot = static_cast<std::uint16_t>(slot + (strokes < room ? strokes : room));
-    state_.strokes_24h += strokes;
-  }
-  if (now.ms() - at.ms() >= kMillisPerHour) return;
   state_.last_ms = now.ms();
-  const std::uint32_t at32 = static_cast<std::uint32_t>(at.ms());
-  // Bounded by the ring: what does not fit is beyond the hard limit and trips at once.
-  for (std::uint32_t i = 0; i < strokes && state_.strokes_1h < kStrokeRing; ++i) {
-    state_.stroke_ms[(state_.stroke_oldest + state_.strokes_1h) & kStrokeMask] = at32;
-    ++state_.strokes_1h;
+  // Bounded by the ring: more in one observation is beyond the hard limit.
+  for (std::uint32_t i = 0; i < strokes && i < kStrokeRing; ++i) {
+    const std::uint32_t index = first_index + i;
+    // Those a pack already holds were counted from it.
+    if (state_.numbered && strokes_after(index, state_.strokes_total) < 0) continue;
+    count_stroke(index, at.ms(), now, true);
   }
 }
 

@@ -35,10 +35,10 @@
 #include "itdd/power/battery_monitor.h"
 #include "itdd/safety/motor_supervisor.h"
 #include "itdd/safety/safety_monitor.h"
-#include "itdd/storage/safety_ledger.h"
 #include "itdd/storage/delivery_history.h"
 #include "itdd/storage/event_log.h"
 #include "itdd/storage/layout.h"
+#include "itdd/storage/safety_ledger.h"
 #include "itdd/storage/settings_store.h"
 #include "itdd/therapy/pump_model.h"
 
@@ -76,12 +76,12 @@ struct RefillOrder {
 
 // Implant-level log codes (engine events use 0x0000-0x00FF, alarm events 0x0100-0x01FF).
 enum class ImplantLogCode : std::uint16_t {
-  kBoot = 0x0200,                 // a = 1 if committed therapy was resumed
-  kSettingsCorrupt = 0x0201,      // no settings copy passed its CRC: safe state
-  kLogDamaged = 0x0202,           // a = invalid slots found in the log at mount
-  kHistoryDamaged = 0x0203,  // a = invalid slots in the delivery history; -1 it does not mount,
-                             // -2 the safety ledger does not mount
-  kSafetyTrip = 0x0204,           // reason = TripWindow, a = delivered nL, b = allowed nL
+  kBoot = 0x0200,             // a = 1 if committed therapy was resumed
+  kSettingsCorrupt = 0x0201,  // no settings copy passed its CRC: safe state
+  kLogDamaged = 0x0202,       // a = invalid slots found in the log at mount
+  kHistoryDamaged = 0x0203,   // a = invalid slots in the delivery history; -1 it does not mount,
+                              // -2 the safety ledger does not mount
+  kSafetyTrip = 0x0204,       // reason = TripWindow, a = delivered nL, b = allowed nL
   kPrescriptionCorrupt = 0x0205,  // the live prescription failed its CRC
   kClockLost = 0x0206,
   kStorageWriteFailed = 0x0207,         // reason = which store
@@ -91,8 +91,8 @@ enum class ImplantLogCode : std::uint16_t {
   kEndOfService = 0x020A,               // reason = BatteryReason, a = loaded mV; therapy stopped
   kLowBatteryReset = 0x020B,            // a = loaded mV at boot (0: no reading)
   kBatteryMonitorUnavailable = 0x020C,  // the battery configuration or state was refused
-  kSettingsNewestLost = 0x020D,  // a = the damaged copy (0 A, 1 B): the newest settings are
-                                 // lost, an older copy is not run; safe state
+  kSettingsNewestLost = 0x020D,         // a = the damaged copy (0 A, 1 B): the newest settings are
+                                        // lost, an older copy is not run; safe state
   kSettingsCopyDamaged = 0x020E,  // a = the damaged copy, b = the seq of the one used: an older
                                   // copy failed its CRC (damage or a cut erase); newest kept
 };
@@ -101,13 +101,13 @@ inline constexpr std::uint16_t kLinkLogCodeFirst = 0x0300;
 inline constexpr std::uint16_t kAlarmLogCodeFirst = 0x0100;
 
 struct BootReport {
-  bool resumed = false;           // committed therapy was restored
-  bool settings_corrupt = false;  // no committed settings can be trusted: safe state
+  bool resumed = false;               // committed therapy was restored
+  bool settings_corrupt = false;      // no committed settings can be trusted: safe state
   bool settings_newest_lost = false;  // ... because the newest copy is damaged (an older one
                                       // is left, and is not run)
-  Duration gap{};                 // from the last checkpoint to this boot
-  Volume recorded_delivered{};    // in the gap, from the hourly delivery records
-  Volume assumed_delivered{};     // in the rest of the gap (no record): assumed, never repeated
+  Duration gap{};                     // from the last checkpoint to this boot
+  Volume recorded_delivered{};        // in the gap, from the hourly delivery records
+  Volume assumed_delivered{};         // in the rest of the gap (no record): assumed, never repeated
   std::uint32_t log_records = 0;
   std::uint32_t damaged_log_slots = 0;
   hal::ResetCause cause = hal::ResetCause::kPowerOn;
@@ -148,7 +148,8 @@ inline constexpr std::uint32_t kPersistentStateFormat = 6;
 
 class Implant final : private engine::EventSink,
                       private alarms::AlarmEventSink,
-                      private safety::LedgerSink {
+                      private safety::LedgerSink,
+                      private safety::StrokeArchive {
  public:
   Implant(const ImplantConfig& config, hal::Motor& motor, hal::Buzzer& buzzer, hal::Nvm& nvm,
           hal::PowerSense& power_sense, ImplantTime now, WallTime wall);
@@ -257,8 +258,9 @@ class Implant final : private engine::EventSink,
   void handle_motor_changes(ImplantTime now);
   void observe_safety(ImplantTime now);
   // The safety monitor's memory: kept in the ledger as it learns, replayed at boot.
-  void strokes_seen(ImplantTime at, std::uint32_t strokes) override;
-  void bucket_closed(std::int64_t bucket, std::uint32_t strokes) override;
+  void strokes_seen(ImplantTime at, std::uint32_t strokes, std::uint32_t first_index) override;
+  void strokes_packed(const safety::StrokePack& pack) override;
+  bool pack_from(std::uint32_t index, safety::StrokePack* out) override;
   void rate_changed(ImplantTime from, std::int64_t rate) override;
   void bolus_authorised(ImplantTime start, ImplantTime end, Volume volume) override;
   void earlier_patient_extras(ImplantTime until, Volume in_hour, Volume in_day) override;
@@ -299,6 +301,9 @@ class Implant final : private engine::EventSink,
   storage::EventLog log_;
   storage::DeliveryHistory history_;
   storage::SafetyLedger safety_ledger_;
+  storage::RingCursor day_cursor_{};      // where the monitor's day window starts in the ledger
+  storage::StrokePackRecord day_read_{};  // the pack at the cursor
+  bool day_read_valid_ = false;
   Result<power::BatteryMonitor> battery_;
   PersistentState persistent_{};  // the implant-level fields; the rest is gathered at commit
   engine::EventSink* engine_observer_ = nullptr;

@@ -18,19 +18,24 @@
 // the sum rounded down to whole strokes, plus the stroke of slack. Whatever the prescription,
 // never more than the pump's maximum rate allows in an hour, plus one stroke.
 //
-// Windows. The hour is a true sliding window: every stroke seen in the last hour is kept with
-// its time (a ring of kStrokeRing, more than the pump's maximum rate can make in an hour), and
-// each observation checks the hour that ends with it. The day is counted in five-minute
-// buckets: the 289 buckets that hold the last 24 hours, judged against the allowance over the
-// same span (24 h plus the part of the oldest bucket before it), so correct delivery never trips
-// and a runaway is caught before any 24 h holds more than the allowance, one stroke and at most
-// five minutes of the prescription.
+// Windows. Both are true sliding windows, checked at every observation that saw strokes. The
+// hour keeps every stroke seen in it with its time (a ring of kStrokeRing, more than the pump's
+// maximum rate can make in an hour). The day counts every stroke by number: the strokes in
+// (now - 24 h, now] are the strokes seen so far less those up to the oldest still inside, and
+// that one is found by reading the day's stroke times back from the ledger (StrokeArchive:
+// packs of stroke times the monitor hands to its LedgerSink, kept in flash), one pack at a
+// time as the window's start moves on. A pack the archive no longer has (lost to a failed
+// write or overwritten) is replaced by the next one it has: its strokes stay counted until
+// that pack's first leaves, so the monitor may stop early, never late. Without an archive (the
+// ledger did not mount) the day falls back to 289 five-minute buckets judged against the
+// allowance over the same span: never a false trip, but up to five minutes of the prescription
+// looser (firmware/safety/README.md).
 //
 // Memory across a reset: what the monitor learns is told to a LedgerSink as it happens (every
-// observation that saw strokes, every closed bucket, every change of the allowed rate, every
-// authorised bolus), which the
-// implant keeps in flash; at boot it is replayed (restore_*, and authorise() for the boluses
-// authorised), so a reset never widens what the monitor permits nor forgets what it allowed.
+// observation that saw strokes, every full pack of stroke times, every change of the allowed
+// rate, every authorised bolus), which the implant keeps in flash; at boot it is replayed
+// (restore_*, and authorise() for the boluses authorised), so a reset never widens what the
+// monitor permits nor forgets what it allowed.
 #pragma once
 
 #include <array>
@@ -54,11 +59,32 @@ struct Verdict {
   Volume allowed{};
 };
 
+// Stroke times as the ledger keeps them for the day window: the first stroke's time in full,
+// each later one as the gap in ms from the one before (a gap too long for 16 bits starts a new
+// pack), every stroke numbered by the monitor's count of strokes seen (mod 2^32).
+struct StrokePack {
+  static constexpr std::size_t kGaps = 14;
+  static constexpr std::uint16_t kNoStroke = 0xFFFF;  // a gap slot not used
+  static constexpr std::int64_t kLongestGapMs = kNoStroke - 1;
+  std::uint32_t first_index = 0;
+  std::int64_t first_ms = 0;
+  std::array<std::uint16_t, kGaps> gaps = filled_gaps();
+  std::uint8_t strokes = 0;  // 1 + the gaps used
+
+  static constexpr std::array<std::uint16_t, kGaps> filled_gaps() {
+    std::array<std::uint16_t, kGaps> g{};
+    g.fill(kNoStroke);
+    return g;
+  }
+};
+
 // Where the monitor's memory goes (the implant writes it to flash). Calls come in time order.
 class LedgerSink {
  public:
-  virtual void strokes_seen(ImplantTime at, std::uint32_t strokes) = 0;
-  virtual void bucket_closed(std::int64_t bucket, std::uint32_t strokes) = 0;
+  // `first_index`: the monitor's number of the first of these strokes.
+  virtual void strokes_seen(ImplantTime at, std::uint32_t strokes, std::uint32_t first_index) = 0;
+  // A full pack of stroke times (StrokeArchive gives it back for the day window).
+  virtual void strokes_packed(const StrokePack& pack) = 0;
   // From `from` on, the basal allowance accrues `rate` units a millisecond (SafetyMonitor::kUnits).
   virtual void rate_changed(ImplantTime from, std::int64_t rate) = 0;
   virtual void bolus_authorised(ImplantTime start, ImplantTime end, Volume volume) = 0;
@@ -67,6 +93,18 @@ class LedgerSink {
 
  protected:
   ~LedgerSink() = default;
+};
+
+// The packs the monitor handed to its sink, read back as the day window's start moves on.
+class StrokeArchive {
+ public:
+  // The oldest pack kept that holds stroke `index` or a later one (compared mod 2^32 within a
+  // day's strokes); false when there is none. Called with `index` never falling, except after
+  // a reset.
+  virtual bool pack_from(std::uint32_t index, StrokePack* out) = 0;
+
+ protected:
+  ~StrokeArchive() = default;
 };
 
 class SafetyMonitor {
@@ -109,10 +147,23 @@ class SafetyMonitor {
     std::uint32_t stroke_oldest = 0;  // ring index of the oldest
     std::uint32_t strokes_1h = 0;     // how many the ring holds
     std::array<std::uint16_t, kBuckets> bucket_strokes{};
+    // The day without an archive: five-minute buckets.
     std::int64_t current_bucket = 0;  // bucket index (implant ms / kBucketMs) of the newest
     std::int64_t strokes_24h = 0;     // in the kBuckets buckets up to the current one
-    std::int64_t restored_bucket = -1;  // the newest bucket restored from the ledger
-    std::int64_t last_ms = 0;           // implant time of the last observation
+    std::int64_t last_ms = 0;         // implant time of the last observation
+    // The day with an archive: strokes numbered from the monitor's first (mod 2^32).
+    std::uint32_t strokes_total = 0;  // the number the next stroke gets
+    std::uint32_t day_oldest = 0;     // the oldest stroke still in the day window
+    std::int64_t newest_stroke_ms = INT64_MIN;
+    bool numbered = false;          // strokes_total means something (seen or restored)
+    StrokePack open{};              // strokes not yet handed to the sink in a pack
+    std::int64_t open_last_ms = 0;  // the time of the newest stroke in it
+    // Where the window's start stands: a copy of the pack holding day_oldest (or the first
+    // later one kept), and the time of its stroke `trailing_pos`.
+    StrokePack trailing{};
+    bool trailing_known = false;
+    std::uint8_t trailing_pos = 0;
+    std::int64_t trailing_ms = 0;
     // The allowed rate over time, oldest first, in a ring; the newest is open-ended.
     std::array<Segment, kSegments> segments{};
     std::uint32_t segment_oldest = 0;  // sequence number (slot = seq % kSegments)
@@ -150,6 +201,11 @@ class SafetyMonitor {
   static bool fits(const therapy::PumpModel& pump);
 
   void set_sink(LedgerSink* sink) { sink_ = sink; }
+  // With an archive the day window is exact; without one, five-minute buckets.
+  void set_archive(StrokeArchive* archive) {
+    archive_ = archive;
+    state_.trailing_known = false;
+  }
 
   // What the monitor is told by the command layer (never by the scheduler).
   void set_prescription(const therapy::Prescription& rx, ImplantTime now);
@@ -179,11 +235,12 @@ class SafetyMonitor {
   Verdict observe(std::uint32_t sensed_strokes, ImplantTime now);
 
   // Replaying the ledger at boot, before the first observe() and after set_prescription():
-  // rates (time order), closed buckets, then the strokes seen in the last hour (time order).
+  // rates (time order), the packs of stroke times (oldest first), then the strokes seen (time
+  // order), of which those a pack already holds are skipped and the rest make the open pack.
   void restore_rate(ImplantTime from, std::int64_t rate);
-  void restore_bucket(std::int64_t bucket, std::uint32_t strokes, ImplantTime now);
-  // Strokes in a bucket a restored bucket record already holds count for the hour only.
-  void restore_strokes(ImplantTime at, std::uint32_t strokes, ImplantTime now);
+  void restore_pack(const StrokePack& pack, ImplantTime now);
+  void restore_strokes(ImplantTime at, std::uint32_t strokes, std::uint32_t first_index,
+                       ImplantTime now);
 
   bool tripped() const { return state_.tripped; }
   const Verdict& trip() const { return state_.trip; }
@@ -191,8 +248,14 @@ class SafetyMonitor {
   void reset_trip() { state_.tripped = false; }
 
   Volume delivered_last_hour() const { return pump_.stroke_volume * state_.strokes_1h; }
-  // The strokes in the day window (the last 24 h and the part of the oldest bucket before it).
-  Volume delivered_last_day() const { return pump_.stroke_volume * state_.strokes_24h; }
+  // The strokes in the day window: the last 24 h (without an archive, and the part of the
+  // oldest bucket before it).
+  Volume delivered_last_day() const { return pump_.stroke_volume * strokes_in_day(); }
+  std::int64_t strokes_in_day() const {
+    return archive_ == nullptr
+               ? state_.strokes_24h
+               : static_cast<std::int64_t>(state_.strokes_total - state_.day_oldest);
+  }
   // The allowance in strokes over (from, to], both within the last day of the rate record.
   std::int64_t allowed_strokes(ImplantTime from, ImplantTime to);
   // The pump's hard limit over an hour, in strokes.
@@ -209,6 +272,10 @@ class SafetyMonitor {
   void advance_rates(std::int64_t now_ms);
   void advance_buckets(std::int64_t bucket);
   void forget_strokes_before(std::int64_t from_ms);
+  void pack_stroke(std::int64_t ms);
+  void count_stroke(std::uint32_t index, std::int64_t ms, ImplantTime now, bool into_open);
+  bool locate_day_start();
+  void release_day(std::int64_t now_ms);
   std::uint64_t accrued_at(std::int64_t ms, std::uint32_t* cursor) const;
   Volume extras(std::int64_t from_ms, std::int64_t to_ms, bool day) const;
   std::int64_t allowance(std::int64_t from_ms, std::int64_t to_ms, bool day, std::uint32_t* cursor);
@@ -220,6 +287,7 @@ class SafetyMonitor {
   std::uint32_t cursor_1h_ = 0;  // segment holding the hour window's start (monotonic)
   std::uint32_t cursor_day_ = 0;
   LedgerSink* sink_ = nullptr;
+  StrokeArchive* archive_ = nullptr;
   State state_{};
 };
 

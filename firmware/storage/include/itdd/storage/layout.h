@@ -24,6 +24,7 @@ struct Layout {
   Region link_b;
   Region safety_strokes;  // the safety monitor's memory (safety_ledger.h)
   Region safety_windows;
+  Region safety_day;  // packs of stroke times for the exact day window
 };
 
 inline constexpr Layout kDefaultLayout{
@@ -34,8 +35,9 @@ inline constexpr Layout kDefaultLayout{
     .link_a = {76, 1},
     .link_b = {77, 1},
     .safety_strokes = {78, 12},  // 40-byte records: 1,122 kept, over an hour at 1,000 an hour
-    .safety_windows = {90, 8},   // 714 kept: a day's 288 buckets, its rate changes and boluses
-};  // sectors 98-127 are free
+    .safety_windows = {90, 8},   // 714 kept: a day's rate changes, hourly rates and boluses
+    .safety_day = {98, 23},      // 48-byte records: 1,870 packs kept, over a day at 1,000 an hour
+};                               // sectors 121-127 are free
 
 // Capacities of the default layout on the reference part.
 inline constexpr std::uint32_t kDefaultLogCapacity =
@@ -58,8 +60,20 @@ inline constexpr std::uint32_t kDefaultSafetyWindows =
      round_up(kSafetyPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
     (kDefaultLayout.safety_windows.sector_count - 1);
 static_assert(kDefaultSafetyStrokes >= 1'024, "an hour of strokes at the ring's size");
+inline constexpr std::uint32_t kDefaultSafetyPacks =
+    (kImplantFlash.sector_size /
+     round_up(kStrokePackPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
+    (kDefaultLayout.safety_day.sector_count - 1);
+// A day at the reference pump's hard limit (1,001 strokes in any hour) in full packs of 15, and
+// a pack for each change of a flexible program's step and each pause over 65.5 s that cuts a
+// pack short at the highest rates (below 55 strokes an hour every stroke is a pack: <= 1,319).
+static_assert(kDefaultSafetyPacks >= (24 * 1'001 + 14) / 15 + 2 * 48 + 100,
+              "over a day of packs at the pump's maximum rate, with room");
+static_assert(kDefaultLayout.safety_day.first_sector + kDefaultLayout.safety_day.sector_count <=
+                  kImplantFlash.sector_count,
+              "the layout fits the part");
 static_assert(kDefaultSafetyWindows >= 2 * 289 + 2 * 48,
-              "a day of buckets and of a flexible program's rate changes, with room");
+              "a day of hourly rates and of a flexible program's rate changes, with room");
 static_assert(kDefaultLayout.safety_windows.first_sector +
                       kDefaultLayout.safety_windows.sector_count <=
                   kImplantFlash.sector_count,

@@ -29,6 +29,14 @@ struct RingMount {
   std::uint32_t newest_seq = 0;
 };
 
+// A reader's place in a ring (RecordRing::read_next): the slot and sequence number of the last
+// record it read; an unplaced cursor starts before the oldest.
+struct RingCursor {
+  std::uint32_t slot = 0;
+  std::uint32_t seq = 0;
+  bool placed = false;
+};
+
 class RecordRing {
  public:
   // `field` names the store in errors ("event_log", "delivery_history").
@@ -59,6 +67,12 @@ class RecordRing {
   // must be false from some record on (e.g. seq < first). At most two passes over the ring.
   template <class Before, class Visit>
   Status walk_from(Before&& before, Visit&& visit);
+  // Reads the first valid record after the cursor (a higher sequence number, in slot order)
+  // into visit(seq, payload) and moves the cursor to it; false when the cursor is at the newest.
+  // After the ring wrapped past the cursor, records may be skipped (the reader sees the gap in
+  // its own numbering). Usually one slot read; at most one pass.
+  template <class Visit>
+  Result<bool> read_next(RingCursor& cursor, Visit&& visit);
 
  private:
   enum class SlotState : std::uint8_t { kErased, kValid, kInvalid };
@@ -134,6 +148,25 @@ Status RecordRing::walk_from(Before&& before, Visit&& visit) {
     if (slot == newest_slot_) break;
   }
   return Status::Ok();
+}
+
+template <class Visit>
+Result<bool> RecordRing::read_next(RingCursor& cursor, Visit&& visit) {
+  if (!mounted_) return make_error(ErrorCode::kRefused, field_, "not mounted");
+  if (empty_ || (cursor.placed && cursor.seq >= newest_seq_)) return false;
+  // From the slot after the cursor's, or after the newest: the oldest follows the erased run.
+  std::uint32_t slot = next(cursor.placed ? cursor.slot : newest_slot_);
+  const std::uint32_t after = cursor.placed ? cursor.seq : 0;
+  Slot s;
+  for (std::uint32_t i = 0; i < slot_count(); ++i, slot = next(slot)) {
+    if (Status st = read_slot(slot, s); !st) return st.error();
+    if (s.state == SlotState::kValid && s.seq > after && s.seq <= newest_seq_) {
+      cursor = RingCursor{slot, s.seq, true};
+      visit(s.seq, payload_of(s));
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace itdd::storage

@@ -1,15 +1,20 @@
-// The safety monitor's memory in flash, so a reset never widens what it permits
-// (firmware/safety/README.md). Two rings of CRC-checked records:
-//   strokes   every observation in which the rotor sensor saw strokes (time, count): more than
-//             an hour at the pump's maximum rate, so the hour window is rebuilt stroke by stroke;
-//   windows   every closed five-minute bucket that held strokes (bucket, count), every change
-//             of the allowed basal rate (from, rate), every authorised bolus (start, end,
-//             volume) and, after a program change, what the earlier programs' patient boluses
-//             may still add (until, per hour, per day): more than a day of them.
+// The safety monitor's memory in flash, so a reset never widens what it permits and the day
+// window is exact (firmware/safety/README.md). Three rings of CRC-checked records:
+//   strokes   every observation in which the rotor sensor saw strokes (time, count, the number
+//             of its first stroke): more than an hour at the pump's maximum rate, so the hour
+//             window and the strokes not yet packed are rebuilt stroke by stroke;
+//   windows   every change of the allowed basal rate (from, rate) and the rate in force every
+//             hour, every authorised bolus (start, end, volume) and, after a program change,
+//             what the earlier programs' patient boluses may still add (until, per hour, per
+//             day): more than a day of them;
+//   day       packs of up to 15 stroke times (the first in ms, the others as 16-bit gaps), more
+//             than a day of them at the pump's maximum rate: the monitor reads them back as
+//             its day window's start moves on (read_pack, a forward cursor).
 // Records come in time order within each ring. A write cut by a power loss loses that record
-// only (at most the strokes of one observation).
+// only (at most the strokes of one observation; a pack's strokes are still in the strokes ring).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -22,7 +27,7 @@ namespace itdd::storage {
 
 enum class SafetyRecordKind : std::int64_t {
   kStrokes = 1,
-  kBucket = 2,
+  kBucket = 2,  // written by earlier firmware (five-minute buckets); no longer read
   kRate = 3,
   kBolus = 4,
   kEarlierExtras = 5,  // what earlier programs' patient boluses may add after a program change
@@ -34,20 +39,34 @@ struct SafetyRecord {
                        // kEarlierExtras: until (ms)
   std::int64_t b = 0;  // kStrokes, kBucket: strokes; kRate: units per ms; kBolus: end (ms);
                        // kEarlierExtras: nL in an hour
-  std::int64_t c = 0;  // kBolus: volume (nL); kEarlierExtras: nL in the day window
+  std::int64_t c = 0;  // kStrokes: the number of the first stroke; kBolus: volume (nL);
+                       // kEarlierExtras: nL in the day window
 };
 
 inline constexpr std::uint32_t kSafetyPayloadBytes = 32;
 
+// A pack of stroke times (the monitor's safety::StrokePack): the first stroke's number and
+// time, then the gaps in ms from one stroke to the next; kNoStroke ends them.
+struct StrokePackRecord {
+  static constexpr std::size_t kGaps = 14;
+  static constexpr std::uint16_t kNoStroke = 0xFFFF;
+  std::uint32_t first_index = 0;
+  std::int64_t first_ms = 0;
+  std::array<std::uint16_t, kGaps> gaps{};
+};
+inline constexpr std::uint32_t kStrokePackPayloadBytes = 8 + 4 + 2 * StrokePackRecord::kGaps;
+static_assert(kStrokePackPayloadBytes <= kMaxRecordPayload, "a pack fits a record");
+
 class SafetyLedger {
  public:
-  SafetyLedger(hal::Nvm& nvm, Region strokes, Region windows);
+  SafetyLedger(hal::Nvm& nvm, Region strokes, Region windows, Region day);
 
-  // Mounts both rings; the worse of the two mounts is returned (invalid slots added up).
+  // Mounts the three rings; the worst of the mounts is returned (invalid slots added up).
   Result<RingMount> mount();
-  bool mounted() const { return strokes_.mounted() && windows_.mounted(); }
-  Status strokes_seen(std::int64_t at_ms, std::int64_t strokes);
-  Status bucket_closed(std::int64_t bucket, std::int64_t strokes);
+  bool mounted() const { return strokes_.mounted() && windows_.mounted() && day_.mounted(); }
+  Status strokes_seen(std::int64_t at_ms, std::int64_t strokes, std::uint32_t first_index);
+  // Refuses a pack whose gaps go on after the end marker, writing nothing.
+  Status strokes_packed(const StrokePackRecord& pack);
   Status rate_changed(std::int64_t from_ms, std::int64_t rate);
   Status bolus_authorised(std::int64_t start_ms, std::int64_t end_ms, std::int64_t volume_nl);
   Status earlier_patient_extras(std::int64_t until_ms, std::int64_t hour_nl, std::int64_t day_nl);
@@ -61,10 +80,23 @@ class SafetyLedger {
   Status replay_strokes(Visit&& visit) {
     return replay(strokes_, visit);
   }
+  // Every valid pack, oldest first. Bounded by the ring.
+  template <class Visit>
+  Status replay_packs(Visit&& visit) {
+    return day_.walk_from([](std::uint32_t, std::span<const std::uint8_t>) { return false; },
+                          [&](std::uint32_t, std::span<const std::uint8_t> p) {
+                            visit(decode_pack(p));
+                            return true;
+                          });
+  }
+  // The next pack after the cursor (oldest first from an unplaced one); false at the newest.
+  Result<bool> read_pack(RingCursor& cursor, StrokePackRecord* out);
   std::uint32_t strokes_capacity() const { return strokes_.capacity(); }
   std::uint32_t windows_capacity() const { return windows_.capacity(); }
+  std::uint32_t day_capacity() const { return day_.capacity(); }
 
  private:
+  static StrokePackRecord decode_pack(std::span<const std::uint8_t> p);
   static SafetyRecord decode(std::span<const std::uint8_t> p) {
     return SafetyRecord{static_cast<SafetyRecordKind>(get_i64(p.data())), get_i64(p.data() + 8),
                         get_i64(p.data() + 16), get_i64(p.data() + 24)};
@@ -81,6 +113,7 @@ class SafetyLedger {
 
   RecordRing strokes_;
   RecordRing windows_;
+  RecordRing day_;
 };
 
 }  // namespace itdd::storage
