@@ -372,6 +372,40 @@ TEST(Implant, ASafetyMonitorResetRemembersTheHourBeforeIt) {
   EXPECT_FALSE(body.motor.enabled);
 }
 
+TEST(Implant, ASafetyMonitorResetKeepsTheExactDay) {
+  // Uncommanded strokes one every two hours, too slow for the hour (41 allowed, 40 programmed),
+  // and a reset among them: the monitor rebuilt from its ledger's packs counts the same 24 h as
+  // before it, and cuts the motor at the stroke that takes a day beyond its allowance (960 and
+  // one of slack), not one later.
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(24'000'000)));  // 40 strokes an hour
+  rig.run_for(hours(30));
+  body.motor.run_away(1);  // the day holds 961: its whole allowance
+  rig.run_for(hours(2));
+  ASSERT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  const Volume day_before = rig.implant->safety().delivered_last_day();
+  EXPECT_EQ(day_before, microlitres(961));
+  rig.reset(rig.now + Duration(1));
+  // The same strokes, less any that left the window in the millisecond of the reset.
+  EXPECT_LE(rig.implant->safety().delivered_last_day(), day_before);
+  EXPECT_GE(rig.implant->safety().delivered_last_day(), day_before - microlitres(1));
+  // The reset dropped what the scheduler had pending (less than a stroke): the second or third
+  // uncommanded stroke after it is the one beyond the allowance.
+  int uncommanded = 0;
+  for (; uncommanded < 12 && !rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip);
+       ++uncommanded) {
+    body.motor.run_away(1);
+    rig.run_for(hours(2));
+  }
+  EXPECT_LE(uncommanded, 2);
+  ASSERT_TRUE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_EQ(rig.implant->safety().trip().window, safety::TripWindow::kOneDay);
+  EXPECT_EQ(rig.implant->safety().trip().allowed, microlitres(961));
+  EXPECT_EQ(rig.implant->safety().trip().delivered, microlitres(962));
+  EXPECT_FALSE(body.motor.enabled);
+}
+
 TEST(Implant, ACorrectDeliveryAcrossResetsNeverTripsTheSafetyMonitor) {
   Body body;
   Rig rig(body);
