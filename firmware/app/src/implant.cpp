@@ -24,7 +24,7 @@ static_assert(storage::StrokePackRecord::kGaps == safety::StrokePack::kGaps &&
 
 // A pack as the monitor holds it: the strokes are the first and the gaps before the marker.
 safety::StrokePack pack_of(const storage::StrokePackRecord& r) {
-  safety::StrokePack p{r.first_index, r.first_ms, r.gaps, 1};
+  safety::StrokePack p{r.first_index, r.first_ms, r.base_gap_ms, r.gaps, 1};
   for (const std::uint16_t gap : r.gaps) {
     if (gap == storage::StrokePackRecord::kNoStroke) break;
     ++p.strokes;
@@ -308,6 +308,7 @@ void Implant::strokes_packed(const safety::StrokePack& pack) {
   storage::StrokePackRecord r;
   r.first_index = pack.first_index;
   r.first_ms = pack.first_ms;
+  r.base_gap_ms = pack.base_gap_ms;
   r.gaps = pack.gaps;
   if (booted_ && safety_ledger_.mounted() && !safety_ledger_.strokes_packed(r).ok()) {
     ++storage_failures_;

@@ -20,6 +20,8 @@ static_assert((SafetyMonitor::kSegments & kSegmentMask) == 0, "the rate record i
 constexpr int kMaxCutsPerAdvance = 4 * (static_cast<int>(therapy::kMaxStepsPerDay) + 2);
 
 constexpr std::int64_t kBucketCount = static_cast<std::int64_t>(SafetyMonitor::kBuckets);
+// A pack's base gap is its first gap less this: later gaps up to this much shorter or longer fit.
+constexpr std::int64_t kHalfGapRange = StrokePack::kWidestGapMs / 2;
 
 // The bucket's slot in the day ring.
 std::size_t slot_of(std::int64_t bucket) {
@@ -455,21 +457,29 @@ void SafetyMonitor::pack_stroke(std::int64_t ms) {
   }
   if (open.strokes > 0) {
     const std::int64_t gap = ms - state_.open_last_ms;
+    if (open.strokes == 1 && gap >= 0) {
+      // The second stroke sets the pack's base: its gap sits in the middle of the 16 bits, so
+      // a steady rate's gaps (a few ms apart) all fit.
+      const std::int64_t base = gap > kHalfGapRange ? gap - kHalfGapRange : 0;
+      if (base <= static_cast<std::int64_t>(UINT32_MAX))
+        open.base_gap_ms = static_cast<std::uint32_t>(base);
+    }
+    const std::int64_t above = gap - open.base_gap_ms;
     // A pack holds consecutive numbers only (a restore may skip one lost with its record).
     const bool next_number = open.first_index + open.strokes == state_.strokes_total;
-    if (next_number && open.strokes <= StrokePack::kGaps && gap >= 0 &&
-        gap <= StrokePack::kLongestGapMs) {
-      open.gaps[open.strokes - 1] = static_cast<std::uint16_t>(gap);
+    if (next_number && open.strokes <= StrokePack::kGaps && above >= 0 &&
+        above <= StrokePack::kWidestGapMs) {
+      open.gaps[open.strokes - 1] = static_cast<std::uint16_t>(above);
       ++open.strokes;
       state_.open_last_ms = ms;
       state_.newest_stroke_ms = ms;
       ++state_.strokes_total;
       return;
     }
-    // Full, or a gap 16 bits cannot hold: the pack goes to the ledger and a new one starts.
+    // Full, or a gap the pack cannot hold: it goes to the ledger and a new one starts.
     if (sink_ != nullptr) sink_->strokes_packed(open);
   }
-  open = StrokePack{state_.strokes_total, ms, StrokePack::filled_gaps(), 1};
+  open = StrokePack{state_.strokes_total, ms, 0, StrokePack::filled_gaps(), 1};
   state_.open_last_ms = ms;
   state_.newest_stroke_ms = ms;
   ++state_.strokes_total;
@@ -485,7 +495,7 @@ std::int64_t strokes_after(std::uint32_t a, std::uint32_t b) {
 // The time of stroke `pos` of a pack: bounded by its gaps.
 std::int64_t time_in_pack(const StrokePack& p, std::uint8_t pos) {
   std::int64_t ms = p.first_ms;
-  for (std::uint8_t i = 0; i < pos && i < StrokePack::kGaps; ++i) ms += p.gaps[i];
+  for (std::uint8_t i = 0; i < pos && i < StrokePack::kGaps; ++i) ms += p.gap(i);
   return ms;
 }
 
@@ -540,7 +550,7 @@ void SafetyMonitor::release_day(std::int64_t now_ms) {
     }
     ++s.day_oldest;
     if (s.trailing_pos + 1 < s.trailing.strokes) {
-      s.trailing_ms += s.trailing.gaps[s.trailing_pos];
+      s.trailing_ms += s.trailing.gap(s.trailing_pos);
       ++s.trailing_pos;
     } else {
       s.trailing_known = false;
@@ -599,7 +609,7 @@ void SafetyMonitor::restore_pack(const StrokePack& pack, ImplantTime now) {
   state_.last_ms = now.ms();
   std::int64_t ms = pack.first_ms;
   for (std::uint8_t i = 0; i < pack.strokes && i <= StrokePack::kGaps; ++i) {
-    if (i > 0) ms += pack.gaps[i - 1];
+    if (i > 0) ms += pack.gap(i - 1);
     if (ms > now.ms()) return;
     count_stroke(pack.first_index + i, ms, now, false);
   }

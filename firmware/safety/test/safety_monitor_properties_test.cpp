@@ -533,8 +533,12 @@ RC_GTEST_PROP(SafetyMonitorProperties, ARunawayAnywhereInTheDayIsCaughtAtTheAllo
   RC_ASSERT(v.tripped);
   check_bound(rig, flow);
   if (v.window == TripWindow::kOneDay) {
-    // Stopped at the stroke beyond the allowance: not one stroke later, nor earlier.
-    RC_ASSERT(most_in_window(rig.stroke_times, days(1)) == flow / kStroke.count() + 2);
+    // Stopped at the stroke beyond the allowance: not one stroke later, nor earlier; a day after
+    // the start the allowance is the day's whole prescription and one stroke.
+    RC_ASSERT(v.delivered == v.allowed + kStroke);
+    if (rig.stroke_times.back() >= kMillisPerDay) {
+      RC_ASSERT(v.allowed == kStroke * (flow / kStroke.count() + 1));
+    }
   }
 }
 
@@ -634,23 +638,49 @@ TEST(SafetyMonitorDay, APackTheLedgerLostStopsTheRunawayEarlierNeverLater) {
   EXPECT_GT(lossy.ledger.reads, 0u);
 }
 
-TEST(SafetyMonitorDay, ReadsAPackOfTheLedgerEveryFifteenStrokes) {
-  // What the exact day costs in flash reads: one pack as its start passes fifteen strokes (800
-  // an hour, 4.5 s apart).
-  Rig rig(continuous_at(19'200'000));
-  ASSERT_FALSE(rig.run_to(ImplantTime(0) + days(3)).tripped);
-  const std::size_t strokes = rig.stroke_times.size();
-  // The newest (up to fifteen) strokes wait in the open pack.
-  EXPECT_EQ(rig.ledger.packs.size(), (strokes - 1) / 15);
-  // Strokes older than a day left the window pack by pack.
-  EXPECT_LE(rig.ledger.reads, (strokes - 19'200) / 15 + 2);
-  EXPECT_GE(rig.ledger.reads + 2, (strokes - 19'200) / 15);
-  EXPECT_EQ(rig.monitor.strokes_in_day(), 19'200);
-  // Below 55 strokes an hour a gap does not fit 16 bits: one stroke a pack.
-  Rig slow(continuous_at(960'000));
-  ASSERT_FALSE(slow.run_to(ImplantTime(0) + days(2)).tripped);
-  EXPECT_EQ(slow.ledger.packs.size() + 1, slow.stroke_times.size());
-  EXPECT_EQ(slow.monitor.strokes_in_day(), 960);
+TEST(SafetyMonitorDay, ReadsAPackOfTheLedgerEveryThirteenStrokes) {
+  // What the exact day costs in flash: a pack written every thirteen strokes, and read back as
+  // the window's start passes it, at 800 strokes an hour (4.5 s apart) and at 40 (90 s apart).
+  for (const std::int64_t flow : {std::int64_t{19'200'000}, std::int64_t{960'000}}) {
+    Rig rig(continuous_at(flow));
+    ASSERT_FALSE(rig.run_to(ImplantTime(0) + days(3)).tripped);
+    const std::size_t strokes = rig.stroke_times.size();
+    const std::size_t in_day = static_cast<std::size_t>(flow / kStroke.count());
+    // The newest (up to thirteen) strokes wait in the open pack.
+    EXPECT_EQ(rig.ledger.packs.size(), (strokes - 1) / 13) << flow;
+    // Strokes older than a day left the window pack by pack.
+    EXPECT_LE(rig.ledger.reads, (strokes - in_day) / 13 + 2) << flow;
+    EXPECT_GE(rig.ledger.reads + 2, (strokes - in_day) / 13) << flow;
+    EXPECT_EQ(rig.monitor.strokes_in_day(), static_cast<std::int64_t>(in_day)) << flow;
+  }
+}
+
+TEST(SafetyMonitorDay, AGapAPackCannotHoldStartsANewPackAndStaysExact) {
+  // 40 strokes an hour, then 2 an hour for 5 hours (gaps of 30 minutes, far beyond 16 bits
+  // above the pack's base), then a bolus (gaps far shorter than its base): the packs are cut,
+  // the times stay exact: a slow runaway is still stopped at the stroke beyond the allowance.
+  Rig rig(continuous_at(960'000));
+  ASSERT_FALSE(rig.run_to(ImplantTime(0) + hours(10)).tripped);
+  const std::size_t packs = rig.ledger.packs.size();
+  rig.program(continuous_at(48'000), ImplantTime(0) + hours(10));
+  ASSERT_FALSE(rig.run_to(ImplantTime(0) + hours(15)).tripped);
+  rig.program(continuous_at(960'000), ImplantTime(0) + hours(15));
+  ASSERT_FALSE(rig.run_to(ImplantTime(0) + hours(16)).tripped);
+  rig.scheduler.start_override(microlitres(30), minutes(10), ImplantTime(0) + hours(16));
+  rig.monitor.authorise(microlitres(30), ImplantTime(0) + hours(16), minutes(10));
+  ASSERT_FALSE(rig.run_to(ImplantTime(0) + hours(20)).tripped);
+  EXPECT_GE(rig.ledger.packs.size(), packs + 3);
+  const Verdict v =
+      run_with_runaway(rig, every(hours(3), ImplantTime(0) + hours(42)), ImplantTime(0) + days(5));
+  ASSERT_TRUE(v.tripped);
+  EXPECT_EQ(v.window, TripWindow::kOneDay);
+  // Every 24 h after the stop and the bolus (the strokes from hour 17 on) holds at most the
+  // allowance and the stroke that trips, and the fullest exactly that.
+  std::vector<std::int64_t> later;
+  for (const std::int64_t t : rig.stroke_times) {
+    if (t >= 17 * kMillisPerHour) later.push_back(t);
+  }
+  EXPECT_EQ(most_in_window(later, days(1)), 960 + 2);
 }
 
 }  // namespace

@@ -33,8 +33,10 @@ StrokePackRecord SafetyLedger::decode_pack(std::span<const std::uint8_t> p) {
   StrokePackRecord r;
   r.first_ms = get_i64(p.data());
   r.first_index = get_u32(p.data() + 8);
-  for (std::size_t i = 0; i < StrokePackRecord::kGaps; ++i)
-    r.gaps[i] = get_u16(p.data() + 12 + 2 * i);
+  r.base_gap_ms = get_u32(p.data() + 12);
+  for (std::size_t i = 0; i < StrokePackRecord::kGaps; ++i) {
+    r.gaps[i] = get_u16(p.data() + 16 + 2 * i);
+  }
   return r;
 }
 
@@ -49,8 +51,10 @@ Status SafetyLedger::strokes_packed(const StrokePackRecord& pack) {
   std::uint8_t payload[kStrokePackPayloadBytes];
   put_i64(payload, pack.first_ms);
   put_u32(payload + 8, pack.first_index);
-  for (std::size_t i = 0; i < StrokePackRecord::kGaps; ++i)
-    put_u16(payload + 12 + 2 * i, pack.gaps[i]);
+  put_u32(payload + 12, pack.base_gap_ms);
+  for (std::size_t i = 0; i < StrokePackRecord::kGaps; ++i) {
+    put_u16(payload + 16 + 2 * i, pack.gaps[i]);
+  }
   Result<std::uint32_t> written = day_.append(payload);
   if (!written) return written.error();
   return Status::Ok();

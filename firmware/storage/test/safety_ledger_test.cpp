@@ -65,6 +65,7 @@ StrokePackRecord pack(std::uint32_t first, std::int64_t ms, std::size_t gaps) {
   p.first_index = first;
   p.first_ms = ms;
   p.gaps.fill(StrokePackRecord::kNoStroke);
+  p.base_gap_ms = 50'000;
   for (std::size_t i = 0; i < gaps; ++i) p.gaps[i] = static_cast<std::uint16_t>(3'600 + i);
   return p;
 }
@@ -74,9 +75,9 @@ TEST(SafetyLedger, PacksOfStrokeTimesReadBackInOrderWithACursor) {
   {
     SafetyLedger ledger(nvm, kStrokes, kWindows, kDay);
     ASSERT_TRUE(ledger.mount().ok());
-    ASSERT_TRUE(ledger.strokes_packed(pack(0, 1'000, 14)).ok());
-    ASSERT_TRUE(ledger.strokes_packed(pack(15, 80'000, 0)).ok());
-    ASSERT_TRUE(ledger.strokes_packed(pack(16, 4'000'000'000'000, 3)).ok());
+    ASSERT_TRUE(ledger.strokes_packed(pack(0, 1'000, 12)).ok());
+    ASSERT_TRUE(ledger.strokes_packed(pack(13, 80'000, 0)).ok());
+    ASSERT_TRUE(ledger.strokes_packed(pack(14, 4'000'000'000'000, 3)).ok());
   }
   SafetyLedger again(nvm, kStrokes, kWindows, kDay);
   ASSERT_TRUE(again.mount().ok());
@@ -91,8 +92,9 @@ TEST(SafetyLedger, PacksOfStrokeTimesReadBackInOrderWithACursor) {
   }
   ASSERT_EQ(read.size(), 3u);
   EXPECT_EQ(read[0].first_ms, 1'000);
-  EXPECT_EQ(read[0].gaps[13], 3'613);
-  EXPECT_EQ(read[1].first_index, 15u);
+  EXPECT_EQ(read[0].gaps[11], 3'611);
+  EXPECT_EQ(read[0].base_gap_ms, 50'000u);
+  EXPECT_EQ(read[1].first_index, 13u);
   EXPECT_EQ(read[1].gaps[0], StrokePackRecord::kNoStroke);
   EXPECT_EQ(read[2].first_ms, 4'000'000'000'000);
   EXPECT_EQ(read[2].gaps[2], 3'602);
@@ -106,7 +108,7 @@ TEST(SafetyLedger, PacksOfStrokeTimesReadBackInOrderWithACursor) {
   ASSERT_TRUE(
       again.replay_packs([&](const StrokePackRecord& p) { replayed.push_back(p.first_index); })
           .ok());
-  EXPECT_EQ(replayed, (std::vector<std::uint32_t>{0, 15, 16, 20}));
+  EXPECT_EQ(replayed, (std::vector<std::uint32_t>{0, 13, 14, 20}));
 }
 
 TEST(SafetyLedger, ACursorOverwrittenByTheWriterSkipsAheadNeverBack) {
@@ -172,10 +174,10 @@ TEST(SafetyLedger, DefaultLayoutKeepsAnHourOfStrokesAndADayOfWindowsAndPacks) {
   EXPECT_EQ(ledger.strokes_capacity(), kDefaultSafetyStrokes);
   EXPECT_GE(ledger.strokes_capacity(), 1'024u);
   EXPECT_GE(ledger.windows_capacity(), 2u * 289u);
-  // A day at the reference pump's hard limit, 1,001 strokes an hour, in packs of 15.
+  // A day at the reference pump's hard limit, 1,001 strokes an hour, in packs of 13.
   EXPECT_EQ(ledger.day_capacity(), kDefaultSafetyPacks);
-  EXPECT_EQ(ledger.day_capacity(), 1'870u);
-  EXPECT_GE(ledger.day_capacity(), (24u * 1'001u + 14u) / 15u);
+  EXPECT_EQ(ledger.day_capacity(), 2'125u);
+  EXPECT_GE(ledger.day_capacity(), (24u * 1'001u + 12u) / 13u);
 }
 
 }  // namespace

@@ -59,15 +59,17 @@ struct Verdict {
   Volume allowed{};
 };
 
-// Stroke times as the ledger keeps them for the day window: the first stroke's time in full,
-// each later one as the gap in ms from the one before (a gap too long for 16 bits starts a new
-// pack), every stroke numbered by the monitor's count of strokes seen (mod 2^32).
+// Stroke times as the ledger keeps them for the day window: the first stroke's time in full, each
+// later one by its gap in ms from the one before, as base_gap_ms (the pack's) plus 16 bits; a gap
+// that does not fit starts a new pack. Every stroke is numbered by the monitor's count of strokes
+// seen (mod 2^32).
 struct StrokePack {
-  static constexpr std::size_t kGaps = 14;
-  static constexpr std::uint16_t kNoStroke = 0xFFFF;  // a gap slot not used
-  static constexpr std::int64_t kLongestGapMs = kNoStroke - 1;
+  static constexpr std::size_t kGaps = 12;
+  static constexpr std::uint16_t kNoStroke = 0xFFFF;           // a gap slot not used
+  static constexpr std::int64_t kWidestGapMs = kNoStroke - 1;  // above the base
   std::uint32_t first_index = 0;
   std::int64_t first_ms = 0;
+  std::uint32_t base_gap_ms = 0;
   std::array<std::uint16_t, kGaps> gaps = filled_gaps();
   std::uint8_t strokes = 0;  // 1 + the gaps used
 
@@ -76,6 +78,8 @@ struct StrokePack {
     g.fill(kNoStroke);
     return g;
   }
+  // The gap before stroke i + 1.
+  std::int64_t gap(std::size_t i) const { return std::int64_t{base_gap_ms} + gaps[i]; }
 };
 
 // Where the monitor's memory goes (the implant writes it to flash). Calls come in time order.

@@ -36,8 +36,8 @@ inline constexpr Layout kDefaultLayout{
     .link_b = {77, 1},
     .safety_strokes = {78, 12},  // 40-byte records: 1,122 kept, over an hour at 1,000 an hour
     .safety_windows = {90, 8},   // 714 kept: a day's rate changes, hourly rates and boluses
-    .safety_day = {98, 23},      // 48-byte records: 1,870 packs kept, over a day at 1,000 an hour
-};                               // sectors 121-127 are free
+    .safety_day = {98, 26},      // 48-byte records: 2,125 packs kept, over a day at 1,000 an hour
+};                               // sectors 124-127 are free
 
 // Capacities of the default layout on the reference part.
 inline constexpr std::uint32_t kDefaultLogCapacity =
@@ -64,10 +64,10 @@ inline constexpr std::uint32_t kDefaultSafetyPacks =
     (kImplantFlash.sector_size /
      round_up(kStrokePackPayloadBytes + kRecordOverhead, kImplantFlash.program_unit)) *
     (kDefaultLayout.safety_day.sector_count - 1);
-// A day at the reference pump's hard limit (1,001 strokes in any hour) in full packs of 15, and
-// a pack for each change of a flexible program's step and each pause over 65.5 s that cuts a
-// pack short at the highest rates (below 55 strokes an hour every stroke is a pack: <= 1,319).
-static_assert(kDefaultSafetyPacks >= (24 * 1'001 + 14) / 15 + 2 * 48 + 100,
+// A day at the reference pump's hard limit (1,001 strokes in any hour) in full packs of 13, and
+// a pack cut short at each change of a flexible program's step and at the start and end of each
+// patient bolus (at most 24 a day), with room for clinician boluses and clock changes.
+static_assert(kDefaultSafetyPacks >= (24 * 1'001 + 12) / 13 + 2 * 48 + 2 * 24 + 50,
               "over a day of packs at the pump's maximum rate, with room");
 static_assert(kDefaultLayout.safety_day.first_sector + kDefaultLayout.safety_day.sector_count <=
                   kImplantFlash.sector_count,

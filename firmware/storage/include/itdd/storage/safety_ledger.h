@@ -7,9 +7,9 @@
 //             hour, every authorised bolus (start, end, volume) and, after a program change,
 //             what the earlier programs' patient boluses may still add (until, per hour, per
 //             day): more than a day of them;
-//   day       packs of up to 15 stroke times (the first in ms, the others as 16-bit gaps), more
-//             than a day of them at the pump's maximum rate: the monitor reads them back as
-//             its day window's start moves on (read_pack, a forward cursor).
+//   day       packs of up to 13 stroke times (the first in ms, the others as gaps: a base and
+//             16 bits each), more than a day of them at the pump's maximum rate: the monitor reads
+//             them back as its day window's start moves on (read_pack, a forward cursor).
 // Records come in time order within each ring. A write cut by a power loss loses that record
 // only (at most the strokes of one observation; a pack's strokes are still in the strokes ring).
 #pragma once
@@ -46,15 +46,17 @@ struct SafetyRecord {
 inline constexpr std::uint32_t kSafetyPayloadBytes = 32;
 
 // A pack of stroke times (the monitor's safety::StrokePack): the first stroke's number and
-// time, then the gaps in ms from one stroke to the next; kNoStroke ends them.
+// time, then the gaps in ms from one stroke to the next, each base_gap_ms plus 16 bits;
+// kNoStroke ends them.
 struct StrokePackRecord {
-  static constexpr std::size_t kGaps = 14;
+  static constexpr std::size_t kGaps = 12;
   static constexpr std::uint16_t kNoStroke = 0xFFFF;
   std::uint32_t first_index = 0;
   std::int64_t first_ms = 0;
+  std::uint32_t base_gap_ms = 0;
   std::array<std::uint16_t, kGaps> gaps{};
 };
-inline constexpr std::uint32_t kStrokePackPayloadBytes = 8 + 4 + 2 * StrokePackRecord::kGaps;
+inline constexpr std::uint32_t kStrokePackPayloadBytes = 8 + 4 + 4 + 2 * StrokePackRecord::kGaps;
 static_assert(kStrokePackPayloadBytes <= kMaxRecordPayload, "a pack fits a record");
 
 class SafetyLedger {
