@@ -202,6 +202,43 @@ TEST(RecordRing, CorruptRecordInTheMiddleIsMissingNotMisread) {
   EXPECT_EQ(got, want);
 }
 
+// A reader's cursor: oldest first, one record a call, a damaged record skipped (never misread),
+// false at the newest and the next record once it is written; after the ring wrapped, the
+// oldest kept.
+TEST(RecordRing, ReadNextWalksForwardFromTheOldestSkippingDamage) {
+  hal::FakeNvm nvm(kGeometry);
+  RecordRing ring(nvm, kRing, kPayload, "ring");
+  ASSERT_TRUE(ring.mount().ok());
+  append(ring, 30);
+  nvm.flip_bit(kRing.first_sector * 512 + 20 * 32 + 3, 7);  // slot 20: record 21
+  RecordRing again(nvm, kRing, kPayload, "ring");
+  ASSERT_TRUE(again.mount().ok());
+  RingCursor cursor;
+  std::vector<std::uint32_t> got;
+  for (int i = 0; i < 40; ++i) {
+    const Result<bool> next =
+        again.read_next(cursor, [&](std::uint32_t seq, auto) { got.push_back(seq); });
+    ASSERT_TRUE(next.ok());
+    if (!*next) break;
+  }
+  auto want = range(1, 30);
+  want.erase(want.begin() + 20);
+  EXPECT_EQ(got, want);
+  append(again, 1);
+  got.clear();
+  ASSERT_TRUE(*again.read_next(cursor, [&](std::uint32_t seq, auto) { got.push_back(seq); }));
+  EXPECT_EQ(got, (std::vector<std::uint32_t>{31}));
+  // Wrapped: an unplaced cursor starts at the oldest record the ring still keeps.
+  append(again, 60);
+  RingCursor fresh;
+  got.clear();
+  ASSERT_TRUE(*again.read_next(fresh, [&](std::uint32_t seq, auto) { got.push_back(seq); }));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], seqs(again).front());
+  RecordRing unmounted(nvm, kRing, kPayload, "ring");
+  EXPECT_FALSE(unmounted.read_next(fresh, [](std::uint32_t, auto) {}).ok());
+}
+
 TEST(RecordRing, TornLastSlotOfASectorMovesToTheNextSector) {
   hal::FakeNvm nvm(kGeometry);
   RecordRing ring(nvm, kRing, kPayload, "ring");
