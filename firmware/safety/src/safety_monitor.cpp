@@ -461,8 +461,9 @@ void SafetyMonitor::pack_stroke(std::int64_t ms) {
       // The second stroke sets the pack's base: its gap sits in the middle of the 16 bits, so
       // a steady rate's gaps (a few ms apart) all fit.
       const std::int64_t base = gap > kHalfGapRange ? gap - kHalfGapRange : 0;
-      if (base <= static_cast<std::int64_t>(UINT32_MAX))
+      if (base <= static_cast<std::int64_t>(UINT32_MAX)) {
         open.base_gap_ms = static_cast<std::uint32_t>(base);
+      }
     }
     const std::int64_t above = gap - open.base_gap_ms;
     // A pack holds consecutive numbers only (a restore may skip one lost with its record).
