@@ -35,6 +35,7 @@
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/program.h"
 #include "itdd/protocol/prescription_wire.h"
 #include "link_session.h"
 
@@ -90,12 +91,6 @@ std::optional<std::int64_t> decimal_flag(const char* flag, const std::string& te
     return std::nullopt;
   }
   return v.value();
-}
-
-std::optional<therapy::Drug> drug_of(const itdd_Drug& wire) {
-  therapy::Drug d{};
-  if (!protocol::drug_from_wire(wire, d).ok()) return std::nullopt;
-  return d;
 }
 
 nlohmann::json findings_json(const programmer::DoseCheck& check) {
@@ -184,158 +179,78 @@ int run_program(const State& s) {
   if (!library) return kExitInvalidInput;
   const DrugSpec* spec = find_drug(*library, s.drug);
   if (spec == nullptr) return kExitInvalidInput;
-  programmer::PrescriptionEntry entry;
-  if (const int rc = read_program_flags(s, *spec, entry); rc != 0) return rc;
-  const Result<therapy::Prescription> built = programmer::build_prescription(entry);
+  programmer::ProgramInput input;
+  if (const int rc = read_program_flags(s, *spec, input.entry); rc != 0) return rc;
+  const Result<therapy::Prescription> built = programmer::build_prescription(input.entry);
   if (!built.ok()) return bad_input(programmer::error_text(built.error()));
-  const therapy::Prescription rx = built.value();
+  input.override_reason = s.override_reason;
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
 
-  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
-    const StatusOrExit before = interrogate(client, s.link);
-    if (before.exit_code != 0) return before.exit_code;
-    const itdd_ImplantStatus& st = before.status;
-    const std::optional<therapy::Drug> held =
-        st.has_reservoir && st.reservoir.filled ? drug_of(st.reservoir.drug) : std::nullopt;
-    if (!held && rx.mode != therapy::BasalMode::kStopped) {
-      return bad_input("the reservoir has not been filled: refill (first fill) and prime first");
-    }
-    if (held) {
-      const Status matches = programmer::check_against_reservoir(
-          entry, *held, Concentration(st.reservoir.concentration_ng_per_ml));
-      if (!matches.ok()) {
-        return bad_input(
-            fmt::format("--{} {}: {} (the reservoir holds {} {})", matches.error().field,
-                        std::strcmp(matches.error().field, "drug") == 0 ? s.drug : s.concentration,
-                        matches.error().message, held->name.data(),
-                        programmer::format_concentration(
-                            Concentration(st.reservoir.concentration_ng_per_ml), held->unit)));
-      }
-    }
-    std::optional<therapy::Prescription> current;
-    if (st.has_prescription && st.prescription.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED) {
-      const Result<therapy::Prescription> c = protocol::prescription_from_wire(st.prescription);
-      if (c.ok()) current = c.value();
-    }
-
-    // The drug library: the first of the three checks (programmer, implant, safety monitor).
-    programmer::PreviousTherapy previous;
-    const programmer::PreviousTherapy* previous_ptr = nullptr;
-    if (current && current->mode != therapy::BasalMode::kStopped) {
-      previous.prescription = *current;
-      if (record.active()) {
-        const auto last = record.db().last_dose_increase_at(record.pump().id);
-        if (last.ok() && last.value()) {
-          // Recorded on the clinic's clock; moved onto the implant's so the time since is the
-          // time that really passed (a virtual implant running fast does not shorten it).
-          previous.last_increase_at = WallTime(*last.value() + st.wall_ms - system_now_ms());
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::ProgramPlan> plan =
+            programmer::prepare_program(session, *library, input);
+        if (!plan.ok()) {
+          const programmer::Stop& stop = plan.stop();
+          if (stop.field == "drug" || stop.field == "concentration") {
+            return bad_input(fmt::format("--{} {}: {}", stop.field,
+                                         stop.field == "drug" ? s.drug : s.concentration,
+                                         stop.message));
+          }
+          return said(stop);
         }
-      }
-      previous_ptr = &previous;
-    }
-    const programmer::DoseCheck check =
-        programmer::check_prescription(*library, rx, previous_ptr, WallTime(st.wall_ms));
-    const std::optional<std::string> reason =
-        s.override_reason.empty() ? std::nullopt : std::optional<std::string>(s.override_reason);
-    // The next refill by the clinic's record, beside how long the volume lasts (a drug's
-    // stability may call for the refill long before the reservoir runs low).
-    std::optional<programmer::RefillDue> due;
-    if (record.active()) {
-      const auto refills = record.db().refills(record.pump().id);
-      if (refills.ok() && !refills->empty()) {
-        const programmer::RefillRecord& last = refills->back();
-        const std::int64_t left = last.next_refill_ms - system_now_ms();
-        due = programmer::RefillDue{
-            left >= 0 ? left / kMillisPerDay : -((-left + kMillisPerDay - 1) / kMillisPerDay),
-            last.next_refill_rule};
-      }
-    }
-    const programmer::ProgramReview review =
-        programmer::review_program(current, rx, Volume(st.reservoir.remaining_nl), due);
-    nlohmann::json j = {{"command", "program"},
-                        {"review", programmer::review_json(review)},
-                        {"dose_check", findings_json(check)}};
-    if (const Status ok = programmer::accept(check, reason); !ok.ok()) {
-      if (s.json) {
-        j["delivery"] = "not sent";
-        j["error"] = programmer::error_text(ok.error());
-        std::cout << j.dump(2) << '\n';
-      } else {
-        std::cout << review_text(review, check, s.override_reason);
-      }
-      if (check.blocked()) {
-        return bad_input(fmt::format("the drug library blocks this program ({}): nothing was sent",
-                                     programmer::error_text(ok.error())));
-      }
-      return bad_input(fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
-    }
-    if (!review.any_change()) {
-      j["clinic_session"] = nullptr;
-      print_or_json(s, j, "the implant already runs this program: nothing to send\n");
-      return 0;
-    }
-    if (!s.yes && !confirm(review_text(review, check, s.override_reason), s.json)) {
-      return kExitFailure;
-    }
+        const programmer::ProgramReview& review = plan->review;
+        const programmer::DoseCheck& check = plan->check;
+        nlohmann::json j = {{"command", "program"},
+                            {"review", programmer::review_json(review)},
+                            {"dose_check", findings_json(check)}};
+        if (const Status& ok = plan->accepted; !ok.ok()) {
+          if (s.json) {
+            j["delivery"] = "not sent";
+            j["error"] = programmer::error_text(ok.error());
+            std::cout << j.dump(2) << '\n';
+          } else {
+            std::cout << review_text(review, check, s.override_reason);
+          }
+          if (check.blocked()) {
+            return bad_input(
+                fmt::format("the drug library blocks this program ({}): nothing was sent",
+                            programmer::error_text(ok.error())));
+          }
+          return bad_input(
+              fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
+        }
+        if (!plan->any_change()) {
+          j["clinic_session"] = nullptr;
+          print_or_json(s, j, "the implant already runs this program: nothing to send\n");
+          return 0;
+        }
+        if (!s.yes && !confirm(review_text(review, check, s.override_reason), s.json)) {
+          return kExitFailure;
+        }
 
-    const std::uint64_t id = programmer::new_command_id(crypto);
-    const Result<protocol::Request> request =
-        programmer::program_request(id, st.prescription_token, rx);
-    if (!request.ok()) return bad_input(programmer::error_text(request.error()));
-    const programmer::CommandResult r = client.command(request.value(), id);
-    if (const int rc = check_applied(r, "program", id, s.json); rc != 0) return rc;
-
-    // Read back: the implant's own account must be exactly what was sent.
-    const StatusOrExit after = interrogate(client, s.link);
-    if (after.exit_code != 0) {
-      // Applied, but neither checked nor recorded: a script must not take it for "nothing
-      // changed".
-      return applied_not_recorded(
-          "the program was applied but could not be read back (nor recorded in the clinic "
-          "database): interrogate the implant and check its prescription");
-    }
-    const std::uint64_t token =
-        r.response && r.response->which_payload == itdd_Response_programmed_tag
-            ? r.response->payload.programmed.prescription_token
-            : after.status.prescription_token;
-    if (const Status v = programmer::verify_readback(rx, token, after.status); !v.ok()) {
-      // Something was applied, and it is not what was sent: only an interrogation says what.
-      return uncertain(
-          fmt::format("READ-BACK MISMATCH ({}): the implant does not hold what was "
-                      "sent; interrogate it and check its prescription now",
-                      programmer::error_text(v.error())));
-    }
-    add_delivery(j, r, id);
-    j["verified"] = true;
-    j["prescription_token"] = fmt::format("0x{:016x}", token);
-    if (check.needs_override()) j["override_reason"] = s.override_reason;
-    const std::string text = fmt::format(
-        "{}program applied and read back: the implant holds exactly the new "
-        "program (token 0x{:016x})\n",
-        s.yes ? review_text(review, check, s.override_reason) : "", token);
-
-    const DoseRate max_daily = programmer::max_daily_dose(rx);
-    return record.finish("program", j, text, s.json, [&](std::int64_t session) -> std::string {
-      programmer::PrescriptionRecord p;
-      p.pump_id = record.pump().id;
-      p.session_id = session;
-      p.at_ms = system_now_ms();
-      p.token = token;
-      p.drug = rx.drug.name.data();
-      p.concentration = rx.concentration;
-      p.mode = rx.mode == therapy::BasalMode::kStopped      ? "stopped"
-               : rx.mode == therapy::BasalMode::kContinuous ? "continuous"
-                                                            : "flexible";
-      p.max_daily_dose = max_daily;
-      nlohmann::json wire_json = programmer::review_json(review);
-      p.prescription_json = nlohmann::json{{"review", wire_json}}.dump();
-      if (auto w = record.db().record_prescription(p); !w.ok()) {
-        return programmer::db_error_text(w.error());
-      }
-      return record.record_overrides(session, rx.drug.name.data(), check, s.override_reason);
-    });
-  });
+        const programmer::Step<programmer::ProgramOutcome> done =
+            programmer::commit_program(session, plan.value());
+        if (!done.ok()) return said(done.stop());
+        const programmer::Sent& sent = done->sent;
+        if (const int rc = check_applied(sent.result, "program", sent.command_id, s.json);
+            rc != 0) {
+          return rc;
+        }
+        if (done->after) return said(*done->after);
+        add_delivery(j, sent.result, sent.command_id);
+        j["verified"] = true;
+        j["prescription_token"] = fmt::format("0x{:016x}", done->token);
+        if (check.needs_override()) j["override_reason"] = s.override_reason;
+        const std::string text = fmt::format(
+            "{}program applied and read back: the implant holds exactly the new "
+            "program (token 0x{:016x})\n",
+            s.yes ? review_text(review, check, s.override_reason) : "", done->token);
+        return record.show(j, text, s.json, done->recorded);
+      });
 }
 
 // ---------------------------------------------------------------- refill
