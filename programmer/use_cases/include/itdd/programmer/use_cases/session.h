@@ -26,11 +26,15 @@ namespace itdd::programmer {
 
 // Where a use case stopped short of its outcome: the outcome class (refused, invalid input,
 // uncertain, applied but not recorded) and the words for people; `field` names the input it
-// concerns, when one does ("drug", "concentration", "volume"...), for the face to point at.
+// concerns, when one does ("drug", "concentration", "volume"...), for the face to point at;
+// `detail` explains it further (a refill's discrepancy: what it may mean for the patient).
 struct Stop {
+  Stop(Outcome o, std::string f, std::string m, std::string d = {})
+      : outcome(o), field(std::move(f)), message(std::move(m)), detail(std::move(d)) {}
   Outcome outcome = Outcome::kRefused;
   std::string field;
   std::string message;
+  std::string detail;  // what to show before the message, when it needs explaining (or "")
 };
 
 // A use case step's value, or where it stopped.
