@@ -2,6 +2,8 @@
 // refill, prime, bolus, alarm silence and test, clock) is one session in the clinic database,
 // with who (--clinician), when, and what changed: what `itdd clinic report --session N` shows.
 // Without a database (--db, $ITDD_CLINIC_DB) nothing is recorded and nothing is required.
+// Here: the options, opening the database and finding the pump before anything is sent, and
+// showing the outcome; the use cases (programmer/use_cases) write the records.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -33,9 +35,6 @@ class ClinicRecord {
   // remembers). 0, or the exit status (2) after saying what to fix: called before anything is
   // sent to the implant.
   int open(const RecordArgs& a, const LinkArgs& link);
-  bool active() const { return db_ != nullptr; }
-  programmer::ClinicDb& db() { return *db_; }
-  const programmer::PumpRecord& pump() const { return pump_; }
 
   // The session a use case works in (programmer/use_cases): this client, the clinic's zone the
   // session opened with, this record. `client` and this outlive it.
@@ -46,22 +45,6 @@ class ClinicRecord {
   // N"; a database error after the implant applied the change is said (the change stands and
   // must be recorded by hand) and gives the exit status for it.
   int show(nlohmann::json j, std::string text, bool json, const programmer::Recorded& recorded);
-
-  // Records one session holding what `write(session_id)` adds (it returns an error text, or
-  // ""), then shows the outcome: `j` on stdout with "clinic_session" (its number, or null when no
-  // database is kept) when `json`, else `text` with "recorded as session N". After the implant
-  // applied the change a database error is a failure that says the change stands and must be
-  // recorded by hand.
-  int finish(const std::string& summary, nlohmann::json j, std::string text, bool json,
-             const std::function<std::string(std::int64_t)>& write);
-  // The same with one change of `kind` (bolus, prime, alarm, clock) described by `what`.
-  int finish_change(programmer::ChangeKind kind, const std::string& what, nlohmann::json j,
-                    std::string text, bool json);
-  // Inside `write`: one override record per soft finding of `check` that `reason` overrode,
-  // with the limit and its source as the clinician saw them, and who gave the reason (a program
-  // or a clinician bolus). An error text, or "".
-  std::string record_overrides(std::int64_t session, const std::string& drug,
-                               const programmer::DoseCheck& check, const std::string& reason);
 
  private:
   RecordArgs args_;

@@ -96,73 +96,78 @@ int run_revoke(const State& s) {
   }
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const ListOrExit before = list(client, s.link);
-    if (before.exit_code != 0) return before.exit_code;
-    const programmer::PairedDevice* found = programmer::find_device(before.devices, *choice);
-    if (found == nullptr) {
-      return failure(
-          fmt::format("--device {}: the implant lists no such device (nothing was changed); `itdd "
-                      "programmer devices` shows them",
-                      s.device));
-    }
-    const programmer::PairedDevice target = *found;
-    const link::PublicKey own = own_key(s.link);
-    std::string preview = fmt::format(
-        "revoke {}\nthe implant will refuse this device from now on; to use it "
-        "again it must be paired again through a pairing window\n",
-        programmer::describe_device(target));
-    if (target.key == own) {
-      preview +=
-          "this is the device you are using: after this it can no longer talk to the "
-          "implant\n";
-    }
-    if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        const ListOrExit before = list(client, s.link);
+        if (before.exit_code != 0) return before.exit_code;
+        const programmer::PairedDevice* found = programmer::find_device(before.devices, *choice);
+        if (found == nullptr) {
+          return failure(fmt::format(
+              "--device {}: the implant lists no such device (nothing was changed); `itdd "
+              "programmer devices` shows them",
+              s.device));
+        }
+        const programmer::PairedDevice target = *found;
+        const link::PublicKey own = own_key(s.link);
+        std::string preview = fmt::format(
+            "revoke {}\nthe implant will refuse this device from now on; to use it "
+            "again it must be paired again through a pairing window\n",
+            programmer::describe_device(target));
+        if (target.key == own) {
+          preview +=
+              "this is the device you are using: after this it can no longer talk to the "
+              "implant\n";
+        }
+        if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
 
-    const Result<protocol::Response> answer =
-        client.call(programmer::revoke_paired_device_request(target.key));
-    if (target.key == own) {
-      // The implant ends the session of the device it removes: this one. Its answer may come
-      // before that, or not at all; the list cannot be read back from here.
-      if (answer.ok() && answer->result != itdd_ResultCode_RESULT_OK) {
-        return failure(fmt::format("not revoked: {}", refusal(answer.value())));
-      }
-      if (!answer.ok()) {
-        return uncertain(
-            "revocation uncertain: the implant no longer answers this device, as it would once "
-            "it is revoked; check with another device's `itdd programmer devices`");
-      }
-    } else {
-      // The list read back decides: a lost answer, or a retry the implant answered "no such
-      // device" after the first one removed it, must not be reported wrongly.
-      switch (programmer::judge_revocation(read_list(client, nullptr), target.key)) {
-        case programmer::Revocation::kRevoked:
-          break;
-        case programmer::Revocation::kStillPaired:
+        const Result<protocol::Response> answer =
+            client.call(programmer::revoke_paired_device_request(target.key));
+        if (target.key == own) {
+          // The implant ends the session of the device it removes: this one. Its answer may come
+          // before that, or not at all; the list cannot be read back from here.
           if (answer.ok() && answer->result != itdd_ResultCode_RESULT_OK) {
             return failure(fmt::format("not revoked: {}", refusal(answer.value())));
           }
-          return failure(
-              "not revoked: the implant still lists the device (its answer was lost); try again");
-        case programmer::Revocation::kUnknown:
-          return uncertain(fmt::format(
-              "revocation uncertain: {}; check with `itdd programmer devices` before anything "
-              "else",
-              answer.ok() ? std::string("the implant's list could not be read back")
-                          : link_failure(answer.error())));
-      }
-    }
-    nlohmann::json j = {{"command", "revoke"},
-                        {"revoked", programmer::device_json(target, own)},
-                        {"by_device", programmer::to_hex(own)}};
-    const std::string what =
-        fmt::format("revoked {} (by the programmer with key {})",
-                    programmer::describe_device(target), programmer::to_hex(own));
-    return record.finish_change(programmer::ChangeKind::kRevoke, what, j,
-                                fmt::format("revoked {}: the implant no longer lists it\n",
-                                            programmer::describe_device(target)),
-                                s.json);
-  });
+          if (!answer.ok()) {
+            return uncertain(
+                "revocation uncertain: the implant no longer answers this device, as it would once "
+                "it is revoked; check with another device's `itdd programmer devices`");
+          }
+        } else {
+          // The list read back decides: a lost answer, or a retry the implant answered "no such
+          // device" after the first one removed it, must not be reported wrongly.
+          switch (programmer::judge_revocation(read_list(client, nullptr), target.key)) {
+            case programmer::Revocation::kRevoked:
+              break;
+            case programmer::Revocation::kStillPaired:
+              if (answer.ok() && answer->result != itdd_ResultCode_RESULT_OK) {
+                return failure(fmt::format("not revoked: {}", refusal(answer.value())));
+              }
+              return failure(
+                  "not revoked: the implant still lists the device (its answer was lost); try "
+                  "again");
+            case programmer::Revocation::kUnknown:
+              return uncertain(fmt::format(
+                  "revocation uncertain: {}; check with `itdd programmer devices` before anything "
+                  "else",
+                  answer.ok() ? std::string("the implant's list could not be read back")
+                              : link_failure(answer.error())));
+          }
+        }
+        nlohmann::json j = {{"command", "revoke"},
+                            {"revoked", programmer::device_json(target, own)},
+                            {"by_device", programmer::to_hex(own)}};
+        const std::string what =
+            fmt::format("revoked {} (by the programmer with key {})",
+                        programmer::describe_device(target), programmer::to_hex(own));
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        return record.show(
+            j,
+            fmt::format("revoked {}: the implant no longer lists it\n",
+                        programmer::describe_device(target)),
+            s.json, programmer::record_change(session, programmer::ChangeKind::kRevoke, what));
+      });
 }
 
 }  // namespace
