@@ -199,8 +199,9 @@ void Bench::handle_line(std::string_view line) {
     if (!numbers(1, 1) || v[1] < 0) return refuse("power-cut takes the time off in ms, >= 0");
     p.send_line("ok power cut");
     implant_.reset();
-    p.power_cut(Duration(v[1]));  // the target resets here; the host comes back
-    ports_.motor = CountingMotor{};
+    p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
+    ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
+    wakeups_ = 0;
     return power_up(hal::ResetCause::kPowerOn, WallTime(0));
   }
   if (cmd == "set-clock") {

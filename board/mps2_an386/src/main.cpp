@@ -1,9 +1,11 @@
 // The implant on the emulated board (QEMU mps2-an386): its ports on the board's peripherals,
 // the bench on UART1. TIMER0 runs free as the implant's clock (25 MHz, its wraps counted);
-// TIMER1 is the wake-up alarm the core sleeps (WFI) until; the watchdog resets the board if the
-// loop stops kicking it. The NOR part and the real-time clock's backup domain survive a reset.
+// TIMER1 is the wake-up alarm the core sleeps (WFI) until; the watchdog's NMI resets the board
+// if the loop stops kicking it. The NOR part and the real-time clock's backup domain survive a
+// reset.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "cmsdk.h"
@@ -25,22 +27,29 @@ struct Backup {
   std::int64_t clock_ms;  // the implant's clock at the reset (plus the time the power was off)
 };
 constexpr std::uint32_t kBackupMagic = 0x1DD0B007u;
-__attribute__((section(".backup"))) Backup backup;
-__attribute__((section(".nor"))) std::array<std::uint8_t, storage::kImplantFlash.size()> nor;
+extern "C" std::uint8_t __backup_start[], __nor_start[], __nor_size[];
+Backup& backup = *reinterpret_cast<Backup*>(__backup_start);
+std::span<std::uint8_t> nor() {
+  static_assert(storage::kImplantFlash.size() <= 1024 * 1024, "the NOR region holds the flash");
+  return {__nor_start, storage::kImplantFlash.size()};
+}
 
 volatile std::uint32_t timer0_wraps = 0;
 
 // TIMER0 ticks since it was started: its wraps and its down-counter.
+// The counter runs 0xFFFFFFFF, ..., 1, 0 and then reloads; it raises its interrupt on reaching
+// 0, so 0 is counted as the start of the next period (and may read 0 for a while after the
+// interrupt has been taken).
 std::uint64_t ticks() {
   disable_irq();
   std::uint32_t value = timer0().value;
   std::uint64_t wraps = timer0_wraps;
-  if (timer0().intstatus & 1u) {  // wrapped, interrupt not yet taken
+  if ((timer0().intstatus & 1u) != 0) {  // wrapped, its interrupt not yet taken
     value = timer0().value;
     ++wraps;
   }
   enable_irq();
-  return (wraps << 32) | (0xFFFFFFFFu - value);
+  return (wraps << 32) + static_cast<std::uint32_t>(0u - value);
 }
 
 void start_clock() {
@@ -85,7 +94,12 @@ class Mps2Platform final : public Platform {
     for (;;) {
     }
   }
-  void kick_watchdog() override { watchdog().intclr = 1; }
+  // The watchdog takes writes only unlocked; clearing its interrupt reloads its counter.
+  void kick_watchdog() override {
+    watchdog().lock = 0x1ACCE551u;
+    watchdog().intclr = 1;
+    watchdog().lock = 0;
+  }
   void send_line(std::string_view line) override {
     for (char c : line) put(c);
     put('\n');
@@ -107,7 +121,10 @@ class Mps2Platform final : public Platform {
     start_clock();
     watchdog().lock = 0x1ACCE551u;
     watchdog().load = 0xFFFFFFFFu;
-    watchdog().ctrl = 3u;  // interrupt (NMI) at the first time-out, reset at the second
+    watchdog().intclr = 1;
+    // Its interrupt (the NMI) at the time-out; the NMI records why and resets the board. (The
+    // watchdog's own reset output is not used: QEMU 7.2's model raised it without a time-out.)
+    watchdog().ctrl = 1u;
     watchdog().lock = 0;
     held_ = false;
   }
@@ -142,7 +159,7 @@ Mps2Platform platform;
 CountingMotor motor;
 SilentBuzzer buzzer;
 NominalPowerSense power_sense;
-RamNvm nvm(storage::kImplantFlash, nor);
+RamNvm nvm(storage::kImplantFlash, nor());
 const app::ImplantConfig config{};
 Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
 
@@ -181,6 +198,10 @@ extern "C" void NMI_Handler() {
   backup.magic = kBackupMagic;
   backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kWatchdog);
   backup.clock_ms = platform.now().ms();
+  Line l;
+  l << "watchdog: the loop stopped; reset at now=" << backup.clock_ms;
+  platform.send_line(l.view());
+  scb_aircr() = 0x05FA0004u;  // SYSRESETREQ
   for (;;) {
   }
 }
