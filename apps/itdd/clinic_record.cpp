@@ -10,22 +10,20 @@
 
 namespace itdd::cli {
 
-void add_record_options(CLI::App* cmd, RecordArgs& a) {
-  cmd->add_option("--db", a.db,
+void add_record_options(CLI::App* cmd, RecordArgs& a, LinkArgs& link) {
+  cmd->add_option("--db", link.clinic_db,
                   "Clinic database to record the session in (default: $ITDD_CLINIC_DB; none: "
                   "not recorded)");
   cmd->add_option("--clinician", a.clinician, "Who is at the programmer (recorded)");
   cmd->add_option("--pump", a.pump_serial,
                   "The pump's serial in the clinic database (needed once: then its implant key "
                   "finds it)");
-  cmd->add_option("--time-zone", a.time_zone,
-                  "The clinic's time zone, an IANA name such as Europe/Paris (default: the "
-                  "clinic database's, else $ITDD_TIME_ZONE)");
 }
 
 int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
   args_ = a;
-  const std::string url = a.db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : a.db;
+  const std::string url =
+      link.clinic_db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : link.clinic_db;
   if (url.empty()) return 0;
   if (a.clinician.empty()) {
     return bad_input(

@@ -18,12 +18,12 @@
 namespace itdd::cli {
 
 struct RecordArgs {
-  std::string db;  // empty: $ITDD_CLINIC_DB, else none
   std::string clinician;
   std::string pump_serial;
-  std::string time_zone;  // --time-zone: the clinic's, when no database keeps it
 };
-void add_record_options(CLI::App* cmd, RecordArgs& a);
+// --db (into `link`: the clinic database also names the clinic's time zone), --clinician,
+// --pump. The command also calls add_clinic_clock_options (link_session.h) for --time-zone.
+void add_record_options(CLI::App* cmd, RecordArgs& a, LinkArgs& link);
 
 class ClinicRecord {
  public:

@@ -8,6 +8,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/requests.h"
+#include "json_outcome.h"
 
 namespace itdd::cli {
 namespace {
@@ -171,6 +172,44 @@ StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a) {
     out.status = r->payload.status;
   }
   return out;
+}
+
+void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a) {
+  a.clinic_clock = ClinicClock::kWarn;
+  cmd->add_option("--time-zone", a.time_zone,
+                  "The clinic's time zone, an IANA name such as Europe/Paris: the implant's "
+                  "clock is checked against it at each session (default: the clinic "
+                  "database's, else $ITDD_TIME_ZONE)");
+}
+
+nlohmann::json clock_check_json(const SessionOpening& opening) {
+  if (!opening.clock || !opening.zone.zone) return nullptr;
+  const programmer::ImplantClockCheck& c = *opening.clock;
+  return {{"time_zone", opening.zone.zone->name()},
+          {"time_zone_from", opening.zone.source},
+          {"clinic_local", host::format_wall_time(c.clinic_local)},
+          {"clinic_local_ms", c.clinic_local.ms()},
+          {"difference_ms", c.difference_ms},
+          {"tolerance_ms", programmer::kImplantClockTolerance.count()},
+          {"differs", c.differs},
+          {"missed_daylight_saving_change", c.missed_change.has_value()},
+          {"warning", c.differs ? nlohmann::json(c.message) : nlohmann::json(nullptr)}};
+}
+
+int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOpening& opening) {
+  if (opening.zone.zone) {
+    const StatusOrExit st = interrogate(client, a);
+    if (st.exit_code != 0) return st.exit_code;
+    opening.status = st.status;
+    opening.clock = programmer::check_implant_clock(*opening.zone.zone, system_now_ms(),
+                                                    WallTime(st.status.wall_ms));
+    if (opening.clock->differs && a.clinic_clock == ClinicClock::kWarn) {
+      std::cerr << "warning: " << opening.clock->message << '\n';
+    }
+  }
+  // Every clinician command's --json object says it, the same way (null: not compared).
+  add_json_outcome_field("clock_check", clock_check_json(opening));
+  return 0;
 }
 
 programmer::LogPageReader log_reader(programmer::Client& client) {

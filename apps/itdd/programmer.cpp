@@ -57,11 +57,8 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "interrogate", "Read the implant's status: reservoir, prescription, battery, alarms, clocks");
   add_link_options(c.interrogate, a.link, true);
   c.interrogate->add_flag("--json", a.json, "Print JSON instead of text");
-  c.interrogate->add_option("--time-zone", a.time_zone,
-                            "The clinic's time zone (IANA, e.g. Europe/Paris), to check the "
-                            "implant's clock against (default: the clinic database's, else "
-                            "$ITDD_TIME_ZONE)");
-  c.interrogate->add_option("--db", a.db,
+  add_clinic_clock_options(c.interrogate, a.link);
+  c.interrogate->add_option("--db", a.link.clinic_db,
                             "The clinic database whose time zone the implant's clock is checked "
                             "against (default: $ITDD_CLINIC_DB)");
 
@@ -69,6 +66,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "pairing-window",
       "Open a pairing window on the implant (clinician or service) and print its one-time code");
   add_link_options(c.pairing_window, a.link, true);
+  add_clinic_clock_options(c.pairing_window, a.link);
   c.pairing_window
       ->add_option("--role", a.role,
                    "The role the next device to pair gets: patient, clinician "
@@ -199,60 +197,47 @@ int run_pair(const ProgrammerArgs& a) {
   return 0;
 }
 
-// The implant's clock against the clinic's time: JSON for --json, a warning line (or a line
-// saying it was not compared) for text.
-static nlohmann::json clock_json(const std::optional<programmer::ImplantClockCheck>& c,
-                                 const ClinicZone& zone) {
-  if (!c) return nullptr;
-  return {{"time_zone", zone.zone->name()},
-          {"time_zone_from", zone.source},
-          {"clinic_local", host::format_wall_time(c->clinic_local)},
-          {"clinic_local_ms", c->clinic_local.ms()},
-          {"difference_ms", c->difference_ms},
-          {"tolerance_ms", programmer::kImplantClockTolerance.count()},
-          {"differs", c->differs},
-          {"missed_daylight_saving_change", c->missed_change.has_value()},
-          {"warning", c->differs ? nlohmann::json(c->message) : nlohmann::json(nullptr)}};
-}
-
-static std::string clock_text(const std::optional<programmer::ImplantClockCheck>& c,
-                              const ClinicZone& zone) {
-  if (!c) {
+// The implant's clock against the clinic's time as a line of the text (the JSON is the
+// session's clock_check_json): a warning, or that it was not compared.
+static std::string clock_text(const SessionOpening& o) {
+  if (!o.clock) {
     return "implant clock: not compared with the clinic's time (name its zone: --time-zone "
            "Europe/Paris, or --db with the clinic database)\n";
   }
-  if (c->differs) return "warning: " + c->message + "\n";
-  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n", zone.zone->name(),
-                     host::format_wall_time(c->clinic_local));
+  if (o.clock->differs) return "warning: " + o.clock->message + "\n";
+  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n", o.zone.zone->name(),
+                     host::format_wall_time(o.clock->clinic_local));
 }
 
 int run_interrogate(const ProgrammerArgs& a) {
-  const ClinicZone zone = clinic_time_zone(a.time_zone, a.db);
-  if (zone.exit_code != 0) return zone.exit_code;
-  return with_session(a.link, true, [&](programmer::Client& client) {
-    const Result<protocol::Response> r = client.call(programmer::interrogate_request());
-    if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_status_tag) {
-      return failure(refusal(r.value()));
-    }
-    const std::string implant_hex =
-        programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
-    std::optional<programmer::ImplantClockCheck> clock;
-    if (zone.zone) {
-      clock = programmer::check_implant_clock(*zone.zone, system_now_ms(),
-                                              WallTime(r->payload.status.wall_ms));
-    }
-    if (a.json) {
-      nlohmann::json j = programmer::status_json(r->payload.status);
-      j["implant_key"] = implant_hex;
-      j["clock_check"] = clock_json(clock, zone);
-      std::cout << j.dump(2) << '\n';
-    } else {
-      std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
-                << programmer::format_status(r->payload.status) << clock_text(clock, zone);
-    }
-    return 0;
-  });
+  // The interrogation shows the clock check itself, in its text and its JSON.
+  LinkArgs link = a.link;
+  link.clinic_clock = ClinicClock::kCommandSays;
+  return with_session(
+      link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto&, const SessionOpening& opening) {
+        // The session's opening interrogated the implant when the clinic's zone is known.
+        itdd_ImplantStatus status{};
+        if (opening.status) {
+          status = *opening.status;
+        } else {
+          const StatusOrExit st = interrogate(client, a.link);
+          if (st.exit_code != 0) return st.exit_code;
+          status = st.status;
+        }
+        const std::string implant_hex =
+            programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
+        if (a.json) {
+          nlohmann::json j = programmer::status_json(status);
+          j["implant_key"] = implant_hex;
+          j["clock_check"] = clock_check_json(opening);
+          std::cout << j.dump(2) << '\n';
+        } else {
+          std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
+                    << programmer::format_status(status) << clock_text(opening);
+        }
+        return 0;
+      });
 }
 
 int run_pairing_window(const ProgrammerArgs& a) {
@@ -576,7 +561,7 @@ int run_set_clock(const State& s) {
   if (s.now == !s.wall.empty()) {
     return bad_input("set-clock: give either --now or --wall \"YYYY-MM-DD HH:MM\"");
   }
-  const ClinicZone zone = clinic_time_zone(s.record.time_zone, s.record.db);
+  const ClinicZone zone = clinic_time_zone(s.link.time_zone, s.link.clinic_db);
   if (zone.exit_code != 0) return zone.exit_code;
   if (s.now && !zone.zone) {
     return bad_input(
@@ -765,6 +750,7 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
   State& s = *state_;
   const auto common = [&](CLI::App* cmd) {
     add_link_options(cmd, s.link, true);
+    add_clinic_clock_options(cmd, s.link);
     cmd->add_flag("--json", s.json, "Print JSON instead of text");
     return cmd;
   };
@@ -807,7 +793,7 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
   s.set_clock->add_flag("--yes", s.yes, "Do not ask before setting the clock");
   // The commands that change the implant are recorded in the clinic database, when kept.
   for (CLI::App* changes : {s.prime, s.bolus, s.silence, s.alarm_test, s.set_clock}) {
-    add_record_options(changes, s.record);
+    add_record_options(changes, s.record, s.link);
   }
 
   s.log = common(programmer.add_subcommand("log", "Read the implant's whole event log"));

@@ -383,7 +383,7 @@ int run_refill(const State& s) {
   }
   entry.acknowledgement = s.acknowledge;
   // The clinic's time zone dates the next refill (the clinic database's, when one is kept).
-  const ClinicZone zone = clinic_time_zone(s.record.time_zone, s.record.db);
+  const ClinicZone zone = clinic_time_zone(s.link.time_zone, s.link.clinic_db);
   if (zone.exit_code != 0) return zone.exit_code;
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
@@ -553,11 +553,10 @@ int run_refill(const State& s) {
                         zone.zone ? " " + zone.zone->name() : std::string(" (the implant's clock)"),
                         next.why);
     if (zone.zone) {
-      // The session's clock check: the refill's dates are the clinic's, the implant's alarms
-      // follow its own clock.
+      // The refill's dates are the clinic's, the implant's alarms follow its own clock (the
+      // session said any difference when it opened: link_session.h).
       const programmer::ImplantClockCheck clock =
           programmer::check_implant_clock(*zone.zone, now_utc, WallTime(after.status.wall_ms));
-      if (clock.differs) std::cerr << "warning: " << clock.message << '\n';
       j["clock_warning"] = clock.differs ? nlohmann::json(clock.message) : nlohmann::json(nullptr);
     }
     // Without a zone (no clinic database): the implant's dates onto the instant by the distance
@@ -615,10 +614,11 @@ int run_refill(const State& s) {
 }
 
 void add_clinic_options(CLI::App* cmd, State& s) {
+  add_clinic_clock_options(cmd, s.link);
   cmd->add_option("--library", s.library_file,
                   "Drug library (default: $ITDD_DRUG_LIBRARY, else the source tree's "
                   "data/drug-library.json)");
-  add_record_options(cmd, s.record);
+  add_record_options(cmd, s.record, s.link);
   cmd->add_flag("--yes", s.yes, "Do not ask for confirmation (scripts)");
   cmd->add_flag("--json", s.json, "Print JSON instead of text");
 }
