@@ -358,8 +358,7 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
   const std::int64_t patient = add_patient("P-1");
   add_pump(patient, "SN-1");
 
-  expect_refused(db_->add_pump(pump_for(patient, "SN-1"), kCatheter), DbErrorCode::kConflict,
-                 "serial");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-1"), kCatheter), DbErrorCode::kConflict, "serial");
   expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2"), kCatheter), DbErrorCode::kNotFound,
                  "patient_id");
   PumpRecord p = pump_for(patient, "SN-2");
@@ -378,8 +377,7 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
   expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "model");
   p = pump_for(patient, "SN-2");
   p.implant_public_key_hex = std::string(64, 'g');
-  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument,
-                 "implant_public_key_hex");
+  expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "implant_public_key_hex");
   p = pump_for(patient, "SN-2");
   p.implant_date_ms = kToday - 50 * 365 * kDay;  // before the patient was born
   expect_refused(db_->add_pump(p, kCatheter), DbErrorCode::kInvalidArgument, "implant_date_ms");
@@ -420,7 +418,7 @@ TEST_P(ClinicDbTest, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
   refused_patient(p, "mrn", "is 33 characters long: at most 32 are kept");
   p.mrn = "M-1";
   p.name = std::string(kMaxNameChars, 'a');  // the longest allowed
-  p.birth_date_ms = kEarliestDateMs;         // the earliest allowed
+  p.birth_date_ms = kEarliestDateMs;          // the earliest allowed
   ASSERT_OK(db_->add_patient(p));
   const DbResult<PatientRecord> owner = db_->find_patient_by_mrn("M-1");
   ASSERT_OK(owner);
@@ -448,8 +446,7 @@ TEST_P(ClinicDbTest, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
   refused_pump(pump, "catheter_length_mm", "9.9 cm is outside");
   pump = pump_for(owner->id, "SN-1");
   pump.catheter_volume = Volume(286'001);
-  refused_pump(pump, "catheter_volume",
-               "0.286 mL is outside the catheter volumes of model "
+  refused_pump(pump, "catheter_volume", "0.286 mL is outside the catheter volumes of model "
                "peristaltic-20: from 0.026 mL to 0.286 mL");
   pump.catheter_volume = Volume(25'999);
   refused_pump(pump, "catheter_volume", "outside the catheter volumes");
@@ -1107,8 +1104,7 @@ TEST_P(ClinicDbTest, DatabaseNewerThanTheCodeIsRefusedAndUntouched) {
   // A connection opened before the upgrade stops writing too.
   PatientRecord p{0, "P-2", "Late", 0, Indication::kPain};
   expect_refused(db_->add_patient(p), DbErrorCode::kSchemaTooNew, "url");
-  expect_refused(db_->add_pump(pump_for(patient, "SN-9"), kCatheter), DbErrorCode::kSchemaTooNew,
-                 "url");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-9"), kCatheter), DbErrorCode::kSchemaTooNew, "url");
   expect_refused(db_->list_patients(), DbErrorCode::kSchemaTooNew, "url");
   expect_refused(db_->migrate(), DbErrorCode::kSchemaTooNew, "url");
 
@@ -1271,6 +1267,7 @@ TEST(ClinicDbOpen, BadUrlsAreRefusedNamingTheUrl) {
   ASSERT_FALSE(not_db.ok());
   EXPECT_EQ(not_db.error().field, "url");
 }
+
 
 // ---- the dashboard's records (migration 6) ----
 

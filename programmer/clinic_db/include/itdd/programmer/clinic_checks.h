@@ -36,8 +36,8 @@ std::optional<DbError> check_identifying_text(std::string_view value, const char
 
 // A birth or implant date (midnight UTC, epoch ms): not before 1900-01-01 and not after the day
 // `now_ms` falls in. `what` names it ("the birth date").
-std::optional<DbError> check_past_date(std::int64_t date_ms, std::int64_t now_ms, const char* field,
-                                       const char* what);
+std::optional<DbError> check_past_date(std::int64_t date_ms, std::int64_t now_ms,
+                                       const char* field, const char* what);
 
 // The catheter's length and volume within the model's range (both ends included).
 std::optional<DbError> check_catheter(std::int64_t length_mm, Volume volume,
