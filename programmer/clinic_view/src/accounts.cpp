@@ -40,11 +40,14 @@ std::string random_token() {
 std::string token_hash(std::string_view token) {
   std::array<unsigned char, 32> digest{};
   crypto_generichash(digest.data(), digest.size(),
-                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr, 0);
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                     0);
   return hex(digest.data(), digest.size());
 }
 
-host::Refusal from_db(const DbError& e) { return {e.field, e.message}; }
+host::Refusal from_db(const DbError& e) {
+  return {e.field, e.message};
+}
 
 }  // namespace
 
@@ -57,8 +60,8 @@ PasswordCost PasswordCost::minimum() {
 
 std::optional<host::Refusal> check_new_password(std::string_view password) {
   if (password.size() < 10 || password.size() > 1024) {
-    return host::Refusal{"password", fmt::format("a password of {} bytes: give 10 to 1024",
-                                                 password.size())};
+    return host::Refusal{"password",
+                         fmt::format("a password of {} bytes: give 10 to 1024", password.size())};
   }
   if (std::all_of(password.begin(), password.end(), [](char c) { return c == ' '; })) {
     return host::Refusal{"password", "a password of spaces alone: give a real one"};
@@ -137,8 +140,8 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
   }
   const DbResult<std::optional<UserRecord>> user = db.find_user(user_name);
   if (!user.ok()) return unavailable(user.error());
-  const bool good = user->has_value() && (*user)->active &&
-                    password_matches((*user)->password_hash, password);
+  const bool good =
+      user->has_value() && (*user)->active && password_matches((*user)->password_hash, password);
   if (!good) {
     if (DbStatus s = db.record_login_failure(user_name, now_ms); !s.ok()) {
       return unavailable(s.error());

@@ -36,7 +36,9 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string days_text(std::int64_t n) { return fmt::format("{} day{}", n, n == 1 ? "" : "s"); }
+std::string days_text(std::int64_t n) {
+  return fmt::format("{} day{}", n, n == 1 ? "" : "s");
+}
 
 std::string alarm_kind_name(std::uint32_t kind) {
   const char* name = alarm_name(static_cast<itdd_AlarmKind>(kind <= 255 ? kind : 255));
@@ -46,11 +48,11 @@ std::string alarm_kind_name(std::uint32_t kind) {
 void rank(OverviewRow& row, const OverviewOptions& options, std::int64_t now_ms,
           const host::TimeZone& zone) {
   const std::string drug_words =
-      row.drug.empty() ? std::string("drug unknown")
-                       : (row.drug_spec
-                              ? fmt::format("{}, withdrawal risk {}", row.drug,
-                                            withdrawal_risk_name(row.drug_spec->withdrawal_risk.value))
-                              : row.drug);
+      row.drug.empty()
+          ? std::string("drug unknown")
+          : (row.drug_spec ? fmt::format("{}, withdrawal risk {}", row.drug,
+                                         withdrawal_risk_name(row.drug_spec->withdrawal_risk.value))
+                           : row.drug);
   int tier = 4;
   const auto raise = [&](int t, std::string reason) {
     tier = std::min(tier, t);
@@ -60,8 +62,10 @@ void rank(OverviewRow& row, const OverviewOptions& options, std::int64_t now_ms,
     row.tier = 5;
     row.risk = "low";
     row.score = 0;
-    if (!row.pump) row.reasons.push_back("no pump recorded");
-    else row.reasons.push_back("pump not active (explanted or replaced)");
+    if (!row.pump)
+      row.reasons.push_back("no pump recorded");
+    else
+      row.reasons.push_back("pump not active (explanted or replaced)");
     return;
   }
   switch (row.state) {
@@ -84,15 +88,15 @@ void rank(OverviewRow& row, const OverviewOptions& options, std::int64_t now_ms,
     raise(0, fmt::format("reservoir estimated at {} or less, at its low-reservoir alarm ({})",
                          format_volume_ml(*row.reservoir_estimate),
                          format_volume_ml(row.last_refill->low_reservoir_alarm)));
-  } else if (row.projected_low_ms && row.next_refill_ms && *row.projected_low_ms < *row.next_refill_ms) {
+  } else if (row.projected_low_ms && row.next_refill_ms &&
+             *row.projected_low_ms < *row.next_refill_ms) {
     raise(2, fmt::format("reservoir projected to reach its low-reservoir alarm on {}, before the "
                          "refill date",
                          zone.date_at(*row.projected_low_ms)));
   }
   for (const std::string& alarm : row.open_alarms) {
-    const bool act_now = std::any_of(kActNowAlarms.begin(), kActNowAlarms.end(), [&](auto k) {
-      return alarm_kind_name(k) == alarm;
-    });
+    const bool act_now = std::any_of(kActNowAlarms.begin(), kActNowAlarms.end(),
+                                     [&](auto k) { return alarm_kind_name(k) == alarm; });
     raise(act_now ? 0 : 3, fmt::format("open alarm: {}", alarm));
   }
   if (row.end_of_service) {
@@ -168,15 +172,14 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
       row.next_refill_date = zone.date_at(r.next_refill_ms);
       row.next_refill_reason = r.next_refill_rule;
       row.days_left = local_day(zone, r.next_refill_ms) - today;
-      row.state = r.next_refill_ms < now_ms                           ? RefillState::kOverdue
+      row.state = r.next_refill_ms < now_ms                            ? RefillState::kOverdue
                   : r.next_refill_ms <= now_ms + options.due_within_ms ? RefillState::kDue
                                                                        : RefillState::kLater;
       // When the estimate reaches the alarm at the prescription's most (continuing from now).
       if (row.reservoir_estimate && row.prescription &&
           row.prescription->max_daily_dose.count() > 0 &&
           row.prescription->concentration == r.concentration) {
-        const std::int64_t above =
-            row.reservoir_estimate->count() - r.low_reservoir_alarm.count();
+        const std::int64_t above = row.reservoir_estimate->count() - r.low_reservoir_alarm.count();
         if (above > 0) {
           const Volume per_day =
               delivered_volume(row.prescription->max_daily_dose, r.concentration, kMillisPerDay);
@@ -190,7 +193,8 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
     } else {
       row.state = RefillState::kUnknown;
     }
-    for (const EventLogRecord& a : s.open_alarms) row.open_alarms.push_back(alarm_kind_name(a.reason));
+    for (const EventLogRecord& a : s.open_alarms)
+      row.open_alarms.push_back(alarm_kind_name(a.reason));
     if (s.battery) {
       row.eri_reached = s.battery->code == kElectiveReplacement;
       row.end_of_service = s.battery->code == kEndOfService;

@@ -6,7 +6,8 @@ namespace itdd::programmer {
 namespace {
 
 constexpr std::int64_t kDay = kMillisPerDay;
-constexpr std::int64_t kNow = 1'765'000'000'000 - 1'765'000'000'000 % kMillisPerDay + 10 * 3'600'000;
+constexpr std::int64_t kNow =
+    1'765'000'000'000 - 1'765'000'000'000 % kMillisPerDay + 10 * 3'600'000;
 
 const DrugLibrary& library() {
   static const DrugLibrary lib = *DrugLibrary::load(ITDD_SOURCE_DIR "/data/drug-library.json");

@@ -33,8 +33,16 @@ class PatientViewTest : public ::testing::Test {
     pump_ = *id;
     const auto s = db.begin_session({0, pump_, "Dr Ada", "dashboard", kStart, {}, ""});
     ASSERT_TRUE(s.ok());
-    PrescriptionRecord rx{0, pump_, *s, kStart, 1, "baclofen", Concentration(2'000'000),
-                          "continuous", DoseRate(240'000), "{}"};
+    PrescriptionRecord rx{0,
+                          pump_,
+                          *s,
+                          kStart,
+                          1,
+                          "baclofen",
+                          Concentration(2'000'000),
+                          "continuous",
+                          DoseRate(240'000),
+                          "{}"};
     ASSERT_TRUE(db.record_prescription(rx).ok());
     RefillRecord r;
     r.pump_id = pump_;

@@ -35,8 +35,8 @@ const char* refill_state_name(RefillState s);  // "overdue", "unknown", "due", "
 
 struct OverviewRow {
   PatientRecord patient;
-  std::optional<PumpRecord> pump;  // empty: a patient without a pump
-  std::string drug;                // in the reservoir (last refill), else last prescribed
+  std::optional<PumpRecord> pump;       // empty: a patient without a pump
+  std::string drug;                     // in the reservoir (last refill), else last prescribed
   const DrugSpec* drug_spec = nullptr;  // the library's entry (unit, withdrawal risk), if known
   std::optional<PrescriptionRecord> prescription;
   std::optional<RefillRecord> last_refill;
@@ -57,9 +57,9 @@ struct OverviewRow {
   std::optional<SessionRecord> last_session;
 
   int tier = 5;
-  int withdrawal_rank = 0;  // 0 unknown drug, 1 low, 2 moderate, 3 high
-  int score = 0;            // higher first: the order as one number
-  std::string risk;         // "high", "moderate", "low"
+  int withdrawal_rank = 0;           // 0 unknown drug, 1 low, 2 moderate, 3 high
+  int score = 0;                     // higher first: the order as one number
+  std::string risk;                  // "high", "moderate", "low"
   std::vector<std::string> reasons;  // sentences, most serious first
 };
 
@@ -76,10 +76,10 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
 
 // What the clinic narrows the list to; empty fields match everything. Filters never reorder.
 struct OverviewFilter {
-  std::string search;  // a case-insensitive part of the name, MRN, serial or drug
-  std::string drug;    // exactly
-  std::string state;   // a refill_state_name
-  std::string risk;    // "high", "moderate", "low"
+  std::string search;             // a case-insensitive part of the name, MRN, serial or drug
+  std::string drug;               // exactly
+  std::string state;              // a refill_state_name
+  std::string risk;               // "high", "moderate", "low"
   bool include_inactive = false;  // explanted pumps and patients without a pump
 };
 // Refuses (field "status" or "risk") a value that is not one of the names above.
