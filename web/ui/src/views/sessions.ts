@@ -3,17 +3,8 @@ import { get } from '../api';
 import { h, table } from '../dom';
 import type { Context } from '../main';
 import * as u from '../units';
+import type { SessionRow } from '../types';
 
-interface SessionRow {
-  id: number;
-  mrn: string;
-  name: string;
-  serial: string;
-  operator: string;
-  started_at_ms: number;
-  ended_at_ms: number | null;
-  summary: string;
-}
 interface Change {
   at_ms: number;
   kind: string;
@@ -22,6 +13,7 @@ interface Change {
 interface Report {
   session: SessionRow;
   changes: Change[];
+  text?: string;
 }
 
 export async function sessionsView(ctx: Context): Promise<void> {
@@ -39,7 +31,7 @@ export function sessionsTable(sessions: SessionRow[]): HTMLTableElement {
     sessions.map((s) =>
       h('tr', {},
         h('td', {}, h('a', { href: `#/sessions/${s.id}` }, `#${s.id}`)),
-        h('td', {}, h('a', { href: `#/patients/${encodeURIComponent(s.mrn)}` }, s.name)),
+        h('td', {}, s.mrn ? h('a', { href: `#/patients/${encodeURIComponent(s.mrn)}` }, s.name ?? s.mrn) : '—'),
         h('td', {}, s.serial),
         h('td', {}, s.operator),
         h('td', {}, u.dateTime(s.started_at_ms)),
@@ -55,7 +47,7 @@ export async function sessionView(ctx: Context): Promise<void> {
   main.append(
     h('h1', {}, `Session #${s.id}`),
     h('div', { class: 'card' }, h('dl', {},
-      h('dt', {}, 'Patient'), h('dd', {}, h('a', { href: `#/patients/${encodeURIComponent(s.mrn)}` }, `${s.name} (${s.mrn})`)),
+      h('dt', {}, 'Patient'), h('dd', {}, h('a', { href: `#/patients/${encodeURIComponent(s.mrn ?? '')}` }, `${s.name} (${s.mrn})`)),
       h('dt', {}, 'Pump'), h('dd', {}, s.serial),
       h('dt', {}, 'By'), h('dd', {}, s.operator),
       h('dt', {}, 'Started'), h('dd', {}, `${u.dateTime(s.started_at_ms)} (${u.zone()})`),
