@@ -105,6 +105,8 @@ export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>
       reviewBtn.disabled = false;
     }
     wait.remove();
+    // The latest review's token, for the browser tests that replay a confirmation by hand.
+    ((window as unknown as { __itddLastReview?: Record<string, string> }).__itddLastReview ??= {})[opts.name] = review.review_token;
     const details = h('div', { class: 'review-details' });
     reviewArea.append(h('h3', {}, 'Review'), details);
     const extra = opts.showReview(review, details);

@@ -222,6 +222,9 @@ export function timePlot(spec: PlotSpec, group: PlotGroup, width: number): HTMLE
         setScale: [
           (u: uPlot, key: string) => {
             if (key === 'x' && u.scales.x.min != null && u.scales.x.max != null) {
+              // The range shown, for people (the title) and for tests.
+              figure.dataset.fromS = String(Math.round(u.scales.x.min));
+              figure.dataset.toS = String(Math.round(u.scales.x.max));
               group.setRange(u.scales.x.min, u.scales.x.max, u);
             }
           },

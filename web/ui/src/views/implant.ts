@@ -133,7 +133,10 @@ export async function implantView(ctx: Context): Promise<void> {
       wait.remove();
       statusArea.append(h('h2', {}, 'Status read from the implant'));
       if (o.outcome !== 'done') statusArea.append(outcomeView(o, () => void interrogate()));
-      else statusArea.append(statusCard(o.status ?? {}), o.text ? h('pre', {}, o.text) : '');
+      else {
+        statusArea.append(statusCard(o.status ?? {}), o.text ? h('pre', {}, o.text) : '');
+        prefill(o.status ?? {});
+      }
     } catch (e) {
       wait.remove();
       showError(e, [serial, implant], statusArea);
@@ -143,6 +146,20 @@ export async function implantView(ctx: Context): Promise<void> {
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Interrogate')));
   connect.addEventListener('submit', (e) => { e.preventDefault(); void interrogate(); });
   main.append(connect, statusArea);
+  const actions = h('div', { class: 'implant-actions' });
+  main.append(actions);
+  // What the implant holds fills the forms' drug and concentration (the clinician may change them).
+  const prefill = (status: Record<string, unknown>) => {
+    const drug = typeof status.drug === 'string' ? status.drug : '';
+    const conc = typeof status.concentration_ng_per_ml === 'number' ? status.concentration_ng_per_ml : null;
+    if (!drug || !unitOf(drug)) return;
+    for (const [d, c] of [[pDrug, pConc], [rDrug, rConc], [bDrug, null]] as [Field, Field | null][]) {
+      if (d.input.value) continue;
+      d.input.value = drug;
+      d.input.dispatchEvent(new Event('change'));
+      if (c && conc != null && !c.input.value) c.input.value = u.trim(conc / u.ngPer(unitOf(drug)), 3);
+    }
+  };
   const again = () => { window.scrollTo(0, 0); void interrogate(); };
 
   // ---- program ----
@@ -157,7 +174,7 @@ export async function implantView(ctx: Context): Promise<void> {
     unitSpans(pConc).textContent = `${unit}/mL`;
     unitSpans(pDose).textContent = `${unit}/day`;
   });
-  main.append(twoStep<ProgramReview>({
+  actions.append(twoStep<ProgramReview>({
     title: 'Program', name: 'program', allowed, interrogate: again, target,
     fields: [pDrug, pConc, pMode, pDose], confirmLabel: 'Send the new program',
     body: () => {
@@ -181,7 +198,7 @@ export async function implantView(ctx: Context): Promise<void> {
   const rVolume = field('Volume filled', 'volume_ml', text(), 'mL');
   const rLow = field('Low-reservoir alarm at', 'low_alarm_ml', text({ value: '2' }), 'mL');
   rDrug.input.addEventListener('change', () => (unitSpans(rConc).textContent = `${unitOf(rDrug.input.value) || '—'}/mL`));
-  main.append(twoStep<RefillReview>({
+  actions.append(twoStep<RefillReview>({
     title: 'Refill', name: 'refill', allowed, interrogate: again, target,
     fields: [rWithdrawn, rDrug, rConc, rVolume, rLow], confirmLabel: 'Record the refill',
     body: () => {
@@ -240,7 +257,7 @@ export async function implantView(ctx: Context): Promise<void> {
 
   // ---- prime ----
   const cVol = field('Catheter volume', 'catheter_volume_ml', text(), 'mL');
-  main.append(twoStep<SimpleReview>({
+  actions.append(twoStep<SimpleReview>({
     title: 'Prime the catheter', name: 'prime', allowed, interrogate: again, target, fields: [cVol], confirmLabel: 'Prime',
     body: () => {
       const v = decimal(cVol, 'the catheter volume', 'mL');
@@ -258,7 +275,7 @@ export async function implantView(ctx: Context): Promise<void> {
   const bDose = field('Bolus dose', 'dose', text(), '—');
   const bDuration = field('Over', 'duration', h('input', { type: 'text', value: '30m', size: 6 }), undefined, 'A duration such as 30m or 2h.');
   bDrug.input.addEventListener('change', () => (unitSpans(bDose).textContent = unitOf(bDrug.input.value) || '—'));
-  main.append(twoStep<SimpleReview>({
+  actions.append(twoStep<SimpleReview>({
     title: 'Clinician bolus', name: 'bolus', allowed, interrogate: again, target, fields: [bDrug, bDose, bDuration], confirmLabel: 'Give the bolus',
     body: () => {
       const drug = required(bDrug, 'the drug');
