@@ -22,6 +22,9 @@ let csrfToken = '';
 export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
+export function csrf(): string {
+  return csrfToken;
+}
 
 // Called on a 401: the app shows the login page.
 let onUnauthorised: () => void = () => {};

@@ -8,6 +8,7 @@ import * as series from '../series';
 import type { PatientPage, PumpCard, PumpSeries } from '../types';
 import * as u from '../units';
 import { sessionsTable } from './sessions';
+import { uploadForm } from '../upload';
 
 let currentGroup: PlotGroup | null = null;
 
@@ -38,7 +39,8 @@ function pumpCard(p: PumpCard): HTMLElement {
     p.active
       ? h('div', { class: 'actions' },
           h('a', { class: 'button', href: `#/implant?serial=${encodeURIComponent(p.serial)}` }, 'Connect to this implant…'))
-      : null);
+      : null,
+    h('details', {}, h('summary', {}, 'Upload a downloaded log or history…'), uploadForm(p.serial)));
 }
 
 function markersOf(s: PumpSeries): Marker[] {
