@@ -50,7 +50,8 @@ function markersOf(s: PumpSeries): Marker[] {
   ];
 }
 
-function plotsOf(s: PumpSeries, holder: HTMLElement): void {
+// Draws every plot of one pump into `holder` (exported for bench/plots-year.mjs).
+export function drawPumpPlots(s: PumpSeries, holder: HTMLElement): PlotGroup {
   currentGroup?.destroy();
   const group = new PlotGroup();
   currentGroup = group;
@@ -85,6 +86,7 @@ function plotsOf(s: PumpSeries, holder: HTMLElement): void {
         { spec: { label: 'refused', unit, color: '#b3261e', kind: 'points' }, values: bol.columns[1] },
       ] }, group, width),
   );
+  return group;
 }
 
 export async function patientView(ctx: Context): Promise<void> {
@@ -116,7 +118,7 @@ export async function patientView(ctx: Context): Promise<void> {
     } else {
       // Drawn once the browser has laid the page out, so the plots know their width.
       await new Promise((r) => requestAnimationFrame(r));
-      plotsOf(s, plots);
+      drawPumpPlots(s, plots);
     }
   }
   main.append(h('h2', {}, 'Sessions'), sessionsTable(page.sessions.map((x) => ({ ...x, mrn: p.mrn, name: p.name }))));
