@@ -48,7 +48,8 @@ async function pumpDueIn(ctx, { mrn, name, indication, serial, drug, concentrati
   return { implant, link, state };
 }
 
-export async function fillDemo(dir) {
+// `more`: a few more patients (the demo a person opens; the tests keep to the three they use).
+export async function fillDemo(dir, { more = false } = {}) {
   const db = join(dir, 'clinic.db');
   const key = join(dir, 'clinic.key');
   await itdd(['programmer', 'keygen', '--key', key]);
@@ -61,6 +62,15 @@ export async function fillDemo(dir) {
   const connected = await pumpDueIn(ctx, baclofen);
   const other = await pumpDueIn(ctx, morphine);
   await stop(other.implant); // the morphine pump's history is in the database; its implant may go
+  if (more) {
+    for (const p of [
+      { mrn: 'MRN-2004', name: 'Dee Moreau', indication: 'pain', serial: 'SN-2004', drug: 'ziconotide', concentration: '25', dose: '2.4', mlPerDay: 0.096, daysLeft: 9 },
+      { mrn: 'MRN-2005', name: 'Eli Novak', indication: 'spasticity', serial: 'SN-2005', drug: 'baclofen', concentration: '2000', dose: '600', mlPerDay: 0.3, daysLeft: 21 },
+      { mrn: 'MRN-2006', name: 'Fay Lindqvist', indication: 'pain', serial: 'SN-2006', drug: 'hydromorphone', concentration: '5', dose: '2', mlPerDay: 0.4, daysLeft: 12 },
+    ]) {
+      await stop((await pumpDueIn(ctx, p)).implant);
+    }
+  }
   // A patient whose pump was never refilled here: "unknown", to interrogate.
   await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', 'MRN-2003', '--name', 'Cy Okafor', '--birth-date', '1980-09-30', '--indication', 'pain']);
   await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', 'MRN-2003', '--model', 'peristaltic-20', '--serial', 'SN-2003',
