@@ -78,6 +78,8 @@ async function whoAmI(): Promise<Me | null> {
   }
 }
 
+// Each route renders into its own container: a slower earlier route that finishes late writes
+// into a container no longer on the page, never beside the current one.
 let routing = 0;
 export async function route(): Promise<void> {
   const mine = ++routing;
@@ -89,43 +91,46 @@ export async function route(): Promise<void> {
     if (href === path || (href !== '/' && path.startsWith(href))) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  clear(main);
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
   if (!me) {
     try {
       const who = await whoAmI();
       if (who) signedIn(who);
     } catch (e) {
-      main.append(notice('error', (e as Error).message));
+      view.append(notice('error', (e as Error).message));
       return;
     }
+    if (mine !== routing) return;
   }
   if (!me || path === '/login') {
     if (me && path === '/login') {
       location.hash = '#/';
       return;
     }
-    await loginView(main, (who) => {
+    await loginView(view, (who) => {
       signedIn(who);
       const back = query.get('next');
-      location.hash = back ? `#${back}` : '#/';
-      if (!back || back === '/') void route();
+      const target = back ? `#${back}` : '#/';
+      if (location.hash === target) void route();
+      else location.hash = target; // the hashchange routes
     });
     return;
   }
-  for (const [re, view] of routes) {
+  for (const [re, render] of routes) {
     const m = re.exec(path);
     if (!m) continue;
     main.setAttribute('aria-busy', 'true');
     try {
-      await view({ me, main, params: m.slice(1).map(decodeURIComponent), query });
+      await render({ me, main: view, params: m.slice(1).map(decodeURIComponent), query });
     } catch (e) {
-      if (mine === routing) main.append(notice('error', (e as Error).message));
+      view.append(notice('error', (e as Error).message));
     } finally {
       if (mine === routing) main.removeAttribute('aria-busy');
     }
     return;
   }
-  main.append(h('h1', {}, 'Not found'), h('p', {}, `No page at ${path}. `, h('a', { href: '#/' }, 'Back to the overview')));
+  view.append(h('h1', {}, 'Not found'), h('p', {}, `No page at ${path}. `, h('a', { href: '#/' }, 'Back to the overview')));
 }
 
 setUnauthorisedHandler(() => {

@@ -2,7 +2,7 @@
 // ports (a virtual implant, the clinic's server on a filled demo database), Debian's chromium
 // driven by playwright-core, and a folder for the screenshots of each step (kept as artifacts).
 import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,8 +63,10 @@ export function stop(proc) {
   });
 }
 
+// A fresh working folder; the artifacts folder emptied of an earlier run's screenshots.
 export function workDir() {
   mkdirSync(env.artifacts, { recursive: true });
+  for (const f of readdirSync(env.artifacts)) if (/\.(png|log)$/.test(f)) rmSync(join(env.artifacts, f));
   return mkdtempSync(join(tmpdir(), 'itdd-web-'));
 }
 
