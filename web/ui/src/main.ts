@@ -11,6 +11,7 @@ import { calendarView } from './views/calendar';
 import { sessionsView, sessionView } from './views/sessions';
 import { drugsView } from './views/drugs';
 import { implantView } from './views/implant';
+import { auditView } from './views/audit';
 
 export interface Me {
   user: string;
@@ -36,6 +37,7 @@ const routes: [RegExp, View][] = [
   [/^\/sessions\/(\d+)$/, sessionView],
   [/^\/drugs$/, drugsView],
   [/^\/implant$/, implantView],
+  [/^\/audit$/, auditView],
 ];
 
 let me: Me | null = null;

@@ -26,13 +26,13 @@ function monthGrid(rows: DueRow[], year: number, month: number, today: string): 
   start.setUTCDate(1 - ((first.getUTCDay() + 6) % 7)); // weeks start on Monday
   const byDate = new Map<string, DueRow[]>();
   for (const r of rows) if (r.next_refill_date) byDate.set(r.next_refill_date, [...(byDate.get(r.next_refill_date) ?? []), r]);
-  const grid = h('div', { class: 'calendar', role: 'grid', 'aria-label': first.toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' }) });
-  for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) grid.append(h('div', { role: 'columnheader', class: 'muted' }, d));
+  const grid = h('div', { class: 'calendar', role: 'group', 'aria-label': first.toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' }) });
+  for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) grid.append(h('div', { class: 'muted', 'aria-hidden': 'true' }, d));
   for (let i = 0; i < 42; i += 1) {
     const day = new Date(start);
     day.setUTCDate(start.getUTCDate() + i);
     const key = isoDay(day);
-    const cell = h('div', { role: 'gridcell', class: `day${day.getUTCMonth() !== month ? ' other-month' : ''}${key === today ? ' today' : ''}` },
+    const cell = h('div', { class: `day${day.getUTCMonth() !== month ? ' other-month' : ''}${key === today ? ' today' : ''}` },
       h('span', { class: 'date' }, String(day.getUTCDate())));
     for (const r of byDate.get(key) ?? []) {
       cell.append(h('a', { class: `due badge ${r.status === 'overdue' ? 'danger' : 'warn'}`, href: `#/patients/${encodeURIComponent(r.mrn)}` }, `${r.name} · ${r.drug}`));
