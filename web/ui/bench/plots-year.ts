@@ -31,13 +31,13 @@ for (let t = from; t < to; t += D) {
   level -= 200_000;
 }
 const boluses: PumpSeries['boluses'] = [];
-for (let t = from; t < to; t += 3 * D + 7 * H) boluses.push({ at_implant_ms: t, granted: (t / H) % 5 !== 0, dose_ng: 25_000, reason: '' });
+for (let t = from; t < to; t += 3 * D + 7 * H) boluses.push({ t_ms: t, granted: (t / H) % 5 !== 0, dose_ng: 25_000, text: '' });
 const series: PumpSeries = {
   serial: 'SN-BENCH', drug_unit: 'mcg', from_ms: from, to_ms: to,
   delivered_hourly: hourly, delivered_daily: daily, reservoir_predicted: predicted, reservoir_measured: measured,
   prescriptions: { t_ms: [from, from + 120 * D, from + 250 * D], max_daily_dose_ng_per_day: [90_000, 100_000, 110_000], mode: ['continuous', 'continuous', 'continuous'], drug: ['baclofen', 'baclofen', 'baclofen'] },
   boluses,
-  alarms: [{ at_implant_ms: from + 200 * D, code: 'low-reservoir', text: 'low reservoir' }],
+  alarms: [{ t_ms: from + 200 * D, code: 'low-reservoir', text: 'low reservoir' }],
   sessions: measured.map((m, i) => ({ id: i + 1, started_at_ms: m.at_ms, summary: 'refill' })),
 };
 

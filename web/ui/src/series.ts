@@ -25,7 +25,7 @@ export function align(series: { t: number[]; v: (number | null)[] }[]): Aligned 
 }
 
 const sec = (ms: number) => ms / 1000;
-const inUnit = (ng: number | null, unit: string) => (ng == null ? null : ng / ngPer(unit));
+const inUnit = (ng: number | null, unit: string | null) => (ng == null || !unit ? null : ng / ngPer(unit));
 
 // Delivered drug per hour and per clinic day, in the drug's unit.
 export function delivery(s: PumpSeries): { hourly: Aligned; daily: Aligned } {
@@ -70,7 +70,7 @@ export function boluses(s: PumpSeries): Aligned {
   const g = s.boluses.filter((b) => b.granted);
   const r = s.boluses.filter((b) => !b.granted);
   return align([
-    { t: g.map((b) => sec(b.at_implant_ms)), v: g.map((b) => inUnit(b.dose_ng, s.drug_unit)) },
-    { t: r.map((b) => sec(b.at_implant_ms)), v: r.map((b) => inUnit(b.dose_ng, s.drug_unit)) },
+    { t: g.map((b) => sec(b.t_ms)), v: g.map((b) => inUnit(b.dose_ng, s.drug_unit)) },
+    { t: r.map((b) => sec(b.t_ms)), v: r.map((b) => inUnit(b.dose_ng, s.drug_unit)) },
   ]);
 }

@@ -19,7 +19,7 @@ export interface OverviewRow {
   risk: 'high' | 'moderate' | 'low' | string;
   risk_reasons: string[];
   open_alarms: number;
-  alarms?: { code: string; at_implant_ms: number }[];
+  alarms?: { code: string }[];
   withdrawal_risk?: string | null;
   low_reservoir_date?: string | null;
   next_refill_reason?: string | null;
@@ -38,7 +38,7 @@ export interface Columns {
 // GET /api/pumps/{serial}/series
 export interface PumpSeries {
   serial: string;
-  drug_unit: string;
+  drug_unit: string | null; // null: no drug known for this pump
   from_ms: number;
   to_ms: number;
   delivered_hourly: Columns;
@@ -54,8 +54,11 @@ export interface PumpSeries {
     band_nl: number;
   }[];
   prescriptions: { t_ms: number[]; max_daily_dose_ng_per_day: number[]; mode: string[]; drug: string[] };
-  boluses: { at_implant_ms: number; granted: boolean; dose_ng: number; reason: string }[];
-  alarms: { at_implant_ms: number; code: string; text: string }[];
+  // Boluses and alarms from the uploaded event log, at the clinic's time (`t_ms`, the implant's
+  // clock corrected by the offset read with the upload).
+  boluses: { t_ms: number; granted: boolean; volume_nl?: number; dose_ng: number | null; text?: string }[];
+  alarms: { t_ms: number; code: string; text: string }[];
+  implant_clock_known?: boolean;
   sessions: { id: number; started_at_ms: number; summary: string }[];
 }
 

@@ -16,7 +16,7 @@ function pump(over = {}) {
     reservoir_predicted: { t_ms: [0, 5 * H], volume_nl: [20_000_000, 3_000_000] },
     reservoir_measured: [{ at_ms: 5 * H, expected_nl: 3_000_000, withdrawn_nl: 1_500_000, difference_nl: -1_500_000, finding: 'less-than-expected', filled_nl: 18_000_000, band_nl: 1_000_000 }],
     prescriptions: { t_ms: [0, 4 * H], max_daily_dose_ng_per_day: [100_000, 110_000], mode: ['continuous', 'continuous'], drug: ['baclofen', 'baclofen'] },
-    boluses: [{ at_implant_ms: H, granted: true, dose_ng: 50_000, reason: '' }, { at_implant_ms: 2 * H, granted: false, dose_ng: 50_000, reason: 'lockout' }],
+    boluses: [{ t_ms: H, granted: true, dose_ng: 50_000, text: '' }, { t_ms: 2 * H, granted: false, dose_ng: 50_000, text: 'lockout' }],
     alarms: [], sessions: [], ...over,
   };
 }
@@ -81,4 +81,9 @@ test('dates are the clinic zone\'s', () => {
   assert.equal(units.dateTime(Date.UTC(2026, 11, 7, 12, 0)), '2026-12-08 01:00');
   units.setClinicZone('UTC');
   assert.equal(units.dateTime(Date.UTC(2026, 11, 7, 12, 0)), '2026-12-07 12:00');
+});
+
+test('without a known drug, no dose is drawn rather than a guessed one', () => {
+  const d = series.delivery(pump({ drug_unit: null }));
+  assert.deepEqual(d.hourly.columns[0], [null, null, null]);
 });

@@ -45,7 +45,7 @@ function pumpCard(p: PumpCard): HTMLElement {
 
 function markersOf(s: PumpSeries): Marker[] {
   return [
-    ...s.alarms.map((a) => ({ t: a.at_implant_ms / 1000, label: `alarm: ${a.text}`, color: '#b3261e' })),
+    ...s.alarms.map((a) => ({ t: a.t_ms / 1000, label: `alarm: ${a.text}`, color: '#b3261e' })),
     ...s.sessions.map((x) => ({ t: x.started_at_ms / 1000, label: `session: #${x.id} ${x.summary}`, color: '#0b5cad' })),
   ];
 }
@@ -56,7 +56,7 @@ export function drawPumpPlots(s: PumpSeries, holder: HTMLElement): PlotGroup {
   const group = new PlotGroup();
   currentGroup = group;
   const width = Math.max(480, Math.min(1300, holder.clientWidth || 1000));
-  const unit = s.drug_unit;
+  const unit = s.drug_unit ?? 'drug unit unknown';
   const markers = markersOf(s);
   const d = series.delivery(s);
   const res = series.reservoir(s);
