@@ -100,7 +100,14 @@ StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a) {
              r->which_payload != itdd_Response_status_tag) {
     out.exit_code = failure(refusal(r.value()));
   } else {
-    out.status = r->payload.status;
+    Result<programmer::ImplantStatus> status =
+        programmer::implant_status_from_wire(r->payload.status);
+    if (status.ok()) {
+      out.status = std::move(status).value();
+    } else {
+      out.exit_code =
+          failure(fmt::format("{}: {}", a.implant, programmer::error_text(status.error())));
+    }
   }
   return out;
 }
@@ -132,8 +139,8 @@ int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOp
     const StatusOrExit st = interrogate(client, a);
     if (st.exit_code != 0) return st.exit_code;
     opening.status = st.status;
-    opening.clock = programmer::check_implant_clock(*opening.zone.zone, system_now_ms(),
-                                                    WallTime(st.status.wall_ms));
+    opening.clock =
+        programmer::check_implant_clock(*opening.zone.zone, system_now_ms(), st.status.wall);
     if (opening.clock->differs && a.clinic_clock == ClinicClock::kWarn) {
       std::cerr << "warning: " << opening.clock->message << '\n';
     }

@@ -56,8 +56,8 @@ void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a);
 
 // An interrogation's status, or the exit status after saying why there is none.
 struct StatusOrExit {
-  itdd_ImplantStatus status{};
-  int exit_code = 0;  // 0: `status` holds the answer
+  programmer::ImplantStatus status;  // the host's model, converted once here
+  int exit_code = 0;                 // 0: `status` holds the answer
 };
 StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
 
@@ -65,7 +65,7 @@ StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
 // implant's status and its clock against the clinic's time (when a zone is named).
 struct SessionOpening {
   ClinicZone zone;
-  std::optional<itdd_ImplantStatus> status;
+  std::optional<programmer::ImplantStatus> status;
   std::optional<programmer::ImplantClockCheck> clock;
 };
 

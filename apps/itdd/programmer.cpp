@@ -218,7 +218,7 @@ int run_interrogate(const ProgrammerArgs& a) {
       link, true,
       [&](programmer::Client& client, sim::SodiumCrypto&, const SessionOpening& opening) {
         // The session's opening interrogated the implant when the clinic's zone is known.
-        itdd_ImplantStatus status{};
+        programmer::ImplantStatus status;
         if (opening.status) {
           status = *opening.status;
         } else {
@@ -354,10 +354,10 @@ Status write_json(const std::string& file, const nlohmann::json& j) {
   return Status::Ok();
 }
 
-nlohmann::json read_at(const itdd_ImplantStatus& st) {
-  return {{"wall", programmer::format_wall(st.wall_ms)},
-          {"wall_ms", st.wall_ms},
-          {"implant_ms", st.implant_ms}};
+nlohmann::json read_at(const programmer::ImplantStatus& st) {
+  return {{"wall", programmer::format_wall(st.wall.ms())},
+          {"wall_ms", st.wall.ms()},
+          {"implant_ms", st.implant_time.ms()}};
 }
 
 int run_prime(const State& s) {

@@ -103,8 +103,9 @@ int run_bolus(const State& s) {
     j["left_in_24h"] = d.left_in_24h;
     if (!d.granted) {
       const std::string why = programmer::bolus_refusal_text(
-          d.refusal, d.has_next_allowed_wall_ms, d.next_allowed_wall_ms, st.status.wall_ms,
-          st.status.patient_bolus.max_per_24h);
+          d.refusal, d.has_next_allowed_wall_ms, d.next_allowed_wall_ms, st.status.wall.ms(),
+          st.status.patient_bolus ? static_cast<std::uint32_t>(st.status.patient_bolus->max_per_24h)
+                                  : 0U);
       j["refusal"] = programmer::bolus_refusal_name(d.refusal);
       j["reason"] = why;
       j["next_allowed"] = d.has_next_allowed_wall_ms

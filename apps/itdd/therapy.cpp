@@ -342,7 +342,7 @@ int run_refill(const State& s) {
           return rc;
         }
         if (done->after) return said(*done->after);
-        const itdd_Reservoir& res = done->reservoir;
+        const programmer::ReservoirStatus& res = done->reservoir;
         const programmer::RefillDate& next = done->next;
         const host::TimeZone* clinic = session.zone;
         nlohmann::json j = {
@@ -355,7 +355,7 @@ int run_refill(const State& s) {
             {"volume_nl", entry.volume.count()},
             {"drug", spec->name},
             {"concentration_ng_per_ml", entry.concentration.count()},
-            {"low_reservoir_alarm_nl", res.low_threshold_nl},
+            {"low_reservoir_alarm_nl", res.low_threshold.count()},
             {"notes", plan.notes},
             {"next_refill", host::format_wall_time(next.due)},
             {"next_refill_wall_ms", next.due.ms()},
@@ -392,12 +392,12 @@ int run_refill(const State& s) {
         }
         const std::optional<programmer::ClinicRefillDate>& in_clinic = done->in_clinic;
         const std::string low_text =
-            !done->low_at ? std::string("never")
+            !res.low_at ? std::string("never")
             : in_clinic && in_clinic->low_reservoir_utc_ms
                 ? clinic->minute_at(*in_clinic->low_reservoir_utc_ms)
-                : host::format_wall_time(*done->low_at) + " (the implant's clock)";
+                : host::format_wall_time(*res.low_at) + " (the implant's clock)";
         text += fmt::format("low-reservoir alarm at {}; projected low {}\n",
-                            programmer::format_volume_ml(Volume(res.low_threshold_nl)), low_text);
+                            programmer::format_volume_ml(res.low_threshold), low_text);
         text += fmt::format(
             "next refill: {}{} ({})\n", host::format_wall_time(next.due),
             clinic != nullptr ? " " + clinic->name() : std::string(" (the implant's clock)"),

@@ -14,15 +14,16 @@ std::optional<WallTime> wall_if(bool has, std::int64_t ms) {
 Result<ImplantStatus> implant_status_from_wire(const itdd_ImplantStatus& w) {
   ImplantStatus s;
   s.activity = w.activity;
-  // A status carries a prescription message always; one with no mode or no drug is "none".
-  if (w.has_prescription && w.prescription.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED &&
-      w.prescription.has_drug && w.prescription.drug.name[0] != '\0') {
+  // A status carries a prescription message always: one without a mode, or the blank one of an
+  // implant never programmed (no drug), is none; one with a drug that cannot be read is refused.
+  if (w.has_prescription && w.prescription.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED) {
     const Result<therapy::Prescription> rx = protocol::prescription_from_wire(w.prescription);
-    if (!rx.ok()) {
+    if (rx.ok()) {
+      s.prescription = rx.value();
+    } else if (w.prescription.has_drug && w.prescription.drug.name[0] != '\0') {
       return make_error(ErrorCode::kInvalidArgument, "prescription",
                         "the implant's prescription could not be read (interrogate again)");
     }
-    s.prescription = rx.value();
   }
   s.prescription_token = w.prescription_token;
   if (w.has_reservoir) {

@@ -16,19 +16,29 @@ bool running(itdd_Activity a) {
          a == itdd_Activity_ACTIVITY_CLINICIAN_BOLUS || a == itdd_Activity_ACTIVITY_BRIDGE_BOLUS;
 }
 
-bool low_reservoir(const itdd_ImplantStatus& s) {
-  for (pb_size_t i = 0; i < s.alarms_count; ++i) {
-    if (s.alarms[i].kind == itdd_AlarmKind_ALARM_KIND_LOW_RESERVOIR ||
-        s.alarms[i].kind == itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY) {
+bool low_reservoir(const ImplantStatus& s) {
+  for (const AlarmStatus& a : s.alarms) {
+    if (a.kind == itdd_AlarmKind_ALARM_KIND_LOW_RESERVOIR ||
+        a.kind == itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY) {
       return true;
     }
   }
   return false;
 }
 
-bool boluses_enabled(const itdd_ImplantStatus& s) {
-  return s.has_prescription && s.prescription.has_patient_bolus &&
-         s.prescription.patient_bolus.enabled;
+bool boluses_enabled(const ImplantStatus& s) {
+  return s.prescription && s.prescription->patient_bolus.enabled;
+}
+
+// The usage the implant reported (none: nothing used, nothing allowed).
+PatientBolusStatus usage_of(const ImplantStatus& s) {
+  return s.patient_bolus.value_or(PatientBolusStatus{});
+}
+
+std::string refusal_text(const PatientBolusStatus& u, const ImplantStatus& s) {
+  return bolus_refusal_text(u.refusal, u.next_allowed_at.has_value(),
+                            u.next_allowed_at ? u.next_allowed_at->ms() : 0, s.wall.ms(),
+                            static_cast<std::uint32_t>(u.max_per_24h));
 }
 
 const char* what_alarm_means(itdd_AlarmKind kind) {
@@ -126,12 +136,12 @@ std::string bolus_refusal_text(itdd_BolusRefusal refusal, bool has_next_allowed,
   }
 }
 
-std::string patient_bolus_dose_text(const itdd_ImplantStatus& s) {
+std::string patient_bolus_dose_text(const ImplantStatus& s) {
   if (!boluses_enabled(s)) return "";
-  return amount(s.prescription.patient_bolus.dose_ng, amount_unit(s.prescription.drug.unit));
+  return amount(s.prescription->patient_bolus.dose.count(), amount_unit(s.prescription->drug.unit));
 }
 
-std::string format_patient_status(const itdd_ImplantStatus& s) {
+std::string format_patient_status(const ImplantStatus& s) {
   std::string out;
   const auto line = [&out](std::string_view label, const std::string& text) {
     out += fmt::format("{:<12}{}\n", label, text);
@@ -143,59 +153,52 @@ std::string format_patient_status(const itdd_ImplantStatus& s) {
   if (!boluses_enabled(s)) {
     line("boluses", "not part of your prescription");
   } else {
-    const itdd_PatientBolusUsage& u = s.patient_bolus;
+    const PatientBolusStatus u = usage_of(s);
     line("boluses",
          fmt::format("{} each; {} of {} used in the last 24 hours, {} left",
                      patient_bolus_dose_text(s), u.used_in_24h, u.max_per_24h, u.left_in_24h));
-    line("next bolus", u.allowed_now
-                           ? std::string("allowed now")
-                           : bolus_refusal_text(u.refusal, u.has_next_allowed_wall_ms,
-                                                u.next_allowed_wall_ms, s.wall_ms, u.max_per_24h));
+    line("next bolus", u.allowed_now ? std::string("allowed now") : refusal_text(u, s));
   }
-  if (s.alarms_count == 0) {
+  if (s.alarms.empty()) {
     line("alarms", "none");
   } else {
-    for (pb_size_t i = 0; i < s.alarms_count; ++i) {
-      const itdd_ActiveAlarm& a = s.alarms[i];
+    for (std::size_t i = 0; i < s.alarms.size(); ++i) {
+      const AlarmStatus& a = s.alarms[i];
       line(i == 0 ? "alarms" : "",
            patient_alarm_text(a.kind, a.alarm_class) + (a.silenced ? " (silenced)" : ""));
     }
   }
-  line("pump time", format_wall(s.wall_ms) + (s.clock_valid ? "" : " (needs setting)"));
+  line("pump time", format_wall(s.wall.ms()) + (s.clock_valid ? "" : " (needs setting)"));
   return out;
 }
 
-nlohmann::json patient_status_json(const itdd_ImplantStatus& s) {
+nlohmann::json patient_status_json(const ImplantStatus& s) {
   json j;
   j["therapy_running"] = running(s.activity);
   j["activity"] = activity_name(s.activity);
   j["reservoir_low"] = low_reservoir(s);
-  const itdd_PatientBolusUsage& u = s.patient_bolus;
+  const PatientBolusStatus u = usage_of(s);
   if (boluses_enabled(s)) {
-    const AmountUnit unit = amount_unit(s.prescription.drug.unit);
+    const AmountUnit unit = amount_unit(s.prescription->drug.unit);
+    const std::int64_t dose_ng = s.prescription->patient_bolus.dose.count();
     j["boluses"] = patient_bolus_usage_json(u);
     j["boluses"]["enabled"] = true;
-    j["boluses"]["dose"] = {
-        {"value", static_cast<double>(s.prescription.patient_bolus.dose_ng) / unit.ng},
-        {"unit", unit.name}};
-    j["boluses"]["dose_ng"] = s.prescription.patient_bolus.dose_ng;
-    j["boluses"]["reason"] =
-        u.allowed_now ? json(nullptr)
-                      : json(bolus_refusal_text(u.refusal, u.has_next_allowed_wall_ms,
-                                                u.next_allowed_wall_ms, s.wall_ms, u.max_per_24h));
+    j["boluses"]["dose"] = {{"value", static_cast<double>(dose_ng) / unit.ng}, {"unit", unit.name}};
+    j["boluses"]["dose_ng"] = dose_ng;
+    j["boluses"]["reason"] = u.allowed_now ? json(nullptr) : json(refusal_text(u, s));
   } else {
     j["boluses"] = {{"enabled", false}};
   }
   json alarms = json::array();
-  for (pb_size_t i = 0; i < s.alarms_count; ++i) {
-    const itdd_ActiveAlarm& a = s.alarms[i];
+  for (const AlarmStatus& a : s.alarms) {
     alarms.push_back({{"kind", alarm_name(a.kind)},
                       {"class", alarm_class_name(a.alarm_class)},
                       {"silenced", a.silenced},
                       {"text", patient_alarm_text(a.kind, a.alarm_class)}});
   }
   j["alarms"] = alarms;
-  j["clock"] = {{"wall", format_wall(s.wall_ms)}, {"wall_ms", s.wall_ms}, {"valid", s.clock_valid}};
+  j["clock"] = {
+      {"wall", format_wall(s.wall.ms())}, {"wall_ms", s.wall.ms()}, {"valid", s.clock_valid}};
   return j;
 }
 

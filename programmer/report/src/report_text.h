@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "itdd/protocol/messages.h"
+#include "itdd/therapy/prescription.h"
 
 namespace itdd::programmer::detail {
 
@@ -37,6 +39,14 @@ inline AmountUnit amount_unit(itdd_DoseUnit unit) {
     default:
       return {"ng", 1.0};
   }
+}
+
+// The unit of a drug the implant may not have named ("ng" then).
+inline AmountUnit amount_unit(DoseUnit unit) {
+  return unit == DoseUnit::kMicrogram ? AmountUnit{"mcg", 1e3} : AmountUnit{"mg", 1e6};
+}
+inline AmountUnit amount_unit(const std::optional<therapy::Drug>& drug) {
+  return drug ? amount_unit(drug->unit) : AmountUnit{"ng", 1.0};
 }
 
 inline std::string amount(std::int64_t ng, AmountUnit u, const char* per = "") {

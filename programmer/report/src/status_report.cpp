@@ -34,17 +34,25 @@ std::string implant_clock(std::int64_t ms) {
                      rest / 1000 % 60, rest % 1000);
 }
 
-const char* mode_name(itdd_BasalMode m) {
+const char* mode_name(therapy::BasalMode m) {
   switch (m) {
-    case itdd_BasalMode_BASAL_MODE_STOPPED:
+    case therapy::BasalMode::kStopped:
       return "stopped";
-    case itdd_BasalMode_BASAL_MODE_CONTINUOUS:
+    case therapy::BasalMode::kContinuous:
       return "continuous";
-    case itdd_BasalMode_BASAL_MODE_FLEXIBLE:
+    case therapy::BasalMode::kFlexible:
       return "flexible";
-    default:
-      return "none";
   }
+  return "none";
+}
+
+// The days a flexible program names, as the wire carries them: up to the last one with steps.
+std::size_t flex_days(const therapy::FlexProgram& flex) {
+  std::size_t days = 0;
+  for (std::size_t d = 0; d < flex.days.size(); ++d) {
+    if (flex.days[d].step_count > 0) days = d + 1;
+  }
+  return days;
 }
 
 const char* battery_name(itdd_BatteryStatus s) {
@@ -60,49 +68,46 @@ const char* battery_name(itdd_BatteryStatus s) {
   }
 }
 
-json date_or_null(bool has, std::int64_t wall_ms) {
-  return has ? json(format_wall(wall_ms)) : json(nullptr);
+json date_or_null(const std::optional<WallTime>& t) {
+  return t ? json(format_wall(t->ms())) : json(nullptr);
 }
 
-bool has_drug(const itdd_Drug& d) {
-  return d.name[0] != '\0';
-}
-
-json prescription_json(const itdd_Prescription& rx) {
+json prescription_json(const therapy::Prescription& rx) {
   const AmountUnit u = amount_unit(rx.drug.unit);
   json j;
-  j["drug"] = rx.has_drug && has_drug(rx.drug) ? json(rx.drug.name) : json(nullptr);
+  j["drug"] = rx.drug.name[0] != '\0' ? json(rx.drug.name.data()) : json(nullptr);
   j["mode"] = mode_name(rx.mode);
-  j["concentration"] = {{"value", static_cast<double>(rx.concentration_ng_per_ml) / u.ng},
+  j["concentration"] = {{"value", static_cast<double>(rx.concentration.count()) / u.ng},
                         {"unit", fmt::format("{}/mL", u.name)}};
-  j["concentration_ng_per_ml"] = rx.concentration_ng_per_ml;
-  if (rx.mode == itdd_BasalMode_BASAL_MODE_CONTINUOUS) {
-    j["dose_per_day"] = {{"value", static_cast<double>(rx.continuous_dose_ng_per_day) / u.ng},
+  j["concentration_ng_per_ml"] = rx.concentration.count();
+  if (rx.mode == therapy::BasalMode::kContinuous) {
+    j["dose_per_day"] = {{"value", static_cast<double>(rx.continuous_dose.count()) / u.ng},
                          {"unit", fmt::format("{}/day", u.name)}};
-    j["dose_ng_per_day"] = rx.continuous_dose_ng_per_day;
+    j["dose_ng_per_day"] = rx.continuous_dose.count();
   }
-  if (rx.mode == itdd_BasalMode_BASAL_MODE_FLEXIBLE && rx.has_flex) {
+  if (rx.mode == therapy::BasalMode::kFlexible) {
     json days = json::array();
-    for (pb_size_t d = 0; d < rx.flex.days_count; ++d) {
+    for (std::size_t d = 0; d < flex_days(rx.flex); ++d) {
       json steps = json::array();
-      for (pb_size_t s = 0; s < rx.flex.days[d].steps_count; ++s) {
-        const itdd_FlexStep& st = rx.flex.days[d].steps[s];
+      const therapy::DayProgram& day = rx.flex.days[d];
+      for (std::size_t i = 0; i < day.step_count; ++i) {
+        const therapy::FlexStep& st = day.steps[i];
         steps.push_back(
             {{"start", fmt::format("{:02}:{:02}", st.start_minute / 60, st.start_minute % 60)},
-             {"dose_per_day", static_cast<double>(st.dose_ng_per_day) / u.ng},
+             {"dose_per_day", static_cast<double>(st.dose_rate.count()) / u.ng},
              {"unit", fmt::format("{}/day", u.name)}});
       }
       days.push_back(steps);
     }
     j["flex"] = {{"per_weekday", rx.flex.per_weekday}, {"days", days}};
   }
-  if (rx.has_patient_bolus && rx.patient_bolus.enabled) {
-    const itdd_PatientBolusSettings& b = rx.patient_bolus;
+  if (rx.patient_bolus.enabled) {
+    const therapy::PatientBolusSettings& b = rx.patient_bolus;
     j["patient_bolus"] = {
-        {"dose", {{"value", static_cast<double>(b.dose_ng) / u.ng}, {"unit", u.name}}},
-        {"duration_ms", b.duration_ms},
+        {"dose", {{"value", static_cast<double>(b.dose.count()) / u.ng}, {"unit", u.name}}},
+        {"duration_ms", b.duration.count()},
         {"max_per_24h", b.max_per_24h},
-        {"lockout_ms", b.lockout_ms}};
+        {"lockout_ms", b.lockout.count()}};
   } else {
     j["patient_bolus"] = nullptr;
   }
@@ -170,188 +175,181 @@ const char* role_name(itdd_Role role) {
   }
 }
 
-std::string format_status(const itdd_ImplantStatus& s) {
+std::string format_status(const ImplantStatus& s) {
   std::string out;
   const auto line = [&out](std::string_view label, const std::string& text) {
     out += fmt::format("{:<14}{}\n", label, text);
   };
-  line("clock", fmt::format("wall {}{}; implant {}", format_wall(s.wall_ms),
+  line("clock", fmt::format("wall {}{}; implant {}", format_wall(s.wall.ms()),
                             s.clock_valid ? "" : " (NOT VALID: set the clock)",
-                            implant_clock(s.implant_ms)));
+                            implant_clock(s.implant_time.ms())));
   line("activity", fmt::format("{}, current flow {:.3f} mL/day", activity_name(s.activity),
-                               ml(s.current_flow_nl_per_day)));
+                               ml(s.current_flow.count())));
   line("token", fmt::format("0x{:016x}", s.prescription_token));
 
-  const itdd_Prescription& rx = s.prescription;
-  const AmountUnit ru = amount_unit(rx.drug.unit);
-  if (!s.has_prescription || rx.mode == itdd_BasalMode_BASAL_MODE_UNSPECIFIED ||
-      !has_drug(rx.drug)) {
+  if (!s.programmed()) {
     line("prescription", "none programmed");
   } else {
-    std::string p = fmt::format("{} at {}, {}", rx.drug.name,
-                                amount(rx.concentration_ng_per_ml, ru, "/mL"), mode_name(rx.mode));
-    if (rx.mode == itdd_BasalMode_BASAL_MODE_CONTINUOUS) {
-      p += fmt::format(" {}", amount(rx.continuous_dose_ng_per_day, ru, "/day"));
-    } else if (rx.mode == itdd_BasalMode_BASAL_MODE_FLEXIBLE && rx.has_flex) {
+    const therapy::Prescription& rx = *s.prescription;
+    const AmountUnit ru = amount_unit(rx.drug.unit);
+    std::string p = fmt::format("{} at {}, {}", rx.drug.name.data(),
+                                amount(rx.concentration.count(), ru, "/mL"), mode_name(rx.mode));
+    if (rx.mode == therapy::BasalMode::kContinuous) {
+      p += fmt::format(" {}", amount(rx.continuous_dose.count(), ru, "/day"));
+    } else if (rx.mode == therapy::BasalMode::kFlexible) {
+      const std::size_t days = flex_days(rx.flex);
       std::size_t steps = 0;
-      for (pb_size_t d = 0; d < rx.flex.days_count; ++d) steps += rx.flex.days[d].steps_count;
-      p += fmt::format(" ({} steps over {} day program{}, {})", steps, rx.flex.days_count,
-                       rx.flex.days_count == 1 ? "" : "s",
+      for (std::size_t d = 0; d < days; ++d) steps += rx.flex.days[d].step_count;
+      p += fmt::format(" ({} steps over {} day program{}, {})", steps, days, days == 1 ? "" : "s",
                        rx.flex.per_weekday ? "per weekday" : "every day");
     }
     line("prescription", p);
-    if (rx.has_patient_bolus && rx.patient_bolus.enabled) {
-      const itdd_PatientBolusSettings& b = rx.patient_bolus;
+    if (rx.patient_bolus.enabled) {
+      const therapy::PatientBolusSettings& b = rx.patient_bolus;
       line("patient bolus",
-           fmt::format("{} over {}, at most {} per 24 h, lockout {}", amount(b.dose_ng, ru),
-                       duration_text(b.duration_ms), b.max_per_24h, duration_text(b.lockout_ms)));
+           fmt::format("{} over {}, at most {} per 24 h, lockout {}", amount(b.dose.count(), ru),
+                       duration_text(b.duration.count()), b.max_per_24h,
+                       duration_text(b.lockout.count())));
     }
   }
 
-  if (!s.has_reservoir || !s.reservoir.filled) {
+  const ReservoirStatus& r = s.reservoir;
+  if (!r.filled) {
     line("reservoir", "not filled");
   } else {
-    const itdd_Reservoir& r = s.reservoir;
-    const AmountUnit u = amount_unit(r.drug.unit);
+    const AmountUnit u = amount_unit(r.drug);
     line("reservoir",
-         fmt::format("{:.3f} mL of {} at {} (low-reservoir alarm at {:.3f} mL)", ml(r.remaining_nl),
-                     r.has_drug ? r.drug.name : "?", amount(r.concentration_ng_per_ml, u, "/mL"),
-                     ml(r.low_threshold_nl)));
+         fmt::format("{:.3f} mL of {} at {} (low-reservoir alarm at {:.3f} mL)",
+                     ml(r.remaining.count()), r.drug ? r.drug->name.data() : "?",
+                     amount(r.concentration.count(), u, "/mL"), ml(r.low_threshold.count())));
     line("projected",
-         fmt::format("low {}, empty {}",
-                     r.has_low_at_wall_ms ? format_wall(r.low_at_wall_ms) : "never",
-                     r.has_empty_at_wall_ms ? format_wall(r.empty_at_wall_ms) : "never"));
+         fmt::format("low {}, empty {}", r.low_at ? format_wall(r.low_at->ms()) : "never",
+                     r.empty_at ? format_wall(r.empty_at->ms()) : "never"));
   }
-  if (s.has_patient_bolus && s.patient_bolus.max_per_24h > 0) {
-    const itdd_PatientBolusUsage& u = s.patient_bolus;
+  if (s.patient_bolus && s.patient_bolus->max_per_24h > 0) {
+    const PatientBolusStatus& u = *s.patient_bolus;
     std::string t = fmt::format("{} of {} used in the last 24 h, {} left; ", u.used_in_24h,
                                 u.max_per_24h, u.left_in_24h);
     if (u.allowed_now) {
       t += "next allowed now";
     } else {
       t += fmt::format("next {} ({})",
-                       u.has_next_allowed_wall_ms ? "allowed " + format_wall(u.next_allowed_wall_ms)
-                                                  : std::string("not allowed"),
+                       u.next_allowed_at ? "allowed " + format_wall(u.next_allowed_at->ms())
+                                         : std::string("not allowed"),
                        bolus_refusal_name(u.refusal));
     }
     line("bolus usage", t);
   }
-  line("delivered", fmt::format("{:.3f} mL since implant", ml(s.delivered_nl)));
-  if (s.reservoir.capacity_nl > 0 || s.pump_dead_volume_nl > 0) {
+  line("delivered", fmt::format("{:.3f} mL since implant", ml(s.delivered.count())));
+  if (r.capacity.count() > 0 || s.pump_dead_volume.count() > 0) {
     line("pump", fmt::format("reservoir capacity {:.3f} mL, dead volume {:.3f} mL, priming at "
                              "{:.3f} mL/day; catheter {:.3f} mL",
-                             ml(s.reservoir.capacity_nl), ml(s.pump_dead_volume_nl),
-                             ml(s.priming_rate_nl_per_day), ml(s.catheter_volume_nl)));
+                             ml(r.capacity.count()), ml(s.pump_dead_volume.count()),
+                             ml(s.priming_rate.count()), ml(s.catheter_volume.count())));
   }
 
-  if (!s.has_battery) {
+  if (!s.battery) {
     line("battery", "no estimate (the implant's battery monitor is unavailable)");
   } else {
-    const itdd_Battery& b = s.battery;
-    std::string t =
-        fmt::format("{}, {:.1f} % remaining, longevity {:.1f} years", battery_name(b.status),
-                    b.remaining_permille / 10.0, static_cast<double>(b.longevity_ms) / kMsPerYear);
-    if (b.has_eri_wall_ms) t += fmt::format(", ERI {}", format_wall(b.eri_wall_ms));
+    const BatteryStatus& b = *s.battery;
+    std::string t = fmt::format("{}, {:.1f} % remaining, longevity {:.1f} years",
+                                battery_name(b.status), b.remaining_permille / 10.0,
+                                static_cast<double>(b.longevity.count()) / kMsPerYear);
+    if (b.eri_at) t += fmt::format(", ERI {}", format_wall(b.eri_at->ms()));
     if (b.faulty_cell) t += ", FAULTY CELL";
     line("battery", t);
   }
 
-  if (s.alarms_count == 0) {
+  if (s.alarms.empty()) {
     line("alarms", "none");
   } else {
-    for (pb_size_t i = 0; i < s.alarms_count; ++i) {
-      const itdd_ActiveAlarm& a = s.alarms[i];
+    for (std::size_t i = 0; i < s.alarms.size(); ++i) {
+      const AlarmStatus& a = s.alarms[i];
       std::string t = fmt::format("{} ({})", alarm_name(a.kind), alarm_class_name(a.alarm_class));
       if (a.silenced) {
-        t += a.has_silenced_until_wall_ms
-                 ? fmt::format(", silenced until {}", format_wall(a.silenced_until_wall_ms))
+        t += a.silenced_until
+                 ? fmt::format(", silenced until {}", format_wall(a.silenced_until->ms()))
                  : ", silenced";
       }
       line(i == 0 ? "alarms" : "", t);
       if (a.kind == itdd_AlarmKind_ALARM_KIND_CRITICAL_MEMORY_ERROR) {
         // Therapy was stopped because what the pump keeps failed its check (its settings, or
         // the live prescription): the log says which, and nothing older was resumed.
-        line("", "  the pump stopped therapy: its memory failed a check (the event log says "
-                 "what); no older prescription was resumed; refill and program again");
+        line("",
+             "  the pump stopped therapy: its memory failed a check (the event log says "
+             "what); no older prescription was resumed; refill and program again");
       }
     }
   }
   return out;
 }
 
-nlohmann::json status_json(const itdd_ImplantStatus& s) {
+nlohmann::json status_json(const ImplantStatus& s) {
   json j;
-  j["clock"] = {{"wall", format_wall(s.wall_ms)},
-                {"wall_ms", s.wall_ms},
-                {"implant_ms", s.implant_ms},
+  j["clock"] = {{"wall", format_wall(s.wall.ms())},
+                {"wall_ms", s.wall.ms()},
+                {"implant_ms", s.implant_time.ms()},
                 {"valid", s.clock_valid}};
   j["activity"] = activity_name(s.activity);
-  j["current_flow_ml_per_day"] = ml(s.current_flow_nl_per_day);
+  j["current_flow_ml_per_day"] = ml(s.current_flow.count());
   j["prescription_token"] = fmt::format("0x{:016x}", s.prescription_token);
-  const itdd_Prescription& rx = s.prescription;
-  j["prescription"] =
-      s.has_prescription && rx.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED && has_drug(rx.drug)
-          ? prescription_json(rx)
-          : json(nullptr);
-  const itdd_Reservoir& r = s.reservoir;
-  const AmountUnit u = amount_unit(r.drug.unit);
-  const bool filled = s.has_reservoir && r.filled;
-  j["reservoir"] = {
-      {"filled", filled},
-      {"drug", filled && r.has_drug ? json(r.drug.name) : json(nullptr)},
-      {"remaining_ml", ml(r.remaining_nl)},
-      {"remaining_nl", r.remaining_nl},
-      {"concentration", filled
-                            ? json{{"value", static_cast<double>(r.concentration_ng_per_ml) / u.ng},
+  j["prescription"] = s.programmed() ? prescription_json(*s.prescription) : json(nullptr);
+  const ReservoirStatus& r = s.reservoir;
+  const AmountUnit u = amount_unit(r.drug);
+  const bool filled = r.filled;
+  j["reservoir"] = {{"filled", filled},
+                    {"drug", filled && r.drug ? json(r.drug->name.data()) : json(nullptr)},
+                    {"remaining_ml", ml(r.remaining.count())},
+                    {"remaining_nl", r.remaining.count()},
+                    {"concentration",
+                     filled ? json{{"value", static_cast<double>(r.concentration.count()) / u.ng},
                                    {"unit", fmt::format("{}/mL", u.name)}}
                             : json(nullptr)},
-      {"low_threshold_ml", ml(r.low_threshold_nl)},
-      {"projected_low", date_or_null(filled && r.has_low_at_wall_ms, r.low_at_wall_ms)},
-      {"projected_empty", date_or_null(filled && r.has_empty_at_wall_ms, r.empty_at_wall_ms)}};
-  j["reservoir"]["capacity_ml"] = ml(r.capacity_nl);
-  j["reservoir"]["capacity_nl"] = r.capacity_nl;
-  j["delivered_ml"] = ml(s.delivered_nl);
-  j["delivered_nl"] = s.delivered_nl;
-  j["pump"] = {{"dead_volume_ml", ml(s.pump_dead_volume_nl)},
-               {"dead_volume_nl", s.pump_dead_volume_nl},
-               {"priming_rate_ml_per_day", ml(s.priming_rate_nl_per_day)},
-               {"priming_rate_nl_per_day", s.priming_rate_nl_per_day},
-               {"catheter_volume_ml", ml(s.catheter_volume_nl)},
-               {"catheter_volume_nl", s.catheter_volume_nl}};
+                    {"low_threshold_ml", ml(r.low_threshold.count())},
+                    {"projected_low", filled ? date_or_null(r.low_at) : json(nullptr)},
+                    {"projected_empty", filled ? date_or_null(r.empty_at) : json(nullptr)}};
+  j["reservoir"]["capacity_ml"] = ml(r.capacity.count());
+  j["reservoir"]["capacity_nl"] = r.capacity.count();
+  j["delivered_ml"] = ml(s.delivered.count());
+  j["delivered_nl"] = s.delivered.count();
+  j["pump"] = {{"dead_volume_ml", ml(s.pump_dead_volume.count())},
+               {"dead_volume_nl", s.pump_dead_volume.count()},
+               {"priming_rate_ml_per_day", ml(s.priming_rate.count())},
+               {"priming_rate_nl_per_day", s.priming_rate.count()},
+               {"catheter_volume_ml", ml(s.catheter_volume.count())},
+               {"catheter_volume_nl", s.catheter_volume.count()}};
   j["patient_bolus_usage"] =
-      s.has_patient_bolus ? patient_bolus_usage_json(s.patient_bolus) : json(nullptr);
-  if (s.has_battery) {
-    const itdd_Battery& b = s.battery;
+      s.patient_bolus ? patient_bolus_usage_json(*s.patient_bolus) : json(nullptr);
+  if (s.battery) {
+    const BatteryStatus& b = *s.battery;
     j["battery"] = {{"status", battery_name(b.status)},
                     {"remaining_percent", b.remaining_permille / 10.0},
-                    {"longevity_years", static_cast<double>(b.longevity_ms) / kMsPerYear},
-                    {"eri", date_or_null(b.has_eri_wall_ms, b.eri_wall_ms)},
+                    {"longevity_years", static_cast<double>(b.longevity.count()) / kMsPerYear},
+                    {"eri", date_or_null(b.eri_at)},
                     {"faulty_cell", b.faulty_cell}};
   } else {
     j["battery"] = nullptr;
   }
   json alarms = json::array();
-  for (pb_size_t i = 0; i < s.alarms_count; ++i) {
-    const itdd_ActiveAlarm& a = s.alarms[i];
-    alarms.push_back(
-        {{"kind", alarm_name(a.kind)},
-         {"class", alarm_class_name(a.alarm_class)},
-         {"silenced", a.silenced},
-         {"silenced_until", date_or_null(a.has_silenced_until_wall_ms, a.silenced_until_wall_ms)}});
+  for (const AlarmStatus& a : s.alarms) {
+    alarms.push_back({{"kind", alarm_name(a.kind)},
+                      {"class", alarm_class_name(a.alarm_class)},
+                      {"silenced", a.silenced},
+                      {"silenced_until", date_or_null(a.silenced_until)}});
   }
   j["alarms"] = alarms;
   return j;
 }
 
-nlohmann::json patient_bolus_usage_json(const itdd_PatientBolusUsage& u) {
-  return {{"used_in_24h", u.used_in_24h},
-          {"max_per_24h", u.max_per_24h},
-          {"left_in_24h", u.left_in_24h},
-          {"allowed_now", u.allowed_now},
-          {"refusal", u.allowed_now ? json(nullptr) : json(bolus_refusal_name(u.refusal))},
-          {"next_allowed", date_or_null(u.has_next_allowed_wall_ms, u.next_allowed_wall_ms)},
-          {"next_allowed_wall_ms",
-           u.has_next_allowed_wall_ms ? json(u.next_allowed_wall_ms) : json(nullptr)}};
+nlohmann::json patient_bolus_usage_json(const PatientBolusStatus& u) {
+  return {
+      {"used_in_24h", u.used_in_24h},
+      {"max_per_24h", u.max_per_24h},
+      {"left_in_24h", u.left_in_24h},
+      {"allowed_now", u.allowed_now},
+      {"refusal", u.allowed_now ? json(nullptr) : json(bolus_refusal_name(u.refusal))},
+      {"next_allowed", date_or_null(u.next_allowed_at)},
+      {"next_allowed_wall_ms", u.next_allowed_at ? json(u.next_allowed_at->ms()) : json(nullptr)}};
 }
 
 std::string error_text(const Error& e) {

@@ -7,6 +7,11 @@
 namespace itdd::programmer {
 namespace {
 
+// The wire's status in the host's form, as the programmer converts an interrogation.
+inline ImplantStatus host(const itdd_ImplantStatus& wire) {
+  return implant_status_from_wire(wire).value();
+}
+
 constexpr std::int64_t kNow = 1'767'618'000'000;  // 2026-01-05 13:00
 constexpr std::int64_t kHour = 3'600'000;
 
@@ -17,6 +22,9 @@ itdd_ImplantStatus with_boluses() {
   s.prescription.has_drug = true;
   std::strcpy(s.prescription.drug.name, "morphine");
   s.prescription.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
+  s.prescription.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
+  s.prescription.concentration_ng_per_ml = 10'000'000;
+  s.prescription.continuous_dose_ng_per_day = 2'000'000;
   s.prescription.has_patient_bolus = true;
   s.prescription.patient_bolus = {true, 500'000, 600'000, 3, 3'600'000};
   s.has_patient_bolus = true;
@@ -35,7 +43,7 @@ TEST(PatientReport, WhenIsSaidRelativeToToday) {
 
 TEST(PatientReport, StatusInPlainWords) {
   itdd_ImplantStatus s = with_boluses();
-  std::string text = format_patient_status(s);
+  std::string text = format_patient_status(host(s));
   for (const char* expected :
        {"therapy     running (basal)", "reservoir   ok",
         "boluses     0.500 mg each; 1 of 3 used in the last 24 hours, 2 left",
@@ -51,7 +59,7 @@ TEST(PatientReport, StatusInPlainWords) {
                  true, false, 0};
   s.patient_bolus = {
       3, 3, 0, false, itdd_BolusRefusal_BOLUS_REFUSAL_DAILY_LIMIT, true, kNow + 20 * kHour};
-  text = format_patient_status(s);
+  text = format_patient_status(host(s));
   for (const char* expected :
        {"therapy     NOT RUNNING (reservoir empty): contact your clinic",
         "reservoir   LOW: call your clinic to arrange a refill",
@@ -78,7 +86,7 @@ TEST(PatientReport, RefusalsSayWhyAndWhen) {
 
 TEST(PatientReport, NoBolusesAndJson) {
   itdd_ImplantStatus s = with_boluses();
-  nlohmann::json j = patient_status_json(s);
+  nlohmann::json j = patient_status_json(host(s));
   EXPECT_TRUE(j["therapy_running"].get<bool>());
   EXPECT_FALSE(j["reservoir_low"].get<bool>());
   EXPECT_EQ(j["boluses"]["used_in_24h"], 1);
@@ -89,11 +97,11 @@ TEST(PatientReport, NoBolusesAndJson) {
   EXPECT_DOUBLE_EQ(j["boluses"]["dose"]["value"].get<double>(), 0.5);
   EXPECT_EQ(j["boluses"]["reason"], "too soon after your last bolus: the next is allowed at 14:05");
   s.prescription.patient_bolus.enabled = false;
-  EXPECT_NE(format_patient_status(s).find("boluses     not part of your prescription"),
+  EXPECT_NE(format_patient_status(host(s)).find("boluses     not part of your prescription"),
             std::string::npos);
-  j = patient_status_json(s);
+  j = patient_status_json(host(s));
   EXPECT_FALSE(j["boluses"]["enabled"].get<bool>());
-  EXPECT_EQ(patient_bolus_dose_text(s), "");
+  EXPECT_EQ(patient_bolus_dose_text(host(s)), "");
 }
 
 }  // namespace

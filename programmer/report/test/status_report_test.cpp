@@ -7,6 +7,11 @@
 namespace itdd::programmer {
 namespace {
 
+// The wire's status in the host's form, as the programmer converts an interrogation.
+inline ImplantStatus host(const itdd_ImplantStatus& wire) {
+  return implant_status_from_wire(wire).value();
+}
+
 itdd_ImplantStatus filled_status() {
   itdd_ImplantStatus s{};
   s.activity = itdd_Activity_ACTIVITY_BASAL;
@@ -54,12 +59,12 @@ TEST(StatusReport, AnEmptyImplant) {
   s.activity = itdd_Activity_ACTIVITY_STOPPED;
   s.has_reservoir = true;
   s.clock_valid = true;
-  const std::string text = format_status(s);
+  const std::string text = format_status(host(s));
   EXPECT_NE(text.find("reservoir     not filled"), std::string::npos) << text;
   EXPECT_NE(text.find("prescription  none programmed"), std::string::npos) << text;
   EXPECT_NE(text.find("alarms        none"), std::string::npos) << text;
   EXPECT_NE(text.find("token         0x0000000000000000"), std::string::npos) << text;
-  const nlohmann::json j = status_json(s);
+  const nlohmann::json j = status_json(host(s));
   EXPECT_FALSE(j["reservoir"]["filled"].get<bool>());
   EXPECT_TRUE(j["prescription"].is_null());
   EXPECT_TRUE(j["reservoir"]["projected_empty"].is_null());
@@ -76,17 +81,17 @@ TEST(StatusReport, ACriticalMemoryErrorSaysTherapyStoppedAndNothingOlderRuns) {
   s.alarms_count = 1;
   s.alarms[0].kind = itdd_AlarmKind_ALARM_KIND_CRITICAL_MEMORY_ERROR;
   s.alarms[0].alarm_class = itdd_AlarmClass_ALARM_CLASS_CRITICAL;
-  const std::string text = format_status(s);
+  const std::string text = format_status(host(s));
   EXPECT_NE(text.find("alarms        critical-memory-error (critical)"), std::string::npos) << text;
   EXPECT_NE(text.find("the pump stopped therapy: its memory failed a check"), std::string::npos)
       << text;
   EXPECT_NE(text.find("no older prescription was resumed"), std::string::npos) << text;
   // Not said for other alarms.
-  EXPECT_EQ(format_status(filled_status()).find("memory failed"), std::string::npos);
+  EXPECT_EQ(format_status(host(filled_status())).find("memory failed"), std::string::npos);
 }
 
 TEST(StatusReport, EveryNumberHasItsUnit) {
-  const std::string text = format_status(filled_status());
+  const std::string text = format_status(host(filled_status()));
   for (const char* expected :
        {"wall 2023-11-14 22:13; implant day 1 01:01:01.001", "basal, current flow 0.250 mL/day",
         "morphine at 10.000 mg/mL, continuous 2.500 mg/day", "token         0x000000001234abcd",
@@ -95,7 +100,7 @@ TEST(StatusReport, EveryNumberHasItsUnit) {
         "ok, 99.5 % remaining, longevity 6.2 years", "low-reservoir (non-critical)"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
-  const nlohmann::json j = status_json(filled_status());
+  const nlohmann::json j = status_json(host(filled_status()));
   EXPECT_EQ(j["prescription_token"], "0x000000001234abcd");
   EXPECT_DOUBLE_EQ(j["reservoir"]["remaining_ml"].get<double>(), 12.5);
   EXPECT_EQ(j["reservoir"]["remaining_nl"].get<std::int64_t>(), 12'500'000);
@@ -115,7 +120,7 @@ TEST(StatusReport, MicrogramDrugsAndAnInvalidClock) {
   s.prescription.concentration_ng_per_ml = 25'000;
   s.prescription.continuous_dose_ng_per_day = 1'200;
   s.clock_valid = false;
-  const std::string text = format_status(s);
+  const std::string text = format_status(host(s));
   EXPECT_NE(text.find("ziconotide at 25.000 mcg/mL, continuous 1.200 mcg/day"), std::string::npos)
       << text;
   EXPECT_NE(text.find("NOT VALID"), std::string::npos);
@@ -130,7 +135,7 @@ TEST(StatusReport, PatientBolusUsagePumpAndCatheter) {
   s.pump_dead_volume_nl = 200'000;
   s.priming_rate_nl_per_day = 24'000'000;
   s.catheter_volume_nl = 250'000;
-  const std::string text = format_status(s);
+  const std::string text = format_status(host(s));
   for (const char* expected :
        {"bolus usage   1 of 3 used in the last 24 h, 2 left; next allowed 2023-11-14 23:13 "
         "(lockout)",
@@ -138,7 +143,7 @@ TEST(StatusReport, PatientBolusUsagePumpAndCatheter) {
         "mL/day; catheter 0.250 mL"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
-  const nlohmann::json j = status_json(s);
+  const nlohmann::json j = status_json(host(s));
   EXPECT_EQ(j["patient_bolus_usage"]["left_in_24h"], 2);
   EXPECT_EQ(j["patient_bolus_usage"]["refusal"], "lockout");
   EXPECT_EQ(j["patient_bolus_usage"]["next_allowed"], "2023-11-14 23:13");
@@ -147,10 +152,10 @@ TEST(StatusReport, PatientBolusUsagePumpAndCatheter) {
   EXPECT_DOUBLE_EQ(j["pump"]["priming_rate_ml_per_day"].get<double>(), 24.0);
   // Allowed now: no refusal, no time.
   s.patient_bolus = {0, 3, 3, true, itdd_BolusRefusal_BOLUS_REFUSAL_NONE, false, 0};
-  EXPECT_NE(format_status(s).find("0 of 3 used in the last 24 h, 3 left; next allowed now"),
+  EXPECT_NE(format_status(host(s)).find("0 of 3 used in the last 24 h, 3 left; next allowed now"),
             std::string::npos);
-  EXPECT_TRUE(status_json(s)["patient_bolus_usage"]["refusal"].is_null());
-  EXPECT_TRUE(status_json(s)["patient_bolus_usage"]["next_allowed"].is_null());
+  EXPECT_TRUE(status_json(host(s))["patient_bolus_usage"]["refusal"].is_null());
+  EXPECT_TRUE(status_json(host(s))["patient_bolus_usage"]["next_allowed"].is_null());
 }
 
 }  // namespace

@@ -20,13 +20,13 @@ std::string ml_text(Volume v) {
 // ---------------------------------------------------------------- prime
 
 Step<PrimePlan> prepare_prime(UseCaseSession& s, Volume catheter) {
-  const Step<itdd_ImplantStatus> st = interrogate(s);
+  const Step<ImplantStatus> st = interrogate(s);
   if (!st.ok()) return st.stop();
   PrimePlan p;
-  p.pump_dead_volume = Volume(st->pump_dead_volume_nl);
+  p.pump_dead_volume = st->pump_dead_volume;
   p.catheter = catheter;
   p.total = p.pump_dead_volume + catheter;
-  p.rate = FlowRate(st->priming_rate_nl_per_day);
+  p.rate = st->priming_rate;
   if (p.rate.count() > 0) p.takes = time_to_deliver(p.total, p.rate);
   return p;
 }
@@ -53,23 +53,23 @@ PrimeOutcome commit_prime(UseCaseSession& s, const PrimePlan& plan) {
 
 Step<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
                               const BolusInput& input) {
-  const Step<itdd_ImplantStatus> st = interrogate(s);
+  const Step<ImplantStatus> st = interrogate(s);
   if (!st.ok()) return st.stop();
-  const itdd_Reservoir& r = st->reservoir;
-  if (!input.expected_drug.empty() && st->has_reservoir && r.has_drug &&
-      input.expected_drug != r.drug.name) {
-    return Stop{Outcome::kInvalidInput, "drug", fmt::format("the implant holds {}", r.drug.name)};
+  const std::optional<therapy::Drug>& held = st->reservoir.drug;
+  if (!input.expected_drug.empty() && held && input.expected_drug != held->name.data()) {
+    return Stop{Outcome::kInvalidInput, "drug",
+                fmt::format("the implant holds {}", held->name.data())};
   }
   const Result<BolusReview> reviewed = review_bolus(st.value(), library, input.dose, input.unit,
                                                     input.duration, log_reader(s.client));
   if (!reviewed.ok()) {
     const Error& e = reviewed.error();
     if (std::string_view(e.field) == "unit") {
-      const char* held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? "mcg" : "mg";
+      const char* unit = held && held->unit == DoseUnit::kMicrogram ? "mcg" : "mg";
       return Stop{Outcome::kInvalidInput, "unit",
                   fmt::format("the implant holds {}, dosed in {}: check the drug and give the "
                               "dose in {}",
-                              r.drug.name, held, held)};
+                              held ? held->name.data() : "", unit, unit)};
     }
     if (std::string_view(e.field) == "reservoir") {
       return Stop{Outcome::kInvalidInput, "reservoir", e.message};
@@ -161,10 +161,10 @@ Step<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wal
     return Stop{Outcome::kInvalidInput, "time_zone",
                 "the clinic's time, in which zone? (this computer's zone is never assumed)"};
   }
-  const Step<itdd_ImplantStatus> st = interrogate(s);
+  const Step<ImplantStatus> st = interrogate(s);
   if (!st.ok()) return st.stop();
   ClockPlan p;
-  p.implant_reads = WallTime(st->wall_ms);
+  p.implant_reads = st->wall;
   p.clinic_now = !wall;
   p.to = wall ? *wall : s.zone->local(s.now_utc_ms());
   return p;
@@ -188,11 +188,11 @@ Step<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan) {
 // ---------------------------------------------------------------- downloads
 
 Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq) {
-  const Step<itdd_ImplantStatus> st = interrogate(s);
+  const Step<ImplantStatus> st = interrogate(s);
   if (!st.ok()) return st.stop();
   EventLogDownload out;
   out.read_at = st.value();
-  out.wall_offset_ms = st->wall_ms - st->implant_ms;
+  out.wall_offset_ms = st->wall_offset_ms();
   std::uint32_t from = from_seq;
   // Page by page; the log holds a few thousand records (32 a page), so this ends.
   for (int page = 0; page < 100'000; ++page) {
@@ -213,11 +213,11 @@ Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_
 }
 
 Step<HistoryDownload> download_history(UseCaseSession& s, std::int64_t hours) {
-  const Step<itdd_ImplantStatus> st = interrogate(s);
+  const Step<ImplantStatus> st = interrogate(s);
   if (!st.ok()) return st.stop();
   HistoryDownload out;
   out.read_at = st.value();
-  out.wall_offset_ms = st->wall_ms - st->implant_ms;
+  out.wall_offset_ms = st->wall_offset_ms();
   itdd_DeliveryHistoryPage page{};
   const auto read_page = [&](std::int64_t from_hour, std::uint32_t count) -> std::optional<Stop> {
     const Step<protocol::Response> r = call_ok(s, read_delivery_history_request(from_hour, count));

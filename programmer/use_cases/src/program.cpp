@@ -11,12 +11,6 @@
 namespace itdd::programmer {
 namespace {
 
-std::optional<therapy::Drug> drug_of(const itdd_Drug& wire) {
-  therapy::Drug d{};
-  if (!protocol::drug_from_wire(wire, d).ok()) return std::nullopt;
-  return d;
-}
-
 // The next refill by the clinic's record, beside how long the volume lasts (a drug's stability
 // may call for the refill long before the reservoir runs low).
 std::optional<RefillDue> recorded_refill_due(UseCaseSession& s) {
@@ -50,19 +44,18 @@ Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
   ProgramPlan plan;
   plan.rx = built.value();
   plan.override_reason = input.override_reason;
-  const Step<itdd_ImplantStatus> before = interrogate(s);
+  const Step<ImplantStatus> before = interrogate(s);
   if (!before.ok()) return before.stop();
-  const itdd_ImplantStatus& st = before.value();
+  const ImplantStatus& st = before.value();
   plan.implant_token = st.prescription_token;
 
-  const std::optional<therapy::Drug> held =
-      st.has_reservoir && st.reservoir.filled ? drug_of(st.reservoir.drug) : std::nullopt;
+  const std::optional<therapy::Drug> held = st.drug_held();
   if (!held && plan.rx.mode != therapy::BasalMode::kStopped) {
     return Stop{Outcome::kInvalidInput, "",
                 "the reservoir has not been filled: refill (first fill) and prime first"};
   }
   if (held) {
-    const Concentration in_reservoir(st.reservoir.concentration_ng_per_ml);
+    const Concentration in_reservoir = st.reservoir.concentration;
     const Status matches = check_against_reservoir(input.entry, *held, in_reservoir);
     if (!matches.ok()) {
       return Stop{Outcome::kInvalidInput, matches.error().field,
@@ -70,10 +63,7 @@ Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
                               held->name.data(), format_concentration(in_reservoir, held->unit))};
     }
   }
-  if (st.has_prescription && st.prescription.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED) {
-    const Result<therapy::Prescription> c = protocol::prescription_from_wire(st.prescription);
-    if (c.ok()) plan.current = c.value();
-  }
+  plan.current = st.prescription;
 
   // The drug library: the first of the three checks (programmer, implant, safety monitor).
   PreviousTherapy previous;
@@ -85,14 +75,14 @@ Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
       if (last.ok() && last.value()) {
         // Recorded on the clinic's clock; moved onto the implant's so the time since is the
         // time that really passed (a virtual implant running fast does not shorten it).
-        previous.last_increase_at = WallTime(*last.value() + st.wall_ms - s.now_utc_ms());
+        previous.last_increase_at = WallTime(*last.value() + st.wall.ms() - s.now_utc_ms());
       }
     }
     previous_ptr = &previous;
   }
-  plan.check = check_prescription(library, plan.rx, previous_ptr, WallTime(st.wall_ms));
-  plan.review = review_program(plan.current, plan.rx, Volume(st.reservoir.remaining_nl),
-                               recorded_refill_due(s));
+  plan.check = check_prescription(library, plan.rx, previous_ptr, st.wall);
+  plan.review =
+      review_program(plan.current, plan.rx, st.reservoir.remaining, recorded_refill_due(s));
   plan.accepted = accept(plan.check, input.override_reason.empty()
                                          ? std::nullopt
                                          : std::optional<std::string>(input.override_reason));
@@ -115,7 +105,7 @@ Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) 
   if (!out.sent.applied()) return out;
 
   // Read back: the implant's own account must be exactly what was sent.
-  const Step<itdd_ImplantStatus> after = interrogate(s);
+  const Step<ImplantStatus> after = interrogate(s);
   if (!after.ok()) {
     // Applied, but neither checked nor recorded: nobody may take it for "nothing changed".
     out.after = Stop{Outcome::kAppliedNotRecorded, "",

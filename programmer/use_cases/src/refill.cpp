@@ -42,14 +42,14 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
                                        const DrugSpec& drug, const RefillInput& input) {
   const RefillEntry& entry = input.entry;
   if (auto stop = check_refill_concentration(drug, entry.concentration)) return *stop;
-  const Step<itdd_ImplantStatus> before = interrogate(s);
+  const Step<ImplantStatus> before = interrogate(s);
   if (!before.ok()) return before.stop();
-  const itdd_ImplantStatus& st = before.value();
+  const ImplantStatus& st = before.value();
   RefillPreparation p;
   p.drug = drug;
   p.input = input;
-  p.capacity = st.reservoir.capacity_nl > 0
-                   ? Volume(st.reservoir.capacity_nl)
+  p.capacity = st.reservoir.capacity.count() > 0
+                   ? st.reservoir.capacity
                    : (s.record != nullptr ? s.record->pump.reservoir_capacity : Volume(0));
   if (p.capacity.count() <= 0) {
     return Stop{Outcome::kRefused, "",
@@ -73,7 +73,7 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
     Stop stop{Outcome::kInvalidInput, plan.error().field, plan.error().message, ""};
     if (stop.field == "acknowledge" && entry.withdrawn) {
       const Result<RefillCheck> c =
-          check_refill(Volume(st.reservoir.remaining_nl), *entry.withdrawn, p.capacity);
+          check_refill(st.reservoir.remaining, *entry.withdrawn, p.capacity);
       if (c.ok()) stop.detail = discrepancy_text(c.value(), p.capacity);
     }
     return stop;
@@ -105,7 +105,7 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
   if (!request.ok()) return Stop{Outcome::kInvalidInput, "", error_text(request.error())};
   out.sent.result = s.client.command(request.value(), out.sent.command_id);
   if (!out.sent.applied()) return out;
-  const Step<itdd_ImplantStatus> after = interrogate(s);
+  const Step<ImplantStatus> after = interrogate(s);
   if (!after.ok()) {
     out.after = Stop{Outcome::kAppliedNotRecorded, "",
                      after.stop().message +
@@ -115,23 +115,23 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
     return out;
   }
   out.reservoir = after->reservoir;
-  if (out.reservoir.has_low_at_wall_ms) out.low_at = WallTime(out.reservoir.low_at_wall_ms);
   // In the clinic's time when its zone is known (the dates the clinic database keeps and
   // `clinic due` shows); else on the implant's own clock, as the implant keeps it.
   const std::int64_t now_utc = s.now_utc_ms();
-  const WallTime implant_now(after->wall_ms);
+  const WallTime implant_now = after->wall;
   const RefillRules& rules = p.rules;
   if (s.zone != nullptr) {
     out.in_clinic = next_refill_in_clinic(
-        *s.zone, now_utc, implant_now, out.low_at, rules.safety_margin, rules.stability_days,
-        rules.first_fill_stability_days, rules.max_refill_interval_days);
+        *s.zone, now_utc, implant_now, out.reservoir.low_at, rules.safety_margin,
+        rules.stability_days, rules.first_fill_stability_days, rules.max_refill_interval_days);
     // The refill's dates are the clinic's, the implant's alarms follow its own clock.
     out.clock = check_implant_clock(*s.zone, now_utc, implant_now);
   }
-  out.next = out.in_clinic ? out.in_clinic->local
-                           : next_refill_date(out.low_at, rules.safety_margin, implant_now,
-                                              rules.stability_days, rules.first_fill_stability_days,
-                                              rules.max_refill_interval_days);
+  out.next = out.in_clinic
+                 ? out.in_clinic->local
+                 : next_refill_date(out.reservoir.low_at, rules.safety_margin, implant_now,
+                                    rules.stability_days, rules.first_fill_stability_days,
+                                    rules.max_refill_interval_days);
   const CommandResult& r = out.sent.result;
   if (r.response && r.response->which_payload == itdd_Response_refilled_tag &&
       r.response->payload.refilled.bridge.started) {
@@ -139,7 +139,7 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
   }
   // Without a zone: the implant's dates onto the instant by the distance between its clock and
   // the host's.
-  out.implant_minus_host_ms = after->wall_ms - now_utc;
+  out.implant_minus_host_ms = after->wall.ms() - now_utc;
   out.recorded = record_session(s, "refill", [&](std::int64_t session) -> std::string {
     RefillRecord rec;
     rec.pump_id = s.record->pump.id;
@@ -154,7 +154,7 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
     rec.drug = p.drug.name;
     rec.concentration = entry.concentration;
     rec.volume = entry.volume;
-    rec.low_reservoir_alarm = Volume(out.reservoir.low_threshold_nl);
+    rec.low_reservoir_alarm = out.reservoir.low_threshold;
     rec.bridge_bolus = out.bridge.has_value();
     // The instant and the rule without a due date of its own: `clinic due` and `clinic report`
     // say the date from the instant, in the clinic's time, so they cannot disagree.
@@ -163,8 +163,8 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
     rec.next_refill_rule = out.next.why;
     if (out.in_clinic) {
       rec.low_reservoir_ms = out.in_clinic->low_reservoir_utc_ms;
-    } else if (out.low_at) {
-      rec.low_reservoir_ms = out.low_at->ms() - out.implant_minus_host_ms;
+    } else if (out.reservoir.low_at) {
+      rec.low_reservoir_ms = out.reservoir.low_at->ms() - out.implant_minus_host_ms;
     }
     if (auto w = s.record->db->record_refill(rec); !w.ok()) return db_error_text(w.error());
     if (p.plan.ran_dry) {

@@ -100,13 +100,18 @@ Step<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& req
   return r.value();
 }
 
-Step<itdd_ImplantStatus> interrogate(UseCaseSession& s) {
+Step<ImplantStatus> interrogate(UseCaseSession& s) {
   const Step<protocol::Response> r = call_ok(s, interrogate_request());
   if (!r.ok()) return r.stop();
   if (r->which_payload != itdd_Response_status_tag) {
     return Stop{Outcome::kRefused, "", refusal(r.value())};
   }
-  return r->payload.status;
+  Result<ImplantStatus> status = implant_status_from_wire(r->payload.status);
+  if (!status.ok()) {
+    return Stop(Outcome::kRefused, status.error().field,
+                fmt::format("{}: {}", s.implant_name, error_text(status.error())));
+  }
+  return std::move(status).value();
 }
 
 LogPageReader log_reader(Client& client) {

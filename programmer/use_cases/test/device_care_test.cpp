@@ -169,7 +169,7 @@ TEST(DeviceCareUseCases, TheClockIsSetToTheClinicsTimeWhenSent) {
   const Step<ClockOutcome> done = commit_set_clock(b.session, plan.value());
   ASSERT_TRUE(done.ok()) << done.stop().message;
   EXPECT_EQ(done->moved_ms, b.paris.local(kNow).ms() - plan->implant_reads.ms());
-  EXPECT_EQ(interrogate(b.session)->wall_ms, b.paris.local(kNow).ms());
+  EXPECT_EQ(interrogate(b.session)->wall.ms(), b.paris.local(kNow).ms());
   EXPECT_EQ(b.clinic.changes(done->recorded).at(0).kind, ChangeKind::kClock);
   // Without the clinic's zone, "now" is refused: this computer's zone is never assumed.
   UseCaseSession unzoned = b.session;

@@ -44,7 +44,7 @@ struct Bench {
         1);
     ASSERT_EQ(r.delivery, Delivery::kApplied) << r.detail;
   }
-  itdd_ImplantStatus status() { return interrogate(session).value(); }
+  ImplantStatus status() { return interrogate(session).value(); }
 };
 
 TEST(ProgramUseCase, AnEmptyReservoirIsRefusedBeforeAnythingIsSent) {
@@ -83,9 +83,9 @@ TEST(ProgramUseCase, PreparedThenCommittedIsReadBackExactly) {
   EXPECT_TRUE(done->sent.applied());
   EXPECT_FALSE(done->after.has_value()) << done->after->message;
   EXPECT_TRUE(done->verified);
-  const itdd_ImplantStatus after = b.status();
+  const ImplantStatus after = b.status();
   EXPECT_EQ(after.prescription_token, done->token);
-  EXPECT_EQ(after.prescription.continuous_dose_ng_per_day, 2 * kNanogramsPerMilligram);
+  EXPECT_EQ(after.prescription->continuous_dose.count(), 2 * kNanogramsPerMilligram);
   EXPECT_FALSE(done->recorded.session_id.has_value()) << "no clinic database: nothing recorded";
 
   // The same again changes nothing, and commit refuses to send it.
@@ -110,7 +110,7 @@ TEST(ProgramUseCase, APlanReviewedAgainstAnOlderProgramIsNotApplied) {
   ASSERT_TRUE(stale.ok());
   EXPECT_EQ(stale->sent.result.delivery, Delivery::kNotApplied);
   EXPECT_FALSE(stale->verified);
-  EXPECT_EQ(b.status().prescription.continuous_dose_ng_per_day, 3 * kNanogramsPerMilligram);
+  EXPECT_EQ(b.status().prescription->continuous_dose.count(), 3 * kNanogramsPerMilligram);
 }
 
 // The drug library's limits: a hard one blocks (nothing can be sent), a soft one needs a reason.

@@ -54,7 +54,7 @@ TEST(RefillUseCase, AFirstFillIsDatedInTheClinicsTime) {
   const Step<RefillOutcome> done = commit_refill(b.session, p.value());
   ASSERT_TRUE(done.ok());
   ASSERT_TRUE(done->sent.applied());
-  EXPECT_EQ(done->reservoir.remaining_nl, millilitres(18).count());
+  EXPECT_EQ(done->reservoir.remaining.count(), millilitres(18).count());
   ASSERT_TRUE(done->in_clinic.has_value());
   EXPECT_GT(done->in_clinic->due_utc_ms, kNow);
   EXPECT_EQ(done->next.due, done->in_clinic->local.due);
@@ -75,7 +75,7 @@ TEST(RefillUseCase, AWithdrawnVolumeOffTheEstimateIsStoppedUntilAcknowledged) {
   EXPECT_NE(stopped.stop().detail.find("POCKET FILL"), std::string::npos);
   in.entry.acknowledgement = "checked the pocket, patient well";
   const RefillOutcome done = b.refill(in);
-  EXPECT_EQ(done.reservoir.remaining_nl, millilitres(18).count());
+  EXPECT_EQ(done.reservoir.remaining.count(), millilitres(18).count());
 }
 
 TEST(RefillUseCase, AConcentrationChangeNeedsABridgeDecision) {

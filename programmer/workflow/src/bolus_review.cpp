@@ -12,30 +12,26 @@
 
 namespace itdd::programmer {
 
-Result<BolusReview> review_bolus(const itdd_ImplantStatus& status, const DrugLibrary& library,
+Result<BolusReview> review_bolus(const ImplantStatus& status, const DrugLibrary& library,
                                  DrugAmount dose, DoseUnit unit, Duration duration,
                                  const LogPageReader& read) {
   BolusReview b;
-  const itdd_Reservoir& r = status.reservoir;
-  if (!status.has_reservoir || !r.filled || !r.has_drug ||
-      !protocol::drug_from_wire(r.drug, b.drug).ok()) {
+  const ReservoirStatus& r = status.reservoir;
+  if (!r.filled || !r.drug) {
     return make_error(ErrorCode::kRefused, "reservoir",
                       "the implant's reservoir holds no drug: refill it before a bolus");
   }
+  b.drug = *r.drug;
   if (b.drug.unit != unit) {
     return make_error(ErrorCode::kMismatch, "unit",
                       "is not the unit of the drug in the implant: check the drug and give the "
                       "dose in its unit");
   }
-  b.concentration = Concentration(r.concentration_ng_per_ml);
+  b.concentration = r.concentration;
   b.dose = dose;
   b.duration = duration;
   b.volume = volume_holding(dose, b.concentration);
-  therapy::Prescription running{};
-  if (status.has_prescription) {
-    const Result<therapy::Prescription> p = protocol::prescription_from_wire(status.prescription);
-    if (p.ok()) running = p.value();
-  }
+  const therapy::Prescription running = status.prescription.value_or(therapy::Prescription{});
   // An earlier bolus whose solution the log no longer names counts at the most concentrated
   // solution the library allows for the drug (never less than the one in the reservoir).
   b.assumed_concentration = b.concentration;
@@ -44,8 +40,8 @@ Result<BolusReview> review_bolus(const itdd_ImplantStatus& status, const DrugLib
       b.assumed_concentration = std::max(b.assumed_concentration, c);
     }
   }
-  const Result<EarlierBoluses> earlier =
-      earlier_clinician_boluses(read, status.implant_ms, b.concentration, b.assumed_concentration);
+  const Result<EarlierBoluses> earlier = earlier_clinician_boluses(
+      read, status.implant_time.ms(), b.concentration, b.assumed_concentration);
   if (!earlier.ok()) return earlier.error();
   b.earlier = earlier.value();
   b.check = check_bolus(

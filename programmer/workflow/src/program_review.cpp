@@ -88,18 +88,21 @@ std::string lasts_text(const Prescription& rx, Volume remaining,
   // Both figures, and the one that comes first decides when to refill; the rule behind the
   // date is said when the date decides (a drug's stability, say, long before the volume).
   if (due->days < 0) {
-    return fmt::format("at least {} days by volume; the refill is overdue by {} days ({}): the "
-                       "refill date decides",
-                       lasts, -due->days, due->rule);
+    return fmt::format(
+        "at least {} days by volume; the refill is overdue by {} days ({}): the "
+        "refill date decides",
+        lasts, -due->days, due->rule);
   }
   if (due->days <= lasts) {
-    return fmt::format("at least {} days by volume; the refill is due first, in {} days ({}): "
-                       "the refill date decides",
-                       lasts, due->days, due->rule);
+    return fmt::format(
+        "at least {} days by volume; the refill is due first, in {} days ({}): "
+        "the refill date decides",
+        lasts, due->days, due->rule);
   }
-  return fmt::format("at least {} days by volume, before the refill due in {} days: the volume "
-                     "decides",
-                     lasts, due->days);
+  return fmt::format(
+      "at least {} days by volume, before the refill due in {} days: the volume "
+      "decides",
+      lasts, due->days);
 }
 
 struct Row {
@@ -206,17 +209,15 @@ nlohmann::json review_json(const ProgramReview& review) {
 }
 
 Status verify_readback(const Prescription& sent, std::uint64_t programmed_token,
-                       const itdd_ImplantStatus& after) {
+                       const ImplantStatus& after) {
   if (after.prescription_token != programmed_token) {
     return make_error(ErrorCode::kMismatch, "prescription_token",
                       "the implant now holds another prescription than the one it confirmed");
   }
-  if (!after.has_prescription) {
+  if (!after.prescription) {
     return make_error(ErrorCode::kMismatch, "prescription", "the implant reported none");
   }
-  const Result<Prescription> held = protocol::prescription_from_wire(after.prescription);
-  if (!held.ok()) return held.error();
-  if (const char* field = therapy::first_difference(sent, held.value()); field != nullptr) {
+  if (const char* field = therapy::first_difference(sent, *after.prescription); field != nullptr) {
     return make_error(ErrorCode::kMismatch, field,
                       "the implant holds a different value than was sent");
   }

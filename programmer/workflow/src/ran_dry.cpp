@@ -39,31 +39,31 @@ std::string duration_text(Duration d) {
 
 }  // namespace
 
-bool reservoir_ran_dry(const itdd_ImplantStatus& status) {
+bool reservoir_ran_dry(const ImplantStatus& status) {
   if (status.activity == itdd_Activity_ACTIVITY_RESERVOIR_EMPTY) return true;
-  for (pb_size_t i = 0; i < status.alarms_count; ++i) {
-    if (status.alarms[i].kind == itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY) return true;
+  for (const AlarmStatus& a : status.alarms) {
+    if (a.kind == itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY) return true;
   }
   return false;
 }
 
-std::optional<RanDry> ran_dry(const itdd_ImplantStatus& before,
+std::optional<RanDry> ran_dry(const ImplantStatus& before,
                               const std::optional<EmptyRecord>& empty_record,
                               const DrugLibrary& library) {
   if (!reservoir_ran_dry(before) && !empty_record) return std::nullopt;
   RanDry d;
-  const itdd_Reservoir& r = before.reservoir;
-  d.drug = r.has_drug ? r.drug.name : "";
+  const ReservoirStatus& r = before.reservoir;
+  d.drug = r.drug ? r.drug->name.data() : "";
   d.display_name = d.drug;
   d.halted = before.activity == itdd_Activity_ACTIVITY_HALTED;
   d.delivery_stopped = before.activity == itdd_Activity_ACTIVITY_RESERVOIR_EMPTY || d.halted;
   if (empty_record) {
     // On the implant's clock at the time of reading (its wall offset now), as the log shows it.
-    const std::int64_t offset = before.wall_ms - before.implant_ms;
+    const std::int64_t offset = before.wall_offset_ms();
     d.since = WallTime(empty_record->record.at_implant_ms + offset);
     d.since_or_earlier = empty_record->or_earlier;
     d.log_seq = empty_record->record.seq;
-    d.dry_for = Duration(before.implant_ms - empty_record->record.at_implant_ms);
+    d.dry_for = Duration(before.implant_time.ms() - empty_record->record.at_implant_ms);
   }
   const DrugSpec* spec = library.find(d.drug);
   if (spec != nullptr) {
@@ -72,17 +72,16 @@ std::optional<RanDry> ran_dry(const itdd_ImplantStatus& before,
     d.opioid = spec->opioid;
     d.unit = spec->unit;
   }
-  const Concentration concentration(r.concentration_ng_per_ml);
+  const Concentration concentration = r.concentration;
   std::optional<therapy::Prescription> rx;
-  if (before.has_prescription) {
-    const Result<therapy::Prescription> p = protocol::prescription_from_wire(before.prescription);
-    if (p.ok() && p->mode != therapy::BasalMode::kStopped) rx = p.value();
+  if (before.prescription && before.prescription->mode != therapy::BasalMode::kStopped) {
+    rx = before.prescription;
   }
   if (rx) d.program_dose = max_daily_dose(*rx);
-  d.catheter_volume = Volume(before.catheter_volume_nl);
-  d.line_volume = Volume(before.pump_dead_volume_nl) + d.catheter_volume;
+  d.catheter_volume = before.catheter_volume;
+  d.line_volume = before.pump_dead_volume + d.catheter_volume;
   d.line_drug = drug_in(d.line_volume, concentration);
-  const FlowRate priming_rate(before.priming_rate_nl_per_day);
+  const FlowRate priming_rate = before.priming_rate;
   if (priming_rate.count() > 0) d.priming_time = time_to_deliver(d.line_volume, priming_rate);
   const FlowRate program_flow =
       rx ? flow_for(basal_max_daily_dose(*rx), concentration) : FlowRate(0);
@@ -135,8 +134,8 @@ std::optional<RanDry> ran_dry(const itdd_ImplantStatus& before,
          start.note.label()});
   }
   // Priming: by the implant's account the line is still full of the old solution.
-  std::string line = fmt::format("the pump's dead volume {}",
-                                 format_volume_ml(Volume(before.pump_dead_volume_nl)));
+  std::string line =
+      fmt::format("the pump's dead volume {}", format_volume_ml(before.pump_dead_volume));
   line += d.catheter_volume.count() > 0
               ? fmt::format(" and the catheter's {} (set at the last priming)",
                             format_volume_ml(d.catheter_volume))

@@ -50,17 +50,12 @@ bool is_reason(const std::string& text) {
   return static_cast<std::size_t>(non_blank) >= kMinReasonLength;
 }
 
-Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity,
+Result<RefillPlan> plan_refill(const ImplantStatus& before, Volume capacity,
                                const RefillEntry& entry, const std::optional<RanDry>& ran_dry) {
   RefillPlan plan;
   plan.ran_dry = ran_dry;
-  const bool filled = before.has_reservoir && before.reservoir.filled;
-  therapy::Drug held_drug{};
-  if (filled) {
-    if (const Status s = protocol::drug_from_wire(before.reservoir.drug, held_drug); !s) {
-      return s.error();
-    }
-  }
+  const bool filled = before.reservoir.filled;
+  const therapy::Drug held_drug = before.reservoir.drug.value_or(therapy::Drug{});
 
   if (entry.volume.count() <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "volume", "must be more than 0 mL");
@@ -82,7 +77,7 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
                         "enter the volume withdrawn from the reservoir before refilling it");
     }
     const Result<RefillCheck> check =
-        check_refill(Volume(before.reservoir.remaining_nl), *entry.withdrawn, capacity);
+        check_refill(before.reservoir.remaining, *entry.withdrawn, capacity);
     if (!check.ok()) return check.error();
     plan.check = check.value();
     if (plan.check->needs_acknowledgement() && !is_reason(entry.acknowledgement)) {
@@ -104,7 +99,7 @@ Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity
     return make_error(ErrorCode::kMismatch, "drug",
                       "is prescribed in another unit than the drug in the reservoir");
   }
-  const Concentration held_concentration(before.reservoir.concentration_ng_per_ml);
+  const Concentration held_concentration = before.reservoir.concentration;
   if (!filled) {
     plan.kind = RefillKind::kFirstFill;
     plan.notes.push_back("first fill: prime the catheter, then program a prescription");

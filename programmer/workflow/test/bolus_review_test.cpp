@@ -13,6 +13,11 @@
 namespace itdd::programmer {
 namespace {
 
+// The wire's status in the host's form, as the programmer converts an interrogation.
+inline ImplantStatus host(const itdd_ImplantStatus& wire) {
+  return implant_status_from_wire(wire).value();
+}
+
 const DrugLibrary& library() {
   static const DrugLibrary lib = [] {
     host::Checked<DrugLibrary> l =
@@ -70,9 +75,9 @@ itdd_LogRecord bolus_record(std::uint32_t seq, std::int64_t at, Volume v, Durati
 
 TEST(BolusReview, TheProgramAndTheEarlierBolusesGoIntoTheCheck) {
   // 0.5 mL (5 mg) three hours ago: 1 + 5 + 5 = 11 mg, above the soft maximum.
-  const Result<BolusReview> b =
-      review_bolus(morphine_running(), library(), milligrams(5), DoseUnit::kMilligram, hours(1),
-                   log_of({bolus_record(1, kNow - hours(3).count(), microlitres(500), hours(1))}));
+  const Result<BolusReview> b = review_bolus(
+      host(morphine_running()), library(), milligrams(5), DoseUnit::kMilligram, hours(1),
+      log_of({bolus_record(1, kNow - hours(3).count(), microlitres(500), hours(1))}));
   ASSERT_TRUE(b.ok()) << b.error().message;
   EXPECT_EQ(b->volume, microlitres(500));
   EXPECT_EQ(b->earlier.count, 1);
@@ -99,18 +104,18 @@ TEST(BolusReview, RefusedWithoutDrugInTheWrongUnitOrWithoutTheLog) {
   empty.reservoir.filled = false;
   const LogPageReader no_log = log_of({});
   Result<BolusReview> b =
-      review_bolus(empty, library(), milligrams(1), DoseUnit::kMilligram, hours(1), no_log);
+      review_bolus(host(empty), library(), milligrams(1), DoseUnit::kMilligram, hours(1), no_log);
   ASSERT_FALSE(b.ok());
   EXPECT_STREQ(b.error().field, "reservoir");
-  b = review_bolus(morphine_running(), library(), micrograms(1), DoseUnit::kMicrogram, hours(1),
-                   no_log);
+  b = review_bolus(host(morphine_running()), library(), micrograms(1), DoseUnit::kMicrogram,
+                   hours(1), no_log);
   ASSERT_FALSE(b.ok());
   EXPECT_STREQ(b.error().field, "unit");
   const LogPageReader broken = [](std::uint32_t) -> Result<itdd_EventLogPage> {
     return make_error(ErrorCode::kRefused, "transport", "no answer");
   };
-  b = review_bolus(morphine_running(), library(), milligrams(1), DoseUnit::kMilligram, hours(1),
-                   broken);
+  b = review_bolus(host(morphine_running()), library(), milligrams(1), DoseUnit::kMilligram,
+                   hours(1), broken);
   ASSERT_FALSE(b.ok());
   EXPECT_STREQ(b.error().field, "transport");
 }

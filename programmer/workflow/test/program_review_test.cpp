@@ -7,6 +7,11 @@
 namespace itdd::programmer {
 namespace {
 
+// The wire's status in the host's form, as the programmer converts an interrogation.
+inline ImplantStatus host(const itdd_ImplantStatus& wire) {
+  return implant_status_from_wire(wire).value();
+}
+
 using therapy::BasalMode;
 using therapy::Prescription;
 
@@ -121,15 +126,15 @@ itdd_ImplantStatus status_holding(const Prescription& rx, std::uint64_t token) {
 
 TEST(VerifyReadback, AcceptsExactlyWhatWasSentUnderTheConfirmedToken) {
   const Prescription rx = morphine_flex({{0, 1'000'000}, {480, 2'000'000}});
-  EXPECT_TRUE(verify_readback(rx, 42, status_holding(rx, 42)).ok());
+  EXPECT_TRUE(verify_readback(rx, 42, host(status_holding(rx, 42))).ok());
 
-  const Status stale = verify_readback(rx, 42, status_holding(rx, 43));
+  const Status stale = verify_readback(rx, 42, host(status_holding(rx, 43)));
   ASSERT_FALSE(stale.ok());
   EXPECT_STREQ(stale.error().field, "prescription_token");
 
   Prescription other = rx;
   other.flex.days[0].steps[1].dose_rate = DoseRate(2'000'001);
-  const Status changed = verify_readback(rx, 42, status_holding(other, 42));
+  const Status changed = verify_readback(rx, 42, host(status_holding(other, 42)));
   ASSERT_FALSE(changed.ok());
   EXPECT_STREQ(changed.error().field, "flex.days.steps");
 }

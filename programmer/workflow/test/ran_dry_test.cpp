@@ -14,6 +14,11 @@
 namespace itdd::programmer {
 namespace {
 
+// The wire's status in the host's form, as the programmer converts an interrogation.
+inline ImplantStatus host(const itdd_ImplantStatus& wire) {
+  return implant_status_from_wire(wire).value();
+}
+
 const DrugLibrary& library() {
   static const DrugLibrary lib = [] {
     host::Checked<DrugLibrary> l =
@@ -74,13 +79,13 @@ TEST(RanDry, APumpThatDidNotRunDrySaysNothing) {
       empty_pump("morphine", DoseUnit::kMilligram, Concentration(10'000'000), DoseRate(1'000'000));
   st.activity = itdd_Activity_ACTIVITY_BASAL;
   st.alarms_count = 0;
-  EXPECT_FALSE(reservoir_ran_dry(st));
-  EXPECT_FALSE(ran_dry(st, std::nullopt, library()));
+  EXPECT_FALSE(reservoir_ran_dry(host(st)));
+  EXPECT_FALSE(ran_dry(host(st), std::nullopt, library()));
   // Halted, but the empty alarm is active: it ran dry.
   st.activity = itdd_Activity_ACTIVITY_HALTED;
   st.alarms_count = 1;
   st.alarms[0].kind = itdd_AlarmKind_ALARM_KIND_RESERVOIR_EMPTY;
-  EXPECT_TRUE(reservoir_ran_dry(st));
+  EXPECT_TRUE(reservoir_ran_dry(host(st)));
 }
 
 TEST(RanDry, MorphineSinceWhenWithdrawalToleranceAndNoPriming) {
@@ -88,7 +93,7 @@ TEST(RanDry, MorphineSinceWhenWithdrawalToleranceAndNoPriming) {
       empty_pump("morphine", DoseUnit::kMilligram, Concentration(10'000'000), DoseRate(2'000'000));
   // Ran dry 3 days 4 hours and 30.5 minutes ago.
   const std::int64_t at = kNowImplant - 3 * kMillisPerDay - 4 * kMillisPerHour - 30 * 60'000 - 500;
-  const std::optional<RanDry> dry = ran_dry(st, emptied_at(at), library());
+  const std::optional<RanDry> dry = ran_dry(host(st), emptied_at(at), library());
   ASSERT_TRUE(dry);
   EXPECT_TRUE(dry->delivery_stopped);
   EXPECT_EQ(dry->since, WallTime(at + kWallOffset));
@@ -148,7 +153,8 @@ TEST(RanDry, MorphineSinceWhenWithdrawalToleranceAndNoPriming) {
 TEST(RanDry, BaclofenWithdrawalCanKillInTheLibrarysWords) {
   const itdd_ImplantStatus st =
       empty_pump("baclofen", DoseUnit::kMicrogram, Concentration(500'000), DoseRate(300'000));
-  const std::optional<RanDry> dry = ran_dry(st, emptied_at(kNowImplant - kMillisPerDay), library());
+  const std::optional<RanDry> dry =
+      ran_dry(host(st), emptied_at(kNowImplant - kMillisPerDay), library());
   ASSERT_TRUE(dry);
   EXPECT_EQ(dry->withdrawal_risk, WithdrawalRisk::kHigh);
   EXPECT_FALSE(dry->opioid);
@@ -162,7 +168,8 @@ TEST(RanDry, BaclofenWithdrawalCanKillInTheLibrarysWords) {
 TEST(RanDry, ZiconotideRestartsAtMostAtTheLibrarysStartingDose) {
   const itdd_ImplantStatus st =
       empty_pump("ziconotide", DoseUnit::kMicrogram, Concentration(100'000), DoseRate(9'600));
-  const std::optional<RanDry> dry = ran_dry(st, emptied_at(kNowImplant - kMillisPerDay), library());
+  const std::optional<RanDry> dry =
+      ran_dry(host(st), emptied_at(kNowImplant - kMillisPerDay), library());
   ASSERT_TRUE(dry);
   const std::string text = format_ran_dry(*dry);
   EXPECT_TRUE(has(text, ") is low: examine the patient")) << text;
@@ -177,7 +184,7 @@ TEST(RanDry, ZiconotideRestartsAtMostAtTheLibrarysStartingDose) {
 TEST(RanDry, SinceWhenUnknownOrOnlyBoundedWhenTheLogIsOverwritten) {
   const itdd_ImplantStatus st =
       empty_pump("morphine", DoseUnit::kMilligram, Concentration(10'000'000), DoseRate(2'000'000));
-  const std::optional<RanDry> unknown = ran_dry(st, std::nullopt, library());
+  const std::optional<RanDry> unknown = ran_dry(host(st), std::nullopt, library());
   ASSERT_TRUE(unknown);
   EXPECT_FALSE(unknown->since);
   EXPECT_TRUE(has(format_ran_dry(*unknown),
@@ -185,7 +192,7 @@ TEST(RanDry, SinceWhenUnknownOrOnlyBoundedWhenTheLogIsOverwritten) {
   EXPECT_TRUE(ran_dry_json(*unknown)["since"].is_null());
   EmptyRecord partial = emptied_at(kNowImplant - kMillisPerDay);
   partial.or_earlier = true;
-  const std::string text = format_ran_dry(*ran_dry(st, partial, library()));
+  const std::string text = format_ran_dry(*ran_dry(host(st), partial, library()));
   EXPECT_TRUE(has(text, " or earlier (the implant's clock")) << text;
   EXPECT_TRUE(has(text, "at least 1 d ago")) << text;
 }
@@ -199,11 +206,12 @@ TEST(RanDry, TheRefillPlanKeepsItAndTheWithdrawalNoLongerReadsAsExpected) {
   e.concentration = Concentration(10'000'000);
   e.volume = millilitres(18);
   // Without the finding the refill reads as a good one.
-  const Result<RefillPlan> plain = plan_refill(st, millilitres(20), e);
+  const Result<RefillPlan> plain = plan_refill(host(st), millilitres(20), e);
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(withdrawal_text(*plain), "withdrawn 0 mL against 0.0004 mL expected: as expected");
-  const Result<RefillPlan> p = plan_refill(
-      st, millilitres(20), e, ran_dry(st, emptied_at(kNowImplant - kMillisPerDay), library()));
+  const Result<RefillPlan> p =
+      plan_refill(host(st), millilitres(20), e,
+                  ran_dry(host(st), emptied_at(kNowImplant - kMillisPerDay), library()));
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE(p->ran_dry);
   EXPECT_EQ(withdrawal_text(*p),

@@ -55,7 +55,8 @@ struct PatientBolusStatus {
 
 struct ImplantStatus {
   itdd_Activity activity = itdd_Activity_ACTIVITY_UNSPECIFIED;
-  // The program in force; empty when none was ever programmed.
+  // The program in force (a stopped one without a drug name: never programmed); empty when the
+  // implant gave none.
   std::optional<therapy::Prescription> prescription;
   std::uint64_t prescription_token = 0;  // what a new program must name to replace it
   ReservoirStatus reservoir;
@@ -73,6 +74,8 @@ struct ImplantStatus {
 
   // The implant's wall clock less its monotonic one: puts a log record's time on its wall.
   std::int64_t wall_offset_ms() const { return wall.ms() - implant_time.ms(); }
+  // Whether a program with a drug was ever set (a new implant's is stopped and names none).
+  bool programmed() const { return prescription && prescription->drug.name[0] != '\0'; }
   // The reservoir's drug while it is filled; empty otherwise.
   std::optional<therapy::Drug> drug_held() const {
     return reservoir.filled ? reservoir.drug : std::nullopt;

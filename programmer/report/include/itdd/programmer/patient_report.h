@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "itdd/programmer/implant_status.h"
 #include "itdd/protocol/messages.h"
 
 namespace itdd::programmer {
@@ -29,14 +30,14 @@ std::string bolus_refusal_text(itdd_BolusRefusal refusal, bool has_next_allowed,
                                std::int64_t next_allowed_wall_ms, std::int64_t now_wall_ms,
                                std::uint32_t max_per_24h);
 
-std::string format_patient_status(const itdd_ImplantStatus& status);
+std::string format_patient_status(const ImplantStatus& status);
 // {"therapy_running", "activity", "reservoir_low", "boluses": {"enabled", "dose", "dose_ng",
 //  "used_in_24h", "max_per_24h", "left_in_24h", "allowed_now", "refusal", "reason",
 //  "next_allowed", "next_allowed_wall_ms"}, "alarms": [{"kind", "class", "silenced",
 //  "text"}], "clock": {"wall", "wall_ms"}}
-nlohmann::json patient_status_json(const itdd_ImplantStatus& status);
+nlohmann::json patient_status_json(const ImplantStatus& status);
 
 // The patient bolus's dose in the prescription's unit ("0.500 mg"); "" when none.
-std::string patient_bolus_dose_text(const itdd_ImplantStatus& status);
+std::string patient_bolus_dose_text(const ImplantStatus& status);
 
 }  // namespace itdd::programmer

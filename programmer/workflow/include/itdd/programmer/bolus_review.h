@@ -13,6 +13,7 @@
 #include "itdd/core/units.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/implant_log.h"
+#include "itdd/programmer/implant_status.h"
 #include "itdd/protocol/messages.h"
 
 namespace itdd::programmer {
@@ -30,7 +31,7 @@ struct BolusReview {
 
 // Refuses, naming the field: "reservoir" (it holds no drug), "unit" (the dose is typed in another
 // unit than the drug's), or the reader's error (the log could not be read).
-Result<BolusReview> review_bolus(const itdd_ImplantStatus& status, const DrugLibrary& library,
+Result<BolusReview> review_bolus(const ImplantStatus& status, const DrugLibrary& library,
                                  DrugAmount dose, DoseUnit unit, Duration duration,
                                  const LogPageReader& read);
 

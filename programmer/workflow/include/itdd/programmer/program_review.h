@@ -13,6 +13,7 @@
 
 #include "itdd/core/result.h"
 #include "itdd/core/units.h"
+#include "itdd/programmer/implant_status.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/therapy/prescription.h"
 
@@ -53,6 +54,6 @@ nlohmann::json review_json(const ProgramReview& review);
 // prescription sent, under the token the implant answered with. Refuses with the field that
 // differs ("prescription_token", "drug", "flex.days.steps", ...).
 Status verify_readback(const therapy::Prescription& sent, std::uint64_t programmed_token,
-                       const itdd_ImplantStatus& after);
+                       const ImplantStatus& after);
 
 }  // namespace itdd::programmer

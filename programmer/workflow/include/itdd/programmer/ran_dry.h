@@ -17,6 +17,7 @@
 #include "itdd/core/units.h"
 #include "itdd/programmer/drug_library.h"
 #include "itdd/programmer/implant_log.h"
+#include "itdd/programmer/implant_status.h"
 #include "itdd/protocol/messages.h"
 
 namespace itdd::programmer {
@@ -24,7 +25,7 @@ namespace itdd::programmer {
 // Whether the interrogation shows a pump that ran dry: its activity is "reservoir empty", or
 // the reservoir-empty alarm is active (also while halted). Then the programmer reads the log
 // for the reservoir-empty record (implant_log.h).
-bool reservoir_ran_dry(const itdd_ImplantStatus& status);
+bool reservoir_ran_dry(const ImplantStatus& status);
 
 struct RanDryAdvice {
   std::string what;    // a sentence for the clinician, units beside every number
@@ -54,7 +55,7 @@ struct RanDry {
 
 // What to tell the clinic, or nullopt when the pump did not run dry. `empty_record`: the
 // reservoir-empty record from the log (reservoir_empty_record), when found.
-std::optional<RanDry> ran_dry(const itdd_ImplantStatus& before,
+std::optional<RanDry> ran_dry(const ImplantStatus& before,
                               const std::optional<EmptyRecord>& empty_record,
                               const DrugLibrary& library);
 

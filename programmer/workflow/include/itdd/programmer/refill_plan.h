@@ -13,6 +13,7 @@
 
 #include "itdd/core/result.h"
 #include "itdd/core/units.h"
+#include "itdd/programmer/implant_status.h"
 #include "itdd/programmer/ran_dry.h"
 #include "itdd/programmer/refill_check.h"
 #include "itdd/protocol/messages.h"
@@ -56,7 +57,7 @@ struct RefillPlan {
 //   drug             a drug in another unit than the reservoir's under the same name.
 // `ran_dry` (ran_dry.h), when the pump ran empty, is kept in the plan: the withdrawn volume is
 // then "as expected" only because nothing was left.
-Result<RefillPlan> plan_refill(const itdd_ImplantStatus& before, Volume capacity,
+Result<RefillPlan> plan_refill(const ImplantStatus& before, Volume capacity,
                                const RefillEntry& entry,
                                const std::optional<RanDry>& ran_dry = std::nullopt);
 

@@ -99,7 +99,7 @@ Step<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan);
 // ---------------------------------------------------------------- downloads
 
 struct EventLogDownload {
-  itdd_ImplantStatus read_at{};  // the interrogation the log was read after
+  ImplantStatus read_at;  // the interrogation the log was read after
   std::int64_t wall_offset_ms = 0;
   std::uint32_t newest_seq = 0;
   std::vector<itdd_LogRecord> records;  // oldest first, from the sequence number asked
@@ -108,7 +108,7 @@ struct EventLogDownload {
 Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq);
 
 struct HistoryDownload {
-  itdd_ImplantStatus read_at{};
+  ImplantStatus read_at;
   std::int64_t wall_offset_ms = 0;
   std::int64_t newest_hour = -1;  // -1: no hour recorded yet
   std::int64_t from_hour = 0;

@@ -54,9 +54,8 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
 
 struct RefillOutcome {
   Sent sent;
-  std::optional<Stop> after;       // applied, but the implant could not be read afterwards
-  itdd_Reservoir reservoir{};      // read back
-  std::optional<WallTime> low_at;  // projected low reservoir, on the implant's clock
+  std::optional<Stop> after;  // applied, but the implant could not be read afterwards
+  ReservoirStatus reservoir;  // read back (low_at: the projected low, on the implant's clock)
   std::optional<ClinicRefillDate> in_clinic;  // when the clinic's zone is known
   RefillDate next;  // in the clinic's time when known, else on the implant's clock
   std::optional<itdd_BridgePlan> bridge;   // started by the implant

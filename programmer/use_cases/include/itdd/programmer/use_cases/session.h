@@ -19,6 +19,7 @@
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
 #include "itdd/programmer/implant_log.h"
+#include "itdd/programmer/implant_status.h"
 #include "itdd/programmer/outcome.h"
 #include "itdd/programmer/status_report.h"
 
@@ -86,9 +87,10 @@ std::string link_failure(const Error& e);
 // "the implant answered: refused (field: message)".
 std::string refusal(const protocol::Response& r);
 
-// Interrogates the implant: its status, or a Stop (refused: "NAME: <link failure>", or the
-// implant's refusal in words).
-Step<itdd_ImplantStatus> interrogate(UseCaseSession& s);
+// Interrogates the implant: its status in the host's form (implant_status.h, converted here
+// once), or a Stop (refused: "NAME: <link failure>", the implant's refusal in words, or a
+// status that cannot be understood).
+Step<ImplantStatus> interrogate(UseCaseSession& s);
 // A request whose answer must be ok: the answer, or a Stop as interrogate's.
 Step<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& request);
 
