@@ -126,8 +126,9 @@ void fill(const std::string& url, const Scale& sc) {
                       p, (p - 1) % sc.patients + 1, p, year_start - 30 * kDay));
     }
   }
-  std::int64_t session_id = 0;
-  {
+  // Sessions first (every batch of them written), then what they hold.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::int64_t session_id = 0;
     Bulk sessions(c,
                   "INSERT INTO sessions (id, pump_id, operator_name, device, started_at_ms, "
                   "ended_at_ms, summary)");
@@ -146,8 +147,11 @@ void fill(const std::string& url, const Scale& sc) {
       for (int k = 0; k < sc.sessions_per_pump; ++k) {
         const std::int64_t at = year_start + phase + k * (300 * kDay / sc.sessions_per_pump);
         ++session_id;
-        sessions.row(fmt::format("{}, {}, 'Dr Bench', 'programmer-1', {}, {}, 'session {}'",
-                                 session_id, p, at, at + 900'000, k));
+        if (pass == 0) {
+          sessions.row(fmt::format("{}, {}, 'Dr Bench', 'programmer-1', {}, {}, 'session {}'",
+                                   session_id, p, at, at + 900'000, k));
+          continue;
+        }
         if (k % 4 == 0) {
           rx.row(
               fmt::format("{}, {}, {}, '{:016x}', '{}', 2000000, 'continuous', {}, "
