@@ -1159,7 +1159,8 @@ class SqlClinicDb final : public ClinicDb {
       std::unordered_map<std::int64_t, std::size_t> at;
       for (PumpRecord& p : *pumps) {
         at.emplace(p.id, out.pumps.size());
-        out.pumps.push_back(PumpSnapshot{.pump = std::move(p)});
+        out.pumps.emplace_back();
+        out.pumps.back().pump = std::move(p);
       }
       const auto slot = [&](std::int64_t pump_id) -> PumpSnapshot* {
         const auto it = at.find(pump_id);
