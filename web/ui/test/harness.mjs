@@ -27,7 +27,8 @@ export async function itdd(args, opts = {}) {
   }
 }
 
-// Starts `itdd ARGS` in the background and waits for the line `listening on HOST:PORT`.
+// Starts `itdd ARGS` in the background and waits for where it listens: `listening on HOST:PORT`
+// (the virtual implant) or `the dashboard is at http://HOST:PORT/` (the clinic's server).
 export function serve(args, logName, dir) {
   return new Promise((resolve, reject) => {
     const child = spawn(env.itdd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,7 +39,7 @@ export function serve(args, logName, dir) {
     }, 30_000);
     const seen = (chunk) => {
       out += chunk;
-      const m = /listening on (\S+:\d+)/.exec(out);
+      const m = /(?:listening on |the dashboard is at http:\/\/)([^\s/]+:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ child, address: m[1], output: () => out });
