@@ -48,19 +48,30 @@ after(async () => {
   removeDir(dir);
 });
 
+// A page logged in as `who`: through the login form the first time, then with that session's
+// cookie (hashing a password is deliberately slow; the login itself is tested once).
+const sessions = new Map();
 async function logIn(who, page) {
-  page ??= await chrome.newPage({ viewport: { width: 1280, height: 900 } });
+  if (!page && sessions.has(who.user)) {
+    const context = await chrome.newContext({ viewport: { width: 1280, height: 900 }, storageState: sessions.get(who.user) });
+    page = await context.newPage();
+    await page.goto(`${base}/#/`);
+    await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
+    return page;
+  }
+  page ??= await (await chrome.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(`${base}/#/login`);
   await page.getByLabel('User name').fill(who.user);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
+  sessions.set(who.user, await page.context().storageState());
   return page;
 }
 
 describe('the clinic dashboard', () => {
   test('a wrong password is refused beside the field; the right one opens the overview', async () => {
-    const page = await chrome.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (await chrome.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${base}/`);
     await page.getByLabel('User name').fill(CLINICIAN.user);
     await page.getByLabel('Password').fill('not the password');
@@ -71,7 +82,7 @@ describe('the clinic dashboard', () => {
     await logIn(CLINICIAN, page);
     assert.match(await page.locator('#who').innerText(), /dr\.ward \(clinician\)/);
     await shot(page, 'overview');
-    await page.close();
+    await page.context().close();
   });
 
   test('the overview ranks a baclofen pump due in 3 days above a morphine pump due in 30', async () => {
@@ -90,7 +101,7 @@ describe('the clinic dashboard', () => {
     await page.getByLabel('Search').fill('morphine');
     assert.equal(await bacRow.isHidden(), true);
     await shot(page, 'overview-search');
-    await page.close();
+    await page.context().close();
   });
 
   test('a patient page: upload what the implant recorded, then its plots draw it', async () => {
@@ -134,7 +145,7 @@ describe('the clinic dashboard', () => {
     assert.ok(Math.abs((await span('#plot-daily')) / before - 0.25) < 0.01, 'zoomed to a quarter');
     assert.equal(await span('#plot-reservoir'), await span('#plot-daily'), 'the plots share one time range');
     await shot(page, 'patient-zoomed');
-    await page.close();
+    await page.context().close();
   });
 });
 
@@ -194,7 +205,7 @@ describe('actions against a connected virtual implant', () => {
     assert.match(outcome, /Read back from the implant/);
     assert.match(outcome, new RegExp(`${demo.connected.newDose} ${demo.connected.unit}/day`));
     await shot(page, 'program-read-back');
-    await page.close();
+    await page.context().close();
   });
 
   test('a dose over the hard limit is refused, with the limit named beside the dose', async (t) => {
@@ -210,7 +221,7 @@ describe('actions against a connected virtual implant', () => {
     await error.filter({ hasText: /hard limit/ }).waitFor();
     assert.equal(await program.locator('.side-by-side').count(), 0, 'nothing to confirm');
     await shot(page, 'program-hard-limit');
-    await page.close();
+    await page.context().close();
   });
 
   test('a refill whose withdrawn volume is off is stopped until acknowledged with a reason', async (t) => {
@@ -241,7 +252,7 @@ describe('actions against a connected virtual implant', () => {
     await refill.locator('[data-outcome="done"]').waitFor({ timeout: 30_000 });
     assert.match(await refill.locator('.review').innerText(), /Next refill/);
     await shot(page, 'refill-acknowledged');
-    await page.close();
+    await page.context().close();
   });
 
   test('a state-changing request without the CSRF token, or with a wrong one, is refused', async () => {
@@ -264,7 +275,7 @@ describe('actions against a connected virtual implant', () => {
     // Still logged in: the refused logout did nothing.
     await page.reload();
     await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
-    await page.close();
+    await page.context().close();
   });
 
   test('a staff account may look but not program', async () => {
@@ -286,6 +297,6 @@ describe('actions against a connected virtual implant', () => {
       assert.equal(r.status, 403, JSON.stringify(r));
       assert.equal(r.body.error.field, 'role');
     }
-    await page.close();
+    await page.context().close();
   });
 });
