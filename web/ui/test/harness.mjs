@@ -4,15 +4,16 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
 
 export const env = {
-  itdd: process.env.ITDD_BIN ?? 'build/release/apps/itdd',
-  ui: process.env.ITDD_UI_DIST ?? 'build/release/web/ui/dist',
+  // Relative paths are from where the command was started (the repository root by default).
+  itdd: resolve(process.env.ITDD_BIN ?? 'build/release/apps/itdd'),
+  ui: resolve(process.env.ITDD_UI_DIST ?? 'build/release/web/ui/dist'),
   artifacts: process.env.ITDD_WEB_ARTIFACTS ?? join(tmpdir(), 'itdd-web-artifacts'),
   chromium: process.env.ITDD_CHROMIUM ?? '/usr/bin/chromium',
 };
