@@ -122,6 +122,13 @@ int db_failure(const programmer::DbError& e) {
   return programmer::is_input_error(e) ? kExitInvalidInput : kExitFailure;
 }
 
+int db_failure(const programmer::Stop& stop) {
+  const std::string where = option_of(stop.field);
+  std::cerr << "error: "
+            << (where.empty() ? stop.message : fmt::format("{}: {}", where, stop.message)) << '\n';
+  return programmer::exit_status(stop.outcome);
+}
+
 programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library) {
   return [&library](std::string_view drug) {
     const programmer::DrugSpec* spec = library.find(drug);

@@ -10,6 +10,7 @@
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/drug_library.h"
+#include "itdd/programmer/use_cases/session.h"
 
 namespace itdd::cli {
 
@@ -38,6 +39,8 @@ ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag)
 
 // "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
 int db_failure(const programmer::DbError& e);
+// The same for a use case's Stop that came from the clinic database (Stop::clinic_db).
+int db_failure(const programmer::Stop& stop);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.
 programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library);
 

@@ -23,6 +23,7 @@
 #include "itdd/programmer/screening.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/trial.h"
 #include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
@@ -567,21 +568,10 @@ int read_patient_trials(const State& s, const DrugSpec& drug, PatientTrials& out
   auto zone = out.db->time_zone();
   if (!zone.ok()) return db_failure(zone.error());
   out.zone = std::move(zone).value();
-  auto trials = out.db->trials(out.patient.id);
-  if (!trials.ok()) return db_failure(trials.error());
-  for (const programmer::TrialRecord& t : trials.value()) {
-    if (t.drug != drug.name) continue;
-    programmer::ScreeningBolus b;
-    b.dose = t.dose;
-    b.given_at = out.zone->local(t.at_ms);
-    b.effective = t.effective;
-    if (t.effect.count() > 0) b.effect_duration = t.effect;
-    b.response = programmer::ScreeningResponse{
-        t.score_kind == programmer::ScoreKind::kAshworth ? programmer::ResponseScale::kAshworth
-                                                         : programmer::ResponseScale::kPain,
-        static_cast<int>(t.score_before), static_cast<int>(t.score_after)};
-    out.history.push_back(b);
-  }
+  programmer::Step<std::vector<programmer::ScreeningBolus>> history =
+      programmer::read_screening_history(*out.db, out.patient.id, *out.zone, drug);
+  if (!history.ok()) return db_failure(history.stop());
+  out.history = std::move(history.value());
   return 0;
 }
 
@@ -618,82 +608,51 @@ int trial_record(const State& s) {
   if (s.steps.size() != 1) return bad_input("--step: give the one bolus to record");
   const std::optional<programmer::ScreeningBolus> b = parse_step(s.steps[0], drug->unit, 0);
   if (!b) return kExitInvalidInput;
-  programmer::ScreeningBolus given = *b;
-  if (!given.response) {
+  if (!b->response) {
     return bad_input("--step: record the response too (e.g. 50:effective:6h:ashworth=3-1)");
   }
   PatientTrials trials;
   if (const int rc = read_patient_trials(s, *drug, trials); rc != 0) return rc;
-  // The time given is the clinic's local time: one the clocks skipped is refused, one they
-  // showed twice is the first (host::TimeZone::instant_typed).
-  std::int64_t given_at_ms = system_now_ms();
-  if (given.given_at) {
-    const Checked<std::int64_t> at = trials.zone->instant_typed(*given.given_at);
-    if (!at.ok()) {
-      return bad_input(fmt::format("--step: {} (nothing recorded)", at.error().message));
-    }
-    given_at_ms = *at;
-  } else {
-    given.given_at = trials.zone->local(given_at_ms);
+  const programmer::Step<programmer::TrialRecorded> recorded =
+      programmer::record_screening_bolus(*trials.db, trials.patient, *trials.zone, *drug,
+                                         trials.history, {*b, s.route, s.notes}, system_now_ms());
+  if (!recorded.ok()) {
+    const programmer::Stop& stop = recorded.stop();
+    if (stop.clinic_db) return db_failure(stop);
+    if (stop.field == "given_at") return bad_input(fmt::format("--step: {}", stop.message));
+    return bad_input(fmt::format("{}: {}", step_field(stop.field), stop.message));
   }
-  trials.history.push_back(given);
-  if (const Checked<programmer::ScreeningStep> step =
-          programmer::next_screening_step(*drug, trials.history);
-      !step.ok()) {
-    return bad_input(fmt::format("{}: {} (nothing recorded)", step_field(step.error().field),
-                                 step.error().message));
-  }
-  programmer::TrialRecord t;
-  t.patient_id = trials.patient.id;
-  t.at_ms = given_at_ms;
-  t.drug = drug->name;
-  t.dose = given.dose;
-  t.route = s.route;
-  t.score_kind = given.response->scale == programmer::ResponseScale::kAshworth
-                     ? programmer::ScoreKind::kAshworth
-                     : programmer::ScoreKind::kPain;
-  t.score_before = given.response->before;
-  t.score_after = given.response->after;
-  t.effect = given.effect_duration.value_or(Duration(0));
-  t.effective = given.effective;
-  t.notes = s.notes;
-  if (auto added = trials.db->add_trial(t); !added.ok()) return db_failure(added.error());
+  const programmer::TrialRecord& t = recorded->record;
   if (!s.json) {
     std::cout << fmt::format("recorded for {}: {} {} ({}), {}\n", trials.patient.mrn, drug->name,
-                             programmer::format_amount(given.dose, drug->unit), s.route,
-                             given.effective ? "effective" : "not effective");
+                             programmer::format_amount(t.dose, drug->unit), s.route,
+                             t.effective ? "effective" : "not effective");
   }
-  return print_suggestion(s, drug, trials.history);
+  return print_suggestion(s, drug, recorded->history);
 }
 
 int print_suggestion(const State& s, const DrugSpec* drug,
                      const std::vector<programmer::ScreeningBolus>& history) {
-  const Checked<programmer::ScreeningStep> step = programmer::next_screening_step(*drug, history);
-  if (!step.ok())
-    return bad_input(fmt::format("{}: {}", step_field(step.error().field), step.error().message));
-  std::optional<programmer::StartingDose> start;
-  if (step->outcome == programmer::ScreeningOutcome::kEffective ||
-      step->outcome == programmer::ScreeningOutcome::kNoRule) {
-    const Checked<programmer::StartingDose> suggested =
-        programmer::suggested_starting_dose(*drug, history);
-    if (!suggested.ok()) {
-      return bad_input(
-          fmt::format("{}: {}", step_field(suggested.error().field), suggested.error().message));
-    }
-    start = suggested.value();
+  const programmer::Step<programmer::TrialSuggestion> suggestion =
+      programmer::suggest_screening(*drug, history);
+  if (!suggestion.ok()) {
+    return bad_input(
+        fmt::format("{}: {}", step_field(suggestion.stop().field), suggestion.stop().message));
   }
+  const programmer::ScreeningStep& step = suggestion->step;
+  const std::optional<programmer::StartingDose>& start = suggestion->start;
   const std::int64_t per = nanograms_per(drug->unit);
   if (s.json) {
     OrderedJson j{{"drug", drug->name},
                   {"unit", programmer::unit_name(drug->unit)},
-                  {"outcome", outcome_name(step->outcome)},
-                  {"dose", step->outcome == programmer::ScreeningOutcome::kNoRule
+                  {"outcome", outcome_name(step.outcome)},
+                  {"dose", step.outcome == programmer::ScreeningOutcome::kNoRule
                                ? OrderedJson(nullptr)
-                               : host::decimal_json(step->dose.count(), per)},
-                  {"earliest", step->earliest ? OrderedJson(host::format_wall_time(*step->earliest))
-                                              : OrderedJson(nullptr)},
-                  {"explanation", step->explanation},
-                  {"source", step->source}};
+                               : host::decimal_json(step.dose.count(), per)},
+                  {"earliest", step.earliest ? OrderedJson(host::format_wall_time(*step.earliest))
+                                             : OrderedJson(nullptr)},
+                  {"explanation", step.explanation},
+                  {"source", step.source}};
     if (start) {
       j["starting_dose"] = {
           {"dose_per_day", start->dose_per_day
@@ -707,8 +666,8 @@ int print_suggestion(const State& s, const DrugSpec* drug,
     std::cout << j.dump(2) << '\n';
     return 0;
   }
-  std::cout << fmt::format("{} screening\n  {}\n", drug->display_name, step->explanation);
-  if (!step->source.empty()) std::cout << fmt::format("  {}\n", step->source);
+  std::cout << fmt::format("{} screening\n  {}\n", drug->display_name, step.explanation);
+  if (!step.source.empty()) std::cout << fmt::format("  {}\n", step.source);
   if (start) {
     if (start->dose_per_day) {
       std::cout << fmt::format("  starting infusion: {}\n  rule: {}\n  {}\n",

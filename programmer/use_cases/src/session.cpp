@@ -120,6 +120,12 @@ LogPageReader log_reader(Client& client) {
   };
 }
 
+Stop db_stop(const DbError& e) {
+  Stop stop(is_input_error(e) ? Outcome::kInvalidInput : Outcome::kRefused, e.field, e.message);
+  stop.clinic_db = true;
+  return stop;
+}
+
 Recorded record_session(UseCaseSession& s, const std::string& summary,
                         const std::function<std::string(std::int64_t)>& write) {
   Recorded out;

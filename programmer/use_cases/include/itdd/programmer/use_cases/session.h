@@ -34,8 +34,11 @@ struct Stop {
   Outcome outcome = Outcome::kRefused;
   std::string field;
   std::string message;
-  std::string detail;  // what to show before the message, when it needs explaining (or "")
+  std::string detail;      // what to show before the message, when it needs explaining (or "")
+  bool clinic_db = false;  // the clinic database's error: `field` is the record's field
 };
+// The clinic database's error as a Stop (invalid input when it is the input's fault).
+Stop db_stop(const DbError& e);
 
 // A use case step's value, or where it stopped.
 template <class T>
