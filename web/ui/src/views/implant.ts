@@ -17,33 +17,54 @@ interface Row {
   label: string;
   text: string;
 }
+// A review row as the server sends it: what the implant holds now and what would be sent.
+interface ChangeRow {
+  item: string;
+  before: string;
+  after: string;
+  changed: boolean;
+}
+interface DoseCheck {
+  verdict: string; // "within" | "needs override" | "blocked" (or ok | soft | hard)
+  verdict_text?: string;
+  findings: { level: string; field: string; message: string }[];
+}
 interface ProgramReview {
-  review_token: string;
-  old: Row[];
-  new: Row[];
-  rate_text: string;
-  dose_check: { verdict: string; findings: { level: string; field: string; message: string }[] };
-  needs_override_reason: boolean;
+  review_token?: string;
+  review?: ChangeRow[];
+  old?: Row[];
+  new?: Row[];
+  rate_text?: string;
+  dose_check?: DoseCheck;
+  needs_override_reason?: boolean;
+  accepted?: boolean;
+  message?: string;
 }
 interface RefillReview {
-  review_token: string;
-  expected_nl: number;
-  withdrawn_nl: number;
-  difference_nl: number;
-  finding: string;
-  needs_acknowledgement: boolean;
-  bridge: { needed: boolean; text: string };
-  next_refill_date: string;
-  next_refill_rule: string;
+  review_token?: string;
+  kind?: string;
+  expected_nl?: number;
+  withdrawn_nl?: number;
+  difference_nl?: number;
+  finding?: string;
+  withdrawal_text?: string;
+  notes?: string[];
+  warnings?: string[];
+  needs_acknowledgement?: boolean;
+  bridge?: { needed: boolean; text: string } | boolean | string;
+  next_refill_date?: string;
+  next_refill_rule?: string;
   text?: string;
 }
 interface SimpleReview {
-  review_token: string;
+  review_token?: string;
+  review?: ChangeRow[];
   text?: string;
   rows?: Row[];
   old?: Row[];
   new?: Row[];
-  dose_check?: ProgramReview['dose_check'];
+  dose_check?: DoseCheck;
+  accepted?: boolean;
   needs_override_reason?: boolean;
 }
 
@@ -78,15 +99,35 @@ function sideBySide(oldRows: Row[], newRows: Row[]): HTMLElement {
     h('section', { 'aria-label': 'New (to send)' }, h('h4', {}, 'New: to send'), list(newRows, oldBy)));
 }
 
-function verdictView(check: ProgramReview['dose_check'] | undefined): HTMLElement | null {
+// Old and new side by side, the changed rows marked.
+function changeTable(rows: ChangeRow[]): HTMLElement {
+  return h('table', { class: 'side-by-side-table' },
+    h('caption', {}, 'Old (in the implant now) and new (to send), side by side'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Old: in the implant now'), h('th', { scope: 'col' }, 'New: to send'))),
+    h('tbody', {}, rows.map((r) => h('tr', { class: r.changed ? 'changed' : '' },
+      h('th', { scope: 'row' }, r.changed ? `* ${r.item}` : r.item), h('td', {}, r.before), h('td', {}, r.after)))));
+}
+
+function changesView(r: { review?: ChangeRow[]; old?: Row[]; new?: Row[] }): HTMLElement | null {
+  if (r.review) return h('div', { class: 'side-by-side' }, changeTable(r.review));
+  if (r.old && r.new) return sideBySide(r.old, r.new);
+  return null;
+}
+
+function verdictView(check: DoseCheck | undefined): HTMLElement | null {
   if (!check) return null;
-  const kind = check.verdict === 'ok' ? 'ok' : check.verdict === 'soft' ? 'warn' : 'error';
-  return notice(kind, h('strong', {}, `Drug library: ${check.verdict === 'ok' ? 'within the limits' : check.verdict === 'soft' ? 'above a soft limit' : 'blocked'}`),
+  const ok = check.verdict === 'ok' || check.verdict === 'within';
+  const soft = check.verdict === 'soft' || check.verdict === 'needs override';
+  return notice(ok ? 'ok' : soft ? 'warn' : 'error',
+    h('strong', {}, `Drug library: ${ok ? 'within the limits' : soft ? 'above a soft limit: a reason is needed' : 'blocked'}`),
+    check.verdict_text ? h('p', {}, check.verdict_text) : null,
     check.findings.length ? h('ul', {}, check.findings.map((f) => h('li', {}, f.message))) : null);
 }
 
-function overrideStep(into: HTMLElement, needed: boolean): () => Record<string, unknown> | null {
-  if (!needed) return () => ({});
+// The contract's flow asks for the override reason with the confirmation; the server's asks for
+// it at review (`accepted` false until given, then the reviewed token carries it).
+function overrideStep(into: HTMLElement, needed: boolean, acceptedAtReview?: boolean): () => Record<string, unknown> | null {
+  if (!needed || acceptedAtReview !== undefined) return () => ({});
   const reason = reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.');
   into.append(reason.wrap);
   return () => {
@@ -185,9 +226,10 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!drug || !conc || dose === null) return null;
       return { drug, concentration: conc, unit, mode: pMode.input.value, dose };
     },
+    askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
     showReview: (r, into) => {
-      into.append(sideBySide(r.old, r.new), h('p', {}, h('strong', {}, 'Rate: '), r.rate_text), verdictView(r.dose_check) ?? '');
-      return overrideStep(into, r.needs_override_reason);
+      into.append(changesView(r) ?? '', r.rate_text ? h('p', {}, h('strong', {}, 'Rate: '), r.rate_text) : '', verdictView(r.dose_check) ?? '');
+      return overrideStep(into, !!r.needs_override_reason, r.accepted);
     },
   }));
 
@@ -211,16 +253,25 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!withdrawn || !drug || !conc || !volume || !low) return null;
       return { withdrawn_ml: withdrawn, drug, concentration: conc, unit, volume_ml: volume, low_alarm_ml: low };
     },
+    askable: {
+      acknowledge: () => reasonField('Acknowledge the discrepancy: what you found and did', 'acknowledge',
+        'Required: the refill is stopped until you say why it may go on (e.g. checked for a pocket fill, aspirated again).'),
+      bridge: () => field('Bridge bolus', 'bridge', h('select', {}, h('option', { value: '' }, 'choose…'), h('option', { value: 'yes' }, 'yes: give the bridge bolus'), h('option', { value: 'no' }, 'no bridge bolus'))),
+    },
     showReview: (r, into) => {
-      const off = r.finding !== 'as-expected';
-      into.append(
-        h('table', {}, h('tbody', {},
-          h('tr', {}, h('th', { scope: 'row' }, 'Expected in the reservoir'), h('td', { class: 'num' }, u.ml(r.expected_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Withdrawn'), h('td', { class: 'num' }, u.ml(r.withdrawn_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Difference'), h('td', { class: 'num' }, u.ml(r.difference_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Next refill'), h('td', {}, `${r.next_refill_date} (${r.next_refill_rule})`)))),
-        notice(off ? 'error' : 'ok', h('strong', {}, off ? `Discrepancy: ${r.finding}. ` : 'As expected. '), r.text ?? ''),
-      );
+      const rows: [string, string][] = [];
+      if (r.kind) rows.push(['Refill', r.kind]);
+      if (r.expected_nl != null) rows.push(['Expected in the reservoir', u.ml(r.expected_nl, 3)]);
+      if (r.withdrawn_nl != null) rows.push(['Withdrawn', u.ml(r.withdrawn_nl, 3)]);
+      if (r.difference_nl != null) rows.push(['Difference', u.ml(r.difference_nl, 3)]);
+      if (r.next_refill_date) rows.push(['Next refill', `${r.next_refill_date}${r.next_refill_rule ? ` (${r.next_refill_rule})` : ''}`]);
+      into.append(h('table', {}, h('tbody', {}, rows.map(([a, b]) => h('tr', {}, h('th', { scope: 'row' }, a), h('td', { class: 'num' }, b))))));
+      if (r.finding) {
+        const off = r.finding !== 'as-expected';
+        into.append(notice(off ? 'error' : 'ok', h('strong', {}, off ? `Discrepancy: ${r.finding}. ` : 'As expected. '), r.withdrawal_text ?? r.text ?? ''));
+      }
+      for (const w of r.warnings ?? []) into.append(notice('warn', w));
+      if (r.notes?.length) into.append(h('ul', {}, r.notes.map((n) => h('li', {}, n))));
       let ack: Field | null = null;
       if (r.needs_acknowledgement) {
         ack = reasonField('Acknowledge the discrepancy: what you found and did', 'acknowledge',
@@ -228,7 +279,7 @@ export async function implantView(ctx: Context): Promise<void> {
         into.append(ack.wrap);
       }
       let bridge: Field | null = null;
-      if (r.bridge.needed) {
+      if (typeof r.bridge === 'object' && r.bridge?.needed) {
         into.append(notice('warn', r.bridge.text));
         bridge = field('Bridge bolus', 'bridge', h('select', {}, h('option', { value: '' }, 'choose…'), h('option', { value: 'yes' }, 'yes: give the bridge bolus'), h('option', { value: 'no' }, 'no bridge bolus')));
         into.append(bridge.wrap);
@@ -264,6 +315,7 @@ export async function implantView(ctx: Context): Promise<void> {
       return v ? { catheter_volume_ml: v } : null;
     },
     showReview: (r, into) => {
+      into.append(changesView(r) ?? '');
       if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
       if (r.text) into.append(h('pre', {}, r.text));
       return () => ({});
@@ -285,12 +337,13 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!drug || !dose || !duration) return null;
       return { drug, dose, unit, duration };
     },
+    askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
     showReview: (r, into) => {
-      if (r.old && r.new) into.append(sideBySide(r.old, r.new));
+      into.append(changesView(r) ?? '');
       if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
       if (r.text) into.append(h('pre', {}, r.text));
       into.append(verdictView(r.dose_check) ?? '');
-      return overrideStep(into, !!r.needs_override_reason);
+      return overrideStep(into, !!r.needs_override_reason, r.accepted);
     },
   }));
 }
