@@ -191,8 +191,9 @@ export async function implantView(ctx: Context): Promise<void> {
   main.append(actions);
   // What the implant holds fills the forms' drug and concentration (the clinician may change them).
   const prefill = (status: Record<string, unknown>) => {
-    const drug = typeof status.drug === 'string' ? status.drug : '';
-    const conc = typeof status.concentration_ng_per_ml === 'number' ? status.concentration_ng_per_ml : null;
+    const st = status as ImplantStatus;
+    const drug = st.prescription?.drug ?? st.reservoir?.drug ?? '';
+    const conc = st.prescription?.concentration_ng_per_ml ?? null;
     if (!drug || !unitOf(drug)) return;
     for (const [d, c] of [[pDrug, pConc], [rDrug, rConc], [bDrug, null]] as [Field, Field | null][]) {
       if (d.input.value) continue;
@@ -348,18 +349,37 @@ export async function implantView(ctx: Context): Promise<void> {
   }));
 }
 
-function statusCard(status: Record<string, unknown>): HTMLElement {
-  const unit = String(status.drug_unit ?? 'mg');
+// What the implant reported, the figures with their units (the status of `itdd programmer
+// interrogate --json`).
+interface ImplantStatus {
+  activity?: string;
+  alarms?: ({ name?: string; text?: string } | string)[];
+  battery?: { eri?: string; remaining_percent?: number; status?: string };
+  clock?: { wall?: string };
+  clock_check?: { warning?: string | null } | null;
+  current_flow_ml_per_day?: number;
+  prescription?: { drug?: string; mode?: string; concentration_ng_per_ml?: number; dose_ng_per_day?: number } | null;
+  reservoir?: { drug?: string; remaining_nl?: number; capacity_nl?: number; low_threshold_ml?: number; projected_low?: string | null; concentration?: { value: number; unit: string } };
+  prescription_token?: string;
+}
+
+function statusCard(raw: Record<string, unknown>): HTMLElement {
+  const st = raw as ImplantStatus;
+  const drug = st.prescription?.drug ?? st.reservoir?.drug ?? '';
+  const unit = st.reservoir?.concentration?.unit?.replace('/mL', '') ?? 'mg';
   const rows: [string, string][] = [];
-  const num = (k: string) => (typeof status[k] === 'number' ? (status[k] as number) : null);
-  if (status.drug) rows.push(['Drug', String(status.drug)]);
-  if (num('concentration_ng_per_ml') != null) rows.push(['Concentration', u.concentration(num('concentration_ng_per_ml')!, unit)]);
-  if (num('reservoir_nl') != null) rows.push(['Reservoir', u.ml(num('reservoir_nl')!, 3)]);
-  if (num('low_reservoir_alarm_nl') != null) rows.push(['Low-reservoir alarm at', u.ml(num('low_reservoir_alarm_nl')!, 2)]);
-  for (const [k, v] of Object.entries(status)) {
-    if (['drug', 'drug_unit', 'concentration_ng_per_ml', 'reservoir_nl', 'low_reservoir_alarm_nl'].includes(k)) continue;
-    if (v === null || typeof v === 'object') continue;
-    rows.push([k.replace(/_/g, ' '), String(v)]);
-  }
-  return h('div', { class: 'card', 'data-status': 'implant' }, h('dl', {}, rows.flatMap(([a, b]) => [h("dt", {}, a), h("dd", {}, b)])));
+  if (st.activity) rows.push(['Activity', st.activity]);
+  if (drug) rows.push(['Drug', drug]);
+  if (st.reservoir?.concentration) rows.push(['Concentration', `${u.trim(st.reservoir.concentration.value, 3)} ${st.reservoir.concentration.unit}`]);
+  if (st.prescription?.dose_ng_per_day != null) rows.push(['Dose', `${st.prescription.mode ?? ''} ${u.dosePerDay(st.prescription.dose_ng_per_day, unit)}`.trim()]);
+  if (st.current_flow_ml_per_day != null) rows.push(['Flow now', `${u.trim(st.current_flow_ml_per_day, 4)} mL/day`]);
+  if (st.reservoir?.remaining_nl != null) rows.push(['Reservoir', `${u.ml(st.reservoir.remaining_nl, 3)}${st.reservoir.capacity_nl ? ` of ${u.ml(st.reservoir.capacity_nl, 0)}` : ''}`]);
+  if (st.reservoir?.low_threshold_ml != null) rows.push(['Low-reservoir alarm at', `${u.trim(st.reservoir.low_threshold_ml, 2)} mL`]);
+  if (st.reservoir?.projected_low) rows.push(['Projected low', `${st.reservoir.projected_low} (the implant's clock)`]);
+  if (st.battery) rows.push(['Battery', `${st.battery.status ?? ''}${st.battery.remaining_percent != null ? `, ${st.battery.remaining_percent} %` : ''}${st.battery.eri ? `, ERI ${st.battery.eri}` : ''}`]);
+  if (st.clock?.wall) rows.push(["Implant's clock", st.clock.wall]);
+  rows.push(['Open alarms', st.alarms?.length ? st.alarms.map((a) => (typeof a === 'string' ? a : a.text ?? a.name ?? '?')).join('; ') : 'none']);
+  return h('div', { class: 'card', 'data-status': 'implant' },
+    h('dl', {}, rows.flatMap(([a, b]) => [h('dt', {}, a), h('dd', {}, b)])),
+    st.clock_check?.warning ? notice('warn', st.clock_check.warning) : null);
 }
