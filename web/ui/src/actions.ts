@@ -32,6 +32,9 @@ export interface StepOptions<R> {
   // refused naming one of them, it joins the form with the server's message beside it, and the
   // next review sends it.
   askable?: Record<string, () => Field>;
+  // A refused review may still carry what was checked (the old and new program, the drug
+  // library's findings with their limits): shown under the form.
+  showRefused?: (body: unknown, into: HTMLElement) => void;
   interrogate: () => void;
   allowed: boolean;
 }
@@ -132,6 +135,7 @@ export function twoStep<R extends { review_token?: string }>(opts: StepOptions<R
       const ae = err as ApiError;
       if (ae instanceof ApiError && ask(ae.field, ae.message)) return;
       showError(err, opts.fields, reviewArea);
+      if (ae instanceof ApiError && ae.body) opts.showRefused?.(ae.body, reviewArea);
       return;
     } finally {
       reviewBtn.disabled = false;

@@ -218,10 +218,12 @@ describe('actions against a connected virtual implant', () => {
     await program.getByLabel('Concentration').fill(demo.connected.concentration);
     await program.getByLabel('Dose per day').fill(demo.connected.overHardLimit);
     await program.getByRole('button', { name: 'Review' }).click();
-    // Refused beside the dose, the limit named (baclofen's hard maximum, 1406 mcg/day).
+    // Refused beside the dose, and the drug library's verdict naming the limit (baclofen's hard
+    // maximum, 1406 mcg/day) under the form; nothing to confirm.
     const error = program.locator('[data-field="dose"] .field-error');
-    await error.filter({ hasText: /1406/ }).waitFor();
-    assert.equal(await program.locator('.side-by-side').count(), 0, 'nothing to confirm');
+    await error.filter({ hasText: /hard limit/ }).waitFor();
+    assert.match(await program.locator('.review').innerText(), /blocked[\s\S]*1406 mcg\/day/);
+    assert.equal(await program.getByRole('button', { name: 'Send the new program' }).count(), 0, 'nothing to confirm');
     await shot(page, 'program-hard-limit');
     await page.context().close();
   });

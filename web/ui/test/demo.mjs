@@ -111,7 +111,8 @@ async function fill(ctx, more) {
       drug: 'baclofen',
       unit: 'mcg',
       concentration: '500',
-      newDose: '110', // +10 %: within the drug library's titration step and limits
+      // Less than the 100 mcg/day programmed minutes ago: baclofen's increases must be 24 h apart.
+      newDose: '90',
       overHardLimit: '2000', // above baclofen's hard maximum, 1406 mcg/day
       // 2 mL more than the implant expects: off by more than 5 % of the 20 mL reservoir.
       offWithdrawnMl: async () => (Number(await remainingMl(connected.link)) + 2).toFixed(3),

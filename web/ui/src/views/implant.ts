@@ -109,7 +109,7 @@ function changeTable(rows: ChangeRow[]): HTMLElement {
 }
 
 function changesView(r: { review?: ChangeRow[]; old?: Row[]; new?: Row[] }): HTMLElement | null {
-  if (r.review) return h('div', { class: 'side-by-side' }, changeTable(r.review));
+  if (r.review) return h('div', { class: 'side-by-side single' }, changeTable(r.review));
   if (r.old && r.new) return sideBySide(r.old, r.new);
   return null;
 }
@@ -228,6 +228,10 @@ export async function implantView(ctx: Context): Promise<void> {
       return { drug, concentration: conc, unit, mode: pMode.input.value, dose };
     },
     askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
+    showRefused: (body, into) => {
+      const r = body as ProgramReview;
+      into.append(verdictView(r.dose_check) ?? '', changesView(r) ?? '');
+    },
     showReview: (r, into) => {
       into.append(changesView(r) ?? '', r.rate_text ? h('p', {}, h('strong', {}, 'Rate: '), r.rate_text) : '', verdictView(r.dose_check) ?? '');
       return overrideStep(into, !!r.needs_override_reason, r.accepted);
