@@ -9,6 +9,10 @@ packages=(
   nanopb libnanopb-dev
   libsqlitecpp-dev libsqlite3-dev libpqxx-dev postgresql
   libhowardhinnant-date-dev tzdata
+  libcpp-httplib-dev  # the dashboard's server (web/server)
+  # the Cortex-M4 target (board/): cross compiler, C and C++ libraries, the emulated board
+  gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm
+  dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -21,3 +25,5 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+# Sources the target build compiles from Debian's source packages (nanopb's runtime).
+"$(dirname "$0")/fetch-target-sources.sh"
