@@ -17,6 +17,7 @@ itdd=$(realpath "${1:-build/release/apps/itdd}")
 listen=${2:-127.0.0.1:8080}
 work=$(mktemp -d)
 pids=()
+implants=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$work"
@@ -81,6 +82,7 @@ fill() {
   quiet programmer log "${link[@]}" --out "$2-log.json" 2>/dev/null
   quiet programmer history "${link[@]}" --out "$2-history.json" 2>/dev/null
   quiet clinic upload --serial "$1" "$2-log.json" "$2-history.json"
+  implants+=("$address")
   echo "filled $1 ($3): a virtual implant on $address"
 }
 # Baclofen (withdrawal risk high) refilled with a little: due soon. Morphine with a full 18 mL.
@@ -92,4 +94,5 @@ printf 'desk password\n' >staff.pw
 quiet clinic user add --user dr.demo --name "Dr Demo" --role clinician --password-file clinician.pw
 quiet clinic user add --user desk --name "Front desk" --role staff --password-file staff.pw
 echo "accounts: dr.demo / demo password (clinician), desk / desk password (staff)"
-"$itdd" clinic serve --listen "$listen"
+echo "virtual implants: SN-0001 on ${implants[0]}, SN-0002 on ${implants[1]} (for the actions)"
+"$itdd" clinic serve --listen "$listen" --key clinic.key
