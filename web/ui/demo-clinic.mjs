@@ -23,9 +23,7 @@ const demo = await fillDemo(dir, { more: true });
 const pw = join(dir, 'password');
 writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
 await itdd(['clinic', '--db', demo.db, 'user', 'add', '--user', USER, '--role', 'clinician', '--password-file', pw]);
-// The programmer's key for the implant actions, where this itdd's server has them.
-const withKey = /--key\b/.test(await itdd(['clinic', 'serve', '--help'])) ? ['--key', demo.clinicKey] : [];
-const server = await serve(['clinic', 'serve', '--db', demo.db, '--listen', listen, '--ui', env.ui, ...withKey], 'clinic-serve', dir);
+const server = await serve(['clinic', 'serve', '--db', demo.db, '--listen', listen, '--ui', env.ui, '--key', demo.clinicKey], 'clinic-serve', dir);
 const base = `http://${server.address}`;
 
 if (screenshot) {

@@ -19,8 +19,6 @@ let server;
 let chrome;
 let base;
 let demo;
-let actions = false;
-const NO_ACTIONS = 'the server has no implant actions yet (POST /api/implant/..., docs/web-api.md)';
 
 before(async () => {
   dir = workDir();
@@ -30,12 +28,9 @@ before(async () => {
     writeFileSync(file, `${who.password}\n`, { mode: 0o600 });
     await itdd(['clinic', '--db', demo.db, 'user', 'add', '--user', who.user, '--role', role, '--password-file', file]);
   }
-  // The implant actions need the programmer's key; a server without them (docs/web-api.md's
-  // actions not built yet) has no --key, and the action tests say they were skipped.
-  const help = await itdd(['clinic', 'serve', '--help']);
-  actions = /--key\b/.test(help);
+  // With the programmer's key, for the actions on the connected implant.
   server = await serve(
-    ['clinic', 'serve', '--db', demo.db, '--listen', '127.0.0.1:0', '--ui', env.ui, ...(actions ? ['--key', demo.clinicKey] : [])],
+    ['clinic', 'serve', '--db', demo.db, '--listen', '127.0.0.1:0', '--ui', env.ui, '--key', demo.clinicKey],
     'clinic-serve', dir);
   base = `http://${server.address}`;
   chrome = await browser();
@@ -175,8 +170,7 @@ async function openImplant(page) {
 }
 
 describe('actions against a connected virtual implant', () => {
-  test('interrogate, then program a dose through review, confirmation and read-back', async (t) => {
-    if (!actions) return t.skip(NO_ACTIONS);
+  test('interrogate, then program a dose through review, confirmation and read-back', async () => {
     const page = await logIn(CLINICIAN);
     await openImplant(page);
     await page.getByRole('button', { name: 'Interrogate' }).click();
@@ -209,8 +203,7 @@ describe('actions against a connected virtual implant', () => {
     await page.context().close();
   });
 
-  test('a dose over the hard limit is refused, with the limit named beside the dose', async (t) => {
-    if (!actions) return t.skip(NO_ACTIONS);
+  test('a dose over the hard limit is refused, with the limit named beside the dose', async () => {
     const page = await logIn(CLINICIAN);
     await openImplant(page);
     const program = page.locator('#action-program');
@@ -228,8 +221,7 @@ describe('actions against a connected virtual implant', () => {
     await page.context().close();
   });
 
-  test('a refill whose withdrawn volume is off is stopped until acknowledged with a reason', async (t) => {
-    if (!actions) return t.skip(NO_ACTIONS);
+  test('a refill whose withdrawn volume is off is stopped until acknowledged with a reason', async () => {
     const page = await logIn(CLINICIAN);
     await openImplant(page);
     const refill = page.locator('#action-refill');
@@ -262,10 +254,8 @@ describe('actions against a connected virtual implant', () => {
       [`/api/pumps/${demo.withHistory.serial}/uploads`, { kind: 'log', document: {} }],
       ['/api/logout', {}],
     ];
-    if (actions) {
-      requests.push(['/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(), drug: demo.connected.drug,
-        concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }]);
-    }
+    requests.push(['/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(), drug: demo.connected.drug,
+      concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }]);
     for (const [path, body] of requests) {
       for (const csrf of [false, 'forged-token']) {
         const r = await fetchFromPage(page, path, body, csrf);
@@ -292,12 +282,10 @@ describe('actions against a connected virtual implant', () => {
     });
     assert.equal(audit.status, 403, JSON.stringify(audit));
     assert.equal(audit.body.error.field, 'role');
-    if (actions) {
-      const r = await fetchFromPage(page, '/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(),
-        drug: demo.connected.drug, concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }, true);
-      assert.equal(r.status, 403, JSON.stringify(r));
-      assert.equal(r.body.error.field, 'role');
-    }
+    const r = await fetchFromPage(page, '/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(),
+      drug: demo.connected.drug, concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }, true);
+    assert.equal(r.status, 403, JSON.stringify(r));
+    assert.equal(r.body.error.field, 'role');
     await page.context().close();
   });
 });
