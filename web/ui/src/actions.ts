@@ -134,6 +134,10 @@ export function twoStep<R extends { review_token?: string }>(opts: StepOptions<R
       wait.remove();
       const ae = err as ApiError;
       if (ae instanceof ApiError && ask(ae.field, ae.message)) return;
+      if (ae instanceof ApiError && ae.status === 404 && ae.field === 'path') {
+        reviewArea.append(notice('warn', `This dashboard's server does not offer "${opts.title}" yet: use \`itdd programmer ${opts.name}\` on the command line.`));
+        return;
+      }
       showError(err, opts.fields, reviewArea);
       if (ae instanceof ApiError && ae.body) opts.showRefused?.(ae.body, reviewArea);
       return;
