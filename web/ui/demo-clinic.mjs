@@ -23,6 +23,9 @@ const demo = await fillDemo(dir, { more: true });
 const pw = join(dir, 'password');
 writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
 await itdd(['clinic', '--db', demo.db, 'user', 'add', '--user', USER, '--role', 'clinician', '--password-file', pw]);
+// What the implant recorded (a month of hourly delivery), uploaded as a clinic would (the tests
+// upload it through the page instead).
+if (!screenshot) await itdd(['clinic', '--db', demo.db, 'upload', ...demo.withHistory.uploads]);
 const server = await serve(['clinic', 'serve', '--db', demo.db, '--listen', listen, '--ui', env.ui, '--key', demo.clinicKey], 'clinic-serve', dir);
 const base = `http://${server.address}`;
 
