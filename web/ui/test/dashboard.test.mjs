@@ -169,6 +169,34 @@ async function openImplant(page) {
   await page.getByRole('heading', { name: 'Connected implant' }).waitFor();
 }
 
+describe('the clinic\'s other pages', () => {
+  test('refill calendar, session report, drug library with sources, audit log', async () => {
+    const page = await logIn(CLINICIAN);
+    await page.goto(`${base}/#/calendar?within=60`);
+    const due = page.locator(`tr[data-mrn="${demo.baclofenDue3.mrn}"]`);
+    await due.waitFor();
+    assert.match(await due.innerText(), /3 days/);
+    assert.match(await page.locator(`tr[data-mrn="${demo.morphineDue30.mrn}"]`).innerText(), /30 days/);
+    await shot(page, 'calendar');
+    await page.goto(`${base}/#/sessions`);
+    await page.locator('table a[href^="#/sessions/"]').first().click();
+    await page.getByRole('heading', { name: /Session #\d+/ }).waitFor();
+    assert.match(await page.locator('main').innerText(), /What changed, in order/);
+    await shot(page, 'session-report');
+    await page.goto(`${base}/#/drugs`);
+    const baclofen = page.locator('table[data-drug="baclofen"]');
+    await baclofen.waitFor();
+    const lib = await baclofen.innerText();
+    assert.match(lib, /hard max\s+1406 mcg\/day\s+hard/);
+    assert.match(lib, /soft max\s+703 mcg\/day\s+soft\s+Baclofen: maintenance/);
+    await page.goto(`${base}/#/audit`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    assert.match(await page.locator('main table').innerText(), /dr\.ward\s+login/);
+    await shot(page, 'audit');
+    await page.context().close();
+  });
+});
+
 describe('actions against a connected virtual implant', () => {
   test('interrogate, then program a dose through review, confirmation and read-back', async () => {
     const page = await logIn(CLINICIAN);
