@@ -26,6 +26,7 @@ struct DashboardCommands::State {
   std::string ui_dir;
   std::string library_file;
   bool secure_cookie = false;
+  std::string key_file, passphrase_file;
   std::string user, display_name, role, password_file;
 };
 
@@ -141,6 +142,8 @@ int run_serve(const DashboardCommands::State& s) {
   o.drug_library = drug_library_path(s.library_file);
   o.ui_dir = s.ui_dir.empty() ? std::string(ITDD_DEFAULT_UI_DIR) : s.ui_dir;
   o.secure_cookie = s.secure_cookie;
+  o.key_file = s.key_file;
+  o.passphrase_file = s.passphrase_file;
   // Signals go to one thread that stops the server (blocked before the server's threads start,
   // so they inherit the mask).
   sigset_t signals;
@@ -150,9 +153,11 @@ int run_serve(const DashboardCommands::State& s) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto server = web::ClinicServer::start(o);
   if (!server.ok()) {
-    const std::string flag = server.error().field == "db"        ? "--db"
-                             : server.error().field == "library" ? "--library"
-                                                                 : "--listen";
+    const std::string& field = server.error().field;
+    const std::string flag = field == "db"        ? "--db"
+                             : field == "library" ? "--library"
+                             : field == "key"     ? "--key"
+                                                  : "--listen";
     return refuse(fmt::format("{}: {}", flag, server.error().message));
   }
   if (!loopback(o.host)) {
@@ -199,6 +204,11 @@ DashboardCommands::DashboardCommands(CLI::App* clinic, const ClinicArgs& clinic_
   s.serve->add_option(
       "--library", s.library_file,
       "The drug library (default: $ITDD_DRUG_LIBRARY, else data/drug-library.json)");
+  s.serve->add_option("--key", s.key_file,
+                      "The programmer's key pair (itdd programmer keygen) for the actions on an "
+                      "implant; without it the dashboard only views and records");
+  s.serve->add_option("--passphrase-file", s.passphrase_file,
+                      "When the key pair is protected: a file whose first line is its passphrase");
   s.serve->add_flag("--secure-cookie", s.secure_cookie,
                     "Mark the session cookie Secure (behind an HTTPS proxy)");
 

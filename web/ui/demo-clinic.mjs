@@ -23,6 +23,9 @@ const demo = await fillDemo(dir, { more: true });
 const pw = join(dir, 'password');
 writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
 await itdd(['clinic', '--db', demo.db, 'user', 'add', '--user', USER, '--role', 'clinician', '--password-file', pw]);
+// What the implant recorded (a month of hourly delivery), uploaded as a clinic would (the tests
+// upload it through the page instead).
+if (!screenshot) await itdd(['clinic', '--db', demo.db, 'upload', ...demo.withHistory.uploads]);
 const server = await serve(['clinic', 'serve', '--db', demo.db, '--listen', listen, '--ui', env.ui, '--key', demo.clinicKey], 'clinic-serve', dir);
 const base = `http://${server.address}`;
 
@@ -35,6 +38,18 @@ if (screenshot) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('#overview-table tbody tr').first().waitFor();
   await page.screenshot({ path: screenshot });
+  const patientShot = screenshot.replace(/\.png$/, '-patient.png');
+  await page.goto(`${base}/#/patients/${demo.withHistory.mrn}`);
+  const card = page.locator(`section.card[data-serial="${demo.withHistory.serial}"]`);
+  await card.getByText('Upload a downloaded log or history').click();
+  await card.getByLabel('Event log or delivery history files').setInputFiles(demo.withHistory.uploads);
+  await card.getByRole('button', { name: 'Upload' }).click();
+  await card.locator('.notice.ok').nth(1).waitFor();
+  await page.reload();
+  await page.locator('#plot-daily canvas').waitFor();
+  await page.setViewportSize({ width: 1280, height: 1100 });
+  await page.screenshot({ path: patientShot });
+  console.log(`screenshot of a patient page: ${patientShot}`);
   await chrome.close();
   console.log(`screenshot of the overview: ${screenshot}`);
   await stop(server);

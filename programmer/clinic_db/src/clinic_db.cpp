@@ -1214,12 +1214,12 @@ class SqlClinicDb final : public ClinicDb {
           "e.pump_id, e.seq, e.at_implant_ms, e.code, e.reason, e.a, e.b";
       DbResult<std::vector<std::pair<std::int64_t, EventLogRecord>>> alarms =
           many<std::pair<std::int64_t, EventLogRecord>>(
-              fmt::format("SELECT {} FROM event_logs e JOIN ("
-                          "  SELECT e2.pump_id, e2.reason, MAX(e2.seq) AS seq FROM event_logs e2 "
-                          "  WHERE e2.code IN (256, 257) GROUP BY e2.pump_id, e2.reason) l "
-                          "ON e.pump_id = l.pump_id AND e.seq = l.seq "
-                          "JOIN pumps pu ON pu.id = e.pump_id "
-                          "WHERE e.code = 256 AND {} ORDER BY e.pump_id, e.seq",
+              // The latest raise or clear of each kind, when it is a raise (an index seek each;
+              // a GROUP BY over the whole log was five times slower).
+              fmt::format("SELECT {} FROM event_logs e JOIN pumps pu ON pu.id = e.pump_id "
+                          "WHERE e.code = 256 AND e.seq = (SELECT MAX(e2.seq) FROM event_logs "
+                          "e2 WHERE e2.code IN (256, 257) AND e2.pump_id = e.pump_id AND "
+                          "e2.reason = e.reason) AND {} ORDER BY e.pump_id, e.seq",
                           kEvent, of_patient),
               {who}, event_of);
       if (!alarms.ok()) return alarms.error();
@@ -1228,11 +1228,10 @@ class SqlClinicDb final : public ClinicDb {
       }
       DbResult<std::vector<std::pair<std::int64_t, EventLogRecord>>> battery =
           many<std::pair<std::int64_t, EventLogRecord>>(
-              fmt::format("SELECT {} FROM event_logs e JOIN ("
-                          "  SELECT e2.pump_id, MAX(e2.seq) AS seq FROM event_logs e2 "
-                          "  WHERE e2.code IN (520, 521, 522) GROUP BY e2.pump_id) l "
-                          "ON e.pump_id = l.pump_id AND e.seq = l.seq "
-                          "JOIN pumps pu ON pu.id = e.pump_id WHERE {}",
+              fmt::format("SELECT {} FROM event_logs e JOIN pumps pu ON pu.id = e.pump_id "
+                          "WHERE e.code IN (520, 521, 522) AND e.seq = (SELECT MAX(e2.seq) "
+                          "FROM event_logs e2 WHERE e2.code IN (520, 521, 522) AND "
+                          "e2.pump_id = e.pump_id) AND {}",
                           kEvent, of_patient),
               {who}, event_of);
       if (!battery.ok()) return battery.error();

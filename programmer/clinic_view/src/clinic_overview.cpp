@@ -213,7 +213,12 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
     rank(row, options, now_ms, zone);
     rows.push_back(std::move(row));
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const OverviewRow& a, const OverviewRow& b) {
+  // Sorted by index (a row is large: moving rows cost more than comparing them).
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&rows](std::size_t ia, std::size_t ib) {
+    const OverviewRow& a = rows[ia];
+    const OverviewRow& b = rows[ib];
     if (a.tier != b.tier) return a.tier < b.tier;
     if (a.withdrawal_rank != b.withdrawal_rank) return a.withdrawal_rank > b.withdrawal_rank;
     const std::int64_t da = a.days_left.value_or(std::numeric_limits<std::int64_t>::max());
@@ -223,7 +228,10 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
     const std::string& sb = b.pump ? b.pump->serial : b.patient.mrn;
     return sa < sb;
   });
-  return rows;
+  std::vector<OverviewRow> sorted;
+  sorted.reserve(rows.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(rows[i]));
+  return sorted;
 }
 
 host::Checked<std::vector<OverviewRow>> filter_overview(const std::vector<OverviewRow>& rows,

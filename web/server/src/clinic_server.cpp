@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "api_json.h"
+#include "implant_actions.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/programmer/accounts.h"
 #include "itdd/programmer/clinic_overview.h"
@@ -113,6 +114,22 @@ struct ClinicServer::Impl {
   std::mutex db_mutex;  // one request at a time on the one connection
   httplib::Server http;
   int port = 0;
+  std::unique_ptr<ImplantActions> actions;
+
+  // An action against a connected implant, with the context it needs.
+  using Action = ActionReply (ImplantActions::*)(const httplib::Request&, ImplantActions::Context&);
+  void action(const std::string& pattern, const char* audit_as, Action a) {
+    route("POST", pattern, Permission::kChangeTherapy, audit_as,
+          [this, a](const httplib::Request& req, const SignedIn& who) {
+            const host::TimeZone z = zone();
+            ImplantActions::Context c{*db, library, z, [this] { return now(); }, who};
+            ActionReply done = ((*actions).*a)(req, c);
+            Reply r(done.status, std::move(done.body));
+            r.audit_target = done.target;
+            r.audit_detail = done.detail;
+            return r;
+          });
+  }
 
   std::int64_t now() const {
     if (options.now_ms) return options.now_ms();
@@ -272,6 +289,11 @@ void ClinicServer::Impl::install() {
           for (const AuditEntry& a : *entries) list.push_back(audit_json(a));
           return Reply{200, {{"entries", list}}};
         });
+  action("/api/implant/interrogate", "interrogate", &ImplantActions::interrogate);
+  action("/api/implant/program/review", "program-review", &ImplantActions::program_review);
+  action("/api/implant/program/confirm", "program", &ImplantActions::program_confirm);
+  action("/api/implant/refill/review", "refill-review", &ImplantActions::refill_review);
+  action("/api/implant/refill/confirm", "refill", &ImplantActions::refill_confirm);
   route(
       "POST", R"(/api/pumps/([^/]+)/uploads)", Permission::kRecordUploads, "upload",
       [this](const httplib::Request& req, const SignedIn&) { return upload(req, req.matches[1]); });
@@ -560,6 +582,10 @@ host::Checked<std::unique_ptr<ClinicServer>> ClinicServer::start(ServerOptions o
   }
   host::Checked<DrugLibrary> library = DrugLibrary::load(options.drug_library);
   if (!library.ok()) return host::Refusal{"library", library.error().text()};
+  host::Checked<std::unique_ptr<ImplantActions>> actions =
+      ImplantActions::open(options.key_file, options.passphrase_file);
+  if (!actions.ok()) return actions.error();
+  impl->actions = std::move(actions).value();
   impl->db = std::move(db.value());
   impl->library = std::move(library).value();
   impl->options = std::move(options);

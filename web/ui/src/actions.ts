@@ -9,7 +9,8 @@ export interface Outcome {
   outcome: 'done' | 'refused' | 'uncertain' | string;
   message?: string;
   text?: string;
-  read_back?: { label: string; text: string }[];
+  read_back?: ({ label: string; text: string } | { item: string; before: string; after: string; changed: boolean })[];
+  next_refill?: string;
   session_id?: number;
   error?: { field?: string; message: string };
   [key: string]: unknown;
@@ -26,6 +27,14 @@ export interface StepOptions<R> {
   showReview: (review: R, into: HTMLElement) => () => Record<string, unknown> | null;
   confirmLabel: string;
   showOutcome?: (outcome: Outcome, into: HTMLElement) => void;
+  // Fields the server may ask for after a first review (a refill's acknowledgement of a
+  // discrepancy, the bridge decision, the reason to go above a soft limit): when a review is
+  // refused naming one of them, it joins the form with the server's message beside it, and the
+  // next review sends it.
+  askable?: Record<string, () => Field>;
+  // A refused review may still carry what was checked (the old and new program, the drug
+  // library's findings with their limits): shown under the form.
+  showRefused?: (body: unknown, into: HTMLElement) => void;
   interrogate: () => void;
   allowed: boolean;
 }
@@ -58,20 +67,28 @@ export function outcomeView(o: Outcome, interrogate: () => void, custom?: (o: Ou
     );
     return box;
   }
+  if (o.outcome === 'applied-not-recorded') {
+    box.append(notice('warn', h('strong', {}, 'Applied, but not recorded in the clinic database: '), o.message ?? '', ' Record it by hand.'));
+    return box;
+  }
   if (o.outcome === 'refused') {
     box.append(notice('error', h('strong', {}, 'Refused, nothing changed: '), o.error?.message ?? o.message ?? ''));
     return box;
   }
   box.append(notice('ok', h('strong', {}, 'Done: '), o.message ?? 'applied and read back.', o.session_id ? ` Recorded as session #${o.session_id}.` : ''));
   if (o.read_back?.length) {
-    box.append(h('table', {}, h('caption', {}, 'Read back from the implant'), h('tbody', {}, o.read_back.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', {}, r.text))))));
+    box.append(h('table', {}, h('caption', {}, 'Read back from the implant'), h('tbody', {}, o.read_back.map((r) =>
+      'item' in r
+        ? h('tr', {}, h('th', { scope: 'row' }, r.item), h('td', {}, r.after))
+        : h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', {}, r.text))))));
   }
+  if (o.next_refill) box.append(h('p', {}, h('strong', {}, 'Next refill: '), o.next_refill));
   custom?.(o, box);
   if (o.text) box.append(h('pre', {}, o.text));
   return box;
 }
 
-export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>): HTMLElement {
+export function twoStep<R extends { review_token?: string }>(opts: StepOptions<R>): HTMLElement {
   const reviewArea = h('div', { class: 'review', 'aria-live': 'polite' });
   const reviewBtn = h('button', { type: 'submit' }, 'Review');
   const form = h('form', { class: 'step', novalidate: true, 'data-action': opts.name },
@@ -83,6 +100,21 @@ export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>
     reviewBtn.disabled = true;
   }
   for (const f of opts.fields) f.input.addEventListener('input', () => { f.setError(null); clear(reviewArea); });
+  const asked = new Map<string, Field>();
+  const ask = (name: string, message: string | null): Field | null => {
+    const make = opts.askable?.[name];
+    if (!make) return null;
+    let f = asked.get(name);
+    if (!f) {
+      f = make();
+      asked.set(name, f);
+      form.insertBefore(f.wrap, reviewBtn.parentElement);
+      f.input.addEventListener('input', () => f!.setError(null));
+    }
+    f.setError(message);
+    f.input.focus();
+    return f;
+  };
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -91,6 +123,7 @@ export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>
     const target = opts.target();
     const body = opts.body();
     if (!target || !body) return;
+    for (const [name, f] of asked) if (f.input.value.trim()) body[name] = f.input.value.trim();
     reviewBtn.disabled = true;
     const wait = busy('Asking the implant and the drug library…');
     reviewArea.append(wait);
@@ -99,17 +132,30 @@ export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>
       review = await post<R>(`/api/implant/${opts.name}/review`, { ...target, ...body });
     } catch (err) {
       wait.remove();
+      const ae = err as ApiError;
+      if (ae instanceof ApiError && ask(ae.field, ae.message)) return;
+      if (ae instanceof ApiError && ae.status === 404 && ae.field === 'path') {
+        reviewArea.append(notice('warn', `This dashboard's server does not offer "${opts.title}" yet: use \`itdd programmer ${opts.name}\` on the command line.`));
+        return;
+      }
       showError(err, opts.fields, reviewArea);
+      if (ae instanceof ApiError && ae.body) opts.showRefused?.(ae.body, reviewArea);
       return;
     } finally {
       reviewBtn.disabled = false;
     }
     wait.remove();
-    // The latest review's token, for the browser tests that replay a confirmation by hand.
-    ((window as unknown as { __itddLastReview?: Record<string, string> }).__itddLastReview ??= {})[opts.name] = review.review_token;
     const details = h('div', { class: 'review-details' });
     reviewArea.append(h('h3', {}, 'Review'), details);
     const extra = opts.showReview(review, details);
+    // A review the library does not accept yet (a soft limit without its reason) has nothing to
+    // confirm: the form asks for what is missing.
+    if (!review.review_token) {
+      const missing = (review as unknown as { needs_override_reason?: boolean; message?: string });
+      if (missing.needs_override_reason) ask('override_reason', missing.message ?? 'Give the reason for going above the soft limit, then review again.');
+      else details.append(notice('info', missing.message ?? 'Nothing to send: the implant already holds this.'));
+      return;
+    }
     const confirmBox = h('input', { type: 'checkbox', id: `${opts.name}-confirm`, name: 'confirm' });
     const send = h('button', { type: 'button', class: 'danger', disabled: true }, opts.confirmLabel);
     confirmBox.addEventListener('change', () => (send.disabled = !confirmBox.checked));
@@ -123,6 +169,7 @@ export function twoStep<R extends { review_token: string }>(opts: StepOptions<R>
       result.append(waiting);
       try {
         const o = await post<Outcome>(`/api/implant/${opts.name}/confirm`, { review_token: review.review_token, confirm: true, ...more });
+        if (o.outcome === 'done') reviewBtn.disabled = true; // sent: a new change starts from a new review
         waiting.remove();
         result.append(outcomeView(o, opts.interrogate, opts.showOutcome));
         confirmBox.disabled = true;

@@ -5,6 +5,7 @@
 export interface ApiErrorBody {
   field?: string;
   message: string;
+  detail?: string; // a longer explanation for people (a refill's discrepancy)
 }
 
 export class ApiError extends Error {
@@ -45,7 +46,10 @@ async function parse(res: Response): Promise<unknown> {
 function errorOf(status: number, body: unknown): ApiError {
   const err = (body as { error?: ApiErrorBody | string } | null)?.error;
   if (typeof err === 'string') return new ApiError(status, '', err, body);
-  if (err && typeof err.message === 'string') return new ApiError(status, err.field ?? '', err.message, body);
+  if (err && typeof err.message === 'string') {
+    const message = err.detail ? `${err.message}. ${err.detail}` : err.message;
+    return new ApiError(status, err.field ?? '', message, body);
+  }
   return new ApiError(status, '', `the server answered ${status}`, body);
 }
 

@@ -61,8 +61,12 @@ export class PlotGroup {
     return [p.scales.x.min, p.scales.x.max];
   }
 
+  // The whole range of every plot's data, with a margin so the first and last points (a refill
+  // a moment ago) are not on the frame.
   reset(): void {
-    if (this.full) this.setRange(this.full[0], this.full[1] + 1);
+    if (!this.full) return;
+    const pad = Math.max(60, (this.full[1] - this.full[0]) * 0.01);
+    this.setRange(this.full[0] - pad, this.full[1] + pad);
   }
 
   pan(fraction: number): void {

@@ -27,12 +27,15 @@ export function align(series: { t: number[]; v: (number | null)[] }[]): Aligned 
 const sec = (ms: number) => ms / 1000;
 const inUnit = (ng: number | null, unit: string | null) => (ng == null || !unit ? null : ng / ngPer(unit));
 
-// Delivered drug per hour and per clinic day, in the drug's unit.
+// Delivered per hour and per clinic day: the drug in its unit (null where no refill tells the
+// concentration, or no drug is known) and the volume, always known (µL an hour, mL a day).
 export function delivery(s: PumpSeries): { hourly: Aligned; daily: Aligned } {
   const u = s.drug_unit;
+  const h = s.delivered_hourly;
+  const d = s.delivered_daily;
   return {
-    hourly: { xs: s.delivered_hourly.t_ms.map(sec), columns: [s.delivered_hourly.dose_ng.map((v) => inUnit(v, u))] },
-    daily: { xs: s.delivered_daily.t_ms.map(sec), columns: [s.delivered_daily.dose_ng.map((v) => inUnit(v, u))] },
+    hourly: { xs: h.t_ms.map(sec), columns: [h.dose_ng.map((v) => inUnit(v, u)), h.volume_nl.map((v) => v / 1e3)] },
+    daily: { xs: d.t_ms.map(sec), columns: [d.dose_ng.map((v) => inUnit(v, u)), d.volume_nl.map((v) => v / 1e6)] },
   };
 }
 
@@ -43,7 +46,8 @@ export function reservoir(s: PumpSeries): Aligned {
   const band = s.reservoir_measured.reduce((m, r) => Math.max(m, r.band_nl), 0);
   const pt = s.reservoir_predicted.t_ms.map(sec);
   const pv = s.reservoir_predicted.volume_nl;
-  const measured = s.reservoir_measured;
+  // A first fill withdraws nothing and expects nothing: no measurement to show.
+  const measured = s.reservoir_measured.filter((r) => r.expected_nl !== 0 || r.withdrawn_nl !== 0);
   // A measured point sits a second before its refill, where the prediction before the fill is.
   return align([
     { t: pt, v: pv.map((v) => v / 1e6) },

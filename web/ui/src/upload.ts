@@ -30,6 +30,28 @@ function postWithProgress(path: string, body: string, progress: HTMLProgressElem
   });
 }
 
+// The server takes at most 64 KiB a request, and a month of hourly history is more: a large file
+// goes in parts, each a whole document of the same kind with the same header and a slice of
+// the records (the server stores each record once, so a part sent again stores nothing twice).
+const MAX_PART_BYTES = 60_000;
+export function parts(doc: Record<string, unknown>, kind: 'log' | 'history'): Record<string, unknown>[] {
+  const key = kind === 'log' ? 'records' : 'hours';
+  const records = Array.isArray(doc[key]) ? (doc[key] as unknown[]) : [];
+  if (JSON.stringify(doc).length <= MAX_PART_BYTES || records.length <= 1) return [doc];
+  const out: Record<string, unknown>[] = [];
+  let size = Math.max(1, Math.floor((records.length * MAX_PART_BYTES) / JSON.stringify(doc).length / 2));
+  for (let i = 0; i < records.length; ) {
+    const part = { ...doc, [key]: records.slice(i, i + size) };
+    if (JSON.stringify(part).length > MAX_PART_BYTES && size > 1) {
+      size = Math.max(1, Math.floor(size / 2));
+      continue;
+    }
+    out.push(part);
+    i += size;
+  }
+  return out;
+}
+
 export function uploadForm(serial: string): HTMLElement {
   const file = field('Event log or delivery history files', 'document',
     h('input', { type: 'file', accept: '.json,application/json', multiple: true }), undefined,
@@ -61,11 +83,27 @@ export function uploadForm(serial: string): HTMLElement {
         const progress = h('progress', { 'aria-label': `Uploading ${f.name}` });
         const line = h('p', {}, progress, ` ${f.name}…`);
         out.append(line);
-        const r = await postWithProgress(`/api/pumps/${encodeURIComponent(serial)}/uploads`, JSON.stringify({ kind, document: doc }), progress);
-        const body = r.json as { stored?: number; already_stored?: number; error?: { field?: string; message: string } };
-        line.replaceWith(r.status === 200
-          ? notice('ok', `${f.name}: ${body.stored ?? 0} record(s) stored, ${body.already_stored ?? 0} already stored.`)
-          : notice('error', `${f.name}: ${body.error?.field ? `${body.error.field}: ` : ''}${body.error?.message ?? `refused (${r.status})`}`));
+        const pieces = parts(doc as Record<string, unknown>, kind);
+        let stored = 0;
+        let already = 0;
+        let refused: string | null = null;
+        for (let i = 0; i < pieces.length && !refused; i += 1) {
+          const piece = h('progress');
+          const r = await postWithProgress(`/api/pumps/${encodeURIComponent(serial)}/uploads`, JSON.stringify({ kind, document: pieces[i] }), piece);
+          progress.max = pieces.length;
+          progress.value = i + 1;
+          const body = r.json as { stored?: number; already_stored?: number; error?: { field?: string; message: string } };
+          if (r.status !== 200) {
+            refused = `${body.error?.field ? `${body.error.field}: ` : ''}${body.error?.message ?? `refused (${r.status})`}`;
+          } else {
+            stored += body.stored ?? 0;
+            already += body.already_stored ?? 0;
+          }
+        }
+        const sent = pieces.length > 1 ? ` (sent in ${pieces.length} parts)` : '';
+        line.replaceWith(refused
+          ? notice('error', `${f.name}: ${refused}${stored ? `; ${stored} record(s) stored before that` : ''}`)
+          : notice('ok', `${f.name}: ${stored} record(s) stored, ${already} already stored${sent}.`));
       }
     } catch (err) {
       out.append(notice('error', (err as Error).message));

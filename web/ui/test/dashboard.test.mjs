@@ -28,6 +28,7 @@ before(async () => {
     writeFileSync(file, `${who.password}\n`, { mode: 0o600 });
     await itdd(['clinic', '--db', demo.db, 'user', 'add', '--user', who.user, '--role', role, '--password-file', file]);
   }
+  // With the programmer's key, for the actions on the connected implant.
   server = await serve(
     ['clinic', 'serve', '--db', demo.db, '--listen', '127.0.0.1:0', '--ui', env.ui, '--key', demo.clinicKey],
     'clinic-serve', dir);
@@ -42,19 +43,30 @@ after(async () => {
   removeDir(dir);
 });
 
+// A page logged in as `who`: through the login form the first time, then with that session's
+// cookie (hashing a password is deliberately slow; the login itself is tested once).
+const sessions = new Map();
 async function logIn(who, page) {
-  page ??= await chrome.newPage({ viewport: { width: 1280, height: 900 } });
+  if (!page && sessions.has(who.user)) {
+    const context = await chrome.newContext({ viewport: { width: 1280, height: 900 }, storageState: sessions.get(who.user) });
+    page = await context.newPage();
+    await page.goto(`${base}/#/`);
+    await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
+    return page;
+  }
+  page ??= await (await chrome.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(`${base}/#/login`);
   await page.getByLabel('User name').fill(who.user);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
+  sessions.set(who.user, await page.context().storageState());
   return page;
 }
 
 describe('the clinic dashboard', () => {
   test('a wrong password is refused beside the field; the right one opens the overview', async () => {
-    const page = await chrome.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await (await chrome.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${base}/`);
     await page.getByLabel('User name').fill(CLINICIAN.user);
     await page.getByLabel('Password').fill('not the password');
@@ -65,7 +77,7 @@ describe('the clinic dashboard', () => {
     await logIn(CLINICIAN, page);
     assert.match(await page.locator('#who').innerText(), /dr\.ward \(clinician\)/);
     await shot(page, 'overview');
-    await page.close();
+    await page.context().close();
   });
 
   test('the overview ranks a baclofen pump due in 3 days above a morphine pump due in 30', async () => {
@@ -84,22 +96,42 @@ describe('the clinic dashboard', () => {
     await page.getByLabel('Search').fill('morphine');
     assert.equal(await bacRow.isHidden(), true);
     await shot(page, 'overview-search');
-    await page.close();
+    await page.context().close();
   });
 
-  test('a patient page shows the pump in the drug\'s units and draws its plots', async () => {
+  test('a patient page: upload what the implant recorded, then its plots draw it', async () => {
     const page = await logIn(CLINICIAN);
-    await page.locator(`tr[data-serial="${demo.withHistory.serial}"] a`).first().click();
-    await page.locator(`section.card[data-serial="${demo.withHistory.serial}"]`).waitFor();
-    const card = await page.locator(`section.card[data-serial="${demo.withHistory.serial}"]`).innerText();
-    assert.match(card, new RegExp(`${demo.withHistory.drug}`));
-    assert.match(card, /mcg\/mL|mg\/mL/);
+    const serial = demo.withHistory.serial;
+    await page.locator(`tr[data-serial="${serial}"] a`).first().click();
+    const card = page.locator(`section.card[data-serial="${serial}"]`);
+    await card.waitFor();
+    const text = await card.innerText();
+    assert.match(text, /baclofen/);
+    assert.match(text, /500 mcg\/mL/);
+    assert.match(text, /at most 100 mcg\/day/);
+    // The event log and 30 days of hourly delivery, downloaded from the implant by the command
+    // line, uploaded through the page (the server keeps the implant's clock offset with them).
+    await card.getByText('Upload a downloaded log or history').click();
+    await card.getByLabel('Event log or delivery history files').setInputFiles(demo.withHistory.uploads);
+    await card.getByRole('button', { name: 'Upload' }).click();
+    await card.locator('.notice.ok').nth(1).waitFor();
+    assert.match(await card.locator('.upload').innerText(), /history\.json: [1-9]\d* record\(s\) stored/);
+    await shot(page, 'patient-uploaded');
+    await page.reload();
     await page.locator('#plot-hourly canvas').waitFor();
-    // The data, not only the axes: the series' own colours are on the canvases.
-    assert.ok(await pixelsOfColour(page, '#plot-hourly canvas', [11, 92, 173]) > 100, 'hourly delivery drawn');
-    assert.ok(await pixelsOfColour(page, '#plot-reservoir canvas', [87, 96, 106]) > 100, 'predicted reservoir drawn');
-    assert.ok(await pixelsOfColour(page, '#plot-prescription canvas', [90, 45, 130]) > 50, 'prescription steps drawn');
     await shot(page, 'patient');
+    // The data, not only the axes: the series' own colours are on the canvases.
+    // The volumes (the concentration is known only from the first refill recorded here on).
+    assert.ok(await pixelsOfColour(page, '#plot-hourly canvas', [10, 126, 140]) > 500, 'hourly volume drawn');
+    assert.ok(await pixelsOfColour(page, '#plot-daily canvas', [154, 103, 0]) > 500, 'daily volume drawn');
+    // The reservoir's drop at the refill (18 mL less 30 days, then 3.6 mL filled).
+    // (a vertical line at the right edge: the demo's refills are seconds apart, half hidden by
+    // the session markers drawn over it)
+    const predicted = await pixelsOfColour(page, '#plot-reservoir canvas', [87, 96, 106]);
+    assert.ok(predicted > 20, `predicted reservoir drawn (${predicted} pixels)`);
+    const withdrawn = await pixelsOfColour(page, '#plot-reservoir canvas', [179, 38, 30]);
+    assert.ok(withdrawn > 20, `the withdrawn volume at the refill drawn (${withdrawn} pixels)`);
+    assert.ok(await pixelsOfColour(page, '#plot-hourly canvas', [130, 80, 223]) > 20, 'session markers drawn');
     // Zoom in: every plot's time axis follows.
     const span = async (id) => page.$eval(id, (f) => Number(f.dataset.toS) - Number(f.dataset.fromS));
     const before = await span('#plot-daily');
@@ -108,7 +140,7 @@ describe('the clinic dashboard', () => {
     assert.ok(Math.abs((await span('#plot-daily')) / before - 0.25) < 0.01, 'zoomed to a quarter');
     assert.equal(await span('#plot-reservoir'), await span('#plot-daily'), 'the plots share one time range');
     await shot(page, 'patient-zoomed');
-    await page.close();
+    await page.context().close();
   });
 });
 
@@ -137,6 +169,34 @@ async function openImplant(page) {
   await page.getByRole('heading', { name: 'Connected implant' }).waitFor();
 }
 
+describe('the clinic\'s other pages', () => {
+  test('refill calendar, session report, drug library with sources, audit log', async () => {
+    const page = await logIn(CLINICIAN);
+    await page.goto(`${base}/#/calendar?within=60`);
+    const due = page.locator(`tr[data-mrn="${demo.baclofenDue3.mrn}"]`);
+    await due.waitFor();
+    assert.match(await due.innerText(), /3 days/);
+    assert.match(await page.locator(`tr[data-mrn="${demo.morphineDue30.mrn}"]`).innerText(), /30 days/);
+    await shot(page, 'calendar');
+    await page.goto(`${base}/#/sessions`);
+    await page.locator('table a[href^="#/sessions/"]').first().click();
+    await page.getByRole('heading', { name: /Session #\d+/ }).waitFor();
+    assert.match(await page.locator('main').innerText(), /What changed, in order/);
+    await shot(page, 'session-report');
+    await page.goto(`${base}/#/drugs`);
+    const baclofen = page.locator('table[data-drug="baclofen"]');
+    await baclofen.waitFor();
+    const lib = await baclofen.innerText();
+    assert.match(lib, /hard max\s+1406 mcg\/day\s+hard/);
+    assert.match(lib, /soft max\s+703 mcg\/day\s+soft\s+Baclofen: maintenance/);
+    await page.goto(`${base}/#/audit`);
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    assert.match(await page.locator('main table').innerText(), /dr\.ward\s+login/);
+    await shot(page, 'audit');
+    await page.context().close();
+  });
+});
+
 describe('actions against a connected virtual implant', () => {
   test('interrogate, then program a dose through review, confirmation and read-back', async () => {
     const page = await logIn(CLINICIAN);
@@ -154,8 +214,9 @@ describe('actions against a connected virtual implant', () => {
     await program.locator('.side-by-side').waitFor();
     const review = await program.locator('.review').innerText();
     assert.match(review, /Old: in the implant now/);
-    assert.match(review, new RegExp(`${demo.connected.newDose} ${demo.connected.unit}/day`));
-    assert.match(review, /Rate: .*mL\/day/);
+    assert.match(review, /100 mcg\/day/); // old
+    assert.match(review, new RegExp(`${demo.connected.newDose} ${demo.connected.unit}/day`)); // new
+    assert.match(review, /mL\/day/); // the rate
     assert.match(review, /Drug library: within the limits/);
     const send = program.getByRole('button', { name: 'Send the new program' });
     assert.equal(await send.isDisabled(), true, 'nothing is sent before the explicit confirmation');
@@ -167,7 +228,7 @@ describe('actions against a connected virtual implant', () => {
     assert.match(outcome, /Read back from the implant/);
     assert.match(outcome, new RegExp(`${demo.connected.newDose} ${demo.connected.unit}/day`));
     await shot(page, 'program-read-back');
-    await page.close();
+    await page.context().close();
   });
 
   test('a dose over the hard limit is refused, with the limit named beside the dose', async () => {
@@ -178,11 +239,14 @@ describe('actions against a connected virtual implant', () => {
     await program.getByLabel('Concentration').fill(demo.connected.concentration);
     await program.getByLabel('Dose per day').fill(demo.connected.overHardLimit);
     await program.getByRole('button', { name: 'Review' }).click();
+    // Refused beside the dose, and the drug library's verdict naming the limit (baclofen's hard
+    // maximum, 1406 mcg/day) under the form; nothing to confirm.
     const error = program.locator('[data-field="dose"] .field-error');
     await error.filter({ hasText: /hard limit/ }).waitFor();
-    assert.equal(await program.locator('.side-by-side').count(), 0, 'nothing to confirm');
+    assert.match(await program.locator('.review').innerText(), /blocked[\s\S]*1406 mcg\/day/);
+    assert.equal(await program.getByRole('button', { name: 'Send the new program' }).count(), 0, 'nothing to confirm');
     await shot(page, 'program-hard-limit');
-    await page.close();
+    await page.context().close();
   });
 
   test('a refill whose withdrawn volume is off is stopped until acknowledged with a reason', async () => {
@@ -194,42 +258,43 @@ describe('actions against a connected virtual implant', () => {
     await refill.getByLabel('Concentration').fill(demo.connected.concentration);
     await refill.getByLabel('Volume filled').fill('18');
     await refill.getByRole('button', { name: 'Review' }).click();
+    // The server stops the refill and asks for the acknowledgement, its reason beside the field.
+    const ack = refill.locator('[data-field="acknowledge"]');
+    await ack.locator('.field-error').filter({ hasText: /\S/ }).waitFor();
+    assert.match(await ack.locator('.field-error').innerText(), /mL/);
+    assert.equal(await refill.locator('[data-outcome]').count(), 0, 'nothing sent');
+    assert.equal(await refill.getByRole('button', { name: 'Record the refill' }).count(), 0, 'nothing to confirm');
+    await shot(page, 'refill-stopped');
+    await refill.getByLabel(/Acknowledge the discrepancy/).fill('aspirated again: no pocket fill; patient well');
+    await refill.getByRole('button', { name: 'Review' }).click();
     await refill.getByText(/Discrepancy:/).waitFor();
     await refill.getByLabel(/I have checked the review/).check();
     await refill.getByRole('button', { name: 'Record the refill' }).click();
-    await refill.locator('[data-field="acknowledge"] .field-error').filter({ hasText: /Acknowledge/ }).waitFor();
-    assert.equal(await refill.locator('[data-outcome]').count(), 0, 'nothing sent');
-    await shot(page, 'refill-stopped');
-    // The server holds the same rule: a confirmation without the acknowledgement is refused.
-    const token = await page.evaluate(() => window.__itddLastReview?.refill);
-    assert.ok(token, 'the review gave a token');
-    const bare = await fetchFromPage(page, '/api/implant/refill/confirm', { review_token: token, confirm: true }, true);
-    assert.equal(bare.status, 400, JSON.stringify(bare));
-    assert.equal(bare.body.error.field, 'acknowledge');
-    await refill.getByLabel(/Acknowledge the discrepancy/).fill('aspirated again: no pocket fill; patient well');
-    if (await refill.getByLabel('Bridge bolus').count()) await refill.getByLabel('Bridge bolus').selectOption('no');
-    await refill.getByRole('button', { name: 'Record the refill' }).click();
     await refill.locator('[data-outcome="done"]').waitFor({ timeout: 30_000 });
-    assert.match(await refill.locator('.review').innerText(), /Next refill/);
+    assert.match(await refill.locator('[data-outcome]').innerText(), /Next refill/);
     await shot(page, 'refill-acknowledged');
-    await page.close();
+    await page.context().close();
   });
 
   test('a state-changing request without the CSRF token, or with a wrong one, is refused', async () => {
     const page = await logIn(CLINICIAN);
-    const body = { serial: demo.connected.serial, implant: demo.connected.address(), drug: demo.connected.drug,
-      concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose };
-    for (const csrf of [false, 'forged-token']) {
-      const r = await fetchFromPage(page, '/api/implant/program/review', body, csrf);
-      assert.equal(r.status, 403, JSON.stringify(r));
-      assert.equal(r.body.error.field, 'csrf');
+    const requests = [
+      [`/api/pumps/${demo.withHistory.serial}/uploads`, { kind: 'log', document: {} }],
+      ['/api/logout', {}],
+    ];
+    requests.push(['/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(), drug: demo.connected.drug,
+      concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }]);
+    for (const [path, body] of requests) {
+      for (const csrf of [false, 'forged-token']) {
+        const r = await fetchFromPage(page, path, body, csrf);
+        assert.equal(r.status, 403, `${path}: ${JSON.stringify(r)}`);
+        assert.equal(r.body.error.field, 'csrf');
+      }
     }
-    const logout = await fetchFromPage(page, '/api/logout', {}, false);
-    assert.equal(logout.status, 403);
     // Still logged in: the refused logout did nothing.
     await page.reload();
     await page.getByRole('heading', { name: 'Clinic overview' }).waitFor();
-    await page.close();
+    await page.context().close();
   });
 
   test('a staff account may look but not program', async () => {
@@ -238,10 +303,17 @@ describe('actions against a connected virtual implant', () => {
     await page.getByText(/Your role \(staff\) may view/).waitFor();
     assert.equal(await page.locator('#action-program').getByRole('button', { name: 'Review' }).isDisabled(), true);
     await shot(page, 'staff-cannot-program');
+    // The server decides, not the page: what a clinician may do is refused to staff.
+    const audit = await page.evaluate(async () => {
+      const res = await fetch('/api/audit');
+      return { status: res.status, body: await res.json() };
+    });
+    assert.equal(audit.status, 403, JSON.stringify(audit));
+    assert.equal(audit.body.error.field, 'role');
     const r = await fetchFromPage(page, '/api/implant/program/review', { serial: demo.connected.serial, implant: demo.connected.address(),
       drug: demo.connected.drug, concentration: demo.connected.concentration, unit: demo.connected.unit, mode: 'continuous', dose: demo.connected.newDose }, true);
     assert.equal(r.status, 403, JSON.stringify(r));
     assert.equal(r.body.error.field, 'role');
-    await page.close();
+    await page.context().close();
   });
 });

@@ -25,27 +25,40 @@ async function remainingMl(link) {
 }
 
 // A virtual implant for `serial`, filled with `drug` and programmed at `dose` (its unit per
-// day), then refilled so its next refill is `daysLeft` days away.
-async function pumpDueIn(ctx, { mrn, name, indication, serial, drug, concentration, dose, mlPerDay, daysLeft }) {
+// day); with `history`, the implant then runs that many days at once (`itdd implant advance`,
+// its clock set back to the clinic's after), so it has weeks of hourly delivery to download;
+// then refilled so its next refill is `daysLeft` days away. Its event log and delivery history
+// are written to files for the tests to upload through the page.
+async function pumpDueIn(ctx, { mrn, name, indication, serial, drug, concentration, dose, mlPerDay, daysLeft, historyDays = 0 }) {
   const { dir, db, key } = ctx;
   const state = join(dir, `implant-${serial}`);
-  const implant = await serve(['implant', 'serve', '--state', state, '--listen', '127.0.0.1:0', '--provision', `clinician:${key}`], `implant-${serial}`, dir);
-  const link = ['--implant', implant.address, '--key', key, '--implant-key', join(state, 'implant.pub')];
+  const start = () => serve(['implant', 'serve', '--state', state, '--listen', '127.0.0.1:0', '--provision', `clinician:${key}`], `implant-${serial}`, dir);
+  const linkOf = (address) => ['--implant', address, '--key', key, '--implant-key', join(state, 'implant.pub')];
+  let implant = await start();
+  ctx.running.add(implant);
+  let link = linkOf(implant.address);
   const rec = ['--db', db, '--clinician', 'Dr Lee', '--yes'];
   await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', mrn, '--name', name, '--birth-date', '1968-03-14', '--indication', indication]);
   await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', mrn, '--model', 'peristaltic-20', '--serial', serial,
     '--implant-date', '2025-06-02', '--catheter-length-cm', '50', '--catheter-volume-ml', '0.16']);
   await itdd(['programmer', 'refill', ...link, ...rec, '--pump', serial, '--drug', drug, '--concentration', concentration, '--volume-ml', '18']);
   await itdd(['programmer', 'program', ...link, ...rec, '--drug', drug, '--concentration', concentration, '--dose', dose]);
+  if (historyDays > 0) {
+    await stop(implant);
+    ctx.running.delete(implant);
+    await itdd(['implant', 'advance', '--state', state, '--by', `${historyDays}d`]);
+    implant = await start();
+    ctx.running.add(implant);
+    link = linkOf(implant.address);
+    await itdd(['programmer', 'set-clock', ...link, '--now', '--time-zone', 'UTC', ...rec]);
+  }
   await itdd(['programmer', 'refill', ...link, ...rec, '--withdrawn-ml', await remainingMl(link), '--drug', drug,
     '--concentration', concentration, '--volume-ml', fillFor(daysLeft, mlPerDay, Date.now()), '--low-alarm-ml', String(LOW_ALARM_ML)]);
-  // What the implant recorded (its event log and hourly delivery), uploaded as a clinic would.
   const log = join(dir, `${serial}-log.json`);
   const history = join(dir, `${serial}-history.json`);
   await itdd(['programmer', 'log', ...link, '--out', log]);
-  await itdd(['programmer', 'history', ...link, '--hours', '24', '--out', history]);
-  await itdd(['clinic', '--db', db, 'upload', log, history]);
-  return { implant, link, state };
+  await itdd(['programmer', 'history', ...link, '--hours', String(Math.max(24, historyDays * 24 + 24)), '--out', history]);
+  return { implant, link, state, uploads: [log, history] };
 }
 
 // `more`: a few more patients (the demo a person opens; the tests keep to the three they use).
@@ -54,9 +67,20 @@ export async function fillDemo(dir, { more = false } = {}) {
   const key = join(dir, 'clinic.key');
   await itdd(['programmer', 'keygen', '--key', key]);
   await itdd(['clinic', '--db', db, 'init', '--time-zone', 'UTC']);
-  const ctx = { dir, db, key };
+  // Every implant started, stopped again if the fill fails half-way (no process left behind).
+  const ctx = { dir, db, key, running: new Set() };
+  try {
+    return await fill(ctx, more);
+  } catch (e) {
+    await Promise.all([...ctx.running].map(stop));
+    throw e;
+  }
+}
+
+async function fill(ctx, more) {
+  const { db, key } = ctx;
   const baclofen = { mrn: 'MRN-2001', name: 'Ana Silva', indication: 'spasticity', serial: 'SN-2001', drug: 'baclofen',
-    concentration: '500', dose: '100', mlPerDay: 0.2, daysLeft: 3 };
+    concentration: '500', dose: '100', mlPerDay: 0.2, daysLeft: 3, historyDays: 30 };
   const morphine = { mrn: 'MRN-2002', name: 'Bo Chen', indication: 'pain', serial: 'SN-2002', drug: 'morphine',
     concentration: '10', dose: '1', mlPerDay: 0.1, daysLeft: 30 };
   const connected = await pumpDueIn(ctx, baclofen);
@@ -80,14 +104,15 @@ export async function fillDemo(dir, { more = false } = {}) {
     clinicKey: key,
     baclofenDue3: baclofen,
     morphineDue30: morphine,
-    withHistory: baclofen,
+    withHistory: { ...baclofen, uploads: connected.uploads },
     connected: {
       serial: baclofen.serial,
       address: () => connected.implant.address,
       drug: 'baclofen',
       unit: 'mcg',
       concentration: '500',
-      newDose: '110', // +10 %: within the drug library's titration step and limits
+      // Less than the 100 mcg/day programmed minutes ago: baclofen's increases must be 24 h apart.
+      newDose: '90',
       overHardLimit: '2000', // above baclofen's hard maximum, 1406 mcg/day
       // 2 mL more than the implant expects: off by more than 5 % of the 20 mL reservoir.
       offWithdrawnMl: async () => (Number(await remainingMl(connected.link)) + 2).toFixed(3),

@@ -4,15 +4,16 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const run = promisify(execFile);
 
 export const env = {
-  itdd: process.env.ITDD_BIN ?? 'build/release/apps/itdd',
-  ui: process.env.ITDD_UI_DIST ?? 'build/release/web/ui/dist',
+  // Relative paths are from where the command was started (the repository root by default).
+  itdd: resolve(process.env.ITDD_BIN ?? 'build/release/apps/itdd'),
+  ui: resolve(process.env.ITDD_UI_DIST ?? 'build/release/web/ui/dist'),
   artifacts: process.env.ITDD_WEB_ARTIFACTS ?? join(tmpdir(), 'itdd-web-artifacts'),
   chromium: process.env.ITDD_CHROMIUM ?? '/usr/bin/chromium',
 };
@@ -27,7 +28,8 @@ export async function itdd(args, opts = {}) {
   }
 }
 
-// Starts `itdd ARGS` in the background and waits for the line `listening on HOST:PORT`.
+// Starts `itdd ARGS` in the background and waits for where it listens: `listening on HOST:PORT`
+// (the virtual implant) or `the dashboard is at http://HOST:PORT/` (the clinic's server).
 export function serve(args, logName, dir) {
   return new Promise((resolve, reject) => {
     const child = spawn(env.itdd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,7 +40,7 @@ export function serve(args, logName, dir) {
     }, 30_000);
     const seen = (chunk) => {
       out += chunk;
-      const m = /listening on (\S+:\d+)/.exec(out);
+      const m = /(?:listening on |the dashboard is at http:\/\/)([^\s/]+:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ child, address: m[1], output: () => out });

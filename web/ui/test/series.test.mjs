@@ -31,7 +31,9 @@ test('delivery is in the drug\'s unit, seconds on the x axis, an unknown dose le
   const d = series.delivery(pump());
   assert.deepEqual(d.hourly.xs, [0, 3600, 7200]);
   assert.deepEqual(d.hourly.columns[0], [4.167, 4.167, null]);
+  assert.deepEqual(d.hourly.columns[1], [8.333, 8.333, 0]); // µL
   assert.deepEqual(d.daily.columns[0], [8.334]);
+  assert.deepEqual(d.daily.columns[1], [0.016666]); // mL
 });
 
 test('the reservoir: prediction and band in mL, the withdrawn volume a second before its refill', () => {

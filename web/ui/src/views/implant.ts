@@ -17,33 +17,54 @@ interface Row {
   label: string;
   text: string;
 }
+// A review row as the server sends it: what the implant holds now and what would be sent.
+interface ChangeRow {
+  item: string;
+  before: string;
+  after: string;
+  changed: boolean;
+}
+interface DoseCheck {
+  verdict: string; // "within" | "needs override" | "blocked" (or ok | soft | hard)
+  verdict_text?: string;
+  findings: { level: string; field: string; message: string }[];
+}
 interface ProgramReview {
-  review_token: string;
-  old: Row[];
-  new: Row[];
-  rate_text: string;
-  dose_check: { verdict: string; findings: { level: string; field: string; message: string }[] };
-  needs_override_reason: boolean;
+  review_token?: string;
+  review?: ChangeRow[];
+  old?: Row[];
+  new?: Row[];
+  rate_text?: string;
+  dose_check?: DoseCheck;
+  needs_override_reason?: boolean;
+  accepted?: boolean;
+  message?: string;
 }
 interface RefillReview {
-  review_token: string;
-  expected_nl: number;
-  withdrawn_nl: number;
-  difference_nl: number;
-  finding: string;
-  needs_acknowledgement: boolean;
-  bridge: { needed: boolean; text: string };
-  next_refill_date: string;
-  next_refill_rule: string;
+  review_token?: string;
+  kind?: string;
+  expected_nl?: number;
+  withdrawn_nl?: number;
+  difference_nl?: number;
+  finding?: string;
+  withdrawal_text?: string;
+  notes?: string[];
+  warnings?: string[];
+  needs_acknowledgement?: boolean;
+  bridge?: { needed: boolean; text: string } | boolean | string;
+  next_refill_date?: string;
+  next_refill_rule?: string;
   text?: string;
 }
 interface SimpleReview {
-  review_token: string;
+  review_token?: string;
+  review?: ChangeRow[];
   text?: string;
   rows?: Row[];
   old?: Row[];
   new?: Row[];
-  dose_check?: ProgramReview['dose_check'];
+  dose_check?: DoseCheck;
+  accepted?: boolean;
   needs_override_reason?: boolean;
 }
 
@@ -78,15 +99,35 @@ function sideBySide(oldRows: Row[], newRows: Row[]): HTMLElement {
     h('section', { 'aria-label': 'New (to send)' }, h('h4', {}, 'New: to send'), list(newRows, oldBy)));
 }
 
-function verdictView(check: ProgramReview['dose_check'] | undefined): HTMLElement | null {
+// Old and new side by side, the changed rows marked.
+function changeTable(rows: ChangeRow[]): HTMLElement {
+  return h('table', { class: 'side-by-side-table' },
+    h('caption', {}, 'Old (in the implant now) and new (to send), side by side'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Old: in the implant now'), h('th', { scope: 'col' }, 'New: to send'))),
+    h('tbody', {}, rows.map((r) => h('tr', { class: r.changed ? 'changed' : '' },
+      h('th', { scope: 'row' }, r.changed ? `* ${r.item}` : r.item), h('td', {}, r.before), h('td', {}, r.after)))));
+}
+
+function changesView(r: { review?: ChangeRow[]; old?: Row[]; new?: Row[] }): HTMLElement | null {
+  if (r.review) return h('div', { class: 'side-by-side single' }, changeTable(r.review));
+  if (r.old && r.new) return sideBySide(r.old, r.new);
+  return null;
+}
+
+function verdictView(check: DoseCheck | undefined): HTMLElement | null {
   if (!check) return null;
-  const kind = check.verdict === 'ok' ? 'ok' : check.verdict === 'soft' ? 'warn' : 'error';
-  return notice(kind, h('strong', {}, `Drug library: ${check.verdict === 'ok' ? 'within the limits' : check.verdict === 'soft' ? 'above a soft limit' : 'blocked'}`),
+  const ok = check.verdict === 'ok' || check.verdict === 'within';
+  const soft = check.verdict === 'soft' || check.verdict === 'needs override';
+  return notice(ok ? 'ok' : soft ? 'warn' : 'error',
+    h('strong', {}, `Drug library: ${ok ? 'within the limits' : soft ? 'above a soft limit: a reason is needed' : 'blocked'}`),
+    check.verdict_text ? h('p', {}, check.verdict_text) : null,
     check.findings.length ? h('ul', {}, check.findings.map((f) => h('li', {}, f.message))) : null);
 }
 
-function overrideStep(into: HTMLElement, needed: boolean): () => Record<string, unknown> | null {
-  if (!needed) return () => ({});
+// The contract's flow asks for the override reason with the confirmation; the server's asks for
+// it at review (`accepted` false until given, then the reviewed token carries it).
+function overrideStep(into: HTMLElement, needed: boolean, acceptedAtReview?: boolean): () => Record<string, unknown> | null {
+  if (!needed || acceptedAtReview !== undefined) return () => ({});
   const reason = reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.');
   into.append(reason.wrap);
   return () => {
@@ -150,8 +191,9 @@ export async function implantView(ctx: Context): Promise<void> {
   main.append(actions);
   // What the implant holds fills the forms' drug and concentration (the clinician may change them).
   const prefill = (status: Record<string, unknown>) => {
-    const drug = typeof status.drug === 'string' ? status.drug : '';
-    const conc = typeof status.concentration_ng_per_ml === 'number' ? status.concentration_ng_per_ml : null;
+    const st = status as ImplantStatus;
+    const drug = st.prescription?.drug ?? st.reservoir?.drug ?? '';
+    const conc = st.prescription?.concentration_ng_per_ml ?? null;
     if (!drug || !unitOf(drug)) return;
     for (const [d, c] of [[pDrug, pConc], [rDrug, rConc], [bDrug, null]] as [Field, Field | null][]) {
       if (d.input.value) continue;
@@ -185,9 +227,14 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!drug || !conc || dose === null) return null;
       return { drug, concentration: conc, unit, mode: pMode.input.value, dose };
     },
+    askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
+    showRefused: (body, into) => {
+      const r = body as ProgramReview;
+      into.append(verdictView(r.dose_check) ?? '', changesView(r) ?? '');
+    },
     showReview: (r, into) => {
-      into.append(sideBySide(r.old, r.new), h('p', {}, h('strong', {}, 'Rate: '), r.rate_text), verdictView(r.dose_check) ?? '');
-      return overrideStep(into, r.needs_override_reason);
+      into.append(changesView(r) ?? '', r.rate_text ? h('p', {}, h('strong', {}, 'Rate: '), r.rate_text) : '', verdictView(r.dose_check) ?? '');
+      return overrideStep(into, !!r.needs_override_reason, r.accepted);
     },
   }));
 
@@ -211,16 +258,25 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!withdrawn || !drug || !conc || !volume || !low) return null;
       return { withdrawn_ml: withdrawn, drug, concentration: conc, unit, volume_ml: volume, low_alarm_ml: low };
     },
+    askable: {
+      acknowledge: () => reasonField('Acknowledge the discrepancy: what you found and did', 'acknowledge',
+        'Required: the refill is stopped until you say why it may go on (e.g. checked for a pocket fill, aspirated again).'),
+      bridge: () => field('Bridge bolus', 'bridge', h('select', {}, h('option', { value: '' }, 'choose…'), h('option', { value: 'yes' }, 'yes: give the bridge bolus'), h('option', { value: 'no' }, 'no bridge bolus'))),
+    },
     showReview: (r, into) => {
-      const off = r.finding !== 'as-expected';
-      into.append(
-        h('table', {}, h('tbody', {},
-          h('tr', {}, h('th', { scope: 'row' }, 'Expected in the reservoir'), h('td', { class: 'num' }, u.ml(r.expected_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Withdrawn'), h('td', { class: 'num' }, u.ml(r.withdrawn_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Difference'), h('td', { class: 'num' }, u.ml(r.difference_nl, 3))),
-          h('tr', {}, h('th', { scope: 'row' }, 'Next refill'), h('td', {}, `${r.next_refill_date} (${r.next_refill_rule})`)))),
-        notice(off ? 'error' : 'ok', h('strong', {}, off ? `Discrepancy: ${r.finding}. ` : 'As expected. '), r.text ?? ''),
-      );
+      const rows: [string, string][] = [];
+      if (r.kind) rows.push(['Refill', r.kind]);
+      if (r.expected_nl != null) rows.push(['Expected in the reservoir', u.ml(r.expected_nl, 3)]);
+      if (r.withdrawn_nl != null) rows.push(['Withdrawn', u.ml(r.withdrawn_nl, 3)]);
+      if (r.difference_nl != null) rows.push(['Difference', u.ml(r.difference_nl, 3)]);
+      if (r.next_refill_date) rows.push(['Next refill', `${r.next_refill_date}${r.next_refill_rule ? ` (${r.next_refill_rule})` : ''}`]);
+      into.append(h('table', {}, h('tbody', {}, rows.map(([a, b]) => h('tr', {}, h('th', { scope: 'row' }, a), h('td', { class: 'num' }, b))))));
+      if (r.finding) {
+        const off = r.finding !== 'as-expected';
+        into.append(notice(off ? 'error' : 'ok', h('strong', {}, off ? `Discrepancy: ${r.finding}. ` : 'As expected. '), r.withdrawal_text ?? r.text ?? ''));
+      }
+      for (const w of r.warnings ?? []) into.append(notice('warn', w));
+      if (r.notes?.length) into.append(h('ul', {}, r.notes.map((n) => h('li', {}, n))));
       let ack: Field | null = null;
       if (r.needs_acknowledgement) {
         ack = reasonField('Acknowledge the discrepancy: what you found and did', 'acknowledge',
@@ -228,7 +284,7 @@ export async function implantView(ctx: Context): Promise<void> {
         into.append(ack.wrap);
       }
       let bridge: Field | null = null;
-      if (r.bridge.needed) {
+      if (typeof r.bridge === 'object' && r.bridge?.needed) {
         into.append(notice('warn', r.bridge.text));
         bridge = field('Bridge bolus', 'bridge', h('select', {}, h('option', { value: '' }, 'choose…'), h('option', { value: 'yes' }, 'yes: give the bridge bolus'), h('option', { value: 'no' }, 'no bridge bolus')));
         into.append(bridge.wrap);
@@ -264,6 +320,7 @@ export async function implantView(ctx: Context): Promise<void> {
       return v ? { catheter_volume_ml: v } : null;
     },
     showReview: (r, into) => {
+      into.append(changesView(r) ?? '');
       if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
       if (r.text) into.append(h('pre', {}, r.text));
       return () => ({});
@@ -285,28 +342,48 @@ export async function implantView(ctx: Context): Promise<void> {
       if (!drug || !dose || !duration) return null;
       return { drug, dose, unit, duration };
     },
+    askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
     showReview: (r, into) => {
-      if (r.old && r.new) into.append(sideBySide(r.old, r.new));
+      into.append(changesView(r) ?? '');
       if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
       if (r.text) into.append(h('pre', {}, r.text));
       into.append(verdictView(r.dose_check) ?? '');
-      return overrideStep(into, !!r.needs_override_reason);
+      return overrideStep(into, !!r.needs_override_reason, r.accepted);
     },
   }));
 }
 
-function statusCard(status: Record<string, unknown>): HTMLElement {
-  const unit = String(status.drug_unit ?? 'mg');
+// What the implant reported, the figures with their units (the status of `itdd programmer
+// interrogate --json`).
+interface ImplantStatus {
+  activity?: string;
+  alarms?: ({ name?: string; text?: string } | string)[];
+  battery?: { eri?: string; remaining_percent?: number; status?: string };
+  clock?: { wall?: string };
+  clock_check?: { warning?: string | null } | null;
+  current_flow_ml_per_day?: number;
+  prescription?: { drug?: string; mode?: string; concentration_ng_per_ml?: number; dose_ng_per_day?: number } | null;
+  reservoir?: { drug?: string; remaining_nl?: number; capacity_nl?: number; low_threshold_ml?: number; projected_low?: string | null; concentration?: { value: number; unit: string } };
+  prescription_token?: string;
+}
+
+function statusCard(raw: Record<string, unknown>): HTMLElement {
+  const st = raw as ImplantStatus;
+  const drug = st.prescription?.drug ?? st.reservoir?.drug ?? '';
+  const unit = st.reservoir?.concentration?.unit?.replace('/mL', '') ?? 'mg';
   const rows: [string, string][] = [];
-  const num = (k: string) => (typeof status[k] === 'number' ? (status[k] as number) : null);
-  if (status.drug) rows.push(['Drug', String(status.drug)]);
-  if (num('concentration_ng_per_ml') != null) rows.push(['Concentration', u.concentration(num('concentration_ng_per_ml')!, unit)]);
-  if (num('reservoir_nl') != null) rows.push(['Reservoir', u.ml(num('reservoir_nl')!, 3)]);
-  if (num('low_reservoir_alarm_nl') != null) rows.push(['Low-reservoir alarm at', u.ml(num('low_reservoir_alarm_nl')!, 2)]);
-  for (const [k, v] of Object.entries(status)) {
-    if (['drug', 'drug_unit', 'concentration_ng_per_ml', 'reservoir_nl', 'low_reservoir_alarm_nl'].includes(k)) continue;
-    if (v === null || typeof v === 'object') continue;
-    rows.push([k.replace(/_/g, ' '), String(v)]);
-  }
-  return h('div', { class: 'card', 'data-status': 'implant' }, h('dl', {}, rows.flatMap(([a, b]) => [h("dt", {}, a), h("dd", {}, b)])));
+  if (st.activity) rows.push(['Activity', st.activity]);
+  if (drug) rows.push(['Drug', drug]);
+  if (st.reservoir?.concentration) rows.push(['Concentration', `${u.trim(st.reservoir.concentration.value, 3)} ${st.reservoir.concentration.unit}`]);
+  if (st.prescription?.dose_ng_per_day != null) rows.push(['Dose', `${st.prescription.mode ?? ''} ${u.dosePerDay(st.prescription.dose_ng_per_day, unit)}`.trim()]);
+  if (st.current_flow_ml_per_day != null) rows.push(['Flow now', `${u.trim(st.current_flow_ml_per_day, 4)} mL/day`]);
+  if (st.reservoir?.remaining_nl != null) rows.push(['Reservoir', `${u.ml(st.reservoir.remaining_nl, 3)}${st.reservoir.capacity_nl ? ` of ${u.ml(st.reservoir.capacity_nl, 0)}` : ''}`]);
+  if (st.reservoir?.low_threshold_ml != null) rows.push(['Low-reservoir alarm at', `${u.trim(st.reservoir.low_threshold_ml, 2)} mL`]);
+  if (st.reservoir?.projected_low) rows.push(['Projected low', `${st.reservoir.projected_low} (the implant's clock)`]);
+  if (st.battery) rows.push(['Battery', `${st.battery.status ?? ''}${st.battery.remaining_percent != null ? `, ${st.battery.remaining_percent} %` : ''}${st.battery.eri ? `, ERI ${st.battery.eri}` : ''}`]);
+  if (st.clock?.wall) rows.push(["Implant's clock", st.clock.wall]);
+  rows.push(['Open alarms', st.alarms?.length ? st.alarms.map((a) => (typeof a === 'string' ? a : a.text ?? a.name ?? '?')).join('; ') : 'none']);
+  return h('div', { class: 'card', 'data-status': 'implant' },
+    h('dl', {}, rows.flatMap(([a, b]) => [h('dt', {}, a), h('dd', {}, b)])),
+    st.clock_check?.warning ? notice('warn', st.clock_check.warning) : null);
 }

@@ -29,7 +29,7 @@ function pumpCard(p: PumpCard): HTMLElement {
       dd('Catheter', `${u.trim(p.catheter_length_mm / 10, 1)} cm, ${u.ml(p.catheter_volume_nl, 3)}`),
       dd('Drug', p.drug ?? 'none recorded'),
       dd('Concentration', p.concentration_ng_per_ml != null ? u.concentration(p.concentration_ng_per_ml, unit) : '—'),
-      dd('Prescription', p.prescription ? `${p.prescription.text} (at most ${u.dosePerDay(p.prescription.max_daily_dose_ng_per_day, unit)})` : 'none recorded'),
+      dd('Prescription', p.prescription ? `${p.prescription.mode}: at most ${u.dosePerDay(p.prescription.max_daily_dose_ng_per_day, unit)}` : 'none recorded'),
       dd('Reservoir (estimate)', p.reservoir_estimate_nl != null ? `${u.ml(p.reservoir_estimate_nl)} of ${u.ml(p.reservoir_capacity_nl, 0)}` : '—'),
       dd('Last refill', p.last_refill ? `${u.date(p.last_refill.at_ms)}, ${u.ml(p.last_refill.volume_nl)} (${p.last_refill.finding})` : '—'),
       dd('Next refill', due),
@@ -45,8 +45,8 @@ function pumpCard(p: PumpCard): HTMLElement {
 
 function markersOf(s: PumpSeries): Marker[] {
   return [
-    ...s.alarms.map((a) => ({ t: a.t_ms / 1000, label: `alarm: ${a.text}`, color: '#b3261e' })),
-    ...s.sessions.map((x) => ({ t: x.started_at_ms / 1000, label: `session: #${x.id} ${x.summary}`, color: '#0b5cad' })),
+    ...s.alarms.map((a) => ({ t: a.t_ms / 1000, label: `alarm: ${a.text}`, color: '#e5534b' })),
+    ...s.sessions.map((x) => ({ t: x.started_at_ms / 1000, label: `session: #${x.id} ${x.summary}`, color: '#8250df' })),
   ];
 }
 
@@ -64,11 +64,18 @@ export function drawPumpPlots(s: PumpSeries, holder: HTMLElement): PlotGroup {
   const bol = series.boluses(s);
   holder.append(
     group.controls(),
-    h('p', { class: 'plot-help' }, 'Drag across a plot to zoom in, turn the mouse wheel to zoom around the cursor, shift+drag to pan. Dashed lines: alarms (red) and sessions (blue).'),
-    timePlot({ id: 'plot-hourly', title: `Delivered per hour (${unit})`, xs: d.hourly.xs, markers,
-      series: [{ spec: { label: 'delivered', unit, color: '#0b5cad', kind: 'bars', fill: '#0b5cad55' }, values: d.hourly.columns[0] }] }, group, width),
-    timePlot({ id: 'plot-daily', title: `Delivered per day (${unit}/day)`, xs: d.daily.xs, markers,
-      series: [{ spec: { label: 'delivered', unit: `${unit}/day`, color: '#1a7f37', kind: 'bars', fill: '#1a7f3755' }, values: d.daily.columns[0] }] }, group, width),
+    h('p', { class: 'plot-help' }, 'Drag across a plot to zoom in, turn the mouse wheel to zoom around the cursor, shift+drag to pan. Dashed lines: alarms (red) and sessions (violet).'),
+    timePlot({ id: 'plot-hourly', title: `Delivered per hour (${unit}, and µL)`, xs: d.hourly.xs, markers,
+      help: 'The drug where a refill tells its concentration; the volume always.',
+      series: [
+        { spec: { label: 'drug', unit, color: '#0b5cad', kind: 'bars', fill: '#0b5cad55' }, values: d.hourly.columns[0] },
+        { spec: { label: 'volume', unit: 'µL', color: '#0a7e8c' }, values: d.hourly.columns[1] },
+      ] }, group, width),
+    timePlot({ id: 'plot-daily', title: `Delivered per day (${unit}/day, and mL/day)`, xs: d.daily.xs, markers,
+      series: [
+        { spec: { label: 'drug', unit: `${unit}/day`, color: '#1a7f37', kind: 'bars', fill: '#1a7f3755' }, values: d.daily.columns[0] },
+        { spec: { label: 'volume', unit: 'mL/day', color: '#9a6700' }, values: d.daily.columns[1] },
+      ] }, group, width),
     timePlot({ id: 'plot-reservoir', title: 'Reservoir (mL)', markers,
       help: 'Line: predicted from each refill and the prescriptions since. Red points: withdrawn (measured) at refills. Band: within it, a withdrawn volume is as expected.',
       xs: res.xs, band: { lower: 2, upper: 3, fill: '#d4a72c33' },
@@ -86,6 +93,7 @@ export function drawPumpPlots(s: PumpSeries, holder: HTMLElement): PlotGroup {
         { spec: { label: 'refused', unit, color: '#b3261e', kind: 'points' }, values: bol.columns[1] },
       ] }, group, width),
   );
+  group.reset();
   return group;
 }
 

@@ -27,6 +27,10 @@ struct ServerOptions {
   bool secure_cookie = false;            // add Secure (behind an HTTPS proxy)
   std::function<std::int64_t()> now_ms;  // the clock (tests set it); empty: the system's
   std::size_t max_body_bytes = 64 * 1024;
+  // The programmer's key pair for the actions against an implant (`itdd programmer keygen`);
+  // empty: those actions answer 503 naming --key.
+  std::filesystem::path key_file;
+  std::string passphrase_file;  // when the key pair is protected
 };
 
 class ClinicServer {

@@ -1,0 +1,488 @@
+// The dashboard's actions against a connected implant (implant_actions.h).
+#include "implant_actions.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <array>
+
+#include "itdd/host/decimal.h"
+#include "itdd/host/json_reader.h"
+#include "itdd/programmer/key_files.h"
+#include "itdd/programmer/passphrase_input.h"
+#include "itdd/programmer/status_report.h"
+#include "itdd/programmer/tcp_transport.h"
+#include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/program.h"
+#include "itdd/programmer/use_cases/refill.h"
+#include "itdd/sim/sodium_crypto.h"
+
+namespace itdd::web {
+
+using namespace itdd::programmer;
+
+namespace {
+
+constexpr std::int64_t kReviewLifetimeMs = 5 * 60 * 1000;
+
+ActionReply refuse(int status, std::string field, std::string message, std::string detail = "") {
+  ActionReply r;
+  r.status = status;
+  r.body = {{"error", {{"field", std::move(field)}, {"message", std::move(message)}}}};
+  if (!detail.empty()) r.body["error"]["detail"] = detail;
+  return r;
+}
+
+// Where a use case stopped, as the API says it: bad input is a 4xx naming the field; the
+// implant's refusal, an uncertain outcome or a change applied but not recorded is a 200 whose
+// "outcome" says so (the page shows "uncertain: interrogate", never a guess).
+ActionReply stopped(const Stop& stop) {
+  if (stop.outcome == Outcome::kInvalidInput) {
+    return refuse(400, stop.field, stop.message, stop.detail);
+  }
+  ActionReply r;
+  r.body = {{"outcome", stop.outcome == Outcome::kUncertain            ? "uncertain"
+                        : stop.outcome == Outcome::kAppliedNotRecorded ? "applied-not-recorded"
+                                                                       : "refused"},
+            {"message", stop.message}};
+  if (!stop.detail.empty()) r.body["detail"] = stop.detail;
+  if (!stop.field.empty()) r.body["field"] = stop.field;
+  return r;
+}
+
+std::string random_hex() {
+  std::array<unsigned char, 24> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string out;
+  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+Json review_rows(const ProgramReview& review) {
+  Json rows = Json::array();
+  for (const ReviewRow& r : review.rows) {
+    rows.push_back(
+        {{"item", r.item}, {"before", r.before}, {"after", r.after}, {"changed", r.changed}});
+  }
+  return rows;
+}
+
+// A decimal typed in a form, at `scale` units per whole (refused naming `field`).
+host::Checked<std::int64_t> decimal_of(const std::string& text, std::int64_t scale,
+                                       const std::string& field, const std::string& unit) {
+  const host::Checked<std::int64_t> v = host::parse_decimal(text, scale);
+  if (!v.ok()) {
+    return host::Refusal{field, fmt::format("'{}' is not a quantity in {}: {}", text.substr(0, 40),
+                                            unit, v.error().message)};
+  }
+  return v;
+}
+
+}  // namespace
+
+struct Pending {
+  std::string kind;  // "program", "refill"
+  std::string user;
+  std::string serial;
+  std::string implant;
+  std::int64_t expires_at_ms = 0;
+  std::optional<ProgramPlan> program;
+  std::optional<RefillPreparation> refill;
+};
+
+struct ImplantActions::Impl {
+  sim::SodiumCrypto crypto;
+  DeviceKeys keys;
+  bool have_keys = false;
+  std::map<std::string, Pending> pending;
+
+  // Opens a link session with the implant at `address` for `pump` and runs `body(session)`.
+  template <class Body>
+  ActionReply with_implant(Context& c, const PumpRecord& pump, const std::string& address,
+                           Body body) {
+    if (!have_keys) {
+      return refuse(503, "key",
+                    "the server has no programmer key: start it with `itdd clinic serve --key "
+                    "FILE` (from `itdd programmer keygen`, provisioned on the implant)");
+    }
+    const Result<Endpoint> endpoint = parse_endpoint(address);
+    if (!endpoint.ok()) {
+      return refuse(400, "implant",
+                    fmt::format("'{}': {} (give HOST:PORT)", address.substr(0, 60),
+                                endpoint.error().message));
+    }
+    const Result<link::PublicKey> implant_key = public_key_from_hex(pump.implant_public_key_hex);
+    if (pump.implant_public_key_hex.empty() || !implant_key.ok()) {
+      return refuse(400, "serial",
+                    fmt::format("pump {} has no implant key in the clinic database: pair it "
+                                "(`itdd programmer pair`) or record a session with it first",
+                                pump.serial));
+    }
+    TcpTransport transport;
+    ClientOptions options;
+    if (const Status connected = transport.connect(*endpoint, options.reply_timeout); !connected) {
+      return refuse(502, "implant",
+                    fmt::format("cannot reach the implant at {}: {}: nothing was "
+                                "sent",
+                                address, error_text(connected.error())));
+    }
+    Client client(crypto, keys.pair(), *implant_key, transport, options);
+    ClinicRecorder recorder;
+    recorder.db = &c.db;
+    recorder.pump = pump;
+    recorder.clinician = c.who.user.display_name;
+    recorder.device = "itdd dashboard";
+    UseCaseSession session{client, crypto, address, &c.zone, c.now_ms, &recorder};
+    ActionReply reply = body(session);
+    (void)client.close();
+    reply.target = pump.serial;
+    return reply;
+  }
+
+  std::optional<Pending> take(const std::string& token, const std::string& kind, Context& c,
+                              ActionReply& refused) {
+    // Reviews that ran out are forgotten.
+    for (auto it = pending.begin(); it != pending.end();) {
+      it = it->second.expires_at_ms <= c.now_ms() ? pending.erase(it) : std::next(it);
+    }
+    const auto it = pending.find(token);
+    if (it == pending.end() || it->second.kind != kind || it->second.user != c.who.user.user_name) {
+      refused = refuse(409, "review_token",
+                       "this review is unknown, expired (5 minutes) or another account's: review "
+                       "again");
+      return std::nullopt;
+    }
+    Pending p = std::move(it->second);
+    pending.erase(it);
+    return p;
+  }
+};
+
+ImplantActions::ImplantActions(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ImplantActions::~ImplantActions() = default;
+
+host::Checked<std::unique_ptr<ImplantActions>> ImplantActions::open(
+    const std::filesystem::path& key_file, const std::string& passphrase_file) {
+  auto impl = std::make_unique<Impl>();
+  if (!key_file.empty()) {
+    PassphraseOptions from;
+    from.file = passphrase_file;
+    from.terminal = false;
+    const Status read =
+        read_key_pair_file(key_file, impl->crypto, passphrase_source(from, ""), impl->keys);
+    if (!read)
+      return host::Refusal{"key",
+                           fmt::format("{}: {}", key_file.string(), error_text(read.error()))};
+    impl->have_keys = true;
+  }
+  return std::unique_ptr<ImplantActions>(new ImplantActions(std::move(impl)));
+}
+
+// The pump and the implant's address every action names.
+struct Target {
+  std::string serial;
+  std::string implant;
+};
+
+static host::Checked<PumpRecord> pump_named(ClinicDb& db, const std::string& serial) {
+  const DbResult<PumpRecord> p = db.find_pump_by_serial(serial);
+  if (!p.ok()) return host::Refusal{"serial", p.error().message};
+  return *p;
+}
+
+ActionReply ImplantActions::interrogate(const httplib::Request& req, Context& c) {
+  const host::Checked<Target> t = host::read_json(req.body, [](const host::JsonValue& root) {
+    const host::JsonObject o = root.object({"serial", "implant"});
+    return Target{o.string("serial"), o.string("implant")};
+  });
+  if (!t.ok()) return refuse(400, t.error().field, t.error().message);
+  const host::Checked<PumpRecord> pump = pump_named(c.db, t->serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, t->implant, [&](UseCaseSession& s) {
+    const Step<itdd_ImplantStatus> status = programmer::interrogate(s);
+    if (!status.ok()) return stopped(status.stop());
+    ActionReply r;
+    r.body = {{"outcome", "done"},
+              {"status", Json::parse(status_json(status.value()).dump())},
+              {"text", format_status(status.value())}};
+    return r;
+  });
+}
+
+ActionReply ImplantActions::program_review(const httplib::Request& req, Context& c) {
+  struct Form {
+    Target target;
+    std::string drug, concentration, unit, mode, dose, override_reason;
+  };
+  const host::Checked<Form> f = host::read_json(req.body, [](const host::JsonValue& root) {
+    const host::JsonObject o = root.object(
+        {"serial", "implant", "drug", "concentration", "unit", "mode", "dose", "override_reason"});
+    Form out;
+    out.target = {o.string("serial"), o.string("implant")};
+    out.drug = o.string("drug");
+    out.concentration = o.string("concentration");
+    out.unit = o.string("unit");
+    out.mode = o.string("mode");
+    if (const auto d = o.optional("dose")) out.dose = d->string();
+    if (const auto r = o.optional("override_reason")) out.override_reason = r->string_or_empty();
+    return out;
+  });
+  if (!f.ok()) return refuse(400, f.error().field, f.error().message);
+  const DrugSpec* spec = c.library.find(f->drug);
+  if (spec == nullptr) {
+    return refuse(400, "drug",
+                  fmt::format("'{}' is not in the drug library: known {}", f->drug.substr(0, 40),
+                              c.library.names()));
+  }
+  const std::string unit = unit_name(spec->unit);
+  if (f->unit != unit) {
+    return refuse(400, "unit",
+                  fmt::format("{} is dosed in {}, not '{}': type the doses in {}", spec->name, unit,
+                              f->unit.substr(0, 10), unit));
+  }
+  const std::int64_t ng = nanograms_per(spec->unit);
+  ProgramInput input;
+  input.entry.drug = therapy::make_drug(spec->name.c_str(), spec->unit);
+  const auto conc = decimal_of(f->concentration, ng, "concentration", unit + "/mL");
+  if (!conc.ok()) return refuse(400, conc.error().field, conc.error().message);
+  input.entry.concentration = Concentration(*conc);
+  if (f->mode == "stop") {
+    input.entry.mode = EntryMode::kStop;
+  } else if (f->mode == "continuous") {
+    input.entry.mode = EntryMode::kContinuous;
+    const auto d = decimal_of(f->dose, ng, "dose", unit + "/day");
+    if (!d.ok()) return refuse(400, d.error().field, d.error().message);
+    input.entry.dose = DoseRate(*d);
+  } else {
+    return refuse(400, "mode",
+                  "give continuous (with dose) or stop (flexible programs: use "
+                  "`itdd programmer program --step`)");
+  }
+  input.override_reason = f->override_reason;
+  const Result<therapy::Prescription> built = build_prescription(input.entry);
+  if (!built.ok()) return refuse(400, built.error().field, error_text(built.error()));
+  const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    Step<ProgramPlan> plan = prepare_program(s, c.library, input);
+    if (!plan.ok()) return stopped(plan.stop());
+    const ProgramPlan& p = plan.value();
+    Json check = Json::parse(dose_check_json(p.check).dump());
+    if (p.check.blocked()) {
+      ActionReply r = refuse(400, "dose",
+                             fmt::format("the drug library blocks this program ({}): nothing "
+                                         "can be sent",
+                                         error_text(p.accepted.error())));
+      r.body["dose_check"] = check;
+      r.body["review"] = review_rows(p.review);
+      return r;
+    }
+    ActionReply r;
+    r.body = {{"review", review_rows(p.review)},
+              {"dose_check", check},
+              {"needs_override_reason", p.check.needs_override()},
+              {"accepted", p.accepted.ok()},
+              {"any_change", p.any_change()}};
+    if (!p.accepted.ok()) {
+      r.body["message"] = error_text(p.accepted.error());
+    } else if (p.any_change()) {
+      const std::string token = random_hex();
+      impl_->pending[token] =
+          Pending{"program",         c.who.user.user_name,           f->target.serial,
+                  f->target.implant, c.now_ms() + kReviewLifetimeMs, p,
+                  std::nullopt};
+      r.body["review_token"] = token;
+      r.body["expires_at_ms"] = c.now_ms() + kReviewLifetimeMs;
+    }
+    return r;
+  });
+}
+
+// {"review_token": "...", "confirm": true}
+static host::Checked<std::string> confirmation(const std::string& body) {
+  return host::read_json(body, [](const host::JsonValue& root) {
+    const host::JsonObject o = root.object({"review_token", "confirm"});
+    if (!o.boolean("confirm")) o.required("confirm").refuse("must be true: nothing was sent");
+    return o.string("review_token");
+  });
+}
+
+ActionReply ImplantActions::program_confirm(const httplib::Request& req, Context& c) {
+  const host::Checked<std::string> token = confirmation(req.body);
+  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
+  ActionReply refused;
+  std::optional<Pending> p = impl_->take(*token, "program", c, refused);
+  if (!p) return refused;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
+    const Step<ProgramOutcome> done = commit_program(s, *p->program);
+    if (!done.ok()) return stopped(done.stop());
+    const Sent& sent = done->sent;
+    if (sent.result.delivery == Delivery::kNotApplied) {
+      return stopped(Stop(Outcome::kRefused, "", "the implant did not apply the program"));
+    }
+    if (sent.result.delivery == Delivery::kUncertain) {
+      return stopped(Stop(Outcome::kUncertain, "",
+                          "nobody knows whether the implant applied the program: interrogate it "
+                          "before anything else"));
+    }
+    if (done->after) return stopped(*done->after);
+    ActionReply r;
+    r.body = {{"outcome", "done"},
+              {"verified", done->verified},
+              {"read_back", review_rows(p->program->review)},
+              {"prescription_token", fmt::format("0x{:016x}", done->token)},
+              {"session_id",
+               done->recorded.session_id ? Json(*done->recorded.session_id) : Json(nullptr)}};
+    if (!done->recorded.error.empty()) {
+      r.body["outcome"] = "applied-not-recorded";
+      r.body["message"] = done->recorded.error;
+    }
+    r.detail = "program applied and read back";
+    return r;
+  });
+}
+
+ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& c) {
+  struct Form {
+    Target target;
+    std::string drug, concentration, unit, volume_ml, withdrawn_ml, low_alarm_ml, acknowledge,
+        bridge;
+    bool undiluted = false;
+  };
+  const host::Checked<Form> f = host::read_json(req.body, [](const host::JsonValue& root) {
+    const host::JsonObject o =
+        root.object({"serial", "implant", "drug", "concentration", "unit", "volume_ml",
+                     "withdrawn_ml", "low_alarm_ml", "acknowledge", "bridge", "undiluted"});
+    Form out;
+    out.target = {o.string("serial"), o.string("implant")};
+    out.drug = o.string("drug");
+    out.concentration = o.string("concentration");
+    out.unit = o.string("unit");
+    out.volume_ml = o.string("volume_ml");
+    if (const auto v = o.optional("withdrawn_ml")) out.withdrawn_ml = v->string();
+    if (const auto v = o.optional("low_alarm_ml")) out.low_alarm_ml = v->string();
+    if (const auto v = o.optional("acknowledge")) out.acknowledge = v->string_or_empty();
+    if (const auto v = o.optional("bridge")) out.bridge = v->string();
+    out.undiluted = o.boolean_or("undiluted", false);
+    return out;
+  });
+  if (!f.ok()) return refuse(400, f.error().field, f.error().message);
+  const DrugSpec* spec = c.library.find(f->drug);
+  if (spec == nullptr) {
+    return refuse(400, "drug",
+                  fmt::format("'{}' is not in the drug library: known {}", f->drug.substr(0, 40),
+                              c.library.names()));
+  }
+  const std::string unit = unit_name(spec->unit);
+  if (f->unit != unit) {
+    return refuse(
+        400, "unit",
+        fmt::format("{} is measured in {}, not '{}'", spec->name, unit, f->unit.substr(0, 10)));
+  }
+  RefillInput input;
+  RefillEntry& e = input.entry;
+  e.drug = therapy::make_drug(spec->name.c_str(), spec->unit);
+  const auto conc =
+      decimal_of(f->concentration, nanograms_per(spec->unit), "concentration", unit + "/mL");
+  if (!conc.ok()) return refuse(400, conc.error().field, conc.error().message);
+  e.concentration = Concentration(*conc);
+  if (const auto stop = check_refill_concentration(*spec, e.concentration)) return stopped(*stop);
+  const auto volume = decimal_of(f->volume_ml, kNanolitresPerMillilitre, "volume_ml", "mL");
+  if (!volume.ok()) return refuse(400, volume.error().field, volume.error().message);
+  e.volume = Volume(*volume);
+  if (!f->withdrawn_ml.empty()) {
+    const auto w = decimal_of(f->withdrawn_ml, kNanolitresPerMillilitre, "withdrawn_ml", "mL");
+    if (!w.ok()) return refuse(400, w.error().field, w.error().message);
+    e.withdrawn = Volume(*w);
+  }
+  if (!f->low_alarm_ml.empty()) {
+    const auto l = decimal_of(f->low_alarm_ml, kNanolitresPerMillilitre, "low_alarm_ml", "mL");
+    if (!l.ok()) return refuse(400, l.error().field, l.error().message);
+    e.low_alarm = Volume(*l);
+  }
+  if (!f->bridge.empty()) {
+    if (f->bridge != "yes" && f->bridge != "no") return refuse(400, "bridge", "give yes or no");
+    e.bridge = f->bridge == "yes";
+  }
+  e.acknowledgement = f->acknowledge;
+  input.undiluted = f->undiluted;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    Step<RefillPreparation> prepared = prepare_refill(s, c.library, *spec, input);
+    if (!prepared.ok()) {
+      ActionReply r = stopped(prepared.stop());
+      // The form names its fields with their unit.
+      if (r.status == 400) {
+        std::string& field = r.body["error"]["field"].get_ref<std::string&>();
+        if (field == "withdrawn" || field == "volume" || field == "low_alarm") field += "_ml";
+      }
+      return r;
+    }
+    const RefillPreparation& p = prepared.value();
+    ActionReply r;
+    Json notes = p.plan.notes;
+    r.body = {{"kind", describe(p.plan.kind)},
+              {"bridge", p.plan.bridge},
+              {"notes", notes},
+              {"warnings", p.warnings},
+              {"capacity_nl", p.capacity.count()}};
+    if (p.plan.check) {
+      r.body["expected_nl"] = p.plan.check->expected.count();
+      r.body["withdrawn_nl"] = p.plan.check->withdrawn.count();
+      r.body["difference_nl"] = p.plan.check->difference.count();
+      r.body["finding"] = refill_finding_name(p.plan.check->finding);
+      r.body["withdrawal_text"] = withdrawal_text(p.plan);
+    }
+    const std::string token = random_hex();
+    impl_->pending[token] = Pending{"refill",
+                                    c.who.user.user_name,
+                                    f->target.serial,
+                                    f->target.implant,
+                                    c.now_ms() + kReviewLifetimeMs,
+                                    std::nullopt,
+                                    p};
+    r.body["review_token"] = token;
+    r.body["expires_at_ms"] = c.now_ms() + kReviewLifetimeMs;
+    return r;
+  });
+}
+
+ActionReply ImplantActions::refill_confirm(const httplib::Request& req, Context& c) {
+  const host::Checked<std::string> token = confirmation(req.body);
+  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
+  ActionReply refused;
+  std::optional<Pending> p = impl_->take(*token, "refill", c, refused);
+  if (!p) return refused;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
+    const Step<RefillOutcome> done = commit_refill(s, *p->refill);
+    if (!done.ok()) return stopped(done.stop());
+    const Sent& sent = done->sent;
+    if (sent.result.delivery == Delivery::kNotApplied) {
+      return stopped(Stop(Outcome::kRefused, "", "the implant did not apply the refill"));
+    }
+    if (sent.result.delivery == Delivery::kUncertain) {
+      return stopped(Stop(Outcome::kUncertain, "",
+                          "nobody knows whether the implant recorded the refill: interrogate it "
+                          "before anything else"));
+    }
+    if (done->after) return stopped(*done->after);
+    ActionReply r;
+    r.body = {{"outcome", "done"},
+              {"next_refill", done->next.reason},
+              {"session_id",
+               done->recorded.session_id ? Json(*done->recorded.session_id) : Json(nullptr)}};
+    if (!done->recorded.error.empty()) {
+      r.body["outcome"] = "applied-not-recorded";
+      r.body["message"] = done->recorded.error;
+    }
+    r.detail = "refill applied; " + done->next.reason;
+    return r;
+  });
+}
+
+}  // namespace itdd::web
