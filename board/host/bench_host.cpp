@@ -60,8 +60,8 @@ int main() {
   bench.power_up(hal::ResetCause::kPowerOn, WallTime(0));
   std::string line;
   while (std::getline(std::cin, line)) {
-    if (line.size() > 160) {
-      platform.send_line("error line longer than 160 characters");
+    if (line.size() > board::Bench::kMaxLine) {
+      bench.line_too_long();
       continue;
     }
     bench.handle_line(line);

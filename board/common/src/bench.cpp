@@ -119,6 +119,10 @@ void Bench::refuse(std::string_view what) {
   ports_.platform.send_line(l.view());
 }
 
+void Bench::line_too_long() {
+  refuse("line longer than 160 characters: a command is one line of at most 160");
+}
+
 void Bench::answer_status() {
   const ImplantTime now = ports_.platform.now();
   const engine::TherapyEngine& e = implant_->engine();
@@ -127,7 +131,8 @@ void Bench::answer_status() {
     << " sensed=" << static_cast<std::int64_t>(ports_.motor.sensed_strokes())
     << " delivered_nl=" << e.delivered().count() << " missed_nl=" << e.missed().count()
     << " reservoir_nl=" << e.reservoir_remaining().count()
-    << " wakeups=" << static_cast<std::int64_t>(wakeups_);
+    << " wakeups=" << static_cast<std::int64_t>(wakeups_)
+    << " refused=" << static_cast<std::int64_t>(refused_);
   ports_.platform.send_line(l.view());
 }
 
@@ -202,6 +207,7 @@ void Bench::handle_line(std::string_view line) {
     p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
     ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
     wakeups_ = 0;
+    refused_ = 0;
     return power_up(hal::ResetCause::kPowerOn, WallTime(0));
   }
   if (cmd == "set-clock") {

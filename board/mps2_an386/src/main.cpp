@@ -163,15 +163,28 @@ RamNvm nvm(storage::kImplantFlash, nor());
 const app::ImplantConfig config{};
 Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
 
-bool read_line(std::array<char, 160>& buffer, std::size_t& size) {
+char read_char() {
+  // Checked with interrupts masked: a character arriving between the check and the WFI leaves
+  // its interrupt pending, which WFI wakes on (unmasked, its handler could run first and the
+  // core would sleep on with nothing left to wake it).
+  for (;;) {
+    disable_irq();
+    const bool full = (uart1().state & 2u) != 0;
+    if (!full) wait_for_interrupt();
+    enable_irq();
+    if (full) return static_cast<char>(uart1().data & 0xFFu);
+  }
+}
+
+// One line from the bench UART; false (the rest of it read and dropped) when it is longer than
+// the buffer.
+bool read_line(std::array<char, Bench::kMaxLine>& buffer, std::size_t& size) {
   size = 0;
   for (;;) {
-    while (!(uart1().state & 2u)) wait_for_interrupt();
-    const char c = static_cast<char>(uart1().data & 0xFFu);
+    const char c = read_char();
     if (c == '\n') return true;
-    if (size == buffer.size()) {  // too long: the rest of the line is dropped with it
-      while (static_cast<char>(uart1().data & 0xFFu) != '\n') {
-        while (!(uart1().state & 2u)) wait_for_interrupt();
+    if (size == buffer.size()) {
+      while (read_char() != '\n') {
       }
       return false;
     }
@@ -223,11 +236,11 @@ extern "C" int board_main() {
   backup.magic = kBackupMagic;
   backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kPowerOn);
   bench.power_up(cause, WallTime(0));
-  std::array<char, 160> line{};
+  std::array<char, Bench::kMaxLine> line{};
   for (;;) {
     std::size_t size = 0;
     if (!read_line(line, size)) {
-      platform.send_line("error line longer than 160 characters");
+      bench.line_too_long();
       continue;
     }
     const std::string_view text(line.data(), size);

@@ -60,6 +60,9 @@ class Bench {
   // One command line (without its newline). Every line gets an answer ending in "ok ..." or
   // "error ...", and a line that is not a command changes nothing.
   void handle_line(std::string_view line);
+  // A line longer than the bench's buffer (kMaxLine) arrived: refused, its rest dropped.
+  void line_too_long();
+  static constexpr std::size_t kMaxLine = 160;
   // Runs the implant until implant time `end`: it sleeps until each wake-up it asks for.
   void run_until(ImplantTime end);
 
