@@ -68,6 +68,39 @@ int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
       "pump's serial (--pump SERIAL) once, and it is remembered");
 }
 
+programmer::UseCaseSession ClinicRecord::session(programmer::Client& client, hal::Crypto& crypto,
+                                                 const LinkArgs& link,
+                                                 const SessionOpening& opening) {
+  recorder_.db = db_.get();
+  recorder_.pump = pump_;
+  recorder_.clinician = args_.clinician;
+  return programmer::UseCaseSession{
+      client,        crypto,    link.implant, opening.zone.zone ? &*opening.zone.zone : nullptr,
+      system_now_ms, &recorder_};
+}
+
+int ClinicRecord::show(nlohmann::json j, std::string text, bool json,
+                       const programmer::Recorded& recorded) {
+  j["clinic_session"] = nullptr;
+  if (recorded.session_id) {
+    j["clinic_session"] = *recorded.session_id;
+    text += fmt::format("recorded as session {}\n", *recorded.session_id);
+  }
+  if (!recorded.error.empty()) j["clinic_record_error"] = recorded.error;
+  if (json) {
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << text;
+  }
+  if (!recorded.error.empty()) {
+    return applied_not_recorded(
+        fmt::format("the implant applied the change but the clinic database did not "
+                    "record it ({}): record it by hand",
+                    recorded.error));
+  }
+  return 0;
+}
+
 int ClinicRecord::finish(const std::string& summary, nlohmann::json j, std::string text, bool json,
                          const std::function<std::string(std::int64_t)>& write) {
   j["clinic_session"] = nullptr;

@@ -14,6 +14,8 @@
 #include "commands.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/use_cases/session.h"
+#include "link_session.h"
 
 namespace itdd::cli {
 
@@ -35,6 +37,16 @@ class ClinicRecord {
   programmer::ClinicDb& db() { return *db_; }
   const programmer::PumpRecord& pump() const { return pump_; }
 
+  // The session a use case works in (programmer/use_cases): this client, the clinic's zone the
+  // session opened with, this record. `client` and this outlive it.
+  programmer::UseCaseSession session(programmer::Client& client, hal::Crypto& crypto,
+                                     const LinkArgs& link, const SessionOpening& opening);
+  // Shows a use case's outcome after it recorded its session (`recorded`): `j` on stdout with
+  // "clinic_session" (its number, or null) when `json`, else `text` with "recorded as session
+  // N"; a database error after the implant applied the change is said (the change stands and
+  // must be recorded by hand) and gives the exit status for it.
+  int show(nlohmann::json j, std::string text, bool json, const programmer::Recorded& recorded);
+
   // Records one session holding what `write(session_id)` adds (it returns an error text, or
   // ""), then shows the outcome: `j` on stdout with "clinic_session" (its number, or null when no
   // database is kept) when `json`, else `text` with "recorded as session N". After the implant
@@ -55,6 +67,7 @@ class ClinicRecord {
   RecordArgs args_;
   std::unique_ptr<programmer::ClinicDb> db_;
   programmer::PumpRecord pump_;
+  programmer::ClinicRecorder recorder_;
 };
 
 }  // namespace itdd::cli

@@ -11,30 +11,6 @@
 #include "json_outcome.h"
 
 namespace itdd::cli {
-namespace {
-
-const char* result_name(itdd_ResultCode r) {
-  switch (r) {
-    case itdd_ResultCode_RESULT_OK:
-      return "ok";
-    case itdd_ResultCode_RESULT_REFUSED:
-      return "refused";
-    case itdd_ResultCode_RESULT_INVALID:
-      return "invalid";
-    case itdd_ResultCode_RESULT_NOT_AUTHORISED:
-      return "not authorised for this device's role";
-    case itdd_ResultCode_RESULT_STALE_TOKEN:
-      return "stale prescription token";
-    case itdd_ResultCode_RESULT_BUSY:
-      return "busy";
-    case itdd_ResultCode_RESULT_UNKNOWN_COMMAND:
-      return "a request this implant does not know";
-    default:
-      return "unspecified";
-  }
-}
-
-}  // namespace
 
 int bad_input(const std::string& what) {
   std::cerr << "error: " << what << '\n';
@@ -51,59 +27,14 @@ int uncertain(const std::string& what) {
   return kExitUncertain;
 }
 
+int said(const programmer::Stop& stop) {
+  std::cerr << "error: " << stop.message << '\n';
+  return programmer::exit_status(stop.outcome);
+}
+
 int applied_not_recorded(const std::string& what) {
   std::cerr << "error: " << what << '\n';
   return kExitAppliedNotRecorded;
-}
-
-std::string link_failure(const Error& e) {
-  const std::string_view field = e.field;
-  if (field == "busy") {
-    return "the implant is busy: it is in a session with another device (a programmer or the "
-           "patient's device); try again when that device has finished (a session left open "
-           "ends after 10 minutes without traffic)";
-  }
-  if (field == "implant.not_paired") {
-    return "the implant refused: this device is not paired with it (pair it through a "
-           "clinician's pairing window, or check that the key file is this device's)";
-  }
-  if (field == "implant.wrong_key") {
-    return "the implant refused: what this device sent did not authenticate (the key file "
-           "does not match the pairing, or the implant ended the session); try again";
-  }
-  if (field == "implant.locked_out") {
-    const std::string wait =
-        e.index > 0 ? fmt::format("try again in {} s", e.index) : std::string("try again later");
-    return fmt::format(
-        "the implant refused: this device is locked out after failed attempts with its key, "
-        "or is over its rate of handshakes; {} (someone may be trying this device's key: "
-        "check the implant's event log)",
-        wait);
-  }
-  if (field == "transport") {
-    // The implant stays silent toward a key in a lockout (after one notice) and toward strangers
-    // beyond a small budget: silence is not always distance.
-    return programmer::error_text(e) +
-           " (the implant may be out of range, or silent: after failed attempts with this "
-           "device's key it says so once and then does not answer for up to 5 minutes)";
-  }
-  if (field == "implant.version") {
-    return "the implant speaks another protocol version: update the programmer";
-  }
-  if (field == "implant") {
-    return "the implant refused: this device is not paired or provisioned with it, the key "
-           "file names another implant, or it is locked out after failed attempts (try again "
-           "later)";
-  }
-  return programmer::error_text(e);
-}
-
-std::string refusal(const protocol::Response& r) {
-  std::string s = fmt::format("the implant answered: {}", result_name(r.result));
-  if (r.has_error && (r.error.field[0] != '\0' || r.error.message[0] != '\0')) {
-    s += fmt::format(" ({})", programmer::error_text(protocol::error_from_wire(r.error)));
-  }
-  return s;
 }
 
 int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
@@ -210,17 +141,6 @@ int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOp
   // Every clinician command's --json object says it, the same way (null: not compared).
   add_json_outcome_field("clock_check", clock_check_json(opening));
   return 0;
-}
-
-programmer::LogPageReader log_reader(programmer::Client& client) {
-  return [&client](std::uint32_t from) -> Result<itdd_EventLogPage> {
-    const Result<protocol::Response> r = client.call(programmer::read_event_log_request(from));
-    if (!r.ok()) return r.error();
-    if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_event_log_tag) {
-      return make_error(ErrorCode::kRefused, "event_log", "the implant did not give its event log");
-    }
-    return r->payload.event_log;
-  };
 }
 
 bool confirm(const std::string& preview, bool json_on_stdout) {

@@ -19,6 +19,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
+#include "itdd/programmer/use_cases/session.h"
 #include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
@@ -30,11 +31,12 @@ int bad_input(const std::string& what);
 int failure(const std::string& what);
 int uncertain(const std::string& what);
 int applied_not_recorded(const std::string& what);
+// A use case's Stop said the same way ("error: ..."), with the exit status of its outcome.
+int said(const programmer::Stop& stop);
 
-// What a failed exchange means for the person at the device.
-std::string link_failure(const Error& e);
-// "the implant answered: refused (field: message)".
-std::string refusal(const protocol::Response& r);
+// The words for a failed exchange and for the implant's refusal (programmer/use_cases).
+using programmer::link_failure;
+using programmer::refusal;
 
 // A session's ingredients, all checked before anything is sent.
 struct Session {
@@ -111,9 +113,8 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
   return rc;
 }
 
-// The implant's event log a page at a time (ReadEventLog), for programmer/workflow's lookups
-// (implant_log.h). `client` must outlive the reader.
-programmer::LogPageReader log_reader(programmer::Client& client);
+// The implant's event log a page at a time (programmer/use_cases).
+using programmer::log_reader;
 
 // Shows `preview` and asks "Go ahead? [y/N]" (on stdout, or on stderr when stdout carries JSON),
 // then reads one line from stdin: true only for "y" or "yes". End of input is a no.
