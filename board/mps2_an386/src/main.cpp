@@ -95,6 +95,10 @@ class Mps2Platform final : public Platform {
     }
   }
   // The watchdog takes writes only unlocked; clearing its interrupt reloads its counter.
+  // Under `-icount shift=0` the emulator's clock advances one nanosecond per instruction while
+  // the core runs, so TIMER0 (40 ns a tick) counts instructions, to 40. On silicon this would be
+  // the DWT cycle counter.
+  std::uint64_t instructions() override { return ticks() * (1'000'000'000u / kSysclkHz); }
   void kick_watchdog() override {
     watchdog().lock = 0x1ACCE551u;
     watchdog().intclr = 1;
