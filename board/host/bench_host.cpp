@@ -27,6 +27,7 @@ class HostPlatform final : public board::Platform {
   void power_cut(Duration off) override { now_ = now_ + off; }
   void kick_watchdog() override {}
   std::uint64_t instructions() override { return 0; }  // not counted on the host
+  std::uint32_t stack_used() override { return 0; }
   void send_line(std::string_view line) override { std::cout << line << '\n' << std::flush; }
 
  private:

@@ -66,14 +66,17 @@ class Board:
         self.proc.wait()
 
 
-def transcript(argv, commands):
-    """The first boot line, then each command ("> command") and its answer."""
+def transcript(argv, commands, after=()):
+    """The first boot line, then each command ("> command") and its answer. With `after`: those
+    commands' answers too, apart (what only the board can tell, kept out of a comparison)."""
     board = Board(argv)
     try:
         lines = [board.line()]
         for command in commands:
             lines.append("> " + command)
             lines.extend(board.run(command))
+        if after:
+            return lines, [board.run(c)[-1] for c in after]
         return lines
     finally:
         board.close()

@@ -39,7 +39,7 @@ def main():
     image, host = sys.argv[1], sys.argv[2]
     qemu = sys.argv[3] if len(sys.argv) == 4 else "qemu-system-arm"
     start = time.monotonic()
-    target = transcript(qemu_argv(qemu, image), SCENARIO)
+    target, (cost,) = transcript(qemu_argv(qemu, image), SCENARIO, after=["cost"])
     target_s = time.monotonic() - start
     reference = transcript([host], SCENARIO)
     failures = []
@@ -64,6 +64,8 @@ def main():
     records = [l for l in target if l.startswith("log ")]
     print(f"board: {len(target)} lines, {strokes} strokes, {delivered} nL delivered, {missed} nL "
           f"missed, {len(records)} log records; emulator {target_s:.1f} s")
+    print(f"board's wake-ups since the power cut (kind=count/mean/dearest instructions) and its "
+          f"deepest stack in bytes: {cost}")
     if failures:
         print("FAIL:\n" + "\n".join(failures))
         sys.exit(1)

@@ -50,6 +50,8 @@ def main():
         out = {}
         for word in line.split()[2:]:
             name, figures = word.split("=")
+            if name == "stack":
+                continue
             out[name] = [int(x) for x in figures.split("/")]
         return out
 
@@ -75,6 +77,8 @@ def main():
         print(f"  {name:7} {per_day:8.1f} a day  {mean:10.0f} / {most:8d} instructions")
     joules_year = cycles_per_day * 365.25 * joules_per_cycle
     avg_ua = joules_year / YEAR_S / volts * 1e6
+    stack = int(answers[-1].split("stack=")[1].split()[0])
+    print(f"  deepest stack so far (painted stack's high-water mark): {stack} bytes")
     print(f"  {cycles_per_day:,.0f} cycles a day at {cpi} cycles per instruction plus {overhead} "
           f"a wake-up (data/mcu-energy.json, unconfirmed)")
     print(f"  {joules_year:.3f} J a year at {ua_per_mhz} uA/MHz and {volts} V: "

@@ -145,6 +145,7 @@ void Bench::answer_cost() {
     l << " " << kNames[k] << "=" << static_cast<std::int64_t>(c.count) << "/" << mean << "/"
       << static_cast<std::int64_t>(c.most);
   }
+  l << " stack=" << static_cast<std::int64_t>(ports_.platform.stack_used());
   ports_.platform.send_line(l.view());
 }
 

@@ -42,6 +42,9 @@ class Platform {
   // Instructions the core has executed since power-up, where the platform can count them (the
   // emulator with one instruction per nanosecond of its clock); 0 where it cannot (the host).
   virtual std::uint64_t instructions() = 0;
+  // The most stack the board has used since power-up (its high-water mark), bytes; 0 where it
+  // cannot tell (the host).
+  virtual std::uint32_t stack_used() = 0;
 
  protected:
   ~Platform() = default;
