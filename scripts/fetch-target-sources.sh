@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The C sources the Cortex-M4 target build compiles that Debian ships only prebuilt for the
-# host: nanopb's runtime, from Debian's own source package (the same version as libnanopb-dev),
-# into build/third_party/. Adds a deb-src entry for the same suites as the deb one when there is
+# host: nanopb's runtime and libsodium, from Debian's own source packages (the same versions as
+# libnanopb-dev and libsodium-dev), into build/third_party/. Adds a deb-src entry for the same suites as the deb one when there is
 # none. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=build/third_party
-[ -f "$dest/nanopb/pb_encode.c" ] && exit 0
+[ -f "$dest/nanopb/pb_encode.c" ] && [ -f "$dest/libsodium/src/libsodium/sodium/core.c" ] && exit 0
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -18,8 +18,10 @@ fi
 mkdir -p "$dest"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get source --download-only nanopb >/dev/null)
-tar -xzf "$work"/nanopb_*.orig.tar.gz -C "$work"
-rm -rf "$dest/nanopb"
-mv "$work"/nanopb-*/ "$dest/nanopb"
-echo "nanopb source: $dest/nanopb"
+(cd "$work" && apt-get source --download-only nanopb libsodium >/dev/null)
+for package in nanopb libsodium; do
+  tar -xzf "$work"/${package}_*.orig.tar.gz -C "$work"
+  rm -rf "${dest:?}/$package"
+  mv "$work"/${package}-*/ "$dest/$package"
+  echo "$package source: $dest/$package"
+done

@@ -26,6 +26,8 @@ class HostPlatform final : public board::Platform {
   }
   void power_cut(Duration off) override { now_ = now_ + off; }
   void kick_watchdog() override {}
+  std::uint64_t instructions() override { return 0; }  // not counted on the host
+  std::uint32_t stack_used() override { return 0; }
   void send_line(std::string_view line) override { std::cout << line << '\n' << std::flush; }
 
  private:
@@ -60,8 +62,8 @@ int main() {
   bench.power_up(hal::ResetCause::kPowerOn, WallTime(0));
   std::string line;
   while (std::getline(std::cin, line)) {
-    if (line.size() > 160) {
-      platform.send_line("error line longer than 160 characters");
+    if (line.size() > board::Bench::kMaxLine) {
+      bench.line_too_long();
       continue;
     }
     bench.handle_line(line);

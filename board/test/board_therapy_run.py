@@ -7,12 +7,13 @@ programmed rate, strokes missed during the stall, the committed therapy resumed 
 
 usage: board_therapy_run.py IMAGE.elf HOST_BENCH [QEMU]
 """
-import subprocess
+import os
 import sys
 import time
 
-DAY = 86_400_000
-HOUR = 3_600_000
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_driver import DAY, HOUR, field, first_difference, qemu_argv, transcript  # noqa: E402
+
 # Infumorph 25 mg/mL at 4 mg/day (0.16 mL/day) from an 18 mL fill, as
 # examples/morphine-continuous.json; its catheter (90 cm x 0.0026 mL/cm) primed first (the
 # implant adds the pump's own 0.2 mL dead volume).
@@ -32,73 +33,19 @@ SCENARIO = [
 ]
 
 
-class Board:
-    def __init__(self, argv):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def line(self):
-        text = self.proc.stdout.readline()
-        if not text:
-            raise RuntimeError(f"{self.proc.args[0]} stopped answering")
-        return text.rstrip("\n")
-
-    def run(self, command):
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        out = []
-        while True:
-            out.append(self.line())
-            if out[-1] == "ok power cut":
-                out.append(self.line())  # the boot after the power comes back
-                return out
-            if out[-1].startswith(("ok", "error")) and not out[-1].startswith("ok power"):
-                return out
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.kill()
-        self.proc.wait()
-
-
-def transcript(argv):
-    board = Board(argv)
-    try:
-        lines = [board.line()]  # the first boot
-        for command in SCENARIO:
-            lines.append("> " + command)
-            lines.extend(board.run(command))
-        return lines
-    finally:
-        board.close()
-
-
-def field(line, name):
-    for word in line.split():
-        if word.startswith(name + "="):
-            return int(word.split("=", 1)[1])
-    raise ValueError(f"no {name} in: {line}")
-
-
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     image, host = sys.argv[1], sys.argv[2]
     qemu = sys.argv[3] if len(sys.argv) == 4 else "qemu-system-arm"
     start = time.monotonic()
-    target = transcript([qemu, "-M", "mps2-an386", "-display", "none", "-monitor", "none",
-                         "-serial", "null", "-serial", "stdio", "-icount", "shift=0,sleep=off",
-                         "-kernel", image])
+    target, (cost,) = transcript(qemu_argv(qemu, image), SCENARIO, after=["cost"])
     target_s = time.monotonic() - start
-    reference = transcript([host])
+    reference = transcript([host], SCENARIO)
     failures = []
-    if target != reference:
-        for i, (t, r) in enumerate(zip(target, reference)):
-            if t != r:
-                failures.append(f"line {i + 1} differs:\n  board: {t}\n  host:  {r}")
-                break
-        else:
-            failures.append(f"the board answered {len(target)} lines, the host {len(reference)}")
+    difference = first_difference(target, reference)
+    if difference:
+        failures.append(difference)
     errors = [l for l in target if l.startswith("error")]
     if errors:
         failures.append("the board refused a scenario command: " + errors[0])
@@ -117,6 +64,8 @@ def main():
     records = [l for l in target if l.startswith("log ")]
     print(f"board: {len(target)} lines, {strokes} strokes, {delivered} nL delivered, {missed} nL "
           f"missed, {len(records)} log records; emulator {target_s:.1f} s")
+    print(f"board's wake-ups since the power cut (kind=count/mean/dearest instructions) and its "
+          f"deepest stack in bytes: {cost}")
     if failures:
         print("FAIL:\n" + "\n".join(failures))
         sys.exit(1)

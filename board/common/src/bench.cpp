@@ -100,7 +100,22 @@ void Bench::run_until(ImplantTime end) {
       at_this_instant = now == last ? at_this_instant + 1 : 0;
       last = now;
       if (at_this_instant < kMaxWakeupsAtOneInstant) {
+        const std::int64_t strokes = implant_->engine().strokes();
+        const std::uint64_t before = ports_.platform.instructions();
         implant_->on_wake(now);
+        const std::uint64_t cost = ports_.platform.instructions() - before;
+        // What the wake-up did: a stroke; else the first of a new day (the daily checks) or
+        // hour (records, schedule steps); else something else (alarms, timers).
+        WakeupKind kind = WakeupKind::kOther;
+        if (implant_->engine().strokes() != strokes) {
+          kind = WakeupKind::kStroke;
+        } else if (last_wake_.ms() / kMillisPerDay != now.ms() / kMillisPerDay) {
+          kind = WakeupKind::kDaily;
+        } else if (last_wake_.ms() / kMillisPerHour != now.ms() / kMillisPerHour) {
+          kind = WakeupKind::kHourly;
+        }
+        last_wake_ = now;
+        costs_[static_cast<std::size_t>(kind)].add(cost);
         ++wakeups_;
         continue;
       }
@@ -119,6 +134,25 @@ void Bench::refuse(std::string_view what) {
   ports_.platform.send_line(l.view());
 }
 
+void Bench::answer_cost() {
+  static constexpr const char* kNames[] = {"stroke", "daily", "hourly", "other"};
+  Line l;
+  l << "ok cost";
+  for (std::size_t k = 0; k < costs_.size(); ++k) {
+    const WakeupCost& c = costs_[k];
+    const std::int64_t mean =
+        c.count == 0 ? 0 : static_cast<std::int64_t>(c.instructions / c.count);
+    l << " " << kNames[k] << "=" << static_cast<std::int64_t>(c.count) << "/" << mean << "/"
+      << static_cast<std::int64_t>(c.most);
+  }
+  l << " stack=" << static_cast<std::int64_t>(ports_.platform.stack_used());
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::line_too_long() {
+  refuse("line longer than 160 characters: a command is one line of at most 160");
+}
+
 void Bench::answer_status() {
   const ImplantTime now = ports_.platform.now();
   const engine::TherapyEngine& e = implant_->engine();
@@ -127,7 +161,8 @@ void Bench::answer_status() {
     << " sensed=" << static_cast<std::int64_t>(ports_.motor.sensed_strokes())
     << " delivered_nl=" << e.delivered().count() << " missed_nl=" << e.missed().count()
     << " reservoir_nl=" << e.reservoir_remaining().count()
-    << " wakeups=" << static_cast<std::int64_t>(wakeups_);
+    << " wakeups=" << static_cast<std::int64_t>(wakeups_)
+    << " refused=" << static_cast<std::int64_t>(refused_);
   ports_.platform.send_line(l.view());
 }
 
@@ -184,6 +219,7 @@ void Bench::handle_line(std::string_view line) {
   const ImplantTime now = p.now();
   if (cmd == "status" && n == 1) return answer_status();
   if (cmd == "log" && n == 1) return dump_log();
+  if (cmd == "cost" && n == 1) return answer_cost();
   if (cmd == "run-until") {
     if (!numbers(1, 1) || v[1] < now.ms()) {
       return refuse("run-until takes one implant time in ms, not before now");
@@ -202,6 +238,9 @@ void Bench::handle_line(std::string_view line) {
     p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
     ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
     wakeups_ = 0;
+    refused_ = 0;
+    costs_ = {};
+    last_wake_ = ImplantTime{};
     return power_up(hal::ResetCause::kPowerOn, WallTime(0));
   }
   if (cmd == "set-clock") {

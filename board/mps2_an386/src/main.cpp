@@ -36,6 +36,20 @@ std::span<std::uint8_t> nor() {
 
 volatile std::uint32_t timer0_wraps = 0;
 
+extern "C" std::uint32_t __stack_limit[], __stack_top[];
+constexpr std::uint32_t kStackPaint = 0x57AC57ACu;
+// Fills the unused stack below the caller's frame with a pattern (the stack's high-water mark,
+// Mps2Platform::stack_used). Bounded by the linker's stack region.
+__attribute__((noinline)) void paint_stack() {
+  std::uintptr_t sp = 0;
+  __asm volatile("mov %0, sp" : "=r"(sp));
+  const std::uintptr_t below = sp - 256;  // well under this frame
+  for (std::uint32_t* word = __stack_limit; reinterpret_cast<std::uintptr_t>(word) < below;
+       ++word) {
+    *word = kStackPaint;
+  }
+}
+
 // TIMER0 ticks since it was started: its wraps and its down-counter.
 // The counter runs 0xFFFFFFFF, ..., 1, 0 and then reloads; it raises its interrupt on reaching
 // 0, so 0 is counted as the start of the next period (and may read 0 for a while after the
@@ -95,6 +109,18 @@ class Mps2Platform final : public Platform {
     }
   }
   // The watchdog takes writes only unlocked; clearing its interrupt reloads its counter.
+  // Under `-icount shift=0` the emulator's clock advances one nanosecond per instruction while
+  // the core runs, so TIMER0 (40 ns a tick) counts instructions, to 40. On silicon this would be
+  // the DWT cycle counter.
+  std::uint64_t instructions() override { return ticks() * (1'000'000'000u / kSysclkHz); }
+  // The stack was painted at power-up (paint_stack); the lowest word no longer painted is how
+  // deep it has been.
+  std::uint32_t stack_used() override {
+    const std::uint32_t* word = __stack_limit;
+    while (word < __stack_top && *word == kStackPaint) ++word;
+    return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(__stack_top) -
+                                      reinterpret_cast<std::uintptr_t>(word));
+  }
   void kick_watchdog() override {
     watchdog().lock = 0x1ACCE551u;
     watchdog().intclr = 1;
@@ -163,15 +189,28 @@ RamNvm nvm(storage::kImplantFlash, nor());
 const app::ImplantConfig config{};
 Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
 
-bool read_line(std::array<char, 160>& buffer, std::size_t& size) {
+char read_char() {
+  // Checked with interrupts masked: a character arriving between the check and the WFI leaves
+  // its interrupt pending, which WFI wakes on (unmasked, its handler could run first and the
+  // core would sleep on with nothing left to wake it).
+  for (;;) {
+    disable_irq();
+    const bool full = (uart1().state & 2u) != 0;
+    if (!full) wait_for_interrupt();
+    enable_irq();
+    if (full) return static_cast<char>(uart1().data & 0xFFu);
+  }
+}
+
+// One line from the bench UART; false (the rest of it read and dropped) when it is longer than
+// the buffer.
+bool read_line(std::array<char, Bench::kMaxLine>& buffer, std::size_t& size) {
   size = 0;
   for (;;) {
-    while (!(uart1().state & 2u)) wait_for_interrupt();
-    const char c = static_cast<char>(uart1().data & 0xFFu);
+    const char c = read_char();
     if (c == '\n') return true;
-    if (size == buffer.size()) {  // too long: the rest of the line is dropped with it
-      while (static_cast<char>(uart1().data & 0xFFu) != '\n') {
-        while (!(uart1().state & 2u)) wait_for_interrupt();
+    if (size == buffer.size()) {
+      while (read_char() != '\n') {
       }
       return false;
     }
@@ -207,6 +246,7 @@ extern "C" void NMI_Handler() {
 }
 
 extern "C" int board_main() {
+  paint_stack();
   uart1().bauddiv = 16;
   uart1().ctrl = 1u | 2u | 8u;
   nvic_iser0() = (1u << kUart1RxIrq) | (1u << kTimer0Irq) | (1u << kTimer1Irq);
@@ -223,11 +263,11 @@ extern "C" int board_main() {
   backup.magic = kBackupMagic;
   backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kPowerOn);
   bench.power_up(cause, WallTime(0));
-  std::array<char, 160> line{};
+  std::array<char, Bench::kMaxLine> line{};
   for (;;) {
     std::size_t size = 0;
     if (!read_line(line, size)) {
-      platform.send_line("error line longer than 160 characters");
+      bench.line_too_long();
       continue;
     }
     const std::string_view text(line.data(), size);

@@ -8,6 +8,7 @@
 // code, and a test compares their answers line for line.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -38,10 +39,29 @@ class Platform {
   virtual void kick_watchdog() = 0;
   // One line of output to the bench (without its newline).
   virtual void send_line(std::string_view line) = 0;
+  // Instructions the core has executed since power-up, where the platform can count them (the
+  // emulator with one instruction per nanosecond of its clock); 0 where it cannot (the host).
+  virtual std::uint64_t instructions() = 0;
+  // The most stack the board has used since power-up (its high-water mark), bytes; 0 where it
+  // cannot tell (the host).
+  virtual std::uint32_t stack_used() = 0;
 
  protected:
   ~Platform() = default;
 };
+
+// What the implant's wake-ups cost, by kind, in instructions (board/README.md, docs/footprint.md).
+struct WakeupCost {
+  std::uint64_t count = 0;
+  std::uint64_t instructions = 0;
+  std::uint64_t most = 0;  // the dearest one
+  void add(std::uint64_t n) {
+    ++count;
+    instructions += n;
+    if (n > most) most = n;
+  }
+};
+enum class WakeupKind : std::uint8_t { kStroke, kDaily, kHourly, kOther, kCount };
 
 struct BenchPorts {
   Platform& platform;
@@ -60,6 +80,9 @@ class Bench {
   // One command line (without its newline). Every line gets an answer ending in "ok ..." or
   // "error ...", and a line that is not a command changes nothing.
   void handle_line(std::string_view line);
+  // A line longer than the bench's buffer (kMaxLine) arrived: refused, its rest dropped.
+  void line_too_long();
+  static constexpr std::size_t kMaxLine = 160;
   // Runs the implant until implant time `end`: it sleeps until each wake-up it asks for.
   void run_until(ImplantTime end);
 
@@ -75,8 +98,12 @@ class Bench {
   const app::ImplantConfig& config_;
   std::optional<app::Implant> implant_;
   therapy::Prescription rx_{};
+  void answer_cost();
+
   std::uint32_t refused_ = 0;
   std::uint64_t wakeups_ = 0;
+  std::array<WakeupCost, static_cast<std::size_t>(WakeupKind::kCount)> costs_{};
+  ImplantTime last_wake_{};
 };
 
 // A line of text built without printf or the heap.
