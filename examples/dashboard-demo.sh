@@ -27,10 +27,10 @@ cd "$work"
 quiet() { "$itdd" "$@" >/dev/null; }
 
 quiet programmer keygen --key clinic.key
-# serve_implant NAME: a virtual implant on a free port; sets $address.
+# serve_implant NAME [SPEED]: a virtual implant on a free port; sets $address.
 serve_implant() {
   "$itdd" implant serve --state "$1" --listen 127.0.0.1:0 --provision clinician:clinic.key \
-    --speed 1000000 >"$1.log" 2>&1 &
+    --speed "${2:-1000000}" >"$1.log" 2>&1 &
   pids+=($!)
   address=""
   for _ in $(seq 100); do
@@ -82,6 +82,9 @@ fill() {
   quiet programmer log "${link[@]}" --out "$2-log.json" 2>/dev/null
   quiet programmer history "${link[@]}" --out "$2-history.json" 2>/dev/null
   quiet clinic upload --serial "$1" "$2-log.json" "$2-history.json"
+  # From now on the implant runs at real speed, for the dashboard's actions.
+  kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true
+  serve_implant "$2" 1
   implants+=("$address")
   echo "filled $1 ($3): a virtual implant on $address"
 }

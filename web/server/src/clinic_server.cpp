@@ -294,6 +294,10 @@ void ClinicServer::Impl::install() {
   action("/api/implant/program/confirm", "program", &ImplantActions::program_confirm);
   action("/api/implant/refill/review", "refill-review", &ImplantActions::refill_review);
   action("/api/implant/refill/confirm", "refill", &ImplantActions::refill_confirm);
+  action("/api/implant/prime/review", "prime-review", &ImplantActions::prime_review);
+  action("/api/implant/prime/confirm", "prime", &ImplantActions::prime_confirm);
+  action("/api/implant/bolus/review", "bolus-review", &ImplantActions::bolus_review);
+  action("/api/implant/bolus/confirm", "bolus", &ImplantActions::bolus_confirm);
   route(
       "POST", R"(/api/pumps/([^/]+)/uploads)", Permission::kRecordUploads, "upload",
       [this](const httplib::Request& req, const SignedIn&) { return upload(req, req.matches[1]); });

@@ -12,7 +12,9 @@
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
+#include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/device_care.h"
 #include "itdd/programmer/use_cases/program.h"
 #include "itdd/programmer/use_cases/refill.h"
 #include "itdd/sim/sodium_crypto.h"
@@ -88,6 +90,8 @@ struct Pending {
   std::int64_t expires_at_ms = 0;
   std::optional<ProgramPlan> program;
   std::optional<RefillPreparation> refill;
+  std::optional<PrimePlan> prime;
+  std::optional<BolusPlan> bolus;
 };
 
 struct ImplantActions::Impl {
@@ -481,6 +485,184 @@ ActionReply ImplantActions::refill_confirm(const httplib::Request& req, Context&
       r.body["message"] = done->recorded.error;
     }
     r.detail = "refill applied; " + done->next.reason;
+    return r;
+  });
+}
+
+// The answer to a therapy command sent: done, or why not (refused, uncertain).
+static std::optional<ActionReply> not_done(const Sent& sent, const char* what) {
+  if (sent.result.delivery == Delivery::kNotApplied) {
+    const std::string why = sent.result.response ? ": " + refusal(*sent.result.response) : "";
+    return stopped(
+        Stop(Outcome::kRefused, "", fmt::format("the implant did not apply the {}{}", what, why)));
+  }
+  if (sent.result.delivery == Delivery::kUncertain) {
+    return stopped(Stop(Outcome::kUncertain, "",
+                        fmt::format("nobody knows whether the implant applied the {}: "
+                                    "interrogate it before anything else",
+                                    what)));
+  }
+  return std::nullopt;
+}
+
+static Json recorded_json(const Recorded& r) {
+  return r.session_id ? Json(*r.session_id) : Json(nullptr);
+}
+
+ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c) {
+  struct Form {
+    Target target;
+    std::string catheter_ml;
+  };
+  const host::Checked<Form> f = host::read_json(req.body, [](const host::JsonValue& root) {
+    const host::JsonObject o = root.object({"serial", "implant", "catheter_volume_ml"});
+    return Form{{o.string("serial"), o.string("implant")}, o.string("catheter_volume_ml")};
+  });
+  if (!f.ok()) return refuse(400, f.error().field, f.error().message);
+  const auto ml = decimal_of(f->catheter_ml, kNanolitresPerMillilitre, "catheter_volume_ml", "mL");
+  if (!ml.ok()) return refuse(400, ml.error().field, ml.error().message);
+  const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    const Step<PrimePlan> plan = prepare_prime(s, Volume(*ml));
+    if (!plan.ok()) {
+      ActionReply r = stopped(plan.stop());
+      if (r.status == 400 && r.body["error"]["field"] == "catheter") {
+        r.body["error"]["field"] = "catheter_volume_ml";
+      }
+      return r;
+    }
+    const std::string token = random_hex();
+    impl_->pending[token] = Pending{"prime",
+                                    c.who.user.user_name,
+                                    f->target.serial,
+                                    f->target.implant,
+                                    c.now_ms() + kReviewLifetimeMs,
+                                    std::nullopt,
+                                    std::nullopt,
+                                    plan.value(),
+                                    std::nullopt};
+    ActionReply r;
+    r.body = {{"review_token", token},
+              {"expires_at_ms", c.now_ms() + kReviewLifetimeMs},
+              {"pump_dead_volume_nl", plan->pump_dead_volume.count()},
+              {"catheter_nl", plan->catheter.count()},
+              {"total_nl", plan->total.count()},
+              {"takes_ms", plan->takes.count()}};
+    return r;
+  });
+}
+
+ActionReply ImplantActions::prime_confirm(const httplib::Request& req, Context& c) {
+  const host::Checked<std::string> token = confirmation(req.body);
+  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
+  ActionReply refused;
+  std::optional<Pending> p = impl_->take(*token, "prime", c, refused);
+  if (!p) return refused;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
+    const PrimeOutcome done = commit_prime(s, *p->prime);
+    if (auto r = not_done(done.sent, "priming")) return *r;
+    ActionReply r;
+    r.body = {{"outcome", done.recorded.error.empty() ? "done" : "applied-not-recorded"},
+              {"what", done.what},
+              {"session_id", recorded_json(done.recorded)}};
+    if (!done.recorded.error.empty()) r.body["message"] = done.recorded.error;
+    r.detail = done.what;
+    return r;
+  });
+}
+
+ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c) {
+  struct Form {
+    Target target;
+    std::string dose, unit, duration, drug, override_reason;
+  };
+  const host::Checked<Form> f = host::read_json(req.body, [](const host::JsonValue& root) {
+    const host::JsonObject o =
+        root.object({"serial", "implant", "dose", "unit", "duration", "drug", "override_reason"});
+    Form out{{o.string("serial"), o.string("implant")},
+             o.string("dose"),
+             o.string("unit"),
+             o.string("duration"),
+             "",
+             ""};
+    if (const auto d = o.optional("drug")) out.drug = d->string();
+    if (const auto r = o.optional("override_reason")) out.override_reason = r->string_or_empty();
+    return out;
+  });
+  if (!f.ok()) return refuse(400, f.error().field, f.error().message);
+  const std::optional<DoseUnit> unit = parse_dose_unit(f->unit);
+  if (!unit) return refuse(400, "unit", "give mg or mcg: the implant's drug's unit");
+  BolusInput input;
+  input.unit = *unit;
+  const auto dose = decimal_of(f->dose, nanograms_per(*unit), "dose", f->unit);
+  if (!dose.ok()) return refuse(400, dose.error().field, dose.error().message);
+  input.dose = DrugAmount(*dose);
+  const Result<Duration> duration = parse_duration(f->duration);
+  if (!duration.ok()) return refuse(400, "duration", duration.error().message);
+  input.duration = duration.value();
+  input.expected_drug = f->drug;
+  input.override_reason = f->override_reason;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    const Step<BolusPlan> plan = prepare_bolus(s, c.library, input);
+    if (!plan.ok()) return stopped(plan.stop());
+    const BolusPlan& b = plan.value();
+    const Json check = Json::parse(dose_check_json(b.review.check).dump());
+    if (b.review.check.blocked()) {
+      ActionReply r = refuse(400, "dose",
+                             fmt::format("the drug library blocks this bolus ({}): nothing can "
+                                         "be sent",
+                                         error_text(b.accepted.error())));
+      r.body["dose_check"] = check;
+      return r;
+    }
+    ActionReply r;
+    r.body = {{"review", Json::parse(bolus_review_json(b.review).dump())},
+              {"dose_check", check},
+              {"needs_override_reason", b.review.check.needs_override()},
+              {"accepted", b.accepted.ok()}};
+    if (!b.accepted.ok()) {
+      r.body["message"] = error_text(b.accepted.error());
+      return r;
+    }
+    const std::string token = random_hex();
+    impl_->pending[token] = Pending{"bolus",
+                                    c.who.user.user_name,
+                                    f->target.serial,
+                                    f->target.implant,
+                                    c.now_ms() + kReviewLifetimeMs,
+                                    std::nullopt,
+                                    std::nullopt,
+                                    std::nullopt,
+                                    b};
+    r.body["review_token"] = token;
+    r.body["expires_at_ms"] = c.now_ms() + kReviewLifetimeMs;
+    return r;
+  });
+}
+
+ActionReply ImplantActions::bolus_confirm(const httplib::Request& req, Context& c) {
+  const host::Checked<std::string> token = confirmation(req.body);
+  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
+  ActionReply refused;
+  std::optional<Pending> p = impl_->take(*token, "bolus", c, refused);
+  if (!p) return refused;
+  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
+  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
+    const Step<BolusOutcome> done = commit_bolus(s, *p->bolus);
+    if (!done.ok()) return stopped(done.stop());
+    if (auto r = not_done(done->sent, "bolus")) return *r;
+    ActionReply r;
+    r.body = {{"outcome", done->recorded.error.empty() ? "done" : "applied-not-recorded"},
+              {"what", done->what},
+              {"session_id", recorded_json(done->recorded)}};
+    if (!done->recorded.error.empty()) r.body["message"] = done->recorded.error;
+    r.detail = done->what;
     return r;
   });
 }

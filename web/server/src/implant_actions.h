@@ -50,6 +50,10 @@ class ImplantActions {
   ActionReply program_confirm(const httplib::Request& req, Context& c);
   ActionReply refill_review(const httplib::Request& req, Context& c);
   ActionReply refill_confirm(const httplib::Request& req, Context& c);
+  ActionReply prime_review(const httplib::Request& req, Context& c);
+  ActionReply prime_confirm(const httplib::Request& req, Context& c);
+  ActionReply bolus_review(const httplib::Request& req, Context& c);
+  ActionReply bolus_confirm(const httplib::Request& req, Context& c);
 
   struct Impl;
 

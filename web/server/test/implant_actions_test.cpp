@@ -214,6 +214,46 @@ TEST_F(ActionsTest, ARefillWithADiscrepancyIsStoppedUntilAcknowledged) {
   EXPECT_EQ(done.body["outcome"], "done");
 }
 
+TEST_F(ActionsTest, PrimingIsReviewedThenStarted) {
+  login("dr.ward", "clinician pass");
+  fill("18");
+  const Reply prime =
+      post("/api/implant/prime/review",
+           {{"serial", "SN-1"}, {"implant", address_}, {"catheter_volume_ml", "0.16"}});
+  ASSERT_EQ(prime.status, 200) << prime.body.dump();
+  EXPECT_GT(prime.body["total_nl"].get<std::int64_t>(), 160'000);
+  const Reply primed = post("/api/implant/prime/confirm",
+                            {{"review_token", prime.body["review_token"]}, {"confirm", true}});
+  ASSERT_EQ(primed.status, 200) << primed.body.dump();
+  EXPECT_EQ(primed.body["outcome"], "done");
+}
+
+TEST_F(ActionsTest, AClinicianBolusIsReviewedThenGiven) {
+  login("dr.ward", "clinician pass");
+  fill("18");
+  const Reply programmed = post("/api/implant/program/review", program("100"));
+  ASSERT_EQ(programmed.status, 200) << programmed.body.dump();
+  ASSERT_EQ(post("/api/implant/program/confirm",
+                 {{"review_token", programmed.body["review_token"]}, {"confirm", true}})
+                .status,
+            200);
+  const json bolus = {{"serial", "SN-1"}, {"implant", address_}, {"dose", "50"},
+                      {"unit", "mcg"},    {"duration", "30m"},   {"drug", "baclofen"}};
+  json bad = bolus;
+  bad["duration"] = "soon";
+  expect_error(post("/api/implant/bolus/review", bad), 400, "duration");
+  bad = bolus;
+  bad["unit"] = "mg";
+  expect_error(post("/api/implant/bolus/review", bad), 400, "unit");
+  const Reply review = post("/api/implant/bolus/review", bolus);
+  ASSERT_EQ(review.status, 200) << review.body.dump();
+  ASSERT_TRUE(review.body.contains("review_token")) << review.body.dump();
+  const Reply given = post("/api/implant/bolus/confirm",
+                           {{"review_token", review.body["review_token"]}, {"confirm", true}});
+  ASSERT_EQ(given.status, 200) << given.body.dump();
+  EXPECT_EQ(given.body["outcome"], "done") << given.body.dump();
+}
+
 TEST_F(ActionsTest, AnUnknownPumpOrAnUnreachableImplantChangesNothing) {
   login("dr.ward", "clinician pass");
   expect_error(post("/api/implant/interrogate", {{"serial", "SN-404"}, {"implant", address_}}), 404,
