@@ -203,7 +203,7 @@ ActionReply ImplantActions::interrogate(const httplib::Request& req, Context& c)
   const host::Checked<PumpRecord> pump = pump_named(c.db, t->serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, t->implant, [&](UseCaseSession& s) {
-    const Step<itdd_ImplantStatus> status = programmer::interrogate(s);
+    const Step<programmer::ImplantStatus> status = programmer::interrogate(s);
     if (!status.ok()) return stopped(status.stop());
     ActionReply r;
     r.body = {{"outcome", "done"},
