@@ -15,11 +15,11 @@
 #include "clinic_lists.h"
 #include "commands.h"
 #include "itdd/host/decimal.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/uploads.h"
-#include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
 namespace {
@@ -214,11 +214,11 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
   // The reservoir's capacity is the model's, from the pump model file.
   const std::string models_file =
       a.pump_models_file.empty() ? default_pump_models : a.pump_models_file;
-  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) {
     return bad_input(fmt::format("--pump-models {}: {}", models_file, catalog.error().text()));
   }
-  const scenario::PumpModelSpec* spec = catalog->find(a.model);
+  const host::PumpModelSpec* spec = catalog->find(a.model);
   if (spec == nullptr) {
     std::string known;
     for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;

@@ -105,7 +105,7 @@ std::string refusal(const protocol::Response& r) {
   return s;
 }
 
-int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
+int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
   const Result<programmer::Endpoint> e = programmer::parse_endpoint(a.implant);
   if (!e.ok()) return bad_input(fmt::format("--implant {}: {}", a.implant, e.error().message));
   s.endpoint = e.value();

@@ -11,11 +11,13 @@
 #include <type_traits>
 
 #include "commands.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
+// Transitional: sim::SodiumCrypto, the old name therapy.cpp still uses (see that header).
 #include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
@@ -42,14 +44,14 @@ struct Session {
 };
 
 // Checks the link options and reads the keys; 0, or the exit status after saying what is wrong.
-int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key);
+int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key);
 void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key);
 
 // Opens a connection and a session, runs `body(client)` or `body(client, crypto)` (for command
 // ids), closes.
 template <class Body>
 int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   Session s;
   if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
   programmer::TcpTransport transport;

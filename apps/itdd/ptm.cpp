@@ -59,7 +59,7 @@ int run_status(const State& s) {
 
 int run_bolus(const State& s) {
   if (const int rc = check_patient_key(s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
+  return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
     // The prescription says the dose; the implant decides.
     const StatusOrExit st = interrogate(client, s.link);
     if (st.exit_code != 0) return st.exit_code;

@@ -147,7 +147,7 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
   sim::VirtualImplantOptions o;
-  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
   o.catalog = std::move(catalog).value();
   o.state_dir = a.state_dir;
@@ -232,7 +232,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
   sim::VirtualImplantOptions o;
-  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
   o.catalog = std::move(catalog).value();
   if (!a.pump_model.empty() && o.catalog.find(a.pump_model) == nullptr) {

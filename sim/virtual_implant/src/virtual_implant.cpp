@@ -204,8 +204,8 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
   return p;
 }
 
-scenario::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions& options,
-                                                     const Persisted& persisted) {
+host::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions& options,
+                                                 const Persisted& persisted) {
   std::string name = options.pump_model;
   if (persisted.exists) {
     if (!name.empty() && name != persisted.pump_model) {
@@ -217,7 +217,7 @@ scenario::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions
   } else if (name.empty()) {
     name = kDefaultPumpModel;
   }
-  const scenario::PumpModelSpec* spec = options.catalog.find(name);
+  const host::PumpModelSpec* spec = options.catalog.find(name);
   if (spec == nullptr) {
     std::string known;
     for (const std::string& n : options.catalog.names()) known += (known.empty() ? "" : ", ") + n;
@@ -226,7 +226,7 @@ scenario::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions
   return *spec;
 }
 
-StrokeVolumeParams VirtualImplant::nominal_strokes(const scenario::PumpModelSpec& pump) {
+StrokeVolumeParams VirtualImplant::nominal_strokes(const host::PumpModelSpec& pump) {
   StrokeVolumeParams p;
   p.mean = pump.model.stroke_volume;
   return p;

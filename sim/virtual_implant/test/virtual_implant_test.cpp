@@ -50,7 +50,7 @@ class VirtualImplantTest : public ::testing::Test {
            ("itdd-vi-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    catalog_ = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+    catalog_ = host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     clinician_ = crypto_.generate_key_pair().value();
   }
   void TearDown() override {
@@ -99,8 +99,8 @@ class VirtualImplantTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  scenario::PumpCatalog catalog_;
-  SodiumCrypto crypto_;
+  host::PumpCatalog catalog_;
+  host::SodiumCrypto crypto_;
   hal::KeyPair clinician_{};
   std::unique_ptr<VirtualImplant> implant_;
   std::unique_ptr<ServingThread> thread_;

@@ -64,9 +64,10 @@
 
 #include "itdd/app/implant.h"
 #include "itdd/app/radio.h"
+#include "itdd/host/pump_catalog.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/link/types.h"
 #include "itdd/protocol/frame.h"
-#include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/sim_battery.h"
 #include "itdd/sim/sim_buzzer.h"
 #include "itdd/sim/sim_catheter.h"
@@ -74,7 +75,6 @@
 #include "itdd/sim/sim_flash.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/sim/sim_reservoir.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "itdd/sim/xorshift.h"
 
 namespace itdd::sim {
@@ -102,7 +102,7 @@ inline constexpr std::string_view kDefaultPumpModel = "peristaltic-20";
 
 struct VirtualImplantOptions {
   std::filesystem::path state_dir;  // created if missing
-  scenario::PumpCatalog catalog;    // where the pump model is found
+  host::PumpCatalog catalog;        // where the pump model is found
   // The pump model, by name: at the first start (empty: kDefaultPumpModel); a restart must name
   // the one the state directory was made with, or none.
   std::string pump_model;
@@ -248,9 +248,9 @@ class VirtualImplant {
     std::int64_t cell_link_work_uj = 0;
   };
   static Persisted read_state(const std::filesystem::path& dir);
-  static scenario::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
-                                              const Persisted& persisted);
-  static StrokeVolumeParams nominal_strokes(const scenario::PumpModelSpec& pump);
+  static host::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
+                                          const Persisted& persisted);
+  static StrokeVolumeParams nominal_strokes(const host::PumpModelSpec& pump);
 
   struct Queued {
     std::chrono::steady_clock::time_point due;
@@ -317,7 +317,7 @@ class VirtualImplant {
   std::filesystem::path dir_;
   DirLock lock_;
   Persisted persisted_;
-  scenario::PumpModelSpec pump_;
+  host::PumpModelSpec pump_;
   bool first_start_ = false;
 
   // The clock.
@@ -339,7 +339,7 @@ class VirtualImplant {
   std::unique_ptr<SimFlash> flash_;
   SimBuzzer buzzer_;
   SimPowerSense power_sense_;
-  SodiumCrypto crypto_;
+  host::SodiumCrypto crypto_;
   std::unique_ptr<RefillWatcher> watcher_;
   std::unique_ptr<app::Implant> implant_;
   std::unique_ptr<app::ImplantRadio> radio_;
