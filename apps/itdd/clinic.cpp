@@ -25,7 +25,6 @@ namespace itdd::cli {
 namespace {
 
 using programmer::ClinicDb;
-using programmer::DbError;
 using programmer::DueRow;
 using programmer::PatientRecord;
 using programmer::PumpRecord;
@@ -231,7 +230,7 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
   const auto patient = db->find_patient_by_mrn(a.mrn);
   if (!patient.ok()) {
-    DbError e = patient.error();
+    host::Refusal e = patient.error();
     if (e.field == "mrn") e.field = "patient_id";
     return db_failure(e);
   }

@@ -37,7 +37,7 @@ struct ClinicZone {
 ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag);
 
 // "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
-int db_failure(const programmer::DbError& e);
+int db_failure(const host::Refusal& e);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.
 programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library);
 

@@ -82,11 +82,11 @@ int ClinicRecord::finish(const std::string& summary, nlohmann::json j, std::stri
     session.started_at_ms = system_now_ms();
     const auto id = db_->begin_session(session);
     if (!id.ok()) {
-      error = programmer::db_error_text(id.error());
+      error = id.error().text();
     } else if (const std::string e = write(id.value()); !e.empty()) {
       error = e;
     } else if (auto end = db_->end_session(id.value(), system_now_ms(), summary); !end.ok()) {
-      error = programmer::db_error_text(end.error());
+      error = end.error().text();
     } else {
       j["clinic_session"] = id.value();
       text += fmt::format("recorded as session {}\n", id.value());
@@ -118,7 +118,7 @@ int ClinicRecord::finish_change(programmer::ChangeKind kind, const std::string& 
                   c.what = what;
                   c.detail_json = nlohmann::json{{"command", what}}.dump();
                   const auto added = db_->add_change(c);
-                  return added.ok() ? "" : programmer::db_error_text(added.error());
+                  return added.ok() ? "" : added.error().text();
                 });
 }
 
@@ -136,7 +136,7 @@ std::string ClinicRecord::record_overrides(std::int64_t session, const std::stri
     o.limit_text = fmt::format("{} ({}) {}", f.message, f.limit, f.source);
     o.reason = reason;
     o.clinician = args_.clinician;
-    if (auto w = db_->record_override(o); !w.ok()) return programmer::db_error_text(w.error());
+    if (auto w = db_->record_override(o); !w.ok()) return w.error().text();
   }
   return "";
 }

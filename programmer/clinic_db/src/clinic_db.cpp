@@ -24,8 +24,8 @@ namespace itdd::programmer {
 
 namespace detail {
 
-DbError db_error(DbErrorCode code, std::string field, std::string message) {
-  return DbError{code, std::move(field), std::move(message)};
+host::Refusal db_error(host::RefusalKind kind, std::string field, std::string message) {
+  return host::Refusal{std::move(field), std::move(message), kind};
 }
 
 namespace {
@@ -201,24 +201,25 @@ bool clean_text(std::string_view s) {
   return true;
 }
 
-std::optional<DbError> require_clean(std::string_view value, const char* field) {
+std::optional<host::Refusal> require_clean(std::string_view value, const char* field) {
   if (!clean_text(value)) {
-    return db_error(DbErrorCode::kInvalidArgument, field,
+    return db_error(host::RefusalKind::kInvalidArgument, field,
                     "must be text (UTF-8, without NUL characters)");
   }
   return std::nullopt;
 }
 
-std::optional<DbError> require_text(std::string_view value, const char* field, const char* what) {
+std::optional<host::Refusal> require_text(std::string_view value, const char* field,
+                                          const char* what) {
   if (blank(value)) {
-    return db_error(DbErrorCode::kInvalidArgument, field, fmt::format("give {}", what));
+    return db_error(host::RefusalKind::kInvalidArgument, field, fmt::format("give {}", what));
   }
   return require_clean(value, field);
 }
 
-std::optional<DbError> require_json(std::string_view text, const char* field) {
+std::optional<host::Refusal> require_json(std::string_view text, const char* field) {
   if (!nlohmann::json::accept(text)) {
-    return db_error(DbErrorCode::kInvalidArgument, field, "must be a JSON document");
+    return db_error(host::RefusalKind::kInvalidArgument, field, "must be a JSON document");
   }
   return std::nullopt;
 }
@@ -423,54 +424,56 @@ class SqlClinicDb final : public ClinicDb {
     return db_->dialect() == detail::Dialect::kSqlite ? "sqlite" : "postgresql";
   }
 
-  DbResult<int> schema_version() override { return read_version(); }
+  host::Checked<int> schema_version() override { return read_version(); }
 
-  DbResult<int> migrate(int target) override {
+  host::Checked<int> migrate(int target) override {
     const int latest = latest_schema_version();
     if (target == -1) target = latest;
     if (target < 0 || target > latest) {
-      return db_error(DbErrorCode::kInvalidArgument, "target",
+      return db_error(host::RefusalKind::kInvalidArgument, "target",
                       fmt::format("schema versions run from 0 to {}", latest));
     }
-    DbResult<int> version = read_version();
+    host::Checked<int> version = read_version();
     if (!version.ok()) return version.error();
     if (*version > latest) return too_new(*version);
     for (const detail::Migration& m : detail::migrations()) {
       if (m.version <= *version || m.version > target) continue;
-      const DbStatus applied = apply(m);
+      const host::Checked<void> applied = apply(m);
       if (!applied.ok()) return applied.error();
     }
     return read_version();
   }
 
-  DbResult<std::vector<std::string>> describe_schema() override { return db_->describe_schema(); }
+  host::Checked<std::vector<std::string>> describe_schema() override {
+    return db_->describe_schema();
+  }
 
   // ---- the clinic ----
 
-  DbResult<host::TimeZone> time_zone() override {
+  host::Checked<host::TimeZone> time_zone() override {
     return read([&]() { return zone_in_transaction(); });
   }
 
-  DbStatus set_time_zone(std::string_view name) override {
+  host::Checked<void> set_time_zone(std::string_view name) override {
     const host::Checked<host::TimeZone> zone = host::find_time_zone(name);
     if (!zone.ok()) {
-      return db_error(DbErrorCode::kInvalidArgument, "time_zone", zone.error().message);
+      return db_error(host::RefusalKind::kInvalidArgument, "time_zone", zone.error().message);
     }
-    return transaction([&]() -> DbStatus {
+    return transaction([&]() -> host::Checked<void> {
       return exec("UPDATE clinic_settings SET time_zone = $1 WHERE id = 1", {zone->name()});
     });
   }
 
   // ---- patients ----
 
-  DbResult<std::int64_t> add_patient(const PatientRecord& p) override {
+  host::Checked<std::int64_t> add_patient(const PatientRecord& p) override {
     if (auto e = check_patient(p, now_ms())) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SqlRows> same =
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> same =
           db_->query("SELECT name FROM patients WHERE mrn = $1", {p.mrn});
       if (!same.ok()) return same.error();
       if (!same->empty()) {
-        return db_error(DbErrorCode::kConflict, "mrn",
+        return db_error(host::RefusalKind::kConflict, "mrn",
                         fmt::format("MRN {} is already recorded (for {}): each patient once", p.mrn,
                                     same->front().text(0)));
       }
@@ -481,8 +484,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) override {
-    return read([&]() -> DbResult<PatientRecord> {
+  host::Checked<PatientRecord> find_patient_by_mrn(std::string_view mrn) override {
+    return read([&]() -> host::Checked<PatientRecord> {
       return one<PatientRecord>(
           fmt::format("SELECT {} FROM patients pa WHERE pa.mrn = $1", kPatientColumns),
           {std::string(mrn)}, [](const SqlRow& r) { return patient_from(r); }, "mrn",
@@ -490,11 +493,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PatientRecord> patient(std::int64_t id) override {
+  host::Checked<PatientRecord> patient(std::int64_t id) override {
     return read([&]() { return patient_in_transaction(id); });
   }
 
-  DbResult<std::vector<PatientRecord>> list_patients() override {
+  host::Checked<std::vector<PatientRecord>> list_patients() override {
     return read([&]() {
       return many<PatientRecord>(
           fmt::format("SELECT {} FROM patients pa ORDER BY pa.mrn", kPatientColumns), {},
@@ -504,7 +507,8 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- pumps ----
 
-  DbResult<std::int64_t> add_pump(const PumpRecord& p, const CatheterRange& catheter) override {
+  host::Checked<std::int64_t> add_pump(const PumpRecord& p,
+                                       const CatheterRange& catheter) override {
     if (auto e = require_text(p.model, "model", "the pump model")) return *e;
     if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
                                         kMaxSerialChars)) {
@@ -512,26 +516,27 @@ class SqlClinicDb final : public ClinicDb {
     }
     if (catheter.min_length_mm <= 0 || catheter.max_length_mm < catheter.min_length_mm ||
         catheter.min_volume.count() < 0 || catheter.max_volume < catheter.min_volume) {
-      return db_error(DbErrorCode::kInvalidArgument, "catheter_range",
+      return db_error(host::RefusalKind::kInvalidArgument, "catheter_range",
                       "the pump model's catheter range is empty or below 0: check the pump "
                       "model file");
     }
     if (p.reservoir_capacity.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "reservoir_capacity", "must be above 0 mL");
+      return db_error(host::RefusalKind::kInvalidArgument, "reservoir_capacity",
+                      "must be above 0 mL");
     }
     if (!p.implant_public_key_hex.empty() && !is_hex_key(p.implant_public_key_hex)) {
-      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
                       "must be 64 hex digits (the implant's X25519 public key), or empty");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(p.patient_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(p.patient_id);
       if (!owner.ok()) return owner.error();
       if (auto e = check_pump(p, catheter, owner->birth_date_ms, now_ms())) return *e;
-      const DbResult<SqlRows> same =
+      const host::Checked<SqlRows> same =
           db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
       if (!same.ok()) return same.error();
       if (!same->empty()) {
-        return db_error(DbErrorCode::kConflict, "serial",
+        return db_error(host::RefusalKind::kConflict, "serial",
                         fmt::format("a pump with serial {} is already recorded", p.serial));
       }
       return insert(
@@ -547,8 +552,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) override {
-    return read([&]() -> DbResult<PumpRecord> {
+  host::Checked<PumpRecord> find_pump_by_serial(std::string_view serial) override {
+    return read([&]() -> host::Checked<PumpRecord> {
       return one<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu WHERE pu.serial = $1", kPumpColumns),
           {std::string(serial)}, [](const SqlRow& r) { return pump_from(r); }, "serial",
@@ -556,11 +561,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PumpRecord> pump(std::int64_t id) override {
+  host::Checked<PumpRecord> pump(std::int64_t id) override {
     return read([&]() { return pump_in_transaction(id); });
   }
 
-  DbResult<std::vector<PumpRecord>> list_pumps() override {
+  host::Checked<std::vector<PumpRecord>> list_pumps() override {
     return read([&]() {
       return many<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu ORDER BY pu.serial", kPumpColumns), {},
@@ -568,9 +573,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) override {
-    return read([&]() -> DbResult<std::vector<PumpRecord>> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+  host::Checked<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) override {
+    return read([&]() -> host::Checked<std::vector<PumpRecord>> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(patient_id);
       if (!owner.ok()) return owner.error();
       return many<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu WHERE pu.patient_id = $1 ORDER BY pu.serial",
@@ -579,21 +584,21 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus set_pump_active(std::int64_t pump_id, bool active) override {
-    return transaction([&]() -> DbStatus {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<void> set_pump_active(std::int64_t pump_id, bool active) override {
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return exec("UPDATE pumps SET active = $1 WHERE id = $2", {active, pump_id});
     });
   }
 
-  DbStatus set_implant_public_key(std::int64_t pump_id, std::string_view hex) override {
+  host::Checked<void> set_implant_public_key(std::int64_t pump_id, std::string_view hex) override {
     if (!hex.empty() && !is_hex_key(hex)) {
-      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
                       "must be 64 hex digits (the implant's X25519 public key), or empty");
     }
-    return transaction([&]() -> DbStatus {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return exec("UPDATE pumps SET implant_public_key_hex = $1 WHERE id = $2",
                   {hex.empty() ? detail::SqlValue{} : detail::SqlValue{std::string(hex)}, pump_id});
@@ -602,17 +607,17 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- sessions and changes ----
 
-  DbResult<std::int64_t> begin_session(const SessionRecord& s) override {
+  host::Checked<std::int64_t> begin_session(const SessionRecord& s) override {
     if (auto e = require_text(s.operator_name, "operator_name", "the clinician's name")) {
       return *e;
     }
     if (auto e = require_text(s.device, "device", "which programmer this is")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(s.pump_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(s.pump_id);
       if (!p.ok()) return p.error();
       if (!p->active) {
         return db_error(
-            DbErrorCode::kConflict, "pump_id",
+            host::RefusalKind::kConflict, "pump_id",
             fmt::format("pump {} is marked inactive (explanted or replaced)", p->serial));
       }
       return insert(
@@ -622,24 +627,24 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
-                       std::string_view summary) override {
+  host::Checked<void> end_session(std::int64_t session_id, std::int64_t ended_at_ms,
+                                  std::string_view summary) override {
     if (auto e = require_clean(summary, "summary")) return *e;
-    return transaction([&]() -> DbStatus {
-      const DbResult<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
       if (!s.ok()) return s.error();
       return exec("UPDATE sessions SET ended_at_ms = $1, summary = $2 WHERE id = $3",
                   {ended_at_ms, std::string(summary), session_id});
     });
   }
 
-  DbResult<SessionRecord> session(std::int64_t session_id) override {
+  host::Checked<SessionRecord> session(std::int64_t session_id) override {
     return read([&]() { return session_in_transaction(session_id); });
   }
 
-  DbResult<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<SessionRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<SessionRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<SessionRecord>(fmt::format("SELECT {} FROM sessions se WHERE se.pump_id = $1 "
                                              "ORDER BY se.started_at_ms, se.id",
@@ -648,30 +653,30 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::int64_t> add_change(const ChangeRecord& c) override {
+  host::Checked<std::int64_t> add_change(const ChangeRecord& c) override {
     if (auto e = require_text(c.what, "what", "what changed")) return *e;
     const std::string detail = c.detail_json.empty() ? "{}" : c.detail_json;
     if (auto e = require_json(detail, "detail_json")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SessionRecord> s = open_session(c.session_id, c.at_ms, "at_ms");
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SessionRecord> s = open_session(c.session_id, c.at_ms, "at_ms");
       if (!s.ok()) return s.error();
       return insert_change(c.session_id, c.at_ms, c.kind, c.what, detail);
     });
   }
 
-  DbResult<SessionReport> session_report(std::int64_t session_id) override {
-    return read([&]() -> DbResult<SessionReport> {
+  host::Checked<SessionReport> session_report(std::int64_t session_id) override {
+    return read([&]() -> host::Checked<SessionReport> {
       SessionReport report;
-      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+      const host::Checked<SessionRecord> s = session_in_transaction(session_id);
       if (!s.ok()) return s.error();
       report.session = *s;
-      const DbResult<PumpRecord> p = pump_in_transaction(s->pump_id);
+      const host::Checked<PumpRecord> p = pump_in_transaction(s->pump_id);
       if (!p.ok()) return p.error();
       report.pump = *p;
-      const DbResult<PatientRecord> pa = patient_in_transaction(p->patient_id);
+      const host::Checked<PatientRecord> pa = patient_in_transaction(p->patient_id);
       if (!pa.ok()) return pa.error();
       report.patient = *pa;
-      DbResult<std::vector<ChangeRecord>> changes = many<ChangeRecord>(
+      host::Checked<std::vector<ChangeRecord>> changes = many<ChangeRecord>(
           fmt::format("SELECT {} FROM session_changes ch WHERE ch.session_id = $1 "
                       "ORDER BY ch.at_ms, ch.id",
                       kChangeColumns),
@@ -684,19 +689,20 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- prescriptions ----
 
-  DbResult<std::int64_t> record_prescription(const PrescriptionRecord& p) override {
+  host::Checked<std::int64_t> record_prescription(const PrescriptionRecord& p) override {
     if (auto e = require_text(p.drug, "drug", "the drug's name")) return *e;
     if (auto e = require_text(p.mode, "mode", "the prescription's mode")) return *e;
     if (p.concentration.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "concentration", "must be above 0");
     }
     if (p.max_daily_dose.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "max_daily_dose", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "max_daily_dose",
+                      "must not be negative");
     }
     if (auto e = require_json(p.prescription_json, "prescription_json")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
+    return transaction([&]() -> host::Checked<std::int64_t> {
       if (auto e = session_on_pump(p.session_id, p.pump_id, p.at_ms)) return *e;
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO prescriptions (pump_id, session_id, at_ms, token_hex, drug, "
           "concentration_ng_per_ml, mode, max_daily_dose_ng, prescription_json) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -712,29 +718,31 @@ class SqlClinicDb final : public ClinicDb {
       const std::string what = fmt::format("prescription: {} {}, {}, at most {} (token {})", p.drug,
                                            concentration_text(p.concentration), p.mode,
                                            dose_rate_text(p.max_daily_dose), token_hex(p.token));
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(p.session_id, p.at_ms, ChangeKind::kProgram, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
   }
 
-  DbResult<std::optional<PrescriptionRecord>> latest_prescription(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::optional<PrescriptionRecord>> {
-      DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, true);
+  host::Checked<std::optional<PrescriptionRecord>> latest_prescription(
+      std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<PrescriptionRecord>> {
+      host::Checked<std::vector<PrescriptionRecord>> all = history(pump_id, true);
       if (!all.ok()) return all.error();
       if (all->empty()) return std::optional<PrescriptionRecord>{};
       return std::optional<PrescriptionRecord>(all->front());
     });
   }
 
-  DbResult<std::vector<PrescriptionRecord>> prescription_history(std::int64_t pump_id) override {
+  host::Checked<std::vector<PrescriptionRecord>> prescription_history(
+      std::int64_t pump_id) override {
     return read([&]() { return history(pump_id, false); });
   }
 
-  DbResult<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::optional<std::int64_t>> {
-      const DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, false);
+  host::Checked<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<std::int64_t>> {
+      const host::Checked<std::vector<PrescriptionRecord>> all = history(pump_id, false);
       if (!all.ok()) return all.error();
       std::optional<std::int64_t> at;
       const PrescriptionRecord* previous = nullptr;
@@ -751,63 +759,65 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- refills ----
 
-  DbResult<RefillRecord> record_refill(const RefillRecord& in) override {
+  host::Checked<RefillRecord> record_refill(const RefillRecord& in) override {
     if (auto e = require_text(in.drug, "drug", "the drug now in the reservoir")) return *e;
     if (auto e = require_text(in.next_refill_rule, "next_refill_rule",
                               "the rule that set the next refill date")) {
       return *e;
     }
     if (in.concentration.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "concentration", "must be above 0");
     }
     if (in.next_refill_ms <= in.at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, "next_refill_ms", "must be after the refill");
+      return db_error(host::RefusalKind::kInvalidArgument, "next_refill_ms",
+                      "must be after the refill");
     }
     if (in.low_reservoir_ms && *in.low_reservoir_ms <= in.at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_ms",
+      return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_ms",
                       "must be after the refill");
     }
     if (in.low_reservoir_alarm.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_alarm",
+                      "must not be negative");
     }
     if (auto e = require_clean(in.acknowledgement_reason, "acknowledgement_reason")) return *e;
     if (in.acknowledged && blank(in.acknowledgement_reason)) {
-      return db_error(DbErrorCode::kInvalidArgument, "acknowledgement_reason",
+      return db_error(host::RefusalKind::kInvalidArgument, "acknowledgement_reason",
                       "an acknowledged finding needs the clinician's reason");
     }
-    return transaction([&]() -> DbResult<RefillRecord> {
+    return transaction([&]() -> host::Checked<RefillRecord> {
       if (auto e = session_on_pump(in.session_id, in.pump_id, in.at_ms)) return *e;
-      const DbResult<PumpRecord> p = pump_in_transaction(in.pump_id);
+      const host::Checked<PumpRecord> p = pump_in_transaction(in.pump_id);
       if (!p.ok()) return p.error();
       const Result<RefillCheck> check =
           check_refill(in.expected, in.withdrawn, p->reservoir_capacity);
       if (!check.ok()) {
-        return db_error(DbErrorCode::kInvalidArgument, check.error().field,
+        return db_error(host::RefusalKind::kInvalidArgument, check.error().field,
                         fmt::format("{} ({} for pump {})", check.error().message,
                                     volume_text(p->reservoir_capacity), p->serial));
       }
       if (in.volume.count() <= 0 || in.volume > p->reservoir_capacity) {
-        return db_error(DbErrorCode::kInvalidArgument, "volume",
+        return db_error(host::RefusalKind::kInvalidArgument, "volume",
                         fmt::format("must be above 0 and at most the reservoir's capacity ({})",
                                     volume_text(p->reservoir_capacity)));
       }
       if (in.low_reservoir_alarm >= in.volume) {
-        return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm",
+        return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_alarm",
                         "must be below the volume filled");
       }
       if (check->needs_acknowledgement() && !in.acknowledged) {
-        return db_error(DbErrorCode::kInvalidArgument, "acknowledged",
+        return db_error(host::RefusalKind::kInvalidArgument, "acknowledged",
                         fmt::format("withdrawn {} against {} expected is {}: the clinician must "
                                     "acknowledge it, with a reason, before the refill is recorded",
                                     volume_text(in.withdrawn), volume_text(in.expected),
                                     describe(check->finding)));
       }
-      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      const host::Checked<host::TimeZone> zone = zone_in_transaction();
       if (!zone.ok()) return zone.error();
       RefillRecord r = in;
       r.difference = check->difference;
       r.finding = check->finding;
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO refills (pump_id, session_id, at_ms, expected_nl, withdrawn_nl, "
           "difference_nl, finding, acknowledged, acknowledgement_reason, drug, "
           "concentration_ng_per_ml, volume_nl, low_reservoir_alarm_nl, bridge_bolus, "
@@ -846,16 +856,16 @@ class SqlClinicDb final : public ClinicDb {
           volume_text(r.volume), r.drug, concentration_text(r.concentration),
           volume_text(r.low_reservoir_alarm), r.bridge_bolus ? "; bridge bolus" : "",
           zone->date_at(r.next_refill_ms), r.next_refill_rule);
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, dump(detail));
       if (!change.ok()) return change.error();
       return r;
     });
   }
 
-  DbResult<std::vector<RefillRecord>> refills(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<RefillRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<RefillRecord>> refills(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<RefillRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<RefillRecord>(
           fmt::format("SELECT {} FROM refills rf WHERE rf.pump_id = $1 ORDER BY rf.at_ms, rf.id",
@@ -866,16 +876,16 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- overrides ----
 
-  DbResult<std::int64_t> record_override(const OverrideRecord& o) override {
+  host::Checked<std::int64_t> record_override(const OverrideRecord& o) override {
     if (auto e = require_text(o.drug, "drug", "the drug")) return *e;
     if (auto e = require_text(o.field, "field", "which limit was overridden")) return *e;
     if (auto e = require_text(o.limit_text, "limit_text", "the limit and its source")) return *e;
     if (auto e = require_text(o.reason, "reason", "the clinician's reason")) return *e;
     if (auto e = require_text(o.clinician, "clinician", "who overrode the limit")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SessionRecord> s = open_session(o.session_id, o.at_ms, "at_ms");
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SessionRecord> s = open_session(o.session_id, o.at_ms, "at_ms");
       if (!s.ok()) return s.error();
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO limit_overrides (session_id, at_ms, drug, field, limit_text, reason, "
           "clinician) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
           {o.session_id, o.at_ms, o.drug, o.field, o.limit_text, o.reason, o.clinician},
@@ -886,16 +896,16 @@ class SqlClinicDb final : public ClinicDb {
                                      {"reason", o.reason}, {"clinician", o.clinician}};
       const std::string what = fmt::format("override of the {} limit {} ({}) by {}: {}", o.drug,
                                            o.field, o.limit_text, o.clinician, o.reason);
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(o.session_id, o.at_ms, ChangeKind::kOverride, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
   }
 
-  DbResult<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) override {
-    return read([&]() -> DbResult<std::vector<OverrideRecord>> {
-      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+  host::Checked<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) override {
+    return read([&]() -> host::Checked<std::vector<OverrideRecord>> {
+      const host::Checked<SessionRecord> s = session_in_transaction(session_id);
       if (!s.ok()) return s.error();
       return many<OverrideRecord>(
           fmt::format("SELECT {} FROM limit_overrides lo WHERE lo.session_id = $1 "
@@ -907,14 +917,14 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- what the implant reported ----
 
-  DbResult<std::int64_t> store_event_log(std::int64_t pump_id,
-                                         const std::vector<EventLogRecord>& records) override {
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::int64_t> store_event_log(std::int64_t pump_id,
+                                              const std::vector<EventLogRecord>& records) override {
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       std::int64_t added = 0;
       for (const EventLogRecord& r : records) {
-        const DbResult<SqlRows> rows = db_->query(
+        const host::Checked<SqlRows> rows = db_->query(
             "INSERT INTO event_logs (pump_id, seq, at_implant_ms, code, reason, a, b) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pump_id, seq) DO NOTHING "
             "RETURNING id",
@@ -927,9 +937,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<EventLogRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<EventLogRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<EventLogRecord>(
           "SELECT seq, at_implant_ms, code, reason, a, b FROM event_logs WHERE pump_id = $1 "
@@ -945,27 +955,30 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::int64_t> store_delivery_hours(
+  host::Checked<std::int64_t> store_delivery_hours(
       std::int64_t pump_id, const std::vector<DeliveryHourRecord>& hours) override {
     for (std::size_t i = 0; i < hours.size(); ++i) {
       const DeliveryHourRecord& h = hours[i];
       const auto field = [i](const char* name) { return fmt::format("hours[{}].{}", i, name); };
       if (h.hour_index < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("hour_index"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("hour_index"),
+                        "must not be negative");
       }
       if (h.volume.count() < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("volume"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("volume"),
+                        "must not be negative");
       }
       if (h.strokes < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("strokes"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("strokes"),
+                        "must not be negative");
       }
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       std::int64_t added = 0;
       for (const DeliveryHourRecord& h : hours) {
-        const DbResult<SqlRows> rows = db_->query(
+        const host::Checked<SqlRows> rows = db_->query(
             "INSERT INTO delivery_hours (pump_id, hour_index, volume_nl, strokes) "
             "VALUES ($1, $2, $3, $4) ON CONFLICT (pump_id, hour_index) DO NOTHING RETURNING id",
             {pump_id, h.hour_index, h.volume.count(), h.strokes});
@@ -976,9 +989,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<DeliveryHourRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<DeliveryHourRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<DeliveryHourRecord>(
           "SELECT hour_index, volume_nl, strokes FROM delivery_hours WHERE pump_id = $1 "
@@ -991,28 +1004,28 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- trials ----
 
-  DbResult<std::int64_t> add_trial(const TrialRecord& t) override {
+  host::Checked<std::int64_t> add_trial(const TrialRecord& t) override {
     if (auto e = require_text(t.drug, "drug", "the drug")) return *e;
     if (auto e = require_text(t.route, "route", "how the dose was given")) return *e;
     if (auto e = require_clean(t.notes, "notes")) return *e;
     if (t.dose.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "dose", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "dose", "must be above 0");
     }
     // The scales' own ranges (definitions, not clinical limits).
     const std::int64_t top = t.score_kind == ScoreKind::kPain ? 10 : 4;
     const char* scale = t.score_kind == ScoreKind::kPain ? "the pain scale runs from 0 to 10"
                                                          : "the Ashworth scale runs from 0 to 4";
     if (t.score_before < 0 || t.score_before > top) {
-      return db_error(DbErrorCode::kInvalidArgument, "score_before", scale);
+      return db_error(host::RefusalKind::kInvalidArgument, "score_before", scale);
     }
     if (t.score_after < 0 || t.score_after > top) {
-      return db_error(DbErrorCode::kInvalidArgument, "score_after", scale);
+      return db_error(host::RefusalKind::kInvalidArgument, "score_after", scale);
     }
     if (t.effect.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "effect", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "effect", "must not be negative");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(t.patient_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(t.patient_id);
       if (!owner.ok()) return owner.error();
       return insert(
           "INSERT INTO trials (patient_id, at_ms, drug, dose_ng, route, score_kind, "
@@ -1025,9 +1038,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<TrialRecord>> trials(std::int64_t patient_id) override {
-    return read([&]() -> DbResult<std::vector<TrialRecord>> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+  host::Checked<std::vector<TrialRecord>> trials(std::int64_t patient_id) override {
+    return read([&]() -> host::Checked<std::vector<TrialRecord>> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(patient_id);
       if (!owner.ok()) return owner.error();
       return many<TrialRecord>(fmt::format("SELECT {} FROM trials tr WHERE tr.patient_id = $1 "
                                            "ORDER BY tr.at_ms, tr.id",
@@ -1038,15 +1051,15 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- the refill calendar ----
 
-  DbResult<std::vector<DueRow>> due(std::int64_t now, std::int64_t within,
-                                    const RiskRank& risk_rank) override {
+  host::Checked<std::vector<DueRow>> due(std::int64_t now, std::int64_t within,
+                                         const RiskRank& risk_rank) override {
     if (within < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "within", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "within", "must not be negative");
     }
-    DbResult<std::vector<DueRow>> rows = read([&]() -> DbResult<std::vector<DueRow>> {
+    host::Checked<std::vector<DueRow>> rows = read([&]() -> host::Checked<std::vector<DueRow>> {
       // Each active pump with its patient, its latest refill (if any) and the drug of its
       // latest prescription (for pumps never refilled here).
-      const DbResult<SqlRows> found = db_->query(
+      const host::Checked<SqlRows> found = db_->query(
           fmt::format("SELECT {}, {}, rf.drug, rf.next_refill_ms, rf.next_refill_rule, "
                       "       rf.low_reservoir_ms, rf.id, "
                       "       (SELECT pr.drug FROM prescriptions pr WHERE pr.pump_id = pu.id "
@@ -1059,7 +1072,7 @@ class SqlClinicDb final : public ClinicDb {
                       "WHERE pu.active",
                       kPatientColumns, kPumpColumns));
       if (!found.ok()) return found.error();
-      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      const host::Checked<host::TimeZone> zone = zone_in_transaction();
       if (!zone.ok()) return zone.error();
       const std::int64_t horizon = within > std::numeric_limits<std::int64_t>::max() - now
                                        ? std::numeric_limits<std::int64_t>::max()
@@ -1100,8 +1113,9 @@ class SqlClinicDb final : public ClinicDb {
  private:
   // The clinic's zone, inside a transaction: a name the tz database does not hold (edited by
   // hand, or a tzdata that lost it) is a damaged value, never read as UTC.
-  DbResult<host::TimeZone> zone_in_transaction() {
-    const DbResult<SqlRows> rows = db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
+  host::Checked<host::TimeZone> zone_in_transaction() {
+    const host::Checked<SqlRows> rows =
+        db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
     if (!rows.ok()) return rows.error();
     if (rows->size() != 1) {
       throw detail::DamagedValue{"no clinic_settings row where the clinic's time zone belongs"};
@@ -1130,9 +1144,9 @@ class SqlClinicDb final : public ClinicDb {
   template <class F>
   auto in_transaction(bool write, F&& body) -> std::invoke_result_t<F> {
     using R = std::invoke_result_t<F>;
-    if (DbStatus s = db_->begin(write); !s.ok()) return R(s.error());
+    if (host::Checked<void> s = db_->begin(write); !s.ok()) return R(s.error());
     try {
-      if (DbStatus s = require_current_schema(); !s.ok()) {
+      if (host::Checked<void> s = require_current_schema(); !s.ok()) {
         db_->rollback();
         return R(s.error());
       }
@@ -1141,11 +1155,11 @@ class SqlClinicDb final : public ClinicDb {
         db_->rollback();
         return result;
       }
-      if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
+      if (host::Checked<void> s = db_->commit(); !s.ok()) return R(s.error());
       return result;
     } catch (const detail::DamagedValue& e) {
       db_->rollback();
-      return R(db_error(DbErrorCode::kUnavailable, "",
+      return R(db_error(host::RefusalKind::kUnavailable, "",
                         fmt::format("the clinic database holds {}: it was changed by hand or by "
                                     "another program, or is damaged; nothing was used or changed "
                                     "(restore it from a backup)",
@@ -1154,84 +1168,85 @@ class SqlClinicDb final : public ClinicDb {
       // The engines' exceptions stop in the connection; this is for anything else (memory,
       // a formatting or JSON library): nothing written, and no exception leaves the API.
       db_->rollback();
-      return R(db_error(DbErrorCode::kUnavailable, "",
+      return R(db_error(host::RefusalKind::kUnavailable, "",
                         std::string("internal error, nothing recorded: ") + e.what()));
     }
   }
 
-  DbResult<int> read_version() {
-    const DbResult<bool> exists = db_->table_exists("schema_migrations");
+  host::Checked<int> read_version() {
+    const host::Checked<bool> exists = db_->table_exists("schema_migrations");
     if (!exists.ok()) return exists.error();
     if (!*exists) return 0;
-    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    const host::Checked<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return rows.error();
     return version_of(*rows);
   }
 
   // MAX(version) as read back: outside any transaction's catch, so read here.
-  static DbResult<int> version_of(const SqlRows& rows) {
+  static host::Checked<int> version_of(const SqlRows& rows) {
     try {
       const std::int64_t v = rows.empty() ? 0 : rows.front().integer(0);
       if (v < 0 || v > 1'000'000) throw detail::DamagedValue{fmt::format("schema version {}", v)};
       return static_cast<int>(v);
     } catch (const detail::DamagedValue& e) {
-      return db_error(DbErrorCode::kUnavailable, "url",
+      return db_error(host::RefusalKind::kUnavailable, "url",
                       fmt::format("the clinic database's schema_migrations holds {}: it is "
                                   "damaged or not an itdd clinic database (nothing was changed)",
                                   e.what));
     }
   }
 
-  static DbError too_new(int version) {
-    return db_error(DbErrorCode::kSchemaTooNew, "url",
+  static host::Refusal too_new(int version) {
+    return db_error(host::RefusalKind::kSchemaTooNew, "url",
                     fmt::format("the clinic database is at schema version {}, newer than this "
                                 "itdd knows ({}): use a newer itdd (the database was not changed)",
                                 version, latest_schema_version()));
   }
 
-  DbStatus require_current_schema() {
-    const DbResult<int> version = read_version();
+  host::Checked<void> require_current_schema() {
+    const host::Checked<int> version = read_version();
     if (!version.ok()) return version.error();
     const int latest = latest_schema_version();
     if (*version > latest) return too_new(*version);
     if (*version == 0) {
-      return db_error(DbErrorCode::kNotInitialised, "url",
+      return db_error(host::RefusalKind::kNotInitialised, "url",
                       "the clinic database is empty: create its tables with `itdd clinic init`");
     }
     if (*version < latest) {
-      return db_error(DbErrorCode::kNotInitialised, "url",
+      return db_error(host::RefusalKind::kNotInitialised, "url",
                       fmt::format("the clinic database is at schema version {}; this itdd needs "
                                   "{}: upgrade it with `itdd clinic migrate`",
                                   *version, latest));
     }
-    return DbStatus::Ok();
+    return host::Checked<void>::Ok();
   }
 
-  DbStatus apply(const detail::Migration& m) {
-    if (DbStatus s = db_->begin(true); !s.ok()) return s;
-    const auto fail = [this](const DbError& e) {
+  host::Checked<void> apply(const detail::Migration& m) {
+    if (host::Checked<void> s = db_->begin(true); !s.ok()) return s;
+    const auto fail = [this](const host::Refusal& e) {
       db_->rollback();
-      return DbStatus(e);
+      return host::Checked<void>(e);
     };
-    if (DbStatus s = db_->lock_for_migration(); !s.ok()) return fail(s.error());
-    if (DbStatus s = db_->script(kCreateSchemaMigrations); !s.ok()) return fail(s.error());
+    if (host::Checked<void> s = db_->lock_for_migration(); !s.ok()) return fail(s.error());
+    if (host::Checked<void> s = db_->script(kCreateSchemaMigrations); !s.ok())
+      return fail(s.error());
     // Another programmer may have migrated while this one waited for the lock.
-    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    const host::Checked<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return fail(rows.error());
-    const DbResult<int> read = version_of(*rows);
+    const host::Checked<int> read = version_of(*rows);
     if (!read.ok()) return fail(read.error());
     const int version = *read;
     if (version > latest_schema_version()) return fail(too_new(version));
     if (version >= m.version) {
       db_->rollback();
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     }
-    if (DbStatus s = db_->script(detail::migration_sql(m, db_->dialect())); !s.ok()) {
-      DbError e = s.error();
+    if (host::Checked<void> s = db_->script(detail::migration_sql(m, db_->dialect())); !s.ok()) {
+      host::Refusal e = s.error();
       e.message = fmt::format("migration {} ({}) failed: {}", m.version, m.description, e.message);
       return fail(e);
     }
-    const DbResult<SqlRows> recorded = db_->query(
+    const host::Checked<SqlRows> recorded = db_->query(
         "INSERT INTO schema_migrations (version, description, applied_at_ms) "
         "VALUES ($1, $2, $3)",
         {static_cast<std::int64_t>(m.version), std::string(m.description), now_ms()});
@@ -1241,37 +1256,38 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- small helpers (inside a transaction) ----
 
-  DbResult<std::int64_t> insert(std::string_view sql, const SqlParams& params,
-                                const char* conflict_field) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<std::int64_t> insert(std::string_view sql, const SqlParams& params,
+                                     const char* conflict_field) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) {
-      DbError e = rows.error();
+      host::Refusal e = rows.error();
       // A unique key another programmer took between our check and our insert.
-      if (e.code == DbErrorCode::kConflict && e.field.empty()) e.field = conflict_field;
+      if (e.kind == host::RefusalKind::kConflict && e.field.empty()) e.field = conflict_field;
       return e;
     }
-    if (rows->empty()) return db_error(DbErrorCode::kUnavailable, "", "an insert returned no id");
+    if (rows->empty())
+      return db_error(host::RefusalKind::kUnavailable, "", "an insert returned no id");
     return rows->front().integer(0);
   }
 
-  DbStatus exec(std::string_view sql, const SqlParams& params) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<void> exec(std::string_view sql, const SqlParams& params) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
-    return DbStatus::Ok();
+    return host::Checked<void>::Ok();
   }
 
   template <class T, class Read>
-  DbResult<T> one(const std::string& sql, const SqlParams& params, Read read, const char* field,
-                  std::string not_found) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<T> one(const std::string& sql, const SqlParams& params, Read read,
+                       const char* field, std::string not_found) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
-    if (rows->empty()) return db_error(DbErrorCode::kNotFound, field, std::move(not_found));
+    if (rows->empty()) return db_error(host::RefusalKind::kNotFound, field, std::move(not_found));
     return read(rows->front());
   }
 
   template <class T, class Read>
-  DbResult<std::vector<T>> many(const std::string& sql, const SqlParams& params, Read read) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<std::vector<T>> many(const std::string& sql, const SqlParams& params, Read read) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
     std::vector<T> out;
     out.reserve(rows->size());
@@ -1279,63 +1295,65 @@ class SqlClinicDb final : public ClinicDb {
     return out;
   }
 
-  DbResult<PatientRecord> patient_in_transaction(std::int64_t id) {
+  host::Checked<PatientRecord> patient_in_transaction(std::int64_t id) {
     return one<PatientRecord>(
         fmt::format("SELECT {} FROM patients pa WHERE pa.id = $1", kPatientColumns), {id},
         [](const SqlRow& r) { return patient_from(r); }, "patient_id",
         fmt::format("no patient with id {}", id));
   }
 
-  DbResult<PumpRecord> pump_in_transaction(std::int64_t id) {
+  host::Checked<PumpRecord> pump_in_transaction(std::int64_t id) {
     return one<PumpRecord>(
         fmt::format("SELECT {} FROM pumps pu WHERE pu.id = $1", kPumpColumns), {id},
         [](const SqlRow& r) { return pump_from(r); }, "pump_id",
         fmt::format("no pump with id {}", id));
   }
 
-  DbResult<SessionRecord> session_in_transaction(std::int64_t id) {
+  host::Checked<SessionRecord> session_in_transaction(std::int64_t id) {
     return one<SessionRecord>(
         fmt::format("SELECT {} FROM sessions se WHERE se.id = $1", kSessionColumns), {id},
         session_from, "session_id", fmt::format("no session with id {}", id));
   }
 
   // A session still open, and `at_ms` (named `at_field`) not before its start.
-  DbResult<SessionRecord> open_session(std::int64_t id, std::int64_t at_ms, const char* at_field) {
-    DbResult<SessionRecord> s = session_in_transaction(id);
+  host::Checked<SessionRecord> open_session(std::int64_t id, std::int64_t at_ms,
+                                            const char* at_field) {
+    host::Checked<SessionRecord> s = session_in_transaction(id);
     if (!s.ok()) return s;
     if (s->ended_at_ms) {
-      return db_error(DbErrorCode::kConflict, "session_id",
+      return db_error(host::RefusalKind::kConflict, "session_id",
                       fmt::format("session {} has ended: begin a new session", id));
     }
     if (at_ms < s->started_at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, at_field,
+      return db_error(host::RefusalKind::kInvalidArgument, at_field,
                       fmt::format("is before session {} began", id));
     }
     return s;
   }
 
-  std::optional<DbError> session_on_pump(std::int64_t session_id, std::int64_t pump_id,
-                                         std::int64_t at_ms) {
-    const DbResult<SessionRecord> s = open_session(session_id, at_ms, "at_ms");
+  std::optional<host::Refusal> session_on_pump(std::int64_t session_id, std::int64_t pump_id,
+                                               std::int64_t at_ms) {
+    const host::Checked<SessionRecord> s = open_session(session_id, at_ms, "at_ms");
     if (!s.ok()) return s.error();
     if (s->pump_id != pump_id) {
       return db_error(
-          DbErrorCode::kInvalidArgument, "pump_id",
+          host::RefusalKind::kInvalidArgument, "pump_id",
           fmt::format("session {} is with pump id {}, not {}", session_id, s->pump_id, pump_id));
     }
     return std::nullopt;
   }
 
-  DbResult<std::int64_t> insert_change(std::int64_t session_id, std::int64_t at_ms, ChangeKind kind,
-                                       const std::string& what, const std::string& detail_json) {
+  host::Checked<std::int64_t> insert_change(std::int64_t session_id, std::int64_t at_ms,
+                                            ChangeKind kind, const std::string& what,
+                                            const std::string& detail_json) {
     return insert(
         "INSERT INTO session_changes (session_id, at_ms, kind, what, detail_json) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
         {session_id, at_ms, std::string(change_kind_name(kind)), what, detail_json}, "change");
   }
 
-  DbResult<std::vector<PrescriptionRecord>> history(std::int64_t pump_id, bool newest_first) {
-    const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<PrescriptionRecord>> history(std::int64_t pump_id, bool newest_first) {
+    const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
     if (!p.ok()) return p.error();
     return many<PrescriptionRecord>(
         fmt::format("SELECT {} FROM prescriptions pr WHERE pr.pump_id = $1 ORDER BY {}",
@@ -1356,14 +1374,6 @@ std::unique_ptr<ClinicDb> make_sql_clinic_db(std::unique_ptr<SqlConnection> conn
 }  // namespace detail
 
 // ---- public free functions ----
-
-std::string db_error_text(const DbError& e) {
-  return e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message);
-}
-
-bool is_input_error(const DbError& e) {
-  return e.code != DbErrorCode::kUnavailable;
-}
 
 const char* indication_name(Indication i) {
   return name_of(Names::indication, i);
@@ -1439,25 +1449,25 @@ std::vector<DueRow> order_by_risk(std::vector<DueRow> rows, const RiskRank& risk
   return out;
 }
 
-DbResult<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url, OpenMode mode) {
-  DbResult<std::unique_ptr<detail::SqlConnection>> connection =
-      db_error(DbErrorCode::kInvalidArgument, "url", "");
+host::Checked<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url, OpenMode mode) {
+  host::Checked<std::unique_ptr<detail::SqlConnection>> connection =
+      db_error(host::RefusalKind::kInvalidArgument, "url", "");
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     connection = detail::open_postgres(url);
   } else if (url.starts_with("sqlite:")) {
     connection = detail::open_sqlite(url.substr(7), mode);
   } else if (url.find("://") != std::string::npos) {
-    return db_error(DbErrorCode::kInvalidArgument, "url",
+    return db_error(host::RefusalKind::kInvalidArgument, "url",
                     "unknown kind of database: use postgresql://..., sqlite:PATH or a file path");
   } else {
     connection = detail::open_sqlite(url, mode);
   }
   if (!connection.ok()) return connection.error();
   std::unique_ptr<ClinicDb> db = detail::make_sql_clinic_db(std::move(connection.value()));
-  const DbResult<int> version = db->schema_version();
+  const host::Checked<int> version = db->schema_version();
   if (!version.ok()) return version.error();
   if (*version > latest_schema_version()) {
-    return db_error(DbErrorCode::kSchemaTooNew, "url",
+    return db_error(host::RefusalKind::kSchemaTooNew, "url",
                     fmt::format("the clinic database is at schema version {}, newer than this "
                                 "itdd knows ({}): use a newer itdd (the database was not changed)",
                                 *version, latest_schema_version()));
