@@ -69,9 +69,9 @@ struct Bench {
     o.speed = kSpeed;
     // A session per iteration: the per-key handshake rate (a defence) would refuse the loop.
     o.hello_rate = link::RateLimit{1'000'000'000, milliseconds(1)};
-    implant = std::make_unique<sim::VirtualImplant>(o);
+    implant = sim::VirtualImplant::open(o).value();
     (void)implant->provision(clinician.public_key, link::Role::kClinician);
-    implant->listen("127.0.0.1", 0);
+    (void)implant->listen("127.0.0.1", 0).value();
     thread = std::make_unique<sim::ServingThread>(*implant);
   }
   ~Bench() {

@@ -14,6 +14,7 @@
 #include "clinic_context.h"
 #include "clinic_lists.h"
 #include "commands.h"
+#include "errors.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/pump_catalog.h"
 #include "itdd/host/wall_time.h"
@@ -28,11 +29,6 @@ using programmer::ClinicDb;
 using programmer::DueRow;
 using programmer::PatientRecord;
 using programmer::PumpRecord;
-
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
 
 // A PostgreSQL URL may carry a password: never print it.
 std::string printable_url(const std::string& url) {

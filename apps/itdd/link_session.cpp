@@ -35,26 +35,6 @@ const char* result_name(itdd_ResultCode r) {
 
 }  // namespace
 
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
-
-int failure(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitFailure;
-}
-
-int uncertain(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitUncertain;
-}
-
-int applied_not_recorded(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitAppliedNotRecorded;
-}
-
 std::string link_failure(const Error& e) {
   const std::string_view field = e.field;
   if (field == "busy") {

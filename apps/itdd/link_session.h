@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "commands.h"
+#include "errors.h"
 #include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/implant_log.h"
@@ -21,14 +22,6 @@
 #include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
-
-// "error: WHAT" on stderr; the exit status for bad input (nothing sent), for a failure or a
-// refusal (nothing changed), for an uncertain outcome (interrogate first) or for a change the
-// implant applied that the clinic database did not record (programmer/outcome.h).
-int bad_input(const std::string& what);
-int failure(const std::string& what);
-int uncertain(const std::string& what);
-int applied_not_recorded(const std::string& what);
 
 // What a failed exchange means for the person at the device.
 std::string link_failure(const Error& e);
