@@ -9,6 +9,11 @@ packages=(
   nanopb libnanopb-dev
   libsqlitecpp-dev libsqlite3-dev libpqxx-dev postgresql
   libhowardhinnant-date-dev tzdata
+  libcpp-httplib-dev  # the dashboard's server (web/server)
+  # the Cortex-M4 target (board/): cross compiler, C and C++ libraries, the emulated board
+  gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm
+  dpkg-dev
+  nodejs chromium fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -20,4 +25,19 @@ if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   $sudo_cmd apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# Sources the target build compiles from Debian's source packages (nanopb's runtime).
+"$(dirname "$0")/fetch-target-sources.sh"
+
+# npm: Debian's own package, unless the nodejs installed already carries npm (a nodejs from
+# elsewhere conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo" || sudo_cmd=""
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends npm
+fi
+# The dashboard's npm packages (web/ui/package-lock.json), again only when the lock file changed.
+ui="$(dirname "$0")/../web/ui"
+if [ ! -f "$ui/node_modules/.package-lock.json" ] ||
+  [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+  (cd "$ui" && npm ci --no-audit --no-fund --ignore-scripts)
 fi

@@ -4,7 +4,8 @@
 #      property tests, and each fuzzer once over its checked-in corpus;
 #   2. Release build: the `itdd` app end to end (virtual implants, the clinic, the CLI), year-long
 #      scenarios, checks on the firmware's objects, a benchmark smoke run;
-#   3. fuzzing: every parser of outside input, the time shared fairly (scripts/fuzz.sh).
+#   3. Cortex-M4 target build: the firmware's image checked against its rules and budget;
+#   4. fuzzing: every parser of outside input, the time shared fairly (scripts/fuzz.sh).
 # Ends with one line, "tests: N passed, M failed", after the time each phase took.
 #
 #   scripts/test.sh                  everything (installs what is missing first)
@@ -76,6 +77,10 @@ end_phase "install"
 build_and_test sanitize "${regex[@]}"
 ((quick)) && finish
 build_and_test release
+# The firmware built for the Cortex-M4 target: its image's rules (no heap, exceptions, RTTI) and
+# its footprint against the budget (board/README.md, docs/footprint.md).
+build_and_test cortex-m4
+scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386.elf build/cortex-m4
 if scripts/fuzz.sh --no-build --seconds "${ITDD_FUZZ_SECONDS:-40}"; then
   passed=$((passed + 1))
 else

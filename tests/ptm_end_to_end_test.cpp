@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "itdd/host/wall_time.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
@@ -449,8 +450,8 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_NE(off.out.find("itdd programmer set-clock --now --time-zone America/New_York"),
             std::string::npos)
       << off.out;
-  const Ran now = clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json",
-                          "--yes"});
+  const Ran now =
+      clinic({"set-clock", "--now", "--time-zone", "America/New_York", "--json", "--yes"});
   ASSERT_EQ(now.exit_code, 0) << now.out;
   EXPECT_TRUE(parse(now).contains("moved_ms"));
   const Ran checked = clinic({"interrogate", "--json", "--time-zone", "America/New_York"});
@@ -460,6 +461,96 @@ TEST_F(PtmTest, AlarmsInPlainWordsSilencedAndTheClockSet) {
   EXPECT_EQ(clock["tolerance_ms"], 120'000);
   // The implant's time runs 600 times faster here: a few real seconds since it was set.
   EXPECT_LE(std::abs(clock["difference_ms"].get<std::int64_t>()), 30 * 60'000) << clock.dump(1);
+}
+
+// Every clinician session checks the implant's clock against the clinic's time when it opens
+// (issue 10, "Time zones"): a program and other commands warn, in the text and in the --json
+// object, when the clocks differ, and say nothing when they agree; a daylight-saving change
+// the implant's clock did not follow is named. (Both directions of a change are in
+// programmer/workflow's implant_clock_test.)
+TEST_F(PtmTest, EverySessionChecksTheImplantsClockAgainstTheClinics) {
+  serve(1);
+  fill_and_program(millilitres(10), prescription(4));
+  const std::string zone = "America/New_York";
+  const host::TimeZone ny = host::find_time_zone(zone).value();
+  const auto utc_now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto set_wall = [&](WallTime to) {
+    const Ran set = clinic({"set-clock", "--wall", host::format_wall_time(to), "--yes"});
+    ASSERT_EQ(set.exit_code, 0) << set.out;
+  };
+  const auto program = [&](const std::string& dose, bool json) {
+    std::vector<std::string> c{"program", "--drug", "morphine", "--concentration",
+                               "25",      "--dose", dose,       "--time-zone",
+                               zone,      "--yes"};
+    if (json) c.emplace_back("--json");
+    return clinic(c);
+  };
+  const std::string warned = "warning: the implant's clock reads ";
+  const std::string fix = "itdd programmer set-clock --now --time-zone America/New_York";
+
+  // 37 minutes ahead of the clinic's time.
+  set_wall(WallTime(ny.local(utc_now()).ms() + 37 * kMillisPerMinute));
+  Ran text = program("3", false);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find(warned), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("min ahead"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(fix), std::string::npos) << text.out;
+  Ran json = program("3.5", true);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  nlohmann::json clock = parse(json)["clock_check"];
+  EXPECT_EQ(clock["differs"], true) << clock.dump(1);
+  EXPECT_EQ(clock["time_zone"], zone);
+  EXPECT_EQ(clock["missed_daylight_saving_change"], false);
+  EXPECT_NE(clock["warning"].get<std::string>().find(fix), std::string::npos) << clock.dump(1);
+  EXPECT_EQ(parse(json)["verified"], true) << "the warning does not stop the program";
+  // Another command: the event log read, and an alarm test.
+  const Ran log = clinic({"log", "--time-zone", zone});
+  ASSERT_EQ(log.exit_code, 0) << log.out;
+  EXPECT_NE(log.out.find(warned), std::string::npos) << log.out;
+  const Ran alarm = clinic({"alarm", "test", "--time-zone", zone, "--json"});
+  ASSERT_EQ(alarm.exit_code, 0) << alarm.out;
+  EXPECT_EQ(parse(alarm)["clock_check"]["differs"], true) << alarm.out;
+  // No zone named: nothing compared, nothing said, and the JSON says so (null).
+  const Ran unzoned = clinic({"alarm", "test", "--json"});
+  ASSERT_EQ(unzoned.exit_code, 0) << unzoned.out;
+  EXPECT_TRUE(parse(unzoned)["clock_check"].is_null()) << unzoned.out;
+  EXPECT_EQ(unzoned.out.find("warning"), std::string::npos) << unzoned.out;
+
+  // Set to the clinic's time: the same commands say nothing.
+  const Ran now = clinic({"set-clock", "--now", "--time-zone", zone, "--yes"});
+  ASSERT_EQ(now.exit_code, 0) << now.out;
+  text = program("3", false);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_EQ(text.out.find("warning"), std::string::npos) << text.out;
+  json = program("2.5", true);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  clock = parse(json)["clock_check"];
+  EXPECT_EQ(clock["differs"], false) << clock.dump(1);
+  EXPECT_TRUE(clock["warning"].is_null()) << clock.dump(1);
+  EXPECT_LE(std::abs(clock["difference_ms"].get<std::int64_t>()), 2 * kMillisPerMinute);
+  const Ran quiet_log = clinic({"log", "--time-zone", zone});
+  ASSERT_EQ(quiet_log.exit_code, 0) << quiet_log.out;
+  EXPECT_EQ(quiet_log.out.find("warning"), std::string::npos) << quiet_log.out;
+
+  // The implant's clock kept the time from before the zone's last change (spring or autumn,
+  // whichever came last): the warning names the change it missed.
+  const std::int64_t at = utc_now();
+  const std::optional<host::ZoneChange> change = ny.last_change(at);
+  ASSERT_TRUE(change.has_value());
+  set_wall(WallTime(at + change->offset_before_ms));
+  json = program("3", true);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  clock = parse(json)["clock_check"];
+  EXPECT_EQ(clock["differs"], true) << clock.dump(1);
+  EXPECT_EQ(clock["missed_daylight_saving_change"], true) << clock.dump(1);
+  EXPECT_NE(clock["warning"].get<std::string>().find("the implant's clock was not moved"),
+            std::string::npos)
+      << clock.dump(1);
+  EXPECT_NE(json.out.find(warned), std::string::npos) << "said on stderr too: " << json.out;
 }
 
 }  // namespace

@@ -10,22 +10,20 @@
 
 namespace itdd::cli {
 
-void add_record_options(CLI::App* cmd, RecordArgs& a) {
-  cmd->add_option("--db", a.db,
+void add_record_options(CLI::App* cmd, RecordArgs& a, LinkArgs& link) {
+  cmd->add_option("--db", link.clinic_db,
                   "Clinic database to record the session in (default: $ITDD_CLINIC_DB; none: "
                   "not recorded)");
   cmd->add_option("--clinician", a.clinician, "Who is at the programmer (recorded)");
   cmd->add_option("--pump", a.pump_serial,
                   "The pump's serial in the clinic database (needed once: then its implant key "
                   "finds it)");
-  cmd->add_option("--time-zone", a.time_zone,
-                  "The clinic's time zone, an IANA name such as Europe/Paris (default: the "
-                  "clinic database's, else $ITDD_TIME_ZONE)");
 }
 
 int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
   args_ = a;
-  const std::string url = a.db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : a.db;
+  const std::string url =
+      link.clinic_db.empty() ? from_env_or("ITDD_CLINIC_DB", "") : link.clinic_db;
   if (url.empty()) return 0;
   if (a.clinician.empty()) {
     return bad_input(
@@ -68,6 +66,39 @@ int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
   return bad_input(
       "--pump: no pump in the clinic database has this implant's key: give the "
       "pump's serial (--pump SERIAL) once, and it is remembered");
+}
+
+programmer::UseCaseSession ClinicRecord::session(programmer::Client& client, hal::Crypto& crypto,
+                                                 const LinkArgs& link,
+                                                 const SessionOpening& opening) {
+  recorder_.db = db_.get();
+  recorder_.pump = pump_;
+  recorder_.clinician = args_.clinician;
+  return programmer::UseCaseSession{
+      client,        crypto,    link.implant, opening.zone.zone ? &*opening.zone.zone : nullptr,
+      system_now_ms, &recorder_};
+}
+
+int ClinicRecord::show(nlohmann::json j, std::string text, bool json,
+                       const programmer::Recorded& recorded) {
+  j["clinic_session"] = nullptr;
+  if (recorded.session_id) {
+    j["clinic_session"] = *recorded.session_id;
+    text += fmt::format("recorded as session {}\n", *recorded.session_id);
+  }
+  if (!recorded.error.empty()) j["clinic_record_error"] = recorded.error;
+  if (json) {
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << text;
+  }
+  if (!recorded.error.empty()) {
+    return applied_not_recorded(
+        fmt::format("the implant applied the change but the clinic database did not "
+                    "record it ({}): record it by hand",
+                    recorded.error));
+  }
+  return 0;
 }
 
 int ClinicRecord::finish(const std::string& summary, nlohmann::json j, std::string text, bool json,

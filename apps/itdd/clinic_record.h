@@ -14,16 +14,18 @@
 #include "commands.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
+#include "itdd/programmer/use_cases/session.h"
+#include "link_session.h"
 
 namespace itdd::cli {
 
 struct RecordArgs {
-  std::string db;  // empty: $ITDD_CLINIC_DB, else none
   std::string clinician;
   std::string pump_serial;
-  std::string time_zone;  // --time-zone: the clinic's, when no database keeps it
 };
-void add_record_options(CLI::App* cmd, RecordArgs& a);
+// --db (into `link`: the clinic database also names the clinic's time zone), --clinician,
+// --pump. The command also calls add_clinic_clock_options (link_session.h) for --time-zone.
+void add_record_options(CLI::App* cmd, RecordArgs& a, LinkArgs& link);
 
 class ClinicRecord {
  public:
@@ -34,6 +36,16 @@ class ClinicRecord {
   bool active() const { return db_ != nullptr; }
   programmer::ClinicDb& db() { return *db_; }
   const programmer::PumpRecord& pump() const { return pump_; }
+
+  // The session a use case works in (programmer/use_cases): this client, the clinic's zone the
+  // session opened with, this record. `client` and this outlive it.
+  programmer::UseCaseSession session(programmer::Client& client, hal::Crypto& crypto,
+                                     const LinkArgs& link, const SessionOpening& opening);
+  // Shows a use case's outcome after it recorded its session (`recorded`): `j` on stdout with
+  // "clinic_session" (its number, or null) when `json`, else `text` with "recorded as session
+  // N"; a database error after the implant applied the change is said (the change stands and
+  // must be recorded by hand) and gives the exit status for it.
+  int show(nlohmann::json j, std::string text, bool json, const programmer::Recorded& recorded);
 
   // Records one session holding what `write(session_id)` adds (it returns an error text, or
   // ""), then shows the outcome: `j` on stdout with "clinic_session" (its number, or null when no
@@ -55,6 +67,7 @@ class ClinicRecord {
   RecordArgs args_;
   std::unique_ptr<programmer::ClinicDb> db_;
   programmer::PumpRecord pump_;
+  programmer::ClinicRecorder recorder_;
 };
 
 }  // namespace itdd::cli

@@ -52,6 +52,10 @@ int run_advance(const ServeArgs& args, const std::string& default_pump_models);
 int run_serve(const ServeArgs& args, const std::string& default_pump_models,
               const std::function<void()>& started = {});
 
+// Whether a session checks the implant's clock against the clinic's time when it opens, and who
+// says the result: the session (a warning on stderr) or the command itself (interrogate).
+enum class ClinicClock { kNotChecked, kWarn, kCommandSays };
+
 // What every command that talks to an implant needs.
 struct LinkArgs {
   std::string implant;          // HOST:PORT
@@ -60,6 +64,12 @@ struct LinkArgs {
   std::string implant_key;      // the implant's public key (file)
   std::int64_t timeout_ms = 2000;
   int attempts = 3;
+  // The clinic's side (link_session.h, add_clinic_clock_options): a clinician's session checks
+  // the implant's clock against the clinic's time zone when it opens. The patient's device
+  // does not (it knows no clinic).
+  ClinicClock clinic_clock = ClinicClock::kNotChecked;
+  std::string time_zone;  // --time-zone: the clinic's, when no database keeps it
+  std::string clinic_db;  // --db: the clinic database (empty: $ITDD_CLINIC_DB, else none)
 };
 
 struct ProgrammerArgs {
@@ -68,8 +78,6 @@ struct ProgrammerArgs {
   std::string code;         // pair
   std::string out_file;     // pair
   bool json = false;        // every command: print JSON instead of text
-  std::string time_zone;    // interrogate: the clinic's zone, to check the implant's clock
-  std::string db;           // interrogate: the clinic database that keeps it
   std::string role;         // pairing-window
   std::int64_t window_s = 300;
 };

@@ -172,6 +172,7 @@ DeviceCommands::DeviceCommands(CLI::App& programmer) : state_(std::make_unique<S
   s.devices = programmer.add_subcommand(
       "devices", "List the implant's paired devices: number, role, when paired and last seen, key");
   add_link_options(s.devices, s.link, true);
+  add_clinic_clock_options(s.devices, s.link);
   s.devices->add_flag("--json", s.json, "Print JSON instead of text");
 
   s.revoke = programmer.add_subcommand(
@@ -179,6 +180,7 @@ DeviceCommands::DeviceCommands(CLI::App& programmer) : state_(std::make_unique<S
       "Remove a paired device from the implant (a lost or stolen programmer or patient "
       "device); recorded in the clinic database");
   add_link_options(s.revoke, s.link, true);
+  add_clinic_clock_options(s.revoke, s.link);
   s.revoke
       ->add_option("--device", s.device,
                    "The device: its number as `itdd programmer devices` shows it, or its public "
@@ -186,7 +188,7 @@ DeviceCommands::DeviceCommands(CLI::App& programmer) : state_(std::make_unique<S
       ->required();
   s.revoke->add_flag("--yes", s.yes, "Do not ask before revoking");
   s.revoke->add_flag("--json", s.json, "Print JSON instead of text");
-  add_record_options(s.revoke, s.record);
+  add_record_options(s.revoke, s.record, s.link);
 }
 
 DeviceCommands::~DeviceCommands() = default;

@@ -59,6 +59,12 @@ std::string error_lines(const std::string& err) {
   return found.empty() ? last : found;
 }
 
+// add_json_outcome_field's fields, in the order they were added.
+Json& session_fields() {
+  static Json fields = Json::object();
+  return fields;
+}
+
 Json outcome_fields(const std::string& command, int exit_status) {
   const std::optional<programmer::Outcome> o = programmer::outcome_of_exit_status(exit_status);
   return Json{{"command", command},
@@ -67,6 +73,10 @@ Json outcome_fields(const std::string& command, int exit_status) {
 }
 
 }  // namespace
+
+void add_json_outcome_field(const std::string& key, nlohmann::json value) {
+  session_fields()[key] = Json::parse(value.dump());
+}
 
 struct JsonOutcome::Held {
   std::ostringstream out;
@@ -112,6 +122,9 @@ int JsonOutcome::finish(int exit_status) {
     out = std::move(j);
   } else if (!printed.empty()) {
     out[j.is_discarded() ? "text" : "answer"] = j.is_discarded() ? Json(printed) : std::move(j);
+  }
+  for (auto& [key, value] : session_fields().items()) {
+    if (!out.contains(key)) out[key] = value;
   }
   if (exit_status != 0 && !error.empty()) {
     if (!out.contains("error")) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace itdd::cli {
@@ -37,6 +38,11 @@ class JsonOutcome {
   bool one_line_ = false;
   bool finished_ = false;
 };
+
+// A field every --json object of this run carries (unless the command's object has it): what
+// the session found on opening, e.g. "clock_check" (link_session.h), said once for all
+// commands.
+void add_json_outcome_field(const std::string& key, nlohmann::json value);
 
 // The JSON object for an outcome when the command printed none, as one line (serve's refusals
 // before it starts, and the parse errors main() sees before any command runs).

@@ -8,81 +8,14 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/requests.h"
+#include "json_outcome.h"
 
 namespace itdd::cli {
-namespace {
 
-const char* result_name(itdd_ResultCode r) {
-  switch (r) {
-    case itdd_ResultCode_RESULT_OK:
-      return "ok";
-    case itdd_ResultCode_RESULT_REFUSED:
-      return "refused";
-    case itdd_ResultCode_RESULT_INVALID:
-      return "invalid";
-    case itdd_ResultCode_RESULT_NOT_AUTHORISED:
-      return "not authorised for this device's role";
-    case itdd_ResultCode_RESULT_STALE_TOKEN:
-      return "stale prescription token";
-    case itdd_ResultCode_RESULT_BUSY:
-      return "busy";
-    case itdd_ResultCode_RESULT_UNKNOWN_COMMAND:
-      return "a request this implant does not know";
-    default:
-      return "unspecified";
-  }
-}
-
-}  // namespace
-
-std::string link_failure(const Error& e) {
-  const std::string_view field = e.field;
-  if (field == "busy") {
-    return "the implant is busy: it is in a session with another device (a programmer or the "
-           "patient's device); try again when that device has finished (a session left open "
-           "ends after 10 minutes without traffic)";
-  }
-  if (field == "implant.not_paired") {
-    return "the implant refused: this device is not paired with it (pair it through a "
-           "clinician's pairing window, or check that the key file is this device's)";
-  }
-  if (field == "implant.wrong_key") {
-    return "the implant refused: what this device sent did not authenticate (the key file "
-           "does not match the pairing, or the implant ended the session); try again";
-  }
-  if (field == "implant.locked_out") {
-    const std::string wait =
-        e.index > 0 ? fmt::format("try again in {} s", e.index) : std::string("try again later");
-    return fmt::format(
-        "the implant refused: this device is locked out after failed attempts with its key, "
-        "or is over its rate of handshakes; {} (someone may be trying this device's key: "
-        "check the implant's event log)",
-        wait);
-  }
-  if (field == "transport") {
-    // The implant stays silent toward a key in a lockout (after one notice) and toward strangers
-    // beyond a small budget: silence is not always distance.
-    return programmer::error_text(e) +
-           " (the implant may be out of range, or silent: after failed attempts with this "
-           "device's key it says so once and then does not answer for up to 5 minutes)";
-  }
-  if (field == "implant.version") {
-    return "the implant speaks another protocol version: update the programmer";
-  }
-  if (field == "implant") {
-    return "the implant refused: this device is not paired or provisioned with it, the key "
-           "file names another implant, or it is locked out after failed attempts (try again "
-           "later)";
-  }
-  return programmer::error_text(e);
-}
-
-std::string refusal(const protocol::Response& r) {
-  std::string s = fmt::format("the implant answered: {}", result_name(r.result));
-  if (r.has_error && (r.error.field[0] != '\0' || r.error.message[0] != '\0')) {
-    s += fmt::format(" ({})", programmer::error_text(protocol::error_from_wire(r.error)));
-  }
-  return s;
+int said(const programmer::Stop& stop) {
+  std::cerr << "error: " << stop.message << '
+';
+  return programmer::exit_status(stop.outcome);
 }
 
 int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
@@ -153,15 +86,42 @@ StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a) {
   return out;
 }
 
-programmer::LogPageReader log_reader(programmer::Client& client) {
-  return [&client](std::uint32_t from) -> Result<itdd_EventLogPage> {
-    const Result<protocol::Response> r = client.call(programmer::read_event_log_request(from));
-    if (!r.ok()) return r.error();
-    if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_event_log_tag) {
-      return make_error(ErrorCode::kRefused, "event_log", "the implant did not give its event log");
+void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a) {
+  a.clinic_clock = ClinicClock::kWarn;
+  cmd->add_option("--time-zone", a.time_zone,
+                  "The clinic's time zone, an IANA name such as Europe/Paris: the implant's "
+                  "clock is checked against it at each session (default: the clinic "
+                  "database's, else $ITDD_TIME_ZONE)");
+}
+
+nlohmann::json clock_check_json(const SessionOpening& opening) {
+  if (!opening.clock || !opening.zone.zone) return nullptr;
+  const programmer::ImplantClockCheck& c = *opening.clock;
+  return {{"time_zone", opening.zone.zone->name()},
+          {"time_zone_from", opening.zone.source},
+          {"clinic_local", host::format_wall_time(c.clinic_local)},
+          {"clinic_local_ms", c.clinic_local.ms()},
+          {"difference_ms", c.difference_ms},
+          {"tolerance_ms", programmer::kImplantClockTolerance.count()},
+          {"differs", c.differs},
+          {"missed_daylight_saving_change", c.missed_change.has_value()},
+          {"warning", c.differs ? nlohmann::json(c.message) : nlohmann::json(nullptr)}};
+}
+
+int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOpening& opening) {
+  if (opening.zone.zone) {
+    const StatusOrExit st = interrogate(client, a);
+    if (st.exit_code != 0) return st.exit_code;
+    opening.status = st.status;
+    opening.clock = programmer::check_implant_clock(*opening.zone.zone, system_now_ms(),
+                                                    WallTime(st.status.wall_ms));
+    if (opening.clock->differs && a.clinic_clock == ClinicClock::kWarn) {
+      std::cerr << "warning: " << opening.clock->message << '\n';
     }
-    return r->payload.event_log;
-  };
+  }
+  // Every clinician command's --json object says it, the same way (null: not compared).
+  add_json_outcome_field("clock_check", clock_check_json(opening));
+  return 0;
 }
 
 bool confirm(const std::string& preview, bool json_on_stdout) {

@@ -7,26 +7,33 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <type_traits>
 
+#include "clinic_context.h"
 #include "commands.h"
 #include "errors.h"
 #include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
+#include "itdd/programmer/implant_clock.h"
 #include "itdd/programmer/implant_log.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
+#include "itdd/programmer/use_cases/session.h"
 // Transitional: sim::SodiumCrypto, the old name therapy.cpp still uses (see that header).
 #include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
 
-// What a failed exchange means for the person at the device.
-std::string link_failure(const Error& e);
-// "the implant answered: refused (field: message)".
-std::string refusal(const protocol::Response& r);
+// A use case's Stop said the same way ("error: ..."), with the exit status of its outcome.
+int said(const programmer::Stop& stop);
+
+// The words for a failed exchange and for the implant's refusal (programmer/use_cases).
+using programmer::link_failure;
+using programmer::refusal;
+
 
 // A session's ingredients, all checked before anything is sent.
 struct Session {
@@ -40,10 +47,46 @@ struct Session {
 int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key);
 void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key);
 
-// Opens a connection and a session, runs `body(client)` or `body(client, crypto)` (for command
-// ids), closes.
+// --time-zone, and marks the command a clinician's session whose opening checks the implant's
+// clock (kWarn; a command that shows the check itself sets kCommandSays before its session).
+void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a);
+
+// An interrogation's status, or the exit status after saying why there is none.
+struct StatusOrExit {
+  itdd_ImplantStatus status{};
+  int exit_code = 0;  // 0: `status` holds the answer
+};
+StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
+
+// What a clinician's session learnt when it opened: the clinic's zone (when one is named), the
+// implant's status and its clock against the clinic's time (when a zone is named).
+struct SessionOpening {
+  ClinicZone zone;
+  std::optional<itdd_ImplantStatus> status;
+  std::optional<programmer::ImplantClockCheck> clock;
+};
+
+// The session's first step for every clinician command (issue: "the programmer warns when the
+// implant's clock and the clinic's differ"): with the clinic's zone known it interrogates the
+// implant and checks its clock (programmer/workflow implant_clock.h); a difference is said on
+// stderr ("warning: ...", unless the command says it) and in the --json object
+// ("clock_check", null when no zone is named). 0, or the exit status after saying why the
+// implant could not be interrogated.
+int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOpening& opening);
+// The clock check as JSON (null when not compared).
+nlohmann::json clock_check_json(const SessionOpening& opening);
+
+// Opens a connection and a session, runs `body(client)`, `body(client, crypto)` (for command
+// ids) or `body(client, crypto, opening)`, closes. A clinician's command
+// (add_clinic_clock_options) checks the implant's clock first (open_clinic_session).
 template <class Body>
 int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
+  // The clinic's zone is resolved before anything is sent: an unknown name is bad input.
+  SessionOpening opening;
+  if (a.clinic_clock != ClinicClock::kNotChecked) {
+    opening.zone = clinic_time_zone(a.time_zone, a.clinic_db);
+    if (opening.zone.exit_code != 0) return opening.zone.exit_code;
+  }
   host::SodiumCrypto crypto;
   Session s;
   if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
@@ -53,25 +96,22 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
   }
   programmer::Client client(crypto, s.own.pair(), s.implant, transport, s.options);
   int rc = 0;
-  if constexpr (std::is_invocable_v<Body, programmer::Client&>) {
+  if (a.clinic_clock != ClinicClock::kNotChecked) rc = open_clinic_session(client, a, opening);
+  if (rc != 0) {
+    // Not interrogated: nothing was sent but the interrogation.
+  } else if constexpr (std::is_invocable_v<Body, programmer::Client&>) {
     rc = body(client);
-  } else {
+  } else if constexpr (std::is_invocable_v<Body, programmer::Client&, host::SodiumCrypto&>) {
     rc = body(client, crypto);
+  } else {
+    rc = body(client, crypto, static_cast<const SessionOpening&>(opening));
   }
   (void)client.close();
   return rc;
 }
 
-// An interrogation's status, or the exit status after saying why there is none.
-struct StatusOrExit {
-  itdd_ImplantStatus status{};
-  int exit_code = 0;  // 0: `status` holds the answer
-};
-StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
-
-// The implant's event log a page at a time (ReadEventLog), for programmer/workflow's lookups
-// (implant_log.h). `client` must outlive the reader.
-programmer::LogPageReader log_reader(programmer::Client& client);
+// The implant's event log a page at a time (programmer/use_cases).
+using programmer::log_reader;
 
 // Shows `preview` and asks "Go ahead? [y/N]" (on stdout, or on stderr when stdout carries JSON),
 // then reads one line from stdin: true only for "y" or "yes". End of input is a no.

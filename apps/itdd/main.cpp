@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "dashboard.h"
 #include "escaped_stderr.h"
 #include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
@@ -250,6 +251,7 @@ int main(int argc, char** argv) {
 
   itdd::cli::ClinicArgs clinic_args;
   CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
+  const itdd::cli::DashboardCommands dashboard(clinic, clinic_args);
   const itdd::cli::ClinicalCommands clinical(app);
 
   // CLI11's refusals in itdd's form: "error: ...", and a value it cannot convert to the option's
@@ -311,6 +313,7 @@ int main(int argc, char** argv) {
     if (commands.pair->parsed()) return itdd::cli::run_pair(programmer_args);
     if (commands.interrogate->parsed()) return itdd::cli::run_interrogate(programmer_args);
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
+    if (const std::optional<int> rc = dashboard.run()) return *rc;
     if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
     if (const std::optional<int> rc = clinical.run()) return *rc;
     if (const std::optional<int> rc = clinician.run()) return *rc;

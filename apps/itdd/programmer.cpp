@@ -25,6 +25,7 @@
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/device_care.h"
 #include "itdd/protocol/prescription_wire.h"
 #include "itdd/sim/sodium_crypto.h"
 #include "link_session.h"
@@ -57,11 +58,8 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "interrogate", "Read the implant's status: reservoir, prescription, battery, alarms, clocks");
   add_link_options(c.interrogate, a.link, true);
   c.interrogate->add_flag("--json", a.json, "Print JSON instead of text");
-  c.interrogate->add_option("--time-zone", a.time_zone,
-                            "The clinic's time zone (IANA, e.g. Europe/Paris), to check the "
-                            "implant's clock against (default: the clinic database's, else "
-                            "$ITDD_TIME_ZONE)");
-  c.interrogate->add_option("--db", a.db,
+  add_clinic_clock_options(c.interrogate, a.link);
+  c.interrogate->add_option("--db", a.link.clinic_db,
                             "The clinic database whose time zone the implant's clock is checked "
                             "against (default: $ITDD_CLINIC_DB)");
 
@@ -69,6 +67,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
       "pairing-window",
       "Open a pairing window on the implant (clinician or service) and print its one-time code");
   add_link_options(c.pairing_window, a.link, true);
+  add_clinic_clock_options(c.pairing_window, a.link);
   c.pairing_window
       ->add_option("--role", a.role,
                    "The role the next device to pair gets: patient, clinician "
@@ -199,60 +198,47 @@ int run_pair(const ProgrammerArgs& a) {
   return 0;
 }
 
-// The implant's clock against the clinic's time: JSON for --json, a warning line (or a line
-// saying it was not compared) for text.
-static nlohmann::json clock_json(const std::optional<programmer::ImplantClockCheck>& c,
-                                 const ClinicZone& zone) {
-  if (!c) return nullptr;
-  return {{"time_zone", zone.zone->name()},
-          {"time_zone_from", zone.source},
-          {"clinic_local", host::format_wall_time(c->clinic_local)},
-          {"clinic_local_ms", c->clinic_local.ms()},
-          {"difference_ms", c->difference_ms},
-          {"tolerance_ms", programmer::kImplantClockTolerance.count()},
-          {"differs", c->differs},
-          {"missed_daylight_saving_change", c->missed_change.has_value()},
-          {"warning", c->differs ? nlohmann::json(c->message) : nlohmann::json(nullptr)}};
-}
-
-static std::string clock_text(const std::optional<programmer::ImplantClockCheck>& c,
-                              const ClinicZone& zone) {
-  if (!c) {
+// The implant's clock against the clinic's time as a line of the text (the JSON is the
+// session's clock_check_json): a warning, or that it was not compared.
+static std::string clock_text(const SessionOpening& o) {
+  if (!o.clock) {
     return "implant clock: not compared with the clinic's time (name its zone: --time-zone "
            "Europe/Paris, or --db with the clinic database)\n";
   }
-  if (c->differs) return "warning: " + c->message + "\n";
-  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n", zone.zone->name(),
-                     host::format_wall_time(c->clinic_local));
+  if (o.clock->differs) return "warning: " + o.clock->message + "\n";
+  return fmt::format("implant clock: agrees with the clinic's time ({}, {})\n", o.zone.zone->name(),
+                     host::format_wall_time(o.clock->clinic_local));
 }
 
 int run_interrogate(const ProgrammerArgs& a) {
-  const ClinicZone zone = clinic_time_zone(a.time_zone, a.db);
-  if (zone.exit_code != 0) return zone.exit_code;
-  return with_session(a.link, true, [&](programmer::Client& client) {
-    const Result<protocol::Response> r = client.call(programmer::interrogate_request());
-    if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK || r->which_payload != itdd_Response_status_tag) {
-      return failure(refusal(r.value()));
-    }
-    const std::string implant_hex =
-        programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
-    std::optional<programmer::ImplantClockCheck> clock;
-    if (zone.zone) {
-      clock = programmer::check_implant_clock(*zone.zone, system_now_ms(),
-                                              WallTime(r->payload.status.wall_ms));
-    }
-    if (a.json) {
-      nlohmann::json j = programmer::status_json(r->payload.status);
-      j["implant_key"] = implant_hex;
-      j["clock_check"] = clock_json(clock, zone);
-      std::cout << j.dump(2) << '\n';
-    } else {
-      std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
-                << programmer::format_status(r->payload.status) << clock_text(clock, zone);
-    }
-    return 0;
-  });
+  // The interrogation shows the clock check itself, in its text and its JSON.
+  LinkArgs link = a.link;
+  link.clinic_clock = ClinicClock::kCommandSays;
+  return with_session(
+      link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto&, const SessionOpening& opening) {
+        // The session's opening interrogated the implant when the clinic's zone is known.
+        itdd_ImplantStatus status{};
+        if (opening.status) {
+          status = *opening.status;
+        } else {
+          const StatusOrExit st = interrogate(client, a.link);
+          if (st.exit_code != 0) return st.exit_code;
+          status = st.status;
+        }
+        const std::string implant_hex =
+            programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
+        if (a.json) {
+          nlohmann::json j = programmer::status_json(status);
+          j["implant_key"] = implant_hex;
+          j["clock_check"] = clock_check_json(opening);
+          std::cout << j.dump(2) << '\n';
+        } else {
+          std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
+                    << programmer::format_status(status) << clock_text(opening);
+        }
+        return 0;
+      });
 }
 
 int run_pairing_window(const ProgrammerArgs& a) {
@@ -382,44 +368,47 @@ int run_prime(const State& s) {
   }
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    const Volume dead(st.status.pump_dead_volume_nl);
-    const Volume volume = dead + catheter.value();
-    const FlowRate rate(st.status.priming_rate_nl_per_day);
-    std::string preview = fmt::format("priming: pump dead volume {} + catheter {} = {}\n",
-                                      ml_text(dead), ml_text(catheter.value()), ml_text(volume));
-    preview += rate.count() > 0
-                   ? fmt::format("at {:.3f} mL/day: about {}; the basal program pauses meanwhile\n",
-                                 static_cast<double>(rate.count()) / 1e6,
-                                 programmer::format_duration(time_to_deliver(volume, rate)))
-                   : "the basal program pauses meanwhile\n";
-    if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
-    const std::uint64_t id = programmer::new_command_id(crypto);
-    const programmer::CommandResult r =
-        client.command(programmer::prime_request(id, catheter.value()), id);
-    if (const int rc = check_applied(r, "priming", id, s.json); rc != 0) return rc;
-    nlohmann::json j = {{"command", "prime"}};
-    add_delivery(j, r, id);
-    if (!r.response || r.response->which_payload != itdd_Response_priming_tag) {
-      j["answer_lost"] = true;
-      return record.finish_change(programmer::ChangeKind::kPrime,
-                                  "prime (the implant confirmed it; its answer was lost)", j,
-                                  fmt::format("priming applied ({})\n", r.detail), s.json);
-    }
-    const itdd_Priming& p = r.response->payload.priming;
-    j["volume_nl"] = p.volume_nl;
-    j["volume_ml"] = static_cast<double>(p.volume_nl) / 1e6;
-    j["ends_at"] = programmer::format_wall(p.ends_at_wall_ms);
-    j["ends_at_wall_ms"] = p.ends_at_wall_ms;
-    return record.finish_change(
-        programmer::ChangeKind::kPrime,
-        fmt::format("prime: {} (pump dead volume and catheter)", ml_text(Volume(p.volume_nl))), j,
-        fmt::format("priming started: {}, ends {} (the implant's time)\n",
-                    ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)),
-        s.json);
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::PrimePlan> plan =
+            programmer::prepare_prime(session, catheter.value());
+        if (!plan.ok()) return said(plan.stop());
+        std::string preview = fmt::format("priming: pump dead volume {} + catheter {} = {}\n",
+                                          ml_text(plan->pump_dead_volume), ml_text(plan->catheter),
+                                          ml_text(plan->total));
+        preview +=
+            plan->rate.count() > 0
+                ? fmt::format("at {:.3f} mL/day: about {}; the basal program pauses meanwhile\n",
+                              static_cast<double>(plan->rate.count()) / 1e6,
+                              programmer::format_duration(plan->takes))
+                : "the basal program pauses meanwhile\n";
+        if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
+        const programmer::PrimeOutcome done = programmer::commit_prime(session, plan.value());
+        const programmer::Sent& sent = done.sent;
+        if (const int rc = check_applied(sent.result, "priming", sent.command_id, s.json);
+            rc != 0) {
+          return rc;
+        }
+        nlohmann::json j = {{"command", "prime"}};
+        add_delivery(j, sent.result, sent.command_id);
+        if (!done.started) {
+          j["answer_lost"] = true;
+          return record.show(j, fmt::format("priming applied ({})\n", sent.result.detail), s.json,
+                             done.recorded);
+        }
+        const itdd_Priming& p = *done.started;
+        j["volume_nl"] = p.volume_nl;
+        j["volume_ml"] = static_cast<double>(p.volume_nl) / 1e6;
+        j["ends_at"] = programmer::format_wall(p.ends_at_wall_ms);
+        j["ends_at_wall_ms"] = p.ends_at_wall_ms;
+        return record.show(
+            j,
+            fmt::format("priming started: {}, ends {} (the implant's time)\n",
+                        ml_text(Volume(p.volume_nl)), programmer::format_wall(p.ends_at_wall_ms)),
+            s.json, done.recorded);
+      });
 }
 
 // A clinician bolus: the drug library checks it as it checks a program (hard limits block, soft
@@ -439,144 +428,118 @@ int run_bolus(const State& s) {
   if (!library) return kExitInvalidInput;
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    const itdd_Reservoir& r = st.status.reservoir;
-    if (!s.drug.empty() && st.status.has_reservoir && r.has_drug && s.drug != r.drug.name) {
-      return bad_input(fmt::format("--drug {}: the implant holds {}", s.drug, r.drug.name));
-    }
-    const Result<programmer::BolusReview> reviewed = programmer::review_bolus(
-        st.status, *library, dose.value(), *unit, duration.value(), log_reader(client));
-    if (!reviewed.ok()) {
-      const Error& e = reviewed.error();
-      if (std::string_view(e.field) == "unit") {
-        const char* held = r.drug.unit == itdd_DoseUnit_DOSE_UNIT_MICROGRAM ? "mcg" : "mg";
-        return bad_input(fmt::format(
-            "--unit {}: the implant holds {}, dosed in {}: check the drug and give the dose in {}",
-            s.unit, r.drug.name, held, held));
-      }
-      if (std::string_view(e.field) == "reservoir") return bad_input(e.message);
-      return failure(fmt::format(
-          "{}: the event log could not be read for the clinician boluses of the last 24 hours "
-          "({}): nothing was sent",
-          s.link.implant, programmer::error_text(e)));
-    }
-    const programmer::BolusReview& b = reviewed.value();
-    const programmer::DoseCheck& check = b.check;
-    const DoseUnit held = b.drug.unit;
-    const Volume volume = b.volume;
-    const std::optional<std::string> reason =
-        s.override_reason.empty() ? std::nullopt : std::optional<std::string>(s.override_reason);
-    const std::string review = programmer::format_bolus_review(b, s.override_reason);
-    nlohmann::json j = programmer::bolus_review_json(b);
-    j["command"] = "bolus";
-    if (const Status ok = programmer::accept(check, reason); !ok.ok()) {
-      if (s.json) {
-        j["delivery"] = "not sent";
-        j["error"] = programmer::error_text(ok.error());
-        std::cout << j.dump(2) << '\n';
-      } else {
-        std::cout << review;
-      }
-      if (check.blocked()) {
-        return bad_input(fmt::format("the drug library blocks this bolus ({}): nothing was sent",
-                                     programmer::error_text(ok.error())));
-      }
-      return bad_input(fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
-    }
-    if (!s.yes && !confirm(review, s.json)) return kExitFailure;
-    const std::uint64_t id = programmer::new_command_id(crypto);
-    const programmer::CommandResult c =
-        client.command(programmer::clinician_bolus_request(id, dose.value(), duration.value()), id);
-    if (const int rc = check_applied(c, "the bolus", id, s.json); rc != 0) return rc;
-    add_delivery(j, c, id);
-    if (check.needs_override()) j["override_reason"] = s.override_reason;
-    const std::string verdict = check.needs_override() ? "needs override, reason given" : "within";
-    const std::string what =
-        fmt::format("clinician bolus {} of {} over {}; drug library: {}, {} in the heaviest 24 h",
-                    programmer::format_amount(b.dose, held), r.drug.name,
-                    programmer::format_duration(b.duration), verdict,
-                    programmer::format_dose(check.max_daily_dose, held));
-    std::string text = s.yes ? review : "";
-    if (!c.response || c.response->which_payload != itdd_Response_bolus_started_tag) {
-      j["answer_lost"] = true;
-      text += fmt::format("bolus applied ({})\n", c.detail);
-    } else {
-      const itdd_BolusStarted& started = c.response->payload.bolus_started;
-      j["ends_at"] = programmer::format_wall(started.ends_at_wall_ms);
-      j["ends_at_wall_ms"] = started.ends_at_wall_ms;
-      text += fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
-                          programmer::format_amount(DrugAmount(started.dose_ng), held),
-                          programmer::format_volume_ml(volume),
-                          programmer::format_wall(started.ends_at_wall_ms));
-    }
-    return record.finish("bolus", j, text, s.json, [&](std::int64_t session) -> std::string {
-      programmer::ChangeRecord change;
-      change.session_id = session;
-      change.at_ms = system_now_ms();
-      change.kind = programmer::ChangeKind::kBolus;
-      change.what = what;
-      nlohmann::ordered_json detail = programmer::bolus_review_json(b);
-      detail["command"] = what;
-      change.detail_json = detail.dump();
-      if (auto added = record.db().add_change(change); !added.ok()) {
-        return programmer::db_error_text(added.error());
-      }
-      return record.record_overrides(session, r.drug.name, check, s.override_reason);
-    });
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::BolusInput input{dose.value(), *unit, duration.value(), s.drug,
+                                           s.override_reason};
+        const programmer::Step<programmer::BolusPlan> plan =
+            programmer::prepare_bolus(session, *library, input);
+        if (!plan.ok()) {
+          const programmer::Stop& stop = plan.stop();
+          if (stop.field == "drug")
+            return bad_input(fmt::format("--drug {}: {}", s.drug, stop.message));
+          if (stop.field == "unit")
+            return bad_input(fmt::format("--unit {}: {}", s.unit, stop.message));
+          return said(stop);
+        }
+        const programmer::BolusReview& b = plan->review;
+        const programmer::DoseCheck& check = b.check;
+        const std::string review = programmer::format_bolus_review(b, s.override_reason);
+        nlohmann::json j = programmer::bolus_review_json(b);
+        j["command"] = "bolus";
+        if (const Status& ok = plan->accepted; !ok.ok()) {
+          if (s.json) {
+            j["delivery"] = "not sent";
+            j["error"] = programmer::error_text(ok.error());
+            std::cout << j.dump(2) << '\n';
+          } else {
+            std::cout << review;
+          }
+          if (check.blocked()) {
+            return bad_input(
+                fmt::format("the drug library blocks this bolus ({}): nothing was sent",
+                            programmer::error_text(ok.error())));
+          }
+          return bad_input(
+              fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
+        }
+        if (!s.yes && !confirm(review, s.json)) return kExitFailure;
+        const programmer::Step<programmer::BolusOutcome> done =
+            programmer::commit_bolus(session, plan.value());
+        if (!done.ok()) return said(done.stop());
+        const programmer::Sent& sent = done->sent;
+        if (const int rc = check_applied(sent.result, "the bolus", sent.command_id, s.json);
+            rc != 0) {
+          return rc;
+        }
+        add_delivery(j, sent.result, sent.command_id);
+        if (check.needs_override()) j["override_reason"] = s.override_reason;
+        std::string text = s.yes ? review : "";
+        if (!done->started) {
+          j["answer_lost"] = true;
+          text += fmt::format("bolus applied ({})\n", sent.result.detail);
+        } else {
+          const itdd_BolusStarted& started = *done->started;
+          j["ends_at"] = programmer::format_wall(started.ends_at_wall_ms);
+          j["ends_at_wall_ms"] = started.ends_at_wall_ms;
+          text += fmt::format("bolus started: {} ({}), ends {} (the implant's time)\n",
+                              programmer::format_amount(DrugAmount(started.dose_ng), b.drug.unit),
+                              programmer::format_volume_ml(b.volume),
+                              programmer::format_wall(started.ends_at_wall_ms));
+        }
+        return record.show(j, text, s.json, done->recorded);
+      });
 }
 
 int run_silence(const State& s) {
-  itdd_AlarmKind kind = itdd_AlarmKind_ALARM_KIND_NONE;
   std::string known;
-  for (int k = itdd_AlarmKind_ALARM_KIND_LOW_RESERVOIR; k <= _itdd_AlarmKind_MAX; ++k) {
-    const char* name = programmer::alarm_name(static_cast<itdd_AlarmKind>(k));
-    if (s.kind == name) kind = static_cast<itdd_AlarmKind>(k);
-    known += known.empty() ? name : std::string(", ") + name;
-  }
-  if (kind == itdd_AlarmKind_ALARM_KIND_NONE) {
-    return bad_input(fmt::format("--kind {}: unknown alarm (one of {})", s.kind, known));
-  }
+  const std::optional<itdd_AlarmKind> kind = programmer::alarm_kind_named(s.kind, &known);
+  if (!kind) return bad_input(fmt::format("--kind {}: unknown alarm (one of {})", s.kind, known));
   const Result<Duration> length = programmer::parse_duration(s.silence_for);
   if (!length.ok()) {
     return bad_input(fmt::format("--for {}: {}", s.silence_for, length.error().message));
   }
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const Result<protocol::Response> r =
-        client.call(programmer::silence_alarm_request(kind, length.value()).value());
-    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
-    const std::string text = programmer::format_duration(length.value());
-    const nlohmann::json j = {
-        {"command", "alarm silence"}, {"kind", s.kind}, {"for_ms", length->count()}, {"for", text}};
-    return record.finish_change(programmer::ChangeKind::kAlarm,
-                                fmt::format("{} alarm silenced for {}", s.kind, text), j,
-                                fmt::format("{} alarm silenced for {}\n", s.kind, text), s.json);
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::Recorded> done =
+            programmer::silence_alarm(session, *kind, length.value());
+        if (!done.ok()) return said(done.stop());
+        const std::string text = programmer::format_duration(length.value());
+        const nlohmann::json j = {{"command", "alarm silence"},
+                                  {"kind", s.kind},
+                                  {"for_ms", length->count()},
+                                  {"for", text}};
+        return record.show(j, fmt::format("{} alarm silenced for {}\n", s.kind, text), s.json,
+                           done.value());
+      });
 }
 
 int run_alarm_test(const State& s) {
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const Result<protocol::Response> r = client.call(programmer::alarm_test_request());
-    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
-    const nlohmann::json j = {{"command", "alarm test"}, {"started", true}};
-    return record.finish_change(programmer::ChangeKind::kAlarm, "alarm test", j,
-                                "alarm test started: the implant sounds its test tones\n", s.json);
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::Recorded> done = programmer::test_alarm(session);
+        if (!done.ok()) return said(done.stop());
+        const nlohmann::json j = {{"command", "alarm test"}, {"started", true}};
+        return record.show(j, "alarm test started: the implant sounds its test tones\n", s.json,
+                           done.value());
+      });
 }
 
 int run_set_clock(const State& s) {
   if (s.now == !s.wall.empty()) {
     return bad_input("set-clock: give either --now or --wall \"YYYY-MM-DD HH:MM\"");
   }
-  const ClinicZone zone = clinic_time_zone(s.record.time_zone, s.record.db);
+  const ClinicZone zone = clinic_time_zone(s.link.time_zone, s.link.clinic_db);
   if (zone.exit_code != 0) return zone.exit_code;
   if (s.now && !zone.zone) {
     return bad_input(
@@ -584,60 +547,56 @@ int run_set_clock(const State& s) {
         "IANA name), or the clinic database that keeps it (--db, $ITDD_CLINIC_DB), or "
         "$ITDD_TIME_ZONE (this computer's zone is never assumed)");
   }
-  WallTime wall{};
+  std::optional<WallTime> wall;
   if (!s.now) {
     const Result<WallTime> w = programmer::parse_local_wall(s.wall);
     if (!w.ok()) return bad_input(fmt::format("--wall {}: {}", s.wall, w.error().message));
     wall = w.value();
     // In a known zone, a time the clocks skip is refused (a doubled one is allowed: the implant
     // keeps wall time, and shows it as typed).
-    if (zone.zone && zone.zone->does_not_exist(wall)) {
+    if (zone.zone && zone.zone->does_not_exist(*wall)) {
       return bad_input(
-          fmt::format("--wall {}: {}", s.wall, zone.zone->instant_typed(wall).error().message));
+          fmt::format("--wall {}: {}", s.wall, zone.zone->instant_typed(*wall).error().message));
     }
   }
   ClinicRecord record;
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    // Flexible programs follow the wall clock: moving it changes when their steps run, so it is
-    // confirmed as the other therapy-affecting commands are.
-    if (!s.yes) {
-      const WallTime shown_to = s.now ? zone.zone->local(system_now_ms()) : wall;
-      const std::string preview = fmt::format(
-          "set the implant's clock to {}{} (it reads {}); flexible programs follow it\n",
-          programmer::format_wall(shown_to.ms()),
-          s.now ? fmt::format(" (the clinic's time, {})", zone.zone->name()) : std::string(),
-          programmer::format_wall(st.status.wall_ms));
-      if (!confirm(preview, s.json)) return kExitFailure;
-    }
-    // --now is read at the last moment: the clinic's local time when the clock is sent.
-    const WallTime to = s.now ? zone.zone->local(system_now_ms()) : wall;
-    const Result<protocol::Response> r = client.call(programmer::set_clock_request(to));
-    if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK) return failure(refusal(r.value()));
-    const std::int64_t moved = to.ms() - st.status.wall_ms;
-    // Said to the minute (to the second under a minute): the exact ms are in the JSON.
-    const std::int64_t size = moved < 0 ? -moved : moved;
-    const std::int64_t unit = size >= kMillisPerMinute ? kMillisPerMinute : 1000;
-    const Duration shown((size + unit / 2) / unit * unit);
-    const nlohmann::json j = {{"command", "set-clock"},
-                              {"wall", programmer::format_wall(to.ms())},
-                              {"wall_ms", to.ms()},
-                              {"was", programmer::format_wall(st.status.wall_ms)},
-                              {"was_wall_ms", st.status.wall_ms},
-                              {"moved_ms", moved}};
-    return record.finish_change(
-        programmer::ChangeKind::kClock,
-        fmt::format("clock set to {} (it read {})", programmer::format_wall(to.ms()),
-                    programmer::format_wall(st.status.wall_ms)),
-        j,
-        fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
-                    programmer::format_wall(to.ms()), programmer::format_wall(st.status.wall_ms),
-                    moved < 0 ? "-" : "+", programmer::format_duration(shown)),
-        s.json);
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::ClockPlan> plan =
+            programmer::prepare_set_clock(session, wall);
+        if (!plan.ok()) return said(plan.stop());
+        // Flexible programs follow the wall clock: moving it changes when their steps run, so it is
+        // confirmed as the other therapy-affecting commands are.
+        if (!s.yes) {
+          const std::string preview = fmt::format(
+              "set the implant's clock to {}{} (it reads {}); flexible programs follow it\n",
+              programmer::format_wall(plan->to.ms()),
+              s.now ? fmt::format(" (the clinic's time, {})", zone.zone->name()) : std::string(),
+              programmer::format_wall(plan->implant_reads.ms()));
+          if (!confirm(preview, s.json)) return kExitFailure;
+        }
+        const programmer::Step<programmer::ClockOutcome> done =
+            programmer::commit_set_clock(session, plan.value());
+        if (!done.ok()) return said(done.stop());
+        const std::int64_t moved = done->moved_ms;
+        // Said to the minute (to the second under a minute): the exact ms are in the JSON.
+        const std::int64_t size = moved < 0 ? -moved : moved;
+        const std::int64_t unit = size >= kMillisPerMinute ? kMillisPerMinute : 1000;
+        const Duration shown((size + unit / 2) / unit * unit);
+        const nlohmann::json j = {
+            {"command", "set-clock"},        {"wall", programmer::format_wall(done->to.ms())},
+            {"wall_ms", done->to.ms()},      {"was", programmer::format_wall(done->was.ms())},
+            {"was_wall_ms", done->was.ms()}, {"moved_ms", moved}};
+        return record.show(j,
+                           fmt::format("implant clock set to {} (it read {}: moved {}{})\n",
+                                       programmer::format_wall(done->to.ms()),
+                                       programmer::format_wall(done->was.ms()),
+                                       moved < 0 ? "-" : "+", programmer::format_duration(shown)),
+                           s.json, done->recorded);
+      });
 }
 
 int run_log(const State& s) {
@@ -646,59 +605,45 @@ int run_log(const State& s) {
       return bad_input(fmt::format("--out {}: {}", s.out_file, *why));
     }
   }
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    const std::int64_t offset = st.status.wall_ms - st.status.implant_ms;
-    nlohmann::json records = nlohmann::json::array();
-    std::string text;
-    std::uint32_t from = s.from_seq;
-    std::uint32_t newest = 0;
-    // Page by page; the log holds a few thousand records (32 a page), so this ends.
-    for (int page = 0; page < 100'000; ++page) {
-      const Result<protocol::Response> r = client.call(programmer::read_event_log_request(from));
-      if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
-      if (r->result != itdd_ResultCode_RESULT_OK ||
-          r->which_payload != itdd_Response_event_log_tag) {
-        return failure(refusal(r.value()));
-      }
-      const itdd_EventLogPage& p = r->payload.event_log;
-      newest = p.newest_seq;
-      for (pb_size_t i = 0; i < p.records_count; ++i) {
-        records.push_back(programmer::log_record_json(p.records[i], offset));
-        text += programmer::format_log_record(p.records[i], offset) + '\n';
-      }
-      if (p.records_count == 0) break;
-      const std::uint32_t last = p.records[p.records_count - 1].seq;
-      if (last >= p.newest_seq) break;
-      from = last + 1;
-    }
-    const nlohmann::json doc = {{"format", "itdd-event-log"},
-                                {"version", 1},
-                                {"implant_key", implant_hex(s.link)},
-                                {"read_at", read_at(st.status)},
-                                {"wall_offset_ms", offset},
-                                {"from_seq", s.from_seq},
-                                {"newest_seq", newest},
-                                {"records", records}};
-    const std::string summary = records.empty()
-                                    ? std::string("no records")
-                                    : fmt::format("{} records, seq {} to {}", records.size(),
-                                                  records.front()["seq"].get<std::uint32_t>(),
-                                                  records.back()["seq"].get<std::uint32_t>());
-    if (s.out_file.empty()) {
-      print(s, doc,
-            fmt::format("{:>7}  {:<16}  {}\n", "seq", "time (local)", "event") + text + summary +
-                "\n");
-      return 0;
-    }
-    if (const Status w = write_json(s.out_file, doc); !w) {
-      return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
-    }
-    print(s, {{"file", s.out_file}, {"records", records.size()}, {"newest_seq", newest}},
-          fmt::format("{} written to {}\n", summary, s.out_file));
-    return 0;
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        ClinicRecord none;  // reading changes nothing: no clinic session
+        programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::EventLogDownload> log =
+            programmer::download_event_log(session, s.from_seq);
+        if (!log.ok()) return said(log.stop());
+        const std::int64_t offset = log->wall_offset_ms;
+        nlohmann::json records = nlohmann::json::array();
+        std::string text;
+        for (const itdd_LogRecord& r : log->records) {
+          records.push_back(programmer::log_record_json(r, offset));
+          text += programmer::format_log_record(r, offset) + '\n';
+        }
+        const nlohmann::json doc = {
+            {"format", "itdd-event-log"},         {"version", 1},
+            {"implant_key", implant_hex(s.link)}, {"read_at", read_at(log->read_at)},
+            {"wall_offset_ms", offset},           {"from_seq", s.from_seq},
+            {"newest_seq", log->newest_seq},      {"records", records}};
+        const std::string summary = records.empty()
+                                        ? std::string("no records")
+                                        : fmt::format("{} records, seq {} to {}", records.size(),
+                                                      records.front()["seq"].get<std::uint32_t>(),
+                                                      records.back()["seq"].get<std::uint32_t>());
+        if (s.out_file.empty()) {
+          print(s, doc,
+                fmt::format("{:>7}  {:<16}  {}\n", "seq", "time (local)", "event") + text +
+                    summary + "\n");
+          return 0;
+        }
+        if (const Status w = write_json(s.out_file, doc); !w) {
+          return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
+        }
+        print(s,
+              {{"file", s.out_file}, {"records", records.size()}, {"newest_seq", log->newest_seq}},
+              fmt::format("{} written to {}\n", summary, s.out_file));
+        return 0;
+      });
 }
 
 int run_history(const State& s) {
@@ -708,55 +653,35 @@ int run_history(const State& s) {
       return bad_input(fmt::format("--out {}: {}", s.out_file, *why));
     }
   }
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    const std::int64_t offset = st.status.wall_ms - st.status.implant_ms;
-    // One page into `page`; 0, or the exit status after saying what went wrong.
-    itdd_DeliveryHistoryPage page{};
-    const auto read_page = [&](std::int64_t from_hour, std::uint32_t count) {
-      const Result<protocol::Response> r =
-          client.call(programmer::read_delivery_history_request(from_hour, count));
-      if (!r.ok()) return failure(fmt::format("{}: {}", s.link.implant, link_failure(r.error())));
-      if (r->result != itdd_ResultCode_RESULT_OK ||
-          r->which_payload != itdd_Response_delivery_history_tag) {
-        return failure(refusal(r.value()));
-      }
-      page = r->payload.delivery_history;
-      return 0;
-    };
-    // The newest hour first (any page says it), then the hours asked for, page by page.
-    if (const int rc = read_page(0, 1); rc != 0) return rc;
-    const std::int64_t newest = page.newest_hour;
-    const std::int64_t from = newest < 0 ? 0 : std::max<std::int64_t>(0, newest - s.hours + 1);
-    constexpr auto kPage = static_cast<std::int64_t>(sizeof(page.hours) / sizeof(page.hours[0]));
-    std::vector<itdd_HourRecord> hours;
-    for (std::int64_t h = from; newest >= 0 && h <= newest; h += kPage) {
-      if (const int rc = read_page(h, 0); rc != 0) return rc;
-      for (pb_size_t i = 0; i < page.hours_count; ++i) {
-        if (page.hours[i].hour_index <= newest) hours.push_back(page.hours[i]);
-      }
-    }
-    nlohmann::json doc = programmer::history_json(hours, offset);
-    doc["format"] = "itdd-delivery-history";
-    doc["version"] = 1;
-    doc["implant_key"] = implant_hex(s.link);
-    doc["read_at"] = read_at(st.status);
-    doc["wall_offset_ms"] = offset;
-    doc["from_hour"] = from;
-    doc["newest_hour"] = newest;
-    if (s.out_file.empty()) {
-      print(s, doc, programmer::format_history(hours, offset));
-      return 0;
-    }
-    if (const Status w = write_json(s.out_file, doc); !w) {
-      return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
-    }
-    print(s, {{"file", s.out_file}, {"hours", hours.size()}, {"total", doc["total"]}},
-          fmt::format("{} recorded hours, {:.3f} mL, written to {}\n", hours.size(),
-                      doc["total"]["volume_ml"].get<double>(), s.out_file));
-    return 0;
-  });
+  return with_session(
+      s.link, true,
+      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+        ClinicRecord none;  // reading changes nothing: no clinic session
+        programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
+        const programmer::Step<programmer::HistoryDownload> got =
+            programmer::download_history(session, s.hours);
+        if (!got.ok()) return said(got.stop());
+        const std::int64_t offset = got->wall_offset_ms;
+        nlohmann::json doc = programmer::history_json(got->hours, offset);
+        doc["format"] = "itdd-delivery-history";
+        doc["version"] = 1;
+        doc["implant_key"] = implant_hex(s.link);
+        doc["read_at"] = read_at(got->read_at);
+        doc["wall_offset_ms"] = offset;
+        doc["from_hour"] = got->from_hour;
+        doc["newest_hour"] = got->newest_hour;
+        if (s.out_file.empty()) {
+          print(s, doc, programmer::format_history(got->hours, offset));
+          return 0;
+        }
+        if (const Status w = write_json(s.out_file, doc); !w) {
+          return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
+        }
+        print(s, {{"file", s.out_file}, {"hours", got->hours.size()}, {"total", doc["total"]}},
+              fmt::format("{} recorded hours, {:.3f} mL, written to {}\n", got->hours.size(),
+                          doc["total"]["volume_ml"].get<double>(), s.out_file));
+        return 0;
+      });
 }
 
 }  // namespace
@@ -765,6 +690,7 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
   State& s = *state_;
   const auto common = [&](CLI::App* cmd) {
     add_link_options(cmd, s.link, true);
+    add_clinic_clock_options(cmd, s.link);
     cmd->add_flag("--json", s.json, "Print JSON instead of text");
     return cmd;
   };
@@ -807,7 +733,7 @@ ClinicianCommands::ClinicianCommands(CLI::App& programmer) : state_(std::make_un
   s.set_clock->add_flag("--yes", s.yes, "Do not ask before setting the clock");
   // The commands that change the implant are recorded in the clinic database, when kept.
   for (CLI::App* changes : {s.prime, s.bolus, s.silence, s.alarm_test, s.set_clock}) {
-    add_record_options(changes, s.record);
+    add_record_options(changes, s.record, s.link);
   }
 
   s.log = common(programmer.add_subcommand("log", "Read the implant's whole event log"));

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_checks.h"
@@ -398,6 +399,38 @@ TrialRecord trial_from(const SqlRow& r) {
 
 // Text for the detail_json column. Inputs were checked as UTF-8; `replace` keeps dump() from
 // throwing whatever happens.
+// ---- the dashboard's accounts ----
+
+constexpr std::array<const char*, 2> kRoleNames = {"clinician", "staff"};
+
+constexpr const char* kUserSelect =
+    "SELECT id, user_name, display_name, role, password_hash, active, created_at_ms "
+    "FROM clinic_users";
+UserRecord user_from(const SqlRow& r) {
+  UserRecord u;
+  u.id = r.integer(0);
+  u.user_name = r.text(1);
+  u.display_name = r.text(2);
+  const std::string role = r.text(3);
+  u.role = known_name(parse_role(role), role, "a role");
+  u.password_hash = r.text(4);
+  u.active = r.boolean(5);
+  u.created_at_ms = r.integer(6);
+  return u;
+}
+
+std::optional<host::Refusal> check_user_name(std::string_view name) {
+  const bool ok =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+      });
+  if (ok) return std::nullopt;
+  return db_error(host::RefusalKind::kInvalidArgument, "user",
+                  fmt::format("'{}' is not a user name: use 1 to 64 of a-z, 0-9, '.', '_', '-' "
+                              "(e.g. dr.ward)",
+                              detail::shown(name)));
+}
+
 std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -1110,6 +1143,363 @@ class SqlClinicDb final : public ClinicDb {
     return order_by_risk(std::move(rows.value()), risk_rank);
   }
 
+  // ---- the dashboard (migration 6) ----
+
+  host::Checked<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id) override {
+    return read([&]() -> host::Checked<ClinicSnapshot> {
+      // One patient's, or everyone's: `$1` is the patient or NULL.
+      const detail::SqlValue who =
+          patient_id ? detail::SqlValue(*patient_id) : detail::SqlValue(std::monostate{});
+      const std::string of_patient =
+          "(CAST($1 AS BIGINT) IS NULL OR pu.patient_id = CAST($1 AS BIGINT))";
+      ClinicSnapshot out;
+      if (patient_id) {
+        const host::Checked<PatientRecord> one_patient = patient_in_transaction(*patient_id);
+        if (!one_patient.ok()) return one_patient.error();
+        out.patients.push_back(*one_patient);
+      } else {
+        host::Checked<std::vector<PatientRecord>> all = many<PatientRecord>(
+            fmt::format("SELECT {} FROM patients pa ORDER BY pa.mrn", kPatientColumns), {},
+            [](const SqlRow& r) { return patient_from(r); });
+        if (!all.ok()) return all.error();
+        out.patients = std::move(all.value());
+      }
+      host::Checked<std::vector<PumpRecord>> pumps =
+          many<PumpRecord>(fmt::format("SELECT {} FROM pumps pu WHERE {} ORDER BY pu.serial",
+                                       kPumpColumns, of_patient),
+                           {who}, [](const SqlRow& r) { return pump_from(r); });
+      if (!pumps.ok()) return pumps.error();
+      std::unordered_map<std::int64_t, std::size_t> at;
+      for (PumpRecord& p : *pumps) {
+        at.emplace(p.id, out.pumps.size());
+        out.pumps.emplace_back();
+        out.pumps.back().pump = std::move(p);
+      }
+      const auto slot = [&](std::int64_t pump_id) -> PumpSnapshot* {
+        const auto it = at.find(pump_id);
+        return it == at.end() ? nullptr : &out.pumps[it->second];
+      };
+      // The latest refill of each pump (an index seek per pump).
+      host::Checked<std::vector<RefillRecord>> refills =
+          many<RefillRecord>(fmt::format("SELECT {} FROM pumps pu JOIN refills rf ON rf.id = "
+                                         "(SELECT r2.id FROM refills r2 WHERE r2.pump_id = pu.id "
+                                         " ORDER BY r2.at_ms DESC, r2.id DESC LIMIT 1) WHERE {}",
+                                         kRefillColumns, of_patient),
+                             {who}, refill_from);
+      if (!refills.ok()) return refills.error();
+      for (RefillRecord& r : *refills) {
+        if (PumpSnapshot* s = slot(r.pump_id)) s->last_refill = std::move(r);
+      }
+      // The prescription in force at the last refill (or the latest, never refilled) and every
+      // one after it; with none before the refill, all of them.
+      host::Checked<std::vector<PrescriptionRecord>> prescriptions = many<PrescriptionRecord>(
+          fmt::format("SELECT {} FROM pumps pu JOIN prescriptions pr ON pr.pump_id = pu.id "
+                      "WHERE {} AND pr.at_ms >= COALESCE("
+                      "  (SELECT MAX(p2.at_ms) FROM prescriptions p2 WHERE p2.pump_id = pu.id AND "
+                      "   p2.at_ms <= COALESCE((SELECT MAX(r3.at_ms) FROM refills r3 "
+                      "                         WHERE r3.pump_id = pu.id), $2)), $3) "
+                      "ORDER BY pr.pump_id, pr.at_ms, pr.id",
+                      kPrescriptionColumns, of_patient),
+          {who, std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()},
+          prescription_from);
+      if (!prescriptions.ok()) return prescriptions.error();
+      for (PrescriptionRecord& p : *prescriptions) {
+        if (PumpSnapshot* s = slot(p.pump_id)) s->prescriptions.push_back(std::move(p));
+      }
+      host::Checked<std::vector<SessionRecord>> sessions = many<SessionRecord>(
+          fmt::format("SELECT {} FROM pumps pu JOIN sessions se ON se.id = "
+                      "(SELECT s2.id FROM sessions s2 WHERE s2.pump_id = pu.id "
+                      " ORDER BY s2.started_at_ms DESC, s2.id DESC LIMIT 1) WHERE {}",
+                      kSessionColumns, of_patient),
+          {who}, session_from);
+      if (!sessions.ok()) return sessions.error();
+      for (SessionRecord& se : *sessions) {
+        if (PumpSnapshot* s = slot(se.pump_id)) s->last_session = std::move(se);
+      }
+      const auto event_of = [](const SqlRow& r) {
+        return std::pair<std::int64_t, EventLogRecord>{
+            r.integer(0),
+            EventLogRecord{static_cast<std::uint32_t>(r.integer(1)), r.integer(2),
+                           static_cast<std::uint32_t>(r.integer(3)),
+                           static_cast<std::uint32_t>(r.integer(4)), r.integer(5), r.integer(6)}};
+      };
+      constexpr const char* kEvent =
+          "e.pump_id, e.seq, e.at_implant_ms, e.code, e.reason, e.a, e.b";
+      host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> alarms =
+          many<std::pair<std::int64_t, EventLogRecord>>(
+              fmt::format("SELECT {} FROM event_logs e JOIN ("
+                          "  SELECT e2.pump_id, e2.reason, MAX(e2.seq) AS seq FROM event_logs e2 "
+                          "  WHERE e2.code IN (256, 257) GROUP BY e2.pump_id, e2.reason) l "
+                          "ON e.pump_id = l.pump_id AND e.seq = l.seq "
+                          "JOIN pumps pu ON pu.id = e.pump_id "
+                          "WHERE e.code = 256 AND {} ORDER BY e.pump_id, e.seq",
+                          kEvent, of_patient),
+              {who}, event_of);
+      if (!alarms.ok()) return alarms.error();
+      for (auto& [pump_id, e] : *alarms) {
+        if (PumpSnapshot* s = slot(pump_id)) s->open_alarms.push_back(e);
+      }
+      host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> battery =
+          many<std::pair<std::int64_t, EventLogRecord>>(
+              fmt::format("SELECT {} FROM event_logs e JOIN ("
+                          "  SELECT e2.pump_id, MAX(e2.seq) AS seq FROM event_logs e2 "
+                          "  WHERE e2.code IN (520, 521, 522) GROUP BY e2.pump_id) l "
+                          "ON e.pump_id = l.pump_id AND e.seq = l.seq "
+                          "JOIN pumps pu ON pu.id = e.pump_id WHERE {}",
+                          kEvent, of_patient),
+              {who}, event_of);
+      if (!battery.ok()) return battery.error();
+      for (auto& [pump_id, e] : *battery) {
+        if (PumpSnapshot* s = slot(pump_id)) s->battery = e;
+      }
+      host::Checked<std::vector<std::pair<std::int64_t, ImplantClockOffset>>> clocks =
+          many<std::pair<std::int64_t, ImplantClockOffset>>(
+              fmt::format("SELECT c.pump_id, c.wall_offset_ms, c.read_at_ms "
+                          "FROM implant_clock_offsets c JOIN pumps pu ON pu.id = c.pump_id "
+                          "WHERE {}",
+                          of_patient),
+              {who}, [](const SqlRow& r) {
+                return std::pair<std::int64_t, ImplantClockOffset>{
+                    r.integer(0), ImplantClockOffset{r.integer(1), r.integer(2)}};
+              });
+      if (!clocks.ok()) return clocks.error();
+      for (auto& [pump_id, c] : *clocks) {
+        if (PumpSnapshot* s = slot(pump_id)) s->clock = c;
+      }
+      return out;
+    });
+  }
+
+  host::Checked<std::vector<SessionReport>> recent_sessions(
+      std::int64_t limit, std::optional<std::int64_t> patient_id) override {
+    if (limit < 1 || limit > 10'000) {
+      return db_error(host::RefusalKind::kInvalidArgument, "limit",
+                      fmt::format("{} sessions asked for: give 1 to 10000", limit));
+    }
+    return read([&]() -> host::Checked<std::vector<SessionReport>> {
+      if (patient_id) {
+        const host::Checked<PatientRecord> owner = patient_in_transaction(*patient_id);
+        if (!owner.ok()) return owner.error();
+      }
+      const detail::SqlValue who =
+          patient_id ? detail::SqlValue(*patient_id) : detail::SqlValue(std::monostate{});
+      return many<SessionReport>(
+          fmt::format("SELECT {}, {}, {} FROM sessions se JOIN pumps pu ON pu.id = se.pump_id "
+                      "JOIN patients pa ON pa.id = pu.patient_id "
+                      "WHERE (CAST($1 AS BIGINT) IS NULL OR pu.patient_id = CAST($1 AS BIGINT)) "
+                      "ORDER BY se.started_at_ms DESC, se.id DESC LIMIT $2",
+                      kSessionColumns, kPumpColumns, kPatientColumns),
+          {who, limit}, [](const SqlRow& r) {
+            SessionReport s;
+            s.session = session_from(r);
+            s.pump = pump_from(r, 7);
+            s.patient = patient_from(r, 17);
+            return s;
+          });
+    });
+  }
+
+  host::Checked<std::int64_t> add_user(const UserRecord& u) override {
+    if (auto e = check_user_name(u.user_name)) return *e;
+    if (auto e = check_identifying_text(u.display_name, "display_name", "the name shown", 120)) {
+      return *e;
+    }
+    if (!u.password_hash.starts_with("$argon2") || !clean_text(u.password_hash) ||
+        u.password_hash.size() > 256) {
+      return db_error(host::RefusalKind::kInvalidArgument, "password_hash",
+                      "must be a libsodium crypto_pwhash_str hash ($argon2...), never a password");
+    }
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> taken =
+          db_->query("SELECT id FROM clinic_users WHERE user_name = $1", {u.user_name});
+      if (!taken.ok()) return taken.error();
+      if (!taken->empty()) {
+        return db_error(host::RefusalKind::kConflict, "user",
+                        fmt::format("the user name '{}' is taken: choose another", u.user_name));
+      }
+      return insert(
+          "INSERT INTO clinic_users (user_name, display_name, role, password_hash, active, "
+          "created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+          {u.user_name, u.display_name, std::string(role_name(u.role)), u.password_hash, u.active,
+           u.created_at_ms},
+          "user");
+    });
+  }
+
+  host::Checked<std::optional<UserRecord>> find_user(std::string_view name) override {
+    return read([&]() -> host::Checked<std::optional<UserRecord>> {
+      host::Checked<std::vector<UserRecord>> found = many<UserRecord>(
+          std::string(kUserSelect) + " WHERE user_name = $1", {std::string(name)}, user_from);
+      if (!found.ok()) return found.error();
+      if (found->empty()) return std::optional<UserRecord>();
+      return std::optional<UserRecord>(std::move(found->front()));
+    });
+  }
+
+  host::Checked<UserRecord> user(std::int64_t user_id) override {
+    return read([&]() {
+      return one<UserRecord>(std::string(kUserSelect) + " WHERE id = $1", {user_id}, user_from,
+                             "user_id", fmt::format("no user with id {}", user_id));
+    });
+  }
+
+  host::Checked<std::vector<UserRecord>> list_users() override {
+    return read([&]() {
+      return many<UserRecord>(std::string(kUserSelect) + " ORDER BY user_name", {}, user_from);
+    });
+  }
+
+  host::Checked<LoginFailures> login_failures(std::string_view name) override {
+    return read([&]() -> host::Checked<LoginFailures> {
+      const host::Checked<SqlRows> rows =
+          db_->query("SELECT failures, last_failure_ms FROM login_failures WHERE user_name = $1",
+                     {std::string(name)});
+      if (!rows.ok()) return rows.error();
+      if (rows->empty()) return LoginFailures{};
+      return LoginFailures{rows->front().integer(0), rows->front().integer(1)};
+    });
+  }
+
+  host::Checked<void> record_login_failure(std::string_view name, std::int64_t at) override {
+    if (name.size() > 256 || !clean_text(name)) {
+      return db_error(host::RefusalKind::kInvalidArgument, "user", "must be text of at most 256 bytes");
+    }
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<SqlRows> rows = db_->query(
+          "UPDATE login_failures SET failures = failures + 1, last_failure_ms = $2 "
+          "WHERE user_name = $1 RETURNING failures",
+          {std::string(name), at});
+      if (!rows.ok()) return rows.error();
+      if (!rows->empty()) return host::Checked<void>::Ok();
+      return exec(
+          "INSERT INTO login_failures (user_name, failures, last_failure_ms) VALUES ($1, 1, $2)",
+          {std::string(name), at});
+    });
+  }
+
+  host::Checked<void> clear_login_failures(std::string_view name) override {
+    return transaction([&]() {
+      return exec("DELETE FROM login_failures WHERE user_name = $1", {std::string(name)});
+    });
+  }
+
+  host::Checked<std::int64_t> add_web_session(const WebSessionRecord& s) override {
+    if (s.token_hash.size() < 32 || s.csrf_token.size() < 32) {
+      return db_error(host::RefusalKind::kInvalidArgument, "token_hash",
+                      "a session needs a token hash and a CSRF token of 32 characters or more");
+    }
+    if (s.expires_at_ms <= s.created_at_ms) {
+      return db_error(host::RefusalKind::kInvalidArgument, "expires_at_ms",
+                      "must be after the session's start");
+    }
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<UserRecord> owner =
+          one<UserRecord>(std::string(kUserSelect) + " WHERE id = $1", {s.user_id}, user_from,
+                          "user_id", fmt::format("no user with id {}", s.user_id));
+      if (!owner.ok()) return owner.error();
+      return insert(
+          "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at_ms, "
+          "expires_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+          {s.token_hash, s.user_id, s.csrf_token, s.created_at_ms, s.expires_at_ms}, "token_hash");
+    });
+  }
+
+  host::Checked<std::optional<WebSessionRecord>> find_web_session(std::string_view hash) override {
+    return read([&]() -> host::Checked<std::optional<WebSessionRecord>> {
+      const host::Checked<SqlRows> rows = db_->query(
+          "SELECT id, user_id, token_hash, csrf_token, created_at_ms, expires_at_ms "
+          "FROM web_sessions WHERE token_hash = $1",
+          {std::string(hash)});
+      if (!rows.ok()) return rows.error();
+      if (rows->empty()) return std::optional<WebSessionRecord>();
+      const SqlRow& r = rows->front();
+      return std::optional<WebSessionRecord>(WebSessionRecord{
+          r.integer(0), r.integer(1), r.text(2), r.text(3), r.integer(4), r.integer(5)});
+    });
+  }
+
+  host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) override {
+    return transaction([&]() {
+      return exec("UPDATE web_sessions SET expires_at_ms = $2 WHERE id = $1",
+                  {session_id, expires_at_ms});
+    });
+  }
+
+  host::Checked<void> end_web_session(std::string_view hash) override {
+    return transaction([&]() {
+      return exec("DELETE FROM web_sessions WHERE token_hash = $1", {std::string(hash)});
+    });
+  }
+
+  host::Checked<std::int64_t> end_expired_web_sessions(std::int64_t now) override {
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> gone =
+          db_->query("DELETE FROM web_sessions WHERE expires_at_ms <= $1 RETURNING id", {now});
+      if (!gone.ok()) return gone.error();
+      return static_cast<std::int64_t>(gone->size());
+    });
+  }
+
+  host::Checked<std::int64_t> add_audit(const AuditEntry& a) override {
+    if (auto e = require_text(a.action, "action", "what was done")) return *e;
+    for (const auto& [value, field] :
+         {std::pair{&a.user_name, "user_name"}, std::pair{&a.target, "target"},
+          std::pair{&a.outcome, "outcome"}, std::pair{&a.detail, "detail"}}) {
+      if (auto e = require_clean(*value, field)) return *e;
+    }
+    return transaction([&]() {
+      return insert(
+          "INSERT INTO audit_log (at_ms, user_name, action, target, outcome, detail) "
+          "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+          {a.at_ms, a.user_name, a.action, a.target, a.outcome, a.detail}, "audit");
+    });
+  }
+
+  host::Checked<std::vector<AuditEntry>> audit_log(std::int64_t limit) override {
+    if (limit < 1 || limit > 10'000) {
+      return db_error(host::RefusalKind::kInvalidArgument, "limit",
+                      fmt::format("{} entries asked for: give 1 to 10000", limit));
+    }
+    return read([&]() {
+      return many<AuditEntry>(
+          "SELECT id, at_ms, user_name, action, target, outcome, detail FROM audit_log "
+          "ORDER BY at_ms DESC, id DESC LIMIT $1",
+          {limit}, [](const SqlRow& r) {
+            return AuditEntry{r.integer(0), r.integer(1), r.text(2), r.text(3),
+                              r.text(4),    r.text(5),    r.text(6)};
+          });
+    });
+  }
+
+  host::Checked<void> set_implant_clock_offset(std::int64_t pump_id, const ImplantClockOffset& c) override {
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      if (host::Checked<void> s = exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
+          !s.ok()) {
+        return s;
+      }
+      return exec(
+          "INSERT INTO implant_clock_offsets (pump_id, wall_offset_ms, read_at_ms) "
+          "VALUES ($1, $2, $3)",
+          {pump_id, c.wall_offset_ms, c.read_at_ms});
+    });
+  }
+
+  host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<ImplantClockOffset>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      const host::Checked<SqlRows> rows = db_->query(
+          "SELECT wall_offset_ms, read_at_ms FROM implant_clock_offsets WHERE pump_id = $1",
+          {pump_id});
+      if (!rows.ok()) return rows.error();
+      if (rows->empty()) return std::optional<ImplantClockOffset>();
+      return std::optional<ImplantClockOffset>(
+          ImplantClockOffset{rows->front().integer(0), rows->front().integer(1)});
+    });
+  }
+
  private:
   // The clinic's zone, inside a transaction: a name the tz database does not hold (edited by
   // hand, or a tzdata that lost it) is a damaged value, never read as UTC.
@@ -1375,6 +1765,12 @@ std::unique_ptr<ClinicDb> make_sql_clinic_db(std::unique_ptr<SqlConnection> conn
 
 // ---- public free functions ----
 
+const char* role_name(Role r) {
+  return name_of(kRoleNames, r);
+}
+std::optional<Role> parse_role(std::string_view t) {
+  return parse_name<Role>(kRoleNames, t);
+}
 const char* indication_name(Indication i) {
   return name_of(Names::indication, i);
 }

@@ -155,6 +155,54 @@ CREATE TABLE clinic_settings (
 INSERT INTO clinic_settings (id, time_zone) VALUES (1, 'UTC');
 )sql";
 
+// The dashboard (`itdd clinic serve`): clinician accounts (a libsodium crypto_pwhash_str hash,
+// never the password), failed logins by user name (known or not, so a name cannot be probed;
+// kept here so the back-off survives a restart and holds across servers), server sessions
+// (only a hash of the cookie's token is stored), an audit log of who did what, and the implant
+// clock's offset read with each upload (to place the implant's hours on the clinic's time line).
+// An index on event codes for the overview's open alarms and battery.
+constexpr const char* kDashboard = R"sql(
+CREATE TABLE clinic_users (
+  id {id},
+  user_name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE login_failures (
+  user_name TEXT NOT NULL PRIMARY KEY,
+  failures BIGINT NOT NULL CHECK (failures >= 0),
+  last_failure_ms BIGINT NOT NULL
+);
+CREATE TABLE web_sessions (
+  id {id},
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES clinic_users (id),
+  csrf_token TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  expires_at_ms BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_user ON web_sessions (user_id);
+CREATE TABLE audit_log (
+  id {id},
+  at_ms BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
+CREATE TABLE implant_clock_offsets (
+  pump_id BIGINT NOT NULL PRIMARY KEY REFERENCES pumps (id),
+  wall_offset_ms BIGINT NOT NULL,
+  read_at_ms BIGINT NOT NULL
+);
+CREATE INDEX event_logs_code ON event_logs (code, pump_id, seq);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -164,6 +212,7 @@ const std::vector<Migration>& migrations() {
       {3, "event log and hourly delivery read from the implants", kImplantData},
       {4, "screening trials", kTrials},
       {5, "the clinic's time zone", kClinicSettings},
+      {6, "dashboard accounts, sessions, audit log, implant clock offsets", kDashboard},
   };
   return all;
 }

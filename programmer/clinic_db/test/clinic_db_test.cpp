@@ -1269,5 +1269,218 @@ TEST(ClinicDbOpen, BadUrlsAreRefusedNamingTheUrl) {
   EXPECT_EQ(not_db.error().field, "url");
 }
 
+
+// ---- the dashboard's records (migration 6) ----
+
+constexpr const char* kHash =
+    "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+
+UserRecord user_named(const std::string& name, Role role = Role::kClinician) {
+  UserRecord u;
+  u.user_name = name;
+  u.display_name = "Dr " + name;
+  u.role = role;
+  u.password_hash = kHash;
+  u.created_at_ms = kToday;
+  return u;
+}
+
+TEST_P(ClinicDbTest, UsersAreAddedFoundAndListedWithTheirRoles) {
+  const auto ward = db_->add_user(user_named("dr.ward"));
+  ASSERT_OK(ward);
+  ASSERT_OK(db_->add_user(user_named("amy_desk", Role::kStaff)));
+  const auto found = db_->find_user("dr.ward");
+  ASSERT_OK(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, *ward);
+  EXPECT_EQ((*found)->role, Role::kClinician);
+  EXPECT_EQ((*found)->password_hash, kHash);
+  EXPECT_TRUE((*found)->active);
+  const auto missing = db_->find_user("nobody");
+  ASSERT_OK(missing);
+  EXPECT_FALSE(missing->has_value());
+  const auto all = db_->list_users();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].user_name, "amy_desk");
+  EXPECT_EQ((*all)[0].role, Role::kStaff);
+  const auto by_id = db_->user(*ward);
+  ASSERT_OK(by_id);
+  EXPECT_EQ(by_id->user_name, "dr.ward");
+  expect_refused(db_->user(9999), host::RefusalKind::kNotFound, "user_id");
+}
+
+TEST_P(ClinicDbTest, BadAccountsAreRefusedNamingTheField) {
+  ASSERT_OK(db_->add_user(user_named("dr.ward")));
+  expect_refused(db_->add_user(user_named("dr.ward")), host::RefusalKind::kConflict, "user");
+  expect_refused(db_->add_user(user_named("Dr Ward")), host::RefusalKind::kInvalidArgument, "user");
+  expect_refused(db_->add_user(user_named("")), host::RefusalKind::kInvalidArgument, "user");
+  expect_refused(db_->add_user(user_named(std::string(65, 'a'))), host::RefusalKind::kInvalidArgument,
+                 "user");
+  UserRecord plain = user_named("dr.plain");
+  plain.password_hash = "hunter2";  // a password where its hash belongs
+  expect_refused(db_->add_user(plain), host::RefusalKind::kInvalidArgument, "password_hash");
+  UserRecord shown = user_named("dr.shown");
+  shown.display_name = "Dr\nShown";
+  expect_refused(db_->add_user(shown), host::RefusalKind::kInvalidArgument, "display_name");
+  const auto all = db_->list_users();
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 1u);  // nothing refused was written
+}
+
+TEST_P(ClinicDbTest, ADamagedRoleIsRefusedNotReadAsStaff) {
+  ASSERT_OK(db_->add_user(user_named("dr.ward")));
+  auto raw = location_->raw();
+  ASSERT_NE(raw, nullptr);
+  ASSERT_OK(raw->query("UPDATE clinic_users SET role = 'admin'"));
+  expect_refused(db_->find_user("dr.ward"), host::RefusalKind::kUnavailable, "");
+}
+
+TEST_P(ClinicDbTest, LoginFailuresCountUpAndClear) {
+  const auto none = db_->login_failures("dr.ward");
+  ASSERT_OK(none);
+  EXPECT_EQ(none->failures, 0);
+  ASSERT_OK(db_->record_login_failure("dr.ward", kToday));
+  ASSERT_OK(db_->record_login_failure("dr.ward", kToday + 1000));
+  ASSERT_OK(db_->record_login_failure("someone-else", kToday));
+  const auto two = db_->login_failures("dr.ward");
+  ASSERT_OK(two);
+  EXPECT_EQ(two->failures, 2);
+  EXPECT_EQ(two->last_failure_ms, kToday + 1000);
+  ASSERT_OK(db_->clear_login_failures("dr.ward"));
+  EXPECT_EQ(db_->login_failures("dr.ward")->failures, 0);
+  EXPECT_EQ(db_->login_failures("someone-else")->failures, 1);
+}
+
+TEST_P(ClinicDbTest, WebSessionsAreFoundByTheirHashExtendedAndEnded) {
+  const auto ward = db_->add_user(user_named("dr.ward"));
+  ASSERT_OK(ward);
+  WebSessionRecord s{
+      0, *ward, std::string(64, 'a'), std::string(43, 'c'), kToday, kToday + 3'600'000};
+  const auto id = db_->add_web_session(s);
+  ASSERT_OK(id);
+  const auto found = db_->find_web_session(std::string(64, 'a'));
+  ASSERT_OK(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->user_id, *ward);
+  EXPECT_EQ((*found)->csrf_token, std::string(43, 'c'));
+  ASSERT_OK(db_->extend_web_session(*id, kToday + 7'200'000));
+  EXPECT_EQ((*db_->find_web_session(std::string(64, 'a')))->expires_at_ms, kToday + 7'200'000);
+  EXPECT_FALSE(db_->find_web_session(std::string(64, 'b'))->has_value());
+
+  WebSessionRecord old = s;
+  old.token_hash = std::string(64, 'd');
+  old.expires_at_ms = kToday + 1;
+  ASSERT_OK(db_->add_web_session(old));
+  const auto removed = db_->end_expired_web_sessions(kToday + 10);
+  ASSERT_OK(removed);
+  EXPECT_EQ(*removed, 1);
+  EXPECT_FALSE(db_->find_web_session(std::string(64, 'd'))->has_value());
+  ASSERT_OK(db_->end_web_session(std::string(64, 'a')));
+  EXPECT_FALSE(db_->find_web_session(std::string(64, 'a'))->has_value());
+
+  WebSessionRecord orphan = s;
+  orphan.user_id = 9999;
+  expect_refused(db_->add_web_session(orphan), host::RefusalKind::kNotFound, "user_id");
+  WebSessionRecord short_token = s;
+  short_token.token_hash = "abc";
+  expect_refused(db_->add_web_session(short_token), host::RefusalKind::kInvalidArgument, "token_hash");
+}
+
+TEST_P(ClinicDbTest, TheAuditLogListsNewestFirst) {
+  ASSERT_OK(db_->add_audit({0, kToday, "dr.ward", "login", "", "ok", ""}));
+  ASSERT_OK(db_->add_audit({0, kToday + 5, "dr.ward", "program", "SN-1", "refused", "hard limit"}));
+  ASSERT_OK(db_->add_audit({0, kToday + 9, "amy", "upload", "SN-1", "ok", "12 records"}));
+  const auto two = db_->audit_log(2);
+  ASSERT_OK(two);
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[0].action, "upload");
+  EXPECT_EQ((*two)[1].outcome, "refused");
+  expect_refused(db_->audit_log(0), host::RefusalKind::kInvalidArgument, "limit");
+  expect_refused(db_->add_audit({0, kToday, "x", "", "", "ok", ""}), host::RefusalKind::kInvalidArgument,
+                 "action");
+}
+
+TEST_P(ClinicDbTest, TheSnapshotHoldsWhatTheOverviewNeedsOfEachPump) {
+  const std::int64_t ann = add_patient("A-1");
+  const std::int64_t bob = add_patient("B-2", Indication::kPain);
+  add_patient("C-3");  // no pump
+  const std::int64_t p1 = add_pump(ann, "SN-1");
+  const std::int64_t p2 = add_pump(bob, "SN-2");
+  const std::int64_t s1 = begin_session(p1, kToday - 40 * kDay);
+  ASSERT_OK(db_->record_prescription(prescription_for(p1, s1, kToday - 40 * kDay, 100'000)));
+  ASSERT_OK(db_->record_prescription(prescription_for(p1, s1, kToday - 30 * kDay, 200'000)));
+  ASSERT_OK(db_->record_refill(refill_for(p1, s1, kToday - 20 * kDay, kToday + 5 * kDay)));
+  ASSERT_OK(db_->record_prescription(prescription_for(p1, s1, kToday - 10 * kDay, 300'000)));
+  const std::int64_t s2 = begin_session(p1, kToday - 5 * kDay);
+  ASSERT_OK(db_->record_prescription(prescription_for(p2, begin_session(p2), kToday, 50'000)));
+  ASSERT_OK(db_->record_prescription(prescription_for(p2, begin_session(p2), kToday + 1, 60'000)));
+  // Alarms of SN-1: kind 3 raised then cleared, kind 5 raised; battery assessed, then ERI.
+  ASSERT_OK(db_->store_event_log(p1, {{1, 100, 256, 3, 0, 0},
+                                      {2, 200, 257, 3, 0, 0},
+                                      {3, 300, 256, 5, 0, 0},
+                                      {4, 400, 520, 0, 900, 40000},
+                                      {5, 500, 521, 1, 2000, 2700}}));
+  ASSERT_OK(db_->set_implant_clock_offset(p1, {1'000, kToday}));
+  ASSERT_OK(db_->set_implant_clock_offset(p1, {2'000, kToday + 1}));  // the latest replaces it
+
+  const auto snap = db_->clinic_snapshot();
+  ASSERT_OK(snap);
+  ASSERT_EQ(snap->patients.size(), 3u);
+  ASSERT_EQ(snap->pumps.size(), 2u);
+  const PumpSnapshot& one = snap->pumps[0];
+  EXPECT_EQ(one.pump.serial, "SN-1");
+  // In force at the refill (200'000) and after it (300'000): the one before is not needed.
+  ASSERT_EQ(one.prescriptions.size(), 2u);
+  EXPECT_EQ(one.prescriptions[0].max_daily_dose.count(), 200'000);
+  EXPECT_EQ(one.prescriptions[1].max_daily_dose.count(), 300'000);
+  ASSERT_TRUE(one.last_refill.has_value());
+  EXPECT_EQ(one.last_refill->at_ms, kToday - 20 * kDay);
+  ASSERT_TRUE(one.last_session.has_value());
+  EXPECT_EQ(one.last_session->id, s2);
+  ASSERT_EQ(one.open_alarms.size(), 1u);
+  EXPECT_EQ(one.open_alarms[0].reason, 5u);
+  ASSERT_TRUE(one.battery.has_value());
+  EXPECT_EQ(one.battery->code, 521u);
+  ASSERT_TRUE(one.clock.has_value());
+  EXPECT_EQ(one.clock->wall_offset_ms, 2'000);
+  const PumpSnapshot& two = snap->pumps[1];
+  EXPECT_FALSE(two.last_refill.has_value());
+  ASSERT_EQ(two.prescriptions.size(), 1u);  // never refilled: the latest alone
+  EXPECT_EQ(two.prescriptions[0].max_daily_dose.count(), 60'000);
+  EXPECT_TRUE(two.open_alarms.empty());
+  EXPECT_FALSE(two.battery.has_value());
+
+  const auto bobs = db_->clinic_snapshot(bob);
+  ASSERT_OK(bobs);
+  ASSERT_EQ(bobs->patients.size(), 1u);
+  ASSERT_EQ(bobs->pumps.size(), 1u);
+  EXPECT_EQ(bobs->pumps[0].pump.serial, "SN-2");
+  expect_refused(db_->clinic_snapshot(9999), host::RefusalKind::kNotFound, "patient_id");
+}
+
+TEST_P(ClinicDbTest, RecentSessionsAreNewestFirstWithTheirPumpAndPatient) {
+  const std::int64_t ann = add_patient("A-1");
+  const std::int64_t bob = add_patient("B-2");
+  const std::int64_t p1 = add_pump(ann, "SN-1");
+  const std::int64_t p2 = add_pump(bob, "SN-2");
+  begin_session(p1, kToday - 3 * kDay);
+  const std::int64_t newest = begin_session(p2, kToday);
+  begin_session(p1, kToday - kDay);
+  const auto all = db_->recent_sessions(2);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].session.id, newest);
+  EXPECT_EQ((*all)[0].pump.serial, "SN-2");
+  EXPECT_EQ((*all)[0].patient.mrn, "B-2");
+  const auto anns = db_->recent_sessions(100, ann);
+  ASSERT_OK(anns);
+  ASSERT_EQ(anns->size(), 2u);
+  EXPECT_EQ((*anns)[0].session.started_at_ms, kToday - kDay);
+  expect_refused(db_->recent_sessions(0), host::RefusalKind::kInvalidArgument, "limit");
+  expect_refused(db_->recent_sessions(10, 9999), host::RefusalKind::kNotFound, "patient_id");
+  expect_refused(db_->set_implant_clock_offset(9999, {0, 0}), host::RefusalKind::kNotFound, "pump_id");
+}
+
 }  // namespace
 }  // namespace itdd::programmer

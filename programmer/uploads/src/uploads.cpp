@@ -74,6 +74,7 @@ DownloadedRecords read(const JsonValue& root) {
       top.required("version").refuse("must be 1 (the version this itdd reads)");
     out.kind = DownloadedRecords::Kind::kEventLog;
     out.implant_key = implant_key(top);
+    if (const auto w = top.optional("wall_offset_ms")) out.wall_offset_ms = w->whole();
     for (const JsonValue& r : top.required("records").array())
       out.records.push_back(read_record(r));
   } else if (kind == "itdd-delivery-history") {
@@ -84,6 +85,7 @@ DownloadedRecords read(const JsonValue& root) {
       top.required("version").refuse("must be 1 (the version this itdd reads)");
     out.kind = DownloadedRecords::Kind::kDeliveryHistory;
     out.implant_key = implant_key(top);
+    if (const auto w = top.optional("wall_offset_ms")) out.wall_offset_ms = w->whole();
     for (const JsonValue& h : top.required("hours").array()) out.hours.push_back(read_hour(h));
   } else {
     format->refuse(kNotOurs);

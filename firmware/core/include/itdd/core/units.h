@@ -13,10 +13,17 @@
 #include <compare>
 #include <cstdint>
 
+#include "itdd/core/wide_int.h"
+
 namespace itdd {
 
-// 128-bit intermediate for products of two 64-bit quantities (GCC and Clang both have it).
+// 128-bit intermediate for products of two 64-bit quantities: the compiler's own on 64-bit hosts,
+// a portable one (wide_int.h, exactly the same arithmetic) on 32-bit targets that lack it.
+#if defined(__SIZEOF_INT128__)
 __extension__ typedef __int128 Int128;
+#else
+using Int128 = WideInt128;
+#endif
 
 template <class Tag>
 class Quantity {

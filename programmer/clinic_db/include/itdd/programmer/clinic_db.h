@@ -35,6 +35,7 @@
 #include "itdd/core/units.h"
 #include "itdd/host/checked.h"
 #include "itdd/host/wall_time.h"
+#include "itdd/programmer/clinic_web_records.h"
 #include "itdd/programmer/refill_check.h"
 
 namespace itdd::programmer {
@@ -51,7 +52,7 @@ namespace itdd::programmer {
 // gives its exit status: every kind but kUnavailable is input to change (nothing was written,
 // retrying unchanged fails again).
 
-// Transitional: the refusal's text, for apps/itdd's therapy.cpp and programmer.cpp until their
+// Transitional: the refusal's text, for programmer/use_cases and apps/itdd's therapy.cpp and programmer.cpp
 // workflows move into programmer/ (then use Refusal::text() and delete this).
 inline std::string db_error_text(const host::Refusal& e) {
   return e.text();
@@ -220,6 +221,30 @@ struct TrialRecord {
   std::string notes;
 };
 
+// ---- the clinic at a glance (the dashboard's overview) ----
+
+// One pump and what the overview needs of it, read in bulk.
+struct PumpSnapshot {
+  PumpRecord pump;
+  // The prescription in force at the last refill and every one after it, oldest first (all a
+  // reservoir estimate needs); without a refill, the latest alone. The last is the latest.
+  std::vector<PrescriptionRecord> prescriptions;
+  std::optional<RefillRecord> last_refill;
+  std::optional<SessionRecord> last_session;
+  // Alarm-raised records (code 0x0100) of each alarm kind (reason) whose latest raise/clear
+  // (0x0100/0x0101) is a raise, by seq.
+  std::vector<EventLogRecord> open_alarms;
+  // The latest battery record: assessed (0x0208), elective replacement (0x0209) or end of
+  // service (0x020A).
+  std::optional<EventLogRecord> battery;
+  std::optional<ImplantClockOffset> clock;  // from the latest upload that carried one
+};
+
+struct ClinicSnapshot {
+  std::vector<PatientRecord> patients;  // by MRN
+  std::vector<PumpSnapshot> pumps;      // by serial, inactive ones included
+};
+
 // ---- the refill calendar ----
 
 enum class DueStatus : std::uint8_t {
@@ -367,7 +392,49 @@ class ClinicDb {
   // ones included), and every active pump with no refill recorded (kUnknown), in
   // order_by_risk order.
   virtual host::Checked<std::vector<DueRow>> due(std::int64_t now_ms, std::int64_t within_ms,
-                                                 const RiskRank& risk_rank = {}) = 0;
+                                            const RiskRank& risk_rank = {}) = 0;
+
+  // ---- the dashboard (clinic_web_records.h) ----
+
+  // Every patient and pump with what the overview needs, in one transaction and a fixed number
+  // of queries (not one per pump); one patient's alone when `patient_id` is set.
+  virtual host::Checked<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id = {}) = 0;
+  // Sessions newest first, at most `limit` (1..10000), each with its pump and patient (no
+  // changes); one patient's alone when `patient_id` is set.
+  virtual host::Checked<std::vector<SessionReport>> recent_sessions(
+      std::int64_t limit, std::optional<std::int64_t> patient_id = {}) = 0;
+
+  // Accounts. Refused: a user name that is not 1-64 of a-z 0-9 . _ -, a display name that is
+  // not one line of visible text, a hash that is not crypto_pwhash_str's ("$argon2"), a user name
+  // taken (kConflict).
+  virtual host::Checked<std::int64_t> add_user(const UserRecord& user) = 0;
+  virtual host::Checked<std::optional<UserRecord>> find_user(std::string_view user_name) = 0;
+  virtual host::Checked<UserRecord> user(std::int64_t user_id) = 0;
+  virtual host::Checked<std::vector<UserRecord>> list_users() = 0;  // by user name
+
+  // Failed logins under a user name, known or not (zero when none since the last success).
+  virtual host::Checked<LoginFailures> login_failures(std::string_view user_name) = 0;
+  virtual host::Checked<void> record_login_failure(std::string_view user_name, std::int64_t at_ms) = 0;
+  virtual host::Checked<void> clear_login_failures(std::string_view user_name) = 0;
+
+  // Server sessions, found by the hash of the cookie's token.
+  virtual host::Checked<std::int64_t> add_web_session(const WebSessionRecord& session) = 0;
+  virtual host::Checked<std::optional<WebSessionRecord>> find_web_session(
+      std::string_view token_hash) = 0;
+  virtual host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) = 0;
+  virtual host::Checked<void> end_web_session(std::string_view token_hash) = 0;
+  // Removes the sessions expired before `now_ms`; returns how many.
+  virtual host::Checked<std::int64_t> end_expired_web_sessions(std::int64_t now_ms) = 0;
+
+  // The audit log: who did what, newest first.
+  virtual host::Checked<std::int64_t> add_audit(const AuditEntry& entry) = 0;
+  virtual host::Checked<std::vector<AuditEntry>> audit_log(std::int64_t limit) = 0;
+
+  // The implant clock's offset read with an upload (the latest replaces the one before).
+  virtual host::Checked<void> set_implant_clock_offset(std::int64_t pump_id,
+                                            const ImplantClockOffset& offset) = 0;
+  virtual host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(
+      std::int64_t pump_id) = 0;
 };
 
 enum class OpenMode : std::uint8_t {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct DownloadedRecords {
   std::string implant_key;                // 64 hex digits, or empty when the file does not say
   std::vector<EventLogRecord> records;    // kEventLog
   std::vector<DeliveryHourRecord> hours;  // kDeliveryHistory
+  // The implant's wall clock less its monotonic clock when read, if the file says (places the
+  // implant's times on the clinic's time line: ClinicDb::set_implant_clock_offset).
+  std::optional<std::int64_t> wall_offset_ms;
 };
 
 host::Checked<DownloadedRecords> read_downloaded_records(const std::filesystem::path& file);

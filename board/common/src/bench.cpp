@@ -1,0 +1,261 @@
+#include "itdd/board/bench.h"
+
+#include <array>
+
+#include "itdd/therapy/prescription.h"
+
+namespace itdd::board {
+namespace {
+
+// At most this many wake-ups at one instant before the bench sleeps a millisecond: an implant
+// asking to be woken at once without end is a defect the watchdog must not be fed through.
+constexpr int kMaxWakeupsAtOneInstant = 64;
+constexpr std::size_t kMaxTokens = 8;
+
+// Splits a line at spaces into at most kMaxTokens words; false if there are more.
+bool split(std::string_view line, std::array<std::string_view, kMaxTokens>& out,
+           std::size_t& count) {
+  count = 0;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i == line.size()) break;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ') ++j;
+    if (count == out.size()) return false;
+    out[count++] = std::string_view(line.data() + i, j - i);
+    i = j;
+  }
+  return true;
+}
+
+// A decimal integer, optionally negative, that fits in 64 bits; nothing else.
+bool parse_int(std::string_view s, std::int64_t& out) {
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  if (s.empty() || s.size() > 18) return false;  // 18 digits always fit
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = negative ? -v : v;
+  return true;
+}
+
+// Tells what a refusal names, without formatting on the implant beyond joining words.
+void send_error(Platform& platform, const Error& e) {
+  Line l;
+  l << "error " << e.field;
+  if (e.index >= 0) l << "[" << e.index << "]";
+  l << " code=" << static_cast<std::int64_t>(e.code);
+  platform.send_line(l.view());
+}
+
+}  // namespace
+
+Line& Line::operator<<(std::string_view s) {
+  for (char c : s) {
+    if (size_ + 1 >= sizeof(buffer_)) break;
+    buffer_[size_++] = c;
+  }
+  return *this;
+}
+
+Line& Line::operator<<(std::int64_t v) {
+  char digits[20];
+  std::size_t n = 0;
+  // Negative through the unsigned magnitude, so the most negative value prints too.
+  std::uint64_t m = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + m % 10);
+    m /= 10;
+  } while (m != 0);
+  if (v < 0) *this << "-";
+  while (n > 0) *this << std::string_view(&digits[--n], 1);
+  return *this;
+}
+
+void Bench::power_up(hal::ResetCause cause, WallTime wall) {
+  const ImplantTime now = ports_.platform.now();
+  implant_.reset();
+  implant_.emplace(config_, ports_.motor, ports_.buzzer, ports_.nvm, ports_.power_sense, now, wall);
+  const app::BootReport boot = implant_->boot(now, cause);
+  Line l;
+  l << "boot now=" << now.ms() << " resumed=" << (boot.resumed ? 1 : 0)
+    << " gap_ms=" << boot.gap.count() << " recorded_nl=" << boot.recorded_delivered.count()
+    << " assumed_nl=" << boot.assumed_delivered.count()
+    << " settings_corrupt=" << (boot.settings_corrupt ? 1 : 0);
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::run_until(ImplantTime end) {
+  ImplantTime last = ImplantTime::never();
+  int at_this_instant = 0;
+  for (;;) {
+    ports_.platform.kick_watchdog();
+    const ImplantTime now = ports_.platform.now();
+    const ImplantTime wake = implant_->next_wake();
+    if (wake <= now && now <= end) {
+      at_this_instant = now == last ? at_this_instant + 1 : 0;
+      last = now;
+      if (at_this_instant < kMaxWakeupsAtOneInstant) {
+        implant_->on_wake(now);
+        ++wakeups_;
+        continue;
+      }
+      ports_.platform.sleep_until(now + Duration(1));
+      continue;
+    }
+    if (now >= end) return;
+    ports_.platform.sleep_until(wake < end ? wake : end);
+  }
+}
+
+void Bench::refuse(std::string_view what) {
+  ++refused_;
+  Line l;
+  l << "error " << what;
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::answer_status() {
+  const ImplantTime now = ports_.platform.now();
+  const engine::TherapyEngine& e = implant_->engine();
+  Line l;
+  l << "ok now=" << now.ms() << " strokes=" << e.strokes()
+    << " sensed=" << static_cast<std::int64_t>(ports_.motor.sensed_strokes())
+    << " delivered_nl=" << e.delivered().count() << " missed_nl=" << e.missed().count()
+    << " reservoir_nl=" << e.reservoir_remaining().count()
+    << " wakeups=" << static_cast<std::int64_t>(wakeups_);
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::dump_log() {
+  storage::EventLog& log = implant_->event_log();
+  std::array<storage::LogRecord, 8> page{};
+  std::uint32_t next = 0;
+  std::int64_t total = 0;
+  // Oldest first, a page at a time; bounded by the log's capacity.
+  for (std::uint32_t pages = 0; pages <= log.capacity() / page.size() + 1; ++pages) {
+    ports_.platform.kick_watchdog();
+    const Result<std::size_t> n = log.read_from(next, page);
+    if (!n.ok()) {
+      send_error(ports_.platform, n.error());
+      return;
+    }
+    for (std::size_t i = 0; i < n.value(); ++i) {
+      const storage::LogRecord& r = page[i];
+      Line l;
+      l << "log seq=" << static_cast<std::int64_t>(r.seq) << " at=" << r.at.ms()
+        << " code=" << static_cast<std::int64_t>(r.code)
+        << " reason=" << static_cast<std::int64_t>(r.reason) << " a=" << r.a << " b=" << r.b;
+      ports_.platform.send_line(l.view());
+      next = r.seq + 1;
+      ++total;
+    }
+    if (n.value() < page.size()) break;
+  }
+  Line l;
+  l << "ok records=" << total;
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::handle_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::array<std::string_view, kMaxTokens> t{};
+  std::size_t n = 0;
+  if (!split(line, t, n)) return refuse("too many words on the line");
+  if (n == 0)
+    return refuse(
+        "empty line: a command is one of status, run-until, refill, prime, "
+        "program, stall, power-cut, set-clock, log");
+  Platform& p = ports_.platform;
+  const std::string_view cmd = t[0];
+  std::array<std::int64_t, kMaxTokens> v{};
+  // Numeric arguments, where a command takes them, are checked here once.
+  const auto numbers = [&](std::size_t first, std::size_t count) {
+    if (n != first + count) return false;
+    for (std::size_t i = first; i < n; ++i) {
+      if (!parse_int(t[i], v[i])) return false;
+    }
+    return true;
+  };
+  const ImplantTime now = p.now();
+  if (cmd == "status" && n == 1) return answer_status();
+  if (cmd == "log" && n == 1) return dump_log();
+  if (cmd == "run-until") {
+    if (!numbers(1, 1) || v[1] < now.ms()) {
+      return refuse("run-until takes one implant time in ms, not before now");
+    }
+    run_until(ImplantTime(v[1]));
+    return answer_status();
+  }
+  if (cmd == "stall" && n == 2 && (t[1] == "on" || t[1] == "off")) {
+    ports_.motor.set_stalled(t[1] == "on");
+    return answer_status();
+  }
+  if (cmd == "power-cut") {
+    if (!numbers(1, 1) || v[1] < 0) return refuse("power-cut takes the time off in ms, >= 0");
+    p.send_line("ok power cut");
+    implant_.reset();
+    p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
+    ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
+    wakeups_ = 0;
+    return power_up(hal::ResetCause::kPowerOn, WallTime(0));
+  }
+  if (cmd == "set-clock") {
+    if (!numbers(1, 1)) return refuse("set-clock takes the wall time in ms since 1970");
+    implant_->set_clock(WallTime(v[1]), now);
+    return answer_status();
+  }
+  if (cmd == "refill") {
+    // refill VOLUME_NL DRUG mg|mcg CONCENTRATION_NG_PER_ML LOW_NL
+    if (n != 6 || !parse_int(t[1], v[1]) || !parse_int(t[4], v[4]) || !parse_int(t[5], v[5]) ||
+        (t[3] != "mg" && t[3] != "mcg") || t[2].size() >= therapy::kDrugNameLength) {
+      return refuse("refill takes VOLUME_NL DRUG mg|mcg CONCENTRATION_NG_PER_ML LOW_NL");
+    }
+    std::array<char, therapy::kDrugNameLength> name{};
+    for (std::size_t i = 0; i < t[2].size(); ++i) name[i] = t[2][i];
+    app::RefillOrder order;
+    order.refill.volume = Volume(v[1]);
+    order.refill.drug =
+        therapy::make_drug(name.data(), t[3] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram);
+    order.refill.concentration = Concentration(v[4]);
+    order.refill.low_reservoir_threshold = Volume(v[5]);
+    const Result<engine::BridgePlan> r = implant_->refill(order, now);
+    if (!r.ok()) return send_error(p, r.error());
+    return answer_status();
+  }
+  if (cmd == "prime") {
+    if (!numbers(1, 1)) return refuse("prime takes the catheter volume in nL");
+    const Status s = implant_->prime(Volume(v[1]), now);
+    if (!s.ok()) return send_error(p, s.error());
+    return answer_status();
+  }
+  if (cmd == "program") {
+    // program DRUG mg|mcg CONCENTRATION_NG_PER_ML DOSE_NG_PER_DAY: a continuous program
+    if (n != 5 || !parse_int(t[3], v[3]) || !parse_int(t[4], v[4]) ||
+        (t[2] != "mg" && t[2] != "mcg") || t[1].size() >= therapy::kDrugNameLength) {
+      return refuse("program takes DRUG mg|mcg CONCENTRATION_NG_PER_ML DOSE_NG_PER_DAY");
+    }
+    std::array<char, therapy::kDrugNameLength> name{};
+    for (std::size_t i = 0; i < t[1].size(); ++i) name[i] = t[1][i];
+    // The prescription is kilobytes (a week of flexible steps): kept in the bench's RAM, not
+    // on the stack.
+    rx_ = therapy::Prescription{};
+    rx_.drug =
+        therapy::make_drug(name.data(), t[2] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram);
+    rx_.concentration = Concentration(v[3]);
+    rx_.mode = therapy::BasalMode::kContinuous;
+    rx_.continuous_dose = DoseRate(v[4]);
+    const Status s = implant_->program(rx_, now);
+    if (!s.ok()) return send_error(p, s.error());
+    return answer_status();
+  }
+  return refuse(
+      "unknown command or wrong arguments: status, log, run-until MS, refill ..., "
+      "prime NL, program DRUG UNIT CONC DOSE, stall on|off, power-cut MS, set-clock MS");
+}
+
+}  // namespace itdd::board

@@ -1,0 +1,238 @@
+// The implant on the emulated board (QEMU mps2-an386): its ports on the board's peripherals,
+// the bench on UART1. TIMER0 runs free as the implant's clock (25 MHz, its wraps counted);
+// TIMER1 is the wake-up alarm the core sleeps (WFI) until; the watchdog's NMI resets the board
+// if the loop stops kicking it. The NOR part and the real-time clock's backup domain survive a
+// reset.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "cmsdk.h"
+#include "itdd/board/bench.h"
+#include "itdd/board/counting_motor.h"
+#include "itdd/board/ram_nvm.h"
+#include "itdd/storage/layout.h"
+
+using namespace itdd;
+using namespace itdd::board;
+using namespace itdd::board::mps2;
+
+namespace {
+
+// What the real-time clock's battery-backed domain keeps across a reset.
+struct Backup {
+  std::uint32_t magic;
+  std::uint32_t cause;    // hal::ResetCause of the next boot
+  std::int64_t clock_ms;  // the implant's clock at the reset (plus the time the power was off)
+};
+constexpr std::uint32_t kBackupMagic = 0x1DD0B007u;
+extern "C" std::uint8_t __backup_start[], __nor_start[], __nor_size[];
+Backup& backup = *reinterpret_cast<Backup*>(__backup_start);
+std::span<std::uint8_t> nor() {
+  static_assert(storage::kImplantFlash.size() <= 1024 * 1024, "the NOR region holds the flash");
+  return {__nor_start, storage::kImplantFlash.size()};
+}
+
+volatile std::uint32_t timer0_wraps = 0;
+
+// TIMER0 ticks since it was started: its wraps and its down-counter.
+// The counter runs 0xFFFFFFFF, ..., 1, 0 and then reloads; it raises its interrupt on reaching
+// 0, so 0 is counted as the start of the next period (and may read 0 for a while after the
+// interrupt has been taken).
+std::uint64_t ticks() {
+  disable_irq();
+  std::uint32_t value = timer0().value;
+  std::uint64_t wraps = timer0_wraps;
+  if ((timer0().intstatus & 1u) != 0) {  // wrapped, its interrupt not yet taken
+    value = timer0().value;
+    ++wraps;
+  }
+  enable_irq();
+  return (wraps << 32) + static_cast<std::uint32_t>(0u - value);
+}
+
+void start_clock() {
+  timer0().ctrl = 0;
+  timer0_wraps = 0;
+  timer0().reload = 0xFFFFFFFFu;
+  timer0().value = 0xFFFFFFFFu;
+  timer0().intstatus = 1;
+  timer0().ctrl = 1u | 8u;
+}
+
+// Longest sleep: the watchdog (about 171 s to its interrupt) must be kicked well within it.
+constexpr std::uint64_t kMaxSleepTicks = 60ull * kSysclkHz;
+
+class Mps2Platform final : public Platform {
+ public:
+  ImplantTime now() override {
+    if (held_) return held_at_;
+    return ImplantTime(base_ms_ + static_cast<std::int64_t>(ticks() / kTicksPerMs));
+  }
+  void sleep_until(ImplantTime t) override {
+    const std::int64_t due_ms = t.ms() - base_ms_;
+    if (held_ || due_ms <= 0) return;
+    const std::uint64_t due = static_cast<std::uint64_t>(due_ms) * kTicksPerMs;
+    const std::uint64_t at = ticks();
+    if (at >= due) return;
+    const std::uint64_t wait = due - at < kMaxSleepTicks ? due - at : kMaxSleepTicks;
+    disable_irq();
+    timer1().ctrl = 0;
+    timer1().intstatus = 1;
+    timer1().reload = 0;
+    timer1().value = static_cast<std::uint32_t>(wait);
+    timer1().ctrl = 1u | 8u;
+    wait_for_interrupt();  // wakes on the pending interrupt even with interrupts masked
+    enable_irq();
+  }
+  void power_cut(Duration off) override {
+    backup.magic = kBackupMagic;
+    backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kPowerOn);
+    backup.clock_ms = now().ms() + off.count();
+    scb_aircr() = 0x05FA0004u;  // SYSRESETREQ
+    for (;;) {
+    }
+  }
+  // The watchdog takes writes only unlocked; clearing its interrupt reloads its counter.
+  void kick_watchdog() override {
+    watchdog().lock = 0x1ACCE551u;
+    watchdog().intclr = 1;
+    watchdog().lock = 0;
+  }
+  void send_line(std::string_view line) override {
+    for (char c : line) put(c);
+    put('\n');
+  }
+
+  // The bench holds the implant's clock while it is not running the implant (a debugger's halt):
+  // the timers and the watchdog stop, so the emulator has nothing to wake for.
+  void hold() {
+    held_at_ = now();
+    held_ = true;
+    timer0().ctrl = 0;
+    timer1().ctrl = 0;
+    watchdog().lock = 0x1ACCE551u;
+    watchdog().ctrl = 0;
+    watchdog().lock = 0;
+  }
+  void release() {
+    base_ms_ = held_at_.ms();
+    start_clock();
+    watchdog().lock = 0x1ACCE551u;
+    watchdog().load = 0xFFFFFFFFu;
+    watchdog().intclr = 1;
+    // Its interrupt (the NMI) at the time-out; the NMI records why and resets the board. (The
+    // watchdog's own reset output is not used: QEMU 7.2's model raised it without a time-out.)
+    watchdog().ctrl = 1u;
+    watchdog().lock = 0;
+    held_ = false;
+  }
+  void set_clock(std::int64_t ms) { held_at_ = ImplantTime(ms); }
+
+ private:
+  static void put(char c) {
+    while (uart1().state & 1u) {
+    }
+    uart1().data = static_cast<std::uint8_t>(c);
+  }
+  std::int64_t base_ms_ = 0;
+  ImplantTime held_at_{};
+  bool held_ = true;
+};
+
+// The emulated board has no battery ADC: the cell reads its nominal loaded voltage.
+class NominalPowerSense final : public hal::PowerSense {
+ public:
+  Result<hal::BatteryReading> read_battery() override { return hal::BatteryReading{3000, 0}; }
+};
+// Nor a piezo: a pattern "plays" for its duration on a PWM the emulator does not have.
+class SilentBuzzer final : public hal::Buzzer {
+ public:
+  hal::BuzzerOutcome play(std::span<const hal::ToneSegment>) override {
+    return hal::BuzzerOutcome::kStarted;
+  }
+  void stop() override {}
+};
+
+Mps2Platform platform;
+CountingMotor motor;
+SilentBuzzer buzzer;
+NominalPowerSense power_sense;
+RamNvm nvm(storage::kImplantFlash, nor());
+const app::ImplantConfig config{};
+Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
+
+bool read_line(std::array<char, 160>& buffer, std::size_t& size) {
+  size = 0;
+  for (;;) {
+    while (!(uart1().state & 2u)) wait_for_interrupt();
+    const char c = static_cast<char>(uart1().data & 0xFFu);
+    if (c == '\n') return true;
+    if (size == buffer.size()) {  // too long: the rest of the line is dropped with it
+      while (static_cast<char>(uart1().data & 0xFFu) != '\n') {
+        while (!(uart1().state & 2u)) wait_for_interrupt();
+      }
+      return false;
+    }
+    buffer[size++] = c;
+  }
+}
+
+}  // namespace
+
+extern "C" void Timer0_IRQHandler() {
+  timer0().intstatus = 1;
+  timer0_wraps = timer0_wraps + 1;
+}
+extern "C" void Timer1_IRQHandler() {
+  timer1().intstatus = 1;
+  timer1().ctrl = 0;
+}
+extern "C" void Uart1Rx_IRQHandler() {
+  uart1().intstatus = 2;
+}
+extern "C" void NMI_Handler() {
+  // The watchdog's first time-out: the loop stopped kicking it. Keep the clock for the reset
+  // the second time-out makes.
+  backup.magic = kBackupMagic;
+  backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kWatchdog);
+  backup.clock_ms = platform.now().ms();
+  Line l;
+  l << "watchdog: the loop stopped; reset at now=" << backup.clock_ms;
+  platform.send_line(l.view());
+  scb_aircr() = 0x05FA0004u;  // SYSRESETREQ
+  for (;;) {
+  }
+}
+
+extern "C" int board_main() {
+  uart1().bauddiv = 16;
+  uart1().ctrl = 1u | 2u | 8u;
+  nvic_iser0() = (1u << kUart1RxIrq) | (1u << kTimer0Irq) | (1u << kTimer1Irq);
+  hal::ResetCause cause = hal::ResetCause::kPowerOn;
+  if (backup.magic != kBackupMagic) {
+    nvm.erase_all();  // a factory-fresh NOR part
+    backup.clock_ms = 0;
+  } else {
+    cause = static_cast<hal::ResetCause>(backup.cause);
+  }
+  // The clock as the last reset recorded it (a reset the board did not record, such as the
+  // emulator's own, resumes from there).
+  platform.set_clock(backup.clock_ms);
+  backup.magic = kBackupMagic;
+  backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kPowerOn);
+  bench.power_up(cause, WallTime(0));
+  std::array<char, 160> line{};
+  for (;;) {
+    std::size_t size = 0;
+    if (!read_line(line, size)) {
+      platform.send_line("error line longer than 160 characters");
+      continue;
+    }
+    const std::string_view text(line.data(), size);
+    if (text.starts_with("run-until")) platform.release();
+    bench.handle_line(text);
+    platform.hold();
+  }
+}

@@ -1,0 +1,158 @@
+#include "itdd/programmer/use_cases/program.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "itdd/programmer/requests.h"
+#include "itdd/programmer/units_text.h"
+#include "itdd/protocol/prescription_wire.h"
+
+namespace itdd::programmer {
+namespace {
+
+std::optional<therapy::Drug> drug_of(const itdd_Drug& wire) {
+  therapy::Drug d{};
+  if (!protocol::drug_from_wire(wire, d).ok()) return std::nullopt;
+  return d;
+}
+
+// The next refill by the clinic's record, beside how long the volume lasts (a drug's stability
+// may call for the refill long before the reservoir runs low).
+std::optional<RefillDue> recorded_refill_due(UseCaseSession& s) {
+  if (!s.recording()) return std::nullopt;
+  const auto refills = s.record->db->refills(s.record->pump.id);
+  if (!refills.ok() || refills->empty()) return std::nullopt;
+  const RefillRecord& last = refills->back();
+  const std::int64_t left = last.next_refill_ms - s.now_utc_ms();
+  return RefillDue{
+      left >= 0 ? left / kMillisPerDay : -((-left + kMillisPerDay - 1) / kMillisPerDay),
+      last.next_refill_rule};
+}
+
+}  // namespace
+
+const char* basal_mode_name(therapy::BasalMode mode) {
+  switch (mode) {
+    case therapy::BasalMode::kStopped:
+      return "stopped";
+    case therapy::BasalMode::kContinuous:
+      return "continuous";
+    default:
+      return "flexible";
+  }
+}
+
+Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
+                                  const ProgramInput& input) {
+  const Result<therapy::Prescription> built = build_prescription(input.entry);
+  if (!built.ok()) return Stop{Outcome::kInvalidInput, "", error_text(built.error())};
+  ProgramPlan plan;
+  plan.rx = built.value();
+  plan.override_reason = input.override_reason;
+  const Step<itdd_ImplantStatus> before = interrogate(s);
+  if (!before.ok()) return before.stop();
+  const itdd_ImplantStatus& st = before.value();
+  plan.implant_token = st.prescription_token;
+
+  const std::optional<therapy::Drug> held =
+      st.has_reservoir && st.reservoir.filled ? drug_of(st.reservoir.drug) : std::nullopt;
+  if (!held && plan.rx.mode != therapy::BasalMode::kStopped) {
+    return Stop{Outcome::kInvalidInput, "",
+                "the reservoir has not been filled: refill (first fill) and prime first"};
+  }
+  if (held) {
+    const Concentration in_reservoir(st.reservoir.concentration_ng_per_ml);
+    const Status matches = check_against_reservoir(input.entry, *held, in_reservoir);
+    if (!matches.ok()) {
+      return Stop{Outcome::kInvalidInput, matches.error().field,
+                  fmt::format("{} (the reservoir holds {} {})", matches.error().message,
+                              held->name.data(), format_concentration(in_reservoir, held->unit))};
+    }
+  }
+  if (st.has_prescription && st.prescription.mode != itdd_BasalMode_BASAL_MODE_UNSPECIFIED) {
+    const Result<therapy::Prescription> c = protocol::prescription_from_wire(st.prescription);
+    if (c.ok()) plan.current = c.value();
+  }
+
+  // The drug library: the first of the three checks (programmer, implant, safety monitor).
+  PreviousTherapy previous;
+  const PreviousTherapy* previous_ptr = nullptr;
+  if (plan.current && plan.current->mode != therapy::BasalMode::kStopped) {
+    previous.prescription = *plan.current;
+    if (s.recording()) {
+      const auto last = s.record->db->last_dose_increase_at(s.record->pump.id);
+      if (last.ok() && last.value()) {
+        // Recorded on the clinic's clock; moved onto the implant's so the time since is the
+        // time that really passed (a virtual implant running fast does not shorten it).
+        previous.last_increase_at = WallTime(*last.value() + st.wall_ms - s.now_utc_ms());
+      }
+    }
+    previous_ptr = &previous;
+  }
+  plan.check = check_prescription(library, plan.rx, previous_ptr, WallTime(st.wall_ms));
+  plan.review = review_program(plan.current, plan.rx, Volume(st.reservoir.remaining_nl),
+                               recorded_refill_due(s));
+  plan.accepted = accept(plan.check, input.override_reason.empty()
+                                         ? std::nullopt
+                                         : std::optional<std::string>(input.override_reason));
+  return plan;
+}
+
+Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) {
+  if (!plan.accepted.ok()) {
+    return Stop{Outcome::kInvalidInput, "override_reason", error_text(plan.accepted.error())};
+  }
+  if (!plan.any_change()) {
+    return Stop{Outcome::kInvalidInput, "", "the implant already runs this program"};
+  }
+  ProgramOutcome out;
+  out.sent.command_id = new_command_id(s.crypto);
+  const Result<protocol::Request> request =
+      program_request(out.sent.command_id, plan.implant_token, plan.rx);
+  if (!request.ok()) return Stop{Outcome::kInvalidInput, "", error_text(request.error())};
+  out.sent.result = s.client.command(request.value(), out.sent.command_id);
+  if (!out.sent.applied()) return out;
+
+  // Read back: the implant's own account must be exactly what was sent.
+  const Step<itdd_ImplantStatus> after = interrogate(s);
+  if (!after.ok()) {
+    // Applied, but neither checked nor recorded: nobody may take it for "nothing changed".
+    out.after = Stop{Outcome::kAppliedNotRecorded, "",
+                     after.stop().message +
+                         "; the program was applied but could not be read back (nor recorded "
+                         "in the clinic database): interrogate the implant and check its "
+                         "prescription"};
+    return out;
+  }
+  const CommandResult& r = out.sent.result;
+  out.token = r.response && r.response->which_payload == itdd_Response_programmed_tag
+                  ? r.response->payload.programmed.prescription_token
+                  : after->prescription_token;
+  if (const Status v = verify_readback(plan.rx, out.token, after.value()); !v.ok()) {
+    // Something was applied, and it is not what was sent: only an interrogation says what.
+    out.after = Stop{Outcome::kUncertain, "",
+                     fmt::format("READ-BACK MISMATCH ({}): the implant does not hold what was "
+                                 "sent; interrogate it and check its prescription now",
+                                 error_text(v.error()))};
+    return out;
+  }
+  out.verified = true;
+  out.recorded = record_session(s, "program", [&](std::int64_t session) -> std::string {
+    PrescriptionRecord p;
+    p.pump_id = s.record->pump.id;
+    p.session_id = session;
+    p.at_ms = s.now_utc_ms();
+    p.token = out.token;
+    p.drug = plan.rx.drug.name.data();
+    p.concentration = plan.rx.concentration;
+    p.mode = basal_mode_name(plan.rx.mode);
+    p.max_daily_dose = max_daily_dose(plan.rx);
+    p.prescription_json = nlohmann::json{{"review", review_json(plan.review)}}.dump();
+    if (auto w = s.record->db->record_prescription(p); !w.ok()) return db_error_text(w.error());
+    return record_overrides(s, session, plan.rx.drug.name.data(), plan.check, plan.override_reason);
+  });
+  return out;
+}
+
+}  // namespace itdd::programmer

@@ -1,0 +1,97 @@
+// The browser tests' clinic, made through the real command line (`itdd clinic ...`,
+// `itdd programmer ...` against virtual implants), so every record in it went through the same
+// checks as a clinic's: a baclofen pump due for refill in 3 days (connected: the action tests
+// program and refill it), a morphine pump due in 30, and a patient whose pump was never
+// refilled here. The clinic's zone is UTC so the "days left" arithmetic below is plain.
+import { join } from 'node:path';
+import { itdd, serve, stop } from './harness.mjs';
+
+const DAY_MS = 86_400_000;
+const LOW_ALARM_ML = 2;
+const SAFETY_MARGIN_DAYS = 5; // data/drug-library.json refill_safety_margin_days
+
+// The volume to fill so the reservoir is predicted low at noon (UTC) of the day
+// `daysLeft + margin` from today: the next refill date is then `daysLeft` days away whatever
+// the hour the test runs (rate in mL/day; the fill is rounded to 0.001 mL, a few minutes).
+function fillFor(daysLeft, mlPerDay, nowMs) {
+  const todayMidnight = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const lowAt = todayMidnight + (daysLeft + SAFETY_MARGIN_DAYS) * DAY_MS + DAY_MS / 2;
+  return (LOW_ALARM_ML + (mlPerDay * (lowAt - nowMs)) / DAY_MS).toFixed(3);
+}
+
+async function remainingMl(link) {
+  const status = JSON.parse(await itdd(['programmer', 'interrogate', ...link, '--json']));
+  return (status.reservoir.remaining_nl / 1e6).toFixed(3);
+}
+
+// A virtual implant for `serial`, filled with `drug` and programmed at `dose` (its unit per
+// day), then refilled so its next refill is `daysLeft` days away.
+async function pumpDueIn(ctx, { mrn, name, indication, serial, drug, concentration, dose, mlPerDay, daysLeft }) {
+  const { dir, db, key } = ctx;
+  const state = join(dir, `implant-${serial}`);
+  const implant = await serve(['implant', 'serve', '--state', state, '--listen', '127.0.0.1:0', '--provision', `clinician:${key}`], `implant-${serial}`, dir);
+  const link = ['--implant', implant.address, '--key', key, '--implant-key', join(state, 'implant.pub')];
+  const rec = ['--db', db, '--clinician', 'Dr Lee', '--yes'];
+  await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', mrn, '--name', name, '--birth-date', '1968-03-14', '--indication', indication]);
+  await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', mrn, '--model', 'peristaltic-20', '--serial', serial,
+    '--implant-date', '2025-06-02', '--catheter-length-cm', '50', '--catheter-volume-ml', '0.16']);
+  await itdd(['programmer', 'refill', ...link, ...rec, '--pump', serial, '--drug', drug, '--concentration', concentration, '--volume-ml', '18']);
+  await itdd(['programmer', 'program', ...link, ...rec, '--drug', drug, '--concentration', concentration, '--dose', dose]);
+  await itdd(['programmer', 'refill', ...link, ...rec, '--withdrawn-ml', await remainingMl(link), '--drug', drug,
+    '--concentration', concentration, '--volume-ml', fillFor(daysLeft, mlPerDay, Date.now()), '--low-alarm-ml', String(LOW_ALARM_ML)]);
+  // What the implant recorded (its event log and hourly delivery), uploaded as a clinic would.
+  const log = join(dir, `${serial}-log.json`);
+  const history = join(dir, `${serial}-history.json`);
+  await itdd(['programmer', 'log', ...link, '--out', log]);
+  await itdd(['programmer', 'history', ...link, '--hours', '24', '--out', history]);
+  await itdd(['clinic', '--db', db, 'upload', log, history]);
+  return { implant, link, state };
+}
+
+// `more`: a few more patients (the demo a person opens; the tests keep to the three they use).
+export async function fillDemo(dir, { more = false } = {}) {
+  const db = join(dir, 'clinic.db');
+  const key = join(dir, 'clinic.key');
+  await itdd(['programmer', 'keygen', '--key', key]);
+  await itdd(['clinic', '--db', db, 'init', '--time-zone', 'UTC']);
+  const ctx = { dir, db, key };
+  const baclofen = { mrn: 'MRN-2001', name: 'Ana Silva', indication: 'spasticity', serial: 'SN-2001', drug: 'baclofen',
+    concentration: '500', dose: '100', mlPerDay: 0.2, daysLeft: 3 };
+  const morphine = { mrn: 'MRN-2002', name: 'Bo Chen', indication: 'pain', serial: 'SN-2002', drug: 'morphine',
+    concentration: '10', dose: '1', mlPerDay: 0.1, daysLeft: 30 };
+  const connected = await pumpDueIn(ctx, baclofen);
+  const other = await pumpDueIn(ctx, morphine);
+  await stop(other.implant); // the morphine pump's history is in the database; its implant may go
+  if (more) {
+    for (const p of [
+      { mrn: 'MRN-2004', name: 'Dee Moreau', indication: 'pain', serial: 'SN-2004', drug: 'ziconotide', concentration: '25', dose: '2.4', mlPerDay: 0.096, daysLeft: 9 },
+      { mrn: 'MRN-2005', name: 'Eli Novak', indication: 'spasticity', serial: 'SN-2005', drug: 'baclofen', concentration: '2000', dose: '600', mlPerDay: 0.3, daysLeft: 21 },
+      { mrn: 'MRN-2006', name: 'Fay Lindqvist', indication: 'pain', serial: 'SN-2006', drug: 'hydromorphone', concentration: '5', dose: '2', mlPerDay: 0.4, daysLeft: 12 },
+    ]) {
+      await stop((await pumpDueIn(ctx, p)).implant);
+    }
+  }
+  // A patient whose pump was never refilled here: "unknown", to interrogate.
+  await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', 'MRN-2003', '--name', 'Cy Okafor', '--birth-date', '1980-09-30', '--indication', 'pain']);
+  await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', 'MRN-2003', '--model', 'peristaltic-20', '--serial', 'SN-2003',
+    '--implant-date', '2026-10-01', '--catheter-length-cm', '45', '--catheter-volume-ml', '0.15']);
+  return {
+    db,
+    clinicKey: key,
+    baclofenDue3: baclofen,
+    morphineDue30: morphine,
+    withHistory: baclofen,
+    connected: {
+      serial: baclofen.serial,
+      address: () => connected.implant.address,
+      drug: 'baclofen',
+      unit: 'mcg',
+      concentration: '500',
+      newDose: '110', // +10 %: within the drug library's titration step and limits
+      overHardLimit: '2000', // above baclofen's hard maximum, 1406 mcg/day
+      // 2 mL more than the implant expects: off by more than 5 % of the 20 mL reservoir.
+      offWithdrawnMl: async () => (Number(await remainingMl(connected.link)) + 2).toFixed(3),
+    },
+    stop: () => stop(connected.implant),
+  };
+}
