@@ -13,8 +13,7 @@
 namespace itdd::cli {
 
 int said(const programmer::Stop& stop) {
-  std::cerr << "error: " << stop.message << '
-';
+  std::cerr << "error: " << stop.message << '\n';
   return programmer::exit_status(stop.outcome);
 }
 
