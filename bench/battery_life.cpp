@@ -13,8 +13,8 @@
 #include <exception>
 #include <string>
 
+#include "itdd/host/pump_catalog.h"
 #include "itdd/power/battery_monitor.h"
-#include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/sim_battery.h"
 
 namespace {
@@ -26,7 +26,7 @@ double years(Duration d) {
 }
 
 // The implant's own projection of EOS a month after implant (counters and a reading).
-double projected_eos_years(const scenario::PumpModelSpec& spec, const sim::LifeProgram& program) {
+double projected_eos_years(const host::PumpModelSpec& spec, const sim::LifeProgram& program) {
   Result<power::BatteryMonitor> monitor =
       power::BatteryMonitor::start(spec.battery_monitor, ImplantTime(0));
   if (!monitor.ok()) return -1;
@@ -54,12 +54,12 @@ int main(int argc, char** argv) {
   const std::string file = argc > 1 ? argv[1] : ITDD_PUMP_MODELS_FILE;
   const std::string name = argc > 2 ? argv[2] : "peristaltic-20";
   try {
-    const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(file);
+    const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(file);
     if (!catalog.ok()) {
       fmt::print(stderr, "error: {}: {}\n", file, catalog.error().text());
       return 2;
     }
-    const scenario::PumpModelSpec* spec = catalog->find(name);
+    const host::PumpModelSpec* spec = catalog->find(name);
     if (spec == nullptr) {
       fmt::print(stderr, "error: no pump model \"{}\" in {}\n", name, file);
       return 2;

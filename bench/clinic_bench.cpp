@@ -67,9 +67,9 @@ class Bulk {
   }
   void flush() {
     if (rows_ == 0) return;
-    const DbStatus s = c_.script(sql_);
+    const itdd::host::Checked<void> s = c_.script(sql_);
     if (!s.ok()) {
-      std::cerr << "fill failed: " << db_error_text(s.error()) << '\n';
+      std::cerr << "fill failed: " << s.error().text() << '\n';
       std::exit(1);
     }
     sql_.clear();
@@ -83,9 +83,9 @@ class Bulk {
   int rows_ = 0;
 };
 
-void check(const DbStatus& s, const char* what) {
+void check(const itdd::host::Checked<void>& s, const char* what) {
   if (!s.ok()) {
-    std::cerr << what << ": " << db_error_text(s.error()) << '\n';
+    std::cerr << what << ": " << s.error().text() << '\n';
     std::exit(1);
   }
 }

@@ -5,9 +5,9 @@
 
 #include <vector>
 
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/link/initiator.h"
 #include "itdd/link/responder.h"
-#include "itdd/sim/sodium_crypto.h"
 
 namespace {
 
@@ -22,7 +22,7 @@ struct NullSink final : EventSink {
 };
 
 struct Pair {
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   NullStore store;
   NullSink sink;
   hal::KeyPair programmer_keys = crypto.generate_key_pair().value();

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "itdd/host/pump_catalog.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/virtual_implant.h"
 
 namespace {
@@ -57,7 +57,7 @@ struct Bench {
   fs::path dir =
       fs::temp_directory_path() / ("itdd-serve-bench-" + std::to_string(::getpid()) + "-" +
                                    std::to_string(SteadyClock::now().time_since_epoch().count()));
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   hal::KeyPair clinician = crypto.generate_key_pair().value();
   std::unique_ptr<sim::VirtualImplant> implant;
   std::unique_ptr<sim::ServingThread> thread;
@@ -65,13 +65,13 @@ struct Bench {
   Bench() {
     sim::VirtualImplantOptions o;
     o.state_dir = dir;
-    o.catalog = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+    o.catalog = host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     o.speed = kSpeed;
     // A session per iteration: the per-key handshake rate (a defence) would refuse the loop.
     o.hello_rate = link::RateLimit{1'000'000'000, milliseconds(1)};
-    implant = std::make_unique<sim::VirtualImplant>(o);
+    implant = sim::VirtualImplant::open(o).value();
     (void)implant->provision(clinician.public_key, link::Role::kClinician);
-    implant->listen("127.0.0.1", 0);
+    (void)implant->listen("127.0.0.1", 0).value();
     thread = std::make_unique<sim::ServingThread>(*implant);
   }
   ~Bench() {

@@ -4,14 +4,14 @@
 // boluses requested through the day, monthly refills), one simulated year per iteration.
 #include <benchmark/benchmark.h>
 
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 
 namespace {
 
 void BM_SimulatorPumpYear(benchmark::State& state) {
-  const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+  const auto catalog = itdd::host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
   const auto scenario = itdd::scenario::load_scenario_file(
                             ITDD_SOURCE_DIR "/examples/baclofen-flex-ptm.json", catalog)
                             .value();
@@ -35,7 +35,7 @@ BENCHMARK(BM_SimulatorPumpYear)->Unit(benchmark::kMillisecond);
 // The case the runner's old idle skip was written for: morphine without its refills, so the
 // reservoir runs empty after about three months and stays empty for the rest of the year.
 void BM_SimulatorEmptyReservoirYear(benchmark::State& state) {
-  const auto catalog = itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+  const auto catalog = itdd::host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
   itdd::scenario::Scenario scenario =
       itdd::scenario::load_scenario_file(ITDD_SOURCE_DIR "/examples/morphine-continuous.json",
                                          catalog)

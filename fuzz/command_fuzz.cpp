@@ -21,8 +21,8 @@
 #include "itdd/hal/fake_motor.h"
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/hal/fake_power_sense.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/protocol/messages.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "itdd/storage/layout.h"
 
 namespace {
@@ -38,7 +38,7 @@ struct Rig final : app::PairingControl {
   hal::FakeMotor motor;
   hal::FakeBuzzer buzzer;
   hal::FakePowerSense power;
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   std::unique_ptr<app::Implant> implant;
   std::unique_ptr<app::ImplantRadio> radio;
   link::LinkState state{};

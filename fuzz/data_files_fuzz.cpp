@@ -1,5 +1,5 @@
 // libFuzzer harness for the other data files people edit or carry between machines: pump models
-// (sim/scenario's PumpCatalog), opioid conversions (programmer/dosing) and the event logs and
+// (host/pump_catalog's PumpCatalog), opioid conversions (programmer/dosing) and the event logs and
 // delivery histories a clinic uploads (programmer/uploads). Each input goes to all three
 // readers: each must read it or refuse it with a message; an exception (none may leave a
 // reader), a crash or a sanitizer report is a bug. What is read must hold what its reader
@@ -8,20 +8,20 @@
 #include <cstdint>
 #include <string_view>
 
+#include "itdd/host/pump_catalog.h"
 #include "itdd/programmer/opioid_conversion.h"
 #include "itdd/programmer/uploads.h"
-#include "itdd/scenario/pump_catalog.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace itdd;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
-  const host::Checked<scenario::PumpCatalog> pumps = scenario::PumpCatalog::from_text(text);
+  const host::Checked<host::PumpCatalog> pumps = host::PumpCatalog::from_text(text);
   if (!pumps.ok()) {
     if (pumps.error().message.empty()) __builtin_trap();
   } else {
     for (const std::string& name : pumps->names()) {
-      const scenario::PumpModelSpec* m = pumps->find(name);
+      const host::PumpModelSpec* m = pumps->find(name);
       if (m == nullptr) __builtin_trap();
       const therapy::PumpModel& p = m->model;
       if (p.min_rate.count() <= 0 || p.min_rate > p.max_rate || p.stroke_volume.count() <= 0 ||

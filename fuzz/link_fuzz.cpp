@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "itdd/hal/fake_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/link/initiator.h"
 #include "itdd/link/responder.h"
-#include "itdd/sim/sodium_crypto.h"
 
 namespace {
 
@@ -45,7 +45,7 @@ class CheckingSink final : public EventSink {
 };
 
 struct World {
-  sim::SodiumCrypto sodium;
+  host::SodiumCrypto sodium;
   hal::FakeRngCrypto implant_rng{sodium, 11};
   hal::FakeRngCrypto device_rng{sodium, 23};
   NullStore store;

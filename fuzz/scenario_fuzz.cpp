@@ -5,14 +5,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 
 namespace {
-const itdd::scenario::PumpCatalog& catalog() {
-  static const itdd::scenario::PumpCatalog c = [] {
-    itdd::host::Checked<itdd::scenario::PumpCatalog> loaded =
-        itdd::scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
+const itdd::host::PumpCatalog& catalog() {
+  static const itdd::host::PumpCatalog c = [] {
+    itdd::host::Checked<itdd::host::PumpCatalog> loaded =
+        itdd::host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE);
     if (!loaded.ok()) __builtin_trap();
     return std::move(loaded).value();
   }();

@@ -175,7 +175,7 @@ TEST_F(ClinicCli, DueAndReportShowWhatTheDatabaseHolds) {
   std::int64_t session = 0;
   {
     auto db = programmer::open_clinic_db(db_);
-    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    ASSERT_TRUE(db.ok()) << db.error().text();
     const auto pump = (*db)->find_pump_by_serial("SN-BAC");
     ASSERT_TRUE(pump.ok());
     const auto s = (*db)->begin_session(
@@ -252,7 +252,7 @@ TEST_F(ClinicCli, SessionListAndPumpListShowWhatAClinicianLooksUp) {
   std::int64_t mor_session = 0;
   {
     auto db = programmer::open_clinic_db(db_);
-    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    ASSERT_TRUE(db.ok()) << db.error().text();
     const auto bac = (*db)->find_pump_by_serial("SN-BAC");
     const auto mor = (*db)->find_pump_by_serial("SN-MOR");
     ASSERT_TRUE(bac.ok() && mor.ok());
@@ -445,7 +445,7 @@ TEST_F(ClinicCli, OneNextRefillDateInTheClinicsTimeAcrossADaylightSavingChange) 
   std::int64_t session = 0;
   {
     auto db = programmer::open_clinic_db(db_);
-    ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+    ASSERT_TRUE(db.ok()) << db.error().text();
     const auto pump = (*db)->find_pump_by_serial("SN-BAC");
     ASSERT_TRUE(pump.ok());
     const std::int64_t at = spring_day - 14 * kMillisPerDay + 8 * kMillisPerHour;  // 09:00 CET
@@ -521,7 +521,7 @@ TEST_F(ClinicCli, ATrialTimeTheClocksSkippedIsRefusedAndADoubledOneIsTheFirst) {
   const Ran doubled = record("2027-10-31T02:30");
   ASSERT_EQ(doubled.exit_code, 0) << doubled.err;
   auto db = programmer::open_clinic_db(db_);
-  ASSERT_TRUE(db.ok()) << programmer::db_error_text(db.error());
+  ASSERT_TRUE(db.ok()) << db.error().text();
   const auto patient = (*db)->find_patient_by_mrn("M-1");
   ASSERT_TRUE(patient.ok());
   const auto trials = (*db)->trials(patient->id);

@@ -25,7 +25,7 @@
 #include "itdd/programmer/outcome.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {
@@ -118,7 +118,7 @@ class JsonOutcomeTest : public ::testing::Test {
 
   // 18 mL of morphine through the client library (a prime needs a filled reservoir).
   void fill() {
-    sim::SodiumCrypto crypto;
+    host::SodiumCrypto crypto;
     programmer::DeviceKeys keys;
     ASSERT_TRUE(programmer::read_key_pair_file(clinician_file_, crypto, {}, keys).ok());
     programmer::TcpTransport tcp;

@@ -24,7 +24,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {
@@ -153,7 +153,7 @@ class PtmTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  sim::SodiumCrypto crypto_;
+  host::SodiumCrypto crypto_;
   std::string clinician_file_;
   std::string patient_file_;
   std::string implant_pub_;

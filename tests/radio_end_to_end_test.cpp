@@ -21,10 +21,10 @@
 #include "itdd/hal/fake_motor.h"
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/hal/fake_power_sense.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/protocol/prescription_wire.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "itdd/storage/layout.h"
 #include "radio_rig.h"
 

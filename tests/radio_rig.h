@@ -15,8 +15,8 @@
 #include "itdd/hal/fake_motor.h"
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/hal/fake_power_sense.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "itdd/storage/layout.h"
 
 namespace itdd::testing {
@@ -29,7 +29,7 @@ struct Implanted {
   hal::FakeMotor motor;
   hal::FakeBuzzer buzzer;
   hal::FakePowerSense power;
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   app::ImplantConfig config;
   std::unique_ptr<app::Implant> implant;
   std::unique_ptr<app::ImplantRadio> radio;
@@ -124,7 +124,7 @@ struct Device {
   programmer::Client client;
 };
 
-inline hal::KeyPair new_keys(sim::SodiumCrypto& crypto) {
+inline hal::KeyPair new_keys(host::SodiumCrypto& crypto) {
   return crypto.generate_key_pair().value();
 }
 

@@ -20,7 +20,7 @@
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {
@@ -89,7 +89,7 @@ class ServeTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  sim::SodiumCrypto crypto_;
+  host::SodiumCrypto crypto_;
   std::string clinician_file_;
   hal::KeyPair clinician_{};
 };

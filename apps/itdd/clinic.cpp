@@ -14,26 +14,21 @@
 #include "clinic_context.h"
 #include "clinic_lists.h"
 #include "commands.h"
+#include "errors.h"
 #include "itdd/host/decimal.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/uploads.h"
-#include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
 namespace {
 
 using programmer::ClinicDb;
-using programmer::DbError;
 using programmer::DueRow;
 using programmer::PatientRecord;
 using programmer::PumpRecord;
-
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
 
 // A PostgreSQL URL may carry a password: never print it.
 std::string printable_url(const std::string& url) {
@@ -214,11 +209,11 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
   // The reservoir's capacity is the model's, from the pump model file.
   const std::string models_file =
       a.pump_models_file.empty() ? default_pump_models : a.pump_models_file;
-  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) {
     return bad_input(fmt::format("--pump-models {}: {}", models_file, catalog.error().text()));
   }
-  const scenario::PumpModelSpec* spec = catalog->find(a.model);
+  const host::PumpModelSpec* spec = catalog->find(a.model);
   if (spec == nullptr) {
     std::string known;
     for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;
@@ -231,7 +226,7 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
   if (const int rc = open_db(a, programmer::OpenMode::kExisting, db); rc != 0) return rc;
   const auto patient = db->find_patient_by_mrn(a.mrn);
   if (!patient.ok()) {
-    DbError e = patient.error();
+    host::Refusal e = patient.error();
     if (e.field == "mrn") e.field = "patient_id";
     return db_failure(e);
   }

@@ -115,11 +115,11 @@ ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag)
   return out;
 }
 
-int db_failure(const programmer::DbError& e) {
+int db_failure(const host::Refusal& e) {
   const std::string where = option_of(e.field);
   std::cerr << "error: " << (where.empty() ? e.message : fmt::format("{}: {}", where, e.message))
             << '\n';
-  return programmer::is_input_error(e) ? kExitInvalidInput : kExitFailure;
+  return programmer::exit_status(programmer::outcome_of(e));
 }
 
 int db_failure(const programmer::Stop& stop) {

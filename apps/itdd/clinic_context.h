@@ -38,7 +38,7 @@ struct ClinicZone {
 ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag);
 
 // "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
-int db_failure(const programmer::DbError& e);
+int db_failure(const host::Refusal& e);
 // The same for a use case's Stop that came from the clinic database (Stop::clinic_db).
 int db_failure(const programmer::Stop& stop);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.

@@ -46,7 +46,7 @@ std::optional<std::int64_t> patient_filter(const ClinicArgs& a, ClinicDb& db, in
   if (a.mrn.empty()) return std::nullopt;
   const auto patient = db.find_patient_by_mrn(a.mrn);
   if (!patient.ok()) {
-    programmer::DbError e = patient.error();
+    host::Refusal e = patient.error();
     if (e.field == "mrn") e.field = "patient_id";  // reported as --patient
     rc = db_failure(e);
     return std::nullopt;

@@ -102,7 +102,7 @@ int run_user_add(const DashboardCommands::State& s) {
     password = *first;
   }
   auto db = programmer::open_clinic_db(s.clinic->db, programmer::OpenMode::kExisting);
-  if (!db.ok()) return refuse(programmer::db_error_text(db.error()));
+  if (!db.ok()) return refuse(db.error().text());
   const auto id = programmer::add_account(
       **db, s.user, s.display_name.empty() ? s.user : s.display_name, *role, password, system_ms());
   if (!id.ok()) {
@@ -111,7 +111,7 @@ int run_user_add(const DashboardCommands::State& s) {
                               : id.error().field == "password"     ? "password"
                                                                    : id.error().field;
     std::cerr << fmt::format("error: {}: {}\n", field, id.error().message);
-    return programmer::is_input_error(id.error()) ? kExitInvalidInput : kExitFailure;
+    return programmer::exit_status(programmer::outcome_of(id.error()));
   }
   std::cout << fmt::format("added {} ({}), account {}\n", s.user, programmer::role_name(*role),
                            *id);
@@ -120,9 +120,9 @@ int run_user_add(const DashboardCommands::State& s) {
 
 int run_user_list(const DashboardCommands::State& s) {
   auto db = programmer::open_clinic_db(s.clinic->db, programmer::OpenMode::kExisting);
-  if (!db.ok()) return refuse(programmer::db_error_text(db.error()));
+  if (!db.ok()) return refuse(db.error().text());
   const auto users = (*db)->list_users();
-  if (!users.ok()) return refuse(programmer::db_error_text(users.error()));
+  if (!users.ok()) return refuse(users.error().text());
   for (const programmer::UserRecord& u : *users) {
     std::cout << fmt::format("{:<24} {:<10} {}{}\n", u.user_name, programmer::role_name(u.role),
                              u.display_name, u.active ? "" : " (disabled)");

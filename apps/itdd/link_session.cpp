@@ -12,32 +12,12 @@
 
 namespace itdd::cli {
 
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
-
-int failure(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitFailure;
-}
-
-int uncertain(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitUncertain;
-}
-
 int said(const programmer::Stop& stop) {
   std::cerr << "error: " << stop.message << '\n';
   return programmer::exit_status(stop.outcome);
 }
 
-int applied_not_recorded(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitAppliedNotRecorded;
-}
-
-int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
+int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
   const Result<programmer::Endpoint> e = programmer::parse_endpoint(a.implant);
   if (!e.ok()) return bad_input(fmt::format("--implant {}: {}", a.implant, e.error().message));
   s.endpoint = e.value();

@@ -13,6 +13,8 @@
 
 #include "clinic_context.h"
 #include "commands.h"
+#include "errors.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/implant_clock.h"
 #include "itdd/programmer/implant_log.h"
@@ -20,23 +22,18 @@
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/use_cases/session.h"
+// Transitional: sim::SodiumCrypto, the old name therapy.cpp still uses (see that header).
 #include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
 
-// "error: WHAT" on stderr; the exit status for bad input (nothing sent), for a failure or a
-// refusal (nothing changed), for an uncertain outcome (interrogate first) or for a change the
-// implant applied that the clinic database did not record (programmer/outcome.h).
-int bad_input(const std::string& what);
-int failure(const std::string& what);
-int uncertain(const std::string& what);
-int applied_not_recorded(const std::string& what);
 // A use case's Stop said the same way ("error: ..."), with the exit status of its outcome.
 int said(const programmer::Stop& stop);
 
 // The words for a failed exchange and for the implant's refusal (programmer/use_cases).
 using programmer::link_failure;
 using programmer::refusal;
+
 
 // A session's ingredients, all checked before anything is sent.
 struct Session {
@@ -47,7 +44,7 @@ struct Session {
 };
 
 // Checks the link options and reads the keys; 0, or the exit status after saying what is wrong.
-int check_common(const LinkArgs& a, sim::SodiumCrypto& crypto, Session& s, bool need_implant_key);
+int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key);
 void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key);
 
 // --time-zone, and marks the command a clinician's session whose opening checks the implant's
@@ -90,7 +87,7 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
     opening.zone = clinic_time_zone(a.time_zone, a.clinic_db);
     if (opening.zone.exit_code != 0) return opening.zone.exit_code;
   }
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   Session s;
   if (const int rc = check_common(a, crypto, s, need_implant_key); rc != 0) return rc;
   programmer::TcpTransport transport;
@@ -104,7 +101,7 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
     // Not interrogated: nothing was sent but the interrogation.
   } else if constexpr (std::is_invocable_v<Body, programmer::Client&>) {
     rc = body(client);
-  } else if constexpr (std::is_invocable_v<Body, programmer::Client&, sim::SodiumCrypto&>) {
+  } else if constexpr (std::is_invocable_v<Body, programmer::Client&, host::SodiumCrypto&>) {
     rc = body(client, crypto);
   } else {
     rc = body(client, crypto, static_cast<const SessionOpening&>(opening));

@@ -34,7 +34,7 @@
 #include "commands.h"
 #include "dashboard.h"
 #include "escaped_stderr.h"
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
@@ -152,7 +152,7 @@ int sim_run(const SimRunArgs& args) {
   using namespace itdd;
   // Everything is read and checked before anything runs.
   const std::string models_file = pump_models_path(args);
-  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return input_error(models_file, catalog.error());
   const host::Checked<scenario::Scenario> read =
       scenario::load_scenario_file(args.scenario_file, catalog.value());

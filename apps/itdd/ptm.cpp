@@ -1,16 +1,14 @@
 // `itdd ptm ...`: the patient therapy manager, the patient's handheld. It asks the implant for
 // what the patient needs to know (`status`) and for a bolus within the limits the clinician set
-// (`bolus`), in plain words. The implant decides and enforces every limit and the roles; this
-// device only refuses to start with a key that was paired for another role, so a patient is
-// never handed a clinician's device by mistake.
+// (`bolus`), in plain words. What the device decides (the key's role, what an answer means) is
+// in ptm/ (`itdd/ptm/patient_device.h`); this file parses, calls and prints.
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "commands.h"
-#include "itdd/programmer/key_files.h"
 #include "itdd/programmer/patient_report.h"
-#include "itdd/programmer/requests.h"
+#include "itdd/ptm/patient_device.h"
 #include "link_session.h"
 
 namespace itdd::cli {
@@ -26,19 +24,9 @@ namespace {
 
 using State = PtmCommands::State;
 
-// The implant file written at pairing records the role this device was paired with.
 int check_patient_key(const LinkArgs& a) {
-  const Result<link::Role> role = programmer::read_paired_role(a.implant_key);
-  if (!role.ok()) {
-    return bad_input(
-        fmt::format("--implant-key {}: {}", a.implant_key, programmer::error_text(role.error())));
-  }
-  if (role.value() != link::Role::kNone && role.value() != link::Role::kPatient) {
-    return bad_input(fmt::format(
-        "--implant-key {}: this device was paired as a {} device, not a patient's: the patient "
-        "therapy manager needs a key paired for the patient (use `itdd programmer` for the "
-        "clinic's work)",
-        a.implant_key, link::name(role.value())));
+  if (const std::optional<host::Refusal> r = ptm::check_patient_pairing(a.implant_key)) {
+    return bad_input("--implant-key " + r->text());
   }
   return 0;
 }
@@ -57,73 +45,70 @@ int run_status(const State& s) {
   });
 }
 
-int run_bolus(const State& s) {
-  if (const int rc = check_patient_key(s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client, sim::SodiumCrypto& crypto) {
-    // The prescription says the dose; the implant decides.
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    const std::string dose = programmer::patient_bolus_dose_text(st.status);
-    const std::uint64_t id = programmer::new_command_id(crypto);
-    const programmer::CommandResult r = client.command(programmer::patient_bolus_request(id), id);
-    nlohmann::json j = {{"command", "ptm bolus"}};
-    add_delivery(j, r, id);
-    if (r.delivery == programmer::Delivery::kUncertain) {
-      if (s.json) std::cout << j.dump(2) << '\n';
+// Prints what the bolus request came to (ptm::judge_bolus decided it) and gives its exit status.
+int print_bolus(const ptm::BolusOutcome& b, bool json) {
+  nlohmann::json j = {{"command", "ptm bolus"}};
+  add_delivery(j, b.result, b.command_id);
+  const auto print_json = [&] {
+    if (json) std::cout << j.dump(2) << '\n';
+  };
+  switch (b.answer) {
+    case ptm::BolusAnswer::kUncertain:
+      print_json();
       return uncertain(fmt::format(
           "the bolus may or may not have been given ({}). Do not ask again before `itdd ptm "
           "status` shows what the pump did",
-          r.detail));
-    }
-    if (r.delivery == programmer::Delivery::kNotApplied &&
-        (!r.response || r.response->result != itdd_ResultCode_RESULT_OK)) {
-      if (r.response && r.response->result == itdd_ResultCode_RESULT_NOT_AUTHORISED) {
-        return failure("bolus refused: this device is not authorised to ask for boluses");
-      }
-      return failure(
-          fmt::format("bolus not given: {}", r.response ? refusal(*r.response) : r.detail));
-    }
-    if (!r.response || r.response->which_payload != itdd_Response_patient_bolus_tag) {
-      // The answer was lost; the implant says whether it gave the bolus, not why.
-      const bool given = r.delivery == programmer::Delivery::kApplied;
-      j["granted"] = given;
-      j["answer_lost"] = true;
-      if (!given) {
+          b.result.detail));
+    case ptm::BolusAnswer::kNotAuthorised:
+      return failure("bolus refused: this device is not authorised to ask for boluses");
+    case ptm::BolusAnswer::kNotGiven:
+      if (b.answer_lost) {
         return failure("bolus not given (the pump's answer was lost; it says it gave none)");
       }
-      if (s.json) {
-        std::cout << j.dump(2) << '\n';
-      } else {
-        std::cout << "bolus granted (the pump confirmed it; its answer was lost)\n";
-      }
-      return 0;
-    }
-    const itdd_PatientBolusDecision& d = r.response->payload.patient_bolus;
-    j["granted"] = d.granted;
-    j["left_in_24h"] = d.left_in_24h;
-    if (!d.granted) {
-      const std::string why = programmer::bolus_refusal_text(
-          d.refusal, d.has_next_allowed_wall_ms, d.next_allowed_wall_ms, st.status.wall.ms(),
-          st.status.patient_bolus ? static_cast<std::uint32_t>(st.status.patient_bolus->max_per_24h)
-                                  : 0U);
-      j["refusal"] = programmer::bolus_refusal_name(d.refusal);
-      j["reason"] = why;
-      j["next_allowed"] = d.has_next_allowed_wall_ms
-                              ? nlohmann::json(programmer::format_wall(d.next_allowed_wall_ms))
-                              : nlohmann::json(nullptr);
-      if (s.json) std::cout << j.dump(2) << '\n';
-      return failure("bolus refused: " + why);
-    }
-    j["dose"] = dose;
-    if (s.json) {
+      return failure(fmt::format("bolus not given: {}", b.result.response
+                                                            ? refusal(*b.result.response)
+                                                            : b.result.detail));
+    case ptm::BolusAnswer::kRefused:
+      j["granted"] = false;
+      j["left_in_24h"] = b.left_in_24h;
+      j["refusal"] = b.refusal_name;
+      j["reason"] = b.reason;
+      j["next_allowed"] =
+          b.next_allowed ? nlohmann::json(*b.next_allowed) : nlohmann::json(nullptr);
+      print_json();
+      return failure("bolus refused: " + b.reason);
+    case ptm::BolusAnswer::kGranted:
+      break;
+  }
+  j["granted"] = true;
+  if (b.answer_lost) {
+    j["answer_lost"] = true;
+    if (json) {
       std::cout << j.dump(2) << '\n';
     } else {
-      std::cout << fmt::format(
-          "bolus granted: {}; {} left in the next 24 hours\n",
-          dose.empty() ? std::string("the prescribed dose") : dose,
-          d.left_in_24h == 1 ? std::string("1 bolus") : fmt::format("{} boluses", d.left_in_24h));
+      std::cout << "bolus granted (the pump confirmed it; its answer was lost)\n";
     }
     return 0;
+  }
+  j["left_in_24h"] = b.left_in_24h;
+  j["dose"] = b.dose;
+  if (json) {
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << fmt::format(
+        "bolus granted: {}; {} left in the next 24 hours\n",
+        b.dose.empty() ? std::string("the prescribed dose") : b.dose,
+        b.left_in_24h == 1 ? std::string("1 bolus") : fmt::format("{} boluses", b.left_in_24h));
+  }
+  return 0;
+}
+
+int run_bolus(const State& s) {
+  if (const int rc = check_patient_key(s.link); rc != 0) return rc;
+  return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
+    const StatusOrExit st = interrogate(client, s.link);
+    if (st.exit_code != 0) return st.exit_code;
+    return print_bolus(ptm::request_bolus(client, crypto, st.status), s.json);
   });
 }
 

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "commands.h"
+#include "errors.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
@@ -49,9 +50,9 @@ void catch_stop_signals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
+// The virtual implant's refusal: a state directory it cannot use is the --state option's.
+int implant_refused(const host::Refusal& r) {
+  return refused(r, r.field == "state_dir" ? "--state" : "");
 }
 
 struct Provision {
@@ -147,24 +148,23 @@ int run_advance(const ServeArgs& a, const std::string& default_pump_models) {
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
   sim::VirtualImplantOptions o;
-  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
   o.catalog = std::move(catalog).value();
   o.state_dir = a.state_dir;
-  std::unique_ptr<sim::VirtualImplant> implant;
-  try {
-    implant = std::make_unique<sim::VirtualImplant>(o);
-  } catch (const sim::StateError& e) {
-    return bad_input(fmt::format("--state: {}", e.what()));
-  }
-  const ImplantTime from = implant->advance(Duration(0));
-  const ImplantTime to = implant->advance(by.value());
-  implant.reset();  // saves the clock and the body
-  const std::int64_t moved_min = (to.ms() - from.ms()) / kMillisPerMinute;
+  host::Checked<std::unique_ptr<sim::VirtualImplant>> implant = sim::VirtualImplant::open(o);
+  if (!implant.ok()) return implant_refused(implant.error());
+  const host::Checked<ImplantTime> from = (*implant)->advance(Duration(0));
+  if (!from.ok()) return implant_refused(from.error());
+  const host::Checked<ImplantTime> reached = (*implant)->advance(by.value());
+  if (!reached.ok()) return implant_refused(reached.error());
+  const ImplantTime to = reached.value();
+  implant.value().reset();  // saves the clock and the body
+  const std::int64_t moved_min = (to.ms() - from->ms()) / kMillisPerMinute;
   if (a.json) {
     std::cout << nlohmann::json{{"command", "implant advance"},
                                 {"state", a.state_dir},
-                                {"moved_ms", to.ms() - from.ms()},
+                                {"moved_ms", to.ms() - from->ms()},
                                 {"implant_ms", to.ms()}}
                      .dump(2)
               << '\n';
@@ -232,7 +232,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
   const std::string models_file =
       !a.pump_models_file.empty() ? a.pump_models_file : default_pump_models;
   sim::VirtualImplantOptions o;
-  host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+  host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
   o.catalog = std::move(catalog).value();
   if (!a.pump_model.empty() && o.catalog.find(a.pump_model) == nullptr) {
@@ -254,19 +254,13 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
   }
 
   // The address first: a busy port changes nothing.
-  std::optional<sim::TcpListener> listener;
-  try {
-    listener.emplace(sim::TcpListener::open(listen->host, listen->port));
-  } catch (const std::exception& e) {
-    return bad_input(fmt::format("--listen: {}", e.what()));
-  }
-  std::unique_ptr<sim::VirtualImplant> implant;
+  host::Checked<sim::TcpListener> listener = sim::TcpListener::open(listen->host, listen->port);
+  // A busy or forbidden address is the user's to change.
+  if (!listener.ok()) return bad_input(fmt::format("--listen: {}", listener.error().message));
   catch_stop_signals();
-  try {
-    implant = std::make_unique<sim::VirtualImplant>(o);
-  } catch (const sim::StateError& e) {
-    return bad_input(fmt::format("--state: {}", e.what()));
-  }
+  host::Checked<std::unique_ptr<sim::VirtualImplant>> opened = sim::VirtualImplant::open(o);
+  if (!opened.ok()) return implant_refused(opened.error());
+  const std::unique_ptr<sim::VirtualImplant> implant = std::move(opened).value();
   g_serving.store(implant.get());
   struct ForgetOnReturn {  // declared after `implant`: runs before it is destroyed
     ~ForgetOnReturn() { g_serving.store(nullptr); }
@@ -297,7 +291,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
                                link::name(p.role), programmer::to_hex(p.key));
     }
   }
-  const std::uint16_t port = implant->listen(std::move(*listener));
+  const std::uint16_t port = implant->listen(std::move(listener).value());
   write_public_key(a.state_dir, implant->public_key());
 
   const app::BootReport& boot = implant->boot_report();
@@ -346,7 +340,7 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
     std::cout << j.dump() << std::endl;
   }
 
-  implant->run();
+  if (const host::Checked<void> ran = implant->run(); !ran.ok()) return refused(ran.error());
   const sim::VirtualImplantStats s = implant->stats();
   std::cerr << fmt::format("stopped: {} connections, {} frames in, {} out\n", s.connections,
                            s.frames_in, s.frames_out);

@@ -135,7 +135,7 @@ TEST(Handshake, InitiatorRefusesAForgedOrTamperedAccept) {
     EXPECT_FALSE(programmer.established());
   }
   // An impostor implant (another key pair) cannot answer for this one.
-  sim::SodiumCrypto& c = h.sodium;
+  host::SodiumCrypto& c = h.sodium;
   Harness other({}, 8);
   Initiator fooled(c, h.clinician, h.implant->public_key());
   ASSERT_TRUE(provision(other.initial, h.clinician.public_key, Role::kClinician, h.now).ok());

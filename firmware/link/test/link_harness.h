@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "itdd/hal/fake_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/link/initiator.h"
 #include "itdd/link/responder.h"
-#include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::link::testing {
 
@@ -65,7 +65,7 @@ struct Snapshot {
 };
 
 struct Harness {
-  sim::SodiumCrypto sodium;
+  host::SodiumCrypto sodium;
   hal::FakeRngCrypto implant_crypto;
   MemoryStore store;
   RecordingSink events;

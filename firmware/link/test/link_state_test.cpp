@@ -15,7 +15,7 @@ namespace {
 using testing::Harness;
 
 TEST(LinkState, NewIdentityIsValidAndEmpty) {
-  sim::SodiumCrypto c;
+  host::SodiumCrypto c;
   const LinkState s = make_link_state(c).value();
   EXPECT_TRUE(validate(s, c).ok());
   EXPECT_EQ(s.epoch, 0u);
@@ -24,7 +24,7 @@ TEST(LinkState, NewIdentityIsValidAndEmpty) {
 }
 
 TEST(LinkState, ProvisionAndRemove) {
-  sim::SodiumCrypto c;
+  host::SodiumCrypto c;
   LinkState s = make_link_state(c).value();
   const PublicKey a = c.generate_key_pair()->public_key;
   const PeerId id = provision(s, a, Role::kService, ImplantTime(5)).value();
@@ -50,7 +50,7 @@ TEST(LinkState, ProvisionAndRemove) {
 }
 
 TEST(LinkState, TableHoldsEightPeers) {
-  sim::SodiumCrypto c;
+  host::SodiumCrypto c;
   LinkState s = make_link_state(c).value();
   for (std::size_t i = 0; i < kMaxPeers; ++i) {
     ASSERT_TRUE(

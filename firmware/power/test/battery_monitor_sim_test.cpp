@@ -23,8 +23,8 @@ using sim::CellFault;
 using sim::LifeProgram;
 using sim::LifeResult;
 
-const scenario::PumpModelSpec& model() {
-  const scenario::PumpModelSpec* m = testing::pump_catalog().find("peristaltic-20");
+const host::PumpModelSpec& model() {
+  const host::PumpModelSpec* m = testing::pump_catalog().find("peristaltic-20");
   EXPECT_NE(m, nullptr);
   return *m;
 }
@@ -78,7 +78,7 @@ TEST(BatteryData, TheImplantsCurveIsTheCellsUnderItsLoad) {
 std::string refusal(const std::function<void(nlohmann::json&)>& edit) {
   nlohmann::json doc = testing::load_source_json("data/pump-models.json");
   edit(doc["models"]["peristaltic-20"]["battery"]);
-  const host::Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::from_text(doc.dump());
+  const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::from_text(doc.dump());
   return catalog.ok() ? "(loaded)" : catalog.error().field;
 }
 

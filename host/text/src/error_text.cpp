@@ -32,4 +32,52 @@ std::string message_text(const Error& e) {
   return std::string(e.message) + ": " + limit;
 }
 
+Refusal refusal_of(const Error& e) {
+  std::string where = e.field;
+  if (e.index >= 0) where += "[" + std::to_string(e.index) + "]";
+  if (e.sub_index >= 0) where += "[" + std::to_string(e.sub_index) + "]";
+  return Refusal{std::move(where), message_text(e), kind_of(e.code)};
+}
+
+RefusalKind kind_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return RefusalKind::kInvalidArgument;
+    case ErrorCode::kMismatch:
+      return RefusalKind::kMismatch;
+    case ErrorCode::kRefused:
+      return RefusalKind::kRefused;
+    case ErrorCode::kCapacity:
+      return RefusalKind::kCapacity;
+    case ErrorCode::kCorrupt:
+      return RefusalKind::kCorrupt;
+    case ErrorCode::kIo:
+      return RefusalKind::kIo;
+  }
+  return RefusalKind::kInvalidArgument;
+}
+
+ErrorCode error_code_of(RefusalKind kind) {
+  switch (kind) {
+    case RefusalKind::kInvalidArgument:
+    case RefusalKind::kNotFound:
+      return ErrorCode::kInvalidArgument;
+    case RefusalKind::kMismatch:
+    case RefusalKind::kConflict:
+      return ErrorCode::kMismatch;
+    case RefusalKind::kRefused:
+    case RefusalKind::kNotInitialised:
+    case RefusalKind::kSchemaTooNew:
+      return ErrorCode::kRefused;
+    case RefusalKind::kCapacity:
+      return ErrorCode::kCapacity;
+    case RefusalKind::kCorrupt:
+      return ErrorCode::kCorrupt;
+    case RefusalKind::kIo:
+    case RefusalKind::kUnavailable:
+      return ErrorCode::kIo;
+  }
+  return ErrorCode::kInvalidArgument;
+}
+
 }  // namespace itdd::host

@@ -47,4 +47,23 @@ Outcome outcome_of(Delivery d) {
   return Outcome::kUncertain;
 }
 
+Outcome outcome_of(const host::Refusal& r) {
+  switch (r.kind) {
+    case host::RefusalKind::kInvalidArgument:
+    case host::RefusalKind::kMismatch:
+    case host::RefusalKind::kNotFound:
+    case host::RefusalKind::kConflict:
+    case host::RefusalKind::kNotInitialised:
+    case host::RefusalKind::kSchemaTooNew:
+      return Outcome::kInvalidInput;
+    case host::RefusalKind::kRefused:
+    case host::RefusalKind::kCapacity:
+    case host::RefusalKind::kCorrupt:
+    case host::RefusalKind::kIo:
+    case host::RefusalKind::kUnavailable:
+      return Outcome::kRefused;
+  }
+  return Outcome::kRefused;
+}
+
 }  // namespace itdd::programmer

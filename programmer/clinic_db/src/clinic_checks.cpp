@@ -11,8 +11,8 @@
 namespace itdd::programmer {
 namespace {
 
-DbError invalid(const char* field, std::string message) {
-  return DbError{DbErrorCode::kInvalidArgument, field, std::move(message)};
+host::Refusal invalid(const char* field, std::string message) {
+  return host::Refusal{field, std::move(message), host::RefusalKind::kInvalidArgument};
 }
 
 // The code points of well-formed UTF-8 (no overlong forms, no surrogates), or nothing.
@@ -47,7 +47,7 @@ std::string date_text(std::int64_t ms) { return utc_date(ms); }
 
 }  // namespace
 
-std::optional<DbError> check_identifying_text(std::string_view value, const char* field,
+std::optional<host::Refusal> check_identifying_text(std::string_view value, const char* field,
                                               const char* what, std::size_t max_chars) {
   const std::optional<std::vector<std::uint32_t>> cps = code_points(value);
   if (!cps) {
@@ -72,7 +72,7 @@ std::optional<DbError> check_identifying_text(std::string_view value, const char
   return std::nullopt;
 }
 
-std::optional<DbError> check_past_date(std::int64_t date_ms, std::int64_t now_ms,
+std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t now_ms,
                                        const char* field, const char* what) {
   if (date_ms < kEarliestDateMs) {
     return invalid(field, fmt::format("{} {} is before 1900-01-01: give a date from 1900-01-01 "
@@ -89,7 +89,7 @@ std::optional<DbError> check_past_date(std::int64_t date_ms, std::int64_t now_ms
   return std::nullopt;
 }
 
-std::optional<DbError> check_catheter(std::int64_t length_mm, Volume volume,
+std::optional<host::Refusal> check_catheter(std::int64_t length_mm, Volume volume,
                                       const CatheterRange& range, std::string_view model) {
   const auto cm = [](std::int64_t mm) { return fmt::format("{}.{} cm", mm / 10, mm % 10); };
   const auto ml = [](Volume v) {
@@ -111,7 +111,7 @@ std::optional<DbError> check_catheter(std::int64_t length_mm, Volume volume,
   return std::nullopt;
 }
 
-std::optional<DbError> check_patient(const PatientRecord& p, std::int64_t now_ms) {
+std::optional<host::Refusal> check_patient(const PatientRecord& p, std::int64_t now_ms) {
   if (auto e = check_identifying_text(p.mrn, "mrn", "the medical record number", kMaxMrnChars)) {
     return e;
   }
@@ -121,7 +121,7 @@ std::optional<DbError> check_patient(const PatientRecord& p, std::int64_t now_ms
   return check_past_date(p.birth_date_ms, now_ms, "birth_date_ms", "the birth date");
 }
 
-std::optional<DbError> check_pump(const PumpRecord& p, const CatheterRange& range,
+std::optional<host::Refusal> check_pump(const PumpRecord& p, const CatheterRange& range,
                                   std::int64_t owner_birth_date_ms, std::int64_t now_ms) {
   if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
                                       kMaxSerialChars)) {

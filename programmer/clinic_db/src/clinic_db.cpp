@@ -25,8 +25,8 @@ namespace itdd::programmer {
 
 namespace detail {
 
-DbError db_error(DbErrorCode code, std::string field, std::string message) {
-  return DbError{code, std::move(field), std::move(message)};
+host::Refusal db_error(host::RefusalKind kind, std::string field, std::string message) {
+  return host::Refusal{std::move(field), std::move(message), kind};
 }
 
 namespace {
@@ -202,24 +202,25 @@ bool clean_text(std::string_view s) {
   return true;
 }
 
-std::optional<DbError> require_clean(std::string_view value, const char* field) {
+std::optional<host::Refusal> require_clean(std::string_view value, const char* field) {
   if (!clean_text(value)) {
-    return db_error(DbErrorCode::kInvalidArgument, field,
+    return db_error(host::RefusalKind::kInvalidArgument, field,
                     "must be text (UTF-8, without NUL characters)");
   }
   return std::nullopt;
 }
 
-std::optional<DbError> require_text(std::string_view value, const char* field, const char* what) {
+std::optional<host::Refusal> require_text(std::string_view value, const char* field,
+                                          const char* what) {
   if (blank(value)) {
-    return db_error(DbErrorCode::kInvalidArgument, field, fmt::format("give {}", what));
+    return db_error(host::RefusalKind::kInvalidArgument, field, fmt::format("give {}", what));
   }
   return require_clean(value, field);
 }
 
-std::optional<DbError> require_json(std::string_view text, const char* field) {
+std::optional<host::Refusal> require_json(std::string_view text, const char* field) {
   if (!nlohmann::json::accept(text)) {
-    return db_error(DbErrorCode::kInvalidArgument, field, "must be a JSON document");
+    return db_error(host::RefusalKind::kInvalidArgument, field, "must be a JSON document");
   }
   return std::nullopt;
 }
@@ -418,13 +419,13 @@ UserRecord user_from(const SqlRow& r) {
   return u;
 }
 
-std::optional<DbError> check_user_name(std::string_view name) {
+std::optional<host::Refusal> check_user_name(std::string_view name) {
   const bool ok =
       !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
       });
   if (ok) return std::nullopt;
-  return db_error(DbErrorCode::kInvalidArgument, "user",
+  return db_error(host::RefusalKind::kInvalidArgument, "user",
                   fmt::format("'{}' is not a user name: use 1 to 64 of a-z, 0-9, '.', '_', '-' "
                               "(e.g. dr.ward)",
                               detail::shown(name)));
@@ -456,54 +457,56 @@ class SqlClinicDb final : public ClinicDb {
     return db_->dialect() == detail::Dialect::kSqlite ? "sqlite" : "postgresql";
   }
 
-  DbResult<int> schema_version() override { return read_version(); }
+  host::Checked<int> schema_version() override { return read_version(); }
 
-  DbResult<int> migrate(int target) override {
+  host::Checked<int> migrate(int target) override {
     const int latest = latest_schema_version();
     if (target == -1) target = latest;
     if (target < 0 || target > latest) {
-      return db_error(DbErrorCode::kInvalidArgument, "target",
+      return db_error(host::RefusalKind::kInvalidArgument, "target",
                       fmt::format("schema versions run from 0 to {}", latest));
     }
-    DbResult<int> version = read_version();
+    host::Checked<int> version = read_version();
     if (!version.ok()) return version.error();
     if (*version > latest) return too_new(*version);
     for (const detail::Migration& m : detail::migrations()) {
       if (m.version <= *version || m.version > target) continue;
-      const DbStatus applied = apply(m);
+      const host::Checked<void> applied = apply(m);
       if (!applied.ok()) return applied.error();
     }
     return read_version();
   }
 
-  DbResult<std::vector<std::string>> describe_schema() override { return db_->describe_schema(); }
+  host::Checked<std::vector<std::string>> describe_schema() override {
+    return db_->describe_schema();
+  }
 
   // ---- the clinic ----
 
-  DbResult<host::TimeZone> time_zone() override {
+  host::Checked<host::TimeZone> time_zone() override {
     return read([&]() { return zone_in_transaction(); });
   }
 
-  DbStatus set_time_zone(std::string_view name) override {
+  host::Checked<void> set_time_zone(std::string_view name) override {
     const host::Checked<host::TimeZone> zone = host::find_time_zone(name);
     if (!zone.ok()) {
-      return db_error(DbErrorCode::kInvalidArgument, "time_zone", zone.error().message);
+      return db_error(host::RefusalKind::kInvalidArgument, "time_zone", zone.error().message);
     }
-    return transaction([&]() -> DbStatus {
+    return transaction([&]() -> host::Checked<void> {
       return exec("UPDATE clinic_settings SET time_zone = $1 WHERE id = 1", {zone->name()});
     });
   }
 
   // ---- patients ----
 
-  DbResult<std::int64_t> add_patient(const PatientRecord& p) override {
+  host::Checked<std::int64_t> add_patient(const PatientRecord& p) override {
     if (auto e = check_patient(p, now_ms())) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SqlRows> same =
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> same =
           db_->query("SELECT name FROM patients WHERE mrn = $1", {p.mrn});
       if (!same.ok()) return same.error();
       if (!same->empty()) {
-        return db_error(DbErrorCode::kConflict, "mrn",
+        return db_error(host::RefusalKind::kConflict, "mrn",
                         fmt::format("MRN {} is already recorded (for {}): each patient once", p.mrn,
                                     same->front().text(0)));
       }
@@ -514,8 +517,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) override {
-    return read([&]() -> DbResult<PatientRecord> {
+  host::Checked<PatientRecord> find_patient_by_mrn(std::string_view mrn) override {
+    return read([&]() -> host::Checked<PatientRecord> {
       return one<PatientRecord>(
           fmt::format("SELECT {} FROM patients pa WHERE pa.mrn = $1", kPatientColumns),
           {std::string(mrn)}, [](const SqlRow& r) { return patient_from(r); }, "mrn",
@@ -523,11 +526,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PatientRecord> patient(std::int64_t id) override {
+  host::Checked<PatientRecord> patient(std::int64_t id) override {
     return read([&]() { return patient_in_transaction(id); });
   }
 
-  DbResult<std::vector<PatientRecord>> list_patients() override {
+  host::Checked<std::vector<PatientRecord>> list_patients() override {
     return read([&]() {
       return many<PatientRecord>(
           fmt::format("SELECT {} FROM patients pa ORDER BY pa.mrn", kPatientColumns), {},
@@ -537,7 +540,8 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- pumps ----
 
-  DbResult<std::int64_t> add_pump(const PumpRecord& p, const CatheterRange& catheter) override {
+  host::Checked<std::int64_t> add_pump(const PumpRecord& p,
+                                       const CatheterRange& catheter) override {
     if (auto e = require_text(p.model, "model", "the pump model")) return *e;
     if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
                                         kMaxSerialChars)) {
@@ -545,26 +549,27 @@ class SqlClinicDb final : public ClinicDb {
     }
     if (catheter.min_length_mm <= 0 || catheter.max_length_mm < catheter.min_length_mm ||
         catheter.min_volume.count() < 0 || catheter.max_volume < catheter.min_volume) {
-      return db_error(DbErrorCode::kInvalidArgument, "catheter_range",
+      return db_error(host::RefusalKind::kInvalidArgument, "catheter_range",
                       "the pump model's catheter range is empty or below 0: check the pump "
                       "model file");
     }
     if (p.reservoir_capacity.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "reservoir_capacity", "must be above 0 mL");
+      return db_error(host::RefusalKind::kInvalidArgument, "reservoir_capacity",
+                      "must be above 0 mL");
     }
     if (!p.implant_public_key_hex.empty() && !is_hex_key(p.implant_public_key_hex)) {
-      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
                       "must be 64 hex digits (the implant's X25519 public key), or empty");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(p.patient_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(p.patient_id);
       if (!owner.ok()) return owner.error();
       if (auto e = check_pump(p, catheter, owner->birth_date_ms, now_ms())) return *e;
-      const DbResult<SqlRows> same =
+      const host::Checked<SqlRows> same =
           db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
       if (!same.ok()) return same.error();
       if (!same->empty()) {
-        return db_error(DbErrorCode::kConflict, "serial",
+        return db_error(host::RefusalKind::kConflict, "serial",
                         fmt::format("a pump with serial {} is already recorded", p.serial));
       }
       return insert(
@@ -580,8 +585,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) override {
-    return read([&]() -> DbResult<PumpRecord> {
+  host::Checked<PumpRecord> find_pump_by_serial(std::string_view serial) override {
+    return read([&]() -> host::Checked<PumpRecord> {
       return one<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu WHERE pu.serial = $1", kPumpColumns),
           {std::string(serial)}, [](const SqlRow& r) { return pump_from(r); }, "serial",
@@ -589,11 +594,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<PumpRecord> pump(std::int64_t id) override {
+  host::Checked<PumpRecord> pump(std::int64_t id) override {
     return read([&]() { return pump_in_transaction(id); });
   }
 
-  DbResult<std::vector<PumpRecord>> list_pumps() override {
+  host::Checked<std::vector<PumpRecord>> list_pumps() override {
     return read([&]() {
       return many<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu ORDER BY pu.serial", kPumpColumns), {},
@@ -601,9 +606,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) override {
-    return read([&]() -> DbResult<std::vector<PumpRecord>> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+  host::Checked<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) override {
+    return read([&]() -> host::Checked<std::vector<PumpRecord>> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(patient_id);
       if (!owner.ok()) return owner.error();
       return many<PumpRecord>(
           fmt::format("SELECT {} FROM pumps pu WHERE pu.patient_id = $1 ORDER BY pu.serial",
@@ -612,21 +617,21 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus set_pump_active(std::int64_t pump_id, bool active) override {
-    return transaction([&]() -> DbStatus {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<void> set_pump_active(std::int64_t pump_id, bool active) override {
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return exec("UPDATE pumps SET active = $1 WHERE id = $2", {active, pump_id});
     });
   }
 
-  DbStatus set_implant_public_key(std::int64_t pump_id, std::string_view hex) override {
+  host::Checked<void> set_implant_public_key(std::int64_t pump_id, std::string_view hex) override {
     if (!hex.empty() && !is_hex_key(hex)) {
-      return db_error(DbErrorCode::kInvalidArgument, "implant_public_key_hex",
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
                       "must be 64 hex digits (the implant's X25519 public key), or empty");
     }
-    return transaction([&]() -> DbStatus {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return exec("UPDATE pumps SET implant_public_key_hex = $1 WHERE id = $2",
                   {hex.empty() ? detail::SqlValue{} : detail::SqlValue{std::string(hex)}, pump_id});
@@ -635,17 +640,17 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- sessions and changes ----
 
-  DbResult<std::int64_t> begin_session(const SessionRecord& s) override {
+  host::Checked<std::int64_t> begin_session(const SessionRecord& s) override {
     if (auto e = require_text(s.operator_name, "operator_name", "the clinician's name")) {
       return *e;
     }
     if (auto e = require_text(s.device, "device", "which programmer this is")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(s.pump_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(s.pump_id);
       if (!p.ok()) return p.error();
       if (!p->active) {
         return db_error(
-            DbErrorCode::kConflict, "pump_id",
+            host::RefusalKind::kConflict, "pump_id",
             fmt::format("pump {} is marked inactive (explanted or replaced)", p->serial));
       }
       return insert(
@@ -655,24 +660,24 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
-                       std::string_view summary) override {
+  host::Checked<void> end_session(std::int64_t session_id, std::int64_t ended_at_ms,
+                                  std::string_view summary) override {
     if (auto e = require_clean(summary, "summary")) return *e;
-    return transaction([&]() -> DbStatus {
-      const DbResult<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<SessionRecord> s = open_session(session_id, ended_at_ms, "ended_at_ms");
       if (!s.ok()) return s.error();
       return exec("UPDATE sessions SET ended_at_ms = $1, summary = $2 WHERE id = $3",
                   {ended_at_ms, std::string(summary), session_id});
     });
   }
 
-  DbResult<SessionRecord> session(std::int64_t session_id) override {
+  host::Checked<SessionRecord> session(std::int64_t session_id) override {
     return read([&]() { return session_in_transaction(session_id); });
   }
 
-  DbResult<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<SessionRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<SessionRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<SessionRecord>(fmt::format("SELECT {} FROM sessions se WHERE se.pump_id = $1 "
                                              "ORDER BY se.started_at_ms, se.id",
@@ -681,30 +686,30 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::int64_t> add_change(const ChangeRecord& c) override {
+  host::Checked<std::int64_t> add_change(const ChangeRecord& c) override {
     if (auto e = require_text(c.what, "what", "what changed")) return *e;
     const std::string detail = c.detail_json.empty() ? "{}" : c.detail_json;
     if (auto e = require_json(detail, "detail_json")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SessionRecord> s = open_session(c.session_id, c.at_ms, "at_ms");
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SessionRecord> s = open_session(c.session_id, c.at_ms, "at_ms");
       if (!s.ok()) return s.error();
       return insert_change(c.session_id, c.at_ms, c.kind, c.what, detail);
     });
   }
 
-  DbResult<SessionReport> session_report(std::int64_t session_id) override {
-    return read([&]() -> DbResult<SessionReport> {
+  host::Checked<SessionReport> session_report(std::int64_t session_id) override {
+    return read([&]() -> host::Checked<SessionReport> {
       SessionReport report;
-      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+      const host::Checked<SessionRecord> s = session_in_transaction(session_id);
       if (!s.ok()) return s.error();
       report.session = *s;
-      const DbResult<PumpRecord> p = pump_in_transaction(s->pump_id);
+      const host::Checked<PumpRecord> p = pump_in_transaction(s->pump_id);
       if (!p.ok()) return p.error();
       report.pump = *p;
-      const DbResult<PatientRecord> pa = patient_in_transaction(p->patient_id);
+      const host::Checked<PatientRecord> pa = patient_in_transaction(p->patient_id);
       if (!pa.ok()) return pa.error();
       report.patient = *pa;
-      DbResult<std::vector<ChangeRecord>> changes = many<ChangeRecord>(
+      host::Checked<std::vector<ChangeRecord>> changes = many<ChangeRecord>(
           fmt::format("SELECT {} FROM session_changes ch WHERE ch.session_id = $1 "
                       "ORDER BY ch.at_ms, ch.id",
                       kChangeColumns),
@@ -717,19 +722,20 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- prescriptions ----
 
-  DbResult<std::int64_t> record_prescription(const PrescriptionRecord& p) override {
+  host::Checked<std::int64_t> record_prescription(const PrescriptionRecord& p) override {
     if (auto e = require_text(p.drug, "drug", "the drug's name")) return *e;
     if (auto e = require_text(p.mode, "mode", "the prescription's mode")) return *e;
     if (p.concentration.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "concentration", "must be above 0");
     }
     if (p.max_daily_dose.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "max_daily_dose", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "max_daily_dose",
+                      "must not be negative");
     }
     if (auto e = require_json(p.prescription_json, "prescription_json")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
+    return transaction([&]() -> host::Checked<std::int64_t> {
       if (auto e = session_on_pump(p.session_id, p.pump_id, p.at_ms)) return *e;
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO prescriptions (pump_id, session_id, at_ms, token_hex, drug, "
           "concentration_ng_per_ml, mode, max_daily_dose_ng, prescription_json) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -745,29 +751,31 @@ class SqlClinicDb final : public ClinicDb {
       const std::string what = fmt::format("prescription: {} {}, {}, at most {} (token {})", p.drug,
                                            concentration_text(p.concentration), p.mode,
                                            dose_rate_text(p.max_daily_dose), token_hex(p.token));
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(p.session_id, p.at_ms, ChangeKind::kProgram, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
   }
 
-  DbResult<std::optional<PrescriptionRecord>> latest_prescription(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::optional<PrescriptionRecord>> {
-      DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, true);
+  host::Checked<std::optional<PrescriptionRecord>> latest_prescription(
+      std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<PrescriptionRecord>> {
+      host::Checked<std::vector<PrescriptionRecord>> all = history(pump_id, true);
       if (!all.ok()) return all.error();
       if (all->empty()) return std::optional<PrescriptionRecord>{};
       return std::optional<PrescriptionRecord>(all->front());
     });
   }
 
-  DbResult<std::vector<PrescriptionRecord>> prescription_history(std::int64_t pump_id) override {
+  host::Checked<std::vector<PrescriptionRecord>> prescription_history(
+      std::int64_t pump_id) override {
     return read([&]() { return history(pump_id, false); });
   }
 
-  DbResult<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::optional<std::int64_t>> {
-      const DbResult<std::vector<PrescriptionRecord>> all = history(pump_id, false);
+  host::Checked<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<std::int64_t>> {
+      const host::Checked<std::vector<PrescriptionRecord>> all = history(pump_id, false);
       if (!all.ok()) return all.error();
       std::optional<std::int64_t> at;
       const PrescriptionRecord* previous = nullptr;
@@ -784,63 +792,65 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- refills ----
 
-  DbResult<RefillRecord> record_refill(const RefillRecord& in) override {
+  host::Checked<RefillRecord> record_refill(const RefillRecord& in) override {
     if (auto e = require_text(in.drug, "drug", "the drug now in the reservoir")) return *e;
     if (auto e = require_text(in.next_refill_rule, "next_refill_rule",
                               "the rule that set the next refill date")) {
       return *e;
     }
     if (in.concentration.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "concentration", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "concentration", "must be above 0");
     }
     if (in.next_refill_ms <= in.at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, "next_refill_ms", "must be after the refill");
+      return db_error(host::RefusalKind::kInvalidArgument, "next_refill_ms",
+                      "must be after the refill");
     }
     if (in.low_reservoir_ms && *in.low_reservoir_ms <= in.at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_ms",
+      return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_ms",
                       "must be after the refill");
     }
     if (in.low_reservoir_alarm.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_alarm",
+                      "must not be negative");
     }
     if (auto e = require_clean(in.acknowledgement_reason, "acknowledgement_reason")) return *e;
     if (in.acknowledged && blank(in.acknowledgement_reason)) {
-      return db_error(DbErrorCode::kInvalidArgument, "acknowledgement_reason",
+      return db_error(host::RefusalKind::kInvalidArgument, "acknowledgement_reason",
                       "an acknowledged finding needs the clinician's reason");
     }
-    return transaction([&]() -> DbResult<RefillRecord> {
+    return transaction([&]() -> host::Checked<RefillRecord> {
       if (auto e = session_on_pump(in.session_id, in.pump_id, in.at_ms)) return *e;
-      const DbResult<PumpRecord> p = pump_in_transaction(in.pump_id);
+      const host::Checked<PumpRecord> p = pump_in_transaction(in.pump_id);
       if (!p.ok()) return p.error();
       const Result<RefillCheck> check =
           check_refill(in.expected, in.withdrawn, p->reservoir_capacity);
       if (!check.ok()) {
-        return db_error(DbErrorCode::kInvalidArgument, check.error().field,
+        return db_error(host::RefusalKind::kInvalidArgument, check.error().field,
                         fmt::format("{} ({} for pump {})", check.error().message,
                                     volume_text(p->reservoir_capacity), p->serial));
       }
       if (in.volume.count() <= 0 || in.volume > p->reservoir_capacity) {
-        return db_error(DbErrorCode::kInvalidArgument, "volume",
+        return db_error(host::RefusalKind::kInvalidArgument, "volume",
                         fmt::format("must be above 0 and at most the reservoir's capacity ({})",
                                     volume_text(p->reservoir_capacity)));
       }
       if (in.low_reservoir_alarm >= in.volume) {
-        return db_error(DbErrorCode::kInvalidArgument, "low_reservoir_alarm",
+        return db_error(host::RefusalKind::kInvalidArgument, "low_reservoir_alarm",
                         "must be below the volume filled");
       }
       if (check->needs_acknowledgement() && !in.acknowledged) {
-        return db_error(DbErrorCode::kInvalidArgument, "acknowledged",
+        return db_error(host::RefusalKind::kInvalidArgument, "acknowledged",
                         fmt::format("withdrawn {} against {} expected is {}: the clinician must "
                                     "acknowledge it, with a reason, before the refill is recorded",
                                     volume_text(in.withdrawn), volume_text(in.expected),
                                     describe(check->finding)));
       }
-      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      const host::Checked<host::TimeZone> zone = zone_in_transaction();
       if (!zone.ok()) return zone.error();
       RefillRecord r = in;
       r.difference = check->difference;
       r.finding = check->finding;
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO refills (pump_id, session_id, at_ms, expected_nl, withdrawn_nl, "
           "difference_nl, finding, acknowledged, acknowledgement_reason, drug, "
           "concentration_ng_per_ml, volume_nl, low_reservoir_alarm_nl, bridge_bolus, "
@@ -879,16 +889,16 @@ class SqlClinicDb final : public ClinicDb {
           volume_text(r.volume), r.drug, concentration_text(r.concentration),
           volume_text(r.low_reservoir_alarm), r.bridge_bolus ? "; bridge bolus" : "",
           zone->date_at(r.next_refill_ms), r.next_refill_rule);
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(r.session_id, r.at_ms, ChangeKind::kRefill, what, dump(detail));
       if (!change.ok()) return change.error();
       return r;
     });
   }
 
-  DbResult<std::vector<RefillRecord>> refills(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<RefillRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<RefillRecord>> refills(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<RefillRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<RefillRecord>(
           fmt::format("SELECT {} FROM refills rf WHERE rf.pump_id = $1 ORDER BY rf.at_ms, rf.id",
@@ -899,16 +909,16 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- overrides ----
 
-  DbResult<std::int64_t> record_override(const OverrideRecord& o) override {
+  host::Checked<std::int64_t> record_override(const OverrideRecord& o) override {
     if (auto e = require_text(o.drug, "drug", "the drug")) return *e;
     if (auto e = require_text(o.field, "field", "which limit was overridden")) return *e;
     if (auto e = require_text(o.limit_text, "limit_text", "the limit and its source")) return *e;
     if (auto e = require_text(o.reason, "reason", "the clinician's reason")) return *e;
     if (auto e = require_text(o.clinician, "clinician", "who overrode the limit")) return *e;
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SessionRecord> s = open_session(o.session_id, o.at_ms, "at_ms");
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SessionRecord> s = open_session(o.session_id, o.at_ms, "at_ms");
       if (!s.ok()) return s.error();
-      const DbResult<std::int64_t> id = insert(
+      const host::Checked<std::int64_t> id = insert(
           "INSERT INTO limit_overrides (session_id, at_ms, drug, field, limit_text, reason, "
           "clinician) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
           {o.session_id, o.at_ms, o.drug, o.field, o.limit_text, o.reason, o.clinician},
@@ -919,16 +929,16 @@ class SqlClinicDb final : public ClinicDb {
                                      {"reason", o.reason}, {"clinician", o.clinician}};
       const std::string what = fmt::format("override of the {} limit {} ({}) by {}: {}", o.drug,
                                            o.field, o.limit_text, o.clinician, o.reason);
-      const DbResult<std::int64_t> change =
+      const host::Checked<std::int64_t> change =
           insert_change(o.session_id, o.at_ms, ChangeKind::kOverride, what, dump(detail));
       if (!change.ok()) return change.error();
       return id;
     });
   }
 
-  DbResult<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) override {
-    return read([&]() -> DbResult<std::vector<OverrideRecord>> {
-      const DbResult<SessionRecord> s = session_in_transaction(session_id);
+  host::Checked<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) override {
+    return read([&]() -> host::Checked<std::vector<OverrideRecord>> {
+      const host::Checked<SessionRecord> s = session_in_transaction(session_id);
       if (!s.ok()) return s.error();
       return many<OverrideRecord>(
           fmt::format("SELECT {} FROM limit_overrides lo WHERE lo.session_id = $1 "
@@ -940,14 +950,14 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- what the implant reported ----
 
-  DbResult<std::int64_t> store_event_log(std::int64_t pump_id,
-                                         const std::vector<EventLogRecord>& records) override {
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::int64_t> store_event_log(std::int64_t pump_id,
+                                              const std::vector<EventLogRecord>& records) override {
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       std::int64_t added = 0;
       for (const EventLogRecord& r : records) {
-        const DbResult<SqlRows> rows = db_->query(
+        const host::Checked<SqlRows> rows = db_->query(
             "INSERT INTO event_logs (pump_id, seq, at_implant_ms, code, reason, a, b) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pump_id, seq) DO NOTHING "
             "RETURNING id",
@@ -960,9 +970,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<EventLogRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<EventLogRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<EventLogRecord>(
           "SELECT seq, at_implant_ms, code, reason, a, b FROM event_logs WHERE pump_id = $1 "
@@ -978,27 +988,30 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::int64_t> store_delivery_hours(
+  host::Checked<std::int64_t> store_delivery_hours(
       std::int64_t pump_id, const std::vector<DeliveryHourRecord>& hours) override {
     for (std::size_t i = 0; i < hours.size(); ++i) {
       const DeliveryHourRecord& h = hours[i];
       const auto field = [i](const char* name) { return fmt::format("hours[{}].{}", i, name); };
       if (h.hour_index < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("hour_index"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("hour_index"),
+                        "must not be negative");
       }
       if (h.volume.count() < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("volume"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("volume"),
+                        "must not be negative");
       }
       if (h.strokes < 0) {
-        return db_error(DbErrorCode::kInvalidArgument, field("strokes"), "must not be negative");
+        return db_error(host::RefusalKind::kInvalidArgument, field("strokes"),
+                        "must not be negative");
       }
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       std::int64_t added = 0;
       for (const DeliveryHourRecord& h : hours) {
-        const DbResult<SqlRows> rows = db_->query(
+        const host::Checked<SqlRows> rows = db_->query(
             "INSERT INTO delivery_hours (pump_id, hour_index, volume_nl, strokes) "
             "VALUES ($1, $2, $3, $4) ON CONFLICT (pump_id, hour_index) DO NOTHING RETURNING id",
             {pump_id, h.hour_index, h.volume.count(), h.strokes});
@@ -1009,9 +1022,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::vector<DeliveryHourRecord>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<DeliveryHourRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
       return many<DeliveryHourRecord>(
           "SELECT hour_index, volume_nl, strokes FROM delivery_hours WHERE pump_id = $1 "
@@ -1024,28 +1037,28 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- trials ----
 
-  DbResult<std::int64_t> add_trial(const TrialRecord& t) override {
+  host::Checked<std::int64_t> add_trial(const TrialRecord& t) override {
     if (auto e = require_text(t.drug, "drug", "the drug")) return *e;
     if (auto e = require_text(t.route, "route", "how the dose was given")) return *e;
     if (auto e = require_clean(t.notes, "notes")) return *e;
     if (t.dose.count() <= 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "dose", "must be above 0");
+      return db_error(host::RefusalKind::kInvalidArgument, "dose", "must be above 0");
     }
     // The scales' own ranges (definitions, not clinical limits).
     const std::int64_t top = t.score_kind == ScoreKind::kPain ? 10 : 4;
     const char* scale = t.score_kind == ScoreKind::kPain ? "the pain scale runs from 0 to 10"
                                                          : "the Ashworth scale runs from 0 to 4";
     if (t.score_before < 0 || t.score_before > top) {
-      return db_error(DbErrorCode::kInvalidArgument, "score_before", scale);
+      return db_error(host::RefusalKind::kInvalidArgument, "score_before", scale);
     }
     if (t.score_after < 0 || t.score_after > top) {
-      return db_error(DbErrorCode::kInvalidArgument, "score_after", scale);
+      return db_error(host::RefusalKind::kInvalidArgument, "score_after", scale);
     }
     if (t.effect.count() < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "effect", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "effect", "must not be negative");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(t.patient_id);
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(t.patient_id);
       if (!owner.ok()) return owner.error();
       return insert(
           "INSERT INTO trials (patient_id, at_ms, drug, dose_ng, route, score_kind, "
@@ -1058,9 +1071,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<TrialRecord>> trials(std::int64_t patient_id) override {
-    return read([&]() -> DbResult<std::vector<TrialRecord>> {
-      const DbResult<PatientRecord> owner = patient_in_transaction(patient_id);
+  host::Checked<std::vector<TrialRecord>> trials(std::int64_t patient_id) override {
+    return read([&]() -> host::Checked<std::vector<TrialRecord>> {
+      const host::Checked<PatientRecord> owner = patient_in_transaction(patient_id);
       if (!owner.ok()) return owner.error();
       return many<TrialRecord>(fmt::format("SELECT {} FROM trials tr WHERE tr.patient_id = $1 "
                                            "ORDER BY tr.at_ms, tr.id",
@@ -1071,15 +1084,15 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- the refill calendar ----
 
-  DbResult<std::vector<DueRow>> due(std::int64_t now, std::int64_t within,
-                                    const RiskRank& risk_rank) override {
+  host::Checked<std::vector<DueRow>> due(std::int64_t now, std::int64_t within,
+                                         const RiskRank& risk_rank) override {
     if (within < 0) {
-      return db_error(DbErrorCode::kInvalidArgument, "within", "must not be negative");
+      return db_error(host::RefusalKind::kInvalidArgument, "within", "must not be negative");
     }
-    DbResult<std::vector<DueRow>> rows = read([&]() -> DbResult<std::vector<DueRow>> {
+    host::Checked<std::vector<DueRow>> rows = read([&]() -> host::Checked<std::vector<DueRow>> {
       // Each active pump with its patient, its latest refill (if any) and the drug of its
       // latest prescription (for pumps never refilled here).
-      const DbResult<SqlRows> found = db_->query(
+      const host::Checked<SqlRows> found = db_->query(
           fmt::format("SELECT {}, {}, rf.drug, rf.next_refill_ms, rf.next_refill_rule, "
                       "       rf.low_reservoir_ms, rf.id, "
                       "       (SELECT pr.drug FROM prescriptions pr WHERE pr.pump_id = pu.id "
@@ -1092,7 +1105,7 @@ class SqlClinicDb final : public ClinicDb {
                       "WHERE pu.active",
                       kPatientColumns, kPumpColumns));
       if (!found.ok()) return found.error();
-      const DbResult<host::TimeZone> zone = zone_in_transaction();
+      const host::Checked<host::TimeZone> zone = zone_in_transaction();
       if (!zone.ok()) return zone.error();
       const std::int64_t horizon = within > std::numeric_limits<std::int64_t>::max() - now
                                        ? std::numeric_limits<std::int64_t>::max()
@@ -1132,8 +1145,8 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- the dashboard (migration 6) ----
 
-  DbResult<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id) override {
-    return read([&]() -> DbResult<ClinicSnapshot> {
+  host::Checked<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id) override {
+    return read([&]() -> host::Checked<ClinicSnapshot> {
       // One patient's, or everyone's: `$1` is the patient or NULL.
       const detail::SqlValue who =
           patient_id ? detail::SqlValue(*patient_id) : detail::SqlValue(std::monostate{});
@@ -1141,17 +1154,17 @@ class SqlClinicDb final : public ClinicDb {
           "(CAST($1 AS BIGINT) IS NULL OR pu.patient_id = CAST($1 AS BIGINT))";
       ClinicSnapshot out;
       if (patient_id) {
-        const DbResult<PatientRecord> one_patient = patient_in_transaction(*patient_id);
+        const host::Checked<PatientRecord> one_patient = patient_in_transaction(*patient_id);
         if (!one_patient.ok()) return one_patient.error();
         out.patients.push_back(*one_patient);
       } else {
-        DbResult<std::vector<PatientRecord>> all = many<PatientRecord>(
+        host::Checked<std::vector<PatientRecord>> all = many<PatientRecord>(
             fmt::format("SELECT {} FROM patients pa ORDER BY pa.mrn", kPatientColumns), {},
             [](const SqlRow& r) { return patient_from(r); });
         if (!all.ok()) return all.error();
         out.patients = std::move(all.value());
       }
-      DbResult<std::vector<PumpRecord>> pumps =
+      host::Checked<std::vector<PumpRecord>> pumps =
           many<PumpRecord>(fmt::format("SELECT {} FROM pumps pu WHERE {} ORDER BY pu.serial",
                                        kPumpColumns, of_patient),
                            {who}, [](const SqlRow& r) { return pump_from(r); });
@@ -1167,7 +1180,7 @@ class SqlClinicDb final : public ClinicDb {
         return it == at.end() ? nullptr : &out.pumps[it->second];
       };
       // The latest refill of each pump (an index seek per pump).
-      DbResult<std::vector<RefillRecord>> refills =
+      host::Checked<std::vector<RefillRecord>> refills =
           many<RefillRecord>(fmt::format("SELECT {} FROM pumps pu JOIN refills rf ON rf.id = "
                                          "(SELECT r2.id FROM refills r2 WHERE r2.pump_id = pu.id "
                                          " ORDER BY r2.at_ms DESC, r2.id DESC LIMIT 1) WHERE {}",
@@ -1179,7 +1192,7 @@ class SqlClinicDb final : public ClinicDb {
       }
       // The prescription in force at the last refill (or the latest, never refilled) and every
       // one after it; with none before the refill, all of them.
-      DbResult<std::vector<PrescriptionRecord>> prescriptions = many<PrescriptionRecord>(
+      host::Checked<std::vector<PrescriptionRecord>> prescriptions = many<PrescriptionRecord>(
           fmt::format("SELECT {} FROM pumps pu JOIN prescriptions pr ON pr.pump_id = pu.id "
                       "WHERE {} AND pr.at_ms >= COALESCE("
                       "  (SELECT MAX(p2.at_ms) FROM prescriptions p2 WHERE p2.pump_id = pu.id AND "
@@ -1193,7 +1206,7 @@ class SqlClinicDb final : public ClinicDb {
       for (PrescriptionRecord& p : *prescriptions) {
         if (PumpSnapshot* s = slot(p.pump_id)) s->prescriptions.push_back(std::move(p));
       }
-      DbResult<std::vector<SessionRecord>> sessions = many<SessionRecord>(
+      host::Checked<std::vector<SessionRecord>> sessions = many<SessionRecord>(
           fmt::format("SELECT {} FROM pumps pu JOIN sessions se ON se.id = "
                       "(SELECT s2.id FROM sessions s2 WHERE s2.pump_id = pu.id "
                       " ORDER BY s2.started_at_ms DESC, s2.id DESC LIMIT 1) WHERE {}",
@@ -1212,7 +1225,7 @@ class SqlClinicDb final : public ClinicDb {
       };
       constexpr const char* kEvent =
           "e.pump_id, e.seq, e.at_implant_ms, e.code, e.reason, e.a, e.b";
-      DbResult<std::vector<std::pair<std::int64_t, EventLogRecord>>> alarms =
+      host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> alarms =
           many<std::pair<std::int64_t, EventLogRecord>>(
               // The latest raise or clear of each kind, when it is a raise (an index seek each;
               // a GROUP BY over the whole log was five times slower).
@@ -1226,7 +1239,7 @@ class SqlClinicDb final : public ClinicDb {
       for (auto& [pump_id, e] : *alarms) {
         if (PumpSnapshot* s = slot(pump_id)) s->open_alarms.push_back(e);
       }
-      DbResult<std::vector<std::pair<std::int64_t, EventLogRecord>>> battery =
+      host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> battery =
           many<std::pair<std::int64_t, EventLogRecord>>(
               fmt::format("SELECT {} FROM event_logs e JOIN pumps pu ON pu.id = e.pump_id "
                           "WHERE e.code IN (520, 521, 522) AND e.seq = (SELECT MAX(e2.seq) "
@@ -1238,7 +1251,7 @@ class SqlClinicDb final : public ClinicDb {
       for (auto& [pump_id, e] : *battery) {
         if (PumpSnapshot* s = slot(pump_id)) s->battery = e;
       }
-      DbResult<std::vector<std::pair<std::int64_t, ImplantClockOffset>>> clocks =
+      host::Checked<std::vector<std::pair<std::int64_t, ImplantClockOffset>>> clocks =
           many<std::pair<std::int64_t, ImplantClockOffset>>(
               fmt::format("SELECT c.pump_id, c.wall_offset_ms, c.read_at_ms "
                           "FROM implant_clock_offsets c JOIN pumps pu ON pu.id = c.pump_id "
@@ -1256,15 +1269,15 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<SessionReport>> recent_sessions(
+  host::Checked<std::vector<SessionReport>> recent_sessions(
       std::int64_t limit, std::optional<std::int64_t> patient_id) override {
     if (limit < 1 || limit > 10'000) {
-      return db_error(DbErrorCode::kInvalidArgument, "limit",
+      return db_error(host::RefusalKind::kInvalidArgument, "limit",
                       fmt::format("{} sessions asked for: give 1 to 10000", limit));
     }
-    return read([&]() -> DbResult<std::vector<SessionReport>> {
+    return read([&]() -> host::Checked<std::vector<SessionReport>> {
       if (patient_id) {
-        const DbResult<PatientRecord> owner = patient_in_transaction(*patient_id);
+        const host::Checked<PatientRecord> owner = patient_in_transaction(*patient_id);
         if (!owner.ok()) return owner.error();
       }
       const detail::SqlValue who =
@@ -1285,22 +1298,22 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::int64_t> add_user(const UserRecord& u) override {
+  host::Checked<std::int64_t> add_user(const UserRecord& u) override {
     if (auto e = check_user_name(u.user_name)) return *e;
     if (auto e = check_identifying_text(u.display_name, "display_name", "the name shown", 120)) {
       return *e;
     }
     if (!u.password_hash.starts_with("$argon2") || !clean_text(u.password_hash) ||
         u.password_hash.size() > 256) {
-      return db_error(DbErrorCode::kInvalidArgument, "password_hash",
+      return db_error(host::RefusalKind::kInvalidArgument, "password_hash",
                       "must be a libsodium crypto_pwhash_str hash ($argon2...), never a password");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SqlRows> taken =
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> taken =
           db_->query("SELECT id FROM clinic_users WHERE user_name = $1", {u.user_name});
       if (!taken.ok()) return taken.error();
       if (!taken->empty()) {
-        return db_error(DbErrorCode::kConflict, "user",
+        return db_error(host::RefusalKind::kConflict, "user",
                         fmt::format("the user name '{}' is taken: choose another", u.user_name));
       }
       return insert(
@@ -1312,9 +1325,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::optional<UserRecord>> find_user(std::string_view name) override {
-    return read([&]() -> DbResult<std::optional<UserRecord>> {
-      DbResult<std::vector<UserRecord>> found = many<UserRecord>(
+  host::Checked<std::optional<UserRecord>> find_user(std::string_view name) override {
+    return read([&]() -> host::Checked<std::optional<UserRecord>> {
+      host::Checked<std::vector<UserRecord>> found = many<UserRecord>(
           std::string(kUserSelect) + " WHERE user_name = $1", {std::string(name)}, user_from);
       if (!found.ok()) return found.error();
       if (found->empty()) return std::optional<UserRecord>();
@@ -1322,22 +1335,22 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<UserRecord> user(std::int64_t user_id) override {
+  host::Checked<UserRecord> user(std::int64_t user_id) override {
     return read([&]() {
       return one<UserRecord>(std::string(kUserSelect) + " WHERE id = $1", {user_id}, user_from,
                              "user_id", fmt::format("no user with id {}", user_id));
     });
   }
 
-  DbResult<std::vector<UserRecord>> list_users() override {
+  host::Checked<std::vector<UserRecord>> list_users() override {
     return read([&]() {
       return many<UserRecord>(std::string(kUserSelect) + " ORDER BY user_name", {}, user_from);
     });
   }
 
-  DbResult<LoginFailures> login_failures(std::string_view name) override {
-    return read([&]() -> DbResult<LoginFailures> {
-      const DbResult<SqlRows> rows =
+  host::Checked<LoginFailures> login_failures(std::string_view name) override {
+    return read([&]() -> host::Checked<LoginFailures> {
+      const host::Checked<SqlRows> rows =
           db_->query("SELECT failures, last_failure_ms FROM login_failures WHERE user_name = $1",
                      {std::string(name)});
       if (!rows.ok()) return rows.error();
@@ -1346,40 +1359,40 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus record_login_failure(std::string_view name, std::int64_t at) override {
+  host::Checked<void> record_login_failure(std::string_view name, std::int64_t at) override {
     if (name.size() > 256 || !clean_text(name)) {
-      return db_error(DbErrorCode::kInvalidArgument, "user", "must be text of at most 256 bytes");
+      return db_error(host::RefusalKind::kInvalidArgument, "user", "must be text of at most 256 bytes");
     }
-    return transaction([&]() -> DbStatus {
-      const DbResult<SqlRows> rows = db_->query(
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<SqlRows> rows = db_->query(
           "UPDATE login_failures SET failures = failures + 1, last_failure_ms = $2 "
           "WHERE user_name = $1 RETURNING failures",
           {std::string(name), at});
       if (!rows.ok()) return rows.error();
-      if (!rows->empty()) return DbStatus::Ok();
+      if (!rows->empty()) return host::Checked<void>::Ok();
       return exec(
           "INSERT INTO login_failures (user_name, failures, last_failure_ms) VALUES ($1, 1, $2)",
           {std::string(name), at});
     });
   }
 
-  DbStatus clear_login_failures(std::string_view name) override {
+  host::Checked<void> clear_login_failures(std::string_view name) override {
     return transaction([&]() {
       return exec("DELETE FROM login_failures WHERE user_name = $1", {std::string(name)});
     });
   }
 
-  DbResult<std::int64_t> add_web_session(const WebSessionRecord& s) override {
+  host::Checked<std::int64_t> add_web_session(const WebSessionRecord& s) override {
     if (s.token_hash.size() < 32 || s.csrf_token.size() < 32) {
-      return db_error(DbErrorCode::kInvalidArgument, "token_hash",
+      return db_error(host::RefusalKind::kInvalidArgument, "token_hash",
                       "a session needs a token hash and a CSRF token of 32 characters or more");
     }
     if (s.expires_at_ms <= s.created_at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, "expires_at_ms",
+      return db_error(host::RefusalKind::kInvalidArgument, "expires_at_ms",
                       "must be after the session's start");
     }
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<UserRecord> owner =
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<UserRecord> owner =
           one<UserRecord>(std::string(kUserSelect) + " WHERE id = $1", {s.user_id}, user_from,
                           "user_id", fmt::format("no user with id {}", s.user_id));
       if (!owner.ok()) return owner.error();
@@ -1390,9 +1403,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::optional<WebSessionRecord>> find_web_session(std::string_view hash) override {
-    return read([&]() -> DbResult<std::optional<WebSessionRecord>> {
-      const DbResult<SqlRows> rows = db_->query(
+  host::Checked<std::optional<WebSessionRecord>> find_web_session(std::string_view hash) override {
+    return read([&]() -> host::Checked<std::optional<WebSessionRecord>> {
+      const host::Checked<SqlRows> rows = db_->query(
           "SELECT id, user_id, token_hash, csrf_token, created_at_ms, expires_at_ms "
           "FROM web_sessions WHERE token_hash = $1",
           {std::string(hash)});
@@ -1404,29 +1417,29 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) override {
+  host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) override {
     return transaction([&]() {
       return exec("UPDATE web_sessions SET expires_at_ms = $2 WHERE id = $1",
                   {session_id, expires_at_ms});
     });
   }
 
-  DbStatus end_web_session(std::string_view hash) override {
+  host::Checked<void> end_web_session(std::string_view hash) override {
     return transaction([&]() {
       return exec("DELETE FROM web_sessions WHERE token_hash = $1", {std::string(hash)});
     });
   }
 
-  DbResult<std::int64_t> end_expired_web_sessions(std::int64_t now) override {
-    return transaction([&]() -> DbResult<std::int64_t> {
-      const DbResult<SqlRows> gone =
+  host::Checked<std::int64_t> end_expired_web_sessions(std::int64_t now) override {
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<SqlRows> gone =
           db_->query("DELETE FROM web_sessions WHERE expires_at_ms <= $1 RETURNING id", {now});
       if (!gone.ok()) return gone.error();
       return static_cast<std::int64_t>(gone->size());
     });
   }
 
-  DbResult<std::int64_t> add_audit(const AuditEntry& a) override {
+  host::Checked<std::int64_t> add_audit(const AuditEntry& a) override {
     if (auto e = require_text(a.action, "action", "what was done")) return *e;
     for (const auto& [value, field] :
          {std::pair{&a.user_name, "user_name"}, std::pair{&a.target, "target"},
@@ -1441,9 +1454,9 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::vector<AuditEntry>> audit_log(std::int64_t limit) override {
+  host::Checked<std::vector<AuditEntry>> audit_log(std::int64_t limit) override {
     if (limit < 1 || limit > 10'000) {
-      return db_error(DbErrorCode::kInvalidArgument, "limit",
+      return db_error(host::RefusalKind::kInvalidArgument, "limit",
                       fmt::format("{} entries asked for: give 1 to 10000", limit));
     }
     return read([&]() {
@@ -1457,11 +1470,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbStatus set_implant_clock_offset(std::int64_t pump_id, const ImplantClockOffset& c) override {
-    return transaction([&]() -> DbStatus {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<void> set_implant_clock_offset(std::int64_t pump_id, const ImplantClockOffset& c) override {
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
-      if (DbStatus s = exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
+      if (host::Checked<void> s = exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
           !s.ok()) {
         return s;
       }
@@ -1472,11 +1485,11 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  DbResult<std::optional<ImplantClockOffset>> implant_clock_offset(std::int64_t pump_id) override {
-    return read([&]() -> DbResult<std::optional<ImplantClockOffset>> {
-      const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<ImplantClockOffset>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
-      const DbResult<SqlRows> rows = db_->query(
+      const host::Checked<SqlRows> rows = db_->query(
           "SELECT wall_offset_ms, read_at_ms FROM implant_clock_offsets WHERE pump_id = $1",
           {pump_id});
       if (!rows.ok()) return rows.error();
@@ -1489,8 +1502,9 @@ class SqlClinicDb final : public ClinicDb {
  private:
   // The clinic's zone, inside a transaction: a name the tz database does not hold (edited by
   // hand, or a tzdata that lost it) is a damaged value, never read as UTC.
-  DbResult<host::TimeZone> zone_in_transaction() {
-    const DbResult<SqlRows> rows = db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
+  host::Checked<host::TimeZone> zone_in_transaction() {
+    const host::Checked<SqlRows> rows =
+        db_->query("SELECT time_zone FROM clinic_settings WHERE id = 1");
     if (!rows.ok()) return rows.error();
     if (rows->size() != 1) {
       throw detail::DamagedValue{"no clinic_settings row where the clinic's time zone belongs"};
@@ -1519,9 +1533,9 @@ class SqlClinicDb final : public ClinicDb {
   template <class F>
   auto in_transaction(bool write, F&& body) -> std::invoke_result_t<F> {
     using R = std::invoke_result_t<F>;
-    if (DbStatus s = db_->begin(write); !s.ok()) return R(s.error());
+    if (host::Checked<void> s = db_->begin(write); !s.ok()) return R(s.error());
     try {
-      if (DbStatus s = require_current_schema(); !s.ok()) {
+      if (host::Checked<void> s = require_current_schema(); !s.ok()) {
         db_->rollback();
         return R(s.error());
       }
@@ -1530,11 +1544,11 @@ class SqlClinicDb final : public ClinicDb {
         db_->rollback();
         return result;
       }
-      if (DbStatus s = db_->commit(); !s.ok()) return R(s.error());
+      if (host::Checked<void> s = db_->commit(); !s.ok()) return R(s.error());
       return result;
     } catch (const detail::DamagedValue& e) {
       db_->rollback();
-      return R(db_error(DbErrorCode::kUnavailable, "",
+      return R(db_error(host::RefusalKind::kUnavailable, "",
                         fmt::format("the clinic database holds {}: it was changed by hand or by "
                                     "another program, or is damaged; nothing was used or changed "
                                     "(restore it from a backup)",
@@ -1543,84 +1557,85 @@ class SqlClinicDb final : public ClinicDb {
       // The engines' exceptions stop in the connection; this is for anything else (memory,
       // a formatting or JSON library): nothing written, and no exception leaves the API.
       db_->rollback();
-      return R(db_error(DbErrorCode::kUnavailable, "",
+      return R(db_error(host::RefusalKind::kUnavailable, "",
                         std::string("internal error, nothing recorded: ") + e.what()));
     }
   }
 
-  DbResult<int> read_version() {
-    const DbResult<bool> exists = db_->table_exists("schema_migrations");
+  host::Checked<int> read_version() {
+    const host::Checked<bool> exists = db_->table_exists("schema_migrations");
     if (!exists.ok()) return exists.error();
     if (!*exists) return 0;
-    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    const host::Checked<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return rows.error();
     return version_of(*rows);
   }
 
   // MAX(version) as read back: outside any transaction's catch, so read here.
-  static DbResult<int> version_of(const SqlRows& rows) {
+  static host::Checked<int> version_of(const SqlRows& rows) {
     try {
       const std::int64_t v = rows.empty() ? 0 : rows.front().integer(0);
       if (v < 0 || v > 1'000'000) throw detail::DamagedValue{fmt::format("schema version {}", v)};
       return static_cast<int>(v);
     } catch (const detail::DamagedValue& e) {
-      return db_error(DbErrorCode::kUnavailable, "url",
+      return db_error(host::RefusalKind::kUnavailable, "url",
                       fmt::format("the clinic database's schema_migrations holds {}: it is "
                                   "damaged or not an itdd clinic database (nothing was changed)",
                                   e.what));
     }
   }
 
-  static DbError too_new(int version) {
-    return db_error(DbErrorCode::kSchemaTooNew, "url",
+  static host::Refusal too_new(int version) {
+    return db_error(host::RefusalKind::kSchemaTooNew, "url",
                     fmt::format("the clinic database is at schema version {}, newer than this "
                                 "itdd knows ({}): use a newer itdd (the database was not changed)",
                                 version, latest_schema_version()));
   }
 
-  DbStatus require_current_schema() {
-    const DbResult<int> version = read_version();
+  host::Checked<void> require_current_schema() {
+    const host::Checked<int> version = read_version();
     if (!version.ok()) return version.error();
     const int latest = latest_schema_version();
     if (*version > latest) return too_new(*version);
     if (*version == 0) {
-      return db_error(DbErrorCode::kNotInitialised, "url",
+      return db_error(host::RefusalKind::kNotInitialised, "url",
                       "the clinic database is empty: create its tables with `itdd clinic init`");
     }
     if (*version < latest) {
-      return db_error(DbErrorCode::kNotInitialised, "url",
+      return db_error(host::RefusalKind::kNotInitialised, "url",
                       fmt::format("the clinic database is at schema version {}; this itdd needs "
                                   "{}: upgrade it with `itdd clinic migrate`",
                                   *version, latest));
     }
-    return DbStatus::Ok();
+    return host::Checked<void>::Ok();
   }
 
-  DbStatus apply(const detail::Migration& m) {
-    if (DbStatus s = db_->begin(true); !s.ok()) return s;
-    const auto fail = [this](const DbError& e) {
+  host::Checked<void> apply(const detail::Migration& m) {
+    if (host::Checked<void> s = db_->begin(true); !s.ok()) return s;
+    const auto fail = [this](const host::Refusal& e) {
       db_->rollback();
-      return DbStatus(e);
+      return host::Checked<void>(e);
     };
-    if (DbStatus s = db_->lock_for_migration(); !s.ok()) return fail(s.error());
-    if (DbStatus s = db_->script(kCreateSchemaMigrations); !s.ok()) return fail(s.error());
+    if (host::Checked<void> s = db_->lock_for_migration(); !s.ok()) return fail(s.error());
+    if (host::Checked<void> s = db_->script(kCreateSchemaMigrations); !s.ok())
+      return fail(s.error());
     // Another programmer may have migrated while this one waited for the lock.
-    const DbResult<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
+    const host::Checked<SqlRows> rows = db_->query("SELECT MAX(version) FROM schema_migrations");
     if (!rows.ok()) return fail(rows.error());
-    const DbResult<int> read = version_of(*rows);
+    const host::Checked<int> read = version_of(*rows);
     if (!read.ok()) return fail(read.error());
     const int version = *read;
     if (version > latest_schema_version()) return fail(too_new(version));
     if (version >= m.version) {
       db_->rollback();
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     }
-    if (DbStatus s = db_->script(detail::migration_sql(m, db_->dialect())); !s.ok()) {
-      DbError e = s.error();
+    if (host::Checked<void> s = db_->script(detail::migration_sql(m, db_->dialect())); !s.ok()) {
+      host::Refusal e = s.error();
       e.message = fmt::format("migration {} ({}) failed: {}", m.version, m.description, e.message);
       return fail(e);
     }
-    const DbResult<SqlRows> recorded = db_->query(
+    const host::Checked<SqlRows> recorded = db_->query(
         "INSERT INTO schema_migrations (version, description, applied_at_ms) "
         "VALUES ($1, $2, $3)",
         {static_cast<std::int64_t>(m.version), std::string(m.description), now_ms()});
@@ -1630,37 +1645,38 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- small helpers (inside a transaction) ----
 
-  DbResult<std::int64_t> insert(std::string_view sql, const SqlParams& params,
-                                const char* conflict_field) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<std::int64_t> insert(std::string_view sql, const SqlParams& params,
+                                     const char* conflict_field) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) {
-      DbError e = rows.error();
+      host::Refusal e = rows.error();
       // A unique key another programmer took between our check and our insert.
-      if (e.code == DbErrorCode::kConflict && e.field.empty()) e.field = conflict_field;
+      if (e.kind == host::RefusalKind::kConflict && e.field.empty()) e.field = conflict_field;
       return e;
     }
-    if (rows->empty()) return db_error(DbErrorCode::kUnavailable, "", "an insert returned no id");
+    if (rows->empty())
+      return db_error(host::RefusalKind::kUnavailable, "", "an insert returned no id");
     return rows->front().integer(0);
   }
 
-  DbStatus exec(std::string_view sql, const SqlParams& params) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<void> exec(std::string_view sql, const SqlParams& params) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
-    return DbStatus::Ok();
+    return host::Checked<void>::Ok();
   }
 
   template <class T, class Read>
-  DbResult<T> one(const std::string& sql, const SqlParams& params, Read read, const char* field,
-                  std::string not_found) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<T> one(const std::string& sql, const SqlParams& params, Read read,
+                       const char* field, std::string not_found) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
-    if (rows->empty()) return db_error(DbErrorCode::kNotFound, field, std::move(not_found));
+    if (rows->empty()) return db_error(host::RefusalKind::kNotFound, field, std::move(not_found));
     return read(rows->front());
   }
 
   template <class T, class Read>
-  DbResult<std::vector<T>> many(const std::string& sql, const SqlParams& params, Read read) {
-    const DbResult<SqlRows> rows = db_->query(sql, params);
+  host::Checked<std::vector<T>> many(const std::string& sql, const SqlParams& params, Read read) {
+    const host::Checked<SqlRows> rows = db_->query(sql, params);
     if (!rows.ok()) return rows.error();
     std::vector<T> out;
     out.reserve(rows->size());
@@ -1668,63 +1684,65 @@ class SqlClinicDb final : public ClinicDb {
     return out;
   }
 
-  DbResult<PatientRecord> patient_in_transaction(std::int64_t id) {
+  host::Checked<PatientRecord> patient_in_transaction(std::int64_t id) {
     return one<PatientRecord>(
         fmt::format("SELECT {} FROM patients pa WHERE pa.id = $1", kPatientColumns), {id},
         [](const SqlRow& r) { return patient_from(r); }, "patient_id",
         fmt::format("no patient with id {}", id));
   }
 
-  DbResult<PumpRecord> pump_in_transaction(std::int64_t id) {
+  host::Checked<PumpRecord> pump_in_transaction(std::int64_t id) {
     return one<PumpRecord>(
         fmt::format("SELECT {} FROM pumps pu WHERE pu.id = $1", kPumpColumns), {id},
         [](const SqlRow& r) { return pump_from(r); }, "pump_id",
         fmt::format("no pump with id {}", id));
   }
 
-  DbResult<SessionRecord> session_in_transaction(std::int64_t id) {
+  host::Checked<SessionRecord> session_in_transaction(std::int64_t id) {
     return one<SessionRecord>(
         fmt::format("SELECT {} FROM sessions se WHERE se.id = $1", kSessionColumns), {id},
         session_from, "session_id", fmt::format("no session with id {}", id));
   }
 
   // A session still open, and `at_ms` (named `at_field`) not before its start.
-  DbResult<SessionRecord> open_session(std::int64_t id, std::int64_t at_ms, const char* at_field) {
-    DbResult<SessionRecord> s = session_in_transaction(id);
+  host::Checked<SessionRecord> open_session(std::int64_t id, std::int64_t at_ms,
+                                            const char* at_field) {
+    host::Checked<SessionRecord> s = session_in_transaction(id);
     if (!s.ok()) return s;
     if (s->ended_at_ms) {
-      return db_error(DbErrorCode::kConflict, "session_id",
+      return db_error(host::RefusalKind::kConflict, "session_id",
                       fmt::format("session {} has ended: begin a new session", id));
     }
     if (at_ms < s->started_at_ms) {
-      return db_error(DbErrorCode::kInvalidArgument, at_field,
+      return db_error(host::RefusalKind::kInvalidArgument, at_field,
                       fmt::format("is before session {} began", id));
     }
     return s;
   }
 
-  std::optional<DbError> session_on_pump(std::int64_t session_id, std::int64_t pump_id,
-                                         std::int64_t at_ms) {
-    const DbResult<SessionRecord> s = open_session(session_id, at_ms, "at_ms");
+  std::optional<host::Refusal> session_on_pump(std::int64_t session_id, std::int64_t pump_id,
+                                               std::int64_t at_ms) {
+    const host::Checked<SessionRecord> s = open_session(session_id, at_ms, "at_ms");
     if (!s.ok()) return s.error();
     if (s->pump_id != pump_id) {
       return db_error(
-          DbErrorCode::kInvalidArgument, "pump_id",
+          host::RefusalKind::kInvalidArgument, "pump_id",
           fmt::format("session {} is with pump id {}, not {}", session_id, s->pump_id, pump_id));
     }
     return std::nullopt;
   }
 
-  DbResult<std::int64_t> insert_change(std::int64_t session_id, std::int64_t at_ms, ChangeKind kind,
-                                       const std::string& what, const std::string& detail_json) {
+  host::Checked<std::int64_t> insert_change(std::int64_t session_id, std::int64_t at_ms,
+                                            ChangeKind kind, const std::string& what,
+                                            const std::string& detail_json) {
     return insert(
         "INSERT INTO session_changes (session_id, at_ms, kind, what, detail_json) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
         {session_id, at_ms, std::string(change_kind_name(kind)), what, detail_json}, "change");
   }
 
-  DbResult<std::vector<PrescriptionRecord>> history(std::int64_t pump_id, bool newest_first) {
-    const DbResult<PumpRecord> p = pump_in_transaction(pump_id);
+  host::Checked<std::vector<PrescriptionRecord>> history(std::int64_t pump_id, bool newest_first) {
+    const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
     if (!p.ok()) return p.error();
     return many<PrescriptionRecord>(
         fmt::format("SELECT {} FROM prescriptions pr WHERE pr.pump_id = $1 ORDER BY {}",
@@ -1745,14 +1763,6 @@ std::unique_ptr<ClinicDb> make_sql_clinic_db(std::unique_ptr<SqlConnection> conn
 }  // namespace detail
 
 // ---- public free functions ----
-
-std::string db_error_text(const DbError& e) {
-  return e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message);
-}
-
-bool is_input_error(const DbError& e) {
-  return e.code != DbErrorCode::kUnavailable;
-}
 
 const char* role_name(Role r) {
   return name_of(kRoleNames, r);
@@ -1834,25 +1844,25 @@ std::vector<DueRow> order_by_risk(std::vector<DueRow> rows, const RiskRank& risk
   return out;
 }
 
-DbResult<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url, OpenMode mode) {
-  DbResult<std::unique_ptr<detail::SqlConnection>> connection =
-      db_error(DbErrorCode::kInvalidArgument, "url", "");
+host::Checked<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url, OpenMode mode) {
+  host::Checked<std::unique_ptr<detail::SqlConnection>> connection =
+      db_error(host::RefusalKind::kInvalidArgument, "url", "");
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     connection = detail::open_postgres(url);
   } else if (url.starts_with("sqlite:")) {
     connection = detail::open_sqlite(url.substr(7), mode);
   } else if (url.find("://") != std::string::npos) {
-    return db_error(DbErrorCode::kInvalidArgument, "url",
+    return db_error(host::RefusalKind::kInvalidArgument, "url",
                     "unknown kind of database: use postgresql://..., sqlite:PATH or a file path");
   } else {
     connection = detail::open_sqlite(url, mode);
   }
   if (!connection.ok()) return connection.error();
   std::unique_ptr<ClinicDb> db = detail::make_sql_clinic_db(std::move(connection.value()));
-  const DbResult<int> version = db->schema_version();
+  const host::Checked<int> version = db->schema_version();
   if (!version.ok()) return version.error();
   if (*version > latest_schema_version()) {
-    return db_error(DbErrorCode::kSchemaTooNew, "url",
+    return db_error(host::RefusalKind::kSchemaTooNew, "url",
                     fmt::format("the clinic database is at schema version {}, newer than this "
                                 "itdd knows ({}): use a newer itdd (the database was not changed)",
                                 *version, latest_schema_version()));

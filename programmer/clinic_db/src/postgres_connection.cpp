@@ -10,31 +10,31 @@
 namespace itdd::programmer::detail {
 namespace {
 
-DbError postgres_error(const std::exception& e) {
+host::Refusal postgres_error(const std::exception& e) {
   std::string what = e.what();
   while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
   if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
-    return db_error(DbErrorCode::kConflict, "", fmt::format("already recorded ({})", what));
+    return db_error(host::RefusalKind::kConflict, "", fmt::format("already recorded ({})", what));
   }
   if (dynamic_cast<const pqxx::foreign_key_violation*>(&e) != nullptr) {
-    return db_error(DbErrorCode::kNotFound, "",
+    return db_error(host::RefusalKind::kNotFound, "",
                     "refers to a patient, pump or session that is not in the database");
   }
   if (dynamic_cast<const pqxx::integrity_constraint_violation*>(&e) != nullptr ||
       dynamic_cast<const pqxx::data_exception*>(&e) != nullptr) {
-    return db_error(DbErrorCode::kInvalidArgument, "",
+    return db_error(host::RefusalKind::kInvalidArgument, "",
                     fmt::format("the database refused the value ({})", what));
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    return db_error(DbErrorCode::kUnavailable, "url",
+    return db_error(host::RefusalKind::kUnavailable, "url",
                     "the connection broke while committing: the change may or may not be "
                     "recorded; look before repeating it");
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
-    return db_error(DbErrorCode::kUnavailable, "url",
+    return db_error(host::RefusalKind::kUnavailable, "url",
                     fmt::format("lost the PostgreSQL server: {}", what));
   }
-  return db_error(DbErrorCode::kUnavailable, "",
+  return db_error(host::RefusalKind::kUnavailable, "",
                   fmt::format("the PostgreSQL database failed: {}", what));
 }
 
@@ -80,7 +80,7 @@ class PostgresConnection final : public SqlConnection {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  DbResult<SqlRows> query(std::string_view sql, const SqlParams& params = {}) override {
+  host::Checked<SqlRows> query(std::string_view sql, const SqlParams& params = {}) override {
     try {
       const std::vector<std::optional<std::string>> text = as_text(params);
       const std::string statement(sql);
@@ -94,7 +94,7 @@ class PostgresConnection final : public SqlConnection {
     }
   }
 
-  DbStatus script(std::string_view sql) override {
+  host::Checked<void> script(std::string_view sql) override {
     try {
       if (work_) {
         work_->exec(std::string(sql));
@@ -102,27 +102,27 @@ class PostgresConnection final : public SqlConnection {
         pqxx::nontransaction autocommit(*connection_);
         autocommit.exec(std::string(sql));
       }
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     } catch (const std::exception& e) {
       return postgres_error(e);
     }
   }
 
-  DbStatus begin(bool /*write*/) override {
+  host::Checked<void> begin(bool /*write*/) override {
     try {
       work_ = std::make_unique<pqxx::work>(*connection_);
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     } catch (const std::exception& e) {
       work_.reset();
       return postgres_error(e);
     }
   }
 
-  DbStatus commit() override {
+  host::Checked<void> commit() override {
     try {
       if (work_) work_->commit();
       work_.reset();
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     } catch (const std::exception& e) {
       rollback();
       return postgres_error(e);
@@ -138,8 +138,8 @@ class PostgresConnection final : public SqlConnection {
     work_.reset();
   }
 
-  DbResult<bool> table_exists(std::string_view table) override {
-    const DbResult<SqlRows> rows = query(
+  host::Checked<bool> table_exists(std::string_view table) override {
+    const host::Checked<SqlRows> rows = query(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_name = $1",
         {std::string(table)});
@@ -147,15 +147,15 @@ class PostgresConnection final : public SqlConnection {
     return rows->at(0).integer(0) > 0;
   }
 
-  DbResult<std::vector<std::string>> describe_schema() override {
+  host::Checked<std::vector<std::string>> describe_schema() override {
     std::vector<std::string> lines;
-    const DbResult<SqlRows> tables = query(
+    const host::Checked<SqlRows> tables = query(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
     if (!tables.ok()) return tables.error();
     for (const SqlRow& t : *tables) lines.push_back("table " + t.text(0));
 
-    const DbResult<SqlRows> columns = query(
+    const host::Checked<SqlRows> columns = query(
         "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
         "WHERE table_schema = current_schema()");
     if (!columns.ok()) return columns.error();
@@ -164,7 +164,7 @@ class PostgresConnection final : public SqlConnection {
                                   c.text(3) == "NO" ? " not null" : ""));
     }
 
-    const DbResult<SqlRows> indexes = query(
+    const host::Checked<SqlRows> indexes = query(
         "SELECT t.relname, ix.indisprimary, ix.indisunique, "
         "       string_agg(a.attname, ',' ORDER BY k.n) "
         "FROM pg_index ix "
@@ -180,7 +180,7 @@ class PostgresConnection final : public SqlConnection {
       lines.push_back(fmt::format("{} {}({})", kind, ix.text(0), ix.text(3)));
     }
 
-    const DbResult<SqlRows> fks = query(
+    const host::Checked<SqlRows> fks = query(
         "SELECT cl.relname, a.attname, rf.relname, af.attname "
         "FROM pg_constraint c "
         "JOIN pg_class cl ON cl.oid = c.conrelid "
@@ -198,11 +198,11 @@ class PostgresConnection final : public SqlConnection {
     return lines;
   }
 
-  DbStatus lock_for_migration() override {
-    const DbResult<SqlRows> r = query(
+  host::Checked<void> lock_for_migration() override {
+    const host::Checked<SqlRows> r = query(
         "SELECT pg_advisory_xact_lock(hashtext('itdd clinic migrate ' || current_schema()))", {});
     if (!r.ok()) return r.error();
-    return DbStatus::Ok();
+    return host::Checked<void>::Ok();
   }
 
  private:
@@ -212,7 +212,7 @@ class PostgresConnection final : public SqlConnection {
 
 }  // namespace
 
-DbResult<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url) {
+host::Checked<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url) {
   try {
     auto c = std::make_unique<pqxx::connection>(url);
     {
@@ -225,7 +225,7 @@ DbResult<std::unique_ptr<SqlConnection>> open_postgres(const std::string& url) {
     std::string what = e.what();
     while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
     // The URL may hold a password: the message names the server's answer, not the URL.
-    return db_error(DbErrorCode::kUnavailable, "url",
+    return db_error(host::RefusalKind::kUnavailable, "url",
                     fmt::format("cannot connect to the PostgreSQL server: {}: check the URL, "
                                 "that the server runs and that this user may log in",
                                 what));

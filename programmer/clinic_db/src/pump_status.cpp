@@ -54,22 +54,22 @@ std::optional<Volume> estimate_reservoir(const RefillRecord& refill,
   return Volume(left);
 }
 
-DbResult<std::vector<PumpStatus>> pump_statuses(ClinicDb& db, std::int64_t now_ms,
+host::Checked<std::vector<PumpStatus>> pump_statuses(ClinicDb& db, std::int64_t now_ms,
                                                 std::optional<std::int64_t> patient_id) {
-  DbResult<std::vector<PumpRecord>> pumps =
+  host::Checked<std::vector<PumpRecord>> pumps =
       patient_id ? db.pumps_of(*patient_id) : db.list_pumps();
   if (!pumps.ok()) return pumps.error();
   std::vector<PumpStatus> out;
   for (const PumpRecord& pump : *pumps) {
     PumpStatus s;
     s.pump = pump;
-    const DbResult<PatientRecord> owner = db.patient(pump.patient_id);
+    const host::Checked<PatientRecord> owner = db.patient(pump.patient_id);
     if (!owner.ok()) return owner.error();
     s.patient = *owner;
-    const DbResult<std::vector<PrescriptionRecord>> history = db.prescription_history(pump.id);
+    const host::Checked<std::vector<PrescriptionRecord>> history = db.prescription_history(pump.id);
     if (!history.ok()) return history.error();
     if (!history->empty()) s.prescription = history->back();
-    const DbResult<std::vector<RefillRecord>> refills = db.refills(pump.id);
+    const host::Checked<std::vector<RefillRecord>> refills = db.refills(pump.id);
     if (!refills.ok()) return refills.error();
     if (!refills->empty()) {
       s.last_refill = refills->back();

@@ -17,17 +17,18 @@ namespace {
 // here are a few statements, so waiting is almost never needed; a long wait means a stuck peer.
 constexpr int kBusyTimeoutMs = 10'000;
 
-DbError sqlite_error(const SQLite::Exception& e) {
+host::Refusal sqlite_error(const SQLite::Exception& e) {
   switch (e.getExtendedErrorCode()) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-      return db_error(DbErrorCode::kConflict, "", fmt::format("already recorded ({})", e.what()));
+      return db_error(host::RefusalKind::kConflict, "",
+                      fmt::format("already recorded ({})", e.what()));
     case SQLITE_CONSTRAINT_FOREIGNKEY:
-      return db_error(DbErrorCode::kNotFound, "",
+      return db_error(host::RefusalKind::kNotFound, "",
                       "refers to a patient, pump or session that is not in the database");
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_NOTNULL:
-      return db_error(DbErrorCode::kInvalidArgument, "",
+      return db_error(host::RefusalKind::kInvalidArgument, "",
                       fmt::format("the database refused the value ({})", e.what()));
     default:
       break;
@@ -35,25 +36,25 @@ DbError sqlite_error(const SQLite::Exception& e) {
   switch (e.getErrorCode()) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return db_error(DbErrorCode::kUnavailable, "url",
+      return db_error(host::RefusalKind::kUnavailable, "url",
                       "the clinic database stayed locked by another programmer; try again");
     // The path was found and opened: "check the path" would send the clinician the wrong way
     // when the clinic's own database is damaged.
     case SQLITE_NOTADB:
-      return db_error(DbErrorCode::kUnavailable, "url",
+      return db_error(host::RefusalKind::kUnavailable, "url",
                       fmt::format("the file is not a SQLite database, or its first page is "
                                   "damaged ({}): if it is the clinic's database, write nothing "
                                   "to it and restore it from the clinic's backup; otherwise "
                                   "give the clinic database's file",
                                   e.what()));
     case SQLITE_CORRUPT:
-      return db_error(DbErrorCode::kUnavailable, "url",
+      return db_error(host::RefusalKind::kUnavailable, "url",
                       fmt::format("the clinic database is damaged ({}): write nothing to it and "
                                   "restore it from the clinic's backup (sqlite3 FILE .recover "
                                   "saves what can be read, for the records since)",
                                   e.what()));
     default:
-      return db_error(DbErrorCode::kUnavailable, "",
+      return db_error(host::RefusalKind::kUnavailable, "",
                       fmt::format("the SQLite database failed: {}", e.what()));
   }
 }
@@ -74,7 +75,7 @@ class SqliteConnection final : public SqlConnection {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
 
-  DbResult<SqlRows> query(std::string_view sql, const SqlParams& params = {}) override {
+  host::Checked<SqlRows> query(std::string_view sql, const SqlParams& params = {}) override {
     try {
       SQLite::Statement statement(*db_, numbered_parameters(sql));
       for (std::size_t i = 0; i < params.size(); ++i) {
@@ -111,21 +112,23 @@ class SqliteConnection final : public SqlConnection {
     } catch (const SQLite::Exception& e) {
       return sqlite_error(e);
     } catch (const std::exception& e) {
-      return db_error(DbErrorCode::kUnavailable, "", e.what());
+      return db_error(host::RefusalKind::kUnavailable, "", e.what());
     }
   }
 
-  DbStatus script(std::string_view sql) override {
+  host::Checked<void> script(std::string_view sql) override {
     try {
       db_->exec(std::string(sql));
-      return DbStatus::Ok();
+      return host::Checked<void>::Ok();
     } catch (const SQLite::Exception& e) {
       return sqlite_error(e);
     }
   }
 
-  DbStatus begin(bool write) override { return script(write ? "BEGIN IMMEDIATE" : "BEGIN"); }
-  DbStatus commit() override { return script("COMMIT"); }
+  host::Checked<void> begin(bool write) override {
+    return script(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  host::Checked<void> commit() override { return script("COMMIT"); }
   void rollback() override {
     try {
       if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
@@ -134,23 +137,23 @@ class SqliteConnection final : public SqlConnection {
     }
   }
 
-  DbResult<bool> table_exists(std::string_view table) override {
-    const DbResult<SqlRows> rows =
+  host::Checked<bool> table_exists(std::string_view table) override {
+    const host::Checked<SqlRows> rows =
         query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
               {std::string(table)});
     if (!rows.ok()) return rows.error();
     return rows->at(0).integer(0) > 0;
   }
 
-  DbResult<std::vector<std::string>> describe_schema() override {
+  host::Checked<std::vector<std::string>> describe_schema() override {
     std::vector<std::string> lines;
-    const DbResult<SqlRows> tables = query(
+    const host::Checked<SqlRows> tables = query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", {});
     if (!tables.ok()) return tables.error();
     for (const SqlRow& t : *tables) {
       const std::string table = t.text(0);
       lines.push_back("table " + table);
-      const DbResult<SqlRows> columns = query(
+      const host::Checked<SqlRows> columns = query(
           "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid", {table});
       if (!columns.ok()) return columns.error();
       std::vector<std::string> pk;
@@ -167,12 +170,12 @@ class SqliteConnection final : public SqlConnection {
       }
       if (!pk.empty())
         lines.push_back(fmt::format("primary key {}({})", table, fmt::join(pk, ",")));
-      const DbResult<SqlRows> indexes =
+      const host::Checked<SqlRows> indexes =
           query("SELECT name, \"unique\", origin FROM pragma_index_list($1)", {table});
       if (!indexes.ok()) return indexes.error();
       for (const SqlRow& ix : *indexes) {
         if (ix.text(2) == "pk") continue;
-        const DbResult<SqlRows> cols =
+        const host::Checked<SqlRows> cols =
             query("SELECT name FROM pragma_index_info($1) ORDER BY seqno", {ix.text(0)});
         if (!cols.ok()) return cols.error();
         std::vector<std::string> names;
@@ -180,7 +183,7 @@ class SqliteConnection final : public SqlConnection {
         lines.push_back(fmt::format("{} {}({})", ix.integer(1) != 0 ? "unique" : "index", table,
                                     fmt::join(names, ",")));
       }
-      const DbResult<SqlRows> fks =
+      const host::Checked<SqlRows> fks =
           query("SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list($1)", {table});
       if (!fks.ok()) return fks.error();
       for (const SqlRow& fk : *fks) {
@@ -192,7 +195,7 @@ class SqliteConnection final : public SqlConnection {
     return lines;
   }
 
-  DbStatus lock_for_migration() override { return DbStatus::Ok(); }
+  host::Checked<void> lock_for_migration() override { return host::Checked<void>::Ok(); }
 
  private:
   std::unique_ptr<SQLite::Database> db_;
@@ -200,15 +203,15 @@ class SqliteConnection final : public SqlConnection {
 
 }  // namespace
 
-DbResult<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path, OpenMode mode) {
+host::Checked<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path, OpenMode mode) {
   if (path.empty()) {
-    return db_error(DbErrorCode::kInvalidArgument, "url",
+    return db_error(host::RefusalKind::kInvalidArgument, "url",
                     "empty SQLite path: give a file such as clinic.db or sqlite:/path/clinic.db");
   }
   std::error_code ec;
   if (mode == OpenMode::kExisting && !std::filesystem::exists(path, ec)) {
     return db_error(
-        DbErrorCode::kNotInitialised, "url",
+        host::RefusalKind::kNotInitialised, "url",
         fmt::format("no clinic database at {}: create it with `itdd clinic init`", path));
   }
   try {
@@ -225,7 +228,7 @@ DbResult<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path, Op
     check.executeStep();
     return std::unique_ptr<SqlConnection>(std::make_unique<SqliteConnection>(std::move(db)));
   } catch (const SQLite::Exception& e) {
-    DbError error = sqlite_error(e);
+    host::Refusal error = sqlite_error(e);
     error.field = "url";
     if (e.getErrorCode() == SQLITE_CANTOPEN) {
       error.message =

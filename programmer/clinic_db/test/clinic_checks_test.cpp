@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t kDay = kMillisPerDay;
 constexpr std::int64_t kToday = 1'740'787'200'000;  // 2025-03-01 00:00 UTC
 
-std::string refusal(const std::optional<DbError>& e) { return e ? e->message : "(accepted)"; }
+std::string refusal(const std::optional<host::Refusal>& e) { return e ? e->message : "(accepted)"; }
 
 TEST(IdentifyingText, RefusesEveryInvisibleCharacterThatChangesHowALineReads) {
   const struct {
@@ -32,7 +32,7 @@ TEST(IdentifyingText, RefusesEveryInvisibleCharacterThatChangesHowALineReads) {
       {"   ", "give the name"},
   };
   for (const auto& c : cases) {
-    const std::optional<DbError> e = check_identifying_text(c.text, "name", "the name", 10);
+    const std::optional<host::Refusal> e = check_identifying_text(c.text, "name", "the name", 10);
     ASSERT_TRUE(e.has_value()) << c.words;
     EXPECT_EQ(e->field, "name");
     EXPECT_NE(e->message.find(c.words), std::string::npos) << e->message;

@@ -45,7 +45,7 @@ std::string token_hash(std::string_view token) {
   return hex(digest.data(), digest.size());
 }
 
-host::Refusal from_db(const DbError& e) {
+host::Refusal from_db(const host::Refusal& e) {
   return {e.field, e.message};
 }
 
@@ -98,13 +98,13 @@ std::int64_t login_wait_ms(const LoginFailures& f, std::int64_t now_ms, const Ba
   return until > now_ms ? until - now_ms : 0;
 }
 
-DbResult<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
+host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
                                    std::string_view display_name, Role role,
                                    std::string_view password, std::int64_t now_ms,
                                    PasswordCost cost) {
   const host::Checked<std::string> hash = hash_password(password, cost);
   if (!hash.ok()) {
-    return DbError{DbErrorCode::kInvalidArgument, hash.error().field, hash.error().message};
+    return host::Refusal{hash.error().field, hash.error().message};
   }
   UserRecord u;
   u.user_name = std::string(user_name);
@@ -118,7 +118,7 @@ DbResult<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
 LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view password,
                    std::int64_t now_ms, const BackoffRule& backoff, const SessionRule& rule) {
   LoginOutcome out;
-  const auto unavailable = [&](const DbError& e) {
+  const auto unavailable = [&](const host::Refusal& e) {
     out.verdict = LoginVerdict::kUnavailable;
     out.refusal = from_db(e);
     return out;
@@ -128,7 +128,7 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
     out.refusal = {"password", "unknown user or wrong password"};
     return out;
   }
-  const DbResult<LoginFailures> failures = db.login_failures(user_name);
+  const host::Checked<LoginFailures> failures = db.login_failures(user_name);
   if (!failures.ok()) return unavailable(failures.error());
   if (const std::int64_t wait = login_wait_ms(*failures, now_ms, backoff); wait > 0) {
     out.verdict = LoginVerdict::kBackingOff;
@@ -138,18 +138,18 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
                                failures->failures, (wait + 999) / 1000)};
     return out;
   }
-  const DbResult<std::optional<UserRecord>> user = db.find_user(user_name);
+  const host::Checked<std::optional<UserRecord>> user = db.find_user(user_name);
   if (!user.ok()) return unavailable(user.error());
   const bool good =
       user->has_value() && (*user)->active && password_matches((*user)->password_hash, password);
   if (!good) {
-    if (DbStatus s = db.record_login_failure(user_name, now_ms); !s.ok()) {
+    if (host::Checked<void> s = db.record_login_failure(user_name, now_ms); !s.ok()) {
       return unavailable(s.error());
     }
     out.refusal = {"password", "unknown user or wrong password"};
     return out;
   }
-  if (DbStatus s = db.clear_login_failures(user_name); !s.ok()) return unavailable(s.error());
+  if (host::Checked<void> s = db.clear_login_failures(user_name); !s.ok()) return unavailable(s.error());
   SignedIn in;
   in.user = **user;
   in.token = random_token();
@@ -158,7 +158,7 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
   in.session.csrf_token = random_token();
   in.session.created_at_ms = now_ms;
   in.session.expires_at_ms = now_ms + std::min(rule.lifetime_ms, rule.max_age_ms);
-  const DbResult<std::int64_t> id = db.add_web_session(in.session);
+  const host::Checked<std::int64_t> id = db.add_web_session(in.session);
   if (!id.ok()) return unavailable(id.error());
   in.session.id = *id;
   // Sessions that ran out are removed as others log in (best effort: a failure here keeps them
@@ -169,14 +169,14 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
   return out;
 }
 
-DbResult<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
+host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
                                                std::int64_t now_ms, const SessionRule& rule) {
   if (token.empty() || token.size() > 128) return std::optional<SignedIn>();
   const std::string hash = token_hash(token);
-  const DbResult<std::optional<WebSessionRecord>> found = db.find_web_session(hash);
+  const host::Checked<std::optional<WebSessionRecord>> found = db.find_web_session(hash);
   if (!found.ok()) return found.error();
   if (!found->has_value() || (*found)->expires_at_ms <= now_ms) return std::optional<SignedIn>();
-  const DbResult<UserRecord> user = db.user((*found)->user_id);
+  const host::Checked<UserRecord> user = db.user((*found)->user_id);
   if (!user.ok()) return user.error();
   if (!user->active) return std::optional<SignedIn>();
   SignedIn in{*user, **found, ""};
@@ -184,14 +184,14 @@ DbResult<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view to
       std::min(now_ms + rule.lifetime_ms, in.session.created_at_ms + rule.max_age_ms);
   // Extend only when it moves by a minute or more: one write a minute, not one per request.
   if (extended > in.session.expires_at_ms + 60'000) {
-    if (DbStatus s = db.extend_web_session(in.session.id, extended); !s.ok()) return s.error();
+    if (host::Checked<void> s = db.extend_web_session(in.session.id, extended); !s.ok()) return s.error();
     in.session.expires_at_ms = extended;
   }
   return std::optional<SignedIn>(std::move(in));
 }
 
-DbStatus logout(ClinicDb& db, std::string_view token) {
-  if (token.empty() || token.size() > 128) return DbStatus::Ok();
+host::Checked<void> logout(ClinicDb& db, std::string_view token) {
+  if (token.empty() || token.size() > 128) return host::Checked<void>::Ok();
   return db.end_web_session(token_hash(token));
 }
 

@@ -42,29 +42,29 @@ std::optional<Concentration> concentration_at(const std::vector<RefillRecord>& r
 
 }  // namespace
 
-DbResult<PumpSeries> pump_series(ClinicDb& db, std::int64_t pump_id, std::int64_t from_ms,
+host::Checked<PumpSeries> pump_series(ClinicDb& db, std::int64_t pump_id, std::int64_t from_ms,
                                  std::int64_t to_ms, const host::TimeZone& zone) {
   if (from_ms >= to_ms) {
-    return DbError{DbErrorCode::kInvalidArgument, "from_ms", "must be before to_ms"};
+    return host::Refusal{"from_ms", "must be before to_ms"};
   }
   if (to_ms - from_ms > kMaxSeriesRangeMs) {
-    return DbError{DbErrorCode::kInvalidArgument, "from_ms",
+    return host::Refusal{"from_ms",
                    fmt::format("a range of {} days: ask for 400 days or less at once",
                                (to_ms - from_ms) / kMillisPerDay)};
   }
-  const DbResult<PumpRecord> pump = db.pump(pump_id);
+  const host::Checked<PumpRecord> pump = db.pump(pump_id);
   if (!pump.ok()) return pump.error();
-  const DbResult<std::vector<RefillRecord>> refills = db.refills(pump_id);
+  const host::Checked<std::vector<RefillRecord>> refills = db.refills(pump_id);
   if (!refills.ok()) return refills.error();
-  const DbResult<std::vector<PrescriptionRecord>> history = db.prescription_history(pump_id);
+  const host::Checked<std::vector<PrescriptionRecord>> history = db.prescription_history(pump_id);
   if (!history.ok()) return history.error();
-  const DbResult<std::optional<ImplantClockOffset>> clock = db.implant_clock_offset(pump_id);
+  const host::Checked<std::optional<ImplantClockOffset>> clock = db.implant_clock_offset(pump_id);
   if (!clock.ok()) return clock.error();
-  const DbResult<std::vector<DeliveryHourRecord>> hours = db.delivery_hours(pump_id);
+  const host::Checked<std::vector<DeliveryHourRecord>> hours = db.delivery_hours(pump_id);
   if (!hours.ok()) return hours.error();
-  const DbResult<std::vector<EventLogRecord>> events = db.event_log(pump_id);
+  const host::Checked<std::vector<EventLogRecord>> events = db.event_log(pump_id);
   if (!events.ok()) return events.error();
-  const DbResult<std::vector<SessionRecord>> sessions = db.sessions_of(pump_id);
+  const host::Checked<std::vector<SessionRecord>> sessions = db.sessions_of(pump_id);
   if (!sessions.ok()) return sessions.error();
 
   PumpSeries out;

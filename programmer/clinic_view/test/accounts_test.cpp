@@ -47,7 +47,7 @@ class AccountsTest : public ::testing::Test {
   void SetUp() override {
     const auto id = add_account(clinic_.db(), "dr.ward", "Dr Ward", Role::kClinician,
                                 "a long password", kNow, PasswordCost::minimum());
-    ASSERT_TRUE(id.ok()) << db_error_text(id.error());
+    ASSERT_TRUE(id.ok()) << id.error().text();
   }
   testing::TempClinic clinic_;
 };

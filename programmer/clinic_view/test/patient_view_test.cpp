@@ -19,7 +19,7 @@ class PatientViewTest : public ::testing::Test {
     ClinicDb& db = clinic_.db();
     PatientRecord p{0, "MRN-1", "Ann", 0, Indication::kSpasticity};
     const auto patient = db.add_patient(p);
-    ASSERT_TRUE(patient.ok()) << db_error_text(patient.error());
+    ASSERT_TRUE(patient.ok()) << patient.error().text();
     PumpRecord pump;
     pump.patient_id = *patient;
     pump.model = "peristaltic-20";
@@ -29,7 +29,7 @@ class PatientViewTest : public ::testing::Test {
     pump.catheter_volume = Volume(170'000);
     pump.reservoir_capacity = Volume(20'000'000);
     const auto id = db.add_pump(pump, {100, 1100, Volume(26'000), Volume(286'000)});
-    ASSERT_TRUE(id.ok()) << db_error_text(id.error());
+    ASSERT_TRUE(id.ok()) << id.error().text();
     pump_ = *id;
     const auto s = db.begin_session({0, pump_, "Dr Ada", "dashboard", kStart, {}, ""});
     ASSERT_TRUE(s.ok());
@@ -57,7 +57,7 @@ class PatientViewTest : public ::testing::Test {
     r.next_refill_ms = kStart + 60 * kDay;
     r.next_refill_rule = "stability";
     const auto refill = db.record_refill(r);
-    ASSERT_TRUE(refill.ok()) << db_error_text(refill.error());
+    ASSERT_TRUE(refill.ok()) << refill.error().text();
     // The implant's clock: hour 1000 of its monotonic clock is kStart.
     ASSERT_TRUE(db.set_implant_clock_offset(pump_, {kStart - 1000 * kHour, kStart}).ok());
     std::vector<DeliveryHourRecord> hours;
@@ -75,7 +75,7 @@ class PatientViewTest : public ::testing::Test {
 
 TEST_F(PatientViewTest, HoursDaysRefillsBolusesAndAlarmsArePlacedOnTheClinicsTimeLine) {
   const auto s = pump_series(clinic_.db(), pump_, kStart - kDay, kStart + 3 * kDay, zone_);
-  ASSERT_TRUE(s.ok()) << db_error_text(s.error());
+  ASSERT_TRUE(s.ok()) << s.error().text();
   EXPECT_TRUE(s->implant_clock_known);
   ASSERT_EQ(s->hourly.size(), 48u);
   EXPECT_EQ(s->hourly[0].t_ms, kStart);

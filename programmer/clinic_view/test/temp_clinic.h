@@ -21,11 +21,11 @@ class TempClinic {
            ("itdd_clinic_view_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     auto opened = open_clinic_db((dir_ / "clinic.db").string(), OpenMode::kCreate);
-    EXPECT_TRUE(opened.ok()) << db_error_text(opened.error());
+    EXPECT_TRUE(opened.ok()) << opened.error().text();
     if (!opened.ok()) return;
     db_ = std::move(opened.value());
-    const DbResult<int> v = db_->migrate();
-    EXPECT_TRUE(v.ok()) << db_error_text(v.error());
+    const host::Checked<int> v = db_->migrate();
+    EXPECT_TRUE(v.ok()) << v.error().text();
   }
   ~TempClinic() {
     db_.reset();

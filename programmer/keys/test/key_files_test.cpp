@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/passphrase_input.h"
-#include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::programmer {
 namespace {
@@ -41,7 +41,7 @@ class KeyFiles : public ::testing::Test {
   }
 
   fs::path dir_;
-  sim::SodiumCrypto crypto_;
+  host::SodiumCrypto crypto_;
 };
 
 TEST_F(KeyFiles, HexRoundTrip) {

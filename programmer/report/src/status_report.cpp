@@ -353,11 +353,7 @@ nlohmann::json patient_bolus_usage_json(const PatientBolusStatus& u) {
 }
 
 std::string error_text(const Error& e) {
-  std::string where = e.field;
-  if (e.index >= 0) where += fmt::format("[{}]", e.index);
-  if (e.sub_index >= 0) where += fmt::format("[{}]", e.sub_index);
-  const std::string message = host::message_text(e);
-  return where.empty() ? message : fmt::format("{}: {}", where, message);
+  return host::refusal_of(e).text();
 }
 
 namespace detail {

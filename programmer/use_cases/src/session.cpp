@@ -125,8 +125,8 @@ LogPageReader log_reader(Client& client) {
   };
 }
 
-Stop db_stop(const DbError& e) {
-  Stop stop(is_input_error(e) ? Outcome::kInvalidInput : Outcome::kRefused, e.field, e.message);
+Stop db_stop(const host::Refusal& e) {
+  Stop stop(outcome_of(e), e.field, e.message);
   stop.clinic_db = true;
   return stop;
 }

@@ -1,37 +1,21 @@
-// The scenario and pump-model readers' fields: exact decimals (host/text) within the range a
-// field allows, refused with that range in the field's unit. Internal to itdd_scenario; used
-// inside host::read_json, where every refusal unwinds to the reader's entry.
+// The scenario reader's fields: exact decimals within the range a field allows (host/text's
+// json_range.h, shared with the pump models' reader), and minutes. Internal to itdd_scenario;
+// used inside host::read_json, where every refusal unwinds to the reader's entry.
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
 
 #include "itdd/core/units.h"
+#include "itdd/host/json_range.h"
 #include "itdd/host/json_reader.h"
 
 namespace itdd::scenario::detail {
 
+using host::decimal_in;
 using host::JsonObject;
 using host::JsonValue;
-
-// What a field allows: from `min` (excluded when `above`) to `max`, as counts at the field's
-// scale; `unit` is shown after the bounds and `max_note` says where the maximum comes from
-// ("the reservoir's capacity").
-struct Range {
-  std::int64_t min = 0;
-  std::int64_t max = 0;
-  bool above = false;
-  std::string_view unit;
-  std::string_view max_note;
-};
-
-// The field as an exact count of 1/scale units (scale a power of ten: 10^6 for mL to nL),
-// within `range` (in the same counts). Refuses a value finer than 1/scale ("at most 6 decimal
-// places"), negative, beyond 64 bits or outside the range.
-std::int64_t decimal_in(const JsonValue& v, std::int64_t scale, const Range& range);
-// A whole number within `range` (scale 1).
-std::int64_t whole_in(const JsonValue& v, const Range& range);
+using host::Range;
+using host::whole_in;
 
 // Minutes, read to the thousandth (60 ms), as a Duration within [min, max] minutes.
 Duration minutes_in(const JsonValue& v, std::int64_t min_minutes, std::int64_t max_minutes);

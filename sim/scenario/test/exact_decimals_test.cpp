@@ -28,7 +28,7 @@ struct Drug {
 constexpr Drug kMorphine{"morphine", DoseUnit::kMilligram, "1"};
 constexpr Drug kZiconotide{"ziconotide", DoseUnit::kMicrogram, "25"};
 
-const scenario::PumpModelSpec& pump() {
+const host::PumpModelSpec& pump() {
   return *testing::pump_catalog().find("peristaltic-20");
 }
 

@@ -5,10 +5,10 @@
 
 namespace itdd::testing {
 
-const scenario::PumpCatalog& pump_catalog() {
-  static const scenario::PumpCatalog catalog = [] {
-    host::Checked<scenario::PumpCatalog> c =
-        scenario::PumpCatalog::load(std::string(ITDD_SOURCE_DIR) + "/data/pump-models.json");
+const host::PumpCatalog& pump_catalog() {
+  static const host::PumpCatalog catalog = [] {
+    host::Checked<host::PumpCatalog> c =
+        host::PumpCatalog::load(std::string(ITDD_SOURCE_DIR) + "/data/pump-models.json");
     if (!c.ok()) throw std::runtime_error("data/pump-models.json: " + c.error().text());
     return std::move(c).value();
   }();

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "itdd/host/checked.h"
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/scenario.h"
 
 namespace itdd::testing {
 
-const scenario::PumpCatalog& pump_catalog();
+const host::PumpCatalog& pump_catalog();
 // A JSON file under the source tree, e.g. "examples/morphine-continuous.json".
 nlohmann::json load_source_json(const std::string& relative_path);
 // The scenario `doc` describes, read from its JSON text (nlohmann-json writes each double as its

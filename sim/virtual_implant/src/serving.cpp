@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "failure.h"
 #include "itdd/link/wire.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/sim/virtual_implant.h"
@@ -55,7 +56,7 @@ double ms_until(SteadyClock::time_point t) {
 
 // ---------------------------------------------------------------- the listener
 
-TcpListener TcpListener::open(const std::string& host, std::uint16_t port) {
+TcpListener TcpListener::open_unguarded(const std::string& host, std::uint16_t port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -63,8 +64,7 @@ TcpListener TcpListener::open(const std::string& host, std::uint16_t port) {
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (const int r = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); r != 0) {
-    throw std::runtime_error(
-        fmt::format("cannot listen on {}:{}: {}", host, port, ::gai_strerror(r)));
+    detail::fail_io(fmt::format("cannot listen on {}:{}: {}", host, port, ::gai_strerror(r)));
   }
   int err = 0;
   int listening = -1;
@@ -88,8 +88,7 @@ TcpListener TcpListener::open(const std::string& host, std::uint16_t port) {
   }
   ::freeaddrinfo(found);
   if (listening < 0) {
-    throw std::runtime_error(
-        fmt::format("cannot listen on {}:{}: {}", host, port, os_error_text(err)));
+    detail::fail_io(fmt::format("cannot listen on {}:{}: {}", host, port, os_error_text(err)));
   }
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
@@ -514,7 +513,7 @@ int VirtualImplant::poll_timeout_ms(bool behind) {
   return static_cast<int>(std::max(0.0, timeout));
 }
 
-void VirtualImplant::run() {
+void VirtualImplant::serve_until_stopped() {
   std::vector<pollfd> fds;
   std::vector<std::uint64_t> ids;  // the connection behind fds[i + 2]
   while (!stop_.load()) {
@@ -588,6 +587,24 @@ VirtualImplantStats VirtualImplant::stats() const {
   s.wakes = stats_.wakes.load();
   s.cell_link_work_uj = stats_.cell_link_work_uj.load();
   return s;
+}
+
+}  // namespace itdd::sim
+
+namespace itdd::sim {
+
+host::Checked<TcpListener> TcpListener::open(const std::string& host, std::uint16_t port) {
+  return detail::guarded([&] { return open_unguarded(host, port); });
+}
+
+host::Checked<std::uint16_t> VirtualImplant::listen(const std::string& host, std::uint16_t port) {
+  host::Checked<TcpListener> listener = TcpListener::open(host, port);
+  if (!listener.ok()) return listener.error();
+  return listen(std::move(listener).value());
+}
+
+host::Checked<void> VirtualImplant::run() {
+  return detail::guarded([&] { serve_until_stopped(); });
 }
 
 }  // namespace itdd::sim

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "failure.h"
 #include "itdd/storage/layout.h"
 
 namespace itdd::sim {
@@ -45,22 +46,23 @@ std::int64_t local_wall_now_ms() {
 
 fs::path prepare_dir(const VirtualImplantOptions& o) {
   if (!(o.speed > 0.0) || !std::isfinite(o.speed) || o.speed > kMaxSpeed) {
-    throw std::invalid_argument("speed: must be above 0 and at most 1e9");
+    detail::fail(host::RefusalKind::kInvalidArgument, "speed", "must be above 0 and at most 1e9");
   }
   const LinkImpairment& i = o.impairment;
   if (!(i.drop >= 0.0 && i.drop < 1.0) || !(i.corrupt >= 0.0 && i.corrupt < 1.0) ||
       i.delay.count() < 0) {
-    throw std::invalid_argument("impairment: drop and corrupt must be in [0, 1), delay >= 0");
+    detail::fail(host::RefusalKind::kInvalidArgument, "impairment",
+                 "drop and corrupt must be in [0, 1), delay >= 0");
   }
-  if (o.state_dir.empty()) throw StateError("no state directory given");
+  if (o.state_dir.empty()) detail::fail_state("no state directory given");
   std::error_code ec;
   if (fs::exists(o.state_dir, ec) && !fs::is_directory(o.state_dir, ec)) {
-    throw StateError(fmt::format("{}: not a directory", o.state_dir.string()));
+    detail::fail_state(fmt::format("{}: not a directory", o.state_dir.string()));
   }
   fs::create_directories(o.state_dir, ec);
   if (ec) {
-    throw StateError(fmt::format("{}: cannot create the state directory: {}", o.state_dir.string(),
-                                 ec.message()));
+    detail::fail_state(fmt::format("{}: cannot create the state directory: {}",
+                                   o.state_dir.string(), ec.message()));
   }
   return o.state_dir;
 }
@@ -105,7 +107,7 @@ VirtualImplant::DirLock::DirLock(const fs::path& dir) {
   const fs::path file = dir / "lock";
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw StateError(fmt::format("{}: cannot open: {}", file.string(), os_error_text(errno)));
+    detail::fail_state(fmt::format("{}: cannot open: {}", file.string(), os_error_text(errno)));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -117,11 +119,11 @@ VirtualImplant::DirLock::DirLock(const fs::path& dir) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK) {
-      throw StateError(
+      detail::fail_state(
           fmt::format("{}: in use by another virtual implant{}: stop it or choose another --state",
                       dir.string(), holder));
     }
-    throw StateError(fmt::format("{}: cannot lock: {}", file.string(), os_error_text(err)));
+    detail::fail_state(fmt::format("{}: cannot lock: {}", file.string(), os_error_text(err)));
   }
   const std::string pid = std::to_string(::getpid());
   if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
@@ -137,7 +139,7 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(file, ec)) {
     if (fs::exists(dir / kFlashFile, ec)) {
-      throw StateError(fmt::format(
+      detail::fail_state(fmt::format(
           "{}: {} is there but {} is not: the implant's clock is lost (restore the file, or "
           "start from an empty directory)",
           dir.string(), kFlashFile, kStateFile));
@@ -145,7 +147,7 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
     return p;
   }
   std::ifstream in(file);
-  if (!in) throw StateError(fmt::format("{}: cannot read", file.string()));
+  if (!in) detail::fail_state(fmt::format("{}: cannot read", file.string()));
   std::string line;
   int number = 0;
   bool header = false;
@@ -154,7 +156,7 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
     if (line.empty()) continue;
     if (!header) {
       if (line != kStateHeader) {
-        throw StateError(
+        detail::fail_state(
             fmt::format("{}: line 1: not a virtual implant state file (expected "
                         "\"{}\")",
                         file.string(), kStateHeader));
@@ -172,8 +174,8 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
     std::int64_t v = 0;
     const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (err != std::errc() || end != value.data() + value.size()) {
-      throw StateError(fmt::format("{}: line {}: {}: not an integer: \"{}\"", file.string(), number,
-                                   key, value));
+      detail::fail_state(fmt::format("{}: line {}: {}: not an integer: \"{}\"", file.string(),
+                                     number, key, value));
     }
     if (key == "wall-at-zero-ms") {
       p.wall_at_zero_ms = v;
@@ -198,18 +200,19 @@ VirtualImplant::Persisted VirtualImplant::read_state(const fs::path& dir) {
     }                           // other keys: from a later version, ignored
   }
   if (!header || p.pump_model.empty() || p.resume_at_ms < 0) {
-    throw StateError(fmt::format("{}: incomplete (no header, pump model or clock)", file.string()));
+    detail::fail_state(
+        fmt::format("{}: incomplete (no header, pump model or clock)", file.string()));
   }
   p.exists = true;
   return p;
 }
 
-scenario::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions& options,
-                                                     const Persisted& persisted) {
+host::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions& options,
+                                                 const Persisted& persisted) {
   std::string name = options.pump_model;
   if (persisted.exists) {
     if (!name.empty() && name != persisted.pump_model) {
-      throw StateError(fmt::format(
+      detail::fail_state(fmt::format(
           "{}: holds an implant of pump model {}, not {} (the model is fixed at the first start)",
           options.state_dir.string(), persisted.pump_model, name));
     }
@@ -217,16 +220,16 @@ scenario::PumpModelSpec VirtualImplant::resolve_pump(const VirtualImplantOptions
   } else if (name.empty()) {
     name = kDefaultPumpModel;
   }
-  const scenario::PumpModelSpec* spec = options.catalog.find(name);
+  const host::PumpModelSpec* spec = options.catalog.find(name);
   if (spec == nullptr) {
     std::string known;
     for (const std::string& n : options.catalog.names()) known += (known.empty() ? "" : ", ") + n;
-    throw StateError(fmt::format("unknown pump model {} (known: {})", name, known));
+    detail::fail_state(fmt::format("unknown pump model {} (known: {})", name, known));
   }
   return *spec;
 }
 
-StrokeVolumeParams VirtualImplant::nominal_strokes(const scenario::PumpModelSpec& pump) {
+StrokeVolumeParams VirtualImplant::nominal_strokes(const host::PumpModelSpec& pump) {
   StrokeVolumeParams p;
   p.mean = pump.model.stroke_volume;
   return p;
@@ -263,8 +266,8 @@ void VirtualImplant::save_state(std::int64_t resume_at_ms) {
   if (fd >= 0) ok = ::close(fd) == 0 && ok;
   ok = ok && ::rename(tmp.c_str(), file.c_str()) == 0;
   if (!ok) {
-    throw std::runtime_error(fmt::format("{}: cannot write the implant's clock: {}", file.string(),
-                                         os_error_text(errno)));
+    detail::fail_io(fmt::format("{}: cannot write the implant's clock: {}", file.string(),
+                                os_error_text(errno)));
   }
 }
 
@@ -328,8 +331,8 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
   radio_ = std::make_unique<app::ImplantRadio>(*implant_, crypto_, *flash_,
                                                link_config(options.speed, options.hello_rate));
   if (const Status s = radio_->boot(start); !s) {
-    throw std::runtime_error(fmt::format("the implant's radio did not start: {}: {}",
-                                         s.error().field, s.error().message));
+    detail::fail_io(fmt::format("the implant's radio did not start: {}: {}", s.error().field,
+                                s.error().message));
   }
   // What the implant had charged before this start is in the cell already (cell-link-work-uj).
   const power::BatteryMonitor* monitor = implant_->battery();
@@ -337,7 +340,7 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
   stats_.cell_link_work_uj.store(static_cast<std::uint64_t>(battery_.link_work_uj()),
                                  std::memory_order_relaxed);
   if (::pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
-    throw std::runtime_error(fmt::format("cannot make a pipe: {}", os_error_text(errno)));
+    detail::fail_io(fmt::format("cannot make a pipe: {}", os_error_text(errno)));
   }
 }
 
@@ -400,7 +403,7 @@ ImplantTime VirtualImplant::now() {
   return ImplantTime(t);
 }
 
-ImplantTime VirtualImplant::advance(Duration by) {
+ImplantTime VirtualImplant::advance_unguarded(Duration by) {
   if (by.count() > 0) base_ms_ += by.count();
   const ImplantTime t = now();  // writes the lease past t before anything sees it
   while (!catch_up(t)) {
@@ -496,6 +499,20 @@ void VirtualImplant::after_frame() {
   } else {
     battery_.on_radio_session();
   }
+}
+
+}  // namespace itdd::sim
+
+namespace itdd::sim {
+
+host::Checked<std::unique_ptr<VirtualImplant>> VirtualImplant::open(
+    const VirtualImplantOptions& options) {
+  return detail::guarded(
+      [&] { return std::unique_ptr<VirtualImplant>(new VirtualImplant(options)); });
+}
+
+host::Checked<ImplantTime> VirtualImplant::advance(Duration by) {
+  return detail::guarded([&] { return advance_unguarded(by); });
 }
 
 }  // namespace itdd::sim

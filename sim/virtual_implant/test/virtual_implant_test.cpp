@@ -50,12 +50,19 @@ class VirtualImplantTest : public ::testing::Test {
            ("itdd-vi-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    catalog_ = scenario::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
+    catalog_ = host::PumpCatalog::load(ITDD_PUMP_MODELS_FILE).value();
     clinician_ = crypto_.generate_key_pair().value();
   }
   void TearDown() override {
     stop();
     fs::remove_all(dir_);
+  }
+
+  // The implant, or null after saying why not.
+  static std::unique_ptr<VirtualImplant> open(const VirtualImplantOptions& o) {
+    host::Checked<std::unique_ptr<VirtualImplant>> opened = VirtualImplant::open(o);
+    EXPECT_TRUE(opened.ok()) << opened.error().text();
+    return opened.ok() ? std::move(opened).value() : nullptr;
   }
 
   VirtualImplantOptions options() const {
@@ -68,9 +75,10 @@ class VirtualImplantTest : public ::testing::Test {
 
   // Boots the implant, provisions the clinician and serves on a port the system picks.
   void start(VirtualImplantOptions o) {
-    implant_ = std::make_unique<VirtualImplant>(o);
+    implant_ = open(o);
+    ASSERT_NE(implant_, nullptr);
     ASSERT_TRUE(implant_->provision(clinician_.public_key, link::Role::kClinician).ok());
-    implant_->listen("127.0.0.1", 0);
+    ASSERT_TRUE(implant_->listen("127.0.0.1", 0).ok());
     thread_ = std::make_unique<ServingThread>(*implant_);
   }
   void start() { start(options()); }
@@ -99,8 +107,8 @@ class VirtualImplantTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  scenario::PumpCatalog catalog_;
-  SodiumCrypto crypto_;
+  host::PumpCatalog catalog_;
+  host::SodiumCrypto crypto_;
   hal::KeyPair clinician_{};
   std::unique_ptr<VirtualImplant> implant_;
   std::unique_ptr<ServingThread> thread_;
@@ -252,7 +260,8 @@ TEST_F(VirtualImplantTest, ARestartKeepsTheIdentityThePeersAndTheClock) {
   ASSERT_TRUE(first.ok());
   stop();
 
-  implant_ = std::make_unique<VirtualImplant>(options());
+  implant_ = open(options());
+  ASSERT_NE(implant_, nullptr);
   EXPECT_FALSE(implant_->first_start());
   EXPECT_EQ(implant_->public_key(), key);
   // Provisioning again is a no-op; another role for the same key is refused.
@@ -260,7 +269,7 @@ TEST_F(VirtualImplantTest, ARestartKeepsTheIdentityThePeersAndTheClock) {
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again.value());
   EXPECT_FALSE(implant_->provision(clinician_.public_key, link::Role::kPatient).ok());
-  implant_->listen("127.0.0.1", 0);
+  ASSERT_TRUE(implant_->listen("127.0.0.1", 0).ok());
   thread_ = std::make_unique<ServingThread>(*implant_);
   const Result<protocol::Response> second = clinician_interrogates();
   ASSERT_TRUE(second.ok());
@@ -337,9 +346,10 @@ TEST_F(VirtualImplantTest, AdvancingTheClockDeliversTheTherapyOfThoseDays) {
   stop();
   std::int64_t reached = 0;
   {
-    VirtualImplant offline(options());
-    const ImplantTime from = offline.advance(Duration(0));
-    reached = offline.advance(days(30)).ms();
+    const std::unique_ptr<VirtualImplant> offline = open(options());
+    ASSERT_NE(offline, nullptr);
+    const ImplantTime from = offline->advance(Duration(0)).value();
+    reached = offline->advance(days(30)).value().ms();
     EXPECT_GE(reached - from.ms(), days(30).count());
   }
   start();
@@ -356,21 +366,50 @@ TEST_F(VirtualImplantTest, AdvancingTheClockDeliversTheTherapyOfThoseDays) {
 }
 
 TEST_F(VirtualImplantTest, TheStateDirectoryIsRefusedWhenInUseOrOfAnotherModel) {
+  // Refused as the state directory's problem (the user must change something), saying what.
+  const auto expect_state_refused = [](const VirtualImplantOptions& o, std::string_view says) {
+    const host::Checked<std::unique_ptr<VirtualImplant>> r = VirtualImplant::open(o);
+    ASSERT_FALSE(r.ok()) << says;
+    EXPECT_EQ(r.error().field, "state_dir");
+    EXPECT_EQ(r.error().kind, host::RefusalKind::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  };
   start();
-  EXPECT_THROW(VirtualImplant{options()}, StateError);  // a second server on the same directory
+  expect_state_refused(options(), "another");  // a second server on the same directory
   stop();
   VirtualImplantOptions other = options();
   other.pump_model = "no-such-pump";
-  EXPECT_THROW(VirtualImplant{other}, StateError);
+  expect_state_refused(other, "not no-such-pump");
   const std::vector<std::string> names = catalog_.names();
   for (const std::string& name : names) {
     if (name == "peristaltic-20") continue;
     other.pump_model = name;
-    EXPECT_THROW(VirtualImplant{other}, StateError) << name;
+    expect_state_refused(other, name);
   }
   VirtualImplantOptions unnamed = options();
   unnamed.pump_model.clear();  // a restart may leave it out
-  EXPECT_NO_THROW(VirtualImplant{unnamed});
+  EXPECT_TRUE(VirtualImplant::open(unnamed).ok());
+  // Not a directory; an option out of range.
+  VirtualImplantOptions file = options();
+  file.state_dir = dir_ / "implant.state";
+  expect_state_refused(file, "not a directory");
+  VirtualImplantOptions fast = options();
+  fast.speed = 0;
+  const host::Checked<std::unique_ptr<VirtualImplant>> r = VirtualImplant::open(fast);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().text(), "speed: must be above 0 and at most 1e9");
+}
+
+TEST(TcpListenerOpen, AnAddressThatCannotBeHadIsRefusedNamingIt) {
+  const host::Checked<TcpListener> bad = TcpListener::open("no.such.host.invalid", 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, host::RefusalKind::kUnavailable);
+  EXPECT_TRUE(bad.error().message.starts_with("cannot listen on no.such.host.invalid:0"))
+      << bad.error().message;
+  host::Checked<TcpListener> first = TcpListener::open("127.0.0.1", 0);
+  ASSERT_TRUE(first.ok()) << first.error().text();
+  const host::Checked<TcpListener> taken = TcpListener::open("127.0.0.1", first->port());
+  EXPECT_FALSE(taken.ok());
 }
 
 // ---- connections: many at once, one device in session at a time

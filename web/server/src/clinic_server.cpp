@@ -44,17 +44,22 @@ Reply error_reply(int status, std::string field, std::string message) {
   return r;
 }
 
-int status_of(const DbError& e) {
-  switch (e.code) {
-    case DbErrorCode::kInvalidArgument:
+int status_of(const host::Refusal& e) {
+  switch (e.kind) {
+    case host::RefusalKind::kInvalidArgument:
+    case host::RefusalKind::kMismatch:
       return 400;
-    case DbErrorCode::kNotFound:
+    case host::RefusalKind::kNotFound:
       return 404;
-    case DbErrorCode::kConflict:
+    case host::RefusalKind::kConflict:
+    case host::RefusalKind::kRefused:
+    case host::RefusalKind::kCapacity:
       return 409;
-    case DbErrorCode::kNotInitialised:
-    case DbErrorCode::kSchemaTooNew:
-    case DbErrorCode::kUnavailable:
+    case host::RefusalKind::kNotInitialised:
+    case host::RefusalKind::kSchemaTooNew:
+    case host::RefusalKind::kUnavailable:
+    case host::RefusalKind::kCorrupt:
+    case host::RefusalKind::kIo:
       return 503;
   }
   return 500;
@@ -62,8 +67,8 @@ int status_of(const DbError& e) {
 
 // `request_field` names what the request called the thing looked up (a path segment or a query
 // parameter): a lookup that found nothing points there, not at the database's own name for it.
-Reply db_reply(const DbError& e, std::string request_field = "") {
-  const bool lookup = e.code == DbErrorCode::kNotFound && !request_field.empty();
+Reply db_reply(const host::Refusal& e, std::string request_field = "") {
+  const bool lookup = e.kind == host::RefusalKind::kNotFound && !request_field.empty();
   return error_reply(status_of(e), lookup ? std::move(request_field) : e.field, e.message);
 }
 
@@ -164,7 +169,7 @@ struct ClinicServer::Impl {
   Reply guarded(const httplib::Request& req, Permission permission, const char* action,
                 const Handler& handler, std::string& user) {
     try {
-      const DbResult<std::optional<SignedIn>> who = authenticate(*db, cookie_token(req), now());
+      const host::Checked<std::optional<SignedIn>> who = authenticate(*db, cookie_token(req), now());
       if (!who.ok()) return db_reply(who.error());
       if (!who->has_value()) {
         return error_reply(401, "session", "not logged in, or the session expired: log in again");
@@ -206,7 +211,7 @@ struct ClinicServer::Impl {
   }
 
   host::TimeZone zone() {
-    const DbResult<host::TimeZone> z = db->time_zone();
+    const host::Checked<host::TimeZone> z = db->time_zone();
     if (z.ok()) return *z;
     return *host::find_time_zone("UTC");
   }
@@ -361,7 +366,7 @@ void ClinicServer::Impl::logout(const httplib::Request& req, httplib::Response& 
     reply = guarded(
         req, Permission::kView, "logout",
         [&](const httplib::Request&, const SignedIn&) {
-          const DbStatus ended = programmer::logout(*db, cookie_token(req));
+          const host::Checked<void> ended = programmer::logout(*db, cookie_token(req));
           if (!ended.ok()) return db_reply(ended.error());
           return Reply{};
         },
@@ -389,7 +394,7 @@ Reply ClinicServer::Impl::overview(const httplib::Request& req) {
     return error_reply(400, "active", "give true (active pumps) or all");
   }
   filter.include_inactive = active == "all";
-  const DbResult<ClinicSnapshot> snap = db->clinic_snapshot();
+  const host::Checked<ClinicSnapshot> snap = db->clinic_snapshot();
   if (!snap.ok()) return db_reply(snap.error());
   const host::TimeZone z = zone();
   OverviewOptions opts;
@@ -425,9 +430,9 @@ Reply ClinicServer::Impl::due(const httplib::Request& req) {
 }
 
 Reply ClinicServer::Impl::patient(const std::string& mrn) {
-  const DbResult<PatientRecord> p = db->find_patient_by_mrn(mrn);
+  const host::Checked<PatientRecord> p = db->find_patient_by_mrn(mrn);
   if (!p.ok()) return db_reply(p.error(), "mrn");
-  const DbResult<ClinicSnapshot> snap = db->clinic_snapshot(p->id);
+  const host::Checked<ClinicSnapshot> snap = db->clinic_snapshot(p->id);
   if (!snap.ok()) return db_reply(snap.error());
   const host::TimeZone z = zone();
   const std::vector<OverviewRow> rows = build_overview(*snap, library, now(), z);
@@ -458,12 +463,12 @@ Reply ClinicServer::Impl::series(const httplib::Request& req, const std::string&
   const auto from = whole_param(req, "from_ms", *to - 365 * kDay, 0,
                                 std::numeric_limits<std::int64_t>::max() / 2);
   if (!from.ok()) return error_reply(400, from.error().field, from.error().message);
-  const DbResult<PumpRecord> pump = db->find_pump_by_serial(serial);
+  const host::Checked<PumpRecord> pump = db->find_pump_by_serial(serial);
   if (!pump.ok()) return db_reply(pump.error(), "serial");
   const host::TimeZone z = zone();
-  const DbResult<PumpSeries> s = pump_series(*db, pump->id, *from, *to, z);
+  const host::Checked<PumpSeries> s = pump_series(*db, pump->id, *from, *to, z);
   if (!s.ok()) return db_reply(s.error());
-  const DbResult<ClinicSnapshot> snap = db->clinic_snapshot(pump->patient_id);
+  const host::Checked<ClinicSnapshot> snap = db->clinic_snapshot(pump->patient_id);
   if (!snap.ok()) return db_reply(snap.error());
   const std::vector<OverviewRow> rows = build_overview(*snap, library, now_ms, z);
   const OverviewRow* row = nullptr;
@@ -478,13 +483,13 @@ Reply ClinicServer::Impl::sessions(const httplib::Request& req) {
   if (!limit.ok()) return error_reply(400, limit.error().field, limit.error().message);
   std::optional<std::int64_t> patient_id;
   if (req.has_param("patient")) {
-    const DbResult<PatientRecord> p = db->find_patient_by_mrn(req.get_param_value("patient"));
+    const host::Checked<PatientRecord> p = db->find_patient_by_mrn(req.get_param_value("patient"));
     if (!p.ok()) return db_reply(p.error(), "patient");
     patient_id = p->id;
   }
   std::string serial;
   if (req.has_param("serial")) {
-    const DbResult<PumpRecord> p = db->find_pump_by_serial(req.get_param_value("serial"));
+    const host::Checked<PumpRecord> p = db->find_pump_by_serial(req.get_param_value("serial"));
     if (!p.ok()) return db_reply(p.error(), "serial");
     serial = p->serial;
     patient_id = p->patient_id;
@@ -508,7 +513,7 @@ Reply ClinicServer::Impl::session(const std::string& id_text) {
     return error_reply(400, "id",
                        fmt::format("'{}' is not a session number", id_text.substr(0, 40)));
   }
-  const DbResult<SessionReport> r = db->session_report(id);
+  const host::Checked<SessionReport> r = db->session_report(id);
   if (!r.ok()) return db_reply(r.error(), "id");
   Json changes = Json::array();
   for (const ChangeRecord& c : r->changes) changes.push_back(change_json(c));
@@ -531,7 +536,7 @@ Reply ClinicServer::Impl::upload(const httplib::Request& req, const std::string&
   if (in->kind != "log" && in->kind != "history") {
     return error_reply(400, "kind", "give log (an event log) or history (hourly delivery)");
   }
-  const DbResult<PumpRecord> pump = db->find_pump_by_serial(serial);
+  const host::Checked<PumpRecord> pump = db->find_pump_by_serial(serial);
   if (!pump.ok()) return db_reply(pump.error(), "serial");
   const host::Checked<DownloadedRecords> records = downloaded_records_from_text(in->document);
   if (!records.ok()) {
@@ -556,7 +561,7 @@ Reply ClinicServer::Impl::upload(const httplib::Request& req, const std::string&
                           : db->store_delivery_hours(pump->id, records->hours);
   if (!stored.ok()) return db_reply(stored.error());
   if (records->wall_offset_ms) {
-    const DbStatus s = db->set_implant_clock_offset(pump->id, {*records->wall_offset_ms, now()});
+    const host::Checked<void> s = db->set_implant_clock_offset(pump->id, {*records->wall_offset_ms, now()});
     if (!s.ok()) return db_reply(s.error());
   }
   const std::int64_t total =
@@ -574,10 +579,10 @@ ClinicServer::~ClinicServer() {
 
 host::Checked<std::unique_ptr<ClinicServer>> ClinicServer::start(ServerOptions options) {
   auto impl = std::make_unique<Impl>();
-  DbResult<std::unique_ptr<ClinicDb>> db = open_clinic_db(options.db_url, OpenMode::kExisting);
-  if (!db.ok()) return host::Refusal{"db", db_error_text(db.error())};
-  const DbResult<int> version = (*db)->schema_version();
-  if (!version.ok()) return host::Refusal{"db", db_error_text(version.error())};
+  host::Checked<std::unique_ptr<ClinicDb>> db = open_clinic_db(options.db_url, OpenMode::kExisting);
+  if (!db.ok()) return host::Refusal{"db", db.error().text()};
+  const host::Checked<int> version = (*db)->schema_version();
+  if (!version.ok()) return host::Refusal{"db", version.error().text()};
   if (*version != latest_schema_version()) {
     return host::Refusal{
         "db", fmt::format("the clinic database is at schema version {}; this "

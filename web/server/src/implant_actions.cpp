@@ -17,7 +17,7 @@
 #include "itdd/programmer/use_cases/device_care.h"
 #include "itdd/programmer/use_cases/program.h"
 #include "itdd/programmer/use_cases/refill.h"
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 
 namespace itdd::web {
 
@@ -95,7 +95,7 @@ struct Pending {
 };
 
 struct ImplantActions::Impl {
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   DeviceKeys keys;
   bool have_keys = false;
   std::map<std::string, Pending> pending;
@@ -189,7 +189,7 @@ struct Target {
 };
 
 static host::Checked<PumpRecord> pump_named(ClinicDb& db, const std::string& serial) {
-  const DbResult<PumpRecord> p = db.find_pump_by_serial(serial);
+  const host::Checked<PumpRecord> p = db.find_pump_by_serial(serial);
   if (!p.ok()) return host::Refusal{"serial", p.error().message};
   return *p;
 }

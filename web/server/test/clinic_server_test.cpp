@@ -45,7 +45,7 @@ class ServerTest : public ::testing::Test {
     const std::string url = (dir_ / "clinic.db").string();
     {
       auto db = open_clinic_db(url, OpenMode::kCreate);
-      ASSERT_TRUE(db.ok()) << db_error_text(db.error());
+      ASSERT_TRUE(db.ok()) << db.error().text();
       ASSERT_TRUE((*db)->migrate().ok());
       fill(**db);
     }
@@ -90,7 +90,7 @@ class ServerTest : public ::testing::Test {
       p.catheter_volume = Volume(170'000);
       p.reservoir_capacity = Volume(20'000'000);
       const auto pump = db.add_pump(p, kCatheter);
-      ASSERT_TRUE(pump.ok()) << db_error_text(pump.error());
+      ASSERT_TRUE(pump.ok()) << pump.error().text();
       const auto s =
           db.begin_session({0, *pump, "Dr Ada", "programmer-1", kNow - 20 * kDay, {}, ""});
       ASSERT_TRUE(s.ok());

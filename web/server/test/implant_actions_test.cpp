@@ -14,7 +14,8 @@
 #include "itdd/programmer/accounts.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/key_files.h"
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/pump_catalog.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/sim/virtual_implant.h"
 #include "itdd/web/clinic_server.h"
 
@@ -32,20 +33,24 @@ class ActionsTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("itdd_web_actions_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::create_directories(dir_);
-    sim::SodiumCrypto crypto;
+    host::SodiumCrypto crypto;
     const Result<hal::KeyPair> keys = crypto.generate_key_pair();
     ASSERT_TRUE(keys.ok());
     ASSERT_TRUE(write_key_pair_file(dir_ / "clinic.key", *keys));
 
     sim::VirtualImplantOptions o;
     o.state_dir = dir_ / "implant";
-    auto catalog = scenario::PumpCatalog::load(ITDD_SOURCE_DIR "/data/pump-models.json");
+    auto catalog = host::PumpCatalog::load(ITDD_SOURCE_DIR "/data/pump-models.json");
     ASSERT_TRUE(catalog.ok());
     o.catalog = std::move(catalog).value();
-    implant_ = std::make_unique<sim::VirtualImplant>(o);
+    auto opened = sim::VirtualImplant::open(o);
+    ASSERT_TRUE(opened.ok()) << opened.error().text();
+    implant_ = std::move(opened).value();
     ASSERT_TRUE(implant_->provision(keys->public_key, link::Role::kClinician).ok());
-    implant_port_ = implant_->listen("127.0.0.1", 0);
-    implant_thread_ = std::thread([this] { implant_->run(); });
+    const host::Checked<std::uint16_t> port = implant_->listen("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.error().text();
+    implant_port_ = *port;
+    implant_thread_ = std::thread([this] { (void)implant_->run(); });
     address_ = "127.0.0.1:" + std::to_string(implant_port_);
 
     const std::string url = (dir_ / "clinic.db").string();

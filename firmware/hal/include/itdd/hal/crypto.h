@@ -1,6 +1,6 @@
 // The implant's cryptography: a vetted library or a crypto accelerator behind one port, so the
 // firmware never calls a library directly. The host build implements it with libsodium
-// (sim/hal's SodiumCrypto); a board would use its accelerator or a small embedded library.
+// (host/crypto's SodiumCrypto); a board would use its accelerator or a small embedded library.
 //
 // Primitives (all fixed-size, all into caller buffers, nothing allocated):
 //  - X25519 (RFC 7748): key pairs, scalar multiplication; an all-zero result (the peer sent a

@@ -1,4 +1,4 @@
-// A Crypto for host tests: the real primitives of another Crypto (sim/hal's SodiumCrypto), with
+// A Crypto for host tests: the real primitives of another Crypto (host/crypto's SodiumCrypto), with
 // a deterministic random source (splitmix64 from a seed) so a test can replay an exchange, make
 // the RNG repeat itself (reseed(), as a device whose entropy failed after a restart would) or
 // fail on demand.

@@ -14,11 +14,15 @@
 //                            before doing anything else
 //   4  applied, not recorded the implant applied the change but the clinic database did not
 //                            record it: record it by hand
+//
+// A host::Refusal (the host's one error type, host/text's checked.h) becomes an outcome by its
+// kind, in outcome_of below: the one mapping from an error to an exit status.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
+#include "itdd/host/checked.h"
 #include "itdd/programmer/client.h"
 
 namespace itdd::programmer {
@@ -32,7 +36,9 @@ enum class Outcome : std::uint8_t {
 };
 
 // The process exit status of an outcome.
-constexpr int exit_status(Outcome o) { return static_cast<int>(o); }
+constexpr int exit_status(Outcome o) {
+  return static_cast<int>(o);
+}
 // The outcome an exit status stands for; nothing for a status that is none of them.
 std::optional<Outcome> outcome_of_exit_status(int status);
 // "ok", "refused", "invalid_input", "uncertain", "applied_not_recorded" (the --json "outcome").
@@ -40,5 +46,10 @@ const char* outcome_name(Outcome o);
 // A therapy command's delivery as an outcome: applied ok, not applied refused, uncertain
 // uncertain.
 Outcome outcome_of(Delivery d);
+// A refusal's outcome: invalid input (2) when the caller has something to change (an input, a
+// mismatch with the pump, an unknown or duplicate record, a database to initialise or a newer
+// itdd to use); refused (1) when the state or the system stands in the way (refused, full,
+// damaged, I/O, unavailable), nothing changed.
+Outcome outcome_of(const host::Refusal& r);
 
 }  // namespace itdd::programmer

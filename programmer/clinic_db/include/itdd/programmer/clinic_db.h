@@ -15,7 +15,8 @@
 //   not an instant (birth, implant) is kept as midnight UTC of that day, a day number, and shown
 //   as that same day. The one exception is `EventLogRecord::at_implant_ms`, the implant's own
 //   local wall clock, kept as the implant reported it.
-// - Nothing throws: every call returns DbResult / DbStatus. Input is checked before anything is
+// - Nothing throws: every call returns host::Checked<T> / host::Checked<void>. Input is checked
+// before anything is
 //   written and each call is one transaction, so a refused call writes nothing.
 // - One ClinicDb object is one connection: use it from one thread at a time (open one per
 //   thread or per programmer; the database itself arbitrates between them).
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "itdd/core/units.h"
+#include "itdd/host/checked.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_web_records.h"
 #include "itdd/programmer/refill_check.h"
@@ -39,62 +41,22 @@
 namespace itdd::programmer {
 
 // ---- errors as values ----
+// Every call returns the host's one error type (host/text's checked.h): host::Checked<T>, or
+// host::Checked<void> for a call without a value, holding a host::Refusal whose `field` says
+// what to fix ("mrn", "pump_id", "records[3].seq", "url") and whose `message` says what is wrong
+// and what to do. Its kind: kInvalidArgument (an input refused), kNotFound (an id, MRN or serial
+// the database does not hold), kConflict (would duplicate something unique or contradict a
+// record), kNotInitialised (no clinic database there yet, or its schema is older: run
+// migrate/init), kSchemaTooNew (written by a newer itdd: refused, not touched), kUnavailable
+// (cannot open or reach the database, or it failed mid-way). programmer/outcome.h's outcome_of
+// gives its exit status: every kind but kUnavailable is input to change (nothing was written,
+// retrying unchanged fails again).
 
-enum class DbErrorCode : std::uint8_t {
-  kInvalidArgument,  // an input refused; `field` names it
-  kNotFound,         // an id, MRN or serial the database does not hold
-  kConflict,         // would duplicate something unique (MRN, serial) or contradict a record
-  kNotInitialised,   // no clinic database there yet, or its schema is older: run migrate/init
-  kSchemaTooNew,     // written by a newer itdd: refused, not touched
-  kUnavailable,      // cannot open or reach the database, or it failed mid-way
-};
-
-struct DbError {
-  DbErrorCode code = DbErrorCode::kInvalidArgument;
-  std::string field;    // what to fix ("mrn", "pump_id", "records[3].seq", "url")
-  std::string message;  // a sentence saying what is wrong and what to do
-};
-
-// "field: message", or the message alone.
-std::string db_error_text(const DbError& e);
-
-// True when the caller's input (or the database's state, e.g. not initialised) is at fault:
-// nothing was written and retrying unchanged will fail again (the CLI's exit 2). False for
-// kUnavailable (exit 1).
-bool is_input_error(const DbError& e);
-
-template <class T>
-class [[nodiscard]] DbResult {
- public:
-  DbResult(T value) : v_(std::in_place_index<0>, std::move(value)) {}        // NOLINT
-  DbResult(DbError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  const T& value() const& { return std::get<0>(v_); }
-  T& value() & { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  const T& operator*() const& { return value(); }
-  T& operator*() & { return value(); }
-  const T* operator->() const { return &value(); }
-  T* operator->() { return &value(); }
-  const DbError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, DbError> v_;
-};
-
-class [[nodiscard]] DbStatus {
- public:
-  DbStatus() = default;
-  DbStatus(DbError error) : error_(std::move(error)) {}  // NOLINT: implicit by design
-  static DbStatus Ok() { return DbStatus(); }
-  bool ok() const { return !error_.has_value(); }
-  explicit operator bool() const { return ok(); }
-  const DbError& error() const { return *error_; }
-
- private:
-  std::optional<DbError> error_;
-};
+// Transitional: the refusal's text, for programmer/use_cases and apps/itdd's therapy.cpp and programmer.cpp
+// workflows move into programmer/ (then use Refusal::text() and delete this).
+inline std::string db_error_text(const host::Refusal& e) {
+  return e.text();
+}
 
 // ---- records (plain structs in and out; `id` is set by the database) ----
 
@@ -344,129 +306,134 @@ class ClinicDb {
   // Schema. `schema_version` is 0 for an empty database. `migrate` applies every missing
   // migration up to `target` (default: the latest), one transaction each, and returns the
   // version reached. A database newer than the code is refused (kSchemaTooNew), untouched.
-  virtual DbResult<int> schema_version() = 0;
-  virtual DbResult<int> migrate(int target = -1) = 0;
+  virtual host::Checked<int> schema_version() = 0;
+  virtual host::Checked<int> migrate(int target = -1) = 0;
   // Tables, columns, keys and indexes, one sorted line each, in a form both backends share
   // ("column pumps.serial text not null", "unique pumps(serial)"): what the migration tests
   // compare.
-  virtual DbResult<std::vector<std::string>> describe_schema() = 0;
+  virtual host::Checked<std::vector<std::string>> describe_schema() = 0;
 
   // Every call below needs the schema at latest_schema_version() (else kNotInitialised).
 
   // The clinic's time zone: every date the programmer shows or reads is local to it. "UTC" in a
   // database made before itdd kept one. `set_time_zone` refuses (kInvalidArgument, field
   // "time_zone") a name the tz database does not hold, saying an example ("Europe/Paris").
-  virtual DbResult<host::TimeZone> time_zone() = 0;
-  virtual DbStatus set_time_zone(std::string_view name) = 0;
+  virtual host::Checked<host::TimeZone> time_zone() = 0;
+  virtual host::Checked<void> set_time_zone(std::string_view name) = 0;
 
   // Refused (clinic_checks.h): an MRN or name that is not one line of visible text or is too
   // long, a birth date before 1900 or in the future.
-  virtual DbResult<std::int64_t> add_patient(const PatientRecord& patient) = 0;
-  virtual DbResult<PatientRecord> find_patient_by_mrn(std::string_view mrn) = 0;
-  virtual DbResult<PatientRecord> patient(std::int64_t patient_id) = 0;
-  virtual DbResult<std::vector<PatientRecord>> list_patients() = 0;  // by MRN
+  virtual host::Checked<std::int64_t> add_patient(const PatientRecord& patient) = 0;
+  virtual host::Checked<PatientRecord> find_patient_by_mrn(std::string_view mrn) = 0;
+  virtual host::Checked<PatientRecord> patient(std::int64_t patient_id) = 0;
+  virtual host::Checked<std::vector<PatientRecord>> list_patients() = 0;  // by MRN
 
   // The reservoir capacity and the catheter range come from the caller (the pump model file),
   // never guessed here. Refused (clinic_checks.h): a serial that is not one line of visible
   // text or is too long, an implant date before 1900, in the future or before the patient's
   // birth, a catheter length or volume outside the model's range.
-  virtual DbResult<std::int64_t> add_pump(const PumpRecord& pump,
-                                          const CatheterRange& catheter) = 0;
-  virtual DbResult<PumpRecord> find_pump_by_serial(std::string_view serial) = 0;
-  virtual DbResult<PumpRecord> pump(std::int64_t pump_id) = 0;
-  virtual DbResult<std::vector<PumpRecord>> list_pumps() = 0;  // by serial
-  virtual DbResult<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) = 0;
-  virtual DbStatus set_pump_active(std::int64_t pump_id, bool active) = 0;
-  virtual DbStatus set_implant_public_key(std::int64_t pump_id, std::string_view hex) = 0;
+  virtual host::Checked<std::int64_t> add_pump(const PumpRecord& pump,
+                                               const CatheterRange& catheter) = 0;
+  virtual host::Checked<PumpRecord> find_pump_by_serial(std::string_view serial) = 0;
+  virtual host::Checked<PumpRecord> pump(std::int64_t pump_id) = 0;
+  virtual host::Checked<std::vector<PumpRecord>> list_pumps() = 0;  // by serial
+  virtual host::Checked<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) = 0;
+  virtual host::Checked<void> set_pump_active(std::int64_t pump_id, bool active) = 0;
+  virtual host::Checked<void> set_implant_public_key(std::int64_t pump_id,
+                                                     std::string_view hex) = 0;
 
   // A programming session: begun before the first change, ended after the last. Changes,
   // prescriptions, refills and overrides need an open session.
-  virtual DbResult<std::int64_t> begin_session(const SessionRecord& session) = 0;
-  virtual DbStatus end_session(std::int64_t session_id, std::int64_t ended_at_ms,
-                               std::string_view summary) = 0;
-  virtual DbResult<SessionRecord> session(std::int64_t session_id) = 0;
-  virtual DbResult<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) = 0;
+  virtual host::Checked<std::int64_t> begin_session(const SessionRecord& session) = 0;
+  virtual host::Checked<void> end_session(std::int64_t session_id, std::int64_t ended_at_ms,
+                                          std::string_view summary) = 0;
+  virtual host::Checked<SessionRecord> session(std::int64_t session_id) = 0;
+  virtual host::Checked<std::vector<SessionRecord>> sessions_of(std::int64_t pump_id) = 0;
 
   // A change the other calls do not record themselves (bolus, prime, alarm, clock, ...).
   // record_prescription, record_refill and record_override add their own change (kind program,
   // refill, override) in the same transaction: do not add those twice.
-  virtual DbResult<std::int64_t> add_change(const ChangeRecord& change) = 0;
-  virtual DbResult<SessionReport> session_report(std::int64_t session_id) = 0;
+  virtual host::Checked<std::int64_t> add_change(const ChangeRecord& change) = 0;
+  virtual host::Checked<SessionReport> session_report(std::int64_t session_id) = 0;
 
-  virtual DbResult<std::int64_t> record_prescription(const PrescriptionRecord& p) = 0;
-  virtual DbResult<std::optional<PrescriptionRecord>> latest_prescription(std::int64_t pump_id) = 0;
-  virtual DbResult<std::vector<PrescriptionRecord>> prescription_history(
+  virtual host::Checked<std::int64_t> record_prescription(const PrescriptionRecord& p) = 0;
+  virtual host::Checked<std::optional<PrescriptionRecord>> latest_prescription(
+      std::int64_t pump_id) = 0;
+  virtual host::Checked<std::vector<PrescriptionRecord>> prescription_history(
       std::int64_t pump_id) = 0;  // oldest first
   // When the maximum daily dose last went up: a prescription whose max_daily_dose is above the
   // one before it, or the first of a drug (a start counts as an increase from nothing). Empty
   // when there is no prescription. What the drug library's titration interval check needs.
-  virtual DbResult<std::optional<std::int64_t>> last_dose_increase_at(std::int64_t pump_id) = 0;
+  virtual host::Checked<std::optional<std::int64_t>> last_dose_increase_at(
+      std::int64_t pump_id) = 0;
 
   // Returns the stored record (id, difference and finding filled in).
-  virtual DbResult<RefillRecord> record_refill(const RefillRecord& refill) = 0;
-  virtual DbResult<std::vector<RefillRecord>> refills(std::int64_t pump_id) = 0;  // oldest first
+  virtual host::Checked<RefillRecord> record_refill(const RefillRecord& refill) = 0;
+  virtual host::Checked<std::vector<RefillRecord>> refills(
+      std::int64_t pump_id) = 0;  // oldest first
 
-  virtual DbResult<std::int64_t> record_override(const OverrideRecord& o) = 0;
-  virtual DbResult<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) = 0;
+  virtual host::Checked<std::int64_t> record_override(const OverrideRecord& o) = 0;
+  virtual host::Checked<std::vector<OverrideRecord>> overrides_in(std::int64_t session_id) = 0;
 
   // Uploading the same page twice stores nothing twice: returns how many records were new.
   // A record whose seq is already stored is skipped as it is (the first upload wins).
-  virtual DbResult<std::int64_t> store_event_log(std::int64_t pump_id,
-                                                 const std::vector<EventLogRecord>& records) = 0;
-  virtual DbResult<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) = 0;  // by seq
-  virtual DbResult<std::int64_t> store_delivery_hours(
+  virtual host::Checked<std::int64_t> store_event_log(
+      std::int64_t pump_id, const std::vector<EventLogRecord>& records) = 0;
+  virtual host::Checked<std::vector<EventLogRecord>> event_log(std::int64_t pump_id) = 0;  // by seq
+  virtual host::Checked<std::int64_t> store_delivery_hours(
       std::int64_t pump_id, const std::vector<DeliveryHourRecord>& hours) = 0;
-  virtual DbResult<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) = 0;
+  virtual host::Checked<std::vector<DeliveryHourRecord>> delivery_hours(std::int64_t pump_id) = 0;
 
-  virtual DbResult<std::int64_t> add_trial(const TrialRecord& trial) = 0;
-  virtual DbResult<std::vector<TrialRecord>> trials(std::int64_t patient_id) = 0;  // oldest first
+  virtual host::Checked<std::int64_t> add_trial(const TrialRecord& trial) = 0;
+  virtual host::Checked<std::vector<TrialRecord>> trials(
+      std::int64_t patient_id) = 0;  // oldest first
 
   // Every active pump whose latest refill's next refill date is before now + within (overdue
   // ones included), and every active pump with no refill recorded (kUnknown), in
   // order_by_risk order.
-  virtual DbResult<std::vector<DueRow>> due(std::int64_t now_ms, std::int64_t within_ms,
+  virtual host::Checked<std::vector<DueRow>> due(std::int64_t now_ms, std::int64_t within_ms,
                                             const RiskRank& risk_rank = {}) = 0;
 
   // ---- the dashboard (clinic_web_records.h) ----
 
   // Every patient and pump with what the overview needs, in one transaction and a fixed number
   // of queries (not one per pump); one patient's alone when `patient_id` is set.
-  virtual DbResult<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id = {}) = 0;
+  virtual host::Checked<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id = {}) = 0;
   // Sessions newest first, at most `limit` (1..10000), each with its pump and patient (no
   // changes); one patient's alone when `patient_id` is set.
-  virtual DbResult<std::vector<SessionReport>> recent_sessions(
+  virtual host::Checked<std::vector<SessionReport>> recent_sessions(
       std::int64_t limit, std::optional<std::int64_t> patient_id = {}) = 0;
 
   // Accounts. Refused: a user name that is not 1-64 of a-z 0-9 . _ -, a display name that is
   // not one line of visible text, a hash that is not crypto_pwhash_str's ("$argon2"), a user name
   // taken (kConflict).
-  virtual DbResult<std::int64_t> add_user(const UserRecord& user) = 0;
-  virtual DbResult<std::optional<UserRecord>> find_user(std::string_view user_name) = 0;
-  virtual DbResult<UserRecord> user(std::int64_t user_id) = 0;
-  virtual DbResult<std::vector<UserRecord>> list_users() = 0;  // by user name
+  virtual host::Checked<std::int64_t> add_user(const UserRecord& user) = 0;
+  virtual host::Checked<std::optional<UserRecord>> find_user(std::string_view user_name) = 0;
+  virtual host::Checked<UserRecord> user(std::int64_t user_id) = 0;
+  virtual host::Checked<std::vector<UserRecord>> list_users() = 0;  // by user name
 
   // Failed logins under a user name, known or not (zero when none since the last success).
-  virtual DbResult<LoginFailures> login_failures(std::string_view user_name) = 0;
-  virtual DbStatus record_login_failure(std::string_view user_name, std::int64_t at_ms) = 0;
-  virtual DbStatus clear_login_failures(std::string_view user_name) = 0;
+  virtual host::Checked<LoginFailures> login_failures(std::string_view user_name) = 0;
+  virtual host::Checked<void> record_login_failure(std::string_view user_name, std::int64_t at_ms) = 0;
+  virtual host::Checked<void> clear_login_failures(std::string_view user_name) = 0;
 
   // Server sessions, found by the hash of the cookie's token.
-  virtual DbResult<std::int64_t> add_web_session(const WebSessionRecord& session) = 0;
-  virtual DbResult<std::optional<WebSessionRecord>> find_web_session(
+  virtual host::Checked<std::int64_t> add_web_session(const WebSessionRecord& session) = 0;
+  virtual host::Checked<std::optional<WebSessionRecord>> find_web_session(
       std::string_view token_hash) = 0;
-  virtual DbStatus extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) = 0;
-  virtual DbStatus end_web_session(std::string_view token_hash) = 0;
+  virtual host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) = 0;
+  virtual host::Checked<void> end_web_session(std::string_view token_hash) = 0;
   // Removes the sessions expired before `now_ms`; returns how many.
-  virtual DbResult<std::int64_t> end_expired_web_sessions(std::int64_t now_ms) = 0;
+  virtual host::Checked<std::int64_t> end_expired_web_sessions(std::int64_t now_ms) = 0;
 
   // The audit log: who did what, newest first.
-  virtual DbResult<std::int64_t> add_audit(const AuditEntry& entry) = 0;
-  virtual DbResult<std::vector<AuditEntry>> audit_log(std::int64_t limit) = 0;
+  virtual host::Checked<std::int64_t> add_audit(const AuditEntry& entry) = 0;
+  virtual host::Checked<std::vector<AuditEntry>> audit_log(std::int64_t limit) = 0;
 
   // The implant clock's offset read with an upload (the latest replaces the one before).
-  virtual DbStatus set_implant_clock_offset(std::int64_t pump_id,
+  virtual host::Checked<void> set_implant_clock_offset(std::int64_t pump_id,
                                             const ImplantClockOffset& offset) = 0;
-  virtual DbResult<std::optional<ImplantClockOffset>> implant_clock_offset(
+  virtual host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(
       std::int64_t pump_id) = 0;
 };
 
@@ -478,7 +445,7 @@ enum class OpenMode : std::uint8_t {
 // Opens by URL: "postgresql://..." or "postgres://..." (libpq URL) for PostgreSQL; "sqlite:PATH"
 // or a plain PATH for SQLite. Refuses (kSchemaTooNew) a database newer than this code. Does not
 // migrate: call migrate() (the `itdd clinic init` / `migrate` commands do).
-DbResult<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url,
-                                                   OpenMode mode = OpenMode::kExisting);
+host::Checked<std::unique_ptr<ClinicDb>> open_clinic_db(const std::string& url,
+                                                        OpenMode mode = OpenMode::kExisting);
 
 }  // namespace itdd::programmer

@@ -36,7 +36,7 @@ std::optional<Volume> estimate_reservoir(const RefillRecord& refill,
                                          std::int64_t now_ms);
 
 // Every pump (by serial), or those of one patient when `patient_id` is set.
-DbResult<std::vector<PumpStatus>> pump_statuses(ClinicDb& db, std::int64_t now_ms,
-                                                std::optional<std::int64_t> patient_id = {});
+host::Checked<std::vector<PumpStatus>> pump_statuses(ClinicDb& db, std::int64_t now_ms,
+                                                     std::optional<std::int64_t> patient_id = {});
 
 }  // namespace itdd::programmer

@@ -1,7 +1,7 @@
 // The dashboard's accounts: passwords hashed with libsodium's crypto_pwhash_str (Argon2id), the
 // back-off after failed logins, server sessions behind an HttpOnly cookie, the CSRF token every
 // state-changing request must carry, and what each role may do. The web server asks; this
-// decides. Nothing throws: database failures come back as DbError values.
+// decides. Nothing throws: database failures come back as host::Refusal values.
 #pragma once
 
 #include <cstdint>
@@ -78,7 +78,7 @@ struct LoginOutcome {
 
 // A new account; the password is hashed here. Refused with the field to fix ("user",
 // "display_name", "password").
-DbResult<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
+host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
                                    std::string_view display_name, Role role,
                                    std::string_view password, std::int64_t now_ms,
                                    PasswordCost cost = PasswordCost::interactive());
@@ -91,11 +91,11 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
 
 // The session a cookie's token names, extended by use (never past its max age); empty when the
 // token is unknown, expired or its account disabled (`token` stays empty in the answer).
-DbResult<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
+host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
                                                std::int64_t now_ms, const SessionRule& rule = {});
 
 // Ends the session the token names (nothing when it names none).
-DbStatus logout(ClinicDb& db, std::string_view token);
+host::Checked<void> logout(ClinicDb& db, std::string_view token);
 
 // The token a request presented against the session's, in constant time.
 bool csrf_matches(const WebSessionRecord& session, std::string_view presented);

@@ -21,33 +21,16 @@
 #include "itdd/core/result.h"
 #include "itdd/core/units.h"
 #include "itdd/hal/power_sense.h"
+#include "itdd/host/cell.h"
 #include "itdd/power/battery_monitor.h"
 
 namespace itdd::sim {
 
-// One point of the cell's discharge characteristic.
-struct CellPoint {
-  std::int32_t depth_permille = 0;   // energy used, per mille of the usable energy
-  std::int32_t open_circuit_mv = 0;  // voltage with no load
-  std::int32_t resistance_mohm = 0;  // internal resistance, milliohms
-};
-
-inline constexpr std::size_t kMaxCellPoints = 16;
-
-struct BatteryParams {
-  std::int64_t capacity_uj = 0;                // usable energy, microjoules
-  std::int64_t stroke_energy_uj = 0;           // one motor stroke
-  std::int64_t sleep_current_na = 0;           // nanoamps, drawn continuously
-  std::int64_t nominal_voltage_mv = 0;         // converts the sleep current to power
-  std::int64_t radio_session_energy_uj = 0;    // one programmer session
-  std::int64_t patient_session_energy_uj = 0;  // one patient device request
-  std::int64_t tone_power_uw = 0;              // while an alarm tone sounds
-  std::int32_t load_ua = 0;    // the load voltage_mv() is measured under (the motor's current)
-  std::int32_t cutoff_mv = 0;  // below this under load the electronics brown out
-  // Depth rising from 0 to 1000 per mille. No points: a constant nominal voltage, no resistance.
-  std::array<CellPoint, kMaxCellPoints> curve{};
-  std::size_t curve_points = 0;
-};
+// The cell's figures, as data/pump-models.json gives them (host/pump_catalog's cell.h, shared
+// with the reader that derives the implant's own copy of the curve).
+using CellPoint = host::CellPoint;
+using BatteryParams = host::CellSpec;
+using host::kMaxCellPoints;
 
 // The resistive-film failure. Times are cell ages (time since the cell was fitted).
 struct CellFault {
@@ -115,11 +98,17 @@ class SimBattery {
   // False once the loaded voltage is below the cutoff or the energy is gone: the pump stops.
   bool can_deliver() const;
 
-  // The open-circuit voltage and resistance the curve gives at a depth (ppm).
-  static std::int32_t open_circuit_mv_at(const BatteryParams& params, std::int64_t depth_ppm);
-  static std::int32_t resistance_mohm_at(const BatteryParams& params, std::int64_t depth_ppm);
-  // Loaded voltage of a healthy cell at a depth: what the implant's curve stores.
-  static std::int32_t loaded_mv_at(const BatteryParams& params, std::int64_t depth_ppm);
+  // The open-circuit voltage and resistance the curve gives at a depth (ppm), and the loaded
+  // voltage of a healthy cell there (what the implant's curve stores): host/cell.h's.
+  static std::int32_t open_circuit_mv_at(const BatteryParams& params, std::int64_t depth_ppm) {
+    return host::open_circuit_mv_at(params, depth_ppm);
+  }
+  static std::int32_t resistance_mohm_at(const BatteryParams& params, std::int64_t depth_ppm) {
+    return host::resistance_mohm_at(params, depth_ppm);
+  }
+  static std::int32_t loaded_mv_at(const BatteryParams& params, std::int64_t depth_ppm) {
+    return host::loaded_mv_at(params, depth_ppm);
+  }
 
  private:
   std::int64_t loss_ppm() const;

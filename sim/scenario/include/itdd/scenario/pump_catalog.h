@@ -1,55 +1,11 @@
-// Pump models as data (data/pump-models.json): each figure carries its source or an
-// "unconfirmed" note, and the loader maps a model to the implant's itdd::therapy::PumpModel
-// plus the battery: the simulator's cell (sim::BatteryParams) and the implant's own copy of the
-// cell with its ERI/EOS rules (power::MonitorConfig). Every figure is read exactly in its base
-// unit (host/text: nL, nL/day, uJ, mV, ...); a malformed file is a host::Refusal naming the
-// field, never an exception.
+// Transitional: the pump catalog moved to host/pump_catalog (host::PumpCatalog). This name is
+// kept only for apps/itdd's clinical.cpp while its workflows move into programmer/; delete it
+// once nothing includes it.
 #pragma once
 
-#include <filesystem>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include "itdd/host/checked.h"
-#include "itdd/host/json_reader.h"
-#include "itdd/power/battery_monitor.h"
-#include "itdd/sim/sim_battery.h"
-#include "itdd/therapy/pump_model.h"
+#include "itdd/host/pump_catalog.h"
 
 namespace itdd::scenario {
-
-struct PumpModelSpec {
-  std::string name;
-  std::string description;
-  therapy::PumpModel model;
-  // The catheters the model is implanted with (the clinic database refuses a catheter outside
-  // them): lengths in mm, volumes as implanted.
-  std::int64_t min_catheter_length_mm = 0;
-  std::int64_t max_catheter_length_mm = 0;
-  Volume min_catheter_volume{};
-  Volume max_catheter_volume{};
-  sim::BatteryParams battery;
-  power::MonitorConfig battery_monitor;
-  // Field -> "source: ..." or "unconfirmed: ...", in file order, to show beside the numbers.
-  std::vector<std::pair<std::string, std::string>> provenance;
-};
-
-class PumpCatalog {
- public:
-  // The catalog, or the refusal of the file's first problem (its JSON path and what is wrong; a
-  // file that cannot be read and invalid JSON have an empty field).
-  static host::Checked<PumpCatalog> from_text(std::string_view text);
-  static host::Checked<PumpCatalog> load(const std::filesystem::path& file);
-
-  const PumpModelSpec* find(std::string_view name) const;
-  std::vector<std::string> names() const;
-
- private:
-  static PumpCatalog read(const host::JsonValue& root);
-
-  std::vector<PumpModelSpec> models_;
-};
-
+using host::PumpCatalog;
+using host::PumpModelSpec;
 }  // namespace itdd::scenario

@@ -19,11 +19,15 @@
 #include "itdd/core/time.h"
 #include "itdd/core/units.h"
 #include "itdd/host/checked.h"
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/therapy/prescription.h"
 
 namespace itdd::scenario {
+
+// Pump models come from host/pump_catalog, the reader the programmer side uses too.
+using host::PumpCatalog;
+using host::PumpModelSpec;
 
 // A drug solution: what is (or goes) in the reservoir.
 struct Solution {

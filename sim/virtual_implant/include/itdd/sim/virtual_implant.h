@@ -64,9 +64,10 @@
 
 #include "itdd/app/implant.h"
 #include "itdd/app/radio.h"
+#include "itdd/host/pump_catalog.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/link/types.h"
 #include "itdd/protocol/frame.h"
-#include "itdd/scenario/pump_catalog.h"
 #include "itdd/sim/sim_battery.h"
 #include "itdd/sim/sim_buzzer.h"
 #include "itdd/sim/sim_catheter.h"
@@ -74,18 +75,9 @@
 #include "itdd/sim/sim_flash.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/sim/sim_reservoir.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "itdd/sim/xorshift.h"
 
 namespace itdd::sim {
-
-// The state directory cannot be used as asked (another pump model, held by another server,
-// not a directory, a damaged state file): the user must change something. Other failures
-// (I/O) are std::runtime_error.
-class StateError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct LinkImpairment {
   double drop = 0.0;                   // probability that a frame is lost (each direction)
@@ -102,7 +94,7 @@ inline constexpr std::string_view kDefaultPumpModel = "peristaltic-20";
 
 struct VirtualImplantOptions {
   std::filesystem::path state_dir;  // created if missing
-  scenario::PumpCatalog catalog;    // where the pump model is found
+  host::PumpCatalog catalog;        // where the pump model is found
   // The pump model, by name: at the first start (empty: kDefaultPumpModel); a restart must name
   // the one the state directory was made with, or none.
   std::string pump_model;
@@ -154,9 +146,9 @@ struct VirtualImplantStats {
 // or forbidden address before it boots anything.
 class TcpListener {
  public:
-  // Binds and listens on HOST:PORT (port 0: one the system picks). Throws std::runtime_error
-  // naming the address and the reason.
-  static TcpListener open(const std::string& host, std::uint16_t port);
+  // Binds and listens on HOST:PORT (port 0: one the system picks); or the refusal (kind
+  // kUnavailable) naming the address and the reason.
+  static host::Checked<TcpListener> open(const std::string& host, std::uint16_t port);
   TcpListener(TcpListener&& other) noexcept : fd_(other.fd_), port_(other.port_) { other.fd_ = -1; }
   TcpListener& operator=(TcpListener&&) = delete;
   TcpListener(const TcpListener&) = delete;
@@ -171,6 +163,7 @@ class TcpListener {
 
  private:
   TcpListener(int fd, std::uint16_t port) : fd_(fd), port_(port) {}
+  static TcpListener open_unguarded(const std::string& host, std::uint16_t port);
   int fd_ = -1;
   std::uint16_t port_ = 0;
 };
@@ -178,9 +171,12 @@ class TcpListener {
 class VirtualImplant {
  public:
   // Opens (or creates) the state directory, takes its lock, boots the implant and its radio
-  // (which makes the implant's identity at the first start). Throws StateError or
-  // std::runtime_error (the pump models were read before, into options.catalog).
-  explicit VirtualImplant(const VirtualImplantOptions& options);
+  // (which makes the implant's identity at the first start); the pump models were read before,
+  // into options.catalog. Or the refusal: a state directory that cannot be used as asked
+  // (another pump model, held by another server, not a directory, a damaged state file: field
+  // "state_dir", kind kInvalidArgument, the user must change something), an option out of
+  // range ("speed", "impairment"), or what the system failed (kUnavailable, kIo).
+  static host::Checked<std::unique_ptr<VirtualImplant>> open(const VirtualImplantOptions& options);
   ~VirtualImplant();  // saves the clock and the body; releases the lock
   VirtualImplant(const VirtualImplant&) = delete;
   VirtualImplant& operator=(const VirtualImplant&) = delete;
@@ -198,22 +194,22 @@ class VirtualImplant {
   Status can_provision(const link::PublicKey& key, link::Role role) const;
   // Serves on this listener (replacing any earlier one); returns its port.
   std::uint16_t listen(TcpListener listener);
-  // The same on a new listener (see TcpListener::open).
-  std::uint16_t listen(const std::string& host, std::uint16_t port) {
-    return listen(TcpListener::open(host, port));
-  }
+  // The same on a new listener (see TcpListener::open), or its refusal.
+  host::Checked<std::uint16_t> listen(const std::string& host, std::uint16_t port);
   std::uint16_t port() const { return port_; }
 
   // Moves the implant's clock forward by `by` at once and runs every wake in between (strokes,
   // alarms, hourly records) at its own time, as if that much time had passed: what a person
   // following the README's demo at real speed uses instead of waiting (`itdd implant advance`).
   // The clock's lease is written first, as for every time the implant sees. Call it before run()
-  // or without run(); returns the implant time reached.
-  ImplantTime advance(Duration by);
+  // or without run(); returns the implant time reached, or the refusal of a clock that could
+  // not be saved.
+  host::Checked<ImplantTime> advance(Duration by);
 
   // ---- the event loop ----
-  // Serves until request_stop(); saves the clock and the body when it returns.
-  void run();
+  // Serves until request_stop(); saves the clock and the body when it returns. A failure of
+  // the system under it (the state file cannot be written) ends it with that refusal.
+  host::Checked<void> run();
   // From any thread or a signal handler (async-signal-safe).
   void request_stop();
 
@@ -221,6 +217,10 @@ class VirtualImplant {
   VirtualImplantStats stats() const;
 
  private:
+  explicit VirtualImplant(const VirtualImplantOptions& options);
+  ImplantTime advance_unguarded(Duration by);
+  void serve_until_stopped();
+
   // The state directory's lock (flock, released by the kernel if the process dies).
   class DirLock {
    public:
@@ -248,9 +248,9 @@ class VirtualImplant {
     std::int64_t cell_link_work_uj = 0;
   };
   static Persisted read_state(const std::filesystem::path& dir);
-  static scenario::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
-                                              const Persisted& persisted);
-  static StrokeVolumeParams nominal_strokes(const scenario::PumpModelSpec& pump);
+  static host::PumpModelSpec resolve_pump(const VirtualImplantOptions& options,
+                                          const Persisted& persisted);
+  static StrokeVolumeParams nominal_strokes(const host::PumpModelSpec& pump);
 
   struct Queued {
     std::chrono::steady_clock::time_point due;
@@ -317,7 +317,7 @@ class VirtualImplant {
   std::filesystem::path dir_;
   DirLock lock_;
   Persisted persisted_;
-  scenario::PumpModelSpec pump_;
+  host::PumpModelSpec pump_;
   bool first_start_ = false;
 
   // The clock.
@@ -339,7 +339,7 @@ class VirtualImplant {
   std::unique_ptr<SimFlash> flash_;
   SimBuzzer buzzer_;
   SimPowerSense power_sense_;
-  SodiumCrypto crypto_;
+  host::SodiumCrypto crypto_;
   std::unique_ptr<RefillWatcher> watcher_;
   std::unique_ptr<app::Implant> implant_;
   std::unique_ptr<app::ImplantRadio> radio_;
@@ -375,7 +375,8 @@ class VirtualImplant {
 class ServingThread {
  public:
   explicit ServingThread(VirtualImplant& implant)
-      : implant_(implant), thread_([this] { implant_.run(); }) {}
+      : implant_(implant),
+        thread_([this] { (void)implant_.run(); }) {}  // a failure stops it answering
   ~ServingThread() {
     implant_.request_stop();
     thread_.join();

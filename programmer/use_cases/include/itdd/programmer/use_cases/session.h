@@ -39,7 +39,7 @@ struct Stop {
   bool clinic_db = false;  // the clinic database's error: `field` is the record's field
 };
 // The clinic database's error as a Stop (invalid input when it is the input's fault).
-Stop db_stop(const DbError& e);
+Stop db_stop(const host::Refusal& e);
 
 // A use case step's value, or where it stopped.
 template <class T>

@@ -1,7 +1,7 @@
 // SodiumCrypto against the published test vectors of its primitives (RFC 7748 X25519, RFC 8439
 // ChaCha20-Poly1305, RFC 7693 BLAKE2b), and the port's contract: refusals, buffer sizes,
 // constant-time comparison, the map to the curve.
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace itdd::sim {
+namespace itdd::host {
 namespace {
 
 std::vector<std::uint8_t> hex(std::string_view text) {
@@ -202,4 +202,4 @@ TEST(SodiumCrypto, RandomFills) {
 }
 
 }  // namespace
-}  // namespace itdd::sim
+}  // namespace itdd::host

@@ -1,18 +1,13 @@
-#include "itdd/scenario/pump_catalog.h"
+#include "itdd/host/pump_catalog.h"
 
 #include <fmt/format.h>
 
-#include "fields.h"
 #include "itdd/host/figures.h"
+#include "itdd/host/json_range.h"
 #include "itdd/safety/safety_monitor.h"
 
-namespace itdd::scenario {
+namespace itdd::host {
 namespace {
-
-using detail::decimal_in;
-using detail::Range;
-using host::JsonObject;
-using host::JsonValue;
 
 constexpr std::int64_t kMilli = 1'000;      // V to mV, mA to uA, uA to nA, mW to uW, mJ to uJ
 constexpr std::int64_t kMicro = 1'000'000;  // J to uJ, mL to nL
@@ -20,7 +15,7 @@ constexpr std::int64_t kMicro = 1'000'000;  // J to uJ, mL to nL
 // A figure {"value": x, "source"|"unconfirmed": "..."}: its value, its note kept to show
 // beside it (under `key`).
 JsonValue figure(const JsonObject& parent, std::string_view key, PumpModelSpec& spec) {
-  host::FigureReading f = host::read_figure(parent.required(key));
+  FigureReading f = read_figure(parent.required(key));
   spec.provenance.emplace_back(std::string(key), f.note.label());
   return f.value;
 }
@@ -35,7 +30,7 @@ std::int32_t narrow(std::int64_t v) {
   return static_cast<std::int32_t>(v);  // every caller's range keeps it within 32 bits
 }
 
-// The battery: the cell as the simulator models it (sim::BatteryParams) and the implant's own
+// The battery: the cell's figures (CellSpec, what the simulator models) and the implant's own
 // nominal copy with its ERI/EOS rules (power::MonitorConfig), both from the same figures.
 void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   const JsonObject b = model.required("battery").object(
@@ -50,7 +45,7 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   const auto millivolts = [&](std::string_view key) {
     return narrow(figure_in(b, key, spec, kMilli, Range{0, 10 * kMilli, true, "V", ""}));
   };
-  sim::BatteryParams& battery = spec.battery;
+  CellSpec& battery = spec.battery;
   battery.capacity_uj =
       figure_in(b, "capacity_j", spec, kMicro, Range{0, 1'000'000 * kMicro, true, "J", ""});
   battery.nominal_voltage_mv = millivolts("nominal_voltage_v");
@@ -70,14 +65,14 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   // The discharge curve: a table figure, {"value": [rows], "source"/"unconfirmed": "..."}.
   const JsonValue curve = figure(b, "discharge_curve", spec);
   const std::vector<JsonValue> rows = curve.array();
-  if (rows.size() < 2 || rows.size() > sim::kMaxCellPoints) {
-    curve.refuse(fmt::format("needs between 2 and {} points", sim::kMaxCellPoints));
+  if (rows.size() < 2 || rows.size() > kMaxCellPoints) {
+    curve.refuse(fmt::format("needs between 2 and {} points", kMaxCellPoints));
   }
   battery.curve_points = rows.size();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const JsonObject row = rows[i].object({"depth_percent", "open_circuit_v", "resistance_ohm"});
     const JsonValue depth = row.required("depth_percent");
-    sim::CellPoint& point = battery.curve[i];
+    CellPoint& point = battery.curve[i];
     // Tenths of a percent: the implant's per-mille depth.
     point.depth_permille = narrow(decimal_in(depth, 10, Range{0, 1000, false, "%", ""}));
     point.open_circuit_mv = narrow(
@@ -107,7 +102,7 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   m.curve_points = battery.curve_points;
   for (std::size_t i = 0; i < battery.curve_points; ++i) {
     const std::int32_t depth = battery.curve[i].depth_permille;
-    m.curve[i] = {depth, sim::SimBattery::loaded_mv_at(battery, depth * 1000LL)};
+    m.curve[i] = {depth, loaded_mv_at(battery, depth * 1000LL)};
     if (i > 0 && m.curve[i].loaded_mv >= m.curve[i - 1].loaded_mv) {
       rows[i].refuse("the voltage under the load must fall from point to point");
     }
@@ -117,16 +112,15 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   m.eri_mv = millivolts("eri_voltage_v");
   m.eos_mv = millivolts("eos_voltage_v");
   if (m.eri_mv >= highest) {
-    host::refuse(value_path("eri_voltage_v"),
-                 fmt::format("must be below the fresh cell's loaded voltage ({} mV)", highest));
+    refuse(value_path("eri_voltage_v"),
+           fmt::format("must be below the fresh cell's loaded voltage ({} mV)", highest));
   }
-  if (m.eos_mv >= m.eri_mv)
-    host::refuse(value_path("eos_voltage_v"), "must be below the ERI voltage");
+  if (m.eos_mv >= m.eri_mv) refuse(value_path("eos_voltage_v"), "must be below the ERI voltage");
   if (battery.cutoff_mv >= m.eos_mv || battery.cutoff_mv <= lowest) {
-    host::refuse(value_path("cutoff_voltage_v"),
-                 fmt::format("must be below the EOS voltage and above the empty cell's loaded "
-                             "voltage ({} mV)",
-                             lowest));
+    refuse(value_path("cutoff_voltage_v"),
+           fmt::format("must be below the EOS voltage and above the empty cell's loaded "
+                       "voltage ({} mV)",
+                       lowest));
   }
   const auto whole_days = [&](std::string_view key) {
     return days(figure_in(b, key, spec, 1, Range{0, 365, false, "days", ""}));
@@ -139,8 +133,8 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
       figure_in(b, "service_life_years", spec, kMilli, Range{0, 50 * kMilli, false, "years", ""});
   m.service_life = days(milli_years * 36'525 / 100'000);
   if (m.service_life.count() > 0 && m.service_life <= m.eri_notice + m.eri_safety_margin) {
-    host::refuse(value_path("service_life_years"),
-                 "must be longer than the ERI notice and margin (0: no limit)");
+    refuse(value_path("service_life_years"),
+           "must be longer than the ERI notice and margin (0: no limit)");
   }
   // Tenths of a percent.
   m.fault_discrepancy_permille =
@@ -153,12 +147,11 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
 }
 
 PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
-  const JsonObject r =
-      j.object({"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
-                "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
-                "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
-                "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml",
-                "battery"});
+  const JsonObject r = j.object(
+      {"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
+       "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
+       "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
+       "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml", "battery"});
   PumpModelSpec spec;
   spec.name = name;
   spec.description = r.string("description");
@@ -178,10 +171,10 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
                                       Range{0, max_rate, true, "mL/day", "the maximum rate"}));
   if (!safety::SafetyMonitor::fits(m)) {
     // The monitor keeps every stroke of the last hour in a fixed ring (firmware/safety).
-    host::refuse(r.path_of("max_rate_ml_per_day.value"),
-                 fmt::format("with {} nL strokes is more than the {} strokes an hour the implant's "
-                             "safety monitor keeps",
-                             m.stroke_volume.count(), safety::SafetyMonitor::kStrokeRing - 2));
+    refuse(r.path_of("max_rate_ml_per_day.value"),
+           fmt::format("with {} nL strokes is more than the {} strokes an hour the implant's "
+                       "safety monitor keeps",
+                       m.stroke_volume.count(), safety::SafetyMonitor::kStrokeRing - 2));
   }
   m.pump_dead_volume = Volume(
       figure_in(r, "pump_dead_volume_ml", spec, kMicro, Range{0, 2 * kMicro, false, "mL", ""}));
@@ -226,12 +219,12 @@ PumpCatalog PumpCatalog::read(const JsonValue& root) {
   return catalog;
 }
 
-host::Checked<PumpCatalog> PumpCatalog::from_text(std::string_view text) {
-  return host::read_json(text, &PumpCatalog::read);
+Checked<PumpCatalog> PumpCatalog::from_text(std::string_view text) {
+  return read_json(text, &PumpCatalog::read);
 }
 
-host::Checked<PumpCatalog> PumpCatalog::load(const std::filesystem::path& file) {
-  return host::read_json_file(file, &PumpCatalog::read);
+Checked<PumpCatalog> PumpCatalog::load(const std::filesystem::path& file) {
+  return read_json_file(file, &PumpCatalog::read);
 }
 
 const PumpModelSpec* PumpCatalog::find(std::string_view name) const {
@@ -247,4 +240,4 @@ std::vector<std::string> PumpCatalog::names() const {
   return out;
 }
 
-}  // namespace itdd::scenario
+}  // namespace itdd::host

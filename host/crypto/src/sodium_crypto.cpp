@@ -1,8 +1,8 @@
-#include "itdd/sim/sodium_crypto.h"
+#include "itdd/host/sodium_crypto.h"
 
 #include <sodium.h>
 
-namespace itdd::sim {
+namespace itdd::host {
 namespace {
 
 static_assert(crypto_scalarmult_BYTES == hal::kX25519Size);
@@ -146,4 +146,4 @@ bool SodiumCrypto::equal(hal::ByteView a, hal::ByteView b) const {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace itdd::sim
+}  // namespace itdd::host

@@ -1,0 +1,34 @@
+// Every kind of refusal has one outcome, hence one exit status: what the caller can fix is
+// invalid input (2), what stands in its way is refused (1).
+#include "itdd/programmer/outcome.h"
+
+#include <gtest/gtest.h>
+
+namespace itdd::programmer {
+namespace {
+
+Outcome of(host::RefusalKind kind) {
+  return outcome_of(host::Refusal{"field", "message", kind});
+}
+
+TEST(RefusalOutcome, WhatTheCallerCanFixIsInvalidInput) {
+  for (const host::RefusalKind k :
+       {host::RefusalKind::kInvalidArgument, host::RefusalKind::kMismatch,
+        host::RefusalKind::kNotFound, host::RefusalKind::kConflict,
+        host::RefusalKind::kNotInitialised, host::RefusalKind::kSchemaTooNew}) {
+    EXPECT_EQ(of(k), Outcome::kInvalidInput) << static_cast<int>(k);
+    EXPECT_EQ(exit_status(of(k)), 2);
+  }
+}
+
+TEST(RefusalOutcome, WhatStandsInTheWayIsRefused) {
+  for (const host::RefusalKind k :
+       {host::RefusalKind::kRefused, host::RefusalKind::kCapacity, host::RefusalKind::kCorrupt,
+        host::RefusalKind::kIo, host::RefusalKind::kUnavailable}) {
+    EXPECT_EQ(of(k), Outcome::kRefused) << static_cast<int>(k);
+    EXPECT_EQ(exit_status(of(k)), 1);
+  }
+}
+
+}  // namespace
+}  // namespace itdd::programmer
