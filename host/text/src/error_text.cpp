@@ -34,8 +34,13 @@ std::string message_text(const Error& e) {
 
 Refusal refusal_of(const Error& e) {
   std::string where = e.field;
-  if (e.index >= 0) where += "[" + std::to_string(e.index) + "]";
-  if (e.sub_index >= 0) where += "[" + std::to_string(e.sub_index) + "]";
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "[" + string&&.
+  for (const std::int32_t i : {e.index, e.sub_index}) {
+    if (i < 0) continue;
+    where += '[';
+    where += std::to_string(i);
+    where += ']';
+  }
   return Refusal{std::move(where), message_text(e), kind_of(e.code)};
 }
 
