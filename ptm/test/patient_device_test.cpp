@@ -23,6 +23,7 @@ itdd_ImplantStatus wire_status_with_boluses() {
   itdd_ImplantStatus s{};
   s.activity = itdd_Activity_ACTIVITY_BASAL;
   s.has_prescription = true;
+  s.prescription.mode = itdd_BasalMode_BASAL_MODE_CONTINUOUS;
   s.prescription.has_drug = true;
   std::strcpy(s.prescription.drug.name, "morphine");
   s.prescription.drug.unit = itdd_DoseUnit_DOSE_UNIT_MILLIGRAM;
