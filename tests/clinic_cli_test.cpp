@@ -259,8 +259,7 @@ TEST_F(ClinicCli, SessionListAndPumpListShowWhatAClinicianLooksUp) {
     mor_session =
         *(*db)->begin_session({0, mor->id, "Dr Bo", "programmer-2", filled_at - 3'600'000, {}, ""});
     ASSERT_TRUE((*db)->end_session(mor_session, filled_at - 1'800'000, "interrogated").ok());
-    bac_session =
-        *(*db)->begin_session({0, bac->id, "Dr Ada", "programmer-1", filled_at, {}, ""});
+    bac_session = *(*db)->begin_session({0, bac->id, "Dr Ada", "programmer-1", filled_at, {}, ""});
     programmer::RefillRecord r;
     r.pump_id = bac->id;
     r.session_id = bac_session;
@@ -302,9 +301,8 @@ TEST_F(ClinicCli, SessionListAndPumpListShowWhatAClinicianLooksUp) {
   EXPECT_EQ(of_m1[0]["operator"], "Dr Ada");
   EXPECT_EQ(of_m1[0]["summary"], "refill");
   // The number it gives is the one the report takes.
-  EXPECT_EQ(clinic({"report", "--session", std::to_string(of_m1[0]["session"].get<int>())})
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      clinic({"report", "--session", std::to_string(of_m1[0]["session"].get<int>())}).exit_code, 0);
   const Ran nobody = clinic({"session", "list", "--patient", "NOBODY"});
   EXPECT_EQ(nobody.exit_code, 2);
   EXPECT_NE(nobody.err.find("--patient: no patient with MRN NOBODY"), std::string::npos)
@@ -318,8 +316,7 @@ TEST_F(ClinicCli, SessionListAndPumpListShowWhatAClinicianLooksUp) {
   EXPECT_NE(pumps.out.find(" mL of 20 mL"), std::string::npos) << pumps.out;
   EXPECT_NE(pumps.out.find("16.99 mL of 20 mL"), std::string::npos) << pumps.out;
   EXPECT_NE(pumps.out.find(programmer::utc_date(filled_at)), std::string::npos) << pumps.out;
-  EXPECT_NE(pumps.out.find(programmer::utc_date(filled_at + 90 * kMillisPerDay)),
-            std::string::npos)
+  EXPECT_NE(pumps.out.find(programmer::utc_date(filled_at + 90 * kMillisPerDay)), std::string::npos)
       << pumps.out;
   const nlohmann::json pj = json_of({"pump", "list"});
   ASSERT_EQ(pj.size(), 2u);
@@ -357,7 +354,10 @@ TEST_F(ClinicCli, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
   EXPECT_NE(r.err.find("--name: the patient's name holds a line break (U+000A) at character 4"),
             std::string::npos)
       << r.err;
-  r = clinic(patient("M-\xE2\x80\xAE" "9", "X", "1980-01-01"));  // RIGHT-TO-LEFT OVERRIDE
+  r =
+      clinic(patient("M-\xE2\x80\xAE"
+                     "9",
+                     "X", "1980-01-01"));  // RIGHT-TO-LEFT OVERRIDE
   EXPECT_NE(r.err.find("--mrn: the medical record number holds a bidirectional control"),
             std::string::npos)
       << r.err;

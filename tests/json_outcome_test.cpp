@@ -20,12 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/outcome.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {
@@ -108,9 +108,9 @@ class JsonOutcomeTest : public ::testing::Test {
   // The implant with the clinician provisioned; `more` adds options (a fault), --json the
   // start-up line.
   void serve(std::vector<std::string> more = {}) {
-    std::vector<std::string> args{"--state", (dir_ / "state").string(), "--listen",
-                                  "127.0.0.1:0", "--provision", "clinician:" + clinician_file_,
-                                  "--json"};
+    std::vector<std::string> args{
+        "--state",     (dir_ / "state").string(),      "--listen", "127.0.0.1:0",
+        "--provision", "clinician:" + clinician_file_, "--json"};
     args.insert(args.end(), more.begin(), more.end());
     server_ = std::make_unique<Server>(args, dir_ / "serve.log");
     ASSERT_NE(server_->port(), 0) << server_->banner();
@@ -138,9 +138,8 @@ class JsonOutcomeTest : public ::testing::Test {
   Ran programmer(std::vector<std::string> command, const std::string& key,
                  const std::string& input = {}) const {
     command.insert(command.begin(), "programmer");
-    for (const std::string& a : {std::string("--implant"), server_->address(),
-                                 std::string("--key"), key, std::string("--implant-key"),
-                                 implant_pub_}) {
+    for (const std::string& a : {std::string("--implant"), server_->address(), std::string("--key"),
+                                 key, std::string("--implant-key"), implant_pub_}) {
       command.push_back(a);
     }
     return run_itdd(command, 60s, input);
@@ -232,36 +231,36 @@ TEST_F(JsonOutcomeTest, CommandsWithoutAnImplantPrintOneObjectForEveryOutcome) {
   // Refused by the parser (an unknown option, a missing one): still one object.
   j = expect_outcome(run_itdd({"programmer", "bolus", "--json", "--fast"}), Outcome::kInvalidInput);
   EXPECT_EQ(j["command"], "programmer bolus");
-  const std::vector<std::string> nowhere{"--implant", "127.0.0.1:9", "--key", key,
-                                         "--implant-key", key, "--json"};
+  const std::vector<std::string> nowhere{"--implant",     "127.0.0.1:9", "--key", key,
+                                         "--implant-key", key,           "--json"};
   const auto with_nowhere = [&](std::vector<std::string> c) {
     c.insert(c.end(), nowhere.begin(), nowhere.end());
     return run_itdd(c);
   };
   expect_outcome(with_nowhere({"programmer", "pairing-window", "--role", "doctor"}),
                  Outcome::kInvalidInput);
-  expect_outcome(with_nowhere({"programmer", "alarm", "silence", "--kind", "low-res", "--for",
-                               "1h"}),
-                 Outcome::kInvalidInput);
+  expect_outcome(
+      with_nowhere({"programmer", "alarm", "silence", "--kind", "low-res", "--for", "1h"}),
+      Outcome::kInvalidInput);
   expect_outcome(with_nowhere({"programmer", "set-clock", "--wall", "2026-02-30 10:00"}),
                  Outcome::kInvalidInput);
-  expect_outcome(with_nowhere({"programmer", "bolus", "--dose", "1", "--unit", "g", "--duration",
-                               "30m"}),
-                 Outcome::kInvalidInput);
-  expect_outcome(run_itdd({"programmer", "pair", "--implant", "127.0.0.1:9", "--key", key,
-                           "--code", "12ab", "--out", (dir_ / "x.implant").string(), "--json"}),
+  expect_outcome(
+      with_nowhere({"programmer", "bolus", "--dose", "1", "--unit", "g", "--duration", "30m"}),
+      Outcome::kInvalidInput);
+  expect_outcome(run_itdd({"programmer", "pair", "--implant", "127.0.0.1:9", "--key", key, "--code",
+                           "12ab", "--out", (dir_ / "x.implant").string(), "--json"}),
                  Outcome::kInvalidInput);
   // Keys in order but nobody listens on port 9: nothing was sent, nothing changed.
   const std::string pub = (dir_ / "some.pub").string();
-  std::ofstream(pub) << run_itdd({"programmer", "keygen", "--key", (dir_ / "other.key").string()})
-                            .stdout_text;
+  std::ofstream(pub)
+      << run_itdd({"programmer", "keygen", "--key", (dir_ / "other.key").string()}).stdout_text;
   j = expect_outcome(run_itdd({"programmer", "interrogate", "--implant", "127.0.0.1:9", "--key",
                                key, "--implant-key", pub, "--json", "--timeout-ms", "200"}),
                      Outcome::kRefused);
 
   // A virtual implant refused before it starts: one object on one line.
-  const Ran bad_serve = run_itdd({"implant", "serve", "--state", (dir_ / "s").string(), "--speed",
-                                  "0", "--json"});
+  const Ran bad_serve =
+      run_itdd({"implant", "serve", "--state", (dir_ / "s").string(), "--speed", "0", "--json"});
   expect_outcome(bad_serve, Outcome::kInvalidInput);
   EXPECT_EQ(bad_serve.stdout_text.find('\n'), bad_serve.stdout_text.size() - 1);
 }
@@ -276,22 +275,22 @@ TEST_F(JsonOutcomeTest, ClinicCommandsPrintOneObjectForEveryOutcome) {
   };
   expect_outcome(clinic({"patient", "list"}), Outcome::kInvalidInput);  // not initialised
   expect_outcome(clinic({"init"}), Outcome::kOk);
-  expect_outcome(clinic({"patient", "add", "--mrn", "M-1", "--name", "Ada Example",
-                         "--birth-date", "1970-05-01", "--indication", "cancer"}),
+  expect_outcome(clinic({"patient", "add", "--mrn", "M-1", "--name", "Ada Example", "--birth-date",
+                         "1970-05-01", "--indication", "cancer"}),
                  Outcome::kInvalidInput);
-  expect_outcome(clinic({"patient", "add", "--mrn", "M-1", "--name", "Ada Example",
-                         "--birth-date", "1970-05-01", "--indication", "pain"}),
+  expect_outcome(clinic({"patient", "add", "--mrn", "M-1", "--name", "Ada Example", "--birth-date",
+                         "1970-05-01", "--indication", "pain"}),
                  Outcome::kOk);
   const Ran list = clinic({"patient", "list"});
   EXPECT_EQ(list.exit_code, 0) << list.out;
   EXPECT_EQ(one_json(list, true).size(), 1U);
-  expect_outcome(clinic({"pump", "add", "--patient", "M-1", "--model", "peristaltic-20",
-                         "--serial", "SN-1", "--implant-date", "2025-01-15",
-                         "--catheter-length-cm", "42.5", "--catheter-volume-ml", "0.15"}),
+  expect_outcome(clinic({"pump", "add", "--patient", "M-1", "--model", "peristaltic-20", "--serial",
+                         "SN-1", "--implant-date", "2025-01-15", "--catheter-length-cm", "42.5",
+                         "--catheter-volume-ml", "0.15"}),
                  Outcome::kOk);
   expect_not_ok(clinic({"pump", "add", "--patient", "M-404", "--model", "peristaltic-20",
-                        "--serial", "SN-2", "--implant-date", "2025-01-15",
-                        "--catheter-length-cm", "42.5", "--catheter-volume-ml", "0.15"}));
+                        "--serial", "SN-2", "--implant-date", "2025-01-15", "--catheter-length-cm",
+                        "42.5", "--catheter-volume-ml", "0.15"}));
   expect_outcome(clinic({"due", "--within", "2w"}), Outcome::kInvalidInput);
   const Ran due = clinic({"due", "--within", "30d"});
   EXPECT_EQ(due.exit_code, 0) << due.out;
@@ -313,8 +312,7 @@ TEST_F(JsonOutcomeTest, ImplantCommandsPrintOneObjectForEveryOutcome) {
 
   expect_outcome(programmer({"interrogate", "--json"}, clinician_file_), Outcome::kOk);
   nlohmann::json j = expect_outcome(
-      programmer({"pairing-window", "--role", "patient", "--json"}, clinician_file_),
-      Outcome::kOk);
+      programmer({"pairing-window", "--role", "patient", "--json"}, clinician_file_), Outcome::kOk);
   const std::string code = j.value("code", "");
   ASSERT_EQ(code.size(), 6U) << j.dump(1);
   const std::string patient = (dir_ / "patient.key").string();
@@ -323,11 +321,9 @@ TEST_F(JsonOutcomeTest, ImplantCommandsPrintOneObjectForEveryOutcome) {
     return run_itdd({"programmer", "pair", "--implant", server_->address(), "--key", patient,
                      "--code", with_code, "--out", (dir_ / out).string(), "--json"});
   };
-  expect_outcome(pair(code == "000000" ? "111111" : "000000", "wrong.implant"),
-                 Outcome::kRefused);
-  j = expect_outcome(
-      programmer({"pairing-window", "--role", "patient", "--json"}, clinician_file_),
-      Outcome::kOk);
+  expect_outcome(pair(code == "000000" ? "111111" : "000000", "wrong.implant"), Outcome::kRefused);
+  j = expect_outcome(programmer({"pairing-window", "--role", "patient", "--json"}, clinician_file_),
+                     Outcome::kOk);
   j = expect_outcome(pair(j["code"], "patient.implant"), Outcome::kOk);
   EXPECT_EQ(j["role"], "patient");
   EXPECT_EQ(j["implant_key"], server_->key_hex());
@@ -336,47 +332,44 @@ TEST_F(JsonOutcomeTest, ImplantCommandsPrintOneObjectForEveryOutcome) {
                                "--implant-key", (dir_ / "patient.implant").string(), "--json"});
   expect_outcome(status, Outcome::kOk);
   // No prescription: the implant grants no patient bolus.
-  j = expect_outcome(
-      run_itdd({"ptm", "bolus", "--implant", server_->address(), "--key", patient,
-                "--implant-key", (dir_ / "patient.implant").string(), "--json"}),
-      Outcome::kRefused);
+  j = expect_outcome(run_itdd({"ptm", "bolus", "--implant", server_->address(), "--key", patient,
+                               "--implant-key", (dir_ / "patient.implant").string(), "--json"}),
+                     Outcome::kRefused);
   // A patient key may not open a window.
-  expect_outcome(run_itdd({"programmer", "pairing-window", "--role", "patient", "--implant",
-                           server_->address(), "--key", patient, "--implant-key", implant_pub_,
-                           "--json"}),
-                 Outcome::kRefused);
+  expect_outcome(
+      run_itdd({"programmer", "pairing-window", "--role", "patient", "--implant",
+                server_->address(), "--key", patient, "--implant-key", implant_pub_, "--json"}),
+      Outcome::kRefused);
 
   expect_outcome(programmer({"alarm", "test", "--json"}, clinician_file_), Outcome::kOk);
-  j = expect_outcome(programmer({"alarm", "silence", "--kind", "motor-stall", "--for", "1h",
-                                 "--json"},
-                                clinician_file_),
-                     Outcome::kRefused);
+  j = expect_outcome(
+      programmer({"alarm", "silence", "--kind", "motor-stall", "--for", "1h", "--json"},
+                 clinician_file_),
+      Outcome::kRefused);
   EXPECT_NE(j["error"].get<std::string>().find("not active"), std::string::npos) << j.dump(1);
   expect_outcome(programmer({"devices", "--json"}, clinician_file_), Outcome::kOk);
-  expect_outcome(programmer({"history", "--hours", "2", "--json"}, clinician_file_),
-                 Outcome::kOk);
+  expect_outcome(programmer({"history", "--hours", "2", "--json"}, clinician_file_), Outcome::kOk);
 
   // set-clock asks first, as the other therapy-affecting commands do: no changes nothing.
-  const Ran no = programmer({"set-clock", "--wall", "2031-06-01 09:00", "--json"},
-                            clinician_file_, "n\n");
+  const Ran no =
+      programmer({"set-clock", "--wall", "2031-06-01 09:00", "--json"}, clinician_file_, "n\n");
   j = expect_outcome(no, Outcome::kRefused);
   EXPECT_NE(no.out.find("Go ahead? [y/N]"), std::string::npos) << no.out;
-  EXPECT_NE(j["error"].get<std::string>().find("cancelled: nothing was changed"),
-            std::string::npos)
+  EXPECT_NE(j["error"].get<std::string>().find("cancelled: nothing was changed"), std::string::npos)
       << j.dump(1);
   j = expect_outcome(programmer({"interrogate", "--json"}, clinician_file_), Outcome::kOk);
   EXPECT_NE(j["clock"]["wall"].get<std::string>().substr(0, 4), "2031") << j.dump(1);
-  j = expect_outcome(programmer({"set-clock", "--wall", "2031-06-01 09:00", "--yes", "--json"},
-                                clinician_file_),
-                     Outcome::kOk);
+  j = expect_outcome(
+      programmer({"set-clock", "--wall", "2031-06-01 09:00", "--yes", "--json"}, clinician_file_),
+      Outcome::kOk);
   EXPECT_EQ(j["command"], "set-clock");
   j = expect_outcome(programmer({"interrogate", "--json"}, clinician_file_), Outcome::kOk);
   EXPECT_EQ(j["clock"]["wall"].get<std::string>().substr(0, 10), "2031-06-01") << j.dump(1);
 
   // A prime on an empty reservoir: the implant refuses it.
-  j = expect_outcome(programmer({"prime", "--catheter-volume-ml", "0.25", "--yes", "--json"},
-                                clinician_file_),
-                     Outcome::kRefused);
+  j = expect_outcome(
+      programmer({"prime", "--catheter-volume-ml", "0.25", "--yes", "--json"}, clinician_file_),
+      Outcome::kRefused);
   EXPECT_EQ(j["delivery"], "not applied") << j.dump(1);
 
   // A device the implant does not know: refused (last: its failed handshake starts a backoff).
@@ -402,8 +395,9 @@ TEST_F(JsonOutcomeTest, ALostReplyIsResolvedByAskingTheImplantAboutTheCommandId)
   EXPECT_EQ(j["delivery"], "applied") << j.dump(1);
   EXPECT_EQ(j["reply_lost"], true) << j.dump(1);
   EXPECT_EQ(j["learned_from"], "status_query") << j.dump(1);
-  EXPECT_NE(j.value("delivery_detail", "").find("asked about the command id, the implant "
-                                                "confirms it applied it"),
+  EXPECT_NE(j.value("delivery_detail", "")
+                .find("asked about the command id, the implant "
+                      "confirms it applied it"),
             std::string::npos)
       << j.dump(1);
   // Applied once: the implant primes the catheter it was sent.
@@ -412,9 +406,9 @@ TEST_F(JsonOutcomeTest, ALostReplyIsResolvedByAskingTheImplantAboutTheCommandId)
   EXPECT_EQ(st["pump"]["catheter_volume_nl"], 250'000) << st.dump(1);
 
   // In text, the same words.
-  const Ran text = programmer({"prime", "--catheter-volume-ml", "0.25", "--yes", "--timeout-ms",
-                               "1000", "--attempts", "2"},
-                              clinician_file_);
+  const Ran text = programmer(
+      {"prime", "--catheter-volume-ml", "0.25", "--yes", "--timeout-ms", "1000", "--attempts", "2"},
+      clinician_file_);
   // A priming runs now: the implant refuses a second one, and the refusal is learned the same
   // way (not applied, exit 1), never taken for applied.
   EXPECT_EQ(text.exit_code, programmer::exit_status(Outcome::kRefused)) << text.out;
@@ -472,8 +466,7 @@ TEST_F(JsonOutcomeTest, AChangeTheClinicDatabaseDidNotRecordIsAppliedNotRecorded
                            clinician_file_);
   const nlohmann::json j = expect_outcome(r, Outcome::kAppliedNotRecorded);
   EXPECT_EQ(j["delivery"], "applied") << j.dump(1);
-  EXPECT_NE(j.value("clinic_record_error", "").find("disk full"), std::string::npos)
-      << j.dump(1);
+  EXPECT_NE(j.value("clinic_record_error", "").find("disk full"), std::string::npos) << j.dump(1);
   EXPECT_NE(j["error"].get<std::string>().find("record it by hand"), std::string::npos);
   const nlohmann::json st =
       expect_outcome(programmer({"interrogate", "--json"}, clinician_file_), Outcome::kOk);

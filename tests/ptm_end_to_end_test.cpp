@@ -19,12 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/tcp_transport.h"
-#include "itdd/host/sodium_crypto.h"
 #include "itdd_process.h"
 
 namespace itdd {
@@ -271,8 +271,7 @@ TEST_F(ServeTest, AFlippedBitInTheNewestSettingsCopyIsShownAtTheNextInterrogatio
                                clinician_file_, "--implant-key", implant_pub});
   ASSERT_EQ(status.exit_code, 0) << status.out;
   EXPECT_NE(status.out.find("critical-memory-error (critical)"), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find("no older prescription was resumed"), std::string::npos)
-      << status.out;
+  EXPECT_NE(status.out.find("no older prescription was resumed"), std::string::npos) << status.out;
   const Ran records = run_itdd({"programmer", "log", "--json", "--implant", second.address(),
                                 "--key", clinician_file_, "--implant-key", implant_pub});
   ASSERT_EQ(records.exit_code, 0) << records.out;

@@ -412,8 +412,8 @@ int run_upload(const ClinicArgs& a) {
     if (!stored.ok()) return db_failure(stored.error());
     // The implant's clock as read with the file: places its hours on the clinic's time line.
     if (u.records.wall_offset_ms) {
-      const auto clock = db->set_implant_clock_offset(pump->id, {*u.records.wall_offset_ms,
-                                                                 system_now_ms()});
+      const auto clock =
+          db->set_implant_clock_offset(pump->id, {*u.records.wall_offset_ms, system_now_ms()});
       if (!clock.ok()) return db_failure(clock.error());
     }
     const std::size_t total = log ? u.records.records.size() : u.records.hours.size();

@@ -34,7 +34,6 @@ int said(const programmer::Stop& stop);
 using programmer::link_failure;
 using programmer::refusal;
 
-
 // A session's ingredients, all checked before anything is sent.
 struct Session {
   programmer::Endpoint endpoint;

@@ -56,10 +56,9 @@ BolusOutcome judge_bolus(const programmer::CommandResult& result, std::uint64_t 
   }
   out.answer = BolusAnswer::kRefused;
   out.refusal_name = programmer::bolus_refusal_name(d.refusal);
-  out.reason =
-      programmer::bolus_refusal_text(d.refusal, d.has_next_allowed_wall_ms, d.next_allowed_wall_ms,
-                                     status.wall.ms(),
-                                     status.patient_bolus ? static_cast<std::uint32_t>(status.patient_bolus->max_per_24h) : 0U);
+  out.reason = programmer::bolus_refusal_text(
+      d.refusal, d.has_next_allowed_wall_ms, d.next_allowed_wall_ms, status.wall.ms(),
+      status.patient_bolus ? static_cast<std::uint32_t>(status.patient_bolus->max_per_24h) : 0U);
   if (d.has_next_allowed_wall_ms)
     out.next_allowed = programmer::format_wall(d.next_allowed_wall_ms);
   return out;

@@ -43,12 +43,14 @@ std::string kind_of_hidden(std::uint32_t cp) {
   return {};
 }
 
-std::string date_text(std::int64_t ms) { return utc_date(ms); }
+std::string date_text(std::int64_t ms) {
+  return utc_date(ms);
+}
 
 }  // namespace
 
 std::optional<host::Refusal> check_identifying_text(std::string_view value, const char* field,
-                                              const char* what, std::size_t max_chars) {
+                                                    const char* what, std::size_t max_chars) {
   const std::optional<std::vector<std::uint32_t>> cps = code_points(value);
   if (!cps) {
     return invalid(field, fmt::format("{} must be UTF-8 text: retype it", what));
@@ -57,10 +59,9 @@ std::optional<host::Refusal> check_identifying_text(std::string_view value, cons
   for (std::size_t i = 0; i < cps->size(); ++i) {
     const std::uint32_t cp = (*cps)[i];
     if (const std::string kind = kind_of_hidden(cp); !kind.empty()) {
-      return invalid(field,
-                     fmt::format("{} holds {} (U+{:04X}) at character {}: give one line of "
-                                 "visible text, without control or bidirectional characters",
-                                 what, kind, cp, i + 1));
+      return invalid(field, fmt::format("{} holds {} (U+{:04X}) at character {}: give one line of "
+                                        "visible text, without control or bidirectional characters",
+                                        what, kind, cp, i + 1));
     }
     if (cp != ' ' && cp != 0xa0 && cp != 0x3000) visible = true;
   }
@@ -73,7 +74,7 @@ std::optional<host::Refusal> check_identifying_text(std::string_view value, cons
 }
 
 std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t now_ms,
-                                       const char* field, const char* what) {
+                                             const char* field, const char* what) {
   if (date_ms < kEarliestDateMs) {
     return invalid(field, fmt::format("{} {} is before 1900-01-01: give a date from 1900-01-01 "
                                       "to today",
@@ -90,16 +91,16 @@ std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t 
 }
 
 std::optional<host::Refusal> check_catheter(std::int64_t length_mm, Volume volume,
-                                      const CatheterRange& range, std::string_view model) {
+                                            const CatheterRange& range, std::string_view model) {
   const auto cm = [](std::int64_t mm) { return fmt::format("{}.{} cm", mm / 10, mm % 10); };
   const auto ml = [](Volume v) {
     return fmt::format("{:.3f} mL", static_cast<double>(v.count()) / kNanolitresPerMillilitre);
   };
   if (length_mm < range.min_length_mm || length_mm > range.max_length_mm) {
-    return invalid("catheter_length_mm",
-                   fmt::format("{} is outside the catheter lengths of model {}: from {} to {}",
-                               cm(length_mm), model, cm(range.min_length_mm),
-                               cm(range.max_length_mm)));
+    return invalid(
+        "catheter_length_mm",
+        fmt::format("{} is outside the catheter lengths of model {}: from {} to {}", cm(length_mm),
+                    model, cm(range.min_length_mm), cm(range.max_length_mm)));
   }
   if (volume < range.min_volume || volume > range.max_volume) {
     return invalid("catheter_volume",
@@ -122,9 +123,9 @@ std::optional<host::Refusal> check_patient(const PatientRecord& p, std::int64_t 
 }
 
 std::optional<host::Refusal> check_pump(const PumpRecord& p, const CatheterRange& range,
-                                  std::int64_t owner_birth_date_ms, std::int64_t now_ms) {
-  if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
-                                      kMaxSerialChars)) {
+                                        std::int64_t owner_birth_date_ms, std::int64_t now_ms) {
+  if (auto e =
+          check_identifying_text(p.serial, "serial", "the pump's serial number", kMaxSerialChars)) {
     return e;
   }
   if (auto e = check_past_date(p.implant_date_ms, now_ms, "implant_date_ms", "the implant date")) {

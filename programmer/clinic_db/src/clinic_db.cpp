@@ -1361,7 +1361,8 @@ class SqlClinicDb final : public ClinicDb {
 
   host::Checked<void> record_login_failure(std::string_view name, std::int64_t at) override {
     if (name.size() > 256 || !clean_text(name)) {
-      return db_error(host::RefusalKind::kInvalidArgument, "user", "must be text of at most 256 bytes");
+      return db_error(host::RefusalKind::kInvalidArgument, "user",
+                      "must be text of at most 256 bytes");
     }
     return transaction([&]() -> host::Checked<void> {
       const host::Checked<SqlRows> rows = db_->query(
@@ -1417,7 +1418,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) override {
+  host::Checked<void> extend_web_session(std::int64_t session_id,
+                                         std::int64_t expires_at_ms) override {
     return transaction([&]() {
       return exec("UPDATE web_sessions SET expires_at_ms = $2 WHERE id = $1",
                   {session_id, expires_at_ms});
@@ -1470,11 +1472,13 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  host::Checked<void> set_implant_clock_offset(std::int64_t pump_id, const ImplantClockOffset& c) override {
+  host::Checked<void> set_implant_clock_offset(std::int64_t pump_id,
+                                               const ImplantClockOffset& c) override {
     return transaction([&]() -> host::Checked<void> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
-      if (host::Checked<void> s = exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
+      if (host::Checked<void> s =
+              exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
           !s.ok()) {
         return s;
       }
@@ -1485,7 +1489,8 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
-  host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(std::int64_t pump_id) override {
+  host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(
+      std::int64_t pump_id) override {
     return read([&]() -> host::Checked<std::optional<ImplantClockOffset>> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();

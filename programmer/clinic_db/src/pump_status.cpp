@@ -13,9 +13,9 @@ Volume delivered_volume(DoseRate dose_per_day, Concentration concentration,
     return Volume(0);
   }
   // nL = ng/day * ms / (ms/day) / (ng/mL) * (nL/mL), rounded up, in 128 bits.
-  using Wide = __int128;
-  const Wide numerator = static_cast<Wide>(dose_per_day.count()) * elapsed_ms *
-                         kNanolitresPerMillilitre;
+  __extension__ typedef __int128 Wide;  // GCC's and Clang's; -Wpedantic asks for the marker
+  const Wide numerator =
+      static_cast<Wide>(dose_per_day.count()) * elapsed_ms * kNanolitresPerMillilitre;
   const Wide denominator = static_cast<Wide>(kMillisPerDay) * concentration.count();
   const Wide nl = (numerator + denominator - 1) / denominator;
   const Wide cap = std::numeric_limits<std::int64_t>::max();
@@ -55,7 +55,7 @@ std::optional<Volume> estimate_reservoir(const RefillRecord& refill,
 }
 
 host::Checked<std::vector<PumpStatus>> pump_statuses(ClinicDb& db, std::int64_t now_ms,
-                                                std::optional<std::int64_t> patient_id) {
+                                                     std::optional<std::int64_t> patient_id) {
   host::Checked<std::vector<PumpRecord>> pumps =
       patient_id ? db.pumps_of(*patient_id) : db.list_pumps();
   if (!pumps.ok()) return pumps.error();

@@ -11,7 +11,9 @@ namespace {
 constexpr std::int64_t kDay = kMillisPerDay;
 constexpr std::int64_t kToday = 1'740'787'200'000;  // 2025-03-01 00:00 UTC
 
-std::string refusal(const std::optional<host::Refusal>& e) { return e ? e->message : "(accepted)"; }
+std::string refusal(const std::optional<host::Refusal>& e) {
+  return e ? e->message : "(accepted)";
+}
 
 TEST(IdentifyingText, RefusesEveryInvisibleCharacterThatChangesHowALineReads) {
   const struct {
@@ -24,11 +26,13 @@ TEST(IdentifyingText, RefusesEveryInvisibleCharacterThatChangesHowALineReads) {
       {"A\xE2\x80\xA8", "a line break (U+2028)"},  // LINE SEPARATOR
       {"A\x7f", "a control character (U+007F)"},
       {"A\xC2\x9b", "a control character (U+009B)"},  // C1 CSI
-      {"\xD8\x9C" "A", "a bidirectional control"},    // ARABIC LETTER MARK
-      {"A\xE2\x80\x8F", "a bidirectional control"},   // RIGHT-TO-LEFT MARK
-      {"A\xE2\x80\xAA", "a bidirectional control"},   // LEFT-TO-RIGHT EMBEDDING
-      {"A\xE2\x81\xA9", "a bidirectional control"},   // POP DIRECTIONAL ISOLATE
-      {"A\xC0\x80", "must be UTF-8 text"},            // an overlong NUL
+      {"\xD8\x9C"
+       "A",
+       "a bidirectional control"},                   // ARABIC LETTER MARK
+      {"A\xE2\x80\x8F", "a bidirectional control"},  // RIGHT-TO-LEFT MARK
+      {"A\xE2\x80\xAA", "a bidirectional control"},  // LEFT-TO-RIGHT EMBEDDING
+      {"A\xE2\x81\xA9", "a bidirectional control"},  // POP DIRECTIONAL ISOLATE
+      {"A\xC0\x80", "must be UTF-8 text"},           // an overlong NUL
       {"   ", "give the name"},
   };
   for (const auto& c : cases) {
@@ -73,8 +77,7 @@ TEST(Catheter, TheModelsRangeIncludesBothEnds) {
   EXPECT_FALSE(check_catheter(100, Volume(26'000), r, "peristaltic-20"));
   EXPECT_FALSE(check_catheter(1100, Volume(286'000), r, "peristaltic-20"));
   EXPECT_EQ(check_catheter(99, Volume(26'000), r, "peristaltic-20")->field, "catheter_length_mm");
-  EXPECT_EQ(check_catheter(1101, Volume(26'000), r, "peristaltic-20")->field,
-            "catheter_length_mm");
+  EXPECT_EQ(check_catheter(1101, Volume(26'000), r, "peristaltic-20")->field, "catheter_length_mm");
   EXPECT_EQ(check_catheter(500, Volume(25'999), r, "peristaltic-20")->field, "catheter_volume");
   EXPECT_NE(refusal(check_catheter(500, Volume(-1), r, "peristaltic-20"))
                 .find("a negative volume is outside the catheter volumes of model "

@@ -3,7 +3,6 @@
 // parallel). Without that variable the PostgreSQL half skips, or fails when
 // ITDD_REQUIRE_POSTGRES=1: scripts/with-postgres.sh provides a throwaway server.
 #include "itdd/programmer/clinic_db.h"
-#include "itdd/programmer/outcome.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <thread>
 
 #include "itdd/programmer/clinic_checks.h"
+#include "itdd/programmer/outcome.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
@@ -225,9 +225,9 @@ class ClinicDbTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<ClinicDb> db_;
 };
 
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
+#define ASSERT_OK(expr)                                  \
+  do {                                                   \
+    const auto& result_ = (expr);                        \
     ASSERT_TRUE(result_.ok()) << result_.error().text(); \
   } while (0)
 
@@ -359,18 +359,22 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
   const std::int64_t patient = add_patient("P-1");
   add_pump(patient, "SN-1");
 
-  expect_refused(db_->add_pump(pump_for(patient, "SN-1"), kCatheter), host::RefusalKind::kConflict, "serial");
-  expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2"), kCatheter), host::RefusalKind::kNotFound,
-                 "patient_id");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-1"), kCatheter), host::RefusalKind::kConflict,
+                 "serial");
+  expect_refused(db_->add_pump(pump_for(patient + 100, "SN-2"), kCatheter),
+                 host::RefusalKind::kNotFound, "patient_id");
   PumpRecord p = pump_for(patient, "SN-2");
   p.catheter_volume = Volume(-1);
-  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "catheter_volume");
+  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument,
+                 "catheter_volume");
   p = pump_for(patient, "SN-2");
   p.catheter_length_mm = 0;
-  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "catheter_length_mm");
+  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument,
+                 "catheter_length_mm");
   p = pump_for(patient, "SN-2");
   p.reservoir_capacity = Volume(0);
-  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "reservoir_capacity");
+  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument,
+                 "reservoir_capacity");
   p = pump_for(patient, "");
   expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "serial");
   p = pump_for(patient, "SN-2");
@@ -378,10 +382,12 @@ TEST_P(ClinicDbTest, InvalidOrDuplicatePumpIsRefusedAndNothingWritten) {
   expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "model");
   p = pump_for(patient, "SN-2");
   p.implant_public_key_hex = std::string(64, 'g');
-  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "implant_public_key_hex");
+  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument,
+                 "implant_public_key_hex");
   p = pump_for(patient, "SN-2");
   p.implant_date_ms = kToday - 50 * 365 * kDay;  // before the patient was born
-  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument, "implant_date_ms");
+  expect_refused(db_->add_pump(p, kCatheter), host::RefusalKind::kInvalidArgument,
+                 "implant_date_ms");
 
   const auto all = db_->list_pumps();
   ASSERT_OK(all);
@@ -419,7 +425,7 @@ TEST_P(ClinicDbTest, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
   refused_patient(p, "mrn", "is 33 characters long: at most 32 are kept");
   p.mrn = "M-1";
   p.name = std::string(kMaxNameChars, 'a');  // the longest allowed
-  p.birth_date_ms = kEarliestDateMs;          // the earliest allowed
+  p.birth_date_ms = kEarliestDateMs;         // the earliest allowed
   ASSERT_OK(db_->add_patient(p));
   const host::Checked<PatientRecord> owner = db_->find_patient_by_mrn("M-1");
   ASSERT_OK(owner);
@@ -447,7 +453,8 @@ TEST_P(ClinicDbTest, ImplausiblePatientsAndPumpsAreRefusedSayingWhatIsAllowed) {
   refused_pump(pump, "catheter_length_mm", "9.9 cm is outside");
   pump = pump_for(owner->id, "SN-1");
   pump.catheter_volume = Volume(286'001);
-  refused_pump(pump, "catheter_volume", "0.286 mL is outside the catheter volumes of model "
+  refused_pump(pump, "catheter_volume",
+               "0.286 mL is outside the catheter volumes of model "
                "peristaltic-20: from 0.026 mL to 0.286 mL");
   pump.catheter_volume = Volume(25'999);
   refused_pump(pump, "catheter_volume", "outside the catheter volumes");
@@ -627,9 +634,11 @@ TEST_P(ClinicDbTest, InvalidPrescriptionIsRefusedAndNothingWritten) {
   expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument, "pump_id");
   p = prescription_for(pump, session, kToday, 100'000);
   p.prescription_json = "[1,";
-  expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument, "prescription_json");
+  expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument,
+                 "prescription_json");
   p = prescription_for(pump, session, kToday, -1);
-  expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument, "max_daily_dose");
+  expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument,
+                 "max_daily_dose");
   p = prescription_for(pump, session, kToday, 100'000);
   p.concentration = Concentration(0);
   expect_refused(db_->record_prescription(p), host::RefusalKind::kInvalidArgument, "concentration");
@@ -752,7 +761,8 @@ TEST_P(ClinicDbTest, RefillDiscrepancyNeedsAnAcknowledgementWithAReason) {
   in.withdrawn = microlitres(500);  // 1.5 mL less than expected: beyond 1 mL for 20 mL
   expect_refused(db_->record_refill(in), host::RefusalKind::kInvalidArgument, "acknowledged");
   in.acknowledged = true;
-  expect_refused(db_->record_refill(in), host::RefusalKind::kInvalidArgument, "acknowledgement_reason");
+  expect_refused(db_->record_refill(in), host::RefusalKind::kInvalidArgument,
+                 "acknowledgement_reason");
   ASSERT_TRUE(db_->refills(pump)->empty());
 
   in.acknowledgement_reason = "aspirated before refill; catheter checked";
@@ -1105,7 +1115,8 @@ TEST_P(ClinicDbTest, DatabaseNewerThanTheCodeIsRefusedAndUntouched) {
   // A connection opened before the upgrade stops writing too.
   PatientRecord p{0, "P-2", "Late", 0, Indication::kPain};
   expect_refused(db_->add_patient(p), host::RefusalKind::kSchemaTooNew, "url");
-  expect_refused(db_->add_pump(pump_for(patient, "SN-9"), kCatheter), host::RefusalKind::kSchemaTooNew, "url");
+  expect_refused(db_->add_pump(pump_for(patient, "SN-9"), kCatheter),
+                 host::RefusalKind::kSchemaTooNew, "url");
   expect_refused(db_->list_patients(), host::RefusalKind::kSchemaTooNew, "url");
   expect_refused(db_->migrate(), host::RefusalKind::kSchemaTooNew, "url");
 
@@ -1269,7 +1280,6 @@ TEST(ClinicDbOpen, BadUrlsAreRefusedNamingTheUrl) {
   EXPECT_EQ(not_db.error().field, "url");
 }
 
-
 // ---- the dashboard's records (migration 6) ----
 
 constexpr const char* kHash =
@@ -1315,8 +1325,8 @@ TEST_P(ClinicDbTest, BadAccountsAreRefusedNamingTheField) {
   expect_refused(db_->add_user(user_named("dr.ward")), host::RefusalKind::kConflict, "user");
   expect_refused(db_->add_user(user_named("Dr Ward")), host::RefusalKind::kInvalidArgument, "user");
   expect_refused(db_->add_user(user_named("")), host::RefusalKind::kInvalidArgument, "user");
-  expect_refused(db_->add_user(user_named(std::string(65, 'a'))), host::RefusalKind::kInvalidArgument,
-                 "user");
+  expect_refused(db_->add_user(user_named(std::string(65, 'a'))),
+                 host::RefusalKind::kInvalidArgument, "user");
   UserRecord plain = user_named("dr.plain");
   plain.password_hash = "hunter2";  // a password where its hash belongs
   expect_refused(db_->add_user(plain), host::RefusalKind::kInvalidArgument, "password_hash");
@@ -1384,7 +1394,8 @@ TEST_P(ClinicDbTest, WebSessionsAreFoundByTheirHashExtendedAndEnded) {
   expect_refused(db_->add_web_session(orphan), host::RefusalKind::kNotFound, "user_id");
   WebSessionRecord short_token = s;
   short_token.token_hash = "abc";
-  expect_refused(db_->add_web_session(short_token), host::RefusalKind::kInvalidArgument, "token_hash");
+  expect_refused(db_->add_web_session(short_token), host::RefusalKind::kInvalidArgument,
+                 "token_hash");
 }
 
 TEST_P(ClinicDbTest, TheAuditLogListsNewestFirst) {
@@ -1397,8 +1408,8 @@ TEST_P(ClinicDbTest, TheAuditLogListsNewestFirst) {
   EXPECT_EQ((*two)[0].action, "upload");
   EXPECT_EQ((*two)[1].outcome, "refused");
   expect_refused(db_->audit_log(0), host::RefusalKind::kInvalidArgument, "limit");
-  expect_refused(db_->add_audit({0, kToday, "x", "", "", "ok", ""}), host::RefusalKind::kInvalidArgument,
-                 "action");
+  expect_refused(db_->add_audit({0, kToday, "x", "", "", "ok", ""}),
+                 host::RefusalKind::kInvalidArgument, "action");
 }
 
 TEST_P(ClinicDbTest, TheSnapshotHoldsWhatTheOverviewNeedsOfEachPump) {
@@ -1479,7 +1490,8 @@ TEST_P(ClinicDbTest, RecentSessionsAreNewestFirstWithTheirPumpAndPatient) {
   EXPECT_EQ((*anns)[0].session.started_at_ms, kToday - kDay);
   expect_refused(db_->recent_sessions(0), host::RefusalKind::kInvalidArgument, "limit");
   expect_refused(db_->recent_sessions(10, 9999), host::RefusalKind::kNotFound, "patient_id");
-  expect_refused(db_->set_implant_clock_offset(9999, {0, 0}), host::RefusalKind::kNotFound, "pump_id");
+  expect_refused(db_->set_implant_clock_offset(9999, {0, 0}), host::RefusalKind::kNotFound,
+                 "pump_id");
 }
 
 }  // namespace

@@ -99,9 +99,9 @@ std::int64_t login_wait_ms(const LoginFailures& f, std::int64_t now_ms, const Ba
 }
 
 host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
-                                   std::string_view display_name, Role role,
-                                   std::string_view password, std::int64_t now_ms,
-                                   PasswordCost cost) {
+                                        std::string_view display_name, Role role,
+                                        std::string_view password, std::int64_t now_ms,
+                                        PasswordCost cost) {
   const host::Checked<std::string> hash = hash_password(password, cost);
   if (!hash.ok()) {
     return host::Refusal{hash.error().field, hash.error().message};
@@ -149,7 +149,8 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
     out.refusal = {"password", "unknown user or wrong password"};
     return out;
   }
-  if (host::Checked<void> s = db.clear_login_failures(user_name); !s.ok()) return unavailable(s.error());
+  if (host::Checked<void> s = db.clear_login_failures(user_name); !s.ok())
+    return unavailable(s.error());
   SignedIn in;
   in.user = **user;
   in.token = random_token();
@@ -170,7 +171,7 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
 }
 
 host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
-                                               std::int64_t now_ms, const SessionRule& rule) {
+                                                    std::int64_t now_ms, const SessionRule& rule) {
   if (token.empty() || token.size() > 128) return std::optional<SignedIn>();
   const std::string hash = token_hash(token);
   const host::Checked<std::optional<WebSessionRecord>> found = db.find_web_session(hash);
@@ -184,7 +185,8 @@ host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_vi
       std::min(now_ms + rule.lifetime_ms, in.session.created_at_ms + rule.max_age_ms);
   // Extend only when it moves by a minute or more: one write a minute, not one per request.
   if (extended > in.session.expires_at_ms + 60'000) {
-    if (host::Checked<void> s = db.extend_web_session(in.session.id, extended); !s.ok()) return s.error();
+    if (host::Checked<void> s = db.extend_web_session(in.session.id, extended); !s.ok())
+      return s.error();
     in.session.expires_at_ms = extended;
   }
   return std::optional<SignedIn>(std::move(in));

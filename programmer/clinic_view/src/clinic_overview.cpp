@@ -13,6 +13,9 @@
 #include "itdd/programmer/units_text.h"
 
 namespace itdd::programmer {
+
+// 128-bit intermediates (GCC's and Clang's __int128; -Wpedantic asks for the marker).
+__extension__ typedef __int128 Wide;
 namespace {
 
 // Log codes as the implant writes them (programmer/report/records_report.h keeps the table).
@@ -185,7 +188,7 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
               delivered_volume(row.prescription->max_daily_dose, r.concentration, kMillisPerDay);
           if (per_day.count() > 0) {
             row.projected_low_ms =
-                now_ms + static_cast<std::int64_t>(static_cast<__int128>(above) * kMillisPerDay /
+                now_ms + static_cast<std::int64_t>(static_cast<Wide>(above) * kMillisPerDay /
                                                    per_day.count());
           }
         }

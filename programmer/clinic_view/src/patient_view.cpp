@@ -11,6 +11,9 @@
 #include "itdd/programmer/status_report.h"
 
 namespace itdd::programmer {
+
+// 128-bit intermediates (GCC's and Clang's __int128; -Wpedantic asks for the marker).
+__extension__ typedef __int128 Wide;
 namespace {
 
 constexpr std::int64_t kHourMs = 3'600'000;
@@ -25,7 +28,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 // ng in `volume` at `concentration`, rounded down (toward less delivered, as shown).
 std::int64_t dose_ng(std::int64_t volume_nl, Concentration c) {
-  return static_cast<std::int64_t>(static_cast<__int128>(volume_nl) * c.count() /
+  return static_cast<std::int64_t>(static_cast<Wide>(volume_nl) * c.count() /
                                    kNanolitresPerMillilitre);
 }
 
@@ -43,14 +46,14 @@ std::optional<Concentration> concentration_at(const std::vector<RefillRecord>& r
 }  // namespace
 
 host::Checked<PumpSeries> pump_series(ClinicDb& db, std::int64_t pump_id, std::int64_t from_ms,
-                                 std::int64_t to_ms, const host::TimeZone& zone) {
+                                      std::int64_t to_ms, const host::TimeZone& zone) {
   if (from_ms >= to_ms) {
     return host::Refusal{"from_ms", "must be before to_ms"};
   }
   if (to_ms - from_ms > kMaxSeriesRangeMs) {
     return host::Refusal{"from_ms",
-                   fmt::format("a range of {} days: ask for 400 days or less at once",
-                               (to_ms - from_ms) / kMillisPerDay)};
+                         fmt::format("a range of {} days: ask for 400 days or less at once",
+                                     (to_ms - from_ms) / kMillisPerDay)};
   }
   const host::Checked<PumpRecord> pump = db.pump(pump_id);
   if (!pump.ok()) return pump.error();

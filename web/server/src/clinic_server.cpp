@@ -169,7 +169,8 @@ struct ClinicServer::Impl {
   Reply guarded(const httplib::Request& req, Permission permission, const char* action,
                 const Handler& handler, std::string& user) {
     try {
-      const host::Checked<std::optional<SignedIn>> who = authenticate(*db, cookie_token(req), now());
+      const host::Checked<std::optional<SignedIn>> who =
+          authenticate(*db, cookie_token(req), now());
       if (!who.ok()) return db_reply(who.error());
       if (!who->has_value()) {
         return error_reply(401, "session", "not logged in, or the session expired: log in again");
@@ -561,7 +562,8 @@ Reply ClinicServer::Impl::upload(const httplib::Request& req, const std::string&
                           : db->store_delivery_hours(pump->id, records->hours);
   if (!stored.ok()) return db_reply(stored.error());
   if (records->wall_offset_ms) {
-    const host::Checked<void> s = db->set_implant_clock_offset(pump->id, {*records->wall_offset_ms, now()});
+    const host::Checked<void> s =
+        db->set_implant_clock_offset(pump->id, {*records->wall_offset_ms, now()});
     if (!s.ok()) return db_reply(s.error());
   }
   const std::int64_t total =

@@ -8,6 +8,7 @@
 
 #include "itdd/host/decimal.h"
 #include "itdd/host/json_reader.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/status_report.h"
@@ -17,7 +18,6 @@
 #include "itdd/programmer/use_cases/device_care.h"
 #include "itdd/programmer/use_cases/program.h"
 #include "itdd/programmer/use_cases/refill.h"
-#include "itdd/host/sodium_crypto.h"
 
 namespace itdd::web {
 
@@ -291,10 +291,15 @@ ActionReply ImplantActions::program_review(const httplib::Request& req, Context&
       r.body["message"] = error_text(p.accepted.error());
     } else if (p.any_change()) {
       const std::string token = random_hex();
-      impl_->pending[token] =
-          Pending{"program",         c.who.user.user_name,           f->target.serial,
-                  f->target.implant, c.now_ms() + kReviewLifetimeMs, p,
-                  std::nullopt};
+      impl_->pending[token] = Pending{"program",
+                                      c.who.user.user_name,
+                                      f->target.serial,
+                                      f->target.implant,
+                                      c.now_ms() + kReviewLifetimeMs,
+                                      p,
+                                      std::nullopt,
+                                      std::nullopt,
+                                      std::nullopt};
       r.body["review_token"] = token;
       r.body["expires_at_ms"] = c.now_ms() + kReviewLifetimeMs;
     }
@@ -447,7 +452,9 @@ ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& 
                                     f->target.implant,
                                     c.now_ms() + kReviewLifetimeMs,
                                     std::nullopt,
-                                    p};
+                                    p,
+                                    std::nullopt,
+                                    std::nullopt};
     r.body["review_token"] = token;
     r.body["expires_at_ms"] = c.now_ms() + kReviewLifetimeMs;
     return r;

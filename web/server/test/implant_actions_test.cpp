@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "itdd/host/pump_catalog.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/accounts.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/key_files.h"
-#include "itdd/host/pump_catalog.h"
-#include "itdd/host/sodium_crypto.h"
 #include "itdd/sim/virtual_implant.h"
 #include "itdd/web/clinic_server.h"
 

@@ -32,21 +32,21 @@ inline constexpr std::int64_t kEarliestDateMs = -2'208'988'800'000;
 // bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) that can make
 // "SN-1" display as another serial. `what` says what belongs there ("the patient's name").
 std::optional<host::Refusal> check_identifying_text(std::string_view value, const char* field,
-                                              const char* what, std::size_t max_chars);
+                                                    const char* what, std::size_t max_chars);
 
 // A birth or implant date (midnight UTC, epoch ms): not before 1900-01-01 and not after the day
 // `now_ms` falls in. `what` names it ("the birth date").
 std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t now_ms,
-                                       const char* field, const char* what);
+                                             const char* field, const char* what);
 
 // The catheter's length and volume within the model's range (both ends included).
 std::optional<host::Refusal> check_catheter(std::int64_t length_mm, Volume volume,
-                                      const CatheterRange& range, std::string_view model);
+                                            const CatheterRange& range, std::string_view model);
 
 // Every check above for a patient, a pump (with its owner's birth date), as add_patient and
 // add_pump apply them.
 std::optional<host::Refusal> check_patient(const PatientRecord& patient, std::int64_t now_ms);
 std::optional<host::Refusal> check_pump(const PumpRecord& pump, const CatheterRange& range,
-                                  std::int64_t owner_birth_date_ms, std::int64_t now_ms);
+                                        std::int64_t owner_birth_date_ms, std::int64_t now_ms);
 
 }  // namespace itdd::programmer

@@ -52,8 +52,8 @@ namespace itdd::programmer {
 // gives its exit status: every kind but kUnavailable is input to change (nothing was written,
 // retrying unchanged fails again).
 
-// Transitional: the refusal's text, for programmer/use_cases and apps/itdd's therapy.cpp and programmer.cpp
-// workflows move into programmer/ (then use Refusal::text() and delete this).
+// Transitional: the refusal's text, for programmer/use_cases and apps/itdd's therapy.cpp and
+// programmer.cpp workflows move into programmer/ (then use Refusal::text() and delete this).
 inline std::string db_error_text(const host::Refusal& e) {
   return e.text();
 }
@@ -392,13 +392,14 @@ class ClinicDb {
   // ones included), and every active pump with no refill recorded (kUnknown), in
   // order_by_risk order.
   virtual host::Checked<std::vector<DueRow>> due(std::int64_t now_ms, std::int64_t within_ms,
-                                            const RiskRank& risk_rank = {}) = 0;
+                                                 const RiskRank& risk_rank = {}) = 0;
 
   // ---- the dashboard (clinic_web_records.h) ----
 
   // Every patient and pump with what the overview needs, in one transaction and a fixed number
   // of queries (not one per pump); one patient's alone when `patient_id` is set.
-  virtual host::Checked<ClinicSnapshot> clinic_snapshot(std::optional<std::int64_t> patient_id = {}) = 0;
+  virtual host::Checked<ClinicSnapshot> clinic_snapshot(
+      std::optional<std::int64_t> patient_id = {}) = 0;
   // Sessions newest first, at most `limit` (1..10000), each with its pump and patient (no
   // changes); one patient's alone when `patient_id` is set.
   virtual host::Checked<std::vector<SessionReport>> recent_sessions(
@@ -414,14 +415,16 @@ class ClinicDb {
 
   // Failed logins under a user name, known or not (zero when none since the last success).
   virtual host::Checked<LoginFailures> login_failures(std::string_view user_name) = 0;
-  virtual host::Checked<void> record_login_failure(std::string_view user_name, std::int64_t at_ms) = 0;
+  virtual host::Checked<void> record_login_failure(std::string_view user_name,
+                                                   std::int64_t at_ms) = 0;
   virtual host::Checked<void> clear_login_failures(std::string_view user_name) = 0;
 
   // Server sessions, found by the hash of the cookie's token.
   virtual host::Checked<std::int64_t> add_web_session(const WebSessionRecord& session) = 0;
   virtual host::Checked<std::optional<WebSessionRecord>> find_web_session(
       std::string_view token_hash) = 0;
-  virtual host::Checked<void> extend_web_session(std::int64_t session_id, std::int64_t expires_at_ms) = 0;
+  virtual host::Checked<void> extend_web_session(std::int64_t session_id,
+                                                 std::int64_t expires_at_ms) = 0;
   virtual host::Checked<void> end_web_session(std::string_view token_hash) = 0;
   // Removes the sessions expired before `now_ms`; returns how many.
   virtual host::Checked<std::int64_t> end_expired_web_sessions(std::int64_t now_ms) = 0;
@@ -432,7 +435,7 @@ class ClinicDb {
 
   // The implant clock's offset read with an upload (the latest replaces the one before).
   virtual host::Checked<void> set_implant_clock_offset(std::int64_t pump_id,
-                                            const ImplantClockOffset& offset) = 0;
+                                                       const ImplantClockOffset& offset) = 0;
   virtual host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(
       std::int64_t pump_id) = 0;
 };

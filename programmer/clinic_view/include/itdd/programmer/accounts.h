@@ -79,9 +79,9 @@ struct LoginOutcome {
 // A new account; the password is hashed here. Refused with the field to fix ("user",
 // "display_name", "password").
 host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name,
-                                   std::string_view display_name, Role role,
-                                   std::string_view password, std::int64_t now_ms,
-                                   PasswordCost cost = PasswordCost::interactive());
+                                        std::string_view display_name, Role role,
+                                        std::string_view password, std::int64_t now_ms,
+                                        PasswordCost cost = PasswordCost::interactive());
 
 // Checks the back-off, the user and the password; on success opens a server session (a random
 // 256-bit token, a random CSRF token) and clears the failures; on failure counts one.
@@ -92,7 +92,8 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
 // The session a cookie's token names, extended by use (never past its max age); empty when the
 // token is unknown, expired or its account disabled (`token` stays empty in the answer).
 host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,
-                                               std::int64_t now_ms, const SessionRule& rule = {});
+                                                    std::int64_t now_ms,
+                                                    const SessionRule& rule = {});
 
 // Ends the session the token names (nothing when it names none).
 host::Checked<void> logout(ClinicDb& db, std::string_view token);

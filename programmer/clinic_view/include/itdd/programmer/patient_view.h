@@ -74,6 +74,6 @@ inline constexpr std::int64_t kMaxSeriesRangeMs = 400LL * kMillisPerDay;
 // Refused (field "from_ms" / "to_ms") when from >= to or the range is over 400 days; "pump_id"
 // when the pump is unknown.
 host::Checked<PumpSeries> pump_series(ClinicDb& db, std::int64_t pump_id, std::int64_t from_ms,
-                                 std::int64_t to_ms, const host::TimeZone& zone);
+                                      std::int64_t to_ms, const host::TimeZone& zone);
 
 }  // namespace itdd::programmer

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
