@@ -316,16 +316,25 @@ static host::Checked<std::string> confirmation(const std::string& body) {
   });
 }
 
-ActionReply ImplantActions::program_confirm(const httplib::Request& req, Context& c) {
+// Every confirm's first steps: the confirmation read, the pending review of `kind` taken (once,
+// by the account that made it, in time), its pump found and a session opened with its implant;
+// then `body(session, pending)`.
+template <class Impl, class Ctx, class Body>
+static ActionReply confirm_pending(Impl& impl, const httplib::Request& req, Ctx& c,
+                                   const char* kind, Body body) {
   const host::Checked<std::string> token = confirmation(req.body);
   if (!token.ok()) return refuse(400, token.error().field, token.error().message);
   ActionReply refused;
-  std::optional<Pending> p = impl_->take(*token, "program", c, refused);
+  std::optional<Pending> p = impl.take(*token, kind, c, refused);
   if (!p) return refused;
   const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
-  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
-    const Step<ProgramOutcome> done = commit_program(s, *p->program);
+  return impl.with_implant(c, *pump, p->implant, [&](UseCaseSession& s) { return body(s, *p); });
+}
+
+ActionReply ImplantActions::program_confirm(const httplib::Request& req, Context& c) {
+  return confirm_pending(*impl_, req, c, "program", [&](UseCaseSession& s, const Pending& p) {
+    const Step<ProgramOutcome> done = commit_program(s, *p.program);
     if (!done.ok()) return stopped(done.stop());
     const Sent& sent = done->sent;
     if (sent.result.delivery == Delivery::kNotApplied) {
@@ -340,7 +349,7 @@ ActionReply ImplantActions::program_confirm(const httplib::Request& req, Context
     ActionReply r;
     r.body = {{"outcome", "done"},
               {"verified", done->verified},
-              {"read_back", review_rows(p->program->review)},
+              {"read_back", review_rows(p.program->review)},
               {"prescription_token", fmt::format("0x{:016x}", done->token)},
               {"session_id",
                done->recorded.session_id ? Json(*done->recorded.session_id) : Json(nullptr)}};
@@ -462,15 +471,8 @@ ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& 
 }
 
 ActionReply ImplantActions::refill_confirm(const httplib::Request& req, Context& c) {
-  const host::Checked<std::string> token = confirmation(req.body);
-  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
-  ActionReply refused;
-  std::optional<Pending> p = impl_->take(*token, "refill", c, refused);
-  if (!p) return refused;
-  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
-  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
-    const Step<RefillOutcome> done = commit_refill(s, *p->refill);
+  return confirm_pending(*impl_, req, c, "refill", [&](UseCaseSession& s, const Pending& p) {
+    const Step<RefillOutcome> done = commit_refill(s, *p.refill);
     if (!done.ok()) return stopped(done.stop());
     const Sent& sent = done->sent;
     if (sent.result.delivery == Delivery::kNotApplied) {
@@ -561,15 +563,8 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
 }
 
 ActionReply ImplantActions::prime_confirm(const httplib::Request& req, Context& c) {
-  const host::Checked<std::string> token = confirmation(req.body);
-  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
-  ActionReply refused;
-  std::optional<Pending> p = impl_->take(*token, "prime", c, refused);
-  if (!p) return refused;
-  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
-  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
-    const PrimeOutcome done = commit_prime(s, *p->prime);
+  return confirm_pending(*impl_, req, c, "prime", [&](UseCaseSession& s, const Pending& p) {
+    const PrimeOutcome done = commit_prime(s, *p.prime);
     if (auto r = not_done(done.sent, "priming")) return *r;
     ActionReply r;
     r.body = {{"outcome", done.recorded.error.empty() ? "done" : "applied-not-recorded"},
@@ -653,15 +648,8 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
 }
 
 ActionReply ImplantActions::bolus_confirm(const httplib::Request& req, Context& c) {
-  const host::Checked<std::string> token = confirmation(req.body);
-  if (!token.ok()) return refuse(400, token.error().field, token.error().message);
-  ActionReply refused;
-  std::optional<Pending> p = impl_->take(*token, "bolus", c, refused);
-  if (!p) return refused;
-  const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
-  return impl_->with_implant(c, *pump, p->implant, [&](UseCaseSession& s) {
-    const Step<BolusOutcome> done = commit_bolus(s, *p->bolus);
+  return confirm_pending(*impl_, req, c, "bolus", [&](UseCaseSession& s, const Pending& p) {
+    const Step<BolusOutcome> done = commit_bolus(s, *p.bolus);
     if (!done.ok()) return stopped(done.stop());
     if (auto r = not_done(done->sent, "bolus")) return *r;
     ActionReply r;
