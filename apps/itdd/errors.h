@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "itdd/core/result.h"
 #include "itdd/host/checked.h"
 
 namespace itdd::cli {
@@ -20,5 +21,9 @@ int applied_not_recorded(const std::string& what);  // 4: applied, record it by 
 // command-line option the user typed, "--state" for the virtual implant's "state_dir"), and the
 // exit status of its kind (programmer::outcome_of).
 int refused(const host::Refusal& r, std::string_view option = "");
+
+// A dose the drug library did not accept (`what`: "program", "bolus"): blocked by a hard limit,
+// or a soft limit's --override-reason missing or refused. Nothing was sent. Exit status 2.
+int drug_library_refusal(bool blocked, const Error& e, std::string_view what);
 
 }  // namespace itdd::cli

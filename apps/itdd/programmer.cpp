@@ -457,13 +457,7 @@ int run_bolus(const State& s) {
           } else {
             std::cout << review;
           }
-          if (check.blocked()) {
-            return bad_input(
-                fmt::format("the drug library blocks this bolus ({}): nothing was sent",
-                            programmer::error_text(ok.error())));
-          }
-          return bad_input(
-              fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
+          return drug_library_refusal(check.blocked(), ok.error(), "bolus");
         }
         if (!s.yes && !confirm(review, s.json)) return kExitFailure;
         const programmer::Step<programmer::BolusOutcome> done =

@@ -216,13 +216,7 @@ int run_program(const State& s) {
           } else {
             std::cout << review_text(review, check, s.override_reason);
           }
-          if (check.blocked()) {
-            return bad_input(
-                fmt::format("the drug library blocks this program ({}): nothing was sent",
-                            programmer::error_text(ok.error())));
-          }
-          return bad_input(
-              fmt::format("--override-reason: {}: nothing was sent", ok.error().message));
+          return drug_library_refusal(check.blocked(), ok.error(), "program");
         }
         if (!plan->any_change()) {
           j["clinic_session"] = nullptr;
