@@ -1,5 +1,7 @@
 #include "itdd/engine/therapy_engine.h"
 
+#include <memory>
+
 #include "itdd/therapy/flex_schedule.h"
 
 namespace itdd::engine {
@@ -57,8 +59,13 @@ TherapyEngine::TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor, 
       motor_(motor),
       events_(events),
       scheduler_(pump.stroke_volume, now, Duration(wall.ms() - now.ms())) {
-  state_.wall_offset_ms = wall.ms() - now.ms();
-  state_.low_threshold = pump.low_reservoir_default;
+  reset_state(wall.ms() - now.ms());
+}
+
+void TherapyEngine::reset_state(std::int64_t wall_offset_ms) {
+  std::construct_at(&state_);  // in place: a State is kilobytes, no temporary on the stack
+  state_.wall_offset_ms = wall_offset_ms;
+  state_.low_threshold = pump_.low_reservoir_default;
 }
 
 void TherapyEngine::emit(ImplantTime at, EventKind kind, std::int64_t a, std::int64_t b,
@@ -442,10 +449,20 @@ TherapyEngine::State TherapyEngine::snapshot() const {
 
 void TherapyEngine::restore(const State& state) {
   state_ = state;
-  scheduler_.restore(state.scheduler, state.prescription.mode == BasalMode::kFlexible
-                                          ? &state_.prescription.flex
-                                          : nullptr);
-  limiter_.restore(state.limiter);
+  restore_parts();
+}
+
+const TherapyEngine::State& TherapyEngine::state_for_checkpoint() {
+  state_.scheduler = scheduler_.state();
+  state_.limiter = limiter_.state();
+  return state_;
+}
+
+void TherapyEngine::restore_parts() {
+  scheduler_.restore(state_.scheduler, state_.prescription.mode == BasalMode::kFlexible
+                                           ? &state_.prescription.flex
+                                           : nullptr);
+  limiter_.restore(state_.limiter);
 }
 
 Volume TherapyEngine::resume_after_reset(ImplantTime now, const DeliveredSince& known) {
