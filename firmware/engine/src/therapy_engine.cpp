@@ -168,17 +168,22 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   }
   // The same drug keeps its doses at the concentration just filled; another drug needs its own
   // prescription, so therapy stops until one is programmed.
-  Prescription next = state_.prescription;
   const bool same_drug = state_.filled && cmd.drug == state_.prescription.drug &&
                          state_.prescription.mode != BasalMode::kStopped;
-  if (same_drug) {
-    next.concentration = cmd.concentration;
-  } else {
-    next = Prescription{};
-    next.drug = cmd.drug;
-    next.concentration = cmd.concentration;
+  // The prescription it leaves is checked in place (a copy is kilobytes: a week of steps), its
+  // header put back as it was: the same one at the new concentration, or for another drug an
+  // empty one (stopped: its steps and doses are not read).
+  Prescription& rx = state_.prescription;
+  const Prescription::Header kept = rx.header();
+  rx.concentration = cmd.concentration;
+  if (!same_drug) {
+    rx.drug = cmd.drug;
+    rx.mode = BasalMode::kStopped;
+    rx.patient_bolus = therapy::PatientBolusSettings{};
   }
-  if (Status s = therapy::validate(next, pump_); !s) {
+  const Status valid = therapy::validate(rx, pump_);
+  rx.set_header(kept);
+  if (Status s = valid; !s) {
     if (same_drug) {
       // At most 95 characters: the wire's ErrorDetail.message (protocol/schema/itdd.options).
       return make_error(ErrorCode::kRefused, "concentration",
@@ -202,7 +207,13 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   state_.low_threshold = cmd.low_reservoir_threshold.count() > 0 ? cmd.low_reservoir_threshold
                                                                  : pump_.low_reservoir_default;
   state_.low_reported = false;
-  state_.prescription = next;
+  if (same_drug) {
+    state_.prescription.concentration = cmd.concentration;
+  } else {
+    std::construct_at(&state_.prescription);  // in place: no kilobytes temporary
+    state_.prescription.drug = cmd.drug;
+    state_.prescription.concentration = cmd.concentration;
+  }
   if (state_.empty) {
     state_.empty = false;
     if (!state_.halted) scheduler_.resume(now);
