@@ -768,7 +768,7 @@ void Implant::close_hours(ImplantTime now) {
 
 void Implant::checkpoint(ImplantTime now) {
   close_hours(now);
-  persistent_.alarms = alarms_.snapshot();
+  persistent_.alarms = alarms_.state();
   persistent_.motor = supervisor_.state();
   feed_battery_counters();
   if (battery_.ok()) persistent_.battery = battery_->state();
