@@ -153,8 +153,8 @@ struct PersistentState {
 static_assert(offsetof(PersistentState, alarms) == sizeof(engine::TherapyEngine::State) &&
                   offsetof(PersistentState, implant) ==
                       offsetof(PersistentState, alarms) + sizeof(alarms::AlarmManager::State) &&
-                  sizeof(PersistentState) == offsetof(PersistentState, implant) +
-                                                 sizeof(PersistentFields),
+                  sizeof(PersistentState) ==
+                      offsetof(PersistentState, implant) + sizeof(PersistentFields),
               "a settings copy is the engine's state, the alarms' and the implant's fields, "
               "nothing between");
 
