@@ -97,7 +97,8 @@ class Bench {
   BenchPorts ports_;
   const app::ImplantConfig& config_;
   std::optional<app::Implant> implant_;
-  therapy::Prescription rx_{};
+  Status program_continuous(const therapy::Drug& drug, Concentration concentration, DoseRate dose,
+                            ImplantTime now);
   void answer_cost();
 
   std::uint32_t refused_ = 0;
