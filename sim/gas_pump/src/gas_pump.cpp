@@ -12,6 +12,20 @@ Int128 floor_div(Int128 num, Int128 den) {
   return q;
 }
 
+// nominal x drive x mu_ref / (ref_drive x mu), rounded down; 0 for no drive.
+FlowRate flow_from(const host::GasPumpSpec& spec, std::int64_t drive, std::int64_t mu) {
+  if (drive <= 0) return FlowRate(0);
+  // The catalog refuses a model whose reference drive is not positive.
+  const std::int64_t ref_drive =
+      host::interpolate(spec.vapour_pressure, spec.reference_temperature_mc) -
+      spec.reference_ambient_pa - spec.reference_intrathecal_pa;
+  const std::int64_t mu_ref = host::interpolate(spec.viscosity, spec.reference_temperature_mc);
+  // Below 2^127 for any figures the catalog admits (nL/day < 2^37, Pa < 2^34, nPa·s < 2^27).
+  const Int128 num = static_cast<Int128>(spec.nominal_flow.count()) * drive * mu_ref;
+  const Int128 den = static_cast<Int128>(ref_drive) * mu;
+  return FlowRate(static_cast<std::int64_t>(num / den));
+}
+
 }  // namespace
 
 GasConditions reference_conditions(const host::GasPumpSpec& spec) {
@@ -37,23 +51,27 @@ std::int64_t drive_pressure_pa(const host::GasPumpSpec& spec, const GasCondition
 
 FlowRate gas_flow(const host::GasPumpSpec& spec, const GasConditions& c, Volume in_reservoir) {
   if (in_reservoir <= spec.residual_volume) return FlowRate(0);
-  const std::int64_t drive = drive_pressure_pa(spec, c, in_reservoir);
-  if (drive <= 0) return FlowRate(0);
-  const GasConditions ref = reference_conditions(spec);
-  // The catalog refuses a model whose reference drive is not positive.
-  const std::int64_t ref_drive = host::interpolate(spec.vapour_pressure, ref.temperature_mc) -
-                                 ref.ambient_pa - ref.intrathecal_pa;
-  const std::int64_t mu = host::interpolate(spec.viscosity, c.temperature_mc);
-  const std::int64_t mu_ref = host::interpolate(spec.viscosity, ref.temperature_mc);
-  // nominal x drive x mu_ref / (ref_drive x mu): below 2^63 x 2^63 for any figures the catalog
-  // admits (nL/day < 2^37, Pa < 2^34, nPa·s < 2^27).
-  const Int128 num = static_cast<Int128>(spec.nominal_flow.count()) * drive * mu_ref;
-  const Int128 den = static_cast<Int128>(ref_drive) * mu;
-  return FlowRate(static_cast<std::int64_t>(num / den));
+  return flow_from(spec, drive_pressure_pa(spec, c, in_reservoir),
+                   host::interpolate(spec.viscosity, c.temperature_mc));
 }
 
 GasPump::GasPump(const host::GasPumpSpec& spec, Volume fill, const GasConditions& conditions)
-    : spec_(&spec), reservoir_(fill), conditions_(conditions) {}
+    : spec_(&spec), reservoir_(fill) {
+  set_conditions(conditions);
+}
+
+void GasPump::set_conditions(const GasConditions& c) {
+  conditions_ = c;
+  drive_without_bellows_pa_ =
+      host::interpolate(spec_->vapour_pressure, c.temperature_mc) - c.ambient_pa - c.intrathecal_pa;
+  viscosity_ = host::interpolate(spec_->viscosity, c.temperature_mc);
+}
+
+FlowRate GasPump::flow() const {
+  if (reservoir_ <= spec_->residual_volume) return FlowRate(0);
+  return flow_from(*spec_, drive_without_bellows_pa_ + bellows_pressure_pa(*spec_, reservoir_),
+                   viscosity_);
+}
 
 Volume GasPump::advance(Duration dt) {
   if (dt.count() <= 0) return Volume(0);

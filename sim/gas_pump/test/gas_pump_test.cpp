@@ -147,6 +147,7 @@ RC_GTEST_PROP(GasPumpProperty, VolumeIsConserved, ()) {
                            *rc::gen::inRange<std::int64_t>(35'000, 300'001)));
     out += pump.advance(Duration(*rc::gen::inRange<std::int64_t>(0, 3 * kMillisPerDay))).count();
     RC_ASSERT(out + pump.reservoir().count() == fill);
+    RC_ASSERT(pump.flow() == gas_flow(s, pump.conditions(), pump.reservoir()));
     RC_ASSERT(pump.reservoir() >= std::min(Volume(fill), s.residual_volume));
   }
 }

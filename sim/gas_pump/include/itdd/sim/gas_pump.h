@@ -50,10 +50,11 @@ class GasPump {
  public:
   GasPump(const host::GasPumpSpec& spec, Volume fill, const GasConditions& conditions);
 
-  void set_conditions(const GasConditions& c) { conditions_ = c; }
+  void set_conditions(const GasConditions& c);
   const GasConditions& conditions() const { return conditions_; }
-  // The flow now (at the reservoir's current volume).
-  FlowRate flow() const { return gas_flow(*spec_, conditions_, reservoir_); }
+  // The flow now (at the reservoir's current volume): gas_flow(), with what depends only on the
+  // conditions worked out once at set_conditions (a year is a million steps).
+  FlowRate flow() const;
   // Runs for `dt` at the flow at its start; returns what left the reservoir. Never takes the
   // reservoir below its residual volume. Call it with short steps (the simulator takes 30 s):
   // the flow changes with the volume only through the bellows' small spring.
@@ -72,6 +73,9 @@ class GasPump {
   Volume reservoir_;
   GasConditions conditions_;
   std::int64_t carry_nl_ms_ = 0;
+  // For the conditions: vapour pressure less ambient and intrathecal pressure (Pa), viscosity.
+  std::int64_t drive_without_bellows_pa_ = 0;
+  std::int64_t viscosity_ = 1;
 };
 
 }  // namespace itdd::sim
