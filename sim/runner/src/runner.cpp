@@ -454,6 +454,7 @@ class Simulation {
         dispatch(events[next_event++]);
         last_on_wake = ImplantTime::never();  // a command may have changed what is due
       }
+      if (options_.on_moved) options_.on_moved(now - ImplantTime(0), mechanism_.totals().moved);
     }
   }
 

@@ -25,6 +25,9 @@ struct RunOptions {
   // Called every `progress_every` of simulated time with the elapsed and total durations.
   std::function<void(Duration elapsed, Duration total)> on_progress;
   Duration progress_every = days(30);
+  // Called after each instant the loop handles with the elapsed time and the volume the
+  // mechanism has moved so far (a trumpet curve's flow samples, sim/trumpet).
+  std::function<void(Duration elapsed, Volume moved)> on_moved;
 };
 
 // What left the catheter tip during one hour of elapsed time.
