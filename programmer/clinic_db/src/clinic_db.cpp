@@ -1171,6 +1171,8 @@ class SqlClinicDb final : public ClinicDb {
                            {who}, [](const SqlRow& r) { return pump_from(r); });
       if (!pumps.ok()) return pumps.error();
       std::unordered_map<std::int64_t, std::size_t> at;
+      at.reserve(pumps->size());
+      out.pumps.reserve(pumps->size());
       for (PumpRecord& p : *pumps) {
         at.emplace(p.id, out.pumps.size());
         out.pumps.emplace_back();

@@ -32,9 +32,11 @@ std::string prescriptions_since_refill_sql(Dialect dialect, const std::string& c
         "WHERE {2} ORDER BY pr.pump_id, pr.at_ms, pr.id",
         columns, kCut, where);
   }
+  // SQLite: the cut once a pump (materialised), not once a prescription row.
   return fmt::format(
-      "SELECT {0} FROM pumps pu JOIN prescriptions pr ON pr.pump_id = pu.id "
-      "WHERE {2} AND pr.at_ms >= COALESCE(({1}), $3) ORDER BY pr.pump_id, pr.at_ms, pr.id",
+      "WITH cut AS MATERIALIZED (SELECT pu.id AS pump_id, ({1}) AS at_ms FROM pumps pu "
+      "WHERE {2}) SELECT {0} FROM cut JOIN prescriptions pr ON pr.pump_id = cut.pump_id AND "
+      "pr.at_ms >= COALESCE(cut.at_ms, $3) ORDER BY pr.pump_id, pr.at_ms, pr.id",
       columns, kCut, where);
 }
 
