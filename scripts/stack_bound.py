@@ -46,6 +46,12 @@ RESOLVE = [
 ]
 
 
+# Recursion the source bounds: libsodium's randombytes_stir() calls randombytes_init_if_needed(),
+# which calls randombytes_stir() only while no implementation is set, and sets one first: the
+# inner call does not come back. Counted as one more frame of the callee without that edge.
+BOUNDED_RECURSION = {("randombytes_init_if_needed", "randombytes_stir")}
+
+
 def fail(msg):
     print(f"stack bound: FAIL: {msg}", file=sys.stderr)
     sys.exit(1)
@@ -73,7 +79,7 @@ demangled = dict(zip(names, run("arm-none-eabi-c++filt", *names).splitlines())) 
 sections = {}
 for line in run("arm-none-eabi-objdump", "-h", image).splitlines():
     f = line.split()
-    if len(f) >= 7 and f[0].isdigit():
+    if len(f) >= 7 and f[0].isdigit() and "bss" not in f[1] and "stack" not in f[1]:
         sections[f[1]] = (int(f[3], 16), int(f[5], 16), int(f[2], 16))  # vma, file offset, size
 blob = open(image, "rb").read()
 
@@ -83,6 +89,34 @@ def read_word(addr):
         if vma <= addr < vma + size:
             return int.from_bytes(blob[off + addr - vma:off + addr - vma + 4], "little")
     return None
+
+
+# nanopb's functions: those the linker map takes from its library.
+nanopb = set()
+pending_section = None
+for line in open(image + ".map", errors="replace"):
+    m = re.match(r"^ \.text\.(\S+)(\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(\S+))?\s*$", line)
+    if m:
+        pending_section = m.group(1)
+        if m.group(3) and "nanopb" in m.group(3):
+            nanopb.add(pending_section)
+        continue
+    if pending_section and re.match(r"^\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+\S*nanopb", line):
+        nanopb.add(pending_section)
+    pending_section = None
+data_objects = []  # (address, size) of the image's variables and constants
+for line in run("arm-none-eabi-nm", "-S", "--defined-only", image).splitlines():
+    f = line.split()
+    if len(f) == 4 and f[2] in "dDbBrR":
+        data_objects.append((int(f[0], 16), int(f[1], 16), f[3]))
+
+
+def object_words(addr):
+    # The words of the variable or constant at `addr` (its initial value).
+    for start, size, _ in data_objects:
+        if start <= addr < start + size:
+            return [read_word(a) for a in range(start, start + size, 4)]
+    return []
 
 
 virtuals = set()
@@ -147,7 +181,7 @@ for line in run("arm-none-eabi-objdump", "-d", "--no-show-raw-insn", image).spli
         label_at[int(m.group(1), 16)] = current
         continue
     if current and re.match(r"^\s+[0-9a-f]+:\t", line):
-        disassembly[current].append(line.split("\t", 2)[-1].strip() if "\t" in line else line)
+        disassembly[current].append(" ".join(p.strip() for p in line.split("\t")[1:]))
 
 
 def from_disassembly(name):
@@ -169,14 +203,90 @@ def from_disassembly(name):
         m = re.match(r"(?:bl|b(?:\.w|\.n)?)\s+[0-9a-f]+ <([^>+]+)>", ins)
         if m and m.group(1) != name and m.group(1) in symbols:
             calls[name].add(m.group(1))
-        if re.match(r"blx\s+r", ins):
-            fail(f"{name}: an indirect call outside the C++ code ({ins})")
+        if re.match(r"blx\s+r", ins) or (re.match(r"bx\s+r", ins) and ins != "bx lr"):
+            calls[name] |= c_pointer_targets(name)
     frame[name] = size
 
 
+def c_pointer_targets(name):
+    """A C function's call through a pointer (libsodium's implementation tables, its BLAKE2b
+    compression function, nanopb's stream callbacks): the functions whose addresses the
+    function's own constants hold, directly or in a variable or table they point to (two hops:
+    a pointer to an implementation table); for a pointer set at run time, the function tables
+    named most like the caller (randombytes_buf: randombytes_sysrandom_implementation). Fails
+    when it finds none."""
+    found = set()
+    words = [int(w, 16) for ins in disassembly[name]
+             for w in re.findall(r"^\.word\s+0x([0-9a-f]+)", ins)]
+    for w in words:
+        for hop1 in [w] + object_words(w):
+            if hop1 is None:
+                continue
+            if (hop1 & ~1) in label_at and hop1 & 1:
+                found.add(label_at[hop1 & ~1])
+                continue
+            for hop2 in object_words(hop1):
+                if hop2 is not None and hop2 & 1 and (hop2 & ~1) in label_at:
+                    found.add(label_at[hop2 & ~1])
+    found.discard(name)
+    if not found and name == "sodium_misuse" and "sodium_set_misuse_handler" not in symbols:
+        return found  # its handler is never set in this image: it calls abort() instead
+    if not found:
+        # A pointer set at run time (randombytes_set_implementation): the function tables whose
+        # names share the most leading words with the caller's.
+        def shared(table):
+            n = 0
+            for a, b in zip(table.split("_"), name.split("_")):
+                if a != b:
+                    break
+                n += 1
+            return n
+        tables = []
+        for start, size, table in data_objects:
+            words = [read_word(a) for a in range(start, start + size, 4)]
+            if words and all(w is not None and (w == 0 or (w & 1 and (w & ~1) in label_at))
+                             for w in words) and any(words):
+                tables.append((shared(table), words))
+        best = max((n for n, _ in tables), default=0)
+        for n, words in tables:
+            if n == best and best > 0:
+                found |= {label_at[w & ~1] for w in words if w}
+        found.discard(name)
+    if not found and name in nanopb:
+        # nanopb calls its streams' and fields' callbacks through the structs it is handed: any
+        # function whose address the image takes (not a virtual function, a vector or a
+        # static constructor) may be one.
+        found = address_taken() - {name}
+    if not found:
+        fail(f"{name}: a call through a pointer whose targets its constants do not show")
+    return found
+
+
+def address_taken():
+    vectors = set(init_array())
+    for vma, off, size in [sections[k] for k in sections if k == ".vectors"]:
+        for a in range(vma, vma + size, 4):
+            w = read_word(a)
+            if w is not None and (w & ~1) in label_at:
+                vectors.add(label_at[w & ~1])
+    taken = set()
+    for fn, code in disassembly.items():
+        for ins in code:
+            for w in re.findall(r"^\.word\s+0x([0-9a-f]+)", ins):
+                w = int(w, 16)
+                if w & 1 and (w & ~1) in label_at:
+                    taken.add(label_at[w & ~1])
+    for start, size, _ in data_objects:
+        for a in range(start, start + size, 4):
+            w = read_word(a)
+            if w is not None and w & 1 and (w & ~1) in label_at:
+                taken.add(label_at[w & ~1])
+    return taken - virtuals - vectors
+
+
 def methods_called(file, line, col):
-    """The method named just before the call's column; where GCC placed the call at an
-    enclosing (inlined) call instead, every method called in the rest of the statement."""
+    """The method named just before the call's column; where GCC placed the call at another
+    call of the statement (an inlined one, an argument's), every method the statement calls."""
     try:
         lines = open(file, errors="replace").read().splitlines()
     except OSError:
@@ -188,7 +298,7 @@ def methods_called(file, line, col):
     for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", text):
         if m.end() - 1 <= col - 1:
             name = m.group(1)
-    rest = text[col - 1:]
+    rest = text
     for more in lines[line:line + 8]:  # bounded: a statement over a few lines
         if ";" in rest:
             break
@@ -277,6 +387,90 @@ while stack:
         edges |= set(resolve(f, *where))
     graph[f] = sorted(edges)
     stack.extend(edges)
+
+# nanopb encodes and decodes a submessage by calling itself: recursion as deep as the schema
+# nests messages. The depth is read from nanopb's generated headers (each message field's
+# _MSGTYPE), and must be finite (a message that contains itself fails); the calls that close
+# a cycle among nanopb's functions are unrolled that many times.
+def schema_depth():
+    headers = []
+    for root, _, files in os.walk(build):
+        headers += [os.path.join(root, f) for f in files if f.endswith(".pb.h")]
+    messages, fields = set(), []
+    for h in headers:
+        text = open(h, errors="replace").read()
+        messages |= set(re.findall(r"typedef struct _(\w+) \{", text))
+        fields += re.findall(r"#define (\w+)_MSGTYPE (\w+)", text)
+    edges = collections.defaultdict(set)
+    for field, target in fields:
+        owner = max((m for m in messages if field.startswith(m + "_")), key=len, default=None)
+        if owner is None:
+            fail(f"nanopb: {field} belongs to no message in the generated headers")
+        edges[owner].add(target)
+    depth, open_ = {}, set()
+
+    def walk(m):
+        if m in open_:
+            fail(f"nanopb: message {m} contains itself: its recursion is unbounded")
+        if m not in depth:
+            open_.add(m)
+            depth[m] = 1 + max((walk(t) for t in edges[m]), default=0)
+            open_.discard(m)
+        return depth[m]
+
+    return max((walk(m) for m in messages), default=1), headers
+
+
+if any(f in nanopb for f in graph):
+    nesting, _ = schema_depth()
+    # The back edges among nanopb's functions (depth-first from its entry points).
+    back, colour = set(), {}
+
+    def dfs(f):
+        colour[f] = "grey"
+        for c in graph[f]:
+            if c not in nanopb:
+                continue
+            if colour.get(c) == "grey":
+                back.add((f, c))
+            elif c not in colour:
+                dfs(c)
+        colour[f] = "black"
+
+    for f in sorted(f for f in graph if f in nanopb):
+        if f not in colour:
+            dfs(f)
+    # Layer k holds nanopb's functions at submessage level k; a back edge goes one level down,
+    # none below the schema's depth.
+    for k in range(1, nesting):
+        for f in [f for f in list(graph) if f in nanopb and "#" not in f]:
+            layered = f"{f}#{k}"
+            frame[layered] = frame[f]
+            demangled[layered] = f"{demangled.get(f, f)} (submessage level {k})"
+    original = {f: list(graph[f]) for f in graph if f in nanopb}
+    for f in original:
+        for k in range(0, nesting):
+            name = f if k == 0 else f"{f}#{k}"
+            out = []
+            for c in original[f]:
+                if (f, c) in back:
+                    if k + 1 < nesting:
+                        out.append(f"{c}#{k + 1}")
+                elif c in nanopb and k > 0:
+                    out.append(f"{c}#{k}")
+                else:
+                    out.append(c)
+            graph[name] = out
+    print(f"nanopb: messages nest {nesting} deep (the generated headers); {len(back)} recursive "
+          f"calls unrolled that many times")
+
+for caller, callee in BOUNDED_RECURSION:
+    if caller in graph and callee in graph and callee in graph[caller]:
+        inner = callee + "#inner"
+        frame[inner] = frame[callee]
+        graph[inner] = [c for c in graph[callee] if c != caller]
+        graph[caller] = [inner if c == callee else c for c in graph[caller]]
+        demangled[inner] = demangled.get(callee, callee) + " (its inner call, once)"
 
 # ---- the deepest path (depth-first, refusing cycles) ----
 best = {}
