@@ -5,8 +5,9 @@
 
 Frames and calls come from GCC's -fcallgraph-info=su (a .ci file beside each C++ object: every
 function's static frame and the calls it makes after optimisation); functions without one (the
-C library, libgcc, the start-up code's assembly) are read from the image's disassembly (their
-pushes and `sub sp`, their `bl` calls). Only functions the image links are counted.
+C of libsodium, nanopb and picolibc, libgcc, the start-up code's assembly) are read from the
+image's disassembly (their pushes and `sub sp`, their `bl` calls; a `sub sp` by a register
+fails). Only functions the image links are counted.
 
 An indirect call (a virtual call through a `hal` port, a sink or a visitor) is resolved to every
 virtual function in the image (an entry of one of its vtables) with the name called at that
@@ -14,7 +15,11 @@ place in the source (read at the call's line and column), the caller itself exce
 wrapping another port of the same interface, as the implant's supervised motor, calls the
 wrapped one), and the maximum over them is taken. The signature narrows that where a class
 overrides two interfaces' methods of one name (Implant::record for engine and alarm events):
-RESOLVE below says which, and why.
+RESOLVE below says which, and why. A C call through a pointer resolves to what the caller's own
+constants point to (c_pointer_targets); nanopb's callbacks to every function whose address the
+image takes. Two recursions the source bounds are counted rather than refused: libsodium's
+randombytes initialisation (once) and nanopb's submessages (to the depth the generated schema
+nests messages).
 
 The bound of a function is its frame plus the largest bound of what it calls; the image's bound
 is that of Reset_Handler plus the interrupts that can preempt it (all IRQs at one priority: the
