@@ -17,6 +17,7 @@
 #include "itdd/engine/therapy_engine.h"
 #include "itdd/programmer/refill_check.h"
 #include "itdd/scenario/scenario.h"
+#include "itdd/sim/virtual_patient.h"
 #include "itdd/therapy/patient_bolus_limiter.h"
 
 namespace itdd::sim {
@@ -25,6 +26,9 @@ struct RunOptions {
   // Called every `progress_every` of simulated time with the elapsed and total durations.
   std::function<void(Duration elapsed, Duration total)> on_progress;
   Duration progress_every = days(30);
+  // The virtual patient to model (sim/patient: resolve_patient of the scenario's "patient"
+  // block, one drug per scenario drug), or none.
+  const PatientSetup* patient = nullptr;
 };
 
 // What left the catheter tip during one hour of elapsed time.
@@ -64,6 +68,7 @@ struct FillRecord {
   scenario::Solution solution;
   Volume low_threshold{};
   engine::BridgePlan bridge;
+  Volume pocket_fill{};  // of `volume`, what went into the tissue pocket (scenario fault)
   engine::Projection projected;                          // right after the fill (and prescription)
   ImplantTime implant_low_alarm = ImplantTime::never();  // the engine's low-reservoir event
   ImplantTime implant_empty = ImplantTime::never();      // the engine stopped: reservoir empty
@@ -149,6 +154,9 @@ struct SimulationResult {
   bool battery_monitor_valid = false;
   power::Assessment battery_assessment{};
   power::State battery_state{};
+
+  // The drug in the spinal fluid, when the run modelled a patient (RunOptions::patient).
+  std::optional<PatientReport> patient;
 
   std::int64_t loop_iterations = 0;
   // Times the implant asked to be woken again at the instant it had just been woken at without
