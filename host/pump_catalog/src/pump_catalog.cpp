@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "gas_pump_reader.h"
 #include "itdd/host/figures.h"
 #include "itdd/host/json_range.h"
 #include "itdd/safety/safety_monitor.h"
@@ -155,7 +156,7 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
 
 PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
   const JsonObject r = j.object(
-      {"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
+      {"kind", "description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
        "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
        "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
        "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml", "battery"});
@@ -209,7 +210,7 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
 }  // namespace
 
 PumpCatalog PumpCatalog::read(const JsonValue& root) {
-  const JsonObject r = root.object({"format", "version", "notes", "models"});
+  const JsonObject r = root.object({"format", "version", "notes", "models", "environment"});
   if (r.string("format") != "itdd-pump-models") {
     r.required("format").refuse("must be \"itdd-pump-models\"");
   }
@@ -221,7 +222,16 @@ PumpCatalog PumpCatalog::read(const JsonValue& root) {
   }
   PumpCatalog catalog;
   for (const auto& [name, model] : models.members()) {
-    catalog.models_.push_back(read_model(model, name));
+    if (model_kind(model) == PumpKind::kGasFixedRate) {
+      catalog.gas_models_.push_back(read_gas_model(model, name));
+    } else {
+      catalog.models_.push_back(read_model(model, name));
+    }
+  }
+  if (r.has("environment")) {
+    catalog.environment_ = read_environment(r.required("environment"));
+  } else if (!catalog.gas_models_.empty()) {
+    r.required("environment");  // "is missing": the gas models' physics needs it
   }
   return catalog;
 }
@@ -245,6 +255,35 @@ std::vector<std::string> PumpCatalog::names() const {
   std::vector<std::string> out;
   for (const PumpModelSpec& m : models_) out.push_back(m.name);
   return out;
+}
+
+const GasPumpSpec* PumpCatalog::find_gas(std::string_view name) const {
+  for (const GasPumpSpec& m : gas_models_) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> PumpCatalog::gas_names() const {
+  std::vector<std::string> out;
+  for (const GasPumpSpec& m : gas_models_) out.push_back(m.name);
+  return out;
+}
+
+std::optional<PumpKind> PumpCatalog::kind_of(std::string_view name) const {
+  if (find(name) != nullptr) return PumpKind::kPeristaltic;
+  if (find_gas(name) != nullptr) return PumpKind::kGasFixedRate;
+  return std::nullopt;
+}
+
+const char* kind_name(PumpKind kind) {
+  switch (kind) {
+    case PumpKind::kPeristaltic:
+      return "peristaltic";
+    case PumpKind::kGasFixedRate:
+      return "gas-fixed-rate";
+  }
+  return "?";
 }
 
 }  // namespace itdd::host

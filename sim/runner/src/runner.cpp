@@ -486,6 +486,7 @@ class Simulation {
         last_on_wake = ImplantTime::never();  // a command may have changed what is due
         prescribed_to_patient();
       }
+      if (options_.on_moved) options_.on_moved(now - ImplantTime(0), mechanism_.totals().moved);
     }
   }
 

@@ -26,6 +26,9 @@ struct RunOptions {
   // Called every `progress_every` of simulated time with the elapsed and total durations.
   std::function<void(Duration elapsed, Duration total)> on_progress;
   Duration progress_every = days(30);
+  // Called after each instant the loop handles with the elapsed time and the volume the
+  // mechanism has moved so far (a trumpet curve's flow samples, sim/trumpet).
+  std::function<void(Duration elapsed, Volume moved)> on_moved;
   // The virtual patient to model (sim/patient: resolve_patient of the scenario's "patient"
   // block, one drug per scenario drug), or none.
   const PatientSetup* patient = nullptr;
