@@ -8,6 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "itdd/scenario/gas_scenario.h"
+#include "itdd/sim/gas_runner.h"
+#include "itdd/sim/gas_summary.h"
 #include "itdd/sim/patient_params.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
@@ -25,17 +28,23 @@ struct PatientRun {
   const PatientReport& patient() const { return *result.patient; }
 };
 
-PatientRun run_example(const std::string& name) {
-  PatientRun r{itdd::testing::parse(itdd::testing::load_source_json("examples/" + name)), {}, {}};
+// The population's figures with a scenario's own over them.
+template <class AnyScenario>
+PatientSetup setup_for(const AnyScenario& s) {
   const host::Checked<CsfCatalog> pk =
       CsfCatalog::load(std::string(ITDD_SOURCE_DIR) + "/data/csf-pharmacokinetics.json");
   if (!pk.ok()) throw std::runtime_error(pk.error().text());
   std::vector<std::string> drugs;
-  for (const scenario::DrugGiven& d : scenario::drugs_given(r.scenario)) drugs.push_back(d.name);
-  if (!r.scenario.patient) throw std::runtime_error(name + " has no patient block");
-  host::Checked<PatientSetup> setup = resolve_patient(*r.scenario.patient, *pk, drugs);
+  for (const scenario::DrugGiven& d : scenario::drugs_given(s)) drugs.push_back(d.name);
+  if (!s.patient) throw std::runtime_error(s.name + " has no patient block");
+  host::Checked<PatientSetup> setup = resolve_patient(*s.patient, *pk, drugs);
   if (!setup.ok()) throw std::runtime_error(setup.error().text());
-  r.setup = std::move(setup).value();
+  return std::move(setup).value();
+}
+
+PatientRun run_example(const std::string& name) {
+  PatientRun r{itdd::testing::parse(itdd::testing::load_source_json("examples/" + name)), {}, {}};
+  r.setup = setup_for(r.scenario);
   RunOptions options;
   options.patient = &r.setup;
   r.result = run_scenario(r.scenario, options);
@@ -171,6 +180,51 @@ TEST(VirtualPatientScenarios, TheSummariesLabelTheModelAndCarryTheLevels) {
   const std::string first = csv.str().substr(0, csv.str().find('\n'));
   EXPECT_EQ(first,
             "hour_start,volume_nl,drug_ng,baclofen_lumbar_ng_per_ml,baclofen_cisternal_ng_per_ml");
+}
+
+TEST(VirtualPatientScenarios, AFixedRatePumpsFeverRaisesTheLevel) {
+  const host::Checked<scenario::GasScenario> s = scenario::parse_gas_scenario_text(
+      itdd::testing::load_source_json("examples/patient-gas-fever-morphine.json").dump(),
+      itdd::testing::pump_catalog());
+  ASSERT_TRUE(s.ok()) << s.error().text();
+  const PatientSetup setup = setup_for(*s);
+  GasRunOptions options;
+  options.patient = &setup;
+  const GasRunResult r = run_gas_scenario(*s, options);
+  ASSERT_TRUE(r.patient.has_value());
+  const PatientReport& p = *r.patient;
+  // The nominal 1 mL/day of 4 mg/mL: 4 mg/day / (0.34 mL/min x 1440 min/day) = 8169.934 ng/mL.
+  const std::int64_t steady = p.drugs[0].steady_state_pg_per_ml;
+  EXPECT_EQ(steady, 8'169'934);
+  const auto day_mean = [&p](std::size_t day) {
+    std::int64_t sum = 0;
+    for (std::size_t h = day * 24; h < (day + 1) * 24; ++h) sum += p.hourly_lumbar_pg_per_ml[h];
+    return static_cast<double>(sum / 24);
+  };
+  // Before the fever, at 37 C, the level is the nominal flow's; in the fever week it is higher
+  // by the flow's rise (docs/gas-pump.md: about an eighth here, 39 C with the reservoir
+  // emptying); after it, back.
+  EXPECT_NEAR(day_mean(5), static_cast<double>(steady), 0.05 * static_cast<double>(steady));
+  EXPECT_GT(day_mean(10), 1.10 * static_cast<double>(steady));
+  EXPECT_LT(day_mean(10), 1.35 * static_cast<double>(steady));
+  EXPECT_NEAR(day_mean(18), static_cast<double>(steady), 0.05 * static_cast<double>(steady));
+  // This patient's overdose threshold, 1.1 times: raised in the fever week, cleared after it.
+  std::vector<RiskFlag> over;
+  for (const RiskFlag& f : p.flags) {
+    if (f.kind == RiskKind::kOverdose) over.push_back(f);
+  }
+  ASSERT_FALSE(over.empty());
+  const ImplantTime fever(days(7).count() + hours(18).count());
+  EXPECT_GT(over.front().began, fever);
+  EXPECT_LT(over.front().began, fever + days(2));
+  EXPECT_LT(over.back().ended, fever + days(8));
+  EXPECT_TRUE(flags_of(p, RiskKind::kWithdrawal).empty());
+  EXPECT_EQ(p.drugs[0].entered_fg,
+            p.drugs[0].cleared_fg + p.drugs[0].lumbar_fg_at_end + p.drugs[0].cisternal_fg_at_end);
+  EXPECT_LE(p.drugs[0].entered_fg, r.drugs[0].tip_drug_fg);
+  // And the gas pump's summaries carry it.
+  EXPECT_TRUE(gas_summary_json(*s, r).contains("virtual_patient"));
+  EXPECT_NE(format_gas_text_summary(*s, r).find("OVERDOSE RISK (morphine)"), std::string::npos);
 }
 
 TEST(VirtualPatientScenarios, AScenarioWithoutAPatientBlockModelsNone) {

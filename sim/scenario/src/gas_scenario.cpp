@@ -187,7 +187,8 @@ GasScenario read_gas_scenario(const JsonValue& root, const PumpCatalog& catalog)
     prime->refuse("a fixed-rate gas-driven pump cannot prime its catheter (it has no motor)");
   }
   const JsonObject top = root.object({"name", "description", "pump", "catheter", "drug",
-                                      "initial_fill_ml", "start", "duration_days", "events"});
+                                      "initial_fill_ml", "start", "duration_days", "events",
+                                      "patient"});
   GasScenario s;
   s.name = top.string("name");
   if (top.has("description")) (void)top.required("description").string_or_empty();
@@ -213,6 +214,7 @@ GasScenario read_gas_scenario(const JsonValue& root, const PumpCatalog& catalog)
   }
   read_timing(top, s.start, s.duration);
   read_gas_events(top, catalog, s);
+  if (top.has("patient")) s.patient = sim::read_patient_overrides(top.required("patient"));
   return s;
 }
 
