@@ -100,8 +100,8 @@ std::vector<std::string> patient_text(const PatientReport& r,
         "    steady state {} ng/mL lumbar (of the last prescription of it); highest hourly mean "
         "{} ng/mL (hour to {}), peak {} ng/mL just after a stroke; at the end {} ng/mL lumbar, "
         "{} ng/mL cisternal",
-        ng_per_ml(d.steady_state_pg_per_ml), ng_per_ml(d.highest_pg_per_ml),
-        time_of(d.highest_at), ng_per_ml(d.peak_pg_per_ml), ng_per_ml(d.lumbar_pg_per_ml_at_end),
+        ng_per_ml(d.steady_state_pg_per_ml), ng_per_ml(d.highest_pg_per_ml), time_of(d.highest_at),
+        ng_per_ml(d.peak_pg_per_ml), ng_per_ml(d.lumbar_pg_per_ml_at_end),
         ng_per_ml(d.cisternal_pg_per_ml_at_end)));
   }
   if (r.flags.empty()) {

@@ -124,13 +124,13 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
   if (w.reference_pg_per_ml <= 0) return;
   const RiskThresholds& risk = report_.risk;
   // Overdose, whichever drug.
-  const std::int64_t high = static_cast<std::int64_t>(
-      static_cast<Int128>(w.reference_pg_per_ml) * risk.overdose_above_permille / 1000);
+  const std::int64_t high = static_cast<std::int64_t>(static_cast<Int128>(w.reference_pg_per_ml) *
+                                                      risk.overdose_above_permille / 1000);
   if (level > high) {
     if (w.open_overdose < 0) {
       w.open_overdose = static_cast<std::ptrdiff_t>(report_.flags.size());
-      report_.flags.push_back(
-          RiskFlag{d, RiskKind::kOverdose, at, at, ImplantTime::never(), w.reference_pg_per_ml, 0, 0, 0});
+      report_.flags.push_back(RiskFlag{d, RiskKind::kOverdose, at, at, ImplantTime::never(),
+                                       w.reference_pg_per_ml, 0, 0, 0});
     }
     RiskFlag& f = report_.flags[static_cast<std::size_t>(w.open_overdose)];
     if (level > f.extreme_pg_per_ml) f.extreme_pg_per_ml = level;
@@ -141,7 +141,8 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
   // Withdrawal: only the drug prescribed now, once its level has reached the threshold (a
   // patient starting therapy, or a new drug still behind the old one in the catheter, is not
   // withdrawing).
-  const bool watched = any_prescribed_ && d == prescribed_ && report_.drugs[d].drug.withdrawal_syndrome;
+  const bool watched =
+      any_prescribed_ && d == prescribed_ && report_.drugs[d].drug.withdrawal_syndrome;
   const std::int64_t low = w.reference_pg_per_ml * risk.withdrawal_below_permille / 1000;
   if (!watched || level >= low) {
     if (watched) w.armed = true;

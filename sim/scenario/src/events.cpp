@@ -235,8 +235,15 @@ void read_fault(const JsonObject& r, const PendingEvent& p, Scenario& s) {
 
 std::vector<std::string_view> keys_for(std::string_view type) {
   if (type == "refill") {
-    return {"at",   "type",          "volume_ml", "drug",
-            "unit", "concentration", "bridge",    "low_reservoir_ml", "pocket_fill_ml"};
+    return {"at",
+            "type",
+            "volume_ml",
+            "drug",
+            "unit",
+            "concentration",
+            "bridge",
+            "low_reservoir_ml",
+            "pocket_fill_ml"};
   }
   if (type == "prescription") return {"at", "type", "prescription"};
   if (type == "clinician_bolus") return {"at", "type", "dose", "duration_min"};

@@ -48,11 +48,11 @@ struct CsfDrugReport {
   CsfCompartments compartments;
   std::int64_t lumbar_volume_nl = 0;
   std::int64_t cisternal_volume_nl = 0;
-  std::int64_t prescribed_ng_per_day = 0;   // the last prescription of it (0: never)
-  std::int64_t steady_state_pg_per_ml = 0;  // lumbar, of that prescription: rate / CL
-  std::int64_t highest_pg_per_ml = 0;       // lumbar, the highest hourly mean
+  std::int64_t prescribed_ng_per_day = 0;         // the last prescription of it (0: never)
+  std::int64_t steady_state_pg_per_ml = 0;        // lumbar, of that prescription: rate / CL
+  std::int64_t highest_pg_per_ml = 0;             // lumbar, the highest hourly mean
   ImplantTime highest_at = ImplantTime::never();  // the end of that hour
-  std::int64_t peak_pg_per_ml = 0;          // lumbar, the highest at any step (after a stroke)
+  std::int64_t peak_pg_per_ml = 0;  // lumbar, the highest at any step (after a stroke)
   ImplantTime peak_at = ImplantTime::never();
   std::int64_t lumbar_pg_per_ml_at_end = 0;
   std::int64_t cisternal_pg_per_ml_at_end = 0;

@@ -71,8 +71,8 @@ struct FillRecord {
   scenario::Solution solution;
   Volume low_threshold{};
   engine::BridgePlan bridge;
-  Volume pocket_fill{};  // of `volume`, what went into the tissue pocket (scenario fault)
-  engine::Projection projected;                          // right after the fill (and prescription)
+  Volume pocket_fill{};          // of `volume`, what went into the tissue pocket (scenario fault)
+  engine::Projection projected;  // right after the fill (and prescription)
   ImplantTime implant_low_alarm = ImplantTime::never();  // the engine's low-reservoir event
   ImplantTime implant_empty = ImplantTime::never();      // the engine stopped: reservoir empty
   ImplantTime actual_low = ImplantTime::never();         // the real reservoir reached the threshold
@@ -147,7 +147,7 @@ struct SimulationResult {
   std::int64_t battery_stroke_uj = 0;
   std::int64_t battery_sleep_uj = 0;
   std::int64_t battery_processor_uj = 0;  // its wake-ups (measured on the emulated board)
-  std::int64_t battery_radio_uj = 0;  // programmer and patient device sessions
+  std::int64_t battery_radio_uj = 0;      // programmer and patient device sessions
   std::int64_t battery_tone_uj = 0;
   double battery_remaining_percent = 0;
   std::int64_t brown_outs = 0;  // the cell sagged below the cutoff and the implant reset
