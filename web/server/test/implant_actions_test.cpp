@@ -82,6 +82,7 @@ class ActionsTest : public ::testing::Test {
     so.drug_library = ITDD_SOURCE_DIR "/data/drug-library.json";
     so.port = 0;
     so.key_file = dir_ / "clinic.key";
+    so.password_cost = PasswordCost::minimum();  // the accounts' above
     auto started = ClinicServer::start(so);
     ASSERT_TRUE(started.ok()) << started.error().text();
     server_ = std::move(started).value();
