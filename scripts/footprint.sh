@@ -5,7 +5,8 @@
 # RAM with stacks).
 #   scripts/footprint.sh [--check] IMAGE.elf BUILD_DIR
 #   --check: fail when flash is over budget or a heap is linked (the RAM figure is reported;
-#            it is over budget today, see docs/footprint.md)
+#            it is over budget today, see docs/footprint.md). ITDD_FLASH_CEILING=BYTES: while
+#            flash is over budget, fail above that figure instead (a ratchet, not a budget)
 set -euo pipefail
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
@@ -79,6 +80,9 @@ print(f"heap          {'LINKED (malloc is in the image)' if heap_linked else '0 
 print("largest stack frames (-fstack-usage):")
 for size, fn in frames[:6]:
     print(f"  {size:>6} B  {fn}")
-if check and (flash > FLASH_BUDGET or heap_linked):
-    sys.exit("FAIL: flash over its budget or a heap linked")
+ceiling = int(os.environ.get("ITDD_FLASH_CEILING", FLASH_BUDGET))
+if ceiling != FLASH_BUDGET:
+    print(f"flash ceiling {ceiling:>7} B (over budget: the check holds flash to this figure)")
+if check and (flash > ceiling or heap_linked):
+    sys.exit("FAIL: flash over its ceiling or a heap linked")
 PY
