@@ -403,15 +403,9 @@ void Bench::handle_line(std::string_view line) {
     }
     std::array<char, therapy::kDrugNameLength> name{};
     for (std::size_t i = 0; i < t[1].size(); ++i) name[i] = t[1][i];
-    // The prescription is kilobytes (a week of flexible steps): kept in the bench's RAM, not
-    // on the stack.
-    rx_ = therapy::Prescription{};
-    rx_.drug =
-        therapy::make_drug(name.data(), t[2] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram);
-    rx_.concentration = Concentration(v[3]);
-    rx_.mode = therapy::BasalMode::kContinuous;
-    rx_.continuous_dose = DoseRate(v[4]);
-    const Status s = implant_->program(rx_, now);
+    const Status s = program_continuous(
+        therapy::make_drug(name.data(), t[2] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram),
+        Concentration(v[3]), DoseRate(v[4]), now);
     if (!s.ok()) return send_error(p, s.error());
     return answer_status();
   }
@@ -419,6 +413,19 @@ void Bench::handle_line(std::string_view line) {
       "unknown command or wrong arguments: status, log, cost, radio, run-until MS, refill ..., "
       "prime NL, program DRUG UNIT CONC DOSE, stall on|off, power-cut MS, set-clock MS, "
       "seed HEX, provision ROLE KEY");
+}
+
+// The prescription is kilobytes (a week of flexible steps): on the stack only while it is
+// programmed (this frame, not handle_line's), not held in the bench's RAM.
+__attribute__((noinline)) Status Bench::program_continuous(const therapy::Drug& drug,
+                                                           Concentration concentration,
+                                                           DoseRate dose, ImplantTime now) {
+  therapy::Prescription rx{};
+  rx.drug = drug;
+  rx.concentration = concentration;
+  rx.mode = therapy::BasalMode::kContinuous;
+  rx.continuous_dose = dose;
+  return implant_->program(rx, now);
 }
 
 }  // namespace itdd::board

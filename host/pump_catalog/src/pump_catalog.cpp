@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "gas_pump_reader.h"
 #include "itdd/host/figures.h"
 #include "itdd/host/json_range.h"
 #include "itdd/safety/safety_monitor.h"
@@ -35,8 +36,9 @@ std::int32_t narrow(std::int64_t v) {
 void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   const JsonObject b = model.required("battery").object(
       {"capacity_j", "nominal_voltage_v", "sleep_current_ua", "stroke_energy_uj",
-       "radio_session_energy_j", "patient_session_energy_mj", "tone_power_mw", "load_current_ma",
-       "discharge_curve", "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
+       "processor_stroke_wake_uj", "processor_idle_wake_na", "radio_session_energy_j",
+       "patient_session_energy_mj", "tone_power_mw", "load_current_ma", "discharge_curve",
+       "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
        "eri_safety_margin_days", "service_life_years", "fault_discrepancy_percent",
        "fault_voltage_deficit_mv"});
   const auto value_path = [&b](std::string_view key) {
@@ -53,6 +55,10 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
       figure_in(b, "sleep_current_ua", spec, kMilli, Range{0, 1000 * kMilli, false, "uA", ""});
   battery.stroke_energy_uj =
       figure_in(b, "stroke_energy_uj", spec, 1, Range{0, 1'000'000, false, "uJ", ""});
+  battery.processor_stroke_uj =
+      figure_in(b, "processor_stroke_wake_uj", spec, 1, Range{0, 1'000'000, false, "uJ", ""});
+  battery.processor_idle_na =
+      figure_in(b, "processor_idle_wake_na", spec, 1, Range{0, 1'000'000, false, "nA", ""});
   battery.radio_session_energy_uj =
       figure_in(b, "radio_session_energy_j", spec, kMicro, Range{0, 1000 * kMicro, false, "J", ""});
   battery.patient_session_energy_uj = figure_in(b, "patient_session_energy_mj", spec, kMilli,
@@ -94,8 +100,10 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   m.capacity_uj = battery.capacity_uj;
   m.nominal_voltage_mv = battery.nominal_voltage_mv;
   m.load_ua = battery.load_ua;
-  m.sleep_current_na = battery.sleep_current_na;
-  m.stroke_energy_uj = battery.stroke_energy_uj;
+  // The implant counts the processor's work with the electronics' current and each stroke, as
+  // the simulated cell spends it.
+  m.sleep_current_na = battery.sleep_current_na + battery.processor_idle_na;
+  m.stroke_energy_uj = battery.stroke_energy_uj + battery.processor_stroke_uj;
   m.radio_session_energy_uj = battery.radio_session_energy_uj;
   m.patient_session_energy_uj = battery.patient_session_energy_uj;
   m.tone_power_uw = battery.tone_power_uw;
@@ -148,7 +156,7 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
 
 PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
   const JsonObject r = j.object(
-      {"description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
+      {"kind", "description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
        "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
        "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
        "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml", "battery"});
@@ -202,7 +210,7 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
 }  // namespace
 
 PumpCatalog PumpCatalog::read(const JsonValue& root) {
-  const JsonObject r = root.object({"format", "version", "notes", "models"});
+  const JsonObject r = root.object({"format", "version", "notes", "models", "environment"});
   if (r.string("format") != "itdd-pump-models") {
     r.required("format").refuse("must be \"itdd-pump-models\"");
   }
@@ -214,7 +222,16 @@ PumpCatalog PumpCatalog::read(const JsonValue& root) {
   }
   PumpCatalog catalog;
   for (const auto& [name, model] : models.members()) {
-    catalog.models_.push_back(read_model(model, name));
+    if (model_kind(model) == PumpKind::kGasFixedRate) {
+      catalog.gas_models_.push_back(read_gas_model(model, name));
+    } else {
+      catalog.models_.push_back(read_model(model, name));
+    }
+  }
+  if (r.has("environment")) {
+    catalog.environment_ = read_environment(r.required("environment"));
+  } else if (!catalog.gas_models_.empty()) {
+    r.required("environment");  // "is missing": the gas models' physics needs it
   }
   return catalog;
 }
@@ -238,6 +255,35 @@ std::vector<std::string> PumpCatalog::names() const {
   std::vector<std::string> out;
   for (const PumpModelSpec& m : models_) out.push_back(m.name);
   return out;
+}
+
+const GasPumpSpec* PumpCatalog::find_gas(std::string_view name) const {
+  for (const GasPumpSpec& m : gas_models_) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> PumpCatalog::gas_names() const {
+  std::vector<std::string> out;
+  for (const GasPumpSpec& m : gas_models_) out.push_back(m.name);
+  return out;
+}
+
+std::optional<PumpKind> PumpCatalog::kind_of(std::string_view name) const {
+  if (find(name) != nullptr) return PumpKind::kPeristaltic;
+  if (find_gas(name) != nullptr) return PumpKind::kGasFixedRate;
+  return std::nullopt;
+}
+
+const char* kind_name(PumpKind kind) {
+  switch (kind) {
+    case PumpKind::kPeristaltic:
+      return "peristaltic";
+    case PumpKind::kGasFixedRate:
+      return "gas-fixed-rate";
+  }
+  return "?";
 }
 
 }  // namespace itdd::host

@@ -454,6 +454,7 @@ class Simulation {
         dispatch(events[next_event++]);
         last_on_wake = ImplantTime::never();  // a command may have changed what is due
       }
+      if (options_.on_moved) options_.on_moved(now - ImplantTime(0), mechanism_.totals().moved);
     }
   }
 
@@ -520,6 +521,7 @@ class Simulation {
     result_.battery_used_uj = battery_.used_uj();
     result_.battery_stroke_uj = battery_.stroke_energy_uj();
     result_.battery_sleep_uj = battery_.sleep_energy_uj();
+    result_.battery_processor_uj = battery_.processor_energy_uj();
     result_.battery_radio_uj = battery_.radio_energy_uj();
     result_.battery_tone_uj = battery_.tone_energy_uj();
     if (const power::BatteryMonitor* m = implant_->battery()) {

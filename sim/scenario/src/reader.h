@@ -37,6 +37,14 @@ Volume read_ml(const JsonObject& r, std::string_view key, bool allow_zero, Volum
 DrugAmount read_drug_amount(const JsonObject& r, std::string_view key, DoseUnit unit,
                             bool allow_zero, bool per_day);
 
+// "start" and "duration_days" of a scenario's top level.
+void read_timing(const JsonObject& top, WallTime& start, Duration& duration);
+// "catheter" and "drug" of a scenario's top level (the catheter's volume and what it holds).
+void read_catheter_of(const JsonObject& top, Volume& volume, bool& starts_with_drug);
+Solution read_first_drug(const JsonObject& top);
+// A programmable pump's scenario (parse_scenario_text's reading, for parse_any_scenario_text).
+Scenario read_scenario_for_any(const JsonValue& root, const PumpCatalog& catalog);
+
 // The events, in time order (stable for equal times), played forward against the pump from the
 // first fill and prescription.
 void read_events(const JsonObject& top, Scenario& s);

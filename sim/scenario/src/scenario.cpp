@@ -87,9 +87,18 @@ PumpSetup read_pump(const JsonObject& top, const PumpCatalog& catalog) {
       {"model", "stroke_variability_percent", "distribution", "seed", "stroke_mean_nl"});
   const std::string model = r.string("model");
   const PumpModelSpec* spec = catalog.find(model);
+  if (spec == nullptr && catalog.kind_of(model) == host::PumpKind::kGasFixedRate) {
+    // A gas pump's scenario is read by read_gas_scenario (gas_scenario.h), which
+    // parse_any_scenario_text chooses by the model's kind.
+    r.required("model").refuse(fmt::format(
+        "\"{}\" is a fixed-rate gas-driven pump: read this scenario as one (itdd sim run does)",
+        model));
+  }
   if (spec == nullptr) {
-    r.required("model").refuse(fmt::format("unknown pump model \"{}\" (known: {})", model,
-                                           fmt::join(catalog.names(), ", ")));
+    std::vector<std::string> known = catalog.names();
+    for (const std::string& gas : catalog.gas_names()) known.push_back(gas);
+    r.required("model").refuse(
+        fmt::format("unknown pump model \"{}\" (known: {})", model, fmt::join(known, ", ")));
   }
   PumpSetup pump;
   pump.spec = *spec;
@@ -197,14 +206,7 @@ Scenario read_scenario(const JsonValue& root, const PumpCatalog& catalog) {
     top.required("prime").refuse("the initial fill is smaller than the volume priming needs");
   }
 
-  const host::Checked<WallTime> start = host::parse_wall_time(top.string("start"));
-  if (!start) top.required("start").refuse(start.error().message);
-  s.start = *start;
-  // Thousandths of a day (86.4 s): every value read is a whole number of ms.
-  const std::int64_t milli_days = decimal_in(top.required("duration_days"), 1000,
-                                             Range{0, kMaxDurationDays * 1000, true, "days", ""});
-  s.duration = Duration(milli_days * (kMillisPerDay / 1000));
-  if (s.duration < minutes(1)) top.required("duration_days").refuse("must be at least one minute");
+  read_timing(top, s.start, s.duration);
 
   const RxPaths paths{"prescription", "drug.name", "drug.concentration"};
   s.prescription =
@@ -214,6 +216,32 @@ Scenario read_scenario(const JsonValue& root, const PumpCatalog& catalog) {
 }
 
 }  // namespace
+
+void read_timing(const JsonObject& top, WallTime& start, Duration& duration) {
+  const host::Checked<WallTime> wall = host::parse_wall_time(top.string("start"));
+  if (!wall) top.required("start").refuse(wall.error().message);
+  start = *wall;
+  // Thousandths of a day (86.4 s): every value read is a whole number of ms.
+  const std::int64_t milli_days = decimal_in(top.required("duration_days"), 1000,
+                                             Range{0, kMaxDurationDays * 1000, true, "days", ""});
+  duration = Duration(milli_days * (kMillisPerDay / 1000));
+  if (duration < minutes(1)) top.required("duration_days").refuse("must be at least one minute");
+}
+
+void read_catheter_of(const JsonObject& top, Volume& volume, bool& starts_with_drug) {
+  Scenario s;
+  read_catheter(top, s);
+  volume = s.catheter_volume;
+  starts_with_drug = s.catheter_starts_with_drug;
+}
+
+Solution read_first_drug(const JsonObject& top) {
+  return read_drug(top);
+}
+
+Scenario read_scenario_for_any(const JsonValue& root, const PumpCatalog& catalog) {
+  return read_scenario(root, catalog);
+}
 
 std::string validate_error_path(const Error& e, const RxPaths& paths,
                                 const therapy::Prescription& rx) {

@@ -121,11 +121,12 @@ class Bench {
   BenchPorts ports_;
   const app::ImplantConfig& config_;
   std::optional<app::Implant> implant_;
+  Status program_continuous(const therapy::Drug& drug, Concentration concentration, DoseRate dose,
+                            ImplantTime now);
   // The implant's radio (after the implant, which it refers to); on once the board is seeded.
   std::optional<app::ImplantRadio> radio_;
   FrameReceiver link_;
   std::uint64_t replies_ = 0;
-  therapy::Prescription rx_{};
   void answer_cost();
   void answer_radio();
   void boot_radio(ImplantTime now);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,11 +15,18 @@
 
 #include "itdd/host/cell.h"
 #include "itdd/host/checked.h"
+#include "itdd/host/gas_pump_spec.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/power/battery_monitor.h"
 #include "itdd/therapy/pump_model.h"
 
 namespace itdd::host {
+
+// A model's "kind" in the file: a motor-driven programmable pump (PumpModelSpec) or a fixed-rate
+// gas-driven one (GasPumpSpec, gas_pump_spec.h). A model without "kind" is peristaltic.
+enum class PumpKind : std::uint8_t { kPeristaltic, kGasFixedRate };
+// "peristaltic", "gas-fixed-rate": as the file writes them.
+const char* kind_name(PumpKind kind);
 
 struct PumpModelSpec {
   std::string name;
@@ -43,13 +51,26 @@ class PumpCatalog {
   static Checked<PumpCatalog> from_text(std::string_view text);
   static Checked<PumpCatalog> load(const std::filesystem::path& file);
 
+  // A programmable (peristaltic) model by name: nullptr for a name that is not one, including
+  // a gas-driven model's (see kind_of), so nothing that programs a pump meets a pump it cannot
+  // program.
   const PumpModelSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
+  // A fixed-rate gas-driven model by name, and their names.
+  const GasPumpSpec* find_gas(std::string_view name) const;
+  std::vector<std::string> gas_names() const;
+  // Which kind `name` is, or nothing for a name the catalog does not have.
+  std::optional<PumpKind> kind_of(std::string_view name) const;
+  // Altitude and depth to pressure, for gas pumps (empty curves when the file has no
+  // "environment", which only a file without gas models may leave out).
+  const Environment& environment() const { return environment_; }
 
  private:
   static PumpCatalog read(const JsonValue& root);
 
   std::vector<PumpModelSpec> models_;
+  std::vector<GasPumpSpec> gas_models_;
+  Environment environment_;
 };
 
 }  // namespace itdd::host

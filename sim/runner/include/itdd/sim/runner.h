@@ -25,6 +25,9 @@ struct RunOptions {
   // Called every `progress_every` of simulated time with the elapsed and total durations.
   std::function<void(Duration elapsed, Duration total)> on_progress;
   Duration progress_every = days(30);
+  // Called after each instant the loop handles with the elapsed time and the volume the
+  // mechanism has moved so far (a trumpet curve's flow samples, sim/trumpet).
+  std::function<void(Duration elapsed, Volume moved)> on_moved;
 };
 
 // What left the catheter tip during one hour of elapsed time.
@@ -138,6 +141,7 @@ struct SimulationResult {
   std::int64_t battery_used_uj = 0;
   std::int64_t battery_stroke_uj = 0;
   std::int64_t battery_sleep_uj = 0;
+  std::int64_t battery_processor_uj = 0;  // its wake-ups (measured on the emulated board)
   std::int64_t battery_radio_uj = 0;  // programmer and patient device sessions
   std::int64_t battery_tone_uj = 0;
   double battery_remaining_percent = 0;
