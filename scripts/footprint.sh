@@ -40,7 +40,11 @@ ram = ram_static + stack
 # Per module: the input sections the map assigns to each library (or object) in flash and RAM.
 per = collections.defaultdict(lambda: [0, 0])
 pending = None
+in_layout = False  # the map lists the sections the linker discarded first: not counted
 for line in open(image + ".map", errors="replace"):
+    if not in_layout:
+        in_layout = line.startswith("Linker script and memory map")
+        continue
     m = re.match(r"^ (\.(text|rodata|data|bss)[^\s]*)\s*$", line)
     if m:
         pending = m.group(2)
