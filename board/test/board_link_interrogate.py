@@ -8,8 +8,9 @@ The board is seeded and its first clinician provisioned over the bench (the fact
 programmed over the bench; the interrogation must report the board's drug, concentration,
 prescription and reservoir. Then garbage, a truncated frame, a damaged frame and a header
 announcing more than any frame are written on the link UART: each is refused (the bench's
-`radio` counts them), the board keeps running, a second interrogation answers, and the therapy
-over two days is the host build's (strokes and volumes).
+`radio` counts them), the board keeps running, a second interrogation answers, a third one after a
+power cut (identity, paired programmer and seed kept), and the therapy over two days is the host
+build's (strokes and volumes).
 
 usage: board_link_interrogate.py IMAGE.elf ITDD HOST_BENCH [QEMU]
 """
@@ -34,6 +35,7 @@ THERAPY = [
     "program morphine mg 25000000 4000000",
     f"run-until {DAY}",
 ]
+POWER_CUT = "power-cut 60000"
 AFTER = [f"run-until {2 * DAY}"]
 
 
@@ -175,6 +177,13 @@ def main():
                       f"{name} changed with the bad frames: {bench_status} / {now_status}")
             second = interrogate(itdd, port, key, implant_pub)
             check_status(second, bench_status)
+            # A power cut: the identity, the paired programmer and the seed survive it (the
+            # NOR part and the backup domain); the programmer is answered as before.
+            cut = board.run(POWER_CUT)
+            check(cut[-1].endswith("radio=on"), f"the radio after the power cut: {cut}")
+            third = interrogate(itdd, port, key, implant_pub)
+            check(third.get("implant_key") == implant_key, "another identity after the cut")
+            check("morphine" in json.dumps(third), "the therapy after the power cut")
 
             board_after = board.run(AFTER[0])[-1]
             cost = board.run("cost")[-1]
@@ -182,12 +191,12 @@ def main():
             board.close()
 
     # The host build of the same therapy (no radio): the same strokes and volumes.
-    host_lines = transcript([host], THERAPY + AFTER)
+    host_lines = transcript([host], THERAPY + [POWER_CUT] + AFTER)
     host_after = host_lines[-1]
     for name in ("strokes", "delivered_nl", "missed_nl", "reservoir_nl"):
         check(field(board_after, name) == field(host_after, name),
               f"{name}: board {board_after} / host {host_after}")
-    print(f"ok: interrogated the emulated board twice over its link UART ({seconds:.2f} s the "
+    print(f"ok: interrogated the emulated board three times over its link UART (the third after a power cut) ({seconds:.2f} s the "
           f"first); bad frames refused: {after}; {cost}")
 
 
