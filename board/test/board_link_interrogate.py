@@ -6,7 +6,8 @@ over TCP, so `itdd programmer interrogate --implant 127.0.0.1:PORT` talks to the
 The board is seeded and its first clinician provisioned over the bench (the factory path, as
 `itdd implant serve --provision clinician:KEYFILE` does for the virtual implant); therapy is
 programmed over the bench; the interrogation must report the board's drug, concentration,
-prescription and reservoir. Then garbage, a truncated frame, a damaged frame and a header
+prescription and reservoir; a patient device pairs over the link with a one-time code through a
+window the clinician opens, and interrogates too. Then garbage, a truncated frame, a damaged frame and a header
 announcing more than any frame are written on the link UART: each is refused (the bench's
 `radio` counts them), the board keeps running, a second interrogation answers, a third one after a
 power cut (identity, paired programmer and seed kept), and the therapy over two days is the host
@@ -16,6 +17,7 @@ usage: board_link_interrogate.py IMAGE.elf ITDD HOST_BENCH [QEMU]
 """
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -48,6 +50,13 @@ def free_port():
 def frame(kind, payload, version=1):
     head = bytes([0xA5, 0x1D, version, kind]) + struct.pack("<H", len(payload))
     return head + payload + struct.pack("<I", zlib.crc32(head + payload))
+
+
+def run_itdd(itdd, args):
+    r = subprocess.run([itdd] + args, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"itdd {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    return r.stdout + r.stderr
 
 
 def interrogate(itdd, port, key, implant_pub):
@@ -139,6 +148,23 @@ def main():
             seconds = time.monotonic() - t0
             check_status(first, bench_status)
             check(first.get("implant_key") == implant_key, "another implant answered")
+
+            # A patient device paired over the link through a window the clinician opens, with
+            # the one-time code (the pairing's map to the curve and its proofs on the board).
+            window = run_itdd(itdd, ["programmer", "pairing-window", "--implant",
+                                     f"127.0.0.1:{port}", "--key", key, "--implant-key",
+                                     implant_pub, "--role", "patient"])
+            code = re.search(r"pairing code: (\d{6})", window)
+            check(code is not None, f"no pairing code: {window}")
+            patient_key = os.path.join(work, "patient.key")
+            run_itdd(itdd, ["programmer", "keygen", "--key", patient_key])
+            patient_implant = os.path.join(work, "patient-implant.pub")
+            paired = run_itdd(itdd, ["programmer", "pair", "--implant", f"127.0.0.1:{port}",
+                                     "--key", patient_key, "--code", code.group(1), "--out",
+                                     patient_implant])
+            check("as patient" in paired, f"pairing: {paired}")
+            check("morphine" in json.dumps(interrogate(itdd, port, patient_key, patient_implant)),
+                  "the paired patient device's interrogation")
 
             # Bad input on the link UART, from a connection of its own.
             bad = [
