@@ -165,6 +165,7 @@ def main():
             check("as patient" in paired, f"pairing: {paired}")
             check("morphine" in json.dumps(interrogate(itdd, port, patient_key, patient_implant)),
                   "the paired patient device's interrogation")
+            link_cost = board.run("cost")[-1]
 
             # Bad input on the link UART, from a connection of its own.
             bad = [
@@ -223,7 +224,7 @@ def main():
         check(field(board_after, name) == field(host_after, name),
               f"{name}: board {board_after} / host {host_after}")
     print(f"ok: interrogated the emulated board three times over its link UART (the third after a power cut) ({seconds:.2f} s the "
-          f"first); bad frames refused: {after}; {cost}")
+          f"first); bad frames refused: {after}; before the power cut: {link_cost}; after: {cost}")
 
 
 if __name__ == "__main__":
