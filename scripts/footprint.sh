@@ -8,6 +8,8 @@
 #            (recursion, a dynamic frame, an unresolved indirect call: scripts/stack_bound.py).
 #            RAM (variables + the static stack bound) is reported against its budget; it is
 #            0.45 KiB over today (docs/footprint.md), so it is not yet enforced.
+#            ITDD_FLASH_CEILING=BYTES: while flash is over budget (the link and libsodium in the
+#            image), fail above that figure instead (a ratchet, not a budget).
 set -euo pipefail
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
@@ -38,7 +40,11 @@ ram = ram_static + stack
 # Per module: the input sections the map assigns to each library (or object) in flash and RAM.
 per = collections.defaultdict(lambda: [0, 0])
 pending = None
+in_layout = False  # the map lists the sections the linker discarded first: not counted
 for line in open(image + ".map", errors="replace"):
+    if not in_layout:
+        in_layout = line.startswith("Linker script and memory map")
+        continue
     m = re.match(r"^ (\.(text|rodata|data|bss)[^\s]*)\s*$", line)
     if m:
         pending = m.group(2)
@@ -94,7 +100,10 @@ print(f"heap          {'LINKED (malloc is in the image)' if heap_linked else '0 
 print("largest stack frames (-fstack-usage):")
 for size, fn in frames[:6]:
     print(f"  {size:>6} B  {fn}")
-if check and (flash > FLASH_BUDGET or heap_linked or not stack_ok or stack > reserved):
+ceiling = int(os.environ.get("ITDD_FLASH_CEILING", FLASH_BUDGET))
+if ceiling != FLASH_BUDGET:
+    print(f"flash ceiling {ceiling:>7} B (over budget: the check holds flash to this figure)")
+if check and (flash > ceiling or heap_linked or not stack_ok or stack > reserved):
     sys.exit("FAIL: flash over its budget, a heap linked, or no static stack bound within the "
              "reserved stack")
 PY
