@@ -8,6 +8,9 @@
 #            budget, a heap is linked, or the stack has no static bound within the stack the
 #            image reserves (recursion, a dynamic frame, an unresolved indirect call:
 #            scripts/stack_bound.py).
+#            ITDD_FLASH_CEILING=BYTES, ITDD_RAM_CEILING=BYTES: while flash or RAM is over budget
+#            (the link and libsodium in the image), fail above that figure instead (a ratchet,
+#            not a budget).
 set -euo pipefail
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
@@ -38,7 +41,11 @@ ram = ram_static + stack
 # Per module: the input sections the map assigns to each library (or object) in flash and RAM.
 per = collections.defaultdict(lambda: [0, 0])
 pending = None
+in_layout = False  # the map lists the sections the linker discarded first: not counted
 for line in open(image + ".map", errors="replace"):
+    if not in_layout:
+        in_layout = line.startswith("Linker script and memory map")
+        continue
     m = re.match(r"^ (\.(text|rodata|data|bss)[^\s]*)\s*$", line)
     if m:
         pending = m.group(2)
@@ -94,12 +101,18 @@ print(f"heap          {'LINKED (malloc is in the image)' if heap_linked else '0 
 print("largest stack frames (-fstack-usage):")
 for size, fn in frames[:6]:
     print(f"  {size:>6} B  {fn}")
+flash_ceiling = int(os.environ.get("ITDD_FLASH_CEILING", FLASH_BUDGET))
+ram_ceiling = int(os.environ.get("ITDD_RAM_CEILING", RAM_BUDGET))
+if flash_ceiling != FLASH_BUDGET:
+    print(f"flash ceiling {flash_ceiling:>7} B (over budget: the check holds flash to this figure)")
+if ram_ceiling != RAM_BUDGET:
+    print(f"RAM ceiling   {ram_ceiling:>7} B (over budget: the check holds RAM to this figure)")
 if check:
     failures = []
-    if flash > FLASH_BUDGET:
-        failures.append(f"flash {flash} B over its budget of {FLASH_BUDGET} B")
-    if ram > RAM_BUDGET:
-        failures.append(f"RAM {ram} B (variables + stack bound) over its budget of {RAM_BUDGET} B")
+    if flash > flash_ceiling:
+        failures.append(f"flash {flash} B over {flash_ceiling} B")
+    if ram > ram_ceiling:
+        failures.append(f"RAM {ram} B (variables + stack bound) over {ram_ceiling} B")
     if heap_linked:
         failures.append("a heap is linked (malloc or sbrk in the image)")
     if not stack_ok:

@@ -5,9 +5,8 @@
 
 Frames and calls come from GCC's -fcallgraph-info=su (a .ci file beside each C++ object: every
 function's static frame and the calls it makes after optimisation); functions without one (the
-C of libsodium, nanopb and picolibc, libgcc, the start-up code's assembly) are read from the
-image's disassembly (their pushes and `sub sp`, their `bl` calls; a `sub sp` by a register
-fails). Only functions the image links are counted.
+C library, libgcc, the start-up code's assembly) are read from the image's disassembly (their
+pushes and `sub sp`, their `bl` calls). Only functions the image links are counted.
 
 An indirect call (a virtual call through a `hal` port, a sink or a visitor) is resolved to every
 virtual function in the image (an entry of one of its vtables) with the name called at that
@@ -15,11 +14,7 @@ place in the source (read at the call's line and column), the caller itself exce
 wrapping another port of the same interface, as the implant's supervised motor, calls the
 wrapped one), and the maximum over them is taken. The signature narrows that where a class
 overrides two interfaces' methods of one name (Implant::record for engine and alarm events):
-RESOLVE below says which, and why. A C call through a pointer resolves to what the caller's own
-constants point to (c_pointer_targets); nanopb's callbacks to every function whose address the
-image takes. Two recursions the source bounds are counted rather than refused: libsodium's
-randombytes initialisation (once) and nanopb's submessages (to the depth the generated schema
-nests messages).
+RESOLVE below says which, and why.
 
 The bound of a function is its frame plus the largest bound of what it calls; the image's bound
 is that of Reset_Handler plus the interrupts that can preempt it (all IRQs at one priority: the
@@ -51,10 +46,53 @@ RESOLVE = [
 ]
 
 
-# Recursion the source bounds: libsodium's randombytes_stir() calls randombytes_init_if_needed(),
-# which calls randombytes_stir() only while no implementation is set, and sets one first: the
-# inner call does not come back. Counted as one more frame of the callee without that edge.
-BOUNDED_RECURSION = {("randombytes_init_if_needed", "randombytes_stir")}
+# Calls through function pointers in the C libraries the link brings (no .ci file: read from
+# the disassembly), by caller: every function the pointer can hold in this image. nanopb's
+# streams are the protocol's buffers (pb_istream_from_buffer, pb_ostream_from_buffer) and none
+# of the protocol's fields is a callback (itdd.options: all static), so a descriptor's field
+# callback is the default one, which calls nothing of its own. libsodium's implementation
+# structs are its portable C ones (the board builds nothing else and picks nothing:
+# board/crypto/src/sodium_board.c); randombytes' source is the board's; no misuse handler is
+# set (sodium_misuse ends in the board's own stop) and the board's source has no stir.
+NANOPB_TARGETS = {"buf_read", "buf_write", "pb_default_field_callback"}
+C_INDIRECT = {
+    **{f: NANOPB_TARGETS for f in ("pb_read", "pb_readbyte", "pb_write", "decode_basic_field",
+                                   "decode_field", "encode_basic_field", "encode_field",
+                                   "pb_decode_inner", "pb_encode")},
+    "pb_default_field_callback": set(),
+    "crypto_generichash_blake2b__update": {"blake2b_compress_ref"},
+    "crypto_generichash_blake2b__final": {"blake2b_compress_ref"},
+    "crypto_scalarmult_curve25519": {"crypto_scalarmult_curve25519_ref10"},
+    "crypto_scalarmult_curve25519_base": {"crypto_scalarmult_curve25519_ref10_base"},
+    "crypto_onetimeauth_poly1305_init": {"crypto_onetimeauth_poly1305_donna_init"},
+    "crypto_onetimeauth_poly1305_final": {"crypto_onetimeauth_poly1305_donna_final"},
+    "crypto_stream_chacha20_ietf_ext": {"stream_ietf_ext_ref"},
+    "randombytes_buf": {"_ZN4itdd5board12_GLOBAL__N_14fillEPvj"},
+    "randombytes_stir": set(),
+    "sodium_misuse": set(),
+}
+
+
+# Recursion the code bounds and the graph cannot see: (caller, callee, why). The call is taken
+# out of the graph and the callee's own frame added to the caller's (it calls nothing there).
+BOUNDED_RECURSION = [
+    # libsodium: randombytes_init_if_needed sets the implementation and then stirs it; the stir
+    # asks init_if_needed again, which finds it set and returns.
+    ("randombytes_stir", "randombytes_init_if_needed", "the implementation is set by then"),
+]
+
+
+# Recursion bounded by the depth of what it walks: nanopb encodes and decodes a submessage by
+# calling itself, at most as deep as the protocol's messages nest (itdd.proto: Response ->
+# ImplantStatus -> Prescription -> a day -> a step; Request -> ProgramPrescription -> ...: 4
+# levels below the top, 5 counted). The back edge is taken out and the callee's bound taken
+# that many times (each level needs at most what one level without recursion needs).
+NESTED_RECURSION = [
+    ("pb_encode_submessage", "pb_encode", 5),
+    ("decode_basic_field", "pb_decode_inner", 5),
+    # A message's defaults are set field by field, submessages by the same walk.
+    ("pb_message_set_to_defaults", "decode_field", 5),
+]
 
 
 def fail(msg):
@@ -84,7 +122,7 @@ demangled = dict(zip(names, run("arm-none-eabi-c++filt", *names).splitlines())) 
 sections = {}
 for line in run("arm-none-eabi-objdump", "-h", image).splitlines():
     f = line.split()
-    if len(f) >= 7 and f[0].isdigit() and "bss" not in f[1] and "stack" not in f[1]:
+    if len(f) >= 7 and f[0].isdigit():
         sections[f[1]] = (int(f[3], 16), int(f[5], 16), int(f[2], 16))  # vma, file offset, size
 blob = open(image, "rb").read()
 
@@ -94,34 +132,6 @@ def read_word(addr):
         if vma <= addr < vma + size:
             return int.from_bytes(blob[off + addr - vma:off + addr - vma + 4], "little")
     return None
-
-
-# nanopb's functions: those the linker map takes from its library.
-nanopb = set()
-pending_section = None
-for line in open(image + ".map", errors="replace"):
-    m = re.match(r"^ \.text\.(\S+)(\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(\S+))?\s*$", line)
-    if m:
-        pending_section = m.group(1)
-        if m.group(3) and "nanopb" in m.group(3):
-            nanopb.add(pending_section)
-        continue
-    if pending_section and re.match(r"^\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+\S*nanopb", line):
-        nanopb.add(pending_section)
-    pending_section = None
-data_objects = []  # (address, size) of the image's variables and constants
-for line in run("arm-none-eabi-nm", "-S", "--defined-only", image).splitlines():
-    f = line.split()
-    if len(f) == 4 and f[2] in "dDbBrR":
-        data_objects.append((int(f[0], 16), int(f[1], 16), f[3]))
-
-
-def object_words(addr):
-    # The words of the variable or constant at `addr` (its initial value).
-    for start, size, _ in data_objects:
-        if start <= addr < start + size:
-            return [read_word(a) for a in range(start, start + size, 4)]
-    return []
 
 
 virtuals = set()
@@ -186,7 +196,8 @@ for line in run("arm-none-eabi-objdump", "-d", "--no-show-raw-insn", image).spli
         label_at[int(m.group(1), 16)] = current
         continue
     if current and re.match(r"^\s+[0-9a-f]+:\t", line):
-        disassembly[current].append(" ".join(p.strip() for p in line.split("\t")[1:]))
+        # "ADDR:<tab>MNEMONIC<tab>OPERANDS": the instruction is the mnemonic and its operands.
+        disassembly[current].append(" ".join(p.strip() for p in line.split("\t")[1:3]))
 
 
 def from_disassembly(name):
@@ -208,108 +219,36 @@ def from_disassembly(name):
         m = re.match(r"(?:bl|b(?:\.w|\.n)?)\s+[0-9a-f]+ <([^>+]+)>", ins)
         if m and m.group(1) != name and m.group(1) in symbols:
             calls[name].add(m.group(1))
-        if re.match(r"blx\s+r", ins) or (re.match(r"bx\s+r", ins) and ins != "bx lr"):
-            calls[name] |= c_pointer_targets(name)
+        if re.match(r"blx\s+r", ins) or re.match(r"bx\s+r\d", ins):  # a call, or a tail call
+            if name not in C_INDIRECT:
+                fail(f"{name}: an indirect call outside the C++ code ({ins})")
+            calls[name] |= {t for t in C_INDIRECT[name] if t in symbols}
     frame[name] = size
 
 
-def c_pointer_targets(name):
-    """A C function's call through a pointer (libsodium's implementation tables, its BLAKE2b
-    compression function, nanopb's stream callbacks): the functions whose addresses the
-    function's own constants hold, directly or in a variable or table they point to (two hops:
-    a pointer to an implementation table); for a pointer set at run time, the function tables
-    named most like the caller (randombytes_buf: randombytes_sysrandom_implementation). Fails
-    when it finds none."""
-    found = set()
-    words = [int(w, 16) for ins in disassembly[name]
-             for w in re.findall(r"^\.word\s+0x([0-9a-f]+)", ins)]
-    for w in words:
-        for hop1 in [w] + object_words(w):
-            if hop1 is None:
-                continue
-            if (hop1 & ~1) in label_at and hop1 & 1:
-                found.add(label_at[hop1 & ~1])
-                continue
-            for hop2 in object_words(hop1):
-                if hop2 is not None and hop2 & 1 and (hop2 & ~1) in label_at:
-                    found.add(label_at[hop2 & ~1])
-    found.discard(name)
-    if not found and name == "sodium_misuse" and "sodium_set_misuse_handler" not in symbols:
-        return found  # its handler is never set in this image: it calls abort() instead
-    if not found:
-        # A pointer set at run time (randombytes_set_implementation): the function tables whose
-        # names share the most leading words with the caller's.
-        def shared(table):
-            n = 0
-            for a, b in zip(table.split("_"), name.split("_")):
-                if a != b:
-                    break
-                n += 1
-            return n
-        tables = []
-        for start, size, table in data_objects:
-            words = [read_word(a) for a in range(start, start + size, 4)]
-            if words and all(w is not None and (w == 0 or (w & 1 and (w & ~1) in label_at))
-                             for w in words) and any(words):
-                tables.append((shared(table), words))
-        best = max((n for n, _ in tables), default=0)
-        for n, words in tables:
-            if n == best and best > 0:
-                found |= {label_at[w & ~1] for w in words if w}
-        found.discard(name)
-    if not found and name in nanopb:
-        # nanopb calls its streams' and fields' callbacks through the structs it is handed: any
-        # function whose address the image takes (not a virtual function, a vector or a
-        # static constructor) may be one.
-        found = address_taken() - {name}
-    if not found:
-        fail(f"{name}: a call through a pointer whose targets its constants do not show")
-    return found
-
-
-def address_taken():
-    vectors = set(init_array())
-    for vma, off, size in [sections[k] for k in sections if k == ".vectors"]:
-        for a in range(vma, vma + size, 4):
-            w = read_word(a)
-            if w is not None and (w & ~1) in label_at:
-                vectors.add(label_at[w & ~1])
-    taken = set()
-    for fn, code in disassembly.items():
-        for ins in code:
-            for w in re.findall(r"^\.word\s+0x([0-9a-f]+)", ins):
-                w = int(w, 16)
-                if w & 1 and (w & ~1) in label_at:
-                    taken.add(label_at[w & ~1])
-    for start, size, _ in data_objects:
-        for a in range(start, start + size, 4):
-            w = read_word(a)
-            if w is not None and w & 1 and (w & ~1) in label_at:
-                taken.add(label_at[w & ~1])
-    return taken - virtuals - vectors
-
-
 def methods_called(file, line, col):
-    """The method named just before the call's column; where GCC placed the call at another
-    call of the statement (an inlined one, an argument's), every method the statement calls."""
+    """The method named just before the call's column; where GCC placed the call at an
+    enclosing (inlined) call instead, every method called in the rest of the statement."""
     try:
         lines = open(file, errors="replace").read().splitlines()
     except OSError:
-        return None, []
+        return None, [], []
     text = lines[line - 1] if line - 1 < len(lines) else ""
     # The last name whose opening parenthesis is at or before the column (GCC gives the
     # parenthesis, or the one after it).
     name = None
+    before = []
     for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", text):
         if m.end() - 1 <= col - 1:
             name = m.group(1)
-    rest = text
+            before.append(name)
+    rest = text[col - 1:]
     for more in lines[line:line + 8]:  # bounded: a statement over a few lines
         if ";" in rest:
             break
         rest += " " + more
     rest = rest.split(";", 1)[0]
-    return name, re.findall(r"([A-Za-z_]\w*)\s*\(", rest)
+    return name, re.findall(r"([A-Za-z_]\w*)\s*\(", rest), before
 
 
 def method_name(sym):
@@ -339,7 +278,7 @@ def init_array():
 def resolve(caller, file, line, col):
     if caller == "Reset_Handler":  # its one indirect call: the static constructors
         return init_array()
-    name, inner = methods_called(file, line, col)
+    name, inner, before = methods_called(file, line, col)
     caller_d = demangled.get(caller, caller)
 
     def implementations(name):
@@ -357,6 +296,10 @@ def resolve(caller, file, line, col):
         return []  # only the caller itself implements it: an implant is not its own observer
     if not targets:
         targets = [t for n in inner for t in implementations(n)]
+    if not targets:
+        # The column after a call in the arguments (crypto.map_to_curve(uniform.value())):
+        # every method named on the line before it.
+        targets = [t for n in before for t in implementations(n)]
     if not targets:
         fail(f"{caller_d}: the indirect call at {file}:{line}:{col} names no virtual function "
              "with an implementation in the image (a function pointer?)")
@@ -393,89 +336,14 @@ while stack:
     graph[f] = sorted(edges)
     stack.extend(edges)
 
-# nanopb encodes and decodes a submessage by calling itself: recursion as deep as the schema
-# nests messages. The depth is read from nanopb's generated headers (each message field's
-# _MSGTYPE), and must be finite (a message that contains itself fails); the calls that close
-# a cycle among nanopb's functions are unrolled that many times.
-def schema_depth():
-    headers = []
-    for root, _, files in os.walk(build):
-        headers += [os.path.join(root, f) for f in files if f.endswith(".pb.h")]
-    messages, fields = set(), []
-    for h in headers:
-        text = open(h, errors="replace").read()
-        messages |= set(re.findall(r"typedef struct _(\w+) \{", text))
-        fields += re.findall(r"#define (\w+)_MSGTYPE (\w+)", text)
-    edges = collections.defaultdict(set)
-    for field, target in fields:
-        owner = max((m for m in messages if field.startswith(m + "_")), key=len, default=None)
-        if owner is None:
-            fail(f"nanopb: {field} belongs to no message in the generated headers")
-        edges[owner].add(target)
-    depth, open_ = {}, set()
+for caller, callee, _ in BOUNDED_RECURSION:
+    if callee in graph.get(caller, []):
+        graph[caller] = [c for c in graph[caller] if c != callee]
+        frame[caller] += frame.get(callee, 0)
 
-    def walk(m):
-        if m in open_:
-            fail(f"nanopb: message {m} contains itself: its recursion is unbounded")
-        if m not in depth:
-            open_.add(m)
-            depth[m] = 1 + max((walk(t) for t in edges[m]), default=0)
-            open_.discard(m)
-        return depth[m]
-
-    return max((walk(m) for m in messages), default=1), headers
-
-
-if any(f in nanopb for f in graph):
-    nesting, _ = schema_depth()
-    # The back edges among nanopb's functions (depth-first from its entry points).
-    back, colour = set(), {}
-
-    def dfs(f):
-        colour[f] = "grey"
-        for c in graph[f]:
-            if c not in nanopb:
-                continue
-            if colour.get(c) == "grey":
-                back.add((f, c))
-            elif c not in colour:
-                dfs(c)
-        colour[f] = "black"
-
-    for f in sorted(f for f in graph if f in nanopb):
-        if f not in colour:
-            dfs(f)
-    # Layer k holds nanopb's functions at submessage level k; a back edge goes one level down,
-    # none below the schema's depth.
-    for k in range(1, nesting):
-        for f in [f for f in list(graph) if f in nanopb and "#" not in f]:
-            layered = f"{f}#{k}"
-            frame[layered] = frame[f]
-            demangled[layered] = f"{demangled.get(f, f)} (submessage level {k})"
-    original = {f: list(graph[f]) for f in graph if f in nanopb}
-    for f in original:
-        for k in range(0, nesting):
-            name = f if k == 0 else f"{f}#{k}"
-            out = []
-            for c in original[f]:
-                if (f, c) in back:
-                    if k + 1 < nesting:
-                        out.append(f"{c}#{k + 1}")
-                elif c in nanopb and k > 0:
-                    out.append(f"{c}#{k}")
-                else:
-                    out.append(c)
-            graph[name] = out
-    print(f"nanopb: messages nest {nesting} deep (the generated headers); {len(back)} recursive "
-          f"calls unrolled that many times")
-
-for caller, callee in BOUNDED_RECURSION:
-    if caller in graph and callee in graph and callee in graph[caller]:
-        inner = callee + "#inner"
-        frame[inner] = frame[callee]
-        graph[inner] = [c for c in graph[callee] if c != caller]
-        graph[caller] = [inner if c == callee else c for c in graph[caller]]
-        demangled[inner] = demangled.get(callee, callee) + " (its inner call, once)"
+for caller, callee, _ in NESTED_RECURSION:
+    if callee in graph.get(caller, []):
+        graph[caller] = [c for c in graph[caller] if c != callee]
 
 # ---- the deepest path (depth-first, refusing cycles) ----
 best = {}
@@ -513,6 +381,10 @@ def path(f):
     return out
 
 
+for caller, callee, depth in NESTED_RECURSION:
+    if callee in graph:
+        b, via = bound(callee)
+        best[callee] = (b * depth, via)
 main_bound = bound("Reset_Handler")[0]
 irqs = [h for h in needed[1:] if h != "NMI_Handler"]
 irq = max(irqs, key=lambda h: bound(h)[0]) if irqs else None

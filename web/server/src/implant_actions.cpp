@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "care_review.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/host/sodium_crypto.h"
@@ -514,6 +515,14 @@ static std::optional<ActionReply> not_done(const Sent& sent, const char* what) {
   return std::nullopt;
 }
 
+// The read-back of a priming or a bolus: the implant interrogated after the command (empty
+// when that failed: the page says to interrogate).
+static std::optional<programmer::ImplantStatus> read_after(UseCaseSession& s) {
+  const Step<programmer::ImplantStatus> after = programmer::interrogate(s);
+  if (!after.ok()) return std::nullopt;
+  return after.value();
+}
+
 static Json recorded_json(const Recorded& r) {
   return r.session_id ? Json(*r.session_id) : Json(nullptr);
 }
@@ -533,6 +542,9 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    // What the implant does now, for the old column (prepare_prime reads only its volumes).
+    const Step<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.stop());
     const Step<PrimePlan> plan = prepare_prime(s, Volume(*ml));
     if (!plan.ok()) {
       ActionReply r = stopped(plan.stop());
@@ -557,7 +569,9 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
               {"pump_dead_volume_nl", plan->pump_dead_volume.count()},
               {"catheter_nl", plan->catheter.count()},
               {"total_nl", plan->total.count()},
-              {"takes_ms", plan->takes.count()}};
+              {"rate_nl_per_day", plan->rate.count()},
+              {"takes_ms", plan->takes.count()},
+              {"review", prime_review_rows(now.value(), plan.value())}};
     return r;
   });
 }
@@ -569,6 +583,7 @@ ActionReply ImplantActions::prime_confirm(const httplib::Request& req, Context& 
     ActionReply r;
     r.body = {{"outcome", done.recorded.error.empty() ? "done" : "applied-not-recorded"},
               {"what", done.what},
+              {"read_back", prime_read_back(done, read_after(s))},
               {"session_id", recorded_json(done.recorded)}};
     if (!done.recorded.error.empty()) r.body["message"] = done.recorded.error;
     r.detail = done.what;
@@ -610,6 +625,9 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    // What the implant does now, for the old column (the bolus review keeps its drug alone).
+    const Step<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.stop());
     const Step<BolusPlan> plan = prepare_bolus(s, c.library, input);
     if (!plan.ok()) return stopped(plan.stop());
     const BolusPlan& b = plan.value();
@@ -620,10 +638,13 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
                                          "be sent",
                                          error_text(b.accepted.error())));
       r.body["dose_check"] = check;
+      r.body["review"] = bolus_review_rows(now.value(), b.review);
       return r;
     }
     ActionReply r;
-    r.body = {{"review", Json::parse(bolus_review_json(b.review).dump())},
+    r.body = {{"review", bolus_review_rows(now.value(), b.review)},
+              {"bolus", Json::parse(bolus_review_json(b.review).dump())},
+              {"text", format_bolus_review(b.review, f->override_reason)},
               {"dose_check", check},
               {"needs_override_reason", b.review.check.needs_override()},
               {"accepted", b.accepted.ok()}};
@@ -655,6 +676,7 @@ ActionReply ImplantActions::bolus_confirm(const httplib::Request& req, Context& 
     ActionReply r;
     r.body = {{"outcome", done->recorded.error.empty() ? "done" : "applied-not-recorded"},
               {"what", done->what},
+              {"read_back", bolus_read_back(done.value(), p.bolus->review, read_after(s))},
               {"session_id", recorded_json(done->recorded)}};
     if (!done->recorded.error.empty()) r.body["message"] = done->recorded.error;
     r.detail = done->what;
