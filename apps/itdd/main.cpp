@@ -1,5 +1,6 @@
 // itdd: the project's command line.
 //   itdd sim run SCENARIO.json       a scenario on the simulated pump, and its summary
+//   itdd sim trumpet SCENARIO.json   its IEC 60601-2-24 trumpet curve (sim_commands.cpp)
 //   itdd sim tones --out DIR         the alarm tone patterns as WAV files
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
@@ -35,11 +36,13 @@
 #include "dashboard.h"
 #include "escaped_stderr.h"
 #include "itdd/host/pump_catalog.h"
+#include "itdd/scenario/gas_scenario.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
 #include "itdd/tones/tones.h"
 #include "json_outcome.h"
+#include "sim_commands.h"
 
 namespace {
 
@@ -154,10 +157,13 @@ int sim_run(const SimRunArgs& args) {
   const std::string models_file = pump_models_path(args);
   const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return input_error(models_file, catalog.error());
-  const host::Checked<scenario::Scenario> read =
-      scenario::load_scenario_file(args.scenario_file, catalog.value());
+  const host::Checked<scenario::AnyScenario> read =
+      scenario::load_any_scenario_file(args.scenario_file, catalog.value());
   if (!read.ok()) return input_error(args.scenario_file, read.error());
-  const scenario::Scenario& scenario = read.value();
+  if (const auto* gas = std::get_if<scenario::GasScenario>(&read.value())) {
+    return itdd::cli::run_gas_sim(*gas, args.json, args.quiet, args.csv_file);
+  }
+  const scenario::Scenario& scenario = std::get<scenario::Scenario>(read.value());
   std::ofstream csv;
   if (!args.csv_file.empty()) {
     csv.open(args.csv_file);
@@ -224,6 +230,8 @@ int main(int argc, char** argv) {
   run->add_option("--pump-models", args.pump_models_file,
                   "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
                   "data/pump-models.json)");
+  itdd::cli::TrumpetArgs trumpet_args;
+  CLI::App* trumpet = itdd::cli::add_sim_trumpet(*sim, trumpet_args);
   CLI::App* tones = sim->add_subcommand(
       "tones",
       "Render every alarm tone pattern to a WAV file (critical, non-critical, alarm test)");
@@ -306,6 +314,11 @@ int main(int argc, char** argv) {
                         : itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
     }
     if (run->parsed()) return sim_run(args);
+    if (trumpet->parsed()) {
+      return itdd::cli::run_sim_trumpet(trumpet_args, trumpet_args.pump_models_file.empty()
+                                                          ? default_pump_models()
+                                                          : trumpet_args.pump_models_file);
+    }
     if (serve_args.advance->parsed()) {
       return itdd::cli::run_advance(serve_args, default_pump_models());
     }
