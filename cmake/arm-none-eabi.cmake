@@ -13,10 +13,14 @@ set(CMAKE_NM arm-none-eabi-nm CACHE FILEPATH "")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 # Code size first (-Os), each function and object in its own section so the linker drops what
-# nothing calls; -fstack-usage for the footprint report's deepest stack (scripts/footprint.sh).
+# nothing calls; -fstack-usage for the footprint report's largest frames and, for C++,
+# -fcallgraph-info=su (each function's frame and calls, in a .ci file beside its object) for its
+# static bound on the deepest stack (scripts/stack_bound.py). ccache 4.7 does not restore .ci
+# files, so C++ is compiled without it here (CMakeLists.txt: ITDD_CALLGRAPH_INFO).
 set(ITDD_TARGET_ARCH_FLAGS "-mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibcpp.specs")
 set(CMAKE_C_FLAGS_INIT "${ITDD_TARGET_ARCH_FLAGS} -ffunction-sections -fdata-sections -fstack-usage")
-set(CMAKE_CXX_FLAGS_INIT "${ITDD_TARGET_ARCH_FLAGS} -ffunction-sections -fdata-sections -fstack-usage -fno-threadsafe-statics")
+set(CMAKE_CXX_FLAGS_INIT "${ITDD_TARGET_ARCH_FLAGS} -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su -fno-threadsafe-statics")
+set(ITDD_CALLGRAPH_INFO ON)
 set(CMAKE_ASM_FLAGS_INIT "${ITDD_TARGET_ARCH_FLAGS}")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
 set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")

@@ -4,16 +4,19 @@
 # largest stack frames from -fstack-usage, against the budget (128 KiB flash with crypto, 32 KiB
 # RAM with stacks).
 #   scripts/footprint.sh [--check] IMAGE.elf BUILD_DIR
-#   --check: fail when flash is over budget or a heap is linked (the RAM figure is reported;
-#            it is over budget today, see docs/footprint.md)
+#   --check: fail when flash is over budget, a heap is linked, or the stack has no static bound
+#            (recursion, a dynamic frame, an unresolved indirect call: scripts/stack_bound.py).
+#            RAM (variables + the static stack bound) is reported against its budget; it is
+#            0.45 KiB over today (docs/footprint.md), so it is not yet enforced.
 set -euo pipefail
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 image=${1:?usage: $0 [--check] IMAGE.elf BUILD_DIR}
 build=${2:?usage: $0 [--check] IMAGE.elf BUILD_DIR}
-exec python3 - "$image" "$build" "$check" <<'PY'
+scripts=$(cd "$(dirname "$0")" && pwd)
+exec python3 - "$image" "$build" "$check" "$scripts" <<'PY'
 import collections, os, re, subprocess, sys
-image, build, check = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+image, build, check, scripts = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 FLASH_BUDGET, RAM_BUDGET = 128 * 1024, 32 * 1024
 sections = {}
 for line in subprocess.run(["arm-none-eabi-size", "-A", image], capture_output=True, text=True,
@@ -23,7 +26,13 @@ for line in subprocess.run(["arm-none-eabi-size", "-A", image], capture_output=T
         sections[f[0]] = int(f[1])
 flash = sum(sections.get(s, 0) for s in (".vectors", ".text", ".ARM.exidx", ".data"))
 ram_static = sections.get(".data", 0) + sections.get(".bss", 0)
-stack = sections.get(".stack", 0)
+reserved = sections.get(".stack", 0)
+# The static bound on the deepest stack (scripts/stack_bound.py), the path that sets it.
+bound_run = subprocess.run([sys.executable, os.path.join(scripts, "stack_bound.py"), image, build],
+                           capture_output=True, text=True)
+stack_ok = bound_run.returncode == 0
+m = re.search(r"^stack bound: (\d+) B$", bound_run.stdout, re.M)
+stack = int(m.group(1)) if stack_ok and m else reserved
 ram = ram_static + stack
 
 # Per module: the input sections the map assigns to each library (or object) in flash and RAM.
@@ -55,6 +64,8 @@ heap_linked = re.search(r" [TtWw] (malloc|_sbrk|sbrk)$", heap, re.M) is not None
 
 frames = []
 for root, _, files in os.walk(build):
+    if "target_tests" in root or "sodium" in root:
+        continue
     for f in files:
         if f.endswith(".su"):
             for line in open(os.path.join(root, f)):
@@ -72,13 +83,18 @@ for name, (fl, rm) in sorted(per.items(), key=lambda kv: -kv[1][0]):
         print(f"{name:28} {fl:>8} B {rm:>8} B")
 print(f"flash total   {flash:>7} B = {kib(flash)} of {kib(FLASH_BUDGET)} budget: "
       f"{'under by ' + kib(FLASH_BUDGET - flash) if flash <= FLASH_BUDGET else 'OVER by ' + kib(flash - FLASH_BUDGET)}")
-print(f"RAM total     {ram:>7} B = {kib(ram)} ({kib(ram_static)} variables + {kib(stack)} stack) "
+print("static stack bound (scripts/stack_bound.py):")
+for line in (bound_run.stdout + bound_run.stderr).splitlines():
+    print("  " + line)
+print(f"RAM total     {ram:>7} B = {kib(ram)} ({kib(ram_static)} variables + {kib(stack)} stack bound; "
+      f"{kib(reserved)} reserved) "
       f"of {kib(RAM_BUDGET)} budget: "
       f"{'under by ' + kib(RAM_BUDGET - ram) if ram <= RAM_BUDGET else 'OVER by ' + kib(ram - RAM_BUDGET)}")
 print(f"heap          {'LINKED (malloc is in the image)' if heap_linked else '0 B (no malloc in the image)'}")
 print("largest stack frames (-fstack-usage):")
 for size, fn in frames[:6]:
     print(f"  {size:>6} B  {fn}")
-if check and (flash > FLASH_BUDGET or heap_linked):
-    sys.exit("FAIL: flash over its budget or a heap linked")
+if check and (flash > FLASH_BUDGET or heap_linked or not stack_ok or stack > reserved):
+    sys.exit("FAIL: flash over its budget, a heap linked, or no static stack bound within the "
+             "reserved stack")
 PY

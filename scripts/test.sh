@@ -81,7 +81,6 @@ build_and_test release
 # its footprint against the budget (board/README.md, docs/footprint.md).
 build_and_test cortex-m4
 scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386.elf build/cortex-m4
-board/test/wakeup_energy.py build/cortex-m4/board/mps2_an386/itdd_mps2_an386.elf
 if scripts/fuzz.sh --no-build --seconds "${ITDD_FUZZ_SECONDS:-40}"; then
   passed=$((passed + 1))
 else

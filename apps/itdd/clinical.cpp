@@ -12,8 +12,10 @@
 
 #include "clinic_context.h"
 #include "commands.h"
+#include "errors.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/figures.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/dose_check.h"
@@ -24,7 +26,6 @@
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
 #include "itdd/programmer/use_cases/trial.h"
-#include "itdd/scenario/pump_catalog.h"
 
 namespace itdd::cli {
 
@@ -72,11 +73,6 @@ struct ClinicalCommands::State {
 namespace {
 
 using State = ClinicalCommands::State;
-
-int bad_input(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
 
 // A decimal flag in the drug's unit, as ng (or ng/mL, ng/day).
 std::optional<std::int64_t> amount_flag(const char* flag, const std::string& text, DoseUnit unit) {
@@ -331,9 +327,9 @@ int dose_rate(const State& s) {
     const std::string models_file = s.pump_models_file.empty()
                                         ? from_env_or("ITDD_PUMP_MODELS", ITDD_DEFAULT_PUMP_MODELS)
                                         : s.pump_models_file;
-    const Checked<scenario::PumpCatalog> catalog = scenario::PumpCatalog::load(models_file);
+    const Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
     if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
-    const scenario::PumpModelSpec* model = catalog->find(s.pump_model);
+    const host::PumpModelSpec* model = catalog->find(s.pump_model);
     if (model == nullptr) {
       std::string known;
       for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "clinic_context.h"
+#include "errors.h"
 #include "itdd/programmer/accounts.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/web/clinic_server.h"
@@ -31,11 +32,6 @@ struct DashboardCommands::State {
 };
 
 namespace {
-
-int refuse(const std::string& what) {
-  std::cerr << "error: " << what << '\n';
-  return kExitInvalidInput;
-}
 
 // "HOST:PORT" or "[V6]:PORT", the port 0 (any free one) to 65535.
 bool split_listen(const std::string& text, std::string& host, int& port) {
@@ -87,22 +83,23 @@ std::int64_t system_ms() {
 
 int run_user_add(const DashboardCommands::State& s) {
   const std::optional<programmer::Role> role = programmer::parse_role(s.role);
-  if (!role) return refuse(fmt::format("--role {}: give clinician or staff", s.role));
+  if (!role) return bad_input(fmt::format("--role {}: give clinician or staff", s.role));
   std::string password;
   if (!s.password_file.empty()) {
     std::ifstream in(s.password_file);
     if (!in || !std::getline(in, password)) {
-      return refuse(fmt::format("--password-file {}: cannot read a line from it", s.password_file));
+      return bad_input(
+          fmt::format("--password-file {}: cannot read a line from it", s.password_file));
     }
   } else {
     const auto first = read_secret("Password for the new account: ");
     const auto again = read_secret("Again: ");
-    if (!first || !again) return refuse("no password given (standard input ended)");
-    if (*first != *again) return refuse("the two passwords differ: nothing was added");
+    if (!first || !again) return bad_input("no password given (standard input ended)");
+    if (*first != *again) return bad_input("the two passwords differ: nothing was added");
     password = *first;
   }
   auto db = programmer::open_clinic_db(s.clinic->db, programmer::OpenMode::kExisting);
-  if (!db.ok()) return refuse(db.error().text());
+  if (!db.ok()) return bad_input(db.error().text());
   const auto id = programmer::add_account(
       **db, s.user, s.display_name.empty() ? s.user : s.display_name, *role, password, system_ms());
   if (!id.ok()) {
@@ -120,9 +117,9 @@ int run_user_add(const DashboardCommands::State& s) {
 
 int run_user_list(const DashboardCommands::State& s) {
   auto db = programmer::open_clinic_db(s.clinic->db, programmer::OpenMode::kExisting);
-  if (!db.ok()) return refuse(db.error().text());
+  if (!db.ok()) return bad_input(db.error().text());
   const auto users = (*db)->list_users();
-  if (!users.ok()) return refuse(users.error().text());
+  if (!users.ok()) return bad_input(users.error().text());
   for (const programmer::UserRecord& u : *users) {
     std::cout << fmt::format("{:<24} {:<10} {}{}\n", u.user_name, programmer::role_name(u.role),
                              u.display_name, u.active ? "" : " (disabled)");
@@ -133,7 +130,7 @@ int run_user_list(const DashboardCommands::State& s) {
 int run_serve(const DashboardCommands::State& s) {
   web::ServerOptions o;
   if (!split_listen(s.listen, o.host, o.port)) {
-    return refuse(
+    return bad_input(
         fmt::format("--listen {}: give HOST:PORT, e.g. 127.0.0.1:8080 (port 0 to "
                     "65535; 0 picks a free one)",
                     s.listen));
@@ -158,7 +155,7 @@ int run_serve(const DashboardCommands::State& s) {
                              : field == "library" ? "--library"
                              : field == "key"     ? "--key"
                                                   : "--listen";
-    return refuse(fmt::format("{}: {}", flag, server.error().message));
+    return bad_input(fmt::format("{}: {}", flag, server.error().message));
   }
   if (!loopback(o.host)) {
     std::cerr << "warning: listening beyond this machine: put HTTPS in front (and use "

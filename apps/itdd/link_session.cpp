@@ -8,6 +8,7 @@
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/requests.h"
+#include "itdd/programmer/use_cases/access.h"
 #include "json_outcome.h"
 
 namespace itdd::cli {
@@ -71,25 +72,9 @@ void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key) {
       ->capture_default_str();
 }
 
-StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a) {
-  StatusOrExit out;
-  const Result<protocol::Response> r = client.call(programmer::interrogate_request());
-  if (!r.ok()) {
-    out.exit_code = failure(fmt::format("{}: {}", a.implant, link_failure(r.error())));
-  } else if (r->result != itdd_ResultCode_RESULT_OK ||
-             r->which_payload != itdd_Response_status_tag) {
-    out.exit_code = failure(refusal(r.value()));
-  } else {
-    Result<programmer::ImplantStatus> status =
-        programmer::implant_status_from_wire(r->payload.status);
-    if (status.ok()) {
-      out.status = std::move(status).value();
-    } else {
-      out.exit_code =
-          failure(fmt::format("{}: {}", a.implant, programmer::error_text(status.error())));
-    }
-  }
-  return out;
+programmer::UseCaseSession reading_session(programmer::Client& client, hal::Crypto& crypto,
+                                           const LinkArgs& a) {
+  return programmer::UseCaseSession{client, crypto, a.implant, nullptr, programmer::system_now_ms};
 }
 
 void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a) {
@@ -114,13 +99,16 @@ nlohmann::json clock_check_json(const SessionOpening& opening) {
           {"warning", c.differs ? nlohmann::json(c.message) : nlohmann::json(nullptr)}};
 }
 
-int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOpening& opening) {
+int open_clinic_session(programmer::Client& client, hal::Crypto& crypto, const LinkArgs& a,
+                        SessionOpening& opening) {
   if (opening.zone.zone) {
-    const StatusOrExit st = interrogate(client, a);
-    if (st.exit_code != 0) return st.exit_code;
-    opening.status = st.status;
-    opening.clock =
-        programmer::check_implant_clock(*opening.zone.zone, system_now_ms(), st.status.wall);
+    programmer::UseCaseSession session = reading_session(client, crypto, a);
+    session.zone = &*opening.zone.zone;
+    const programmer::Step<programmer::ClinicOpening> opened =
+        programmer::open_clinic_session(session);
+    if (!opened.ok()) return said(opened.stop());
+    opening.status = opened->status;
+    opening.clock = opened->clock;
     if (opening.clock->differs && a.clinic_clock == ClinicClock::kWarn) {
       std::cerr << "warning: " << opening.clock->message << '\n';
     }

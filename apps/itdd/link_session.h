@@ -22,8 +22,6 @@
 #include "itdd/programmer/status_report.h"
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/use_cases/session.h"
-// Transitional: sim::SodiumCrypto, the old name therapy.cpp still uses (see that header).
-#include "itdd/sim/sodium_crypto.h"
 
 namespace itdd::cli {
 
@@ -50,12 +48,10 @@ void add_link_options(CLI::App* cmd, LinkArgs& a, bool implant_key);
 // clock (kWarn; a command that shows the check itself sets kCommandSays before its session).
 void add_clinic_clock_options(CLI::App* cmd, LinkArgs& a);
 
-// An interrogation's status, or the exit status after saying why there is none.
-struct StatusOrExit {
-  programmer::ImplantStatus status;  // the host's model, converted once here
-  int exit_code = 0;                 // 0: `status` holds the answer
-};
-StatusOrExit interrogate(programmer::Client& client, const LinkArgs& a);
+// A session for a use case that records nothing (a read, the patient's device): this client,
+// the implant named as --implant says.
+programmer::UseCaseSession reading_session(programmer::Client& client, hal::Crypto& crypto,
+                                           const LinkArgs& a);
 
 // What a clinician's session learnt when it opened: the clinic's zone (when one is named), the
 // implant's status and its clock against the clinic's time (when a zone is named).
@@ -66,12 +62,13 @@ struct SessionOpening {
 };
 
 // The session's first step for every clinician command (issue: "the programmer warns when the
-// implant's clock and the clinic's differ"): with the clinic's zone known it interrogates the
-// implant and checks its clock (programmer/workflow implant_clock.h); a difference is said on
-// stderr ("warning: ...", unless the command says it) and in the --json object
+// implant's clock and the clinic's differ"): programmer/use_cases' open_clinic_session (with the
+// clinic's zone known it interrogates the implant and checks its clock); a difference is said
+// on stderr ("warning: ...", unless the command says it) and in the --json object
 // ("clock_check", null when no zone is named). 0, or the exit status after saying why the
 // implant could not be interrogated.
-int open_clinic_session(programmer::Client& client, const LinkArgs& a, SessionOpening& opening);
+int open_clinic_session(programmer::Client& client, hal::Crypto& crypto, const LinkArgs& a,
+                        SessionOpening& opening);
 // The clock check as JSON (null when not compared).
 nlohmann::json clock_check_json(const SessionOpening& opening);
 
@@ -95,7 +92,9 @@ int with_session(const LinkArgs& a, bool need_implant_key, Body body) {
   }
   programmer::Client client(crypto, s.own.pair(), s.implant, transport, s.options);
   int rc = 0;
-  if (a.clinic_clock != ClinicClock::kNotChecked) rc = open_clinic_session(client, a, opening);
+  if (a.clinic_clock != ClinicClock::kNotChecked) {
+    rc = open_clinic_session(client, crypto, a, opening);
+  }
   if (rc != 0) {
     // Not interrogated: nothing was sent but the interrogation.
   } else if constexpr (std::is_invocable_v<Body, programmer::Client&>) {

@@ -12,6 +12,7 @@
 #include "clinic_context.h"
 #include "clinic_record.h"
 #include "commands.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/programmer/bolus_review.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/dose_check.h"
@@ -25,9 +26,9 @@
 #include "itdd/programmer/tcp_transport.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/access.h"
 #include "itdd/programmer/use_cases/device_care.h"
 #include "itdd/protocol/prescription_wire.h"
-#include "itdd/sim/sodium_crypto.h"
 #include "link_session.h"
 
 namespace itdd::cli {
@@ -82,7 +83,7 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
 }
 
 int run_keygen(const ProgrammerArgs& a) {
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   std::error_code ec;
   if (std::filesystem::symlink_status(a.link.key_file, ec).type() !=
       std::filesystem::file_type::not_found) {
@@ -145,7 +146,7 @@ int run_pair(const ProgrammerArgs& a) {
     return bad_input(
         fmt::format("--out {}: already exists: choose another file or remove it", a.out_file));
   }
-  sim::SodiumCrypto crypto;
+  host::SodiumCrypto crypto;
   Session s;
   if (const int rc = check_common(a.link, crypto, s, false); rc != 0) return rc;
   programmer::TcpTransport transport;
@@ -216,26 +217,22 @@ int run_interrogate(const ProgrammerArgs& a) {
   link.clinic_clock = ClinicClock::kCommandSays;
   return with_session(
       link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto&, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
+        programmer::UseCaseSession session = reading_session(client, crypto, a.link);
         // The session's opening interrogated the implant when the clinic's zone is known.
-        programmer::ImplantStatus status;
-        if (opening.status) {
-          status = *opening.status;
-        } else {
-          const StatusOrExit st = interrogate(client, a.link);
-          if (st.exit_code != 0) return st.exit_code;
-          status = st.status;
-        }
+        const programmer::Step<programmer::ImplantStatus> status = programmer::interrogation(
+            session, programmer::ClinicOpening{opening.status, opening.clock});
+        if (!status.ok()) return said(status.stop());
         const std::string implant_hex =
             programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
         if (a.json) {
-          nlohmann::json j = programmer::status_json(status);
+          nlohmann::json j = programmer::status_json(status.value());
           j["implant_key"] = implant_hex;
           j["clock_check"] = clock_check_json(opening);
           std::cout << j.dump(2) << '\n';
         } else {
           std::cout << fmt::format("{:<14}{}\n", "implant", implant_hex)
-                    << programmer::format_status(status) << clock_text(opening);
+                    << programmer::format_status(status.value()) << clock_text(opening);
         }
         return 0;
       });
@@ -243,34 +240,34 @@ int run_interrogate(const ProgrammerArgs& a) {
 
 int run_pairing_window(const ProgrammerArgs& a) {
   const link::Role role = programmer::role_from_name(a.role);
-  if (role == link::Role::kNone) {
-    return bad_input(fmt::format("--role {}: patient, clinician or service", a.role));
+  if (const std::optional<programmer::Stop> bad =
+          programmer::check_pairing_window(role, a.window_s)) {
+    return bad_input(bad->field == "role" ? fmt::format("--role {}: {}", a.role, bad->message)
+                                          : fmt::format("--window-s: {}", bad->message));
   }
-  if (a.window_s < 1 || a.window_s > 300) return bad_input("--window-s: from 1 to 300 s");
-  return with_session(a.link, true, [&](programmer::Client& client) {
-    const Result<protocol::Response> r =
-        client.call(programmer::open_pairing_request(role, seconds(a.window_s)));
-    if (!r.ok()) return failure(fmt::format("{}: {}", a.link.implant, link_failure(r.error())));
-    if (r->result != itdd_ResultCode_RESULT_OK ||
-        r->which_payload != itdd_Response_pairing_window_tag) {
-      return failure(refusal(r.value()));
-    }
-    const itdd_PairingWindow& w = r->payload.pairing_window;
-    if (a.json) {
-      std::cout << nlohmann::json{{"command", "pairing-window"},
-                                  {"code", w.code},
-                                  {"role", programmer::role_name(w.role)},
-                                  {"expires_at", programmer::format_wall(w.expires_at_wall_ms)},
-                                  {"expires_at_wall_ms", w.expires_at_wall_ms}}
-                       .dump(2)
-                << '\n';
-      return 0;
-    }
-    std::cout << fmt::format("pairing code: {}\nrole: {}\nexpires: {} (the implant's time)\n",
-                             w.code, programmer::role_name(w.role),
-                             programmer::format_wall(w.expires_at_wall_ms));
-    return 0;
-  });
+  return with_session(
+      a.link, true,
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening&) {
+        programmer::UseCaseSession session = reading_session(client, crypto, a.link);
+        const programmer::Step<programmer::PairingWindow> w =
+            programmer::open_pairing_window(session, role, a.window_s);
+        if (!w.ok()) return said(w.stop());
+        if (a.json) {
+          std::cout << nlohmann::json{{"command", "pairing-window"},
+                                      {"code", w->code},
+                                      {"role", programmer::role_name(w->role)},
+                                      {"expires_at",
+                                       programmer::format_wall(w->expires_at_wall_ms)},
+                                      {"expires_at_wall_ms", w->expires_at_wall_ms}}
+                           .dump(2)
+                    << '\n';
+          return 0;
+        }
+        std::cout << fmt::format("pairing code: {}\nrole: {}\nexpires: {} (the implant's time)\n",
+                                 w->code, programmer::role_name(w->role),
+                                 programmer::format_wall(w->expires_at_wall_ms));
+        return 0;
+      });
 }
 
 // ---------------------------------------------------------------- the clinician's commands
@@ -370,7 +367,7 @@ int run_prime(const State& s) {
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::PrimePlan> plan =
             programmer::prepare_prime(session, catheter.value());
@@ -430,7 +427,7 @@ int run_bolus(const State& s) {
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::BolusInput input{dose.value(), *unit, duration.value(), s.drug,
                                            s.override_reason};
@@ -499,7 +496,7 @@ int run_silence(const State& s) {
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::Recorded> done =
             programmer::silence_alarm(session, *kind, length.value());
@@ -519,7 +516,7 @@ int run_alarm_test(const State& s) {
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::Recorded> done = programmer::test_alarm(session);
         if (!done.ok()) return said(done.stop());
@@ -557,7 +554,7 @@ int run_set_clock(const State& s) {
   if (const int rc = record.open(s.record, s.link); rc != 0) return rc;
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::ClockPlan> plan =
             programmer::prepare_set_clock(session, wall);
@@ -601,7 +598,7 @@ int run_log(const State& s) {
   }
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         ClinicRecord none;  // reading changes nothing: no clinic session
         programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::EventLogDownload> log =
@@ -649,7 +646,7 @@ int run_history(const State& s) {
   }
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         ClinicRecord none;  // reading changes nothing: no clinic session
         programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::HistoryDownload> got =

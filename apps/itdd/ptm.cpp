@@ -33,13 +33,14 @@ int check_patient_key(const LinkArgs& a) {
 
 int run_status(const State& s) {
   if (const int rc = check_patient_key(s.link); rc != 0) return rc;
-  return with_session(s.link, true, [&](programmer::Client& client) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
+  return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
+    programmer::UseCaseSession session = reading_session(client, crypto, s.link);
+    const programmer::Step<programmer::ImplantStatus> st = programmer::interrogate(session);
+    if (!st.ok()) return said(st.stop());
     if (s.json) {
-      std::cout << programmer::patient_status_json(st.status).dump(2) << '\n';
+      std::cout << programmer::patient_status_json(st.value()).dump(2) << '\n';
     } else {
-      std::cout << programmer::format_patient_status(st.status);
+      std::cout << programmer::format_patient_status(st.value());
     }
     return 0;
   });
@@ -106,9 +107,10 @@ int print_bolus(const ptm::BolusOutcome& b, bool json) {
 int run_bolus(const State& s) {
   if (const int rc = check_patient_key(s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
-    const StatusOrExit st = interrogate(client, s.link);
-    if (st.exit_code != 0) return st.exit_code;
-    return print_bolus(ptm::request_bolus(client, crypto, st.status), s.json);
+    programmer::UseCaseSession session = reading_session(client, crypto, s.link);
+    const programmer::Step<programmer::ImplantStatus> st = programmer::interrogate(session);
+    if (!st.ok()) return said(st.stop());
+    return print_bolus(ptm::request_bolus(client, crypto, st.value()), s.json);
   });
 }
 

@@ -190,7 +190,7 @@ int run_program(const State& s) {
 
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::ProgramPlan> plan =
             programmer::prepare_program(session, *library, input);
@@ -295,7 +295,7 @@ int run_refill(const State& s) {
 
   return with_session(
       s.link, true,
-      [&](programmer::Client& client, sim::SodiumCrypto& crypto, const SessionOpening& opening) {
+      [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::Step<programmer::RefillPreparation> prepared =
             programmer::prepare_refill(session, *library, *spec, input);

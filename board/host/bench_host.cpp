@@ -12,6 +12,7 @@
 #include "itdd/board/bench.h"
 #include "itdd/board/counting_motor.h"
 #include "itdd/board/ram_nvm.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/storage/layout.h"
 
 namespace {
@@ -29,9 +30,13 @@ class HostPlatform final : public board::Platform {
   std::uint64_t instructions() override { return 0; }  // not counted on the host
   std::uint32_t stack_used() override { return 0; }
   void send_line(std::string_view line) override { std::cout << line << '\n' << std::flush; }
+  // The host's libsodium draws on the OS; the seed only switches the radio on, as on the board.
+  void seed_random(std::span<const std::uint8_t, 32>) override { seeded_ = true; }
+  bool random_seeded() override { return seeded_; }
 
  private:
   ImplantTime now_{};
+  bool seeded_ = false;
 };
 
 // The emulated board's fixed readings (board/mps2_an386/src/main.cpp): the same here.
@@ -58,7 +63,9 @@ int main() {
   board::RamNvm nvm(storage::kImplantFlash, bytes);
   nvm.erase_all();
   const app::ImplantConfig config{};
-  board::Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
+  host::SodiumCrypto crypto;
+  std::vector<std::uint8_t> link_buffer(app::kLinkBufferSize);
+  board::Bench bench({platform, motor, buzzer, nvm, power_sense, &crypto, link_buffer}, config);
   bench.power_up(hal::ResetCause::kPowerOn, WallTime(0));
   std::string line;
   while (std::getline(std::cin, line)) {

@@ -7,9 +7,14 @@ them into cycles, charge and energy per year with the processor figures of data/
 (unconfirmed) and the cell of data/pump-models.json: the share of the battery it takes, and the
 average current it adds to what the battery model assumes for the electronics.
 
+The battery model takes these figures from data/pump-models.json (`processor_stroke_wake_uj`, a
+stroke's wake-up, and `processor_idle_wake_na`, the hourly and daily wake-ups as a current, both
+rounded up): this fails, saying what to write there, when the board no longer measures them.
+
 usage: wakeup_energy.py IMAGE.elf [QEMU]
 """
 import json
+import math
 import os
 import sys
 
@@ -67,6 +72,8 @@ def main():
     print(f"wake-ups on the emulated Cortex-M4, {DAYS} days at 0.5 mL/day "
           f"(instructions: mean / dearest; to 40 instructions)")
     cycles_per_day = 0.0
+    idle_cycles_per_day = 0.0
+    stroke_cycles = 0.0
     for name, (count, _, most) in last.items():
         c0, m0, _ = first[name]
         n = count - c0
@@ -74,6 +81,10 @@ def main():
         mean = total / n if n else 0
         per_day = n / DAYS
         cycles_per_day += per_day * (mean * cpi + overhead)
+        if name == "stroke":
+            stroke_cycles = mean * cpi + overhead
+        else:
+            idle_cycles_per_day += per_day * (mean * cpi + overhead)
         print(f"  {name:7} {per_day:8.1f} a day  {mean:10.0f} / {most:8d} instructions")
     joules_year = cycles_per_day * 365.25 * joules_per_cycle
     avg_ua = joules_year / YEAR_S / volts * 1e6
@@ -85,6 +96,23 @@ def main():
           f"{100 * joules_year / capacity_j:.4f} % of the {capacity_j} J cell a year, "
           f"{avg_ua:.3f} uA on average beside the {sleep_ua} uA the battery model assumes "
           f"for the electronics")
+    # What the battery model spends on them (rounded up: the cell never lasts longer on paper).
+    stroke_uj = math.ceil(stroke_cycles * joules_per_cycle * 1e6)
+    idle_na = math.ceil(idle_cycles_per_day * joules_per_cycle / 86400 / volts * 1e9)
+    print(f"  the battery model: {stroke_uj} uJ a stroke's wake-up, {idle_na} nA for the hourly "
+          f"and daily ones")
+    wrong = []
+    for name, model in cell["models"].items():
+        b = model.get("battery")
+        if b is None:
+            continue
+        for key, measured in (("processor_stroke_wake_uj", stroke_uj),
+                              ("processor_idle_wake_na", idle_na)):
+            if value(b, key) != measured:
+                wrong.append(f"models.{name}.battery.{key}.value is {value(b, key)}, "
+                             f"the board measures {measured}: write {measured} there")
+    if wrong:
+        sys.exit("data/pump-models.json no longer matches the board:\n  " + "\n  ".join(wrong))
 
 
 if __name__ == "__main__":

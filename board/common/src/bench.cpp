@@ -43,6 +43,29 @@ bool parse_int(std::string_view s, std::int64_t& out) {
   return true;
 }
 
+// 64 hexadecimal digits (either case) as 32 bytes; false for anything else.
+bool parse_hex32(std::string_view s, std::array<std::uint8_t, 32>& out) {
+  if (s.size() != 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return false;
+    out[i / 2] = static_cast<std::uint8_t>(i % 2 == 0 ? v << 4 : out[i / 2] | v);
+  }
+  return true;
+}
+
+void put_hex(Line& l, std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (std::uint8_t b : bytes) {
+    const char pair[2] = {kDigits[b >> 4], kDigits[b & 0xF]};
+    l << std::string_view(pair, 2);
+  }
+}
+
 // Tells what a refusal names, without formatting on the implant beyond joining words.
 void send_error(Platform& platform, const Error& e) {
   Line l;
@@ -78,14 +101,104 @@ Line& Line::operator<<(std::int64_t v) {
 
 void Bench::power_up(hal::ResetCause cause, WallTime wall) {
   const ImplantTime now = ports_.platform.now();
+  radio_.reset();
   implant_.reset();
+  link_.clear();
   implant_.emplace(config_, ports_.motor, ports_.buzzer, ports_.nvm, ports_.power_sense, now, wall);
   const app::BootReport boot = implant_->boot(now, cause);
+  if (ports_.platform.random_seeded()) boot_radio(now);
   Line l;
   l << "boot now=" << now.ms() << " resumed=" << (boot.resumed ? 1 : 0)
     << " gap_ms=" << boot.gap.count() << " recorded_nl=" << boot.recorded_delivered.count()
     << " assumed_nl=" << boot.assumed_delivered.count()
     << " settings_corrupt=" << (boot.settings_corrupt ? 1 : 0);
+  if (radio_) l << " radio=" << (radio_->ready() ? "on" : "off");
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::boot_radio(ImplantTime now) {
+  if (ports_.crypto == nullptr || ports_.link_buffer.size() < app::kLinkBufferSize) return;
+  radio_.emplace(*implant_, *ports_.crypto, ports_.nvm);
+  // A radio that does not start stays off (every frame answered "the radio is off"); the
+  // implant's therapy goes on and its log says why.
+  (void)radio_->boot(now);
+}
+
+bool Bench::link_byte(std::uint8_t byte) {
+  return link_.push(byte) == FrameReceiver::Took::kFrame;
+}
+
+std::span<const std::uint8_t> Bench::answer_frame() {
+  const std::span<std::uint8_t> frame = link_.frame();
+  if (frame.empty()) return {};
+  std::size_t n = 0;
+  if (radio_) {
+    const ImplantTime now = ports_.platform.now();
+    const std::uint64_t before = ports_.platform.instructions();
+    const auto type = static_cast<protocol::FrameType>(frame[3]);
+    n = radio_->on_frame(frame, link_.buffer(), now);
+    const std::uint64_t cost = ports_.platform.instructions() - before;
+    if (type == protocol::FrameType::kHandshake) {
+      costs_[static_cast<std::size_t>(WakeupKind::kHello)].add(cost);
+    } else if (type == protocol::FrameType::kRecord) {
+      costs_[static_cast<std::size_t>(WakeupKind::kRecord)].add(cost);
+    }
+  }
+  // Not seeded yet: no radio at all, and nothing on the air answers.
+  link_.clear();
+  if (n > 0) ++replies_;
+  return link_.buffer().first(n);
+}
+
+void Bench::answer_radio() {
+  Line l;
+  l << "ok radio " << (radio_ && radio_->ready() ? "on" : "off");
+  if (radio_ && radio_->ready()) {
+    l << " key=";
+    put_hex(l, radio_->public_key());
+    std::int64_t peers = 0;
+    for (const link::Peer& p : radio_->responder()->state().peers)
+      peers += p.role != link::Role::kNone;
+    l << " peers=" << peers;
+  }
+  l << " frames=" << static_cast<std::int64_t>(link_.frames())
+    << " replies=" << static_cast<std::int64_t>(replies_)
+    << " refused=" << static_cast<std::int64_t>(link_.refused())
+    << " dropped_bytes=" << static_cast<std::int64_t>(link_.dropped_bytes());
+  if (link_.refused() > 0) l << " last_refused=" << link_.last_refusal().field;
+  ports_.platform.send_line(l.view());
+}
+
+void Bench::seed(std::string_view hex) {
+  std::array<std::uint8_t, 32> seed{};
+  if (ports_.crypto == nullptr) return refuse("this board has no radio to seed");
+  if (!parse_hex32(hex, seed)) {
+    return refuse("seed takes the board's 32-byte entropy seed as 64 hexadecimal digits");
+  }
+  if (ports_.platform.random_seeded()) {
+    return refuse("seed: the board was seeded at manufacture; it keeps that seed");
+  }
+  ports_.platform.seed_random(seed);
+  boot_radio(ports_.platform.now());
+  answer_radio();
+}
+
+void Bench::provision(std::string_view role_name, std::string_view hex) {
+  link::PublicKey key{};
+  link::Role role = link::Role::kNone;
+  if (role_name == "clinician") role = link::Role::kClinician;
+  if (role_name == "patient") role = link::Role::kPatient;
+  if (role_name == "service") role = link::Role::kService;
+  if (role == link::Role::kNone || !parse_hex32(hex, key)) {
+    return refuse(
+        "provision takes ROLE KEY: clinician, patient or service, and the device's public key "
+        "as 64 hexadecimal digits");
+  }
+  if (!radio_ || !radio_->ready()) return refuse("provision: the radio is off (seed the board)");
+  const Result<link::PeerId> id = radio_->provision(key, role, ports_.platform.now());
+  if (!id.ok()) return send_error(ports_.platform, id.error());
+  Line l;
+  l << "ok provisioned peer=" << static_cast<std::int64_t>(id.value()) << " role=" << role_name;
   ports_.platform.send_line(l.view());
 }
 
@@ -95,8 +208,14 @@ void Bench::run_until(ImplantTime end) {
   for (;;) {
     ports_.platform.kick_watchdog();
     const ImplantTime now = ports_.platform.now();
-    const ImplantTime wake = implant_->next_wake();
-    if (wake <= now && now <= end) {
+    // The radio's own deadlines (session time-outs, the refusal summary) cost next to nothing;
+    // they are not counted among the implant's wake-ups.
+    if (radio_ && radio_->next_wake() <= now && now <= end) radio_->on_wake(now);
+    const ImplantTime radio_wake = radio_ ? radio_->next_wake() : ImplantTime::never();
+    const ImplantTime implant_wake = implant_->next_wake();
+    const ImplantTime wake =
+        radio_wake > now && radio_wake < implant_wake ? radio_wake : implant_wake;
+    if (implant_wake <= now && now <= end) {
       at_this_instant = now == last ? at_this_instant + 1 : 0;
       last = now;
       if (at_this_instant < kMaxWakeupsAtOneInstant) {
@@ -135,7 +254,7 @@ void Bench::refuse(std::string_view what) {
 }
 
 void Bench::answer_cost() {
-  static constexpr const char* kNames[] = {"stroke", "daily", "hourly", "other"};
+  static constexpr const char* kNames[] = {"stroke", "daily", "hourly", "other", "hello", "record"};
   Line l;
   l << "ok cost";
   for (std::size_t k = 0; k < costs_.size(); ++k) {
@@ -220,6 +339,9 @@ void Bench::handle_line(std::string_view line) {
   if (cmd == "status" && n == 1) return answer_status();
   if (cmd == "log" && n == 1) return dump_log();
   if (cmd == "cost" && n == 1) return answer_cost();
+  if (cmd == "radio" && n == 1) return answer_radio();
+  if (cmd == "seed" && n == 2) return seed(t[1]);
+  if (cmd == "provision" && n == 3) return provision(t[1], t[2]);
   if (cmd == "run-until") {
     if (!numbers(1, 1) || v[1] < now.ms()) {
       return refuse("run-until takes one implant time in ms, not before now");
@@ -234,6 +356,7 @@ void Bench::handle_line(std::string_view line) {
   if (cmd == "power-cut") {
     if (!numbers(1, 1) || v[1] < 0) return refuse("power-cut takes the time off in ms, >= 0");
     p.send_line("ok power cut");
+    radio_.reset();
     implant_.reset();
     p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
     ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
@@ -280,21 +403,29 @@ void Bench::handle_line(std::string_view line) {
     }
     std::array<char, therapy::kDrugNameLength> name{};
     for (std::size_t i = 0; i < t[1].size(); ++i) name[i] = t[1][i];
-    // The prescription is kilobytes (a week of flexible steps): kept in the bench's RAM, not
-    // on the stack.
-    rx_ = therapy::Prescription{};
-    rx_.drug =
-        therapy::make_drug(name.data(), t[2] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram);
-    rx_.concentration = Concentration(v[3]);
-    rx_.mode = therapy::BasalMode::kContinuous;
-    rx_.continuous_dose = DoseRate(v[4]);
-    const Status s = implant_->program(rx_, now);
+    const Status s = program_continuous(
+        therapy::make_drug(name.data(), t[2] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram),
+        Concentration(v[3]), DoseRate(v[4]), now);
     if (!s.ok()) return send_error(p, s.error());
     return answer_status();
   }
   return refuse(
-      "unknown command or wrong arguments: status, log, run-until MS, refill ..., "
-      "prime NL, program DRUG UNIT CONC DOSE, stall on|off, power-cut MS, set-clock MS");
+      "unknown command or wrong arguments: status, log, cost, radio, run-until MS, refill ..., "
+      "prime NL, program DRUG UNIT CONC DOSE, stall on|off, power-cut MS, set-clock MS, "
+      "seed HEX, provision ROLE KEY");
+}
+
+// The prescription is kilobytes (a week of flexible steps): on the stack only while it is
+// programmed (this frame, not handle_line's), not held in the bench's RAM.
+__attribute__((noinline)) Status Bench::program_continuous(const therapy::Drug& drug,
+                                                           Concentration concentration,
+                                                           DoseRate dose, ImplantTime now) {
+  therapy::Prescription rx{};
+  rx.drug = drug;
+  rx.concentration = concentration;
+  rx.mode = therapy::BasalMode::kContinuous;
+  rx.continuous_dose = dose;
+  return implant_->program(rx, now);
 }
 
 }  // namespace itdd::board

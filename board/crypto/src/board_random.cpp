@@ -53,9 +53,9 @@ randombytes_implementation randombytes_sysrandom_implementation = {
 
 namespace itdd::board {
 
-void install_random_source(std::span<const std::uint8_t, 32> seed) {
+void install_random_source(std::span<const std::uint8_t, 32> seed, std::uint32_t stream) {
   std::memcpy(seed_key.data(), seed.data(), seed_key.size());
-  requests = 0;
+  requests = static_cast<std::uint64_t>(stream) << 32;
   seeded = true;
   randombytes_set_implementation(&randombytes_sysrandom_implementation);
 }

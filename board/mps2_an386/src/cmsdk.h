@@ -43,6 +43,9 @@ inline CmsdkUart& uart0() {
 inline CmsdkUart& uart1() {
   return *reinterpret_cast<CmsdkUart*>(0x40005000u);
 }
+inline CmsdkUart& uart2() {
+  return *reinterpret_cast<CmsdkUart*>(0x40006000u);
+}
 inline CmsdkWatchdog& watchdog() {
   return *reinterpret_cast<CmsdkWatchdog*>(0x40008000u);
 }
@@ -57,6 +60,7 @@ inline volatile std::uint32_t& scb_aircr() {
 // Interrupt numbers (QEMU hw/arm/mps2.c, AN385/AN386).
 inline constexpr int kUart0RxIrq = 0;
 inline constexpr int kUart1RxIrq = 2;
+inline constexpr int kUart2RxIrq = 4;
 inline constexpr int kTimer0Irq = 8;
 inline constexpr int kTimer1Irq = 9;
 

@@ -1,17 +1,21 @@
 // The implant on the emulated board (QEMU mps2-an386): its ports on the board's peripherals,
-// the bench on UART1. TIMER0 runs free as the implant's clock (25 MHz, its wraps counted);
-// TIMER1 is the wake-up alarm the core sleeps (WFI) until; the watchdog's NMI resets the board
-// if the loop stops kicking it. The NOR part and the real-time clock's backup domain survive a
-// reset.
+// the bench on UART1, the link (the implant's radio: protocol/frame.h's frames, as the virtual
+// implant takes them over TCP) on UART2. TIMER0 runs free as the implant's clock (25 MHz, its wraps
+// counted); TIMER1 is the wake-up alarm the core sleeps (WFI) until; the watchdog's NMI resets the
+// board if the loop stops kicking it. The NOR part and the real-time clock's backup domain survive
+// a reset.
 #include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 #include "cmsdk.h"
+#include "itdd/app/radio.h"
 #include "itdd/board/bench.h"
+#include "itdd/board/board_random.h"
 #include "itdd/board/counting_motor.h"
 #include "itdd/board/ram_nvm.h"
+#include "itdd/host/sodium_crypto.h"
 #include "itdd/storage/layout.h"
 
 using namespace itdd;
@@ -25,7 +29,14 @@ struct Backup {
   std::uint32_t magic;
   std::uint32_t cause;    // hal::ResetCause of the next boot
   std::int64_t clock_ms;  // the implant's clock at the reset (plus the time the power was off)
+  // The random source's seed, given at manufacture (the bench's `seed`), and how many times the
+  // board has started with it: each start draws from its own stream, so a reset never repeats
+  // the random bytes (keys, nonces) of an earlier run.
+  std::uint32_t seeded;
+  std::uint32_t starts;
+  std::uint8_t seed[32];
 };
+constexpr std::uint32_t kSeededMagic = 0x5EEDED01u;
 constexpr std::uint32_t kBackupMagic = 0x1DD0B007u;
 extern "C" std::uint8_t __backup_start[], __nor_start[], __nor_size[];
 Backup& backup = *reinterpret_cast<Backup*>(__backup_start);
@@ -130,6 +141,21 @@ class Mps2Platform final : public Platform {
     for (char c : line) put(c);
     put('\n');
   }
+  void seed_random(std::span<const std::uint8_t, 32> seed) override {
+    for (std::size_t i = 0; i < seed.size(); ++i) backup.seed[i] = seed[i];
+    backup.starts = 0;
+    backup.seeded = kSeededMagic;
+    install_random_source(seed, 0);
+  }
+  bool random_seeded() override { return backup.seeded == kSeededMagic; }
+  // The reply frame on the link's UART.
+  static void send_frame(std::span<const std::uint8_t> frame) {
+    for (std::uint8_t b : frame) {
+      while (uart2().state & 1u) {
+      }
+      uart2().data = b;
+    }
+  }
 
   // The bench holds the implant's clock while it is not running the implant (a debugger's halt):
   // the timers and the watchdog stop, so the emulator has nothing to wake for.
@@ -186,35 +212,30 @@ CountingMotor motor;
 SilentBuzzer buzzer;
 NominalPowerSense power_sense;
 RamNvm nvm(storage::kImplantFlash, nor());
+host::SodiumCrypto crypto;
+// The link's one frame buffer: a received frame, then the implant's reply in its place
+// (app::ImplantRadio answers in place), sized by the largest frame the implant handles.
+std::array<std::uint8_t, app::kLinkBufferSize> link_buffer{};
 const app::ImplantConfig config{};
-Bench bench({platform, motor, buzzer, nvm, power_sense}, config);
+Bench bench({platform, motor, buzzer, nvm, power_sense, &crypto, link_buffer}, config);
 
-char read_char() {
-  // Checked with interrupts masked: a character arriving between the check and the WFI leaves
-  // its interrupt pending, which WFI wakes on (unmasked, its handler could run first and the
-  // core would sleep on with nothing left to wake it).
+// A byte from either UART, whichever has one (the link's first). Checked with interrupts
+// masked: a byte arriving between the check and the WFI leaves its interrupt pending, which WFI
+// wakes on (unmasked, its handler could run first and the core would sleep on with nothing
+// left to wake it).
+struct Received {
+  bool link;
+  std::uint8_t byte;
+};
+Received read_byte() {
   for (;;) {
     disable_irq();
-    const bool full = (uart1().state & 2u) != 0;
-    if (!full) wait_for_interrupt();
+    const bool link = (uart2().state & 2u) != 0;
+    const bool bench_byte = (uart1().state & 2u) != 0;
+    if (!link && !bench_byte) wait_for_interrupt();
     enable_irq();
-    if (full) return static_cast<char>(uart1().data & 0xFFu);
-  }
-}
-
-// One line from the bench UART; false (the rest of it read and dropped) when it is longer than
-// the buffer.
-bool read_line(std::array<char, Bench::kMaxLine>& buffer, std::size_t& size) {
-  size = 0;
-  for (;;) {
-    const char c = read_char();
-    if (c == '\n') return true;
-    if (size == buffer.size()) {
-      while (read_char() != '\n') {
-      }
-      return false;
-    }
-    buffer[size++] = c;
+    if (link) return {true, static_cast<std::uint8_t>(uart2().data & 0xFFu)};
+    if (bench_byte) return {false, static_cast<std::uint8_t>(uart1().data & 0xFFu)};
   }
 }
 
@@ -231,6 +252,9 @@ extern "C" void Timer1_IRQHandler() {
 extern "C" void Uart1Rx_IRQHandler() {
   uart1().intstatus = 2;
 }
+extern "C" void Uart2Rx_IRQHandler() {
+  uart2().intstatus = 2;
+}
 extern "C" void NMI_Handler() {
   // The watchdog's first time-out: the loop stopped kicking it. Keep the clock for the reset
   // the second time-out makes.
@@ -245,11 +269,27 @@ extern "C" void NMI_Handler() {
   }
 }
 
+// libsodium's last resort (sodium_misuse, e.g. random bytes asked of an unseeded source: the
+// bench boots the radio only once seeded): the board stops as a watchdog would stop it, and
+// resets.
+extern "C" [[noreturn]] void itdd_sodium_abort() {
+  backup.magic = kBackupMagic;
+  backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kWatchdog);
+  backup.clock_ms = platform.now().ms();
+  platform.send_line("fatal: the crypto library stopped the board; reset");
+  scb_aircr() = 0x05FA0004u;  // SYSRESETREQ
+  for (;;) {
+  }
+}
+
 extern "C" int board_main() {
   paint_stack();
   uart1().bauddiv = 16;
   uart1().ctrl = 1u | 2u | 8u;
-  nvic_iser0() = (1u << kUart1RxIrq) | (1u << kTimer0Irq) | (1u << kTimer1Irq);
+  uart2().bauddiv = 16;
+  uart2().ctrl = 1u | 2u | 8u;
+  nvic_iser0() =
+      (1u << kUart1RxIrq) | (1u << kUart2RxIrq) | (1u << kTimer0Irq) | (1u << kTimer1Irq);
   hal::ResetCause cause = hal::ResetCause::kPowerOn;
   if (backup.magic != kBackupMagic) {
     nvm.erase_all();  // a factory-fresh NOR part
@@ -260,17 +300,46 @@ extern "C" int board_main() {
   // The clock as the last reset recorded it (a reset the board did not record, such as the
   // emulator's own, resumes from there).
   platform.set_clock(backup.clock_ms);
+  if (backup.magic != kBackupMagic) backup.seeded = 0;
   backup.magic = kBackupMagic;
   backup.cause = static_cast<std::uint32_t>(hal::ResetCause::kPowerOn);
+  if (platform.random_seeded()) {
+    backup.starts = backup.starts + 1;
+    install_random_source(std::span<const std::uint8_t, 32>(backup.seed), backup.starts);
+  }
   bench.power_up(cause, WallTime(0));
   std::array<char, Bench::kMaxLine> line{};
+  std::size_t size = 0;
+  bool too_long = false;
   for (;;) {
-    std::size_t size = 0;
-    if (!read_line(line, size)) {
-      bench.line_too_long();
+    const Received r = read_byte();
+    if (r.link) {
+      if (!bench.link_byte(r.byte)) continue;
+      // The implant's clock runs while it answers (a frame is handled at its own time, and
+      // what it costs is counted).
+      platform.release();
+      const std::span<const std::uint8_t> reply = bench.answer_frame();
+      platform.hold();
+      Mps2Platform::send_frame(reply);
+      continue;
+    }
+    const char c = static_cast<char>(r.byte);
+    if (c != '\n') {
+      // A line longer than the buffer: the rest of it read and dropped, then refused.
+      if (size == line.size()) {
+        too_long = true;
+      } else {
+        line[size++] = c;
+      }
       continue;
     }
     const std::string_view text(line.data(), size);
+    size = 0;
+    if (too_long) {
+      too_long = false;
+      bench.line_too_long();
+      continue;
+    }
     if (text.starts_with("run-until")) platform.release();
     bench.handle_line(text);
     platform.hold();

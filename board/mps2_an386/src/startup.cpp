@@ -43,6 +43,7 @@ void PendSV_Handler() __attribute__((weak, alias("Default_Handler")));
 void SysTick_Handler() __attribute__((weak, alias("Default_Handler")));
 void Uart0Rx_IRQHandler() __attribute__((weak, alias("Default_Handler")));
 void Uart1Rx_IRQHandler() __attribute__((weak, alias("Default_Handler")));
+void Uart2Rx_IRQHandler() __attribute__((weak, alias("Default_Handler")));
 void Timer0_IRQHandler() __attribute__((weak, alias("Default_Handler")));
 void Timer1_IRQHandler() __attribute__((weak, alias("Default_Handler")));
 
@@ -65,12 +66,13 @@ __attribute__((section(".vectors"), used)) const Handler vector_table[16 + 32] =
     nullptr,
     PendSV_Handler,
     SysTick_Handler,
-    // IRQ 0: UART0 RX, 1: UART0 TX, 2: UART1 RX, 3: UART1 TX, ..., 8: TIMER0, 9: TIMER1
+    // IRQ 0: UART0 RX, 1: UART0 TX, 2: UART1 RX, 3: UART1 TX, 4: UART2 RX, ..., 8: TIMER0,
+    // 9: TIMER1
     Uart0Rx_IRQHandler,
     Default_Handler,
     Uart1Rx_IRQHandler,
     Default_Handler,
-    Default_Handler,
+    Uart2Rx_IRQHandler,
     Default_Handler,
     Default_Handler,
     Default_Handler,

@@ -147,14 +147,13 @@ void interrogate(const Implant& implant, ImplantTime now, protocol::Response& ou
   st.has_prescription = protocol::prescription_to_wire(engine.prescription(), st.prescription).ok();
   st.prescription_token = implant.prescription_token();
 
-  const engine::TherapyEngine::State s = engine.snapshot();
   st.has_reservoir = true;
   itdd_Reservoir& r = st.reservoir;
-  r.filled = s.filled;
-  r.has_drug = s.filled && protocol::drug_to_wire(s.reservoir_drug, r.drug).ok();
-  r.concentration_ng_per_ml = s.reservoir_concentration.count();
-  r.remaining_nl = s.reservoir_remaining.count();
-  r.low_threshold_nl = s.low_threshold.count();
+  r.filled = engine.filled();
+  r.has_drug = engine.filled() && protocol::drug_to_wire(engine.reservoir_drug(), r.drug).ok();
+  r.concentration_ng_per_ml = engine.reservoir_concentration().count();
+  r.remaining_nl = engine.reservoir_remaining().count();
+  r.low_threshold_nl = engine.low_threshold().count();
   r.capacity_nl = engine.pump().reservoir_capacity.count();
   const engine::Projection p = engine.project(now);
   r.has_low_at_wall_ms = !p.low_reservoir.is_never();
@@ -189,7 +188,7 @@ void interrogate(const Implant& implant, ImplantTime now, protocol::Response& ou
   st.clock_valid = implant.clock_valid();
   st.delivered_nl = engine.delivered().count();
   st.current_flow_nl_per_day = engine.current_flow().count();
-  st.catheter_volume_nl = s.catheter_volume.count();
+  st.catheter_volume_nl = engine.catheter_volume().count();
   st.pump_dead_volume_nl = engine.pump().pump_dead_volume.count();
   st.priming_rate_nl_per_day = engine.pump().priming_rate.count();
 

@@ -1,6 +1,7 @@
 #include "itdd/app/implant.h"
 
 #include <array>
+#include <memory>
 
 #include "itdd/storage/crc32.h"
 
@@ -141,9 +142,17 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     // A torn tail is the one record being written at a cut: expected, not damage.
     report.damaged_log_slots = log_mount->invalid_slots - (log_mount->torn_tail ? 1u : 0u);
   }
-  const Result<storage::SettingsLoad> loaded = settings_.load(persistent_);
+  // Straight into the engine's state and the implant's fields (no copy of either beside them).
+  Result<storage::SettingsLoad> loaded =
+      make_error(ErrorCode::kRefused, "settings", "not read yet");
+  (void)engine_.restore_in_place([&](engine::TherapyEngine::State& engine_state) {
+    const std::span<std::uint8_t> parts[2] = {
+        {reinterpret_cast<std::uint8_t*>(&engine_state), sizeof(engine_state)},
+        {reinterpret_cast<std::uint8_t*>(&persistent_), sizeof(persistent_)}};
+    loaded = settings_.load(storage::BlobStore::Parts(parts));
+    return loaded.ok();
+  });
   if (loaded.ok()) {
-    engine_.restore(persistent_.engine);
     (void)changing_alarms().restore(persistent_.alarms);
     supervisor_.restore(persistent_.motor);
     if (battery_.ok())
@@ -154,7 +163,8 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
       // The copy passed its own CRC, so this is a fault in what was committed: stop safely.
       check_prescription(now, CrcScope::kAll);
     } else {
-      const engine::DeliveredSince known = recorded_since_checkpoint();
+      const engine::DeliveredSince known =
+          recorded_since_checkpoint(engine_.delivered(), engine_.scheduler().state().strokes);
       replay_patient_boluses();
       report.recorded_delivered = known.volume;
       report.assumed_delivered = engine_.resume_after_reset(now, known);
@@ -172,7 +182,7 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     }
     safety_.set_wall_offset(Duration(engine_.wall_clock(now).ms() - now.ms()));
   } else if (storage::is_blank(loaded.error())) {
-    persistent_ = PersistentState{};
+    reset_persistent();
     persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
   } else {
@@ -182,7 +192,7 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     // alarm and the log record say why at the next interrogation.
     report.settings_corrupt = true;
     report.settings_newest_lost = storage::is_newest_lost(loaded.error());
-    persistent_ = PersistentState{};
+    reset_persistent();
     persistent_.prescription_crc = crcs_of(engine_.prescription());
     persistent_.current_hour = now.ms() / kMillisPerHour;
     (void)changing_alarms().raise(AlarmKind::kCriticalMemoryError, now);
@@ -358,7 +368,12 @@ void Implant::earlier_patient_extras(ImplantTime until, Volume in_hour, Volume i
   }
 }
 
-engine::DeliveredSince Implant::recorded_since_checkpoint() {
+void Implant::reset_persistent() {
+  std::construct_at(&persistent_);  // in place: no PersistentFields-sized temporary
+}
+
+engine::DeliveredSince Implant::recorded_since_checkpoint(Volume delivered,
+                                                          std::int64_t strokes_done) {
   engine::DeliveredSince known;
   if (!history_.mounted()) return known;
   const std::int64_t first = persistent_.checkpoint_at.ms() / kMillisPerHour;
@@ -375,9 +390,8 @@ engine::DeliveredSince Implant::recorded_since_checkpoint() {
       std::int64_t strokes = h.strokes;
       if (h.hour_index == persistent_.current_hour) {
         // The checkpoint already holds the part of this hour before it.
-        volume -=
-            Volume(persistent_.engine.delivered.count() - persistent_.hour_delivered_at_start_nl);
-        strokes -= persistent_.engine.scheduler.strokes - persistent_.hour_strokes_at_start;
+        volume -= Volume(delivered.count() - persistent_.hour_delivered_at_start_nl);
+        strokes -= strokes_done - persistent_.hour_strokes_at_start;
       }
       known.volume += volume;
       known.strokes += strokes;
@@ -391,16 +405,47 @@ engine::DeliveredSince Implant::recorded_since_checkpoint() {
 void Implant::replay_patient_boluses() {
   if (!log_.mounted()) return;
   // Grants after the checkpoint are in the log only; at most a day's worth can matter, but the
-  // log interleaves other events: look through the newest records (newest first).
-  std::array<storage::LogRecord, 256> newest{};
-  const Result<std::size_t> n = log_.read_newest(newest);
-  if (!n.ok()) return;
-  for (std::size_t i = *n; i > 0; --i) {
-    const storage::LogRecord& r = newest[i - 1];
-    if (r.code == static_cast<std::uint16_t>(EventKind::kPatientBolusGranted) &&
-        r.at > persistent_.checkpoint_at) {
-      engine_.replay_patient_bolus(r.at);
+  // log interleaves other events: look through the newest kReplayWindow records. They are read
+  // newest first and replayed oldest first, a chunk of grants at a time (a pass over the window
+  // for each chunk, the oldest chunk first), so no more than a chunk is held in RAM.
+  constexpr std::uint32_t kReplayWindow = 256;
+  constexpr std::uint32_t kReplayChunk = 32;
+  // Sees the window's grants after the checkpoint, numbered newest first; keeps those in
+  // [first, first + kReplayChunk).
+  class Grants final : public storage::LogVisitor {
+   public:
+    Grants(ImplantTime after, std::uint32_t newest_seq, std::uint32_t first)
+        : after_(after), newest_seq_(newest_seq), first_(first) {}
+    bool visit(const storage::LogRecord& r) override {
+      if (r.seq > newest_seq_) return true;  // appended after the replay began: not in it
+      if (r.code == static_cast<std::uint16_t>(EventKind::kPatientBolusGranted) && r.at > after_) {
+        if (found_ >= first_ && found_ - first_ < kReplayChunk) held_[found_ - first_] = r.at;
+        ++found_;
+      }
+      return ++seen_ < kReplayWindow;
     }
+    std::uint32_t found() const { return found_; }
+    ImplantTime held(std::uint32_t i) const { return held_[i]; }
+
+   private:
+    ImplantTime after_;
+    std::uint32_t newest_seq_;
+    std::uint32_t first_;
+    std::uint32_t seen_ = 0;
+    std::uint32_t found_ = 0;
+    std::array<ImplantTime, kReplayChunk> held_{};
+  };
+  const std::uint32_t newest_seq = log_.newest_seq();
+  Grants count(persistent_.checkpoint_at, newest_seq, kReplayWindow);
+  if (!log_.walk_newest_first(count).ok()) return;
+  const std::uint32_t total = count.found();
+  // Bounded: at most kReplayWindow / kReplayChunk passes of at most kReplayWindow records.
+  for (std::uint32_t end = total; end > 0;) {
+    const std::uint32_t first = end > kReplayChunk ? end - kReplayChunk : 0;
+    Grants chunk(persistent_.checkpoint_at, newest_seq, first);
+    if (!log_.walk_newest_first(chunk).ok()) return;
+    for (std::uint32_t i = end - first; i > 0; --i) engine_.replay_patient_bolus(chunk.held(i - 1));
+    end = first;
   }
 }
 
@@ -723,13 +768,17 @@ void Implant::close_hours(ImplantTime now) {
 
 void Implant::checkpoint(ImplantTime now) {
   close_hours(now);
-  persistent_.engine = engine_.snapshot();
-  persistent_.alarms = alarms_.snapshot();
+  persistent_.alarms = alarms_.state();
   persistent_.motor = supervisor_.state();
   feed_battery_counters();
   if (battery_.ok()) persistent_.battery = battery_->state();
   persistent_.checkpoint_at = now;
-  if (!settings_.commit(persistent_).ok()) {
+  // The engine's state is written from where it lives, the implant's fields after it.
+  const engine::TherapyEngine::State& engine_state = engine_.state_for_checkpoint();
+  const std::span<const std::uint8_t> parts[2] = {
+      {reinterpret_cast<const std::uint8_t*>(&engine_state), sizeof(engine_state)},
+      {reinterpret_cast<const std::uint8_t*>(&persistent_), sizeof(persistent_)}};
+  if (!settings_.commit(storage::BlobStore::ConstParts(parts)).ok()) {
     ++storage_failures_;
     log(now, ImplantLogCode::kStorageWriteFailed, 0, 0,
         static_cast<std::uint8_t>(Store::kSettings));

@@ -1,5 +1,6 @@
 #include "itdd/app/radio.h"
 
+#include <cstring>
 #include <string_view>
 
 #include "itdd/storage/layout.h"
@@ -308,7 +309,7 @@ std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* messa
 
 std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
                                    std::span<std::uint8_t> reply, ImplantTime now) {
-  if (reply.size() < protocol::kMaxFrameSize) return 0;
+  if (reply.size() < kLinkBufferSize) return 0;
   const link::Responder::Work before = responder_ ? responder_->work() : link::Responder::Work{};
   authenticated_record_ = false;
   const std::size_t n = dispatch(bytes, reply, now);
@@ -370,11 +371,26 @@ std::size_t ImplantRadio::dispatch(std::span<const std::uint8_t> bytes,
 
 std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
                                     std::span<std::uint8_t> reply, ImplantTime now) {
-  const Result<link::Received> r = responder_->open(record, plaintext_, now);
+  // Answered in place, in the one buffer: the record is opened where it lies in the reply
+  // buffer (moved there first when the frame came in a buffer of its own), the answer encoded
+  // over the request's plaintext, sealed where it lies, and framed around it.
+  constexpr std::size_t kSealedAt = protocol::kFrameHeaderSize;
+  constexpr std::size_t kTextAt = kSealedAt + link::kRecordHeaderSize;
+  // Larger than any request's record: not a frame this implant takes (as the board's receiver
+  // refuses it), not answered.
+  if (record.size() + protocol::kFrameOverhead > reply.size()) return 0;
+  if (record.data() != reply.data() + kSealedAt) {
+    std::memmove(reply.data() + kSealedAt, record.data(), record.size());
+  }
+  const std::span<const std::uint8_t> sealed_in = reply.subspan(kSealedAt, record.size());
+  const std::size_t text_size =
+      record.size() > link::kRecordOverhead ? record.size() - link::kRecordOverhead : 0;
+  const Result<link::Received> r =
+      responder_->open(sealed_in, reply.subspan(kTextAt, text_size), now);
   if (!r.ok()) return refusal_frame("record refused", reply);
   authenticated_record_ = true;
   if (r->type != link::RecordType::kData) return 0;  // the device closed the session
-  if (!protocol::decode_request(std::span(plaintext_.data(), r->size), request_).ok()) {
+  if (!protocol::decode_request(reply.subspan(kTextAt, r->size), request_).ok()) {
     response_ = protocol::Response{};
     response_.result = itdd_ResultCode_RESULT_INVALID;
     response_.has_error = true;
@@ -385,13 +401,16 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
   } else {
     handle_request(implant_, *this, request_, Caller{r->peer, r->role}, now, response_);
   }
-  const Result<std::size_t> encoded = protocol::encode(response_, plaintext_);
+  const std::span<std::uint8_t> answer = reply.subspan(
+      kTextAt, reply.size() - kTextAt - hal::kAeadTagSize - protocol::kFrameTrailerSize);
+  const Result<std::size_t> encoded = protocol::encode(response_, answer);
   if (!encoded.ok()) return 0;
   const Result<std::size_t> sealed =
-      responder_->seal(std::span(plaintext_.data(), encoded.value()), sealed_, now);
+      responder_->seal(answer.first(encoded.value()),
+                       reply.subspan(kSealedAt, encoded.value() + link::kRecordOverhead), now);
   if (!sealed.ok()) return 0;
   const std::size_t n =
-      frame(protocol::FrameType::kRecord, std::span(sealed_.data(), sealed.value()), reply);
+      frame(protocol::FrameType::kRecord, reply.subspan(kSealedAt, sealed.value()), reply);
   if (request_.which_payload == itdd_Request_close_session_tag &&
       response_.result == itdd_ResultCode_RESULT_OK) {
     // The answer goes out sealed; then the session ends here (the device ends its side).

@@ -1,5 +1,7 @@
 #include "itdd/engine/therapy_engine.h"
 
+#include <memory>
+
 #include "itdd/therapy/flex_schedule.h"
 
 namespace itdd::engine {
@@ -57,8 +59,13 @@ TherapyEngine::TherapyEngine(const therapy::PumpModel& pump, hal::Motor& motor, 
       motor_(motor),
       events_(events),
       scheduler_(pump.stroke_volume, now, Duration(wall.ms() - now.ms())) {
-  state_.wall_offset_ms = wall.ms() - now.ms();
-  state_.low_threshold = pump.low_reservoir_default;
+  reset_state(wall.ms() - now.ms());
+}
+
+void TherapyEngine::reset_state(std::int64_t wall_offset_ms) {
+  std::construct_at(&state_);  // in place: a State is kilobytes, no temporary on the stack
+  state_.wall_offset_ms = wall_offset_ms;
+  state_.low_threshold = pump_.low_reservoir_default;
 }
 
 void TherapyEngine::emit(ImplantTime at, EventKind kind, std::int64_t a, std::int64_t b,
@@ -161,17 +168,22 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   }
   // The same drug keeps its doses at the concentration just filled; another drug needs its own
   // prescription, so therapy stops until one is programmed.
-  Prescription next = state_.prescription;
   const bool same_drug = state_.filled && cmd.drug == state_.prescription.drug &&
                          state_.prescription.mode != BasalMode::kStopped;
-  if (same_drug) {
-    next.concentration = cmd.concentration;
-  } else {
-    next = Prescription{};
-    next.drug = cmd.drug;
-    next.concentration = cmd.concentration;
+  // The prescription it leaves is checked in place (a copy is kilobytes: a week of steps), its
+  // header put back as it was: the same one at the new concentration, or for another drug an
+  // empty one (stopped: its steps and doses are not read).
+  Prescription& rx = state_.prescription;
+  const Prescription::Header kept = rx.header();
+  rx.concentration = cmd.concentration;
+  if (!same_drug) {
+    rx.drug = cmd.drug;
+    rx.mode = BasalMode::kStopped;
+    rx.patient_bolus = therapy::PatientBolusSettings{};
   }
-  if (Status s = therapy::validate(next, pump_); !s) {
+  const Status valid = therapy::validate(rx, pump_);
+  rx.set_header(kept);
+  if (Status s = valid; !s) {
     if (same_drug) {
       // At most 95 characters: the wire's ErrorDetail.message (protocol/schema/itdd.options).
       return make_error(ErrorCode::kRefused, "concentration",
@@ -195,7 +207,13 @@ Result<BridgePlan> TherapyEngine::refill(const RefillCommand& cmd, ImplantTime n
   state_.low_threshold = cmd.low_reservoir_threshold.count() > 0 ? cmd.low_reservoir_threshold
                                                                  : pump_.low_reservoir_default;
   state_.low_reported = false;
-  state_.prescription = next;
+  if (same_drug) {
+    state_.prescription.concentration = cmd.concentration;
+  } else {
+    std::construct_at(&state_.prescription);  // in place: no kilobytes temporary
+    state_.prescription.drug = cmd.drug;
+    state_.prescription.concentration = cmd.concentration;
+  }
   if (state_.empty) {
     state_.empty = false;
     if (!state_.halted) scheduler_.resume(now);
@@ -442,10 +460,20 @@ TherapyEngine::State TherapyEngine::snapshot() const {
 
 void TherapyEngine::restore(const State& state) {
   state_ = state;
-  scheduler_.restore(state.scheduler, state.prescription.mode == BasalMode::kFlexible
-                                          ? &state_.prescription.flex
-                                          : nullptr);
-  limiter_.restore(state.limiter);
+  restore_parts();
+}
+
+const TherapyEngine::State& TherapyEngine::state_for_checkpoint() {
+  state_.scheduler = scheduler_.state();
+  state_.limiter = limiter_.state();
+  return state_;
+}
+
+void TherapyEngine::restore_parts() {
+  scheduler_.restore(state_.scheduler, state_.prescription.mode == BasalMode::kFlexible
+                                           ? &state_.prescription.flex
+                                           : nullptr);
+  limiter_.restore(state_.limiter);
 }
 
 Volume TherapyEngine::resume_after_reset(ImplantTime now, const DeliveredSince& known) {

@@ -46,6 +46,43 @@ bool agrees(std::uint32_t seq, std::uint32_t check) {
   return check == ~seq;
 }
 
+// A page of data that spans two parts is programmed from this many bytes gathered at a time
+// (the whole page on the implant's flash: the same page programs as from one buffer).
+constexpr std::uint32_t kStagedBytes = 256;
+static_assert(kStagedBytes % kMaxProgramUnit == 0, "staged programs are whole units");
+
+template <class Parts>
+std::size_t total_size(Parts parts) {
+  std::size_t n = 0;
+  for (const auto& part : parts) n += part.size();
+  return n;
+}
+
+// Bytes [at, at + out.size()) of a blob held in parts. Bounded by the parts and the bytes.
+void gather(BlobStore::ConstParts blob, std::size_t at, std::span<std::uint8_t> out) {
+  std::size_t start = 0;
+  std::size_t done = 0;
+  for (const std::span<const std::uint8_t>& part : blob) {
+    const std::size_t end = start + part.size();
+    while (done < out.size() && at + done >= start && at + done < end) {
+      out[done] = part[at + done - start];
+      ++done;
+    }
+    start = end;
+  }
+}
+
+// Bytes [at, at + n) of a blob where one part holds them all; empty where they span two.
+std::span<const std::uint8_t> within_one_part(BlobStore::ConstParts blob, std::size_t at,
+                                              std::size_t n) {
+  std::size_t start = 0;
+  for (const std::span<const std::uint8_t>& part : blob) {
+    if (at >= start && at + n <= start + part.size()) return part.subspan(at - start, n);
+    start += part.size();
+  }
+  return {};
+}
+
 }  // namespace
 
 BlobStore::BlobStore(hal::Nvm& nvm, Region copy_a, Region copy_b, std::uint32_t format,
@@ -129,16 +166,22 @@ Result<BlobStore::CopyScan> BlobStore::scan(std::uint8_t copy) {
 }
 
 Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out) {
-  return load(out, false);
+  const std::span<std::uint8_t> whole[1] = {out};
+  return load(Parts(whole), false);
 }
 
 Result<SettingsLoad> BlobStore::load_accepting_rollback(std::span<std::uint8_t> out) {
-  return load(out, true);
+  const std::span<std::uint8_t> whole[1] = {out};
+  return load(Parts(whole), true);
 }
 
-Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out, bool accept_rollback) {
+Result<SettingsLoad> BlobStore::load(Parts out) {
+  return load(out, false);
+}
+
+Result<SettingsLoad> BlobStore::load(Parts out, bool accept_rollback) {
   if (Status s = check_layout(); !s) return s.error();
-  if (out.size() != size_) {
+  if (total_size(out) != size_) {
     return make_error(ErrorCode::kInvalidArgument, kField, "buffer is not the settings' size");
   }
   CopyScan scans[2];
@@ -167,13 +210,17 @@ Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out, bool accept_ro
     return make_error(ErrorCode::kCorrupt, kField, kSettingsNewestLost, 1 - pick);
   }
   // Read what the CRC was checked on, and check it again on the bytes actually returned.
-  if (Status s = read_bytes(nvm_, base(pick), out, kField, pick); !s) return s.error();
+  std::uint32_t at = base(pick);
+  for (const std::span<std::uint8_t>& part : out) {
+    if (Status s = read_bytes(nvm_, at, part, kField, pick); !s) return s.error();
+    at += static_cast<std::uint32_t>(part.size());
+  }
   std::uint8_t raw[kSettingsTrailerBytes];
   if (Status s = read_bytes(nvm_, trailer_address(pick), raw, kField, pick); !s) {
     return s.error();
   }
   Crc32 crc;
-  crc.update(out);
+  for (const std::span<std::uint8_t>& part : out) crc.update(part);
   if (finish_crc(crc, raw) != scans[pick].crc || unpack(raw).crc != scans[pick].crc) {
     return make_error(ErrorCode::kCorrupt, kField, kSettingsCorrupt);
   }
@@ -182,8 +229,44 @@ Result<SettingsLoad> BlobStore::load(std::span<std::uint8_t> out, bool accept_ro
 }
 
 Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
+  const std::span<const std::uint8_t> whole[1] = {blob};
+  return commit(ConstParts(whole));
+}
+
+// The data of a copy, in the page programs one buffer of it would take (program_bytes); the
+// last partial program unit padded with 0xFF.
+Status BlobStore::program_data(std::uint8_t target, ConstParts blob) {
+  const hal::NvmGeometry g = nvm_.geometry();
+  if (g.page_size == 0) return nvm_status(hal::NvmStatus::kMisaligned, kField, target);
+  const std::uint32_t whole = size_ / g.program_unit * g.program_unit;
+  std::uint8_t staged[kStagedBytes];
+  // Bounded: one pass per page (per kStagedBytes of a page that spans two parts).
+  for (std::uint32_t done = 0; done < whole;) {
+    const std::uint32_t at = base(target) + done;
+    const std::uint32_t room = g.page_size - at % g.page_size;
+    std::uint32_t n = whole - done < room ? whole - done : room;
+    std::span<const std::uint8_t> piece = within_one_part(blob, done, n);
+    if (piece.empty()) {
+      if (n > kStagedBytes) n = kStagedBytes;
+      gather(blob, done, std::span<std::uint8_t>(staged, n));
+      piece = std::span<const std::uint8_t>(staged, n);
+    }
+    if (Status s = program_bytes(nvm_, at, piece, kField, target); !s) return s;
+    done += n;
+  }
+  if (whole < size_) {
+    std::uint8_t unit[kMaxProgramUnit];
+    for (std::uint32_t i = 0; i < g.program_unit; ++i) unit[i] = 0xFF;
+    gather(blob, whole, std::span<std::uint8_t>(unit, size_ - whole));
+    return program_bytes(nvm_, base(target) + whole,
+                         std::span<const std::uint8_t>(unit, g.program_unit), kField, target);
+  }
+  return Status::Ok();
+}
+
+Result<std::uint32_t> BlobStore::commit(ConstParts blob) {
   if (Status s = check_layout(); !s) return s.error();
-  if (blob.size() != size_) {
+  if (total_size(blob) != size_) {
     return make_error(ErrorCode::kInvalidArgument, kField, "value is not the settings' size");
   }
   // Re-read both copies now rather than trusting what was seen at start-up: if the newest copy
@@ -245,22 +328,7 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
     }
   }
   // 2. The data, in page-sized programs; the last partial program unit padded with 0xFF.
-  const std::uint32_t whole = size_ / g.program_unit * g.program_unit;
-  if (Status s = program_bytes(nvm_, base(target), blob.first(whole), kField, target); !s) {
-    return s.error();
-  }
-  std::uint8_t unit[kMaxProgramUnit];
-  if (whole < size_) {
-    for (std::uint32_t i = 0; i < g.program_unit; ++i) {
-      unit[i] = whole + i < size_ ? blob[whole + i] : std::uint8_t{0xFF};
-    }
-    if (Status s =
-            program_bytes(nvm_, base(target) + whole,
-                          std::span<const std::uint8_t>(unit, g.program_unit), kField, target);
-        !s) {
-      return s.error();
-    }
-  }
+  if (Status s = program_data(target, blob); !s) return s.error();
   // 3. The trailer: sequence number, format and the CRC over data and trailer.
   std::uint8_t trailer[round_up(kSettingsTrailerBytes, kMaxProgramUnit)];
   const std::uint32_t trailer_len = round_up(kSettingsTrailerBytes, g.program_unit);
@@ -268,7 +336,7 @@ Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {
   Trailer t{kMagic, format_, size_, seq, ~seq, 0};
   pack(t, trailer);
   Crc32 crc;
-  crc.update(blob);
+  for (const std::span<const std::uint8_t>& part : blob) crc.update(part);
   t.crc = finish_crc(crc, trailer);
   pack(t, trailer);
   if (Status s = program_bytes(nvm_, trailer_address(target),

@@ -36,8 +36,9 @@ std::int32_t narrow(std::int64_t v) {
 void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   const JsonObject b = model.required("battery").object(
       {"capacity_j", "nominal_voltage_v", "sleep_current_ua", "stroke_energy_uj",
-       "radio_session_energy_j", "patient_session_energy_mj", "tone_power_mw", "load_current_ma",
-       "discharge_curve", "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
+       "processor_stroke_wake_uj", "processor_idle_wake_na", "radio_session_energy_j",
+       "patient_session_energy_mj", "tone_power_mw", "load_current_ma", "discharge_curve",
+       "cutoff_voltage_v", "eri_voltage_v", "eos_voltage_v", "eri_notice_days",
        "eri_safety_margin_days", "service_life_years", "fault_discrepancy_percent",
        "fault_voltage_deficit_mv"});
   const auto value_path = [&b](std::string_view key) {
@@ -54,6 +55,10 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
       figure_in(b, "sleep_current_ua", spec, kMilli, Range{0, 1000 * kMilli, false, "uA", ""});
   battery.stroke_energy_uj =
       figure_in(b, "stroke_energy_uj", spec, 1, Range{0, 1'000'000, false, "uJ", ""});
+  battery.processor_stroke_uj =
+      figure_in(b, "processor_stroke_wake_uj", spec, 1, Range{0, 1'000'000, false, "uJ", ""});
+  battery.processor_idle_na =
+      figure_in(b, "processor_idle_wake_na", spec, 1, Range{0, 1'000'000, false, "nA", ""});
   battery.radio_session_energy_uj =
       figure_in(b, "radio_session_energy_j", spec, kMicro, Range{0, 1000 * kMicro, false, "J", ""});
   battery.patient_session_energy_uj = figure_in(b, "patient_session_energy_mj", spec, kMilli,
@@ -95,8 +100,10 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
   m.capacity_uj = battery.capacity_uj;
   m.nominal_voltage_mv = battery.nominal_voltage_mv;
   m.load_ua = battery.load_ua;
-  m.sleep_current_na = battery.sleep_current_na;
-  m.stroke_energy_uj = battery.stroke_energy_uj;
+  // The implant counts the processor's work with the electronics' current and each stroke, as
+  // the simulated cell spends it.
+  m.sleep_current_na = battery.sleep_current_na + battery.processor_idle_na;
+  m.stroke_energy_uj = battery.stroke_energy_uj + battery.processor_stroke_uj;
   m.radio_session_energy_uj = battery.radio_session_energy_uj;
   m.patient_session_energy_uj = battery.patient_session_energy_uj;
   m.tone_power_uw = battery.tone_power_uw;

@@ -51,13 +51,20 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->battery_monitor.service_life, days(2556));
   EXPECT_EQ(m20->battery.patient_session_energy_uj, 60'000);
   EXPECT_EQ(m20->battery_monitor.patient_session_energy_uj, 60'000);
+  // The processor's wake-ups (measured on the emulated board): the simulated cell keeps them
+  // apart, the implant's own count adds them to a stroke and to the electronics' current.
+  EXPECT_EQ(m20->battery.stroke_energy_uj, 2'000);
+  EXPECT_EQ(m20->battery.processor_stroke_uj, 4);
+  EXPECT_EQ(m20->battery.processor_idle_na, 1);
+  EXPECT_EQ(m20->battery_monitor.stroke_energy_uj, 2'004);
+  EXPECT_EQ(m20->battery_monitor.sleep_current_na, 15'001);
   // The catheters it is implanted with (the clinic database refuses others).
   EXPECT_EQ(m20->min_catheter_length_mm, 100);
   EXPECT_EQ(m20->max_catheter_length_mm, 1100);
   EXPECT_EQ(m20->min_catheter_volume, microlitres(26));
   EXPECT_EQ(m20->max_catheter_volume, microlitres(286));
-  // Every figure says where it comes from (12 of the pump, 17 of its battery).
-  EXPECT_EQ(m20->provenance.size(), 29u);
+  // Every figure says where it comes from (12 of the pump, 19 of its battery).
+  EXPECT_EQ(m20->provenance.size(), 31u);
   for (const auto& [field, note] : m20->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

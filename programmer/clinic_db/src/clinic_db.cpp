@@ -19,6 +19,7 @@
 
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_checks.h"
+#include "snapshot_sql.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
@@ -1170,6 +1171,8 @@ class SqlClinicDb final : public ClinicDb {
                            {who}, [](const SqlRow& r) { return pump_from(r); });
       if (!pumps.ok()) return pumps.error();
       std::unordered_map<std::int64_t, std::size_t> at;
+      at.reserve(pumps->size());
+      out.pumps.reserve(pumps->size());
       for (PumpRecord& p : *pumps) {
         at.emplace(p.id, out.pumps.size());
         out.pumps.emplace_back();
@@ -1179,13 +1182,13 @@ class SqlClinicDb final : public ClinicDb {
         const auto it = at.find(pump_id);
         return it == at.end() ? nullptr : &out.pumps[it->second];
       };
-      // The latest refill of each pump (an index seek per pump).
-      host::Checked<std::vector<RefillRecord>> refills =
-          many<RefillRecord>(fmt::format("SELECT {} FROM pumps pu JOIN refills rf ON rf.id = "
-                                         "(SELECT r2.id FROM refills r2 WHERE r2.pump_id = pu.id "
-                                         " ORDER BY r2.at_ms DESC, r2.id DESC LIMIT 1) WHERE {}",
-                                         kRefillColumns, of_patient),
-                             {who}, refill_from);
+      // The latest refill and session of each pump, and the prescriptions that matter: one
+      // index seek per pump (snapshot_sql.h: PostgreSQL as a LATERAL join, SQLite as a
+      // correlated subquery; each engine's fast form).
+      const detail::Dialect dialect = db_->dialect();
+      host::Checked<std::vector<RefillRecord>> refills = many<RefillRecord>(
+          detail::latest_per_pump_sql(dialect, kRefillColumns, "refills", "rf", "at_ms", of_patient),
+          {who}, refill_from);
       if (!refills.ok()) return refills.error();
       for (RefillRecord& r : *refills) {
         if (PumpSnapshot* s = slot(r.pump_id)) s->last_refill = std::move(r);
@@ -1193,13 +1196,7 @@ class SqlClinicDb final : public ClinicDb {
       // The prescription in force at the last refill (or the latest, never refilled) and every
       // one after it; with none before the refill, all of them.
       host::Checked<std::vector<PrescriptionRecord>> prescriptions = many<PrescriptionRecord>(
-          fmt::format("SELECT {} FROM pumps pu JOIN prescriptions pr ON pr.pump_id = pu.id "
-                      "WHERE {} AND pr.at_ms >= COALESCE("
-                      "  (SELECT MAX(p2.at_ms) FROM prescriptions p2 WHERE p2.pump_id = pu.id AND "
-                      "   p2.at_ms <= COALESCE((SELECT MAX(r3.at_ms) FROM refills r3 "
-                      "                         WHERE r3.pump_id = pu.id), $2)), $3) "
-                      "ORDER BY pr.pump_id, pr.at_ms, pr.id",
-                      kPrescriptionColumns, of_patient),
+          detail::prescriptions_since_refill_sql(dialect, kPrescriptionColumns, of_patient),
           {who, std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()},
           prescription_from);
       if (!prescriptions.ok()) return prescriptions.error();
@@ -1207,10 +1204,8 @@ class SqlClinicDb final : public ClinicDb {
         if (PumpSnapshot* s = slot(p.pump_id)) s->prescriptions.push_back(std::move(p));
       }
       host::Checked<std::vector<SessionRecord>> sessions = many<SessionRecord>(
-          fmt::format("SELECT {} FROM pumps pu JOIN sessions se ON se.id = "
-                      "(SELECT s2.id FROM sessions s2 WHERE s2.pump_id = pu.id "
-                      " ORDER BY s2.started_at_ms DESC, s2.id DESC LIMIT 1) WHERE {}",
-                      kSessionColumns, of_patient),
+          detail::latest_per_pump_sql(dialect, kSessionColumns, "sessions", "se", "started_at_ms",
+                                      of_patient),
           {who}, session_from);
       if (!sessions.ok()) return sessions.error();
       for (SessionRecord& se : *sessions) {
@@ -1225,14 +1220,16 @@ class SqlClinicDb final : public ClinicDb {
       };
       constexpr const char* kEvent =
           "e.pump_id, e.seq, e.at_implant_ms, e.code, e.reason, e.a, e.b";
+      // The latest raise or clear of each kind, when it is a raise; the latest battery
+      // assessment. "No later one" (NOT EXISTS) over the covering index event_logs_code
+      // (migration 7): PostgreSQL makes it one anti-join, SQLite an index probe a row.
       host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> alarms =
           many<std::pair<std::int64_t, EventLogRecord>>(
-              // The latest raise or clear of each kind, when it is a raise (an index seek each;
-              // a GROUP BY over the whole log was five times slower).
               fmt::format("SELECT {} FROM event_logs e JOIN pumps pu ON pu.id = e.pump_id "
-                          "WHERE e.code = 256 AND e.seq = (SELECT MAX(e2.seq) FROM event_logs "
-                          "e2 WHERE e2.code IN (256, 257) AND e2.pump_id = e.pump_id AND "
-                          "e2.reason = e.reason) AND {} ORDER BY e.pump_id, e.seq",
+                          "WHERE e.code = 256 AND NOT EXISTS (SELECT 1 FROM event_logs e2 "
+                          "WHERE e2.code IN (256, 257) AND e2.pump_id = e.pump_id AND "
+                          "e2.reason = e.reason AND e2.seq > e.seq) AND {} "
+                          "ORDER BY e.pump_id, e.seq",
                           kEvent, of_patient),
               {who}, event_of);
       if (!alarms.ok()) return alarms.error();
@@ -1242,9 +1239,9 @@ class SqlClinicDb final : public ClinicDb {
       host::Checked<std::vector<std::pair<std::int64_t, EventLogRecord>>> battery =
           many<std::pair<std::int64_t, EventLogRecord>>(
               fmt::format("SELECT {} FROM event_logs e JOIN pumps pu ON pu.id = e.pump_id "
-                          "WHERE e.code IN (520, 521, 522) AND e.seq = (SELECT MAX(e2.seq) "
-                          "FROM event_logs e2 WHERE e2.code IN (520, 521, 522) AND "
-                          "e2.pump_id = e.pump_id) AND {}",
+                          "WHERE e.code IN (520, 521, 522) AND NOT EXISTS (SELECT 1 FROM "
+                          "event_logs e2 WHERE e2.code IN (520, 521, 522) AND "
+                          "e2.pump_id = e.pump_id AND e2.seq > e.seq) AND {}",
                           kEvent, of_patient),
               {who}, event_of);
       if (!battery.ok()) return battery.error();

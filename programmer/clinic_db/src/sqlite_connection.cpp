@@ -217,6 +217,10 @@ host::Checked<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& pat
   try {
     int flags = SQLite::OPEN_READWRITE;
     if (mode == OpenMode::kCreate) flags |= SQLite::OPEN_CREATE;
+    // A connection is used by one thread at a time (the command line's; the server takes the
+    // database under its lock), so SQLite's own mutex on every call is not needed: a lock and
+    // an unlock per step and per column, 7 % of a large clinic's overview.
+    flags |= SQLITE_OPEN_NOMUTEX;
     auto db = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
     // Reading the schema makes SQLite look at the file: a file that is not a database fails
     // here, at open, instead of at the first write.

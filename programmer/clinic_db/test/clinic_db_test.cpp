@@ -1423,6 +1423,8 @@ TEST_P(ClinicDbTest, TheSnapshotHoldsWhatTheOverviewNeedsOfEachPump) {
   ASSERT_OK(db_->record_prescription(prescription_for(p1, s1, kToday - 30 * kDay, 200'000)));
   ASSERT_OK(db_->record_refill(refill_for(p1, s1, kToday - 20 * kDay, kToday + 5 * kDay)));
   ASSERT_OK(db_->record_prescription(prescription_for(p1, s1, kToday - 10 * kDay, 300'000)));
+  begin_session(p1, kToday - 5 * kDay);
+  // Two sessions begun at the same millisecond: the later one (the greater id) is the latest.
   const std::int64_t s2 = begin_session(p1, kToday - 5 * kDay);
   ASSERT_OK(db_->record_prescription(prescription_for(p2, begin_session(p2), kToday, 50'000)));
   ASSERT_OK(db_->record_prescription(prescription_for(p2, begin_session(p2), kToday + 1, 60'000)));

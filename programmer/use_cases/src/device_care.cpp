@@ -119,7 +119,7 @@ Step<BolusOutcome> commit_bolus(UseCaseSession& s, const BolusPlan& plan) {
     detail["command"] = out.what;
     change.detail_json = detail.dump();
     if (auto added = s.record->db->add_change(change); !added.ok()) {
-      return db_error_text(added.error());
+      return added.error().text();
     }
     return record_overrides(s, session, b.drug.name.data(), check, plan.override_reason);
   });

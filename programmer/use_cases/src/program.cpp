@@ -139,7 +139,7 @@ Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) 
     p.mode = basal_mode_name(plan.rx.mode);
     p.max_daily_dose = max_daily_dose(plan.rx);
     p.prescription_json = nlohmann::json{{"review", review_json(plan.review)}}.dump();
-    if (auto w = s.record->db->record_prescription(p); !w.ok()) return db_error_text(w.error());
+    if (auto w = s.record->db->record_prescription(p); !w.ok()) return w.error().text();
     return record_overrides(s, session, plan.rx.drug.name.data(), plan.check, plan.override_reason);
   });
   return out;

@@ -166,7 +166,7 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
     } else if (out.reservoir.low_at) {
       rec.low_reservoir_ms = out.reservoir.low_at->ms() - out.implant_minus_host_ms;
     }
-    if (auto w = s.record->db->record_refill(rec); !w.ok()) return db_error_text(w.error());
+    if (auto w = s.record->db->record_refill(rec); !w.ok()) return w.error().text();
     if (p.plan.ran_dry) {
       // The dry spell the refill ended, with what the clinician was told.
       ChangeRecord c;
@@ -181,7 +181,7 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
                          p.plan.ran_dry->since_or_earlier ? " or earlier" : "")
                    : std::string("the reservoir had run dry; refilled");
       c.detail_json = nlohmann::json(ran_dry_json(*p.plan.ran_dry)).dump();
-      if (auto w = s.record->db->add_change(c); !w.ok()) return db_error_text(w.error());
+      if (auto w = s.record->db->add_change(c); !w.ok()) return w.error().text();
     }
     return "";
   });

@@ -143,11 +143,11 @@ Recorded record_session(UseCaseSession& s, const std::string& summary,
   session.started_at_ms = s.now_utc_ms();
   const auto id = rec.db->begin_session(session);
   if (!id.ok()) {
-    out.error = db_error_text(id.error());
+    out.error = id.error().text();
   } else if (const std::string e = write(id.value()); !e.empty()) {
     out.error = e;
   } else if (auto end = rec.db->end_session(id.value(), s.now_utc_ms(), summary); !end.ok()) {
-    out.error = db_error_text(end.error());
+    out.error = end.error().text();
   } else {
     out.session_id = id.value();
   }
@@ -163,7 +163,7 @@ Recorded record_change(UseCaseSession& s, ChangeKind kind, const std::string& wh
     c.what = what;
     c.detail_json = nlohmann::json{{"command", what}}.dump();
     const auto added = s.record->db->add_change(c);
-    return added.ok() ? "" : db_error_text(added.error());
+    return added.ok() ? "" : added.error().text();
   });
 }
 
@@ -180,7 +180,7 @@ std::string record_overrides(UseCaseSession& s, std::int64_t session, const std:
     o.limit_text = fmt::format("{} ({}) {}", f.message, f.limit, f.source);
     o.reason = reason;
     o.clinician = s.record->clinician;
-    if (auto w = s.record->db->record_override(o); !w.ok()) return db_error_text(w.error());
+    if (auto w = s.record->db->record_override(o); !w.ok()) return w.error().text();
   }
   return "";
 }

@@ -5,13 +5,22 @@ namespace {
 
 constexpr std::int64_t kPpm = 1'000'000;
 
+// A current drawn all the time over `ms`, in microjoules at the cell's nominal voltage.
+std::int64_t current_energy_uj(std::int64_t current_na, std::int64_t voltage_mv, std::int64_t ms) {
+  // nA x mV = pW; pW x ms = 1e-15 J = 1e-9 uJ.
+  const Int128 picowatt_ms = static_cast<Int128>(current_na) * voltage_mv * ms;
+  return static_cast<std::int64_t>(picowatt_ms / 1'000'000'000);
+}
+
 }  // namespace
 
 std::int64_t SimBattery::sleep_energy_uj() const {
-  // nA x mV = pW; pW x ms = 1e-15 J = 1e-9 uJ.
-  const Int128 picowatt_ms =
-      static_cast<Int128>(params_.sleep_current_na) * params_.nominal_voltage_mv * sleep_ms_;
-  return static_cast<std::int64_t>(picowatt_ms / 1'000'000'000);
+  return current_energy_uj(params_.sleep_current_na, params_.nominal_voltage_mv, sleep_ms_);
+}
+
+std::int64_t SimBattery::processor_energy_uj() const {
+  return strokes_ * params_.processor_stroke_uj +
+         current_energy_uj(params_.processor_idle_na, params_.nominal_voltage_mv, sleep_ms_);
 }
 
 std::int64_t SimBattery::tone_energy_uj() const {

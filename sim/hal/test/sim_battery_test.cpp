@@ -38,6 +38,18 @@ TEST(SimBattery, SleepAndStrokeEnergy) {
   EXPECT_TRUE(b.can_deliver());
 }
 
+TEST(SimBattery, TheProcessorsWakeUpsCostAStrokesShareAndACurrent) {
+  BatteryParams p = round_cell();
+  p.processor_stroke_uj = 4;
+  p.processor_idle_na = 1;  // 3.6 nW: 311,040 uJ over 1000 days
+  SimBattery b(p);
+  b.sleep(days(1000));
+  b.on_strokes(500'000);
+  EXPECT_EQ(b.processor_energy_uj(), 2'000'000 + 311'040);
+  EXPECT_EQ(b.stroke_energy_uj(), 500'000'000);
+  EXPECT_EQ(b.used_uj(), b.sleep_energy_uj() + b.stroke_energy_uj() + 2'311'040);
+}
+
 TEST(SimBattery, NeverBelowZero) {
   SimBattery b(BatteryParams{1000, 600, 0, 3000});
   b.on_stroke();

@@ -521,6 +521,7 @@ class Simulation {
     result_.battery_used_uj = battery_.used_uj();
     result_.battery_stroke_uj = battery_.stroke_energy_uj();
     result_.battery_sleep_uj = battery_.sleep_energy_uj();
+    result_.battery_processor_uj = battery_.processor_energy_uj();
     result_.battery_radio_uj = battery_.radio_energy_uj();
     result_.battery_tone_uj = battery_.tone_energy_uj();
     if (const power::BatteryMonitor* m = implant_->battery()) {

@@ -371,9 +371,10 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                    signed_ml_text(r.final_actual - r.final_implant_estimate)));
   line(fmt::format(
       "Battery (simulated cell): used {:.3f} J of {:.3f} J (strokes {:.3f} J, sleep {:.3f} J, "
-      "radio {:.3f} J, tones {:.3f} J), {:.2f} % remaining; {} brown-out(s)",
+      "processor {:.3f} J, radio {:.3f} J, tones {:.3f} J), {:.2f} % remaining; {} brown-out(s)",
       to_joules(r.battery_used_uj), to_joules(r.battery_capacity_uj),
-      to_joules(r.battery_stroke_uj), to_joules(r.battery_sleep_uj), to_joules(r.battery_radio_uj),
+      to_joules(r.battery_stroke_uj), to_joules(r.battery_sleep_uj),
+      to_joules(r.battery_processor_uj), to_joules(r.battery_radio_uj),
       to_joules(r.battery_tone_uj), r.battery_remaining_percent, r.brown_outs));
   if (!r.battery_monitor_valid) {
     line("Battery (implant's estimate): none - the implant refused its battery configuration");
@@ -627,6 +628,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
                     {"used_uj", r.battery_used_uj},
                     {"stroke_uj", r.battery_stroke_uj},
                     {"sleep_uj", r.battery_sleep_uj},
+                    {"processor_uj", r.battery_processor_uj},
                     {"radio_uj", r.battery_radio_uj},
                     {"tone_uj", r.battery_tone_uj},
                     {"remaining_percent", r.battery_remaining_percent},

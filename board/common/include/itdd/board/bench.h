@@ -15,9 +15,12 @@
 #include <string_view>
 
 #include "itdd/app/implant.h"
+#include "itdd/app/radio.h"
 #include "itdd/board/counting_motor.h"
+#include "itdd/board/frame_receiver.h"
 #include "itdd/core/time.h"
 #include "itdd/hal/buzzer.h"
+#include "itdd/hal/crypto.h"
 #include "itdd/hal/nvm.h"
 #include "itdd/hal/power_sense.h"
 #include "itdd/hal/reset_cause.h"
@@ -45,6 +48,12 @@ class Platform {
   // The most stack the board has used since power-up (its high-water mark), bytes; 0 where it
   // cannot tell (the host).
   virtual std::uint32_t stack_used() = 0;
+  // The entropy the radio's keys come from. A board without a random number generator is
+  // given a 32-byte seed at manufacture (the bench's `seed`), which it keeps across resets;
+  // until then the radio stays off. A platform with its own entropy (the host's OS) ignores
+  // the seed but still waits for it, so a bench run reads the same on both.
+  virtual void seed_random(std::span<const std::uint8_t, 32> seed) = 0;
+  virtual bool random_seeded() = 0;
 
  protected:
   ~Platform() = default;
@@ -61,7 +70,9 @@ struct WakeupCost {
     if (n > most) most = n;
   }
 };
-enum class WakeupKind : std::uint8_t { kStroke, kDaily, kHourly, kOther, kCount };
+// kHello and kRecord are not wake-ups of the implant's own: a frame on the link (a handshake
+// Hello; a record: a sealed request and its sealed answer).
+enum class WakeupKind : std::uint8_t { kStroke, kDaily, kHourly, kOther, kHello, kRecord, kCount };
 
 struct BenchPorts {
   Platform& platform;
@@ -69,11 +80,17 @@ struct BenchPorts {
   hal::Buzzer& buzzer;
   hal::Nvm& nvm;
   hal::PowerSense& power_sense;
+  // The radio's cryptography (hal::Crypto on libsodium); null: a board without the link.
+  hal::Crypto* crypto = nullptr;
+  // The link's one frame buffer (received frame, then the reply in its place): at least
+  // app::kMaxReplyFrameSize bytes.
+  std::span<std::uint8_t> link_buffer{};
 };
 
 class Bench {
  public:
-  Bench(BenchPorts ports, const app::ImplantConfig& config) : ports_(ports), config_(config) {}
+  Bench(BenchPorts ports, const app::ImplantConfig& config)
+      : ports_(ports), config_(config), link_(ports.link_buffer) {}
 
   // After a reset: builds the implant on the NVM's contents and boots it; says so on the bench.
   void power_up(hal::ResetCause cause, WallTime wall);
@@ -86,6 +103,13 @@ class Bench {
   // Runs the implant until implant time `end`: it sleeps until each wake-up it asks for.
   void run_until(ImplantTime end);
 
+  // One byte from the link's UART (the implant's radio): true when it completed a frame, which
+  // answer_frame() then answers.
+  bool link_byte(std::uint8_t byte);
+  // The implant's radio answers the frame received, in the link buffer; the reply to send
+  // (empty: none).
+  std::span<const std::uint8_t> answer_frame();
+
   std::uint32_t refused_lines() const { return refused_; }
   app::Implant* implant() { return implant_ ? &*implant_ : nullptr; }
 
@@ -97,8 +121,17 @@ class Bench {
   BenchPorts ports_;
   const app::ImplantConfig& config_;
   std::optional<app::Implant> implant_;
-  therapy::Prescription rx_{};
+  Status program_continuous(const therapy::Drug& drug, Concentration concentration, DoseRate dose,
+                            ImplantTime now);
+  // The implant's radio (after the implant, which it refers to); on once the board is seeded.
+  std::optional<app::ImplantRadio> radio_;
+  FrameReceiver link_;
+  std::uint64_t replies_ = 0;
   void answer_cost();
+  void answer_radio();
+  void boot_radio(ImplantTime now);
+  void seed(std::string_view hex);
+  void provision(std::string_view role, std::string_view hex);
 
   std::uint32_t refused_ = 0;
   std::uint64_t wakeups_ = 0;
@@ -114,7 +147,7 @@ class Line {
   std::string_view view() const { return {buffer_, size_}; }
 
  private:
-  char buffer_[160]{};
+  char buffer_[240]{};  // the radio's line: a 64-digit key and its counters
   std::size_t size_ = 0;
 };
 

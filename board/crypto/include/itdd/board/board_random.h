@@ -12,6 +12,8 @@
 
 namespace itdd::board {
 
-void install_random_source(std::span<const std::uint8_t, 32> seed);
+// `stream` numbers the board's starts with this seed: each draws keys its own (requests are
+// numbered from stream * 2^32), so a reset never repeats an earlier start's bytes.
+void install_random_source(std::span<const std::uint8_t, 32> seed, std::uint32_t stream = 0);
 
 }  // namespace itdd::board

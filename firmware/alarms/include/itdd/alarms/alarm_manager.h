@@ -157,6 +157,7 @@ class AlarmManager {
   const ToneStats& stats() const { return state_.stats; }
 
   State snapshot() const { return state_; }
+  const State& state() const { return state_; }  // the same, without a copy
   Status restore(const State& state);  // refused (nothing changes) if the state is not sane
 
  private:

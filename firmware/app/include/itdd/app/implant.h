@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -121,9 +122,9 @@ struct PrescriptionCrc {
   std::array<std::uint32_t, 7> days{};
 };
 
-// Everything the implant keeps in its settings copies.
-struct PersistentState {
-  engine::TherapyEngine::State engine{};
+// The implant's own part of its settings copies, held in RAM between checkpoints (the
+// engine's part is the engine's own state: PersistentState).
+struct PersistentFields {
   alarms::AlarmManager::State alarms{};
   safety::MotorSupervisor::State motor{};
   ImplantTime checkpoint_at{};
@@ -141,10 +142,23 @@ struct PersistentState {
   std::uint32_t program_count = 0;  // prescriptions committed so far: part of the token
 };
 
+// Everything the implant keeps in a settings copy, in the copy's layout. No PersistentState is
+// held in the implant's RAM: the engine's part is written from and read into the engine's own
+// state, the rest from and into the implant's PersistentFields (storage::BlobStore's parts).
+struct PersistentState {
+  engine::TherapyEngine::State engine{};
+  PersistentFields implant{};
+};
+static_assert(offsetof(PersistentState, implant) == sizeof(engine::TherapyEngine::State) &&
+                  sizeof(PersistentState) ==
+                      sizeof(engine::TherapyEngine::State) + sizeof(PersistentFields),
+              "a settings copy is the engine's state and the implant's fields, nothing between");
+
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
 // (Public so that a test can read the implant's settings copies as the implant does.)
-// 5: a journal lane per device; 6: the battery counts link work outside sessions.
-inline constexpr std::uint32_t kPersistentStateFormat = 6;
+// 5: a journal lane per device; 6: the battery counts link work outside sessions; 7: the
+// implant's fields after the engine's state, in one part (PersistentFields).
+inline constexpr std::uint32_t kPersistentStateFormat = 7;
 
 class Implant final : private engine::EventSink,
                       private alarms::AlarmEventSink,
@@ -283,8 +297,11 @@ class Implant final : private engine::EventSink,
   void close_hours(ImplantTime now);
   ImplantTime next_checkpoint() const;
   void hourly(ImplantTime now);
-  engine::DeliveredSince recorded_since_checkpoint();
+  // What the hourly records after the checkpoint add to the checkpoint's `delivered` and
+  // `strokes` (the engine's, as restored).
+  engine::DeliveredSince recorded_since_checkpoint(Volume delivered, std::int64_t strokes);
   void replay_patient_boluses();
+  void reset_persistent();
   void update_wake();
   template <class Start>
   Status start_override(ImplantTime now, Start start);
@@ -305,7 +322,7 @@ class Implant final : private engine::EventSink,
   storage::StrokePackRecord day_read_{};  // the pack at the cursor
   bool day_read_valid_ = false;
   Result<power::BatteryMonitor> battery_;
-  PersistentState persistent_{};  // the implant-level fields; the rest is gathered at commit
+  PersistentFields persistent_{};  // the implant's part of the settings; the engine holds its own
   engine::EventSink* engine_observer_ = nullptr;
   alarms::AlarmEventSink* alarm_observer_ = nullptr;
   std::int64_t storage_failures_ = 0;

@@ -42,6 +42,17 @@ static_assert(protocol::kMaxMessageSize <= link::kMaxRecordPayload,
 static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
               "every sealed record must fit one frame");
 
+// The largest frames the implant handles: a sealed Request in, a sealed Response out (8,251 B
+// and 8,940 B). A board's one link buffer holds the larger; frames longer than that are no
+// request this implant could read.
+inline constexpr std::size_t kMaxRequestFrameSize =
+    protocol::frame_size(link::kRecordOverhead + protocol::kMaxRequestSize);
+inline constexpr std::size_t kMaxReplyFrameSize =
+    protocol::frame_size(link::kRecordOverhead + protocol::kMaxResponseSize);
+inline constexpr std::size_t kLinkBufferSize =
+    kMaxRequestFrameSize > kMaxReplyFrameSize ? kMaxRequestFrameSize : kMaxReplyFrameSize;
+static_assert(kLinkBufferSize <= protocol::kMaxFrameSize);
+
 // Link log codes (kLinkLogCodeFirst + link::Outcome); reason = link::Reason, a = peer id (0:
 // none or not paired), b = the event's value: the epoch for sessions, lockout ms (a lockout of
 // device a; 0: of pairing), and for refusals and pairing answers the claimed key's first 7
@@ -91,7 +102,9 @@ class ImplantRadio final : private link::StateStore,
   const link::PublicKey& public_key() const;
 
   // One whole frame; returns the size of the reply frame written into `reply` (0: nothing to
-  // send). `reply` must hold protocol::kMaxFrameSize bytes.
+  // send). `reply` must hold kLinkBufferSize bytes, and may be the frame's own buffer (the
+  // frame starting at reply.data()): a record is opened, answered and sealed in place, so a
+  // board needs one frame buffer. A frame longer than `reply` is not answered.
   std::size_t on_frame(std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply,
                        ImplantTime now);
 
@@ -149,9 +162,8 @@ class ImplantRadio final : private link::StateStore,
     ImplantTime at = ImplantTime::never();
   };
   std::array<Seen, link::kMaxPeers> seen_{};
-  // Working memory for one exchange (static size: nothing allocated per frame).
-  std::array<std::uint8_t, link::kMaxRecordPayload> plaintext_{};
-  std::array<std::uint8_t, link::kMaxRecordSize> sealed_{};
+  // Working memory for one exchange (static size: nothing allocated per frame; the bytes are
+  // the caller's reply buffer).
   protocol::Request request_{};
   protocol::Response response_{};
 };

@@ -123,6 +123,11 @@ class TherapyEngine {
   const therapy::Prescription& prescription() const { return state_.prescription; }
   const therapy::PumpModel& pump() const { return pump_; }
   Volume reservoir_remaining() const { return state_.reservoir_remaining; }
+  bool filled() const { return state_.filled; }
+  const therapy::Drug& reservoir_drug() const { return state_.reservoir_drug; }
+  Concentration reservoir_concentration() const { return state_.reservoir_concentration; }
+  Volume low_threshold() const { return state_.low_threshold; }
+  Volume catheter_volume() const { return state_.catheter_volume; }
   Volume delivered() const { return state_.delivered; }
   Volume missed() const { return state_.missed; }
   Volume programmed() const { return scheduler_.programmed_volume(); }
@@ -146,6 +151,24 @@ class TherapyEngine {
 
   State snapshot() const;
   void restore(const State& state);
+  // The same without a State-sized copy (the implant's checkpoint and boot; a State holds a
+  // week's prescription, kilobytes): the engine's own state, brought up to date, to be written
+  // as it is...
+  const State& state_for_checkpoint();
+  // ...and read straight into it: `load(State&)` fills it and says whether it succeeded; then
+  // the engine is restored from it as restore() would. When it fails, the state is reset to
+  // what the constructor made (at a boot: the engine as it was before the load) and false
+  // returned. Call only on an engine that has not run yet.
+  template <class Load>
+  bool restore_in_place(Load&& load) {
+    const std::int64_t wall_offset_ms = state_.wall_offset_ms;
+    if (!load(state_)) {
+      reset_state(wall_offset_ms);
+      return false;
+    }
+    restore_parts();
+    return true;
+  }
   // The scheduler's live state as raw RAM, for the simulator's fault injector only (a scheduler
   // fault the independent safety monitor must catch). Nothing in the implant calls it.
   std::span<std::uint8_t> scheduler_ram_for_fault_injection();
@@ -167,6 +190,8 @@ class TherapyEngine {
   void report_finished(ImplantTime now);
   void deliver_stroke(ImplantTime now);
   Status check_reservoir_for(Volume volume, const char* field) const;
+  void reset_state(std::int64_t wall_offset_ms);
+  void restore_parts();
   ImplantTime time_to_consume(Int128 need_units, ImplantTime from,
                               std::int64_t schedule_from) const;
 

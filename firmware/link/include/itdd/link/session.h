@@ -48,10 +48,13 @@ class Session {
   bool idle_since(ImplantTime now, Duration idle) const { return now - last_activity_ >= idle; }
 
   // Seals `plaintext` (at most kMaxRecordPayload bytes) as the next record into `out` (at least
-  // plaintext.size() + kRecordOverhead bytes, not overlapping `plaintext`); returns its size.
+  // plaintext.size() + kRecordOverhead bytes); returns its size. `plaintext` either does not
+  // overlap `out` or lies exactly at out + kRecordHeaderSize (sealed in place).
   Result<std::size_t> seal(hal::Crypto& crypto, RecordType type, hal::ByteView plaintext,
                            std::span<std::uint8_t> out, ImplantTime now);
-  // Opens a received record into `plaintext` (at least record.size() - kRecordOverhead bytes).
+  // Opens a received record into `plaintext` (at least record.size() - kRecordOverhead bytes),
+  // which either does not overlap `record` or lies exactly at record + kRecordHeaderSize
+  // (opened in place: the tag is checked before anything is written).
   // Errors, with nothing changed: kInvalidArgument (malformed: length, type, buffer),
   // kMismatch (field "record.counter": not above the last accepted), kRefused (field
   // "record.tag": authentication failed).

@@ -86,6 +86,17 @@ class BlobStore {
   // Once this returns Ok, load() returns `blob` until the next successful commit.
   Result<std::uint32_t> commit(std::span<const std::uint8_t> blob);
 
+  // The same for a blob held in parts that lie apart in RAM (the parts in order are the blob,
+  // `size` bytes in all): committed and loaded without the whole blob in one buffer (a big state
+  // stays where it lives). The flash and its programming are the same as for one part, except
+  // that a page that spans two parts is gathered through a small buffer. A load that fails after
+  // the parts were written (a copy changed between its check and its read) leaves them
+  // holding what was read.
+  using Parts = std::span<const std::span<std::uint8_t>>;
+  using ConstParts = std::span<const std::span<const std::uint8_t>>;
+  Result<SettingsLoad> load(Parts out);
+  Result<std::uint32_t> commit(ConstParts blob);
+
  private:
   enum class CopyState : std::uint8_t { kBlank, kCorrupt, kOtherFormat, kValid };
   struct CopyScan {
@@ -97,7 +108,8 @@ class BlobStore {
     bool has_claim = false;
     std::uint32_t claim = 0;
   };
-  Result<SettingsLoad> load(std::span<std::uint8_t> out, bool accept_rollback);
+  Result<SettingsLoad> load(Parts out, bool accept_rollback);
+  Status program_data(std::uint8_t copy, ConstParts blob);
   Status check_layout() const;
   Result<CopyScan> scan(std::uint8_t copy);
   std::uint32_t base(std::uint8_t copy) const;
@@ -135,6 +147,10 @@ class SettingsStore {
     return blob_.commit(
         std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(&value), sizeof(T)));
   }
+  // T's bytes in parts held apart, in order (BlobStore::load(Parts)): T is the layout, the parts
+  // must make up all of its bytes.
+  Result<SettingsLoad> load(BlobStore::Parts parts) { return blob_.load(parts); }
+  Result<std::uint32_t> commit(BlobStore::ConstParts parts) { return blob_.commit(parts); }
 
  private:
   BlobStore blob_;

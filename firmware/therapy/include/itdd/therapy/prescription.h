@@ -65,6 +65,22 @@ struct Prescription {
   DoseRate continuous_dose{};  // for kContinuous
   FlexProgram flex{};          // for kFlexible
   PatientBolusSettings patient_bolus{};
+
+  // The fields beside the week of steps: saved and put back around a check in place (a whole
+  // Prescription is kilobytes).
+  struct Header {
+    Drug drug{};
+    Concentration concentration{};
+    BasalMode mode = BasalMode::kStopped;
+    PatientBolusSettings patient_bolus{};
+  };
+  Header header() const { return Header{drug, concentration, mode, patient_bolus}; }
+  void set_header(const Header& h) {
+    drug = h.drug;
+    concentration = h.concentration;
+    mode = h.mode;
+    patient_bolus = h.patient_bolus;
+  }
 };
 
 // The limits the implant itself enforces, whatever the programmer checked.

@@ -33,6 +33,10 @@ struct CellSpec {
   // Depth rising from 0 to 1000 per mille. No points: a constant nominal voltage, no resistance.
   std::array<CellPoint, kMaxCellPoints> curve{};
   std::size_t curve_points = 0;
+  // The processor's own work, measured on the emulated Cortex-M4 (docs/footprint.md): the
+  // wake-up of a stroke, and the hourly and daily wake-ups as an average current.
+  std::int64_t processor_stroke_uj = 0;
+  std::int64_t processor_idle_na = 0;
 };
 
 // The open-circuit voltage and internal resistance the curve gives at a depth (ppm of the usable

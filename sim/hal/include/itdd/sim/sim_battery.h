@@ -1,9 +1,9 @@
 // The implant's battery: a lithium primary cell (lithium thionyl chloride class) as an energy
 // budget with a voltage. Energy goes to a sleep current drawn all the time, motor strokes,
-// radio sessions and alarm tones. The depth of discharge (energy used over the cell's usable
-// energy) sets the open-circuit voltage and the internal resistance on a small table, linear
-// between points; the terminal voltage under the measurement load (`voltage_mv`) is what the
-// implant reads through hal::PowerSense (`SimPowerSense` below).
+// the processor's wake-ups, radio sessions and alarm tones. The depth of discharge (energy used
+// over the cell's usable energy) sets the open-circuit voltage and the internal resistance on a
+// small table, linear between points; the terminal voltage under the measurement load
+// (`voltage_mv`) is what the implant reads through hal::PowerSense (`SimPowerSense` below).
 //
 // A faulty cell models the SynchroMed II resistive-film failure: from an onset (cell age) the
 // cell loses part of its capacity, at once or over a ramp, and/or its internal resistance rises
@@ -72,14 +72,16 @@ class SimBattery {
 
   std::int64_t sleep_energy_uj() const;
   std::int64_t stroke_energy_uj() const { return strokes_ * params_.stroke_energy_uj; }
+  // The processor's wake-ups: one a stroke, and the hourly and daily ones as a current.
+  std::int64_t processor_energy_uj() const;
   std::int64_t radio_energy_uj() const {
     return radio_sessions_ * params_.radio_session_energy_uj +
            patient_sessions_ * params_.patient_session_energy_uj;
   }
   std::int64_t tone_energy_uj() const;
   std::int64_t used_uj() const {
-    return sleep_energy_uj() + stroke_energy_uj() + radio_energy_uj() + tone_energy_uj() +
-           link_work_uj_;
+    return sleep_energy_uj() + stroke_energy_uj() + processor_energy_uj() + radio_energy_uj() +
+           tone_energy_uj() + link_work_uj_;
   }
   // Usable energy now: the capacity less what a fault has taken so far.
   std::int64_t effective_capacity_uj() const;

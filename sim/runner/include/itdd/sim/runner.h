@@ -141,6 +141,7 @@ struct SimulationResult {
   std::int64_t battery_used_uj = 0;
   std::int64_t battery_stroke_uj = 0;
   std::int64_t battery_sleep_uj = 0;
+  std::int64_t battery_processor_uj = 0;  // its wake-ups (measured on the emulated board)
   std::int64_t battery_radio_uj = 0;  // programmer and patient device sessions
   std::int64_t battery_tone_uj = 0;
   double battery_remaining_percent = 0;

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""A static bound on the target image's deepest stack (docs/footprint.md).
+
+    scripts/stack_bound.py IMAGE.elf BUILD_DIR
+
+Frames and calls come from GCC's -fcallgraph-info=su (a .ci file beside each C++ object: every
+function's static frame and the calls it makes after optimisation); functions without one (the
+C library, libgcc, the start-up code's assembly) are read from the image's disassembly (their
+pushes and `sub sp`, their `bl` calls). Only functions the image links are counted.
+
+An indirect call (a virtual call through a `hal` port, a sink or a visitor) is resolved to every
+virtual function in the image (an entry of one of its vtables) with the name called at that
+place in the source (read at the call's line and column), the caller itself excepted (a port
+wrapping another port of the same interface, as the implant's supervised motor, calls the
+wrapped one), and the maximum over them is taken. The signature narrows that where a class
+overrides two interfaces' methods of one name (Implant::record for engine and alarm events):
+RESOLVE below says which, and why.
+
+The bound of a function is its frame plus the largest bound of what it calls; the image's bound
+is that of Reset_Handler plus the interrupts that can preempt it (all IRQs at one priority: the
+deepest handler, and the NMI on top of it), each with the 32-byte exception frame the core
+pushes. Fails (exit 1, saying where) on recursion (a cycle in the graph), a frame that is not
+static, an indirect call it cannot resolve, or a function the image calls that it cannot read.
+Prints the bound and its path; the last line is `stack bound: N B`.
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+
+EXCEPTION_FRAME = 32  # r0-r3, r12, lr, pc, xPSR (no FPU context: -mfloat-abi=soft)
+
+# Indirect calls where the name alone would also reach an overload the call cannot: the caller
+# (a prefix of its demangled name), the method called, and what its static type admits.
+RESOLVE = [
+    # Implant::record(TherapyEvent) tells its engine observer (an engine::EventSink): only
+    # EventSink::record(const TherapyEvent&) overriders; likewise for alarm events. The observer
+    # is the simulator's (null on the board); the implant itself, the one implementation in the
+    # image, is never its own observer, so such a call counts as none.
+    ("itdd::app::Implant::record(itdd::engine::TherapyEvent const&)", "record", "TherapyEvent const&"),
+    ("itdd::app::Implant::record(itdd::alarms::AlarmEvent const&)", "record", "AlarmEvent const&"),
+    # The alarm manager's only `record` is its AlarmEventSink's, the engine's its EventSink's.
+    ("itdd::alarms::", "record", "AlarmEvent const&"),
+    ("itdd::engine::", "record", "TherapyEvent const&"),
+]
+
+
+def fail(msg):
+    print(f"stack bound: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def run(*cmd):
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+image, build = sys.argv[1], sys.argv[2]
+
+# ---- the image: its function symbols, vtables and disassembly ----
+symbols = {}  # name -> (address, size)
+for line in run("arm-none-eabi-nm", "-S", "--defined-only", image).splitlines():
+    f = line.split()
+    if len(f) == 4 and f[2] in "TtWw":
+        symbols.setdefault(f[3], (int(f[0], 16) & ~1, int(f[1], 16)))
+    elif len(f) == 3 and f[2] in ("__init_array_start", "__init_array_end"):
+        symbols[f[2]] = (int(f[0], 16), 0)
+by_address = {addr: name for name, (addr, _) in symbols.items()}
+names = list(symbols)
+demangled = dict(zip(names, run("arm-none-eabi-c++filt", *names).splitlines())) if names else {}
+
+# Virtual functions: the words of every vtable (_ZTV*) that are function addresses.
+sections = {}
+for line in run("arm-none-eabi-objdump", "-h", image).splitlines():
+    f = line.split()
+    if len(f) >= 7 and f[0].isdigit():
+        sections[f[1]] = (int(f[3], 16), int(f[5], 16), int(f[2], 16))  # vma, file offset, size
+blob = open(image, "rb").read()
+
+
+def read_word(addr):
+    for vma, off, size in sections.values():
+        if vma <= addr < vma + size:
+            return int.from_bytes(blob[off + addr - vma:off + addr - vma + 4], "little")
+    return None
+
+
+virtuals = set()
+for line in run("arm-none-eabi-nm", "-S", "--defined-only", image).splitlines():
+    f = line.split()
+    if len(f) == 4 and f[3].startswith("_ZTV"):
+        start, size = int(f[0], 16), int(f[1], 16)
+        for a in range(start, start + size, 4):
+            w = read_word(a)
+            if w is not None and (w & ~1) in by_address:
+                virtuals.add(by_address[w & ~1])
+
+# ---- frames and calls: the .ci files ----
+frame = {}  # function -> bytes
+calls = collections.defaultdict(set)  # function -> callees
+indirect = collections.defaultdict(list)  # function -> [(file, line, col)]
+node_re = re.compile(r'^node: \{ title: "([^"]*)" label: "([^"]*)"')
+edge_re = re.compile(r'^edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"(?: label: "([^"]*)")?')
+
+
+def symbol_of(title):
+    # Local functions are titled FILE:NAME; the image's symbol is NAME.
+    return title.rsplit(":", 1)[-1] if title.startswith("/") else title
+
+
+for root, _, files in os.walk(build):
+    if "target_tests" in root:
+        continue
+    for fname in files:
+        if not fname.endswith(".ci"):
+            continue
+        for line in open(os.path.join(root, fname), errors="replace"):
+            m = node_re.match(line)
+            if m:
+                label = m.group(2).split("\\n")
+                if len(label) >= 3 and "bytes" in label[-1]:
+                    size, kind = re.match(r"(\d+) bytes \(([^)]*)\)", label[-1]).groups()
+                    name = symbol_of(m.group(1))
+                    if kind != "static":
+                        if name in symbols:
+                            fail(f"{demangled.get(name, name)}: a {kind} frame ({size} B)")
+                        continue
+                    frame[name] = max(frame.get(name, 0), int(size))
+                continue
+            m = edge_re.match(line)
+            if m:
+                src, dst, where = symbol_of(m.group(1)), m.group(2), m.group(3)
+                if dst == "__indirect_call":
+                    file, ln, col = where.rsplit(":", 2)
+                    indirect[src].append((file, int(ln), int(col)))
+                else:
+                    calls[src].add(symbol_of(dst))
+
+# ---- functions without a .ci: from the disassembly ----
+disassembly = collections.defaultdict(list)
+label_at = {}  # address -> the name objdump gives it (one of its aliases)
+current = None
+for line in run("arm-none-eabi-objdump", "-d", "--no-show-raw-insn", image).splitlines():
+    m = re.match(r"^([0-9a-f]+) <([^>]+)>:$", line)
+    if m:
+        current = m.group(2)
+        label_at[int(m.group(1), 16)] = current
+        continue
+    if current and re.match(r"^\s+[0-9a-f]+:\t", line):
+        disassembly[current].append(line.split("\t", 2)[-1].strip() if "\t" in line else line)
+
+
+def from_disassembly(name):
+    size = 0
+    for ins in disassembly.get(name, []):
+        m = re.match(r"(push(?:\.w)?|stmdb(?:\.w)?\s+sp!,)\s*\{([^}]*)\}", ins)
+        if m and ins.startswith(("push", "stmdb")):
+            regs = 0
+            for part in m.group(2).split(","):
+                part = part.strip()
+                r = re.match(r"r(\d+)-r(\d+)", part)
+                regs += int(r.group(2)) - int(r.group(1)) + 1 if r else 1
+            size += 4 * regs
+        m = re.match(r"sub(?:\.w|w)?\s+sp,\s*(?:sp,\s*)?#(\d+)", ins)
+        if m:
+            size += int(m.group(1))
+        elif re.match(r"sub(?:\.w)?\s+sp,\s*(?:sp,\s*)?r", ins) or re.match(r"mov\s+sp,", ins):
+            fail(f"{name}: a stack adjustment the disassembly does not bound ({ins})")
+        m = re.match(r"(?:bl|b(?:\.w|\.n)?)\s+[0-9a-f]+ <([^>+]+)>", ins)
+        if m and m.group(1) != name and m.group(1) in symbols:
+            calls[name].add(m.group(1))
+        if re.match(r"blx\s+r", ins):
+            fail(f"{name}: an indirect call outside the C++ code ({ins})")
+    frame[name] = size
+
+
+def methods_called(file, line, col):
+    """The method named just before the call's column; where GCC placed the call at an
+    enclosing (inlined) call instead, every method called in the rest of the statement."""
+    try:
+        lines = open(file, errors="replace").read().splitlines()
+    except OSError:
+        return None, []
+    text = lines[line - 1] if line - 1 < len(lines) else ""
+    # The last name whose opening parenthesis is at or before the column (GCC gives the
+    # parenthesis, or the one after it).
+    name = None
+    for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", text):
+        if m.end() - 1 <= col - 1:
+            name = m.group(1)
+    rest = text[col - 1:]
+    for more in lines[line:line + 8]:  # bounded: a statement over a few lines
+        if ";" in rest:
+            break
+        rest += " " + more
+    rest = rest.split(";", 1)[0]
+    return name, re.findall(r"([A-Za-z_]\w*)\s*\(", rest)
+
+
+def method_name(sym):
+    # The name before the function's own (last) parameter list.
+    d = demangled.get(sym, sym).removeprefix("non-virtual thunk to ")
+    end = d.rfind(")")
+    depth = 0
+    for i in range(end, -1, -1):
+        depth += {")": 1, "(": -1}.get(d[i], 0)
+        if depth == 0:
+            return d[:i].rsplit("::", 1)[-1]
+    return None
+
+
+def init_array():
+    # The static constructors the start-up code calls through __init_array_start..end.
+    start, end = symbols.get("__init_array_start"), symbols.get("__init_array_end")
+    out = []
+    if start and end:
+        for a in range(start[0], end[0], 4):
+            w = read_word(a)
+            if w is not None and (w & ~1) in label_at:
+                out.append(label_at[w & ~1])
+    return out
+
+
+def resolve(caller, file, line, col):
+    if caller == "Reset_Handler":  # its one indirect call: the static constructors
+        return init_array()
+    name, inner = methods_called(file, line, col)
+    caller_d = demangled.get(caller, caller)
+
+    def implementations(name):
+        targets = [v for v in virtuals if method_name(v) == name and v != caller]
+        for prefix, method, signature in RESOLVE:
+            if caller_d.startswith(prefix) and method == name:
+                targets = [v for v in targets if signature in demangled.get(v, v)]
+        # A thunk only adjusts `this` and jumps to its function.
+        return [t for t in targets
+                if not demangled.get(t, "").startswith(f"non-virtual thunk to {caller_d}")]
+
+    targets = implementations(name) if name else []
+    if not targets and any(caller_d.startswith(p) and m == name and p.endswith(")")
+                           for p, m, _ in RESOLVE):
+        return []  # only the caller itself implements it: an implant is not its own observer
+    if not targets:
+        targets = [t for n in inner for t in implementations(n)]
+    if not targets:
+        fail(f"{caller_d}: the indirect call at {file}:{line}:{col} names no virtual function "
+             "with an implementation in the image (a function pointer?)")
+    return targets
+
+
+graph = {}
+needed = ["Reset_Handler"] + sorted(s for s in symbols if s.endswith("_Handler") and s != "Reset_Handler")
+seen = set()
+stack = list(needed)
+while stack:
+    f = stack.pop()
+    if f in seen:
+        continue
+    seen.add(f)
+    if f not in frame:
+        if f.startswith("_ZThn"):  # a non-virtual thunk: adjusts `this`, branches to its function
+            frame[f] = 0
+            target = demangled[f].removeprefix("non-virtual thunk to ")
+            calls[f] |= {s for s, d in demangled.items() if d == target}
+        elif f in disassembly:
+            from_disassembly(f)
+        elif f in symbols and label_at.get(symbols[f][0]) in disassembly:  # an alias
+            alias = label_at[symbols[f][0]]
+            if alias not in frame:
+                from_disassembly(alias)
+            frame[f] = frame[alias]
+            calls[f] = set(calls.get(alias, ())) - {f}
+        else:
+            fail(f"{demangled.get(f, f)}: called, but neither a .ci file nor the image has it")
+    edges = {c for c in calls.get(f, ()) if c in symbols or c in frame}
+    for where in indirect.get(f, ()):
+        edges |= set(resolve(f, *where))
+    graph[f] = sorted(edges)
+    stack.extend(edges)
+
+# ---- the deepest path (depth-first, refusing cycles) ----
+best = {}
+on_path = []
+state = {}
+
+
+def bound(f):
+    if state.get(f) == "done":
+        return best[f]
+    if state.get(f) == "open":
+        cycle = on_path[on_path.index(f):] + [f]
+        fail("recursion: " + " -> ".join(demangled.get(c, c) for c in cycle))
+    state[f] = "open"
+    on_path.append(f)
+    deepest, via = 0, None
+    for c in graph[f]:
+        b = bound(c)[0]
+        if b > deepest:
+            deepest, via = b, c
+    on_path.pop()
+    state[f] = "done"
+    best[f] = (frame[f] + deepest, via)
+    return best[f]
+
+
+sys.setrecursionlimit(10000)
+
+
+def path(f):
+    out = []
+    while f is not None:
+        out.append(f)
+        f = best[f][1]
+    return out
+
+
+main_bound = bound("Reset_Handler")[0]
+irqs = [h for h in needed[1:] if h != "NMI_Handler"]
+irq = max(irqs, key=lambda h: bound(h)[0]) if irqs else None
+irq_bound = bound(irq)[0] + EXCEPTION_FRAME if irq else 0
+nmi_bound = bound("NMI_Handler")[0] + EXCEPTION_FRAME if "NMI_Handler" in symbols else 0
+total = main_bound + irq_bound + nmi_bound
+
+
+def short(sym):
+    d = demangled.get(sym, sym)
+    return re.sub(r"\(.*", "", d).replace("itdd::", "")
+
+
+print(f"deepest path from Reset_Handler: {main_bound} B "
+      f"({len(graph)} functions, {sum(len(v) for v in indirect.values())} indirect call sites "
+      f"resolved to {len(virtuals)} virtual functions)")
+for f in path("Reset_Handler"):
+    print(f"  {frame[f]:>6} B  {short(f)}")
+if irq:
+    print(f"interrupts on top: {short(irq)} {bound(irq)[0]} B + NMI_Handler "
+          f"{nmi_bound - EXCEPTION_FRAME} B, each with its {EXCEPTION_FRAME}-byte exception frame")
+print(f"stack bound: {total} B")
