@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "itdd/host/pump_catalog.h"
+#include "itdd/scenario/gas_scenario.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/patient_params.h"
 
@@ -32,12 +33,21 @@ const itdd::sim::CsfCatalog& csf() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const itdd::host::Checked<itdd::scenario::Scenario> s =
-      itdd::scenario::parse_scenario_text(text, catalog());
-  if (!s.ok()) {
-    if (s.error().message.empty()) __builtin_trap();  // every refusal says what is wrong
+  // Either kind of pump, chosen by the model's kind as `itdd sim run` reads a file.
+  const itdd::host::Checked<itdd::scenario::AnyScenario> any =
+      itdd::scenario::parse_any_scenario_text(text, catalog());
+  if (!any.ok()) {
+    if (any.error().message.empty()) __builtin_trap();  // every refusal says what is wrong
     return 0;
   }
+  if (const auto* gas = std::get_if<itdd::scenario::GasScenario>(&any.value())) {
+    if (gas->duration.count() <= 0) __builtin_trap();
+    for (const auto& e : gas->events) {
+      if (e.at.count() < 0 || e.at > e.until || e.until > gas->duration) __builtin_trap();
+    }
+    return 0;
+  }
+  const itdd::scenario::Scenario* s = &std::get<itdd::scenario::Scenario>(any.value());
   // A scenario that is read must be internally consistent.
   if (s->duration.count() <= 0) __builtin_trap();
   for (const auto& e : s->events) {

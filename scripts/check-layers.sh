@@ -4,7 +4,8 @@
 #   programmer/  includes nothing of ptm/ or sim/
 #   ptm/         includes nothing of sim/
 #   apps/itdd/   the programmer's and the patient device's commands include nothing of sim/: only
-#                the simulator's and the virtual implant's faces may (main.cpp, serve.cpp)
+#                the simulator's and the virtual implant's faces may (main.cpp, serve.cpp,
+#                sim_commands.*)
 # and programmer/ (its libraries and tests) configures without sim/ at all: the tree is
 # configured with ITDD_NO_SIM=ON and CMAKE_LINK_LIBRARIES_ONLY_TARGETS=ON, so a link to a sim/
 # library (absent there) is an error, not a silent -litdd_sim.
@@ -54,7 +55,7 @@ check_includes() {
 check_includes host programmer ptm sim
 check_includes programmer ptm sim
 check_includes ptm sim
-except="main.cpp serve.cpp" check_includes apps/itdd sim
+except="main.cpp serve.cpp sim_commands.cpp sim_commands.h" check_includes apps/itdd sim
 
 # The programmer side without the simulator: configure only (a few seconds).
 build=$(mktemp -d)

@@ -1,5 +1,6 @@
 // itdd: the project's command line.
 //   itdd sim run SCENARIO.json       a scenario on the simulated pump, and its summary
+//   itdd sim trumpet SCENARIO.json   its IEC 60601-2-24 trumpet curve (sim_commands.cpp)
 //   itdd sim tones --out DIR         the alarm tone patterns as WAV files
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
@@ -35,11 +36,13 @@
 #include "dashboard.h"
 #include "escaped_stderr.h"
 #include "itdd/host/pump_catalog.h"
+#include "itdd/scenario/gas_scenario.h"
 #include "itdd/scenario/scenario.h"
 #include "itdd/sim/runner.h"
 #include "itdd/sim/summary.h"
 #include "itdd/tones/tones.h"
 #include "json_outcome.h"
+#include "sim_commands.h"
 
 namespace {
 
@@ -155,14 +158,18 @@ int sim_run(const SimRunArgs& args) {
   const std::string models_file = pump_models_path(args);
   const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return input_error(models_file, catalog.error());
-  const host::Checked<scenario::Scenario> read =
-      scenario::load_scenario_file(args.scenario_file, catalog.value());
+  const host::Checked<scenario::AnyScenario> read =
+      scenario::load_any_scenario_file(args.scenario_file, catalog.value());
   if (!read.ok()) return input_error(args.scenario_file, read.error());
-  const scenario::Scenario& scenario = read.value();
-  // The virtual patient, when the scenario has a "patient" block: its figures over the
-  // population's (--csf-pk, else $ITDD_CSF_PK, else the source tree's file).
+  // The virtual patient, when the scenario (either pump kind) has a "patient" block: its figures
+  // over the population's (--csf-pk, else $ITDD_CSF_PK, else the source tree's file).
   std::optional<sim::PatientSetup> patient;
-  if (scenario.patient) {
+  const auto* patient_block = std::visit(
+      [](const auto& s) -> const sim::PatientOverrides* {
+        return s.patient ? &*s.patient : nullptr;
+      },
+      read.value());
+  if (patient_block != nullptr) {
     const char* env = std::getenv("ITDD_CSF_PK");
     const std::string pk_file = !args.csf_pk_file.empty()        ? args.csf_pk_file
                                 : env != nullptr && *env != '\0' ? std::string(env)
@@ -170,11 +177,19 @@ int sim_run(const SimRunArgs& args) {
     const host::Checked<sim::CsfCatalog> pk = sim::CsfCatalog::load(pk_file);
     if (!pk.ok()) return input_error(pk_file, pk.error());
     std::vector<std::string> drugs;
-    for (const scenario::DrugGiven& d : scenario::drugs_given(scenario)) drugs.push_back(d.name);
-    host::Checked<sim::PatientSetup> setup = sim::resolve_patient(*scenario.patient, *pk, drugs);
+    for (const scenario::DrugGiven& d :
+         std::visit([](const auto& s) { return scenario::drugs_given(s); }, read.value())) {
+      drugs.push_back(d.name);
+    }
+    host::Checked<sim::PatientSetup> setup = sim::resolve_patient(*patient_block, *pk, drugs);
     if (!setup.ok()) return input_error(args.scenario_file, setup.error());
     patient = std::move(setup).value();
   }
+  if (const auto* gas = std::get_if<scenario::GasScenario>(&read.value())) {
+    return itdd::cli::run_gas_sim(*gas, patient ? &*patient : nullptr, args.json, args.quiet,
+                                  args.csv_file);
+  }
+  const scenario::Scenario& scenario = std::get<scenario::Scenario>(read.value());
   std::ofstream csv;
   if (!args.csv_file.empty()) {
     csv.open(args.csv_file);
@@ -245,6 +260,8 @@ int main(int argc, char** argv) {
   run->add_option("--csf-pk", args.csf_pk_file,
                   "Virtual patient's population figures, for a scenario with a \"patient\" block "
                   "(default: $ITDD_CSF_PK, else the source tree's data/csf-pharmacokinetics.json)");
+  itdd::cli::TrumpetArgs trumpet_args;
+  CLI::App* trumpet = itdd::cli::add_sim_trumpet(*sim, trumpet_args);
   CLI::App* tones = sim->add_subcommand(
       "tones",
       "Render every alarm tone pattern to a WAV file (critical, non-critical, alarm test)");
@@ -327,6 +344,11 @@ int main(int argc, char** argv) {
                         : itdd::tones::run_tones_command(tones_dir, std::cout, std::cerr);
     }
     if (run->parsed()) return sim_run(args);
+    if (trumpet->parsed()) {
+      return itdd::cli::run_sim_trumpet(trumpet_args, trumpet_args.pump_models_file.empty()
+                                                          ? default_pump_models()
+                                                          : trumpet_args.pump_models_file);
+    }
     if (serve_args.advance->parsed()) {
       return itdd::cli::run_advance(serve_args, default_pump_models());
     }

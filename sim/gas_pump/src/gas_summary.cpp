@@ -34,7 +34,7 @@ WallTime wall(const GasScenario& s, Duration elapsed) {
   return WallTime(s.start.ms() + elapsed.count());
 }
 std::string time_text(const GasScenario& s, std::optional<Duration> t) {
-  return t ? format_wall_time(wall(s, *t)) : std::string("not within the run");
+  return t ? format_wall_time(wall(s, *t)) : std::string("not reached");
 }
 json time_json(const GasScenario& s, std::optional<Duration> t) {
   return t ? json(format_wall_time(wall(s, *t))) : json(nullptr);

@@ -97,8 +97,9 @@ std::vector<std::string> patient_text(const PatientReport& r,
         c.lumbar_clearance_ml_per_min, c.cisternal_volume_ml, c.cisternal_clearance_ml_per_min,
         c.terminal_half_life_min));
     out.push_back(fmt::format(
-        "    steady state {} ng/mL lumbar (of the last prescription of it); highest hourly mean "
-        "{} ng/mL (hour to {}), peak {} ng/mL just after a stroke; at the end {} ng/mL lumbar, "
+        "    steady state {} ng/mL lumbar (of its last prescription, or for a fixed-rate pump its "
+        "nominal flow); highest hourly mean "
+        "{} ng/mL (hour to {}), peak {} ng/mL (the highest minute); at the end {} ng/mL lumbar, "
         "{} ng/mL cisternal",
         ng_per_ml(d.steady_state_pg_per_ml), ng_per_ml(d.highest_pg_per_ml), time_of(d.highest_at),
         ng_per_ml(d.peak_pg_per_ml), ng_per_ml(d.lumbar_pg_per_ml_at_end),

@@ -107,7 +107,9 @@ std::string trumpet_svg(const TrumpetResult& r, const std::string& title) {
     span = std::max({span, std::abs(w.ep_max_percent), std::abs(w.ep_min_percent)});
   }
   span = std::max(span, std::abs(r.overall_error_percent));
-  span = std::ceil(span / 10.0) * 10.0;
+  // A round span so the five grid lines each side fall on round numbers.
+  const double round_to = span <= 50 ? 10.0 : span <= 250 ? 50.0 : 100.0;
+  span = std::ceil(span / round_to) * round_to;
   const double x0 = std::log10(1.0), x1 = std::log10(2000.0);
   const auto x_of = [&](double minutes) {
     return kLeft + (std::log10(minutes) - x0) / (x1 - x0) * (kWidth - kLeft - kRight);

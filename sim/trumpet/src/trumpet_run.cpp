@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "itdd/host/wall_time.h"
 #include "itdd/sim/gas_runner.h"
 #include "itdd/sim/runner.h"
@@ -38,7 +40,14 @@ host::Checked<TrumpetInput> trumpet_input(const scenario::AnyScenario& any,
   in.sample_interval = kSample;
   const std::size_t first = static_cast<std::size_t>(period.from.count() / kSample.count());
   const std::size_t count = static_cast<std::size_t>(period.length.count() / kSample.count());
-  if (const auto* gas = std::get_if<scenario::GasScenario>(&any)) {
+  // Only what happens before the period's end matters: the run stops there.
+  const Duration end = period.from + period.length;
+  if (const auto* full_gas = std::get_if<scenario::GasScenario>(&any)) {
+    scenario::GasScenario gas_copy = *full_gas;
+    gas_copy.duration = end;
+    std::erase_if(gas_copy.events, [&](const auto& e) { return e.at >= end; });
+    for (auto& e : gas_copy.events) e.until = std::min(e.until, end);
+    const scenario::GasScenario* gas = &gas_copy;
     const GasRunResult r = run_gas_scenario(*gas, GasRunOptions{kSample, true});
     in.set_rate = gas->pump.nominal_flow;
     in.sample_volume_nl.assign(
@@ -46,7 +55,9 @@ host::Checked<TrumpetInput> trumpet_input(const scenario::AnyScenario& any,
         r.step_volume_nl.begin() + static_cast<std::ptrdiff_t>(first + count));
     return in;
   }
-  const scenario::Scenario& s = std::get<scenario::Scenario>(any);
+  scenario::Scenario s = std::get<scenario::Scenario>(any);
+  s.duration = end;
+  std::erase_if(s.events, [&](const scenario::ScenarioEvent& e) { return e.at >= end; });
   if (s.prescription.mode != therapy::BasalMode::kContinuous) {
     return refusal("prescription",
                    "the trumpet curve needs a constant set rate: use a continuous prescription "
