@@ -1,7 +1,7 @@
 // libFuzzer harness for the other data files people edit or carry between machines: pump models
-// (host/pump_catalog's PumpCatalog), opioid conversions (programmer/dosing) and the event logs and
-// delivery histories a clinic uploads (programmer/uploads). Each input goes to all three
-// readers: each must read it or refuse it with a message; an exception (none may leave a
+// (host/pump_catalog's PumpCatalog), opioid conversions (programmer/dosing), the event logs and
+// delivery histories a clinic uploads (programmer/uploads), and the virtual patient's population
+// figures (sim/patient's CsfCatalog). Each input goes to all four readers: each must read it or refuse it with a message; an exception (none may leave a
 // reader), a crash or a sanitizer report is a bug. What is read must hold what its reader
 // promises.
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include "itdd/host/pump_catalog.h"
 #include "itdd/programmer/opioid_conversion.h"
 #include "itdd/programmer/uploads.h"
+#include "itdd/sim/patient_params.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace itdd;
@@ -55,6 +56,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (h.hour_index < 0 || h.volume.count() < 0 || h.strokes < 0) __builtin_trap();
     }
     if (!records->implant_key.empty() && records->implant_key.size() != 64) __builtin_trap();
+  }
+  const host::Checked<sim::CsfCatalog> csf = sim::CsfCatalog::from_text(text);
+  if (!csf.ok()) {
+    if (csf.error().message.empty()) __builtin_trap();
+  } else {
+    // What is read can be modelled: volumes and flows above 0, no negative lumbar clearance.
+    for (const std::string& name : csf->names()) {
+      const sim::CsfDrug* d = csf->find(name);
+      if (d == nullptr || d->params.clearance_nl_per_min <= 0 || d->params.volume_nl <= 0 ||
+          d->params.clearance_nl_per_min <
+              sim::minimum_clearance_nl_per_min(d->params, csf->physiology())) {
+        __builtin_trap();
+      }
+    }
   }
   return 0;
 }

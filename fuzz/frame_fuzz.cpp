@@ -6,11 +6,13 @@
 // The input is used three ways: as a byte stream fed to the reassembler in chunks (sizes taken
 // from the input itself), as one frame for decode_frame, and as a message payload for the
 // decoders directly (so mutations reach the decoders without having to fix a CRC).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 
+#include "itdd/board/frame_receiver.h"
 #include "itdd/protocol/frame.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/protocol/prescription_wire.h"
@@ -149,9 +151,32 @@ void exercise_stream(std::span<const std::uint8_t> input) {
 
 }  // namespace
 
+// The board's link UART (board/common's FrameReceiver), byte by byte into a small buffer so that
+// headers announcing more than it holds occur: a frame it hands over decodes (or is the header
+// of another version, for the radio to answer), fits its buffer, and every byte pushed is in a
+// frame taken, dropped or still buffered.
+void exercise_receiver(std::span<const std::uint8_t> input) {
+  static std::array<std::uint8_t, 512> buffer{};
+  itdd::board::FrameReceiver receiver(buffer);
+  std::size_t taken = 0;
+  for (std::uint8_t b : input) {
+    const itdd::board::FrameReceiver::Took t = receiver.push(b);
+    if (t == itdd::board::FrameReceiver::Took::kRefused) check_error(receiver.last_refusal());
+    if (t != itdd::board::FrameReceiver::Took::kFrame) continue;
+    const std::span<std::uint8_t> f = receiver.frame();
+    check(f.size() <= buffer.size());
+    const itdd::Result<FrameView> v = decode_frame(f);
+    check(v.ok() || (f.size() == kFrameHeaderSize && f[2] != kProtocolVersion));
+    taken += f.size();
+    receiver.clear();
+  }
+  check(taken + receiver.dropped_bytes() + receiver.buffered() == input.size());
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> input(data, size);
   exercise_stream(input);
+  exercise_receiver(input);
   const itdd::Result<FrameView> frame = decode_frame(input);
   if (frame.ok()) {
     check(frame->size == size);

@@ -4,10 +4,13 @@
 # largest stack frames from -fstack-usage, against the budget (128 KiB flash with crypto, 32 KiB
 # RAM with stacks).
 #   scripts/footprint.sh [--check] IMAGE.elf BUILD_DIR
-#   --check: fail when flash is over budget, a heap is linked, or the stack has no static bound
-#            (recursion, a dynamic frame, an unresolved indirect call: scripts/stack_bound.py).
-#            RAM (variables + the static stack bound) is reported against its budget; it is
-#            0.45 KiB over today (docs/footprint.md), so it is not yet enforced.
+#   --check: fail when flash is over budget, RAM (variables + the static stack bound) is over
+#            budget, a heap is linked, or the stack has no static bound within the stack the
+#            image reserves (recursion, a dynamic frame, an unresolved indirect call:
+#            scripts/stack_bound.py).
+#            ITDD_FLASH_CEILING=BYTES, ITDD_RAM_CEILING=BYTES: while flash or RAM is over budget
+#            (the link and libsodium in the image), fail above that figure instead (a ratchet,
+#            not a budget).
 set -euo pipefail
 check=0
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
@@ -38,7 +41,11 @@ ram = ram_static + stack
 # Per module: the input sections the map assigns to each library (or object) in flash and RAM.
 per = collections.defaultdict(lambda: [0, 0])
 pending = None
+in_layout = False  # the map lists the sections the linker discarded first: not counted
 for line in open(image + ".map", errors="replace"):
+    if not in_layout:
+        in_layout = line.startswith("Linker script and memory map")
+        continue
     m = re.match(r"^ (\.(text|rodata|data|bss)[^\s]*)\s*$", line)
     if m:
         pending = m.group(2)
@@ -94,7 +101,25 @@ print(f"heap          {'LINKED (malloc is in the image)' if heap_linked else '0 
 print("largest stack frames (-fstack-usage):")
 for size, fn in frames[:6]:
     print(f"  {size:>6} B  {fn}")
-if check and (flash > FLASH_BUDGET or heap_linked or not stack_ok or stack > reserved):
-    sys.exit("FAIL: flash over its budget, a heap linked, or no static stack bound within the "
-             "reserved stack")
+flash_ceiling = int(os.environ.get("ITDD_FLASH_CEILING", FLASH_BUDGET))
+ram_ceiling = int(os.environ.get("ITDD_RAM_CEILING", RAM_BUDGET))
+if flash_ceiling != FLASH_BUDGET:
+    print(f"flash ceiling {flash_ceiling:>7} B (over budget: the check holds flash to this figure)")
+if ram_ceiling != RAM_BUDGET:
+    print(f"RAM ceiling   {ram_ceiling:>7} B (over budget: the check holds RAM to this figure)")
+if check:
+    failures = []
+    if flash > flash_ceiling:
+        failures.append(f"flash {flash} B over {flash_ceiling} B")
+    if ram > ram_ceiling:
+        failures.append(f"RAM {ram} B (variables + stack bound) over {ram_ceiling} B")
+    if heap_linked:
+        failures.append("a heap is linked (malloc or sbrk in the image)")
+    if not stack_ok:
+        failures.append("no static stack bound (see above)")
+    elif stack > reserved:
+        failures.append(f"the stack bound {stack} B exceeds the {reserved} B the image reserves "
+                        "(STACK_SIZE in board/mps2_an386/mps2_an386.ld)")
+    if failures:
+        sys.exit("FAIL: " + "; ".join(failures))
 PY

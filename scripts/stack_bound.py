@@ -46,6 +46,55 @@ RESOLVE = [
 ]
 
 
+# Calls through function pointers in the C libraries the link brings (no .ci file: read from
+# the disassembly), by caller: every function the pointer can hold in this image. nanopb's
+# streams are the protocol's buffers (pb_istream_from_buffer, pb_ostream_from_buffer) and none
+# of the protocol's fields is a callback (itdd.options: all static), so a descriptor's field
+# callback is the default one, which calls nothing of its own. libsodium's implementation
+# structs are its portable C ones (the board builds nothing else and picks nothing:
+# board/crypto/src/sodium_board.c); randombytes' source is the board's; no misuse handler is
+# set (sodium_misuse ends in the board's own stop) and the board's source has no stir.
+NANOPB_TARGETS = {"buf_read", "buf_write", "pb_default_field_callback"}
+C_INDIRECT = {
+    **{f: NANOPB_TARGETS for f in ("pb_read", "pb_readbyte", "pb_write", "decode_basic_field",
+                                   "decode_field", "encode_basic_field", "encode_field",
+                                   "pb_decode_inner", "pb_encode")},
+    "pb_default_field_callback": set(),
+    "crypto_generichash_blake2b__update": {"blake2b_compress_ref"},
+    "crypto_generichash_blake2b__final": {"blake2b_compress_ref"},
+    "crypto_scalarmult_curve25519": {"crypto_scalarmult_curve25519_ref10"},
+    "crypto_scalarmult_curve25519_base": {"crypto_scalarmult_curve25519_ref10_base"},
+    "crypto_onetimeauth_poly1305_init": {"crypto_onetimeauth_poly1305_donna_init"},
+    "crypto_onetimeauth_poly1305_final": {"crypto_onetimeauth_poly1305_donna_final"},
+    "crypto_stream_chacha20_ietf_ext": {"stream_ietf_ext_ref"},
+    "randombytes_buf": {"_ZN4itdd5board12_GLOBAL__N_14fillEPvj"},
+    "randombytes_stir": set(),
+    "sodium_misuse": set(),
+}
+
+
+# Recursion the code bounds and the graph cannot see: (caller, callee, why). The call is taken
+# out of the graph and the callee's own frame added to the caller's (it calls nothing there).
+BOUNDED_RECURSION = [
+    # libsodium: randombytes_init_if_needed sets the implementation and then stirs it; the stir
+    # asks init_if_needed again, which finds it set and returns.
+    ("randombytes_stir", "randombytes_init_if_needed", "the implementation is set by then"),
+]
+
+
+# Recursion bounded by the depth of what it walks: nanopb encodes and decodes a submessage by
+# calling itself, at most as deep as the protocol's messages nest (itdd.proto: Response ->
+# ImplantStatus -> Prescription -> a day -> a step; Request -> ProgramPrescription -> ...: 4
+# levels below the top, 5 counted). The back edge is taken out and the callee's bound taken
+# that many times (each level needs at most what one level without recursion needs).
+NESTED_RECURSION = [
+    ("pb_encode_submessage", "pb_encode", 5),
+    ("decode_basic_field", "pb_decode_inner", 5),
+    # A message's defaults are set field by field, submessages by the same walk.
+    ("pb_message_set_to_defaults", "decode_field", 5),
+]
+
+
 def fail(msg):
     print(f"stack bound: FAIL: {msg}", file=sys.stderr)
     sys.exit(1)
@@ -147,7 +196,8 @@ for line in run("arm-none-eabi-objdump", "-d", "--no-show-raw-insn", image).spli
         label_at[int(m.group(1), 16)] = current
         continue
     if current and re.match(r"^\s+[0-9a-f]+:\t", line):
-        disassembly[current].append(line.split("\t", 2)[-1].strip() if "\t" in line else line)
+        # "ADDR:<tab>MNEMONIC<tab>OPERANDS": the instruction is the mnemonic and its operands.
+        disassembly[current].append(" ".join(p.strip() for p in line.split("\t")[1:3]))
 
 
 def from_disassembly(name):
@@ -169,8 +219,10 @@ def from_disassembly(name):
         m = re.match(r"(?:bl|b(?:\.w|\.n)?)\s+[0-9a-f]+ <([^>+]+)>", ins)
         if m and m.group(1) != name and m.group(1) in symbols:
             calls[name].add(m.group(1))
-        if re.match(r"blx\s+r", ins):
-            fail(f"{name}: an indirect call outside the C++ code ({ins})")
+        if re.match(r"blx\s+r", ins) or re.match(r"bx\s+r\d", ins):  # a call, or a tail call
+            if name not in C_INDIRECT:
+                fail(f"{name}: an indirect call outside the C++ code ({ins})")
+            calls[name] |= {t for t in C_INDIRECT[name] if t in symbols}
     frame[name] = size
 
 
@@ -180,21 +232,23 @@ def methods_called(file, line, col):
     try:
         lines = open(file, errors="replace").read().splitlines()
     except OSError:
-        return None, []
+        return None, [], []
     text = lines[line - 1] if line - 1 < len(lines) else ""
     # The last name whose opening parenthesis is at or before the column (GCC gives the
     # parenthesis, or the one after it).
     name = None
+    before = []
     for m in re.finditer(r"([A-Za-z_]\w*)\s*\(", text):
         if m.end() - 1 <= col - 1:
             name = m.group(1)
+            before.append(name)
     rest = text[col - 1:]
     for more in lines[line:line + 8]:  # bounded: a statement over a few lines
         if ";" in rest:
             break
         rest += " " + more
     rest = rest.split(";", 1)[0]
-    return name, re.findall(r"([A-Za-z_]\w*)\s*\(", rest)
+    return name, re.findall(r"([A-Za-z_]\w*)\s*\(", rest), before
 
 
 def method_name(sym):
@@ -224,7 +278,7 @@ def init_array():
 def resolve(caller, file, line, col):
     if caller == "Reset_Handler":  # its one indirect call: the static constructors
         return init_array()
-    name, inner = methods_called(file, line, col)
+    name, inner, before = methods_called(file, line, col)
     caller_d = demangled.get(caller, caller)
 
     def implementations(name):
@@ -242,6 +296,10 @@ def resolve(caller, file, line, col):
         return []  # only the caller itself implements it: an implant is not its own observer
     if not targets:
         targets = [t for n in inner for t in implementations(n)]
+    if not targets:
+        # The column after a call in the arguments (crypto.map_to_curve(uniform.value())):
+        # every method named on the line before it.
+        targets = [t for n in before for t in implementations(n)]
     if not targets:
         fail(f"{caller_d}: the indirect call at {file}:{line}:{col} names no virtual function "
              "with an implementation in the image (a function pointer?)")
@@ -277,6 +335,15 @@ while stack:
         edges |= set(resolve(f, *where))
     graph[f] = sorted(edges)
     stack.extend(edges)
+
+for caller, callee, _ in BOUNDED_RECURSION:
+    if callee in graph.get(caller, []):
+        graph[caller] = [c for c in graph[caller] if c != callee]
+        frame[caller] += frame.get(callee, 0)
+
+for caller, callee, _ in NESTED_RECURSION:
+    if callee in graph.get(caller, []):
+        graph[caller] = [c for c in graph[caller] if c != callee]
 
 # ---- the deepest path (depth-first, refusing cycles) ----
 best = {}
@@ -314,6 +381,10 @@ def path(f):
     return out
 
 
+for caller, callee, depth in NESTED_RECURSION:
+    if callee in graph:
+        b, via = bound(callee)
+        best[callee] = (b * depth, via)
 main_bound = bound("Reset_Handler")[0]
 irqs = [h for h in needed[1:] if h != "NMI_Handler"]
 irq = max(irqs, key=lambda h: bound(h)[0]) if irqs else None

@@ -123,6 +123,7 @@ struct SimRunArgs {
   std::string scenario_file;
   std::string csv_file;
   std::string pump_models_file;
+  std::string csf_pk_file;
   bool json = false;
   bool quiet = false;
   bool progress = false;
@@ -157,6 +158,22 @@ int sim_run(const SimRunArgs& args) {
       scenario::load_scenario_file(args.scenario_file, catalog.value());
   if (!read.ok()) return input_error(args.scenario_file, read.error());
   const scenario::Scenario& scenario = read.value();
+  // The virtual patient, when the scenario has a "patient" block: its figures over the
+  // population's (--csf-pk, else $ITDD_CSF_PK, else the source tree's file).
+  std::optional<sim::PatientSetup> patient;
+  if (scenario.patient) {
+    const char* env = std::getenv("ITDD_CSF_PK");
+    const std::string pk_file = !args.csf_pk_file.empty()        ? args.csf_pk_file
+                                : env != nullptr && *env != '\0' ? std::string(env)
+                                                                 : std::string(ITDD_DEFAULT_CSF_PK);
+    const host::Checked<sim::CsfCatalog> pk = sim::CsfCatalog::load(pk_file);
+    if (!pk.ok()) return input_error(pk_file, pk.error());
+    std::vector<std::string> drugs;
+    for (const scenario::DrugGiven& d : scenario::drugs_given(scenario)) drugs.push_back(d.name);
+    host::Checked<sim::PatientSetup> setup = sim::resolve_patient(*scenario.patient, *pk, drugs);
+    if (!setup.ok()) return input_error(args.scenario_file, setup.error());
+    patient = std::move(setup).value();
+  }
   std::ofstream csv;
   if (!args.csv_file.empty()) {
     csv.open(args.csv_file);
@@ -166,6 +183,7 @@ int sim_run(const SimRunArgs& args) {
   }
 
   sim::RunOptions options;
+  options.patient = patient ? &*patient : nullptr;
   if (args.progress || (!args.quiet && isatty(STDERR_FILENO))) {
     options.on_progress = [](Duration elapsed, Duration total) {
       std::cerr << fmt::format("  simulated day {:.0f} of {:.0f}\n",
@@ -221,6 +239,9 @@ int main(int argc, char** argv) {
   run->add_option("--pump-models", args.pump_models_file,
                   "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
                   "data/pump-models.json)");
+  run->add_option("--csf-pk", args.csf_pk_file,
+                  "Virtual patient's population figures, for a scenario with a \"patient\" block "
+                  "(default: $ITDD_CSF_PK, else the source tree's data/csf-pharmacokinetics.json)");
   CLI::App* tones = sim->add_subcommand(
       "tones",
       "Render every alarm tone pattern to a WAV file (critical, non-critical, alarm test)");

@@ -6,15 +6,18 @@ over TCP, so `itdd programmer interrogate --implant 127.0.0.1:PORT` talks to the
 The board is seeded and its first clinician provisioned over the bench (the factory path, as
 `itdd implant serve --provision clinician:KEYFILE` does for the virtual implant); therapy is
 programmed over the bench; the interrogation must report the board's drug, concentration,
-prescription and reservoir. Then garbage, a truncated frame, a damaged frame and a header
+prescription and reservoir; a patient device pairs over the link with a one-time code through a
+window the clinician opens, and interrogates too. Then garbage, a truncated frame, a damaged frame and a header
 announcing more than any frame are written on the link UART: each is refused (the bench's
-`radio` counts them), the board keeps running, a second interrogation answers, and the therapy
-over two days is the host build's (strokes and volumes).
+`radio` counts them), the board keeps running, a second interrogation answers, a third one after a
+power cut (identity, paired programmer and seed kept), and the therapy over two days is the host
+build's (strokes and volumes).
 
 usage: board_link_interrogate.py IMAGE.elf ITDD HOST_BENCH [QEMU]
 """
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -34,6 +37,7 @@ THERAPY = [
     "program morphine mg 25000000 4000000",
     f"run-until {DAY}",
 ]
+POWER_CUT = "power-cut 60000"
 AFTER = [f"run-until {2 * DAY}"]
 
 
@@ -46,6 +50,13 @@ def free_port():
 def frame(kind, payload, version=1):
     head = bytes([0xA5, 0x1D, version, kind]) + struct.pack("<H", len(payload))
     return head + payload + struct.pack("<I", zlib.crc32(head + payload))
+
+
+def run_itdd(itdd, args):
+    r = subprocess.run([itdd] + args, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"itdd {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    return r.stdout + r.stderr
 
 
 def interrogate(itdd, port, key, implant_pub):
@@ -138,6 +149,24 @@ def main():
             check_status(first, bench_status)
             check(first.get("implant_key") == implant_key, "another implant answered")
 
+            # A patient device paired over the link through a window the clinician opens, with
+            # the one-time code (the pairing's map to the curve and its proofs on the board).
+            window = run_itdd(itdd, ["programmer", "pairing-window", "--implant",
+                                     f"127.0.0.1:{port}", "--key", key, "--implant-key",
+                                     implant_pub, "--role", "patient"])
+            code = re.search(r"pairing code: (\d{6})", window)
+            check(code is not None, f"no pairing code: {window}")
+            patient_key = os.path.join(work, "patient.key")
+            run_itdd(itdd, ["programmer", "keygen", "--key", patient_key])
+            patient_implant = os.path.join(work, "patient-implant.pub")
+            paired = run_itdd(itdd, ["programmer", "pair", "--implant", f"127.0.0.1:{port}",
+                                     "--key", patient_key, "--code", code.group(1), "--out",
+                                     patient_implant])
+            check("as patient" in paired, f"pairing: {paired}")
+            check("morphine" in json.dumps(interrogate(itdd, port, patient_key, patient_implant)),
+                  "the paired patient device's interrogation")
+            link_cost = board.run("cost")[-1]
+
             # Bad input on the link UART, from a connection of its own.
             bad = [
                 bytes(range(256)) * 4,                          # noise, magic bytes among it
@@ -175,6 +204,13 @@ def main():
                       f"{name} changed with the bad frames: {bench_status} / {now_status}")
             second = interrogate(itdd, port, key, implant_pub)
             check_status(second, bench_status)
+            # A power cut: the identity, the paired programmer and the seed survive it (the
+            # NOR part and the backup domain); the programmer is answered as before.
+            cut = board.run(POWER_CUT)
+            check(cut[-1].endswith("radio=on"), f"the radio after the power cut: {cut}")
+            third = interrogate(itdd, port, key, implant_pub)
+            check(third.get("implant_key") == implant_key, "another identity after the cut")
+            check("morphine" in json.dumps(third), "the therapy after the power cut")
 
             board_after = board.run(AFTER[0])[-1]
             cost = board.run("cost")[-1]
@@ -182,13 +218,13 @@ def main():
             board.close()
 
     # The host build of the same therapy (no radio): the same strokes and volumes.
-    host_lines = transcript([host], THERAPY + AFTER)
+    host_lines = transcript([host], THERAPY + [POWER_CUT] + AFTER)
     host_after = host_lines[-1]
     for name in ("strokes", "delivered_nl", "missed_nl", "reservoir_nl"):
         check(field(board_after, name) == field(host_after, name),
               f"{name}: board {board_after} / host {host_after}")
-    print(f"ok: interrogated the emulated board twice over its link UART ({seconds:.2f} s the "
-          f"first); bad frames refused: {after}; {cost}")
+    print(f"ok: interrogated the emulated board three times over its link UART (the third after a power cut) ({seconds:.2f} s the "
+          f"first); bad frames refused: {after}; before the power cut: {link_cost}; after: {cost}")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,8 @@ std::span<const std::uint8_t> Bench::answer_frame() {
       costs_[static_cast<std::size_t>(WakeupKind::kHello)].add(cost);
     } else if (type == protocol::FrameType::kRecord) {
       costs_[static_cast<std::size_t>(WakeupKind::kRecord)].add(cost);
+    } else if (type == protocol::FrameType::kPairing) {
+      costs_[static_cast<std::size_t>(WakeupKind::kPairing)].add(cost);
     }
   }
   // Not seeded yet: no radio at all, and nothing on the air answers.
@@ -254,7 +256,8 @@ void Bench::refuse(std::string_view what) {
 }
 
 void Bench::answer_cost() {
-  static constexpr const char* kNames[] = {"stroke", "daily", "hourly", "other", "hello", "record"};
+  static constexpr const char* kNames[] = {"stroke", "daily",  "hourly", "other",
+                                           "hello",  "record", "pairing"};
   Line l;
   l << "ok cost";
   for (std::size_t k = 0; k < costs_.size(); ++k) {

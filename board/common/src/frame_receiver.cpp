@@ -40,6 +40,7 @@ FrameReceiver::Took FrameReceiver::push(std::uint8_t byte) {
     if (buffer_[2] != protocol::kProtocolVersion) {
       // Another version: its header is the radio's to answer (with the versions it speaks);
       // what follows it is noise to this receiver.
+      dropped_ += size_ - protocol::kFrameHeaderSize;
       size_ = protocol::kFrameHeaderSize;
       candidates_ = 0;
       ++frames_;

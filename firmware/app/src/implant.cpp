@@ -143,17 +143,20 @@ BootReport Implant::boot(ImplantTime now, hal::ResetCause cause) {
     report.damaged_log_slots = log_mount->invalid_slots - (log_mount->torn_tail ? 1u : 0u);
   }
   // Straight into the engine's state and the implant's fields (no copy of either beside them).
+  // The alarms' state is checked by their restore(): read beside them, on this stack.
   Result<storage::SettingsLoad> loaded =
       make_error(ErrorCode::kRefused, "settings", "not read yet");
+  alarms::AlarmManager::State alarms_state{};
   (void)engine_.restore_in_place([&](engine::TherapyEngine::State& engine_state) {
-    const std::span<std::uint8_t> parts[2] = {
+    const std::span<std::uint8_t> parts[3] = {
         {reinterpret_cast<std::uint8_t*>(&engine_state), sizeof(engine_state)},
+        {reinterpret_cast<std::uint8_t*>(&alarms_state), sizeof(alarms_state)},
         {reinterpret_cast<std::uint8_t*>(&persistent_), sizeof(persistent_)}};
     loaded = settings_.load(storage::BlobStore::Parts(parts));
     return loaded.ok();
   });
   if (loaded.ok()) {
-    (void)changing_alarms().restore(persistent_.alarms);
+    (void)changing_alarms().restore(alarms_state);
     supervisor_.restore(persistent_.motor);
     if (battery_.ok())
       battery_ = power::BatteryMonitor::restore(config_.battery, persistent_.battery);
@@ -768,15 +771,17 @@ void Implant::close_hours(ImplantTime now) {
 
 void Implant::checkpoint(ImplantTime now) {
   close_hours(now);
-  persistent_.alarms = alarms_.state();
   persistent_.motor = supervisor_.state();
   feed_battery_counters();
   if (battery_.ok()) persistent_.battery = battery_->state();
   persistent_.checkpoint_at = now;
-  // The engine's state is written from where it lives, the implant's fields after it.
+  // The engine's and the alarms' states are written from where they live, the implant's fields
+  // after them.
   const engine::TherapyEngine::State& engine_state = engine_.state_for_checkpoint();
-  const std::span<const std::uint8_t> parts[2] = {
+  const alarms::AlarmManager::State& alarms_state = alarms_.state();
+  const std::span<const std::uint8_t> parts[3] = {
       {reinterpret_cast<const std::uint8_t*>(&engine_state), sizeof(engine_state)},
+      {reinterpret_cast<const std::uint8_t*>(&alarms_state), sizeof(alarms_state)},
       {reinterpret_cast<const std::uint8_t*>(&persistent_), sizeof(persistent_)}};
   if (!settings_.commit(storage::BlobStore::ConstParts(parts)).ok()) {
     ++storage_failures_;

@@ -342,8 +342,7 @@ TEST(TherapyEngine, ProjectionsAssumeEveryAllowedBolus) {
   // in the first day, then 3 mL more at 24 h + t where t/24 + 2 + (t - 12)/2 = 3 (in hours):
   // t = 168/13 h, during the day's third bolus; an hour and a half before the 8/5 days that
   // spreading the boluses over the day would say.
-  EXPECT_EQ(p.low_reservoir,
-            ImplantTime(0) + days(1) + Duration((168 * kMillisPerHour + 12) / 13));
+  EXPECT_EQ(p.low_reservoir, ImplantTime(0) + days(1) + Duration((168 * kMillisPerHour + 12) / 13));
   EXPECT_LT(p.low_reservoir, p.empty);
 }
 
@@ -387,6 +386,47 @@ TEST(TherapyEngine, SnapshotRestoreResumesExactly) {
   EXPECT_EQ(a.engine.reservoir_remaining(), b.engine.reservoir_remaining());
   EXPECT_EQ(b.engine.request_patient_bolus(b.now).granted,
             a.engine.request_patient_bolus(a.now).granted);
+}
+
+// The implant commits the engine's own state and reads its settings straight back into it
+// (docs/footprint.md): the same engine as restore() makes; a read that fails after it wrote
+// leaves the engine as it was constructed (nothing half-read runs).
+TEST(TherapyEngine, RestoreInPlaceIsRestoreAndAFailedReadLeavesTheEngineAsConstructed) {
+  Filled a;
+  Prescription rx = morphine_flex({{0, 12'500'000}, {480, 50'000'000}, {1200, 12'500'000}});
+  rx.patient_bolus = therapy::testing::patient_bolus(milligrams(1), minutes(10), 4, hours(2));
+  ASSERT_TRUE(a.engine.program(rx, a.now).ok());
+  a.run_for(hours(9) + seconds(7));
+  ASSERT_TRUE(a.engine.request_patient_bolus(a.now).granted);
+  a.run_for(minutes(3));
+  const TherapyEngine::State& committed = a.engine.state_for_checkpoint();
+  Harness b;
+  b.now = a.now;
+  ASSERT_TRUE(b.engine.restore_in_place([&](TherapyEngine::State& s) {
+    s = committed;
+    return true;
+  }));
+  a.run_for(days(3));
+  b.run_for(days(3));
+  EXPECT_EQ(a.engine.strokes(), b.engine.strokes());
+  EXPECT_EQ(a.engine.reservoir_remaining(), b.engine.reservoir_remaining());
+  EXPECT_EQ(b.engine.request_patient_bolus(b.now).granted,
+            a.engine.request_patient_bolus(a.now).granted);
+
+  Harness c;
+  const Harness fresh;
+  EXPECT_FALSE(c.engine.restore_in_place([&](TherapyEngine::State& s) {
+    s = a.engine.state_for_checkpoint();  // written, then found bad
+    return false;
+  }));
+  EXPECT_EQ(c.engine.activity(), Activity::kStopped);
+  EXPECT_FALSE(c.engine.filled());
+  EXPECT_EQ(c.engine.reservoir_remaining(), Volume(0));
+  EXPECT_EQ(c.engine.prescription().mode, therapy::BasalMode::kStopped);
+  EXPECT_EQ(c.engine.low_threshold(), fresh.engine.low_threshold());
+  EXPECT_EQ(c.engine.wall_clock(c.now), fresh.engine.wall_clock(c.now));
+  c.run_for(days(1));
+  EXPECT_EQ(c.engine.strokes(), 0);
 }
 
 TEST(TherapyEngine, RefillWithAnotherDrugStopsTherapyUntilProgrammed) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
@@ -110,9 +111,13 @@ TEST_P(CorruptNewest, IsRefusedNotRolledBack) {
   SettingsStore<Settings> store(nvm, kA, kB, 1);
   ASSERT_TRUE(store.commit(make(1)).ok());  // A
   ASSERT_TRUE(store.commit(make(2)).ok());  // B, newest
-  const std::uint32_t where[] = {
-      base(kB),    base(kB) + 17,    base(kB) + static_cast<std::uint32_t>(sizeof(Settings)) - 1,
-      trailer(kB), trailer(kB) + 13, trailer(kB) + 23, trailer(kB) + 17};
+  const std::uint32_t where[] = {base(kB),
+                                 base(kB) + 17,
+                                 base(kB) + static_cast<std::uint32_t>(sizeof(Settings)) - 1,
+                                 trailer(kB),
+                                 trailer(kB) + 13,
+                                 trailer(kB) + 23,
+                                 trailer(kB) + 17};
   nvm.flip_bit(where[GetParam()], static_cast<std::uint8_t>(GetParam() % 8));
   Settings s = make(9);
   auto l = store.load(s);
@@ -157,9 +162,9 @@ INSTANTIATE_TEST_SUITE_P(Bits, CorruptNewest, ::testing::Range(0, 7));
 TEST(SettingsStore, ACutCommitAfterALostNewestCopyNeverRollsBack) {
   std::uint64_t writes = 0;
   const auto prepare = [](hal::FakeNvm& nvm, SettingsStore<Settings>& store) {
-    ASSERT_TRUE(store.commit(make(1)).ok());                   // A
-    ASSERT_TRUE(store.commit(make(2)).ok());                   // B, newest
-    nvm.flip_bit(base(kB) + 40, 2);                            // B damaged
+    ASSERT_TRUE(store.commit(make(1)).ok());  // A
+    ASSERT_TRUE(store.commit(make(2)).ok());  // B, newest
+    nvm.flip_bit(base(kB) + 40, 2);           // B damaged
   };
   {
     hal::FakeNvm nvm(kGeometry);
@@ -212,7 +217,6 @@ TEST_P(CorruptOlder, TheNewestIsLoaded) {
   EXPECT_FALSE(l->newest_lost);
 }
 INSTANTIATE_TEST_SUITE_P(Bits, CorruptOlder, ::testing::Range(0, 6));
-
 
 TEST(SettingsStore, BothCopiesCorruptIsAnErrorAndLeavesTheOutputAlone) {
   hal::FakeNvm nvm(kGeometry);
@@ -299,6 +303,47 @@ TEST(SettingsStore, AnotherFormatIsRefusedNotMisread) {
   EXPECT_TRUE(same(s, make(2)));
   ASSERT_TRUE(v1.load(s).ok());
   EXPECT_TRUE(same(s, make(1)));
+}
+
+// A value held in parts apart in RAM (split anywhere: inside a program unit, a page, or empty)
+// is committed as the same flash in the same program and erase operations as from one buffer,
+// and loads back into its parts.
+RC_GTEST_PROP(SettingsStore, PartsWriteTheSameFlashAsOneBufferAndLoadBack, ()) {
+  const Settings v = make(*rc::gen::inRange<std::int64_t>(0, 1000));
+  constexpr std::size_t kSize = sizeof(Settings);
+  const std::size_t cut1 = *rc::gen::inRange<std::size_t>(0, kSize + 1);
+  const std::size_t cut2 = *rc::gen::inRange<std::size_t>(cut1, kSize + 1);
+  hal::FakeNvm one_nvm(kGeometry);
+  hal::FakeNvm parts_nvm(kGeometry);
+  SettingsStore<Settings> one(one_nvm, kA, kB, 1);
+  SettingsStore<Settings> parts(parts_nvm, kA, kB, 1);
+  const auto* in = reinterpret_cast<const std::uint8_t*>(&v);
+  const std::span<const std::uint8_t> pieces[3] = {
+      {in, cut1}, {in + cut1, cut2 - cut1}, {in + cut2, kSize - cut2}};
+  for (int commit = 0; commit < 3; ++commit) {  // both copies, and one overwritten
+    RC_ASSERT(one.commit(v).ok());
+    RC_ASSERT(parts.commit(BlobStore::ConstParts(pieces)).ok());
+  }
+  RC_ASSERT(std::ranges::equal(one_nvm.bytes(), parts_nvm.bytes()));
+  RC_ASSERT(one_nvm.operations() == parts_nvm.operations());
+  Settings back{};
+  auto* out = reinterpret_cast<std::uint8_t*>(&back);
+  const std::span<std::uint8_t> into[3] = {
+      {out, cut1}, {out + cut1, cut2 - cut1}, {out + cut2, kSize - cut2}};
+  RC_ASSERT(parts.load(BlobStore::Parts(into)).ok());
+  RC_ASSERT(same(back, v));
+}
+
+TEST(SettingsStore, PartsThatAreNotTheValuesSizeAreRefused) {
+  hal::FakeNvm nvm(kGeometry);
+  SettingsStore<Settings> store(nvm, kA, kB, 1);
+  std::array<std::uint8_t, sizeof(Settings) - 1> short_value{};
+  const std::span<const std::uint8_t> in[1] = {short_value};
+  EXPECT_EQ(store.commit(BlobStore::ConstParts(in)).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(nvm.operations(), 0u);
+  const std::span<std::uint8_t> out[1] = {short_value};
+  ASSERT_TRUE(store.commit(make(1)).ok());
+  EXPECT_EQ(store.load(BlobStore::Parts(out)).error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(SettingsStore, LayoutErrors) {

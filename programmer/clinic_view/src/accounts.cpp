@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 namespace itdd::programmer {
 namespace {
@@ -115,41 +118,103 @@ host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name
   return db.add_user(u);
 }
 
-LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view password,
-                   std::int64_t now_ms, const BackoffRule& backoff, const SessionRule& rule) {
+namespace {
+
+const char* const kWrongCredentials = "unknown user or wrong password";
+
+LoginOutcome unavailable(const host::Refusal& e) {
   LoginOutcome out;
-  const auto unavailable = [&](const host::Refusal& e) {
-    out.verdict = LoginVerdict::kUnavailable;
-    out.refusal = from_db(e);
-    return out;
-  };
+  out.verdict = LoginVerdict::kUnavailable;
+  out.refusal = from_db(e);
+  return out;
+}
+
+// A hash of `cost` that no password matches in practice (its password is random and
+// forgotten): what an unknown user name's password is checked against. One per cost, made once.
+const std::string& stand_in_hash(PasswordCost cost) {
+  static std::mutex mutex;
+  static std::vector<std::pair<std::pair<unsigned long long, std::size_t>, std::string>> made;
+  const std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& [key, hash] : made) {
+    if (key == std::pair(cost.ops, cost.mem)) return hash;
+  }
+  if (!sodium_ready()) return made.emplace_back(std::pair(cost.ops, cost.mem), "").second;
+  const host::Checked<std::string> hash = hash_password(random_token(), cost);
+  made.emplace_back(std::pair(cost.ops, cost.mem), hash.ok() ? *hash : std::string());
+  return made.back().second;
+}
+
+}  // namespace
+
+LoginAttempt start_login(ClinicDb& db, std::string_view user_name, std::string_view password,
+                         std::int64_t now_ms, const BackoffRule& backoff, PasswordCost cost) {
+  LoginAttempt a;
+  a.user_name = std::string(user_name);
   // A name too long to be one is refused without touching the database.
   if (user_name.empty() || user_name.size() > 64 || password.size() > 1024) {
-    out.refusal = {"password", "unknown user or wrong password"};
-    return out;
+    LoginOutcome out;
+    out.refusal = {"password", kWrongCredentials};
+    a.decided = out;
+    return a;
   }
   const host::Checked<LoginFailures> failures = db.login_failures(user_name);
-  if (!failures.ok()) return unavailable(failures.error());
+  if (!failures.ok()) {
+    a.decided = unavailable(failures.error());
+    return a;
+  }
   if (const std::int64_t wait = login_wait_ms(*failures, now_ms, backoff); wait > 0) {
+    LoginOutcome out;
     out.verdict = LoginVerdict::kBackingOff;
     out.retry_after_ms = wait;
     out.refusal = {"password",
                    fmt::format("{} failed logins for this user: wait {} s before trying again",
                                failures->failures, (wait + 999) / 1000)};
-    return out;
+    a.decided = out;
+    return a;
   }
   const host::Checked<std::optional<UserRecord>> user = db.find_user(user_name);
-  if (!user.ok()) return unavailable(user.error());
-  const bool good =
-      user->has_value() && (*user)->active && password_matches((*user)->password_hash, password);
-  if (!good) {
-    if (host::Checked<void> s = db.record_login_failure(user_name, now_ms); !s.ok()) {
-      return unavailable(s.error());
-    }
-    out.refusal = {"password", "unknown user or wrong password"};
+  if (!user.ok()) {
+    a.decided = unavailable(user.error());
+    return a;
+  }
+  if (host::Checked<void> s = db.record_login_failure(user_name, now_ms); !s.ok()) {
+    a.decided = unavailable(s.error());
+    return a;
+  }
+  if (user->has_value() && (*user)->active) {
+    a.user_id = (*user)->id;
+    a.hash = (*user)->password_hash;
+  } else {
+    a.hash = stand_in_hash(cost);
+  }
+  return a;
+}
+
+bool check_login_password(const LoginAttempt& attempt, std::string_view password) {
+  if (attempt.decided) return false;
+  // Checked whether the account exists or not: the same work either way.
+  const bool matches = password_matches(attempt.hash, password);
+  return matches && attempt.user_id.has_value();
+}
+
+LoginOutcome finish_login(ClinicDb& db, const LoginAttempt& attempt, bool password_matched,
+                          std::int64_t now_ms, const SessionRule& rule) {
+  if (attempt.decided) return *attempt.decided;
+  LoginOutcome out;
+  if (!password_matched || !attempt.user_id) {
+    out.refusal = {"password", kWrongCredentials};
     return out;
   }
-  if (host::Checked<void> s = db.clear_login_failures(user_name); !s.ok())
+  // The account as it is now: disabled, or its password changed, while the password was
+  // checked: not signed in.
+  const host::Checked<std::optional<UserRecord>> user = db.find_user(attempt.user_name);
+  if (!user.ok()) return unavailable(user.error());
+  if (!user->has_value() || (*user)->id != *attempt.user_id || !(*user)->active ||
+      (*user)->password_hash != attempt.hash) {
+    out.refusal = {"password", kWrongCredentials};
+    return out;
+  }
+  if (host::Checked<void> s = db.clear_login_failures(attempt.user_name); !s.ok())
     return unavailable(s.error());
   SignedIn in;
   in.user = **user;
@@ -168,6 +233,14 @@ LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view pa
   out.verdict = LoginVerdict::kSignedIn;
   out.signed_in = std::move(in);
   return out;
+}
+
+LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view password,
+                   std::int64_t now_ms, const BackoffRule& backoff, const SessionRule& rule,
+                   PasswordCost cost) {
+  const LoginAttempt attempt = start_login(db, user_name, password, now_ms, backoff, cost);
+  const bool matched = check_login_password(attempt, password);
+  return finish_login(db, attempt, matched, now_ms, rule);
 }
 
 host::Checked<std::optional<SignedIn>> authenticate(ClinicDb& db, std::string_view token,

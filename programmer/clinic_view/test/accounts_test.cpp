@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "temp_clinic.h"
 
 namespace itdd::programmer {
@@ -90,12 +92,60 @@ TEST_F(AccountsTest, LogoutEndsTheSession) {
 
 TEST_F(AccountsTest, AWrongPasswordAndAnUnknownUserGetTheSameAnswer) {
   const LoginOutcome wrong = login(clinic_.db(), "dr.ward", "the wrong one", kNow);
-  const LoginOutcome unknown = login(clinic_.db(), "dr.nobody", "a long password", kNow);
+  const LoginOutcome unknown =
+      login(clinic_.db(), "dr.nobody", "a long password", kNow, {}, {}, PasswordCost::minimum());
   EXPECT_EQ(wrong.verdict, LoginVerdict::kWrongCredentials);
   EXPECT_EQ(unknown.verdict, LoginVerdict::kWrongCredentials);
   EXPECT_EQ(wrong.refusal, unknown.refusal);
   EXPECT_EQ(wrong.refusal.field, "password");
   EXPECT_EQ(clinic_.db().login_failures("dr.ward")->failures, 1);
+}
+
+// No user-name oracle: an unknown name's password is checked against a hash of the same cost
+// (the same Argon2id parameters) as the accounts', so it takes the time a wrong password takes.
+TEST_F(AccountsTest, AnUnknownUserIsCheckedAgainstAHashOfTheAccountsCost) {
+  const auto params = [](const std::string& hash) {
+    // "$argon2id$v=19$m=8,t=1,p=1$salt$hash": everything before the salt.
+    std::size_t at = 0;
+    for (int i = 0; i < 3 && at != std::string::npos; ++i) at = hash.find('$', at + 1);
+    return hash.substr(0, at);
+  };
+  const auto account = clinic_.db().find_user("dr.ward");
+  ASSERT_TRUE(account.ok() && account->has_value());
+  const LoginAttempt known =
+      start_login(clinic_.db(), "dr.ward", "the wrong one", kNow, {}, PasswordCost::minimum());
+  const LoginAttempt unknown =
+      start_login(clinic_.db(), "dr.nobody", "the wrong one", kNow, {}, PasswordCost::minimum());
+  ASSERT_FALSE(known.decided.has_value());
+  ASSERT_FALSE(unknown.decided.has_value());
+  EXPECT_EQ(known.hash, (*account)->password_hash);
+  EXPECT_FALSE(unknown.user_id.has_value());
+  EXPECT_EQ(params(unknown.hash), params((*account)->password_hash)) << unknown.hash;
+  EXPECT_NE(params(unknown.hash).find("$argon2id$"), std::string::npos);
+  // The stand-in follows the cost it is given (the server's: its accounts').
+  const PasswordCost costlier{PasswordCost::minimum().ops + 1, PasswordCost::minimum().mem};
+  const LoginAttempt other = start_login(clinic_.db(), "dr.nobody", "x", kNow, {}, costlier);
+  EXPECT_NE(params(other.hash), params(unknown.hash)) << other.hash;
+  EXPECT_FALSE(check_login_password(unknown, "the wrong one"));
+  EXPECT_FALSE(check_login_password(other, "x"));
+}
+
+// Attempts made at once (a server checks passwords outside its lock) are each counted before
+// their password is checked, so they cannot all pass the back-off together.
+TEST_F(AccountsTest, AttemptsAreCountedBeforeTheirPasswordIsChecked) {
+  std::vector<LoginAttempt> at_once;
+  for (int i = 0; i < 5; ++i) {
+    at_once.push_back(start_login(clinic_.db(), "dr.ward", "a long password", kNow));
+    EXPECT_FALSE(at_once.back().decided.has_value());
+  }
+  const LoginAttempt sixth = start_login(clinic_.db(), "dr.ward", "a long password", kNow);
+  ASSERT_TRUE(sixth.decided.has_value());
+  EXPECT_EQ(sixth.decided->verdict, LoginVerdict::kBackingOff);
+  // One of them with the right password signs in and clears the count.
+  const LoginOutcome in = finish_login(clinic_.db(), at_once[0],
+                                       check_login_password(at_once[0], "a long password"), kNow);
+  EXPECT_EQ(in.verdict, LoginVerdict::kSignedIn);
+  EXPECT_EQ(clinic_.db().login_failures("dr.ward")->failures, 0);
 }
 
 TEST_F(AccountsTest, RepeatedFailuresBackOffEvenWithTheRightPasswordThenASuccessClears) {

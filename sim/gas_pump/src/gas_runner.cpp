@@ -53,6 +53,12 @@ class GasRun {
     std::sort(changes_.begin(), changes_.end());
     r_.duration = s.duration;
     r_.step = o.step;
+    if (o.patient != nullptr) {
+      if (o.patient->drugs.size() != drugs_.size()) {
+        throw std::logic_error("the virtual patient was not set up for the scenario's drugs");
+      }
+      patient_.emplace(*o.patient, r_.hourly.size());
+    }
   }
 
   GasRunResult run() {
@@ -156,6 +162,13 @@ class GasRun {
     f.projected_empty = within(time_for(volume - spec.residual_volume, spec.nominal_flow));
     r_.fills.push_back(f);
     fill_at_ = t;
+    if (patient_) {
+      // A fixed-rate pump's dose: its nominal flow times the concentration.
+      const std::size_t drug = scenario::drug_position(drugs_, solution.drug_name);
+      patient_->prescribe(drug, static_cast<std::int64_t>(
+                                    static_cast<Int128>(spec.nominal_flow.count()) *
+                                    solution.concentration.count() / kNanolitresPerMillilitre));
+    }
   }
 
   void refill(Duration t, const std::string& source, const GasRefillEvent& e) {
@@ -173,6 +186,7 @@ class GasRun {
   }
 
   void step(Duration from, Duration to) {
+    if (patient_) patient_->advance_to(ImplantTime(from.count()), tip_);
     const FlowRate flow = pump_.flow();
     const Volume out = pump_.advance(to - from);
     ++r_.steps;
@@ -219,6 +233,7 @@ class GasRun {
     r_.final_reservoir = pump_.reservoir();
     r_.final_concentration = solution_.concentration;
     r_.catheter_drug_fg_at_end = catheter_.drug_inside();
+    if (patient_) r_.patient = patient_->finish(ImplantTime(s_.duration.count()), tip_);
   }
 
   const GasScenario& s_;
@@ -232,6 +247,7 @@ class GasRun {
   std::vector<Duration> changes_;
   Duration fill_at_{};
   GasRunResult r_;
+  std::optional<VirtualPatient> patient_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "itdd/host/wall_time.h"
+#include "itdd/sim/patient_summary.h"
 #include "itdd/sim/sim_catheter.h"
 
 namespace itdd::sim {
@@ -37,6 +38,16 @@ std::string time_text(const GasScenario& s, std::optional<Duration> t) {
 }
 json time_json(const GasScenario& s, std::optional<Duration> t) {
   return t ? json(format_wall_time(wall(s, *t))) : json(nullptr);
+}
+// The virtual patient's times (sim/patient_summary.h) and units.
+std::optional<Duration> elapsed_of(ImplantTime t) {
+  if (t.is_never()) return std::nullopt;
+  return Duration(t.ms());
+}
+std::vector<std::string> drug_units(const GasRunResult& r) {
+  std::vector<std::string> units;
+  for (const GasDrugTotal& d : r.drugs) units.emplace_back(scenario::unit_name(d.unit));
+  return units;
 }
 json ms_json(std::optional<Duration> t) {
   return t ? json(t->count()) : json(nullptr);
@@ -196,6 +207,10 @@ json gas_summary_json(const GasScenario& s, const GasRunResult& r) {
   doc["final_reservoir"] = {{"actual_nl", r.final_reservoir.count()},
                             {"actual_ml", to_ml(r.final_reservoir.count())},
                             {"concentration_ng_per_ml", r.final_concentration.count()}};
+  if (r.patient) {
+    doc["virtual_patient"] = patient_json(
+        *r.patient, [&s](ImplantTime t) { return time_json(s, elapsed_of(t)); }, drug_units(r));
+  }
   return doc;
 }
 
@@ -261,6 +276,12 @@ std::string format_gas_text_summary(const GasScenario& s, const GasRunResult& r)
                      time_text(s, f.actual_empty)));
   }
   line(fmt::format("Final reservoir: {:.3f} mL", to_ml(r.final_reservoir.count())));
+  if (r.patient) {
+    const auto time_of = [&s](ImplantTime t) {
+      return t.is_never() ? std::string("never") : time_text(s, elapsed_of(t));
+    };
+    for (const std::string& l : patient_text(*r.patient, time_of, drug_units(r))) line(l);
+  }
   (void)unit;
   return out;
 }
@@ -273,6 +294,7 @@ void write_gas_hourly_csv(std::ostream& out, const GasScenario& s, const GasRunR
   } else {
     out << ",drug_ng";
   }
+  if (r.patient) out << patient_csv_header(*r.patient);
   out << '\n';
   for (std::size_t h = 0; h < r.hourly.size(); ++h) {
     out << format_wall_time(wall(s, hours(static_cast<std::int64_t>(h)))) << ','
@@ -284,6 +306,7 @@ void write_gas_hourly_csv(std::ostream& out, const GasScenario& s, const GasRunR
     } else {
       out << ',' << fg_as_ng_text(r.hourly[h].drug_fg);
     }
+    if (r.patient) out << patient_csv_row(*r.patient, h);
     out << '\n';
   }
 }

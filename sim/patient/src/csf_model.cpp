@@ -56,14 +56,15 @@ std::int64_t lumbar_volume_nl(const CsfDrugParams& drug, const CsfPhysiology& cs
 }
 
 std::int64_t cisternal_volume_nl(const CsfDrugParams& drug, const CsfPhysiology& csf) {
-  return static_cast<std::int64_t>(static_cast<Int128>(drug.volume_nl - lumbar_volume_nl(drug, csf)) *
-                                   drug.lumbar_to_cisternal_milli / 1000);
+  return static_cast<std::int64_t>(
+      static_cast<Int128>(drug.volume_nl - lumbar_volume_nl(drug, csf)) *
+      drug.lumbar_to_cisternal_milli / 1000);
 }
 
 std::int64_t minimum_clearance_nl_per_min(const CsfDrugParams& drug, const CsfPhysiology& csf) {
   // Q (R - 1) / R with R in thousandths, rounded up.
-  const Int128 num = static_cast<Int128>(csf.exchange_nl_per_min) *
-                     (drug.lumbar_to_cisternal_milli - 1000);
+  const Int128 num =
+      static_cast<Int128>(csf.exchange_nl_per_min) * (drug.lumbar_to_cisternal_milli - 1000);
   const std::int64_t den = drug.lumbar_to_cisternal_milli;
   return static_cast<std::int64_t>((num + den - 1) / den);
 }

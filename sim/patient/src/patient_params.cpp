@@ -91,9 +91,10 @@ CsfCatalog CsfCatalog::read(const JsonValue& root) {
     c.provenance_.emplace_back(v.path(), f.note.label());
     return f.value;
   };
-  const JsonObject csf = top.required("csf").object({"exchange_flow_ml_per_min",
-                                                     "lumbar_share_percent"});
-  c.physiology_.exchange_nl_per_min = exchange_flow(figure(csf.required("exchange_flow_ml_per_min")));
+  const JsonObject csf =
+      top.required("csf").object({"exchange_flow_ml_per_min", "lumbar_share_percent"});
+  c.physiology_.exchange_nl_per_min =
+      exchange_flow(figure(csf.required("exchange_flow_ml_per_min")));
   c.physiology_.lumbar_share_permille =
       share_permille(figure(csf.required("lumbar_share_percent")), 999);
   const JsonObject risk = top.required("risk").object(
@@ -101,7 +102,8 @@ CsfCatalog CsfCatalog::read(const JsonValue& root) {
   c.risk_.withdrawal_below_permille =
       share_permille(figure(risk.required("withdrawal_below_percent")), 1000);
   c.risk_.withdrawal_after = hours_of(figure(risk.required("withdrawal_after_hours")));
-  c.risk_.overdose_above_permille = overdose_multiple(figure(risk.required("overdose_above_times")));
+  c.risk_.overdose_above_permille =
+      overdose_multiple(figure(risk.required("overdose_above_times")));
 
   for (const auto& [name, value] : top.required("drugs").members()) {
     const JsonObject d = value.object({"clearance_ml_per_min", "volume_ml", "half_life_min",
@@ -113,10 +115,9 @@ CsfCatalog CsfCatalog::read(const JsonValue& root) {
       d.refuse("give either \"volume_ml\" or \"half_life_min\"");
     }
     drug.params.volume_nl =
-        d.has("volume_ml")
-            ? volume(figure(d.required("volume_ml")))
-            : volume_from_half_life(drug.params.clearance_nl_per_min,
-                                    half_life(figure(d.required("half_life_min"))));
+        d.has("volume_ml") ? volume(figure(d.required("volume_ml")))
+                           : volume_from_half_life(drug.params.clearance_nl_per_min,
+                                                   half_life(figure(d.required("half_life_min"))));
     drug.params.lumbar_to_cisternal_milli = ratio_milli(figure(d.required("lumbar_to_cisternal")));
     drug.withdrawal_syndrome = figure(d.required("withdrawal_syndrome")).boolean();
     if (drug.params.clearance_nl_per_min <
@@ -159,16 +160,18 @@ PatientOverrides read_patient_overrides(const JsonValue& block) {
   PatientOverrides o;
   o.path = block.path();
   if (auto v = r.optional("exchange_flow_ml_per_min")) o.exchange_nl_per_min = exchange_flow(*v);
-  if (auto v = r.optional("lumbar_share_percent")) o.lumbar_share_permille = share_permille(*v, 999);
+  if (auto v = r.optional("lumbar_share_percent"))
+    o.lumbar_share_permille = share_permille(*v, 999);
   if (auto v = r.optional("withdrawal_below_percent")) {
     o.withdrawal_below_permille = share_permille(*v, 1000);
   }
   if (auto v = r.optional("withdrawal_after_hours")) o.withdrawal_after = hours_of(*v);
-  if (auto v = r.optional("overdose_above_times")) o.overdose_above_permille = overdose_multiple(*v);
+  if (auto v = r.optional("overdose_above_times"))
+    o.overdose_above_permille = overdose_multiple(*v);
   if (auto drugs = r.optional("drugs")) {
     for (const auto& [name, value] : drugs->members()) {
-      const JsonObject d =
-          value.object({"clearance_ml_per_min", "volume_ml", "half_life_min", "lumbar_to_cisternal"});
+      const JsonObject d = value.object(
+          {"clearance_ml_per_min", "volume_ml", "half_life_min", "lumbar_to_cisternal"});
       CsfDrugOverride drug;
       drug.name = name;
       drug.path = value.path();
@@ -178,7 +181,8 @@ PatientOverrides read_patient_overrides(const JsonValue& block) {
       }
       if (auto v = d.optional("volume_ml")) drug.volume_nl = volume(*v);
       if (auto v = d.optional("half_life_min")) drug.half_life = half_life(*v);
-      if (auto v = d.optional("lumbar_to_cisternal")) drug.lumbar_to_cisternal_milli = ratio_milli(*v);
+      if (auto v = d.optional("lumbar_to_cisternal"))
+        drug.lumbar_to_cisternal_milli = ratio_milli(*v);
       o.drugs.push_back(std::move(drug));
     }
   }
@@ -192,7 +196,8 @@ host::Checked<PatientSetup> resolve_patient(const PatientOverrides& o, const Csf
   setup.risk = catalog.risk();
   if (o.exchange_nl_per_min) setup.physiology.exchange_nl_per_min = *o.exchange_nl_per_min;
   if (o.lumbar_share_permille) setup.physiology.lumbar_share_permille = *o.lumbar_share_permille;
-  if (o.withdrawal_below_permille) setup.risk.withdrawal_below_permille = *o.withdrawal_below_permille;
+  if (o.withdrawal_below_permille)
+    setup.risk.withdrawal_below_permille = *o.withdrawal_below_permille;
   if (o.withdrawal_after) setup.risk.withdrawal_after = *o.withdrawal_after;
   if (o.overdose_above_permille) setup.risk.overdose_above_permille = *o.overdose_above_permille;
 

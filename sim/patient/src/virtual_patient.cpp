@@ -5,7 +5,29 @@
 namespace itdd::sim {
 
 const char* risk_name(RiskKind kind) {
-  return kind == RiskKind::kWithdrawal ? "withdrawal" : "overdose";
+  switch (kind) {
+    case RiskKind::kWithdrawal:
+      return "withdrawal";
+    case RiskKind::kOverdose:
+      return "overdose";
+    case RiskKind::kPocketFill:
+      return "pocket_fill";
+  }
+  return "unknown";
+}
+
+void VirtualPatient::pocket_fill(ImplantTime at, std::size_t drug, std::int64_t drug_fg) {
+  if (drug >= models_.size() || drug_fg <= 0) return;
+  RiskFlag f;
+  f.drug = drug;
+  f.kind = RiskKind::kPocketFill;
+  f.began = at;
+  f.flagged = at;
+  f.ended = at;
+  f.steady_state_pg_per_ml = watch_[drug].reference_pg_per_ml;
+  f.pocket_fg = drug_fg;
+  f.prescribed_ng_per_day = report_.drugs[drug].prescribed_ng_per_day;
+  report_.flags.push_back(f);
 }
 
 VirtualPatient::VirtualPatient(const PatientSetup& setup, std::size_t hours)
@@ -23,6 +45,8 @@ VirtualPatient::VirtualPatient(const PatientSetup& setup, std::size_t hours)
   }
   watch_.assign(models_.size(), Watch{});
   pending_fg_.assign(models_.size(), 0);
+  hour_lumbar_sum_.assign(models_.size(), 0);
+  hour_cisternal_sum_.assign(models_.size(), 0);
   report_.hourly_lumbar_pg_per_ml.assign(hours * models_.size(), 0);
   report_.hourly_cisternal_pg_per_ml.assign(hours * models_.size(), 0);
 }
@@ -48,27 +72,51 @@ void VirtualPatient::advance_to(ImplantTime now, const DrugAmounts& tip_fg) {
 
 void VirtualPatient::step() {
   const ImplantTime at = step_end_;
-  const bool hour_end = at.ms() % kMillisPerHour == 0;
-  const std::size_t hour = static_cast<std::size_t>(at.ms() / kMillisPerHour) - 1;
   for (std::size_t d = 0; d < models_.size(); ++d) {
     CsfModel& m = models_[d];
     m.step(pending_fg_[d]);
     pending_fg_[d] = 0;
     const std::int64_t level = m.lumbar_pg_per_ml();
     CsfDrugReport& r = report_.drugs[d];
-    if (level > r.highest_pg_per_ml) {
-      r.highest_pg_per_ml = level;
-      r.highest_at = at;
+    if (level > r.peak_pg_per_ml) {
+      r.peak_pg_per_ml = level;
+      r.peak_at = at;
     }
-    check(d, level, at);
-    const std::size_t i = hour * models_.size() + d;
-    if (hour_end && i < report_.hourly_lumbar_pg_per_ml.size()) {
-      report_.hourly_lumbar_pg_per_ml[i] = level;
-      report_.hourly_cisternal_pg_per_ml[i] = m.cisternal_pg_per_ml();
-    }
+    hour_lumbar_sum_[d] += level;
+    hour_cisternal_sum_[d] += m.cisternal_pg_per_ml();
   }
+  ++steps_this_hour_;
   report_.modelled_until = at;
   step_end_ = at + kCsfStep;
+  if (at.ms() % kMillisPerHour == 0) {
+    close_hour(at, static_cast<std::size_t>(at.ms() / kMillisPerHour) - 1);
+  }
+}
+
+// The hour's mean levels: its sample, and what the flags judge (the strokes, minutes apart,
+// each a small bolus into the well-mixed lumbar compartment, make a ripple within the hour
+// that the model's instant mixing exaggerates).
+void VirtualPatient::close_hour(ImplantTime at, std::size_t hour) {
+  if (steps_this_hour_ == 0) return;
+  const std::size_t n = models_.size();
+  for (std::size_t d = 0; d < n; ++d) {
+    const std::int64_t lumbar = hour_lumbar_sum_[d] / steps_this_hour_;
+    const std::int64_t cisternal = hour_cisternal_sum_[d] / steps_this_hour_;
+    hour_lumbar_sum_[d] = 0;
+    hour_cisternal_sum_[d] = 0;
+    const std::size_t i = hour * n + d;
+    if (i < report_.hourly_lumbar_pg_per_ml.size()) {
+      report_.hourly_lumbar_pg_per_ml[i] = lumbar;
+      report_.hourly_cisternal_pg_per_ml[i] = cisternal;
+    }
+    CsfDrugReport& r = report_.drugs[d];
+    if (lumbar > r.highest_pg_per_ml) {
+      r.highest_pg_per_ml = lumbar;
+      r.highest_at = at;
+    }
+    check(d, lumbar, at);
+  }
+  steps_this_hour_ = 0;
 }
 
 void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
@@ -76,13 +124,13 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
   if (w.reference_pg_per_ml <= 0) return;
   const RiskThresholds& risk = report_.risk;
   // Overdose, whichever drug.
-  const std::int64_t high = static_cast<std::int64_t>(
-      static_cast<Int128>(w.reference_pg_per_ml) * risk.overdose_above_permille / 1000);
+  const std::int64_t high = static_cast<std::int64_t>(static_cast<Int128>(w.reference_pg_per_ml) *
+                                                      risk.overdose_above_permille / 1000);
   if (level > high) {
     if (w.open_overdose < 0) {
       w.open_overdose = static_cast<std::ptrdiff_t>(report_.flags.size());
-      report_.flags.push_back(
-          RiskFlag{d, RiskKind::kOverdose, at, at, ImplantTime::never(), w.reference_pg_per_ml, 0});
+      report_.flags.push_back(RiskFlag{d, RiskKind::kOverdose, at, at, ImplantTime::never(),
+                                       w.reference_pg_per_ml, 0, 0, 0});
     }
     RiskFlag& f = report_.flags[static_cast<std::size_t>(w.open_overdose)];
     if (level > f.extreme_pg_per_ml) f.extreme_pg_per_ml = level;
@@ -93,7 +141,8 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
   // Withdrawal: only the drug prescribed now, once its level has reached the threshold (a
   // patient starting therapy, or a new drug still behind the old one in the catheter, is not
   // withdrawing).
-  const bool watched = any_prescribed_ && d == prescribed_ && report_.drugs[d].drug.withdrawal_syndrome;
+  const bool watched =
+      any_prescribed_ && d == prescribed_ && report_.drugs[d].drug.withdrawal_syndrome;
   const std::int64_t low = w.reference_pg_per_ml * risk.withdrawal_below_permille / 1000;
   if (!watched || level >= low) {
     if (watched) w.armed = true;
@@ -106,14 +155,15 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
   }
   if (!w.armed) return;
   if (w.below_since.is_never()) {
-    w.below_since = at;
+    // The hour whose mean is below: the level fell during it.
+    w.below_since = at - hours(1);
     w.lowest_pg_per_ml = level;
   }
   if (level < w.lowest_pg_per_ml) w.lowest_pg_per_ml = level;
   if (w.open_withdrawal < 0 && at - w.below_since > risk.withdrawal_after) {
     w.open_withdrawal = static_cast<std::ptrdiff_t>(report_.flags.size());
     report_.flags.push_back(RiskFlag{d, RiskKind::kWithdrawal, w.below_since, at,
-                                     ImplantTime::never(), w.reference_pg_per_ml, level});
+                                     ImplantTime::never(), w.reference_pg_per_ml, level, 0, 0});
   }
   if (w.open_withdrawal >= 0) {
     report_.flags[static_cast<std::size_t>(w.open_withdrawal)].extreme_pg_per_ml =
@@ -124,14 +174,9 @@ void VirtualPatient::check(std::size_t d, std::int64_t level, ImplantTime at) {
 PatientReport VirtualPatient::finish(ImplantTime end, const DrugAmounts& tip_fg) {
   advance_to(end, tip_fg);
   const std::size_t n = models_.size();
-  // A last partial hour: its sample is the last whole step's.
-  if (n > 0 && end.ms() % kMillisPerHour != 0) {
-    const std::size_t hour = static_cast<std::size_t>(end.ms() / kMillisPerHour);
-    for (std::size_t d = 0; d < n && hour * n + d < report_.hourly_lumbar_pg_per_ml.size(); ++d) {
-      report_.hourly_lumbar_pg_per_ml[hour * n + d] = models_[d].lumbar_pg_per_ml();
-      report_.hourly_cisternal_pg_per_ml[hour * n + d] = models_[d].cisternal_pg_per_ml();
-    }
-  }
+  // A last partial hour: the mean of its whole steps.
+  close_hour(report_.modelled_until,
+             static_cast<std::size_t>(report_.modelled_until.ms() / kMillisPerHour));
   for (std::size_t d = 0; d < n; ++d) {
     CsfDrugReport& r = report_.drugs[d];
     const CsfModel& m = models_[d];

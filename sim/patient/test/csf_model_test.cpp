@@ -14,11 +14,17 @@ namespace {
 constexpr std::int64_t kOne = std::int64_t{1} << CsfModel::kFractionBits;
 
 // Morphine's population figures (data/csf-pharmacokinetics.json).
-CsfDrugParams morphine() { return CsfDrugParams{340'000, 42'000'000, 7000}; }
-CsfPhysiology csf() { return CsfPhysiology{200'000, 300}; }
+CsfDrugParams morphine() {
+  return CsfDrugParams{340'000, 42'000'000, 7000};
+}
+CsfPhysiology csf() {
+  return CsfPhysiology{200'000, 300};
+}
 
 // fg per one-minute step of `ng_per_day`.
-std::int64_t per_step(std::int64_t ng_per_day) { return ng_per_day * 1'000'000 / 1440; }
+std::int64_t per_step(std::int64_t ng_per_day) {
+  return ng_per_day * 1'000'000 / 1440;
+}
 
 TEST(CsfModel, CompartmentsFollowFromTheParameters) {
   const CsfCompartments c = compartments_of(morphine(), csf());
@@ -49,8 +55,9 @@ TEST(CsfModel, ConstantInfusionReachesRateOverClearance) {
   EXPECT_EQ(m.steady_state_pg_per_ml(dose), 4'084'967);
   EXPECT_NEAR(static_cast<double>(m.lumbar_pg_per_ml()), 4'084'967.0, 4'084'967.0 * 1e-4);
   // Lumbar : cisternal 7:1.
-  EXPECT_NEAR(static_cast<double>(m.lumbar_pg_per_ml()) / static_cast<double>(m.cisternal_pg_per_ml()),
-              7.0, 1e-3);
+  EXPECT_NEAR(
+      static_cast<double>(m.lumbar_pg_per_ml()) / static_cast<double>(m.cisternal_pg_per_ml()), 7.0,
+      1e-3);
   EXPECT_EQ(m.entered_fg(), m.cleared_fg() + m.lumbar_fg() + m.cisternal_fg());
 }
 
@@ -130,8 +137,8 @@ rc::Gen<std::pair<CsfDrugParams, CsfPhysiology>> any_patient() {
     CsfDrugParams d;
     d.lumbar_to_cisternal_milli = *rc::gen::inRange<std::int64_t>(1000, 20'001);
     d.volume_nl = *rc::gen::inRange<std::int64_t>(5'000'000, 500'000'001);
-    d.clearance_nl_per_min = minimum_clearance_nl_per_min(d, p) +
-                             *rc::gen::inRange<std::int64_t>(10'000, 3'000'001);
+    d.clearance_nl_per_min =
+        minimum_clearance_nl_per_min(d, p) + *rc::gen::inRange<std::int64_t>(10'000, 3'000'001);
     return std::make_pair(d, p);
   });
 }
@@ -166,11 +173,12 @@ RC_GTEST_PROP(CsfModelProperty, SteadyStateIsRateOverClearance, ()) {
   const int steps = static_cast<int>(std::ceil(40 * t_half));
   for (int i = 0; i < steps; ++i) m.step(fg_per_step);
   // The input per step was rounded down to the fg: the exact steady state of that input.
-  const double expected_pg_per_ml = static_cast<double>(fg_per_step) * 1000.0 /
-                                    static_cast<double>(drug.clearance_nl_per_min);
+  const double expected_pg_per_ml =
+      static_cast<double>(fg_per_step) * 1000.0 / static_cast<double>(drug.clearance_nl_per_min);
   // Rounding: each step drops under 3 fg per compartment, 2^-40 per coefficient.
   const double lumbar_ml = static_cast<double>(m.lumbar_volume_nl()) / 1e6;
-  const double tolerance = expected_pg_per_ml * 1e-6 + 3.0 * 1000.0 * 4 * t_half / lumbar_ml / 1e6 + 1;
+  const double tolerance =
+      expected_pg_per_ml * 1e-6 + 3.0 * 1000.0 * 4 * t_half / lumbar_ml / 1e6 + 1;
   RC_ASSERT(std::abs(static_cast<double>(m.lumbar_pg_per_ml()) - expected_pg_per_ml) <= tolerance);
   // And the ratio the parameters give.
   const double ratio = static_cast<double>(drug.lumbar_to_cisternal_milli) / 1000.0;

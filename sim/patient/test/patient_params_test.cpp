@@ -32,8 +32,8 @@ host::Checked<PatientSetup> resolved(std::string_view text,
 
 TEST(CsfCatalog, TheDataFileHoldsTheFourDrugsWithTheirSources) {
   const CsfCatalog& c = catalog();
-  EXPECT_EQ(c.names(), (std::vector<std::string>{"morphine", "hydromorphone", "baclofen",
-                                                 "ziconotide"}));
+  EXPECT_EQ(c.names(),
+            (std::vector<std::string>{"morphine", "hydromorphone", "baclofen", "ziconotide"}));
   EXPECT_EQ(c.physiology().exchange_nl_per_min, 200'000);
   EXPECT_EQ(c.physiology().lumbar_share_permille, 300);
   EXPECT_EQ(c.risk().withdrawal_below_permille, 500);
@@ -56,7 +56,8 @@ TEST(CsfCatalog, TheDataFileHoldsTheFourDrugsWithTheirSources) {
 }
 
 TEST(CsfCatalog, ABadFileIsRefusedAtItsField) {
-  const host::Checked<CsfCatalog> c = CsfCatalog::from_text(R"({"format": "itdd-csf-pharmacokinetics", "version": 1,
+  const host::Checked<CsfCatalog> c =
+      CsfCatalog::from_text(R"({"format": "itdd-csf-pharmacokinetics", "version": 1,
     "csf": {"exchange_flow_ml_per_min": {"value": 0.35, "source": "x"},
             "lumbar_share_percent": {"value": 30, "source": "x"}},
     "risk": {"withdrawal_below_percent": {"value": 50, "source": "x"},
@@ -106,8 +107,8 @@ struct Refused {
 
 TEST(PatientBlock, BadValuesAreRefusedWithTheirField) {
   const Refused cases[] = {
-      {R"({"patient": {"drugs": {"morphine": {"volume_ml": -3}}}})", "patient.drugs.morphine.volume_ml",
-       "negative"},
+      {R"({"patient": {"drugs": {"morphine": {"volume_ml": -3}}}})",
+       "patient.drugs.morphine.volume_ml", "negative"},
       {R"({"patient": {"drugs": {"morphine": {"half_life_min": 0}}}})",
        "patient.drugs.morphine.half_life_min", "above 0 min"},
       {R"({"patient": {"drugs": {"morphin": {"clearance_ml_per_min": 0.3}}}})",

@@ -87,6 +87,12 @@ class Simulation {
           "the scenario gives more drugs than the simulated body can tell apart");
     }
     for (const scenario::DrugGiven& d : drugs_) result_.drugs.push_back(DrugTotal{d.name, d.unit});
+    if (options.patient != nullptr) {
+      if (options.patient->drugs.size() != drugs_.size()) {
+        throw std::logic_error("the virtual patient was not set up for the scenario's drugs");
+      }
+      patient_.emplace(*options.patient, static_cast<std::size_t>(hours));
+    }
     result_.hourly_drug_fg.assign(static_cast<std::size_t>(hours) * drugs_.size(), 0);
     result_.daily_reservoir.reserve(static_cast<std::size_t>(hours / 24 + 2));
     result_.events.reserve(4096);
@@ -162,8 +168,10 @@ class Simulation {
     // old fill's record only now.
     close_fill();
     const std::size_t drug = scenario::drug_position(drugs_, refill.solution.drug_name);
-    if (drug >= drugs_.size() || !reservoir_.refill(refill.volume, refill.solution.concentration,
-                                                    static_cast<DrugIndex>(drug))) {
+    // A pocket fill: part of what was injected never reached the reservoir.
+    if (drug >= drugs_.size() ||
+        !reservoir_.refill(refill.volume - refill.pocket_fill, refill.solution.concentration,
+                           static_cast<DrugIndex>(drug))) {
       throw std::logic_error(source + ": the simulated reservoir refused a refill the engine took");
     }
     mechanism_.watch_reservoir(refill.low_threshold);
@@ -173,6 +181,11 @@ class Simulation {
     f.volume = refill.volume;
     f.solution = refill.solution;
     f.low_threshold = refill.low_threshold;
+    f.pocket_fill = refill.pocket_fill;
+    if (patient_ && refill.pocket_fill.count() > 0) {
+      patient_->pocket_fill(now, drug,
+                            refill.pocket_fill.count() * refill.solution.concentration.count());
+    }
     f.bridge = outcome.value();
     f.projected = engine().project(now);
     f.refill_check = check;
@@ -226,6 +239,23 @@ class Simulation {
     // The first projection includes the prescription and the priming volume.
     result_.fills.front().projected = engine().project(start);
     sample_reservoir();
+    prescribed_to_patient();
+  }
+
+  // The virtual patient's reference: the steady state of what the implant is prescribed now
+  // (its weekly mean dose per day; a stopped prescription keeps the last).
+  void prescribed_to_patient() {
+    if (!patient_ || !implant_) return;
+    const therapy::Prescription& rx = engine().prescription();
+    const std::size_t drug = scenario::drug_position(drugs_, rx.drug.name.data());
+    if (drug >= drugs_.size()) return;
+    std::int64_t week_ng = 0;
+    if (rx.mode != therapy::BasalMode::kStopped) {
+      for (std::uint8_t wd = 0; wd < 7; ++wd) {
+        week_ng += therapy::basal_daily_dose(rx, static_cast<Weekday>(wd)).count();
+      }
+    }
+    patient_->prescribe(drug, week_ng / 7);
   }
 
   void sample_reservoir() {
@@ -423,6 +453,7 @@ class Simulation {
         clock_.advance_to(t);
         now = t;
       }
+      if (patient_) patient_->advance_to(now, mechanism_.totals().tip_drug_fg_by_drug);
       if (now == brown_out_restore_) {
         brown_out_restore_ = ImplantTime::never();
         if (!implant_) power_up(now, hal::ResetCause::kBrownOut);
@@ -453,6 +484,7 @@ class Simulation {
       while (next_event < events.size() && at_elapsed(events[next_event].at) <= now) {
         dispatch(events[next_event++]);
         last_on_wake = ImplantTime::never();  // a command may have changed what is due
+        prescribed_to_patient();
       }
       if (options_.on_moved) options_.on_moved(now - ImplantTime(0), mechanism_.totals().moved);
     }
@@ -517,6 +549,7 @@ class Simulation {
       result_.drugs[d].tip_drug_fg = t.tip_drug_fg_by_drug[d];
       result_.drugs[d].catheter_drug_fg_at_end = inside[d];
     }
+    if (patient_) result_.patient = patient_->finish(end_, t.tip_drug_fg_by_drug);
     result_.battery_capacity_uj = battery_.params().capacity_uj;
     result_.battery_used_uj = battery_.used_uj();
     result_.battery_stroke_uj = battery_.stroke_energy_uj();
@@ -555,6 +588,7 @@ class Simulation {
   std::int64_t strokes_at_last_cell_check_ = 0;
   Duration runaway_interval_{};
   therapy::PatientBolusLimiter mirror_limiter_;
+  std::optional<VirtualPatient> patient_;
   ImplantTime end_;
   std::vector<std::size_t> fill_first_event_;
   std::int64_t bin_start_moved_ = 0;

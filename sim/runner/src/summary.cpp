@@ -8,6 +8,7 @@
 
 #include "itdd/alarms/alarm_kind.h"
 #include "itdd/host/wall_time.h"
+#include "itdd/sim/patient_summary.h"
 
 namespace itdd::sim {
 namespace {
@@ -79,6 +80,12 @@ std::string time_text(const WallClock& clock, ImplantTime t) {
 
 json time_json(const WallClock& clock, ImplantTime t) {
   return t.is_never() ? json(nullptr) : json(format_wall_time(wall_of(clock, t)));
+}
+
+std::vector<std::string> drug_units(const SimulationResult& r) {
+  std::vector<std::string> units;
+  for (const DrugTotal& d : r.drugs) units.emplace_back(scenario::unit_name(d.unit));
+  return units;
 }
 
 const char* refusal_key(therapy::BolusRefusal reason) {
@@ -318,6 +325,10 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
                      ml_text(f.volume), f.solution.drug_name,
                      concentration_text(f.solution.concentration, f.solution.unit), f.source,
                      ml_text(f.low_threshold)));
+    if (f.pocket_fill.count() > 0) {
+      line(fmt::format("      POCKET FILL: {} of it went into the tissue pocket, not the reservoir",
+                       ml_text(f.pocket_fill)));
+    }
     if (f.refill_check) {
       const programmer::RefillCheck& c = *f.refill_check;
       line(
@@ -397,6 +408,10 @@ std::string format_text_summary(const Scenario& s, const SimulationResult& r) {
         status, static_cast<double>(a.remaining_permille) / 10.0,
         static_cast<double>(a.longevity.count()) / static_cast<double>(kMillisPerYear),
         power::name(a.limited_by), a.voltage_mv, st.faulty ? ", faulty cell" : ""));
+  }
+  if (r.patient) {
+    const auto time_of = [&clock](ImplantTime t) { return time_text(clock, t); };
+    for (const std::string& l : patient_text(*r.patient, time_of, drug_units(r))) line(l);
   }
   if (r.engine_idle_wakeups > 0) {
     line(
@@ -538,6 +553,7 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
          {"unit", scenario::unit_name(f.solution.unit)},
          {"concentration_ng_per_ml", f.solution.concentration.count()},
          {"low_threshold_nl", f.low_threshold.count()},
+         {"pocket_fill_nl", f.pocket_fill.count()},
          {"refill_check", check},
          {"bridge",
           {{"started", f.bridge.started},
@@ -651,6 +667,10 @@ json summary_json(const Scenario& s, const SimulationResult& r) {
   } else {
     doc["battery"]["implant_estimate"] = nullptr;
   }
+  if (r.patient) {
+    const auto time_of = [&clock](ImplantTime t) { return time_json(clock, t); };
+    doc["virtual_patient"] = patient_json(*r.patient, time_of, drug_units(r));
+  }
   doc["diagnostics"] = {{"loop_iterations", r.loop_iterations},
                         {"engine_idle_wakeups", r.engine_idle_wakeups}};
   return doc;
@@ -665,6 +685,7 @@ void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResu
   } else {
     out << ",drug_ng";
   }
+  if (r.patient) out << patient_csv_header(*r.patient);
   out << '\n';
   for (std::size_t h = 0; h < r.hourly.size(); ++h) {
     const ImplantTime at(static_cast<std::int64_t>(h) * kMillisPerHour);
@@ -676,6 +697,7 @@ void write_hourly_csv(std::ostream& out, const Scenario& s, const SimulationResu
     } else {
       out << ',' << fg_as_ng_text(r.hourly[h].drug_fg);
     }
+    if (r.patient) out << patient_csv_row(*r.patient, h);
     out << '\n';
   }
 }

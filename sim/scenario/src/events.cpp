@@ -74,6 +74,9 @@ RefillEvent read_refill(const JsonObject& r, const Scenario& s, Timeline& t) {
                              ml_text(refill.low_threshold)));
   }
   refill.bridge = r.boolean_or("bridge", true);
+  if (r.has("pocket_fill_ml")) {
+    refill.pocket_fill = read_ml(r, "pocket_fill_ml", false, refill.volume, "the refilled volume");
+  }
   refill.solution = next;
 
   // Mirror the engine's refill: the same drug keeps its doses at the new concentration (they
@@ -232,8 +235,15 @@ void read_fault(const JsonObject& r, const PendingEvent& p, Scenario& s) {
 
 std::vector<std::string_view> keys_for(std::string_view type) {
   if (type == "refill") {
-    return {"at",   "type",          "volume_ml", "drug",
-            "unit", "concentration", "bridge",    "low_reservoir_ml"};
+    return {"at",
+            "type",
+            "volume_ml",
+            "drug",
+            "unit",
+            "concentration",
+            "bridge",
+            "low_reservoir_ml",
+            "pocket_fill_ml"};
   }
   if (type == "prescription") return {"at", "type", "prescription"};
   if (type == "clinician_bolus") return {"at", "type", "dose", "duration_min"};

@@ -186,8 +186,9 @@ GasScenario read_gas_scenario(const JsonValue& root, const PumpCatalog& catalog)
   if (const std::optional<JsonValue> prime = root.member("prime")) {
     prime->refuse("a fixed-rate gas-driven pump cannot prime its catheter (it has no motor)");
   }
-  const JsonObject top = root.object({"name", "description", "pump", "catheter", "drug",
-                                      "initial_fill_ml", "start", "duration_days", "events"});
+  const JsonObject top =
+      root.object({"name", "description", "pump", "catheter", "drug", "initial_fill_ml", "start",
+                   "duration_days", "events", "patient"});
   GasScenario s;
   s.name = top.string("name");
   if (top.has("description")) (void)top.required("description").string_or_empty();
@@ -213,6 +214,7 @@ GasScenario read_gas_scenario(const JsonValue& root, const PumpCatalog& catalog)
   }
   read_timing(top, s.start, s.duration);
   read_gas_events(top, catalog, s);
+  if (top.has("patient")) s.patient = sim::read_patient_overrides(top.required("patient"));
   return s;
 }
 

@@ -180,7 +180,7 @@ Solution read_drug(const JsonObject& top) {
 Scenario read_scenario(const JsonValue& root, const PumpCatalog& catalog) {
   const JsonObject top = root.object({"name", "description", "pump", "catheter", "drug",
                                       "initial_fill_ml", "low_reservoir_ml", "prime", "start",
-                                      "duration_days", "prescription", "events"});
+                                      "duration_days", "prescription", "events", "patient"});
   Scenario s;
   s.name = top.string("name");
   if (top.has("description")) (void)top.required("description").string_or_empty();
@@ -212,6 +212,7 @@ Scenario read_scenario(const JsonValue& root, const PumpCatalog& catalog) {
   s.prescription =
       read_prescription(top.required("prescription"), paths, s.initial_solution, s.pump.spec);
   read_events(top, s);
+  if (top.has("patient")) s.patient = sim::read_patient_overrides(top.required("patient"));
   return s;
 }
 

@@ -506,3 +506,46 @@ TEST(ScenarioParserErrors, FilesThatCannotBeRead) {
 
 }  // namespace
 }  // namespace itdd::scenario
+
+// ---- the virtual patient's block and the pocket fill ----
+namespace itdd::scenario {
+namespace {
+
+TEST(ScenarioParserPatient, TheBlockIsReadWithItsPaths) {
+  json d = valid();
+  d["patient"] = json::parse(
+      R"({"withdrawal_after_hours": 6, "drugs": {"morphine": {"clearance_ml_per_min": 0.3}}})");
+  const Scenario s = parse(d);
+  ASSERT_TRUE(s.patient.has_value());
+  EXPECT_EQ(s.patient->withdrawal_after, hours(6));
+  ASSERT_EQ(s.patient->drugs.size(), 1u);
+  EXPECT_EQ(s.patient->drugs[0].path, "patient.drugs.morphine");
+  EXPECT_EQ(s.patient->drugs[0].clearance_nl_per_min, 300'000);
+  EXPECT_FALSE(parse(valid()).patient.has_value());
+}
+
+TEST(ScenarioParserPatient, BadValuesAreRefusedWithTheirField) {
+  json d = valid();
+  d["patient"] = json::parse(R"({"drugs": {"morphine": {"volume_ml": -40}}})");
+  expect_error(d, "patient.drugs.morphine.volume_ml", "negative");
+  d["patient"] = json::parse(R"({"drugs": {"baclofen": {"half_life_min": 0}}})");
+  expect_error(d, "patient.drugs.baclofen.half_life_min", "must be above 0 min");
+  d["patient"] = json::parse(R"({"overdose_above_times": 0.5})");
+  expect_error(d, "patient.overdose_above_times", "must be above 1");
+  d["patient"] = json::parse(R"({"clearance_ml_per_min": 0.3})");
+  expect_error(d, "patient.clearance_ml_per_min", "unknown key");
+}
+
+TEST(ScenarioParserPatient, APocketFillIsPartOfTheRefill) {
+  json d = valid();
+  d["events"][0]["pocket_fill_ml"] = 3;
+  const Scenario s = parse(d);
+  EXPECT_EQ(std::get<RefillEvent>(s.events[0].action).pocket_fill, millilitres(3));
+  d["events"][0]["pocket_fill_ml"] = 30;
+  expect_error(d, "events[0].pocket_fill_ml", "the refilled volume");
+  d["events"][0]["pocket_fill_ml"] = 0;
+  expect_error(d, "events[0].pocket_fill_ml", "must be above 0 mL");
+}
+
+}  // namespace
+}  // namespace itdd::scenario

@@ -100,7 +100,10 @@ Json patient_pump_json(const OverviewRow& row, const host::TimeZone& zone) {
     if (recorded.is_discarded()) recorded = nullptr;
     std::string text = rx.mode;
     if (row.drug_spec) {
-      text += " " + format_dose(rx.max_daily_dose, row.drug_spec->unit) + "/day at most";
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on " " + string.
+      text += ' ';
+      text += format_dose(rx.max_daily_dose, row.drug_spec->unit);
+      text += "/day at most";
     }
     j["prescription"] = {{"at_ms", rx.at_ms},
                          {"session_id", rx.session_id},

@@ -327,9 +327,17 @@ void ClinicServer::Impl::login(const httplib::Request& req, httplib::Response& r
     return;
   }
   Reply reply;
+  // The password is checked outside the lock (crypto_pwhash takes tens of milliseconds): other
+  // requests go on meanwhile.
+  LoginAttempt attempt;
   {
     const std::lock_guard<std::mutex> lock(db_mutex);
-    const LoginOutcome out = programmer::login(*db, creds->user, creds->password, now());
+    attempt = start_login(*db, creds->user, creds->password, now(), {}, options.password_cost);
+  }
+  const bool matched = check_login_password(attempt, creds->password);
+  {
+    const std::lock_guard<std::mutex> lock(db_mutex);
+    const LoginOutcome out = finish_login(*db, attempt, matched, now());
     switch (out.verdict) {
       case LoginVerdict::kSignedIn: {
         const SignedIn& in = *out.signed_in;

@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "care_review.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/host/sodium_crypto.h"
@@ -522,6 +523,14 @@ static std::optional<ActionReply> not_done(const Sent& sent, const char* what) {
   return std::nullopt;
 }
 
+// The read-back of a priming or a bolus: the implant interrogated after the command (empty
+// when that failed: the page says to interrogate).
+static std::optional<programmer::ImplantStatus> read_after(UseCaseSession& s) {
+  const host::Checked<programmer::ImplantStatus> after = programmer::interrogate(s);
+  if (!after.ok()) return std::nullopt;
+  return after.value();
+}
+
 static Json recorded_json(const Recorded& r) {
   return r.session_id ? Json(*r.session_id) : Json(nullptr);
 }
@@ -541,6 +550,9 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    // What the implant does now, for the old column (prepare_prime reads only its volumes).
+    const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.error());
     const host::Checked<PrimePlan> plan = prepare_prime(s, Volume(*ml));
     if (!plan.ok()) {
       ActionReply r = stopped(plan.error());
@@ -565,7 +577,9 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
               {"pump_dead_volume_nl", plan->pump_dead_volume.count()},
               {"catheter_nl", plan->catheter.count()},
               {"total_nl", plan->total.count()},
-              {"takes_ms", plan->takes.count()}};
+              {"rate_nl_per_day", plan->rate.count()},
+              {"takes_ms", plan->takes.count()},
+              {"review", prime_review_rows(now.value(), plan.value())}};
     return r;
   });
 }
@@ -577,6 +591,7 @@ ActionReply ImplantActions::prime_confirm(const httplib::Request& req, Context& 
     ActionReply r;
     r.body = {{"outcome", done.recorded.error.empty() ? "done" : "applied-not-recorded"},
               {"what", done.what},
+              {"read_back", prime_read_back(done, read_after(s))},
               {"session_id", recorded_json(done.recorded)}};
     if (!done.recorded.error.empty()) r.body["message"] = done.recorded.error;
     r.detail = done.what;
@@ -618,6 +633,9 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
+    // What the implant does now, for the old column (the bolus review keeps its drug alone).
+    const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.error());
     const host::Checked<BolusPlan> plan = prepare_bolus(s, c.library, input);
     if (!plan.ok()) return stopped(plan.error());
     const BolusPlan& b = plan.value();
@@ -628,10 +646,13 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
                                          "be sent",
                                          error_text(b.accepted.error())));
       r.body["dose_check"] = check;
+      r.body["review"] = bolus_review_rows(now.value(), b.review);
       return r;
     }
     ActionReply r;
-    r.body = {{"review", Json::parse(bolus_review_json(b.review).dump())},
+    r.body = {{"review", bolus_review_rows(now.value(), b.review)},
+              {"bolus", Json::parse(bolus_review_json(b.review).dump())},
+              {"text", format_bolus_review(b.review, f->override_reason)},
               {"dose_check", check},
               {"needs_override_reason", b.review.check.needs_override()},
               {"accepted", b.accepted.ok()}};
@@ -663,6 +684,7 @@ ActionReply ImplantActions::bolus_confirm(const httplib::Request& req, Context& 
     ActionReply r;
     r.body = {{"outcome", done->recorded.error.empty() ? "done" : "applied-not-recorded"},
               {"what", done->what},
+              {"read_back", bolus_read_back(done.value(), p.bolus->review, read_after(s))},
               {"session_id", recorded_json(done->recorded)}};
     if (!done->recorded.error.empty()) r.body["message"] = done->recorded.error;
     r.detail = done->what;

@@ -55,6 +55,7 @@ class ServerTest : public ::testing::Test {
     o.ui_dir = dir_ / "ui";
     o.port = 0;
     o.now_ms = [] { return kNow; };
+    o.password_cost = PasswordCost::minimum();  // the accounts' below
     auto started = ClinicServer::start(o);
     ASSERT_TRUE(started.ok()) << started.error().text();
     server_ = std::move(started).value();
@@ -181,6 +182,44 @@ TEST_F(ServerTest, LoginSetsAnHttpOnlyStrictCookieAndMeAnswers) {
   ASSERT_EQ(me.status, 200) << me.text;
   EXPECT_EQ(me.body["user"], "dr.ward");
   EXPECT_EQ(me.body["csrf_token"], csrf_);
+}
+
+// A login's password hash (crypto_pwhash, deliberately slow) runs outside the server's one
+// lock: requests made while it hashes are answered, not held until it ends.
+TEST_F(ServerTest, OtherRequestsAreAnsweredWhileALoginHashesItsPassword) {
+  {
+    // An account at the interactive cost (what `itdd clinic user add` gives): a hash takes
+    // tens to hundreds of milliseconds, the accounts above the minimum.
+    auto db = open_clinic_db((dir_ / "clinic.db").string(), OpenMode::kExisting);
+    ASSERT_TRUE(db.ok()) << db.error().text();
+    ASSERT_TRUE(add_account(**db, "dr.slow", "Dr Slow", Role::kClinician, "a slow password", kNow,
+                            PasswordCost::interactive())
+                    .ok());
+  }
+  ASSERT_EQ(login("amy", "staff password").status, 200);
+  std::atomic<bool> login_answered{false};
+  int login_status = 0;
+  std::thread slow([&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(120, 0);
+    const auto r =
+        c.Post("/api/login", json{{"user", "dr.slow"}, {"password", "a slow password"}}.dump(),
+               "application/json");
+    login_status = r ? r->status : -1;
+    login_answered = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Requests one after another while the login runs: held behind it, at most the first would
+  // be answered before it (at the same moment); answered beside it, several are.
+  int answered_meanwhile = 0;
+  for (int i = 0; i < 20 && !login_answered; ++i) {
+    const Reply me = get("/api/me");
+    EXPECT_EQ(me.status, 200) << me.text;
+    if (!login_answered) ++answered_meanwhile;
+  }
+  slow.join();
+  EXPECT_EQ(login_status, 200);
+  EXPECT_GE(answered_meanwhile, 3) << "requests waited for the login's password hash";
 }
 
 TEST_F(ServerTest, BadLoginsAreRefusedWithTheFieldAndBackOff) {

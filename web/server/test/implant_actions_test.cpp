@@ -82,6 +82,7 @@ class ActionsTest : public ::testing::Test {
     so.drug_library = ITDD_SOURCE_DIR "/data/drug-library.json";
     so.port = 0;
     so.key_file = dir_ / "clinic.key";
+    so.password_cost = PasswordCost::minimum();  // the accounts' above
     auto started = ClinicServer::start(so);
     ASSERT_TRUE(started.ok()) << started.error().text();
     server_ = std::move(started).value();
@@ -227,10 +228,31 @@ TEST_F(ActionsTest, PrimingIsReviewedThenStarted) {
            {{"serial", "SN-1"}, {"implant", address_}, {"catheter_volume_ml", "0.16"}});
   ASSERT_EQ(prime.status, 200) << prime.body.dump();
   EXPECT_GT(prime.body["total_nl"].get<std::int64_t>(), 160'000);
+  // Old and new side by side: what the implant does now, what the priming will do.
+  const json& rows = prime.body["review"];
+  ASSERT_TRUE(rows.is_array()) << prime.body.dump();
+  const auto row_named = [](const json& all, const std::string& item) {
+    for (const json& r : all) {
+      if (r["item"] == item) return r;
+    }
+    return json();
+  };
+  const json activity = row_named(rows, "Activity");
+  EXPECT_EQ(activity["after"], "priming, then the program again") << rows.dump();
+  EXPECT_TRUE(activity["changed"].get<bool>());
+  const std::string volume = row_named(rows, "Priming volume")["after"];
+  EXPECT_NE(volume.find("catheter 0.16 mL"), std::string::npos) << volume;
+  EXPECT_NE(row_named(rows, "Reservoir")["after"].get<std::string>().find("mL less"),
+            std::string::npos);
   const Reply primed = post("/api/implant/prime/confirm",
                             {{"review_token", prime.body["review_token"]}, {"confirm", true}});
   ASSERT_EQ(primed.status, 200) << primed.body.dump();
   EXPECT_EQ(primed.body["outcome"], "done");
+  // The read-back: the implant's answer and an interrogation after it (priming now).
+  const std::string read_back = primed.body["read_back"].dump();
+  EXPECT_NE(read_back.find("Priming started"), std::string::npos) << read_back;
+  EXPECT_NE(read_back.find("\"Activity now\",\"text\":\"priming\""), std::string::npos)
+      << read_back;
 }
 
 TEST_F(ActionsTest, AClinicianBolusIsReviewedThenGiven) {
@@ -253,10 +275,20 @@ TEST_F(ActionsTest, AClinicianBolusIsReviewedThenGiven) {
   const Reply review = post("/api/implant/bolus/review", bolus);
   ASSERT_EQ(review.status, 200) << review.body.dump();
   ASSERT_TRUE(review.body.contains("review_token")) << review.body.dump();
+  // Old and new side by side, the volume the dose takes, the drug library's verdict.
+  const std::string rows = review.body["review"].dump();
+  EXPECT_NE(rows.find("continuous 100 mcg/day"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("50 mcg over 30 min"), std::string::npos) << rows;
+  EXPECT_NE(rows.find("0.1 mL at 500 mcg/mL"), std::string::npos) << rows;
+  EXPECT_EQ(review.body["bolus"]["volume_nl"], 100'000);
+  EXPECT_TRUE(review.body["accepted"].get<bool>());
   const Reply given = post("/api/implant/bolus/confirm",
                            {{"review_token", review.body["review_token"]}, {"confirm", true}});
   ASSERT_EQ(given.status, 200) << given.body.dump();
   EXPECT_EQ(given.body["outcome"], "done") << given.body.dump();
+  const std::string read_back = given.body["read_back"].dump();
+  EXPECT_NE(read_back.find("Bolus started"), std::string::npos) << read_back;
+  EXPECT_NE(read_back.find("clinician bolus"), std::string::npos) << read_back;
 }
 
 TEST_F(ActionsTest, AnUnknownPumpOrAnUnreachableImplantChangesNothing) {

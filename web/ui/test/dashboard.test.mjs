@@ -276,6 +276,70 @@ describe('actions against a connected virtual implant', () => {
     await page.context().close();
   });
 
+  test('prime a catheter: what the implant does now beside the priming, confirmation, read-back', async () => {
+    const page = await logIn(CLINICIAN);
+    const { serial, address, catheterMl } = demo.primed;
+    await page.goto(`${base}/#/implant?serial=${encodeURIComponent(serial)}&implant=${encodeURIComponent(address())}`);
+    const prime = page.locator('#action-prime');
+    await prime.getByLabel('Catheter volume').fill(catheterMl);
+    await prime.getByRole('button', { name: 'Review' }).click();
+    await prime.locator('.side-by-side-table').waitFor();
+    const review = await prime.locator('.review').innerText();
+    assert.match(review, /Old: in the implant now\s+New: to send/);
+    assert.match(review, /Activity\s+basal\s+priming, then the program again/);
+    assert.match(review, /Program\s+morphine 10 mg\/mL, continuous 1 mg\/day\s+paused while priming, then resumed unchanged/);
+    assert.match(review, new RegExp(`Priming volume\\s+-\\s+[\\d.]+ mL \\(pump dead volume [\\d.]+ mL \\+ catheter ${catheterMl} mL\\)`));
+    assert.match(review, /Priming rate\s+-\s+[\d.]+ mL\/day/);
+    assert.match(review, /Reservoir\s+[\d.]+ mL\s+[\d.]+ mL \([\d.]+ mL less\)/);
+    const send = prime.getByRole('button', { name: 'Prime', exact: true });
+    assert.equal(await send.isDisabled(), true, 'nothing is sent before the explicit confirmation');
+    await shot(page, 'prime-review');
+    await prime.getByLabel(/I have checked the review/).check();
+    await send.click();
+    await prime.locator('[data-outcome="done"]').waitFor({ timeout: 30_000 });
+    const outcome = await prime.locator('[data-outcome]').innerText();
+    assert.match(outcome, /Read back from the implant/);
+    assert.match(outcome, /Priming started\s+[\d.]+ mL/);
+    assert.match(outcome, /Ends\s+\d{4}-\d\d-\d\d \d\d:\d\d/);
+    assert.match(outcome, /Activity now\s+priming/);
+    assert.match(outcome, /Recorded: prime: [\d.]+ mL/);
+    await shot(page, 'prime-read-back');
+    await page.context().close();
+  });
+
+  test('a clinician bolus: the drug library\'s verdict, old and new side by side, confirmation, read-back', async () => {
+    const page = await logIn(CLINICIAN);
+    await openImplant(page);
+    const bolus = page.locator('#action-bolus');
+    const { dose, duration, volumeMl } = demo.bolus;
+    await bolus.getByLabel('Drug').selectOption(demo.connected.drug);
+    assert.equal(await bolus.locator('[data-field="dose"] .unit').innerText(), demo.connected.unit);
+    await bolus.getByLabel('Bolus dose').fill(dose);
+    await bolus.getByLabel('Over', { exact: true }).fill(duration);
+    await bolus.getByRole('button', { name: 'Review' }).click();
+    await bolus.locator('.side-by-side-table').waitFor();
+    const review = await bolus.locator('.review').innerText();
+    assert.match(review, /Drug in the reservoir\s+baclofen 500 mcg\/mL/);
+    assert.match(review, new RegExp(`Program\\s+baclofen 500 mcg/mL, continuous ${demo.connected.newDose} mcg/day\\s+paused during the bolus`));
+    assert.match(review, new RegExp(`Clinician bolus\\s+-\\s+${dose} mcg over 30 min`));
+    assert.match(review, new RegExp(`Bolus volume\\s+-\\s+${volumeMl} mL at 500 mcg/mL`));
+    assert.match(review, new RegExp(`Clinician boluses in the last 24 h\\s+0, 0 mcg\\s+1, ${dose} mcg \\(with this one\\)`));
+    assert.match(review, /Drug library: within the limits/);
+    const send = bolus.getByRole('button', { name: 'Give the bolus' });
+    assert.equal(await send.isDisabled(), true, 'nothing is sent before the explicit confirmation');
+    await shot(page, 'bolus-review');
+    await bolus.getByLabel(/I have checked the review/).check();
+    await send.click();
+    await bolus.locator('[data-outcome="done"]').waitFor({ timeout: 30_000 });
+    const outcome = await bolus.locator('[data-outcome]').innerText();
+    assert.match(outcome, /Read back from the implant/);
+    assert.match(outcome, new RegExp(`Bolus started\\s+${dose} mcg \\(${volumeMl} mL\\)`));
+    assert.match(outcome, /Activity now\s+clinician bolus/);
+    assert.match(outcome, new RegExp(`Recorded: clinician bolus ${dose} mcg of baclofen over 30 min; drug library: within`));
+    await shot(page, 'bolus-read-back');
+    await page.context().close();
+  });
+
   test('a state-changing request without the CSRF token, or with a wrong one, is refused', async () => {
     const page = await logIn(CLINICIAN);
     const requests = [

@@ -84,8 +84,9 @@ async function fill(ctx, more) {
   const morphine = { mrn: 'MRN-2002', name: 'Bo Chen', indication: 'pain', serial: 'SN-2002', drug: 'morphine',
     concentration: '10', dose: '1', mlPerDay: 0.1, daysLeft: 30 };
   const connected = await pumpDueIn(ctx, baclofen);
+  // The morphine pump's implant stays connected too: the priming test primes it (a priming and a
+  // bolus each run for a while, and the implant refuses one while the other runs).
   const other = await pumpDueIn(ctx, morphine);
-  await stop(other.implant); // the morphine pump's history is in the database; its implant may go
   if (more) {
     for (const p of [
       { mrn: 'MRN-2004', name: 'Dee Moreau', indication: 'pain', serial: 'SN-2004', drug: 'ziconotide', concentration: '25', dose: '2.4', mlPerDay: 0.096, daysLeft: 9 },
@@ -117,6 +118,10 @@ async function fill(ctx, more) {
       // 2 mL more than the implant expects: off by more than 5 % of the 20 mL reservoir.
       offWithdrawnMl: async () => (Number(await remainingMl(connected.link)) + 2).toFixed(3),
     },
-    stop: () => stop(connected.implant),
+    // Priming: the morphine pump, filled with 18 mL (its catheter holds 0.16 mL).
+    primed: { serial: morphine.serial, address: () => other.implant.address, catheterMl: '0.16' },
+    // A clinician bolus on the baclofen pump: 50 mcg over 30 min is 0.1 mL at 500 mcg/mL.
+    bolus: { dose: '50', duration: '30m', volumeMl: '0.1' },
+    stop: () => Promise.all([stop(connected.implant), stop(other.implant)]),
   };
 }

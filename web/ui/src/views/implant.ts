@@ -56,13 +56,11 @@ interface RefillReview {
   next_refill_rule?: string;
   text?: string;
 }
+// A priming's or a clinician bolus's review: what the implant does now beside what it will do.
 interface SimpleReview {
   review_token?: string;
   review?: ChangeRow[];
   text?: string;
-  rows?: Row[];
-  old?: Row[];
-  new?: Row[];
   dose_check?: DoseCheck;
   accepted?: boolean;
   needs_override_reason?: boolean;
@@ -320,11 +318,11 @@ export async function implantView(ctx: Context): Promise<void> {
       return v ? { catheter_volume_ml: v } : null;
     },
     showReview: (r, into) => {
-      into.append(changesView(r) ?? '');
-      if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
-      if (r.text) into.append(h('pre', {}, r.text));
+      into.append(changesView(r) ?? '',
+        notice('info', 'Priming pushes the drug through the pump and the catheter at the priming rate; the basal program pauses until it ends.'));
       return () => ({});
     },
+    showOutcome: recordedAs,
   }));
 
   // ---- clinician bolus ----
@@ -343,14 +341,22 @@ export async function implantView(ctx: Context): Promise<void> {
       return { drug, dose, unit, duration };
     },
     askable: { override_reason: () => reasonField('Reason for going above the soft limit', 'override_reason', 'Recorded with your name in the session report.') },
+    showRefused: (body, into) => {
+      const r = body as SimpleReview;
+      into.append(verdictView(r.dose_check) ?? '', changesView(r) ?? '');
+    },
     showReview: (r, into) => {
-      into.append(changesView(r) ?? '');
-      if (r.rows) into.append(h('table', {}, h('tbody', {}, r.rows.map((x) => h('tr', {}, h('th', { scope: 'row' }, x.label), h('td', {}, x.text))))));
-      if (r.text) into.append(h('pre', {}, r.text));
-      into.append(verdictView(r.dose_check) ?? '');
+      into.append(changesView(r) ?? '', verdictView(r.dose_check) ?? '');
+      if (r.text) into.append(h('details', {}, h('summary', {}, 'The review in words'), h('pre', {}, r.text)));
       return overrideStep(into, !!r.needs_override_reason, r.accepted);
     },
+    showOutcome: recordedAs,
   }));
+}
+
+// What the clinic database recorded of a priming or a bolus.
+function recordedAs(o: Outcome, into: HTMLElement): void {
+  if (typeof o.what === 'string' && o.what) into.append(h('p', {}, h('strong', {}, 'Recorded: '), o.what));
 }
 
 // What the implant reported, the figures with their units (the status of `itdd programmer

@@ -70,9 +70,18 @@ struct WakeupCost {
     if (n > most) most = n;
   }
 };
-// kHello and kRecord are not wake-ups of the implant's own: a frame on the link (a handshake
-// Hello; a record: a sealed request and its sealed answer).
-enum class WakeupKind : std::uint8_t { kStroke, kDaily, kHourly, kOther, kHello, kRecord, kCount };
+// kHello, kRecord and kPairing are not wake-ups of the implant's own: a frame on the link (a
+// handshake Hello; a record: a sealed request and its sealed answer; a PairHello or PairProof).
+enum class WakeupKind : std::uint8_t {
+  kStroke,
+  kDaily,
+  kHourly,
+  kOther,
+  kHello,
+  kRecord,
+  kPairing,
+  kCount
+};
 
 struct BenchPorts {
   Platform& platform;

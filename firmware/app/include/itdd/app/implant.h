@@ -125,7 +125,6 @@ struct PrescriptionCrc {
 // The implant's own part of its settings copies, held in RAM between checkpoints (the
 // engine's part is the engine's own state: PersistentState).
 struct PersistentFields {
-  alarms::AlarmManager::State alarms{};
   safety::MotorSupervisor::State motor{};
   ImplantTime checkpoint_at{};
   PrescriptionCrc prescription_crc{};
@@ -143,21 +142,26 @@ struct PersistentFields {
 };
 
 // Everything the implant keeps in a settings copy, in the copy's layout. No PersistentState is
-// held in the implant's RAM: the engine's part is written from and read into the engine's own
-// state, the rest from and into the implant's PersistentFields (storage::BlobStore's parts).
+// held in the implant's RAM: the engine's and the alarm manager's parts are written from their
+// own state (the engine's read straight back into it), the rest from and into the implant's
+// PersistentFields (storage::BlobStore's parts).
 struct PersistentState {
   engine::TherapyEngine::State engine{};
+  alarms::AlarmManager::State alarms{};
   PersistentFields implant{};
 };
-static_assert(offsetof(PersistentState, implant) == sizeof(engine::TherapyEngine::State) &&
+static_assert(offsetof(PersistentState, alarms) == sizeof(engine::TherapyEngine::State) &&
+                  offsetof(PersistentState, implant) ==
+                      offsetof(PersistentState, alarms) + sizeof(alarms::AlarmManager::State) &&
                   sizeof(PersistentState) ==
-                      sizeof(engine::TherapyEngine::State) + sizeof(PersistentFields),
-              "a settings copy is the engine's state and the implant's fields, nothing between");
+                      offsetof(PersistentState, implant) + sizeof(PersistentFields),
+              "a settings copy is the engine's state, the alarms' and the implant's fields, "
+              "nothing between");
 
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
 // (Public so that a test can read the implant's settings copies as the implant does.)
 // 5: a journal lane per device; 6: the battery counts link work outside sessions; 7: the
-// implant's fields after the engine's state, in one part (PersistentFields).
+// engine's state, the alarms' and then the implant's own fields (PersistentFields).
 inline constexpr std::uint32_t kPersistentStateFormat = 7;
 
 class Implant final : private engine::EventSink,

@@ -84,10 +84,35 @@ host::Checked<std::int64_t> add_account(ClinicDb& db, std::string_view user_name
                                         PasswordCost cost = PasswordCost::interactive());
 
 // Checks the back-off, the user and the password; on success opens a server session (a random
-// 256-bit token, a random CSRF token) and clears the failures; on failure counts one.
+// 256-bit token, a random CSRF token) and clears the failures; on failure counts one. An
+// unknown or disabled user name is checked against a hash of `cost` (that of the clinic's
+// accounts), so it takes the time a wrong password takes: the answer's time does not say
+// whether a name exists. start_login, check_login_password and finish_login in a row.
 LoginOutcome login(ClinicDb& db, std::string_view user_name, std::string_view password,
                    std::int64_t now_ms, const BackoffRule& backoff = {},
-                   const SessionRule& rule = {});
+                   const SessionRule& rule = {}, PasswordCost cost = PasswordCost::interactive());
+
+// A login in three steps, so that a server that shares one database connection under a lock
+// checks the password (crypto_pwhash: tens of milliseconds and 64 MiB) outside the lock, and
+// other requests go on meanwhile: start_login and finish_login use the database,
+// check_login_password does not.
+struct LoginAttempt {
+  std::string user_name;
+  std::optional<LoginOutcome> decided;  // stopped before the password (back-off, database)
+  std::optional<std::int64_t> user_id;  // a known, active account
+  std::string hash;  // what the password is checked against: the account's, or a stand-in
+};
+// Checks the back-off and counts this attempt as a failure before the password is checked (so
+// attempts made at once cannot all pass the back-off); finish_login clears it on success.
+LoginAttempt start_login(ClinicDb& db, std::string_view user_name, std::string_view password,
+                         std::int64_t now_ms, const BackoffRule& backoff = {},
+                         PasswordCost cost = PasswordCost::interactive());
+// The slow part, without the database.
+bool check_login_password(const LoginAttempt& attempt, std::string_view password);
+// Opens the session when the password matched and the account is still the one checked and
+// active; otherwise the failure counted at the start stands.
+LoginOutcome finish_login(ClinicDb& db, const LoginAttempt& attempt, bool password_matched,
+                          std::int64_t now_ms, const SessionRule& rule = {});
 
 // The session a cookie's token names, extended by use (never past its max age); empty when the
 // token is unknown, expired or its account disabled (`token` stays empty in the answer).

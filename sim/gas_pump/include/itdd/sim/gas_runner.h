@@ -14,6 +14,7 @@
 #include "itdd/core/units.h"
 #include "itdd/scenario/gas_scenario.h"
 #include "itdd/sim/gas_pump.h"
+#include "itdd/sim/virtual_patient.h"
 
 namespace itdd::sim {
 
@@ -22,6 +23,9 @@ struct GasRunOptions {
   // Keep the volume each step pushed out of the pump (GasRunResult::step_volume_nl): the flow
   // samples of a trumpet curve.
   bool record_steps = false;
+  // The virtual patient to model (sim/patient), or none; its reference is the nominal flow
+  // times the concentration in the reservoir.
+  const PatientSetup* patient = nullptr;
 };
 
 // What left the catheter tip during one hour of elapsed time.
@@ -90,6 +94,7 @@ struct GasRunResult {
   Concentration final_concentration{};
   std::int64_t catheter_drug_fg_at_end = 0;
   std::int64_t steps = 0;
+  std::optional<PatientReport> patient;  // when GasRunOptions::patient
 };
 
 GasRunResult run_gas_scenario(const scenario::GasScenario& scenario,

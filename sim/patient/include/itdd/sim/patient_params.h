@@ -45,9 +45,7 @@ class CsfCatalog {
   const CsfPhysiology& physiology() const { return physiology_; }
   const RiskThresholds& risk() const { return risk_; }
   // Field -> "source: ..." or "unconfirmed: ...", in file order.
-  const std::vector<std::pair<std::string, std::string>>& provenance() const {
-    return provenance_;
-  }
+  const std::vector<std::pair<std::string, std::string>>& provenance() const { return provenance_; }
 
  private:
   static CsfCatalog read(const host::JsonValue& root);

@@ -17,6 +17,7 @@
 #include "itdd/engine/therapy_engine.h"
 #include "itdd/programmer/refill_check.h"
 #include "itdd/scenario/scenario.h"
+#include "itdd/sim/virtual_patient.h"
 #include "itdd/therapy/patient_bolus_limiter.h"
 
 namespace itdd::sim {
@@ -28,6 +29,9 @@ struct RunOptions {
   // Called after each instant the loop handles with the elapsed time and the volume the
   // mechanism has moved so far (a trumpet curve's flow samples, sim/trumpet).
   std::function<void(Duration elapsed, Volume moved)> on_moved;
+  // The virtual patient to model (sim/patient: resolve_patient of the scenario's "patient"
+  // block, one drug per scenario drug), or none.
+  const PatientSetup* patient = nullptr;
 };
 
 // What left the catheter tip during one hour of elapsed time.
@@ -67,7 +71,8 @@ struct FillRecord {
   scenario::Solution solution;
   Volume low_threshold{};
   engine::BridgePlan bridge;
-  engine::Projection projected;                          // right after the fill (and prescription)
+  Volume pocket_fill{};          // of `volume`, what went into the tissue pocket (scenario fault)
+  engine::Projection projected;  // right after the fill (and prescription)
   ImplantTime implant_low_alarm = ImplantTime::never();  // the engine's low-reservoir event
   ImplantTime implant_empty = ImplantTime::never();      // the engine stopped: reservoir empty
   ImplantTime actual_low = ImplantTime::never();         // the real reservoir reached the threshold
@@ -142,7 +147,7 @@ struct SimulationResult {
   std::int64_t battery_stroke_uj = 0;
   std::int64_t battery_sleep_uj = 0;
   std::int64_t battery_processor_uj = 0;  // its wake-ups (measured on the emulated board)
-  std::int64_t battery_radio_uj = 0;  // programmer and patient device sessions
+  std::int64_t battery_radio_uj = 0;      // programmer and patient device sessions
   std::int64_t battery_tone_uj = 0;
   double battery_remaining_percent = 0;
   std::int64_t brown_outs = 0;  // the cell sagged below the cutoff and the implant reset
@@ -152,6 +157,9 @@ struct SimulationResult {
   bool battery_monitor_valid = false;
   power::Assessment battery_assessment{};
   power::State battery_state{};
+
+  // The drug in the spinal fluid, when the run modelled a patient (RunOptions::patient).
+  std::optional<PatientReport> patient;
 
   std::int64_t loop_iterations = 0;
   // Times the implant asked to be woken again at the instant it had just been woken at without

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -64,6 +65,8 @@ struct GasScenario {
   std::int64_t ambient_pa = 101'325;
   std::int64_t intrathecal_pa = 0;
   std::vector<GasScenarioEvent> events;  // in time order (stable for equal times)
+  // The virtual patient's own figures ("patient", docs/scenario-format.md); none: no patient.
+  std::optional<sim::PatientOverrides> patient;
 };
 
 // Reads a scenario whose pump.model is a gas-driven model.

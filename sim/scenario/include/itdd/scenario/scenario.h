@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -20,6 +21,7 @@
 #include "itdd/core/units.h"
 #include "itdd/host/checked.h"
 #include "itdd/host/pump_catalog.h"
+#include "itdd/sim/patient_params.h"
 #include "itdd/sim/sim_mechanism.h"
 #include "itdd/therapy/prescription.h"
 
@@ -47,6 +49,9 @@ struct RefillEvent {
   Solution solution;
   bool bridge = true;      // bridge bolus on a concentration change (the engine's default)
   Volume low_threshold{};  // always set: the refill's own, else the scenario's
+  // A pocket fill: this much of `volume` went into the tissue pocket, not the reservoir (the
+  // implant is told `volume` all the same).
+  Volume pocket_fill{};
 };
 
 // Held by pointer: a Prescription is about 5 kB (a week of flex steps) and a scenario may
@@ -129,6 +134,9 @@ struct Scenario {
   Duration duration{};
   therapy::Prescription prescription;  // programmed right after the initial fill
   std::vector<ScenarioEvent> events;   // in time order (stable for equal times)
+  // The virtual patient's own figures ("patient"), over the population's
+  // (data/csf-pharmacokinetics.json); none: the run models no patient.
+  std::optional<sim::PatientOverrides> patient;
 };
 
 // The scenario, or the refusal of its first problem: the field's JSON path and what is wrong

@@ -4,8 +4,8 @@
 // the answer; every decision is the library's.
 //
 // One database connection, used by one request at a time (a clinic's load; the connection is
-// not shared between threads). Bodies over 64 KiB are refused; a request that is refused
-// changes nothing.
+// not shared between threads); a login checks its password outside that lock. Bodies over 64 KiB
+// are refused; a request that is refused changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include <string>
 
 #include "itdd/host/checked.h"
+#include "itdd/programmer/accounts.h"
 
 namespace itdd::web {
 
@@ -31,6 +32,10 @@ struct ServerOptions {
   // empty: those actions answer 503 naming --key.
   std::filesystem::path key_file;
   std::string passphrase_file;  // when the key pair is protected
+  // The cost of the clinic's password hashes (`itdd clinic user add` makes them interactive): an
+  // unknown user name is checked against a hash of this cost, so it takes a wrong password's
+  // time. Tests whose accounts are made at the minimum cost say so.
+  programmer::PasswordCost password_cost = programmer::PasswordCost::interactive();
 };
 
 class ClinicServer {
