@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "errors.h"
 #include "itdd/programmer/text_input.h"
 
 namespace itdd::cli {
@@ -55,7 +56,7 @@ std::string drug_library_path(const std::string& flag) {
 std::optional<programmer::DrugLibrary> load_drug_library(const std::string& file) {
   host::Checked<programmer::DrugLibrary> library = programmer::DrugLibrary::load(file);
   if (!library.ok()) {
-    std::cerr << fmt::format("error: {}: {}\n", file, library.error().text());
+    bad_input(fmt::format("{}: {}", file, library.error().text()));
     return std::nullopt;
   }
   return std::move(library).value();
@@ -65,8 +66,7 @@ const programmer::DrugSpec* find_drug(const programmer::DrugLibrary& library,
                                       const std::string& name) {
   const programmer::DrugSpec* drug = library.find(name);
   if (drug == nullptr) {
-    std::cerr << fmt::format("error: --drug {}: not in the drug library (known: {})\n", name,
-                             library.names());
+    bad_input(fmt::format("--drug {}: not in the drug library (known: {})", name, library.names()));
   }
   return drug;
 }
@@ -82,8 +82,7 @@ ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag)
   const auto named = [&](const std::string& name, const char* source) {
     host::Checked<host::TimeZone> z = host::find_time_zone(name);
     if (!z.ok()) {
-      std::cerr << fmt::format("error: {} {}: {}\n", source, name, z.error().message);
-      out.exit_code = kExitInvalidInput;
+      out.exit_code = bad_input(fmt::format("{} {}: {}", source, name, z.error().message));
       return;
     }
     out.zone = std::move(z).value();
@@ -116,17 +115,7 @@ ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag)
 }
 
 int db_failure(const host::Refusal& e) {
-  const std::string where = option_of(e.field);
-  std::cerr << "error: " << (where.empty() ? e.message : fmt::format("{}: {}", where, e.message))
-            << '\n';
-  return programmer::exit_status(programmer::outcome_of(e));
-}
-
-int db_failure(const programmer::Stop& stop) {
-  const std::string where = option_of(stop.field);
-  std::cerr << "error: "
-            << (where.empty() ? stop.message : fmt::format("{}: {}", where, stop.message)) << '\n';
-  return programmer::exit_status(stop.outcome);
+  return refused(e, option_of(e.field));
 }
 
 programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library) {

@@ -37,10 +37,9 @@ struct ClinicZone {
 };
 ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag);
 
-// "error: --flag: message" for a database error; exit 2 for input, 1 when unavailable.
+// A clinic database's refusal said with the option its field came from ("error: --mrn: ..."):
+// errors.h's `refused` with `option_of(field)`; exit 2 for input, 1 when unavailable.
 int db_failure(const host::Refusal& e);
-// The same for a use case's Stop that came from the clinic database (Stop::clinic_db).
-int db_failure(const programmer::Stop& stop);
 // Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.
 programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library);
 

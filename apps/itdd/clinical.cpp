@@ -258,10 +258,7 @@ int drugs_export(const State& s) {
   std::ofstream out(s.out_file, std::ios::trunc);
   out << library->to_json().dump(2) << '\n';
   out.close();
-  if (!out) {
-    std::cerr << fmt::format("error: --out {}: writing failed\n", s.out_file);
-    return kExitFailure;
-  }
+  if (!out) return failure(fmt::format("--out {}: writing failed", s.out_file));
   if (s.json) {
     std::cout << OrderedJson{{"written", s.out_file},
                              {"from", file},
@@ -564,9 +561,9 @@ int read_patient_trials(const State& s, const DrugSpec& drug, PatientTrials& out
   auto zone = out.db->time_zone();
   if (!zone.ok()) return db_failure(zone.error());
   out.zone = std::move(zone).value();
-  programmer::Step<std::vector<programmer::ScreeningBolus>> history =
+  host::Checked<std::vector<programmer::ScreeningBolus>> history =
       programmer::read_screening_history(*out.db, out.patient.id, *out.zone, drug);
-  if (!history.ok()) return db_failure(history.stop());
+  if (!history.ok()) return db_failure(history.error());
   out.history = std::move(history.value());
   return 0;
 }
@@ -609,15 +606,16 @@ int trial_record(const State& s) {
   }
   PatientTrials trials;
   if (const int rc = read_patient_trials(s, *drug, trials); rc != 0) return rc;
-  const programmer::Step<programmer::TrialRecorded> recorded =
-      programmer::record_screening_bolus(*trials.db, trials.patient, *trials.zone, *drug,
-                                         trials.history, {*b, s.route, s.notes}, system_now_ms());
-  if (!recorded.ok()) {
-    const programmer::Stop& stop = recorded.stop();
-    if (stop.clinic_db) return db_failure(stop);
-    if (stop.field == "given_at") return bad_input(fmt::format("--step: {}", stop.message));
-    return bad_input(fmt::format("{}: {}", step_field(stop.field), stop.message));
+  const host::Checked<programmer::TrialPlan> plan = programmer::prepare_screening_bolus(
+      trials.patient, *trials.zone, *drug, trials.history, {*b, s.route, s.notes}, system_now_ms());
+  if (!plan.ok()) {
+    const host::Refusal& refusal = plan.error();
+    if (refusal.field == "given_at") return bad_input(fmt::format("--step: {}", refusal.message));
+    return bad_input(fmt::format("{}: {}", step_field(refusal.field), refusal.message));
   }
+  const host::Checked<programmer::TrialRecorded> recorded =
+      programmer::record_screening_bolus(*trials.db, plan.value());
+  if (!recorded.ok()) return db_failure(recorded.error());
   const programmer::TrialRecord& t = recorded->record;
   if (!s.json) {
     std::cout << fmt::format("recorded for {}: {} {} ({}), {}\n", trials.patient.mrn, drug->name,
@@ -629,11 +627,11 @@ int trial_record(const State& s) {
 
 int print_suggestion(const State& s, const DrugSpec* drug,
                      const std::vector<programmer::ScreeningBolus>& history) {
-  const programmer::Step<programmer::TrialSuggestion> suggestion =
+  const host::Checked<programmer::TrialSuggestion> suggestion =
       programmer::suggest_screening(*drug, history);
   if (!suggestion.ok()) {
     return bad_input(
-        fmt::format("{}: {}", step_field(suggestion.stop().field), suggestion.stop().message));
+        fmt::format("{}: {}", step_field(suggestion.error().field), suggestion.error().message));
   }
   const programmer::ScreeningStep& step = suggestion->step;
   const std::optional<programmer::StartingDose>& start = suggestion->start;

@@ -107,8 +107,7 @@ int run_user_add(const DashboardCommands::State& s) {
                               : id.error().field == "display_name" ? "--name"
                               : id.error().field == "password"     ? "password"
                                                                    : id.error().field;
-    std::cerr << fmt::format("error: {}: {}\n", field, id.error().message);
-    return programmer::exit_status(programmer::outcome_of(id.error()));
+    return refused(id.error(), field);
   }
   std::cout << fmt::format("added {} ({}), account {}\n", s.user, programmer::role_name(*role),
                            *id);

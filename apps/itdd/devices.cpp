@@ -47,9 +47,9 @@ int run_devices(const State& s) {
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         ClinicRecord none;  // reading changes nothing: no clinic session
         programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
-        const programmer::Step<std::vector<programmer::PairedDevice>> listed =
+        const host::Checked<std::vector<programmer::PairedDevice>> listed =
             programmer::list_devices(session);
-        if (!listed.ok()) return said(listed.stop());
+        if (!listed.ok()) return said(listed.error());
         const link::PublicKey own = own_key(s.link);
         if (s.json) {
           std::cout << nlohmann::json{{"implant_key", implant_key_hex(s.link)},
@@ -75,10 +75,10 @@ int run_revoke(const State& s) {
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const link::PublicKey own = own_key(s.link);
-        const programmer::Step<programmer::RevokePlan> plan =
+        const host::Checked<programmer::RevokePlan> plan =
             programmer::prepare_revoke(session, *choice, own);
         if (!plan.ok()) {
-          const programmer::Stop& stop = plan.stop();
+          const host::Refusal& stop = plan.error();
           if (stop.field != "device") return said(stop);
           return failure(fmt::format("--device {}: {}; `itdd programmer devices` shows them",
                                      s.device, stop.message));
@@ -95,11 +95,11 @@ int run_revoke(const State& s) {
         }
         if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
 
-        const programmer::Step<programmer::RevokeOutcome> done =
+        const host::Checked<programmer::RevokeOutcome> done =
             programmer::commit_revoke(session, plan.value());
         if (!done.ok()) {
-          const programmer::Stop& stop = done.stop();
-          if (stop.outcome != programmer::Outcome::kUncertain) return said(stop);
+          const host::Refusal& stop = done.error();
+          if (stop.kind != host::RefusalKind::kUncertain) return said(stop);
           // Where to look, in this command line's words.
           return uncertain(fmt::format("{}; {}", stop.message,
                                        plan->self()

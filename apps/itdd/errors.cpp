@@ -39,6 +39,10 @@ int refused(const host::Refusal& r, std::string_view option) {
   return say(text, programmer::outcome_of(r));
 }
 
+int said(const host::Refusal& r) {
+  return say(r.message, programmer::outcome_of(r));
+}
+
 int drug_library_refusal(bool blocked, const Error& e, std::string_view what) {
   if (blocked) {
     return bad_input(fmt::format("the drug library blocks this {} ({}): nothing was sent", what,

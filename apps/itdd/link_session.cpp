@@ -13,11 +13,6 @@
 
 namespace itdd::cli {
 
-int said(const programmer::Stop& stop) {
-  std::cerr << "error: " << stop.message << '\n';
-  return programmer::exit_status(stop.outcome);
-}
-
 int check_common(const LinkArgs& a, host::SodiumCrypto& crypto, Session& s, bool need_implant_key) {
   const Result<programmer::Endpoint> e = programmer::parse_endpoint(a.implant);
   if (!e.ok()) return bad_input(fmt::format("--implant {}: {}", a.implant, e.error().message));
@@ -104,9 +99,9 @@ int open_clinic_session(programmer::Client& client, hal::Crypto& crypto, const L
   if (opening.zone.zone) {
     programmer::UseCaseSession session = reading_session(client, crypto, a);
     session.zone = &*opening.zone.zone;
-    const programmer::Step<programmer::ClinicOpening> opened =
+    const host::Checked<programmer::ClinicOpening> opened =
         programmer::open_clinic_session(session);
-    if (!opened.ok()) return said(opened.stop());
+    if (!opened.ok()) return said(opened.error());
     opening.status = opened->status;
     opening.clock = opened->clock;
     if (opening.clock->differs && a.clinic_clock == ClinicClock::kWarn) {

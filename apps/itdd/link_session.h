@@ -25,9 +25,6 @@
 
 namespace itdd::cli {
 
-// A use case's Stop said the same way ("error: ..."), with the exit status of its outcome.
-int said(const programmer::Stop& stop);
-
 // The words for a failed exchange and for the implant's refusal (programmer/use_cases).
 using programmer::link_failure;
 using programmer::refusal;

@@ -34,6 +34,7 @@
 
 #include "commands.h"
 #include "dashboard.h"
+#include "errors.h"
 #include "escaped_stderr.h"
 #include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/gas_scenario.h"
@@ -103,8 +104,7 @@ bool json_in_arguments(int argc, char** argv) {
 int sim_tones_json(const std::string& dir) {
   const itdd::tones::WriteResult result = itdd::tones::write_tone_files(dir);
   if (!result.ok) {
-    std::cerr << "error: " << result.error << '\n';
-    return itdd::cli::kExitInvalidInput;
+    return itdd::cli::bad_input(result.error);
   }
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (const itdd::tones::WrittenTone& w : result.files) {
@@ -135,8 +135,7 @@ struct SimRunArgs {
 
 // "error: FILE: FIELD: MESSAGE" (or without the field), exit status 2.
 int input_error(const std::string& file, const itdd::host::Refusal& refusal) {
-  std::cerr << fmt::format("error: {}: {}\n", file, refusal.text());
-  return kExitInvalidInput;
+  return itdd::cli::bad_input(fmt::format("{}: {}", file, refusal.text()));
 }
 
 // --pump-models, else $ITDD_PUMP_MODELS, else the source tree's file.
@@ -194,8 +193,7 @@ int sim_run(const SimRunArgs& args) {
   if (!args.csv_file.empty()) {
     csv.open(args.csv_file);
     if (!csv) {
-      std::cerr << fmt::format("error: {}: cannot write the CSV file\n", args.csv_file);
-      return kExitInvalidInput;
+      return itdd::cli::bad_input(fmt::format("{}: cannot write the CSV file", args.csv_file));
     }
   }
 
@@ -220,8 +218,7 @@ int sim_run(const SimRunArgs& args) {
   if (csv.is_open()) {
     sim::write_hourly_csv(csv, scenario, result);
     if (!csv) {
-      std::cerr << fmt::format("error: {}: writing the CSV file failed\n", args.csv_file);
-      return kExitFailure;
+      return itdd::cli::failure(fmt::format("{}: writing the CSV file failed", args.csv_file));
     }
   }
   if (args.timing) {
@@ -331,8 +328,7 @@ int main(int argc, char** argv) {
     try {
       rc = itdd::cli::run_serve(serve_args, default_pump_models(), on_started);
     } catch (const std::exception& e) {
-      std::cerr << "error: " << e.what() << '\n';
-      rc = kExitFailure;
+      rc = itdd::cli::failure(e.what());
     }
     // Refused before it started: the one object says why.
     if (start_line && !started) return start_line->finish(rc);
@@ -373,7 +369,6 @@ int main(int argc, char** argv) {
   try {
     return finish(run_command());
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << '\n';
-    return finish(kExitFailure);
+    return finish(itdd::cli::failure(e.what()));
   }
 }

@@ -220,9 +220,9 @@ int run_interrogate(const ProgrammerArgs& a) {
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = reading_session(client, crypto, a.link);
         // The session's opening interrogated the implant when the clinic's zone is known.
-        const programmer::Step<programmer::ImplantStatus> status = programmer::interrogation(
+        const host::Checked<programmer::ImplantStatus> status = programmer::interrogation(
             session, programmer::ClinicOpening{opening.status, opening.clock});
-        if (!status.ok()) return said(status.stop());
+        if (!status.ok()) return said(status.error());
         const std::string implant_hex =
             programmer::to_hex(programmer::read_public_key_file(a.link.implant_key).value());
         if (a.json) {
@@ -240,8 +240,7 @@ int run_interrogate(const ProgrammerArgs& a) {
 
 int run_pairing_window(const ProgrammerArgs& a) {
   const link::Role role = programmer::role_from_name(a.role);
-  if (const std::optional<programmer::Stop> bad =
-          programmer::check_pairing_window(role, a.window_s)) {
+  if (const std::optional<host::Refusal> bad = programmer::check_pairing_window(role, a.window_s)) {
     return bad_input(bad->field == "role" ? fmt::format("--role {}: {}", a.role, bad->message)
                                           : fmt::format("--window-s: {}", bad->message));
   }
@@ -249,9 +248,9 @@ int run_pairing_window(const ProgrammerArgs& a) {
       a.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening&) {
         programmer::UseCaseSession session = reading_session(client, crypto, a.link);
-        const programmer::Step<programmer::PairingWindow> w =
+        const host::Checked<programmer::PairingWindow> w =
             programmer::open_pairing_window(session, role, a.window_s);
-        if (!w.ok()) return said(w.stop());
+        if (!w.ok()) return said(w.error());
         if (a.json) {
           std::cout << nlohmann::json{{"command", "pairing-window"},
                                       {"code", w->code},
@@ -369,9 +368,9 @@ int run_prime(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::PrimePlan> plan =
+        const host::Checked<programmer::PrimePlan> plan =
             programmer::prepare_prime(session, catheter.value());
-        if (!plan.ok()) return said(plan.stop());
+        if (!plan.ok()) return said(plan.error());
         std::string preview = fmt::format("priming: pump dead volume {} + catheter {} = {}\n",
                                           ml_text(plan->pump_dead_volume), ml_text(plan->catheter),
                                           ml_text(plan->total));
@@ -431,10 +430,10 @@ int run_bolus(const State& s) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
         const programmer::BolusInput input{dose.value(), *unit, duration.value(), s.drug,
                                            s.override_reason};
-        const programmer::Step<programmer::BolusPlan> plan =
+        const host::Checked<programmer::BolusPlan> plan =
             programmer::prepare_bolus(session, *library, input);
         if (!plan.ok()) {
-          const programmer::Stop& stop = plan.stop();
+          const host::Refusal& stop = plan.error();
           if (stop.field == "drug")
             return bad_input(fmt::format("--drug {}: {}", s.drug, stop.message));
           if (stop.field == "unit")
@@ -457,9 +456,9 @@ int run_bolus(const State& s) {
           return drug_library_refusal(check.blocked(), ok.error(), "bolus");
         }
         if (!s.yes && !confirm(review, s.json)) return kExitFailure;
-        const programmer::Step<programmer::BolusOutcome> done =
+        const host::Checked<programmer::BolusOutcome> done =
             programmer::commit_bolus(session, plan.value());
-        if (!done.ok()) return said(done.stop());
+        if (!done.ok()) return said(done.error());
         const programmer::Sent& sent = done->sent;
         if (const int rc = check_applied(sent.result, "the bolus", sent.command_id, s.json);
             rc != 0) {
@@ -498,9 +497,9 @@ int run_silence(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::Recorded> done =
+        const host::Checked<programmer::Recorded> done =
             programmer::silence_alarm(session, *kind, length.value());
-        if (!done.ok()) return said(done.stop());
+        if (!done.ok()) return said(done.error());
         const std::string text = programmer::format_duration(length.value());
         const nlohmann::json j = {{"command", "alarm silence"},
                                   {"kind", s.kind},
@@ -518,8 +517,8 @@ int run_alarm_test(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::Recorded> done = programmer::test_alarm(session);
-        if (!done.ok()) return said(done.stop());
+        const host::Checked<programmer::Recorded> done = programmer::test_alarm(session);
+        if (!done.ok()) return said(done.error());
         const nlohmann::json j = {{"command", "alarm test"}, {"started", true}};
         return record.show(j, "alarm test started: the implant sounds its test tones\n", s.json,
                            done.value());
@@ -556,9 +555,9 @@ int run_set_clock(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::ClockPlan> plan =
+        const host::Checked<programmer::ClockPlan> plan =
             programmer::prepare_set_clock(session, wall);
-        if (!plan.ok()) return said(plan.stop());
+        if (!plan.ok()) return said(plan.error());
         // Flexible programs follow the wall clock: moving it changes when their steps run, so it is
         // confirmed as the other therapy-affecting commands are.
         if (!s.yes) {
@@ -569,9 +568,9 @@ int run_set_clock(const State& s) {
               programmer::format_wall(plan->implant_reads.ms()));
           if (!confirm(preview, s.json)) return kExitFailure;
         }
-        const programmer::Step<programmer::ClockOutcome> done =
+        const host::Checked<programmer::ClockOutcome> done =
             programmer::commit_set_clock(session, plan.value());
-        if (!done.ok()) return said(done.stop());
+        if (!done.ok()) return said(done.error());
         const std::int64_t moved = done->moved_ms;
         // Said to the minute (to the second under a minute): the exact ms are in the JSON.
         const std::int64_t size = moved < 0 ? -moved : moved;
@@ -601,9 +600,9 @@ int run_log(const State& s) {
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         ClinicRecord none;  // reading changes nothing: no clinic session
         programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::EventLogDownload> log =
+        const host::Checked<programmer::EventLogDownload> log =
             programmer::download_event_log(session, s.from_seq);
-        if (!log.ok()) return said(log.stop());
+        if (!log.ok()) return said(log.error());
         const std::int64_t offset = log->wall_offset_ms;
         nlohmann::json records = nlohmann::json::array();
         std::string text;
@@ -649,9 +648,9 @@ int run_history(const State& s) {
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         ClinicRecord none;  // reading changes nothing: no clinic session
         programmer::UseCaseSession session = none.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::HistoryDownload> got =
+        const host::Checked<programmer::HistoryDownload> got =
             programmer::download_history(session, s.hours);
-        if (!got.ok()) return said(got.stop());
+        if (!got.ok()) return said(got.error());
         const std::int64_t offset = got->wall_offset_ms;
         nlohmann::json doc = programmer::history_json(got->hours, offset);
         doc["format"] = "itdd-delivery-history";

@@ -35,8 +35,8 @@ int run_status(const State& s) {
   if (const int rc = check_patient_key(s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
     programmer::UseCaseSession session = reading_session(client, crypto, s.link);
-    const programmer::Step<programmer::ImplantStatus> st = programmer::interrogate(session);
-    if (!st.ok()) return said(st.stop());
+    const host::Checked<programmer::ImplantStatus> st = programmer::interrogate(session);
+    if (!st.ok()) return said(st.error());
     if (s.json) {
       std::cout << programmer::patient_status_json(st.value()).dump(2) << '\n';
     } else {
@@ -108,8 +108,8 @@ int run_bolus(const State& s) {
   if (const int rc = check_patient_key(s.link); rc != 0) return rc;
   return with_session(s.link, true, [&](programmer::Client& client, host::SodiumCrypto& crypto) {
     programmer::UseCaseSession session = reading_session(client, crypto, s.link);
-    const programmer::Step<programmer::ImplantStatus> st = programmer::interrogate(session);
-    if (!st.ok()) return said(st.stop());
+    const host::Checked<programmer::ImplantStatus> st = programmer::interrogate(session);
+    if (!st.ok()) return said(st.error());
     return print_bolus(ptm::request_bolus(client, crypto, st.value()), s.json);
   });
 }

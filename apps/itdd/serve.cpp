@@ -278,9 +278,8 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
   for (const Provision& p : provisions) {
     const Result<bool> added = implant->provision(p.key, p.role);
     if (!added.ok()) {
-      std::cerr << fmt::format("error: provisioning {}: {}\n", p.file,
-                               programmer::error_text(added.error()));
-      return kExitFailure;
+      return failure(
+          fmt::format("provisioning {}: {}", p.file, programmer::error_text(added.error())));
     }
     provisioned.push_back({{"role", link::name(p.role)},
                            {"key", programmer::to_hex(p.key)},

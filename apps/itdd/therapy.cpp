@@ -192,10 +192,10 @@ int run_program(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::ProgramPlan> plan =
+        const host::Checked<programmer::ProgramPlan> plan =
             programmer::prepare_program(session, *library, input);
         if (!plan.ok()) {
-          const programmer::Stop& stop = plan.stop();
+          const host::Refusal& stop = plan.error();
           if (stop.field == "drug" || stop.field == "concentration") {
             return bad_input(fmt::format("--{} {}: {}", stop.field,
                                          stop.field == "drug" ? s.drug : s.concentration,
@@ -227,9 +227,9 @@ int run_program(const State& s) {
           return kExitFailure;
         }
 
-        const programmer::Step<programmer::ProgramOutcome> done =
+        const host::Checked<programmer::ProgramOutcome> done =
             programmer::commit_program(session, plan.value());
-        if (!done.ok()) return said(done.stop());
+        if (!done.ok()) return said(done.error());
         const programmer::Sent& sent = done->sent;
         if (const int rc = check_applied(sent.result, "program", sent.command_id, s.json);
             rc != 0) {
@@ -297,13 +297,13 @@ int run_refill(const State& s) {
       s.link, true,
       [&](programmer::Client& client, host::SodiumCrypto& crypto, const SessionOpening& opening) {
         programmer::UseCaseSession session = record.session(client, crypto, s.link, opening);
-        const programmer::Step<programmer::RefillPreparation> prepared =
+        const host::Checked<programmer::RefillPreparation> prepared =
             programmer::prepare_refill(session, *library, *spec, input);
         if (prepared.ok()) {
           for (const std::string& w : prepared->warnings) std::cerr << "warning: " << w << '\n';
         }
         if (!prepared.ok()) {
-          const programmer::Stop& stop = prepared.stop();
+          const host::Refusal& stop = prepared.error();
           if (stop.field.empty()) return said(stop);
           const std::string flag = stop.field == "withdrawn"     ? "--withdrawn-ml"
                                    : stop.field == "volume"      ? "--volume-ml"
@@ -328,9 +328,9 @@ int run_refill(const State& s) {
         for (const std::string& n : plan.notes) preview += "note: " + n + "\n";
         if (!s.yes && !confirm(preview, s.json)) return kExitFailure;
 
-        const programmer::Step<programmer::RefillOutcome> done =
+        const host::Checked<programmer::RefillOutcome> done =
             programmer::commit_refill(session, prepared.value());
-        if (!done.ok()) return said(done.stop());
+        if (!done.ok()) return said(done.error());
         const programmer::Sent& sent = done->sent;
         if (const int rc = check_applied(sent.result, "refill", sent.command_id, s.json); rc != 0) {
           return rc;

@@ -73,6 +73,7 @@ ErrorCode error_code_of(RefusalKind kind) {
     case RefusalKind::kRefused:
     case RefusalKind::kNotInitialised:
     case RefusalKind::kSchemaTooNew:
+    case RefusalKind::kUncertain:
       return ErrorCode::kRefused;
     case RefusalKind::kCapacity:
       return ErrorCode::kCapacity;
@@ -80,6 +81,7 @@ ErrorCode error_code_of(RefusalKind kind) {
       return ErrorCode::kCorrupt;
     case RefusalKind::kIo:
     case RefusalKind::kUnavailable:
+    case RefusalKind::kNotRecorded:
       return ErrorCode::kIo;
   }
   return ErrorCode::kInvalidArgument;

@@ -55,6 +55,8 @@ TEST(ErrorText, KindsMapToTheImplantsCodes) {
   EXPECT_EQ(error_code_of(RefusalKind::kNotInitialised), ErrorCode::kRefused);
   EXPECT_EQ(error_code_of(RefusalKind::kSchemaTooNew), ErrorCode::kRefused);
   EXPECT_EQ(error_code_of(RefusalKind::kUnavailable), ErrorCode::kIo);
+  EXPECT_EQ(error_code_of(RefusalKind::kUncertain), ErrorCode::kRefused);
+  EXPECT_EQ(error_code_of(RefusalKind::kNotRecorded), ErrorCode::kIo);
 }
 
 TEST(Checked, AValueOrARefusalAndForNoValueDoneOrARefusal) {

@@ -62,6 +62,10 @@ Outcome outcome_of(const host::Refusal& r) {
     case host::RefusalKind::kIo:
     case host::RefusalKind::kUnavailable:
       return Outcome::kRefused;
+    case host::RefusalKind::kUncertain:
+      return Outcome::kUncertain;
+    case host::RefusalKind::kNotRecorded:
+      return Outcome::kAppliedNotRecorded;
   }
   return Outcome::kRefused;
 }

@@ -1,5 +1,6 @@
 // Every kind of refusal has one outcome, hence one exit status: what the caller can fix is
-// invalid input (2), what stands in its way is refused (1).
+// invalid input (2), what stands in its way is refused (1), a command whose fate is not known
+// is uncertain (3), one applied but not recorded is that (4).
 #include "itdd/programmer/outcome.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,13 @@ TEST(RefusalOutcome, WhatStandsInTheWayIsRefused) {
     EXPECT_EQ(of(k), Outcome::kRefused) << static_cast<int>(k);
     EXPECT_EQ(exit_status(of(k)), 1);
   }
+}
+
+TEST(RefusalOutcome, AUseCasesSentCommandIsUncertainOrAppliedButNotRecorded) {
+  EXPECT_EQ(exit_status(of(host::RefusalKind::kUncertain)), 3);
+  EXPECT_EQ(of(host::RefusalKind::kUncertain), Outcome::kUncertain);
+  EXPECT_EQ(exit_status(of(host::RefusalKind::kNotRecorded)), 4);
+  EXPECT_EQ(of(host::RefusalKind::kNotRecorded), Outcome::kAppliedNotRecorded);
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ std::string ml_text(Volume v) {
 
 // ---------------------------------------------------------------- prime
 
-Step<PrimePlan> prepare_prime(UseCaseSession& s, Volume catheter) {
-  const Step<ImplantStatus> st = interrogate(s);
-  if (!st.ok()) return st.stop();
+host::Checked<PrimePlan> prepare_prime(UseCaseSession& s, Volume catheter) {
+  const host::Checked<ImplantStatus> st = interrogate(s);
+  if (!st.ok()) return st.error();
   PrimePlan p;
   p.pump_dead_volume = st->pump_dead_volume;
   p.catheter = catheter;
@@ -51,14 +51,14 @@ PrimeOutcome commit_prime(UseCaseSession& s, const PrimePlan& plan) {
 
 // ---------------------------------------------------------------- clinician bolus
 
-Step<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
-                              const BolusInput& input) {
-  const Step<ImplantStatus> st = interrogate(s);
-  if (!st.ok()) return st.stop();
+host::Checked<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
+                                       const BolusInput& input) {
+  const host::Checked<ImplantStatus> st = interrogate(s);
+  if (!st.ok()) return st.error();
   const std::optional<therapy::Drug>& held = st->reservoir.drug;
   if (!input.expected_drug.empty() && held && input.expected_drug != held->name.data()) {
-    return Stop{Outcome::kInvalidInput, "drug",
-                fmt::format("the implant holds {}", held->name.data())};
+    return host::Refusal{"drug", fmt::format("the implant holds {}", held->name.data()),
+                         host::RefusalKind::kInvalidArgument};
   }
   const Result<BolusReview> reviewed = review_bolus(st.value(), library, input.dose, input.unit,
                                                     input.duration, log_reader(s.client));
@@ -66,18 +66,22 @@ Step<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
     const Error& e = reviewed.error();
     if (std::string_view(e.field) == "unit") {
       const char* unit = held && held->unit == DoseUnit::kMicrogram ? "mcg" : "mg";
-      return Stop{Outcome::kInvalidInput, "unit",
-                  fmt::format("the implant holds {}, dosed in {}: check the drug and give the "
-                              "dose in {}",
-                              held ? held->name.data() : "", unit, unit)};
+      return host::Refusal{
+          "unit",
+          fmt::format("the implant holds {}, dosed in {}: check the drug and give the "
+                      "dose in {}",
+                      held ? held->name.data() : "", unit, unit),
+          host::RefusalKind::kInvalidArgument};
     }
     if (std::string_view(e.field) == "reservoir") {
-      return Stop{Outcome::kInvalidInput, "reservoir", e.message};
+      return host::Refusal{"reservoir", e.message, host::RefusalKind::kInvalidArgument};
     }
-    return Stop{Outcome::kRefused, "",
-                fmt::format("{}: the event log could not be read for the clinician boluses of "
-                            "the last 24 hours ({}): nothing was sent",
-                            s.implant_name, error_text(e))};
+    return host::Refusal{
+        "",
+        fmt::format("{}: the event log could not be read for the clinician boluses of "
+                    "the last 24 hours ({}): nothing was sent",
+                    s.implant_name, error_text(e)),
+        host::RefusalKind::kRefused};
   }
   BolusPlan plan;
   plan.review = reviewed.value();
@@ -89,9 +93,10 @@ Step<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
   return plan;
 }
 
-Step<BolusOutcome> commit_bolus(UseCaseSession& s, const BolusPlan& plan) {
+host::Checked<BolusOutcome> commit_bolus(UseCaseSession& s, const BolusPlan& plan) {
   if (!plan.accepted.ok()) {
-    return Stop{Outcome::kInvalidInput, "override_reason", error_text(plan.accepted.error())};
+    return host::Refusal{"override_reason", error_text(plan.accepted.error()),
+                         host::RefusalKind::kInvalidArgument};
   }
   const BolusReview& b = plan.review;
   BolusOutcome out;
@@ -138,31 +143,33 @@ std::optional<itdd_AlarmKind> alarm_kind_named(const std::string& name, std::str
   return found;
 }
 
-Step<Recorded> silence_alarm(UseCaseSession& s, itdd_AlarmKind kind, Duration length) {
+host::Checked<Recorded> silence_alarm(UseCaseSession& s, itdd_AlarmKind kind, Duration length) {
   const Result<protocol::Request> request = silence_alarm_request(kind, length);
-  if (!request.ok()) return Stop{Outcome::kInvalidInput, "for", error_text(request.error())};
-  const Step<protocol::Response> r = call_ok(s, request.value());
-  if (!r.ok()) return r.stop();
+  if (!request.ok())
+    return host::Refusal{"for", error_text(request.error()), host::RefusalKind::kInvalidArgument};
+  const host::Checked<protocol::Response> r = call_ok(s, request.value());
+  if (!r.ok()) return r.error();
   return record_change(
       s, ChangeKind::kAlarm,
       fmt::format("{} alarm silenced for {}", alarm_name(kind), format_duration(length)));
 }
 
-Step<Recorded> test_alarm(UseCaseSession& s) {
-  const Step<protocol::Response> r = call_ok(s, alarm_test_request());
-  if (!r.ok()) return r.stop();
+host::Checked<Recorded> test_alarm(UseCaseSession& s) {
+  const host::Checked<protocol::Response> r = call_ok(s, alarm_test_request());
+  if (!r.ok()) return r.error();
   return record_change(s, ChangeKind::kAlarm, "alarm test");
 }
 
 // ---------------------------------------------------------------- clock
 
-Step<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wall) {
+host::Checked<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wall) {
   if (!wall && s.zone == nullptr) {
-    return Stop{Outcome::kInvalidInput, "time_zone",
-                "the clinic's time, in which zone? (this computer's zone is never assumed)"};
+    return host::Refusal{
+        "time_zone", "the clinic's time, in which zone? (this computer's zone is never assumed)",
+        host::RefusalKind::kInvalidArgument};
   }
-  const Step<ImplantStatus> st = interrogate(s);
-  if (!st.ok()) return st.stop();
+  const host::Checked<ImplantStatus> st = interrogate(s);
+  if (!st.ok()) return st.error();
   ClockPlan p;
   p.implant_reads = st->wall;
   p.clinic_now = !wall;
@@ -170,11 +177,11 @@ Step<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wal
   return p;
 }
 
-Step<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan) {
+host::Checked<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan) {
   // The clinic's now is read at the last moment: its local time when the clock is sent.
   const WallTime to = plan.clinic_now ? s.zone->local(s.now_utc_ms()) : plan.to;
-  const Step<protocol::Response> r = call_ok(s, set_clock_request(to));
-  if (!r.ok()) return r.stop();
+  const host::Checked<protocol::Response> r = call_ok(s, set_clock_request(to));
+  if (!r.ok()) return r.error();
   ClockOutcome out;
   out.was = plan.implant_reads;
   out.to = to;
@@ -187,19 +194,19 @@ Step<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan) {
 
 // ---------------------------------------------------------------- downloads
 
-Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq) {
-  const Step<ImplantStatus> st = interrogate(s);
-  if (!st.ok()) return st.stop();
+host::Checked<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq) {
+  const host::Checked<ImplantStatus> st = interrogate(s);
+  if (!st.ok()) return st.error();
   EventLogDownload out;
   out.read_at = st.value();
   out.wall_offset_ms = st->wall_offset_ms();
   std::uint32_t from = from_seq;
   // Page by page; the log holds a few thousand records (32 a page), so this ends.
   for (int page = 0; page < 100'000; ++page) {
-    const Step<protocol::Response> r = call_ok(s, read_event_log_request(from));
-    if (!r.ok()) return r.stop();
+    const host::Checked<protocol::Response> r = call_ok(s, read_event_log_request(from));
+    if (!r.ok()) return r.error();
     if (r->which_payload != itdd_Response_event_log_tag) {
-      return Stop{Outcome::kRefused, "", refusal(r.value())};
+      return host::Refusal{"", refusal(r.value()), host::RefusalKind::kRefused};
     }
     const itdd_EventLogPage& p = r->payload.event_log;
     out.newest_seq = p.newest_seq;
@@ -212,18 +219,20 @@ Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_
   return out;
 }
 
-Step<HistoryDownload> download_history(UseCaseSession& s, std::int64_t hours) {
-  const Step<ImplantStatus> st = interrogate(s);
-  if (!st.ok()) return st.stop();
+host::Checked<HistoryDownload> download_history(UseCaseSession& s, std::int64_t hours) {
+  const host::Checked<ImplantStatus> st = interrogate(s);
+  if (!st.ok()) return st.error();
   HistoryDownload out;
   out.read_at = st.value();
   out.wall_offset_ms = st->wall_offset_ms();
   itdd_DeliveryHistoryPage page{};
-  const auto read_page = [&](std::int64_t from_hour, std::uint32_t count) -> std::optional<Stop> {
-    const Step<protocol::Response> r = call_ok(s, read_delivery_history_request(from_hour, count));
-    if (!r.ok()) return r.stop();
+  const auto read_page = [&](std::int64_t from_hour,
+                             std::uint32_t count) -> std::optional<host::Refusal> {
+    const host::Checked<protocol::Response> r =
+        call_ok(s, read_delivery_history_request(from_hour, count));
+    if (!r.ok()) return r.error();
     if (r->which_payload != itdd_Response_delivery_history_tag) {
-      return Stop{Outcome::kRefused, "", refusal(r.value())};
+      return host::Refusal{"", refusal(r.value()), host::RefusalKind::kRefused};
     }
     page = r->payload.delivery_history;
     return std::nullopt;

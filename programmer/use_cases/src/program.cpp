@@ -37,30 +37,34 @@ const char* basal_mode_name(therapy::BasalMode mode) {
   }
 }
 
-Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
-                                  const ProgramInput& input) {
+host::Checked<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
+                                           const ProgramInput& input) {
   const Result<therapy::Prescription> built = build_prescription(input.entry);
-  if (!built.ok()) return Stop{Outcome::kInvalidInput, "", error_text(built.error())};
+  if (!built.ok())
+    return host::Refusal{"", error_text(built.error()), host::RefusalKind::kInvalidArgument};
   ProgramPlan plan;
   plan.rx = built.value();
   plan.override_reason = input.override_reason;
-  const Step<ImplantStatus> before = interrogate(s);
-  if (!before.ok()) return before.stop();
+  const host::Checked<ImplantStatus> before = interrogate(s);
+  if (!before.ok()) return before.error();
   const ImplantStatus& st = before.value();
   plan.implant_token = st.prescription_token;
 
   const std::optional<therapy::Drug> held = st.drug_held();
   if (!held && plan.rx.mode != therapy::BasalMode::kStopped) {
-    return Stop{Outcome::kInvalidInput, "",
-                "the reservoir has not been filled: refill (first fill) and prime first"};
+    return host::Refusal{"",
+                         "the reservoir has not been filled: refill (first fill) and prime first",
+                         host::RefusalKind::kInvalidArgument};
   }
   if (held) {
     const Concentration in_reservoir = st.reservoir.concentration;
     const Status matches = check_against_reservoir(input.entry, *held, in_reservoir);
     if (!matches.ok()) {
-      return Stop{Outcome::kInvalidInput, matches.error().field,
-                  fmt::format("{} (the reservoir holds {} {})", matches.error().message,
-                              held->name.data(), format_concentration(in_reservoir, held->unit))};
+      return host::Refusal{
+          matches.error().field,
+          fmt::format("{} (the reservoir holds {} {})", matches.error().message, held->name.data(),
+                      format_concentration(in_reservoir, held->unit)),
+          host::RefusalKind::kInvalidArgument};
     }
   }
   plan.current = st.prescription;
@@ -89,30 +93,35 @@ Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
   return plan;
 }
 
-Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) {
+host::Checked<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) {
   if (!plan.accepted.ok()) {
-    return Stop{Outcome::kInvalidInput, "override_reason", error_text(plan.accepted.error())};
+    return host::Refusal{"override_reason", error_text(plan.accepted.error()),
+                         host::RefusalKind::kInvalidArgument};
   }
   if (!plan.any_change()) {
-    return Stop{Outcome::kInvalidInput, "", "the implant already runs this program"};
+    return host::Refusal{"", "the implant already runs this program",
+                         host::RefusalKind::kInvalidArgument};
   }
   ProgramOutcome out;
   out.sent.command_id = new_command_id(s.crypto);
   const Result<protocol::Request> request =
       program_request(out.sent.command_id, plan.implant_token, plan.rx);
-  if (!request.ok()) return Stop{Outcome::kInvalidInput, "", error_text(request.error())};
+  if (!request.ok())
+    return host::Refusal{"", error_text(request.error()), host::RefusalKind::kInvalidArgument};
   out.sent.result = s.client.command(request.value(), out.sent.command_id);
   if (!out.sent.applied()) return out;
 
   // Read back: the implant's own account must be exactly what was sent.
-  const Step<ImplantStatus> after = interrogate(s);
+  const host::Checked<ImplantStatus> after = interrogate(s);
   if (!after.ok()) {
     // Applied, but neither checked nor recorded: nobody may take it for "nothing changed".
-    out.after = Stop{Outcome::kAppliedNotRecorded, "",
-                     after.stop().message +
-                         "; the program was applied but could not be read back (nor recorded "
-                         "in the clinic database): interrogate the implant and check its "
-                         "prescription"};
+    out.after =
+        host::Refusal{"",
+                      after.error().message +
+                          "; the program was applied but could not be read back (nor recorded "
+                          "in the clinic database): interrogate the implant and check its "
+                          "prescription",
+                      host::RefusalKind::kNotRecorded};
     return out;
   }
   const CommandResult& r = out.sent.result;
@@ -121,10 +130,12 @@ Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan) 
                   : after->prescription_token;
   if (const Status v = verify_readback(plan.rx, out.token, after.value()); !v.ok()) {
     // Something was applied, and it is not what was sent: only an interrogation says what.
-    out.after = Stop{Outcome::kUncertain, "",
-                     fmt::format("READ-BACK MISMATCH ({}): the implant does not hold what was "
-                                 "sent; interrogate it and check its prescription now",
-                                 error_text(v.error()))};
+    out.after =
+        host::Refusal{"",
+                      fmt::format("READ-BACK MISMATCH ({}): the implant does not hold what was "
+                                  "sent; interrogate it and check its prescription now",
+                                  error_text(v.error())),
+                      host::RefusalKind::kUncertain};
     return out;
   }
   out.verified = true;

@@ -27,23 +27,25 @@ std::string discrepancy_text(const RefillCheck& c, Volume capacity) {
 
 }  // namespace
 
-std::optional<Stop> check_refill_concentration(const DrugSpec& drug, Concentration c) {
+std::optional<host::Refusal> check_refill_concentration(const DrugSpec& drug, Concentration c) {
   if (drug.allows(c)) return std::nullopt;
   std::string allowed;
   for (const Concentration a : drug.concentrations.value) {
     allowed += (allowed.empty() ? "" : ", ") + format_concentration(a, drug.unit);
   }
-  return Stop{Outcome::kInvalidInput, "concentration",
-              fmt::format("{} is not supplied at {} (the drug library allows {}): check the vial",
-                          drug.name, format_concentration(c, drug.unit), allowed)};
+  return host::Refusal{
+      "concentration",
+      fmt::format("{} is not supplied at {} (the drug library allows {}): check the vial",
+                  drug.name, format_concentration(c, drug.unit), allowed),
+      host::RefusalKind::kInvalidArgument};
 }
 
-Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& library,
-                                       const DrugSpec& drug, const RefillInput& input) {
+host::Checked<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& library,
+                                                const DrugSpec& drug, const RefillInput& input) {
   const RefillEntry& entry = input.entry;
   if (auto stop = check_refill_concentration(drug, entry.concentration)) return *stop;
-  const Step<ImplantStatus> before = interrogate(s);
-  if (!before.ok()) return before.stop();
+  const host::Checked<ImplantStatus> before = interrogate(s);
+  if (!before.ok()) return before.error();
   const ImplantStatus& st = before.value();
   RefillPreparation p;
   p.drug = drug;
@@ -52,8 +54,8 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
                    ? st.reservoir.capacity
                    : (s.record != nullptr ? s.record->pump.reservoir_capacity : Volume(0));
   if (p.capacity.count() <= 0) {
-    return Stop{Outcome::kRefused, "",
-                "the implant did not report its reservoir capacity: refill refused"};
+    return host::Refusal{"", "the implant did not report its reservoir capacity: refill refused",
+                         host::RefusalKind::kRefused};
   }
   // A pump that ran dry: since when (the event log), what it means, what to do first.
   std::optional<EmptyRecord> emptied;
@@ -70,7 +72,8 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
   const std::optional<RanDry> dry = ran_dry(st, emptied, library);
   const Result<RefillPlan> plan = plan_refill(st, p.capacity, entry, dry);
   if (!plan.ok()) {
-    Stop stop{Outcome::kInvalidInput, plan.error().field, plan.error().message, ""};
+    host::Refusal stop{plan.error().field, plan.error().message,
+                       host::RefusalKind::kInvalidArgument};
     if (stop.field == "acknowledge" && entry.withdrawn) {
       const Result<RefillCheck> c =
           check_refill(st.reservoir.remaining, *entry.withdrawn, p.capacity);
@@ -89,7 +92,7 @@ Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& lib
   return p;
 }
 
-Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p) {
+host::Checked<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p) {
   const RefillEntry& entry = p.input.entry;
   RefillSettings settings;
   settings.low_reservoir_threshold = p.low_alarm;
@@ -102,16 +105,19 @@ Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& p)
   out.sent.command_id = new_command_id(s.crypto);
   const Result<protocol::Request> request =
       refill_request(out.sent.command_id, entry.drug, entry.concentration, entry.volume, settings);
-  if (!request.ok()) return Stop{Outcome::kInvalidInput, "", error_text(request.error())};
+  if (!request.ok())
+    return host::Refusal{"", error_text(request.error()), host::RefusalKind::kInvalidArgument};
   out.sent.result = s.client.command(request.value(), out.sent.command_id);
   if (!out.sent.applied()) return out;
-  const Step<ImplantStatus> after = interrogate(s);
+  const host::Checked<ImplantStatus> after = interrogate(s);
   if (!after.ok()) {
-    out.after = Stop{Outcome::kAppliedNotRecorded, "",
-                     after.stop().message +
-                         "; the refill was applied but the implant could not be read "
-                         "afterwards: interrogate it for the new reservoir and the projected "
-                         "dates"};
+    out.after =
+        host::Refusal{"",
+                      after.error().message +
+                          "; the refill was applied but the implant could not be read "
+                          "afterwards: interrogate it for the new reservoir and the projected "
+                          "dates",
+                      host::RefusalKind::kNotRecorded};
     return out;
   }
   out.reservoir = after->reservoir;

@@ -89,27 +89,28 @@ std::string refusal(const protocol::Response& r) {
   return s;
 }
 
-Step<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& request) {
+host::Checked<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& request) {
   const Result<protocol::Response> r = s.client.call(request);
   if (!r.ok()) {
-    return Stop{Outcome::kRefused, "",
-                fmt::format("{}: {}", s.implant_name, link_failure(r.error()))};
+    return host::Refusal{"", fmt::format("{}: {}", s.implant_name, link_failure(r.error())),
+                         host::RefusalKind::kRefused};
   }
   if (r->result != itdd_ResultCode_RESULT_OK)
-    return Stop{Outcome::kRefused, "", refusal(r.value())};
+    return host::Refusal{"", refusal(r.value()), host::RefusalKind::kRefused};
   return r.value();
 }
 
-Step<ImplantStatus> interrogate(UseCaseSession& s) {
-  const Step<protocol::Response> r = call_ok(s, interrogate_request());
-  if (!r.ok()) return r.stop();
+host::Checked<ImplantStatus> interrogate(UseCaseSession& s) {
+  const host::Checked<protocol::Response> r = call_ok(s, interrogate_request());
+  if (!r.ok()) return r.error();
   if (r->which_payload != itdd_Response_status_tag) {
-    return Stop{Outcome::kRefused, "", refusal(r.value())};
+    return host::Refusal{"", refusal(r.value()), host::RefusalKind::kRefused};
   }
   Result<ImplantStatus> status = implant_status_from_wire(r->payload.status);
   if (!status.ok()) {
-    return Stop(Outcome::kRefused, status.error().field,
-                fmt::format("{}: {}", s.implant_name, error_text(status.error())));
+    return host::Refusal{status.error().field,
+                         fmt::format("{}: {}", s.implant_name, error_text(status.error())),
+                         host::RefusalKind::kRefused};
   }
   return std::move(status).value();
 }
@@ -123,12 +124,6 @@ LogPageReader log_reader(Client& client) {
     }
     return r->payload.event_log;
   };
-}
-
-Stop db_stop(const host::Refusal& e) {
-  Stop stop(outcome_of(e), e.field, e.message);
-  stop.clinic_db = true;
-  return stop;
 }
 
 Recorded record_session(UseCaseSession& s, const std::string& summary,

@@ -22,38 +22,42 @@ std::vector<ScreeningBolus> screening_history(const std::vector<TrialRecord>& tr
   return history;
 }
 
-Step<std::vector<ScreeningBolus>> read_screening_history(ClinicDb& db, std::int64_t patient_id,
-                                                         const host::TimeZone& zone,
-                                                         const DrugSpec& drug) {
+host::Checked<std::vector<ScreeningBolus>> read_screening_history(ClinicDb& db,
+                                                                  std::int64_t patient_id,
+                                                                  const host::TimeZone& zone,
+                                                                  const DrugSpec& drug) {
   auto trials = db.trials(patient_id);
-  if (!trials.ok()) return db_stop(trials.error());
+  if (!trials.ok()) return trials.error();
   return screening_history(trials.value(), zone, drug);
 }
 
-Step<TrialSuggestion> suggest_screening(const DrugSpec& drug,
-                                        const std::vector<ScreeningBolus>& history) {
+host::Checked<TrialSuggestion> suggest_screening(const DrugSpec& drug,
+                                                 const std::vector<ScreeningBolus>& history) {
   const host::Checked<ScreeningStep> step = next_screening_step(drug, history);
   if (!step.ok()) {
-    return Stop(Outcome::kInvalidInput, step.error().field, step.error().message);
+    return host::Refusal{step.error().field, step.error().message,
+                         host::RefusalKind::kInvalidArgument};
   }
   TrialSuggestion out{step.value(), std::nullopt};
   if (step->outcome == ScreeningOutcome::kEffective || step->outcome == ScreeningOutcome::kNoRule) {
     const host::Checked<StartingDose> suggested = suggested_starting_dose(drug, history);
     if (!suggested.ok()) {
-      return Stop(Outcome::kInvalidInput, suggested.error().field, suggested.error().message);
+      return host::Refusal{suggested.error().field, suggested.error().message,
+                           host::RefusalKind::kInvalidArgument};
     }
     out.start = suggested.value();
   }
   return out;
 }
 
-Step<TrialRecorded> record_screening_bolus(ClinicDb& db, const PatientRecord& patient,
-                                           const host::TimeZone& zone, const DrugSpec& drug,
-                                           std::vector<ScreeningBolus> history,
-                                           const TrialEntry& entry, std::int64_t now_utc_ms) {
+host::Checked<TrialPlan> prepare_screening_bolus(const PatientRecord& patient,
+                                                 const host::TimeZone& zone, const DrugSpec& drug,
+                                                 std::vector<ScreeningBolus> history,
+                                                 const TrialEntry& entry, std::int64_t now_utc_ms) {
   ScreeningBolus given = entry.given;
   if (!given.response) {
-    return Stop(Outcome::kInvalidInput, "response", "record the response too");
+    return host::Refusal{"response", "record the response too",
+                         host::RefusalKind::kInvalidArgument};
   }
   // The time given is the clinic's local time: one the clocks skipped is refused, one they
   // showed twice is the first (host::TimeZone::instant_typed).
@@ -61,8 +65,8 @@ Step<TrialRecorded> record_screening_bolus(ClinicDb& db, const PatientRecord& pa
   if (given.given_at) {
     const host::Checked<std::int64_t> at = zone.instant_typed(*given.given_at);
     if (!at.ok()) {
-      return Stop(Outcome::kInvalidInput, "given_at",
-                  fmt::format("{} (nothing recorded)", at.error().message));
+      return host::Refusal{"given_at", fmt::format("{} (nothing recorded)", at.error().message),
+                           host::RefusalKind::kInvalidArgument};
     }
     given_at_ms = *at;
   } else {
@@ -70,10 +74,11 @@ Step<TrialRecorded> record_screening_bolus(ClinicDb& db, const PatientRecord& pa
   }
   history.push_back(given);
   if (const host::Checked<ScreeningStep> step = next_screening_step(drug, history); !step.ok()) {
-    return Stop(Outcome::kInvalidInput, step.error().field,
-                fmt::format("{} (nothing recorded)", step.error().message));
+    return host::Refusal{step.error().field,
+                         fmt::format("{} (nothing recorded)", step.error().message),
+                         host::RefusalKind::kInvalidArgument};
   }
-  TrialRecorded out;
+  TrialPlan out;
   TrialRecord& t = out.record;
   t.patient_id = patient.id;
   t.at_ms = given_at_ms;
@@ -87,10 +92,15 @@ Step<TrialRecorded> record_screening_bolus(ClinicDb& db, const PatientRecord& pa
   t.effect = given.effect_duration.value_or(Duration(0));
   t.effective = given.effective;
   t.notes = entry.notes;
-  const auto added = db.add_trial(t);
-  if (!added.ok()) return db_stop(added.error());
-  t.id = added.value();
   out.history = std::move(history);
+  return out;
+}
+
+host::Checked<TrialRecorded> record_screening_bolus(ClinicDb& db, const TrialPlan& plan) {
+  TrialRecorded out{plan.record, plan.history};
+  const auto added = db.add_trial(out.record);
+  if (!added.ok()) return added.error();
+  out.record.id = added.value();
   return out;
 }
 

@@ -49,8 +49,8 @@ struct Bench {
 TEST(DeviceCareUseCases, PrimingSaysWhatItPushesThenPrimesAndIsRecorded) {
   Bench b;
   b.fill();
-  const Step<PrimePlan> plan = prepare_prime(b.session, microlitres(150));
-  ASSERT_TRUE(plan.ok()) << plan.stop().message;
+  const host::Checked<PrimePlan> plan = prepare_prime(b.session, microlitres(150));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(plan->total, plan->pump_dead_volume + microlitres(150));
   EXPECT_GT(plan->pump_dead_volume.count(), 0);
   const PrimeOutcome done = commit_prime(b.session, plan.value());
@@ -69,17 +69,17 @@ TEST(DeviceCareUseCases, AClinicianBolusIsReviewedAgainstTheLibraryThenGiven) {
   const DrugLibrary library = DrugLibrary::load(ITDD_SOURCE_DIR "/data/drug-library.json").value();
   BolusInput in{DrugAmount(kNanogramsPerMilligram), DoseUnit::kMilligram, minutes(30), "", ""};
   in.expected_drug = "baclofen";
-  EXPECT_EQ(prepare_bolus(b.session, library, in).stop().field, "drug");
+  EXPECT_EQ(prepare_bolus(b.session, library, in).error().field, "drug");
   in.expected_drug = "morphine";
   in.unit = DoseUnit::kMicrogram;
-  EXPECT_EQ(prepare_bolus(b.session, library, in).stop().field, "unit");
+  EXPECT_EQ(prepare_bolus(b.session, library, in).error().field, "unit");
   in.unit = DoseUnit::kMilligram;
-  const Step<BolusPlan> plan = prepare_bolus(b.session, library, in);
-  ASSERT_TRUE(plan.ok()) << plan.stop().message;
+  const host::Checked<BolusPlan> plan = prepare_bolus(b.session, library, in);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_TRUE(plan->accepted.ok());
   EXPECT_EQ(plan->review.volume, microlitres(100)) << "1 mg at 10 mg/mL";
-  const Step<BolusOutcome> done = commit_bolus(b.session, plan.value());
-  ASSERT_TRUE(done.ok()) << done.stop().message;
+  const host::Checked<BolusOutcome> done = commit_bolus(b.session, plan.value());
+  ASSERT_TRUE(done.ok()) << done.error().message;
   ASSERT_TRUE(done->sent.applied()) << done->sent.result.detail;
   ASSERT_TRUE(done->started.has_value());
   const std::vector<ChangeRecord> changes = b.clinic.changes(done->recorded);
@@ -96,14 +96,14 @@ TEST(DeviceCareUseCases, AlarmsAreNamedSilencedOnlyWhenActiveAndTested) {
   EXPECT_NE(known.find("motor-stall"), std::string::npos) << known;
   EXPECT_FALSE(alarm_kind_named("low-res", nullptr).has_value());
   // Nothing is active on a new implant: the implant's refusal, in words, nothing recorded.
-  const Step<Recorded> silenced =
+  const host::Checked<Recorded> silenced =
       silence_alarm(b.session, itdd_AlarmKind_ALARM_KIND_MOTOR_STALL, hours(1));
   ASSERT_FALSE(silenced.ok());
-  EXPECT_EQ(silenced.stop().outcome, Outcome::kRefused);
-  EXPECT_NE(silenced.stop().message.find("the implant answered: refused"), std::string::npos)
-      << silenced.stop().message;
-  const Step<Recorded> tested = test_alarm(b.session);
-  ASSERT_TRUE(tested.ok()) << tested.stop().message;
+  EXPECT_EQ(outcome_of(silenced.error()), Outcome::kRefused);
+  EXPECT_NE(silenced.error().message.find("the implant answered: refused"), std::string::npos)
+      << silenced.error().message;
+  const host::Checked<Recorded> tested = test_alarm(b.session);
+  ASSERT_TRUE(tested.ok()) << tested.error().message;
   const std::vector<ChangeRecord> changes = b.clinic.changes(tested.value());
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].what, "alarm test");
@@ -111,34 +111,34 @@ TEST(DeviceCareUseCases, AlarmsAreNamedSilencedOnlyWhenActiveAndTested) {
 
 TEST(DeviceCareUseCases, TheClockIsSetToTheClinicsTimeWhenSent) {
   Bench b;
-  const Step<ClockPlan> plan = prepare_set_clock(b.session, std::nullopt);
-  ASSERT_TRUE(plan.ok()) << plan.stop().message;
+  const host::Checked<ClockPlan> plan = prepare_set_clock(b.session, std::nullopt);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_TRUE(plan->clinic_now);
   EXPECT_EQ(plan->to, b.paris.local(kNow));
-  const Step<ClockOutcome> done = commit_set_clock(b.session, plan.value());
-  ASSERT_TRUE(done.ok()) << done.stop().message;
+  const host::Checked<ClockOutcome> done = commit_set_clock(b.session, plan.value());
+  ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_EQ(done->moved_ms, b.paris.local(kNow).ms() - plan->implant_reads.ms());
   EXPECT_EQ(interrogate(b.session)->wall.ms(), b.paris.local(kNow).ms());
   EXPECT_EQ(b.clinic.changes(done->recorded).at(0).kind, ChangeKind::kClock);
   // Without the clinic's zone, "now" is refused: this computer's zone is never assumed.
   UseCaseSession unzoned = b.session;
   unzoned.zone = nullptr;
-  const Step<ClockPlan> refused = prepare_set_clock(unzoned, std::nullopt);
+  const host::Checked<ClockPlan> refused = prepare_set_clock(unzoned, std::nullopt);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.stop().outcome, Outcome::kInvalidInput);
+  EXPECT_EQ(outcome_of(refused.error()), Outcome::kInvalidInput);
 }
 
 TEST(DeviceCareUseCases, TheLogAndTheHistoryAreReadWhole) {
   Bench b;
   b.fill_and_program();
   b.implanted.advance(hours(5));
-  const Step<EventLogDownload> log = download_event_log(b.session, 1);
-  ASSERT_TRUE(log.ok()) << log.stop().message;
+  const host::Checked<EventLogDownload> log = download_event_log(b.session, 1);
+  ASSERT_TRUE(log.ok()) << log.error().message;
   ASSERT_FALSE(log->records.empty());
   EXPECT_EQ(log->records.front().seq, 1U);
   EXPECT_EQ(log->records.back().seq, log->newest_seq);
-  const Step<HistoryDownload> history = download_history(b.session, 3);
-  ASSERT_TRUE(history.ok()) << history.stop().message;
+  const host::Checked<HistoryDownload> history = download_history(b.session, 3);
+  ASSERT_TRUE(history.ok()) << history.error().message;
   EXPECT_GE(history->newest_hour, 3);
   ASSERT_EQ(history->hours.size(), 3U);
   EXPECT_EQ(history->hours.back().hour_index, history->newest_hour);

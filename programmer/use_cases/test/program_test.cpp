@@ -49,37 +49,37 @@ struct Bench {
 
 TEST(ProgramUseCase, AnEmptyReservoirIsRefusedBeforeAnythingIsSent) {
   Bench b;
-  const Step<ProgramPlan> plan = prepare_program(b.session, b.drugs, morphine_per_day(2));
+  const host::Checked<ProgramPlan> plan = prepare_program(b.session, b.drugs, morphine_per_day(2));
   ASSERT_FALSE(plan.ok());
-  EXPECT_EQ(plan.stop().outcome, Outcome::kInvalidInput);
-  EXPECT_NE(plan.stop().message.find("the reservoir has not been filled"), std::string::npos);
+  EXPECT_EQ(outcome_of(plan.error()), Outcome::kInvalidInput);
+  EXPECT_NE(plan.error().message.find("the reservoir has not been filled"), std::string::npos);
 }
 
 TEST(ProgramUseCase, AnotherConcentrationThanTheReservoirsIsNamed) {
   Bench b;
   b.fill();
-  const Step<ProgramPlan> plan =
+  const host::Checked<ProgramPlan> plan =
       prepare_program(b.session, b.drugs, morphine_per_day(2, Concentration(25'000'000)));
   ASSERT_FALSE(plan.ok());
-  EXPECT_EQ(plan.stop().outcome, Outcome::kInvalidInput);
-  EXPECT_EQ(plan.stop().field, "concentration");
-  EXPECT_NE(plan.stop().message.find("(the reservoir holds morphine 10 mg/mL)"), std::string::npos)
-      << plan.stop().message;
+  EXPECT_EQ(outcome_of(plan.error()), Outcome::kInvalidInput);
+  EXPECT_EQ(plan.error().field, "concentration");
+  EXPECT_NE(plan.error().message.find("(the reservoir holds morphine 10 mg/mL)"), std::string::npos)
+      << plan.error().message;
 }
 
 TEST(ProgramUseCase, PreparedThenCommittedIsReadBackExactly) {
   Bench b;
   b.fill();
   const std::uint64_t token_before = b.status().prescription_token;
-  const Step<ProgramPlan> plan = prepare_program(b.session, b.drugs, morphine_per_day(2));
-  ASSERT_TRUE(plan.ok()) << plan.stop().message;
+  const host::Checked<ProgramPlan> plan = prepare_program(b.session, b.drugs, morphine_per_day(2));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_TRUE(plan->accepted.ok());
   EXPECT_TRUE(plan->any_change());
   EXPECT_EQ(plan->implant_token, token_before);
   EXPECT_EQ(b.status().prescription_token, token_before) << "prepare sends nothing";
 
-  const Step<ProgramOutcome> done = commit_program(b.session, plan.value());
-  ASSERT_TRUE(done.ok()) << done.stop().message;
+  const host::Checked<ProgramOutcome> done = commit_program(b.session, plan.value());
+  ASSERT_TRUE(done.ok()) << done.error().message;
   EXPECT_TRUE(done->sent.applied());
   EXPECT_FALSE(done->after.has_value()) << done->after->message;
   EXPECT_TRUE(done->verified);
@@ -89,12 +89,12 @@ TEST(ProgramUseCase, PreparedThenCommittedIsReadBackExactly) {
   EXPECT_FALSE(done->recorded.session_id.has_value()) << "no clinic database: nothing recorded";
 
   // The same again changes nothing, and commit refuses to send it.
-  const Step<ProgramPlan> again = prepare_program(b.session, b.drugs, morphine_per_day(2));
+  const host::Checked<ProgramPlan> again = prepare_program(b.session, b.drugs, morphine_per_day(2));
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->any_change());
-  const Step<ProgramOutcome> refused = commit_program(b.session, again.value());
+  const host::Checked<ProgramOutcome> refused = commit_program(b.session, again.value());
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.stop().outcome, Outcome::kInvalidInput);
+  EXPECT_EQ(outcome_of(refused.error()), Outcome::kInvalidInput);
 }
 
 // Between the review and the confirmation someone else programmed the implant: the plan's
@@ -102,11 +102,12 @@ TEST(ProgramUseCase, PreparedThenCommittedIsReadBackExactly) {
 TEST(ProgramUseCase, APlanReviewedAgainstAnOlderProgramIsNotApplied) {
   Bench b;
   b.fill();
-  const Step<ProgramPlan> first = prepare_program(b.session, b.drugs, morphine_per_day(2));
-  const Step<ProgramPlan> second = prepare_program(b.session, b.drugs, morphine_per_day(3));
+  const host::Checked<ProgramPlan> first = prepare_program(b.session, b.drugs, morphine_per_day(2));
+  const host::Checked<ProgramPlan> second =
+      prepare_program(b.session, b.drugs, morphine_per_day(3));
   ASSERT_TRUE(first.ok() && second.ok());
   ASSERT_TRUE(commit_program(b.session, second.value())->sent.applied());
-  const Step<ProgramOutcome> stale = commit_program(b.session, first.value());
+  const host::Checked<ProgramOutcome> stale = commit_program(b.session, first.value());
   ASSERT_TRUE(stale.ok());
   EXPECT_EQ(stale->sent.result.delivery, Delivery::kNotApplied);
   EXPECT_FALSE(stale->verified);
@@ -118,22 +119,23 @@ TEST(ProgramUseCase, TheDrugLibraryDecidesWhatMayBeSent) {
   Bench b;
   b.fill();
   const std::uint64_t token = b.status().prescription_token;
-  const Step<ProgramPlan> blocked = prepare_program(b.session, b.drugs, morphine_per_day(21));
+  const host::Checked<ProgramPlan> blocked =
+      prepare_program(b.session, b.drugs, morphine_per_day(21));
   ASSERT_TRUE(blocked.ok());
   EXPECT_TRUE(blocked->check.blocked());
   EXPECT_FALSE(blocked->accepted.ok());
-  const Step<ProgramOutcome> not_sent = commit_program(b.session, blocked.value());
+  const host::Checked<ProgramOutcome> not_sent = commit_program(b.session, blocked.value());
   ASSERT_FALSE(not_sent.ok());
-  EXPECT_EQ(not_sent.stop().outcome, Outcome::kInvalidInput);
+  EXPECT_EQ(outcome_of(not_sent.error()), Outcome::kInvalidInput);
   EXPECT_EQ(b.status().prescription_token, token) << "nothing was sent";
 
-  const Step<ProgramPlan> soft = prepare_program(b.session, b.drugs, morphine_per_day(12));
+  const host::Checked<ProgramPlan> soft = prepare_program(b.session, b.drugs, morphine_per_day(12));
   ASSERT_TRUE(soft.ok());
   EXPECT_TRUE(soft->check.needs_override());
   EXPECT_FALSE(soft->accepted.ok());
   ProgramInput with_reason = morphine_per_day(12);
   with_reason.override_reason = "tolerant after a long titration";
-  const Step<ProgramPlan> overridden = prepare_program(b.session, b.drugs, with_reason);
+  const host::Checked<ProgramPlan> overridden = prepare_program(b.session, b.drugs, with_reason);
   ASSERT_TRUE(overridden.ok());
   EXPECT_TRUE(overridden->accepted.ok());
   EXPECT_TRUE(commit_program(b.session, overridden.value())->verified);

@@ -34,9 +34,9 @@ struct Bench {
     return in;
   }
   RefillOutcome refill(const RefillInput& in) {
-    const Step<RefillPreparation> p = prepare_refill(session, library, morphine, in);
-    EXPECT_TRUE(p.ok()) << p.stop().message;
-    const Step<RefillOutcome> done = commit_refill(session, p.value());
+    const host::Checked<RefillPreparation> p = prepare_refill(session, library, morphine, in);
+    EXPECT_TRUE(p.ok()) << p.error().message;
+    const host::Checked<RefillOutcome> done = commit_refill(session, p.value());
     EXPECT_TRUE(done.ok() && done->sent.applied() && !done->after);
     return done.value();
   }
@@ -46,12 +46,12 @@ TEST(RefillUseCase, AFirstFillIsDatedInTheClinicsTime) {
   Bench b;
   EXPECT_EQ(check_refill_concentration(b.morphine, Concentration(12'000'000))->field,
             "concentration");
-  const Step<RefillPreparation> p =
+  const host::Checked<RefillPreparation> p =
       prepare_refill(b.session, b.library, b.morphine, b.input(10, millilitres(18), {}));
-  ASSERT_TRUE(p.ok()) << p.stop().message;
+  ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->plan.kind, RefillKind::kFirstFill);
   EXPECT_EQ(interrogate(b.session)->reservoir.filled, false) << "prepare sends nothing";
-  const Step<RefillOutcome> done = commit_refill(b.session, p.value());
+  const host::Checked<RefillOutcome> done = commit_refill(b.session, p.value());
   ASSERT_TRUE(done.ok());
   ASSERT_TRUE(done->sent.applied());
   EXPECT_EQ(done->reservoir.remaining.count(), millilitres(18).count());
@@ -66,13 +66,14 @@ TEST(RefillUseCase, AWithdrawnVolumeOffTheEstimateIsStoppedUntilAcknowledged) {
   b.refill(b.input(10, millilitres(18), {}));
   // Nothing was programmed: the implant expects all 18 mL back; 15 mL is 3 mL short.
   RefillInput in = b.input(10, millilitres(18), millilitres(15));
-  const Step<RefillPreparation> stopped = prepare_refill(b.session, b.library, b.morphine, in);
+  const host::Checked<RefillPreparation> stopped =
+      prepare_refill(b.session, b.library, b.morphine, in);
   ASSERT_FALSE(stopped.ok());
-  EXPECT_EQ(stopped.stop().outcome, Outcome::kInvalidInput);
-  EXPECT_EQ(stopped.stop().field, "acknowledge");
-  EXPECT_NE(stopped.stop().detail.find("REFILL DISCREPANCY: withdrawn 15"), std::string::npos)
-      << stopped.stop().detail;
-  EXPECT_NE(stopped.stop().detail.find("POCKET FILL"), std::string::npos);
+  EXPECT_EQ(outcome_of(stopped.error()), Outcome::kInvalidInput);
+  EXPECT_EQ(stopped.error().field, "acknowledge");
+  EXPECT_NE(stopped.error().detail.find("REFILL DISCREPANCY: withdrawn 15"), std::string::npos)
+      << stopped.error().detail;
+  EXPECT_NE(stopped.error().detail.find("POCKET FILL"), std::string::npos);
   in.entry.acknowledgement = "checked the pocket, patient well";
   const RefillOutcome done = b.refill(in);
   EXPECT_EQ(done.reservoir.remaining.count(), millilitres(18).count());
@@ -82,12 +83,13 @@ TEST(RefillUseCase, AConcentrationChangeNeedsABridgeDecision) {
   Bench b;
   b.refill(b.input(10, millilitres(18), {}));
   RefillInput in = b.input(25, millilitres(18), millilitres(18));
-  const Step<RefillPreparation> stopped = prepare_refill(b.session, b.library, b.morphine, in);
+  const host::Checked<RefillPreparation> stopped =
+      prepare_refill(b.session, b.library, b.morphine, in);
   ASSERT_FALSE(stopped.ok());
-  EXPECT_EQ(stopped.stop().field, "bridge");
+  EXPECT_EQ(stopped.error().field, "bridge");
   in.entry.bridge = false;
-  const Step<RefillPreparation> p = prepare_refill(b.session, b.library, b.morphine, in);
-  ASSERT_TRUE(p.ok()) << p.stop().message;
+  const host::Checked<RefillPreparation> p = prepare_refill(b.session, b.library, b.morphine, in);
+  ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->plan.kind, RefillKind::kConcentrationChange);
 }
 

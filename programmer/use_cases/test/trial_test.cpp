@@ -50,22 +50,29 @@ struct Bench {
     return TrialEntry{b, "lumbar puncture", ""};
   }
   std::size_t trials() { return db->trials(patient.id).value().size(); }
+  // Prepared, then recorded when the rule allows it.
+  host::Checked<TrialRecorded> record(std::vector<ScreeningBolus> history, const TrialEntry& entry,
+                                      std::int64_t now) {
+    const host::Checked<TrialPlan> plan =
+        prepare_screening_bolus(patient, paris, baclofen, std::move(history), entry, now);
+    if (!plan.ok()) return plan.error();
+    return record_screening_bolus(*db, plan.value());
+  }
 };
 
 TEST(TrialUseCase, ARecordedBolusIsReadBackAsTheRuleReadsIt) {
   Bench b;
-  const Step<TrialRecorded> first =
-      record_screening_bolus(*b.db, b.patient, b.paris, b.baclofen, {}, b.bolus(50, false), kNow);
-  ASSERT_TRUE(first.ok()) << first.stop().message;
+  const host::Checked<TrialRecorded> first = b.record({}, b.bolus(50, false), kNow);
+  ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_GT(first->record.id, 0);
   EXPECT_EQ(first->record.at_ms, kNow) << "no time given: now";
-  const Step<std::vector<ScreeningBolus>> history =
+  const host::Checked<std::vector<ScreeningBolus>> history =
       read_screening_history(*b.db, b.patient.id, b.paris, b.baclofen);
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 1U);
   EXPECT_EQ(history->at(0).given_at, b.paris.local(kNow));
-  const Step<TrialSuggestion> next = suggest_screening(b.baclofen, history.value());
-  ASSERT_TRUE(next.ok()) << next.stop().message;
+  const host::Checked<TrialSuggestion> next = suggest_screening(b.baclofen, history.value());
+  ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_EQ(next->step.outcome, ScreeningOutcome::kNextDose);
   EXPECT_GT(next->step.dose.count(), DrugAmount(50'000).count());
   EXPECT_FALSE(next->start.has_value());
@@ -75,22 +82,21 @@ TEST(TrialUseCase, WhatTheRuleOrTheClocksRefuseIsNotRecorded) {
   Bench b;
   // 02:30 on the night summer time begins in Paris does not exist.
   const WallTime skipped = host::parse_wall_time("2027-03-28 02:30").value();
-  const Step<TrialRecorded> refused = record_screening_bolus(*b.db, b.patient, b.paris, b.baclofen,
-                                                             {}, b.bolus(50, false, skipped), kNow);
+  const host::Checked<TrialRecorded> refused = b.record({}, b.bolus(50, false, skipped), kNow);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.stop().message.find("(nothing recorded)"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("(nothing recorded)"), std::string::npos);
   // A second step of the same dose is not the rule's next step.
-  ASSERT_TRUE(
-      record_screening_bolus(*b.db, b.patient, b.paris, b.baclofen, {}, b.bolus(50, false), kNow)
-          .ok());
-  const Step<std::vector<ScreeningBolus>> history =
+  ASSERT_TRUE(b.record({}, b.bolus(50, false), kNow).ok());
+  const host::Checked<std::vector<ScreeningBolus>> history =
       read_screening_history(*b.db, b.patient.id, b.paris, b.baclofen);
-  const Step<TrialRecorded> off_rule =
-      record_screening_bolus(*b.db, b.patient, b.paris, b.baclofen, history.value(),
-                             b.bolus(50, false), kNow + 2 * kMillisPerDay);
+  const host::Checked<TrialRecorded> off_rule =
+      b.record(history.value(), b.bolus(50, false), kNow + 2 * kMillisPerDay);
   ASSERT_FALSE(off_rule.ok());
-  EXPECT_EQ(off_rule.stop().outcome, Outcome::kInvalidInput);
-  EXPECT_FALSE(off_rule.stop().clinic_db);
+  EXPECT_EQ(outcome_of(off_rule.error()), Outcome::kInvalidInput);
+  // The rule refused it when it was prepared: nothing reached the database.
+  EXPECT_FALSE(prepare_screening_bolus(b.patient, b.paris, b.baclofen, history.value(),
+                                       b.bolus(50, false), kNow + 2 * kMillisPerDay)
+                   .ok());
   EXPECT_EQ(b.trials(), 1U);
 }
 

@@ -61,6 +61,9 @@ int status_of(const host::Refusal& e) {
     case host::RefusalKind::kCorrupt:
     case host::RefusalKind::kIo:
       return 503;
+    case host::RefusalKind::kUncertain:    // a use case's outcomes after it sent a command,
+    case host::RefusalKind::kNotRecorded:  // said as outcomes by implant_actions, not as errors
+      return 500;
   }
   return 500;
 }

@@ -39,14 +39,15 @@ ActionReply refuse(int status, std::string field, std::string message, std::stri
 // Where a use case stopped, as the API says it: bad input is a 4xx naming the field; the
 // implant's refusal, an uncertain outcome or a change applied but not recorded is a 200 whose
 // "outcome" says so (the page shows "uncertain: interrogate", never a guess).
-ActionReply stopped(const Stop& stop) {
-  if (stop.outcome == Outcome::kInvalidInput) {
+ActionReply stopped(const host::Refusal& stop) {
+  const Outcome outcome = outcome_of(stop);
+  if (outcome == Outcome::kInvalidInput) {
     return refuse(400, stop.field, stop.message, stop.detail);
   }
   ActionReply r;
-  r.body = {{"outcome", stop.outcome == Outcome::kUncertain            ? "uncertain"
-                        : stop.outcome == Outcome::kAppliedNotRecorded ? "applied-not-recorded"
-                                                                       : "refused"},
+  r.body = {{"outcome", outcome == Outcome::kUncertain            ? "uncertain"
+                        : outcome == Outcome::kAppliedNotRecorded ? "applied-not-recorded"
+                                                                  : "refused"},
             {"message", stop.message}};
   if (!stop.detail.empty()) r.body["detail"] = stop.detail;
   if (!stop.field.empty()) r.body["field"] = stop.field;
@@ -204,8 +205,8 @@ ActionReply ImplantActions::interrogate(const httplib::Request& req, Context& c)
   const host::Checked<PumpRecord> pump = pump_named(c.db, t->serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, t->implant, [&](UseCaseSession& s) {
-    const Step<programmer::ImplantStatus> status = programmer::interrogate(s);
-    if (!status.ok()) return stopped(status.stop());
+    const host::Checked<programmer::ImplantStatus> status = programmer::interrogate(s);
+    if (!status.ok()) return stopped(status.error());
     ActionReply r;
     r.body = {{"outcome", "done"},
               {"status", Json::parse(status_json(status.value()).dump())},
@@ -269,8 +270,8 @@ ActionReply ImplantActions::program_review(const httplib::Request& req, Context&
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
-    Step<ProgramPlan> plan = prepare_program(s, c.library, input);
-    if (!plan.ok()) return stopped(plan.stop());
+    host::Checked<ProgramPlan> plan = prepare_program(s, c.library, input);
+    if (!plan.ok()) return stopped(plan.error());
     const ProgramPlan& p = plan.value();
     Json check = Json::parse(dose_check_json(p.check).dump());
     if (p.check.blocked()) {
@@ -335,16 +336,19 @@ static ActionReply confirm_pending(Impl& impl, const httplib::Request& req, Ctx&
 
 ActionReply ImplantActions::program_confirm(const httplib::Request& req, Context& c) {
   return confirm_pending(*impl_, req, c, "program", [&](UseCaseSession& s, const Pending& p) {
-    const Step<ProgramOutcome> done = commit_program(s, *p.program);
-    if (!done.ok()) return stopped(done.stop());
+    const host::Checked<ProgramOutcome> done = commit_program(s, *p.program);
+    if (!done.ok()) return stopped(done.error());
     const Sent& sent = done->sent;
     if (sent.result.delivery == Delivery::kNotApplied) {
-      return stopped(Stop(Outcome::kRefused, "", "the implant did not apply the program"));
+      return stopped(
+          host::Refusal{"", "the implant did not apply the program", host::RefusalKind::kRefused});
     }
     if (sent.result.delivery == Delivery::kUncertain) {
-      return stopped(Stop(Outcome::kUncertain, "",
-                          "nobody knows whether the implant applied the program: interrogate it "
-                          "before anything else"));
+      return stopped(
+          host::Refusal{"",
+                        "nobody knows whether the implant applied the program: interrogate it "
+                        "before anything else",
+                        host::RefusalKind::kUncertain});
     }
     if (done->after) return stopped(*done->after);
     ActionReply r;
@@ -430,9 +434,9 @@ ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& 
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
-    Step<RefillPreparation> prepared = prepare_refill(s, c.library, *spec, input);
+    host::Checked<RefillPreparation> prepared = prepare_refill(s, c.library, *spec, input);
     if (!prepared.ok()) {
-      ActionReply r = stopped(prepared.stop());
+      ActionReply r = stopped(prepared.error());
       // The form names its fields with their unit.
       if (r.status == 400) {
         std::string& field = r.body["error"]["field"].get_ref<std::string&>();
@@ -473,16 +477,19 @@ ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& 
 
 ActionReply ImplantActions::refill_confirm(const httplib::Request& req, Context& c) {
   return confirm_pending(*impl_, req, c, "refill", [&](UseCaseSession& s, const Pending& p) {
-    const Step<RefillOutcome> done = commit_refill(s, *p.refill);
-    if (!done.ok()) return stopped(done.stop());
+    const host::Checked<RefillOutcome> done = commit_refill(s, *p.refill);
+    if (!done.ok()) return stopped(done.error());
     const Sent& sent = done->sent;
     if (sent.result.delivery == Delivery::kNotApplied) {
-      return stopped(Stop(Outcome::kRefused, "", "the implant did not apply the refill"));
+      return stopped(
+          host::Refusal{"", "the implant did not apply the refill", host::RefusalKind::kRefused});
     }
     if (sent.result.delivery == Delivery::kUncertain) {
-      return stopped(Stop(Outcome::kUncertain, "",
-                          "nobody knows whether the implant recorded the refill: interrogate it "
-                          "before anything else"));
+      return stopped(
+          host::Refusal{"",
+                        "nobody knows whether the implant recorded the refill: interrogate it "
+                        "before anything else",
+                        host::RefusalKind::kUncertain});
     }
     if (done->after) return stopped(*done->after);
     ActionReply r;
@@ -503,14 +510,15 @@ ActionReply ImplantActions::refill_confirm(const httplib::Request& req, Context&
 static std::optional<ActionReply> not_done(const Sent& sent, const char* what) {
   if (sent.result.delivery == Delivery::kNotApplied) {
     const std::string why = sent.result.response ? ": " + refusal(*sent.result.response) : "";
-    return stopped(
-        Stop(Outcome::kRefused, "", fmt::format("the implant did not apply the {}{}", what, why)));
+    return stopped(host::Refusal{"", fmt::format("the implant did not apply the {}{}", what, why),
+                                 host::RefusalKind::kRefused});
   }
   if (sent.result.delivery == Delivery::kUncertain) {
-    return stopped(Stop(Outcome::kUncertain, "",
-                        fmt::format("nobody knows whether the implant applied the {}: "
-                                    "interrogate it before anything else",
-                                    what)));
+    return stopped(host::Refusal{"",
+                                 fmt::format("nobody knows whether the implant applied the {}: "
+                                             "interrogate it before anything else",
+                                             what),
+                                 host::RefusalKind::kUncertain});
   }
   return std::nullopt;
 }
@@ -518,7 +526,7 @@ static std::optional<ActionReply> not_done(const Sent& sent, const char* what) {
 // The read-back of a priming or a bolus: the implant interrogated after the command (empty
 // when that failed: the page says to interrogate).
 static std::optional<programmer::ImplantStatus> read_after(UseCaseSession& s) {
-  const Step<programmer::ImplantStatus> after = programmer::interrogate(s);
+  const host::Checked<programmer::ImplantStatus> after = programmer::interrogate(s);
   if (!after.ok()) return std::nullopt;
   return after.value();
 }
@@ -543,11 +551,11 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     // What the implant does now, for the old column (prepare_prime reads only its volumes).
-    const Step<programmer::ImplantStatus> now = programmer::interrogate(s);
-    if (!now.ok()) return stopped(now.stop());
-    const Step<PrimePlan> plan = prepare_prime(s, Volume(*ml));
+    const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.error());
+    const host::Checked<PrimePlan> plan = prepare_prime(s, Volume(*ml));
     if (!plan.ok()) {
-      ActionReply r = stopped(plan.stop());
+      ActionReply r = stopped(plan.error());
       if (r.status == 400 && r.body["error"]["field"] == "catheter") {
         r.body["error"]["field"] = "catheter_volume_ml";
       }
@@ -626,10 +634,10 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
   if (!pump.ok()) return refuse(404, "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     // What the implant does now, for the old column (the bolus review keeps its drug alone).
-    const Step<programmer::ImplantStatus> now = programmer::interrogate(s);
-    if (!now.ok()) return stopped(now.stop());
-    const Step<BolusPlan> plan = prepare_bolus(s, c.library, input);
-    if (!plan.ok()) return stopped(plan.stop());
+    const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);
+    if (!now.ok()) return stopped(now.error());
+    const host::Checked<BolusPlan> plan = prepare_bolus(s, c.library, input);
+    if (!plan.ok()) return stopped(plan.error());
     const BolusPlan& b = plan.value();
     const Json check = Json::parse(dose_check_json(b.review.check).dump());
     if (b.review.check.blocked()) {
@@ -670,8 +678,8 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
 
 ActionReply ImplantActions::bolus_confirm(const httplib::Request& req, Context& c) {
   return confirm_pending(*impl_, req, c, "bolus", [&](UseCaseSession& s, const Pending& p) {
-    const Step<BolusOutcome> done = commit_bolus(s, *p.bolus);
-    if (!done.ok()) return stopped(done.stop());
+    const host::Checked<BolusOutcome> done = commit_bolus(s, *p.bolus);
+    if (!done.ok()) return stopped(done.error());
     if (auto r = not_done(done->sent, "bolus")) return *r;
     ActionReply r;
     r.body = {{"outcome", done->recorded.error.empty() ? "done" : "applied-not-recorded"},

@@ -4,9 +4,10 @@
 // a file's name), which the implant's Error (static literals only) cannot hold; an implant's
 // Error becomes one with host::refusal_of (error_text.h), and a kind maps back to the implant's
 // ErrorCode. Every host module returns Checked<T> (Checked<void> for a call with no value): the
-// readers of outside input on both sides, the clinic database, the virtual implant. None throws
-// across its module's boundary. People see it one way, text(): "field: message". What a kind
-// means for a command's exit status is programmer/outcome.h's outcome_of, the one mapping.
+// readers of outside input on both sides, the clinic database, the virtual implant, the
+// programmer's use cases. None throws across its module's boundary. People see it one way, text():
+// "field: message". What a kind means for a command's exit status is programmer/outcome.h's
+// outcome_of, the one mapping.
 #pragma once
 
 #include <cstdint>
@@ -31,15 +32,27 @@ enum class RefusalKind : std::uint8_t {
   kNotInitialised,  // no clinic database there yet, or its schema is older: run migrate/init
   kSchemaTooNew,    // written by a newer itdd: refused, not touched
   kUnavailable,     // cannot open or reach (a database, a directory, a port), or it failed
+  // What only a workflow on the host meets (programmer/use_cases), after it sent a command.
+  kUncertain,    // a command was sent and whether the implant applied it is not known (its
+                 // reply was lost, or what it holds is not what was sent): interrogate first
+  kNotRecorded,  // the implant applied it, but its record could not be written or completed
 };
 
-// Why something was refused: `field` names what to fix (a JSON path such as
-// "drugs[2].limits.hard_max.value", a command-line flag, a file, or empty when the caller adds
-// it), `message` says what is wrong and what is allowed.
+// Why something was refused (or did not come to what was asked): `field` names what to fix (a
+// JSON path such as "drugs[2].limits.hard_max.value", a command-line flag, a file, a use case's
+// input, or empty when the caller adds it), `message` says what is wrong and what is allowed.
+// `detail`, seldom set, explains it further for a person before the message (a refill's
+// discrepancy: what it may mean for the patient).
 struct Refusal {
+  Refusal() = default;
+  Refusal(std::string f, std::string m, RefusalKind k = RefusalKind::kInvalidArgument,
+          std::string d = {})
+      : field(std::move(f)), message(std::move(m)), kind(k), detail(std::move(d)) {}
+
   std::string field;
   std::string message;
   RefusalKind kind = RefusalKind::kInvalidArgument;
+  std::string detail;
 
   // "field: message", or the message alone: the one way a refusal is shown to people.
   std::string text() const { return field.empty() ? message : field + ": " + message; }

@@ -25,8 +25,8 @@ std::string message_text(const Error& e);
 Refusal refusal_of(const Error& e);
 
 // The implant's codes are kinds of refusal one for one; a kind only the host meets maps to the
-// nearest code (not found: invalid argument; conflict: mismatch; not initialised and schema too
-// new: refused; unavailable: I/O).
+// nearest code (not found: invalid argument; conflict: mismatch; not initialised, schema too
+// new and uncertain: refused; unavailable and not recorded: I/O).
 RefusalKind kind_of(ErrorCode code);
 ErrorCode error_code_of(RefusalKind kind);
 

@@ -49,7 +49,8 @@ Outcome outcome_of(Delivery d);
 // A refusal's outcome: invalid input (2) when the caller has something to change (an input, a
 // mismatch with the pump, an unknown or duplicate record, a database to initialise or a newer
 // itdd to use); refused (1) when the state or the system stands in the way (refused, full,
-// damaged, I/O, unavailable), nothing changed.
+// damaged, I/O, unavailable), nothing changed; uncertain (3) and applied but not recorded (4)
+// for the kinds of those names, which only a use case that sent a command returns.
 Outcome outcome_of(const host::Refusal& r);
 
 }  // namespace itdd::programmer

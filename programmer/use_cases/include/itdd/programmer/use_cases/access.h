@@ -28,11 +28,11 @@ struct ClinicOpening {
 };
 // With the clinic's zone (the session's `zone`): interrogates the implant and checks its clock
 // against the clinic's time now (the session's clock); without one nothing is sent and nothing
-// compared. A Stop as interrogate's (session.h).
-Step<ClinicOpening> open_clinic_session(UseCaseSession& s);
+// compared. A refusal as interrogate's (session.h).
+host::Checked<ClinicOpening> open_clinic_session(UseCaseSession& s);
 
 // The implant's status: the one the opening read when there is one, else a new interrogation.
-Step<ImplantStatus> interrogation(UseCaseSession& s, const ClinicOpening& opening);
+host::Checked<ImplantStatus> interrogation(UseCaseSession& s, const ClinicOpening& opening);
 
 // ---------------------------------------------------------------- pairing window
 
@@ -40,22 +40,23 @@ inline constexpr std::int64_t kMaxPairingWindowS = 300;
 // The role (patient, clinician or service; field "role") and how long the code stays valid
 // (1 to 300 s of the implant's clock; field "window_s"), checked before the implant is
 // contacted: nothing, or invalid input.
-std::optional<Stop> check_pairing_window(link::Role role, std::int64_t window_s);
+std::optional<host::Refusal> check_pairing_window(link::Role role, std::int64_t window_s);
 
 struct PairingWindow {
   std::string code;  // the one-time code the pairing device is given
   itdd_Role role = itdd_Role_ROLE_UNSPECIFIED;
   std::int64_t expires_at_wall_ms = 0;  // the implant's local time
 };
-// Opens a pairing window on the implant (check_pairing_window first: invalid input). A Stop,
+// Opens a pairing window on the implant (check_pairing_window first: invalid input). A refusal,
 // refused: the implant could not be reached, or refused (its words).
-Step<PairingWindow> open_pairing_window(UseCaseSession& s, link::Role role, std::int64_t window_s);
+host::Checked<PairingWindow> open_pairing_window(UseCaseSession& s, link::Role role,
+                                                 std::int64_t window_s);
 
 // ---------------------------------------------------------------- paired devices
 
-// The implant's paired devices. A Stop, refused: not reached, the implant's refusal (a role
+// The implant's paired devices. A refusal, refused: not reached, the implant's refusal (a role
 // that may not list them), or an answer that is not a list of paired devices.
-Step<std::vector<PairedDevice>> list_devices(UseCaseSession& s);
+host::Checked<std::vector<PairedDevice>> list_devices(UseCaseSession& s);
 
 struct RevokePlan {
   PairedDevice target;
@@ -64,10 +65,10 @@ struct RevokePlan {
   // implant's list cannot be read back from it.
   bool self() const { return target.key == own; }
 };
-// Reads the list and finds the device `choice` names (nothing is changed). A Stop: list_devices',
-// or refused, field "device": the implant lists no such device.
-Step<RevokePlan> prepare_revoke(UseCaseSession& s, const DeviceChoice& choice,
-                                const link::PublicKey& own);
+// Reads the list and finds the device `choice` names (nothing is changed). A refusal:
+// list_devices', or refused, field "device": the implant lists no such device.
+host::Checked<RevokePlan> prepare_revoke(UseCaseSession& s, const DeviceChoice& choice,
+                                         const link::PublicKey& own);
 
 struct RevokeOutcome {
   std::string what;  // the change as recorded
@@ -79,6 +80,6 @@ struct RevokeOutcome {
 // answered); unreadable, uncertain. For this device itself its answer decides, as the implant
 // ends its session: refused in its words, or uncertain when no answer came. Recorded (kind
 // revoke) only once revoked.
-Step<RevokeOutcome> commit_revoke(UseCaseSession& s, const RevokePlan& plan);
+host::Checked<RevokeOutcome> commit_revoke(UseCaseSession& s, const RevokePlan& plan);
 
 }  // namespace itdd::programmer

@@ -26,7 +26,7 @@ struct PrimePlan {
   Duration takes{};  // at that rate (0 when the rate is not known)
 };
 // Interrogates: the pump's dead volume and priming rate beside the catheter's volume.
-Step<PrimePlan> prepare_prime(UseCaseSession& s, Volume catheter);
+host::Checked<PrimePlan> prepare_prime(UseCaseSession& s, Volume catheter);
 
 struct PrimeOutcome {
   Sent sent;
@@ -52,11 +52,11 @@ struct BolusPlan {
   Status accepted = Status::Ok();  // the drug library's verdict with the reason given
 };
 // Interrogates and reviews the bolus (bolus_review.h: the reservoir's drug, the program in
-// force and the earlier clinician boluses of the event log). A Stop: another drug than the
+// force and the earlier clinician boluses of the event log). A refusal: another drug than the
 // expected one (field "drug"), the dose in another unit than the drug's (field "unit"), an
 // empty reservoir (field "reservoir"), an event log that could not be read (refused).
-Step<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
-                              const BolusInput& input);
+host::Checked<BolusPlan> prepare_bolus(UseCaseSession& s, const DrugLibrary& library,
+                                       const BolusInput& input);
 
 struct BolusOutcome {
   Sent sent;
@@ -64,18 +64,18 @@ struct BolusOutcome {
   std::string what;                          // the change as recorded
   Recorded recorded;
 };
-// Sends an accepted plan (else a Stop, invalid input); when applied, records it with any
+// Sends an accepted plan (else a refusal, invalid input); when applied, records it with any
 // override.
-Step<BolusOutcome> commit_bolus(UseCaseSession& s, const BolusPlan& plan);
+host::Checked<BolusOutcome> commit_bolus(UseCaseSession& s, const BolusPlan& plan);
 
 // ---------------------------------------------------------------- alarms
 
 // The alarm a name stands for ("low-reservoir"...); empty for none. `known` gets the names.
 std::optional<itdd_AlarmKind> alarm_kind_named(const std::string& name, std::string* known);
 // Silences an active alarm for `length` and records it.
-Step<Recorded> silence_alarm(UseCaseSession& s, itdd_AlarmKind kind, Duration length);
+host::Checked<Recorded> silence_alarm(UseCaseSession& s, itdd_AlarmKind kind, Duration length);
 // Starts the alarm test tones and records it.
-Step<Recorded> test_alarm(UseCaseSession& s);
+host::Checked<Recorded> test_alarm(UseCaseSession& s);
 
 // ---------------------------------------------------------------- clock
 
@@ -86,7 +86,7 @@ struct ClockPlan {
 };
 // `wall`: the local time to set; empty: the clinic's local time now (the session's zone must
 // be named: else invalid input). Interrogates.
-Step<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wall);
+host::Checked<ClockPlan> prepare_set_clock(UseCaseSession& s, std::optional<WallTime> wall);
 struct ClockOutcome {
   WallTime was{};
   WallTime to{};
@@ -94,7 +94,7 @@ struct ClockOutcome {
   Recorded recorded;
 };
 // Sets the clock (the clinic's now read at the last moment) and records it.
-Step<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan);
+host::Checked<ClockOutcome> commit_set_clock(UseCaseSession& s, const ClockPlan& plan);
 
 // ---------------------------------------------------------------- downloads
 
@@ -105,7 +105,7 @@ struct EventLogDownload {
   std::vector<itdd_LogRecord> records;  // oldest first, from the sequence number asked
 };
 // The implant's whole event log from `from_seq`, page by page.
-Step<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq);
+host::Checked<EventLogDownload> download_event_log(UseCaseSession& s, std::uint32_t from_seq);
 
 struct HistoryDownload {
   ImplantStatus read_at;
@@ -115,6 +115,6 @@ struct HistoryDownload {
   std::vector<itdd_HourRecord> hours;
 };
 // The newest `hours` recorded hours of delivery, page by page.
-Step<HistoryDownload> download_history(UseCaseSession& s, std::int64_t hours);
+host::Checked<HistoryDownload> download_history(UseCaseSession& s, std::int64_t hours);
 
 }  // namespace itdd::programmer

@@ -41,26 +41,26 @@ struct ProgramPlan {
 };
 
 // Everything typed is checked before the implant is contacted: a face builds `input.entry`
-// (prescription_entry.h) and this checks it against the implant. A Stop: the prescription is
+// (prescription_entry.h) and this checks it against the implant. A refusal: the prescription is
 // malformed (invalid input, no field), the reservoir is not filled or holds another drug or
 // concentration (invalid input, field "drug" or "concentration", the message saying what the
 // reservoir holds), or the implant could not be interrogated (refused).
-Step<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
-                                  const ProgramInput& input);
+host::Checked<ProgramPlan> prepare_program(UseCaseSession& s, const DrugLibrary& library,
+                                           const ProgramInput& input);
 
 struct ProgramOutcome {
   Sent sent;  // applied, not applied (the implant's refusal) or uncertain (interrogate)
   // After it was applied: the read-back could not be had (applied, not recorded) or does not
   // match (uncertain): only an interrogation says what the implant holds.
-  std::optional<Stop> after;
+  std::optional<host::Refusal> after;
   std::uint64_t token = 0;  // the implant's token for the new program (read back)
   bool verified = false;
   Recorded recorded;
 };
 
-// Sends an accepted plan that changes something (else a Stop, invalid input), reads it back and
+// Sends an accepted plan that changes something (else a refusal, invalid input), reads it back and
 // records it.
-Step<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan);
+host::Checked<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPlan& plan);
 
 // "stopped", "continuous" or "flexible".
 const char* basal_mode_name(therapy::BasalMode mode);

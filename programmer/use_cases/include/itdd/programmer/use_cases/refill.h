@@ -41,20 +41,20 @@ struct RefillPreparation {
 };
 
 // The concentration must be one the library lists for the drug (a vial that does not exist is
-// a misread label): a Stop (invalid input, field "concentration") when not. A face calls it
+// a misread label): a refusal (invalid input, field "concentration") when not. A face calls it
 // before the implant is contacted; prepare_refill checks it again.
-std::optional<Stop> check_refill_concentration(const DrugSpec& drug, Concentration c);
+std::optional<host::Refusal> check_refill_concentration(const DrugSpec& drug, Concentration c);
 
-// A Stop: the concentration is not one the library lists (invalid input, field
+// A refusal: the concentration is not one the library lists (invalid input, field
 // "concentration"), the implant could not be interrogated or did not say its capacity
 // (refused), the entry does not fit (invalid input, the field refill_plan.h names; for
 // "acknowledge", `detail` says the discrepancy and what it may mean for the patient).
-Step<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& library,
-                                       const DrugSpec& drug, const RefillInput& input);
+host::Checked<RefillPreparation> prepare_refill(UseCaseSession& s, const DrugLibrary& library,
+                                                const DrugSpec& drug, const RefillInput& input);
 
 struct RefillOutcome {
   Sent sent;
-  std::optional<Stop> after;  // applied, but the implant could not be read afterwards
+  std::optional<host::Refusal> after;  // applied, but the implant could not be read afterwards
   ReservoirStatus reservoir;  // read back (low_at: the projected low, on the implant's clock)
   std::optional<ClinicRefillDate> in_clinic;  // when the clinic's zone is known
   RefillDate next;  // in the clinic's time when known, else on the implant's clock
@@ -63,6 +63,6 @@ struct RefillOutcome {
   std::int64_t implant_minus_host_ms = 0;  // the implant's clock less the host's, read back
   Recorded recorded;
 };
-Step<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& prepared);
+host::Checked<RefillOutcome> commit_refill(UseCaseSession& s, const RefillPreparation& prepared);
 
 }  // namespace itdd::programmer

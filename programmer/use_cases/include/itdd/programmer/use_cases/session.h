@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/client.h"
@@ -25,37 +24,14 @@
 
 namespace itdd::programmer {
 
-// Where a use case stopped short of its outcome: the outcome class (refused, invalid input,
-// uncertain, applied but not recorded) and the words for people; `field` names the input it
-// concerns, when one does ("drug", "concentration", "volume"...), for the face to point at;
-// `detail` explains it further (a refill's discrepancy: what it may mean for the patient).
-struct Stop {
-  Stop(Outcome o, std::string f, std::string m, std::string d = {})
-      : outcome(o), field(std::move(f)), message(std::move(m)), detail(std::move(d)) {}
-  Outcome outcome = Outcome::kRefused;
-  std::string field;
-  std::string message;
-  std::string detail;      // what to show before the message, when it needs explaining (or "")
-  bool clinic_db = false;  // the clinic database's error: `field` is the record's field
-};
-// The clinic database's error as a Stop (invalid input when it is the input's fault).
-Stop db_stop(const host::Refusal& e);
-
-// A use case step's value, or where it stopped.
-template <class T>
-class Step {
- public:
-  Step(T value) : v_(std::move(value)) {}   // NOLINT(google-explicit-constructor)
-  Step(Stop stop) : v_(std::move(stop)) {}  // NOLINT(google-explicit-constructor)
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  const T& value() const { return std::get<T>(v_); }
-  T& value() { return std::get<T>(v_); }
-  const T* operator->() const { return &value(); }
-  const Stop& stop() const { return std::get<Stop>(v_); }
-
- private:
-  std::variant<T, Stop> v_;
-};
+// Where a use case stops short of its outcome is the host's one error type, a host::Refusal in
+// a host::Checked<T> (host/text's checked.h), and its kind gives the outcome
+// (programmer::outcome_of, outcome.h: invalid input, refused, uncertain, applied but not
+// recorded). A use case writes `message` whole, to be said alone ("the implant answered: ...",
+// "NAME: the implant is busy..."); `field` names the use case's input it concerns, when one does
+// ("drug", "concentration", "volume", "device"...), for a face to point at its own (a flag, a
+// form's field); `detail` explains it further (a refill's discrepancy: what it may mean for the
+// patient). A clinic database's refusal is passed on as it is (its field the record's).
 
 // The clinic database's side of a session: who is at the programmer and which pump the implant
 // is; without a database nothing is recorded and nothing is required.
@@ -88,11 +64,11 @@ std::string link_failure(const Error& e);
 std::string refusal(const protocol::Response& r);
 
 // Interrogates the implant: its status in the host's form (implant_status.h, converted here
-// once), or a Stop (refused: "NAME: <link failure>", the implant's refusal in words, or a
+// once), or a refusal (refused: "NAME: <link failure>", the implant's refusal in words, or a
 // status that cannot be understood).
-Step<ImplantStatus> interrogate(UseCaseSession& s);
-// A request whose answer must be ok: the answer, or a Stop as interrogate's.
-Step<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& request);
+host::Checked<ImplantStatus> interrogate(UseCaseSession& s);
+// A request whose answer must be ok: the answer, or a refusal as interrogate's.
+host::Checked<protocol::Response> call_ok(UseCaseSession& s, const protocol::Request& request);
 
 // The implant's event log a page at a time (ReadEventLog), for programmer/workflow's lookups
 // (implant_log.h). `client` must outlive the reader.
