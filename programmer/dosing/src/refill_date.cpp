@@ -33,25 +33,27 @@ RefillDate next_refill_date(std::optional<WallTime> low_reservoir_at, Duration s
                             std::int64_t max_refill_interval_days) {
   const std::string filled = host::format_wall_time(filled_at);
   std::vector<RefillDate> candidates;
+  // `why` is filled in for the earliest only, below.
+  const auto add = [&candidates](WallTime due, RefillRule rule, std::string reason) {
+    candidates.push_back(RefillDate{due, rule, std::move(reason), {}});
+  };
   if (low_reservoir_at) {
-    candidates.push_back(
-        {plus(*low_reservoir_at, -safety_margin), RefillRule::kLowReservoir,
-         fmt::format("the reservoir is predicted low on {}, less the {}-day safety margin",
-                     host::format_wall_time(*low_reservoir_at),
-                     host::format_decimal(safety_margin.count() / (kMillisPerDay / 100), 100))});
+    add(plus(*low_reservoir_at, -safety_margin), RefillRule::kLowReservoir,
+        fmt::format("the reservoir is predicted low on {}, less the {}-day safety margin",
+                    host::format_wall_time(*low_reservoir_at),
+                    host::format_decimal(safety_margin.count() / (kMillisPerDay / 100), 100)));
   }
-  candidates.push_back({plus(filled_at, days(stability_days)), RefillRule::kStability,
-                        fmt::format("the solution is stable for {} days after the fill on {}",
-                                    stability_days, filled)});
+  add(plus(filled_at, days(stability_days)), RefillRule::kStability,
+      fmt::format("the solution is stable for {} days after the fill on {}", stability_days,
+                  filled));
   if (first_fill_stability_days) {
-    candidates.push_back({plus(filled_at, days(*first_fill_stability_days)),
-                          RefillRule::kFirstFillStability,
-                          fmt::format("the first fill must be refilled within {} days of {}",
-                                      *first_fill_stability_days, filled)});
+    add(plus(filled_at, days(*first_fill_stability_days)), RefillRule::kFirstFillStability,
+        fmt::format("the first fill must be refilled within {} days of {}",
+                    *first_fill_stability_days, filled));
   }
-  candidates.push_back({plus(filled_at, days(max_refill_interval_days)), RefillRule::kMaxInterval,
-                        fmt::format("refills are at most {} days apart (filled {})",
-                                    max_refill_interval_days, filled)});
+  add(plus(filled_at, days(max_refill_interval_days)), RefillRule::kMaxInterval,
+      fmt::format("refills are at most {} days apart (filled {})", max_refill_interval_days,
+                  filled));
   const RefillDate* earliest = &candidates.front();
   for (const RefillDate& c : candidates) {
     if (c.due < earliest->due) earliest = &c;
