@@ -25,6 +25,7 @@
 #include "itdd/programmer/screening.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/units_text.h"
+#include "itdd/programmer/use_cases/dose_rate.h"
 #include "itdd/programmer/use_cases/trial.h"
 
 namespace itdd::cli {
@@ -338,28 +339,13 @@ int dose_rate(const State& s) {
 
   const DoseRate daily(*dose);
   const Concentration concentration(*conc);
-  const FlowRate flow = programmer::flow_for_dose(daily, concentration);
-  std::optional<Checked<FlowRate>> pump_check;
-  if (pump) pump_check = programmer::programmable_flow(daily, concentration, *pump, drug->unit);
-
-  therapy::Prescription rx;
-  rx.drug = therapy::make_drug(drug->name.c_str(), drug->unit);
-  rx.concentration = concentration;
-  rx.mode = daily.count() > 0 ? therapy::BasalMode::kContinuous : therapy::BasalMode::kStopped;
-  rx.continuous_dose = daily;
-  // Times only matter relative to each other here.
-  const WallTime now(days(365).count());
-  std::optional<programmer::PreviousTherapy> previous;
-  if (current) {
-    previous.emplace();
-    previous->prescription = rx;
-    previous->prescription.continuous_dose = DoseRate(*current);
-    previous->prescription.mode =
-        *current > 0 ? therapy::BasalMode::kContinuous : therapy::BasalMode::kStopped;
-    if (since_increase) previous->last_increase_at = WallTime(now.ms() - since_increase->count());
-  }
-  const programmer::DoseCheck check =
-      programmer::check_prescription(*library, rx, previous ? &*previous : nullptr, now);
+  programmer::DoseRateInput input{daily, concentration, std::nullopt, since_increase, pump};
+  if (current) input.current = DoseRate(*current);
+  const programmer::DoseRateOutcome outcome =
+      programmer::calculate_dose_rate(*library, *drug, input);
+  const FlowRate flow = outcome.flow;
+  const std::optional<Checked<FlowRate>>& pump_check = outcome.pump_check;
+  const programmer::DoseCheck& check = outcome.library_check;
 
   if (s.json) {
     const std::int64_t per = nanograms_per(drug->unit);
@@ -402,7 +388,7 @@ int dose_rate(const State& s) {
     std::cout << fmt::format("  pump       {} CANNOT run it: {}\n", s.pump_model,
                              pump_check->error().message);
   }
-  if (!previous) std::cout << "  checked as a new therapy (give --current-dose for a change)\n";
+  if (!current) std::cout << "  checked as a new therapy (give --current-dose for a change)\n";
   std::cout << programmer::format_dose_check(check);
   return 0;
 }
