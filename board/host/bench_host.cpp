@@ -11,6 +11,7 @@
 
 #include "itdd/board/bench.h"
 #include "itdd/board/counting_motor.h"
+#include "itdd/board/fixed_ports.h"
 #include "itdd/board/ram_nvm.h"
 #include "itdd/host/sodium_crypto.h"
 #include "itdd/storage/layout.h"
@@ -39,26 +40,13 @@ class HostPlatform final : public board::Platform {
   bool seeded_ = false;
 };
 
-// The emulated board's fixed readings (board/mps2_an386/src/main.cpp): the same here.
-class NominalPowerSense final : public hal::PowerSense {
- public:
-  Result<hal::BatteryReading> read_battery() override { return hal::BatteryReading{3000, 0}; }
-};
-class SilentBuzzer final : public hal::Buzzer {
- public:
-  hal::BuzzerOutcome play(std::span<const hal::ToneSegment>) override {
-    return hal::BuzzerOutcome::kStarted;
-  }
-  void stop() override {}
-};
-
 }  // namespace
 
 int main() {
   HostPlatform platform;
   board::CountingMotor motor;
-  SilentBuzzer buzzer;
-  NominalPowerSense power_sense;
+  board::SilentBuzzer buzzer;
+  board::NominalPowerSense power_sense;
   std::vector<std::uint8_t> bytes(storage::kImplantFlash.size());
   board::RamNvm nvm(storage::kImplantFlash, bytes);
   nvm.erase_all();

@@ -12,6 +12,7 @@
 
 #include "itdd/app/radio.h"
 #include "itdd/board/bench.h"
+#include "itdd/board/fixed_ports.h"
 #include "itdd/board/frame_receiver.h"
 #include "itdd/board/ram_nvm.h"
 #include "itdd/host/sodium_crypto.h"
@@ -138,18 +139,6 @@ class StillPlatform final : public Platform {
  private:
   ImplantTime now_{};
   bool seeded_ = false;
-};
-
-class NominalPowerSense final : public hal::PowerSense {
- public:
-  Result<hal::BatteryReading> read_battery() override { return hal::BatteryReading{3000, 0}; }
-};
-class SilentBuzzer final : public hal::Buzzer {
- public:
-  hal::BuzzerOutcome play(std::span<const hal::ToneSegment>) override {
-    return hal::BuzzerOutcome::kStarted;
-  }
-  void stop() override {}
 };
 
 std::string hex(std::span<const std::uint8_t> bytes) {

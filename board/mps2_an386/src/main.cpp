@@ -14,6 +14,7 @@
 #include "itdd/board/bench.h"
 #include "itdd/board/board_random.h"
 #include "itdd/board/counting_motor.h"
+#include "itdd/board/fixed_ports.h"
 #include "itdd/board/ram_nvm.h"
 #include "itdd/host/sodium_crypto.h"
 #include "itdd/storage/layout.h"
@@ -191,20 +192,6 @@ class Mps2Platform final : public Platform {
   std::int64_t base_ms_ = 0;
   ImplantTime held_at_{};
   bool held_ = true;
-};
-
-// The emulated board has no battery ADC: the cell reads its nominal loaded voltage.
-class NominalPowerSense final : public hal::PowerSense {
- public:
-  Result<hal::BatteryReading> read_battery() override { return hal::BatteryReading{3000, 0}; }
-};
-// Nor a piezo: a pattern "plays" for its duration on a PWM the emulator does not have.
-class SilentBuzzer final : public hal::Buzzer {
- public:
-  hal::BuzzerOutcome play(std::span<const hal::ToneSegment>) override {
-    return hal::BuzzerOutcome::kStarted;
-  }
-  void stop() override {}
 };
 
 Mps2Platform platform;

@@ -266,6 +266,16 @@ std::vector<std::string_view> keys_for(std::string_view type) {
 
 }  // namespace
 
+Duration read_event_at(const JsonObject& event, Duration duration) {
+  const host::Checked<Duration> at = host::parse_elapsed(event.string("at"));
+  if (!at) event.required("at").refuse(at.error().message);
+  if (*at >= duration) {
+    event.required("at").refuse(fmt::format("must be before the end of the simulation ({})",
+                                            host::format_elapsed(duration)));
+  }
+  return *at;
+}
+
 void read_events(const JsonObject& top, Scenario& s) {
   const std::optional<JsonValue> events = top.optional("events");
   if (!events) return;
@@ -289,13 +299,8 @@ void read_events(const JsonObject& top, Scenario& s) {
                       name));
     }
     const JsonObject r = j.object(keys_for(name));
-    const host::Checked<Duration> at = host::parse_elapsed(r.string("at"));
-    if (!at) r.required("at").refuse(at.error().message);
-    if (*at >= s.duration) {
-      r.required("at").refuse(fmt::format("must be before the end of the simulation ({})",
-                                          host::format_elapsed(s.duration)));
-    }
-    pending.push_back(PendingEvent{*at, name, j});
+    const Duration at = read_event_at(r, s.duration);
+    pending.push_back(PendingEvent{at, name, j});
   }
   std::stable_sort(pending.begin(), pending.end(),
                    [](const PendingEvent& a, const PendingEvent& b) { return a.at < b.at; });

@@ -92,13 +92,8 @@ void read_gas_events(const JsonObject& top, const PumpCatalog& catalog, GasScena
                                kGasEventTypes));
     }
     const JsonObject r = j.object(gas_keys_for(name));
-    const host::Checked<Duration> at = host::parse_elapsed(r.string("at"));
-    if (!at) r.required("at").refuse(at.error().message);
-    if (*at >= s.duration) {
-      r.required("at").refuse(fmt::format("must be before the end of the simulation ({})",
-                                          host::format_elapsed(s.duration)));
-    }
-    pending.push_back(PendingGasEvent{*at, name, j});
+    const Duration at = read_event_at(r, s.duration);
+    pending.push_back(PendingGasEvent{at, name, j});
   }
   std::stable_sort(pending.begin(), pending.end(),
                    [](const PendingGasEvent& a, const PendingGasEvent& b) { return a.at < b.at; });

@@ -45,6 +45,9 @@ Solution read_first_drug(const JsonObject& top);
 // A programmable pump's scenario (parse_scenario_text's reading, for parse_any_scenario_text).
 Scenario read_scenario_for_any(const JsonValue& root, const PumpCatalog& catalog);
 
+// An event's "at": elapsed time since the start, before the simulation's end `duration`.
+Duration read_event_at(const JsonObject& event, Duration duration);
+
 // The events, in time order (stable for equal times), played forward against the pump from the
 // first fill and prescription.
 void read_events(const JsonObject& top, Scenario& s);
