@@ -19,6 +19,7 @@
 #include "itdd/host/pump_catalog.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
+#include "itdd/programmer/clinic_overview.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/uploads.h"
 
@@ -539,7 +540,7 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
     const std::optional<programmer::DrugLibrary> library =
         load_drug_library(drug_library_path(a.library_file));
     if (!library) return kExitInvalidInput;
-    return run_due(a, withdrawal_risk_rank(*library));
+    return run_due(a, programmer::withdrawal_risk_rank(*library));
   }
   if (a.report->parsed()) return run_report(a);
   if (a.upload->parsed()) return run_upload(a);

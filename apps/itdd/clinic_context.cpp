@@ -118,11 +118,4 @@ int db_failure(const host::Refusal& e) {
   return refused(e, option_of(e.field));
 }
 
-programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library) {
-  return [&library](std::string_view drug) {
-    const programmer::DrugSpec* spec = library.find(drug);
-    return spec == nullptr ? -1 : static_cast<int>(spec->withdrawal_risk.value);
-  };
-}
-
 }  // namespace itdd::cli

@@ -40,7 +40,5 @@ ClinicZone clinic_time_zone(const std::string& flag, const std::string& db_flag)
 // A clinic database's refusal said with the option its field came from ("error: --mrn: ..."):
 // errors.h's `refused` with `option_of(field)`; exit 2 for input, 1 when unavailable.
 int db_failure(const host::Refusal& e);
-// Higher for drugs that are more dangerous to run out of (baclofen); unknown drugs rank lowest.
-programmer::RiskRank withdrawal_risk_rank(const programmer::DrugLibrary& library);
 
 }  // namespace itdd::cli
