@@ -1,9 +1,9 @@
 // libFuzzer harness for the other data files people edit or carry between machines: pump models
 // (host/pump_catalog's PumpCatalog), opioid conversions (programmer/dosing), the event logs and
 // delivery histories a clinic uploads (programmer/uploads), and the virtual patient's population
-// figures (sim/patient's CsfCatalog). Each input goes to all four readers: each must read it or refuse it with a message; an exception (none may leave a
-// reader), a crash or a sanitizer report is a bug. What is read must hold what its reader
-// promises.
+// figures (sim/patient's CsfCatalog). Each input goes to all four readers: each must read it or
+// refuse it with a message; an exception (none may leave a reader), a crash or a sanitizer report
+// is a bug. What is read must hold what its reader promises.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

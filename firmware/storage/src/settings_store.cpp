@@ -204,8 +204,8 @@ Result<SettingsLoad> BlobStore::load(Parts out, bool accept_rollback) {
   const CopyScan& other = scans[1 - pick];
   // A commit never overwrites the newest valid copy, so a damaged copy that is not older than
   // the valid one held the newest value: returning the valid one would silently roll back.
-  const bool newest_lost = other.state == CopyState::kCorrupt && other.has_claim &&
-                           other.claim >= scans[pick].seq;
+  const bool newest_lost =
+      other.state == CopyState::kCorrupt && other.has_claim && other.claim >= scans[pick].seq;
   if (newest_lost && !accept_rollback) {
     return make_error(ErrorCode::kCorrupt, kField, kSettingsNewestLost, 1 - pick);
   }
@@ -224,8 +224,8 @@ Result<SettingsLoad> BlobStore::load(Parts out, bool accept_rollback) {
   if (finish_crc(crc, raw) != scans[pick].crc || unpack(raw).crc != scans[pick].crc) {
     return make_error(ErrorCode::kCorrupt, kField, kSettingsCorrupt);
   }
-  return SettingsLoad{scans[pick].seq, pick, valid[1 - pick],
-                      other.state == CopyState::kCorrupt, newest_lost};
+  return SettingsLoad{scans[pick].seq, pick, valid[1 - pick], other.state == CopyState::kCorrupt,
+                      newest_lost};
 }
 
 Result<std::uint32_t> BlobStore::commit(std::span<const std::uint8_t> blob) {

@@ -1186,9 +1186,10 @@ class SqlClinicDb final : public ClinicDb {
       // index seek per pump (snapshot_sql.h: PostgreSQL as a LATERAL join, SQLite as a
       // correlated subquery; each engine's fast form).
       const detail::Dialect dialect = db_->dialect();
-      host::Checked<std::vector<RefillRecord>> refills = many<RefillRecord>(
-          detail::latest_per_pump_sql(dialect, kRefillColumns, "refills", "rf", "at_ms", of_patient),
-          {who}, refill_from);
+      host::Checked<std::vector<RefillRecord>> refills =
+          many<RefillRecord>(detail::latest_per_pump_sql(dialect, kRefillColumns, "refills", "rf",
+                                                         "at_ms", of_patient),
+                             {who}, refill_from);
       if (!refills.ok()) return refills.error();
       for (RefillRecord& r : *refills) {
         if (PumpSnapshot* s = slot(r.pump_id)) s->last_refill = std::move(r);
@@ -1203,10 +1204,10 @@ class SqlClinicDb final : public ClinicDb {
       for (PrescriptionRecord& p : *prescriptions) {
         if (PumpSnapshot* s = slot(p.pump_id)) s->prescriptions.push_back(std::move(p));
       }
-      host::Checked<std::vector<SessionRecord>> sessions = many<SessionRecord>(
-          detail::latest_per_pump_sql(dialect, kSessionColumns, "sessions", "se", "started_at_ms",
-                                      of_patient),
-          {who}, session_from);
+      host::Checked<std::vector<SessionRecord>> sessions =
+          many<SessionRecord>(detail::latest_per_pump_sql(dialect, kSessionColumns, "sessions",
+                                                          "se", "started_at_ms", of_patient),
+                              {who}, session_from);
       if (!sessions.ok()) return sessions.error();
       for (SessionRecord& se : *sessions) {
         if (PumpSnapshot* s = slot(se.pump_id)) s->last_session = std::move(se);

@@ -23,7 +23,8 @@ namespace itdd::storage {
 
 // The error messages load() gives, so a caller can tell them apart (compare with is_*()).
 inline constexpr char kSettingsBlank[] = "no settings committed (neither copy completed)";
-inline constexpr char kSettingsCorrupt[] = "no settings copy passes its CRC (a committed one is damaged)";
+inline constexpr char kSettingsCorrupt[] =
+    "no settings copy passes its CRC (a committed one is damaged)";
 inline constexpr char kSettingsNewestLost[] =
     "the newest settings copy is damaged; only an older one is left";
 inline constexpr char kSettingsOtherFormat[] = "settings were written in another format";
