@@ -68,6 +68,18 @@ class SimFlash final : public hal::Nvm {
   // Writes bytes [from, from + n) and sector's counters through to the file.
   bool persist(std::size_t from, std::size_t n, std::uint32_t sector);
   std::uint8_t random_byte() { return static_cast<std::uint8_t>(rng_.next() >> 56); }
+  // Shifts and masks instead of divisions for a power-of-two geometry (every real one): a
+  // program asked up to five 64-bit divisions, and the safety ledger programs once a stroke.
+  bool misaligned(std::size_t n) const {
+    return unit_shift_ >= 0 ? (n & (std::size_t{geometry_.program_unit} - 1)) != 0
+                            : n % geometry_.program_unit != 0;
+  }
+  std::size_t page_of(std::size_t address) const {
+    return page_shift_ >= 0 ? address >> page_shift_ : address / geometry_.page_size;
+  }
+  std::size_t sector_of(std::size_t address) const {
+    return sector_shift_ >= 0 ? address >> sector_shift_ : address / geometry_.sector_size;
+  }
 
   hal::NvmGeometry geometry_;
   std::vector<std::uint8_t> bytes_;
@@ -79,6 +91,9 @@ class SimFlash final : public hal::Nvm {
   bool cut_armed_ = false;
   bool powered_ = true;
   TearMode mode_ = TearMode::kPrefix;
+  int unit_shift_;  // log2 of the geometry's sizes, or -1 when not a power of two
+  int page_shift_;
+  int sector_shift_;
 };
 
 }  // namespace itdd::sim
