@@ -54,13 +54,19 @@ Status read_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<std::uint8_t> 
 
 Status program_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<const std::uint8_t> data,
                      const char* field, std::int32_t index) {
-  const std::uint32_t page = nvm.geometry().page_size;
+  return program_bytes(nvm, nvm.geometry().page_size, address, data, field, index);
+}
+
+Status program_bytes(hal::Nvm& nvm, std::uint32_t page, std::uint32_t address,
+                     std::span<const std::uint8_t> data, const char* field, std::int32_t index) {
   if (page == 0) return nvm_status(hal::NvmStatus::kMisaligned, field, index);
   std::size_t done = 0;
   // Bounded: one pass per page the data spans.
   while (done < data.size()) {
     const std::uint32_t at = address + static_cast<std::uint32_t>(done);
-    const std::size_t room = page - at % page;
+    // A power-of-two page (every real one) needs no division.
+    const std::uint32_t in_page = (page & (page - 1)) == 0 ? at & (page - 1) : at % page;
+    const std::size_t room = page - in_page;
     const std::size_t n = data.size() - done < room ? data.size() - done : room;
     if (Status s = nvm_status(nvm.program(at, data.subspan(done, n)), field, index); !s) return s;
     done += n;

@@ -32,13 +32,10 @@ std::uint32_t RecordRing::capacity() const {
   return region_.sector_count == 0 ? 0 : slots_per_sector() * (region_.sector_count - 1);
 }
 
-// One geometry() call (a virtual call on the HAL) instead of three: every record written asks.
+// Mounted only: the layout kept at mount().
 std::uint32_t RecordRing::address(std::uint32_t slot) const {
-  const hal::NvmGeometry g = nvm_.geometry();
-  const std::uint32_t size =
-      round_up(payload_size_ + kRecordOverhead, g.program_unit == 0 ? 1 : g.program_unit);
-  const std::uint32_t per = g.sector_size / size;
-  return g.sector_address(region_.first_sector + slot / per) + slot % per * size;
+  return (region_.first_sector + slot / per_sector_) * sector_size_ +
+         slot % per_sector_ * slot_bytes_;
 }
 
 Status RecordRing::check_layout() const {
@@ -54,7 +51,7 @@ Status RecordRing::check_layout() const {
 
 Status RecordRing::read_slot(std::uint32_t slot, Slot& out) {
   std::uint8_t raw[kMaxSlot];
-  const std::span<std::uint8_t> bytes(raw, slot_size());
+  const std::span<std::uint8_t> bytes(raw, slot_bytes_);
   if (Status s = read_bytes(nvm_, address(slot), bytes, field_, static_cast<std::int32_t>(slot));
       !s) {
     return s;
@@ -80,11 +77,16 @@ Status RecordRing::read_slot(std::uint32_t slot, Slot& out) {
 Result<RingMount> RecordRing::mount() {
   mounted_ = false;
   if (Status s = check_layout(); !s) return s.error();
+  const hal::NvmGeometry g = nvm_.geometry();
+  slot_bytes_ = static_cast<std::uint8_t>(slot_size());  // checked: at most kMaxSlot
+  per_sector_ = slots_per_sector();
+  sector_size_ = g.sector_size;
+  page_size_ = g.page_size;
   RingMount m;
   Slot s;
   std::uint32_t newest_slot = 0;
   // One pass over every slot: the newest valid record is where the ring stands.
-  for (std::uint32_t slot = 0; slot < slot_count(); ++slot) {
+  for (std::uint32_t slot = 0; slot < slots(); ++slot) {
     if (Status st = read_slot(slot, s); !st) return st.error();
     if (s.state == SlotState::kInvalid) ++m.invalid_slots;
     if (s.state != SlotState::kValid) continue;
@@ -107,7 +109,7 @@ Result<RingMount> RecordRing::mount() {
 
   // The first candidate slot, and the erased run that ends its sector.
   const std::uint32_t candidate = empty_ ? 0 : next(newest_slot);
-  const std::uint32_t per = slots_per_sector();
+  const std::uint32_t per = per_sector_;
   const std::uint32_t sector_begin = candidate / per * per;
   std::uint32_t erased_from = sector_begin + per;
   for (std::uint32_t i = 0; i < per; ++i) {
@@ -141,10 +143,12 @@ Result<std::uint32_t> RecordRing::append(std::span<const std::uint8_t> payload) 
   if (next_seq_ == 0xFFFFFFFFu) {
     return make_error(ErrorCode::kCapacity, field_, "sequence numbers exhausted");
   }
-  const std::uint32_t per = slots_per_sector();
-  if (head_ % per == 0) {
+  // One division: the head's sector in the region and its place there.
+  const std::uint32_t sector_index = head_ / per_sector_;
+  const std::uint32_t in_sector = head_ - sector_index * per_sector_;
+  const std::uint32_t sector = region_.first_sector + sector_index;
+  if (in_sector == 0) {
     // Entering a sector: it holds the oldest records (or a torn erase); erase it first.
-    const std::uint32_t sector = region_.first_sector + head_ / per;
     if (Status s = nvm_status(nvm_.erase_sector(sector), field_, static_cast<std::int32_t>(sector));
         !s) {
       return s.error();
@@ -160,8 +164,9 @@ Result<std::uint32_t> RecordRing::append(std::span<const std::uint8_t> payload) 
   const std::uint32_t slot = head_;
   head_ = next(head_);
   ++next_seq_;
-  if (Status s = program_bytes(nvm_, address(slot), std::span<const std::uint8_t>(raw, slot_size()),
-                               field_, static_cast<std::int32_t>(slot));
+  if (Status s = program_bytes(nvm_, page_size_, sector * sector_size_ + in_sector * slot_bytes_,
+                               std::span<const std::uint8_t>(raw, slot_bytes_), field_,
+                               static_cast<std::int32_t>(slot));
       !s) {
     return s.error();
   }

@@ -39,6 +39,10 @@ Status read_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<std::uint8_t> 
 // operations as it spans, in address order.
 Status program_bytes(hal::Nvm& nvm, std::uint32_t address, std::span<const std::uint8_t> data,
                      const char* field, std::int32_t index = -1);
+// The same with the device's page size already known (a store that writes often asks once).
+Status program_bytes(hal::Nvm& nvm, std::uint32_t page_size, std::uint32_t address,
+                     std::span<const std::uint8_t> data, const char* field,
+                     std::int32_t index = -1);
 
 bool all_erased(std::span<const std::uint8_t> bytes);
 

@@ -84,8 +84,10 @@ class RecordRing {
   Status check_layout() const;
   Status read_slot(std::uint32_t slot, Slot& out);
   std::uint32_t address(std::uint32_t slot) const;
-  std::uint32_t next(std::uint32_t slot) const { return slot + 1 == slot_count() ? 0 : slot + 1; }
-  std::uint32_t prev(std::uint32_t slot) const { return slot == 0 ? slot_count() - 1 : slot - 1; }
+  // Mounted only (the layout mount() checked, kept from then on: a device's geometry is fixed).
+  std::uint32_t slots() const { return per_sector_ * region_.sector_count; }
+  std::uint32_t next(std::uint32_t slot) const { return slot + 1 == slots() ? 0 : slot + 1; }
+  std::uint32_t prev(std::uint32_t slot) const { return slot == 0 ? slots() - 1 : slot - 1; }
   std::span<const std::uint8_t> payload_of(const Slot& s) const {
     return std::span<const std::uint8_t>(s.payload.data(), payload_size_);
   }
@@ -96,6 +98,12 @@ class RecordRing {
   const char* field_;
   bool mounted_ = false;
   bool empty_ = true;
+  // The layout, from the geometry at mount(): every record written asked the flash for it
+  // several times over a virtual call, with a division each (bench/README.md).
+  std::uint8_t slot_bytes_ = 0;  // at most kMaxSlot
+  std::uint32_t per_sector_ = 0;
+  std::uint32_t sector_size_ = 0;
+  std::uint32_t page_size_ = 0;
   std::uint32_t head_ = 0;         // the slot the next record goes to
   std::uint32_t newest_slot_ = 0;  // valid when !empty_
   std::uint32_t newest_seq_ = 0;
@@ -109,7 +117,7 @@ Status RecordRing::walk_back(Visit&& visit) {
   std::uint32_t bound = newest_seq_ + 1;
   std::uint32_t slot = newest_slot_;
   Slot s;
-  for (std::uint32_t i = 0; i < slot_count(); ++i, slot = prev(slot)) {
+  for (std::uint32_t i = 0; i < slots(); ++i, slot = prev(slot)) {
     if (Status st = read_slot(slot, s); !st) return st;
     if (s.state != SlotState::kValid || s.seq >= bound) continue;
     bound = s.seq;
@@ -128,7 +136,7 @@ Status RecordRing::walk_from(Before&& before, Visit&& visit) {
   std::uint32_t start = 0;
   bool found = false;
   Slot s;
-  for (std::uint32_t i = 0; i < slot_count(); ++i, slot = prev(slot)) {
+  for (std::uint32_t i = 0; i < slots(); ++i, slot = prev(slot)) {
     if (Status st = read_slot(slot, s); !st) return st;
     if (s.state != SlotState::kValid || s.seq >= bound) continue;
     bound = s.seq;
@@ -139,7 +147,7 @@ Status RecordRing::walk_from(Before&& before, Visit&& visit) {
   if (!found) return Status::Ok();
   std::uint32_t last = 0;
   slot = start;
-  for (std::uint32_t i = 0; i < slot_count(); ++i, slot = next(slot)) {
+  for (std::uint32_t i = 0; i < slots(); ++i, slot = next(slot)) {
     if (Status st = read_slot(slot, s); !st) return st;
     if (s.state == SlotState::kValid && s.seq > last && s.seq <= newest_seq_) {
       last = s.seq;
@@ -158,7 +166,7 @@ Result<bool> RecordRing::read_next(RingCursor& cursor, Visit&& visit) {
   std::uint32_t slot = next(cursor.placed ? cursor.slot : newest_slot_);
   const std::uint32_t after = cursor.placed ? cursor.seq : 0;
   Slot s;
-  for (std::uint32_t i = 0; i < slot_count(); ++i, slot = next(slot)) {
+  for (std::uint32_t i = 0; i < slots(); ++i, slot = next(slot)) {
     if (Status st = read_slot(slot, s); !st) return st.error();
     if (s.state == SlotState::kValid && s.seq > after && s.seq <= newest_seq_) {
       cursor = RingCursor{slot, s.seq, true};
