@@ -107,26 +107,19 @@ class [[nodiscard]] Result {
   };
 };
 
-// The outcome of an operation with no value to return. Ok writes one byte: the Error is only
-// constructed for a failure (storage returns a Status from every layer of every record it
-// writes, once a stroke; bench/README.md), and error() of an Ok is a default Error.
+// The outcome of an operation with no value to return.
 class [[nodiscard]] Status {
  public:
-  Status() : ok_(true) {}
-  Status(const Error& error) : ok_(false) { new (&error_) Error(error); }  // NOLINT: implicit
+  Status() = default;
+  Status(const Error& error) : ok_(false), error_(error) {}  // NOLINT: implicit by design
   static Status Ok() { return Status(); }
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { return ok_ ? kNoError : error_; }
+  const Error& error() const { return error_; }
 
  private:
-  static constexpr Error kNoError{};
-  bool ok_;
-  union {
-    Error error_;  // a failure's only
-  };
+  bool ok_ = true;
+  Error error_{};
 };
-static_assert(std::is_trivially_copyable_v<Error> && std::is_trivially_destructible_v<Error>,
-              "Status copies and drops its Error as bytes");
 
 }  // namespace itdd
