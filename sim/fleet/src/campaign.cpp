@@ -19,7 +19,7 @@ constexpr std::int64_t kMaxPumps = 100'000'000;
 constexpr std::int64_t kMaxYears = 20;  // a scenario's longest run
 
 std::int64_t probability(const JsonValue& v) {
-  return host::decimal_in(v, kProbabilityScale, Range{0, kProbabilityScale, false, "", "certain"});
+  return host::decimal_in(v, kProbabilityScale, Range{0, kProbabilityScale, false, "", "a probability: 1 is certain"});
 }
 
 std::int64_t rate(const JsonValue& v) {
