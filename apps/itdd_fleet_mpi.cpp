@@ -3,14 +3,16 @@
 // runs items r, r + N, r + 2N, ...; the outcomes (whole numbers) are gathered to rank 0, which
 // sorts them by item and writes the same report, byte for byte, as `itdd sim fleet` and as any
 // other number of ranks. Rank 0 shows the progress of all ranks on stderr.
+#include <fmt/format.h>
 #include <mpi.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <exception>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,7 @@ int run(int argc, char** argv, int rank, int ranks) {
   CLI::App app{"itdd-fleet-mpi: a fleet campaign (docs/fleet.md) spread over MPI ranks"};
   std::string campaign_file, out_dir, models_file, csf_file;
   bool quiet = false;
+  bool timing = false;
   app.add_option("CAMPAIGN", campaign_file, "Campaign file (JSON, docs/fleet.md)")->required();
   app.add_option("--out", out_dir, "Directory for the report (written by rank 0)")->required();
   app.add_option("--pump-models", models_file,
@@ -39,6 +42,9 @@ int run(int argc, char** argv, int rank, int ranks) {
                  "Virtual patient's population figures (default: $ITDD_CSF_PK, else the source "
                  "tree's)");
   app.add_flag("--quiet", quiet, "No progress and no summary");
+  app.add_flag("--timing", timing,
+               "Report each rank's CPU time on stderr, and the pump-years per second the ranks "
+               "would give each on a core of its own (the slowest rank's CPU time)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,6 +85,7 @@ int run(int argc, char** argv, int rank, int ranks) {
       if (progress) progress->update(done);
     }
   };
+  const std::clock_t cpu_start = std::clock();
   std::vector<PumpOutcome> mine = run_items(in, rank, ranks, [&] {
     if (rank == 0) {
       ++done;
@@ -89,7 +96,25 @@ int run(int argc, char** argv, int rank, int ranks) {
       MPI_Send(&one, 1, MPI_INT, 0, kProgressTag, MPI_COMM_WORLD);
     }
   });
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   if (rank == 0) drain(true);
+  if (timing) {
+    std::vector<double> cpu(rank == 0 ? ranks : 0);
+    MPI_Gather(&cpu_seconds, 1, MPI_DOUBLE, cpu.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (rank == 0) {
+      double slowest = 0;
+      for (int r = 0; r < ranks; ++r) {
+        slowest = std::max(slowest, cpu[static_cast<std::size_t>(r)]);
+        std::cerr << fmt::format("timing: rank {}: {:.2f} CPU-s\n", r,
+                                 cpu[static_cast<std::size_t>(r)]);
+      }
+      const double years = static_cast<double>(in.items() * in.campaign.years);
+      std::cerr << fmt::format(
+          "timing: {:.0f} pump-years, slowest rank {:.2f} CPU-s: {:.1f} pump-years per second "
+          "with a core per rank\n",
+          years, slowest, slowest > 0 ? years / slowest : 0.0);
+    }
+  }
 
   // Gather the outcomes' words to rank 0.
   std::vector<std::int64_t> words;

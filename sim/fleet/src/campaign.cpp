@@ -1,12 +1,11 @@
 #include "itdd/sim/fleet/campaign.h"
 
-#include "wide.h"
-
 #include <fmt/format.h>
 
 #include "itdd/host/decimal.h"
 #include "itdd/host/json_range.h"
 #include "itdd/host/wall_time.h"
+#include "wide.h"
 
 namespace itdd::sim::fleet {
 namespace {
@@ -19,7 +18,8 @@ constexpr std::int64_t kMaxPumps = 100'000'000;
 constexpr std::int64_t kMaxYears = 20;  // a scenario's longest run
 
 std::int64_t probability(const JsonValue& v) {
-  return host::decimal_in(v, kProbabilityScale, Range{0, kProbabilityScale, false, "", "a probability: 1 is certain"});
+  return host::decimal_in(v, kProbabilityScale,
+                          Range{0, kProbabilityScale, false, "", "a probability: 1 is certain"});
 }
 
 std::int64_t rate(const JsonValue& v) {
@@ -60,8 +60,8 @@ void check_shares(const JsonValue& list, std::int64_t sum) {
 }
 
 Practice read_practice(const JsonValue& v) {
-  const JsonObject o = v.object({"name", "refill_interval_days", "refill_margin_days", "late",
-                                 "low_alarm_response"});
+  const JsonObject o = v.object(
+      {"name", "refill_interval_days", "refill_margin_days", "late", "low_alarm_response"});
   Practice p;
   p.name = o.string("name");
   p.refill_interval_days =
@@ -98,22 +98,25 @@ void check_doses(const JsonObject& drug, const DrugMix& d, const Population& pop
     if (m.gas) {
       const host::GasPumpSpec* g = models.find_gas(m.model);
       const std::int64_t flow = g->nominal_flow.count();
-      const Int128 conc = static_cast<Int128>(d.dose_ng_per_day.max) * kNanolitresPerMillilitre / flow;
+      const Int128 conc =
+          static_cast<Int128>(d.dose_ng_per_day.max) * kNanolitresPerMillilitre / flow;
       if (conc > 100 * kNanogramsPerMilligram) {
         drug.required("dose_per_day")
-            .refuse(fmt::format("the highest dose needs {} mg/mL in {} (nominal {} mL/day), above "
-                                "the 100 mg/mL limit",
-                                host::format_decimal(static_cast<std::int64_t>(conc),
-                                                     kNanogramsPerMilligram, 3),
-                                m.model, host::format_decimal(flow, kNanolitresPerMillilitre)));
+            .refuse(fmt::format(
+                "the highest dose needs {} mg/mL in {} (nominal {} mL/day), above "
+                "the 100 mg/mL limit",
+                host::format_decimal(static_cast<std::int64_t>(conc), kNanogramsPerMilligram, 3),
+                m.model, host::format_decimal(flow, kNanolitresPerMillilitre)));
       }
       continue;
     }
     const therapy::PumpModel& pm = models.find(m.model)->model;
     for (std::size_t c = 0; c < d.concentrations.size(); ++c) {
       const std::int64_t conc = d.concentrations[c];
-      const Int128 lo = static_cast<Int128>(d.dose_ng_per_day.min) * kNanolitresPerMillilitre / conc;
-      const Int128 hi = static_cast<Int128>(d.dose_ng_per_day.max) * kNanolitresPerMillilitre / conc;
+      const Int128 lo =
+          static_cast<Int128>(d.dose_ng_per_day.min) * kNanolitresPerMillilitre / conc;
+      const Int128 hi =
+          static_cast<Int128>(d.dose_ng_per_day.max) * kNanolitresPerMillilitre / conc;
       // The continuous program's rate: within the minimum, and within 4/5 of the maximum (the
       // headroom the implant keeps for re-alignment).
       if (lo < pm.min_rate.count() || hi * 5 > static_cast<Int128>(pm.max_rate.count()) * 4) {
@@ -150,7 +153,8 @@ Population read_population(const JsonValue& v, const host::PumpCatalog& models,
       std::string known;
       for (const std::string& n : models.names()) known += (known.empty() ? "" : ", ") + n;
       for (const std::string& n : models.gas_names()) known += ", " + n;
-      m.required("model").refuse(fmt::format("unknown pump model \"{}\" (known: {})", s.model, known));
+      m.required("model").refuse(
+          fmt::format("unknown pump model \"{}\" (known: {})", s.model, known));
     }
     s.gas = *kind == host::PumpKind::kGasFixedRate;
     s.share = probability(m.required("share"));
@@ -168,7 +172,8 @@ Population read_population(const JsonValue& v, const host::PumpCatalog& models,
     cath.required("length_cm").refuse("the longest catheter would hold more than 2 mL");
   }
   if (const auto spread = o.optional("stroke_variability_percent")) {
-    pop.stroke_variability_milli_percent = host::decimal_in(*spread, 1000, Range{0, 50'000, false, "%", ""});
+    pop.stroke_variability_milli_percent =
+        host::decimal_in(*spread, 1000, Range{0, 50'000, false, "%", ""});
   }
   if (const auto vp = o.optional("virtual_patient")) {
     const JsonObject p = vp->object({"share", "volume_variability_percent"});
@@ -197,10 +202,11 @@ Population read_population(const JsonValue& v, const host::PumpCatalog& models,
     const std::int64_t per_unit = nanograms_per(mix.unit);
     const JsonValue concs = d.required("concentrations");
     for (const JsonValue& c : concs.array()) {
-      mix.concentrations.push_back(host::decimal_in(
-          c, per_unit, Range{0, 100 * kNanogramsPerMilligram / per_unit * per_unit, true,
-                             mix.unit == DoseUnit::kMilligram ? "mg/mL" : "mcg/mL",
-                             "the implant's hard limit"}));
+      mix.concentrations.push_back(
+          host::decimal_in(c, per_unit,
+                           Range{0, 100 * kNanogramsPerMilligram / per_unit * per_unit, true,
+                                 mix.unit == DoseUnit::kMilligram ? "mg/mL" : "mcg/mL",
+                                 "the implant's hard limit"}));
     }
     if (mix.concentrations.empty()) concs.refuse("needs at least one concentration");
     mix.dose_ng_per_day = span(d.required("dose_per_day"), per_unit,
@@ -220,7 +226,8 @@ Faults read_faults(const JsonValue& v) {
   const Range minutes{1, 43'200, false, "min", "30 days"};
   f.stroke_drift = fault(o, "stroke_drift", "percent", Range{50, 200, false, "%", ""}, false, {});
   f.mri_stall = fault(o, "mri_stall", nullptr, {}, true, minutes);
-  f.occlusion = fault(o, "occlusion", "load_percent", Range{100, 250, false, "%", ""}, true, minutes);
+  f.occlusion =
+      fault(o, "occlusion", "load_percent", Range{100, 250, false, "%", ""}, true, minutes);
   f.cell_fault =
       fault(o, "cell_fault", "capacity_loss_percent", Range{1, 100, false, "%", ""}, false, {});
   f.power_cut = fault(o, "power_cut", nullptr, {}, true, minutes);
@@ -245,8 +252,8 @@ Campaign read_campaign(const JsonValue& root, const host::PumpCatalog& models,
   c.seed = static_cast<std::uint64_t>(
       host::whole_in(o.required("seed"), Range{0, 9'007'199'254'740'991, false, "", "2^53 - 1"}));
   c.pumps = host::whole_in(o.required("pumps"), Range{1, kMaxPumps, false, "pumps", ""});
-  c.years = host::whole_in(o.required("years"), Range{1, kMaxYears, false, "years",
-                                                      "a scenario's longest run"});
+  c.years = host::whole_in(o.required("years"),
+                           Range{1, kMaxYears, false, "years", "a scenario's longest run"});
   c.start = o.string("start");
   if (!host::parse_wall_time(c.start).ok()) {
     o.required("start").refuse(fmt::format("\"{}\": must be YYYY-MM-DDTHH:MM", c.start));
@@ -267,8 +274,8 @@ Campaign read_campaign(const JsonValue& root, const host::PumpCatalog& models,
 
 host::Checked<Campaign> parse_campaign_text(std::string_view text, const host::PumpCatalog& models,
                                             const CsfCatalog& csf) {
-  return host::read_json(
-      text, [&](const JsonValue& root) { return read_campaign(root, models, csf); });
+  return host::read_json(text,
+                         [&](const JsonValue& root) { return read_campaign(root, models, csf); });
 }
 
 host::Checked<Campaign> load_campaign_file(const std::filesystem::path& file,

@@ -54,7 +54,8 @@ double poisson_cdf(std::int64_t k, double mean) {
   double sum = 0;
   const double log_mean = std::log(mean);
   for (std::int64_t i = 0; i <= k; ++i) {
-    sum += std::exp(-mean + static_cast<double>(i) * log_mean - std::lgamma(static_cast<double>(i) + 1));
+    sum += std::exp(-mean + static_cast<double>(i) * log_mean -
+                    std::lgamma(static_cast<double>(i) + 1));
   }
   return std::min(sum, 1.0);
 }
@@ -96,8 +97,8 @@ void Progress::update(std::int64_t done) {
   const double seconds = std::chrono::duration<double>(now - start_).count();
   const double rate = seconds > 0 ? static_cast<double>(done) * years_per_item_ / seconds : 0;
   const double left = rate > 0 ? static_cast<double>(total_ - done) * years_per_item_ / rate : 0;
-  std::cerr << fmt::format("fleet: {} of {} pumps done, {:.1f} pump-years/s, {:.0f} s left\n",
-                           done, total_, rate, left);
+  std::cerr << fmt::format("fleet: {} of {} pumps done, {:.1f} pump-years/s, {:.0f} s left\n", done,
+                           total_, rate, left);
 }
 
 }  // namespace itdd::sim::fleet

@@ -174,8 +174,8 @@ PumpOutcome run_pump(const PumpPlan& plan, std::size_t practice, const host::Pum
     }
     host::Checked<PatientSetup> setup = resolve_patient(*block, csf, drugs);
     if (!setup.ok()) {
-      throw std::logic_error(fmt::format("pump {}: its virtual patient was refused: {}",
-                                         plan.index, setup.error().text()));
+      throw std::logic_error(fmt::format("pump {}: its virtual patient was refused: {}", plan.index,
+                                         setup.error().text()));
     }
     patient = std::move(setup).value();
   }

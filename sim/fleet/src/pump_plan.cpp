@@ -1,7 +1,5 @@
 #include "itdd/sim/fleet/pump_plan.h"
 
-#include "wide.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 
 #include "itdd/host/decimal.h"
 #include "itdd/sim/fleet/pump_stream.h"
+#include "wide.h"
 
 namespace itdd::sim::fleet {
 namespace {
@@ -38,9 +37,13 @@ std::size_t by_share(const std::vector<T>& items, std::uint64_t draw) {
 }
 
 // A JSON string, escaped.
-std::string quoted(const std::string& text) { return nlohmann::json(text).dump(); }
+std::string quoted(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
 
-std::string ml(std::int64_t nl) { return host::format_decimal(nl, kNanolitresPerMillilitre); }
+std::string ml(std::int64_t nl) {
+  return host::format_decimal(nl, kNanolitresPerMillilitre);
+}
 
 // "day D HH:MM" for a minute of elapsed time.
 std::string at(std::int64_t minute) {
@@ -65,7 +68,8 @@ struct RefillPlanner {
   std::int64_t next(std::int64_t fill_minute, std::int64_t empty_minutes, std::int64_t low_minutes,
                     std::uint64_t ordinal) const {
     const std::int64_t empty_day = empty_minutes / 1440;
-    std::int64_t day = std::min(practice.refill_interval_days, empty_day - practice.refill_margin_days);
+    std::int64_t day =
+        std::min(practice.refill_interval_days, empty_day - practice.refill_margin_days);
     day = std::max<std::int64_t>(day, 1);
     if (practice.late_probability > 0 &&
         stream.chance(Purpose::kPractice, ordinal, 0, practice.late_probability)) {
@@ -74,7 +78,8 @@ struct RefillPlanner {
     if (low_minutes >= 0 && practice.respond_probability > 0 &&
         stream.chance(Purpose::kPractice, ordinal, 2, practice.respond_probability)) {
       const std::int64_t respond_day =
-          low_minutes / 1440 + 1 + stream.in(Purpose::kPractice, ordinal, 3, Span{0, practice.respond_max_days});
+          low_minutes / 1440 + 1 +
+          stream.in(Purpose::kPractice, ordinal, 3, Span{0, practice.respond_max_days});
       day = std::min(day, respond_day);
     }
     // In clinic hours, 09:00 to 16:59.
@@ -108,9 +113,9 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
   const std::int64_t end_minute = campaign.duration().count() / kMillisPerMinute;
 
   std::int64_t capacity = 0;
-  std::int64_t usable = 0;     // of a full reservoir, what the nominal flow delivers
-  std::int64_t low = -1;       // the low-reservoir alarm's volume (none for a gas pump)
-  std::int64_t per_day = 0;    // nominal nL/day
+  std::int64_t usable = 0;   // of a full reservoir, what the nominal flow delivers
+  std::int64_t low = -1;     // the low-reservoir alarm's volume (none for a gas pump)
+  std::int64_t per_day = 0;  // nominal nL/day
   std::int64_t concentration = 0;
   std::int64_t first_fill_loss = 0;  // the first fill's priming
   if (model.gas) {
@@ -120,16 +125,19 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
     per_day = g.nominal_flow.count();
     // The dose the draw asked for at the nominal flow, rounded down to the ng/mL.
     concentration = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(static_cast<Int128>(dose) * kNanolitresPerMillilitre / per_day));
+        1,
+        static_cast<std::int64_t>(static_cast<Int128>(dose) * kNanolitresPerMillilitre / per_day));
   } else {
     const therapy::PumpModel& m = models.find(model.model)->model;
     capacity = m.reservoir_capacity.count();
     usable = capacity;
     low = m.low_reservoir_default.count();
     concentration = drug.concentrations[s.below(P, kConcentration, 0, drug.concentrations.size())];
-    per_day = static_cast<std::int64_t>(static_cast<Int128>(dose) * kNanolitresPerMillilitre / concentration);
-    first_fill_loss = m.pump_dead_volume.count() +
-                      static_cast<std::int64_t>(static_cast<Int128>(length_mm) * pop.catheter_nl_per_cm / 10);
+    per_day = static_cast<std::int64_t>(static_cast<Int128>(dose) * kNanolitresPerMillilitre /
+                                        concentration);
+    first_fill_loss =
+        m.pump_dead_volume.count() +
+        static_cast<std::int64_t>(static_cast<Int128>(length_mm) * pop.catheter_nl_per_cm / 10);
   }
 
   std::vector<Event> events;
@@ -141,7 +149,10 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
     const std::int64_t empty_minutes =
         static_cast<std::int64_t>(static_cast<Int128>(available) * 1440 / per_day);
     const std::int64_t low_minutes =
-        low < 0 ? -1 : static_cast<std::int64_t>(static_cast<Int128>(std::max<std::int64_t>(available - low, 0)) * 1440 / per_day);
+        low < 0
+            ? -1
+            : static_cast<std::int64_t>(
+                  static_cast<Int128>(std::max<std::int64_t>(available - low, 0)) * 1440 / per_day);
     const std::int64_t minute = planner.next(fill_minute, empty_minutes, low_minutes, ordinal);
     if (minute >= end_minute) break;
     std::string body = fmt::format("\"type\": \"refill\", \"volume_ml\": {}", ml(capacity));
@@ -159,9 +170,8 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
   }
 
   // Faults: a Bernoulli trial a day for each, at a minute drawn within the day.
-  const std::string prescription =
-      fmt::format("{{\"mode\": \"continuous\", \"dose_per_day\": {}}}",
-                  host::format_decimal(dose, per_unit));
+  const std::string prescription = fmt::format("{{\"mode\": \"continuous\", \"dose_per_day\": {}}}",
+                                               host::format_decimal(dose, per_unit));
   const auto daily = [&](Purpose purpose, const FaultRate& f, std::int64_t& count,
                          const auto& make) {
     if (model.gas || f.per_pump_year == 0) return;
@@ -179,22 +189,25 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
           events.push_back({m, fmt::format("\"type\": \"stroke_drift\", \"percent\": {}", a)});
           return true;
         });
-  daily(Purpose::kMriStall, faults.mri_stall, plan.stall_faults,
-        [&](std::int64_t m, std::int64_t, std::int64_t len) {
-          events.push_back({m, fmt::format("\"type\": \"motor_stall\", \"duration_min\": {}", len)});
-          return true;
-        });
+  daily(
+      Purpose::kMriStall, faults.mri_stall, plan.stall_faults,
+      [&](std::int64_t m, std::int64_t, std::int64_t len) {
+        events.push_back({m, fmt::format("\"type\": \"motor_stall\", \"duration_min\": {}", len)});
+        return true;
+      });
   daily(Purpose::kOcclusion, faults.occlusion, plan.occlusion_faults,
         [&](std::int64_t m, std::int64_t a, std::int64_t len) {
           events.push_back({m, fmt::format("\"type\": \"occlusion\", \"load_percent\": {}, "
-                                           "\"duration_min\": {}", a, len)});
+                                           "\"duration_min\": {}",
+                                           a, len)});
           return true;
         });
   daily(Purpose::kCellFault, faults.cell_fault, plan.cell_faults,
         [&](std::int64_t m, std::int64_t a, std::int64_t) {
           if (plan.cell_faults > 0) return false;  // one faulty cell a pump
           events.push_back({m, fmt::format("\"type\": \"faulty_cell\", "
-                                           "\"capacity_loss_percent\": {}", a)});
+                                           "\"capacity_loss_percent\": {}",
+                                           a)});
           return true;
         });
   daily(Purpose::kPowerCut, faults.power_cut, plan.power_cuts,
@@ -205,11 +218,13 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
   daily(Purpose::kRunawayMotor, faults.runaway_motor, plan.runaway_faults,
         [&](std::int64_t m, std::int64_t a, std::int64_t len) {
           events.push_back({m, fmt::format("\"type\": \"runaway_motor\", \"strokes_per_hour\": {}, "
-                                           "\"duration_min\": {}", a, len)});
+                                           "\"duration_min\": {}",
+                                           a, len)});
           // The clinic sees the trip and programs the therapy again a day after the runaway.
           const std::int64_t restart = m + len + 1440;
           if (restart < end_minute) {
-            events.push_back({restart, "\"type\": \"prescription\", \"prescription\": " + prescription});
+            events.push_back(
+                {restart, "\"type\": \"prescription\", \"prescription\": " + prescription});
           }
           return true;
         });

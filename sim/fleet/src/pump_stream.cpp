@@ -1,8 +1,8 @@
 #include "itdd/sim/fleet/pump_stream.h"
 
-#include "wide.h"
-
 #include <Random123/philox.h>
+
+#include "wide.h"
 
 namespace itdd::sim::fleet {
 
@@ -16,8 +16,7 @@ std::uint64_t PumpStream::word(Purpose purpose, std::uint64_t item, std::uint64_
 
 std::uint64_t PumpStream::below(Purpose purpose, std::uint64_t item, std::uint64_t n,
                                 std::uint64_t bound) const {
-  return static_cast<std::uint64_t>(
-      (static_cast<UInt128>(word(purpose, item, n)) * bound) >> 64);
+  return static_cast<std::uint64_t>((static_cast<UInt128>(word(purpose, item, n)) * bound) >> 64);
 }
 
 std::int64_t PumpStream::in(Purpose purpose, std::uint64_t item, std::uint64_t n,
@@ -30,8 +29,8 @@ bool PumpStream::chance(Purpose purpose, std::uint64_t item, std::uint64_t n,
                         std::int64_t probability) const {
   if (probability >= kProbabilityScale) return true;
   // word < p x 2^64, p = probability / scale.
-  const auto threshold = static_cast<std::uint64_t>(
-      (static_cast<UInt128>(probability) << 64) / kProbabilityScale);
+  const auto threshold =
+      static_cast<std::uint64_t>((static_cast<UInt128>(probability) << 64) / kProbabilityScale);
   return word(purpose, item, n) < threshold;
 }
 

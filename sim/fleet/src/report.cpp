@@ -78,17 +78,20 @@ PracticeTotals totals(const std::vector<PumpOutcome>& all, std::int64_t practice
   t.metrics = {
       {"refills", "refills", sum.refills},
       {"reservoir_ran_dry", "reservoir ran dry (fills)", sum.dry_fills},
-      {"ran_dry_low_alarm_first", "  of them with the low-reservoir alarm first", sum.dry_with_low_alarm},
+      {"ran_dry_low_alarm_first", "  of them with the low-reservoir alarm first",
+       sum.dry_with_low_alarm},
       {"ran_dry_without_low_alarm", "  programmable pumps dry without it", dry_without},
       {"pocket_fills", "pocket fills", sum.pocket_fills},
       {"pocket_fills_caught", "  caught by the next refill check", sum.pocket_fills_caught},
-      {"pocket_fills_unchecked", "  no refill after them in the campaign", sum.pocket_fills_unchecked},
+      {"pocket_fills_unchecked", "  no refill after them in the campaign",
+       sum.pocket_fills_unchecked},
       {"refill_checks_flagged", "refill checks needing acknowledgement", refill_checks},
       {"safety_monitor_trips", "safety-monitor trips", sum.safety_trips},
       {"runaway_motor_faults", "  runaway motors injected", sum.runaway_faults},
       {"eri_warnings", "ERI warnings (pumps)", eri},
       {"end_of_service", "end of service (pumps)", eos},
-      {"eri_lead_under_90_days", "  EOS less than 90 days after ERI", static_cast<std::int64_t>(t.eri_under.size())},
+      {"eri_lead_under_90_days", "  EOS less than 90 days after ERI",
+       static_cast<std::int64_t>(t.eri_under.size())},
       {"missed_alarms", "missed alarms", sum.missed_alarms},
       {"mri_stalls", "MRI stalls injected", sum.stall_faults},
       {"motor_stall_alarms", "  motor-stall alarms raised", sum.stall_alarms},
@@ -97,12 +100,15 @@ PracticeTotals totals(const std::vector<PumpOutcome>& all, std::int64_t practice
       {"cell_faults", "battery cell faults injected", sum.cell_faults},
       {"stroke_drifts", "stroke drifts injected", sum.drift_faults},
       {"power_cuts", "power cuts injected", sum.power_cuts},
-      {"invariant_breaks", "pumps that broke an invariant", static_cast<std::int64_t>(t.broken.size())},
+      {"invariant_breaks", "pumps that broke an invariant",
+       static_cast<std::int64_t>(t.broken.size())},
   };
   return t;
 }
 
-std::string three(double v) { return fmt::format("{:.3f}", v); }
+std::string three(double v) {
+  return fmt::format("{:.3f}", v);
+}
 
 std::vector<std::string> broken_names(std::int64_t bits) {
   std::vector<std::string> out;
@@ -143,10 +149,11 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
   for (std::size_t p = 0; p < c.practices.size(); ++p) {
     PracticeTotals t = totals(outcomes, static_cast<std::int64_t>(p));
     Json metrics = Json::object();
-    text += fmt::format("\nPractice '{}' (refill every {} days, {} days before the projected "
-                        "empty): {} pumps ({} gas-driven), {} with a virtual patient\n",
-                        c.practices[p].name, c.practices[p].refill_interval_days,
-                        c.practices[p].refill_margin_days, t.pumps, t.gas, t.patients);
+    text += fmt::format(
+        "\nPractice '{}' (refill every {} days, {} days before the projected "
+        "empty): {} pumps ({} gas-driven), {} with a virtual patient\n",
+        c.practices[p].name, c.practices[p].refill_interval_days, c.practices[p].refill_margin_days,
+        t.pumps, t.gas, t.patients);
     for (const Metric& m : t.metrics) {
       const auto [lo, hi] = garwood_interval(m.count);
       const double rate = static_cast<double>(m.count) * per_thousand;
@@ -154,8 +161,8 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
                             {"per_1000_pump_years", three(rate)},
                             {"ci95_low", three(lo * per_thousand)},
                             {"ci95_high", three(hi * per_thousand)}};
-      text += fmt::format("  {:<46} {:>8}  {:>10} /1000 pump-years  [{} to {}]\n", m.label,
-                          m.count, three(rate), three(lo * per_thousand), three(hi * per_thousand));
+      text += fmt::format("  {:<46} {:>8}  {:>10} /1000 pump-years  [{} to {}]\n", m.label, m.count,
+                          three(rate), three(lo * per_thousand), three(hi * per_thousand));
     }
     const std::int64_t caught = t.metrics[5].count;
     const Json catch_days = caught > 0 ? Json(three(static_cast<double>(t.pocket_catch_minutes) /
@@ -163,13 +170,13 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
                                        : Json(nullptr);
     metrics["pocket_fill_mean_days_to_catch"] = catch_days;
     const double withdrawal_hours = static_cast<double>(t.withdrawal_minutes) / 60.0;
-    metrics["withdrawal_risk_hours"] =
-        Json{{"hours", three(withdrawal_hours)},
-             {"patients_modelled", t.patients},
-             {"per_1000_patient_years",
-              t.patients > 0 ? Json(three(withdrawal_hours * 1000.0 /
-                                          static_cast<double>(t.patients * c.years)))
-                             : Json(nullptr)}};
+    metrics["withdrawal_risk_hours"] = Json{
+        {"hours", three(withdrawal_hours)},
+        {"patients_modelled", t.patients},
+        {"per_1000_patient_years",
+         t.patients > 0
+             ? Json(three(withdrawal_hours * 1000.0 / static_cast<double>(t.patients * c.years)))
+             : Json(nullptr)}};
     text += fmt::format("  pocket fills caught after {} days on average\n",
                         caught > 0 ? catch_days.get<std::string>() : std::string("-"));
     text += fmt::format("  withdrawal-risk time of the virtual patients: {} h ({} patients)\n",
@@ -178,7 +185,8 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
     Json broken = Json::array();
     for (const Listed& l : t.broken) {
       const std::string file = replay_name(l.pump, p);
-      broken.push_back(Json{{"pump", l.pump}, {"invariants", broken_names(l.broken)}, {"replay", file}});
+      broken.push_back(
+          Json{{"pump", l.pump}, {"invariants", broken_names(l.broken)}, {"replay", file}});
       std::ofstream out(dir / file);
       out << plan_pump(c, p, l.pump, in.models, in.csf).scenario_json;
       if (!out) {
@@ -190,10 +198,11 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
     }
     Json eri_under = Json::array();
     for (const Listed& l : t.eri_under) {
-      eri_under.push_back(Json{{"pump", l.pump},
-                               {"eri_day", three(static_cast<double>(l.eri_minute) / 1440.0)},
-                               {"eos_day", three(static_cast<double>(l.eos_minute) / 1440.0)},
-                               {"lead_days", three(static_cast<double>(l.eos_minute - l.eri_minute) / 1440.0)}});
+      eri_under.push_back(
+          Json{{"pump", l.pump},
+               {"eri_day", three(static_cast<double>(l.eri_minute) / 1440.0)},
+               {"eos_day", three(static_cast<double>(l.eos_minute) / 1440.0)},
+               {"lead_days", three(static_cast<double>(l.eos_minute - l.eri_minute) / 1440.0)}});
     }
     const Practice& pr = c.practices[p];
     practices.push_back(Json{{"name", pr.name},

@@ -1,12 +1,13 @@
 // Campaign files: the examples read as written; every kind of bad file refused with its field's
 // path and what is allowed (unknown fields, negative rates, probabilities above 1, zero pumps,
 // shares that do not add up, unknown models, doses a pump cannot give).
+#include "itdd/sim/fleet/campaign.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "fleet_support.h"
-#include "itdd/sim/fleet/campaign.h"
 
 namespace itdd::sim::fleet {
 namespace {
@@ -56,8 +57,7 @@ TEST(Campaign, SmallCampaignReadsExactly) {
 
 TEST(Campaign, ExamplesRead) {
   for (const char* file : {"/examples/fleet/refill-margin-3-vs-7.json"}) {
-    const host::Checked<Campaign> c =
-        parse(test::read_text(std::string(ITDD_SOURCE_DIR) + file));
+    const host::Checked<Campaign> c = parse(test::read_text(std::string(ITDD_SOURCE_DIR) + file));
     EXPECT_TRUE(c.ok()) << file << ": " << c.error().text();
   }
   EXPECT_TRUE(parse(test::test_data("drift-campaign.json")).ok());
@@ -74,22 +74,26 @@ TEST(Campaign, UnknownFieldsRefused) {
 }
 
 TEST(Campaign, NegativeRatesRefused) {
-  expect_refused(edited("\"mri_stall\": {\"per_pump_year\": 2", "\"mri_stall\": {\"per_pump_year\": -2"),
-                 "faults.mri_stall.per_pump_year", "negative");
+  expect_refused(
+      edited("\"mri_stall\": {\"per_pump_year\": 2", "\"mri_stall\": {\"per_pump_year\": -2"),
+      "faults.mri_stall.per_pump_year", "negative");
 }
 
 TEST(Campaign, RatesAboveADailyChanceOfATenthRefused) {
-  expect_refused(edited("\"runaway_motor\": {\"per_pump_year\": 1", "\"runaway_motor\": {\"per_pump_year\": 40"),
+  expect_refused(edited("\"runaway_motor\": {\"per_pump_year\": 1",
+                        "\"runaway_motor\": {\"per_pump_year\": 40"),
                  "faults.runaway_motor.per_pump_year", "36.5");
 }
 
 TEST(Campaign, ProbabilitiesAboveOneRefused) {
-  expect_refused(edited("\"per_refill\": 0.2", "\"per_refill\": 1.2"), "faults.pocket_fill.per_refill",
-                 "1");
-  expect_refused(edited("\"late\": {\"probability\": 0.3", "\"late\": {\"probability\": 1.000000001"),
-                 "practice.late.probability", "");
-  expect_refused(edited("\"virtual_patient\": {\"share\": 0.5", "\"virtual_patient\": {\"share\": 2"),
-                 "population.virtual_patient.share", "");
+  expect_refused(edited("\"per_refill\": 0.2", "\"per_refill\": 1.2"),
+                 "faults.pocket_fill.per_refill", "1");
+  expect_refused(
+      edited("\"late\": {\"probability\": 0.3", "\"late\": {\"probability\": 1.000000001"),
+      "practice.late.probability", "");
+  expect_refused(
+      edited("\"virtual_patient\": {\"share\": 0.5", "\"virtual_patient\": {\"share\": 2"),
+      "population.virtual_patient.share", "");
 }
 
 TEST(Campaign, ZeroPumpsRefused) {
@@ -123,8 +127,8 @@ TEST(Campaign, DosesAPumpCannotGiveRefused) {
 }
 
 TEST(Campaign, OtherRefusals) {
-  expect_refused(edited("\"start\": \"2027-01-04T00:00\"", "\"start\": \"2027-13-04T00:00\""), "start",
-                 "YYYY");
+  expect_refused(edited("\"start\": \"2027-01-04T00:00\"", "\"start\": \"2027-13-04T00:00\""),
+                 "start", "YYYY");
   expect_refused(edited("\"name\": \"3-day margin\"", "\"name\": \"7-day margin\""), "compare_with",
                  "differ");
   expect_refused(edited("\"name\": \"baclofen\"", "\"name\": \"clonidine\""),

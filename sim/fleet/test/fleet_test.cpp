@@ -1,6 +1,8 @@
 // The campaign as a whole: the report is the same bytes whatever order and split the pumps ran
 // in; the Garwood interval against published values; a fault the implant cannot sense found by
 // the campaign and written as a scenario that, replayed alone, shows the break.
+#include "itdd/sim/fleet/fleet.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "fleet_support.h"
 #include "itdd/scenario/gas_scenario.h"
-#include "itdd/sim/fleet/fleet.h"
 #include "itdd/sim/fleet/pump_plan.h"
 #include "itdd/sim/runner.h"
 
@@ -20,14 +21,16 @@ namespace {
 namespace fs = std::filesystem;
 
 Campaign campaign(const std::string& file) {
-  host::Checked<Campaign> c = parse_campaign_text(test::test_data(file), test::models(), test::csf());
+  host::Checked<Campaign> c =
+      parse_campaign_text(test::test_data(file), test::models(), test::csf());
   EXPECT_TRUE(c.ok()) << c.error().text();
   return std::move(c).value();
 }
 
 fs::path temp_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() /
-                       ("itdd_fleet_test_" + name + "_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+                       ("itdd_fleet_test_" + name + "_" +
+                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   fs::remove_all(dir);
   return dir;
 }
@@ -36,7 +39,8 @@ fs::path temp_dir(const std::string& name) {
 std::map<std::string, std::string> files_of(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = test::read_text(e.path().string());
+    if (e.is_regular_file())
+      out[fs::relative(e.path(), dir).string()] = test::read_text(e.path().string());
   }
   return out;
 }

@@ -1,13 +1,13 @@
 // The counter-based streams: the same key gives the same numbers, in any order of reading;
 // another pump, seed or purpose gives others; the draws are uniform enough to be what they say.
+#include "itdd/sim/fleet/pump_stream.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
 #include <random>
 #include <vector>
-
-#include "itdd/sim/fleet/pump_stream.h"
 
 namespace itdd::sim::fleet {
 namespace {
@@ -28,8 +28,10 @@ TEST(PumpStream, KnownValuesDoNotChange) {
   const PumpStream s(20261207, 0);
   EXPECT_EQ(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 0, 0));
   EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 0, 1));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), PumpStream(20261207, 1).word(Purpose::kPopulation, 0, 0));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), PumpStream(20261208, 0).word(Purpose::kPopulation, 0, 0));
+  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0),
+            PumpStream(20261207, 1).word(Purpose::kPopulation, 0, 0));
+  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0),
+            PumpStream(20261208, 0).word(Purpose::kPopulation, 0, 0));
   EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPractice, 0, 0));
   EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 1, 0));
 }
@@ -43,7 +45,8 @@ RC_GTEST_PROP(PumpStream, ReadingOtherPumpsOrPurposesFirstChangesNothing,
   RC_ASSERT(PumpStream(seed, pump).word(Purpose::kPocketFill, item, 5) == before);
 }
 
-RC_GTEST_PROP(PumpStream, InStaysWithinItsSpan, (std::uint64_t seed, std::int32_t lo, std::uint16_t width)) {
+RC_GTEST_PROP(PumpStream, InStaysWithinItsSpan,
+              (std::uint64_t seed, std::int32_t lo, std::uint16_t width)) {
   const Span span{lo, static_cast<std::int64_t>(lo) + width};
   const PumpStream s(seed, 1);
   for (std::uint64_t n = 0; n < 20; ++n) {
@@ -58,7 +61,9 @@ TEST(PumpStream, ChanceHitsItsProbability) {
   int hits = 0;
   constexpr int kDraws = 100'000;
   for (int i = 0; i < kDraws; ++i) {
-    hits += s.chance(Purpose::kPocketFill, static_cast<std::uint64_t>(i), 0, kProbabilityScale / 10) ? 1 : 0;
+    hits += s.chance(Purpose::kPocketFill, static_cast<std::uint64_t>(i), 0, kProbabilityScale / 10)
+                ? 1
+                : 0;
   }
   // 10 % of 100,000: 10,000 with a standard deviation of about 95.
   EXPECT_NEAR(hits, 10'000, 500);

@@ -35,16 +35,16 @@ struct Span {
 
 struct ModelShare {
   std::string model;
-  bool gas = false;  // a fixed-rate gas-driven model
+  bool gas = false;        // a fixed-rate gas-driven model
   std::int64_t share = 0;  // at kProbabilityScale
 };
 
 struct DrugMix {
   std::string name;
   DoseUnit unit = DoseUnit::kMilligram;
-  std::int64_t share = 0;                   // at kProbabilityScale
+  std::int64_t share = 0;                    // at kProbabilityScale
   std::vector<std::int64_t> concentrations;  // ng/mL, one drawn with equal chance
-  Span dose_ng_per_day;                     // drawn uniformly, to the ng
+  Span dose_ng_per_day;                      // drawn uniformly, to the ng
 };
 
 struct Population {
@@ -80,12 +80,12 @@ struct FaultRate {
 };
 
 struct Faults {
-  FaultRate stroke_drift;   // a: percent of the nominal stroke (50-200)
-  FaultRate mri_stall;      // minutes
-  FaultRate occlusion;      // a: load percent (100-250); minutes
-  FaultRate cell_fault;     // a: capacity lost, percent (1-100)
-  FaultRate power_cut;      // minutes
-  FaultRate runaway_motor;  // a: strokes per hour; minutes
+  FaultRate stroke_drift;                   // a: percent of the nominal stroke (50-200)
+  FaultRate mri_stall;                      // minutes
+  FaultRate occlusion;                      // a: load percent (100-250); minutes
+  FaultRate cell_fault;                     // a: capacity lost, percent (1-100)
+  FaultRate power_cut;                      // minutes
+  FaultRate runaway_motor;                  // a: strokes per hour; minutes
   std::int64_t pocket_fill_per_refill = 0;  // at kProbabilityScale
   Span pocket_fill_percent_of_refill{10, 10};
 };

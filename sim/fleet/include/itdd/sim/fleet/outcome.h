@@ -26,38 +26,39 @@ enum Invariant : std::int64_t {
   // End of service less than 90 days after the elective-replacement warning.
   kEriLeadUnder90Days = 8,
 };
-inline constexpr std::int64_t kMissedAlarmInvariants = kRunawayWithoutTrip | kEndOfServiceWithoutEri;
+inline constexpr std::int64_t kMissedAlarmInvariants =
+    kRunawayWithoutTrip | kEndOfServiceWithoutEri;
 
 // The fields, in the order they are gathered and written (pumps.csv's columns).
-#define ITDD_FLEET_OUTCOME_FIELDS(X)                                                             \
-  X(index)                /* the pump's index in the campaign */                                 \
-  X(practice)             /* which practice (0, or 1 in comparison mode) */                      \
-  X(model)                /* in population.pump_models */                                        \
-  X(drug)                 /* in population.drugs */                                              \
-  X(gas)                  /* 1: a fixed-rate gas-driven pump */                                  \
-  X(patient)              /* 1: a virtual patient was modelled */                                \
-  X(refills)                                                                                     \
-  X(dry_fills)            /* fills during which the real reservoir ran dry */                    \
-  X(dry_with_low_alarm)   /* of them, with the low-reservoir alarm raised first */               \
-  X(pocket_fills)                                                                                \
-  X(pocket_fills_caught)  /* the next refill's check found the reservoir off */                  \
-  X(pocket_fills_unchecked) /* no refill after it within the campaign */                         \
-  X(pocket_catch_minutes) /* from each caught pocket fill to the refill that caught it, summed */\
-  X(refill_checks_flagged) /* refill checks that needed the clinician's acknowledgement */       \
-  X(safety_trips)         /* safety-monitor trips raised */                                      \
-  X(runaway_faults)                                                                              \
-  X(stall_faults)                                                                                \
-  X(stall_alarms)                                                                                \
-  X(occlusion_faults)                                                                            \
-  X(occlusion_alarms)                                                                            \
-  X(cell_faults)                                                                                 \
-  X(drift_faults)                                                                                \
-  X(power_cuts)                                                                                  \
-  X(eri_minute)           /* first elective-replacement warning, elapsed minutes; -1 none */     \
-  X(eos_minute)           /* first end of service, elapsed minutes; -1 none */                   \
-  X(missed_alarms)                                                                               \
-  X(withdrawal_minutes)   /* the virtual patient's withdrawal-risk time */                       \
-  X(broken)               /* Invariant bits */                                                   \
+#define ITDD_FLEET_OUTCOME_FIELDS(X)                                                               \
+  X(index)    /* the pump's index in the campaign */                                               \
+  X(practice) /* which practice (0, or 1 in comparison mode) */                                    \
+  X(model)    /* in population.pump_models */                                                      \
+  X(drug)     /* in population.drugs */                                                            \
+  X(gas)      /* 1: a fixed-rate gas-driven pump */                                                \
+  X(patient)  /* 1: a virtual patient was modelled */                                              \
+  X(refills)                                                                                       \
+  X(dry_fills)          /* fills during which the real reservoir ran dry */                        \
+  X(dry_with_low_alarm) /* of them, with the low-reservoir alarm raised first */                   \
+  X(pocket_fills)                                                                                  \
+  X(pocket_fills_caught)    /* the next refill's check found the reservoir off */                  \
+  X(pocket_fills_unchecked) /* no refill after it within the campaign */                           \
+  X(pocket_catch_minutes)  /* from each caught pocket fill to the refill that caught it, summed */ \
+  X(refill_checks_flagged) /* refill checks that needed the clinician's acknowledgement */         \
+  X(safety_trips)          /* safety-monitor trips raised */                                       \
+  X(runaway_faults)                                                                                \
+  X(stall_faults)                                                                                  \
+  X(stall_alarms)                                                                                  \
+  X(occlusion_faults)                                                                              \
+  X(occlusion_alarms)                                                                              \
+  X(cell_faults)                                                                                   \
+  X(drift_faults)                                                                                  \
+  X(power_cuts)                                                                                    \
+  X(eri_minute) /* first elective-replacement warning, elapsed minutes; -1 none */                 \
+  X(eos_minute) /* first end of service, elapsed minutes; -1 none */                               \
+  X(missed_alarms)                                                                                 \
+  X(withdrawal_minutes) /* the virtual patient's withdrawal-risk time */                           \
+  X(broken)             /* Invariant bits */                                                       \
   X(strokes)
 
 struct PumpOutcome {

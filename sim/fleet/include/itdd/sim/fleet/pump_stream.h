@@ -15,9 +15,9 @@ namespace itdd::sim::fleet {
 
 // What a draw is for: one sub-stream each, so they never overlap.
 enum class Purpose : std::uint64_t {
-  kPopulation = 1,  // item: which property (model, drug, dose, ...)
-  kPractice = 2,    // item: the refill's ordinal
-  kPocketFill = 3,  // item: the refill's ordinal
+  kPopulation = 1,    // item: which property (model, drug, dose, ...)
+  kPractice = 2,      // item: the refill's ordinal
+  kPocketFill = 3,    // item: the refill's ordinal
   kStrokeDrift = 10,  // item: the elapsed day (faults)
   kMriStall = 11,
   kOcclusion = 12,
@@ -38,8 +38,7 @@ class PumpStream {
   // Uniform in [span.min, span.max].
   std::int64_t in(Purpose purpose, std::uint64_t item, std::uint64_t n, const Span& span) const;
   // True with `probability` (at kProbabilityScale).
-  bool chance(Purpose purpose, std::uint64_t item, std::uint64_t n,
-              std::int64_t probability) const;
+  bool chance(Purpose purpose, std::uint64_t item, std::uint64_t n, std::int64_t probability) const;
 
  private:
   std::uint64_t seed_;
