@@ -204,7 +204,7 @@ Population read_population(const JsonValue& v, const host::PumpCatalog& models,
     for (const JsonValue& c : concs.array()) {
       mix.concentrations.push_back(
           host::decimal_in(c, per_unit,
-                           Range{0, 100 * kNanogramsPerMilligram / per_unit * per_unit, true,
+                           Range{0, 100 * kNanogramsPerMilligram, true,
                                  mix.unit == DoseUnit::kMilligram ? "mg/mL" : "mcg/mL",
                                  "the implant's hard limit"}));
     }

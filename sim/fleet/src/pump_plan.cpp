@@ -55,12 +55,12 @@ struct Event {
   std::string body;  // the keys after "at"
 };
 
-// The refills of a fill that lasts `fill_days_milli`/1000 days at the nominal rate, by the
-// practice, from `start_minute`; stops before `end_minute`.
+// When the practice refills: at the interval, or `margin` days before the nominal flow empties
+// the reservoir if that is sooner; later for a late patient; sooner for one who heard the
+// low-reservoir alarm and called.
 struct RefillPlanner {
   const Practice& practice;
   const PumpStream& stream;
-  std::int64_t end_minute;
 
   // The minute of the next refill after a fill at `fill_minute` that the nominal rate empties
   // `empty_minutes` and reaches its low-reservoir volume `low_minutes` later (-1: no alarm),
@@ -144,7 +144,7 @@ PumpPlan plan_pump(const Campaign& campaign, std::size_t practice_index, std::in
   // Refills by the practice.
   std::int64_t fill_minute = 0;
   std::int64_t available = usable - first_fill_loss;
-  const RefillPlanner planner{practice, s, end_minute};
+  const RefillPlanner planner{practice, s};
   for (std::uint64_t ordinal = 0;; ++ordinal) {
     const std::int64_t empty_minutes =
         static_cast<std::int64_t>(static_cast<Int128>(available) * 1440 / per_day);

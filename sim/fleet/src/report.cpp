@@ -164,7 +164,10 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
       text += fmt::format("  {:<46} {:>8}  {:>10} /1000 pump-years  [{} to {}]\n", m.label, m.count,
                           three(rate), three(lo * per_thousand), three(hi * per_thousand));
     }
-    const std::int64_t caught = t.metrics[5].count;
+    const std::int64_t caught =
+        std::find_if(t.metrics.begin(), t.metrics.end(), [](const Metric& m) {
+          return std::string_view(m.key) == "pocket_fills_caught";
+        })->count;
     const Json catch_days = caught > 0 ? Json(three(static_cast<double>(t.pocket_catch_minutes) /
                                                     1440.0 / static_cast<double>(caught)))
                                        : Json(nullptr);

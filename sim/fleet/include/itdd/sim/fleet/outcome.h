@@ -26,8 +26,6 @@ enum Invariant : std::int64_t {
   // End of service less than 90 days after the elective-replacement warning.
   kEriLeadUnder90Days = 8,
 };
-inline constexpr std::int64_t kMissedAlarmInvariants =
-    kRunawayWithoutTrip | kEndOfServiceWithoutEri;
 
 // The fields, in the order they are gathered and written (pumps.csv's columns).
 #define ITDD_FLEET_OUTCOME_FIELDS(X)                                                               \
