@@ -63,6 +63,18 @@ int run(int argc, char** argv, int rank, int ranks) {
     return kExitInvalidInput;
   }
   const FleetInputs in = loaded.value().inputs();
+  // Rank 0 writes the report: its directory is checked before anything runs, and every rank
+  // hears the verdict.
+  int out_ok = 1;
+  if (rank == 0) {
+    const itdd::host::Checked<void> out = prepare_report_dir(out_dir);
+    if (!out.ok()) {
+      std::cerr << "error: " << out.error().text() << '\n';
+      out_ok = 0;
+    }
+  }
+  MPI_Bcast(&out_ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (out_ok == 0) return kExitInvalidInput;
 
   std::int64_t own = 0;
   for (std::int64_t item = rank; item < in.items(); item += ranks) ++own;

@@ -206,6 +206,8 @@ int run_sim_fleet(const FleetArgs& args, const std::string& models_file) {
       sim::fleet::load_campaign(args.campaign_file, models_file, pk_file);
   if (!loaded.ok()) return invalid(loaded.error().text());
   const sim::fleet::FleetInputs in = loaded.value().inputs();
+  const host::Checked<void> out = sim::fleet::prepare_report_dir(args.out_dir);
+  if (!out.ok()) return invalid(out.error().text());
   std::optional<sim::fleet::Progress> progress;
   if (!args.quiet) progress.emplace(in);
   std::int64_t done = 0;

@@ -125,6 +125,29 @@ std::string replay_name(std::int64_t pump, std::size_t practice) {
 
 }  // namespace
 
+host::Checked<void> prepare_report_dir(const std::filesystem::path& dir) {
+  const auto refuse = [&](const std::string& what) {
+    return host::Refusal("--out", fmt::format("{}: {}", dir.string(), what),
+                         host::RefusalKind::kUnavailable);
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "replays", ec);
+  if (ec) return refuse("cannot create the directory");
+  {
+    std::ofstream probe(dir / "summary.json");
+    if (!probe) return refuse("cannot write summary.json there");
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir / "replays", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("pump-", 0) == 0 && e.path().extension() == ".json") {
+      std::filesystem::remove(e.path(), ec);
+      if (ec) return refuse("cannot remove the earlier replay " + name);
+    }
+  }
+  if (ec) return refuse("cannot read replays/");
+  return {};
+}
+
 host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpOutcome> outcomes,
                                         const std::filesystem::path& dir) {
   const Campaign& c = in.campaign;

@@ -54,6 +54,11 @@ std::vector<PumpOutcome> run_items(const FleetInputs& in, std::int64_t first, st
 // chi2(a/2, 2k)/2 and chi2(1 - a/2, 2k + 2)/2, found by bisection on the Poisson distribution.
 std::pair<double, double> garwood_interval(std::int64_t count, double confidence = 0.95);
 
+// Before anything runs: creates DIR and DIR/replays, checks a file can be written there, and
+// removes the replay files (replays/pump-*.json) an earlier campaign left, so that the directory
+// holds this campaign's alone. The refusal of a directory it cannot use.
+host::Checked<void> prepare_report_dir(const std::filesystem::path& dir);
+
 // Writes DIR/summary.json, DIR/summary.csv (one column group per practice, side by side),
 // DIR/pumps.csv (one line per item) and DIR/replays/*.json (each pump that broke an invariant,
 // its scenario alone); `outcomes` in any order, one per item. Returns the human summary (units
