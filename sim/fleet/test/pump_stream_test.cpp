@@ -24,16 +24,22 @@ TEST(PumpStream, SameKeySameNumbersInAnyOrder) {
 }
 
 TEST(PumpStream, KnownValuesDoNotChange) {
-  // Pinned: a change of generator, key or counter layout changes every campaign's results.
+  // Pinned: a change of generator, key or counter layout changes every campaign's results (and
+  // a campaign's replay files would no longer be its pumps).
   const PumpStream s(20261207, 0);
-  EXPECT_EQ(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 0, 0));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 0, 1));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0),
-            PumpStream(20261207, 1).word(Purpose::kPopulation, 0, 0));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0),
-            PumpStream(20261208, 0).word(Purpose::kPopulation, 0, 0));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPractice, 0, 0));
-  EXPECT_NE(s.word(Purpose::kPopulation, 0, 0), s.word(Purpose::kPopulation, 1, 0));
+  EXPECT_EQ(s.word(Purpose::kPopulation, 0, 0), 7406881661019614547ULL);
+  EXPECT_EQ(s.word(Purpose::kPopulation, 0, 5), 8785996607058325976ULL);
+  EXPECT_EQ(PumpStream(1, 2).word(Purpose::kMriStall, 3, 4), 14838310370753799846ULL);
+}
+
+TEST(PumpStream, OtherKeysAndPurposesGiveOtherNumbers) {
+  const PumpStream s(20261207, 0);
+  const std::uint64_t w = s.word(Purpose::kPopulation, 0, 0);
+  EXPECT_NE(w, s.word(Purpose::kPopulation, 0, 1));
+  EXPECT_NE(w, PumpStream(20261207, 1).word(Purpose::kPopulation, 0, 0));
+  EXPECT_NE(w, PumpStream(20261208, 0).word(Purpose::kPopulation, 0, 0));
+  EXPECT_NE(w, s.word(Purpose::kPractice, 0, 0));
+  EXPECT_NE(w, s.word(Purpose::kPopulation, 1, 0));
 }
 
 RC_GTEST_PROP(PumpStream, ReadingOtherPumpsOrPurposesFirstChangesNothing,
