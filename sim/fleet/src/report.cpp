@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -106,6 +107,11 @@ PracticeTotals totals(const std::vector<PumpOutcome>& all, std::int64_t practice
   return t;
 }
 
+// A figure in the JSON: a number rounded to the thousandth (as the text and the CSV show it).
+Json num(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
+
 std::string three(double v) {
   return fmt::format("{:.3f}", v);
 }
@@ -181,9 +187,9 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
       const auto [lo, hi] = garwood_interval(m.count);
       const double rate = static_cast<double>(m.count) * per_thousand;
       metrics[m.key] = Json{{"count", m.count},
-                            {"per_1000_pump_years", three(rate)},
-                            {"ci95_low", three(lo * per_thousand)},
-                            {"ci95_high", three(hi * per_thousand)}};
+                            {"per_1000_pump_years", num(rate)},
+                            {"ci95_low", num(lo * per_thousand)},
+                            {"ci95_high", num(hi * per_thousand)}};
       text += fmt::format("  {:<46} {:>8}  {:>10} /1000 pump-years  [{} to {}]\n", m.label, m.count,
                           three(rate), three(lo * per_thousand), three(hi * per_thousand));
     }
@@ -191,20 +197,19 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
         std::find_if(t.metrics.begin(), t.metrics.end(), [](const Metric& m) {
           return std::string_view(m.key) == "pocket_fills_caught";
         })->count;
-    const Json catch_days = caught > 0 ? Json(three(static_cast<double>(t.pocket_catch_minutes) /
-                                                    1440.0 / static_cast<double>(caught)))
-                                       : Json(nullptr);
-    metrics["pocket_fill_mean_days_to_catch"] = catch_days;
+    const double catch_days = caught > 0 ? static_cast<double>(t.pocket_catch_minutes) / 1440.0 /
+                                               static_cast<double>(caught)
+                                         : 0.0;
+    metrics["pocket_fill_mean_days_to_catch"] = caught > 0 ? num(catch_days) : Json(nullptr);
     const double withdrawal_hours = static_cast<double>(t.withdrawal_minutes) / 60.0;
     metrics["withdrawal_risk_hours"] = Json{
-        {"hours", three(withdrawal_hours)},
+        {"hours", num(withdrawal_hours)},
         {"patients_modelled", t.patients},
         {"per_1000_patient_years",
-         t.patients > 0
-             ? Json(three(withdrawal_hours * 1000.0 / static_cast<double>(t.patients * c.years)))
-             : Json(nullptr)}};
+         t.patients > 0 ? num(withdrawal_hours * 1000.0 / static_cast<double>(t.patients * c.years))
+                        : Json(nullptr)}};
     text += fmt::format("  pocket fills caught after {} days on average\n",
-                        caught > 0 ? catch_days.get<std::string>() : std::string("-"));
+                        caught > 0 ? three(catch_days) : std::string("-"));
     text += fmt::format("  withdrawal-risk time of the virtual patients: {} h ({} patients)\n",
                         three(withdrawal_hours), t.patients);
 
@@ -226,9 +231,9 @@ host::Checked<std::string> write_report(const FleetInputs& in, std::vector<PumpO
     for (const Listed& l : t.eri_under) {
       eri_under.push_back(
           Json{{"pump", l.pump},
-               {"eri_day", three(static_cast<double>(l.eri_minute) / 1440.0)},
-               {"eos_day", three(static_cast<double>(l.eos_minute) / 1440.0)},
-               {"lead_days", three(static_cast<double>(l.eos_minute - l.eri_minute) / 1440.0)}});
+               {"eri_day", num(static_cast<double>(l.eri_minute) / 1440.0)},
+               {"eos_day", num(static_cast<double>(l.eos_minute) / 1440.0)},
+               {"lead_days", num(static_cast<double>(l.eos_minute - l.eri_minute) / 1440.0)}});
     }
     const Practice& pr = c.practices[p];
     practices.push_back(Json{{"name", pr.name},
