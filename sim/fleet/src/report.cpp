@@ -140,8 +140,12 @@ host::Checked<void> prepare_report_dir(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir / "replays", ec);
   if (ec) return refuse("cannot create the directory");
   {
-    std::ofstream probe(dir / "summary.json");
-    if (!probe) return refuse("cannot write summary.json there");
+    // A file written and removed again: a directory it cannot write is found before the run.
+    const std::filesystem::path probe = dir / ".itdd-fleet-probe";
+    std::ofstream out(probe);
+    if (!out) return refuse("cannot write files there");
+    out.close();
+    std::filesystem::remove(probe, ec);
   }
   for (const auto& e : std::filesystem::directory_iterator(dir / "replays", ec)) {
     const std::string name = e.path().filename().string();
