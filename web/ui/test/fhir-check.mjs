@@ -10,7 +10,6 @@
 // As a command: node test/fhir-check.mjs BUNDLE.json... prints each file's problems and exits 1
 // when any has one.
 import Ajv from "ajv";
-import draft6 from "ajv/dist/refs/json-schema-draft-06.json" with { type: "json" };
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -51,7 +50,7 @@ export function loadSchemaValidator() {
     if (!types.has(name)) delete schema.discriminator.mapping[name];
   }
   const ajv = new Ajv({ strict: false, allErrors: false });
-  ajv.addMetaSchema(draft6);
+  ajv.addMetaSchema(JSON.parse(readFileSync(path.join(here, "..", "node_modules", "ajv", "dist", "refs", "json-schema-draft-06.json"), "utf8")));
   ajv.addSchema(schema);
   const whole = ajv.getSchema(schema.$id);
   const ofType = new Map();
