@@ -315,6 +315,7 @@ ReplacementPlan plan_replacement(const OverviewRow& row, const host::PumpCatalog
       plan.source = fmt::format("{} days before ERI ({})", plan.lead_days, note);
     }
   }
+  plan.act_soon = row.end_of_service || row.eri_reached;
   if (row.end_of_service) {
     plan.text = "END OF SERVICE: the pump has stopped; replace it now";
   } else if (row.eri_reached) {
@@ -322,6 +323,7 @@ ReplacementPlan plan_replacement(const OverviewRow& row, const host::PumpCatalog
   } else if (row.battery_eri_ms) {
     plan.eri_ms = row.battery_eri_ms;
     plan.schedule_by_ms = *row.battery_eri_ms - plan.lead_days * kMillisPerDay;
+    plan.act_soon = *plan.schedule_by_ms - now_ms <= 90 * kMillisPerDay;
     plan.text = fmt::format(
         "ERI projected {} at the current program; schedule the replacement by {} ({} days "
         "before){}",
@@ -335,6 +337,22 @@ ReplacementPlan plan_replacement(const OverviewRow& row, const host::PumpCatalog
   return plan;
 }
 
+host::Checked<std::vector<PumpReplacement>> replacement_plans(const DocumentSources& src) {
+  const host::Checked<host::TimeZone> zone = src.db.time_zone();
+  if (!zone.ok()) return zone.error();
+  const host::Checked<ClinicSnapshot> snapshot = src.db.clinic_snapshot();
+  if (!snapshot.ok()) return snapshot.error();
+  std::vector<PumpReplacement> out;
+  for (const OverviewRow& row : build_overview(*snapshot, src.library, src.now_ms, *zone)) {
+    if (!row.pump || !row.pump->active) continue;
+    out.push_back(
+        {row.pump->serial, row.patient.mrn, plan_replacement(row, src.catalog, *zone, src.now_ms)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PumpReplacement& a, const PumpReplacement& b) { return a.serial < b.serial; });
+  return out;
+}
+
 host::Checked<ImplantCardDocument> implant_card_document(const DocumentSources& src,
                                                          std::string_view mrn) {
   ClinicDb& db = src.db;
@@ -343,7 +361,7 @@ host::Checked<ImplantCardDocument> implant_card_document(const DocumentSources& 
   const host::Checked<ClinicContact> contact = db.clinic_contact();
   if (!contact.ok()) return contact.error();
   if (contact->name.empty() || contact->emergency_phone.empty()) {
-    return host::Refusal{"emergency_phone",
+    return host::Refusal{"clinic_contact",
                          "the card gives the clinic's name and emergency phone, and the clinic "
                          "database has none: set them first (itdd clinic settings --name NAME "
                          "--emergency-phone NUMBER)",

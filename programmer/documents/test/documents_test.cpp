@@ -351,7 +351,7 @@ TEST_F(DocumentsTest, BadInputIsRefusedAndLeavesNoFile) {
     // No clinic name or emergency phone yet: the card would have nobody to call.
     const auto no_contact = implant_card_document(sources(), "MRN-7");
     ASSERT_FALSE(no_contact.ok());
-    EXPECT_EQ(no_contact.error().field, "emergency_phone");
+    EXPECT_EQ(no_contact.error().field, "clinic_contact");
     EXPECT_NE(no_contact.error().message.find("itdd clinic settings"), std::string::npos);
     const auto backwards = patient_summary_document(sources(), "MRN-7", kStart, kStart - kDay);
     ASSERT_FALSE(backwards.ok());

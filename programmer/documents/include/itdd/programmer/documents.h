@@ -67,12 +67,22 @@ struct ReplacementPlan {
   std::optional<std::int64_t> schedule_by_ms;  // eri less the lead time
   bool eri_reached = false;
   bool end_of_service = false;
+  // The replacement should be scheduled now or within 90 days: ERI or end of service reached,
+  // or the schedule-by date within 90 days (or passed).
+  bool act_soon = false;
   std::int64_t lead_days = 0;
   std::string text;    // one sentence for people, dates in the clinic's zone
   std::string source;  // the lead time's "source: ..." or "unconfirmed: ..."
 };
 ReplacementPlan plan_replacement(const OverviewRow& row, const host::PumpCatalog& catalog,
                                  const host::TimeZone& zone, std::int64_t now_ms);
+// Every active pump's plan (by serial), for the overview's lists.
+struct PumpReplacement {
+  std::string serial;
+  std::string mrn;
+  ReplacementPlan plan;
+};
+host::Checked<std::vector<PumpReplacement>> replacement_plans(const DocumentSources& sources);
 
 // ---- the session report ----
 
