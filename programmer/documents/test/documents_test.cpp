@@ -17,12 +17,6 @@
 #include <regex>
 #include <sstream>
 
-// fontconfig keeps the fonts it has found for the life of the process (pango's default font map
-// is never freed): not a leak of ours, so LeakSanitizer is told to look past it.
-extern "C" const char* __lsan_default_suppressions() {  // NOLINT: the sanitizer's hook
-  return "leak:libfontconfig.so\n";
-}
-
 namespace itdd::programmer {
 namespace {
 
