@@ -331,8 +331,9 @@ ReplacementPlan plan_replacement(const OverviewRow& row, const host::PumpCatalog
         *plan.schedule_by_ms <= now_ms ? ": that date has passed, schedule it now" : "");
   } else {
     plan.text =
-        "no projection: upload the implant's event log (itdd clinic upload) for its battery "
-        "assessment";
+        "no projection yet: no battery assessment read with the implant's clock in the uploaded "
+        "event log (download a recent log and upload it: itdd programmer log, itdd clinic "
+        "upload)";
   }
   return plan;
 }
