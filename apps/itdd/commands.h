@@ -124,7 +124,12 @@ struct ClinicArgs {
   CLI::App* card = nullptr;
   CLI::App* settings = nullptr;
   CLI::App* pump_tip = nullptr;
+  CLI::App* export_cmd = nullptr;  // export --fhir --patient MRN [--out FILE]
+  bool fhir = false;
+  std::string out_file;
 };
+// `itdd clinic export` (clinic_export.cpp).
+int run_clinic_export(const ClinicArgs& args);
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
 // The clinic's documents and what they need (clinic_documents.cpp): `report --pdf`, `summary`,
 // `card`, `settings` and `pump catheter-tip`, added to `clinic` and its `pump` command; run

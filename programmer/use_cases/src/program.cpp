@@ -159,8 +159,11 @@ host::Checked<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPla
                           {"limit", f.limit},
                           {"source", f.source}});
     }
-    p.prescription_json =
-        nlohmann::json{{"review", review_json(plan.review)}, {"findings", findings}}.dump();
+    p.prescription_json = nlohmann::json{
+        {"review", review_json(plan.review)},
+        {"program", program_record_json(plan.rx)},
+        {"findings",
+         findings}}.dump();
     if (auto w = s.record->db->record_prescription(p); !w.ok()) return w.error().text();
     return record_overrides(s, session, plan.rx.drug.name.data(), plan.check, plan.override_reason);
   });

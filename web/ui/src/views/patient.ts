@@ -110,6 +110,8 @@ export async function patientView(ctx: Context): Promise<void> {
     h('p', { class: 'documents' },
       h('a', { class: 'button', href: `/api/patients/${encodeURIComponent(p.mrn)}/summary.pdf`, target: '_blank', rel: 'noopener' }, 'Summary, last 90 days (PDF)'), ' ',
       h('a', { class: 'button', href: `/api/patients/${encodeURIComponent(p.mrn)}/card.pdf`, target: '_blank', rel: 'noopener' }, 'Implant ID card (PDF)')),
+    // The record for another system: the same bundle `itdd clinic export --fhir` writes.
+    h('p', {}, h('a', { href: `/api/patients/${encodeURIComponent(p.mrn)}/fhir`, download: `${p.mrn}-fhir-r4.json`, id: 'fhir-download' }, 'Download the record (HL7 FHIR R4, JSON)')),
     h('div', { class: 'cards' }, page.pumps.map(pumpCard)),
   );
   const ordered = page.pumps.filter((x) => x.active).concat(page.pumps.filter((x) => !x.active));
