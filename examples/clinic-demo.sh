@@ -6,7 +6,8 @@
 #   examples/clinic-demo.sh [ITDD_BINARY]     (default: build/release/apps/itdd)
 #
 # The virtual implant runs 1,000,000 times faster than real time (a day every 0.09 s), so the
-# months pass while you watch. Everything it makes lives in a temporary folder, removed at exit.
+# months pass while you watch. Everything it makes lives in a temporary folder, removed at exit
+# (ITDD_DEMO_DOCUMENTS=DIR keeps the PDFs it prints there).
 set -euo pipefail
 itdd=$(realpath "${1:-build/release/apps/itdd}")
 work=$(mktemp -d)
@@ -67,3 +68,12 @@ step clinic upload log.json history.json
 again=$("$itdd" clinic upload log.json)
 echo "$again"
 case "$again" in *", 0 new"*) ;; *) echo "a second upload stored records again" >&2; exit 1 ;; esac
+# What the clinic prints: the session report, the patient's summary and the implant ID card
+# (the card names the clinic and its emergency phone, and the catheter tip from the imaging).
+step clinic settings --name "Clinique Saint-Éloi" --emergency-phone "+33 1 23 45 67 89"
+step clinic pump catheter-tip --serial SN-0001 --level T10
+step clinic report --session 4 --pdf session-4.pdf
+step clinic summary --patient MRN-1001 --pdf summary.pdf
+step clinic card --patient MRN-1001 --pdf card.pdf
+step clinic pump list
+if [ -n "${ITDD_DEMO_DOCUMENTS:-}" ]; then cp session-4.pdf summary.pdf card.pdf "$ITDD_DEMO_DOCUMENTS"/; fi

@@ -11,6 +11,8 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev  # the dashboard's server (web/server)
   librandom123-dev libopenmpi-dev openmpi-bin  # fleet campaigns (sim/fleet, itdd-fleet-mpi)
+  # the clinic's PDF documents (programmer/documents): layout, CJK glyphs, and the tests' readers
+  libcairo2-dev libpango1.0-dev fonts-wqy-zenhei poppler-utils qpdf
   # the Cortex-M4 target (board/): cross compiler, C and C++ libraries, the emulated board
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm
   dpkg-dev

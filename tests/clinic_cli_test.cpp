@@ -554,5 +554,96 @@ TEST_F(ClinicCli, NewerDatabaseIsRefusedUntouched) {
   EXPECT_EQ(slurp(db_), bytes);
 }
 
+// Issue 14: the session report, the summary and the ID card as PDF; bad input exits non-zero
+// and leaves no file, whole or partial.
+TEST_F(ClinicCli, DocumentsAreWrittenWholeOrNotAtAll) {
+  ASSERT_EQ(clinic({"init", "--time-zone", "Europe/Paris"}).exit_code, 0);
+  ASSERT_EQ(clinic({"patient", "add", "--mrn", "M-9", "--name", "Zoë 王小明", "--birth-date",
+                    "1980-12-10", "--indication", "spasticity"})
+                .exit_code,
+            0);
+  ASSERT_EQ(clinic(pump_add("M-9", "SN-9")).exit_code, 0);
+  Ran r = clinic({"pump", "catheter-tip", "--serial", "SN-9", "--level", "T13"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--level: 'T13' is not a vertebral level"), std::string::npos) << r.err;
+  ASSERT_EQ(clinic({"pump", "catheter-tip", "--serial", "SN-9", "--level", "T10"}).exit_code, 0);
+  std::int64_t session = 0;
+  {
+    auto db = programmer::open_clinic_db(db_);
+    ASSERT_TRUE(db.ok()) << db.error().text();
+    const auto pump = (*db)->find_pump_by_serial("SN-9");
+    ASSERT_TRUE(pump.ok());
+    const std::int64_t at = *programmer::parse_utc_date("2025-03-01") + 9 * kMillisPerHour;
+    const auto s = (*db)->begin_session({0, pump->id, "Dr Ada", "programmer-1", at, {}, ""});
+    ASSERT_TRUE(s.ok());
+    session = *s;
+    ASSERT_TRUE((*db)->end_session(session, at + kMillisPerHour, "looked").ok());
+  }
+  const fs::path docs = dir_ / "docs";
+  fs::create_directories(docs);
+  const auto made = [&](const char* name) { return (docs / name).string(); };
+  // Refused: nothing is written.
+  r = clinic({"report", "--session", "999", "--pdf", made("r.pdf")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--session: no session with id 999"), std::string::npos) << r.err;
+  r = clinic({"card", "--patient", "M-9", "--pdf", made("c.pdf")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("itdd clinic settings --name NAME --emergency-phone NUMBER"),
+            std::string::npos)
+      << r.err;
+  r = clinic({"settings", "--name", "Clinic"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--name and --emergency-phone together"), std::string::npos) << r.err;
+  r = clinic({"settings", "--name", "Clinic", "--emergency-phone", "call us"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--emergency-phone: the emergency phone must be"), std::string::npos)
+      << r.err;
+  r = clinic({"card", "--patient", "NOBODY", "--pdf", made("c.pdf")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--patient: no patient with MRN NOBODY"), std::string::npos) << r.err;
+  r = clinic({"summary", "--patient", "M-9", "--from", "2025-02-30", "--pdf", made("s.pdf")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--from 2025-02-30: expected a date"), std::string::npos) << r.err;
+  r = clinic({"summary", "--patient", "M-9", "--from", "2025-03-02", "--to", "2025-03-01", "--pdf",
+              made("s.pdf")});
+  EXPECT_EQ(r.exit_code, 2);
+  r = clinic({"report", "--session", std::to_string(session), "--pdf",
+              (dir_ / "no-such-folder" / "r.pdf").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--pdf: cannot write"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(docs));
+  EXPECT_FALSE(fs::exists(dir_ / "no-such-folder"));
+
+  // Written whole: each a PDF that names the patient.
+  ASSERT_EQ(clinic({"settings", "--name", "Clinique Saint-Éloi", "--emergency-phone",
+                    "+33 1 23 45 67 89"})
+                .exit_code,
+            0);
+  const nlohmann::json settings = json_of({"settings"});
+  EXPECT_EQ(settings["emergency_phone"], "+33 1 23 45 67 89");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"report", "--session", std::to_string(session), "--pdf",
+                                 made("report.pdf")},
+        std::vector<std::string>{"summary", "--patient", "M-9", "--from", "2025-02-01", "--to",
+                                 "2025-03-31", "--pdf", made("summary.pdf")},
+        std::vector<std::string>{"card", "--patient", "M-9", "--pdf", made("card.pdf")}}) {
+    r = clinic(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("written to"), std::string::npos) << r.out;
+    const std::string pdf = slurp(args.back());
+    EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u) << args[0];
+    EXPECT_NE(pdf.find("%%EOF"), std::string::npos) << args[0];
+  }
+  const nlohmann::json card = json_of({"card", "--patient", "M-9", "--pdf", made("card.pdf")});
+  EXPECT_EQ(card["pages"], 2);
+  EXPECT_EQ(card["document"], "implant ID card of M-9");
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(docs)) {
+    EXPECT_NE(entry.path().filename().string()[0], '.') << "left behind: " << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 3u);
+}
+
 }  // namespace
 }  // namespace itdd

@@ -532,18 +532,20 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
   a.export_cmd->add_option("--library", a.library_file,
                            "Drug library giving each drug's unit (default: $ITDD_DRUG_LIBRARY, "
                            "else the source tree's data/drug-library.json)");
+  add_clinic_documents(clinic, pump, a);
   return clinic;
 }
 
 int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
                const programmer::RiskRank& risk_rank) {
   if (a.db.empty()) return bad_input("--db: give a database file or URL");
+  if (const std::optional<int> rc = run_clinic_documents(a, default_pump_models)) return *rc;
   if (a.init->parsed()) return run_init(a, true);
   if (a.migrate->parsed()) return run_init(a, false);
   if (a.patient_add->parsed()) return run_patient_add(a);
   if (a.patient_list->parsed()) return run_patient_list(a);
   if (a.pump_add->parsed()) return run_pump_add(a, default_pump_models);
-  if (a.pump_list->parsed()) return run_pump_list(a);
+  if (a.pump_list->parsed()) return run_pump_list(a, default_pump_models);
   if (a.session_list->parsed()) return run_session_list(a);
   if (a.due->parsed()) {
     if (risk_rank) return run_due(a, risk_rank);
@@ -558,8 +560,8 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   if (a.export_cmd->parsed()) return run_clinic_export(a);
   if (a.time_zone_cmd->parsed()) return run_time_zone(a);
   return bad_input(
-      "clinic: name a command (init, migrate, time-zone, patient, pump, session, due, report, "
-      "upload, export)");
+      "clinic: name a command (init, migrate, time-zone, settings, patient, pump, session, due, "
+      "report, summary, card, upload, export)");
 }
 
 }  // namespace itdd::cli

@@ -35,6 +35,11 @@ std::string option_of(const std::string& field) {
       {"acknowledgement_reason", "--acknowledge"},
       {"reason", "--override-reason"},
       {"time_zone", "--time-zone"},
+      {"clinic_name", "--name"},
+      {"emergency_phone", "--emergency-phone"},
+      {"vertebral_level", "--level"},
+      {"pdf", "--pdf"},
+      {"from", "--from"},
   };
   for (const auto& [f, option] : map) {
     if (f == field) return option;

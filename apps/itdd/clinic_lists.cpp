@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "clinic_context.h"
+#include "errors.h"
+#include "itdd/host/pump_catalog.h"
 #include "itdd/programmer/clinic_db.h"
+#include "itdd/programmer/documents.h"
 #include "itdd/programmer/pump_status.h"
 #include "itdd/programmer/units_text.h"
 
@@ -84,13 +87,29 @@ nlohmann::json pump_json(const programmer::PumpRecord& p, const std::string& pat
           {"active", p.active}};
 }
 
-int run_pump_list(const ClinicArgs& a) {
+int run_pump_list(const ClinicArgs& a, const std::string& default_pump_models) {
+  // The battery's replacement planning needs the drug library (the overview's rows) and the
+  // pump models' lead time.
+  const std::optional<programmer::DrugLibrary> library =
+      load_drug_library(drug_library_path(a.library_file));
+  if (!library) return kExitInvalidInput;
+  const std::string models = a.pump_models_file.empty() ? default_pump_models : a.pump_models_file;
+  const host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models);
+  if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models, catalog.error().text()));
   int rc = 0;
   const std::unique_ptr<ClinicDb> db = open_existing(a, rc);
   if (!db) return rc;
   const std::int64_t now = system_now_ms();
   const auto statuses = programmer::pump_statuses(*db, now);
   if (!statuses.ok()) return db_failure(statuses.error());
+  const auto replacements = programmer::replacement_plans({*db, *library, *catalog, now});
+  if (!replacements.ok()) return db_failure(replacements.error());
+  const auto plan_of = [&](const std::string& serial) -> const programmer::ReplacementPlan* {
+    for (const programmer::PumpReplacement& r : *replacements) {
+      if (r.serial == serial) return &r.plan;
+    }
+    return nullptr;
+  };
   // Refill dates are the clinic's local dates, as `clinic due` and `clinic report` say them.
   const auto zone = db->time_zone();
   if (!zone.ok()) return db_failure(zone.error());
@@ -122,6 +141,20 @@ int run_pump_list(const ClinicArgs& a) {
         j["next_refill_date"] = zone->date_at(s.last_refill->next_refill_ms);
         j["next_refill_ms"] = s.last_refill->next_refill_ms;
       }
+      j["replacement"] = nullptr;
+      if (const programmer::ReplacementPlan* plan = plan_of(p.serial)) {
+        j["replacement"] = {
+            {"text", plan->text},
+            {"eri_projected_date",
+             plan->eri_ms ? nlohmann::json(zone->date_at(*plan->eri_ms)) : nlohmann::json(nullptr)},
+            {"schedule_by_date", plan->schedule_by_ms
+                                     ? nlohmann::json(zone->date_at(*plan->schedule_by_ms))
+                                     : nlohmann::json(nullptr)},
+            {"eri_reached", plan->eri_reached},
+            {"end_of_service", plan->end_of_service},
+            {"lead_days", plan->lead_days},
+            {"lead_days_source", plan->source}};
+      }
       out.push_back(std::move(j));
     }
     std::cout << out.dump(2) << '\n';
@@ -147,6 +180,10 @@ int run_pump_list(const ClinicArgs& a) {
                              s.last_refill ? zone->date_at(s.last_refill->at_ms) : "-",
                              s.last_refill ? zone->date_at(s.last_refill->next_refill_ms) : "?",
                              s.pump.active ? "yes" : "no");
+  }
+  // Replacement planning: the battery's projected ERI, and when to schedule the surgery.
+  for (const programmer::PumpReplacement& r : *replacements) {
+    std::cout << fmt::format("{:<12} battery: {}\n", r.serial, r.plan.text);
   }
   std::cout << fmt::format(
       "{} pump(s). Reservoir: the last refill less what the prescriptions since deliver at "

@@ -13,7 +13,9 @@ namespace itdd::cli {
 // A pump as `clinic pump show|list` and `clinic report` print it (one shape for all three).
 nlohmann::json pump_json(const programmer::PumpRecord& p, const std::string& patient_mrn);
 
-int run_pump_list(const ClinicArgs& a);
+// With the battery's replacement planning (the drug library and the pump model file: --library,
+// --pump-models, else their defaults).
+int run_pump_list(const ClinicArgs& a, const std::string& default_pump_models);
 int run_session_list(const ClinicArgs& a);
 
 }  // namespace itdd::cli

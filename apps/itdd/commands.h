@@ -118,13 +118,25 @@ struct ClinicArgs {
   CLI::App* upload = nullptr;
   CLI::App* time_zone_cmd = nullptr;
   std::vector<std::string> upload_files;  // upload: event-log and delivery-history files
-  CLI::App* export_cmd = nullptr;         // export --fhir --patient MRN [--out FILE]
+  // The printed documents (clinic_documents.cpp): report --pdf, summary, card, settings, pump tip.
+  std::string pdf, from, to, level, emergency_phone;
+  CLI::App* summary = nullptr;
+  CLI::App* card = nullptr;
+  CLI::App* settings = nullptr;
+  CLI::App* pump_tip = nullptr;
+  CLI::App* export_cmd = nullptr;  // export --fhir --patient MRN [--out FILE]
   bool fhir = false;
   std::string out_file;
 };
 // `itdd clinic export` (clinic_export.cpp).
 int run_clinic_export(const ClinicArgs& args);
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
+// The clinic's documents and what they need (clinic_documents.cpp): `report --pdf`, `summary`,
+// `card`, `settings` and `pump catheter-tip`, added to `clinic` and its `pump` command; run
+// gives the exit status of the one parsed, or nothing when none of them was.
+void add_clinic_documents(CLI::App* clinic, CLI::App* pump, ClinicArgs& args);
+std::optional<int> run_clinic_documents(const ClinicArgs& args,
+                                        const std::string& default_pump_models);
 // `risk_rank` orders `due` (higher first: the drug library's withdrawal risk); empty ranks all
 // drugs alike.
 int run_clinic(const ClinicArgs& args, const std::string& default_pump_models,

@@ -136,6 +136,7 @@ int run_serve(const DashboardCommands::State& s) {
   }
   o.db_url = s.clinic->db;
   o.drug_library = drug_library_path(s.library_file);
+  o.pump_models = from_env_or("ITDD_PUMP_MODELS", ITDD_DEFAULT_PUMP_MODELS);
   o.ui_dir = s.ui_dir.empty() ? std::string(ITDD_DEFAULT_UI_DIR) : s.ui_dir;
   o.secure_cookie = s.secure_cookie;
   o.key_file = s.key_file;

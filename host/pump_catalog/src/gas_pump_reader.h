@@ -14,5 +14,8 @@ namespace itdd::host {
 PumpKind model_kind(const JsonValue& model);
 GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name);
 Environment read_environment(const JsonValue& environment);
+// A model's MR conditions: a sentence for people (printed on the implant ID card), 10 to 600
+// bytes, refused otherwise at its path.
+std::string mr_conditions_text(const JsonValue& value);
 
 }  // namespace itdd::host

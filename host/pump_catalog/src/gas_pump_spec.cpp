@@ -77,16 +77,28 @@ PumpKind model_kind(const JsonValue& model) {
                            kind_name(PumpKind::kPeristaltic), kind_name(PumpKind::kGasFixedRate)));
 }
 
+std::string mr_conditions_text(const JsonValue& value) {
+  std::string text = value.string();
+  if (text.size() < 10 || text.size() > 600) {
+    value.refuse(
+        "must be a sentence of 10 to 600 characters saying under which conditions a "
+        "scan is allowed");
+  }
+  return text;
+}
+
 GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name) {
-  const JsonObject r = model.object(
-      {"kind", "description", "reservoir_capacity_ml", "nominal_flow_ml_per_day",
-       "flow_tolerance_percent", "residual_volume_ml", "low_reservoir_default_ml",
-       "reference_temperature_c", "reference_ambient_kpa", "reference_intrathecal_kpa",
-       "bellows_pressure_swing_kpa", "propellant_vapour_pressure", "solution_viscosity"});
+  const JsonObject r =
+      model.object({"kind", "description", "reservoir_capacity_ml", "nominal_flow_ml_per_day",
+                    "flow_tolerance_percent", "residual_volume_ml", "low_reservoir_default_ml",
+                    "reference_temperature_c", "reference_ambient_kpa", "reference_intrathecal_kpa",
+                    "bellows_pressure_swing_kpa", "propellant_vapour_pressure",
+                    "solution_viscosity", "mr_conditions"});
   GasPumpSpec spec;
   Provenances& p = spec.provenance;
   spec.name = name;
   spec.description = r.string("description");
+  spec.mr_conditions = mr_conditions_text(figure(r, "mr_conditions", p));
   const std::int64_t capacity =
       figure_in(r, "reservoir_capacity_ml", p, kMicro, Range{0, 100 * kMicro, true, "mL", ""});
   spec.reservoir_capacity = Volume(capacity);

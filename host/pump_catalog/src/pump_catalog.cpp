@@ -155,11 +155,12 @@ void read_battery(const JsonObject& model, PumpModelSpec& spec) {
 }
 
 PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
-  const JsonObject r = j.object(
-      {"kind", "description", "reservoir_capacity_ml", "stroke_volume_nl", "min_rate_ml_per_day",
-       "max_rate_ml_per_day", "priming_rate_ml_per_day", "pump_dead_volume_ml",
-       "low_reservoir_default_ml", "max_patient_boluses_per_day", "min_catheter_length_cm",
-       "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml", "battery"});
+  const JsonObject r =
+      j.object({"kind", "description", "reservoir_capacity_ml", "stroke_volume_nl",
+                "min_rate_ml_per_day", "max_rate_ml_per_day", "priming_rate_ml_per_day",
+                "pump_dead_volume_ml", "low_reservoir_default_ml", "max_patient_boluses_per_day",
+                "min_catheter_length_cm", "max_catheter_length_cm", "min_catheter_volume_ml",
+                "max_catheter_volume_ml", "mr_conditions", "replacement_lead_days", "battery"});
   PumpModelSpec spec;
   spec.name = name;
   spec.description = r.string("description");
@@ -203,6 +204,9 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
   spec.min_catheter_volume =
       Volume(figure_in(r, "min_catheter_volume_ml", spec, kMicro,
                        Range{0, max_catheter_nl, false, "mL", "the maximum volume"}));
+  spec.mr_conditions = mr_conditions_text(figure(r, "mr_conditions", spec));
+  spec.replacement_lead_days =
+      figure_in(r, "replacement_lead_days", spec, 1, Range{0, 730, false, "days", ""});
   read_battery(r, spec);
   return spec;
 }

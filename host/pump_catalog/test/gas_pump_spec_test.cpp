@@ -45,7 +45,7 @@ TEST(GasPumpCatalog, GasModelsFromTheDataFile) {
   EXPECT_EQ(interpolate(g->vapour_pressure, 37'000), 346'700);  // n-butane at 37 °C, Pa
   EXPECT_EQ(interpolate(g->viscosity, 37'000), 691'000);        // water at 37 °C, nPa·s
   // Every figure says where it comes from.
-  EXPECT_EQ(g->provenance.size(), 11u);
+  EXPECT_EQ(g->provenance.size(), 12u);
   for (const auto& [field, note] : g->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

@@ -45,6 +45,19 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->battery.sleep_current_na, 15'000);
   EXPECT_EQ(m20->battery.nominal_voltage_mv, 3'600);
   EXPECT_EQ(m20->battery.curve_points, 10u);
+  // What the implant ID card and the replacement planning print, each with its note.
+  EXPECT_NE(m20->mr_conditions.find("MR Conditional"), std::string::npos);
+  EXPECT_EQ(m20->replacement_lead_days, 182);
+  const auto note_of = [&](const char* key) {
+    for (const auto& [k, note] : m20->provenance) {
+      if (k == key) return note;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(note_of("mr_conditions").rfind("unconfirmed: ", 0), 0u);
+  EXPECT_EQ(note_of("replacement_lead_days").rfind("unconfirmed: ", 0), 0u);
+  EXPECT_NE(catalog().find_gas("gas-fixed-30")->mr_conditions.find("MR Conditional"),
+            std::string::npos);
   EXPECT_EQ(m20->battery_monitor.eri_mv, 3'400);
   // 7 years of 365.25 days is 2556.75 days: rounded down, so the end of service is never later
   // than the figure says.
@@ -63,8 +76,8 @@ TEST(PumpCatalog, ModelsFromTheDataFile) {
   EXPECT_EQ(m20->max_catheter_length_mm, 1100);
   EXPECT_EQ(m20->min_catheter_volume, microlitres(26));
   EXPECT_EQ(m20->max_catheter_volume, microlitres(286));
-  // Every figure says where it comes from (12 of the pump, 19 of its battery).
-  EXPECT_EQ(m20->provenance.size(), 31u);
+  // Every figure says where it comes from (14 of the pump, 19 of its battery).
+  EXPECT_EQ(m20->provenance.size(), 33u);
   for (const auto& [field, note] : m20->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

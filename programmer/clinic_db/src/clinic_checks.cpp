@@ -90,6 +90,55 @@ std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t 
   return std::nullopt;
 }
 
+std::optional<host::Refusal> check_vertebral_level(std::string_view level) {
+  // The spine's regions and how many vertebrae each has where a catheter tip may lie.
+  struct Region {
+    char letter;
+    int count;
+  };
+  static constexpr Region kRegions[] = {{'C', 7}, {'T', 12}, {'L', 5}};
+  const auto refuse = [&]() {
+    return invalid("vertebral_level",
+                   fmt::format("'{}' is not a vertebral level: give one of C1 to C7, T1 to T12 "
+                               "or L1 to L5 (e.g. T10)",
+                               level.substr(0, 16)));
+  };
+  if (level.size() < 2 || level.size() > 3) return refuse();
+  int number = 0;
+  for (std::size_t i = 1; i < level.size(); ++i) {
+    if (level[i] < '0' || level[i] > '9') return refuse();
+    number = number * 10 + (level[i] - '0');
+  }
+  if (level[1] == '0') return refuse();
+  for (const Region& r : kRegions) {
+    if (level[0] == r.letter && number >= 1 && number <= r.count) return std::nullopt;
+  }
+  return refuse();
+}
+
+std::optional<host::Refusal> check_clinic_contact(const ClinicContact& contact) {
+  if (auto e =
+          check_identifying_text(contact.name, "clinic_name", "the clinic's name", kMaxNameChars)) {
+    return e;
+  }
+  const std::string_view phone = contact.emergency_phone;
+  int digits = 0;
+  bool allowed = phone.size() >= 3 && phone.size() <= 32;
+  for (const char c : phone) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != ' ' && c != '+' && c != '-' && c != '.' && c != '(' && c != ')') {
+      allowed = false;
+    }
+  }
+  if (!allowed || digits < 3) {
+    return invalid("emergency_phone",
+                   "the emergency phone must be 3 to 32 characters of digits, spaces and + - . "
+                   "( ), with at least 3 digits (e.g. +33 1 23 45 67 89)");
+  }
+  return std::nullopt;
+}
+
 std::optional<host::Refusal> check_catheter(std::int64_t length_mm, Volume volume,
                                             const CatheterRange& range, std::string_view model) {
   const auto cm = [](std::int64_t mm) { return fmt::format("{}.{} cm", mm / 10, mm % 10); };

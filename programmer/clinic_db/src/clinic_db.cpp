@@ -1487,6 +1487,60 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
+  host::Checked<ClinicContact> clinic_contact() override {
+    return read([&]() -> host::Checked<ClinicContact> {
+      const host::Checked<SqlRows> rows =
+          db_->query("SELECT clinic_name, emergency_phone FROM clinic_settings WHERE id = 1");
+      if (!rows.ok()) return rows.error();
+      if (rows->size() != 1) {
+        throw detail::DamagedValue{"no clinic_settings row where the clinic's name belongs"};
+      }
+      return ClinicContact{rows->front().text(0), rows->front().text(1)};
+    });
+  }
+
+  host::Checked<void> set_clinic_contact(const ClinicContact& contact) override {
+    if (std::optional<host::Refusal> e = check_clinic_contact(contact)) return *e;
+    return transaction([&]() -> host::Checked<void> {
+      return exec("UPDATE clinic_settings SET clinic_name = $1, emergency_phone = $2 WHERE id = 1",
+                  {contact.name, contact.emergency_phone});
+    });
+  }
+
+  host::Checked<std::optional<CatheterTip>> catheter_tip(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<CatheterTip>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      const host::Checked<SqlRows> rows =
+          db_->query("SELECT vertebral_level, recorded_at_ms FROM catheter_tips WHERE pump_id = $1",
+                     {pump_id});
+      if (!rows.ok()) return rows.error();
+      if (rows->empty()) return std::optional<CatheterTip>();
+      CatheterTip tip{rows->front().text(0), rows->front().integer(1)};
+      if (check_vertebral_level(tip.vertebral_level)) {
+        throw detail::DamagedValue{fmt::format(
+            "'{}' where a catheter tip's vertebral level belongs", tip.vertebral_level)};
+      }
+      return std::optional<CatheterTip>(std::move(tip));
+    });
+  }
+
+  host::Checked<void> set_catheter_tip(std::int64_t pump_id, const CatheterTip& tip) override {
+    if (std::optional<host::Refusal> e = check_vertebral_level(tip.vertebral_level)) return *e;
+    return transaction([&]() -> host::Checked<void> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      if (host::Checked<void> s = exec("DELETE FROM catheter_tips WHERE pump_id = $1", {pump_id});
+          !s.ok()) {
+        return s;
+      }
+      return exec(
+          "INSERT INTO catheter_tips (pump_id, vertebral_level, recorded_at_ms) "
+          "VALUES ($1, $2, $3)",
+          {pump_id, tip.vertebral_level, tip.recorded_at_ms});
+    });
+  }
+
   host::Checked<std::optional<ImplantClockOffset>> implant_clock_offset(
       std::int64_t pump_id) override {
     return read([&]() -> host::Checked<std::optional<ImplantClockOffset>> {

@@ -217,6 +217,19 @@ DROP INDEX event_logs_code;
 CREATE INDEX event_logs_code ON event_logs (code, pump_id, seq, reason, at_implant_ms, a, b);
 )sql";
 
+// What the clinic's printed documents need (programmer/documents): the clinic's name and the
+// emergency phone number its patients' implant ID cards give, and where each pump's catheter
+// tip lies (a vertebral level from the implant's imaging, "T10"), recorded when known.
+constexpr const char* kDocuments = R"sql(
+ALTER TABLE clinic_settings ADD COLUMN clinic_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE clinic_settings ADD COLUMN emergency_phone TEXT NOT NULL DEFAULT '';
+CREATE TABLE catheter_tips (
+  pump_id BIGINT NOT NULL PRIMARY KEY REFERENCES pumps (id),
+  vertebral_level TEXT NOT NULL,
+  recorded_at_ms BIGINT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -228,6 +241,7 @@ const std::vector<Migration>& migrations() {
       {5, "the clinic's time zone", kClinicSettings},
       {6, "dashboard accounts, sessions, audit log, implant clock offsets", kDashboard},
       {7, "indexes for the overview at a clinic's scale", kOverviewIndexes},
+      {8, "the clinic's name and emergency phone, catheter tip levels", kDocuments},
   };
   return all;
 }

@@ -714,6 +714,42 @@ TEST_P(ClinicDbTest, TheClinicKeepsItsTimeZoneAndRefusesAnUnknownOne) {
   EXPECT_EQ(other->time_zone()->name(), "Europe/Paris");
 }
 
+TEST_P(ClinicDbTest, TheClinicsNameAndEmergencyPhoneAreKeptAndCheckedTogether) {
+  const host::Checked<ClinicContact> fresh = db_->clinic_contact();
+  ASSERT_OK(fresh);
+  EXPECT_EQ(fresh->name, "");  // until the clinic sets them
+  EXPECT_EQ(fresh->emergency_phone, "");
+  ASSERT_OK(db_->set_clinic_contact({"Clinique Saint-Éloi 疼痛科", "+33 1 23 45 67 89"}));
+  expect_refused(db_->set_clinic_contact({"Clinic", "call the desk"}),
+                 host::RefusalKind::kInvalidArgument, "emergency_phone");
+  expect_refused(db_->set_clinic_contact({"Clinic\nB", "112"}), host::RefusalKind::kInvalidArgument,
+                 "clinic_name");
+  auto other = location_->open();  // another programmer sees what was kept, unchanged
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->clinic_contact()->name, "Clinique Saint-Éloi 疼痛科");
+  EXPECT_EQ(other->clinic_contact()->emergency_phone, "+33 1 23 45 67 89");
+}
+
+TEST_P(ClinicDbTest, ACathetersTipLevelIsRecordedReplacedAndChecked) {
+  const std::int64_t pump = add_pump(add_patient("T-1"), "SN-T1");
+  ASSERT_OK(db_->catheter_tip(pump));
+  EXPECT_FALSE(db_->catheter_tip(pump)->has_value());
+  ASSERT_OK(db_->set_catheter_tip(pump, {"T10", kToday}));
+  ASSERT_OK(db_->set_catheter_tip(pump, {"T8", kToday + kDay}));  // re-imaged: replaces it
+  const auto tip = db_->catheter_tip(pump);
+  ASSERT_OK(tip);
+  ASSERT_TRUE(tip->has_value());
+  EXPECT_EQ((*tip)->vertebral_level, "T8");
+  EXPECT_EQ((*tip)->recorded_at_ms, kToday + kDay);
+  for (const char* bad : {"t10", "T13", "L6", "C0", "T01", "S1", "T", "T10 "}) {
+    expect_refused(db_->set_catheter_tip(pump, {bad, kToday}), host::RefusalKind::kInvalidArgument,
+                   "vertebral_level");
+  }
+  EXPECT_EQ((*db_->catheter_tip(pump))->vertebral_level, "T8");  // unchanged
+  expect_refused(db_->set_catheter_tip(9999, {"T10", kToday}), host::RefusalKind::kNotFound,
+                 "pump_id");
+}
+
 TEST_P(ClinicDbTest, ADamagedTimeZoneIsRefusedNotReadAsUtc) {
   ASSERT_OK(db_->set_time_zone("America/New_York"));
   ASSERT_OK(location_->raw()->script("UPDATE clinic_settings SET time_zone = 'Mars/Olympus'"));

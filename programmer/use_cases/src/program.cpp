@@ -149,9 +149,21 @@ host::Checked<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPla
     p.concentration = plan.rx.concentration;
     p.mode = basal_mode_name(plan.rx.mode);
     p.max_daily_dose = max_daily_dose(plan.rx);
-    p.prescription_json = nlohmann::json{{"review", review_json(plan.review)},
-                                         {"program", program_record_json(plan.rx)}}
-                              .dump();
+    // The drug library's findings go with the review, so the session report can say what the
+    // check found (hard findings never reach here: they block).
+    nlohmann::json findings = nlohmann::json::array();
+    for (const Finding& f : plan.check.findings) {
+      findings.push_back({{"level", level_name(f.level)},
+                          {"field", f.field},
+                          {"message", f.message},
+                          {"limit", f.limit},
+                          {"source", f.source}});
+    }
+    p.prescription_json = nlohmann::json{
+        {"review", review_json(plan.review)},
+        {"program", program_record_json(plan.rx)},
+        {"findings",
+         findings}}.dump();
     if (auto w = s.record->db->record_prescription(p); !w.ok()) return w.error().text();
     return record_overrides(s, session, plan.rx.drug.name.data(), plan.check, plan.override_reason);
   });

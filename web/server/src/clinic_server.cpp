@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "api_json.h"
+#include "document_routes.h"
 #include "implant_actions.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/programmer/accounts.h"
@@ -126,7 +127,8 @@ struct ClinicServer::Impl {
   ServerOptions options;
   std::unique_ptr<ClinicDb> db;
   DrugLibrary library;
-  std::mutex db_mutex;  // one request at a time on the one connection
+  std::optional<host::PumpCatalog> catalog;  // the documents' pump models, when given
+  std::mutex db_mutex;                       // one request at a time on the one connection
   httplib::Server http;
   int port = 0;
   std::unique_ptr<ImplantActions> actions;
@@ -227,6 +229,19 @@ struct ClinicServer::Impl {
     res.set_content(reply.body.dump(), "application/json; charset=utf-8");
   }
 
+  // The battery's replacement planning (programmer/documents), when the pump models are known.
+  void add_replacement(Json& j, const OverviewRow& row, const host::TimeZone& z,
+                       std::int64_t now_ms) const {
+    j["replacement"] = nullptr;
+    j["replace_by_date"] = nullptr;
+    j["replace_soon"] = false;
+    if (!catalog || !row.pump || !row.pump->active) return;
+    const programmer::ReplacementPlan plan = programmer::plan_replacement(row, *catalog, z, now_ms);
+    j["replacement"] = plan.text;
+    if (plan.schedule_by_ms) j["replace_by_date"] = z.date_at(*plan.schedule_by_ms);
+    j["replace_soon"] = plan.act_soon;
+  }
+
   host::TimeZone zone() {
     const host::Checked<host::TimeZone> z = db->time_zone();
     if (z.ok()) return *z;
@@ -314,6 +329,38 @@ void ClinicServer::Impl::install() {
           for (const AuditEntry& a : *entries) list.push_back(audit_json(a));
           return Reply{200, {{"entries", list}}};
         });
+  // The printed documents (document_routes.h), as PDF.
+  const auto pdf_route = [this](const std::string& pattern, auto make) {
+    route("GET", pattern, Permission::kView, nullptr,
+          [this, make](const httplib::Request& req, const SignedIn&) {
+            if (!catalog) {
+              return error_reply(503, "pump_models",
+                                 "this server was started without the pump model file: "
+                                 "documents cannot be made");
+            }
+            const programmer::DocumentSources sources{*db, library, *catalog, now()};
+            const host::Checked<PdfReply> pdf = make(sources, req);
+            if (!pdf.ok()) return db_reply(pdf.error());
+            Reply r;
+            r.document = pdf->bytes;
+            r.media_type = "application/pdf";
+            r.file_name = pdf->filename;
+            return r;
+          });
+  };
+  pdf_route(R"(/api/sessions/([^/]+)/report\.pdf)",
+            [](const programmer::DocumentSources& s, const httplib::Request& req) {
+              return session_report_pdf(s, req.matches[1].str());
+            });
+  pdf_route(R"(/api/patients/([^/]+)/summary\.pdf)",
+            [](const programmer::DocumentSources& s, const httplib::Request& req) {
+              return patient_summary_pdf(s, req.matches[1].str(), req.get_param_value("from"),
+                                         req.get_param_value("to"));
+            });
+  pdf_route(R"(/api/patients/([^/]+)/card\.pdf)",
+            [](const programmer::DocumentSources& s, const httplib::Request& req) {
+              return implant_card_pdf(s, req.matches[1].str());
+            });
   action("/api/implant/interrogate", "interrogate", &ImplantActions::interrogate);
   action("/api/implant/program/review", "program-review", &ImplantActions::program_review);
   action("/api/implant/program/confirm", "program", &ImplantActions::program_confirm);
@@ -432,7 +479,10 @@ Reply ClinicServer::Impl::overview(const httplib::Request& req) {
   if (!kept.ok()) return error_reply(400, kept.error().field, kept.error().message);
   Json list = Json::array();
   int rank = 0;
-  for (const OverviewRow& r : *kept) list.push_back(overview_row_json(r, ++rank, z));
+  for (const OverviewRow& r : *kept) {
+    list.push_back(overview_row_json(r, ++rank, z));
+    add_replacement(list.back(), r, z, now_ms);
+  }
   return Reply{200,
                {{"now_ms", now_ms},
                 {"time_zone", z.name()},
@@ -466,7 +516,10 @@ Reply ClinicServer::Impl::patient(const std::string& mrn) {
   const std::vector<OverviewRow> rows = build_overview(*snap, library, now(), z);
   Json pumps = Json::array();
   for (const OverviewRow& r : rows) {
-    if (r.pump) pumps.push_back(patient_pump_json(r, z));
+    if (r.pump) {
+      pumps.push_back(patient_pump_json(r, z));
+      add_replacement(pumps.back(), r, z, now());
+    }
   }
   const auto sessions = db->recent_sessions(200, p->id);
   if (!sessions.ok()) return db_reply(sessions.error());
@@ -636,6 +689,11 @@ host::Checked<std::unique_ptr<ClinicServer>> ClinicServer::start(ServerOptions o
   }
   host::Checked<DrugLibrary> library = DrugLibrary::load(options.drug_library);
   if (!library.ok()) return host::Refusal{"library", library.error().text()};
+  if (!options.pump_models.empty()) {
+    host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(options.pump_models);
+    if (!catalog.ok()) return host::Refusal{"pump_models", catalog.error().text()};
+    impl->catalog = std::move(catalog).value();
+  }
   host::Checked<std::unique_ptr<ImplantActions>> actions =
       ImplantActions::open(options.key_file, options.passphrase_file);
   if (!actions.ok()) return actions.error();

@@ -52,6 +52,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions o;
     o.db_url = url;
     o.drug_library = ITDD_SOURCE_DIR "/data/drug-library.json";
+    o.pump_models = ITDD_SOURCE_DIR "/data/pump-models.json";
     o.ui_dir = dir_ / "ui";
     o.port = 0;
     o.now_ms = [] { return kNow; };
@@ -343,6 +344,40 @@ TEST_F(ServerTest, SessionsAndASessionReport) {
   EXPECT_EQ(report.body["changes"][0]["kind"], "program");
   expect_error(get("/api/sessions/x1"), 400, "id");
   expect_error(get("/api/sessions/99999"), 404, "id");
+}
+
+// The printed documents come as PDF to anyone signed in; bad input is JSON like any other.
+TEST_F(ServerTest, TheSessionReportSummaryAndCardAsPdf) {
+  expect_error(get("/api/sessions/1/report.pdf"), 401, "session");
+  ASSERT_EQ(login("amy", "staff password").status, 200);
+  const httplib::Result report = client_->Get("/api/sessions/1/report.pdf", headers());
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->status, 200);
+  EXPECT_EQ(report->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(report->get_header_value("Content-Disposition"),
+            "attachment; filename=\"session-1.pdf\"");
+  EXPECT_EQ(report->body.rfind("%PDF-", 0), 0u);
+  const httplib::Result summary =
+      client_->Get("/api/patients/MRN-ANN/summary.pdf?from=2026-11-01&to=2026-12-07", headers());
+  ASSERT_TRUE(summary);
+  EXPECT_EQ(summary->status, 200);
+  EXPECT_EQ(summary->body.rfind("%PDF-", 0), 0u);
+  expect_error(get("/api/sessions/99/report.pdf"), 404, "session_id");
+  expect_error(get("/api/sessions/x1/report.pdf"), 400, "id");
+  expect_error(get("/api/patients/MRN-NONE/summary.pdf"), 404, "mrn");
+  expect_error(get("/api/patients/MRN-ANN/summary.pdf?from=2026-13-01"), 400, "from");
+  // No emergency phone kept yet: the card says what to set.
+  expect_error(get("/api/patients/MRN-ANN/card.pdf"), 400, "clinic_contact");
+  {
+    auto db = open_clinic_db((dir_ / "clinic.db").string(), OpenMode::kExisting);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->set_clinic_contact({"Clinic", "+1 555 0100"}).ok());
+  }
+  const httplib::Result card = client_->Get("/api/patients/MRN-ANN/card.pdf", headers());
+  ASSERT_TRUE(card);
+  EXPECT_EQ(card->status, 200);
+  EXPECT_EQ(card->get_header_value("Content-Disposition"),
+            "attachment; filename=\"card-MRN-ANN.pdf\"");
 }
 
 TEST_F(ServerTest, TheDrugLibraryWithItsSources) {

@@ -25,6 +25,11 @@ export interface OverviewRow {
   next_refill_reason?: string | null;
   battery_eri_date?: string | null;
   battery_days_left?: number | null;
+  // The battery's replacement planning (programmer/documents): what to say, the date to book
+  // the surgery by, and whether that is now or within 90 days.
+  replacement?: string | null;
+  replace_by_date?: string | null;
+  replace_soon?: boolean;
   last_session_ms: number | null;
   last_session_id?: number | null;
 }
@@ -95,6 +100,7 @@ export interface PumpCard {
   next_refill_date: string | null;
   open_alarms: number;
   battery_eri_date: string | null;
+  replacement?: string | null;
 }
 
 export interface PatientPage {

@@ -7,9 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { browser, env, itdd, pixelsOfColour, removeDir, serve, shot, stop, workDir } from './harness.mjs';
 import { fillDemo } from './demo.mjs';
 
+const run = promisify(execFile);
 const CLINICIAN = { user: 'dr.ward', password: 'correct horse battery staple' };
 const STAFF = { user: 'front.desk', password: 'another long passphrase' };
 
@@ -210,6 +213,44 @@ describe('the clinic\'s other pages', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     assert.match(await page.locator('main table').innerText(), /dr\.ward\s+login/);
     await shot(page, 'audit');
+    await page.context().close();
+  });
+});
+
+// A PDF the page links to, fetched with the page's session and read back by pdftotext.
+async function pdfText(page, href, name) {
+  const response = await page.request.get(new URL(href, base).toString());
+  assert.equal(response.status(), 200, await response.text());
+  assert.equal(response.headers()['content-type'], 'application/pdf');
+  const file = join(dir, name);
+  writeFileSync(file, await response.body());
+  const { stdout } = await run('pdftotext', ['-enc', 'UTF-8', file, '-']);
+  return stdout.replace(/\s+/g, ' ');
+}
+
+describe('printed documents', () => {
+  test('the session report, the summary and the ID card, from their buttons, as PDF', async () => {
+    // The card names whom to call: the clinic's settings first (without them it is refused).
+    await itdd(['clinic', '--db', demo.db, 'settings', '--name', 'Clinique Saint-Éloi', '--emergency-phone', '+33 1 23 45 67 89']);
+    const page = await logIn(CLINICIAN);
+    await page.goto(`${base}/#/sessions`);
+    await page.locator('table a[href^="#/sessions/"]').first().click();
+    const report = page.getByRole('link', { name: 'Session report (PDF)' });
+    await report.waitFor();
+    const reportText = await pdfText(page, await report.getAttribute('href'), 'report.pdf');
+    assert.match(reportText, /Programming session \d+/);
+    assert.match(reportText, /Clinique Saint-Éloi/);
+    assert.match(reportText, /Next refill/);
+    await page.goto(`${base}/#/patients/${encodeURIComponent(demo.baclofenDue3.mrn)}`);
+    const summary = page.getByRole('link', { name: 'Summary, last 90 days (PDF)' });
+    await summary.waitFor();
+    await shot(page, 'patient-documents');
+    const summaryText = await pdfText(page, await summary.getAttribute('href'), 'summary.pdf');
+    assert.match(summaryText, /Delivered dose per day \(mcg\/day\)/);
+    const card = page.getByRole('link', { name: 'Implant ID card (PDF)' });
+    const cardText = await pdfText(page, await card.getAttribute('href'), 'card.pdf');
+    assert.match(cardText, /may set off metal detectors/);
+    assert.match(cardText, /\+33 1 23 45 67 89/);
     await page.context().close();
   });
 });

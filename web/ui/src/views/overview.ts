@@ -31,6 +31,8 @@ function rowOf(row: OverviewRow): HTMLTableRowElement {
   const unit = row.drug_unit || 'mg';
   const flags: Node[] = [];
   for (const reason of row.risk_reasons ?? []) flags.push(h('li', {}, reason));
+  // The battery's replacement planning, once it is time to book the surgery.
+  if (row.replace_soon && row.replacement) flags.push(h('li', {}, `pump replacement: ${row.replacement}`));
   return h(
     'tr',
     { class: riskClass(row), 'data-mrn': row.mrn, 'data-serial': row.serial, 'data-drug': row.drug ?? '' },

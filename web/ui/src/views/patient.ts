@@ -35,6 +35,7 @@ function pumpCard(p: PumpCard): HTMLElement {
       dd('Next refill', due),
       dd('Open alarms', String(p.open_alarms ?? 0)),
       dd('Battery ERI', p.battery_eri_date ?? '—'),
+      dd('Replacement', p.replacement ?? '—'),
       dd('Paired', p.paired ? 'yes' : 'no: pair it before connecting')),
     p.active
       ? h('div', { class: 'actions' },
@@ -105,6 +106,10 @@ export async function patientView(ctx: Context): Promise<void> {
   main.append(
     h('h1', {}, `${p.name} `, h('span', { class: 'muted' }, `(${p.mrn})`)),
     h('p', {}, `Born ${p.birth_date} · ${p.indication}`),
+    // What the clinic prints (PDF): the summary of the last 90 days and the implant ID card.
+    h('p', { class: 'documents' },
+      h('a', { class: 'button', href: `/api/patients/${encodeURIComponent(p.mrn)}/summary.pdf`, target: '_blank', rel: 'noopener' }, 'Summary, last 90 days (PDF)'), ' ',
+      h('a', { class: 'button', href: `/api/patients/${encodeURIComponent(p.mrn)}/card.pdf`, target: '_blank', rel: 'noopener' }, 'Implant ID card (PDF)')),
     // The record for another system: the same bundle `itdd clinic export --fhir` writes.
     h('p', {}, h('a', { href: `/api/patients/${encodeURIComponent(p.mrn)}/fhir`, download: `${p.mrn}-fhir-r4.json`, id: 'fhir-download' }, 'Download the record (HL7 FHIR R4, JSON)')),
     h('div', { class: 'cards' }, page.pumps.map(pumpCard)),

@@ -46,6 +46,8 @@ export async function sessionView(ctx: Context): Promise<void> {
   const s = r.session;
   main.append(
     h('h1', {}, `Session #${s.id}`),
+    // The report to print and file, as PDF (programmer/documents via the server).
+    h('p', {}, h('a', { class: 'button', href: `/api/sessions/${s.id}/report.pdf`, target: '_blank', rel: 'noopener' }, 'Session report (PDF)')),
     h('div', { class: 'card' }, h('dl', {},
       h('dt', {}, 'Patient'), h('dd', {}, h('a', { href: `#/patients/${encodeURIComponent(s.mrn ?? '')}` }, `${s.name} (${s.mrn})`)),
       h('dt', {}, 'Pump'), h('dd', {}, s.serial),

@@ -31,6 +31,8 @@ std::int64_t interpolate(const std::vector<CurvePoint>& curve, std::int64_t x);
 struct GasPumpSpec {
   std::string name;
   std::string description;
+  // The MR conditions the model's labelling gives, for people (the implant ID card).
+  std::string mr_conditions;
   Volume reservoir_capacity{};
   // What stays in the reservoir when the bellows is fully collapsed: the flow stops there.
   Volume residual_volume{};

@@ -38,6 +38,11 @@ struct PumpModelSpec {
   std::int64_t max_catheter_length_mm = 0;
   Volume min_catheter_volume{};
   Volume max_catheter_volume{};
+  // The MR conditions the model's labelling gives, for people (the implant ID card), and how
+  // long before the battery's elective replacement indicator (ERI) a clinic should schedule the
+  // replacement surgery; each with its source or "unconfirmed" note in `provenance`.
+  std::string mr_conditions;
+  std::int64_t replacement_lead_days = 0;
   CellSpec battery;
   power::MonitorConfig battery_monitor;
   // Field -> "source: ..." or "unconfirmed: ...", in file order, to show beside the numbers.

@@ -43,6 +43,14 @@ std::optional<host::Refusal> check_past_date(std::int64_t date_ms, std::int64_t 
 std::optional<host::Refusal> check_catheter(std::int64_t length_mm, Volume volume,
                                             const CatheterRange& range, std::string_view model);
 
+// A catheter tip's vertebral level: C1 to C7, T1 to T12 or L1 to L5 ("T10"; a lower-case
+// letter is refused rather than guessed).
+std::optional<host::Refusal> check_vertebral_level(std::string_view level);
+
+// The clinic's name (one line of visible text, at most 120 characters) and its emergency phone
+// (3 to 32 characters of digits, spaces and + - . ( ), at least 3 digits).
+std::optional<host::Refusal> check_clinic_contact(const ClinicContact& contact);
+
 // Every check above for a patient, a pump (with its owner's birth date), as add_patient and
 // add_pump apply them.
 std::optional<host::Refusal> check_patient(const PatientRecord& patient, std::int64_t now_ms);

@@ -221,6 +221,20 @@ struct TrialRecord {
   std::string notes;
 };
 
+// The clinic as its printed documents name it (migration 8): its name and the phone number an
+// implant ID card gives for emergencies. Empty until the clinic sets them (`itdd clinic
+// settings`).
+struct ClinicContact {
+  std::string name;
+  std::string emergency_phone;
+};
+
+// Where a pump's catheter tip lies, as recorded from the implant's imaging (migration 8).
+struct CatheterTip {
+  std::string vertebral_level;  // "T10": C1-C7, T1-T12, L1-L5
+  std::int64_t recorded_at_ms = 0;
+};
+
 // ---- the clinic at a glance (the dashboard's overview) ----
 
 // One pump and what the overview needs of it, read in bulk.
@@ -321,6 +335,12 @@ class ClinicDb {
   virtual host::Checked<host::TimeZone> time_zone() = 0;
   virtual host::Checked<void> set_time_zone(std::string_view name) = 0;
 
+  // The clinic's name and emergency phone (empty until set). Refused (clinic_checks.h): a name
+  // that is not one line of visible text, a phone number that is not 3 to 32 of digits, spaces,
+  // + - . ( ) with at least 3 digits. Both are set together; an empty one is refused.
+  virtual host::Checked<ClinicContact> clinic_contact() = 0;
+  virtual host::Checked<void> set_clinic_contact(const ClinicContact& contact) = 0;
+
   // Refused (clinic_checks.h): an MRN or name that is not one line of visible text or is too
   // long, a birth date before 1900 or in the future.
   virtual host::Checked<std::int64_t> add_patient(const PatientRecord& patient) = 0;
@@ -339,6 +359,10 @@ class ClinicDb {
   virtual host::Checked<std::vector<PumpRecord>> list_pumps() = 0;  // by serial
   virtual host::Checked<std::vector<PumpRecord>> pumps_of(std::int64_t patient_id) = 0;
   virtual host::Checked<void> set_pump_active(std::int64_t pump_id, bool active) = 0;
+  // The catheter tip's level, empty when none is recorded; recording it again replaces it.
+  // Refused: an unknown pump (kNotFound), a level that is not a vertebra (check_vertebral_level).
+  virtual host::Checked<std::optional<CatheterTip>> catheter_tip(std::int64_t pump_id) = 0;
+  virtual host::Checked<void> set_catheter_tip(std::int64_t pump_id, const CatheterTip& tip) = 0;
   virtual host::Checked<void> set_implant_public_key(std::int64_t pump_id,
                                                      std::string_view hex) = 0;
 

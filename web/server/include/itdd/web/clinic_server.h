@@ -20,8 +20,11 @@
 namespace itdd::web {
 
 struct ServerOptions {
-  std::string db_url;                    // as `itdd clinic --db`
-  std::filesystem::path drug_library;    // data/drug-library.json or the clinic's own
+  std::string db_url;                  // as `itdd clinic --db`
+  std::filesystem::path drug_library;  // data/drug-library.json or the clinic's own
+  // data/pump-models.json: what the printed documents say of each model; empty: the PDF
+  // endpoints answer 503.
+  std::filesystem::path pump_models;
   std::filesystem::path ui_dir;          // the built front-end; empty or missing: 404s
   std::string host = "127.0.0.1";        // loopback unless told otherwise
   int port = 8080;                       // 0: any free port (tests)
