@@ -334,12 +334,16 @@ bool Implant::pack_from(std::uint32_t index, safety::StrokePack* out) {
     return static_cast<std::int32_t>(r.first_index + pack_of(r).strokes - index) > 0;
   };
   // The window's start only moves on: read forward from the last pack found, and from the
-  // oldest when asked for one before it (after a reset). Bounded by the ring.
+  // oldest when asked for one before it (after a reset). Bounded by the ring's slots, not its
+  // capacity: once it has wrapped it holds up to a sector more than it always keeps, and after
+  // a reset the pack wanted (a day back) may be past the capacity'th from the oldest; giving up
+  // there made the monitor count the whole day before its open pack for another day (a false
+  // 24 h trip after a power cut, at low rates once the ring had wrapped).
   if (day_read_valid_ && static_cast<std::int32_t>(index - day_read_.first_index) < 0) {
     day_cursor_ = storage::RingCursor{};
     day_read_valid_ = false;
   }
-  for (std::uint32_t i = 0; i <= safety_ledger_.day_capacity() + 1; ++i) {
+  for (std::uint32_t i = 0; i <= safety_ledger_.day_slots(); ++i) {
     if (day_read_valid_ && ends_after(day_read_)) {
       *out = pack_of(day_read_);
       return true;

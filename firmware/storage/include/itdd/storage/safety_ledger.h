@@ -96,6 +96,9 @@ class SafetyLedger {
   std::uint32_t strokes_capacity() const { return strokes_.capacity(); }
   std::uint32_t windows_capacity() const { return windows_.capacity(); }
   std::uint32_t day_capacity() const { return day_.capacity(); }
+  // The day ring's slots: more than it always keeps (day_capacity), and the most valid packs it
+  // can hold at once, so the most read_pack calls that can return one in a row.
+  std::uint32_t day_slots() const { return day_.slot_count(); }
 
  private:
   static StrokePackRecord decode_pack(std::span<const std::uint8_t> p);
