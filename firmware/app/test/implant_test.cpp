@@ -432,6 +432,37 @@ TEST(Implant, AResetAfterTheLedgerWrappedDoesNotTripTheSafetyMonitor) {
   EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
 }
 
+TEST(Implant, AResetAfterTheDayRingWrappedFindsTheDaysStartAndDoesNotTrip) {
+  // 5 mg/day of 25 mg/mL: 200 strokes a day, 16 packs. By day 140 the day ring (2,210 slots,
+  // 2,125 packs always kept) has wrapped and holds more packs than it always keeps, and the pack
+  // a day back is further from the oldest than that: after the reset the monitor must still find
+  // it. The lookup gave up at the capacity, kept the whole day before the open pack counted for
+  // another day and tripped the 24 h window 15 minutes later, halting therapy (found by the
+  // fleet campaigns with this very program and cut).
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(5'000'000)));
+  rig.run_until(ImplantTime(days(80).count() + hours(10).count()));
+  ASSERT_TRUE(rig.implant->refill(fill(millilitres(18)), rig.now).ok());
+  rig.run_until(ImplantTime(days(140).count() + hours(21).count()));
+  const Volume day_before = rig.implant->safety().delivered_last_day();
+  EXPECT_EQ(day_before, microlitres(200));
+  rig.reset(rig.now + minutes(1), hal::ResetCause::kPowerOn);
+  ASSERT_TRUE(rig.report.resumed);
+  // The same day as before the reset, less what left it in the minute.
+  EXPECT_LE(rig.implant->safety().delivered_last_day(), day_before);
+  EXPECT_GE(rig.implant->safety().delivered_last_day(), day_before - microlitres(1));
+  // Strokes leave the window as they did before: never more than a day's 200 and one.
+  for (int hour = 0; hour < 26; ++hour) {
+    rig.run_for(hours(1));
+    EXPECT_LE(rig.implant->safety().delivered_last_day().count(), microlitres(201).count())
+        << "nL in the day window, hour " << hour << " after the reset";
+  }
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+  EXPECT_NE(rig.implant->engine().activity(), Activity::kHalted);
+}
+
 // A reset during priming: the priming resumes and the safety monitor, rebuilt from its ledger
 // (the authorised priming included), lets it through (it tripped and halted therapy before the
 // ledger: found by issue 11's demo, a virtual implant stopped and started while it primed).
