@@ -735,9 +735,8 @@ class SqlClinicDb final : public ClinicDb {
     if (auto e = require_json(p.prescription_json, "prescription_json")) return *e;
     return transaction([&]() -> host::Checked<std::int64_t> {
       if (const host::Checked<PumpRecord> pump = pump_in_transaction(p.pump_id); pump.ok()) {
-        if (auto e = not_fixed_rate(*pump, "mode",
-                                    fmt::format("a {} prescription has nothing to run on",
-                                                p.mode))) {
+        if (auto e = not_fixed_rate(
+                *pump, "mode", fmt::format("a {} prescription has nothing to run on", p.mode))) {
           return *e;
         }
       }
@@ -799,8 +798,7 @@ class SqlClinicDb final : public ClinicDb {
 
   // ---- fixed-rate gas-driven pumps (migration 8) ----
 
-  host::Checked<std::int64_t> add_fixed_rate_pump(const PumpRecord& p,
-                                                  const FixedRatePumpRecord& f,
+  host::Checked<std::int64_t> add_fixed_rate_pump(const PumpRecord& p, const FixedRatePumpRecord& f,
                                                   const CatheterRange& catheter,
                                                   const FixedRateRefillRecord& fill) override {
     if (!p.implant_public_key_hex.empty()) {
@@ -820,11 +818,11 @@ class SqlClinicDb final : public ClinicDb {
                                   f.flow_tolerance_permille));
     }
     if (f.residual_volume.count() < 0 || f.residual_volume >= p.reservoir_capacity) {
-      return db_error(host::RefusalKind::kInvalidArgument, "residual_volume",
-                      fmt::format("{}: the residual volume must be from 0 to below the "
-                                  "reservoir's {}: check the pump model file",
-                                  volume_text(f.residual_volume),
-                                  volume_text(p.reservoir_capacity)));
+      return db_error(
+          host::RefusalKind::kInvalidArgument, "residual_volume",
+          fmt::format("{}: the residual volume must be from 0 to below the "
+                      "reservoir's {}: check the pump model file",
+                      volume_text(f.residual_volume), volume_text(p.reservoir_capacity)));
     }
     if (f.refill_margin.count() < 0) {
       return db_error(host::RefusalKind::kInvalidArgument, "refill_margin",
@@ -1252,12 +1250,14 @@ class SqlClinicDb final : public ClinicDb {
         out.push_back(std::move(row));
       }
       // Fixed-rate pumps: their latest fill (the first at implant) always sets a date.
-      const host::Checked<SqlRows> fixed = db_->query(fmt::format(
-          "SELECT {}, {}, {} FROM pumps pu JOIN patients pa ON pa.id = pu.patient_id "
-          "JOIN fixed_rate_refills fr ON fr.id = (SELECT f2.id FROM fixed_rate_refills f2 "
-          "WHERE f2.pump_id = pu.id ORDER BY f2.at_ms DESC, f2.id DESC LIMIT 1) "
-          "WHERE pu.active AND fr.next_refill_ms <= $1",
-          kPatientColumns, kPumpColumns, kFixedRateRefillColumns), {horizon});
+      const host::Checked<SqlRows> fixed = db_->query(
+          fmt::format(
+              "SELECT {}, {}, {} FROM pumps pu JOIN patients pa ON pa.id = pu.patient_id "
+              "JOIN fixed_rate_refills fr ON fr.id = (SELECT f2.id FROM fixed_rate_refills f2 "
+              "WHERE f2.pump_id = pu.id ORDER BY f2.at_ms DESC, f2.id DESC LIMIT 1) "
+              "WHERE pu.active AND fr.next_refill_ms <= $1",
+              kPatientColumns, kPumpColumns, kFixedRateRefillColumns),
+          {horizon});
       if (!fixed.ok()) return fixed.error();
       for (const SqlRow& r : *fixed) {
         DueRow row;
@@ -1868,10 +1868,10 @@ class SqlClinicDb final : public ClinicDb {
   }
 
   host::Checked<std::optional<FixedRatePumpRecord>> fixed_rate_of(std::int64_t pump_id) {
-    const host::Checked<SqlRows> rows = db_->query(
-        fmt::format("SELECT {} FROM fixed_rate_pumps fp WHERE fp.pump_id = $1",
-                    kFixedRatePumpColumns),
-        {pump_id});
+    const host::Checked<SqlRows> rows =
+        db_->query(fmt::format("SELECT {} FROM fixed_rate_pumps fp WHERE fp.pump_id = $1",
+                               kFixedRatePumpColumns),
+                   {pump_id});
     if (!rows.ok()) return rows.error();
     if (rows->empty()) return std::optional<FixedRatePumpRecord>();
     return std::optional<FixedRatePumpRecord>(fixed_rate_pump_from(rows->front()));

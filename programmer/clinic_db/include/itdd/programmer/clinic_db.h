@@ -384,10 +384,9 @@ class ClinicDb {
   // electronics), a nominal flow not above 0, a tolerance outside 0..999 per mille, a residual
   // volume not below the capacity, a negative margin, and a fill refused as
   // record_fixed_rate_refill refuses one.
-  virtual host::Checked<std::int64_t> add_fixed_rate_pump(const PumpRecord& pump,
-                                                          const FixedRatePumpRecord& figures,
-                                                          const CatheterRange& catheter,
-                                                          const FixedRateRefillRecord& first_fill) = 0;
+  virtual host::Checked<std::int64_t> add_fixed_rate_pump(
+      const PumpRecord& pump, const FixedRatePumpRecord& figures, const CatheterRange& catheter,
+      const FixedRateRefillRecord& first_fill) = 0;
   // The pump's fixed-rate figures, or nothing for a programmable pump.
   virtual host::Checked<std::optional<FixedRatePumpRecord>> fixed_rate_pump(
       std::int64_t pump_id) = 0;
