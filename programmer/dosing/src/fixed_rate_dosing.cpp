@@ -137,11 +137,12 @@ FixedRateRefillPlan fixed_rate_next_refill(const host::TimeZone& zone,
                              rules.first_fill_stability_days, rules.max_refill_interval_days);
   if (r.local.decided_by == RefillRule::kLowReservoir) {
     r.local.why = fmt::format(
-        "{} at the label's +{} ({}, the fastest this pump may run; {} usable above the {} "
-        "the bellows keeps and the {} margin)",
-        r.local.why, percent(pump.flow_tolerance_permille), format_flow_ml_per_day(worst),
-        format_volume_ml(usable), format_volume_ml(pump.residual_volume),
-        format_volume_ml(pump.refill_margin));
+        "at the label's +{} ({}, the fastest this pump may run) only the {} margin is left above "
+        "the {} the bellows keeps on {}, less the {}-day safety margin",
+        percent(pump.flow_tolerance_permille), format_flow_ml_per_day(worst),
+        format_volume_ml(pump.refill_margin), format_volume_ml(pump.residual_volume),
+        host::format_wall_time(zone.local(low_at_worst)),
+        host::format_decimal(rules.safety_margin.count() / (kMillisPerDay / 100), 100));
   }
   // The bound: the due day must end before the reservoir can run empty at the worst flow, so a
   // refill any time that day is in time. The latest such day is the one before the empty day.

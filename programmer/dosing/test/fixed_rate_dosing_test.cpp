@@ -143,11 +143,10 @@ TEST(FixedRateRefill, TheLowReservoirAtTheFastestFlowLessTheMargin) {
   EXPECT_EQ(paris.minute_at(*p.refill.low_reservoir_utc_ms), "2027-03-24 21:28");
   EXPECT_EQ(paris.minute_at(p.refill.due_utc_ms), "2027-03-19 21:28");
   EXPECT_EQ(p.refill.local.decided_by, RefillRule::kLowReservoir);
-  EXPECT_NE(p.refill.local.reason.find("at the label's +15 % (1.15 mL/day, the fastest this pump "
-                                       "may run; 29 mL usable above the 1 mL the bellows keeps "
-                                       "and the 2 mL margin)"),
-            std::string::npos)
-      << p.refill.local.reason;
+  EXPECT_EQ(p.refill.local.reason,
+            "due 2027-03-19 21:28: at the label's +15 % (1.15 mL/day, the fastest this pump may "
+            "run) only the 2 mL margin is left above the 1 mL the bellows keeps on 2027-03-24 "
+            "21:28, less the 5-day safety margin");
 }
 
 TEST(FixedRateRefill, NoMarginsStillEndsTheDayBeforeTheReservoirCanRunEmpty) {
