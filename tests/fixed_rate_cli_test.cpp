@@ -142,6 +142,10 @@ TEST_F(FixedRateCli, ProgrammableOnlyCommandsAndTheVirtualImplantRefuseIt) {
       {"programmer", "bolus", "--dose", "0.1", "--unit", "mg", "--duration", "30m", "--clinician",
        "Dr Lee"},
       {"programmer", "prime", "--catheter-volume-ml", "0.16", "--clinician", "Dr Lee"},
+      // A concentration the programmable library does not list: the pump's kind is said first.
+      {"programmer", "refill", "--drug", "morphine", "--concentration", "2", "--volume-ml", "20",
+       "--clinician", "Dr Lee"},
+      {"programmer", "set-clock", "--now", "--clinician", "Dr Lee"},
       {"programmer", "alarm", "silence", "--kind", "low-reservoir", "--for", "1h", "--clinician",
        "Dr Lee"},
       {"programmer", "interrogate"},

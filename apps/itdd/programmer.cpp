@@ -374,6 +374,11 @@ nlohmann::json read_at(const programmer::ImplantStatus& st) {
 }
 
 int run_prime(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   const Result<Volume> catheter = programmer::parse_volume_ml_or_zero(s.catheter_volume_ml);
   if (!catheter.ok()) {
     return bad_input(
@@ -428,6 +433,11 @@ int run_prime(const State& s) {
 // ones need --override-reason), the review shows the verdict before the confirmation, and the
 // implant checks it again against its own limits.
 int run_bolus(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   const std::optional<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
   if (!unit) return bad_input(fmt::format("--unit {}: must be mg or mcg", s.unit));
   const Result<DrugAmount> dose = programmer::parse_amount(s.dose, *unit);
