@@ -1,6 +1,7 @@
-// libFuzzer harness for the scenario reader: any input must either be read or be refused with a
-// host::Refusal that says what is wrong. An exception (none may leave the reader), a crash or a
-// sanitizer report is a bug.
+// libFuzzer harness for the scenario reader and the fleet campaign reader: any input must either be
+// read or be refused with a host::Refusal that says what is wrong. An exception (none may leave the
+// reader), a crash or a sanitizer report is a bug.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +9,8 @@
 #include "itdd/host/pump_catalog.h"
 #include "itdd/scenario/gas_scenario.h"
 #include "itdd/scenario/scenario.h"
+#include "itdd/sim/fleet/campaign.h"
+#include "itdd/sim/fleet/pump_plan.h"
 #include "itdd/sim/patient_params.h"
 
 namespace {
@@ -31,8 +34,29 @@ const itdd::sim::CsfCatalog& csf() {
 }
 }  // namespace
 
+// The same input as a fleet campaign (sim/fleet): read or refused with a message; and a campaign
+// that is read plans pumps whose scenarios the scenario reader reads (and their patients resolve).
+void campaign_one(std::string_view text) {
+  const itdd::host::Checked<itdd::sim::fleet::Campaign> c =
+      itdd::sim::fleet::parse_campaign_text(text, catalog(), csf());
+  if (!c.ok()) {
+    if (c.error().message.empty()) __builtin_trap();
+    return;
+  }
+  for (std::size_t practice = 0; practice < c->practices.size(); ++practice) {
+    for (std::int64_t pump = 0; pump < std::min<std::int64_t>(c->pumps, 2); ++pump) {
+      const itdd::sim::fleet::PumpPlan plan =
+          itdd::sim::fleet::plan_pump(c.value(), practice, pump, catalog(), csf());
+      if (!itdd::scenario::parse_any_scenario_text(plan.scenario_json, catalog()).ok()) {
+        __builtin_trap();
+      }
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  campaign_one(text);
   // Either kind of pump, chosen by the model's kind as `itdd sim run` reads a file.
   const itdd::host::Checked<itdd::scenario::AnyScenario> any =
       itdd::scenario::parse_any_scenario_text(text, catalog());

@@ -10,6 +10,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev libpqxx-dev postgresql
   libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev  # the dashboard's server (web/server)
+  librandom123-dev libopenmpi-dev openmpi-bin  # fleet campaigns (sim/fleet, itdd-fleet-mpi)
   # the Cortex-M4 target (board/): cross compiler, C and C++ libraries, the emulated board
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm
   dpkg-dev

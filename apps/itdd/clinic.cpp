@@ -574,6 +574,17 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
   a.upload->add_option("--serial", a.serial,
                        "The pump's serial, when the clinic database does not know its implant "
                        "key yet");
+  a.export_cmd = leaf(clinic, "export",
+                      "A patient's record as an HL7 FHIR R4 Bundle (JSON), on stdout or into a "
+                      "file (docs/fhir.md)");
+  a.export_cmd->add_flag("--fhir", a.fhir, "FHIR R4 JSON (the one format there is)")->required();
+  a.export_cmd->add_option("--patient", a.mrn, "The patient's MRN")->required();
+  a.export_cmd->add_option("--out", a.out_file,
+                           "Write the bundle to this file (complete or not at all) instead of "
+                           "stdout");
+  a.export_cmd->add_option("--library", a.library_file,
+                           "Drug library giving each drug's unit (default: $ITDD_DRUG_LIBRARY, "
+                           "else the source tree's data/drug-library.json)");
   return clinic;
 }
 
@@ -598,10 +609,11 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   }
   if (a.report->parsed()) return run_report(a);
   if (a.upload->parsed()) return run_upload(a);
+  if (a.export_cmd->parsed()) return run_clinic_export(a);
   if (a.time_zone_cmd->parsed()) return run_time_zone(a);
   return bad_input(
       "clinic: name a command (init, migrate, time-zone, patient, pump, session, due, report, "
-      "upload)");
+      "upload, export)");
 }
 
 }  // namespace itdd::cli

@@ -124,7 +124,12 @@ struct ClinicArgs {
   CLI::App* upload = nullptr;
   CLI::App* time_zone_cmd = nullptr;
   std::vector<std::string> upload_files;  // upload: event-log and delivery-history files
+  CLI::App* export_cmd = nullptr;         // export --fhir --patient MRN [--out FILE]
+  bool fhir = false;
+  std::string out_file;
 };
+// `itdd clinic export` (clinic_export.cpp).
+int run_clinic_export(const ClinicArgs& args);
 CLI::App* add_clinic(CLI::App& app, ClinicArgs& args);
 // `risk_rank` orders `due` (higher first: the drug library's withdrawal risk); empty ranks all
 // drugs alike.

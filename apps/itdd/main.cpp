@@ -1,6 +1,7 @@
 // itdd: the project's command line.
 //   itdd sim run SCENARIO.json       a scenario on the simulated pump, and its summary
 //   itdd sim trumpet SCENARIO.json   its IEC 60601-2-24 trumpet curve (sim_commands.cpp)
+//   itdd sim fleet CAMPAIGN.json     a fleet campaign (sim_commands.cpp, sim/fleet)
 //   itdd sim tones --out DIR         the alarm tone patterns as WAV files
 //   itdd implant serve ...           a virtual implant programmers connect to (serve.cpp)
 //   itdd programmer keygen|pair|interrogate|pairing-window ...   the programmer's side of the
@@ -260,6 +261,8 @@ int main(int argc, char** argv) {
                   "(default: $ITDD_CSF_PK, else the source tree's data/csf-pharmacokinetics.json)");
   itdd::cli::TrumpetArgs trumpet_args;
   CLI::App* trumpet = itdd::cli::add_sim_trumpet(*sim, trumpet_args);
+  itdd::cli::FleetArgs fleet_args;
+  CLI::App* fleet = itdd::cli::add_sim_fleet(*sim, fleet_args);
   CLI::App* tones = sim->add_subcommand(
       "tones",
       "Render every alarm tone pattern to a WAV file (critical, non-critical, alarm test)");
@@ -346,6 +349,11 @@ int main(int argc, char** argv) {
       return itdd::cli::run_sim_trumpet(trumpet_args, trumpet_args.pump_models_file.empty()
                                                           ? default_pump_models()
                                                           : trumpet_args.pump_models_file);
+    }
+    if (fleet->parsed()) {
+      return itdd::cli::run_sim_fleet(fleet_args, fleet_args.pump_models_file.empty()
+                                                      ? default_pump_models()
+                                                      : fleet_args.pump_models_file);
     }
     if (serve_args.advance->parsed()) {
       return itdd::cli::run_advance(serve_args, default_pump_models());

@@ -2,14 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.h"
 #include "itdd/host/decimal.h"
 #include "itdd/host/pump_catalog.h"
+#include "itdd/sim/fleet/fleet.h"
 #include "itdd/sim/gas_runner.h"
 #include "itdd/sim/gas_summary.h"
 #include "itdd/sim/trumpet.h"
@@ -170,6 +173,52 @@ int run_sim_trumpet(const TrumpetArgs& args, const std::string& models_file) {
     }
   }
   for (const std::string& f : written) std::cout << "wrote " << f << '\n';
+  return 0;
+}
+
+CLI::App* add_sim_fleet(CLI::App& sim, FleetArgs& args) {
+  CLI::App* f = sim.add_subcommand(
+      "fleet",
+      "Run a fleet campaign (docs/fleet.md): many pumps for years under one or two clinic "
+      "practices, with rates per 1,000 pump-years and replay files of every broken invariant");
+  f->add_option("CAMPAIGN", args.campaign_file, "Campaign file (JSON, docs/fleet.md)")->required();
+  f->add_option("--out", args.out_dir,
+                "Directory for summary.json, summary.csv, pumps.csv and replays/ (created if "
+                "missing)")
+      ->required();
+  f->add_option("--pump-models", args.pump_models_file,
+                "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
+                "data/pump-models.json)");
+  f->add_option("--csf-pk", args.csf_pk_file,
+                "Virtual patient's population figures (default: $ITDD_CSF_PK, else the source "
+                "tree's data/csf-pharmacokinetics.json)");
+  f->add_flag("--quiet", args.quiet, "No progress on stderr and no summary on stdout");
+  return f;
+}
+
+int run_sim_fleet(const FleetArgs& args, const std::string& models_file) {
+  const char* env = std::getenv("ITDD_CSF_PK");
+  const std::string pk_file = !args.csf_pk_file.empty()        ? args.csf_pk_file
+                              : env != nullptr && *env != '\0' ? std::string(env)
+                                                               : std::string(ITDD_DEFAULT_CSF_PK);
+  // Everything is read and checked before anything runs.
+  const host::Checked<sim::fleet::LoadedCampaign> loaded =
+      sim::fleet::load_campaign(args.campaign_file, models_file, pk_file);
+  if (!loaded.ok()) return invalid(loaded.error().text());
+  const sim::fleet::FleetInputs in = loaded.value().inputs();
+  const host::Checked<void> out = sim::fleet::prepare_report_dir(args.out_dir);
+  if (!out.ok()) return invalid(out.error().text());
+  std::optional<sim::fleet::Progress> progress;
+  if (!args.quiet) progress.emplace(in);
+  std::int64_t done = 0;
+  std::vector<sim::fleet::PumpOutcome> outcomes = sim::fleet::run_items(in, 0, 1, [&] {
+    ++done;
+    if (progress) progress->update(done);
+  });
+  const host::Checked<std::string> report =
+      sim::fleet::write_report(in, std::move(outcomes), args.out_dir);
+  if (!report.ok()) return invalid(report.error().text());
+  if (!args.quiet) std::cout << report.value();
   return 0;
 }
 

@@ -28,4 +28,17 @@ struct TrumpetArgs {
 CLI::App* add_sim_trumpet(CLI::App& sim, TrumpetArgs& args);
 int run_sim_trumpet(const TrumpetArgs& args, const std::string& pump_models_file);
 
+// `itdd sim fleet CAMPAIGN.json --out DIR`: a fleet campaign on this machine (sim/fleet,
+// docs/fleet.md); under MPI, the companion `itdd-fleet-mpi` runs the same campaign on ranks.
+struct FleetArgs {
+  std::string campaign_file;
+  std::string out_dir;
+  std::string pump_models_file;
+  std::string csf_pk_file;
+  bool quiet = false;
+};
+
+CLI::App* add_sim_fleet(CLI::App& sim, FleetArgs& args);
+int run_sim_fleet(const FleetArgs& args, const std::string& pump_models_file);
+
 }  // namespace itdd::cli

@@ -15,6 +15,7 @@
      times the instructions (docs/footprint.md), no table. Checked on the board by the port's
      RFC 7748 key-pair vectors and the link's handshakes (target_sodium_crypto_test,
      target_link_test). */
+#include "crypto_scalarmult_curve25519.h"
 #include "private/ed25519_ref10.h"
 
 int __wrap_sodium_init(void);
@@ -39,4 +40,19 @@ void __wrap_ge25519_scalarmult_base(ge25519_p3 *h, const unsigned char *a)
     /* The encoding is a constant that decodes; the check is libsodium's own. */
     (void) ge25519_frombytes(&b, base_point);
     ge25519_scalarmult(h, a, &b);
+}
+
+/* X25519's public key, X25519(n, 9) (RFC 7748, 6.1), by the Montgomery ladder that every
+   Diffie-Hellman of the link runs already (crypto_scalarmult_curve25519) instead of the Edwards
+   multiplication above: the same bytes, and the deepest stack of the image 4 KiB shallower
+   (ge25519_scalarmult keeps a 4 KiB table of multiples of the point on the stack; the ladder
+   about 0.4 KiB: docs/footprint.md). The ladder's own refusals cannot happen here: 9 is no
+   point of small order, and a clamped scalar times the base point is never zero. */
+int __wrap_crypto_scalarmult_curve25519_base(unsigned char *q, const unsigned char *n);
+
+static const unsigned char montgomery_base_point[32] = { 9 };
+
+int __wrap_crypto_scalarmult_curve25519_base(unsigned char *q, const unsigned char *n)
+{
+    return crypto_scalarmult_curve25519(q, n, montgomery_base_point);
 }

@@ -23,6 +23,9 @@ void refuse(protocol::Response& out, itdd_ResultCode code, const char* field, co
 // An implant refusal: malformed values are "invalid", the rest is what the state does not allow.
 void refuse(protocol::Response& out, const Error& e);
 void ok(protocol::Response& out, pb_size_t payload_tag);
+// Starts the answer: `out` cleared, with the request's id. The request and `out` may share one
+// buffer (app::ImplantRadio): a handler reads all it needs from its request before this.
+void begin_answer(protocol::Response& out, std::uint32_t request_id);
 
 std::int64_t wall_ms(const Implant& implant, ImplantTime t);
 itdd_Role role_to_wire(link::Role role);
@@ -34,8 +37,10 @@ std::uint32_t boluses_left(const engine::TherapyEngine& engine, ImplantTime now)
 itdd_BolusRefusal refusal_to_wire(therapy::BolusRefusal r);
 
 // ---- therapy_commands.cpp (each takes the sending device's journal lane) ----
+// `req` may share its buffer with `out`: program() begins the answer itself, once it has read
+// and converted the prescription (the others are given a copy of their request).
 void program(Implant& implant, CommandSource source, const itdd_ProgramPrescription& req,
-             ImplantTime now, protocol::Response& out);
+             std::uint32_t request_id, ImplantTime now, protocol::Response& out);
 void refill(Implant& implant, CommandSource source, const itdd_Refill& req, ImplantTime now,
             protocol::Response& out);
 void clinician_bolus(Implant& implant, CommandSource source, const itdd_ClinicianBolus& req,

@@ -1,5 +1,8 @@
 #include "itdd/app/commands.h"
 
+#include <atomic>
+#include <memory>
+
 #include "command_handlers.h"
 #include "itdd/protocol/prescription_wire.h"
 
@@ -19,6 +22,14 @@ void refuse(protocol::Response& out, itdd_ResultCode code, const char* field, co
 
 void refuse(protocol::Response& out, const Error& e) {
   refuse(out, protocol::result_code_for(e.code), e);
+}
+
+void begin_answer(protocol::Response& out, std::uint32_t request_id) {
+  // No read of the request may move below this point (the compiler's barrier), then a fresh
+  // Response in the place (a new object: the request's lifetime ends where they share it).
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  std::construct_at(&out);
+  out.request_id = request_id;
 }
 
 void ok(protocol::Response& out, pb_size_t payload_tag) {
@@ -245,7 +256,10 @@ void set_clock(Implant& implant, const itdd_SetClock& req, ImplantTime now,
   ok(out, 0);
 }
 
-void read_log(Implant& implant, const itdd_ReadEventLog& req, protocol::Response& out) {
+// Not inlined, nor read_history: their page of records stays out of handle_request's frame,
+// which a program command's deep path goes through (the static stack bound, docs/footprint.md).
+[[gnu::noinline]] void read_log(Implant& implant, const itdd_ReadEventLog& req,
+                                protocol::Response& out) {
   constexpr std::size_t kPage = sizeof(itdd_EventLogPage::records) / sizeof(itdd_LogRecord);
   std::array<storage::LogRecord, kPage> page{};
   const std::size_t want =
@@ -270,7 +284,8 @@ void read_log(Implant& implant, const itdd_ReadEventLog& req, protocol::Response
   p.newest_seq = implant.event_log().newest_seq();
 }
 
-void read_history(Implant& implant, const itdd_ReadDeliveryHistory& req, protocol::Response& out) {
+[[gnu::noinline]] void read_history(Implant& implant, const itdd_ReadDeliveryHistory& req,
+                                    protocol::Response& out) {
   constexpr std::size_t kPage = sizeof(itdd_DeliveryHistoryPage::hours) / sizeof(itdd_HourRecord);
   std::array<storage::HourRecord, kPage> page{};
   const std::int64_t count = req.count == 0 || req.count > kPage
@@ -348,16 +363,19 @@ bool is_therapy_command(pb_size_t tag) {
 
 void handle_request(Implant& implant, PairingControl& pairing, const protocol::Request& request,
                     Caller caller, ImplantTime now, protocol::Response& out) {
-  out = protocol::Response{};
-  out.request_id = request.request_id;
+  // `request` and `out` may be one buffer (ImplantRadio keeps them in one): what the answer
+  // needs from the request is read into locals before begin_answer() writes `out`.
+  const std::uint32_t request_id = request.request_id;
   const link::Role role = caller.role;
   const pb_size_t tag = request.which_payload;
   if (tag < itdd_Request_close_session_tag || tag > itdd_Request_prime_catheter_tag) {
+    begin_answer(out, request_id);
     refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",
            "a request this implant does not know");
     return;
   }
   if (!allowed(role, tag)) {
+    begin_answer(out, request_id);
     refuse(out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "payload",
            "this device's role may not make this request");
     return;
@@ -365,6 +383,7 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
   // The sender's own journal lane: its ids are looked up and recorded there, and nowhere else.
   const std::optional<CommandSource> source = command_source(pairing.link_state(), caller.peer);
   if (is_therapy_command(tag) && !source) {
+    begin_answer(out, request_id);
     refuse(out, itdd_ResultCode_RESULT_REFUSED, "session",
            "this device is no longer paired with the implant");
     return;
@@ -372,27 +391,43 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
   const auto& p = request.payload;
   switch (tag) {
     case itdd_Request_close_session_tag:
+      begin_answer(out, request_id);
       ok(out, 0);
       return;
     case itdd_Request_interrogate_tag:
+      begin_answer(out, request_id);
       interrogate(implant, now, out);
       return;
     case itdd_Request_program_tag:
-      program(implant, *source, p.program, now, out);
+      // A whole prescription: read and converted by the handler before it answers.
+      program(implant, *source, p.program, request_id, now, out);
       return;
-    case itdd_Request_refill_tag:
-      refill(implant, *source, p.refill, now, out);
+    case itdd_Request_refill_tag: {
+      const itdd_Refill req = p.refill;
+      begin_answer(out, request_id);
+      refill(implant, *source, req, now, out);
       return;
-    case itdd_Request_clinician_bolus_tag:
-      clinician_bolus(implant, *source, p.clinician_bolus, now, out);
+    }
+    case itdd_Request_clinician_bolus_tag: {
+      const itdd_ClinicianBolus req = p.clinician_bolus;
+      begin_answer(out, request_id);
+      clinician_bolus(implant, *source, req, now, out);
       return;
-    case itdd_Request_patient_bolus_tag:
-      patient_bolus(implant, *source, p.patient_bolus, now, out);
+    }
+    case itdd_Request_patient_bolus_tag: {
+      const itdd_PatientBolusRequest req = p.patient_bolus;
+      begin_answer(out, request_id);
+      patient_bolus(implant, *source, req, now, out);
       return;
-    case itdd_Request_silence_alarm_tag:
-      silence(implant, p.silence_alarm, role, now, out);
+    }
+    case itdd_Request_silence_alarm_tag: {
+      const itdd_SilenceAlarm req = p.silence_alarm;
+      begin_answer(out, request_id);
+      silence(implant, req, role, now, out);
       return;
+    }
     case itdd_Request_alarm_test_tag: {
+      begin_answer(out, request_id);
       const Status s = implant.alarm_test(now);
       if (s) {
         ok(out, 0);
@@ -401,38 +436,59 @@ void handle_request(Implant& implant, PairingControl& pairing, const protocol::R
       }
       return;
     }
-    case itdd_Request_set_clock_tag:
-      set_clock(implant, p.set_clock, now, out);
+    case itdd_Request_set_clock_tag: {
+      const itdd_SetClock req = p.set_clock;
+      begin_answer(out, request_id);
+      set_clock(implant, req, now, out);
       return;
-    case itdd_Request_read_event_log_tag:
-      read_log(implant, p.read_event_log, out);
+    }
+    case itdd_Request_read_event_log_tag: {
+      const itdd_ReadEventLog req = p.read_event_log;
+      begin_answer(out, request_id);
+      read_log(implant, req, out);
       return;
-    case itdd_Request_read_delivery_history_tag:
-      read_history(implant, p.read_delivery_history, out);
+    }
+    case itdd_Request_read_delivery_history_tag: {
+      const itdd_ReadDeliveryHistory req = p.read_delivery_history;
+      begin_answer(out, request_id);
+      read_history(implant, req, out);
       return;
+    }
     case itdd_Request_query_command_status_tag: {
       // Only the asking device's own commands: another device's ids are not its business, and
       // "unknown" is all it learns about them.
-      ok(out, itdd_Response_command_status_tag);
       const std::uint64_t id = p.query_command_status.command_id;
+      begin_answer(out, request_id);
+      ok(out, itdd_Response_command_status_tag);
       out.payload.command_status.command_id = id;
       out.payload.command_status.state =
           state_to_wire(source ? implant.command_outcome(*source, id) : CommandOutcome::kUnknown);
       return;
     }
-    case itdd_Request_open_pairing_window_tag:
-      open_pairing(implant, pairing, p.open_pairing_window, role, now, out);
+    case itdd_Request_open_pairing_window_tag: {
+      const itdd_OpenPairingWindow req = p.open_pairing_window;
+      begin_answer(out, request_id);
+      open_pairing(implant, pairing, req, role, now, out);
       return;
+    }
     case itdd_Request_list_paired_devices_tag:
+      begin_answer(out, request_id);
       list_paired(implant, pairing, out);
       return;
-    case itdd_Request_revoke_paired_device_tag:
-      revoke(pairing, p.revoke_paired_device, role, now, out);
+    case itdd_Request_revoke_paired_device_tag: {
+      const itdd_RevokePairedDevice req = p.revoke_paired_device;
+      begin_answer(out, request_id);
+      revoke(pairing, req, role, now, out);
       return;
-    case itdd_Request_prime_catheter_tag:
-      prime(implant, *source, p.prime_catheter, now, out);
+    }
+    case itdd_Request_prime_catheter_tag: {
+      const itdd_PrimeCatheter req = p.prime_catheter;
+      begin_answer(out, request_id);
+      prime(implant, *source, req, now, out);
       return;
+    }
     default:
+      begin_answer(out, request_id);
       refuse(out, itdd_ResultCode_RESULT_UNKNOWN_COMMAND, "payload",
              "a request this implant does not know");
       return;

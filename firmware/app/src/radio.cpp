@@ -1,6 +1,7 @@
 #include "itdd/app/radio.h"
 
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "itdd/storage/layout.h"
@@ -390,20 +391,25 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
   if (!r.ok()) return refusal_frame("record refused", reply);
   authenticated_record_ = true;
   if (r->type != link::RecordType::kData) return 0;  // the device closed the session
-  if (!protocol::decode_request(reply.subspan(kTextAt, r->size), request_).ok()) {
-    response_ = protocol::Response{};
-    response_.result = itdd_ResultCode_RESULT_INVALID;
-    response_.has_error = true;
+  // The request is decoded into the exchange, and the answer written over it.
+  protocol::Request& request = *std::construct_at(&exchange_.request);
+  pb_size_t request_tag = 0;
+  if (!protocol::decode_request(reply.subspan(kTextAt, r->size), request).ok()) {
+    protocol::Response& refused = *std::construct_at(&exchange_.response);
+    refused.result = itdd_ResultCode_RESULT_INVALID;
+    refused.has_error = true;
     const char* field = "message";
     const char* message = "not a request this implant can read";
-    for (std::size_t i = 0; field[i] != '\0'; ++i) response_.error.field[i] = field[i];
-    for (std::size_t i = 0; message[i] != '\0'; ++i) response_.error.message[i] = message[i];
+    for (std::size_t i = 0; field[i] != '\0'; ++i) refused.error.field[i] = field[i];
+    for (std::size_t i = 0; message[i] != '\0'; ++i) refused.error.message[i] = message[i];
   } else {
-    handle_request(implant_, *this, request_, Caller{r->peer, r->role}, now, response_);
+    request_tag = request.which_payload;
+    handle_request(implant_, *this, request, Caller{r->peer, r->role}, now, exchange_.response);
   }
+  const protocol::Response& response = exchange_.response;
   const std::span<std::uint8_t> answer = reply.subspan(
       kTextAt, reply.size() - kTextAt - hal::kAeadTagSize - protocol::kFrameTrailerSize);
-  const Result<std::size_t> encoded = protocol::encode(response_, answer);
+  const Result<std::size_t> encoded = protocol::encode(response, answer);
   if (!encoded.ok()) return 0;
   const Result<std::size_t> sealed =
       responder_->seal(answer.first(encoded.value()),
@@ -411,12 +417,11 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
   if (!sealed.ok()) return 0;
   const std::size_t n =
       frame(protocol::FrameType::kRecord, reply.subspan(kSealedAt, sealed.value()), reply);
-  if (request_.which_payload == itdd_Request_close_session_tag &&
-      response_.result == itdd_ResultCode_RESULT_OK) {
+  if (request_tag == itdd_Request_close_session_tag &&
+      response.result == itdd_ResultCode_RESULT_OK) {
     // The answer goes out sealed; then the session ends here (the device ends its side).
     std::array<std::uint8_t, link::kRecordOverhead> close{};
     (void)responder_->close(close, now);
-    request_.which_payload = 0;
   }
   return n;
 }

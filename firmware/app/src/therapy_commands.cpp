@@ -34,25 +34,33 @@ bool fresh(const Implant& implant, CommandSource source, std::uint64_t id,
 }  // namespace
 
 void program(Implant& implant, CommandSource source, const itdd_ProgramPrescription& req,
-             ImplantTime now, protocol::Response& out) {
-  if (!fresh(implant, source, req.command_id, out)) return;
-  if (req.replaces_token != implant.prescription_token()) {
+             std::uint32_t request_id, ImplantTime now, protocol::Response& out) {
+  // Everything read from the request first (it may lie where the answer is written); the
+  // prescription's conversion has no effect but its result, so the checks below keep their
+  // order: the command id, the token, a prescription given, a valid one.
+  const std::uint64_t command_id = req.command_id;
+  const std::uint64_t replaces_token = req.replaces_token;
+  const bool has_prescription = req.has_prescription;
+  therapy::Prescription rx;
+  const Status converted = has_prescription ? protocol::validated_prescription_from_wire(
+                                                  req.prescription, implant.engine().pump(), rx)
+                                            : Status::Ok();
+  begin_answer(out, request_id);
+  if (!fresh(implant, source, command_id, out)) return;
+  if (replaces_token != implant.prescription_token()) {
     refuse(out, itdd_ResultCode_RESULT_STALE_TOKEN, "replaces_token",
            "the implant's prescription has changed since it was read: interrogate again");
     return;
   }
-  if (!req.has_prescription) {
+  if (!has_prescription) {
     refuse(out, itdd_ResultCode_RESULT_INVALID, "prescription", "no prescription given");
     return;
   }
-  therapy::Prescription rx;
-  if (Status s =
-          protocol::validated_prescription_from_wire(req.prescription, implant.engine().pump(), rx);
-      !s) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, s.error());
+  if (!converted) {
+    refuse(out, itdd_ResultCode_RESULT_INVALID, converted.error());
     return;
   }
-  implant.begin_command(source, req.command_id);
+  implant.begin_command(source, command_id);
   const Status s = implant.program(rx, now);
   implant.end_command();
   if (!s) {

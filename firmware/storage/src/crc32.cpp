@@ -6,12 +6,20 @@ namespace itdd::storage {
 namespace {
 
 // kTables[0] is the classic byte table; kTables[k][n] is the CRC of byte n followed by k zero
-// bytes, so eight bytes can be folded in at once ("slicing by 8"): an 8 KB table in flash, about
-// four times fewer dependent steps per byte than one lookup per byte (the settings copies are
-// 8 KB and are checked at every boot and every commit). Plain arrays, so that even an
-// unoptimised build indexes them directly.
+// bytes, so eight bytes can be folded in at once ("slicing by 8"): an 8 KB table, about four
+// times fewer dependent steps per byte than one lookup per byte (the settings copies are 8 KB
+// and are checked at every boot and every commit). A build for a microcontroller sets
+// ITDD_CRC32_TABLES=1 (firmware/storage/CMakeLists.txt): the byte table alone, 1 KB of flash
+// instead of 8 (docs/footprint.md), the same values a byte at a time. Plain arrays, so that even
+// an unoptimised build indexes them directly.
+#ifndef ITDD_CRC32_TABLES
+#define ITDD_CRC32_TABLES 8
+#endif
+constexpr std::size_t kSlices = ITDD_CRC32_TABLES;
+static_assert(kSlices == 1 || kSlices == 8, "CRC-32 tables: 1 (a byte a step) or 8 (sliced)");
+
 struct Tables {
-  std::uint32_t t[8][256];
+  std::uint32_t t[kSlices][256];
 };
 constexpr Tables make_tables() {
   Tables tables{};
@@ -20,7 +28,7 @@ constexpr Tables make_tables() {
     for (int k = 0; k < 8; ++k) c = (c & 1u) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
     tables.t[0][n] = c;
   }
-  for (std::size_t k = 1; k < 8; ++k) {
+  for (std::size_t k = 1; k < kSlices; ++k) {
     for (std::uint32_t n = 0; n < 256; ++n) {
       tables.t[k][n] = (tables.t[k - 1][n] >> 8) ^ tables.t[0][tables.t[k - 1][n] & 0xFFu];
     }
@@ -33,18 +41,19 @@ constexpr Tables kTables = make_tables();
 }  // namespace
 
 Crc32& Crc32::update(std::span<const std::uint8_t> bytes) {
-  const std::uint32_t(&t)[8][256] = kTables.t;
+  const std::uint32_t(&t)[kSlices][256] = kTables.t;
   std::uint32_t c = state_;
   const std::uint8_t* p = bytes.data();
   std::size_t n = bytes.size();
-  for (; n >= 8; n -= 8, p += 8) {
-    // The eight bytes as two little-endian words, the first one folded into the state.
-    const std::uint32_t lo = c ^ (static_cast<std::uint32_t>(p[0]) |
-                                  static_cast<std::uint32_t>(p[1]) << 8 |
-                                  static_cast<std::uint32_t>(p[2]) << 16 |
-                                  static_cast<std::uint32_t>(p[3]) << 24);
-    c = t[7][lo & 0xFFu] ^ t[6][(lo >> 8) & 0xFFu] ^ t[5][(lo >> 16) & 0xFFu] ^ t[4][lo >> 24] ^
-        t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+  if constexpr (kSlices == 8) {
+    for (; n >= 8; n -= 8, p += 8) {
+      // The eight bytes as two little-endian words, the first one folded into the state.
+      const std::uint32_t lo =
+          c ^ (static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+               static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24);
+      c = t[7][lo & 0xFFu] ^ t[6][(lo >> 8) & 0xFFu] ^ t[5][(lo >> 16) & 0xFFu] ^ t[4][lo >> 24] ^
+          t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    }
   }
   for (; n > 0; --n, ++p) c = t[0][(c ^ *p) & 0xFFu] ^ (c >> 8);
   state_ = c;

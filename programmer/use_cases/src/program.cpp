@@ -149,7 +149,9 @@ host::Checked<ProgramOutcome> commit_program(UseCaseSession& s, const ProgramPla
     p.concentration = plan.rx.concentration;
     p.mode = basal_mode_name(plan.rx.mode);
     p.max_daily_dose = max_daily_dose(plan.rx);
-    p.prescription_json = nlohmann::json{{"review", review_json(plan.review)}}.dump();
+    p.prescription_json = nlohmann::json{{"review", review_json(plan.review)},
+                                         {"program", program_record_json(plan.rx)}}
+                              .dump();
     if (auto w = s.record->db->record_prescription(p); !w.ok()) return w.error().text();
     return record_overrides(s, session, plan.rx.drug.name.data(), plan.check, plan.override_reason);
   });

@@ -208,6 +208,37 @@ nlohmann::json review_json(const ProgramReview& review) {
   return rows;
 }
 
+nlohmann::json program_record_json(const Prescription& rx) {
+  nlohmann::json j;
+  j["mode"] = rx.mode == BasalMode::kContinuous ? "continuous"
+              : rx.mode == BasalMode::kFlexible ? "flex"
+                                                : "stopped";
+  j["unit"] = unit_name(rx.drug.unit);
+  j["concentration_ng_per_ml"] = rx.concentration.count();
+  j["continuous_ng_per_day"] = rx.continuous_dose.count();
+  if (rx.mode == BasalMode::kFlexible) {
+    nlohmann::json days = nlohmann::json::array();
+    const std::size_t day_count = rx.flex.per_weekday ? 7 : 1;
+    for (std::size_t d = 0; d < day_count; ++d) {
+      const therapy::DayProgram& day = rx.flex.days[d];
+      nlohmann::json steps = nlohmann::json::array();
+      for (std::size_t i = 0; i < day.step_count && i < therapy::kMaxStepsPerDay; ++i) {
+        steps.push_back({{"start_minute", day.steps[i].start_minute},
+                         {"ng_per_day", day.steps[i].dose_rate.count()}});
+      }
+      days.push_back(std::move(steps));
+    }
+    j["flex"] = {{"per_weekday", rx.flex.per_weekday}, {"days", std::move(days)}};
+  }
+  const therapy::PatientBolusSettings& b = rx.patient_bolus;
+  j["patient_bolus"] = b.enabled ? nlohmann::json{{"dose_ng", b.dose.count()},
+                                                  {"duration_ms", b.duration.count()},
+                                                  {"max_per_24h", b.max_per_24h},
+                                                  {"lockout_ms", b.lockout.count()}}
+                                 : nlohmann::json(nullptr);
+  return j;
+}
+
 Status verify_readback(const Prescription& sent, std::uint64_t programmed_token,
                        const ImplantStatus& after) {
   if (after.prescription_token != programmed_token) {

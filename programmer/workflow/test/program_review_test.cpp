@@ -141,3 +141,39 @@ TEST(VerifyReadback, AcceptsExactlyWhatWasSentUnderTheConfirmedToken) {
 
 }  // namespace
 }  // namespace itdd::programmer
+
+namespace itdd::programmer {
+namespace {
+
+TEST(ProgramRecordJson, KeepsTheProgramAsExactIntegers) {
+  therapy::Prescription rx = therapy::Prescription{};
+  rx.drug = therapy::make_drug("morphine", DoseUnit::kMilligram);
+  rx.concentration = Concentration(25'000'000);
+  rx.mode = therapy::BasalMode::kFlexible;
+  rx.flex.days[0].step_count = 2;
+  rx.flex.days[0].steps[0] = {0, DoseRate(1'000'000)};
+  rx.flex.days[0].steps[1] = {7 * 60 + 30, DoseRate(1'500'001)};
+  rx.patient_bolus.enabled = true;
+  rx.patient_bolus.dose = DrugAmount(100'000);
+  rx.patient_bolus.duration = Duration(600'000);
+  rx.patient_bolus.max_per_24h = 3;
+  rx.patient_bolus.lockout = Duration(7'200'000);
+  const nlohmann::json j = program_record_json(rx);
+  EXPECT_EQ(j["mode"], "flex");
+  EXPECT_EQ(j["unit"], "mg");
+  EXPECT_EQ(j["concentration_ng_per_ml"], 25'000'000);
+  EXPECT_EQ(j["flex"]["per_weekday"], false);
+  ASSERT_EQ(j["flex"]["days"].size(), 1u);
+  EXPECT_EQ(j["flex"]["days"][0][1]["start_minute"], 450);
+  EXPECT_EQ(j["flex"]["days"][0][1]["ng_per_day"], 1'500'001);
+  EXPECT_EQ(j["patient_bolus"]["dose_ng"], 100'000);
+  EXPECT_EQ(j["patient_bolus"]["lockout_ms"], 7'200'000);
+  rx.patient_bolus.enabled = false;
+  rx.flex.per_weekday = true;
+  const nlohmann::json week = program_record_json(rx);
+  EXPECT_TRUE(week["patient_bolus"].is_null());
+  EXPECT_EQ(week["flex"]["days"].size(), 7u);
+}
+
+}  // namespace
+}  // namespace itdd::programmer

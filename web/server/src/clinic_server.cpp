@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "itdd/programmer/accounts.h"
 #include "itdd/programmer/clinic_overview.h"
 #include "itdd/programmer/drug_library.h"
+#include "itdd/programmer/fhir_export.h"
 #include "itdd/programmer/patient_view.h"
 #include "itdd/programmer/uploads.h"
 
@@ -35,6 +37,11 @@ struct Reply {
   Json body = Json::object();
   std::string audit_target;
   std::string audit_detail;
+  // A document rather than JSON of the API (the FHIR export): sent as it is, with its media
+  // type, as a download named `file_name`.
+  std::string document;
+  std::string media_type;
+  std::string file_name;
 };
 
 Reply error_reply(int status, std::string field, std::string message) {
@@ -211,6 +218,12 @@ struct ClinicServer::Impl {
   static void send(httplib::Response& res, const Reply& reply) {
     res.status = reply.status;
     res.set_header("Cache-Control", "no-store");
+    if (!reply.document.empty()) {
+      res.set_header("Content-Disposition",
+                     fmt::format("attachment; filename=\"{}\"", reply.file_name));
+      res.set_content(reply.document, reply.media_type);
+      return;
+    }
     res.set_content(reply.body.dump(), "application/json; charset=utf-8");
   }
 
@@ -226,6 +239,7 @@ struct ClinicServer::Impl {
   Reply overview(const httplib::Request& req);
   Reply due(const httplib::Request& req);
   Reply patient(const std::string& mrn);
+  Reply fhir(const std::string& mrn);
   Reply series(const httplib::Request& req, const std::string& serial);
   Reply sessions(const httplib::Request& req);
   Reply session(const std::string& id_text);
@@ -277,6 +291,8 @@ void ClinicServer::Impl::install() {
         [this](const httplib::Request& req, const SignedIn&) { return due(req); });
   route("GET", R"(/api/patients/([^/]+))", Permission::kView, nullptr,
         [this](const httplib::Request& req, const SignedIn&) { return patient(req.matches[1]); });
+  route("GET", R"(/api/patients/([^/]+)/fhir)", Permission::kView, nullptr,
+        [this](const httplib::Request& req, const SignedIn&) { return fhir(req.matches[1]); });
   route(
       "GET", R"(/api/pumps/([^/]+)/series)", Permission::kView, nullptr,
       [this](const httplib::Request& req, const SignedIn&) { return series(req, req.matches[1]); });
@@ -465,6 +481,22 @@ Reply ClinicServer::Impl::patient(const std::string& mrn) {
                 {"pumps", pumps},
                 {"sessions", session_list},
                 {"trials", trial_list}}};
+}
+
+// The patient's FHIR R4 bundle (programmer/fhir), the same bytes `itdd clinic export --fhir`
+// writes, as a download.
+Reply ClinicServer::Impl::fhir(const std::string& mrn) {
+  const host::Checked<FhirJson> bundle = fhir_patient_bundle(*db, mrn, library);
+  if (!bundle.ok()) return db_reply(bundle.error(), "mrn");
+  Reply r;
+  r.document = fhir_bundle_text(*bundle);
+  r.media_type = "application/fhir+json; fhirVersion=4.0; charset=utf-8";
+  // The MRN in a file name: letters, digits, '-' and '_' kept, anything else '_'.
+  std::string name;
+  for (const char c : mrn)
+    name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  r.file_name = fmt::format("{}-fhir-r4.json", name.substr(0, 64));
+  return r;
 }
 
 Reply ClinicServer::Impl::series(const httplib::Request& req, const std::string& serial) {

@@ -302,6 +302,29 @@ TEST_F(ServerTest, ThePatientPageAndItsSeries) {
   expect_error(get("/api/pumps/SN-BAC/series?from_ms=0"), 400, "from_ms");  // over 400 days
 }
 
+TEST_F(ServerTest, APatientsFhirBundleIsADownloadForAnyoneLoggedIn) {
+  const httplib::Result anonymous = client_->Get("/api/patients/MRN-ANN/fhir", headers());
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  ASSERT_EQ(login("amy", "staff password").status, 200);
+  const httplib::Result r = client_->Get("/api/patients/MRN-ANN/fhir", headers());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"),
+            "application/fhir+json; fhirVersion=4.0; charset=utf-8");
+  EXPECT_EQ(r->get_header_value("Content-Disposition"),
+            "attachment; filename=\"MRN-ANN-fhir-r4.json\"");
+  const json bundle = json::parse(r->body);
+  EXPECT_EQ(bundle["resourceType"], "Bundle");
+  EXPECT_EQ(bundle["type"], "collection");
+  EXPECT_EQ(bundle["entry"][0]["resource"]["identifier"][0]["value"], "MRN-ANN");
+  // The same bytes twice (the export depends on the database alone).
+  const httplib::Result again = client_->Get("/api/patients/MRN-ANN/fhir", headers());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, r->body);
+  expect_error(get("/api/patients/MRN-NOBODY/fhir"), 404, "mrn");
+}
+
 TEST_F(ServerTest, SessionsAndASessionReport) {
   ASSERT_EQ(login("amy", "staff password").status, 200);
   const Reply all = get("/api/sessions");

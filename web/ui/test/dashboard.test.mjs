@@ -5,7 +5,7 @@
 // under ITDD_WEB_ARTIFACTS.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browser, env, itdd, pixelsOfColour, removeDir, serve, shot, stop, workDir } from './harness.mjs';
 import { fillDemo } from './demo.mjs';
@@ -140,6 +140,23 @@ describe('the clinic dashboard', () => {
     assert.ok(Math.abs((await span('#plot-daily')) / before - 0.25) < 0.01, 'zoomed to a quarter');
     assert.equal(await span('#plot-reservoir'), await span('#plot-daily'), 'the plots share one time range');
     await shot(page, 'patient-zoomed');
+    await page.context().close();
+  });
+
+  test('a patient page offers the record as a FHIR R4 download, the bytes the command line writes', async () => {
+    const page = await logIn(STAFF);
+    const { mrn, serial } = demo.morphineDue30;
+    await page.locator(`tr[data-serial="${serial}"] a`).first().click();
+    const link = page.getByRole('link', { name: 'Download the record (HL7 FHIR R4, JSON)' });
+    await link.waitFor();
+    await shot(page, 'patient-fhir-link');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), `${mrn}-fhir-r4.json`);
+    const text = readFileSync(await download.path(), 'utf8');
+    const bundle = JSON.parse(text);
+    assert.equal(bundle.resourceType, 'Bundle');
+    assert.equal(bundle.entry[0].resource.identifier[0].value, mrn);
+    assert.equal(text, await itdd(['clinic', '--db', demo.db, 'export', '--fhir', '--patient', mrn]));
     await page.context().close();
   });
 });

@@ -136,6 +136,8 @@ export async function patientView(ctx: Context): Promise<void> {
   main.append(
     h('h1', {}, `${p.name} `, h('span', { class: 'muted' }, `(${p.mrn})`)),
     h('p', {}, `Born ${p.birth_date} · ${p.indication}`),
+    // The record for another system: the same bundle `itdd clinic export --fhir` writes.
+    h('p', {}, h('a', { href: `/api/patients/${encodeURIComponent(p.mrn)}/fhir`, download: `${p.mrn}-fhir-r4.json`, id: 'fhir-download' }, 'Download the record (HL7 FHIR R4, JSON)')),
     h('div', { class: 'cards' }, page.pumps.map(pumpCard)),
   );
   const ordered = page.pumps.filter((x) => x.active).concat(page.pumps.filter((x) => !x.active));

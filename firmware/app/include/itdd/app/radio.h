@@ -163,9 +163,14 @@ class ImplantRadio final : private link::StateStore,
   };
   std::array<Seen, link::kMaxPeers> seen_{};
   // Working memory for one exchange (static size: nothing allocated per frame; the bytes are
-  // the caller's reply buffer).
-  protocol::Request request_{};
-  protocol::Response response_{};
+  // the caller's reply buffer): the decoded request, then its answer in the same place
+  // (handle_request reads what it needs from the request before it writes the answer), one
+  // Response's size instead of a Request's and a Response's (5.5 KiB less RAM).
+  union Exchange {
+    protocol::Request request;
+    protocol::Response response;
+  };
+  Exchange exchange_{};
 };
 
 }  // namespace itdd::app

@@ -50,6 +50,14 @@ ProgramReview review_program(const std::optional<therapy::Prescription>& before,
 std::string format_review(const ProgramReview& review);
 nlohmann::json review_json(const ProgramReview& review);
 
+// A prescription as exact base integers, kept with its clinic record (the "program" member of
+// PrescriptionRecord::prescription_json) so exports can give its steps without parsing the
+// review's text: {"mode": "continuous"|"flex"|"stopped", "unit": "mg"|"mcg",
+// "concentration_ng_per_ml", "continuous_ng_per_day", "flex": {"per_weekday", "days": [[
+// {"start_minute", "ng_per_day"}...]...]} (one day, or seven from Monday), "patient_bolus":
+// {"dose_ng", "duration_ms", "max_per_24h", "lockout_ms"} or null}.
+nlohmann::json program_record_json(const therapy::Prescription& rx);
+
 // After a program: the implant's own account (an interrogation) must hold exactly the
 // prescription sent, under the token the implant answered with. Refuses with the field that
 // differs ("prescription_token", "drug", "flex.days.steps", ...).
