@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "clinic_context.h"
+#include "clinic_fixed_rate.h"
 #include "clinic_lists.h"
 #include "commands.h"
 #include "errors.h"
@@ -20,6 +21,7 @@
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/clinic_overview.h"
+#include "itdd/programmer/fixed_rate_pump.h"
 #include "itdd/programmer/text_input.h"
 #include "itdd/programmer/uploads.h"
 
@@ -215,12 +217,29 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
     return bad_input(fmt::format("--pump-models {}: {}", models_file, catalog.error().text()));
   }
   const host::PumpModelSpec* spec = catalog->find(a.model);
-  if (spec == nullptr) {
+  const host::GasPumpSpec* gas = catalog->find_gas(a.model);
+  if (spec == nullptr && gas == nullptr) {
     std::string known;
     for (const std::string& n : catalog->names()) known += (known.empty() ? "" : ", ") + n;
+    for (const std::string& n : catalog->gas_names()) known += (known.empty() ? "" : ", ") + n;
     return bad_input(fmt::format("--model {}: not in {} (known: {})", a.model, models_file, known));
   }
-  p.reservoir_capacity = spec->model.reservoir_capacity;
+  // A programmable pump's drug is put in by its first refill in a programming session.
+  if (spec != nullptr) {
+    for (const auto& [flag, value] : {std::pair<const char*, const std::string*>{"--drug", &a.drug},
+                                      {"--concentration", &a.concentration},
+                                      {"--volume-ml", &a.fill_volume_ml},
+                                      {"--filled-at", &a.filled_at}}) {
+      if (!value->empty()) {
+        return bad_input(fmt::format(
+            "{}: {} is programmable: its drug goes in at its first refill in a programming "
+            "session (`itdd programmer refill`); these options are for a fixed-rate model's "
+            "first fill",
+            flag, a.model));
+      }
+    }
+    p.reservoir_capacity = spec->model.reservoir_capacity;
+  }
   if (a.mrn.empty()) return bad_input("--patient: give the patient's MRN");
 
   std::unique_ptr<ClinicDb> db;
@@ -232,6 +251,7 @@ int run_pump_add(const ClinicArgs& a, const std::string& default_pump_models) {
     return db_failure(e);
   }
   p.patient_id = patient->id;
+  if (gas != nullptr) return run_fixed_rate_pump_add(a, *gas, p, patient->mrn, *db);
   // The catheter's range is the model's too; the database refuses what lies outside it.
   const programmer::CatheterRange catheter{spec->min_catheter_length_mm,
                                            spec->max_catheter_length_mm, spec->min_catheter_volume,
@@ -286,6 +306,7 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
           {"days_left", nullptr},
           {"low_reservoir_date", nullptr},
           {"reason", r.reason},
+          {"kind", r.fixed_rate ? "gas-fixed-rate" : "programmable"},
       };
       if (r.next_refill_ms) {
         j["next_refill_date"] = r.next_refill_date;
@@ -307,7 +328,9 @@ int run_due(const ClinicArgs& a, const programmer::RiskRank& risk_rank) {
         "{:<8} {:<24} {:<12} {:<12} {:<11} {:>9}  {}\n", programmer::due_status_name(r.status),
         fmt::format("{} {}", r.patient.mrn, r.patient.name), r.pump.serial,
         r.drug.empty() ? "?" : r.drug, r.next_refill_ms ? r.next_refill_date : "?",
-        r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?", r.reason);
+        r.next_refill_ms ? fmt::format("{} d", r.days_left) : "?",
+        r.fixed_rate ? fmt::format("{}, no alarm: {}", programmer::kFixedRateLabel, r.reason)
+                     : r.reason);
   }
   std::cout << fmt::format("{} pump(s)\n", rows->size());
   return 0;
@@ -487,6 +510,36 @@ CLI::App* add_clinic(CLI::App& app, ClinicArgs& a) {
   a.pump_add->add_option("--pump-models", a.pump_models_file,
                          "Pump model file (default: $ITDD_PUMP_MODELS, else the source tree's "
                          "data/pump-models.json)");
+  // A fixed-rate (gas-driven) model's first fill is recorded with it.
+  a.pump_add->add_option("--drug", a.drug, "Fixed-rate model: the drug of its first fill");
+  a.pump_add->add_option("--concentration", a.concentration,
+                         "Fixed-rate model: the concentration, in the drug's unit per mL");
+  a.pump_add->add_option("--volume-ml", a.fill_volume_ml,
+                         "Fixed-rate model: the volume put in (mL)");
+  a.pump_add->add_option("--clinician", a.clinician, "Fixed-rate model: who filled it");
+  a.pump_add->add_option("--filled-at", a.filled_at,
+                         "Fixed-rate model: when, \"YYYY-MM-DD HH:MM\" in the clinic's time "
+                         "(default: now)");
+  a.pump_add->add_option("--library", a.library_file,
+                         "Drug library (default: $ITDD_DRUG_LIBRARY, else the source tree's)");
+  a.pump_refill = leaf(pump, "refill",
+                       "Refill a fixed-rate (gas-driven) pump, with a new concentration to change "
+                       "its dose (a programmable pump is refilled with `itdd programmer refill`)");
+  a.pump_refill->add_option("--pump", a.serial, "The pump's serial")->required();
+  a.pump_refill->add_option("--drug", a.drug, "The drug put in")->required();
+  a.pump_refill
+      ->add_option("--concentration", a.concentration,
+                   "Its concentration, in the drug's unit per mL (`itdd dose "
+                   "fixed-rate` gives the one for a daily dose)")
+      ->required();
+  a.pump_refill->add_option("--volume-ml", a.fill_volume_ml, "The volume put in (mL)")->required();
+  a.pump_refill->add_option("--withdrawn-ml", a.withdrawn_ml, "What was withdrawn first (mL)")
+      ->required();
+  a.pump_refill->add_option("--clinician", a.clinician, "Who refilled it")->required();
+  a.pump_refill->add_option("--filled-at", a.filled_at,
+                            "When, \"YYYY-MM-DD HH:MM\" in the clinic's time (default: now)");
+  a.pump_refill->add_option("--library", a.library_file,
+                            "Drug library (default: $ITDD_DRUG_LIBRARY, else the source tree's)");
   a.pump_list = leaf(pump, "list",
                      "List the pumps by serial: drug, dose, reservoir estimate, last and next "
                      "refill");
@@ -546,6 +599,7 @@ int run_clinic(const ClinicArgs& a, const std::string& default_pump_models,
   if (a.patient_list->parsed()) return run_patient_list(a);
   if (a.pump_add->parsed()) return run_pump_add(a, default_pump_models);
   if (a.pump_list->parsed()) return run_pump_list(a, default_pump_models);
+  if (a.pump_refill->parsed()) return run_fixed_rate_refill(a);
   if (a.session_list->parsed()) return run_session_list(a);
   if (a.due->parsed()) {
     if (risk_rank) return run_due(a, risk_rank);

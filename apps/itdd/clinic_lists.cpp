@@ -18,6 +18,7 @@
 #include "itdd/host/pump_catalog.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/documents.h"
+#include "itdd/programmer/fixed_rate_pump.h"
 #include "itdd/programmer/pump_status.h"
 #include "itdd/programmer/units_text.h"
 
@@ -31,6 +32,13 @@ std::string dose_text(DoseRate dose) {
   const DoseUnit unit =
       dose.count() < kNanogramsPerMilligram ? DoseUnit::kMicrogram : DoseUnit::kMilligram;
   return programmer::format_dose(dose, unit);
+}
+
+// A concentration in the same units as dose_text: mcg/mL below 1 mg/mL, else mg/mL.
+std::string conc_text(Concentration c) {
+  const DoseUnit unit =
+      c.count() < kNanogramsPerMilligram ? DoseUnit::kMicrogram : DoseUnit::kMilligram;
+  return programmer::format_concentration(c, unit);
 }
 
 std::unique_ptr<ClinicDb> open_existing(const ClinicArgs& a, int& rc) {
@@ -113,9 +121,48 @@ int run_pump_list(const ClinicArgs& a, const std::string& default_pump_models) {
   // Refill dates are the clinic's local dates, as `clinic due` and `clinic report` say them.
   const auto zone = db->time_zone();
   if (!zone.ok()) return db_failure(zone.error());
+  // Fixed-rate pumps are their own kind: listed apart, with what they have (no prescription).
+  const auto snapshot = db->clinic_snapshot();
+  if (!snapshot.ok()) return db_failure(snapshot.error());
+  std::vector<programmer::FixedRateStatus> fixed;
+  for (const programmer::FixedRatePumpSnapshot& f : snapshot->fixed_rate_pumps) {
+    fixed.push_back(programmer::fixed_rate_status(f, now));
+  }
+  const auto is_fixed = [&fixed](const programmer::PumpRecord& p) {
+    return std::any_of(fixed.begin(), fixed.end(),
+                       [&p](const programmer::FixedRateStatus& f) { return f.pump.id == p.id; });
+  };
+  const auto mrn_of = [&snapshot](std::int64_t patient_id) {
+    for (const programmer::PatientRecord& p : snapshot->patients) {
+      if (p.id == patient_id) return p.mrn;
+    }
+    return std::string("?");
+  };
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
+    for (const programmer::FixedRateStatus& f : fixed) {
+      nlohmann::json j = pump_json(f.pump, mrn_of(f.pump.patient_id));
+      j.update(
+          {{"kind", "gas-fixed-rate"},
+           {"programmable", false},
+           {"nominal_flow_nl_per_day", f.figures.nominal_flow.count()},
+           {"flow_tolerance_permille", f.figures.flow_tolerance_permille},
+           {"drug", f.last_fill ? nlohmann::json(f.last_fill->drug) : nlohmann::json()},
+           {"concentration_ng_per_ml",
+            f.last_fill ? nlohmann::json(f.last_fill->concentration.count()) : nlohmann::json()},
+           {"daily_dose_ng_per_day", f.daily_dose.count()},
+           {"reservoir_estimate_nl", f.left_at_worst.count()},
+           {"last_refill_date",
+            f.last_fill ? nlohmann::json(zone->date_at(f.last_fill->at_ms)) : nlohmann::json()},
+           {"next_refill_date", f.last_fill
+                                    ? nlohmann::json(zone->date_at(f.last_fill->next_refill_ms))
+                                    : nlohmann::json()},
+           {"next_refill_ms",
+            f.last_fill ? nlohmann::json(f.last_fill->next_refill_ms) : nlohmann::json()}});
+      out.push_back(std::move(j));
+    }
     for (const programmer::PumpStatus& s : *statuses) {
+      if (is_fixed(s.pump)) continue;
       const programmer::PumpRecord& p = s.pump;
       nlohmann::json j = pump_json(p, s.patient.mrn);
       j.update({
@@ -163,7 +210,10 @@ int run_pump_list(const ClinicArgs& a, const std::string& default_pump_models) {
   std::cout << fmt::format("{:<12} {:<15} {:<10} {:<10} {:>14} {:>16} {:<11} {:<11} {}\n", "serial",
                            "model", "patient", "drug", "dose (max)", "reservoir (est.)",
                            "last refill", "next refill", "active");
+  std::size_t listed = 0;
   for (const programmer::PumpStatus& s : *statuses) {
+    if (is_fixed(s.pump)) continue;
+    ++listed;
     const std::string drug = s.prescription  ? s.prescription->drug
                              : s.last_refill ? s.last_refill->drug
                                              : "-";
@@ -189,7 +239,36 @@ int run_pump_list(const ClinicArgs& a, const std::string& default_pump_models) {
       "{} pump(s). Reservoir: the last refill less what the prescriptions since deliver at "
       "their most (? without a refill and a prescription); dates in {}; catheters and implant "
       "dates: --json\n",
-      statuses->size(), zone->name());
+      listed, zone->name());
+  if (fixed.empty()) return 0;
+  std::cout << fmt::format("\n{}:\n", programmer::kFixedRateLabel);
+  std::cout << fmt::format(
+      "{:<12} {:<15} {:<10} {:<10} {:>16} {:>14} {:>14} {:>16} {:<11} {:<11} {}\n", "serial",
+      "model", "patient", "drug", "concentration", "flow", "dose", "reservoir (est.)",
+      "last refill", "next refill", "active");
+  for (const programmer::FixedRateStatus& f : fixed) {
+    const std::string flow = programmer::format_flow_ml_per_day(f.figures.nominal_flow);
+    std::string drug = "-", concentration = "-", dose = "-";
+    if (f.last_fill) {
+      drug = f.last_fill->drug;
+      dose = dose_text(f.daily_dose);
+      concentration = conc_text(f.last_fill->concentration);
+    }
+    std::cout << fmt::format(
+        "{:<12} {:<15} {:<10} {:<10} {:>16} {:>14} {:>14} {:>16} {:<11} {:<11} {}\n", f.pump.serial,
+        f.pump.model, mrn_of(f.pump.patient_id), drug, concentration, flow, dose,
+        fmt::format("{} of {}",
+                    programmer::format_volume_ml(Volume(f.left_at_worst.count() / 10'000 * 10'000)),
+                    programmer::format_volume_ml(f.pump.reservoir_capacity)),
+        f.last_fill ? zone->date_at(f.last_fill->at_ms) : "-",
+        f.last_fill ? zone->date_at(f.last_fill->next_refill_ms) : "?",
+        f.pump.active ? "yes" : "no");
+  }
+  std::cout << fmt::format(
+      "{} fixed-rate pump(s). Dose: the concentration at the nominal flow; reservoir: the last "
+      "fill less the fastest flow (+tolerance) since; the next refill is a bound at that flow "
+      "(the pump has no alarm)\n",
+      fixed.size());
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "clinic_context.h"
+#include "clinic_fixed_rate.h"
 #include "itdd/programmer/key_files.h"
 #include "link_session.h"
 
@@ -18,6 +19,8 @@ void add_record_options(CLI::App* cmd, RecordArgs& a, LinkArgs& link) {
   cmd->add_option("--pump", a.pump_serial,
                   "The pump's serial in the clinic database (needed once: then its implant key "
                   "finds it)");
+  // Several commands share one RecordArgs: the one parsed names itself.
+  cmd->parse_complete_callback([&a, cmd] { a.command = command_name(cmd); });
 }
 
 int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
@@ -38,6 +41,8 @@ int ClinicRecord::open(const RecordArgs& a, const LinkArgs& link) {
     auto pump = db->find_pump_by_serial(a.pump_serial);
     if (!pump.ok()) return db_failure(pump.error());
     pump_ = pump.value();
+    // A fixed-rate pump has nothing to talk to: refused before anything is sent.
+    if (const int rc = refuse_if_fixed_rate(*db, pump_, a.command); rc != 0) return rc;
     if (!pump_.implant_public_key_hex.empty() && !key_hex.empty() &&
         pump_.implant_public_key_hex != key_hex) {
       return bad_input(

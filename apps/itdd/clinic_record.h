@@ -24,6 +24,7 @@ namespace itdd::cli {
 struct RecordArgs {
   std::string clinician;
   std::string pump_serial;
+  std::string command;  // the command parsed, as typed ("itdd programmer program")
 };
 // --db (into `link`: the clinic database also names the clinic's time zone), --clinician,
 // --pump. The command also calls add_clinic_clock_options (link_session.h) for --time-zone.

@@ -79,6 +79,7 @@ struct ProgrammerArgs {
   std::string out_file;     // pair
   bool json = false;        // every command: print JSON instead of text
   std::string role;         // pairing-window
+  std::string pump_serial;  // interrogate, pairing-window: refused when fixed-rate
   std::int64_t window_s = 300;
 };
 
@@ -106,6 +107,11 @@ struct ClinicArgs {
   std::string time_zone;     // init, time-zone: the clinic's IANA zone name
   std::string library_file;  // due: the drug library ranking withdrawal risk
   std::int64_t session_id = 0;
+  // pump add (a fixed-rate model's first fill) and pump refill (a fixed-rate pump's): the drug,
+  // its concentration (the drug's unit per mL), the volume put in, who, when (the clinic's
+  // local time; default now), and what was withdrawn first (refill).
+  std::string drug, concentration, fill_volume_ml, withdrawn_ml, clinician, filled_at;
+  CLI::App* pump_refill = nullptr;
   CLI::App* init = nullptr;
   CLI::App* migrate = nullptr;
   CLI::App* patient_add = nullptr;

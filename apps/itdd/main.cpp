@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clinic_fixed_rate.h"
 #include "commands.h"
 #include "dashboard.h"
 #include "errors.h"
@@ -291,6 +292,7 @@ int main(int argc, char** argv) {
   CLI::App* clinic = itdd::cli::add_clinic(app, clinic_args);
   const itdd::cli::DashboardCommands dashboard(clinic, clinic_args);
   const itdd::cli::ClinicalCommands clinical(app);
+  const itdd::cli::FixedRateDoseCommand fixed_rate_dose(app);
 
   // CLI11's refusals in itdd's form: "error: ...", and a value it cannot convert to the option's
   // number named with the option, as every other refusal is.
@@ -362,6 +364,7 @@ int main(int argc, char** argv) {
     if (commands.pairing_window->parsed()) return itdd::cli::run_pairing_window(programmer_args);
     if (const std::optional<int> rc = dashboard.run()) return *rc;
     if (clinic->parsed()) return itdd::cli::run_clinic(clinic_args, default_pump_models());
+    if (const std::optional<int> rc = fixed_rate_dose.run()) return *rc;
     if (const std::optional<int> rc = clinical.run()) return *rc;
     if (const std::optional<int> rc = clinician.run()) return *rc;
     if (const std::optional<int> rc = therapy.run()) return *rc;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clinic_context.h"
+#include "clinic_fixed_rate.h"
 #include "clinic_record.h"
 #include "commands.h"
 #include "itdd/host/sodium_crypto.h"
@@ -79,6 +80,14 @@ ProgrammerCommands add_programmer(CLI::App& programmer, ProgrammerArgs& a) {
                    "How long the code stays valid, in the implant's seconds (at most 300)")
       ->capture_default_str();
   c.pairing_window->add_flag("--json", a.json, "Print JSON instead of text");
+  c.pairing_window->add_option("--db", a.link.clinic_db,
+                               "The clinic database (default: $ITDD_CLINIC_DB)");
+  // A pump the clinic database records as fixed-rate (gas-driven) has no implant: said at once.
+  for (CLI::App* cmd : {c.interrogate, c.pairing_window}) {
+    cmd->add_option("--pump", a.pump_serial,
+                    "The pump's serial in the clinic database (a fixed-rate pump is refused: it "
+                    "has nothing to talk to)");
+  }
   return c;
 }
 
@@ -212,6 +221,10 @@ static std::string clock_text(const SessionOpening& o) {
 }
 
 int run_interrogate(const ProgrammerArgs& a) {
+  if (const int rc =
+          refuse_if_fixed_rate(a.pump_serial, a.link.clinic_db, "itdd programmer interrogate")) {
+    return rc;
+  }
   // The interrogation shows the clock check itself, in its text and its JSON.
   LinkArgs link = a.link;
   link.clinic_clock = ClinicClock::kCommandSays;
@@ -239,6 +252,10 @@ int run_interrogate(const ProgrammerArgs& a) {
 }
 
 int run_pairing_window(const ProgrammerArgs& a) {
+  if (const int rc =
+          refuse_if_fixed_rate(a.pump_serial, a.link.clinic_db, "itdd programmer pairing-window")) {
+    return rc;
+  }
   const link::Role role = programmer::role_from_name(a.role);
   if (const std::optional<host::Refusal> bad = programmer::check_pairing_window(role, a.window_s)) {
     return bad_input(bad->field == "role" ? fmt::format("--role {}: {}", a.role, bad->message)
@@ -357,6 +374,11 @@ nlohmann::json read_at(const programmer::ImplantStatus& st) {
 }
 
 int run_prime(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   const Result<Volume> catheter = programmer::parse_volume_ml_or_zero(s.catheter_volume_ml);
   if (!catheter.ok()) {
     return bad_input(
@@ -411,6 +433,11 @@ int run_prime(const State& s) {
 // ones need --override-reason), the review shows the verdict before the confirmation, and the
 // implant checks it again against its own limits.
 int run_bolus(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   const std::optional<DoseUnit> unit = programmer::parse_dose_unit(s.unit);
   if (!unit) return bad_input(fmt::format("--unit {}: must be mg or mcg", s.unit));
   const Result<DrugAmount> dose = programmer::parse_amount(s.dose, *unit);

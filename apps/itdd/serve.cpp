@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "itdd/programmer/fixed_rate_pump.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
 #include "itdd/programmer/status_report.h"
@@ -235,6 +236,12 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
   host::Checked<host::PumpCatalog> catalog = host::PumpCatalog::load(models_file);
   if (!catalog.ok()) return bad_input(fmt::format("{}: {}", models_file, catalog.error().text()));
   o.catalog = std::move(catalog).value();
+  // A fixed-rate (gas-driven) model has no electronics: there is no implant to serve.
+  if (const host::Checked<void> programmable =
+          programmer::require_programmable_model(o.catalog, a.pump_model, "itdd implant serve");
+      !programmable.ok()) {
+    return bad_input(fmt::format("--pump-model {}", programmable.error().message));
+  }
   if (!a.pump_model.empty() && o.catalog.find(a.pump_model) == nullptr) {
     std::string known;
     for (const std::string& n : o.catalog.names()) known += (known.empty() ? "" : ", ") + n;

@@ -20,6 +20,7 @@
 #include <iostream>
 
 #include "clinic_context.h"
+#include "clinic_fixed_rate.h"
 #include "clinic_record.h"
 #include "commands.h"
 #include "itdd/host/decimal.h"
@@ -175,6 +176,11 @@ std::string review_text(const programmer::ProgramReview& review, const programme
 }
 
 int run_program(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   // Everything typed is checked before the implant is contacted.
   const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
@@ -251,6 +257,11 @@ int run_program(const State& s) {
 // ---------------------------------------------------------------- refill
 
 int run_refill(const State& s) {
+  // A fixed-rate pump first: its kind, not a vial or a dose, is what is wrong.
+  if (const int rc = refuse_if_fixed_rate(s.record.pump_serial, s.link.clinic_db, s.record.command);
+      rc != 0) {
+    return rc;
+  }
   const std::optional<DrugLibrary> library = load_drug_library(drug_library_path(s.library_file));
   if (!library) return kExitInvalidInput;
   const DrugSpec* spec = find_drug(*library, s.drug);

@@ -93,7 +93,8 @@ GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name) {
                     "flow_tolerance_percent", "residual_volume_ml", "low_reservoir_default_ml",
                     "reference_temperature_c", "reference_ambient_kpa", "reference_intrathecal_kpa",
                     "bellows_pressure_swing_kpa", "propellant_vapour_pressure",
-                    "solution_viscosity", "mr_conditions"});
+                    "solution_viscosity", "mr_conditions", "min_catheter_length_cm",
+                    "max_catheter_length_cm", "min_catheter_volume_ml", "max_catheter_volume_ml"});
   GasPumpSpec spec;
   Provenances& p = spec.provenance;
   spec.name = name;
@@ -126,6 +127,18 @@ GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name) {
                                "kpa", kMilli, Range{0, 10'000 * kMilli, true, "kPa", ""}, true);
   spec.viscosity = curve(r, "solution_viscosity", p, "celsius", kMilli, temperatures, "mpa_s",
                          kMicro, Range{0, 100 * kMicro, true, "mPa s", ""}, false);
+  // The catheters it is implanted with (the clinic database refuses one outside them).
+  spec.max_catheter_length_mm =
+      figure_in(r, "max_catheter_length_cm", p, 10, Range{1, 10'000, false, "cm", ""});
+  spec.min_catheter_length_mm =
+      figure_in(r, "min_catheter_length_cm", p, 10,
+                Range{1, spec.max_catheter_length_mm, false, "cm", "the maximum length"});
+  const std::int64_t max_catheter_nl =
+      figure_in(r, "max_catheter_volume_ml", p, kMicro, Range{0, 10 * kMicro, false, "mL", ""});
+  spec.max_catheter_volume = Volume(max_catheter_nl);
+  spec.min_catheter_volume =
+      Volume(figure_in(r, "min_catheter_volume_ml", p, kMicro,
+                       Range{0, max_catheter_nl, false, "mL", "the maximum volume"}));
   if (spec.viscosity.front().x != spec.vapour_pressure.front().x ||
       spec.viscosity.back().x != spec.vapour_pressure.back().x) {
     refuse(r.path_of("solution_viscosity.value"),

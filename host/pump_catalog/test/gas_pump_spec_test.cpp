@@ -44,8 +44,13 @@ TEST(GasPumpCatalog, GasModelsFromTheDataFile) {
   EXPECT_EQ(g->max_temperature_mc(), 45'000);
   EXPECT_EQ(interpolate(g->vapour_pressure, 37'000), 346'700);  // n-butane at 37 °C, Pa
   EXPECT_EQ(interpolate(g->viscosity, 37'000), 691'000);        // water at 37 °C, nPa·s
+  // The catheters it is implanted with, as a programmable model's (the clinic database's check).
+  EXPECT_EQ(g->min_catheter_length_mm, 100);
+  EXPECT_EQ(g->max_catheter_length_mm, 1'100);
+  EXPECT_EQ(g->min_catheter_volume, microlitres(26));
+  EXPECT_EQ(g->max_catheter_volume, microlitres(286));
   // Every figure says where it comes from.
-  EXPECT_EQ(g->provenance.size(), 12u);
+  EXPECT_EQ(g->provenance.size(), 16u);
   for (const auto& [field, note] : g->provenance) {
     EXPECT_TRUE(note.starts_with("source: ") || note.starts_with("unconfirmed: ")) << field;
   }

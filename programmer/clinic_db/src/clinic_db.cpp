@@ -285,6 +285,38 @@ PumpRecord pump_from(const SqlRow& r, std::size_t at = 0) {
   return p;
 }
 
+constexpr const char* kFixedRatePumpColumns =
+    "fp.pump_id, fp.nominal_flow_nl_per_day, fp.flow_tolerance_permille, fp.residual_volume_nl, "
+    "fp.refill_margin_nl";
+FixedRatePumpRecord fixed_rate_pump_from(const SqlRow& r, std::size_t at = 0) {
+  FixedRatePumpRecord f;
+  f.pump_id = r.integer(at);
+  f.nominal_flow = FlowRate(r.integer(at + 1));
+  f.flow_tolerance_permille = static_cast<std::int32_t>(r.integer(at + 2));
+  f.residual_volume = Volume(r.integer(at + 3));
+  f.refill_margin = Volume(r.integer(at + 4));
+  return f;
+}
+
+constexpr const char* kFixedRateRefillColumns =
+    "fr.id, fr.pump_id, fr.at_ms, fr.clinician, fr.drug, fr.concentration_ng_per_ml, "
+    "fr.withdrawn_nl, fr.volume_nl, fr.next_refill_ms, fr.next_refill_rule, fr.empty_at_worst_ms";
+FixedRateRefillRecord fixed_rate_refill_from(const SqlRow& r, std::size_t at = 0) {
+  FixedRateRefillRecord f;
+  f.id = r.integer(at);
+  f.pump_id = r.integer(at + 1);
+  f.at_ms = r.integer(at + 2);
+  f.clinician = r.text(at + 3);
+  f.drug = r.text(at + 4);
+  f.concentration = Concentration(r.integer(at + 5));
+  f.withdrawn = Volume(r.integer(at + 6));
+  f.volume = Volume(r.integer(at + 7));
+  f.next_refill_ms = r.integer(at + 8);
+  f.next_refill_rule = r.text(at + 9);
+  f.empty_at_worst_ms = r.integer(at + 10);
+  return f;
+}
+
 constexpr const char* kSessionColumns =
     "se.id, se.pump_id, se.operator_name, se.device, se.started_at_ms, se.ended_at_ms, "
     "se.summary";
@@ -543,47 +575,8 @@ class SqlClinicDb final : public ClinicDb {
 
   host::Checked<std::int64_t> add_pump(const PumpRecord& p,
                                        const CatheterRange& catheter) override {
-    if (auto e = require_text(p.model, "model", "the pump model")) return *e;
-    if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
-                                        kMaxSerialChars)) {
-      return *e;
-    }
-    if (catheter.min_length_mm <= 0 || catheter.max_length_mm < catheter.min_length_mm ||
-        catheter.min_volume.count() < 0 || catheter.max_volume < catheter.min_volume) {
-      return db_error(host::RefusalKind::kInvalidArgument, "catheter_range",
-                      "the pump model's catheter range is empty or below 0: check the pump "
-                      "model file");
-    }
-    if (p.reservoir_capacity.count() <= 0) {
-      return db_error(host::RefusalKind::kInvalidArgument, "reservoir_capacity",
-                      "must be above 0 mL");
-    }
-    if (!p.implant_public_key_hex.empty() && !is_hex_key(p.implant_public_key_hex)) {
-      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
-                      "must be 64 hex digits (the implant's X25519 public key), or empty");
-    }
-    return transaction([&]() -> host::Checked<std::int64_t> {
-      const host::Checked<PatientRecord> owner = patient_in_transaction(p.patient_id);
-      if (!owner.ok()) return owner.error();
-      if (auto e = check_pump(p, catheter, owner->birth_date_ms, now_ms())) return *e;
-      const host::Checked<SqlRows> same =
-          db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
-      if (!same.ok()) return same.error();
-      if (!same->empty()) {
-        return db_error(host::RefusalKind::kConflict, "serial",
-                        fmt::format("a pump with serial {} is already recorded", p.serial));
-      }
-      return insert(
-          "INSERT INTO pumps (patient_id, model, serial, implant_date_ms, catheter_length_mm, "
-          "catheter_volume_nl, reservoir_capacity_nl, implant_public_key_hex, active) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-          {p.patient_id, p.model, p.serial, p.implant_date_ms, p.catheter_length_mm,
-           p.catheter_volume.count(), p.reservoir_capacity.count(),
-           p.implant_public_key_hex.empty() ? detail::SqlValue{}
-                                            : detail::SqlValue{p.implant_public_key_hex},
-           p.active},
-          "serial");
-    });
+    if (auto e = check_pump_input(p, catheter)) return *e;
+    return transaction([&]() { return insert_pump(p, catheter); });
   }
 
   host::Checked<PumpRecord> find_pump_by_serial(std::string_view serial) override {
@@ -634,6 +627,9 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> host::Checked<void> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
+      if (!hex.empty()) {
+        if (auto e = not_fixed_rate(*p, "pump_id", "it has no implant key to keep")) return *e;
+      }
       return exec("UPDATE pumps SET implant_public_key_hex = $1 WHERE id = $2",
                   {hex.empty() ? detail::SqlValue{} : detail::SqlValue{std::string(hex)}, pump_id});
     });
@@ -649,6 +645,9 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> host::Checked<std::int64_t> {
       const host::Checked<PumpRecord> p = pump_in_transaction(s.pump_id);
       if (!p.ok()) return p.error();
+      if (auto e = not_fixed_rate(*p, "pump_id", "there is no programming session with it")) {
+        return *e;
+      }
       if (!p->active) {
         return db_error(
             host::RefusalKind::kConflict, "pump_id",
@@ -735,6 +734,12 @@ class SqlClinicDb final : public ClinicDb {
     }
     if (auto e = require_json(p.prescription_json, "prescription_json")) return *e;
     return transaction([&]() -> host::Checked<std::int64_t> {
+      if (const host::Checked<PumpRecord> pump = pump_in_transaction(p.pump_id); pump.ok()) {
+        if (auto e = not_fixed_rate(
+                *pump, "mode", fmt::format("a {} prescription has nothing to run on", p.mode))) {
+          return *e;
+        }
+      }
       if (auto e = session_on_pump(p.session_id, p.pump_id, p.at_ms)) return *e;
       const host::Checked<std::int64_t> id = insert(
           "INSERT INTO prescriptions (pump_id, session_id, at_ms, token_hex, drug, "
@@ -791,6 +796,103 @@ class SqlClinicDb final : public ClinicDb {
     });
   }
 
+  // ---- fixed-rate gas-driven pumps (migration 8) ----
+
+  host::Checked<std::int64_t> add_fixed_rate_pump(const PumpRecord& p, const FixedRatePumpRecord& f,
+                                                  const CatheterRange& catheter,
+                                                  const FixedRateRefillRecord& fill) override {
+    if (!p.implant_public_key_hex.empty()) {
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
+                      "a fixed-rate gas-driven pump has no electronics, so no implant key: "
+                      "leave it empty");
+    }
+    if (f.nominal_flow.count() <= 0) {
+      return db_error(host::RefusalKind::kInvalidArgument, "nominal_flow",
+                      "the pump model's nominal flow must be above 0 mL/day: check the pump "
+                      "model file");
+    }
+    if (f.flow_tolerance_permille < 0 || f.flow_tolerance_permille >= 1000) {
+      return db_error(host::RefusalKind::kInvalidArgument, "flow_tolerance_permille",
+                      fmt::format("{} per mille: the flow's tolerance must be from 0 to 999 per "
+                                  "mille: check the pump model file",
+                                  f.flow_tolerance_permille));
+    }
+    if (f.residual_volume.count() < 0 || f.residual_volume >= p.reservoir_capacity) {
+      return db_error(
+          host::RefusalKind::kInvalidArgument, "residual_volume",
+          fmt::format("{}: the residual volume must be from 0 to below the "
+                      "reservoir's {}: check the pump model file",
+                      volume_text(f.residual_volume), volume_text(p.reservoir_capacity)));
+    }
+    if (f.refill_margin.count() < 0) {
+      return db_error(host::RefusalKind::kInvalidArgument, "refill_margin",
+                      "must not be negative: check the pump model file");
+    }
+    if (auto e = check_pump_input(p, catheter)) return *e;
+    if (auto e = check_fill(fill)) return *e;
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<std::int64_t> id = insert_pump(p, catheter);
+      if (!id.ok()) return id;
+      if (host::Checked<void> s = exec(
+              "INSERT INTO fixed_rate_pumps (pump_id, nominal_flow_nl_per_day, "
+              "flow_tolerance_permille, residual_volume_nl, refill_margin_nl) "
+              "VALUES ($1, $2, $3, $4, $5)",
+              {*id, f.nominal_flow.count(), static_cast<std::int64_t>(f.flow_tolerance_permille),
+               f.residual_volume.count(), f.refill_margin.count()});
+          !s.ok()) {
+        return s.error();
+      }
+      FixedRateRefillRecord first = fill;
+      first.pump_id = *id;
+      const host::Checked<std::int64_t> filled = insert_fill(first);
+      if (!filled.ok()) return filled;
+      return id;
+    });
+  }
+
+  host::Checked<std::optional<FixedRatePumpRecord>> fixed_rate_pump(std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::optional<FixedRatePumpRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return fixed_rate_of(pump_id);
+    });
+  }
+
+  host::Checked<std::int64_t> record_fixed_rate_refill(const FixedRateRefillRecord& r) override {
+    if (auto e = check_fill(r)) return *e;
+    return transaction([&]() -> host::Checked<std::int64_t> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(r.pump_id);
+      if (!p.ok()) return p.error();
+      const host::Checked<std::optional<FixedRatePumpRecord>> f = fixed_rate_of(r.pump_id);
+      if (!f.ok()) return f.error();
+      if (!*f) {
+        return db_error(host::RefusalKind::kInvalidArgument, "pump_id",
+                        fmt::format("pump {} ({}) is programmable: record its refill in a "
+                                    "programming session (`itdd programmer refill`)",
+                                    p->serial, p->model));
+      }
+      if (!p->active) {
+        return db_error(
+            host::RefusalKind::kConflict, "pump_id",
+            fmt::format("pump {} is marked inactive (explanted or replaced)", p->serial));
+      }
+      return insert_fill(r);
+    });
+  }
+
+  host::Checked<std::vector<FixedRateRefillRecord>> fixed_rate_refills(
+      std::int64_t pump_id) override {
+    return read([&]() -> host::Checked<std::vector<FixedRateRefillRecord>> {
+      const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
+      if (!p.ok()) return p.error();
+      return many<FixedRateRefillRecord>(
+          fmt::format("SELECT {} FROM fixed_rate_refills fr WHERE fr.pump_id = $1 "
+                      "ORDER BY fr.at_ms, fr.id",
+                      kFixedRateRefillColumns),
+          {pump_id}, [](const SqlRow& row) { return fixed_rate_refill_from(row); });
+    });
+  }
+
   // ---- refills ----
 
   host::Checked<RefillRecord> record_refill(const RefillRecord& in) override {
@@ -820,6 +922,12 @@ class SqlClinicDb final : public ClinicDb {
                       "an acknowledged finding needs the clinician's reason");
     }
     return transaction([&]() -> host::Checked<RefillRecord> {
+      if (const host::Checked<PumpRecord> known = pump_in_transaction(in.pump_id); known.ok()) {
+        if (auto e = not_fixed_rate(*known, "pump_id",
+                                    "its refill is recorded with its own kind's refill")) {
+          return *e;
+        }
+      }
       if (auto e = session_on_pump(in.session_id, in.pump_id, in.at_ms)) return *e;
       const host::Checked<PumpRecord> p = pump_in_transaction(in.pump_id);
       if (!p.ok()) return p.error();
@@ -956,6 +1064,7 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> host::Checked<std::int64_t> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
+      if (auto e = not_fixed_rate(*p, "pump_id", "it keeps no event log")) return *e;
       std::int64_t added = 0;
       for (const EventLogRecord& r : records) {
         const host::Checked<SqlRows> rows = db_->query(
@@ -1010,6 +1119,7 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> host::Checked<std::int64_t> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
+      if (auto e = not_fixed_rate(*p, "pump_id", "it keeps no delivery history")) return *e;
       std::int64_t added = 0;
       for (const DeliveryHourRecord& h : hours) {
         const host::Checked<SqlRows> rows = db_->query(
@@ -1103,7 +1213,8 @@ class SqlClinicDb final : public ClinicDb {
                       "LEFT JOIN refills rf ON rf.id = "
                       "  (SELECT r2.id FROM refills r2 WHERE r2.pump_id = pu.id "
                       "   ORDER BY r2.at_ms DESC, r2.id DESC LIMIT 1) "
-                      "WHERE pu.active",
+                      "WHERE pu.active AND NOT EXISTS (SELECT 1 FROM fixed_rate_pumps fp "
+                      "WHERE fp.pump_id = pu.id)",
                       kPatientColumns, kPumpColumns));
       if (!found.ok()) return found.error();
       const host::Checked<host::TimeZone> zone = zone_in_transaction();
@@ -1138,6 +1249,32 @@ class SqlClinicDb final : public ClinicDb {
         row.status = next < now ? DueStatus::kOverdue : DueStatus::kDue;
         out.push_back(std::move(row));
       }
+      // Fixed-rate pumps: their latest fill (the first at implant) always sets a date.
+      const host::Checked<SqlRows> fixed = db_->query(
+          fmt::format(
+              "SELECT {}, {}, {} FROM pumps pu JOIN patients pa ON pa.id = pu.patient_id "
+              "JOIN fixed_rate_refills fr ON fr.id = (SELECT f2.id FROM fixed_rate_refills f2 "
+              "WHERE f2.pump_id = pu.id ORDER BY f2.at_ms DESC, f2.id DESC LIMIT 1) "
+              "WHERE pu.active AND fr.next_refill_ms <= $1",
+              kPatientColumns, kPumpColumns, kFixedRateRefillColumns),
+          {horizon});
+      if (!fixed.ok()) return fixed.error();
+      for (const SqlRow& r : *fixed) {
+        DueRow row;
+        row.patient = patient_from(r, 0);
+        row.pump = pump_from(r, 5);
+        const FixedRateRefillRecord fill = fixed_rate_refill_from(r, 15);
+        row.fixed_rate = true;
+        row.drug = fill.drug;
+        row.next_refill_ms = fill.next_refill_ms;
+        row.next_refill_date = zone->date_at(fill.next_refill_ms);
+        row.days_left = floor_div(zone->local(fill.next_refill_ms).ms(), kMillisPerDay) -
+                        floor_div(zone->local(now).ms(), kMillisPerDay);
+        row.reason = fill.next_refill_rule;
+        row.low_reservoir_ms = fill.empty_at_worst_ms;
+        row.status = fill.next_refill_ms < now ? DueStatus::kOverdue : DueStatus::kDue;
+        out.push_back(std::move(row));
+      }
       return out;
     });
     if (!rows.ok()) return rows;
@@ -1165,11 +1302,15 @@ class SqlClinicDb final : public ClinicDb {
         if (!all.ok()) return all.error();
         out.patients = std::move(all.value());
       }
-      host::Checked<std::vector<PumpRecord>> pumps =
-          many<PumpRecord>(fmt::format("SELECT {} FROM pumps pu WHERE {} ORDER BY pu.serial",
-                                       kPumpColumns, of_patient),
-                           {who}, [](const SqlRow& r) { return pump_from(r); });
+      host::Checked<std::vector<PumpRecord>> pumps = many<PumpRecord>(
+          fmt::format("SELECT {} FROM pumps pu WHERE {} AND NOT EXISTS (SELECT 1 FROM "
+                      "fixed_rate_pumps fp WHERE fp.pump_id = pu.id) ORDER BY pu.serial",
+                      kPumpColumns, of_patient),
+          {who}, [](const SqlRow& r) { return pump_from(r); });
       if (!pumps.ok()) return pumps.error();
+      if (host::Checked<void> f = fixed_rate_snapshot(who, of_patient, out); !f.ok()) {
+        return f.error();
+      }
       std::unordered_map<std::int64_t, std::size_t> at;
       at.reserve(pumps->size());
       out.pumps.reserve(pumps->size());
@@ -1475,6 +1616,7 @@ class SqlClinicDb final : public ClinicDb {
     return transaction([&]() -> host::Checked<void> {
       const host::Checked<PumpRecord> p = pump_in_transaction(pump_id);
       if (!p.ok()) return p.error();
+      if (auto e = not_fixed_rate(*p, "pump_id", "it has no clock")) return *e;
       if (host::Checked<void> s =
               exec("DELETE FROM implant_clock_offsets WHERE pump_id = $1", {pump_id});
           !s.ok()) {
@@ -1698,6 +1840,166 @@ class SqlClinicDb final : public ClinicDb {
         {static_cast<std::int64_t>(m.version), std::string(m.description), now_ms()});
     if (!recorded.ok()) return fail(recorded.error());
     return db_->commit();
+  }
+
+  // add_pump's checks of its input alone, before any transaction.
+  static std::optional<host::Refusal> check_pump_input(const PumpRecord& p,
+                                                       const CatheterRange& catheter) {
+    if (auto e = require_text(p.model, "model", "the pump model")) return e;
+    if (auto e = check_identifying_text(p.serial, "serial", "the pump's serial number",
+                                        kMaxSerialChars)) {
+      return e;
+    }
+    if (catheter.min_length_mm <= 0 || catheter.max_length_mm < catheter.min_length_mm ||
+        catheter.min_volume.count() < 0 || catheter.max_volume < catheter.min_volume) {
+      return db_error(host::RefusalKind::kInvalidArgument, "catheter_range",
+                      "the pump model's catheter range is empty or below 0: check the pump "
+                      "model file");
+    }
+    if (p.reservoir_capacity.count() <= 0) {
+      return db_error(host::RefusalKind::kInvalidArgument, "reservoir_capacity",
+                      "must be above 0 mL");
+    }
+    if (!p.implant_public_key_hex.empty() && !is_hex_key(p.implant_public_key_hex)) {
+      return db_error(host::RefusalKind::kInvalidArgument, "implant_public_key_hex",
+                      "must be 64 hex digits (the implant's X25519 public key), or empty");
+    }
+    return std::nullopt;
+  }
+
+  // add_pump's checks against the database and its insert, inside a transaction.
+  host::Checked<std::int64_t> insert_pump(const PumpRecord& p, const CatheterRange& catheter) {
+    const host::Checked<PatientRecord> owner = patient_in_transaction(p.patient_id);
+    if (!owner.ok()) return owner.error();
+    if (auto e = check_pump(p, catheter, owner->birth_date_ms, now_ms())) return *e;
+    const host::Checked<SqlRows> same =
+        db_->query("SELECT id FROM pumps WHERE serial = $1", {p.serial});
+    if (!same.ok()) return same.error();
+    if (!same->empty()) {
+      return db_error(host::RefusalKind::kConflict, "serial",
+                      fmt::format("a pump with serial {} is already recorded", p.serial));
+    }
+    return insert(
+        "INSERT INTO pumps (patient_id, model, serial, implant_date_ms, catheter_length_mm, "
+        "catheter_volume_nl, reservoir_capacity_nl, implant_public_key_hex, active) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        {p.patient_id, p.model, p.serial, p.implant_date_ms, p.catheter_length_mm,
+         p.catheter_volume.count(), p.reservoir_capacity.count(),
+         p.implant_public_key_hex.empty() ? detail::SqlValue{}
+                                          : detail::SqlValue{p.implant_public_key_hex},
+         p.active},
+        "serial");
+  }
+
+  // ---- fixed-rate pumps (inside a transaction) ----
+
+  // clinic_snapshot's fixed-rate pumps (`who`, `of_patient` as there), by serial.
+  host::Checked<void> fixed_rate_snapshot(const detail::SqlValue& who,
+                                          const std::string& of_patient, ClinicSnapshot& out) {
+    const host::Checked<SqlRows> rows = db_->query(
+        fmt::format("SELECT {}, {} FROM pumps pu JOIN fixed_rate_pumps fp ON fp.pump_id = pu.id "
+                    "WHERE {} ORDER BY pu.serial",
+                    kPumpColumns, kFixedRatePumpColumns, of_patient),
+        {who});
+    if (!rows.ok()) return rows.error();
+    std::unordered_map<std::int64_t, std::size_t> at;
+    for (const SqlRow& r : *rows) {
+      at.emplace(r.integer(0), out.fixed_rate_pumps.size());
+      out.fixed_rate_pumps.push_back({pump_from(r, 0), fixed_rate_pump_from(r, 10), {}});
+    }
+    const host::Checked<SqlRows> fills =
+        db_->query(detail::latest_per_pump_sql(db_->dialect(), kFixedRateRefillColumns,
+                                               "fixed_rate_refills", "fr", "at_ms", of_patient),
+                   {who});
+    if (!fills.ok()) return fills.error();
+    for (const SqlRow& r : *fills) {
+      const FixedRateRefillRecord fill = fixed_rate_refill_from(r);
+      if (const auto it = at.find(fill.pump_id); it != at.end()) {
+        out.fixed_rate_pumps[it->second].last_refill = fill;
+      }
+    }
+    return host::Checked<void>::Ok();
+  }
+
+  host::Checked<std::optional<FixedRatePumpRecord>> fixed_rate_of(std::int64_t pump_id) {
+    const host::Checked<SqlRows> rows =
+        db_->query(fmt::format("SELECT {} FROM fixed_rate_pumps fp WHERE fp.pump_id = $1",
+                               kFixedRatePumpColumns),
+                   {pump_id});
+    if (!rows.ok()) return rows.error();
+    if (rows->empty()) return std::optional<FixedRatePumpRecord>();
+    return std::optional<FixedRatePumpRecord>(fixed_rate_pump_from(rows->front()));
+  }
+
+  // The refusal of what only a programmable pump has, for a fixed-rate one: its kind, why not
+  // (`why_not`), and what changes its dose instead.
+  std::optional<host::Refusal> not_fixed_rate(const PumpRecord& p, const char* field,
+                                              const std::string& why_not) {
+    const host::Checked<std::optional<FixedRatePumpRecord>> f = fixed_rate_of(p.id);
+    if (!f.ok()) return f.error();
+    if (!*f) return std::nullopt;
+    return db_error(host::RefusalKind::kInvalidArgument, field,
+                    fmt::format("pump {} ({}) is a fixed-rate gas-driven pump, not programmable: "
+                                "{}; its dose changes only with the concentration put in at a "
+                                "refill (`itdd clinic pump refill`)",
+                                p.serial, p.model, why_not));
+  }
+
+  // A fill's own figures, before any transaction.
+  static std::optional<host::Refusal> check_fill(const FixedRateRefillRecord& r) {
+    if (auto e = require_text(r.clinician, "clinician", "the clinician's name")) return e;
+    if (auto e = require_text(r.drug, "drug", "the drug now in the reservoir")) return e;
+    if (auto e = require_text(r.next_refill_rule, "next_refill_rule",
+                              "the rule that set the next refill date")) {
+      return e;
+    }
+    if (r.concentration.count() <= 0) {
+      return db_error(host::RefusalKind::kInvalidArgument, "concentration", "must be above 0");
+    }
+    if (r.withdrawn.count() < 0) {
+      return db_error(host::RefusalKind::kInvalidArgument, "withdrawn", "must not be negative");
+    }
+    return std::nullopt;
+  }
+
+  // Inserts a fill of a fixed-rate pump known to be one; checks it against the pump.
+  host::Checked<std::int64_t> insert_fill(const FixedRateRefillRecord& r) {
+    const host::Checked<PumpRecord> p = pump_in_transaction(r.pump_id);
+    if (!p.ok()) return p.error();
+    const host::Checked<std::optional<FixedRatePumpRecord>> f = fixed_rate_of(r.pump_id);
+    if (!f.ok()) return f.error();
+    if (r.volume <= (*f)->residual_volume || r.volume > p->reservoir_capacity) {
+      return db_error(host::RefusalKind::kInvalidArgument, "volume",
+                      fmt::format("{} in the reservoir: give more than the {} the bellows keeps "
+                                  "and at most the reservoir's {}",
+                                  volume_text(r.volume), volume_text((*f)->residual_volume),
+                                  volume_text(p->reservoir_capacity)));
+    }
+    if (r.at_ms < p->implant_date_ms) {
+      return db_error(host::RefusalKind::kInvalidArgument, "at_ms",
+                      fmt::format("{} is before the pump's implant date {}", utc_minute(r.at_ms),
+                                  utc_date(p->implant_date_ms)));
+    }
+    const host::Checked<SqlRows> last =
+        db_->query("SELECT MAX(at_ms) FROM fixed_rate_refills WHERE pump_id = $1", {r.pump_id});
+    if (!last.ok()) return last.error();
+    if (!last->empty() && !last->front().is_null(0) && r.at_ms < last->front().integer(0)) {
+      return db_error(host::RefusalKind::kInvalidArgument, "at_ms",
+                      fmt::format("{} is before the pump's last fill ({})", utc_minute(r.at_ms),
+                                  utc_minute(last->front().integer(0))));
+    }
+    if (r.next_refill_ms < r.at_ms || r.empty_at_worst_ms < r.at_ms) {
+      return db_error(host::RefusalKind::kInvalidArgument, "next_refill_ms",
+                      "the next refill and the earliest empty reservoir must not be before the "
+                      "fill");
+    }
+    return insert(
+        "INSERT INTO fixed_rate_refills (pump_id, at_ms, clinician, drug, "
+        "concentration_ng_per_ml, withdrawn_nl, volume_nl, next_refill_ms, next_refill_rule, "
+        "empty_at_worst_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        {r.pump_id, r.at_ms, r.clinician, r.drug, r.concentration.count(), r.withdrawn.count(),
+         r.volume.count(), r.next_refill_ms, r.next_refill_rule, r.empty_at_worst_ms},
+        "refill");
   }
 
   // ---- small helpers (inside a transaction) ----

@@ -230,6 +230,34 @@ CREATE TABLE catheter_tips (
 );
 )sql";
 
+// Fixed-rate gas-driven pumps (fixed_rate_records.h): a pump recorded with this row is of that
+// kind, with its model's flow figures as implanted, and its fills go to their own table (no
+// session, no withdrawn-volume check against an implant's estimate: it has none).
+constexpr const char* kFixedRatePumps = R"sql(
+CREATE TABLE fixed_rate_pumps (
+  pump_id BIGINT NOT NULL PRIMARY KEY REFERENCES pumps (id),
+  nominal_flow_nl_per_day BIGINT NOT NULL CHECK (nominal_flow_nl_per_day > 0),
+  flow_tolerance_permille BIGINT NOT NULL
+    CHECK (flow_tolerance_permille >= 0 AND flow_tolerance_permille < 1000),
+  residual_volume_nl BIGINT NOT NULL CHECK (residual_volume_nl >= 0),
+  refill_margin_nl BIGINT NOT NULL CHECK (refill_margin_nl >= 0)
+);
+CREATE TABLE fixed_rate_refills (
+  id {id},
+  pump_id BIGINT NOT NULL REFERENCES fixed_rate_pumps (pump_id),
+  at_ms BIGINT NOT NULL,
+  clinician TEXT NOT NULL,
+  drug TEXT NOT NULL,
+  concentration_ng_per_ml BIGINT NOT NULL CHECK (concentration_ng_per_ml > 0),
+  withdrawn_nl BIGINT NOT NULL CHECK (withdrawn_nl >= 0),
+  volume_nl BIGINT NOT NULL CHECK (volume_nl > 0),
+  next_refill_ms BIGINT NOT NULL,
+  next_refill_rule TEXT NOT NULL,
+  empty_at_worst_ms BIGINT NOT NULL
+);
+CREATE INDEX fixed_rate_refills_pump ON fixed_rate_refills (pump_id, at_ms, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -242,6 +270,7 @@ const std::vector<Migration>& migrations() {
       {6, "dashboard accounts, sessions, audit log, implant clock offsets", kDashboard},
       {7, "indexes for the overview at a clinic's scale", kOverviewIndexes},
       {8, "the clinic's name and emergency phone, catheter tip levels", kDocuments},
+      {9, "fixed-rate gas-driven pumps and their refills", kFixedRatePumps},
   };
   return all;
 }

@@ -209,6 +209,35 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
     rank(row, options, now_ms, zone);
     rows.push_back(std::move(row));
   }
+  // Fixed-rate pumps: dated by their last fill (its next refill is a bound at the fastest flow).
+  for (const FixedRatePumpSnapshot& s : snapshot.fixed_rate_pumps) {
+    const auto owner = patients.find(s.pump.patient_id);
+    if (owner == patients.end()) continue;
+    has_pump[s.pump.patient_id] = true;
+    OverviewRow row;
+    row.patient = *owner->second;
+    row.pump = s.pump;
+    row.fixed_rate = fixed_rate_status(s, now_ms);
+    if (s.last_refill) {
+      const FixedRateRefillRecord& f = *s.last_refill;
+      row.drug = f.drug;
+      row.drug_spec = library.find(row.drug);
+      row.withdrawal_rank =
+          row.drug_spec ? static_cast<int>(row.drug_spec->withdrawal_risk.value) + 1 : 0;
+      row.reservoir_estimate = row.fixed_rate->left_at_worst;
+      row.next_refill_ms = f.next_refill_ms;
+      row.next_refill_date = zone.date_at(f.next_refill_ms);
+      row.next_refill_reason = f.next_refill_rule;
+      row.days_left = local_day(zone, f.next_refill_ms) - today;
+      row.state = f.next_refill_ms < now_ms                            ? RefillState::kOverdue
+                  : f.next_refill_ms <= now_ms + options.due_within_ms ? RefillState::kDue
+                                                                       : RefillState::kLater;
+    } else {
+      row.state = RefillState::kUnknown;
+    }
+    rank(row, options, now_ms, zone);
+    rows.push_back(std::move(row));
+  }
   for (const PatientRecord& p : snapshot.patients) {
     if (has_pump.contains(p.id)) continue;
     OverviewRow row;

@@ -73,6 +73,30 @@ Json overview_row_json(const OverviewRow& row, int rank, const host::TimeZone& z
   j["last_session_id"] = or_null(row.last_session, [](const SessionRecord& s) { return s.id; });
   j["risk"] = row.risk;
   j["risk_reasons"] = row.reasons;
+  // The pump's kind: a fixed-rate (gas-driven) pump has no program, only a concentration at its
+  // nominal flow, and nothing to connect to.
+  j["kind"] = row.fixed_rate ? "gas-fixed-rate" : "programmable";
+  j["programmable"] = !row.fixed_rate.has_value();
+  if (row.fixed_rate) {
+    const FixedRateStatus& f = *row.fixed_rate;
+    j["kind_label"] = kFixedRateLabel;
+    j["nominal_flow_nl_per_day"] = f.figures.nominal_flow.count();
+    j["flow_tolerance_permille"] = f.figures.flow_tolerance_permille;
+    j["concentration_ng_per_ml"] =
+        or_null(f.last_fill, [](const auto& x) { return x.concentration.count(); });
+    j["dose_ng_per_day"] = f.last_fill ? Json(f.daily_dose.count()) : Json(nullptr);
+    j["dose_at_worst_ng_per_day"] =
+        f.last_fill ? Json(f.daily_dose_at_worst.count()) : Json(nullptr);
+    j["empty_at_worst_date"] =
+        or_null(f.last_fill, [&](const auto& x) { return zone.date_at(x.empty_at_worst_ms); });
+    j["last_fill"] = or_null(f.last_fill, [&](const FixedRateRefillRecord& x) {
+      return Json{{"at_ms", x.at_ms},
+                  {"volume_nl", x.volume.count()},
+                  {"withdrawn_nl", x.withdrawn.count()},
+                  {"clinician", x.clinician},
+                  {"concentration_ng_per_ml", x.concentration.count()}};
+    });
+  }
   return j;
 }
 
@@ -183,7 +207,8 @@ Json due_row_json(const DueRow& r, const DrugLibrary& library) {
           {"next_refill_date", text_or_null(r.next_refill_date)},
           {"next_refill_ms", or_null(r.next_refill_ms, [](std::int64_t t) { return t; })},
           {"low_reservoir_ms", or_null(r.low_reservoir_ms, [](std::int64_t t) { return t; })},
-          {"reason", r.reason}};
+          {"reason", r.reason},
+          {"kind", r.fixed_rate ? "gas-fixed-rate" : "programmable"}};
 }
 
 Json series_json(const PumpSeries& s, const PumpRecord& pump, const OverviewRow* row) {

@@ -10,6 +10,7 @@
 #include "itdd/host/decimal.h"
 #include "itdd/host/json_reader.h"
 #include "itdd/host/sodium_crypto.h"
+#include "itdd/programmer/fixed_rate_pump.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/passphrase_input.h"
 #include "itdd/programmer/status_report.h"
@@ -190,10 +191,19 @@ struct Target {
   std::string implant;
 };
 
+// A fixed-rate (gas-driven) pump has no implant: refused (400) naming its kind, before any
+// connection is tried.
 static host::Checked<PumpRecord> pump_named(ClinicDb& db, const std::string& serial) {
   const host::Checked<PumpRecord> p = db.find_pump_by_serial(serial);
-  if (!p.ok()) return host::Refusal{"serial", p.error().message};
+  if (!p.ok()) return host::Refusal{"serial", p.error().message, host::RefusalKind::kNotFound};
+  const host::Checked<void> programmable =
+      programmer::require_programmable(db, *p, "the dashboard's implant actions");
+  if (!programmable.ok()) return host::Refusal{"serial", programmable.error().message};
   return *p;
+}
+
+static int status_of(const host::Refusal& e) {
+  return e.kind == host::RefusalKind::kNotFound ? 404 : 400;
 }
 
 ActionReply ImplantActions::interrogate(const httplib::Request& req, Context& c) {
@@ -203,7 +213,7 @@ ActionReply ImplantActions::interrogate(const httplib::Request& req, Context& c)
   });
   if (!t.ok()) return refuse(400, t.error().field, t.error().message);
   const host::Checked<PumpRecord> pump = pump_named(c.db, t->serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl_->with_implant(c, *pump, t->implant, [&](UseCaseSession& s) {
     const host::Checked<programmer::ImplantStatus> status = programmer::interrogate(s);
     if (!status.ok()) return stopped(status.error());
@@ -268,7 +278,7 @@ ActionReply ImplantActions::program_review(const httplib::Request& req, Context&
   const Result<therapy::Prescription> built = build_prescription(input.entry);
   if (!built.ok()) return refuse(400, built.error().field, error_text(built.error()));
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     host::Checked<ProgramPlan> plan = prepare_program(s, c.library, input);
     if (!plan.ok()) return stopped(plan.error());
@@ -330,7 +340,7 @@ static ActionReply confirm_pending(Impl& impl, const httplib::Request& req, Ctx&
   std::optional<Pending> p = impl.take(*token, kind, c, refused);
   if (!p) return refused;
   const host::Checked<PumpRecord> pump = pump_named(c.db, p->serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl.with_implant(c, *pump, p->implant, [&](UseCaseSession& s) { return body(s, *p); });
 }
 
@@ -432,7 +442,7 @@ ActionReply ImplantActions::refill_review(const httplib::Request& req, Context& 
   e.acknowledgement = f->acknowledge;
   input.undiluted = f->undiluted;
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     host::Checked<RefillPreparation> prepared = prepare_refill(s, c.library, *spec, input);
     if (!prepared.ok()) {
@@ -548,7 +558,7 @@ ActionReply ImplantActions::prime_review(const httplib::Request& req, Context& c
   const auto ml = decimal_of(f->catheter_ml, kNanolitresPerMillilitre, "catheter_volume_ml", "mL");
   if (!ml.ok()) return refuse(400, ml.error().field, ml.error().message);
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     // What the implant does now, for the old column (prepare_prime reads only its volumes).
     const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);
@@ -631,7 +641,7 @@ ActionReply ImplantActions::bolus_review(const httplib::Request& req, Context& c
   input.expected_drug = f->drug;
   input.override_reason = f->override_reason;
   const host::Checked<PumpRecord> pump = pump_named(c.db, f->target.serial);
-  if (!pump.ok()) return refuse(404, "serial", pump.error().message);
+  if (!pump.ok()) return refuse(status_of(pump.error()), "serial", pump.error().message);
   return impl_->with_implant(c, *pump, f->target.implant, [&](UseCaseSession& s) {
     // What the implant does now, for the old column (the bolus review keeps its drug alone).
     const host::Checked<programmer::ImplantStatus> now = programmer::interrogate(s);

@@ -32,6 +32,14 @@ export interface OverviewRow {
   replace_soon?: boolean;
   last_session_ms: number | null;
   last_session_id?: number | null;
+  kind?: 'programmable' | 'gas-fixed-rate';
+  programmable?: boolean;
+  // A fixed-rate (gas-driven) pump's own figures (kind 'gas-fixed-rate').
+  kind_label?: string;
+  nominal_flow_nl_per_day?: number;
+  flow_tolerance_permille?: number;
+  dose_at_worst_ng_per_day?: number | null;
+  empty_at_worst_date?: string | null;
 }
 
 export interface Columns {
@@ -81,6 +89,16 @@ export interface SessionRow {
 
 export interface PumpCard {
   id: number;
+  kind?: 'programmable' | 'gas-fixed-rate';
+  programmable?: boolean;
+  kind_label?: string;
+  nominal_flow_nl_per_day?: number;
+  flow_tolerance_permille?: number;
+  dose_ng_per_day?: number | null;
+  dose_at_worst_ng_per_day?: number | null;
+  empty_at_worst_date?: string | null;
+  next_refill_reason?: string | null;
+  last_fill?: { at_ms: number; volume_nl: number; withdrawn_nl: number; clinician: string; concentration_ng_per_ml: number } | null;
   serial: string;
   model: string;
   active: boolean;

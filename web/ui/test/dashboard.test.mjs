@@ -189,6 +189,45 @@ async function openImplant(page) {
   await page.getByRole('heading', { name: 'Connected implant' }).waitFor();
 }
 
+describe('a fixed-rate (gas-driven) pump', () => {
+  test('shown with its drug, concentration, nominal flow and daily dose, marked not programmable, with nothing to program', async () => {
+    const page = await logIn(CLINICIAN);
+    const row = page.locator(`#overview-table tr[data-serial="${demo.fixedRate.serial}"]`);
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /fixed-rate \(gas-driven\), not programmable/);
+    assert.match(text, /morphine\s+2 mg\/mL/);
+    assert.match(text, /2 mg\/day\s+at 1 mL\/day nominal/);
+    assert.match(text, /in 1[89] days/);
+    await page.goto(`${base}/#/patients/${demo.fixedRate.mrn}`);
+    const card = page.locator(`section[data-serial="${demo.fixedRate.serial}"]`);
+    await card.waitFor();
+    assert.equal(await card.getAttribute('data-kind'), 'gas-fixed-rate');
+    const c = await card.innerText();
+    assert.match(c, /fixed-rate \(gas-driven\), not programmable/);
+    assert.match(c, /Concentration\s+2 mg\/mL/);
+    assert.match(c, /Nominal flow\s+1 mL\/day \(±15 %\)/);
+    assert.match(c, /Daily dose\s+2 mg\/day at the nominal flow \(up to 2\.3 mg\/day at \+15 %\)/);
+    // Nothing to connect to, nothing to program, no upload: no button or form for them.
+    assert.equal(await card.getByRole('link', { name: /Connect/ }).count(), 0);
+    assert.equal(await card.getByRole('button').count(), 0);
+    assert.equal(await card.locator('form, details').count(), 0);
+    assert.match(await page.locator('#plots').innerText(), /keeps no history/);
+    await shot(page, 'fixed-rate-patient');
+    // The refill calendar lists it, marked.
+    await page.goto(`${base}/#/calendar?within=60`);
+    const due = page.locator(`tr[data-mrn="${demo.fixedRate.mrn}"]`);
+    await due.waitFor();
+    assert.match(await due.innerText(), /fixed-rate \(gas-driven\), not programmable/);
+    // The implant actions refuse it by name, before any connection.
+    const refused = await fetchFromPage(page, '/api/implant/interrogate', { serial: demo.fixedRate.serial, implant: '127.0.0.1:9' }, true);
+    assert.equal(refused.status, 400, JSON.stringify(refused));
+    assert.equal(refused.body.error.field, 'serial');
+    assert.match(refused.body.error.message, /is a fixed-rate gas-driven pump, not programmable: it has no electronics/);
+    await page.context().close();
+  });
+});
+
 describe('the clinic\'s other pages', () => {
   test('refill calendar, session report, drug library with sources, audit log', async () => {
     const page = await logIn(CLINICIAN);

@@ -100,9 +100,17 @@ async function fill(ctx, more) {
   await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', 'MRN-2003', '--name', 'Cy Okafor', '--birth-date', '1980-09-30', '--indication', 'pain']);
   await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', 'MRN-2003', '--model', 'peristaltic-20', '--serial', 'SN-2003',
     '--implant-date', '2026-10-01', '--catheter-length-cm', '45', '--catheter-volume-ml', '0.15']);
+  // A fixed-rate (gas-driven) pump: recorded with its first fill (morphine 2 mg/mL, 30 mL, now);
+  // it has no implant, so nothing to connect to.
+  const fixedRate = { mrn: 'MRN-2007', name: 'Gus Ferreira', serial: 'GAS-2007' };
+  await itdd(['clinic', '--db', db, 'patient', 'add', '--mrn', fixedRate.mrn, '--name', fixedRate.name, '--birth-date', '1959-02-11', '--indication', 'pain']);
+  await itdd(['clinic', '--db', db, 'pump', 'add', '--patient', fixedRate.mrn, '--model', 'gas-fixed-30', '--serial', fixedRate.serial,
+    '--implant-date', '2026-02-02', '--catheter-length-cm', '48', '--catheter-volume-ml', '0.15', '--drug', 'morphine',
+    '--concentration', '2', '--volume-ml', '30', '--clinician', 'Dr Lee']);
   return {
     db,
     clinicKey: key,
+    fixedRate,
     baclofenDue3: baclofen,
     morphineDue30: morphine,
     withHistory: { ...baclofen, uploads: connected.uploads },

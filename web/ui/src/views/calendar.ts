@@ -14,6 +14,7 @@ interface DueRow {
   days_left: number | null;
   next_refill_date: string | null;
   reason: string;
+  kind?: string;
 }
 
 function isoDay(d: Date): string {
@@ -53,7 +54,7 @@ export async function calendarView(ctx: Context): Promise<void> {
   const rows = data.rows.map((r) =>
     h('tr', { 'data-mrn': r.mrn },
       h('td', {}, h('a', { href: `#/patients/${encodeURIComponent(r.mrn)}` }, r.name), h('div', { class: 'muted' }, r.mrn)),
-      h('td', {}, r.serial),
+      h('td', {}, r.serial, r.kind === 'gas-fixed-rate' ? h('div', { class: 'badge kind-fixed-rate' }, 'fixed-rate (gas-driven), not programmable') : null),
       h('td', {}, r.drug || '—'),
       h('td', {}, r.status === 'unknown' ? h('span', { class: 'badge warn' }, 'no refill recorded: interrogate') : r.next_refill_date ?? '—'),
       h('td', { class: 'num' }, r.days_left == null ? '—' : r.days_left < 0 ? `overdue ${u.days(-r.days_left)}` : u.days(r.days_left)),

@@ -37,9 +37,13 @@ function rowOf(row: OverviewRow): HTMLTableRowElement {
     'tr',
     { class: riskClass(row), 'data-mrn': row.mrn, 'data-serial': row.serial, 'data-drug': row.drug ?? '' },
     h('td', {}, h('a', { href: `#/patients/${encodeURIComponent(row.mrn)}` }, row.name), h('div', { class: 'muted' }, `${row.mrn} · ${row.indication}`)),
-    h('td', {}, row.serial, h('div', { class: 'muted' }, row.model)),
+    h('td', {}, row.serial, h('div', { class: 'muted' }, row.model),
+      row.kind === 'gas-fixed-rate' ? h('div', { class: 'badge kind-fixed-rate' }, row.kind_label ?? 'fixed-rate (gas-driven), not programmable') : null),
     h('td', {}, row.drug ? `${row.drug}` : '—', row.concentration_ng_per_ml != null ? h('div', { class: 'muted' }, u.concentration(row.concentration_ng_per_ml, unit)) : null),
-    h('td', { class: 'num' }, row.dose_ng_per_day != null ? u.dosePerDay(row.dose_ng_per_day, unit) : '—'),
+    h('td', { class: 'num' }, row.dose_ng_per_day != null ? u.dosePerDay(row.dose_ng_per_day, unit) : '—',
+      row.kind === 'gas-fixed-rate' && row.nominal_flow_nl_per_day != null
+        ? h('div', { class: 'muted' }, `at ${u.mlPerDay(row.nominal_flow_nl_per_day)} nominal`)
+        : null),
     h('td', { class: 'num' }, row.reservoir_estimate_nl != null ? u.ml(row.reservoir_estimate_nl) : '—',
       row.reservoir_capacity_nl ? h('div', { class: 'muted' }, `of ${u.ml(row.reservoir_capacity_nl, 0)}`) : null),
     h('td', {}, dueText(row)),

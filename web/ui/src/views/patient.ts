@@ -12,7 +12,38 @@ import { uploadForm } from '../upload';
 
 let currentGroup: PlotGroup | null = null;
 
+// A fixed-rate (gas-driven) pump: its drug, concentration, nominal flow and the dose they give;
+// no program, no implant to connect to, no alarm. Its dose changes only at a refill.
+function fixedRateCard(p: PumpCard): HTMLElement {
+  const unit = p.drug_unit ?? 'mg';
+  const dd = (label: string, value: Node | string) => [h('dt', {}, label), h('dd', {}, value)];
+  const tolerance = `${u.trim((p.flow_tolerance_permille ?? 0) / 10, 1)} %`;
+  const due = p.next_refill_date
+    ? `${p.next_refill_date}${p.days_left != null ? ` (${p.days_left < 0 ? `overdue by ${u.days(-p.days_left)}` : `in ${u.days(p.days_left)}`})` : ''}`
+    : '—';
+  return h('section', { class: 'card fixed-rate', 'aria-label': `Pump ${p.serial}`, 'data-serial': p.serial, 'data-kind': 'gas-fixed-rate' },
+    h('h2', {}, `Pump ${p.serial}`, p.active ? '' : ' (explanted)'),
+    h('p', { class: 'badge kind-fixed-rate' }, p.kind_label ?? 'fixed-rate (gas-driven), not programmable'),
+    h('dl', {},
+      dd('Model', p.model),
+      dd('Implanted', p.implant_date),
+      dd('Catheter', `${u.trim(p.catheter_length_mm / 10, 1)} cm, ${u.ml(p.catheter_volume_nl, 3)}`),
+      dd('Drug', p.drug ?? 'none recorded'),
+      dd('Concentration', p.concentration_ng_per_ml != null ? u.concentration(p.concentration_ng_per_ml, unit) : '—'),
+      dd('Nominal flow', p.nominal_flow_nl_per_day != null ? `${u.mlPerDay(p.nominal_flow_nl_per_day)} (±${tolerance})` : '—'),
+      dd('Daily dose', p.dose_ng_per_day != null
+        ? `${u.dosePerDay(p.dose_ng_per_day, unit)} at the nominal flow (up to ${u.dosePerDay(p.dose_at_worst_ng_per_day ?? 0, unit)} at +${tolerance})`
+        : '—'),
+      dd('Reservoir (estimate)', p.reservoir_estimate_nl != null ? `${u.ml(p.reservoir_estimate_nl)} of ${u.ml(p.reservoir_capacity_nl, 0)} (at the fastest flow)` : '—'),
+      dd('Last fill', p.last_fill ? `${u.date(p.last_fill.at_ms)}, ${u.ml(p.last_fill.volume_nl)} by ${p.last_fill.clinician}` : '—'),
+      dd('Next refill', due),
+      dd('Why this date', p.next_refill_reason ?? '—'),
+      dd('Empty at the earliest', p.empty_at_worst_date ?? '—')),
+    h('p', { class: 'muted' }, 'No program, no alarm, nothing to connect to: its dose changes only with the concentration put in at a refill (itdd dose fixed-rate, then itdd clinic pump refill).'));
+}
+
 function pumpCard(p: PumpCard): HTMLElement {
+  if (p.kind === 'gas-fixed-rate') return fixedRateCard(p);
   const unit = p.drug_unit ?? 'mg';
   const dd = (label: string, value: Node | string) => [h('dt', {}, label), h('dd', {}, value)];
   const due =
@@ -123,7 +154,10 @@ export async function patientView(ctx: Context): Promise<void> {
       h('a', { href: `#/patients/${encodeURIComponent(mrn)}?pump=${encodeURIComponent(x.serial)}`, 'aria-current': x.serial === chosen ? 'true' : null, style: 'margin-right:1rem' }, x.serial))));
   }
   main.append(plots);
-  if (chosen) {
+  const chosenCard = page.pumps.find((x) => x.serial === chosen);
+  if (chosenCard?.kind === 'gas-fixed-rate') {
+    plots.append(h('p', {}, 'A fixed-rate (gas-driven) pump keeps no history: it has no electronics to read.'));
+  } else if (chosen) {
     const status = h('p', { role: 'status' }, h('progress', { 'aria-label': 'Loading the history' }), ' Loading the history…');
     plots.append(status);
     const s = await get<PumpSeries>(`/api/pumps/${encodeURIComponent(chosen)}/series`);

@@ -51,6 +51,11 @@ struct GasPumpSpec {
   std::vector<CurvePoint> vapour_pressure;
   // The drug solution's viscosity (x: m°C, y: nPa·s), falling; over the same temperatures.
   std::vector<CurvePoint> viscosity;
+  // The catheters the model is implanted with, as for a programmable model: lengths in mm.
+  std::int64_t min_catheter_length_mm = 0;
+  std::int64_t max_catheter_length_mm = 0;
+  Volume min_catheter_volume{};
+  Volume max_catheter_volume{};
   // Field -> "source: ..." or "unconfirmed: ...", in file order.
   std::vector<std::pair<std::string, std::string>> provenance;
 

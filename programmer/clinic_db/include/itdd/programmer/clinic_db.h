@@ -36,6 +36,7 @@
 #include "itdd/host/checked.h"
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_web_records.h"
+#include "itdd/programmer/fixed_rate_records.h"
 #include "itdd/programmer/refill_check.h"
 
 namespace itdd::programmer {
@@ -254,9 +255,17 @@ struct PumpSnapshot {
   std::optional<ImplantClockOffset> clock;  // from the latest upload that carried one
 };
 
+// A fixed-rate gas-driven pump and what the overview needs of it.
+struct FixedRatePumpSnapshot {
+  PumpRecord pump;
+  FixedRatePumpRecord figures;
+  std::optional<FixedRateRefillRecord> last_refill;  // the first fill counts
+};
+
 struct ClinicSnapshot {
   std::vector<PatientRecord> patients;  // by MRN
-  std::vector<PumpSnapshot> pumps;      // by serial, inactive ones included
+  std::vector<PumpSnapshot> pumps;      // programmable, by serial, inactive ones included
+  std::vector<FixedRatePumpSnapshot> fixed_rate_pumps;  // by serial, inactive ones included
 };
 
 // ---- the refill calendar ----
@@ -282,6 +291,7 @@ struct DueRow {
   std::string reason;  // the rule that set the date (stating no due date of its own)
   std::optional<std::int64_t> low_reservoir_ms;
   DueStatus status = DueStatus::kDue;
+  bool fixed_rate = false;  // a fixed-rate gas-driven pump (no alarm: the date is its only warning)
 };
 
 // How dangerous running dry is for a drug: higher ranks come first. The caller passes the drug
@@ -390,6 +400,32 @@ class ClinicDb {
   // when there is no prescription. What the drug library's titration interval check needs.
   virtual host::Checked<std::optional<std::int64_t>> last_dose_increase_at(
       std::int64_t pump_id) = 0;
+
+  // ---- fixed-rate gas-driven pumps (fixed_rate_records.h) ----
+
+  // A pump of the fixed-rate kind with its model's figures and its first fill, in one
+  // transaction (the pump's id). Refused as add_pump is, and: an implant key (it has no
+  // electronics), a nominal flow not above 0, a tolerance outside 0..999 per mille, a residual
+  // volume not below the capacity, a negative margin, and a fill refused as
+  // record_fixed_rate_refill refuses one.
+  virtual host::Checked<std::int64_t> add_fixed_rate_pump(
+      const PumpRecord& pump, const FixedRatePumpRecord& figures, const CatheterRange& catheter,
+      const FixedRateRefillRecord& first_fill) = 0;
+  // The pump's fixed-rate figures, or nothing for a programmable pump.
+  virtual host::Checked<std::optional<FixedRatePumpRecord>> fixed_rate_pump(
+      std::int64_t pump_id) = 0;
+  // Refused: a programmable or inactive pump (field "pump_id"), no clinician or drug, a
+  // concentration not above 0, a volume not above the residual volume or above the capacity
+  // ("volume"), a negative withdrawn volume, a time before the pump's last fill ("at_ms").
+  virtual host::Checked<std::int64_t> record_fixed_rate_refill(
+      const FixedRateRefillRecord& refill) = 0;
+  virtual host::Checked<std::vector<FixedRateRefillRecord>> fixed_rate_refills(
+      std::int64_t pump_id) = 0;  // oldest first
+
+  // Every call that only a programmable pump has (begin_session and so every session record,
+  // record_prescription, record_refill, store_event_log, store_delivery_hours,
+  // set_implant_public_key, set_implant_clock_offset) refuses a fixed-rate pump, field
+  // "pump_id" ("mode" for a prescription), naming its kind and what to do instead.
 
   // Returns the stored record (id, difference and finding filled in).
   virtual host::Checked<RefillRecord> record_refill(const RefillRecord& refill) = 0;

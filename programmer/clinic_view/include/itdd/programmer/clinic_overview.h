@@ -27,6 +27,7 @@
 #include "itdd/host/wall_time.h"
 #include "itdd/programmer/clinic_db.h"
 #include "itdd/programmer/drug_library.h"
+#include "itdd/programmer/fixed_rate_pump.h"
 
 namespace itdd::programmer {
 
@@ -55,6 +56,9 @@ struct OverviewRow {
   bool eri_reached = false;
   bool end_of_service = false;
   std::optional<SessionRecord> last_session;
+  // A fixed-rate (gas-driven) pump: its figures, last fill, dose at the nominal flow and what
+  // the fastest flow leaves (the reservoir estimate too). No prescription, session or alarm.
+  std::optional<FixedRateStatus> fixed_rate;
 
   int tier = 5;
   int withdrawal_rank = 0;           // 0 unknown drug, 1 low, 2 moderate, 3 high
