@@ -178,6 +178,42 @@ TEST(SafetyLedger, DefaultLayoutKeepsAnHourOfStrokesAndADayOfWindowsAndPacks) {
   EXPECT_EQ(ledger.day_capacity(), kDefaultSafetyPacks);
   EXPECT_EQ(ledger.day_capacity(), 2'125u);
   EXPECT_GE(ledger.day_capacity(), (24u * 1'001u + 12u) / 13u);
+  EXPECT_EQ(ledger.day_slots(), 2'210u);
+}
+
+TEST(SafetyLedger, AWrappedDayRingHoldsUpToEverySlotAndACursorReadsThemAll) {
+  // The implant's lookup of the day window's start reads from the oldest pack after a reset:
+  // it must be bounded by the slots, not the capacity (2,125), or it stops short of a pack a
+  // day back once the ring holds more than it always keeps (a false trip at low rates).
+  hal::FakeNvm nvm(kImplantFlash);
+  SafetyLedger ledger(nvm, kDefaultLayout.safety_strokes, kDefaultLayout.safety_windows,
+                      kDefaultLayout.safety_day);
+  ASSERT_TRUE(ledger.mount().ok());
+  // A sector (85 packs) past one full turn: the first sector rewritten, the second not yet.
+  const std::uint32_t written = ledger.day_slots() + 85;
+  for (std::uint32_t i = 0; i < written; ++i) {
+    ASSERT_TRUE(ledger.strokes_packed(pack(13 * i, 1'000 + 90'000 * std::int64_t{i}, 12)).ok());
+  }
+  SafetyLedger again(nvm, kDefaultLayout.safety_strokes, kDefaultLayout.safety_windows,
+                     kDefaultLayout.safety_day);
+  ASSERT_TRUE(again.mount().ok());
+  RingCursor cursor;
+  StrokePackRecord got;
+  std::uint32_t read = 0;
+  std::uint32_t first = 0;
+  std::uint32_t last = 0;
+  for (std::uint32_t i = 0; i <= again.day_slots(); ++i) {
+    const Result<bool> next = again.read_pack(cursor, &got);
+    ASSERT_TRUE(next.ok());
+    if (!*next) break;
+    if (read == 0) first = got.first_index;
+    last = got.first_index;
+    ++read;
+  }
+  EXPECT_EQ(read, again.day_slots());
+  EXPECT_GT(read, again.day_capacity());
+  EXPECT_EQ(first, 13u * 85u);  // the oldest left: the second sector's first
+  EXPECT_EQ(last, 13u * (written - 1));
 }
 
 }  // namespace
