@@ -343,7 +343,8 @@ bool Implant::pack_from(std::uint32_t index, safety::StrokePack* out) {
     day_cursor_ = storage::RingCursor{};
     day_read_valid_ = false;
   }
-  for (std::uint32_t i = 0; i <= safety_ledger_.day_slots(); ++i) {
+  const std::uint32_t most_reads = safety_ledger_.day_slots();
+  for (std::uint32_t i = 0; i <= most_reads; ++i) {
     if (day_read_valid_ && ends_after(day_read_)) {
       *out = pack_of(day_read_);
       return true;
