@@ -87,6 +87,20 @@ std::string mr_conditions_text(const JsonValue& value) {
   return text;
 }
 
+CatheterRange read_catheter_range(const JsonObject& model, Provenances& out) {
+  CatheterRange c;
+  c.max_length_mm =
+      figure_in(model, "max_catheter_length_cm", out, 10, Range{1, 10'000, false, "cm", ""});
+  c.min_length_mm = figure_in(model, "min_catheter_length_cm", out, 10,
+                              Range{1, c.max_length_mm, false, "cm", "the maximum length"});
+  const std::int64_t max_nl = figure_in(model, "max_catheter_volume_ml", out, kMicro,
+                                        Range{0, 10 * kMicro, false, "mL", ""});
+  c.max_volume = Volume(max_nl);
+  c.min_volume = Volume(figure_in(model, "min_catheter_volume_ml", out, kMicro,
+                                  Range{0, max_nl, false, "mL", "the maximum volume"}));
+  return c;
+}
+
 GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name) {
   const JsonObject r =
       model.object({"kind", "description", "reservoir_capacity_ml", "nominal_flow_ml_per_day",
@@ -128,17 +142,11 @@ GasPumpSpec read_gas_model(const JsonValue& model, const std::string& name) {
   spec.viscosity = curve(r, "solution_viscosity", p, "celsius", kMilli, temperatures, "mpa_s",
                          kMicro, Range{0, 100 * kMicro, true, "mPa s", ""}, false);
   // The catheters it is implanted with (the clinic database refuses one outside them).
-  spec.max_catheter_length_mm =
-      figure_in(r, "max_catheter_length_cm", p, 10, Range{1, 10'000, false, "cm", ""});
-  spec.min_catheter_length_mm =
-      figure_in(r, "min_catheter_length_cm", p, 10,
-                Range{1, spec.max_catheter_length_mm, false, "cm", "the maximum length"});
-  const std::int64_t max_catheter_nl =
-      figure_in(r, "max_catheter_volume_ml", p, kMicro, Range{0, 10 * kMicro, false, "mL", ""});
-  spec.max_catheter_volume = Volume(max_catheter_nl);
-  spec.min_catheter_volume =
-      Volume(figure_in(r, "min_catheter_volume_ml", p, kMicro,
-                       Range{0, max_catheter_nl, false, "mL", "the maximum volume"}));
+  const CatheterRange catheters = read_catheter_range(r, p);
+  spec.min_catheter_length_mm = catheters.min_length_mm;
+  spec.max_catheter_length_mm = catheters.max_length_mm;
+  spec.min_catheter_volume = catheters.min_volume;
+  spec.max_catheter_volume = catheters.max_volume;
   if (spec.viscosity.front().x != spec.vapour_pressure.front().x ||
       spec.viscosity.back().x != spec.vapour_pressure.back().x) {
     refuse(r.path_of("solution_viscosity.value"),

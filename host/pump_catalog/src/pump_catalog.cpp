@@ -192,18 +192,11 @@ PumpModelSpec read_model(const JsonValue& j, const std::string& name) {
                        Range{0, capacity / 2, true, "mL", "half the reservoir"}));
   m.max_patient_boluses_per_day = static_cast<std::uint8_t>(
       figure_in(r, "max_patient_boluses_per_day", spec, 1, Range{0, 24, false, "", ""}));
-  // Catheters: cm to the mm (one decimal), mL to the nL; the maximum at least the minimum.
-  spec.max_catheter_length_mm =
-      figure_in(r, "max_catheter_length_cm", spec, 10, Range{1, 10'000, false, "cm", ""});
-  spec.min_catheter_length_mm =
-      figure_in(r, "min_catheter_length_cm", spec, 10,
-                Range{1, spec.max_catheter_length_mm, false, "cm", "the maximum length"});
-  const std::int64_t max_catheter_nl =
-      figure_in(r, "max_catheter_volume_ml", spec, kMicro, Range{0, 10 * kMicro, false, "mL", ""});
-  spec.max_catheter_volume = Volume(max_catheter_nl);
-  spec.min_catheter_volume =
-      Volume(figure_in(r, "min_catheter_volume_ml", spec, kMicro,
-                       Range{0, max_catheter_nl, false, "mL", "the maximum volume"}));
+  const CatheterRange catheters = read_catheter_range(r, spec.provenance);
+  spec.min_catheter_length_mm = catheters.min_length_mm;
+  spec.max_catheter_length_mm = catheters.max_length_mm;
+  spec.min_catheter_volume = catheters.min_volume;
+  spec.max_catheter_volume = catheters.max_volume;
   spec.mr_conditions = mr_conditions_text(figure(r, "mr_conditions", spec));
   spec.replacement_lead_days =
       figure_in(r, "replacement_lead_days", spec, 1, Range{0, 730, false, "days", ""});
