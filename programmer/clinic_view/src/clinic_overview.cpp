@@ -124,6 +124,20 @@ void rank(OverviewRow& row, const OverviewOptions& options, std::int64_t now_ms,
               static_cast<int>(std::clamp<std::int64_t>(99 - days, 0, 99));
 }
 
+// The row's next refill, of either kind of pump: its date in the clinic's zone, the days left
+// and whether it is overdue, due (within the options' horizon) or later.
+void date_next_refill(OverviewRow& row, std::int64_t next_refill_ms, const std::string& rule,
+                      const host::TimeZone& zone, std::int64_t now_ms,
+                      const OverviewOptions& options) {
+  row.next_refill_ms = next_refill_ms;
+  row.next_refill_date = zone.date_at(next_refill_ms);
+  row.next_refill_reason = rule;
+  row.days_left = local_day(zone, next_refill_ms) - local_day(zone, now_ms);
+  row.state = next_refill_ms < now_ms                            ? RefillState::kOverdue
+              : next_refill_ms <= now_ms + options.due_within_ms ? RefillState::kDue
+                                                                 : RefillState::kLater;
+}
+
 }  // namespace
 
 const char* refill_state_name(RefillState s) {
@@ -152,7 +166,6 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
   std::unordered_map<std::int64_t, bool> has_pump;
   std::vector<OverviewRow> rows;
   rows.reserve(snapshot.pumps.size() + snapshot.patients.size());
-  const std::int64_t today = local_day(zone, now_ms);
   for (const PumpSnapshot& s : snapshot.pumps) {
     const auto owner = patients.find(s.pump.patient_id);
     if (owner == patients.end()) continue;  // not in this snapshot (another patient's page)
@@ -171,13 +184,7 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
     if (s.last_refill) {
       const RefillRecord& r = *s.last_refill;
       row.reservoir_estimate = estimate_reservoir(r, s.prescriptions, now_ms);
-      row.next_refill_ms = r.next_refill_ms;
-      row.next_refill_date = zone.date_at(r.next_refill_ms);
-      row.next_refill_reason = r.next_refill_rule;
-      row.days_left = local_day(zone, r.next_refill_ms) - today;
-      row.state = r.next_refill_ms < now_ms                            ? RefillState::kOverdue
-                  : r.next_refill_ms <= now_ms + options.due_within_ms ? RefillState::kDue
-                                                                       : RefillState::kLater;
+      date_next_refill(row, r.next_refill_ms, r.next_refill_rule, zone, now_ms, options);
       // When the estimate reaches the alarm at the prescription's most (continuing from now).
       if (row.reservoir_estimate && row.prescription &&
           row.prescription->max_daily_dose.count() > 0 &&
@@ -225,13 +232,7 @@ std::vector<OverviewRow> build_overview(const ClinicSnapshot& snapshot, const Dr
       row.withdrawal_rank =
           row.drug_spec ? static_cast<int>(row.drug_spec->withdrawal_risk.value) + 1 : 0;
       row.reservoir_estimate = row.fixed_rate->left_at_worst;
-      row.next_refill_ms = f.next_refill_ms;
-      row.next_refill_date = zone.date_at(f.next_refill_ms);
-      row.next_refill_reason = f.next_refill_rule;
-      row.days_left = local_day(zone, f.next_refill_ms) - today;
-      row.state = f.next_refill_ms < now_ms                            ? RefillState::kOverdue
-                  : f.next_refill_ms <= now_ms + options.due_within_ms ? RefillState::kDue
-                                                                       : RefillState::kLater;
+      date_next_refill(row, f.next_refill_ms, f.next_refill_rule, zone, now_ms, options);
     } else {
       row.state = RefillState::kUnknown;
     }
