@@ -16,9 +16,9 @@
 #include <random>
 #include <thread>
 
+#include "clinic_db_fixture.h"
 #include "itdd/programmer/clinic_checks.h"
 #include "itdd/programmer/outcome.h"
-#include "clinic_db_fixture.h"
 #include "sql_connection.h"
 
 namespace itdd::programmer {
