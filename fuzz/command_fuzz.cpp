@@ -22,6 +22,7 @@
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/hal/fake_power_sense.h"
 #include "itdd/host/sodium_crypto.h"
+#include "itdd/protocol/implant_messages.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/storage/layout.h"
 
@@ -90,21 +91,37 @@ bool changes_prescription(pb_size_t tag) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Rig& r = rig();
   const std::span<const std::uint8_t> bytes(data, size);
-  static protocol::Request request;
+  static protocol::Request request;  // the host's view of the bytes, for the checks
   static protocol::Response response;
   static std::array<std::uint8_t, protocol::kMaxFrameSize> buffer;
+  // The implant's view, as ImplantRadio holds it: the request, then the answer in its place.
+  union Exchange {
+    protocol::ImplantRequest request;
+    protocol::ImplantResponse response;
+  };
+  static Exchange exchange{};
 
   // Time moves on a little with each input (bounded, so a long run stays inside a few years).
   r.now = r.now + Duration(size > 0 ? (data[0] % 16) * kMillisPerMinute : 1);
   r.implant->on_wake(r.now);
 
-  if (protocol::decode_request(bytes, request).ok()) {
+  const bool readable = protocol::decode_request(bytes, request).ok();
+  // The implant's view reads what the host's reads, and nothing else.
+  check(protocol::decode_request(bytes, *std::construct_at(&exchange.request)).ok() == readable);
+  if (readable) {
     for (const link::Role role :
          {link::Role::kPatient, link::Role::kService, link::Role::kClinician}) {
       const std::uint64_t token = r.implant->prescription_token();
-      app::handle_request(*r.implant, r, request, r.caller(role), r.now, response);
+      protocol::ImplantRequest& received = *std::construct_at(&exchange.request);
+      check(protocol::decode_request(bytes, received).ok());
+      app::handle_request(*r.implant, r, received, r.caller(role), r.now, exchange.response);
+      // An error or a payload, never both (the link's buffer is sized for that:
+      // protocol::kMaxImplantAnswerSize); the answer encodes, and reads back in the host's view.
+      check(!exchange.response.has_error || exchange.response.which_payload == 0);
+      const Result<std::size_t> answered = protocol::encode(exchange.response, buffer);
+      check(answered.ok());
+      check(protocol::decode_response(std::span(buffer.data(), answered.value()), response).ok());
       check(response.request_id == request.request_id);
-      check(protocol::encode(response, buffer).ok());
       if (response.result != itdd_ResultCode_RESULT_OK) {
         check(response.has_error && response.error.field[0] != '\0');
       }

@@ -14,6 +14,7 @@
 
 #include "itdd/board/frame_receiver.h"
 #include "itdd/protocol/frame.h"
+#include "itdd/protocol/implant_messages.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/protocol/prescription_wire.h"
 
@@ -38,6 +39,8 @@ std::span<const std::uint8_t> encoded(const Message& m, std::span<std::uint8_t> 
   return buffer.first(n.value());
 }
 
+void compare_views(const itdd::therapy::Prescription& rx);
+
 // A prescription from the wire: if the implant's form takes it, it goes back to the wire and
 // returns the same.
 void exercise_prescription(const WirePrescription& wire) {
@@ -52,6 +55,7 @@ void exercise_prescription(const WirePrescription& wire) {
     return;
   }
   if (!valid.ok()) check_error(valid.error());
+  compare_views(rx);
 
   static Request first{};
   static Request second{};
@@ -70,12 +74,76 @@ void exercise_prescription(const WirePrescription& wire) {
   check(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0);
 }
 
+// The implant's view of a prescription (implant_messages.h) against the host's: the same bytes
+// for a status that carries it (its days encoded by callback from `rx`).
+void compare_views(const itdd::therapy::Prescription& rx) {
+  static Response host{};
+  static ImplantResponse implant{};
+  host = Response{};
+  implant = ImplantResponse{};
+  host.which_payload = itdd_Response_status_tag;
+  implant.which_payload = itdd_implant_Response_status_tag;
+  host.payload.status.has_prescription =
+      prescription_to_wire(rx, host.payload.status.prescription).ok();
+  implant.payload.status.has_prescription =
+      prescription_to_wire(rx, implant.payload.status.prescription).ok();
+  check(host.payload.status.has_prescription == implant.payload.status.has_prescription);
+  static std::uint8_t a[kMaxPayload];
+  static std::uint8_t b[kMaxPayload];
+  const auto x = encoded(host, a);
+  const itdd::Result<std::size_t> y = encode(implant, b);
+  check(y.ok() && x.size() == y.value() && std::memcmp(x.data(), b, x.size()) == 0);
+}
+
+// A request in the implant's view (a program command's days decoded straight into its
+// prescription) against the host's: read or refused alike, and a program command's
+// prescription taken or refused alike (the same error), the same when taken.
+void compare_request_views(std::span<const std::uint8_t> bytes, bool host_read,
+                           const Request& request) {
+  static ImplantRequest implant{};
+  const itdd::Status read = decode_request(bytes, implant);
+  check(read.ok() == host_read);
+  if (!host_read) return;
+  check(implant.message.which_payload == request.which_payload);
+  if (request.which_payload != itdd_Request_program_tag) return;
+  const auto& program = implant.message.payload.program;
+  check(program.command_id == request.payload.program.command_id &&
+        program.replaces_token == request.payload.program.replaces_token &&
+        program.has_prescription == request.payload.program.has_prescription);
+  static const itdd::therapy::PumpModel pump{};
+  static itdd::therapy::Prescription host_rx{};
+  const itdd::Status host_taken =
+      validated_prescription_from_wire(request.payload.program.prescription, pump, host_rx);
+  const itdd::Status implant_taken =
+      validated_prescription_from_wire(program.prescription, pump, implant.prescription);
+  check(host_taken.ok() == implant_taken.ok());
+  if (!host_taken.ok()) {
+    check(std::strcmp(host_taken.error().field, implant_taken.error().field) == 0 &&
+          host_taken.error().index == implant_taken.error().index);
+    return;
+  }
+  static Request host_again{};
+  static Request implant_again{};
+  host_again = Request{};
+  implant_again = Request{};
+  check(prescription_to_wire(host_rx, host_again.payload.program.prescription).ok());
+  check(
+      prescription_to_wire(implant.prescription, implant_again.payload.program.prescription).ok());
+  static std::uint8_t a[kMaxPayload];
+  static std::uint8_t b[kMaxPayload];
+  const auto x = encoded(host_again, a);
+  const auto y = encoded(implant_again, b);
+  check(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0);
+}
+
 void exercise_payload(std::span<const std::uint8_t> bytes) {
   static std::uint8_t a[kMaxPayload];
   static std::uint8_t b[kMaxPayload];
 
   static Request request{};
-  if (const itdd::Status s = decode_request(bytes, request); s.ok()) {
+  const itdd::Status request_read = decode_request(bytes, request);
+  compare_request_views(bytes, request_read.ok(), request);
+  if (const itdd::Status& s = request_read; s.ok()) {
     // Decode, encode, decode, encode: the two encodings agree.
     const auto once = encoded(request, a);
     static Request again{};

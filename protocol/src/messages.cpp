@@ -3,6 +3,7 @@
 #include <pb_decode.h>
 #include <pb_encode.h>
 
+#include "itdd/protocol/implant_messages.h"
 #include "itdd/protocol/prescription_wire.h"
 
 #ifdef PB_ENABLE_MALLOC
@@ -68,6 +69,9 @@ Result<std::size_t> encode(const Response& response, std::span<std::uint8_t> out
 Result<std::size_t> encode(const LinkError& error, std::span<std::uint8_t> out) {
   return encode_message(itdd_LinkError_fields, &error, out);
 }
+Result<std::size_t> encode(const ImplantResponse& response, std::span<std::uint8_t> out) {
+  return encode_message(itdd_implant_Response_fields, &response, out);
+}
 
 Status decode_request(std::span<const std::uint8_t> bytes, Request& out) {
   return decode_message(itdd_Request_fields, bytes, &out);
@@ -93,37 +97,48 @@ void copy_cut(char (&to)[N], const char* from) {
   for (; from != nullptr && i + 1 < N && from[i] != '\0'; ++i) to[i] = from[i];
   to[i] = '\0';
 }
-}  // namespace
 
-void error_to_wire(const Error& error, itdd_ErrorDetail& detail) {
-  detail = itdd_ErrorDetail{};
+// Both views' ErrorDetail (the same fields; the enums the same numbers under each view's names).
+template <class Detail>
+void error_to(const Error& error, Detail& detail) {
+  detail = Detail{};
   copy_cut(detail.field, error.field);
   copy_cut(detail.message, error.message);
   detail.index = error.index;
   detail.sub_index = error.sub_index;
+  std::int64_t limit = itdd_ErrorLimit_ERROR_LIMIT_NONE;
   switch (error.values.limit) {
     case ErrorLimit::kMinimum:
-      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_MINIMUM;
+      limit = itdd_ErrorLimit_ERROR_LIMIT_MINIMUM;
       break;
     case ErrorLimit::kMaximum:
-      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM;
+      limit = itdd_ErrorLimit_ERROR_LIMIT_MAXIMUM;
       break;
     case ErrorLimit::kNone:
-      detail.limit = itdd_ErrorLimit_ERROR_LIMIT_NONE;
       break;
   }
-  detail.unit = error.values.unit == ErrorUnit::kNanolitresPerDay
-                    ? itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY
-                    : itdd_ErrorUnit_ERROR_UNIT_NONE;
-  if (detail.limit != itdd_ErrorLimit_ERROR_LIMIT_NONE) {
+  set_raw_enum(detail.limit, limit);
+  set_raw_enum(detail.unit, error.values.unit == ErrorUnit::kNanolitresPerDay
+                                ? itdd_ErrorUnit_ERROR_UNIT_NANOLITRES_PER_DAY
+                                : itdd_ErrorUnit_ERROR_UNIT_NONE);
+  if (limit != itdd_ErrorLimit_ERROR_LIMIT_NONE) {
     detail.requested = error.values.requested;
     detail.allowed = error.values.allowed;
   }
 }
 
+}  // namespace
+
+void error_to_wire(const Error& error, itdd_ErrorDetail& detail) {
+  error_to(error, detail);
+}
+void error_to_wire(const Error& error, itdd_implant_ErrorDetail& detail) {
+  error_to(error, detail);
+}
+
 Error error_from_wire(const itdd_ErrorDetail& detail) {
-  Error e = make_error(ErrorCode::kRefused, detail.field, detail.message, detail.index,
-                       detail.sub_index);
+  Error e =
+      make_error(ErrorCode::kRefused, detail.field, detail.message, detail.index, detail.sub_index);
   // Read as integers: the wire may carry any value in an enum field.
   ErrorLimit limit = ErrorLimit::kNone;
   if (raw_enum(detail.limit) == itdd_ErrorLimit_ERROR_LIMIT_MINIMUM) limit = ErrorLimit::kMinimum;

@@ -18,43 +18,49 @@ void copy_text(char (&to)[N], const char* from) {
   to[i] = '\0';
 }
 
-void refuse(protocol::Response& out, itdd_ResultCode code, const Error& e);
-void refuse(protocol::Response& out, itdd_ResultCode code, const char* field, const char* message);
+void refuse(protocol::ImplantResponse& out, itdd_implant_ResultCode code, const Error& e);
+void refuse(protocol::ImplantResponse& out, itdd_implant_ResultCode code, const char* field,
+            const char* message);
 // An implant refusal: malformed values are "invalid", the rest is what the state does not allow.
-void refuse(protocol::Response& out, const Error& e);
-void ok(protocol::Response& out, pb_size_t payload_tag);
+void refuse(protocol::ImplantResponse& out, const Error& e);
+void ok(protocol::ImplantResponse& out, pb_size_t payload_tag);
 // Starts the answer: `out` cleared, with the request's id. The request and `out` may share one
 // buffer (app::ImplantRadio): a handler reads all it needs from its request before this.
-void begin_answer(protocol::Response& out, std::uint32_t request_id);
+void begin_answer(protocol::ImplantResponse& out, std::uint32_t request_id);
 
 std::int64_t wall_ms(const Implant& implant, ImplantTime t);
-itdd_Role role_to_wire(link::Role role);
+itdd_implant_Role role_to_wire(link::Role role);
 link::Role role_from_wire(std::int64_t raw);
-itdd_CommandState state_to_wire(CommandOutcome outcome);
+itdd_implant_CommandState state_to_wire(CommandOutcome outcome);
 
 // Patient boluses still allowed in the rolling 24 hours by the prescription's maximum.
 std::uint32_t boluses_left(const engine::TherapyEngine& engine, ImplantTime now);
-itdd_BolusRefusal refusal_to_wire(therapy::BolusRefusal r);
+itdd_implant_BolusRefusal refusal_to_wire(therapy::BolusRefusal r);
 
 // ---- therapy_commands.cpp (each takes the sending device's journal lane) ----
-// `req` may share its buffer with `out`: program() begins the answer itself, once it has read
-// and converted the prescription (the others are given a copy of their request).
-void program(Implant& implant, CommandSource source, const itdd_ProgramPrescription& req,
-             std::uint32_t request_id, ImplantTime now, protocol::Response& out);
-void refill(Implant& implant, CommandSource source, const itdd_Refill& req, ImplantTime now,
-            protocol::Response& out);
-void clinician_bolus(Implant& implant, CommandSource source, const itdd_ClinicianBolus& req,
-                     ImplantTime now, protocol::Response& out);
-void patient_bolus(Implant& implant, CommandSource source, const itdd_PatientBolusRequest& req,
-                   ImplantTime now, protocol::Response& out);
-void prime(Implant& implant, CommandSource source, const itdd_PrimeCatheter& req, ImplantTime now,
-           protocol::Response& out);
+// `req` and `rx` (the prescription decode_request() put its days in) may share their buffer
+// with `out`: program() begins the answer itself, once it is done with both (the others are
+// given a copy of their request).
+void program(Implant& implant, CommandSource source, const itdd_implant_ProgramPrescription& req,
+             therapy::Prescription& rx, std::uint32_t request_id, ImplantTime now,
+             protocol::ImplantResponse& out);
+void refill(Implant& implant, CommandSource source, const itdd_implant_Refill& req, ImplantTime now,
+            protocol::ImplantResponse& out);
+void clinician_bolus(Implant& implant, CommandSource source, const itdd_implant_ClinicianBolus& req,
+                     ImplantTime now, protocol::ImplantResponse& out);
+void patient_bolus(Implant& implant, CommandSource source,
+                   const itdd_implant_PatientBolusRequest& req, ImplantTime now,
+                   protocol::ImplantResponse& out);
+void prime(Implant& implant, CommandSource source, const itdd_implant_PrimeCatheter& req,
+           ImplantTime now, protocol::ImplantResponse& out);
 
 // ---- peer_commands.cpp ----
-void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPairingWindow& req,
-                  link::Role opener, ImplantTime now, protocol::Response& out);
-void list_paired(const Implant& implant, const PairingControl& pairing, protocol::Response& out);
-void revoke(PairingControl& pairing, const itdd_RevokePairedDevice& req, link::Role caller,
-            ImplantTime now, protocol::Response& out);
+void open_pairing(Implant& implant, PairingControl& pairing,
+                  const itdd_implant_OpenPairingWindow& req, link::Role opener, ImplantTime now,
+                  protocol::ImplantResponse& out);
+void list_paired(const Implant& implant, const PairingControl& pairing,
+                 protocol::ImplantResponse& out);
+void revoke(PairingControl& pairing, const itdd_implant_RevokePairedDevice& req, link::Role caller,
+            ImplantTime now, protocol::ImplantResponse& out);
 
 }  // namespace itdd::app::detail

@@ -9,15 +9,16 @@
 // gets its result code and its words.
 namespace itdd::app::detail {
 
-void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPairingWindow& req,
-                  link::Role opener, ImplantTime now, protocol::Response& out) {
+void open_pairing(Implant& implant, PairingControl& pairing,
+                  const itdd_implant_OpenPairingWindow& req, link::Role opener, ImplantTime now,
+                  protocol::ImplantResponse& out) {
   const link::Role role = role_from_wire(protocol::raw_enum(req.role));
   if (role == link::Role::kNone) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "role", "unknown role");
+    refuse(out, itdd_implant_ResultCode_RESULT_INVALID, "role", "unknown role");
     return;
   }
   if (req.window_ms < 0 || req.window_ms > link::kPairingValidity.count()) {
-    refuse(out, itdd_ResultCode_RESULT_INVALID, "window_ms", "at most 5 minutes");
+    refuse(out, itdd_implant_ResultCode_RESULT_INVALID, "window_ms", "at most 5 minutes");
     return;
   }
   const Duration validity = req.window_ms == 0 ? link::kPairingValidity : Duration(req.window_ms);
@@ -25,7 +26,7 @@ void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPair
   if (!code.ok()) {
     if (!link::may_pair_or_remove(opener, role)) {
       refuse(
-          out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "role",
+          out, itdd_implant_ResultCode_RESULT_NOT_AUTHORISED, "role",
           role == link::Role::kClinician
               ? "only a clinician may pair a clinician device"
               : "only a clinician may pair a patient device; a service tool pairs service tools");
@@ -34,22 +35,23 @@ void open_pairing(Implant& implant, PairingControl& pairing, const itdd_OpenPair
     }
     return;
   }
-  ok(out, itdd_Response_pairing_window_tag);
-  itdd_PairingWindow& w = out.payload.pairing_window;
+  ok(out, itdd_implant_Response_pairing_window_tag);
+  itdd_implant_PairingWindow& w = out.payload.pairing_window;
   w.role = role_to_wire(role);
   for (std::size_t i = 0; i < code->digits.size(); ++i) w.code[i] = code->digits[i];
   w.code[code->digits.size()] = '\0';
   w.expires_at_wall_ms = wall_ms(implant, now + validity);
 }
 
-void list_paired(const Implant& implant, const PairingControl& pairing, protocol::Response& out) {
-  ok(out, itdd_Response_paired_devices_tag);
-  itdd_PairedDevices& list = out.payload.paired_devices;
+void list_paired(const Implant& implant, const PairingControl& pairing,
+                 protocol::ImplantResponse& out) {
+  ok(out, itdd_implant_Response_paired_devices_tag);
+  itdd_implant_PairedDevices& list = out.payload.paired_devices;
   for (const link::Peer& peer : pairing.link_state().peers) {
     if (!peer.in_use() || list.devices_count >= sizeof(list.devices) / sizeof(list.devices[0])) {
       continue;
     }
-    itdd_PairedDevice& d = list.devices[list.devices_count++];
+    itdd_implant_PairedDevice& d = list.devices[list.devices_count++];
     d.device_id.size = static_cast<pb_size_t>(peer.key.size());
     std::memcpy(d.device_id.bytes, peer.key.data(), peer.key.size());
     d.role = role_to_wire(peer.role);
@@ -61,8 +63,8 @@ void list_paired(const Implant& implant, const PairingControl& pairing, protocol
   }
 }
 
-void revoke(PairingControl& pairing, const itdd_RevokePairedDevice& req, link::Role caller,
-            ImplantTime now, protocol::Response& out) {
+void revoke(PairingControl& pairing, const itdd_implant_RevokePairedDevice& req, link::Role caller,
+            ImplantTime now, protocol::ImplantResponse& out) {
   for (const link::Peer& peer : pairing.link_state().peers) {
     if (!peer.in_use() || req.device_id.size != peer.key.size() ||
         std::memcmp(req.device_id.bytes, peer.key.data(), peer.key.size()) != 0) {
@@ -73,15 +75,15 @@ void revoke(PairingControl& pairing, const itdd_RevokePairedDevice& req, link::R
     if (s) {
       ok(out, 0);
     } else if (!link::may_pair_or_remove(caller, role)) {
-      refuse(out, itdd_ResultCode_RESULT_NOT_AUTHORISED, "device_id",
+      refuse(out, itdd_implant_ResultCode_RESULT_NOT_AUTHORISED, "device_id",
              "a service tool may revoke only service tools; a clinician revokes the rest");
     } else {
       // The last clinician device: the clinic must always be able to reprogram the pump.
-      refuse(out, itdd_ResultCode_RESULT_REFUSED, "device_id", s.error().message);
+      refuse(out, itdd_implant_ResultCode_RESULT_REFUSED, "device_id", s.error().message);
     }
     return;
   }
-  refuse(out, itdd_ResultCode_RESULT_INVALID, "device_id", "no paired device has this key");
+  refuse(out, itdd_implant_ResultCode_RESULT_INVALID, "device_id", "no paired device has this key");
 }
 
 }  // namespace itdd::app::detail

@@ -391,22 +391,23 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
   if (!r.ok()) return refusal_frame("record refused", reply);
   authenticated_record_ = true;
   if (r->type != link::RecordType::kData) return 0;  // the device closed the session
-  // The request is decoded into the exchange, and the answer written over it.
-  protocol::Request& request = *std::construct_at(&exchange_.request);
+  // The request is decoded into the exchange (a program command's days and steps straight into
+  // the prescription beside it), and the answer written over it.
+  protocol::ImplantRequest& request = *std::construct_at(&exchange_.request);
   pb_size_t request_tag = 0;
   if (!protocol::decode_request(reply.subspan(kTextAt, r->size), request).ok()) {
-    protocol::Response& refused = *std::construct_at(&exchange_.response);
-    refused.result = itdd_ResultCode_RESULT_INVALID;
+    protocol::ImplantResponse& refused = *std::construct_at(&exchange_.response);
+    refused.result = itdd_implant_ResultCode_RESULT_INVALID;
     refused.has_error = true;
     const char* field = "message";
     const char* message = "not a request this implant can read";
     for (std::size_t i = 0; field[i] != '\0'; ++i) refused.error.field[i] = field[i];
     for (std::size_t i = 0; message[i] != '\0'; ++i) refused.error.message[i] = message[i];
   } else {
-    request_tag = request.which_payload;
+    request_tag = request.message.which_payload;
     handle_request(implant_, *this, request, Caller{r->peer, r->role}, now, exchange_.response);
   }
-  const protocol::Response& response = exchange_.response;
+  const protocol::ImplantResponse& response = exchange_.response;
   const std::span<std::uint8_t> answer = reply.subspan(
       kTextAt, reply.size() - kTextAt - hal::kAeadTagSize - protocol::kFrameTrailerSize);
   const Result<std::size_t> encoded = protocol::encode(response, answer);
@@ -417,8 +418,8 @@ std::size_t ImplantRadio::on_record(std::span<const std::uint8_t> record,
   if (!sealed.ok()) return 0;
   const std::size_t n =
       frame(protocol::FrameType::kRecord, reply.subspan(kSealedAt, sealed.value()), reply);
-  if (request_tag == itdd_Request_close_session_tag &&
-      response.result == itdd_ResultCode_RESULT_OK) {
+  if (request_tag == itdd_implant_Request_close_session_tag &&
+      response.result == itdd_implant_ResultCode_RESULT_OK) {
     // The answer goes out sealed; then the session ends here (the device ends its side).
     std::array<std::uint8_t, link::kRecordOverhead> close{};
     (void)responder_->close(close, now);

@@ -11,6 +11,7 @@
 
 #include "implant_rig.h"
 #include "itdd/app/commands.h"
+#include "itdd/protocol/implant_messages.h"
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::app::rig {
@@ -121,6 +122,32 @@ inline bool answered_from_journal(const protocol::Response& r, itdd_CommandState
   return r.result == itdd_ResultCode_RESULT_OK &&
          r.which_payload == itdd_Response_command_status_tag &&
          r.payload.command_status.state == state;
+}
+
+// A request as the radio hands it to the command layer (ImplantRadio::on_record): its bytes
+// decoded in the implant's view (a program command's days straight into the prescription beside
+// the request), answered in the same place, and the answer's bytes read back as a programmer
+// reads them. The buffers are static (the board's test images have a small stack).
+inline void handle_request(Implant& implant, PairingControl& pairing,
+                           const protocol::Request& request, Caller caller, ImplantTime now,
+                           protocol::Response& out) {
+  static std::array<std::uint8_t, protocol::kMaxMessageSize> bytes{};
+  union Exchange {
+    protocol::ImplantRequest request;
+    protocol::ImplantResponse response;
+  };
+  static Exchange exchange{};
+  out = protocol::Response{};
+  const Result<std::size_t> sent = protocol::encode(request, bytes);
+  ASSERT_TRUE(sent.ok());
+  protocol::ImplantRequest& received = *std::construct_at(&exchange.request);
+  ASSERT_TRUE(protocol::decode_request(std::span(bytes.data(), sent.value()), received).ok());
+  app::handle_request(implant, pairing, received, caller, now, exchange.response);
+  // An error or a payload, never both (protocol::kMaxImplantAnswerSize).
+  EXPECT_TRUE(!exchange.response.has_error || exchange.response.which_payload == 0);
+  const Result<std::size_t> answered = protocol::encode(exchange.response, bytes);
+  ASSERT_TRUE(answered.ok());
+  ASSERT_TRUE(protocol::decode_response(std::span(bytes.data(), answered.value()), out).ok());
 }
 
 // An implant on a body of fakes, a peer table, and requests sent from one of its devices.

@@ -42,7 +42,7 @@ struct Commands {
   protocol::Response send(const protocol::Request& request,
                           link::Role role = link::Role::kClinician) {
     protocol::Response out{};
-    handle_request(*rig.implant, pairing, request, pairing.caller(slot(role)), rig.now, out);
+    rig::handle_request(*rig.implant, pairing, request, pairing.caller(slot(role)), rig.now, out);
     return out;
   }
   CommandSource lane(link::Role role) const { return pairing.lane(slot(role)); }

@@ -177,11 +177,11 @@ TEST(Journal, ADeviceNoLongerPairedIsRefusedTherapyCommands) {
   c.rig.start(with_boluses());
   const Caller gone{99, link::Role::kClinician};
   protocol::Response out{};
-  handle_request(*c.rig.implant, c.peers, rig::refill_request(3, millilitres(18)), gone, c.rig.now,
-                 out);
+  rig::handle_request(*c.rig.implant, c.peers, rig::refill_request(3, millilitres(18)), gone,
+                      c.rig.now, out);
   EXPECT_EQ(out.result, itdd_ResultCode_RESULT_REFUSED);
   EXPECT_STREQ(out.error.field, "session");
-  handle_request(*c.rig.implant, c.peers, rig::query_request(3), gone, c.rig.now, out);
+  rig::handle_request(*c.rig.implant, c.peers, rig::query_request(3), gone, c.rig.now, out);
   EXPECT_EQ(out.payload.command_status.state, itdd_CommandState_COMMAND_STATE_UNKNOWN);
 }
 

@@ -96,8 +96,8 @@ Ending judge_boot(const hal::FakeNvm& flipped, const CommitPoint& point, Implant
   Rig rig(body, at);
   rig::PeerTable peers;
   protocol::Response status{};
-  handle_request(*rig.implant, peers, rig::interrogate_request(), peers.caller(0), rig.now,
-                 status);
+  rig::handle_request(*rig.implant, peers, rig::interrogate_request(), peers.caller(0), rig.now,
+                      status);
   EXPECT_EQ(status.result, itdd_ResultCode_RESULT_OK);
   const itdd_ImplantStatus& st = status.payload.status;
   bool critical_shown = false;
@@ -127,7 +127,7 @@ Ending judge_boot(const hal::FakeNvm& flipped, const CommitPoint& point, Implant
   bool logged = false;
   for (int page = 0; page < 400 && !logged; ++page) {
     protocol::Response out{};
-    handle_request(*rig.implant, peers, read, peers.caller(0), rig.now, out);
+    rig::handle_request(*rig.implant, peers, read, peers.caller(0), rig.now, out);
     if (out.result != itdd_ResultCode_RESULT_OK || out.payload.event_log.records_count == 0) break;
     logged = log_page_has(out, why);
     const pb_size_t n = out.payload.event_log.records_count;

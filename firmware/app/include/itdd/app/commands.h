@@ -29,7 +29,7 @@
 #include "itdd/core/result.h"
 #include "itdd/link/responder.h"
 #include "itdd/link/types.h"
-#include "itdd/protocol/messages.h"
+#include "itdd/protocol/implant_messages.h"
 
 namespace itdd::app {
 
@@ -61,7 +61,7 @@ std::optional<CommandSource> command_source(const link::LinkState& state, link::
 bool allowed(link::Role role, pb_size_t request_tag);
 
 // Answers one request into `out` (cleared first). Never fails: a refusal is a response.
-void handle_request(Implant& implant, PairingControl& pairing, const protocol::Request& request,
-                    Caller caller, ImplantTime now, protocol::Response& out);
+void handle_request(Implant& implant, PairingControl& pairing, protocol::ImplantRequest& request,
+                    Caller caller, ImplantTime now, protocol::ImplantResponse& out);
 
 }  // namespace itdd::app

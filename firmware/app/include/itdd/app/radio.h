@@ -42,13 +42,14 @@ static_assert(protocol::kMaxMessageSize <= link::kMaxRecordPayload,
 static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
               "every sealed record must fit one frame");
 
-// The largest frames the implant handles: a sealed Request in, a sealed Response out (8,251 B
-// and 8,940 B). A board's one link buffer holds the larger; frames longer than that are no
-// request this implant could read.
+// The largest frames the implant handles: a sealed Request in, a sealed answer out (8,251 B and
+// 8,759 B: the schema's largest Response less the error detail an answer with a payload never
+// carries, protocol::kMaxImplantAnswerSize). A board's one link buffer holds the larger; frames
+// longer than that are no request this implant could read.
 inline constexpr std::size_t kMaxRequestFrameSize =
     protocol::frame_size(link::kRecordOverhead + protocol::kMaxRequestSize);
 inline constexpr std::size_t kMaxReplyFrameSize =
-    protocol::frame_size(link::kRecordOverhead + protocol::kMaxResponseSize);
+    protocol::frame_size(link::kRecordOverhead + protocol::kMaxImplantAnswerSize);
 inline constexpr std::size_t kLinkBufferSize =
     kMaxRequestFrameSize > kMaxReplyFrameSize ? kMaxRequestFrameSize : kMaxReplyFrameSize;
 static_assert(kLinkBufferSize <= protocol::kMaxFrameSize);
@@ -163,12 +164,14 @@ class ImplantRadio final : private link::StateStore,
   };
   std::array<Seen, link::kMaxPeers> seen_{};
   // Working memory for one exchange (static size: nothing allocated per frame; the bytes are
-  // the caller's reply buffer): the decoded request, then its answer in the same place
-  // (handle_request reads what it needs from the request before it writes the answer), one
-  // Response's size instead of a Request's and a Response's (5.5 KiB less RAM).
+  // the caller's reply buffer): the decoded request, with a program command's prescription
+  // decoded into its place beside it (the one place it is held until the implant takes it),
+  // then the answer in the same place (handle_request is done with the request before it
+  // writes the answer). No nanopb struct holds a prescription's week of steps: an
+  // interrogation's are encoded from the live prescription (protocol/implant_messages.h).
   union Exchange {
-    protocol::Request request;
-    protocol::Response response;
+    protocol::ImplantRequest request;
+    protocol::ImplantResponse response;
   };
   Exchange exchange_{};
 };
