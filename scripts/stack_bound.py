@@ -61,7 +61,7 @@ RESOLVE = [
 NANOPB_TARGETS = {"buf_read", "buf_write", "pb_default_field_callback"}
 IMPLANT_DAYS = {
     "_ZN4itdd8protocol12_GLOBAL__N_110decode_dayEP12pb_istream_sPK15pb_field_iter_sPPv",
-    "_ZN4itdd8protocol12_GLOBAL__N_111encode_daysEP12pb_ostream_sPK15pb_field_iter_sPKPv",
+    "_ZN4itdd8protocol19encode_implant_daysEP12pb_ostream_sPK15pb_field_iter_sPKPv",
 }
 PROGRAM_STARTS = \
     "_ZN4itdd8protocol12_GLOBAL__N_114program_startsEP12pb_istream_sPK15pb_field_iter_sPPv"
@@ -127,6 +127,12 @@ for line in run("arm-none-eabi-nm", "-S", "--defined-only", image).splitlines():
     elif len(f) == 3 and f[2] in ("__init_array_start", "__init_array_end"):
         symbols[f[2]] = (int(f[0], 16), 0)
 by_address = {addr: name for name, (addr, _) in symbols.items()}
+# The implant's nanopb callbacks are listed by name: a renamed one would silently leave the
+# graph, so each must be in an image that links the callers.
+if "pb_default_field_callback" in symbols:
+    for f in sorted(IMPLANT_DAYS | {PROGRAM_STARTS}):
+        if f not in symbols:
+            fail(f"{f}: a nanopb callback C_INDIRECT lists is not in the image (renamed?)")
 names = list(symbols)
 demangled = dict(zip(names, run("arm-none-eabi-c++filt", *names).splitlines())) if names else {}
 

@@ -107,8 +107,8 @@ bool decode_day(pb_istream_t* stream, const pb_field_t* /*field*/, void** arg) {
 }
 
 // Called before each program command's fields are decoded: its days go into the prescription.
+// (The program command is the one submessage with this callback: itdd_implant.options.)
 bool program_starts(pb_istream_t* /*stream*/, const pb_field_t* field, void** arg) {
-  if (field->tag != itdd_implant_Request_program_tag) return true;
   DaysInto& into = *static_cast<DaysInto*>(*arg);
   auto& program = *static_cast<itdd_implant_ProgramPrescription*>(field->pData);
   pb_callback_t& days = program.prescription.flex.days;
@@ -159,7 +159,9 @@ bool encode_day_fields(pb_ostream_t* stream, const therapy::DayProgram& day) {
   return true;
 }
 
-bool encode_days(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
+}  // namespace
+
+bool encode_implant_days(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
   const therapy::FlexProgram& flex = *static_cast<const therapy::FlexProgram*>(*arg);
   // Up to the last day that has steps (prescription_to_wire checked the counts).
   std::size_t days = 0;
@@ -176,16 +178,6 @@ bool encode_days(pb_ostream_t* stream, const pb_field_t* field, void* const* arg
     }
   }
   return true;
-}
-
-}  // namespace
-
-pb_callback_t implant_days_from(const therapy::FlexProgram& flex) {
-  pb_callback_t days{};
-  days.funcs.encode = &encode_days;
-  // nanopb's callback argument is not const; encode_days only reads through it.
-  days.arg = const_cast<therapy::FlexProgram*>(&flex);
-  return days;
 }
 
 Status decode_request(std::span<const std::uint8_t> bytes, ImplantRequest& out) {

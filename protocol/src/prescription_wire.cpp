@@ -117,18 +117,16 @@ void bolus_to(const therapy::Prescription& rx, WireRx& out) {
   out.patient_bolus.lockout_ms = pb.lockout.count();
 }
 
-// The days the wire carries: up to the last one that has steps (the receiver takes missing
-// days as empty); refused if a day holds more steps than the wire can carry.
-Result<std::size_t> days_to_send(const therapy::FlexProgram& flex) {
-  std::size_t days = 0;
+// The first day with more steps than the wire can carry (-1: none).
+std::int32_t overfull_day(const therapy::FlexProgram& flex) {
   for (std::size_t d = 0; d < kDays; ++d) {
-    if (flex.days[d].step_count > kMaxStepsPerDay) {
-      return invalid("flex.days.steps", "more steps than a day can hold",
-                     static_cast<std::int32_t>(d));
-    }
-    if (flex.days[d].step_count > 0) days = d + 1;
+    if (flex.days[d].step_count > kMaxStepsPerDay) return static_cast<std::int32_t>(d);
   }
-  return days;
+  return -1;
+}
+
+Error too_many_steps(std::int32_t day) {
+  return invalid("flex.days.steps", "more steps than a day can hold", day);
 }
 
 // The drug to the continuous dose from the wire, into an `out` whose other fields are as they
@@ -189,8 +187,9 @@ Status drug_from_wire(const itdd_implant_Drug& wire, therapy::Drug& out) {
 Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& out) {
   out = WirePrescription{};
   if (Status s = head_to(rx, out); !s) return s;
-  const Result<std::size_t> days = days_to_send(rx.flex);
-  if (!days.ok()) return days.error();
+  if (const std::int32_t d = overfull_day(rx.flex); d >= 0) return too_many_steps(d);
+  // Days up to the last one that has steps; the receiver takes missing days as empty.
+  std::size_t days = 0;
   for (std::size_t d = 0; d < kDays; ++d) {
     const therapy::DayProgram& day = rx.flex.days[d];
     itdd_DayProgram& wire_day = out.flex.days[d];
@@ -199,8 +198,9 @@ Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& o
       wire_day.steps[i].start_minute = day.steps[i].start_minute;
       wire_day.steps[i].dose_ng_per_day = day.steps[i].dose_rate.count();
     }
+    if (day.step_count > 0) days = d + 1;
   }
-  out.flex.days_count = static_cast<pb_size_t>(days.value());
+  out.flex.days_count = static_cast<pb_size_t>(days);
   bolus_to(rx, out);
   return Status::Ok();
 }
@@ -208,8 +208,11 @@ Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& o
 Status prescription_to_wire(const therapy::Prescription& rx, itdd_implant_Prescription& out) {
   out = itdd_implant_Prescription{};
   if (Status s = head_to(rx, out); !s) return s;
-  if (const Result<std::size_t> days = days_to_send(rx.flex); !days.ok()) return days.error();
-  out.flex.days = implant_days_from(rx.flex);
+  if (const std::int32_t d = overfull_day(rx.flex); d >= 0) return too_many_steps(d);
+  // The same days, written when the message is (nanopb's argument is not const; the callback
+  // only reads through it).
+  out.flex.days.funcs.encode = &encode_implant_days;
+  out.flex.days.arg = const_cast<therapy::FlexProgram*>(&rx.flex);
   bolus_to(rx, out);
   return Status::Ok();
 }

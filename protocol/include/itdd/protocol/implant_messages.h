@@ -78,8 +78,9 @@ Status drug_from_wire(const itdd_implant_Drug& wire, therapy::Drug& out);
 // writes it and refusing what it refuses; the days are encoded from `rx` itself when the
 // message is, so `rx` must outlive the encoding (the engine's live prescription does).
 Status prescription_to_wire(const therapy::Prescription& rx, itdd_implant_Prescription& out);
-// The callback that encodes `flex`'s days (the days prescription_to_wire() puts on the wire).
-pb_callback_t implant_days_from(const therapy::FlexProgram& flex);
+// The callback that encodes a prescription's days (prescription_to_wire() sets it, with the
+// therapy::FlexProgram as its argument): the days up to the last one that has steps.
+bool encode_implant_days(pb_ostream_t* stream, const pb_field_t* field, void* const* arg);
 
 // A program command's prescription in the implant's form, in place: `rx` holds the days and
 // steps decode_request() put there; the rest is read from `wire` with the checks and errors of
