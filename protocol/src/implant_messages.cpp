@@ -95,9 +95,12 @@ bool decode_day_program(pb_istream_t* stream, therapy::DayProgram& day) {
 // FlexProgram.days: one day, the next of the week.
 bool decode_day(pb_istream_t* stream, const pb_field_t* /*field*/, void** arg) {
   DaysInto& into = *static_cast<DaysInto*>(*arg);
-  // A day is a submessage, its bytes part of the request's. nanopb hands a callback a value of
-  // another wire type in a buffer of its own, without saying so; for the host's static field
-  // it refuses such a value ("wrong wire type"), and so does this.
+  // A day is a submessage, its bytes a part of the request's. nanopb hands a callback a value
+  // of another wire type in a buffer of its own (a local of its decoder's frame), without
+  // saying so; for the host's static field it refuses such a value ("wrong wire type"), and so
+  // does this. That buffer is never within the request's bytes nor at their end: they lie in
+  // the caller's memory (a frame above the decoder's, or static), never right below a deeper
+  // frame.
   const std::uintptr_t offset = reinterpret_cast<std::uintptr_t>(stream->state) -
                                 reinterpret_cast<std::uintptr_t>(into.bytes.data());
   if (offset > into.bytes.size()) PB_RETURN_ERROR(stream, "wrong wire type");
@@ -189,7 +192,9 @@ Status decode_request(std::span<const std::uint8_t> bytes, ImplantRequest& out) 
   out.message.cb_payload.arg = &into;
   pb_istream_t stream = pb_istream_from_buffer(bytes.data(), bytes.size());
   const bool decoded = pb_decode(&stream, itdd_implant_Request_fields, &out.message);
-  // The callbacks point at this frame's `into`: not kept past it.
+  // The callbacks point at this frame's `into`: taken out of the message. (A program
+  // command's place that another kind of request took over is cleared by nanopb before it is a
+  // program command's again.)
   out.message.cb_payload = pb_callback_t{};
   if (out.message.which_payload == itdd_implant_Request_program_tag) {
     out.message.payload.program.prescription.flex.days = pb_callback_t{};
