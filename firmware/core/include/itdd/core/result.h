@@ -50,8 +50,8 @@ namespace detail {
 // constants (GCC copies an aggregate of constants from one), about 6 KiB of the implant's flash
 // (docs/footprint.md). The same values.
 [[gnu::noinline]] inline Error error_at_run_time(ErrorCode code, const char* field,
-                                                const char* message, std::int32_t index,
-                                                std::int32_t sub_index) {
+                                                 const char* message, std::int32_t index,
+                                                 std::int32_t sub_index) {
   Error e;
   e.code = code;
   e.field = field;
