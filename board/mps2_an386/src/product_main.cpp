@@ -24,17 +24,14 @@ namespace {
 
 ImplantNode node(implant_ports(), config);
 
-// "radio on key=HEX peers=N", or "radio off: FIELD: why". Apart from the loop (the line's
-// buffer on the stack only while it is said).
+// "radio on key=HEX peers=N" or "radio off", and if the factory path failed ": FIELD: why" (a
+// bad record; or the radio on but the record's programmer refused). Apart from the loop (the
+// line's buffer on the stack only while it is said).
 __attribute__((noinline)) void say_radio(const Status& started) {
   Line l;
   l << "radio ";
-  if (started.ok() && node.radio_on()) {
-    node.describe_radio(l);
-  } else {
-    const Error& e = started.ok() ? Error{} : started.error();
-    l << "off: " << e.field << ": " << e.message;
-  }
+  node.describe_radio(l);
+  if (!started.ok()) l << ": " << started.error().field << ": " << started.error().message;
   platform.send_line(l.view());
 }
 
