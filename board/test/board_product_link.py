@@ -9,7 +9,8 @@ record (board/tools/provisioning_record.py) loaded into the factory page:
   programmer refill` and `program` (confirmed with --yes, read back) and `interrogate` over UART2
   work and read the therapy back; noise, a truncated frame, a damaged record and an over-long
   header on the link get no answer; a frame of protocol version 2 is answered with an error
-  frame naming version 1; a second interrogation answers.
+  frame naming version 1; a second interrogation answers, and a third after a reset (the
+  identity and the programmer kept, not provisioned twice, the therapy resumed).
 
 The product's clock runs in real time (no -icount: nobody holds it), so this takes a few
 seconds of real time.
@@ -53,10 +54,12 @@ def check(cond, what):
         raise AssertionError(what)
 
 
-def start(qemu, image, port, record_file):
+def start(qemu, image, port, record_file, qmp_port=None):
     argv = [qemu, "-M", "mps2-an386", "-display", "none", "-monitor", "none", "-serial", "null",
             "-serial", "stdio", "-serial", f"tcp:127.0.0.1:{port},server=on,wait=off",
             "-kernel", image]
+    if qmp_port:  # the emulator's control port: a reset of the board, as its reset pin
+        argv += ["-qmp", f"tcp:127.0.0.1:{qmp_port},server=on,wait=off"]
     if record_file:
         argv += ["-device", f"loader,file={record_file},addr={FACTORY_PAGE:#x},force-raw=on"]
     return Board(argv)
@@ -111,6 +114,19 @@ def radio_stays_off(qemu, image, record_file, why):
         board.close()
 
 
+def reset_board(qmp_port):
+    """The board's reset (RAM kept as the emulator keeps it; the NOR part and the backup domain
+    as on a real board), through QEMU's control protocol."""
+    with connect(qmp_port) as s:
+        f = s.makefile("rw")
+        json.loads(f.readline())  # the greeting
+        for command in ("qmp_capabilities", "system_reset"):
+            f.write(json.dumps({"execute": command}) + "\n")
+            f.flush()
+            while "return" not in json.loads(f.readline()):
+                pass
+
+
 def run_itdd(itdd, args, env=None):
     r = subprocess.run([itdd] + args, capture_output=True, text=True, timeout=120, env=env)
     if r.returncode != 0:
@@ -144,7 +160,8 @@ def main():
                radio_stays_off(qemu, image, files["v2"], "provisioning.version:")]
 
         port = free_port()
-        board = start(qemu, image, port, files["good"])
+        qmp_port = free_port()
+        board = start(qemu, image, port, files["good"], qmp_port)
         try:
             boot = next_line(board)
             check(boot.startswith("boot now="), f"boot: {boot}")
@@ -187,12 +204,24 @@ def main():
             again = json.loads(run_itdd(itdd, ["programmer", "interrogate"] + link + ["--json"],
                                         env))
             check("morphine" in json.dumps(again), "the second interrogation")
+            # A reset: the record read again, the seed and identity kept, the programmer not
+            # provisioned a second time, the therapy resumed; the programmer answered as before.
+            reset_board(qmp_port)
+            boot = next_line(board)
+            check(boot.startswith("boot now=") and "resumed=1" in boot and boot.endswith("radio=on"),
+                  f"boot after the reset: {boot}")
+            after = next_line(board)
+            check(after == f"radio on key={implant_key} peers=1", f"after the reset: {after}")
+            third = json.loads(run_itdd(itdd, ["programmer", "interrogate"] + link + ["--json"],
+                                        env))
+            check(third.get("implant_key") == implant_key and "morphine" in json.dumps(third),
+                  "the interrogation after the reset")
             check(board.proc.poll() is None, "the board stopped")
         finally:
             board.close()
     print(f"ok: product image: radio off without a record, with a damaged one and one of version "
           f"2 ({'; '.join(off)}); with its record: refill, program and interrogate over UART2, bad "
-          f"input unanswered ({time.monotonic() - t0:.1f} s)")
+          f"input unanswered, interrogated after a reset ({time.monotonic() - t0:.1f} s)")
 
 
 if __name__ == "__main__":
