@@ -130,7 +130,8 @@ def reset_board(qmp_port):
 def run_itdd(itdd, args, env=None):
     r = subprocess.run([itdd] + args, capture_output=True, text=True, timeout=120, env=env)
     if r.returncode != 0:
-        raise RuntimeError(f"itdd {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+        raise RuntimeError(
+            f"itdd {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
     return r.stdout
 
 
@@ -187,7 +188,8 @@ def main():
             check("morphine" in text, f"the interrogation names no morphine: {text[:400]}")
 
             bad = [bytes(range(256)) * 4, frame(2, bytes(65))[:30], bytearray(frame(3, bytes(80))),
-                   bytes([0xA5, 0x1D, 1, 3, 0xFF, 0xFF]), bytes([0xA5, 0x1D, 1, 9, 0, 0]) + bytes(10),
+                   bytes([0xA5, 0x1D, 1, 3, 0xFF, 0xFF]),
+                   bytes([0xA5, 0x1D, 1, 9, 0, 0]) + bytes(10),
                    bytes(300)]
             bad[2][20] ^= 0x40
             with connect(port) as s:
@@ -208,8 +210,8 @@ def main():
             # provisioned a second time, the therapy resumed; the programmer answered as before.
             reset_board(qmp_port)
             boot = next_line(board)
-            check(boot.startswith("boot now=") and "resumed=1" in boot and boot.endswith("radio=on"),
-                  f"boot after the reset: {boot}")
+            check(boot.startswith("boot now=") and "resumed=1" in boot
+                  and boot.endswith("radio=on"), f"boot after the reset: {boot}")
             after = next_line(board)
             check(after == f"radio on key={implant_key} peers=1", f"after the reset: {after}")
             third = json.loads(run_itdd(itdd, ["programmer", "interrogate"] + link + ["--json"],
