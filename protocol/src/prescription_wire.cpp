@@ -97,8 +97,8 @@ Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& o
     itdd_DayProgram& wire_day = out.flex.days[d];
     wire_day.steps_count = day.step_count;
     for (std::size_t i = 0; i < day.step_count; ++i) {
-      wire_day.steps[i].start_minute = day.steps[i].start_minute;
-      wire_day.steps[i].dose_ng_per_day = day.steps[i].dose_rate.count();
+      wire_day.steps[i].start_minute = day.steps[i].start_minute();
+      wire_day.steps[i].dose_ng_per_day = day.steps[i].dose_rate().count();
     }
     if (day.step_count > 0) days = d + 1;
   }
@@ -151,9 +151,16 @@ Status prescription_from_wire(const WirePrescription& wire, therapy::Prescriptio
       }
       therapy::DayProgram& day = out.flex.days[d];
       day.step_count = static_cast<std::uint8_t>(wire_day.steps_count);
+      // A step that does not fit the implant's (a start outside the day, a negative dose or
+      // one above FlexStep::kMaxDoseNgPerDay) is refused here, naming the day and the step.
+      const std::int32_t day_index =
+          wire.flex.per_weekday || d > 0 ? static_cast<std::int32_t>(d) : -1;
       for (std::size_t i = 0; i < wire_day.steps_count; ++i) {
-        day.steps[i].start_minute = wire_day.steps[i].start_minute;
-        day.steps[i].dose_rate = DoseRate(wire_day.steps[i].dose_ng_per_day);
+        if (Status s = day.set_step(i, wire_day.steps[i].start_minute,
+                                    DoseRate(wire_day.steps[i].dose_ng_per_day), day_index);
+            !s) {
+          return s;
+        }
       }
     }
   }
