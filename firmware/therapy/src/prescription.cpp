@@ -146,44 +146,34 @@ Status validate_patient_bolus(const Prescription& rx, const PumpModel& pump) {
 
 }  // namespace
 
-Result<FlexStep> FlexStep::make(std::int64_t start_minute, DoseRate dose) {
+Status FlexStep::set(std::int64_t start_minute, DoseRate dose, std::int32_t day_index,
+                     std::int32_t step_index) {
   if (start_minute < 0 || start_minute >= kMinutesPerDay) {
     return make_error(ErrorCode::kInvalidArgument, "flex.steps.start",
-                      "start must be between 00:00 and 23:59");
+                      "start must be between 00:00 and 23:59", day_index, step_index);
   }
   if (dose.count() < 0) {
     return make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
-                      "dose must not be negative");
+                      "dose must not be negative", day_index, step_index);
   }
   if (dose.count() > kMaxDoseNgPerDay) {
     // The values travel with the refusal; the text names the maximum itself, as the unit of
     // the values (ng/day of any drug) is not one the host prints.
     return with_limit(
         make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
-                   "dose is above 4,294,967,295 ng/day (4.29 g/day), the most a step holds"),
+                   "dose is above 4,294,967,295 ng/day (4.29 g/day), the most a step holds",
+                   day_index, step_index),
         ErrorLimit::kMaximum, ErrorUnit::kNone, dose.count(), kMaxDoseNgPerDay);
   }
-  FlexStep step;
-  step.start_minute_ = static_cast<std::uint16_t>(start_minute);
-  step.dose_ng_per_day_ = static_cast<std::uint32_t>(dose.count());
-  return step;
-}
-
-Status FlexStep::set(std::int64_t start_minute, DoseRate dose) {
-  const Result<FlexStep> step = make(start_minute, dose);
-  if (!step) return step.error();
-  *this = *step;
+  start_minute_ = static_cast<std::uint16_t>(start_minute);
+  dose_ng_per_day_ = static_cast<std::uint32_t>(dose.count());
   return Status::Ok();
 }
 
-Status DayProgram::set_step(std::size_t i, std::int64_t start_minute, DoseRate dose,
-                            std::int32_t day_index) {
-  Status s = steps[i].set(start_minute, dose);
-  if (s) return s;
-  Error e = s.error();
-  e.index = day_index;
-  e.sub_index = static_cast<std::int32_t>(i);
-  return e;
+Result<FlexStep> FlexStep::make(std::int64_t start_minute, DoseRate dose) {
+  FlexStep step;
+  if (Status s = step.set(start_minute, dose); !s) return s.error();
+  return step;
 }
 
 bool Drug::operator==(const Drug& o) const {

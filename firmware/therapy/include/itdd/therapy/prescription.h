@@ -55,8 +55,10 @@ class FlexStep {
   // and the step's), anything else.
   static Result<FlexStep> make(std::int64_t start_minute, DoseRate dose);
 
-  // This step made anew as `make` would; on a refusal the step is unchanged.
-  Status set(std::int64_t start_minute, DoseRate dose);
+  // This step made anew as `make` would; on a refusal the step is unchanged and the error
+  // names `day_index` and `step_index` (-1: none) as its index and sub-index.
+  Status set(std::int64_t start_minute, DoseRate dose, std::int32_t day_index = -1,
+             std::int32_t step_index = -1);
 
   constexpr std::int32_t start_minute() const { return start_minute_; }
   constexpr DoseRate dose_rate() const { return DoseRate(dose_ng_per_day_); }
@@ -80,7 +82,9 @@ struct DayProgram {
 
   // Sets step `i` (< kMaxStepsPerDay) as FlexStep::set does; a refusal names the day
   // (`day_index`, -1 for a program that holds one day for all) and the step `i`.
-  Status set_step(std::size_t i, std::int64_t start_minute, DoseRate dose, std::int32_t day_index);
+  Status set_step(std::size_t i, std::int64_t start_minute, DoseRate dose, std::int32_t day_index) {
+    return steps[i].set(start_minute, dose, day_index, static_cast<std::int32_t>(i));
+  }
 };
 
 struct FlexProgram {
