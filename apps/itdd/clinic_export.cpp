@@ -3,12 +3,7 @@
 // into place, so a failed export leaves no file, half or whole, and an existing file is replaced
 // only by a complete one.
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -16,51 +11,18 @@
 #include "clinic_context.h"
 #include "commands.h"
 #include "errors.h"
+#include "itdd/host/whole_file.h"
 #include "itdd/programmer/fhir_export.h"
 
 namespace itdd::cli {
 namespace {
 
-// Writes `text` to `file` through a temporary file in the same folder; says what to fix when
-// it cannot, and removes the temporary file whatever happens.
+// Writes `text` to `file` whole or not at all; says what to fix when it cannot.
 int write_whole(const std::string& file, const std::string& text) {
-  namespace fs = std::filesystem;
-  const fs::path target(file);
-  std::error_code ec;
-  if (fs::is_directory(target, ec))
-    return bad_input(fmt::format("--out {}: is a folder: name a file", file));
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec)) {
-    return bad_input(fmt::format(
-        "--out {}: its folder {} does not exist: create it or name another", file, dir.string()));
+  // An export is for the clinic's staff like any file they save.
+  if (const host::Checked<void> w = host::write_whole_file(file, text, 0640); !w.ok()) {
+    return bad_input(fmt::format("--out {}: {}", file, w.error().message));
   }
-  std::string pattern = (dir / (".itdd-export-XXXXXX")).string();
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) {
-    return bad_input(
-        fmt::format("--out {}: cannot write in {} ({}): name a folder you may write to", file,
-                    dir.string(), std::strerror(errno)));
-  }
-  const auto fail = [&](const char* what) {
-    const int saved = errno;
-    ::unlink(pattern.c_str());
-    return bad_input(
-        fmt::format("--out {}: {} ({}); nothing was written", file, what, std::strerror(saved)));
-  };
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return fail("writing failed");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return fail("writing failed");
-  // mkstemp makes the file private; an export is for the clinic's staff like any file they save.
-  ::chmod(pattern.c_str(), 0640);
-  if (::rename(pattern.c_str(), file.c_str()) != 0) return fail("cannot put the file in place");
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "clinic_record.h"
 #include "commands.h"
 #include "itdd/host/sodium_crypto.h"
+#include "itdd/host/whole_file.h"
 #include "itdd/programmer/bolus_review.h"
 #include "itdd/programmer/client.h"
 #include "itdd/programmer/dose_check.h"
@@ -353,18 +354,9 @@ std::optional<std::string> unwritable(const std::string& file) {
   return std::nullopt;
 }
 
-// Writes `j` next to `file`, then renames it into place: a reader never sees half a file.
-Status write_json(const std::string& file, const nlohmann::json& j) {
-  const std::string tmp = file + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << '\n';
-    if (!out) return make_error(ErrorCode::kRefused, "file", "writing it failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return make_error(ErrorCode::kRefused, "file", "writing it failed");
-  return Status::Ok();
+// Writes `j` whole or not at all: a reader never sees half a file, a failure leaves none.
+host::Checked<void> write_json(const std::string& file, const nlohmann::json& j) {
+  return host::write_whole_file(file, j.dump(2) + "\n");
 }
 
 nlohmann::json read_at(const programmer::ImplantStatus& st) {
@@ -653,7 +645,7 @@ int run_log(const State& s) {
                     summary + "\n");
           return 0;
         }
-        if (const Status w = write_json(s.out_file, doc); !w) {
+        if (const host::Checked<void> w = write_json(s.out_file, doc); !w.ok()) {
           return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
         }
         print(s,
@@ -691,7 +683,7 @@ int run_history(const State& s) {
           print(s, doc, programmer::format_history(got->hours, offset));
           return 0;
         }
-        if (const Status w = write_json(s.out_file, doc); !w) {
+        if (const host::Checked<void> w = write_json(s.out_file, doc); !w.ok()) {
           return failure(fmt::format("--out {}: {}", s.out_file, w.error().message));
         }
         print(s, {{"file", s.out_file}, {"hours", got->hours.size()}, {"total", doc["total"]}},

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "itdd/host/whole_file.h"
 #include "itdd/programmer/fixed_rate_pump.h"
 #include "itdd/programmer/key_files.h"
 #include "itdd/programmer/requests.h"
@@ -63,15 +64,8 @@ struct Provision {
 };
 
 // The implant's public key beside its state, for the programmer's --implant-key.
-void write_public_key(const std::filesystem::path& dir, const link::PublicKey& key) {
-  const std::filesystem::path file = dir / "implant.pub";
-  const std::filesystem::path tmp = dir / "implant.pub.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << programmer::to_hex(key) << '\n';
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
+host::Checked<void> write_public_key(const std::filesystem::path& dir, const link::PublicKey& key) {
+  return host::write_whole_file(dir / "implant.pub", programmer::to_hex(key) + "\n");
 }
 
 }  // namespace
@@ -298,7 +292,11 @@ int run_serve(const ServeArgs& a, const std::string& default_pump_models,
     }
   }
   const std::uint16_t port = implant->listen(std::move(listener).value());
-  write_public_key(a.state_dir, implant->public_key());
+  if (const host::Checked<void> w = write_public_key(a.state_dir, implant->public_key()); !w.ok()) {
+    // The implant serves all the same: its key is in the line below for the programmer.
+    std::cerr << fmt::format("warning: --state {}: implant.pub not written: {}\n", a.state_dir,
+                             w.error().message);
+  }
 
   const app::BootReport& boot = implant->boot_report();
   const char* start = implant->first_start() ? "a new implant"

@@ -463,6 +463,31 @@ TEST(Implant, AResetAfterTheDayRingWrappedFindsTheDaysStartAndDoesNotTrip) {
   EXPECT_NE(rig.implant->engine().activity(), Activity::kHalted);
 }
 
+TEST(Implant, AFlashReadErrorAtTheFirstLookUpAfterAResetIsAskedAgainAndDoesNotTrip) {
+  // 5 mg/day of 25 mg/mL: 200 strokes a day. After a reset the first read of the flash (the
+  // day window's look-up of its start) fails. The monitor stood in its open pack for the day's
+  // start and never asked again: the day before the open pack stayed counted beside the new
+  // strokes and the 24 h window tripped within minutes, halting therapy.
+  Body body;
+  Rig rig(body);
+  rig.start(morphine_continuous(DoseRate(5'000'000)));
+  rig.run_until(ImplantTime(days(3).count() + hours(5).count()));
+  const Volume day_before = rig.implant->safety().delivered_last_day();
+  EXPECT_EQ(day_before, microlitres(200));
+  rig.reset(rig.now + minutes(1), hal::ResetCause::kPowerOn);
+  ASSERT_TRUE(rig.report.resumed);
+  body.flash.fail_reads(1);
+  for (int hour = 0; hour < 26; ++hour) {
+    rig.run_for(hours(1));
+    EXPECT_LE(rig.implant->safety().delivered_last_day().count(), microlitres(201).count())
+        << "nL in the day window, hour " << hour << " after the reset";
+  }
+  EXPECT_EQ(body.flash.failed_reads(), 1u);
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kSafetyMonitorTrip));
+  EXPECT_FALSE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSafetyTrip)));
+  EXPECT_NE(rig.implant->engine().activity(), Activity::kHalted);
+}
+
 // A reset during priming: the priming resumes and the safety monitor, rebuilt from its ledger
 // (the authorised priming included), lets it through (it tripped and halted therapy before the
 // ledger: found by issue 11's demo, a virtual implant stopped and started while it primed).

@@ -502,31 +502,60 @@ std::int64_t time_in_pack(const StrokePack& p, std::uint8_t pos) {
 
 }  // namespace
 
-bool SafetyMonitor::locate_day_start() {
+// The archive's pack holding stroke `index` (or the first later one), if it is older than the
+// open pack: the open pack's strokes are not archived yet.
+bool SafetyMonitor::archived_pack_from(std::uint32_t index, StrokePack* out) {
+  const State& s = state_;
+  return archive_ != nullptr && archive_->pack_from(index, out) && out->strokes > 0 &&
+         strokes_after(out->first_index + out->strokes, index) > 0 &&
+         (s.open.strokes == 0 || strokes_after(s.open.first_index, out->first_index) > 0);
+}
+
+// The window's start stands in `pack`: at day_oldest's stroke, or (strokes before the pack not
+// kept) at its first, which they wait for.
+void SafetyMonitor::stand_at(const StrokePack& pack) {
   State& s = state_;
+  s.trailing = pack;
+  const std::int64_t pos = strokes_after(s.day_oldest, s.trailing.first_index);
+  s.trailing_pos = static_cast<std::uint8_t>(pos > 0 ? pos : 0);
+  s.trailing_ms = time_in_pack(s.trailing, s.trailing_pos);
+  s.trailing_known = true;
+}
+
+bool SafetyMonitor::locate_day_start(std::int64_t now_ms) {
+  State& s = state_;
+  StrokePack found{};
   if (s.trailing_known &&
       strokes_after(s.day_oldest, s.trailing.first_index) < s.trailing.strokes) {
+    // Standing in the open pack for one the archive did not give: ask it again at the next
+    // observation (the day is exact to a stroke: waiting longer lets strokes that have left
+    // count). Never asked again, a read error after a reset kept the whole day before the open
+    // pack counted for another day, and the day window tripped within minutes, halting therapy.
+    if (s.trailing_stands_in && now_ms >= s.trailing_ask_again_ms) {
+      if (!archived_pack_from(s.day_oldest, &found)) {
+        s.trailing_ask_again_ms = now_ms + 1;
+      } else {
+        s.trailing_stands_in = false;
+        // An older pack than the one standing in: the strokes before it leave sooner.
+        if (strokes_after(s.trailing.first_index, found.first_index) > 0) stand_at(found);
+      }
+    }
     return true;
   }
   s.trailing_known = false;
   // The open pack holds it (or the archive has nothing before it): read it from RAM. Its copy
   // is taken again once the window's start passes what it held then.
   const bool in_open = s.open.strokes > 0 && strokes_after(s.day_oldest, s.open.first_index) >= 0;
-  StrokePack found{};
-  if (!in_open && archive_ != nullptr && archive_->pack_from(s.day_oldest, &found) &&
-      found.strokes > 0 && strokes_after(found.first_index + found.strokes, s.day_oldest) > 0 &&
-      (s.open.strokes == 0 || strokes_after(s.open.first_index, found.first_index) > 0)) {
-    s.trailing = found;
+  if (!in_open && archived_pack_from(s.day_oldest, &found)) {
+    s.trailing_stands_in = false;
+    stand_at(found);
   } else if (s.open.strokes > 0) {
-    s.trailing = s.open;
+    s.trailing_stands_in = !in_open && archive_ != nullptr;
+    s.trailing_ask_again_ms = now_ms + 1;
+    stand_at(s.open);
   } else {
     return false;  // nothing known: every stroke counted stays counted
   }
-  const std::int64_t pos = strokes_after(s.day_oldest, s.trailing.first_index);
-  // Strokes before the pack found (not kept) wait for its first stroke: pos 0.
-  s.trailing_pos = static_cast<std::uint8_t>(pos > 0 ? pos : 0);
-  s.trailing_ms = time_in_pack(s.trailing, s.trailing_pos);
-  s.trailing_known = true;
   return true;
 }
 
@@ -542,7 +571,7 @@ void SafetyMonitor::release_day(std::int64_t now_ms) {
   // Each stroke leaves once; bounded by the strokes counted.
   std::int64_t left = strokes_after(s.strokes_total, s.day_oldest);
   for (; left > 0; --left) {
-    if (!locate_day_start() || s.trailing_ms > limit) return;
+    if (!locate_day_start(now_ms) || s.trailing_ms > limit) return;
     const std::int64_t pos = strokes_after(s.day_oldest, s.trailing.first_index);
     if (pos < 0) {
       // Strokes whose pack is gone: no later than this pack's first, they leave with it.

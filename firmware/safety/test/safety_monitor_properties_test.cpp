@@ -44,6 +44,8 @@ struct RecordingLedger final : LedgerSink, StrokeArchive {
   // Packs whose first stroke is in [lose_from, lose_to) are lost (a failed write).
   std::uint32_t lose_from = 0;
   std::uint32_t lose_to = 0;
+  // The next `failed_reads` look-ups fail, as a flash read error would.
+  int failed_reads = 0;
   void strokes_seen(ImplantTime at, std::uint32_t n, std::uint32_t first) override {
     strokes.push_back({0, at.ms(), n, first});
   }
@@ -61,6 +63,10 @@ struct RecordingLedger final : LedgerSink, StrokeArchive {
     windows.push_back({4, until.ms(), in_hour.count(), in_day.count()});
   }
   bool pack_from(std::uint32_t index, StrokePack* out) override {
+    if (failed_reads > 0) {
+      --failed_reads;
+      return false;
+    }
     // Numbers start at 0 here and stay far below 2^32: plain order.
     const auto it = std::partition_point(packs.begin(), packs.end(), [&](const StrokePack& p) {
       return p.first_index + p.strokes <= index;
@@ -681,6 +687,27 @@ TEST(SafetyMonitorDay, AGapAPackCannotHoldStartsANewPackAndStaysExact) {
     if (t >= 17 * kMillisPerHour) later.push_back(t);
   }
   EXPECT_EQ(most_in_window(later, days(1)), 960 + 2);
+}
+
+TEST(SafetyMonitorDay, ALookUpThatFailedAfterAResetIsAskedAgainAndDoesNotTripADayLater) {
+  // 40 strokes an hour for three days, a reset, and the first look-up of the day's start after
+  // it fails (a flash read error). The monitor falls back on its open pack: the day's strokes
+  // before it stay counted until it is asked again. It was never asked again: the whole day
+  // before the open pack stayed counted for another day beside the new strokes, and the 24 h
+  // window tripped within hours, halting therapy.
+  Rig rig(continuous_at(960'000));
+  ASSERT_FALSE(rig.run_to(ImplantTime(0) + days(3) + minutes(7)).tripped);
+  const std::int64_t before = rig.monitor.strokes_in_day();
+  rig.reset(ImplantTime(0) + days(3) + minutes(8));
+  rig.ledger.failed_reads = 1;
+  for (int hour = 1; hour <= 30; ++hour) {
+    const Verdict v = rig.run_to(ImplantTime(0) + days(3) + hours(hour));
+    ASSERT_FALSE(v.tripped) << "hour " << hour << " after the reset: " << name(v.window) << " "
+                            << v.delivered.count() << " nL against " << v.allowed.count();
+    // Asked again at the next observation, the day holds what it held, a stroke either way.
+    EXPECT_LE(rig.monitor.strokes_in_day(), before + 1) << "hour " << hour;
+  }
+  EXPECT_EQ(rig.ledger.failed_reads, 0);
 }
 
 }  // namespace

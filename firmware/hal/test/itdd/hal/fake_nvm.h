@@ -32,6 +32,11 @@ class FakeNvm final : public Nvm {
 
   NvmStatus read(std::uint32_t address, std::span<std::uint8_t> out) override {
     if (!powered_) return NvmStatus::kPowerLost;
+    if (failing_reads_ > 0) {
+      --failing_reads_;
+      ++failed_reads_;
+      return NvmStatus::kFault;
+    }
     if (!in_range(address, out.size())) return NvmStatus::kOutOfRange;
     if (!out.empty()) std::memcpy(out.data(), bytes_.data() + address, out.size());
     return NvmStatus::kOk;
@@ -94,6 +99,9 @@ class FakeNvm final : public Nvm {
     cut_armed_ = false;
   }
   bool powered() const { return powered_; }
+  // The next `reads` reads fail (the device reports a fault); how many have failed so far.
+  void fail_reads(std::uint32_t reads) { failing_reads_ = reads; }
+  std::uint32_t failed_reads() const { return failed_reads_; }
   void flip_bit(std::uint32_t address, std::uint8_t bit) {
     bytes_[address] ^= static_cast<std::uint8_t>(1u << (bit & 7u));
   }
@@ -132,6 +140,8 @@ class FakeNvm final : public Nvm {
   std::uint64_t cut_at_ = 0;
   bool cut_armed_ = false;
   bool powered_ = true;
+  std::uint32_t failing_reads_ = 0;
+  std::uint32_t failed_reads_ = 0;
   TearMode mode_ = TearMode::kPrefix;
 };
 

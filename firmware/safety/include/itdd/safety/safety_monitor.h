@@ -166,8 +166,12 @@ class SafetyMonitor {
     // later one kept), and the time of its stroke `trailing_pos`.
     StrokePack trailing{};
     bool trailing_known = false;
+    // The open pack stands in for one the archive did not give (a read error, or none kept):
+    // the archive is asked again at each later observation until it answers.
+    bool trailing_stands_in = false;
     std::uint8_t trailing_pos = 0;
     std::int64_t trailing_ms = 0;
+    std::int64_t trailing_ask_again_ms = 0;
     // The allowed rate over time, oldest first, in a ring; the newest is open-ended.
     std::array<Segment, kSegments> segments{};
     std::uint32_t segment_oldest = 0;  // sequence number (slot = seq % kSegments)
@@ -278,7 +282,9 @@ class SafetyMonitor {
   void forget_strokes_before(std::int64_t from_ms);
   void pack_stroke(std::int64_t ms);
   void count_stroke(std::uint32_t index, std::int64_t ms, ImplantTime now, bool into_open);
-  bool locate_day_start();
+  bool locate_day_start(std::int64_t now_ms);
+  bool archived_pack_from(std::uint32_t index, StrokePack* out);
+  void stand_at(const StrokePack& pack);
   void release_day(std::int64_t now_ms);
   std::uint64_t accrued_at(std::int64_t ms, std::uint32_t* cursor) const;
   Volume extras(std::int64_t from_ms, std::int64_t to_ms, bool day) const;
