@@ -3,9 +3,14 @@
 # operator new/delete), no exceptions (the C++ runtime's throw, catch and unwinder), no RTTI
 # (type_info), no exit or OS calls. Fails, naming what it found and who pulled it in (from the
 # linker map beside the image), if any of them is in the image.
-#   scripts/check-target-image.sh IMAGE.elf
+#   scripts/check-target-image.sh IMAGE.elf [IMAGE.elf...]   (each image in turn)
 set -euo pipefail
-image=${1:?usage: $0 IMAGE.elf}
+[ $# -ge 1 ] || { echo "usage: $0 IMAGE.elf [IMAGE.elf...]" >&2; exit 2; }
+if [ $# -gt 1 ]; then
+  for image in "$@"; do "$0" "$image"; done
+  exit 0
+fi
+image=$1
 nm=${NM:-arm-none-eabi-nm}
 forbidden='^(malloc|free|calloc|realloc|_sbrk|sbrk|_malloc_r|_free_r|__cxa_allocate_exception|__cxa_throw|__cxa_begin_catch|__cxa_end_catch|__gxx_personality_v0|_Unwind_.*|__aeabi_unwind_cpp_pr[0-9]|_Znwj|_Znaj|_ZdlPv|_ZdlPvj|_ZdaPv|_ZTI.*|_ZTS.*|_ZTVN10__cxxabiv1.*|exit|_exit|abort|atexit|__cxa_atexit|kill|getpid|open|read|write|close|printf|puts)$'
 found=$("$nm" "$image" | awk '$2 ~ /^[TtWwDdBbRrVv]$/ {print $3}' | grep -E "$forbidden" || true)

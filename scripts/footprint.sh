@@ -70,8 +70,14 @@ heap = subprocess.run(["arm-none-eabi-nm", image], capture_output=True, text=Tru
 heap_linked = re.search(r" [TtWw] (malloc|_sbrk|sbrk)$", heap, re.M) is not None
 
 frames = []
+stem = os.path.splitext(os.path.basename(image))[0]
 for root, _, files in os.walk(build):
     if "target_tests" in root or "sodium" in root:
+        continue
+    # Another image's own objects (the bench image's beside the product's) are not this one's.
+    other = re.search(r"(.*)/CMakeFiles/([^/]+)\.dir(/|$)", root)
+    if other and other.group(2) != stem and os.path.exists(
+            os.path.join(other.group(1), other.group(2) + ".elf")):
         continue
     for f in files:
         if f.endswith(".su"):

@@ -157,8 +157,19 @@ def symbol_of(title):
     return title.rsplit(":", 1)[-1] if title.startswith("/") else title
 
 
+# The objects of another image built beside this one (the board's bench and product images:
+# each its own board_main) are not this image's.
+image_stem = os.path.splitext(os.path.basename(image))[0]
+
+
+def other_image(root):
+    m = re.search(r"(.*)/CMakeFiles/([^/]+)\.dir(/|$)", root)
+    return (m is not None and m.group(2) != image_stem
+            and os.path.exists(os.path.join(m.group(1), m.group(2) + ".elf")))
+
+
 for root, _, files in os.walk(build):
-    if "target_tests" in root:
+    if "target_tests" in root or other_image(root):
         continue
     for fname in files:
         if not fname.endswith(".ci"):

@@ -77,9 +77,11 @@ end_phase "install"
 build_and_test sanitize "${regex[@]}"
 ((quick)) && finish
 build_and_test release
-# The firmware built for the Cortex-M4 target: its image's rules (no heap, exceptions, RTTI) and
-# its footprint against the budget (board/README.md, docs/footprint.md).
+# The firmware built for the Cortex-M4 target: its images' rules (no heap, exceptions, RTTI) and
+# their footprint: the product image's against the budget, the bench image's (a test driver)
+# beside it (board/README.md, docs/footprint.md).
 build_and_test cortex-m4
+scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386_product.elf build/cortex-m4
 scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386.elf build/cortex-m4
 if scripts/fuzz.sh --no-build --seconds "${ITDD_FUZZ_SECONDS:-40}"; then
   passed=$((passed + 1))

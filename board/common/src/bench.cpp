@@ -7,9 +7,6 @@
 namespace itdd::board {
 namespace {
 
-// At most this many wake-ups at one instant before the bench sleeps a millisecond: an implant
-// asking to be woken at once without end is a defect the watchdog must not be fed through.
-constexpr int kMaxWakeupsAtOneInstant = 64;
 constexpr std::size_t kMaxTokens = 8;
 
 // Splits a line at spaces into at most kMaxTokens words; false if there are more.
@@ -58,14 +55,6 @@ bool parse_hex32(std::string_view s, std::array<std::uint8_t, 32>& out) {
   return true;
 }
 
-void put_hex(Line& l, std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::uint8_t b : bytes) {
-    const char pair[2] = {kDigits[b >> 4], kDigits[b & 0xF]};
-    l << std::string_view(pair, 2);
-  }
-}
-
 // Tells what a refusal names, without formatting on the implant beyond joining words.
 void send_error(Platform& platform, const Error& e) {
   Line l;
@@ -77,97 +66,39 @@ void send_error(Platform& platform, const Error& e) {
 
 }  // namespace
 
-Line& Line::operator<<(std::string_view s) {
-  for (char c : s) {
-    if (size_ + 1 >= sizeof(buffer_)) break;
-    buffer_[size_++] = c;
-  }
-  return *this;
-}
-
-Line& Line::operator<<(std::int64_t v) {
-  char digits[20];
-  std::size_t n = 0;
-  // Negative through the unsigned magnitude, so the most negative value prints too.
-  std::uint64_t m = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-  do {
-    digits[n++] = static_cast<char>('0' + m % 10);
-    m /= 10;
-  } while (m != 0);
-  if (v < 0) *this << "-";
-  while (n > 0) *this << std::string_view(&digits[--n], 1);
-  return *this;
-}
-
 void Bench::power_up(hal::ResetCause cause, WallTime wall) {
-  const ImplantTime now = ports_.platform.now();
-  radio_.reset();
-  implant_.reset();
-  link_.clear();
-  implant_.emplace(config_, ports_.motor, ports_.buzzer, ports_.nvm, ports_.power_sense, now, wall);
-  const app::BootReport boot = implant_->boot(now, cause);
-  if (ports_.platform.random_seeded()) boot_radio(now);
-  Line l;
-  l << "boot now=" << now.ms() << " resumed=" << (boot.resumed ? 1 : 0)
-    << " gap_ms=" << boot.gap.count() << " recorded_nl=" << boot.recorded_delivered.count()
-    << " assumed_nl=" << boot.assumed_delivered.count()
-    << " settings_corrupt=" << (boot.settings_corrupt ? 1 : 0);
-  if (radio_) l << " radio=" << (radio_->ready() ? "on" : "off");
-  ports_.platform.send_line(l.view());
-}
-
-void Bench::boot_radio(ImplantTime now) {
-  if (ports_.crypto == nullptr || ports_.link_buffer.size() < app::kLinkBufferSize) return;
-  radio_.emplace(*implant_, *ports_.crypto, ports_.nvm);
-  // A radio that does not start stays off (every frame answered "the radio is off"); the
-  // implant's therapy goes on and its log says why.
-  (void)radio_->boot(now);
-}
-
-bool Bench::link_byte(std::uint8_t byte) {
-  return link_.push(byte) == FrameReceiver::Took::kFrame;
+  node_.power_up(cause, wall);
 }
 
 std::span<const std::uint8_t> Bench::answer_frame() {
-  const std::span<std::uint8_t> frame = link_.frame();
+  const std::span<const std::uint8_t> frame = node_.received_frame();
   if (frame.empty()) return {};
-  std::size_t n = 0;
-  if (radio_) {
-    const ImplantTime now = ports_.platform.now();
-    const std::uint64_t before = ports_.platform.instructions();
-    const auto type = static_cast<protocol::FrameType>(frame[3]);
-    n = radio_->on_frame(frame, link_.buffer(), now);
-    const std::uint64_t cost = ports_.platform.instructions() - before;
-    if (type == protocol::FrameType::kHandshake) {
-      costs_[static_cast<std::size_t>(WakeupKind::kHello)].add(cost);
-    } else if (type == protocol::FrameType::kRecord) {
-      costs_[static_cast<std::size_t>(WakeupKind::kRecord)].add(cost);
-    } else if (type == protocol::FrameType::kPairing) {
-      costs_[static_cast<std::size_t>(WakeupKind::kPairing)].add(cost);
-    }
+  const auto type = static_cast<protocol::FrameType>(frame[3]);
+  const std::uint64_t before = ports_.platform.instructions();
+  const std::span<const std::uint8_t> reply = node_.answer_frame();
+  const std::uint64_t cost = ports_.platform.instructions() - before;
+  // Not seeded yet: no radio at all, and nothing on the air answers (nor is counted).
+  if (node_.radio() == nullptr) return reply;
+  if (type == protocol::FrameType::kHandshake) {
+    costs_[static_cast<std::size_t>(WakeupKind::kHello)].add(cost);
+  } else if (type == protocol::FrameType::kRecord) {
+    costs_[static_cast<std::size_t>(WakeupKind::kRecord)].add(cost);
+  } else if (type == protocol::FrameType::kPairing) {
+    costs_[static_cast<std::size_t>(WakeupKind::kPairing)].add(cost);
   }
-  // Not seeded yet: no radio at all, and nothing on the air answers.
-  link_.clear();
-  if (n > 0) ++replies_;
-  return link_.buffer().first(n);
+  return reply;
 }
 
 void Bench::answer_radio() {
+  const FrameReceiver& link = node_.link();
   Line l;
-  l << "ok radio " << (radio_ && radio_->ready() ? "on" : "off");
-  if (radio_ && radio_->ready()) {
-    l << " key=";
-    put_hex(l, radio_->public_key());
-    std::int64_t peers = 0;
-    for (const link::Peer& p : radio_->responder()->state().peers)
-      peers += p.role != link::Role::kNone;
-    l << " peers=" << peers;
-  }
-  l << " frames=" << static_cast<std::int64_t>(link_.frames())
-    << " replies=" << static_cast<std::int64_t>(replies_)
-    << " refused=" << static_cast<std::int64_t>(link_.refused())
-    << " dropped_bytes=" << static_cast<std::int64_t>(link_.dropped_bytes());
-  if (link_.refused() > 0) l << " last_refused=" << link_.last_refusal().field;
+  l << "ok radio ";
+  node_.describe_radio(l);
+  l << " frames=" << static_cast<std::int64_t>(link.frames())
+    << " replies=" << static_cast<std::int64_t>(node_.replies())
+    << " refused=" << static_cast<std::int64_t>(link.refused())
+    << " dropped_bytes=" << static_cast<std::int64_t>(link.dropped_bytes());
+  if (link.refused() > 0) l << " last_refused=" << link.last_refusal().field;
   ports_.platform.send_line(l.view());
 }
 
@@ -180,8 +111,8 @@ void Bench::seed(std::string_view hex) {
   if (ports_.platform.random_seeded()) {
     return refuse("seed: the board was seeded at manufacture; it keeps that seed");
   }
-  ports_.platform.seed_random(seed);
-  boot_radio(ports_.platform.now());
+  // A radio that does not start stays off (`radio` says so; the event log says why).
+  node_.seed(seed);
   answer_radio();
 }
 
@@ -196,8 +127,8 @@ void Bench::provision(std::string_view role_name, std::string_view hex) {
         "provision takes ROLE KEY: clinician, patient or service, and the device's public key "
         "as 64 hexadecimal digits");
   }
-  if (!radio_ || !radio_->ready()) return refuse("provision: the radio is off (seed the board)");
-  const Result<link::PeerId> id = radio_->provision(key, role, ports_.platform.now());
+  if (!node_.radio_on()) return refuse("provision: the radio is off (seed the board)");
+  const Result<link::PeerId> id = node_.provision(key, role);
   if (!id.ok()) return send_error(ports_.platform, id.error());
   Line l;
   l << "ok provisioned peer=" << static_cast<std::int64_t>(id.value()) << " role=" << role_name;
@@ -205,30 +136,25 @@ void Bench::provision(std::string_view role_name, std::string_view hex) {
 }
 
 void Bench::run_until(ImplantTime end) {
-  ImplantTime last = ImplantTime::never();
-  int at_this_instant = 0;
+  WakeGuard guard;
+  app::Implant& implant = *node_.implant();
   for (;;) {
     ports_.platform.kick_watchdog();
     const ImplantTime now = ports_.platform.now();
     // The radio's own deadlines (session time-outs, the refusal summary) cost next to nothing;
     // they are not counted among the implant's wake-ups.
-    if (radio_ && radio_->next_wake() <= now && now <= end) radio_->on_wake(now);
-    const ImplantTime radio_wake = radio_ ? radio_->next_wake() : ImplantTime::never();
-    const ImplantTime implant_wake = implant_->next_wake();
-    const ImplantTime wake =
-        radio_wake > now && radio_wake < implant_wake ? radio_wake : implant_wake;
-    if (implant_wake <= now && now <= end) {
-      at_this_instant = now == last ? at_this_instant + 1 : 0;
-      last = now;
-      if (at_this_instant < kMaxWakeupsAtOneInstant) {
-        const std::int64_t strokes = implant_->engine().strokes();
+    if (now <= end) node_.wake_radio(now);
+    const ImplantTime wake = node_.next_wake(now);
+    if (implant.next_wake() <= now && now <= end) {
+      if (guard.allow(now)) {
+        const std::int64_t strokes = implant.engine().strokes();
         const std::uint64_t before = ports_.platform.instructions();
-        implant_->on_wake(now);
+        implant.on_wake(now);
         const std::uint64_t cost = ports_.platform.instructions() - before;
         // What the wake-up did: a stroke; else the first of a new day (the daily checks) or
         // hour (records, schedule steps); else something else (alarms, timers).
         WakeupKind kind = WakeupKind::kOther;
-        if (implant_->engine().strokes() != strokes) {
+        if (implant.engine().strokes() != strokes) {
           kind = WakeupKind::kStroke;
         } else if (last_wake_.ms() / kMillisPerDay != now.ms() / kMillisPerDay) {
           kind = WakeupKind::kDaily;
@@ -277,7 +203,7 @@ void Bench::line_too_long() {
 
 void Bench::answer_status() {
   const ImplantTime now = ports_.platform.now();
-  const engine::TherapyEngine& e = implant_->engine();
+  const engine::TherapyEngine& e = node_.implant()->engine();
   Line l;
   l << "ok now=" << now.ms() << " strokes=" << e.strokes()
     << " sensed=" << static_cast<std::int64_t>(ports_.motor.sensed_strokes())
@@ -289,7 +215,7 @@ void Bench::answer_status() {
 }
 
 void Bench::dump_log() {
-  storage::EventLog& log = implant_->event_log();
+  storage::EventLog& log = node_.implant()->event_log();
   std::array<storage::LogRecord, 8> page{};
   std::uint32_t next = 0;
   std::int64_t total = 0;
@@ -359,8 +285,7 @@ void Bench::handle_line(std::string_view line) {
   if (cmd == "power-cut") {
     if (!numbers(1, 1) || v[1] < 0) return refuse("power-cut takes the time off in ms, >= 0");
     p.send_line("ok power cut");
-    radio_.reset();
-    implant_.reset();
+    node_.power_down();
     p.power_cut(Duration(v[1]));     // the target resets here; the host comes back
     ports_.motor = CountingMotor{};  // RAM is gone: the board's counters start again
     wakeups_ = 0;
@@ -371,7 +296,7 @@ void Bench::handle_line(std::string_view line) {
   }
   if (cmd == "set-clock") {
     if (!numbers(1, 1)) return refuse("set-clock takes the wall time in ms since 1970");
-    implant_->set_clock(WallTime(v[1]), now);
+    node_.implant()->set_clock(WallTime(v[1]), now);
     return answer_status();
   }
   if (cmd == "refill") {
@@ -388,13 +313,13 @@ void Bench::handle_line(std::string_view line) {
         therapy::make_drug(name.data(), t[3] == "mg" ? DoseUnit::kMilligram : DoseUnit::kMicrogram);
     order.refill.concentration = Concentration(v[4]);
     order.refill.low_reservoir_threshold = Volume(v[5]);
-    const Result<engine::BridgePlan> r = implant_->refill(order, now);
+    const Result<engine::BridgePlan> r = node_.implant()->refill(order, now);
     if (!r.ok()) return send_error(p, r.error());
     return answer_status();
   }
   if (cmd == "prime") {
     if (!numbers(1, 1)) return refuse("prime takes the catheter volume in nL");
-    const Status s = implant_->prime(Volume(v[1]), now);
+    const Status s = node_.implant()->prime(Volume(v[1]), now);
     if (!s.ok()) return send_error(p, s.error());
     return answer_status();
   }
@@ -428,7 +353,7 @@ __attribute__((noinline)) Status Bench::program_continuous(const therapy::Drug& 
   rx.concentration = concentration;
   rx.mode = therapy::BasalMode::kContinuous;
   rx.continuous_dose = dose;
-  return implant_->program(rx, now);
+  return node_.implant()->program(rx, now);
 }
 
 }  // namespace itdd::board

@@ -14,50 +14,11 @@
 #include <span>
 #include <string_view>
 
-#include "itdd/app/implant.h"
-#include "itdd/app/radio.h"
-#include "itdd/board/counting_motor.h"
-#include "itdd/board/frame_receiver.h"
-#include "itdd/core/time.h"
-#include "itdd/hal/buzzer.h"
-#include "itdd/hal/crypto.h"
-#include "itdd/hal/nvm.h"
-#include "itdd/hal/power_sense.h"
-#include "itdd/hal/reset_cause.h"
+#include "itdd/board/implant_node.h"
+#include "itdd/board/line.h"
 #include "itdd/therapy/prescription.h"
 
 namespace itdd::board {
-
-// What differs between the emulated board and the host build.
-class Platform {
- public:
-  // The implant's monotonic clock (the board's timer), ms.
-  virtual ImplantTime now() = 0;
-  // Sleeps (WFI) until `t` or an interrupt, whichever is first.
-  virtual void sleep_until(ImplantTime t) = 0;
-  // The bench cuts the supply for `off` and restores it: RAM is lost, the NVM and the real-time
-  // clock keep running. On the target it resets the processor and does not return; on the host
-  // it advances the clock and returns, and the bench powers the implant up again.
-  virtual void power_cut(Duration off) = 0;
-  virtual void kick_watchdog() = 0;
-  // One line of output to the bench (without its newline).
-  virtual void send_line(std::string_view line) = 0;
-  // Instructions the core has executed since power-up, where the platform can count them (the
-  // emulator with one instruction per nanosecond of its clock); 0 where it cannot (the host).
-  virtual std::uint64_t instructions() = 0;
-  // The most stack the board has used since power-up (its high-water mark), bytes; 0 where it
-  // cannot tell (the host).
-  virtual std::uint32_t stack_used() = 0;
-  // The entropy the radio's keys come from. A board without a random number generator is
-  // given a 32-byte seed at manufacture (the bench's `seed`), which it keeps across resets;
-  // until then the radio stays off. A platform with its own entropy (the host's OS) ignores
-  // the seed but still waits for it, so a bench run reads the same on both.
-  virtual void seed_random(std::span<const std::uint8_t, 32> seed) = 0;
-  virtual bool random_seeded() = 0;
-
- protected:
-  ~Platform() = default;
-};
 
 // What the implant's wake-ups cost, by kind, in instructions (board/README.md, docs/footprint.md).
 struct WakeupCost {
@@ -83,23 +44,12 @@ enum class WakeupKind : std::uint8_t {
   kCount
 };
 
-struct BenchPorts {
-  Platform& platform;
-  CountingMotor& motor;
-  hal::Buzzer& buzzer;
-  hal::Nvm& nvm;
-  hal::PowerSense& power_sense;
-  // The radio's cryptography (hal::Crypto on libsodium); null: a board without the link.
-  hal::Crypto* crypto = nullptr;
-  // The link's one frame buffer (received frame, then the reply in its place): at least
-  // app::kMaxReplyFrameSize bytes.
-  std::span<std::uint8_t> link_buffer{};
-};
+// The bench runs the implant on the same ports as the product image (implant_node.h).
+using BenchPorts = ImplantPorts;
 
 class Bench {
  public:
-  Bench(BenchPorts ports, const app::ImplantConfig& config)
-      : ports_(ports), config_(config), link_(ports.link_buffer) {}
+  Bench(BenchPorts ports, const app::ImplantConfig& config) : ports_(ports), node_(ports, config) {}
 
   // After a reset: builds the implant on the NVM's contents and boots it; says so on the bench.
   void power_up(hal::ResetCause cause, WallTime wall);
@@ -114,13 +64,13 @@ class Bench {
 
   // One byte from the link's UART (the implant's radio): true when it completed a frame, which
   // answer_frame() then answers.
-  bool link_byte(std::uint8_t byte);
+  bool link_byte(std::uint8_t byte) { return node_.link_byte(byte); }
   // The implant's radio answers the frame received, in the link buffer; the reply to send
   // (empty: none).
   std::span<const std::uint8_t> answer_frame();
 
   std::uint32_t refused_lines() const { return refused_; }
-  app::Implant* implant() { return implant_ ? &*implant_ : nullptr; }
+  app::Implant* implant() { return node_.implant(); }
 
  private:
   void refuse(std::string_view what);
@@ -128,17 +78,12 @@ class Bench {
   void dump_log();
 
   BenchPorts ports_;
-  const app::ImplantConfig& config_;
-  std::optional<app::Implant> implant_;
+  // The implant, its radio and the link's receiver, as the product image runs them.
+  ImplantNode node_;
   Status program_continuous(const therapy::Drug& drug, Concentration concentration, DoseRate dose,
                             ImplantTime now);
-  // The implant's radio (after the implant, which it refers to); on once the board is seeded.
-  std::optional<app::ImplantRadio> radio_;
-  FrameReceiver link_;
-  std::uint64_t replies_ = 0;
   void answer_cost();
   void answer_radio();
-  void boot_radio(ImplantTime now);
   void seed(std::string_view hex);
   void provision(std::string_view role, std::string_view hex);
 
@@ -146,18 +91,6 @@ class Bench {
   std::uint64_t wakeups_ = 0;
   std::array<WakeupCost, static_cast<std::size_t>(WakeupKind::kCount)> costs_{};
   ImplantTime last_wake_{};
-};
-
-// A line of text built without printf or the heap.
-class Line {
- public:
-  Line& operator<<(std::string_view s);
-  Line& operator<<(std::int64_t v);
-  std::string_view view() const { return {buffer_, size_}; }
-
- private:
-  char buffer_[240]{};  // the radio's line: a 64-digit key and its counters
-  std::size_t size_ = 0;
 };
 
 }  // namespace itdd::board
