@@ -2,6 +2,8 @@
 // a flexible program averaging 1 mL/day with every allowed patient bolus requested.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 #include "itdd/engine/therapy_engine.h"
 #include "itdd/hal/fake_motor.h"
 
@@ -14,6 +16,11 @@ struct NullSink final : engine::EventSink {
   std::int64_t count = 0;
 };
 
+// A step of the benchmark's own program, which fits a FlexStep: a refusal is a bug here.
+void set_step(therapy::DayProgram& day, std::size_t i, std::int64_t start, DoseRate dose) {
+  if (!day.steps[i].set(start, dose)) std::abort();
+}
+
 therapy::Prescription reference_flex_program() {
   // Baclofen 500 mcg/mL; 400 / 600 / 500 mcg/day steps: 0.96 mL/day of basal, plus 4 patient
   // boluses of 10 mcg (20 uL) a day: about 1 mL/day in all.
@@ -22,9 +29,9 @@ therapy::Prescription reference_flex_program() {
   rx.concentration = Concentration(500'000);
   rx.mode = therapy::BasalMode::kFlexible;
   therapy::DayProgram& day = rx.flex.days[0];
-  day.steps[0] = {0, DoseRate(400'000)};
-  day.steps[1] = {7 * 60, DoseRate(600'000)};
-  day.steps[2] = {22 * 60, DoseRate(500'000)};
+  set_step(day, 0, 0, DoseRate(400'000));
+  set_step(day, 1, 7 * 60, DoseRate(600'000));
+  set_step(day, 2, 22 * 60, DoseRate(500'000));
   day.step_count = 3;
   rx.patient_bolus = {true, micrograms(10), minutes(15), 4, hours(4)};
   return rx;

@@ -5,6 +5,7 @@
 // stroke (docs in bench/README.md).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include "itdd/safety/safety_monitor.h"
@@ -42,14 +43,19 @@ therapy::Prescription continuous(DoseRate dose) {
   return rx;
 }
 
+// A step of the benchmark's own program, which fits a FlexStep: a refusal is a bug here.
+void set_step(therapy::DayProgram& day, std::size_t i, std::int64_t start, DoseRate dose) {
+  if (!day.steps[i].set(start, dose)) std::abort();
+}
+
 therapy::Prescription flexible() {
   therapy::Prescription rx = continuous(DoseRate(0));
   rx.mode = therapy::BasalMode::kFlexible;
   for (therapy::DayProgram& day : rx.flex.days) {
     // Three steps a day at 1 to 1.04 mL/day: the feed below (41 an hour) stays within each.
-    day.steps[0] = {0, DoseRate(25'000'000)};
-    day.steps[1] = {7 * 60, DoseRate(26'000'000)};
-    day.steps[2] = {22 * 60, DoseRate(25'000'000)};
+    set_step(day, 0, 0, DoseRate(25'000'000));
+    set_step(day, 1, 7 * 60, DoseRate(26'000'000));
+    set_step(day, 2, 22 * 60, DoseRate(25'000'000));
     day.step_count = 3;
   }
   return rx;

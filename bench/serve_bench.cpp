@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,6 +33,11 @@ const therapy::Drug kMorphine = therapy::make_drug("morphine", DoseUnit::kMillig
 constexpr Concentration kTenMgPerMl{10'000'000};
 
 // The largest program: 7 days x 48 steps, patient boluses enabled.
+// A step of the benchmark's own program, which fits a FlexStep: a refusal is a bug here.
+void set_step(therapy::DayProgram& day, std::size_t i, std::int64_t start, DoseRate dose) {
+  if (!day.steps[i].set(start, dose)) std::abort();
+}
+
 therapy::Prescription largest_program() {
   therapy::Prescription rx;
   rx.drug = kMorphine;
@@ -42,9 +48,8 @@ therapy::Prescription largest_program() {
     therapy::DayProgram& day = rx.flex.days[d];
     day.step_count = 48;
     for (std::size_t i = 0; i < 48; ++i) {
-      day.steps[i] = therapy::FlexStep{
-          static_cast<std::int32_t>(i * 30),
-          DoseRate(static_cast<std::int64_t>(1'000'000 + 12'345 * i + 1'111 * d))};
+      set_step(day, i, static_cast<std::int32_t>(i * 30),
+               DoseRate(static_cast<std::int64_t>(1'000'000 + 12'345 * i + 1'111 * d)));
     }
   }
   rx.patient_bolus =

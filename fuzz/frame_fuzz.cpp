@@ -114,8 +114,8 @@ void compare_request_views(std::span<const std::uint8_t> bytes, bool host_read,
   static itdd::therapy::Prescription host_rx{};
   const itdd::Status host_taken =
       validated_prescription_from_wire(request.payload.program.prescription, pump, host_rx);
-  const itdd::Status implant_taken =
-      validated_prescription_from_wire(program.prescription, pump, implant.prescription);
+  const itdd::Status implant_taken = validated_prescription_from_wire(
+      program.prescription, implant.refused_step, pump, implant.prescription);
   check(host_taken.ok() == implant_taken.ok());
   if (!host_taken.ok()) {
     check(std::strcmp(host_taken.error().field, implant_taken.error().field) == 0 &&

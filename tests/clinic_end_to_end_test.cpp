@@ -379,6 +379,14 @@ TEST_F(ClinicEndToEndTest, ProgramAsksFirstAndChecksTheReservoir) {
   EXPECT_EQ(other_drug.exit_code, 2) << other_drug.out;
   EXPECT_TRUE(contains(other_drug.out, "--drug baclofen")) << other_drug.out;
   EXPECT_EQ(token(), token_before);
+  // A step's dose above what the implant holds for a step (a 32-bit count of ng/day) is refused
+  // before anything is sent, naming the step and the maximum; never wrapped.
+  const Ran too_much = recorded({"program", "--drug", "morphine", "--concentration", "10", "--step",
+                                 "00:00=1", "--step", "08:00=4294.967296", "--yes"});
+  EXPECT_EQ(too_much.exit_code, 2) << too_much.out;
+  EXPECT_TRUE(contains(too_much.out, "step[1]")) << too_much.out;
+  EXPECT_TRUE(contains(too_much.out, "4,294,967,295 ng/day")) << too_much.out;
+  EXPECT_EQ(token(), token_before);
   EXPECT_FALSE(session_exists(filled + 1));
 
   // A yes sends it: the review is shown first, then the read-back.

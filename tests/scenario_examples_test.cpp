@@ -252,7 +252,7 @@ TEST(BaclofenFlexPtm, ClockChangesLoseAndRepeatNothing) {
       time_to_deliver(o.result.catheter_dead_volume, o.scenario.pump.spec.model.priming_rate);
   std::int64_t expected =
       o.result.catheter_dead_volume.count() -
-      volume_over(therapy::flow_of(rx, rx.flex.days[0].steps[0].dose_rate), priming_time).count();
+      volume_over(therapy::flow_of(rx, rx.flex.days[0].steps[0].dose_rate()), priming_time).count();
   for (std::int64_t d = 0; d < 365; ++d) {
     expected += therapy::basal_volume_per_day(rx, weekday_of_day(first_day + d)).count();
   }

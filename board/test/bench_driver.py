@@ -1,8 +1,11 @@
 """Drives a board's bench (board/README.md) over a pipe: the emulated board under QEMU or the
 host build. Shared by the board's tests."""
 import queue
+import socket
+import struct
 import subprocess
 import threading
+import zlib
 
 DAY = 86_400_000
 HOUR = 3_600_000
@@ -96,3 +99,21 @@ def first_difference(a, b):
     if len(a) != len(b):
         return f"the board answered {len(a)} lines, the host {len(b)}"
     return None
+
+
+def free_port():
+    """A TCP port free on this machine now (for QEMU's serial port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def frame(kind, payload, version=1):
+    """A link frame (protocol/frame.h): header, payload and CRC-32."""
+    head = bytes([0xA5, 0x1D, version, kind]) + struct.pack("<H", len(payload))
+    return head + payload + struct.pack("<I", zlib.crc32(head + payload))
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)

@@ -24,10 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_driver import DAY, Board, field, qemu_argv, transcript  # noqa: E402
+from bench_driver import (DAY, Board, check, field, free_port, frame, qemu_argv,  # noqa: E402
+                          transcript)
 
 # A test seed (the board's entropy at manufacture): fixed, so a failure can be replayed.
 SEED = "6974646420626f617264206c696e6b2074657374207365656420313520ffee01"
@@ -39,17 +39,6 @@ THERAPY = [
 ]
 POWER_CUT = "power-cut 60000"
 AFTER = [f"run-until {2 * DAY}"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def frame(kind, payload, version=1):
-    head = bytes([0xA5, 0x1D, version, kind]) + struct.pack("<H", len(payload))
-    return head + payload + struct.pack("<I", zlib.crc32(head + payload))
 
 
 def run_itdd(itdd, args):
@@ -68,11 +57,6 @@ def interrogate(itdd, port, key, implant_pub):
     if r.returncode != 0:
         raise RuntimeError(f"interrogate failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
     return json.loads(r.stdout)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def find(j, *names):

@@ -26,32 +26,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
-from bench_driver import Board  # noqa: E402
+from bench_driver import Board, check, frame, free_port  # noqa: E402
 from provisioning_record import record as make_record  # noqa: E402
 
 SEED = bytes.fromhex("6974646420626f6172642070726f6475637420696d61676520736565642031ff")
 FACTORY_PAGE = 0x3F000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def frame(kind, payload, version=1):
-    head = bytes([0xA5, 0x1D, version, kind]) + struct.pack("<H", len(payload))
-    return head + payload + struct.pack("<I", zlib.crc32(head + payload))
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def start(qemu, image, port, record_file, qmp_port=None):

@@ -30,6 +30,7 @@ static_assert(int{itdd_implant_ErrorLimit_ERROR_LIMIT_MAXIMUM} ==
 
 struct DaysInto {
   therapy::Prescription* rx = nullptr;
+  RefusedStep* refused = nullptr;       // the first step the implant's form does not hold
   std::span<const std::uint8_t> bytes;  // the request's: a day's bytes lie within them
   std::size_t days = 0;                 // days decoded so far
 };
@@ -41,7 +42,7 @@ bool read_varint_field(pb_istream_t* stream, pb_wire_type_t wire_type, std::uint
 
 // One FlexStep message (all of `stream`), as nanopb decodes int32 start_minute and int64
 // dose_ng_per_day (an int32 from the low 32 bits of the varint).
-bool decode_step(pb_istream_t* stream, therapy::FlexStep& step) {
+bool decode_step(pb_istream_t* stream, std::int32_t& start_minute, std::int64_t& dose) {
   static_assert(itdd_implant_FlexStep_start_minute_tag == 1 &&
                 itdd_implant_FlexStep_dose_ng_per_day_tag == 2);
   std::array<std::uint64_t, 3> value{};  // by field number: start_minute, dose_ng_per_day
@@ -60,13 +61,14 @@ bool decode_step(pb_istream_t* stream, therapy::FlexStep& step) {
       return false;
     }
   }
-  step.start_minute = static_cast<std::int32_t>(static_cast<std::uint32_t>(value[1]));
-  step.dose_rate = DoseRate(static_cast<std::int64_t>(value[2]));
+  start_minute = static_cast<std::int32_t>(static_cast<std::uint32_t>(value[1]));
+  dose = static_cast<std::int64_t>(value[2]);
   return true;
 }
 
-// One DayProgram message (all of `stream`): its steps appended to `day`.
-bool decode_day_program(pb_istream_t* stream, therapy::DayProgram& day) {
+// One DayProgram message (all of `stream`): its steps appended to day `d`.
+bool decode_day_program(pb_istream_t* stream, DaysInto& into, std::size_t d) {
+  therapy::DayProgram& day = into.rx->flex.days[d];
   while (stream->bytes_left > 0) {
     pb_wire_type_t wire_type{};
     std::uint32_t tag = 0;
@@ -85,8 +87,16 @@ bool decode_day_program(pb_istream_t* stream, therapy::DayProgram& day) {
     pb_istream_t step_stream;
     if (!pb_make_string_substream(stream, &step_stream)) return false;
     // As nanopb's submessages: the step's error (if any) becomes the day's when it is closed.
-    const bool decoded = decode_step(&step_stream, day.steps[day.step_count]);
+    std::int32_t start_minute = 0;
+    std::int64_t dose = 0;
+    const bool decoded = decode_step(&step_stream, start_minute, dose);
     if (!pb_close_string_substream(stream, &step_stream) || !decoded) return false;
+    // A step the implant's form does not hold is left empty and kept as it came: the
+    // conversion refuses the program there (the first such step, as prescription_from_wire()).
+    if (!day.set_step(day.step_count, start_minute, DoseRate(dose), -1) && !into.refused->any) {
+      *into.refused =
+          RefusedStep{true, static_cast<std::uint8_t>(d), day.step_count, start_minute, dose};
+    }
     ++day.step_count;
   }
   return true;
@@ -105,8 +115,7 @@ bool decode_day(pb_istream_t* stream, const pb_field_t* /*field*/, void** arg) {
                                 reinterpret_cast<std::uintptr_t>(into.bytes.data());
   if (offset > into.bytes.size()) PB_RETURN_ERROR(stream, "wrong wire type");
   if (into.days >= kDays) PB_RETURN_ERROR(stream, "array overflow");
-  therapy::DayProgram& day = into.rx->flex.days[into.days++];
-  return decode_day_program(stream, day);
+  return decode_day_program(stream, into, into.days++);
 }
 
 // Called before each program command's fields are decoded: its days go into the prescription.
@@ -120,6 +129,7 @@ bool program_starts(pb_istream_t* /*stream*/, const pb_field_t* field, void** ar
     // kind of request in the same message, which it replaces). A repeated one merges, as
     // nanopb merges the host's: its days are added to those decoded.
     *into.rx = therapy::Prescription{};
+    *into.refused = RefusedStep{};
     into.days = 0;
     days.funcs.decode = &decode_day;
     days.arg = &into;
@@ -132,16 +142,16 @@ bool program_starts(pb_istream_t* /*stream*/, const pb_field_t* field, void** ar
 // (proto3), an int32 as its 64-bit sign extension.
 
 bool encode_step_fields(pb_ostream_t* stream, const therapy::FlexStep& step) {
-  if (step.start_minute != 0) {
+  if (step.start_minute() != 0) {
     if (!pb_encode_tag(stream, PB_WT_VARINT, itdd_implant_FlexStep_start_minute_tag) ||
         !pb_encode_varint(
-            stream, static_cast<std::uint64_t>(static_cast<std::int64_t>(step.start_minute)))) {
+            stream, static_cast<std::uint64_t>(static_cast<std::int64_t>(step.start_minute())))) {
       return false;
     }
   }
-  if (step.dose_rate.count() != 0) {
+  if (step.dose_rate().count() != 0) {
     if (!pb_encode_tag(stream, PB_WT_VARINT, itdd_implant_FlexStep_dose_ng_per_day_tag) ||
-        !pb_encode_varint(stream, static_cast<std::uint64_t>(step.dose_rate.count()))) {
+        !pb_encode_varint(stream, static_cast<std::uint64_t>(step.dose_rate().count()))) {
       return false;
     }
   }
@@ -186,6 +196,7 @@ bool encode_implant_days(pb_ostream_t* stream, const pb_field_t* field, void* co
 Status decode_request(std::span<const std::uint8_t> bytes, ImplantRequest& out) {
   DaysInto into;
   into.rx = &out.prescription;
+  into.refused = &out.refused_step;
   into.bytes = bytes;
   // (pb_decode sets every field to its default first; the callback is no field.)
   out.message.cb_payload.funcs.decode = &program_starts;

@@ -195,8 +195,8 @@ Status prescription_to_wire(const therapy::Prescription& rx, WirePrescription& o
     itdd_DayProgram& wire_day = out.flex.days[d];
     wire_day.steps_count = day.step_count;
     for (std::size_t i = 0; i < day.step_count; ++i) {
-      wire_day.steps[i].start_minute = day.steps[i].start_minute;
-      wire_day.steps[i].dose_ng_per_day = day.steps[i].dose_rate.count();
+      wire_day.steps[i].start_minute = day.steps[i].start_minute();
+      wire_day.steps[i].dose_ng_per_day = day.steps[i].dose_rate().count();
     }
     if (day.step_count > 0) days = d + 1;
   }
@@ -237,9 +237,16 @@ Status prescription_from_wire(const WirePrescription& wire, therapy::Prescriptio
       }
       therapy::DayProgram& day = out.flex.days[d];
       day.step_count = static_cast<std::uint8_t>(wire_day.steps_count);
+      // A step that does not fit the implant's (a start outside the day, a negative dose or
+      // one above FlexStep::kMaxDoseNgPerDay) is refused here, naming the day and the step.
+      const std::int32_t day_index =
+          wire.flex.per_weekday || d > 0 ? static_cast<std::int32_t>(d) : -1;
       for (std::size_t i = 0; i < wire_day.steps_count; ++i) {
-        day.steps[i].start_minute = wire_day.steps[i].start_minute;
-        day.steps[i].dose_rate = DoseRate(wire_day.steps[i].dose_ng_per_day);
+        if (Status s = day.set_step(i, wire_day.steps[i].start_minute,
+                                    DoseRate(wire_day.steps[i].dose_ng_per_day), day_index);
+            !s) {
+          return s;
+        }
       }
     }
   }
@@ -260,6 +267,7 @@ Status validated_prescription_from_wire(const WirePrescription& wire,
 }
 
 Status validated_prescription_from_wire(const itdd_implant_Prescription& wire,
+                                        const RefusedStep& refused_step,
                                         const therapy::PumpModel& pump, therapy::Prescription& rx) {
   // prescription_from_wire()'s steps in its order, but in place: everything cleared except the
   // days and steps, which were decoded into `rx` (the decoder refused more than seven days or
@@ -268,6 +276,16 @@ Status validated_prescription_from_wire(const itdd_implant_Prescription& wire,
   rx.patient_bolus = therapy::PatientBolusSettings{};
   if (Status s = head_from(wire, rx); !s) return s;
   rx.flex.per_weekday = wire.has_flex && wire.flex.per_weekday;
+  if (refused_step.any) {
+    // Refused again, as prescription_from_wire() refuses it (its day named unless the program
+    // holds one day for all).
+    const std::int32_t day_index =
+        rx.flex.per_weekday || refused_step.day > 0 ? std::int32_t{refused_step.day} : -1;
+    const Status s = rx.flex.days[refused_step.day % kDays].set_step(
+        refused_step.step % kMaxStepsPerDay, refused_step.start_minute,
+        DoseRate(refused_step.dose_ng_per_day), day_index);
+    if (!s) return s;
+  }
   if (Status s = bolus_from(wire, rx); !s) return s;
   return therapy::validate(rx, pump);
 }

@@ -50,8 +50,9 @@ void expect_same_reading(const std::vector<std::uint8_t>& bytes) {
   static therapy::Prescription host_rx{};
   const Status ht =
       validated_prescription_from_wire(host.payload.program.prescription, kPump, host_rx);
-  const Status it = validated_prescription_from_wire(implant.message.payload.program.prescription,
-                                                     kPump, implant.prescription);
+  const Status it =
+      validated_prescription_from_wire(implant.message.payload.program.prescription,
+                                       implant.refused_step, kPump, implant.prescription);
   ASSERT_EQ(ht.ok(), it.ok());
   if (!ht.ok()) {
     EXPECT_STREQ(ht.error().field, it.error().field);
@@ -79,10 +80,7 @@ TEST(ImplantMessages, AProgramsDaysGoStraightIntoItsPrescription) {
   for (std::size_t d = 0; d < 7; ++d) {
     ASSERT_EQ(implant.prescription.flex.days[d].step_count, rx.flex.days[d].step_count) << d;
     for (std::size_t i = 0; i < rx.flex.days[d].step_count; ++i) {
-      EXPECT_EQ(implant.prescription.flex.days[d].steps[i].start_minute,
-                rx.flex.days[d].steps[i].start_minute);
-      EXPECT_EQ(implant.prescription.flex.days[d].steps[i].dose_rate,
-                rx.flex.days[d].steps[i].dose_rate);
+      EXPECT_EQ(implant.prescription.flex.days[d].steps[i], rx.flex.days[d].steps[i]);
     }
   }
   // The callbacks pointed at the decoder's own state: not left in the message.
@@ -93,7 +91,11 @@ TEST(ImplantMessages, AProgramsDaysGoStraightIntoItsPrescription) {
 // A program command's prescription refused as the host's is (a refusal that names a field).
 TEST(ImplantMessages, ABadPrescriptionIsRefusedWithTheHostsError) {
   therapy::Prescription rx = samples::weekday_prescription();
-  rx.flex.days[2].steps[1].start_minute = rx.flex.days[2].steps[0].start_minute;  // not increasing
+  // Not increasing: the second step starts where the first does.
+  ASSERT_TRUE(rx.flex.days[2]
+                  .set_step(1, rx.flex.days[2].steps[0].start_minute(),
+                            rx.flex.days[2].steps[1].dose_rate(), 2)
+                  .ok());
   expect_same_reading(bytes_of(program(rx)));
   Request r = program(samples::continuous_prescription());
   set_raw_enum(r.payload.program.prescription.mode, 42);
@@ -103,6 +105,14 @@ TEST(ImplantMessages, ABadPrescriptionIsRefusedWithTheHostsError) {
   expect_same_reading(bytes_of(r));
   r = program(samples::continuous_prescription());
   r.payload.program.prescription.has_drug = false;
+  expect_same_reading(bytes_of(r));
+  // Steps the implant's form does not hold: the first refused, naming its day and step.
+  r = program(samples::weekday_prescription());
+  r.payload.program.prescription.flex.days[2].steps[1].start_minute = 1500;
+  r.payload.program.prescription.flex.days[4].steps[0].dose_ng_per_day = -1;
+  expect_same_reading(bytes_of(r));
+  r.payload.program.prescription.flex.per_weekday = false;
+  r.payload.program.prescription.flex.days[0].steps[0].dose_ng_per_day = 1LL << 40;
   expect_same_reading(bytes_of(r));
 }
 

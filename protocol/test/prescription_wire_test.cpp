@@ -181,8 +181,48 @@ TEST(PrescriptionWire, FromWireAppliesTheImplantsOwnValidation) {
   expect_error(validated_prescription_from_wire(c.value(), kPump), "patient_bolus.max_per_24h");
 }
 
-// Any prescription the implant's types can hold (names from a-z, steps within the arrays,
-// values of any sign) comes back the same.
+TEST(PrescriptionWire, FromWireRefusesAStepThatDoesNotFitTheImplants) {
+  // A step's dose is a 32-bit count of ng/day on the implant: one above is refused, naming the
+  // step and the maximum, never wrapped; the same for a negative dose and a start outside the
+  // day.
+  const std::int64_t max = therapy::FlexStep::kMaxDoseNgPerDay;
+  WirePrescription w = good_wire();
+  w.flex.days[1].steps[1].dose_ng_per_day = max;
+  const Result<therapy::Prescription> at_max = prescription_from_wire(w);
+  ASSERT_TRUE(at_max.ok());
+  EXPECT_EQ(at_max->flex.days[1].steps[1].dose_rate(), DoseRate(max));
+
+  w.flex.days[1].steps[1].dose_ng_per_day = max + 1;
+  Result<therapy::Prescription> r = prescription_from_wire(w);
+  expect_error(r, "flex.steps.dose_per_day");
+  EXPECT_EQ(r.error().index, 1);
+  EXPECT_EQ(r.error().sub_index, 1);
+  EXPECT_NE(std::strstr(r.error().message, "4,294,967,295 ng/day"), nullptr) << r.error().message;
+  EXPECT_EQ(r.error().values.limit, ErrorLimit::kMaximum);
+  EXPECT_EQ(r.error().values.requested, max + 1);
+  EXPECT_EQ(r.error().values.allowed, max);
+  // 2^32 + 5 would wrap to 5 ng/day in 32 bits.
+  w.flex.days[1].steps[1].dose_ng_per_day = (std::int64_t{1} << 32) + 5;
+  expect_error(prescription_from_wire(w), "flex.steps.dose_per_day");
+
+  w = good_wire();
+  w.flex.days[1].steps[0].dose_ng_per_day = -1;
+  r = prescription_from_wire(w);
+  expect_error(r, "flex.steps.dose_per_day");
+  EXPECT_EQ(r.error().sub_index, 0);
+
+  w = good_wire();
+  w.flex.days[2].steps[1].start_minute = therapy::kMinutesPerDay;
+  r = prescription_from_wire(w);
+  expect_error(r, "flex.steps.start");
+  EXPECT_EQ(r.error().index, 2);
+  EXPECT_EQ(r.error().sub_index, 1);
+  w.flex.days[2].steps[1].start_minute = 65'536 + 60;  // 01:00 in 16 bits
+  expect_error(prescription_from_wire(w), "flex.steps.start");
+}
+
+// Any prescription the implant's types can hold (names from a-z, steps within the arrays and
+// within what a step holds, other values of any sign) comes back the same.
 RC_GTEST_PROP(PrescriptionWireProperties, AnyStructurallyValidPrescriptionRoundTrips, ()) {
   therapy::Prescription rx;
   const auto name_length = *rc::gen::inRange<std::size_t>(0, therapy::kDrugNameLength);
@@ -198,8 +238,9 @@ RC_GTEST_PROP(PrescriptionWireProperties, AnyStructurallyValidPrescriptionRoundT
   for (therapy::DayProgram& day : rx.flex.days) {
     day.step_count = *rc::gen::inRange<std::uint8_t>(0, therapy::kMaxStepsPerDay + 1);
     for (std::size_t i = 0; i < day.step_count; ++i) {
-      day.steps[i].start_minute = *rc::gen::arbitrary<std::int32_t>();
-      day.steps[i].dose_rate = DoseRate(*rc::gen::arbitrary<std::int64_t>());
+      day.steps[i] = therapy::testing::flex_step(
+          *rc::gen::inRange<std::int32_t>(0, therapy::kMinutesPerDay),
+          DoseRate(*rc::gen::inRange<std::int64_t>(0, therapy::FlexStep::kMaxDoseNgPerDay + 1)));
     }
   }
   rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();

@@ -27,6 +27,16 @@ itdd_ImplantStatus status(const therapy::Prescription& rx, bool widest) {
   s.activity = itdd_Activity_ACTIVITY_BASAL;
   s.has_prescription = true;
   s.prescription = wire(rx);
+  if (widest) {
+    // The wire's steps at their widest, wider than an implant's step holds (therapy::FlexStep:
+    // a 16-bit start and a 32-bit dose): the schema's bound is for any peer's message.
+    for (itdd_DayProgram& day : s.prescription.flex.days) {
+      for (itdd_FlexStep& step : day.steps) {
+        step.start_minute = std::numeric_limits<std::int32_t>::min();
+        step.dose_ng_per_day = kWide;
+      }
+    }
+  }
   s.prescription_token = 0x0123456789ABCDEFull;
   s.has_reservoir = true;
   s.reservoir.filled = true;
@@ -98,8 +108,10 @@ therapy::Prescription weekday_prescription() {
     therapy::DayProgram& day = rx.flex.days[d];
     day.step_count = static_cast<std::uint8_t>(2 + d);
     for (std::size_t i = 0; i < day.step_count; ++i) {
-      day.steps[i].start_minute = static_cast<std::int32_t>(i * 120);
-      day.steps[i].dose_rate = DoseRate(static_cast<std::int64_t>(200'000 + 10'000 * (d + i)));
+      const Status set =
+          day.steps[i].set(static_cast<std::int32_t>(i * 120),
+                           DoseRate(static_cast<std::int64_t>(200'000 + 10'000 * (d + i))));
+      if (!set) day.step_count = 0;  // cannot happen: the values fit, as the tests show
     }
   }
   return rx;
@@ -114,9 +126,11 @@ therapy::Prescription widest_prescription() {
   rx.flex.per_weekday = true;
   for (therapy::DayProgram& day : rx.flex.days) {
     day.step_count = therapy::kMaxStepsPerDay;
+    // The widest a step holds (the wire's widest steps: status() below).
     for (therapy::FlexStep& step : day.steps) {
-      step.start_minute = std::numeric_limits<std::int32_t>::min();
-      step.dose_rate = DoseRate(kWide);
+      if (!step.set(therapy::kMinutesPerDay - 1, DoseRate(therapy::FlexStep::kMaxDoseNgPerDay))) {
+        day.step_count = 0;  // cannot happen: the values fit
+      }
     }
   }
   rx.patient_bolus = {true, DrugAmount(kWide), Duration(kWide), 255, Duration(kWide)};

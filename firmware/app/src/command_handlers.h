@@ -42,8 +42,8 @@ itdd_implant_BolusRefusal refusal_to_wire(therapy::BolusRefusal r);
 // with `out`: program() begins the answer itself, once it is done with both (the others are
 // given a copy of their request).
 void program(Implant& implant, CommandSource source, const itdd_implant_ProgramPrescription& req,
-             therapy::Prescription& rx, std::uint32_t request_id, ImplantTime now,
-             protocol::ImplantResponse& out);
+             const protocol::RefusedStep& refused_step, therapy::Prescription& rx,
+             std::uint32_t request_id, ImplantTime now, protocol::ImplantResponse& out);
 void refill(Implant& implant, CommandSource source, const itdd_implant_Refill& req, ImplantTime now,
             protocol::ImplantResponse& out);
 void clinician_bolus(Implant& implant, CommandSource source, const itdd_implant_ClinicianBolus& req,

@@ -408,7 +408,8 @@ void handle_request(Implant& implant, PairingControl& pairing, protocol::Implant
     case itdd_implant_Request_program_tag:
       // A whole prescription (its days already in received.prescription): converted and
       // programmed by the handler before it answers.
-      program(implant, *source, p.program, received.prescription, request_id, now, out);
+      program(implant, *source, p.program, received.refused_step, received.prescription, request_id,
+              now, out);
       return;
     case itdd_implant_Request_refill_tag: {
       const itdd_implant_Refill req = p.refill;

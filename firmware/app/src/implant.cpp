@@ -73,8 +73,8 @@ std::uint32_t day_crc(const therapy::DayProgram& day) {
   const std::size_t steps =
       day.step_count <= therapy::kMaxStepsPerDay ? day.step_count : therapy::kMaxStepsPerDay;
   for (std::size_t i = 0; i < steps; ++i) {
-    feed(crc, day.steps[i].start_minute);
-    feed(crc, day.steps[i].dose_rate.count());
+    feed(crc, day.steps[i].start_minute());
+    feed(crc, day.steps[i].dose_rate().count());
   }
   return crc.value();
 }

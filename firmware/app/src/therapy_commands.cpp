@@ -35,8 +35,8 @@ bool fresh(const Implant& implant, CommandSource source, std::uint64_t id,
 }  // namespace
 
 void program(Implant& implant, CommandSource source, const itdd_implant_ProgramPrescription& req,
-             therapy::Prescription& rx, std::uint32_t request_id, ImplantTime now,
-             protocol::ImplantResponse& out) {
+             const protocol::RefusedStep& refused_step, therapy::Prescription& rx,
+             std::uint32_t request_id, ImplantTime now, protocol::ImplantResponse& out) {
   // Everything read from the request first, and the prescription converted in place (its days
   // and steps are in `rx` already; the conversion has no effect but its result), so the checks
   // below keep their order: the command id, the token, a prescription given, a valid one.
@@ -45,9 +45,10 @@ void program(Implant& implant, CommandSource source, const itdd_implant_ProgramP
   const std::uint64_t command_id = req.command_id;
   const std::uint64_t replaces_token = req.replaces_token;
   const bool has_prescription = req.has_prescription;
-  const Status converted = has_prescription ? protocol::validated_prescription_from_wire(
-                                                  req.prescription, implant.engine().pump(), rx)
-                                            : Status::Ok();
+  const Status converted = has_prescription
+                               ? protocol::validated_prescription_from_wire(
+                                     req.prescription, refused_step, implant.engine().pump(), rx)
+                               : Status::Ok();
   if (command_id == 0 || implant.command_outcome(source, command_id) != CommandOutcome::kUnknown) {
     begin_answer(out, request_id);
     (void)fresh(implant, source, command_id,

@@ -284,6 +284,42 @@ TEST(Implant, OneBadSettingsCopyFallsBackToTheOther) {
   EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSettingsCopyDamaged)));
 }
 
+// A settings copy of format 7 (the last before a flex step was 8 bytes: the engine's
+// prescription then took 7 x 48 x 8 bytes more) after an update: refused as another format,
+// never read as today's layout. The implant starts stopped with the critical memory alarm, as
+// for any copy it cannot trust; a clinician's new program restores therapy and is kept.
+TEST(Implant, ASettingsCopyOfTheFormatBeforeIsRefusedNotMisread) {
+  static_assert(kPersistentStateFormat == 8, "update this test's old format with the format");
+  Body body;
+  const std::uint32_t old_size =
+      static_cast<std::uint32_t>(sizeof(PersistentState)) + 7 * therapy::kMaxStepsPerDay * 8;
+  storage::BlobStore old_store(body.flash, storage::kDefaultLayout.settings_a,
+                               storage::kDefaultLayout.settings_b, 7, old_size);
+  // What the old firmware would have written: here its size in a recognisable pattern (the
+  // bytes are never read as a state: the format and size in the trailer refuse it first).
+  std::vector<std::uint8_t> old_copy(old_size, 0x5A);
+  ASSERT_TRUE(old_store.commit(old_copy).ok());
+
+  Rig rig(body, ImplantTime(0) + hours(1));
+  EXPECT_FALSE(rig.report.resumed);
+  EXPECT_TRUE(rig.report.settings_corrupt);
+  EXPECT_FALSE(rig.report.settings_newest_lost);
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kStopped);
+  EXPECT_FALSE(rig.implant->engine().filled());
+  EXPECT_TRUE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  EXPECT_TRUE(rig.has_log(static_cast<std::uint16_t>(ImplantLogCode::kSettingsCorrupt)));
+  rig.run_for(hours(6));
+  EXPECT_EQ(body.motor.completed, 0);
+
+  rig.start(morphine_continuous(DoseRate(3'000'000)));
+  EXPECT_EQ(rig.implant->engine().activity(), Activity::kBasal);
+  EXPECT_FALSE(rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError));
+  rig.reset(rig.now + minutes(5));
+  EXPECT_TRUE(rig.report.resumed);
+  EXPECT_FALSE(rig.report.settings_corrupt);
+  EXPECT_EQ(rig.implant->engine().prescription().continuous_dose, DoseRate(3'000'000));
+}
+
 // Issue 11: 8 mg/day, then 3 mg/day; one bit of the newest copy flips; after a restart the
 // implant must not resume 8 mg/day. It stops, raises the critical memory alarm and logs why;
 // a clinician's new program restores therapy.
@@ -620,12 +656,16 @@ TEST(Implant, BitFlipInAFlexStepIsCaughtAtTheStepChange) {
       therapy::testing::morphine_flex({{0, 12'000'000}, {470, 36'000'000}, {1200, 12'000'000}});
   ASSERT_TRUE(rig.implant->program(rx, rig.now).ok());
   rig.run_for(hours(7) + minutes(30));
-  // The 07:50 step's dose is hit: 36 mg/day becomes about 4 g/day.
+  // The 07:50 step's dose is hit: the top bit of its 32-bit count of ng/day, 36 mg/day becomes
+  // about 2.2 g/day. The dose's top byte found from a step whose dose has only that byte set.
+  const therapy::FlexStep probe = therapy::testing::flex_step(0, DoseRate(0x80'00'00'00));
+  std::size_t top = 0;
+  while (top < sizeof probe && reinterpret_cast<const std::uint8_t*>(&probe)[top] != 0x80) ++top;
+  ASSERT_LT(top, sizeof probe);
   const std::size_t offset = offsetof(therapy::Prescription, flex) +
                              offsetof(therapy::FlexProgram, days) +
-                             offsetof(therapy::DayProgram, steps) + sizeof(therapy::FlexStep) +
-                             offsetof(therapy::FlexStep, dose_rate);
-  rig.implant->live_prescription_ram()[offset + 4] ^= 0x01;
+                             offsetof(therapy::DayProgram, steps) + sizeof(therapy::FlexStep) + top;
+  rig.implant->live_prescription_ram()[offset] ^= 0x80;
   const std::int64_t strokes = body.motor.completed;
   rig.run_until(ImplantTime(0) + hours(7) + minutes(59));
   EXPECT_EQ(rig.implant->engine().activity(), Activity::kHalted);

@@ -91,8 +91,8 @@ double flex_integral(const therapy::Prescription& rx, std::int64_t from_ms, std:
     const std::int64_t minute = floor_mod(t, kMillisPerDay) / kMillisPerMinute;
     const therapy::DayProgram& day = rx.flex.days[0];
     std::size_t i = 0;
-    while (i + 1 < day.step_count && day.steps[i + 1].start_minute <= minute) ++i;
-    total += static_cast<double>(flow_for(day.steps[i].dose_rate, kMorphine25).count()) / 1440.0;
+    while (i + 1 < day.step_count && day.steps[i + 1].start_minute() <= minute) ++i;
+    total += static_cast<double>(flow_for(day.steps[i].dose_rate(), kMorphine25).count()) / 1440.0;
   }
   return total;
 }

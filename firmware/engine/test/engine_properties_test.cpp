@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "../../therapy/test/test_prescriptions.h"
 #include "engine_harness.h"
 #include "itdd/engine/therapy_engine.h"
 
@@ -59,7 +60,7 @@ therapy::DayProgram gen_day(Concentration c) {
   std::sort(starts.begin(), starts.end());
   therapy::DayProgram day;
   for (int start : starts) {
-    day.steps[day.step_count++] = therapy::FlexStep{start, dose_for_flow(gen_flow(), c)};
+    day.steps[day.step_count++] = therapy::testing::flex_step(start, dose_for_flow(gen_flow(), c));
   }
   return day;
 }
@@ -102,8 +103,8 @@ std::int64_t flex_flow_at(const Prescription& rx, std::int64_t t) {
   const std::int64_t minute = (t - day * kMillisPerDay) / kMillisPerMinute;
   const therapy::DayProgram& program = rx.flex.day(weekday_of_day(day));
   std::size_t i = 0;
-  while (i + 1 < program.step_count && program.steps[i + 1].start_minute <= minute) ++i;
-  return flow_for(program.steps[i].dose_rate, rx.concentration).count();
+  while (i + 1 < program.step_count && program.steps[i + 1].start_minute() <= minute) ++i;
+  return flow_for(program.steps[i].dose_rate(), rx.concentration).count();
 }
 
 // Integral of the basal program over [from, to) local time, in nL.

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../../therapy/test/test_prescriptions.h"
 #include "engine_harness.h"
 #include "itdd/engine/therapy_engine.h"
 
@@ -37,7 +38,7 @@ therapy::DayProgram gen_day(Concentration c) {
   for (int start : starts) {
     const std::int64_t flow = *rc::gen::oneOf(rc::gen::just<std::int64_t>(0),
                                               rc::gen::inRange<std::int64_t>(48'000, 3'000'000));
-    day.steps[day.step_count++] = therapy::FlexStep{start, dose_for(flow, c)};
+    day.steps[day.step_count++] = therapy::testing::flex_step(start, dose_for(flow, c));
   }
   return day;
 }

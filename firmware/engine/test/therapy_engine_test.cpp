@@ -467,8 +467,9 @@ TEST(TherapyEngine, WeekdayProgramsDeliverEachDaysOwnVolume) {
   Prescription rx = morphine_flex({{0, 25'000'000}});  // 1 mL/day
   rx.flex.per_weekday = true;
   for (std::size_t d = 0; d < 7; ++d) rx.flex.days[d] = rx.flex.days[0];
-  rx.flex.days[5].steps[0].dose_rate = DoseRate(50'000'000);  // Saturday: 2 mL
-  ASSERT_TRUE(h.engine.program(rx, h.now).ok());              // Monday 00:00
+  ASSERT_TRUE(rx.flex.days[5].steps[0].set(rx.flex.days[5].steps[0].start_minute(),
+                                           DoseRate(50'000'000)));  // Saturday: 2 mL
+  ASSERT_TRUE(h.engine.program(rx, h.now).ok());                    // Monday 00:00
   h.run_for(days(5));
   EXPECT_EQ(h.engine.delivered(), millilitres(5));
   h.run_for(days(1));

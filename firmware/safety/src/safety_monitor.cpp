@@ -224,7 +224,7 @@ void SafetyMonitor::set_prescription(const therapy::Prescription& rx, ImplantTim
     // Bounded: 7 days of at most 48 steps.
     for (const therapy::DayProgram& day : rx.flex.days) {
       for (std::size_t i = 0; i < day.step_count && i < day.steps.size(); ++i) {
-        const std::int64_t flow = therapy::flow_of(rx, day.steps[i].dose_rate).count();
+        const std::int64_t flow = therapy::flow_of(rx, day.steps[i].dose_rate()).count();
         if (flow > state_.flex_max_flow) state_.flex_max_flow = flow;
       }
     }

@@ -123,7 +123,7 @@ therapy::Prescription random_program() {
       starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
       for (int start : starts) {
         day.steps[day.step_count++] =
-            therapy::FlexStep{start, DoseRate(*basal_flow() * kNanogramsPerNanolitre)};
+            therapy::testing::flex_step(start, DoseRate(*basal_flow() * kNanogramsPerNanolitre));
       }
     }
   }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "../../therapy/test/test_prescriptions.h"
 #include "itdd/hal/fake_nvm.h"
 #include "itdd/storage/delivery_history.h"
 #include "itdd/storage/engine_storage.h"
@@ -53,8 +54,8 @@ State make_state(int round) {
   s.prescription.mode = therapy::BasalMode::kFlexible;
   s.prescription.flex.days[0].step_count = 48;
   for (std::size_t i = 0; i < 48; ++i) {
-    s.prescription.flex.days[0].steps[i] = therapy::FlexStep{
-        static_cast<std::int32_t>(i * 30), DoseRate(static_cast<std::int64_t>(round * 100 + 1))};
+    s.prescription.flex.days[0].steps[i] = therapy::testing::flex_step(
+        static_cast<std::int32_t>(i * 30), DoseRate(static_cast<std::int64_t>(round * 100 + 1)));
   }
   s.filled = true;
   s.reservoir_remaining = Volume(20'000'000 - round * 250'000);

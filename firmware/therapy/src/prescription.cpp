@@ -39,11 +39,10 @@ Status validate_flow(FlowRate flow, const PumpModel& pump, const char* field, st
                      std::int32_t sub_index) {
   if (flow.count() == 0) return Status::Ok();
   if (flow < pump.min_rate) {
-    return with_limit(make_error(ErrorCode::kInvalidArgument, field,
-                                 "rate is below the pump's minimum programmable rate", index,
-                                 sub_index),
-                      ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, flow.count(),
-                      pump.min_rate.count());
+    return with_limit(
+        make_error(ErrorCode::kInvalidArgument, field,
+                   "rate is below the pump's minimum programmable rate", index, sub_index),
+        ErrorLimit::kMinimum, ErrorUnit::kNanolitresPerDay, flow.count(), pump.min_rate.count());
   }
   if (flow * kSlewNumerator > pump.max_rate * kSlewDenominator) {
     // A step's highest rate leaves room for the 5/4 re-alignment after a clock change: the
@@ -66,30 +65,28 @@ Status validate_day(const Prescription& rx, const DayProgram& day, const PumpMod
     return make_error(ErrorCode::kInvalidArgument, "flex.steps", "more than 48 steps in a day",
                       day_index);
   }
-  if (day.steps[0].start_minute != 0) {
+  if (day.steps[0].start_minute() != 0) {
     return make_error(ErrorCode::kInvalidArgument, "flex.steps.start",
                       "the first step of a day must start at 00:00", day_index, 0);
   }
   for (std::int32_t i = 0; i < day.step_count; ++i) {
     const FlexStep& step = day.steps[static_cast<std::size_t>(i)];
-    if (step.start_minute < 0 || step.start_minute >= kMinutesPerDay) {
+    // A step made by FlexStep::make always starts within the day; one restored from flash is
+    // bytes, checked here too.
+    if (step.start_minute() < 0 || step.start_minute() >= kMinutesPerDay) {
       return make_error(ErrorCode::kInvalidArgument, "flex.steps.start",
                         "start must be between 00:00 and 23:59", day_index, i);
     }
-    if (i > 0 && step.start_minute <= day.steps[static_cast<std::size_t>(i - 1)].start_minute) {
+    if (i > 0 && step.start_minute() <= day.steps[static_cast<std::size_t>(i - 1)].start_minute()) {
       return make_error(ErrorCode::kInvalidArgument, "flex.steps.start",
                         "steps must be in increasing order of start time", day_index, i);
     }
-    if (step.dose_rate.count() < 0) {
-      return make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
-                        "dose must not be negative", day_index, i);
-    }
-    if (step.dose_rate.count() > 0 && flow_of(rx, step.dose_rate).count() == 0) {
+    if (step.dose_rate().count() > 0 && flow_of(rx, step.dose_rate()).count() == 0) {
       return make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
                         "dose is too small to deliver at this concentration", day_index, i);
     }
     Status s =
-        validate_flow(flow_of(rx, step.dose_rate), pump, "flex.steps.dose_per_day", day_index, i);
+        validate_flow(flow_of(rx, step.dose_rate()), pump, "flex.steps.dose_per_day", day_index, i);
     if (!s) return s;
   }
   return Status::Ok();
@@ -103,7 +100,7 @@ FlowRate highest_basal_flow(const Prescription& rx) {
   for (int d = 0; d < day_count; ++d) {
     const DayProgram& day = rx.flex.days[static_cast<std::size_t>(d)];
     for (std::size_t i = 0; i < day.step_count && i < kMaxStepsPerDay; ++i) {
-      const FlowRate f = flow_of(rx, day.steps[i].dose_rate);
+      const FlowRate f = flow_of(rx, day.steps[i].dose_rate());
       if (f > highest) highest = f;
     }
   }
@@ -149,6 +146,36 @@ Status validate_patient_bolus(const Prescription& rx, const PumpModel& pump) {
 
 }  // namespace
 
+Status FlexStep::set(std::int64_t start_minute, DoseRate dose, std::int32_t day_index,
+                     std::int32_t step_index) {
+  if (start_minute < 0 || start_minute >= kMinutesPerDay) {
+    return make_error(ErrorCode::kInvalidArgument, "flex.steps.start",
+                      "start must be between 00:00 and 23:59", day_index, step_index);
+  }
+  if (dose.count() < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
+                      "dose must not be negative", day_index, step_index);
+  }
+  if (dose.count() > kMaxDoseNgPerDay) {
+    // The values travel with the refusal; the text names the maximum itself, as the unit of
+    // the values (ng/day of any drug) is not one the host prints.
+    return with_limit(
+        make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
+                   "dose is above 4,294,967,295 ng/day (4.29 g/day), the most a step holds",
+                   day_index, step_index),
+        ErrorLimit::kMaximum, ErrorUnit::kNone, dose.count(), kMaxDoseNgPerDay);
+  }
+  start_minute_ = static_cast<std::uint16_t>(start_minute);
+  dose_ng_per_day_ = static_cast<std::uint32_t>(dose.count());
+  return Status::Ok();
+}
+
+Result<FlexStep> FlexStep::make(std::int64_t start_minute, DoseRate dose) {
+  FlexStep step;
+  if (Status s = step.set(start_minute, dose); !s) return s.error();
+  return step;
+}
+
 bool Drug::operator==(const Drug& o) const {
   if (unit != o.unit) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -190,9 +217,9 @@ Volume basal_volume_per_day(const Prescription& rx, Weekday wd) {
   Volume total{0};
   for (std::size_t i = 0; i < day.step_count && i < kMaxStepsPerDay; ++i) {
     const std::int32_t end =
-        i + 1 < day.step_count ? day.steps[i + 1].start_minute : kMinutesPerDay;
-    total +=
-        volume_over(flow_of(rx, day.steps[i].dose_rate), minutes(end - day.steps[i].start_minute));
+        i + 1 < day.step_count ? day.steps[i + 1].start_minute() : kMinutesPerDay;
+    total += volume_over(flow_of(rx, day.steps[i].dose_rate()),
+                         minutes(end - day.steps[i].start_minute()));
   }
   return total;
 }
@@ -204,9 +231,9 @@ DoseRate basal_daily_dose(const Prescription& rx, Weekday wd) {
   Int128 ng_minutes = 0;
   for (std::size_t i = 0; i < day.step_count && i < kMaxStepsPerDay; ++i) {
     const std::int32_t end =
-        i + 1 < day.step_count ? day.steps[i + 1].start_minute : kMinutesPerDay;
+        i + 1 < day.step_count ? day.steps[i + 1].start_minute() : kMinutesPerDay;
     ng_minutes +=
-        static_cast<Int128>(day.steps[i].dose_rate.count()) * (end - day.steps[i].start_minute);
+        static_cast<Int128>(day.steps[i].dose_rate().count()) * (end - day.steps[i].start_minute());
   }
   return DoseRate(static_cast<std::int64_t>(ng_minutes / kMinutesPerDay));
 }
@@ -230,8 +257,7 @@ const char* first_difference(const Prescription& a, const Prescription& b) {
     const DayProgram& y = b.flex.days[d];
     if (x.step_count != y.step_count) return "flex.days.steps";
     for (std::size_t i = 0; i < x.step_count && i < kMaxStepsPerDay; ++i) {
-      if (x.steps[i].start_minute != y.steps[i].start_minute ||
-          x.steps[i].dose_rate != y.steps[i].dose_rate) {
+      if (!(x.steps[i] == y.steps[i])) {
         return "flex.days.steps";
       }
     }

@@ -100,15 +100,78 @@ TEST(Prescription, FlexStepsMustBeOrderedAndStartAtMidnight) {
   expect_refused(morphine_flex({{60, 2'000'000}}), "flex.steps.start", -1, 0);
   expect_refused(morphine_flex({{0, 2'000'000}, {600, 2'000'000}, {600, 3'000'000}}),
                  "flex.steps.start", -1, 2);
-  expect_refused(morphine_flex({{0, 2'000'000}, {1440, 2'000'000}}), "flex.steps.start", -1, 1);
+  // A step out of the day cannot be made (FlexStep::make, below) but may come back from flash
+  // as bytes: validate refuses it too.
+  Prescription late = morphine_flex({{0, 2'000'000}, {600, 2'000'000}});
+  const std::uint16_t minute_1440 = 1440;
+  std::memcpy(static_cast<void*>(&late.flex.days[0].steps[1]), &minute_1440, sizeof minute_1440);
+  ASSERT_EQ(late.flex.days[0].steps[1].start_minute(), 1440);
+  expect_refused(late, "flex.steps.start", -1, 1);
   Prescription empty = morphine_flex({});
   expect_refused(empty, "flex.steps");
+}
+
+TEST(FlexStep, IsEightBytesAndHoldsEveryStartOfTheDayAndDoseUpToItsMaximum) {
+  EXPECT_EQ(sizeof(FlexStep), 8u);
+  EXPECT_EQ(alignof(FlexStep), 4u);
+  for (const std::int64_t start : {0, 1, 719, 1439}) {
+    for (const std::int64_t dose : {std::int64_t{0}, std::int64_t{1}, std::int64_t{2'000'000},
+                                    FlexStep::kMaxDoseNgPerDay - 1, FlexStep::kMaxDoseNgPerDay}) {
+      const Result<FlexStep> step = FlexStep::make(start, DoseRate(dose));
+      ASSERT_TRUE(step.ok()) << start << " " << dose;
+      EXPECT_EQ(step->start_minute(), start);
+      EXPECT_EQ(step->dose_rate(), DoseRate(dose));
+    }
+  }
+  EXPECT_EQ(FlexStep::kMaxDoseNgPerDay, 4'294'967'295);
+}
+
+TEST(FlexStep, RefusesWhatItCannotHoldAndChangesNothing) {
+  const std::int64_t max = FlexStep::kMaxDoseNgPerDay;
+  // Above the maximum: refused with the maximum, never wrapped (2^32 + 5 would be 5 ng/day).
+  for (const std::int64_t dose : {max + 1, (std::int64_t{1} << 32) + 5, std::int64_t{1} << 62}) {
+    const Result<FlexStep> step = FlexStep::make(60, DoseRate(dose));
+    ASSERT_FALSE(step.ok()) << dose;
+    EXPECT_STREQ(step.error().field, "flex.steps.dose_per_day");
+    EXPECT_NE(std::strstr(step.error().message, "4,294,967,295 ng/day"), nullptr);
+    EXPECT_EQ(step.error().values.limit, ErrorLimit::kMaximum);
+    EXPECT_EQ(step.error().values.requested, dose);
+    EXPECT_EQ(step.error().values.allowed, max);
+  }
+  const Result<FlexStep> negative = FlexStep::make(60, DoseRate(-1));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_STREQ(negative.error().field, "flex.steps.dose_per_day");
+  // Outside the day, including what a 16-bit minute would wrap into the day (65,536 + 60).
+  for (const std::int64_t start :
+       {std::int64_t{-1}, std::int64_t{1440}, std::int64_t{65'596}, std::int64_t{1} << 40}) {
+    const Result<FlexStep> step = FlexStep::make(start, DoseRate(1'000));
+    ASSERT_FALSE(step.ok()) << start;
+    EXPECT_STREQ(step.error().field, "flex.steps.start");
+  }
+
+  FlexStep step = testing::flex_step(480, DoseRate(2'000'000));
+  EXPECT_FALSE(step.set(480, DoseRate(max + 1)).ok());
+  EXPECT_FALSE(step.set(1440, DoseRate(1)).ok());
+  EXPECT_EQ(step.start_minute(), 480);
+  EXPECT_EQ(step.dose_rate(), DoseRate(2'000'000));
+  ASSERT_TRUE(step.set(600, DoseRate(max)).ok());
+  EXPECT_EQ(step.start_minute(), 600);
+  EXPECT_EQ(step.dose_rate(), DoseRate(max));
+
+  // A day's step names the day and the step.
+  DayProgram day;
+  const Status s = day.set_step(3, 60, DoseRate(max + 1), 6);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().index, 6);
+  EXPECT_EQ(s.error().sub_index, 3);
+  EXPECT_EQ(day.steps[3], FlexStep{});
 }
 
 TEST(Prescription, FortyEightStepsAllowed) {
   Prescription rx = morphine_flex({});
   for (int i = 0; i < 48; ++i) {
-    rx.flex.days[0].steps[static_cast<std::size_t>(i)] = FlexStep{i * 30, DoseRate(2'000'000)};
+    rx.flex.days[0].steps[static_cast<std::size_t>(i)] =
+        therapy::testing::flex_step(i * 30, DoseRate(2'000'000));
   }
   rx.flex.days[0].step_count = 48;
   EXPECT_TRUE(validate(rx, kPump).ok());
@@ -121,7 +184,7 @@ TEST(Prescription, WeekdayProgramsAreEachValidated) {
   rx.flex.per_weekday = true;
   for (int d = 1; d < 7; ++d) rx.flex.days[static_cast<std::size_t>(d)] = rx.flex.days[0];
   EXPECT_TRUE(validate(rx, kPump).ok());
-  rx.flex.days[5].steps[0].start_minute = 5;
+  ASSERT_TRUE(rx.flex.days[5].steps[0].set(5, rx.flex.days[5].steps[0].dose_rate()));
   expect_refused(rx, "flex.steps.start", 5, 0);
 }
 
@@ -187,7 +250,9 @@ TEST(FlexSchedule, WeekdayProgramFollowsTheDay) {
   rx.flex.per_weekday = true;
   for (std::size_t d = 0; d < 7; ++d) {
     rx.flex.days[d] = rx.flex.days[0];
-    rx.flex.days[d].steps[0].dose_rate = DoseRate(static_cast<std::int64_t>(d + 1) * 1'000'000);
+    ASSERT_TRUE(
+        rx.flex.days[d].steps[0].set(rx.flex.days[d].steps[0].start_minute(),
+                                     DoseRate(static_cast<std::int64_t>(d + 1) * 1'000'000)));
   }
   // Day 0 (1970-01-01) is a Thursday: index 3.
   EXPECT_EQ(locate(rx.flex, kMorphine25, 0).flow, flow_for(DoseRate(4'000'000), kMorphine25));
@@ -200,11 +265,12 @@ TEST(Prescription, FirstDifferenceNamesTheFieldThatDiffers) {
   EXPECT_EQ(first_difference(a, a), nullptr);
 
   Prescription b = a;
-  b.flex.days[0].steps[5].dose_rate = DoseRate(9);  // past the day's count: not part of it
+  ASSERT_TRUE(b.flex.days[0].steps[5].set(b.flex.days[0].steps[5].start_minute(),
+                                          DoseRate(9)));  // past the day's count: not part of it
   EXPECT_EQ(first_difference(a, b), nullptr);
 
   b = a;
-  b.flex.days[0].steps[1].start_minute = 481;
+  ASSERT_TRUE(b.flex.days[0].steps[1].set(481, b.flex.days[0].steps[1].dose_rate()));
   EXPECT_STREQ(first_difference(a, b), "flex.days.steps");
   b = a;
   b.concentration = Concentration(a.concentration.count() + 1);

@@ -1,12 +1,25 @@
 // Prescriptions used across firmware tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <initializer_list>
 #include <utility>
 
 #include "itdd/therapy/prescription.h"
 
 namespace itdd::therapy::testing {
+
+// A step the test means to fit (FlexStep::make); a refusal fails the test and gives an empty
+// step.
+inline FlexStep flex_step(std::int64_t start_minute, DoseRate dose) {
+  const Result<FlexStep> step = FlexStep::make(start_minute, dose);
+  if (!step) {
+    ADD_FAILURE() << "flex step refused: " << step.error().field << ": " << step.error().message;
+    return FlexStep{};
+  }
+  return *step;
+}
 
 inline constexpr Concentration kMorphine25{25 * kNanogramsPerMilligram};  // 25 mg/mL
 
@@ -26,7 +39,7 @@ inline Prescription morphine_flex(std::initializer_list<std::pair<int, std::int6
   rx.mode = BasalMode::kFlexible;
   DayProgram& day = rx.flex.days[0];
   for (const auto& [start, dose] : steps) {
-    day.steps[day.step_count++] = FlexStep{start, DoseRate(dose)};
+    day.steps[day.step_count++] = flex_step(start, DoseRate(dose));
   }
   return rx;
 }

@@ -33,12 +33,13 @@ std::vector<std::int64_t> weekly_minutes(const therapy::FlexProgram& flex) {
     const std::size_t count = std::min<std::size_t>(day.step_count, therapy::kMaxStepsPerDay);
     for (std::size_t i = 0; i < count; ++i) {
       const std::int64_t start =
-          std::clamp<std::int64_t>(day.steps[i].start_minute, 0, kMinutesPerDay);
+          std::clamp<std::int64_t>(day.steps[i].start_minute(), 0, kMinutesPerDay);
       const std::int64_t end =
-          i + 1 < count ? std::clamp<std::int64_t>(day.steps[i + 1].start_minute, 0, kMinutesPerDay)
-                        : kMinutesPerDay;
+          i + 1 < count
+              ? std::clamp<std::int64_t>(day.steps[i + 1].start_minute(), 0, kMinutesPerDay)
+              : kMinutesPerDay;
       for (std::int64_t m = start; m < end; ++m) {
-        rate[static_cast<std::size_t>(d * kMinutesPerDay + m)] = day.steps[i].dose_rate.count();
+        rate[static_cast<std::size_t>(d * kMinutesPerDay + m)] = day.steps[i].dose_rate().count();
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../../firmware/therapy/test/test_prescriptions.h"
 #include "itdd/programmer/dose_check.h"
 
 namespace itdd::programmer::fixtures {
@@ -66,7 +67,7 @@ inline Prescription with_boluses(Prescription rx, DrugAmount dose, int per_24h, 
 inline void set_day(therapy::DayProgram& day, std::vector<std::pair<int, DoseRate>> steps) {
   day.step_count = static_cast<std::uint8_t>(steps.size());
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    day.steps[i] = therapy::FlexStep{steps[i].first, steps[i].second};
+    day.steps[i] = therapy::testing::flex_step(steps[i].first, steps[i].second);
   }
 }
 

@@ -284,9 +284,9 @@ DoseRate reference_max(const Prescription& rx) {
     for (std::int64_t d = 0; d < 7; ++d) {
       const auto& day = rx.flex.days[rx.flex.per_weekday ? static_cast<std::size_t>(d) : 0];
       for (std::size_t i = 0; i < day.step_count; ++i) {
-        const std::int64_t end = i + 1 < day.step_count ? day.steps[i + 1].start_minute : 1440;
-        week.push_back(
-            {d * 1440 + day.steps[i].start_minute, d * 1440 + end, day.steps[i].dose_rate.count()});
+        const std::int64_t end = i + 1 < day.step_count ? day.steps[i + 1].start_minute() : 1440;
+        week.push_back({d * 1440 + day.steps[i].start_minute(), d * 1440 + end,
+                        day.steps[i].dose_rate().count()});
       }
     }
     Int128 heaviest = 0;
@@ -328,7 +328,10 @@ RC_GTEST_PROP(DoseCheck, MaxDailyDoseMatchesAnIndependentComputation, ()) {
     std::sort(starts.begin(), starts.end());
     day.step_count = static_cast<std::uint8_t>(starts.size());
     for (std::size_t i = 0; i < starts.size(); ++i) {
-      day.steps[i] = {starts[i], DoseRate(*rc::gen::inRange<std::int64_t>(0, 20'000'000'000))};
+      // A step holds at most FlexStep::kMaxDoseNgPerDay.
+      day.steps[i] = therapy::testing::flex_step(
+          starts[i],
+          DoseRate(*rc::gen::inRange<std::int64_t>(0, therapy::FlexStep::kMaxDoseNgPerDay + 1)));
     }
   }
   rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();

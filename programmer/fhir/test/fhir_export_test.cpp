@@ -5,6 +5,7 @@
 #include <map>
 #include <regex>
 
+#include "../../../firmware/therapy/test/test_prescriptions.h"
 #include "itdd/programmer/program_review.h"
 #include "temp_clinic.h"
 
@@ -69,9 +70,9 @@ class FhirExportTest : public ::testing::Test {
     rx.drug.unit = DoseUnit::kMicrogram;
     rx.concentration = Concentration(500'000);
     rx.flex.days[0].step_count = 3;
-    rx.flex.days[0].steps[0] = {0, DoseRate(100'000)};
-    rx.flex.days[0].steps[1] = {8 * 60, DoseRate(150'000)};
-    rx.flex.days[0].steps[2] = {20 * 60, DoseRate(100'000)};
+    rx.flex.days[0].steps[0] = therapy::testing::flex_step(0, DoseRate(100'000));
+    rx.flex.days[0].steps[1] = therapy::testing::flex_step(8 * 60, DoseRate(150'000));
+    rx.flex.days[0].steps[2] = therapy::testing::flex_step(20 * 60, DoseRate(100'000));
     rx.patient_bolus.enabled = true;
     rx.patient_bolus.dose = DrugAmount(25'000);
     rx.patient_bolus.duration = Duration(10 * 60'000);

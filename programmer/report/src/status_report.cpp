@@ -93,8 +93,8 @@ json prescription_json(const therapy::Prescription& rx) {
       for (std::size_t i = 0; i < day.step_count; ++i) {
         const therapy::FlexStep& st = day.steps[i];
         steps.push_back(
-            {{"start", fmt::format("{:02}:{:02}", st.start_minute / 60, st.start_minute % 60)},
-             {"dose_per_day", static_cast<double>(st.dose_rate.count()) / u.ng},
+            {{"start", fmt::format("{:02}:{:02}", st.start_minute() / 60, st.start_minute() % 60)},
+             {"dose_per_day", static_cast<double>(st.dose_rate().count()) / u.ng},
              {"unit", fmt::format("{}/day", u.name)}});
       }
       days.push_back(steps);

@@ -72,6 +72,15 @@ Result<therapy::Prescription> build_prescription(const PrescriptionEntry& entry)
         if (steps[i].dose.count() < 0) {
           return step_error("a step's dose must not be negative", static_cast<std::int32_t>(i));
         }
+        if (steps[i].dose.count() > therapy::FlexStep::kMaxDoseNgPerDay) {
+          // The implant holds a step's dose as a 32-bit count of ng/day (therapy::FlexStep).
+          return with_limit(
+              step_error("a step's dose is above 4,294,967,295 ng/day (4,294.967295 mg/day), "
+                         "the most the implant holds for a step",
+                         static_cast<std::int32_t>(i)),
+              ErrorLimit::kMaximum, ErrorUnit::kNone, steps[i].dose.count(),
+              therapy::FlexStep::kMaxDoseNgPerDay);
+        }
       }
       std::stable_sort(steps.begin(), steps.end(), [](const StepEntry& a, const StepEntry& b) {
         const int da = a.day ? static_cast<int>(*a.day) : 0;
@@ -81,18 +90,22 @@ Result<therapy::Prescription> build_prescription(const PrescriptionEntry& entry)
       rx.flex.per_weekday = per_day;
       for (const StepEntry& s : steps) {
         therapy::DayProgram& day = rx.flex.days[s.day ? static_cast<std::size_t>(*s.day) : 0];
-        if (day.step_count > 0 && day.steps[day.step_count - 1].start_minute == s.start_minute) {
+        if (day.step_count > 0 && day.steps[day.step_count - 1].start_minute() == s.start_minute) {
           return step_error("two steps start at the same time");
         }
         if (day.step_count == therapy::kMaxStepsPerDay) {
           return step_error("at most 48 steps a day");
         }
-        day.steps[day.step_count++] = {s.start_minute, s.dose};
+        // The dose was checked above; the start is a time of day from split_step, and any
+        // other start is refused here rather than wrapped.
+        Status set = day.steps[day.step_count].set(s.start_minute, s.dose);
+        if (!set) return step_error(set.error().message);
+        ++day.step_count;
       }
       const std::size_t days = per_day ? 7 : 1;
       for (std::size_t d = 0; d < days; ++d) {
         const therapy::DayProgram& day = rx.flex.days[d];
-        if (day.step_count == 0 || day.steps[0].start_minute != 0) {
+        if (day.step_count == 0 || day.steps[0].start_minute() != 0) {
           Error e = step_error(per_day ? "every day needs a step at 00:00 (as in mon@00:00=DOSE)"
                                        : "the first step starts at 00:00");
           e.index = static_cast<std::int32_t>(d);

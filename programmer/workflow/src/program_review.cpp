@@ -53,7 +53,7 @@ std::int64_t dose_at(const Prescription& rx, Weekday wd, std::int32_t minute) {
   const therapy::DayProgram& day = rx.flex.day(wd);
   std::int64_t dose = 0;
   for (std::size_t i = 0; i < day.step_count && i < therapy::kMaxStepsPerDay; ++i) {
-    if (day.steps[i].start_minute <= minute) dose = day.steps[i].dose_rate.count();
+    if (day.steps[i].start_minute() <= minute) dose = day.steps[i].dose_rate().count();
   }
   return dose;
 }
@@ -62,7 +62,7 @@ void add_starts(const Prescription& rx, Weekday wd, std::vector<std::int32_t>& s
   if (rx.mode != BasalMode::kFlexible) return;
   const therapy::DayProgram& day = rx.flex.day(wd);
   for (std::size_t i = 0; i < day.step_count && i < therapy::kMaxStepsPerDay; ++i) {
-    starts.push_back(day.steps[i].start_minute);
+    starts.push_back(day.steps[i].start_minute());
   }
 }
 
@@ -223,8 +223,8 @@ nlohmann::json program_record_json(const Prescription& rx) {
       const therapy::DayProgram& day = rx.flex.days[d];
       nlohmann::json steps = nlohmann::json::array();
       for (std::size_t i = 0; i < day.step_count && i < therapy::kMaxStepsPerDay; ++i) {
-        steps.push_back({{"start_minute", day.steps[i].start_minute},
-                         {"ng_per_day", day.steps[i].dose_rate.count()}});
+        steps.push_back({{"start_minute", day.steps[i].start_minute()},
+                         {"ng_per_day", day.steps[i].dose_rate().count()}});
       }
       days.push_back(std::move(steps));
     }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace itdd::programmer {
 namespace {
 
@@ -56,8 +58,8 @@ TEST(BuildPrescription, FlexStepsAreSortedAndChecked) {
   ASSERT_TRUE(rx.ok());
   EXPECT_FALSE(rx->flex.per_weekday);
   ASSERT_EQ(rx->flex.days[0].step_count, 2);
-  EXPECT_EQ(rx->flex.days[0].steps[0].start_minute, 0);
-  EXPECT_EQ(rx->flex.days[0].steps[1].dose_rate.count(), 2'000'000);
+  EXPECT_EQ(rx->flex.days[0].steps[0].start_minute(), 0);
+  EXPECT_EQ(rx->flex.days[0].steps[1].dose_rate().count(), 2'000'000);
 
   e.steps.push_back({std::nullopt, 480, DoseRate(1)});
   EXPECT_STREQ(refused_field(build_prescription(e)), "step");  // two at 08:00
@@ -66,6 +68,31 @@ TEST(BuildPrescription, FlexStepsAreSortedAndChecked) {
   e.steps = {{std::nullopt, 0, DoseRate(1)}, {Weekday::kMon, 60, DoseRate(1)}};
   EXPECT_STREQ(refused_field(build_prescription(e)), "step");  // mixed
   e.steps.clear();
+  EXPECT_STREQ(refused_field(build_prescription(e)), "step");
+}
+
+TEST(BuildPrescription, AStepDoseAboveWhatTheImplantHoldsIsRefusedWithTheMaximum) {
+  // The implant holds a step's dose as a 32-bit count of ng/day: 4,294,967,295 is the most.
+  const std::int64_t max = therapy::FlexStep::kMaxDoseNgPerDay;
+  PrescriptionEntry e = morphine_entry();
+  e.mode = EntryMode::kFlexible;
+  e.steps = {{std::nullopt, 0, DoseRate(1'000'000)}, {std::nullopt, 480, DoseRate(max)}};
+  Result<therapy::Prescription> rx = build_prescription(e);
+  ASSERT_TRUE(rx.ok());
+  EXPECT_EQ(rx->flex.days[0].steps[1].dose_rate(), DoseRate(max));
+
+  e.steps[1].dose = DoseRate(max + 1);
+  rx = build_prescription(e);
+  ASSERT_FALSE(rx.ok());
+  EXPECT_STREQ(rx.error().field, "step");
+  EXPECT_EQ(rx.error().index, 1);
+  EXPECT_NE(std::string(rx.error().message).find("4,294,967,295 ng/day"), std::string::npos)
+      << rx.error().message;
+  EXPECT_EQ(rx.error().values.limit, ErrorLimit::kMaximum);
+  EXPECT_EQ(rx.error().values.requested, max + 1);
+  EXPECT_EQ(rx.error().values.allowed, max);
+  // 2^32 + 5 would be 5 ng/day in 32 bits: refused, not wrapped.
+  e.steps[1].dose = DoseRate((std::int64_t{1} << 32) + 5);
   EXPECT_STREQ(refused_field(build_prescription(e)), "step");
 }
 
@@ -80,7 +107,7 @@ TEST(BuildPrescription, PerWeekdayNeedsEveryDay) {
   const Result<therapy::Prescription> rx = build_prescription(e);
   ASSERT_TRUE(rx.ok());
   EXPECT_TRUE(rx->flex.per_weekday);
-  EXPECT_EQ(rx->flex.days[6].steps[0].dose_rate.count(), 2'000'000);
+  EXPECT_EQ(rx->flex.days[6].steps[0].dose_rate().count(), 2'000'000);
 }
 
 TEST(BuildPrescription, PatientBolusNeedsEveryLimit) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../../../firmware/therapy/test/test_prescriptions.h"
 #include "itdd/protocol/prescription_wire.h"
 
 namespace itdd::programmer {
@@ -30,7 +31,8 @@ Prescription morphine_flex(std::initializer_list<std::pair<int, std::int64_t>> s
   Prescription rx = morphine(0);
   rx.mode = BasalMode::kFlexible;
   for (const auto& [start, dose] : steps) {
-    rx.flex.days[0].steps[rx.flex.days[0].step_count++] = {start, DoseRate(dose)};
+    rx.flex.days[0].steps[rx.flex.days[0].step_count++] =
+        therapy::testing::flex_step(start, DoseRate(dose));
   }
   return rx;
 }
@@ -109,7 +111,8 @@ TEST(ProgramReview, PerWeekdayProgramsShowEachDay) {
   Prescription after = morphine_flex({{0, 1'000'000}});
   after.flex.per_weekday = true;
   for (auto& day : after.flex.days) day = after.flex.days[0];
-  after.flex.days[6].steps[0].dose_rate = DoseRate(2'000'000);
+  ASSERT_TRUE(after.flex.days[6].steps[0].set(after.flex.days[6].steps[0].start_minute(),
+                                              DoseRate(2'000'000)));
   const ProgramReview r = review_program(morphine(1'000'000), after, millilitres(18));
   EXPECT_FALSE(row(r, "Mon 00:00-24:00")->changed);
   EXPECT_EQ(row(r, "Sun 00:00-24:00")->after, "2 mg/day");
@@ -133,7 +136,8 @@ TEST(VerifyReadback, AcceptsExactlyWhatWasSentUnderTheConfirmedToken) {
   EXPECT_STREQ(stale.error().field, "prescription_token");
 
   Prescription other = rx;
-  other.flex.days[0].steps[1].dose_rate = DoseRate(2'000'001);
+  ASSERT_TRUE(other.flex.days[0].steps[1].set(other.flex.days[0].steps[1].start_minute(),
+                                              DoseRate(2'000'001)));
   const Status changed = verify_readback(rx, 42, host(status_holding(other, 42)));
   ASSERT_FALSE(changed.ok());
   EXPECT_STREQ(changed.error().field, "flex.days.steps");
@@ -151,8 +155,8 @@ TEST(ProgramRecordJson, KeepsTheProgramAsExactIntegers) {
   rx.concentration = Concentration(25'000'000);
   rx.mode = therapy::BasalMode::kFlexible;
   rx.flex.days[0].step_count = 2;
-  rx.flex.days[0].steps[0] = {0, DoseRate(1'000'000)};
-  rx.flex.days[0].steps[1] = {7 * 60 + 30, DoseRate(1'500'001)};
+  rx.flex.days[0].steps[0] = therapy::testing::flex_step(0, DoseRate(1'000'000));
+  rx.flex.days[0].steps[1] = therapy::testing::flex_step(7 * 60 + 30, DoseRate(1'500'001));
   rx.patient_bolus.enabled = true;
   rx.patient_bolus.dose = DrugAmount(100'000);
   rx.patient_bolus.duration = Duration(600'000);

@@ -1,15 +1,26 @@
 #include "itdd/sim/sim_battery.h"
 
+#include <cstdint>
+
 namespace itdd::sim {
 namespace {
 
 constexpr std::int64_t kPpm = 1'000'000;
 
+// a / b for a divisor above zero, truncated as Int128's division truncates: in 64 bits when the
+// dividend fits, which is every real cell's case. A 128-bit division is a library call
+// (__divti3) of about a hundred cycles, and the runner asks the cell whether it can still
+// deliver every simulated hour, about a dozen of them each time (docs/performance.md).
+std::int64_t divide(Int128 a, std::int64_t b) {
+  if (a >= INT64_MIN && a <= INT64_MAX) return static_cast<std::int64_t>(a) / b;
+  return static_cast<std::int64_t>(a / b);
+}
+
 // A current drawn all the time over `ms`, in microjoules at the cell's nominal voltage.
 std::int64_t current_energy_uj(std::int64_t current_na, std::int64_t voltage_mv, std::int64_t ms) {
   // nA x mV = pW; pW x ms = 1e-15 J = 1e-9 uJ.
   const Int128 picowatt_ms = static_cast<Int128>(current_na) * voltage_mv * ms;
-  return static_cast<std::int64_t>(picowatt_ms / 1'000'000'000);
+  return divide(picowatt_ms, 1'000'000'000);
 }
 
 }  // namespace
@@ -25,7 +36,7 @@ std::int64_t SimBattery::processor_energy_uj() const {
 
 std::int64_t SimBattery::tone_energy_uj() const {
   // uW x ms = 1e-9 J = 1e-3 uJ.
-  return static_cast<std::int64_t>(static_cast<Int128>(params_.tone_power_uw) * tone_ms_ / 1000);
+  return divide(static_cast<Int128>(params_.tone_power_uw) * tone_ms_, 1000);
 }
 
 std::int64_t SimBattery::loss_ppm() const {
@@ -45,7 +56,7 @@ std::int64_t SimBattery::fault_resistance_mohm() const {
 std::int64_t SimBattery::effective_capacity_uj() const {
   const std::int64_t kept = kPpm - loss_ppm();
   if (kept <= 0) return 0;
-  return static_cast<std::int64_t>(static_cast<Int128>(params_.capacity_uj) * kept / kPpm);
+  return divide(static_cast<Int128>(params_.capacity_uj) * kept, kPpm);
 }
 
 std::int64_t SimBattery::remaining_uj() const {
@@ -61,7 +72,7 @@ double SimBattery::remaining_percent() const {
 std::int64_t SimBattery::depth_ppm() const {
   const std::int64_t capacity = effective_capacity_uj();
   if (capacity <= 0) return 2 * kPpm;
-  return static_cast<std::int64_t>(static_cast<Int128>(used_uj()) * kPpm / capacity);
+  return divide(static_cast<Int128>(used_uj()) * kPpm, capacity);
 }
 
 std::int32_t SimBattery::open_circuit_mv() const {

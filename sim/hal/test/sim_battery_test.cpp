@@ -50,6 +50,30 @@ TEST(SimBattery, TheProcessorsWakeUpsCostAStrokesShareAndACurrent) {
   EXPECT_EQ(b.used_uj(), b.sleep_energy_uj() + b.stroke_energy_uj() + 2'311'040);
 }
 
+// The energy sums are divided in 64 bits when they fit (src/sim_battery.cpp): past that, the
+// same figures in 128 bits. 1 A at 3.6 V for 100 years is 3.6e21 pW x ms, beyond int64.
+TEST(SimBattery, EnergyBeyondSixtyFourBitsIsExact) {
+  BatteryParams p = round_cell();
+  p.capacity_uj = std::int64_t{4'000'000'000'000'000};
+  p.sleep_current_na = 1'000'000'000;
+  p.processor_idle_na = 999'999'999;
+  p.tone_power_uw = 2'000'000'000;
+  SimBattery b(p);
+  b.sleep(days(36'525));
+  b.on_tone(days(36'525));
+  const Int128 ms = static_cast<Int128>(days(36'525).count());
+  EXPECT_EQ(b.sleep_energy_uj(),
+            static_cast<std::int64_t>(Int128{1'000'000'000} * 3600 * ms / 1'000'000'000));
+  EXPECT_EQ(b.processor_energy_uj(),
+            static_cast<std::int64_t>(Int128{999'999'999} * 3600 * ms / 1'000'000'000));
+  EXPECT_EQ(b.tone_energy_uj(), static_cast<std::int64_t>(Int128{2'000'000'000} * ms / 1000));
+  const std::int64_t used = b.used_uj();
+  EXPECT_GT(used, p.capacity_uj);
+  EXPECT_EQ(b.depth_ppm(),
+            static_cast<std::int64_t>(static_cast<Int128>(used) * 1'000'000 / p.capacity_uj));
+  EXPECT_EQ(b.remaining_uj(), 0);
+}
+
 TEST(SimBattery, NeverBelowZero) {
   SimBattery b(BatteryParams{1000, 600, 0, 3000});
   b.on_stroke();

@@ -57,9 +57,11 @@ void read_day(const JsonValue& j, DoseUnit unit, therapy::DayProgram& day) {
     const JsonObject step = steps[i].object({"start", "dose_per_day"});
     const host::Checked<int> start = host::parse_time_of_day(step.string("start"));
     if (!start) step.required("start").refuse(start.error().message);
-    day.steps[i].start_minute = *start;
-    day.steps[i].dose_rate =
-        DoseRate(read_drug_amount(step, "dose_per_day", unit, true, true).count());
+    const DoseRate dose(read_drug_amount(step, "dose_per_day", unit, true, true).count());
+    // The start is within the day (read above); the dose may be above what a step holds.
+    if (const Status s = day.steps[i].set(*start, dose); !s) {
+      step.required("dose_per_day").refuse(host::message_text(s.error()));
+    }
   }
 }
 

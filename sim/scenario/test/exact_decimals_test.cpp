@@ -196,7 +196,7 @@ RC_GTEST_PROP(ExactDecimals, BothSidesGiveTheSameBaseUnits, ()) {
   for (int i = 0; i < places; ++i)
     exact = exact * 10 + (fraction[static_cast<std::size_t>(i)] - '0');
   const DoseRate ng =
-      flexible ? written.rx.flex.days[0].steps[0].dose_rate : written.rx.continuous_dose;
+      flexible ? written.rx.flex.days[0].steps[0].dose_rate() : written.rx.continuous_dose;
   // count x 10^places <= exact x 10^6, and here equal.
   Int128 lhs = ng.count();
   Int128 rhs = exact;

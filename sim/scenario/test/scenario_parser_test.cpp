@@ -114,8 +114,8 @@ TEST(ScenarioParser, EventsInTimeOrderWithSeriesExpanded) {
   const auto& rx = *std::get<PrescriptionEvent>(s.events[1].action).prescription;
   EXPECT_EQ(rx.concentration, Concentration(50'000'000));
   EXPECT_EQ(rx.flex.days[0].step_count, 2);
-  EXPECT_EQ(rx.flex.days[0].steps[1].start_minute, 8 * 60);
-  EXPECT_EQ(rx.flex.days[0].steps[1].dose_rate, DoseRate(6'000'000));
+  EXPECT_EQ(rx.flex.days[0].steps[1].start_minute(), 8 * 60);
+  EXPECT_EQ(rx.flex.days[0].steps[1].dose_rate(), DoseRate(6'000'000));
   const auto& bolus = std::get<ClinicianBolusEvent>(s.events[2].action);
   EXPECT_EQ(bolus.dose, nanograms(500'000));
   EXPECT_EQ(bolus.duration, minutes(30));
@@ -148,7 +148,7 @@ TEST(ScenarioParser, MicrogramDrug) {
 TEST(ScenarioParser, WeekdaysProgram) {
   const Scenario s = parse(weekdays_doc());
   EXPECT_TRUE(s.prescription.flex.per_weekday);
-  EXPECT_EQ(s.prescription.flex.days[6].steps[1].dose_rate, DoseRate(5'000'000));
+  EXPECT_EQ(s.prescription.flex.days[6].steps[1].dose_rate(), DoseRate(5'000'000));
 }
 
 TEST(ScenarioParser, StoppedAndAbsoluteClock) {
@@ -280,6 +280,10 @@ TEST(ScenarioParserErrors, WeekdaysNeedEveryDay) {
   d = weekdays_doc();
   d["prescription"]["weekdays"]["wed"][1]["dose_per_day"] = -1;
   expect_error(d, "prescription.weekdays.wed[1].dose_per_day", "must not be negative");
+  // Above what the implant holds for a step (a 32-bit count of ng/day): refused, not wrapped.
+  d = weekdays_doc();
+  d["prescription"]["weekdays"]["wed"][1]["dose_per_day"] = 4294.967296;
+  expect_error(d, "prescription.weekdays.wed[1].dose_per_day", "4,294,967,295 ng/day");
   d = weekdays_doc();
   d["prescription"]["steps"] = d["prescription"]["weekdays"]["mon"];
   expect_error(d, "prescription", "exactly one of \"steps\" or \"weekdays\"");

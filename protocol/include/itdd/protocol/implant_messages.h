@@ -53,9 +53,21 @@ static_assert(kMaxImplantAnswerSize >= 6 + 2 + submessage_size(itdd_ImplantStatu
 // A request as the implant decodes it: the message and, for a program command, the
 // prescription it brings (its days and steps as decoded; the rest is filled in from the message
 // by validated_prescription_from_wire()). For any other request `prescription` is left as it was.
+// The first step of a program command the implant's form does not hold (FlexStep::set refused
+// it as the wire brought it: a start outside the day, a dose out of range): kept as it came, so
+// the conversion refuses it where prescription_from_wire() would, with its error.
+struct RefusedStep {
+  bool any = false;
+  std::uint8_t day = 0;
+  std::uint8_t step = 0;
+  std::int64_t start_minute = 0;
+  std::int64_t dose_ng_per_day = 0;
+};
+
 struct ImplantRequest {
   itdd_implant_Request message;
   therapy::Prescription prescription;
+  RefusedStep refused_step;
 };
 
 // Into `out` (a program command's days into out.prescription). On failure `out` holds no
@@ -87,6 +99,7 @@ bool encode_implant_days(pb_ostream_t* stream, const pb_field_t* field, void* co
 // validated_prescription_from_wire() (prescription_wire.h), in its order, then therapy::validate
 // against `pump`.
 Status validated_prescription_from_wire(const itdd_implant_Prescription& wire,
+                                        const RefusedStep& refused_step,
                                         const therapy::PumpModel& pump, therapy::Prescription& rx);
 
 }  // namespace itdd::protocol

@@ -161,8 +161,9 @@ static_assert(offsetof(PersistentState, alarms) == sizeof(engine::TherapyEngine:
 // Bump when PersistentState changes layout: a copy in another format is refused, not misread.
 // (Public so that a test can read the implant's settings copies as the implant does.)
 // 5: a journal lane per device; 6: the battery counts link work outside sessions; 7: the
-// engine's state, the alarms' and then the implant's own fields (PersistentFields).
-inline constexpr std::uint32_t kPersistentStateFormat = 7;
+// engine's state, the alarms' and then the implant's own fields (PersistentFields); 8: a flex
+// step in 8 bytes (therapy::FlexStep: a 16-bit start and a 32-bit dose, was 16 bytes).
+inline constexpr std::uint32_t kPersistentStateFormat = 8;
 
 class Implant final : private engine::EventSink,
                       private alarms::AlarmEventSink,

@@ -1,7 +1,8 @@
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, initial and final value 0xFFFFFFFF: the
-// one zlib, PNG and Ethernet use; "123456789" gives 0xCBF43926). Eight 1 KB tables in flash (one
-// on a microcontroller: src/crc32.cpp), eight bytes folded in per step. Detects every error of up
-// to 3 bits in a record and any burst up to 32 bits; a random corruption passes with probability
+// one zlib, PNG and Ethernet use; "123456789" gives 0xCBF43926). On the host sixteen bytes a
+// step, by carry-less multiplication where the processor has it, else from sixteen 1 KB tables;
+// one table on a microcontroller, a byte a step (src/crc32.cpp). Detects every error of up to 3
+// bits in a record and any burst up to 32 bits; a random corruption passes with probability
 // 2^-32.
 #pragma once
 

@@ -18,7 +18,8 @@ using EngineStateStore = SettingsStore<engine::TherapyEngine::State>;
 
 // Bump when TherapyEngine::State changes layout: a copy in another format is refused, not
 // misread. (sizeof is part of the check too, so a size change is caught even if this is not.)
-inline constexpr std::uint32_t kEngineStateFormat = 1;
+// 2: a flex step in 8 bytes (therapy::FlexStep), was 16.
+inline constexpr std::uint32_t kEngineStateFormat = 2;
 
 static_assert(sizeof(engine::TherapyEngine::State) <= 12 * 1024,
               "TherapyEngine::State has outgrown the settings budget; resize kDefaultLayout");

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 
 #include "itdd/core/result.h"
 #include "itdd/core/time.h"
@@ -29,16 +30,61 @@ Drug make_drug(const char* name, DoseUnit unit);
 
 enum class BasalMode : std::uint8_t { kStopped, kContinuous, kFlexible };
 
-// One step of a flexible day: from `start_minute` (minutes after local midnight) until the next
-// step's start, deliver at `dose_rate` (expressed per day, as clinicians and SynchroMed do).
-struct FlexStep {
-  std::int32_t start_minute = 0;
-  DoseRate dose_rate{};
+// One step of a flexible day: from `start_minute()` (minutes after local midnight) until the
+// next step's start, deliver at `dose_rate()` (expressed per day, as clinicians and SynchroMed
+// do).
+//
+// Eight bytes, 4-byte aligned: a prescription holds 336 steps and the implant three
+// prescriptions (the engine's, the safety monitor's, the one a program command brings), most of
+// its RAM. The start is a 16-bit minute and the dose a 32-bit count of ng/day; a packed layout
+// is not used because the Cortex-M4 faults on an unaligned `ldrd`. A step is made or changed
+// only through `make` and `set`, which refuse what does not fit (nothing is rounded or
+// wrapped). The two bytes of padding are named and kept zero: the settings copy in flash holds
+// the steps' bytes as they lie in RAM (docs/storage.md).
+class FlexStep {
+ public:
+  // The largest dose a step holds: 4,294,967,295 ng/day (4.29 g/day), far above any intrathecal
+  // dose (the reference pump's 24 mL/day at the implant's highest concentration, 100 mg/mL, is
+  // 2.4 g/day).
+  static constexpr std::int64_t kMaxDoseNgPerDay = std::numeric_limits<std::uint32_t>::max();
+
+  constexpr FlexStep() = default;
+
+  // A step from `start_minute` (0..1439) at `dose` (0..kMaxDoseNgPerDay ng/day). Refuses,
+  // naming "flex.steps.start" or "flex.steps.dose_per_day" (no index: the caller adds the day's
+  // and the step's), anything else.
+  static Result<FlexStep> make(std::int64_t start_minute, DoseRate dose);
+
+  // This step made anew as `make` would; on a refusal the step is unchanged and the error
+  // names `day_index` and `step_index` (-1: none) as its index and sub-index.
+  Status set(std::int64_t start_minute, DoseRate dose, std::int32_t day_index = -1,
+             std::int32_t step_index = -1);
+
+  constexpr std::int32_t start_minute() const { return start_minute_; }
+  constexpr DoseRate dose_rate() const { return DoseRate(dose_ng_per_day_); }
+
+  friend constexpr bool operator==(const FlexStep& a, const FlexStep& b) {
+    return a.start_minute_ == b.start_minute_ && a.dose_ng_per_day_ == b.dose_ng_per_day_;
+  }
+
+ private:
+  std::uint16_t start_minute_ = 0;
+  [[maybe_unused]] std::uint16_t reserved_ =
+      0;  // always zero: the step's bytes are stored (see above)
+  std::uint32_t dose_ng_per_day_ = 0;
 };
+static_assert(sizeof(FlexStep) == 8 && alignof(FlexStep) == 4,
+              "a flex step is 8 bytes, 4-byte aligned (docs/footprint.md)");
 
 struct DayProgram {
   std::uint8_t step_count = 0;
   std::array<FlexStep, kMaxStepsPerDay> steps{};
+
+  // Sets step `i` (< kMaxStepsPerDay) as FlexStep::set does; a refusal names the day
+  // (`day_index`, -1 for a program that holds one day for all) and the step `i`.
+  Status set_step(std::size_t i, std::int64_t start_minute, DoseRate dose, std::int32_t day_index) {
+    return steps[i].set(start_minute, dose, day_index, static_cast<std::int32_t>(i));
+  }
 };
 
 struct FlexProgram {
