@@ -49,8 +49,8 @@ CopyBytes copy_bytes(storage::Region r) {
   const hal::NvmGeometry g = storage::kImplantFlash;
   CopyBytes c;
   c.data = r.first_sector * g.sector_size;
-  c.data_len = storage::round_up(static_cast<std::uint32_t>(sizeof(PersistentState)),
-                                 g.program_unit);
+  c.data_len =
+      storage::round_up(static_cast<std::uint32_t>(sizeof(PersistentState)), g.program_unit);
   c.tail_len = storage::round_up(storage::kSettingsTrailerBytes, g.program_unit) +
                storage::round_up(storage::kSettingsCommitWordBytes, g.program_unit);
   c.tail = (r.first_sector + r.sector_count) * g.sector_size - c.tail_len;
@@ -102,16 +102,16 @@ Ending judge_boot(const hal::FakeNvm& flipped, const CommitPoint& point, Implant
   const itdd_ImplantStatus& st = status.payload.status;
   bool critical_shown = false;
   for (pb_size_t i = 0; i < st.alarms_count; ++i) {
-    critical_shown |= st.alarms[i].kind == static_cast<itdd_AlarmKind>(alarms::code(
-                                               AlarmKind::kCriticalMemoryError));
+    critical_shown |= st.alarms[i].kind ==
+                      static_cast<itdd_AlarmKind>(alarms::code(AlarmKind::kCriticalMemoryError));
   }
   const bool critical = rig.implant->alarms().is_active(AlarmKind::kCriticalMemoryError);
   EXPECT_EQ(critical, critical_shown);
   const therapy::Prescription& rx = rig.implant->engine().prescription();
   if (rig.report.resumed) {
     // Running: it must be the newest committed state, with no alarm about it.
-    const bool newest = rig.implant->prescription_token() == point.token &&
-                        rx.mode == point.mode && rx.continuous_dose == point.dose;
+    const bool newest = rig.implant->prescription_token() == point.token && rx.mode == point.mode &&
+                        rx.continuous_dose == point.dose;
     EXPECT_TRUE(newest) << "an older state runs";
     EXPECT_FALSE(critical);
     EXPECT_EQ(st.prescription_token, point.token);
@@ -133,10 +133,9 @@ Ending judge_boot(const hal::FakeNvm& flipped, const CommitPoint& point, Implant
     const pb_size_t n = out.payload.event_log.records_count;
     read.payload.read_event_log.from_seq = out.payload.event_log.records[n - 1].seq + 1;
   }
-  const bool stopped = rig.report.settings_corrupt &&
-                       rig.implant->engine().activity() != Activity::kBasal &&
-                       st.activity != itdd_Activity_ACTIVITY_BASAL &&
-                       rx.mode == therapy::BasalMode::kStopped;
+  const bool stopped =
+      rig.report.settings_corrupt && rig.implant->engine().activity() != Activity::kBasal &&
+      st.activity != itdd_Activity_ACTIVITY_BASAL && rx.mode == therapy::BasalMode::kStopped;
   EXPECT_TRUE(stopped);
   EXPECT_TRUE(critical_shown);
   EXPECT_TRUE(logged);
@@ -201,8 +200,8 @@ TEST(SettingsBitFlip, EveryFlipOfEitherCopyRunsTheNewestOrStopsWithAnAlarm) {
             if (boot_it) {
               ++t.booted;
               const Ending booted = judge_boot(point.flash, point, restart);
-              EXPECT_EQ(booted, verdict) << point.name << ": address " << address << " bit "
-                                         << int{bit};
+              EXPECT_EQ(booted, verdict)
+                  << point.name << ": address " << address << " bit " << int{bit};
             }
             point.flash.flip_bit(address, bit);  // back as it was
             count(t, verdict);
@@ -213,26 +212,23 @@ TEST(SettingsBitFlip, EveryFlipOfEitherCopyRunsTheNewestOrStopsWithAnAlarm) {
         }
       }
     }
-    std::printf("%-18s seq %u: %llu flips -> %llu newest run, %llu stopped with alarm, "
-                "%llu older (%llu booted whole)\n",
-                point.name, point.seq,
-                static_cast<unsigned long long>(t.newest + t.stopped + t.older),
-                static_cast<unsigned long long>(t.newest),
-                static_cast<unsigned long long>(t.stopped),
-                static_cast<unsigned long long>(t.older),
-                static_cast<unsigned long long>(t.booted));
+    std::printf(
+        "%-18s seq %u: %llu flips -> %llu newest run, %llu stopped with alarm, "
+        "%llu older (%llu booted whole)\n",
+        point.name, point.seq, static_cast<unsigned long long>(t.newest + t.stopped + t.older),
+        static_cast<unsigned long long>(t.newest), static_cast<unsigned long long>(t.stopped),
+        static_cast<unsigned long long>(t.older), static_cast<unsigned long long>(t.booted));
     total.newest += t.newest;
     total.stopped += t.stopped;
     total.older += t.older;
     total.booted += t.booted;
   }
-  std::printf("all: %llu flips -> %llu newest run, %llu stopped with alarm, %llu older "
-              "(%llu booted whole)\n",
-              static_cast<unsigned long long>(total.newest + total.stopped + total.older),
-              static_cast<unsigned long long>(total.newest),
-              static_cast<unsigned long long>(total.stopped),
-              static_cast<unsigned long long>(total.older),
-              static_cast<unsigned long long>(total.booted));
+  std::printf(
+      "all: %llu flips -> %llu newest run, %llu stopped with alarm, %llu older "
+      "(%llu booted whole)\n",
+      static_cast<unsigned long long>(total.newest + total.stopped + total.older),
+      static_cast<unsigned long long>(total.newest), static_cast<unsigned long long>(total.stopped),
+      static_cast<unsigned long long>(total.older), static_cast<unsigned long long>(total.booted));
   EXPECT_EQ(total.older, 0u);
   // Both endings happen: the newest copy's data and trailer stop therapy, the older copy and
   // the commit words do not matter.
