@@ -117,3 +117,18 @@ def frame(kind, payload, version=1):
 def check(cond, what):
     if not cond:
         raise AssertionError(what)
+
+
+def check_another_version_is_told_ours(s):
+    """A frame of protocol version 2 on the link socket `s`: the implant answers it with one
+    frame of version 1, kind 4 (a link error), naming version 1."""
+    s.sendall(frame(2, bytes(65), version=2))
+    s.settimeout(30)
+    reply = b""
+    while len(reply) < 6 or len(reply) < 10 + struct.unpack("<H", reply[4:6])[0]:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    check(reply[:4] == bytes([0xA5, 0x1D, 1, 4]) and b"version 1" in reply,
+          f"another version was answered {reply!r}")

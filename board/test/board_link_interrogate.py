@@ -19,15 +19,14 @@ import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_driver import (DAY, Board, check, field, free_port, frame, qemu_argv,  # noqa: E402
-                          transcript)
+from bench_driver import (DAY, Board, check, check_another_version_is_told_ours,  # noqa: E402
+                          field, free_port, frame, qemu_argv, transcript)
 
 # A test seed (the board's entropy at manufacture): fixed, so a failure can be replayed.
 SEED = "6974646420626f617264206c696e6b2074657374207365656420313520ffee01"
@@ -171,13 +170,7 @@ def main():
                 time.sleep(0.5)
                 after = board.run("radio")[-1]
                 # Another protocol version is answered, with an error frame naming version 1.
-                s.sendall(frame(2, bytes(65), version=2))
-                s.settimeout(30)
-                reply = b""
-                while len(reply) < 6 or len(reply) < 10 + struct.unpack("<H", reply[4:6])[0]:
-                    reply += s.recv(4096)
-                check(reply[:4] == bytes([0xA5, 0x1D, 1, 4]) and b"version 1" in reply,
-                      f"another version was answered {reply!r}")
+                check_another_version_is_told_ours(s)
             check(field(after, "refused") >= field(before, "refused") + 3,
                   f"bad frames not refused:\n  before: {before}\n  after:  {after}")
             check(field(after, "replies") == field(before, "replies"),

@@ -21,7 +21,6 @@ import json
 import os
 import queue
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
-from bench_driver import Board, check, frame, free_port  # noqa: E402
+from bench_driver import (Board, check, check_another_version_is_told_ours, frame,  # noqa: E402
+                          free_port)
 from provisioning_record import record as make_record  # noqa: E402
 
 SEED = bytes.fromhex("6974646420626f6172642070726f6475637420696d61676520736565642031ff")
@@ -179,13 +179,7 @@ def main():
                 for chunk in bad:
                     s.sendall(bytes(chunk))
                 check(silent(s, 0.5), "bad input on the link was answered")
-                s.sendall(frame(2, bytes(65), version=2))
-                s.settimeout(30)
-                reply = b""
-                while len(reply) < 6 or len(reply) < 10 + struct.unpack("<H", reply[4:6])[0]:
-                    reply += s.recv(4096)
-                check(reply[:4] == bytes([0xA5, 0x1D, 1, 4]) and b"version 1" in reply,
-                      f"another version was answered {reply!r}")
+                check_another_version_is_told_ours(s)
             again = json.loads(run_itdd(itdd, ["programmer", "interrogate"] + link + ["--json"],
                                         env))
             check("morphine" in json.dumps(again), "the second interrogation")

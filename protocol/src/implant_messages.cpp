@@ -35,6 +35,14 @@ struct DaysInto {
   std::size_t days = 0;                 // days decoded so far
 };
 
+// The next field's tag and wire type: false at the end of `stream` (`end` set) or on an error,
+// a zero tag refused as nanopb refuses it.
+bool next_field(pb_istream_t* stream, pb_wire_type_t& wire_type, std::uint32_t& tag, bool& end) {
+  if (!pb_decode_tag(stream, &wire_type, &tag, &end)) return false;
+  if (tag == 0) PB_RETURN_ERROR(stream, "zero tag");
+  return true;
+}
+
 bool read_varint_field(pb_istream_t* stream, pb_wire_type_t wire_type, std::uint64_t& value) {
   if (wire_type != PB_WT_VARINT) PB_RETURN_ERROR(stream, "wrong wire type");
   return pb_decode_varint(stream, &value);
@@ -46,15 +54,13 @@ bool decode_step(pb_istream_t* stream, std::int32_t& start_minute, std::int64_t&
   static_assert(itdd_implant_FlexStep_start_minute_tag == 1 &&
                 itdd_implant_FlexStep_dose_ng_per_day_tag == 2);
   std::array<std::uint64_t, 3> value{};  // by field number: start_minute, dose_ng_per_day
-  while (stream->bytes_left > 0) {
-    pb_wire_type_t wire_type{};
-    std::uint32_t tag = 0;
-    bool eof = false;
-    if (!pb_decode_tag(stream, &wire_type, &tag, &eof)) {
-      if (eof) break;
+  pb_wire_type_t wire_type{};
+  std::uint32_t tag = 0;
+  for (bool end = false; stream->bytes_left > 0;) {
+    if (!next_field(stream, wire_type, tag, end)) {
+      if (end) break;
       return false;
     }
-    if (tag == 0) PB_RETURN_ERROR(stream, "zero tag");
     if (tag < value.size()) {
       if (!read_varint_field(stream, wire_type, value[tag])) return false;
     } else if (!pb_skip_field(stream, wire_type)) {
@@ -69,15 +75,13 @@ bool decode_step(pb_istream_t* stream, std::int32_t& start_minute, std::int64_t&
 // One DayProgram message (all of `stream`): its steps appended to day `d`.
 bool decode_day_program(pb_istream_t* stream, DaysInto& into, std::size_t d) {
   therapy::DayProgram& day = into.rx->flex.days[d];
-  while (stream->bytes_left > 0) {
-    pb_wire_type_t wire_type{};
-    std::uint32_t tag = 0;
-    bool eof = false;
-    if (!pb_decode_tag(stream, &wire_type, &tag, &eof)) {
-      if (eof) break;
+  pb_wire_type_t wire_type{};
+  std::uint32_t tag = 0;
+  for (bool end = false; stream->bytes_left > 0;) {
+    if (!next_field(stream, wire_type, tag, end)) {
+      if (end) break;
       return false;
     }
-    if (tag == 0) PB_RETURN_ERROR(stream, "zero tag");
     if (tag != itdd_implant_DayProgram_steps_tag) {
       if (!pb_skip_field(stream, wire_type)) return false;
       continue;
