@@ -59,36 +59,41 @@ ImplantRadio::ImplantRadio(Implant& implant, hal::Crypto& crypto, hal::Nvm& nvm,
       config_(config) {}
 
 Status ImplantRadio::boot(ImplantTime now) {
-  link::LinkStateBytes bytes{};
-  const Result<storage::SettingsLoad> loaded = store_.load(bytes);
-  link::LinkState state;
-  if (loaded.ok()) {
-    Result<link::LinkState> decoded = link::decode_link_state(bytes, crypto_);
-    if (!decoded.ok()) {
-      implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 0, 0, 0);
-      return decoded.error();
-    }
-    state = decoded.value();
-  } else if (storage::is_blank(loaded.error())) {
-    // The first power-up: the implant makes its identity and keeps it.
-    Result<link::LinkState> made = link::make_link_state(crypto_);
-    if (!made.ok()) return made.error();
-    state = made.value();
-    if (Status s = commit(state); !s) return s;
-  } else {
-    // Both copies damaged, or the newest one (an older one would roll back the session epoch,
-    // reusing nonces, and the paired devices): the radio stays off rather than run on keys it
-    // cannot trust. The implant's therapy goes on; the clinic sees it at the next visit (no
-    // answer) and in the log (a = 1: no copy, 2: the newest lost).
-    implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE,
-                            storage::is_newest_lost(loaded.error()) ? 2 : 1, 0, 0);
-    return loaded.error();
+  // The stored bytes and the state decoded from them are held in the exchange's place, idle at
+  // boot (no frame is being handled), and the responder is built from there in its own place:
+  // none of the three is on the stack (docs/footprint.md).
+  BootPlace& place = *std::construct_at(&exchange_.boot);
+  Status s = load_link_state(place, now);
+  if (s.ok()) {
+    s = link::Responder::restore_into(responder_, place.state, crypto_, *this, *this, config_);
   }
-  Result<link::Responder> r = link::Responder::restore(state, crypto_, *this, *this, config_);
-  if (!r.ok()) return r.error();
-  responder_.emplace(r.value());
+  // The identity's secret key stays in the responder alone, not in the exchange's place.
+  std::memset(static_cast<void*>(&exchange_.boot), 0, sizeof(exchange_.boot));
+  if (!s.ok()) return s;
   recall_seen_from_log();
   return Status::Ok();
+}
+
+Status ImplantRadio::load_link_state(BootPlace& place, ImplantTime now) {
+  const Result<storage::SettingsLoad> loaded = store_.load(place.bytes);
+  if (loaded.ok()) {
+    const Status decoded = link::decode_link_state(place.bytes, place.state, crypto_);
+    if (!decoded.ok()) implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 0, 0, 0);
+    return decoded;
+  }
+  if (storage::is_blank(loaded.error())) {
+    // The first power-up: the implant makes its identity and keeps it.
+    const Status made = link::make_link_state(place.state, crypto_);
+    if (!made.ok()) return made;
+    return commit(place.state);
+  }
+  // Both copies damaged, or the newest one (an older one would roll back the session epoch,
+  // reusing nonces, and the paired devices): the radio stays off rather than run on keys it
+  // cannot trust. The implant's therapy goes on; the clinic sees it at the next visit (no
+  // answer) and in the log (a = 1: no copy, 2: the newest lost).
+  implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE,
+                          storage::is_newest_lost(loaded.error()) ? 2 : 1, 0, 0);
+  return loaded.error();
 }
 
 ImplantTime ImplantRadio::last_seen(link::PeerId peer) const {

@@ -9,17 +9,24 @@ namespace itdd::link {
 
 Result<LinkState> make_link_state(hal::Crypto& crypto) {
   LinkState state;
+  const Status made = make_link_state(state, crypto);
+  if (!made.ok()) return made.error();
+  return state;
+}
+
+Status make_link_state(LinkState& out, hal::Crypto& crypto) {
+  out = LinkState{};
   const Result<hal::KeyPair> identity = crypto.generate_key_pair();
   if (!identity.ok()) return identity.error();
   if (is_zero(identity->secret_key)) {
     return make_error(ErrorCode::kRefused, "identity", "the random source gave a zero key");
   }
-  state.identity = identity.value();
+  out.identity = identity.value();
   // Stored clamped (the form X25519 uses anyway), so any change to the secret is detectable.
-  state.identity.secret_key[0] &= 248;
-  state.identity.secret_key[31] &= 127;
-  state.identity.secret_key[31] |= 64;
-  return state;
+  out.identity.secret_key[0] &= 248;
+  out.identity.secret_key[31] &= 127;
+  out.identity.secret_key[31] |= 64;
+  return Status::Ok();
 }
 
 Status validate(const LinkState& state, hal::Crypto& crypto) {
@@ -145,6 +152,13 @@ LinkStateBytes encode(const LinkState& state) {
 }
 
 Result<LinkState> decode_link_state(hal::ByteView bytes, hal::Crypto& crypto) {
+  LinkState state;
+  const Status decoded = decode_link_state(bytes, state, crypto);
+  if (!decoded.ok()) return decoded.error();
+  return state;
+}
+
+Status decode_link_state(hal::ByteView bytes, LinkState& state, hal::Crypto& crypto) {
   if (bytes.size() != kLinkStateSize) {
     return make_error(ErrorCode::kInvalidArgument, "link_state", "wrong size");
   }
@@ -153,7 +167,6 @@ Result<LinkState> decode_link_state(hal::ByteView bytes, hal::Crypto& crypto) {
     return make_error(ErrorCode::kInvalidArgument, "link_state.format", "unknown format");
   }
   at += 4;
-  LinkState state;
   std::copy(at, at + kKeySize, state.identity.public_key.begin());
   at += kKeySize;
   std::copy(at, at + kKeySize, state.identity.secret_key.begin());
@@ -171,9 +184,7 @@ Result<LinkState> decode_link_state(hal::ByteView bytes, hal::Crypto& crypto) {
     p.paired_at = ImplantTime(static_cast<std::int64_t>(get_u64(at)));
     at += 8;
   }
-  const Status valid = validate(state, crypto);
-  if (!valid.ok()) return valid.error();
-  return state;
+  return validate(state, crypto);
 }
 
 }  // namespace itdd::link

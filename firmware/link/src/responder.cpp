@@ -65,10 +65,10 @@ bool valid(const RateLimit& r) {
 
 }  // namespace
 
-Result<Responder> Responder::restore(const LinkState& state, hal::Crypto& crypto, StateStore& store,
-                                     EventSink& events, const ResponderConfig& config) {
+Status Responder::check(const LinkState& state, hal::Crypto& crypto,
+                        const ResponderConfig& config) {
   const Status valid_state = validate(state, crypto);
-  if (!valid_state.ok()) return valid_state.error();
+  if (!valid_state.ok()) return valid_state;
   if (config.backoff.failures_before_lockout < 1 || config.backoff.first_lockout.count() <= 0 ||
       config.backoff.max_lockout < config.backoff.first_lockout ||
       config.idle_timeout.count() <= 0 || config.handshake_timeout.count() <= 0 ||
@@ -76,10 +76,28 @@ Result<Responder> Responder::restore(const LinkState& state, hal::Crypto& crypto
       !valid(config.unauthenticated_answers) || config.epoch_block < 1) {
     return make_error(ErrorCode::kInvalidArgument, "config", "timeouts and counts must be > 0");
   }
-  return Responder(state, crypto, store, events, config);
+  return Status::Ok();
 }
 
-Responder::Responder(const LinkState& state, hal::Crypto& crypto, StateStore& store,
+Result<Responder> Responder::restore(const LinkState& state, hal::Crypto& crypto, StateStore& store,
+                                     EventSink& events, const ResponderConfig& config) {
+  const Status checked = check(state, crypto, config);
+  if (!checked.ok()) return checked.error();
+  return Responder(Checked{}, state, crypto, store, events, config);
+}
+
+Status Responder::restore_into(std::optional<Responder>& place, const LinkState& state,
+                               hal::Crypto& crypto, StateStore& store, EventSink& events,
+                               const ResponderConfig& config) {
+  // Every check before the place is touched: a refused state never leaves a responder, whole
+  // or in part, where the caller would find one.
+  const Status checked = check(state, crypto, config);
+  if (!checked.ok()) return checked;
+  place.emplace(Checked{}, state, crypto, store, events, config);
+  return Status::Ok();
+}
+
+Responder::Responder(Checked, const LinkState& state, hal::Crypto& crypto, StateStore& store,
                      EventSink& events, const ResponderConfig& config)
     : state_(state),
       crypto_(&crypto),

@@ -96,9 +96,8 @@ struct Harness {
   // (Re)starts the implant from a persisted state, as after a reset.
   void start(const LinkState& state) {
     implant.reset();
-    Result<Responder> r = Responder::restore(state, implant_crypto, store, events, config);
-    ASSERT_TRUE(r.ok()) << r.error().field << ": " << r.error().message;
-    implant.emplace(r.value());
+    const Status s = Responder::restore_into(implant, state, implant_crypto, store, events, config);
+    ASSERT_TRUE(s.ok()) << s.error().field << ": " << s.error().message;
   }
 
   Initiator initiator(const hal::KeyPair& device) {

@@ -126,6 +126,10 @@ class ImplantRadio final : private link::StateStore,
   void note_seen(link::PeerId peer, ImplantTime at);
   // At boot: each paired device's newest session in the event log (one pass, newest first).
   void recall_seen_from_log();
+  struct BootPlace;
+  // The link's state, read from its flash copies and checked, or made at the first power-up
+  // (and committed), into `place`; a refusal logged as boot() says.
+  Status load_link_state(BootPlace& place, ImplantTime now);
 
   std::size_t dispatch(std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply,
                        ImplantTime now);
@@ -169,10 +173,19 @@ class ImplantRadio final : private link::StateStore,
   // then the answer in the same place (handle_request is done with the request before it
   // writes the answer). No nanopb struct holds a prescription's week of steps: an
   // interrogation's are encoded from the live prescription (protocol/implant_messages.h).
+  // At boot, before any frame, the same place holds the link's stored bytes and the state
+  // decoded from them (boot() wipes it when the responder has its own copy).
+  struct BootPlace {
+    link::LinkStateBytes bytes;
+    link::LinkState state;
+  };
   union Exchange {
     protocol::ImplantRequest request;
     protocol::ImplantResponse response;
+    BootPlace boot;
   };
+  static_assert(sizeof(BootPlace) <= sizeof(protocol::ImplantRequest),
+                "the boot's place is within the exchange's: no RAM of its own");
   Exchange exchange_{};
 };
 

@@ -47,6 +47,9 @@ class StateStore {
 
 // A fresh implant identity (factory), epoch 0, no peers.
 Result<LinkState> make_link_state(hal::Crypto& crypto);
+// The same, made in `out` (no copy of the state on the caller's stack). On a refusal `out` holds
+// no state to use.
+Status make_link_state(LinkState& out, hal::Crypto& crypto);
 
 // Refuses a state the link must not run on, naming the field (and the peer-table index): an
 // identity whose public key is not its secret key's, a bad role, a zero or repeated key, a
@@ -76,5 +79,8 @@ using LinkStateBytes = std::array<std::uint8_t, kLinkStateSize>;
 LinkStateBytes encode(const LinkState& state);
 // Length and format first, then validate().
 Result<LinkState> decode_link_state(hal::ByteView bytes, hal::Crypto& crypto);
+// The same checks and refusals, decoded into `out` (no copy of the state on the caller's stack).
+// On a refusal `out` holds what was read, or nothing read yet: not a state to use.
+Status decode_link_state(hal::ByteView bytes, LinkState& out, hal::Crypto& crypto);
 
 }  // namespace itdd::link

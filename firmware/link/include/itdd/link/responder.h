@@ -120,10 +120,22 @@ struct Received {
 };
 
 class Responder {
+  struct Checked;  // proof that restore's checks passed: only Responder makes one
+
  public:
   // Validates `state` (see validate()) and starts with no session and no pairing window.
   static Result<Responder> restore(const LinkState& state, hal::Crypto& crypto, StateStore& store,
                                    EventSink& events, const ResponderConfig& config = {});
+  // The same checks and refusals, in the same order, then the responder built in `place`
+  // itself (`state` copied once, into it): no responder on the caller's stack, as a board
+  // needs (docs/footprint.md). A refusal leaves `place` as it was; it is emplaced only when
+  // every check has passed. `state` must not be the state of the responder in `place`.
+  static Status restore_into(std::optional<Responder>& place, const LinkState& state,
+                             hal::Crypto& crypto, StateStore& store, EventSink& events,
+                             const ResponderConfig& config = {});
+  // For restore and restore_into only (a Checked is made nowhere else).
+  Responder(Checked, const LinkState& state, hal::Crypto& crypto, StateStore& store,
+            EventSink& events, const ResponderConfig& config);
 
   // ---- handshake ----
   // Answers a Hello from a paired device: a fresh ephemeral, the next epoch (a new block of
@@ -221,8 +233,11 @@ class Responder {
     std::array<std::uint8_t, 32> transcript{};
   };
 
-  Responder(const LinkState& state, hal::Crypto& crypto, StateStore& store, EventSink& events,
-            const ResponderConfig& config);
+  struct Checked {
+    explicit Checked() = default;
+  };
+  // restore's checks: the state (validate()), then the config.
+  static Status check(const LinkState& state, hal::Crypto& crypto, const ResponderConfig& config);
 
   // A paired identity's allowance (RAM, by peer-table slot; fresh when the slot changes).
   struct Allowance {
