@@ -548,9 +548,16 @@ Result<PairAcceptBytes> Responder::on_pair_hello(hal::ByteView bytes, ImplantTim
   if (!generator.ok()) {
     return refuse_pairing(now, Reason::kCrypto, generator.error(), false, claimed);
   }
-  Result<detail::CodeBoundKey> own = detail::code_bound_key(*crypto_, generator.value());
+  return answer_pair_hello(hello.value(), generator.value(), claimed, now);
+}
+
+Result<PairAcceptBytes> Responder::answer_pair_hello(const PairHello& hello,
+                                                     const PublicKey& generator,
+                                                     std::uint64_t claimed, ImplantTime now) {
+  const PublicKey& device = hello.device_static;
+  Result<detail::CodeBoundKey> own = detail::code_bound_key(*crypto_, generator);
   if (!own.ok()) return refuse_pairing(now, Reason::kCrypto, own.error(), false, claimed);
-  Result<hal::SharedSecret> ee = crypto_->x25519(own->secret, hello->device_ephemeral);
+  Result<hal::SharedSecret> ee = crypto_->x25519(own->secret, hello.device_ephemeral);
   Result<hal::SharedSecret> ss = crypto_->x25519(state_.identity.secret_key, device);
   wipe(own.value().secret);
   if (!ee.ok() || !ss.ok()) {
@@ -559,7 +566,7 @@ Result<PairAcceptBytes> Responder::on_pair_hello(hal::ByteView bytes, ImplantTim
                           true, claimed);
   }
   const Result<detail::Hash32> transcript = detail::pairing_transcript(
-      *crypto_, device, hello->device_ephemeral, state_.identity.public_key, own->point);
+      *crypto_, device, hello.device_ephemeral, state_.identity.public_key, own->point);
   Result<detail::Hash32> key =
       transcript.ok() ? detail::pairing_key(*crypto_, transcript.value(), ee.value(), ss.value())
                       : Result<detail::Hash32>(transcript.error());

@@ -158,12 +158,14 @@ Status FlexStep::set(std::int64_t start_minute, DoseRate dose, std::int32_t day_
   }
   if (dose.count() > kMaxDoseNgPerDay) {
     // The values travel with the refusal; the text names the maximum itself, as the unit of
-    // the values (ng/day of any drug) is not one the host prints.
-    return with_limit(
-        make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
-                   "dose is above 4,294,967,295 ng/day (4.29 g/day), the most a step holds",
-                   day_index, step_index),
-        ErrorLimit::kMaximum, ErrorUnit::kNone, dose.count(), kMaxDoseNgPerDay);
+    // the values (ng/day of any drug) is not one the host prints. Filled in in one Error (not
+    // with_limit's copy of it): this runs under a program command's decoding, on the image's
+    // deepest stack path (docs/footprint.md).
+    Error e = make_error(ErrorCode::kInvalidArgument, "flex.steps.dose_per_day",
+                         "dose is above 4,294,967,295 ng/day (4.29 g/day), the most a step holds",
+                         day_index, step_index);
+    e.values = ErrorValues{ErrorLimit::kMaximum, ErrorUnit::kNone, dose.count(), kMaxDoseNgPerDay};
+    return e;
   }
   start_minute_ = static_cast<std::uint16_t>(start_minute);
   dose_ng_per_day_ = static_cast<std::uint32_t>(dose.count());

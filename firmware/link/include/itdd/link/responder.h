@@ -257,6 +257,13 @@ class Responder {
                      bool counts, bool answer, std::uint64_t key_id, Duration retry_after = {});
   Error refuse_pairing(ImplantTime now, Reason reason, const Error& error, bool counts,
                        std::uint64_t key_id = 0);
+  // on_pair_hello's answer once the generator is mapped: its own frame, so that the key
+  // exchange's results are not on the stack under the generator's map (the deepest path of a
+  // frame's answer: docs/footprint.md).
+  [[gnu::noinline]] Result<PairAcceptBytes> answer_pair_hello(const PairHello& hello,
+                                                              const PublicKey& generator,
+                                                              std::uint64_t claimed,
+                                                              ImplantTime now);
   // One answer from the unauthenticated budget, if there is one left.
   bool spend_answer(ImplantTime now);
   Status commit(const LinkState& next);  // through the StateStore, counted in work_
