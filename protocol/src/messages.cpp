@@ -63,6 +63,7 @@ Result<Message> decode_as(const pb_msgdesc_t* fields, std::span<const std::uint8
 Result<std::size_t> encode(const Request& request, std::span<std::uint8_t> out) {
   return encode_message(itdd_Request_fields, &request, out);
 }
+
 // What a device says when a request would be longer than an implant reads; the number is the
 // bound's (checked), so the clinician's screen names the limit.
 constexpr const char* kLongerThanAnImplantReads =
