@@ -120,6 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check(!exchange.response.has_error || exchange.response.which_payload == 0);
       const Result<std::size_t> answered = protocol::encode(exchange.response, buffer);
       check(answered.ok());
+      // Every answer within the implant's bound, the one its link buffer is sized by.
+      check(answered.value() <= protocol::kMaxImplantAnswerSize);
       check(protocol::decode_response(std::span(buffer.data(), answered.value()), response).ok());
       check(response.request_id == request.request_id);
       if (response.result != itdd_ResultCode_RESULT_OK) {
@@ -149,6 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::array<std::uint8_t, protocol::kMaxFrameSize> reply{};
   const std::size_t n = r.radio->on_frame(bytes, reply, r.now);
-  check(n <= reply.size());
+  // Within a board's buffer, whatever the caller's; a frame longer than it is not read.
+  check(n <= app::kLinkBufferSize);
+  if (bytes.size() > app::kLinkBufferSize) check(n == 0);
   return 0;
 }

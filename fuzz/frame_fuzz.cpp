@@ -72,6 +72,9 @@ void exercise_prescription(const WirePrescription& wire) {
   const auto x = encoded(first, a);
   const auto y = encoded(second, b);
   check(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0);
+  // A prescription in the implant's form always goes in a request an implant reads
+  // (implant_bounds.h): a programmer never has to refuse one for its size.
+  check(x.size() <= kMaxImplantRequestSize && fits_an_implant(first).ok());
 }
 
 // The implant's view of a prescription (implant_messages.h) against the host's: the same bytes
@@ -93,6 +96,8 @@ void compare_views(const itdd::therapy::Prescription& rx) {
   const auto x = encoded(host, a);
   const itdd::Result<std::size_t> y = encode(implant, b);
   check(y.ok() && x.size() == y.value() && std::memcmp(x.data(), b, x.size()) == 0);
+  // The implant's answer with it is within its bound (the link buffer's).
+  check(y.value() <= kMaxImplantAnswerSize);
 }
 
 // A request in the implant's view (a program command's days decoded straight into its

@@ -7,8 +7,9 @@ The board is seeded and its first clinician provisioned over the bench (the fact
 `itdd implant serve --provision clinician:KEYFILE` does for the virtual implant); therapy is
 programmed over the bench; the interrogation must report the board's drug, concentration,
 prescription and reservoir; a patient device pairs over the link with a one-time code through a
-window the clinician opens, and interrogates too. Then garbage, a truncated frame, a damaged frame and a header
-announcing more than any frame are written on the link UART: each is refused (the bench's
+window the clinician opens, and interrogates too. Then garbage, a truncated frame, a damaged frame, a header
+announcing more than any frame and a whole frame one byte longer than the board's link buffer (the
+implant's bound) are written on the link UART: each is refused (the bench's
 `radio` counts them), the board keeps running, a second interrogation answers, a third one after a
 power cut (identity, paired programmer and seed kept), and the therapy over two days is the host
 build's (strokes and volumes).
@@ -160,7 +161,18 @@ def main():
             ]
             bad[2][20] ^= 0x40
             before = board.run("radio")[-1]
+            # A whole record frame with a good CRC, one byte longer than the board's link buffer
+            # (the implant's bound, app::kLinkBufferSize; within the format's kMaxFrameSize):
+            # refused at its header ("frame.length"), never read.
+            buffer = field(before, "buffer")
+            check(4000 < buffer < 10250, f"the link buffer: {before}")
+            too_long = frame(3, bytes(buffer + 1 - 10))
+            check(len(too_long) == buffer + 1, "the frame's size")
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                # First, while the receiver holds nothing: the frame one byte too long.
+                s.sendall(too_long)
+                time.sleep(0.5)
+                refused_long = board.run("radio")[-1]
                 for chunk in bad:
                     s.sendall(bytes(chunk))
                 # The truncated Hello is completed by what follows and fails its CRC; a whole
@@ -171,8 +183,13 @@ def main():
                 after = board.run("radio")[-1]
                 # Another protocol version is answered, with an error frame naming version 1.
                 check_another_version_is_told_ours(s)
-            check(field(after, "refused") >= field(before, "refused") + 3,
+            check(field(after, "refused") >= field(before, "refused") + 4,
                   f"bad frames not refused:\n  before: {before}\n  after:  {after}")
+            check(field(refused_long, "refused") == field(before, "refused") + 1 and
+                  "last_refused=frame.length" in refused_long and
+                  field(refused_long, "replies") == field(before, "replies"),
+                  f"a frame longer than the buffer was not refused:\n  before: {before}\n"
+                  f"  after:  {refused_long}")
             check(field(after, "replies") == field(before, "replies"),
                   f"a bad frame was answered:\n  before: {before}\n  after:  {after}")
             now_status = board.run("status")[-1]

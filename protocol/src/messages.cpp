@@ -63,6 +63,32 @@ Result<Message> decode_as(const pb_msgdesc_t* fields, std::span<const std::uint8
 Result<std::size_t> encode(const Request& request, std::span<std::uint8_t> out) {
   return encode_message(itdd_Request_fields, &request, out);
 }
+
+// What a device says when a request would be longer than an implant reads; the number is the
+// bound's (checked), so the clinician's screen names the limit.
+constexpr const char* kLongerThanAnImplantReads =
+    "longer than an implant reads: a request is at most 3,848 bytes "
+    "(protocol::kMaxImplantRequestSize)";
+static_assert(kMaxImplantRequestSize == 3'848, "kLongerThanAnImplantReads names the bound");
+
+Status fits_an_implant(const Request& request) {
+  std::size_t size = 0;
+  if (!pb_get_encoded_size(&size, itdd_Request_fields, &request)) {
+    return make_error(ErrorCode::kInvalidArgument, "message", "cannot be encoded");
+  }
+  if (size > kMaxImplantRequestSize) {
+    return with_limit(make_error(ErrorCode::kInvalidArgument, "request", kLongerThanAnImplantReads),
+                      ErrorLimit::kMaximum, ErrorUnit::kNone, static_cast<std::int64_t>(size),
+                      static_cast<std::int64_t>(kMaxImplantRequestSize));
+  }
+  return Status::Ok();
+}
+
+Result<std::size_t> encode_for_implant(const Request& request, std::span<std::uint8_t> out) {
+  if (Status s = fits_an_implant(request); !s) return s.error();
+  return encode(request, out);
+}
+
 Result<std::size_t> encode(const Response& response, std::span<std::uint8_t> out) {
   return encode_message(itdd_Response_fields, &response, out);
 }

@@ -201,29 +201,3 @@ TEST(ImplantMessages, AStatusPrescriptionIsEncodedAsTheHostEncodesIt) {
 
 }  // namespace
 }  // namespace itdd::protocol
-
-namespace itdd::protocol {
-namespace {
-
-// The largest answer the implant sends (an interrogation at its widest, no error detail) fits
-// the size the link's buffer is made for; with an error detail at its widest as well it would
-// not (which is why an answer never carries both), and the difference is that detail's bound.
-TEST(ImplantMessages, TheLargestAnswerFitsTheBound) {
-  Response largest = samples::largest_response();  // with an error detail at its widest too
-  ASSERT_EQ(largest.which_payload, itdd_Response_status_tag);
-  ASSERT_TRUE(largest.has_error);
-  std::vector<std::uint8_t> b(kMaxPayload);
-  const Result<std::size_t> both = encode(largest, b);
-  ASSERT_TRUE(both.ok());
-  EXPECT_LE(both.value(), kMaxResponseSize);
-  largest.has_error = false;
-  const Result<std::size_t> n = encode(largest, b);
-  ASSERT_TRUE(n.ok());
-  EXPECT_LE(n.value(), kMaxImplantAnswerSize);
-  EXPECT_GE(n.value() + 8, kMaxImplantAnswerSize);  // the sample is the widest, within a few bytes
-  EXPECT_GT(both.value(), kMaxImplantAnswerSize);
-  EXPECT_EQ(both.value() - n.value(), kMaxResponseSize - kMaxImplantAnswerSize);
-}
-
-}  // namespace
-}  // namespace itdd::protocol

@@ -97,7 +97,8 @@ void Bench::answer_radio() {
   l << " frames=" << static_cast<std::int64_t>(link.frames())
     << " replies=" << static_cast<std::int64_t>(node_.replies())
     << " refused=" << static_cast<std::int64_t>(link.refused())
-    << " dropped_bytes=" << static_cast<std::int64_t>(link.dropped_bytes());
+    << " dropped_bytes=" << static_cast<std::int64_t>(link.dropped_bytes())
+    << " buffer=" << static_cast<std::int64_t>(link.capacity());
   if (link.refused() > 0) l << " last_refused=" << link.last_refusal().field;
   ports_.platform.send_line(l.view());
 }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,7 +19,9 @@
 #include "itdd/host/sodium_crypto.h"
 #include "itdd/link/initiator.h"
 #include "itdd/protocol/frame.h"
+#include "itdd/protocol/implant_bounds.h"
 #include "itdd/protocol/messages.h"
+#include "itdd/protocol/prescription_wire.h"
 #include "itdd/storage/layout.h"
 
 namespace itdd::board {
@@ -241,6 +244,117 @@ TEST_F(BenchLinkTest, AProvisionedClinicianInterrogatesThroughTheOneBuffer) {
     EXPECT_NE(protocol::decode_frame(again)->type, protocol::FrameType::kRecord);
   }
   EXPECT_TRUE(run("radio").starts_with("ok radio on key=" + key_hex + " peers=1 frames=3"));
+}
+
+// The board's buffer is the implant's bound: a whole frame one byte longer is refused at its
+// header ("frame.length"), one of exactly its size is taken.
+TEST(BoardLinkBuffer, AFrameLongerThanTheImplantsBoundIsRefusedAtItsHeader) {
+  std::vector<std::uint8_t> buffer(app::kLinkBufferSize);
+  FrameReceiver receiver(buffer);
+  static_assert(app::kLinkBufferSize ==
+                protocol::frame_size(link::kRecordOverhead + protocol::kMaxImplantAnswerSize));
+  static_assert(app::kLinkBufferSize == 4'391, "the figure board/README.md and the docs give");
+  const Bytes too_long = frame_of(protocol::FrameType::kRecord,
+                                  Bytes(app::kLinkBufferSize + 1 - protocol::kFrameOverhead, 7));
+  const Bytes longest = frame_of(protocol::FrameType::kRecord,
+                                 Bytes(app::kLinkBufferSize - protocol::kFrameOverhead, 7));
+  const auto frames = push_all(receiver, concat({too_long, longest}));
+  EXPECT_EQ(receiver.refused(), 1u);
+  EXPECT_STREQ(receiver.last_refusal().field, "frame.length");
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0], longest);
+}
+
+// A week of 48 flexible steps a day, each as wide as a valid step goes on the wire (a start of
+// two bytes but the first's, a dose of five), programmed over the link and read back, both
+// through the one buffer of exactly kLinkBufferSize (ASan checks every byte written).
+TEST_F(BenchLinkTest, AFullWeekIsProgrammedAndInterrogatedThroughTheOneBuffer) {
+  bench_.power_up(hal::ResetCause::kPowerOn, WallTime(0));
+  const hal::KeyPair clinician = crypto_.generate_key_pair().value();
+  const std::string seeded = run("seed " + std::string(64, '7'));
+  ASSERT_TRUE(seeded.starts_with("ok radio on key=")) << seeded;
+  ASSERT_TRUE(
+      run("provision clinician " + hex(clinician.public_key)).starts_with("ok provisioned"));
+  ASSERT_TRUE(run("refill 18000000 morphine mg 25000000 2000000").starts_with("ok now="));
+  link::PublicKey implant{};
+  const std::string key_hex = seeded.substr(seeded.find("key=") + 4, 64);
+  for (std::size_t i = 0; i < implant.size(); ++i) {
+    implant[i] = static_cast<std::uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
+  }
+  link::Initiator device(crypto_, clinician, implant);
+  const link::HelloBytes hello = device.hello().value();
+  const Bytes accept =
+      exchange(frame_of(protocol::FrameType::kHandshake, Bytes(hello.begin(), hello.end())));
+  const Result<protocol::FrameView> a = protocol::decode_frame(accept);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(device.on_accept(a->payload, ImplantTime{}).ok());
+  std::uint32_t next_id = 1;
+  std::size_t answer_size = 0;
+  const auto ask = [&](protocol::Request request) -> std::optional<protocol::Response> {
+    request.request_id = next_id++;
+    Bytes plain(protocol::kMaxRequestSize);
+    const Result<std::size_t> n = protocol::encode_for_implant(request, plain);
+    if (!n.ok()) return std::nullopt;
+    Bytes sealed(n.value() + link::kRecordOverhead);
+    if (!device.seal(std::span(plain.data(), n.value()), sealed, ImplantTime{}).ok()) {
+      return std::nullopt;
+    }
+    const Bytes answer = exchange(frame_of(protocol::FrameType::kRecord, sealed));
+    const Result<protocol::FrameView> r = protocol::decode_frame(answer);
+    if (!r.ok()) return std::nullopt;
+    Bytes opened(r->payload.size());
+    const Result<link::Opened> o = device.open(r->payload, opened, ImplantTime{});
+    if (!o.ok()) return std::nullopt;
+    answer_size = o->size;
+    const Result<protocol::Response> response =
+        protocol::decode_response(std::span(opened.data(), o->size));
+    if (!response.ok()) return std::nullopt;
+    return response.value();
+  };
+  protocol::Request interrogate{};
+  interrogate.which_payload = itdd_Request_interrogate_tag;
+  const std::optional<protocol::Response> before = ask(interrogate);
+  ASSERT_TRUE(before.has_value());
+
+  therapy::Prescription rx;
+  rx.drug = therapy::make_drug("morphine", DoseUnit::kMilligram);
+  rx.concentration = Concentration(25'000'000);
+  rx.mode = therapy::BasalMode::kFlexible;
+  rx.flex.per_weekday = true;
+  for (std::size_t d = 0; d < rx.flex.days.size(); ++d) {
+    therapy::DayProgram& day = rx.flex.days[d];
+    day.step_count = therapy::kMaxStepsPerDay;
+    for (std::size_t i = 0; i < day.step_count; ++i) {
+      // From 268,435,456 ng/day (2^28: a five-byte varint), about 10.7 mL/day at 25 mg/mL.
+      ASSERT_TRUE(
+          day.set_step(i, static_cast<std::int64_t>(i) * 30,
+                       DoseRate((std::int64_t{1} << 28) + static_cast<std::int64_t>(d * 48 + i)),
+                       static_cast<std::int32_t>(d))
+              .ok());
+    }
+  }
+  protocol::Request program{};
+  program.which_payload = itdd_Request_program_tag;
+  program.payload.program.command_id = 1;
+  program.payload.program.replaces_token = before->payload.status.prescription_token;
+  program.payload.program.has_prescription = true;
+  ASSERT_TRUE(protocol::prescription_to_wire(rx, program.payload.program.prescription).ok());
+  const std::optional<protocol::Response> programmed = ask(program);
+  ASSERT_TRUE(programmed.has_value());
+  ASSERT_EQ(programmed->result, itdd_ResultCode_RESULT_OK)
+      << programmed->error.field << ": " << programmed->error.message;
+
+  const std::optional<protocol::Response> after = ask(interrogate);
+  ASSERT_TRUE(after.has_value());
+  ASSERT_EQ(after->result, itdd_ResultCode_RESULT_OK);
+  const itdd_FlexProgram& flex = after->payload.status.prescription.flex;
+  ASSERT_EQ(flex.days_count, 7u);
+  for (const itdd_DayProgram& day : flex.days) ASSERT_EQ(day.steps_count, 48u);
+  EXPECT_EQ(flex.days[6].steps[47].dose_ng_per_day, (std::int64_t{1} << 28) + 6 * 48 + 47);
+  // Within the bound, and not far from it (3,790 B): what is left is an alarm list's 266 B (no
+  // alarm is active), the other fields' narrower values and the starts below 128 minutes.
+  EXPECT_LE(answer_size, protocol::kMaxImplantAnswerSize);
+  EXPECT_GE(answer_size + 600, protocol::kMaxImplantAnswerSize) << answer_size;
 }
 
 }  // namespace

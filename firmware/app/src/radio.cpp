@@ -316,6 +316,11 @@ std::size_t ImplantRadio::error_frame(itdd_LinkErrorCode code, const char* messa
 std::size_t ImplantRadio::on_frame(std::span<const std::uint8_t> bytes,
                                    std::span<std::uint8_t> reply, ImplantTime now) {
   if (reply.size() < kLinkBufferSize) return 0;
+  // The implant's bound, whatever buffer the caller has (a host's may be larger): a longer
+  // frame is no request this implant reads (a board's receiver has refused it already), and an
+  // answer is written within the bytes a board has.
+  if (bytes.size() > kLinkBufferSize) return 0;
+  reply = reply.first(kLinkBufferSize);
   const link::Responder::Work before = responder_ ? responder_->work() : link::Responder::Work{};
   authenticated_record_ = false;
   const std::size_t n = dispatch(bytes, reply, now);

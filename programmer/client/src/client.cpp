@@ -132,6 +132,8 @@ const char* learned_name(LearnedFrom l) {
       return "status_query";
     case LearnedFrom::kNothing:
       return "nothing";
+    case LearnedFrom::kNotSent:
+      return "not_sent";
   }
   return "nothing";
 }
@@ -183,7 +185,9 @@ Status Client::connect() {
 
 Result<protocol::Response> Client::exchange(const protocol::Request& request) {
   std::vector<std::uint8_t> plain(protocol::kMaxMessageSize);
-  const Result<std::size_t> encoded = protocol::encode(request, plain);
+  // Never sent if longer than an implant reads (it would not be read): refused here, naming the
+  // bound.
+  const Result<std::size_t> encoded = protocol::encode_for_implant(request, plain);
   if (!encoded.ok()) return encoded.error();
   std::vector<std::uint8_t> sealed(link::kMaxRecordSize);
   const Result<std::size_t> n = initiator_.seal(std::span(plain.data(), encoded.value()), sealed,
@@ -216,6 +220,8 @@ Result<protocol::Response> Client::exchange(const protocol::Request& request) {
 
 Result<protocol::Response> Client::call(protocol::Request request) {
   request.request_id = next_request_id_++;
+  // A request an implant would not read is not sent at all (no session, no tries).
+  if (Status s = protocol::fits_an_implant(request); !s) return s.error();
   Error last = transport_error("not connected");
   saw_busy_ = false;
   for (int attempt = 0; attempt < options_.attempts; ++attempt) {
@@ -241,6 +247,15 @@ Result<protocol::Response> Client::call(protocol::Request request) {
 
 CommandResult Client::command(const protocol::Request& request, std::uint64_t command_id) {
   CommandResult result;
+  protocol::Request as_sent = request;
+  as_sent.request_id = next_request_id_;  // as call() will number it
+  if (Status s = protocol::fits_an_implant(as_sent); !s) {
+    // Never sent, so certainly not applied (and nothing to ask the implant about).
+    result.learned = LearnedFrom::kNotSent;
+    result.delivery = Delivery::kNotApplied;
+    result.detail = std::string(s.error().field) + ": " + s.error().message;
+    return result;
+  }
   const Result<protocol::Response> r = call(request);
   if (r.ok()) {
     result.response = r.value();

@@ -69,6 +69,9 @@ Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_
   p.replaces_token = replaces_token;
   p.has_prescription = true;
   if (Status s = protocol::prescription_to_wire(rx, p.prescription); !s) return s.error();
+  // Cannot fail for a prescription in the implant's form (protocol/implant_bounds.h; tested):
+  // checked so that it never is sent if it did.
+  if (Status s = protocol::fits_an_implant(r); !s) return s.error();
   return r;
 }
 

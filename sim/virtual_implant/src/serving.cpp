@@ -206,6 +206,17 @@ void VirtualImplant::read_connection(Connection& c) {
       if (!next.ok()) continue;  // damaged bytes: skipped (the sender retries)
       if (!next.value()) break;
       const protocol::FrameView& f = *next.value();
+      if (f.size > app::kLinkBufferSize) {
+        // Longer than any frame the implant reads: refused unread, as the board refuses it.
+        stats_.frames_too_long.fetch_add(1, std::memory_order_relaxed);
+        if (options_.log) {
+          options_.log(
+              fmt::format("connection {}: a frame of {} bytes refused: longer than the "
+                          "implant's link buffer ({} bytes)",
+                          c.id, f.size, app::kLinkBufferSize));
+        }
+        continue;
+      }
       const std::uint8_t* start = f.payload.data() - protocol::kFrameHeaderSize;
       frames.emplace_back(start, start + f.size);
     }
@@ -578,6 +589,7 @@ VirtualImplantStats VirtualImplant::stats() const {
   s.connections_evicted = stats_.connections_evicted.load();
   s.busy_answers = stats_.busy_answers.load();
   s.frames_in = stats_.frames_in.load();
+  s.frames_too_long = stats_.frames_too_long.load();
   s.frames_out = stats_.frames_out.load();
   s.dropped_in = stats_.dropped_in.load();
   s.dropped_out = stats_.dropped_out.load();

@@ -291,7 +291,7 @@ VirtualImplant::VirtualImplant(const VirtualImplantOptions& options)
       mechanism_(nominal_strokes(pump_), clock_, reservoir_, catheter_, battery_),
       buzzer_(clock_, &battery_),
       power_sense_(battery_),
-      reply_(protocol::kMaxFrameSize),
+      reply_(app::kLinkBufferSize),  // a board's buffer: the same bound
       rng_(options.impairment.seed) {
   // The body as it was.
   wall_at_zero_ms_ = first_start_ ? local_wall_now_ms() : persisted_.wall_at_zero_ms;

@@ -688,5 +688,89 @@ TEST_F(VirtualImplantTest, ALostReplyAfterACommandIsLearnedFromTheJournalOrIsUnc
   }
 }
 
+// The virtual implant holds to the board's bound: a frame longer than a board's link buffer is
+// refused unread (counted, logged), one of exactly its size is read, and the clinician is served
+// after it as before.
+TEST_F(VirtualImplantTest, AFrameLongerThanTheBoardsBufferIsRefusedUnread) {
+  start();
+  auto t = connect();
+  const auto send_record_frame = [&](std::size_t frame_size) {
+    const std::vector<std::uint8_t> payload(frame_size - protocol::kFrameOverhead, 0x5A);
+    std::vector<std::uint8_t> frame(protocol::kMaxFrameSize);
+    const Result<std::size_t> n =
+        protocol::encode_frame(protocol::FrameType::kRecord, payload, frame);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(n.value(), frame_size);
+    frame.resize(n.value());
+    ASSERT_TRUE(t->send(frame).ok());
+  };
+  send_record_frame(app::kLinkBufferSize + 1);
+  send_record_frame(app::kLinkBufferSize);  // read: a record outside any session, refused
+  for (int i = 0; i < 100 && implant_->stats().frames_in == 0; ++i)
+    std::this_thread::sleep_for(20ms);
+  const VirtualImplantStats s = implant_->stats();
+  EXPECT_EQ(s.frames_too_long, 1u);
+  EXPECT_EQ(s.frames_in, 1u);
+  ASSERT_TRUE(clinician_interrogates().ok());
+}
+
+// A widest prescription in the implant's form, on the wire at its widest.
+therapy::Prescription widest_prescription() {
+  therapy::Prescription rx = one_mg_a_day();
+  rx.drug = therapy::make_drug("abcdefghijklmnopqrstuvw", DoseUnit::kMilligram);
+  rx.mode = therapy::BasalMode::kFlexible;
+  rx.flex.per_weekday = true;
+  for (therapy::DayProgram& day : rx.flex.days) {
+    day.step_count = therapy::kMaxStepsPerDay;
+    for (therapy::FlexStep& step : day.steps) {
+      EXPECT_TRUE(
+          step.set(therapy::kMinutesPerDay - 1, DoseRate(therapy::FlexStep::kMaxDoseNgPerDay))
+              .ok());
+    }
+  }
+  rx.patient_bolus = {true, DrugAmount(-1), Duration(-1), 255, Duration(-1)};
+  return rx;
+}
+
+// The programmer never sends a request longer than an implant reads: refused before anything
+// is sent, naming the bound (a command: not applied, certainly). A prescription in the implant's
+// form always fits: the widest is sent, read, and refused by the implant for its values.
+TEST_F(VirtualImplantTest, TheProgrammerRefusesARequestLongerThanAnImplantReadsBeforeSending) {
+  start();
+  const Result<protocol::Request> widest = programmer::program_request(1, 0, widest_prescription());
+  ASSERT_TRUE(widest.ok()) << widest.error().field << ": " << widest.error().message;
+  protocol::Request over = widest.value();
+  // Starts the implant's form does not hold, on a hand-built request: 10-byte varints.
+  for (itdd_FlexStep& step : over.payload.program.prescription.flex.days[0].steps) {
+    step.start_minute = -1;
+  }
+  ASSERT_FALSE(protocol::fits_an_implant(over).ok());
+  auto t = connect();
+  Client c(crypto_, clinician_, implant_->public_key(), *t, ClientOptions{2s, 1});
+  const Result<protocol::Response> r = c.call(over);
+  ASSERT_FALSE(r.ok());
+  EXPECT_STREQ(r.error().field, "request");
+  EXPECT_NE(std::string(r.error().message).find("at most 3,848 bytes"), std::string::npos)
+      << r.error().message;
+  const std::uint64_t id = programmer::new_command_id(crypto_);
+  over.payload.program.command_id = id;
+  const programmer::CommandResult refused = c.command(over, id);
+  EXPECT_EQ(refused.delivery, programmer::Delivery::kNotApplied);
+  EXPECT_EQ(refused.learned, programmer::LearnedFrom::kNotSent);
+  EXPECT_FALSE(refused.reply_lost());
+  EXPECT_NE(refused.detail.find("request: longer than an implant reads"), std::string::npos)
+      << refused.detail;
+  EXPECT_EQ(implant_->stats().frames_in, 0u);  // not even a handshake
+  // The widest the implant's form holds: sent, read, and answered with the implant's verdict
+  // (the token it replaces is not the implant's).
+  const programmer::CommandResult answered = c.command(widest.value(), id);
+  EXPECT_EQ(answered.learned, programmer::LearnedFrom::kAnswer) << answered.detail;
+  EXPECT_EQ(answered.delivery, programmer::Delivery::kNotApplied) << answered.detail;
+  ASSERT_TRUE(answered.response.has_value());
+  EXPECT_EQ(answered.response->result, itdd_ResultCode_RESULT_STALE_TOKEN);
+  EXPECT_GE(implant_->stats().frames_in, 2u);  // the handshake and the request
+  (void)c.close();
+}
+
 }  // namespace
 }  // namespace itdd::sim

@@ -18,6 +18,7 @@
 #include <span>
 
 #include "itdd/core/result.h"
+#include "itdd/protocol/implant_bounds.h"
 #include "itdd/protocol/itdd_implant.pb.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/protocol/prescription_wire.h"
@@ -28,27 +29,8 @@ namespace itdd::protocol {
 
 using ImplantResponse = itdd_implant_Response;
 
-// The largest Response the implant sends, from the schema's bounds (nanopb's _size macros of
-// the host's view: the same wire): an answer carries an error detail or a payload, never both
-// (the command layer's refuse() clears the payload and ok() the error; the command fuzzer checks
-// every answer), so it is the schema's largest Response less its error detail, as long as the
-// largest payload is larger than the error (checked).
-constexpr std::size_t varint_size(std::size_t value) {
-  std::size_t n = 1;
-  for (; value >= 0x80 && n < 10; value >>= 7) ++n;
-  return n;
-}
-// A submessage field of number below 16 (a one-byte tag): tag, length, contents.
-constexpr std::size_t submessage_size(std::size_t size) {
-  return 1 + varint_size(size) + size;
-}
-static_assert(itdd_Response_error_tag < 16 && itdd_Response_status_tag < 16);
-static_assert(submessage_size(itdd_ErrorDetail_size) <= submessage_size(itdd_ImplantStatus_size),
-              "the error detail is not the larger part of an answer");
-inline constexpr std::size_t kMaxImplantAnswerSize =
-    kMaxResponseSize - submessage_size(itdd_ErrorDetail_size);
-static_assert(kMaxImplantAnswerSize >= 6 + 2 + submessage_size(itdd_ImplantStatus_size),
-              "an interrogation's answer (request id, result, status) must fit");
+// The bounds of what the implant reads and sends (kMaxImplantRequestSize,
+// kMaxImplantAnswerSize) are in implant_bounds.h.
 
 // A request as the implant decodes it: the message and, for a program command, the
 // prescription it brings (its days and steps as decoded; the rest is filled in from the message

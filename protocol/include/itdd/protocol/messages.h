@@ -48,6 +48,12 @@ itdd_ResultCode result_code_for(ErrorCode code);
 Result<std::size_t> encode(const Request& request, std::span<std::uint8_t> out);
 Result<std::size_t> encode(const Response& response, std::span<std::uint8_t> out);
 Result<std::size_t> encode(const LinkError& error, std::span<std::uint8_t> out);
+// A request longer than an implant reads (kMaxImplantRequestSize, implant_bounds.h) is refused,
+// before anything is sent: field "request", kInvalidArgument, its message naming the bound, its
+// values the size and the bound. A request built from the implant's own types
+// (programmer/client's requests.h) always fits. encode_for_implant() checks, then encodes.
+Status fits_an_implant(const Request& request);
+Result<std::size_t> encode_for_implant(const Request& request, std::span<std::uint8_t> out);
 
 // Decoders refuse anything nanopb refuses (bad wire format, a string or array over its limit),
 // naming "message" with nanopb's reason. They do not judge the values: the handler of each

@@ -32,6 +32,7 @@
 #include "itdd/hal/nvm.h"
 #include "itdd/link/responder.h"
 #include "itdd/protocol/frame.h"
+#include "itdd/protocol/implant_bounds.h"
 #include "itdd/protocol/messages.h"
 #include "itdd/storage/settings_store.h"
 
@@ -42,12 +43,13 @@ static_assert(protocol::kMaxMessageSize <= link::kMaxRecordPayload,
 static_assert(link::kMaxRecordSize <= protocol::kMaxPayload,
               "every sealed record must fit one frame");
 
-// The largest frames the implant handles: a sealed Request in, a sealed answer out (8,251 B and
-// 8,759 B: the schema's largest Response less the error detail an answer with a payload never
-// carries, protocol::kMaxImplantAnswerSize). A board's one link buffer holds the larger; frames
-// longer than that are no request this implant could read.
+// The largest frames the implant handles: a sealed Request in, a sealed answer out, each at the
+// implant's own bound (protocol/implant_bounds.h: a prescription's steps as therapy::FlexStep
+// holds them), 3,883 B and 4,391 B. A board's one link buffer holds the larger; a frame longer
+// than that is no request this implant reads: the board's receiver refuses it ("frame.length"),
+// and on_frame() does not read one.
 inline constexpr std::size_t kMaxRequestFrameSize =
-    protocol::frame_size(link::kRecordOverhead + protocol::kMaxRequestSize);
+    protocol::frame_size(link::kRecordOverhead + protocol::kMaxImplantRequestSize);
 inline constexpr std::size_t kMaxReplyFrameSize =
     protocol::frame_size(link::kRecordOverhead + protocol::kMaxImplantAnswerSize);
 inline constexpr std::size_t kLinkBufferSize =
@@ -103,9 +105,10 @@ class ImplantRadio final : private link::StateStore,
   const link::PublicKey& public_key() const;
 
   // One whole frame; returns the size of the reply frame written into `reply` (0: nothing to
-  // send). `reply` must hold kLinkBufferSize bytes, and may be the frame's own buffer (the
-  // frame starting at reply.data()): a record is opened, answered and sealed in place, so a
-  // board needs one frame buffer. A frame longer than `reply` is not answered.
+  // send). `reply` must hold kLinkBufferSize bytes (only those are used, as on a board), and may
+  // be the frame's own buffer (the frame starting at reply.data()): a record is opened, answered
+  // and sealed in place, so a board needs one frame buffer. A frame longer than kLinkBufferSize
+  // is not read (nor answered).
   std::size_t on_frame(std::span<const std::uint8_t> frame, std::span<std::uint8_t> reply,
                        ImplantTime now);
 

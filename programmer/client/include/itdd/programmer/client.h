@@ -49,8 +49,10 @@ enum class LearnedFrom : std::uint8_t {
                  // the journal's record of it (never applied twice)
   kStatusQuery,  // the reply was lost; the implant, answering again, was asked about the id
   kNothing,      // the reply was lost and the implant did not answer again in the retry window
+  kNotSent,      // refused by this device, never sent: longer than an implant reads
+                 // (protocol::fits_an_implant); not applied
 };
-// "answer", "repeat", "status_query", "nothing" (for --json).
+// "answer", "repeat", "status_query", "nothing", "not_sent" (for --json).
 const char* learned_name(LearnedFrom l);
 
 // What a therapy command came to.
@@ -61,7 +63,9 @@ struct CommandResult {
   std::string detail;                          // what happened, for the clinician
   // The reply to the command itself was lost (delivery learned from a repeat or a query, or not
   // at all).
-  bool reply_lost() const { return learned != LearnedFrom::kAnswer; }
+  bool reply_lost() const {
+    return learned != LearnedFrom::kAnswer && learned != LearnedFrom::kNotSent;
+  }
 };
 
 struct ClientOptions {

@@ -33,7 +33,8 @@ struct RefillSettings {
 Result<protocol::Request> refill_request(std::uint64_t command_id, const therapy::Drug& drug,
                                          Concentration concentration, Volume volume,
                                          const RefillSettings& settings = {});
-// Refused if the prescription cannot go on the wire (prescription_to_wire's fields).
+// Refused if the prescription cannot go on the wire (prescription_to_wire's fields), or (never, for
+// a prescription the implant's types hold) if it is longer than an implant reads ("request").
 Result<protocol::Request> program_request(std::uint64_t command_id, std::uint64_t replaces_token,
                                           const therapy::Prescription& rx);
 // Pump dead volume and catheter filled at the pump's priming rate (a therapy command).

@@ -130,6 +130,9 @@ struct VirtualImplantStats {
   std::uint64_t connections_evicted = 0;    // closed: max_connections reached
   std::uint64_t busy_answers = 0;           // frames answered "busy" (another device in session)
   std::uint64_t frames_in = 0;              // whole frames received (before impairment)
+  // Whole frames longer than the implant's link buffer (app::kLinkBufferSize): refused unread,
+  // as a board's receiver refuses them ("frame.length"), not counted in frames_in.
+  std::uint64_t frames_too_long = 0;
   std::uint64_t frames_out = 0;
   std::uint64_t dropped_in = 0;
   std::uint64_t dropped_out = 0;
@@ -366,8 +369,9 @@ class VirtualImplant {
 
   struct AtomicStats {
     std::atomic<std::uint64_t> connections{0}, connections_timed_out{0}, connections_evicted{0},
-        busy_answers{0}, frames_in{0}, frames_out{0}, dropped_in{0}, dropped_out{0},
-        silenced_out{0}, corrupted_in{0}, corrupted_out{0}, wakes{0}, cell_link_work_uj{0};
+        busy_answers{0}, frames_in{0}, frames_too_long{0}, frames_out{0}, dropped_in{0},
+        dropped_out{0}, silenced_out{0}, corrupted_in{0}, corrupted_out{0}, wakes{0},
+        cell_link_work_uj{0};
   } stats_;
 };
 
