@@ -48,17 +48,17 @@ RESOLVE = [
 
 # Calls through function pointers in the C libraries the link brings (no .ci file: read from
 # the disassembly), by caller: every function the pointer can hold in this image. nanopb's
-# streams are the protocol's buffers (pb_istream_from_buffer, pb_ostream_from_buffer). The
-# implant's view of the schema has one callback field, a prescription's days
-# (schema/itdd_implant.options): the default field callback calls the functions
-# protocol/src/implant_messages.cpp puts there (they decode and encode a day with nanopb's
-# stream functions, never through pb_decode or pb_encode, so no cycle), and a program command's
-# submessage callback (called where nanopb decodes a submessage) points the days at the
-# radio's prescription. libsodium's implementation
+# streams call nothing through a pointer (PB_BUFFER_ONLY on the target, protocol/CMakeLists.txt:
+# the protocol's buffers read and written directly). The implant's view of the schema has one
+# callback field, a prescription's days (schema/itdd_implant.options): the default field
+# callback calls the functions protocol/src/implant_messages.cpp puts there (they decode and
+# encode a day with nanopb's stream functions, never through pb_decode or pb_encode, so no
+# cycle), and a program command's submessage callback (called where nanopb decodes a
+# submessage) points the days at the radio's prescription. libsodium's implementation
 # structs are its portable C ones (the board builds nothing else and picks nothing:
 # board/crypto/src/sodium_board.c); randombytes' source is the board's; no misuse handler is
 # set (sodium_misuse ends in the board's own stop) and the board's source has no stir.
-NANOPB_TARGETS = {"buf_read", "buf_write", "pb_default_field_callback"}
+NANOPB_TARGETS = {"pb_default_field_callback"}
 IMPLANT_DAYS = {
     "_ZN4itdd8protocol12_GLOBAL__N_110decode_dayEP12pb_istream_sPK15pb_field_iter_sPPv",
     "_ZN4itdd8protocol19encode_implant_daysEP12pb_ostream_sPK15pb_field_iter_sPKPv",
@@ -66,8 +66,7 @@ IMPLANT_DAYS = {
 PROGRAM_STARTS = \
     "_ZN4itdd8protocol12_GLOBAL__N_114program_startsEP12pb_istream_sPK15pb_field_iter_sPPv"
 C_INDIRECT = {
-    # A stream reads or writes its buffer; a field calls its descriptor's callback.
-    "pb_read": {"buf_read"}, "pb_readbyte": {"buf_read"}, "pb_write": {"buf_write"},
+    # A field calls its descriptor's callback.
     **{f: NANOPB_TARGETS for f in ("decode_field", "encode_basic_field", "encode_field",
                                    "pb_decode_inner", "pb_encode")},
     "decode_basic_field": NANOPB_TARGETS | {PROGRAM_STARTS},

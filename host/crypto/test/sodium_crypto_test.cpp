@@ -193,6 +193,34 @@ TEST(SodiumCrypto, MapToCurveGivesUsableGenerators) {
   EXPECT_EQ(c.x25519(a.secret_key, bg).value(), c.x25519(b.secret_key, ag).value());
 }
 
+// The map's bytes as libsodium 1.0.18 gives them on the host (crypto_core_ed25519_from_uniform,
+// then crypto_sign_ed25519_pk_to_curve25519): the board compiles those functions in other units
+// than libsodium's own build (board/crypto/src/sodium_curve25519.c), so the same outputs are
+// checked here, a sign bit set and clear, and the input whose point the conversion refuses.
+TEST(SodiumCrypto, MapToCurveMatchesLibsodiumsValues) {
+  SodiumCrypto c;
+  const struct {
+    const char* uniform;
+    const char* u;
+  } vectors[] = {
+      {"2a00000000000000000000000000000000000000000000000000000000000000",
+       "9141283a3e8720b5bf9b3f58a5f81ed02c2221c10c4868b136fcfb163ad83932"},
+      {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+       "52deb987bbbe5773011791619a5d1ee2e4a7268e7ade7ec5bf0bf05cfd23944c"},
+      {"e05abea13b6d945f37b8c5e7d6fac36e9f96301d18b130cafd60ff4bcaa6ad13",
+       "cfbdba635770db60cb7b34d1022086e6a9f88e9b879d87b6aa92a156d9ec494a"},
+  };
+  for (const auto& v : vectors) {
+    const Result<hal::X25519Public> u = c.map_to_curve(hex_array<32>(v.uniform));
+    ASSERT_TRUE(u.ok()) << v.uniform;
+    EXPECT_EQ(u.value(), hex_array<32>(v.u)) << v.uniform;
+  }
+  // Zero maps to a point of small order, which the key conversion refuses.
+  const Result<hal::X25519Public> refused = c.map_to_curve(std::array<std::uint8_t, 32>{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_STREQ(refused.error().field, "crypto.map_to_curve");
+}
+
 TEST(SodiumCrypto, RandomFills) {
   SodiumCrypto c;
   std::array<std::uint8_t, 32> a{}, b{};

@@ -48,7 +48,18 @@ namespace detail {
 // One function that fills an Error in, called where a refusal is made at run time: built in place
 // at each call site instead, every refusal kept its own 48-byte copy of the Error in the image's
 // constants (GCC copies an aggregate of constants from one), about 6 KiB of the implant's flash
-// (docs/footprint.md). The same values.
+// (docs/footprint.md). The same values. Most refusals name no array item: for them a function
+// without the index and sub-index, whose arguments all go in registers (on the Cortex-M4 the
+// returned Error's address takes the first, so those two went on the stack: the two -1s cost
+// each of about a hundred call sites 8 bytes of flash).
+[[gnu::noinline]] inline Error error_at_run_time(ErrorCode code, const char* field,
+                                                 const char* message) {
+  Error e;
+  e.code = code;
+  e.field = field;
+  e.message = message;
+  return e;
+}
 [[gnu::noinline]] inline Error error_at_run_time(ErrorCode code, const char* field,
                                                  const char* message, std::int32_t index,
                                                  std::int32_t sub_index) {
@@ -60,10 +71,23 @@ namespace detail {
   e.sub_index = sub_index;
   return e;
 }
+
+// What a Result<T> made from an Error does, whatever T: its flag cleared and the Error copied into
+// its storage. One function for all of them, not a copy a T (34 B of flash each).
+[[gnu::noinline]] inline void construct_error(bool& ok, Error* storage, const Error& error) {
+  ok = false;
+  new (storage) Error(error);
+}
 }  // namespace detail
 
+// A refusal that names no array item (index and sub-index -1).
+inline constexpr Error make_error(ErrorCode code, const char* field, const char* message) {
+  if (std::is_constant_evaluated()) return Error{code, field, -1, message, -1};
+  return detail::error_at_run_time(code, field, message);
+}
+
 inline constexpr Error make_error(ErrorCode code, const char* field, const char* message,
-                                  std::int32_t index = -1, std::int32_t sub_index = -1) {
+                                  std::int32_t index, std::int32_t sub_index = -1) {
   if (std::is_constant_evaluated()) return Error{code, field, index, message, sub_index};
   return detail::error_at_run_time(code, field, message, index, sub_index);
 }
@@ -82,8 +106,8 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   Result(const T& value) : ok_(true) { new (&value_) T(value); }  // NOLINT: implicit by design
-  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }     // NOLINT
-  Result(const Error& error) : ok_(false) { new (&error_) Error(error); }  // NOLINT
+  Result(T&& value) : ok_(true) { new (&value_) T(std::move(value)); }          // NOLINT
+  Result(const Error& error) { detail::construct_error(ok_, &error_, error); }  // NOLINT
   Result(const Result& other) : ok_(other.ok_) {
     if (ok_) {
       new (&value_) T(other.value_);
