@@ -303,7 +303,7 @@ TEST(SafetyMonitorHourRing, GapsOf65535And65536MsLeaveTheHourAtTheirMillisecond)
                    1'000'000, 65'535});
     if (reset) p.reset();
     watch_each_leave(p);
-    EXPECT_EQ(p.monitor.delivered_last_hour(), Volume(0));
+    EXPECT_EQ(p.monitor.delivered_last_hour().count(), 0);
     EXPECT_EQ(p.mismatch, "") << "reset " << reset;
   }
 }
@@ -319,16 +319,16 @@ TEST(SafetyMonitorHourRing, AnHourFullOfEscapesAndTheMostStrokesTheRingHolds) {
     const Verdict v = p.observe(1, SafetyMonitor::kStrokeRing - 55);
     ASSERT_TRUE(v.tripped);
     EXPECT_EQ(v.window, TripWindow::kPumpMaximum);
-    EXPECT_EQ(v.delivered, Volume(kStrokeNl * 1'024));
-    EXPECT_EQ(p.monitor.delivered_last_hour(), Volume(kStrokeNl * 1'024));
+    EXPECT_EQ(v.delivered.count(), kStrokeNl * 1'024);
+    EXPECT_EQ(p.monitor.delivered_last_hour().count(), kStrokeNl * 1'024);
     if (reset) {
       p.reset();
     } else {
       p.monitor.reset_trip();
     }
-    EXPECT_EQ(p.monitor.delivered_last_hour(), Volume(kStrokeNl * 1'024));
+    EXPECT_EQ(p.monitor.delivered_last_hour().count(), kStrokeNl * 1'024);
     watch_each_leave(p);
-    EXPECT_EQ(p.monitor.delivered_last_hour(), Volume(0));
+    EXPECT_EQ(p.monitor.delivered_last_hour().count(), 0);
     EXPECT_EQ(p.mismatch, "") << "reset " << reset;
   }
 }
@@ -354,13 +354,13 @@ TEST(SafetyMonitorHourRing, TheFullestHourHoldsTheAllowanceAndOneStrokeMoreTrips
     gaps.insert(gaps.begin(), kMillisPerHour - span);
     for (const std::int64_t gap : gaps) {
       EXPECT_FALSE(p.observe(gap, 1).tripped);
-      EXPECT_EQ(p.monitor.delivered_last_hour(), Volume(kStrokeNl * 41));
+      EXPECT_EQ(p.monitor.delivered_last_hour().count(), kStrokeNl * 41);
     }
     const Verdict v = p.observe(gaps[0] - 1, 1);
     ASSERT_TRUE(v.tripped);
     EXPECT_EQ(v.window, TripWindow::kOneHour);
-    EXPECT_EQ(v.delivered, Volume(kStrokeNl * 42));
-    EXPECT_EQ(v.allowed, Volume(kStrokeNl * 41));
+    EXPECT_EQ(v.delivered.count(), kStrokeNl * 42);
+    EXPECT_EQ(v.allowed.count(), kStrokeNl * 41);
     EXPECT_EQ(p.mismatch, "") << "reset " << reset;
   }
 }
