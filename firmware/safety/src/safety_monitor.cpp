@@ -11,10 +11,17 @@ constexpr std::int64_t kQuarters = 4;
 constexpr std::int64_t kRealignQuarters = 5;
 // The scheduler re-aligns at a quarter of real time: a change of d takes 4 d.
 constexpr std::int64_t kRealignPerMs = 4;
-constexpr std::uint32_t kStrokeMask = static_cast<std::uint32_t>(SafetyMonitor::kStrokeRing - 1);
 constexpr std::uint32_t kSegmentMask = static_cast<std::uint32_t>(SafetyMonitor::kSegments - 1);
-static_assert((SafetyMonitor::kStrokeRing & kStrokeMask) == 0, "the stroke ring is a power of 2");
 static_assert((SafetyMonitor::kSegments & kSegmentMask) == 0, "the rate record is a power of 2");
+// The hour's entries: its kStrokeRing strokes less the oldest (held by its time), and an escape
+// for every kEscapeMs of the gaps between them, which add up to less than an hour.
+static_assert(SafetyMonitor::kHourEscapes * SafetyMonitor::kEscapeMs < kMillisPerHour &&
+                  (SafetyMonitor::kHourEscapes + 1) * SafetyMonitor::kEscapeMs >= kMillisPerHour,
+              "the most escapes an hour's gaps hold");
+static_assert(SafetyMonitor::kHourEntries ==
+                  SafetyMonitor::kStrokeRing - 1 + SafetyMonitor::kHourEscapes,
+              "the hour's ring holds its most strokes with every escape");
+static_assert(SafetyMonitor::kHourEntries <= UINT16_MAX, "the hour's ring is indexed in 16 bits");
 // Boundaries the rate record can pass in one call: a day and a bucket of a flexible program's
 // steps and midnights, and a re-alignment's end, with room to spare.
 constexpr int kMaxCutsPerAdvance = 4 * (static_cast<int>(therapy::kMaxStepsPerDay) + 2);
@@ -315,15 +322,71 @@ void SafetyMonitor::advance_buckets(std::int64_t bucket) {
 void SafetyMonitor::forget_strokes_before(std::int64_t now_ms) {
   if (now_ms - state_.last_ms >= kMillisPerHour) {
     state_.strokes_1h = 0;
+    state_.hour_entries = 0;
     return;
   }
+  leave_hour(now_ms);
+}
+
+// The strokes of the hour's ring that are not in the hour ending at `now_ms` leave, oldest first:
+// each one that leaves makes the next the oldest, at its time plus its gap (escapes, then the
+// rest).
+void SafetyMonitor::leave_hour(std::int64_t now_ms) {
+  State& s = state_;
   const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
-  // Each stroke leaves once: bounded by the ring.
-  while (state_.strokes_1h > 0 && now32 - state_.stroke_ms[state_.stroke_oldest] >=
-                                      static_cast<std::uint32_t>(kMillisPerHour)) {
-    state_.stroke_oldest = (state_.stroke_oldest + 1) & kStrokeMask;
-    --state_.strokes_1h;
+  std::uint32_t strokes = s.strokes_1h;
+  std::uint32_t head = s.hour_head;
+  std::uint32_t entries = s.hour_entries;
+  std::uint32_t oldest = s.hour_oldest_ms;
+  // Each stroke leaves once, each entry is read once: bounded by the ring.
+  while (strokes > 0 && now32 - oldest >= static_cast<std::uint32_t>(kMillisPerHour)) {
+    if (--strokes == 0) entries = 0;
+    std::uint16_t entry = kEscape;
+    while (entry == kEscape && entries > 0) {
+      entry = s.hour_gaps[head];
+      head = head + 1 == kHourEntries ? 0 : head + 1;
+      --entries;
+      oldest += entry;
+    }
   }
+  s.strokes_1h = strokes;
+  s.hour_head = static_cast<std::uint16_t>(head);
+  s.hour_entries = static_cast<std::uint16_t>(entries);
+  s.hour_oldest_ms = oldest;
+}
+
+// A stroke at `ms` joins the hour (the caller has let those an hour older leave). One out of
+// time order (a restore) is kept at the newest's time: it leaves with the strokes before it, as
+// it did from a ring of times read oldest first. False, the ring unchanged, when it has no room:
+// never for an hour of at most kStrokeRing strokes (kHourEntries).
+bool SafetyMonitor::keep_in_hour(std::int64_t ms) {
+  State& s = state_;
+  const std::uint32_t ms32 = static_cast<std::uint32_t>(ms);
+  if (s.strokes_1h == 0) {
+    s.hour_oldest_ms = ms32;
+    s.hour_newest_ms = ms32;
+    s.hour_entries = 0;
+  } else {
+    // Within the hour: far less than 2^31 ms either way.
+    const std::int32_t after = static_cast<std::int32_t>(ms32 - s.hour_newest_ms);
+    std::uint32_t rest = after > 0 ? static_cast<std::uint32_t>(after) : 0;
+    std::uint32_t entries = s.hour_entries;
+    std::uint32_t at = s.hour_head + entries;
+    // Its escapes, then the rest: bounded by the ring's room.
+    for (;;) {
+      if (entries == kHourEntries) return false;
+      if (at >= kHourEntries) at -= static_cast<std::uint32_t>(kHourEntries);
+      ++entries;
+      if (rest < kEscapeMs) break;
+      s.hour_gaps[at++] = kEscape;
+      rest -= kEscapeMs;
+    }
+    s.hour_gaps[at] = static_cast<std::uint16_t>(rest);
+    s.hour_entries = static_cast<std::uint16_t>(entries);
+    if (after > 0) s.hour_newest_ms = ms32;
+  }
+  ++s.strokes_1h;
+  return true;
 }
 
 Volume SafetyMonitor::extras(std::int64_t from_ms, std::int64_t to_ms, bool day) const {
@@ -428,20 +491,19 @@ Verdict SafetyMonitor::observe(std::uint32_t sensed_strokes, ImplantTime now) {
   const std::uint32_t room = 0xFFFFu - bucket;
   bucket = static_cast<std::uint16_t>(bucket + (seen < room ? seen : room));
   state_.strokes_24h += seen;
-  if (state_.strokes_1h + static_cast<std::uint64_t>(seen) > kStrokeRing) {
-    // More strokes in an hour than the ring holds: beyond the pump's hard limit.
-    const std::int64_t in_hour = static_cast<std::int64_t>(state_.strokes_1h) + seen;
-    const Verdict v{true, TripWindow::kPumpMaximum, pump_.stroke_volume * in_hour,
-                    pump_.stroke_volume * hard_1h_};
-    state_.tripped = true;
-    state_.trip = v;
-    return v;
-  }
-  const std::uint32_t now32 = static_cast<std::uint32_t>(now_ms);
-  // Bounded by the ring (checked above).
+  // More strokes in an hour than the ring holds are beyond the pump's hard limit. Its entries
+  // always have room for them (kHourEntries); were it not so, that would trip too.
+  const bool fits_ring = state_.strokes_1h + static_cast<std::uint64_t>(seen) <= kStrokeRing;
+  // Bounded by the ring.
   for (std::uint32_t i = 0; i < seen; ++i) {
-    state_.stroke_ms[(state_.stroke_oldest + state_.strokes_1h) & kStrokeMask] = now32;
-    ++state_.strokes_1h;
+    if (!fits_ring || !keep_in_hour(now_ms)) {
+      const std::int64_t in_hour = static_cast<std::int64_t>(state_.strokes_1h) + (seen - i);
+      const Verdict v{true, TripWindow::kPumpMaximum, pump_.stroke_volume * in_hour,
+                      pump_.stroke_volume * hard_1h_};
+      state_.tripped = true;
+      state_.trip = v;
+      return v;
+    }
     pack_stroke(now_ms);
   }
   return check(now_ms);
@@ -627,9 +689,9 @@ void SafetyMonitor::count_stroke(std::uint32_t index, std::int64_t ms, ImplantTi
     if (slot < 0xFFFFu) ++slot;
     ++s.strokes_24h;
   }
-  if (now.ms() - ms < kMillisPerHour && ms <= now.ms() && s.strokes_1h < kStrokeRing) {
-    s.stroke_ms[(s.stroke_oldest + s.strokes_1h) & kStrokeMask] = static_cast<std::uint32_t>(ms);
-    ++s.strokes_1h;
+  if (now.ms() - ms < kMillisPerHour && ms <= now.ms()) {
+    leave_hour(now.ms());
+    if (s.strokes_1h < kStrokeRing) (void)keep_in_hour(ms);
   }
 }
 

@@ -19,8 +19,9 @@
 // never more than the pump's maximum rate allows in an hour, plus one stroke.
 //
 // Windows. Both are true sliding windows, checked at every observation that saw strokes. The
-// hour keeps every stroke seen in it with its time (a ring of kStrokeRing, more than the pump's
-// maximum rate can make in an hour). The day counts every stroke by number: the strokes in
+// hour keeps every stroke seen in it with its time to the millisecond (up to kStrokeRing, more
+// than the pump's maximum rate can make in an hour, each as its 16-bit gap to the one before,
+// with an escape for a longer gap). The day counts every stroke by number: the strokes in
 // (now - 24 h, now] are the strokes seen so far less those up to the oldest still inside, and
 // that one is found by reading the day's stroke times back from the ledger (StrokeArchive:
 // packs of stroke times the monitor hands to its LedgerSink, kept in flash), one pack at a
@@ -121,6 +122,15 @@ class SafetyMonitor {
   // slack (the reference pump: 1,000 an hour). A pump whose hard limit needs more is refused by
   // fits().
   static constexpr std::size_t kStrokeRing = 1024;
+  // The hour keeps each stroke after its oldest as the gap in ms to the one before, in 16 bits:
+  // a gap of kEscapeMs or more takes one kEscape entry (kEscapeMs) for each kEscapeMs in it, then
+  // the rest. The gaps between strokes of one hour add up to less than an hour, so however they
+  // fall it holds at most kHourEscapes escapes beside its kStrokeRing strokes.
+  static constexpr std::uint16_t kEscape = 0xFFFF;
+  static constexpr std::int64_t kEscapeMs = kEscape;
+  static constexpr std::size_t kHourEscapes =
+      static_cast<std::size_t>((kMillisPerHour - 1) / kEscapeMs);
+  static constexpr std::size_t kHourEntries = kStrokeRing - 1 + kHourEscapes;
   // Changes of the allowed rate kept: a day of a flexible program (48 steps), the re-alignment
   // after clock changes and program changes, with room to spare; when full the two oldest merge
   // (the merged span allows more, never less).
@@ -146,10 +156,15 @@ class SafetyMonitor {
   };
 
   struct State {
-    // The last hour's strokes, each with its implant time (ms, mod 2^32: an hour fits).
-    std::array<std::uint32_t, kStrokeRing> stroke_ms{};
-    std::uint32_t stroke_oldest = 0;  // ring index of the oldest
-    std::uint32_t strokes_1h = 0;     // how many the ring holds
+    // The last hour's strokes: the oldest's and the newest's implant time (ms, mod 2^32: an hour
+    // fits), and each one after the oldest as its gap to the one before (escapes first) in a
+    // ring of entries from hour_head.
+    std::uint32_t hour_oldest_ms = 0;
+    std::uint32_t hour_newest_ms = 0;
+    std::uint32_t strokes_1h = 0;  // how many strokes the hour holds
+    std::uint16_t hour_head = 0;   // ring index of the oldest entry
+    std::uint16_t hour_entries = 0;
+    std::array<std::uint16_t, kHourEntries> hour_gaps{};
     std::array<std::uint16_t, kBuckets> bucket_strokes{};
     // The day without an archive: five-minute buckets.
     std::int64_t current_bucket = 0;  // bucket index (implant ms / kBucketMs) of the newest
@@ -280,6 +295,8 @@ class SafetyMonitor {
   void advance_rates(std::int64_t now_ms);
   void advance_buckets(std::int64_t bucket);
   void forget_strokes_before(std::int64_t from_ms);
+  void leave_hour(std::int64_t now_ms);
+  bool keep_in_hour(std::int64_t ms);
   void pack_stroke(std::int64_t ms);
   void count_stroke(std::uint32_t index, std::int64_t ms, ImplantTime now, bool into_open);
   bool locate_day_start(std::int64_t now_ms);
