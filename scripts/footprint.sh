@@ -119,6 +119,11 @@ if check:
         failures.append(f"flash {flash} B over {flash_ceiling} B")
     if ram > ram_ceiling:
         failures.append(f"RAM {ram} B (variables + stack bound) over {ram_ceiling} B")
+    # What the image takes of the part's RAM is its variables and the stack it reserves (the
+    # bound and its margin): that must fit too, not only the bound.
+    if ram_static + reserved > ram_ceiling:
+        failures.append(f"RAM {ram_static + reserved} B (variables + the {reserved} B of stack "
+                        f"reserved) over {ram_ceiling} B")
     if heap_linked:
         failures.append("a heap is linked (malloc or sbrk in the image)")
     if not stack_ok:
