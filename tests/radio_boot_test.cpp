@@ -86,14 +86,14 @@ struct Delivering {
     EXPECT_STREQ(e.message, "the implant's radio is off");
   }
 
-  // The newest record in the log: the radio's "link state not loaded", with in its reason 0
-  // (read, not trusted), 1 (no good copy) or 2 (the newest lost), and a = 0. (radio.cpp's comment
-  // and docs/storage.md say a: the record has always carried it in its reason.)
-  void expect_logged_off(std::uint8_t reason) {
+  // The newest record in the log: the radio left off (app::kLinkRadioOff), why in its reason
+  // (app::LinkStateLoss), and a = 0.
+  void expect_logged_off(app::LinkStateLoss why) {
+    const auto reason = static_cast<std::uint8_t>(why);
     std::vector<storage::LogRecord> newest(1);
     const std::uint32_t seq = implanted.implant->event_log().newest_seq();
     ASSERT_EQ(implanted.implant->event_log().read_from(seq, newest).value(), 1u);
-    EXPECT_EQ(newest[0].code, app::kLinkLogCodeFirst + 0xFE);
+    EXPECT_EQ(newest[0].code, app::kLinkRadioOff);
     EXPECT_EQ(newest[0].reason, reason);
     EXPECT_EQ(newest[0].a, 0);
   }
@@ -138,7 +138,7 @@ TEST(RadioBoot, AStoredStateTheLinkRefusesLeavesTheRadioOffAndTheTherapyOn) {
     ASSERT_FALSE(booted.ok());
     expect_same_error(booted.error(), refused.error());
     d.expect_radio_off();
-    d.expect_logged_off(0);
+    d.expect_logged_off(app::LinkStateLoss::kRefused);
     // Nothing written over it: the copy is the one the radio refused.
     link::LinkStateBytes stored{};
     ASSERT_TRUE(store.load(stored).ok());
@@ -168,7 +168,8 @@ TEST(RadioBoot, ADamagedStoredStateLeavesTheRadioOffAndTheTherapyOn) {
   ASSERT_FALSE(booted.ok());
   expect_same_error(booted.error(), damaged.error());
   d.expect_radio_off();
-  d.expect_logged_off(storage::is_newest_lost(damaged.error()) ? 2 : 1);
+  d.expect_logged_off(storage::is_newest_lost(damaged.error()) ? app::LinkStateLoss::kNewestLost
+                                                               : app::LinkStateLoss::kNoCopy);
 }
 
 // The first power-up makes the identity and keeps it: the next boot reads the same one.

@@ -78,7 +78,10 @@ Status ImplantRadio::load_link_state(BootPlace& place, ImplantTime now) {
   const Result<storage::SettingsLoad> loaded = store_.load(place.bytes);
   if (loaded.ok()) {
     const Status decoded = link::decode_link_state(place.bytes, place.state, crypto_);
-    if (!decoded.ok()) implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE, 0, 0, 0);
+    if (!decoded.ok()) {
+      implant_.log_link_event(now, kLinkRadioOff,
+                              static_cast<std::uint8_t>(LinkStateLoss::kRefused), 0, 0);
+    }
     return decoded;
   }
   if (storage::is_blank(loaded.error())) {
@@ -90,9 +93,10 @@ Status ImplantRadio::load_link_state(BootPlace& place, ImplantTime now) {
   // Both copies damaged, or the newest one (an older one would roll back the session epoch,
   // reusing nonces, and the paired devices): the radio stays off rather than run on keys it
   // cannot trust. The implant's therapy goes on; the clinic sees it at the next visit (no
-  // answer) and in the log (a = 1: no copy, 2: the newest lost).
-  implant_.log_link_event(now, kLinkLogCodeFirst + 0xFE,
-                          storage::is_newest_lost(loaded.error()) ? 2 : 1, 0, 0);
+  // answer) and in the log (kLinkRadioOff, its reason saying which).
+  const LinkStateLoss why =
+      storage::is_newest_lost(loaded.error()) ? LinkStateLoss::kNewestLost : LinkStateLoss::kNoCopy;
+  implant_.log_link_event(now, kLinkRadioOff, static_cast<std::uint8_t>(why), 0, 0);
   return loaded.error();
 }
 

@@ -18,6 +18,12 @@ constexpr std::uint32_t kAlarmFirst = 0x0100;
 constexpr std::uint32_t kImplantFirst = 0x0200;
 constexpr std::uint32_t kLinkFirst = 0x0300;
 constexpr std::uint32_t kLinkRefusalsCounted = 0x03FF;
+constexpr std::uint32_t kLinkRadioOff = 0x03FE;
+// app::LinkStateLoss, by number: why the radio stayed off.
+constexpr std::array<const char*, 3> kLinkStateLosses = {
+    "its stored link state was read but is not one the link may run on",
+    "neither stored copy of its link state could be read",
+    "the newest copy of its link state was lost (an older one would roll back its keys' epoch)"};
 
 // By number: engine::EventKind, alarms::AlarmAction, app::ImplantLogCode, link::Outcome.
 constexpr std::array<const char*, 17> kEngineNames = {"prescription-programmed",
@@ -293,12 +299,17 @@ std::string describe_implant(const itdd_LogRecord& r) {
       return fmt::format(
           "the newest settings copy ({}) is damaged: the older prescription was not resumed; "
           "therapy stopped (safe state); refill and program again",
-          r.a == 0 ? "A" : r.a == 1 ? "B" : "?");
+          r.a == 0   ? "A"
+          : r.a == 1 ? "B"
+                     : "?");
     case 14:
       return fmt::format(
           "the older settings copy ({}) failed its check (damage or a cut write): the newest "
           "(number {}) was used and the bad copy rewritten",
-          r.a == 0 ? "A" : r.a == 1 ? "B" : "?", r.b);
+          r.a == 0   ? "A"
+          : r.a == 1 ? "B"
+                     : "?",
+          r.b);
     default:
       return raw(r);
   }
@@ -354,6 +365,13 @@ std::string describe_link(const itdd_LogRecord& r) {
     if (r.reason != 0) text += fmt::format(" ({})", reason != nullptr ? reason : "unknown reason");
     return text + " counted under a flood, not written one by one";
   }
+  if (r.code == kLinkRadioOff) {
+    const char* why = at(kLinkStateLosses, r.reason);
+    return fmt::format(
+        "link: the radio is off: {}; therapy goes on, the link needs the factory "
+        "or service path",
+        why != nullptr ? why : "unknown reason");
+  }
   const char* outcome = at(kLinkNames, r.code - kLinkFirst);
   if (outcome == nullptr) return raw(r);
   std::string text = fmt::format("link: {}", outcome);
@@ -396,6 +414,7 @@ const char* log_code_name(std::uint32_t code) {
   if (code < kImplantFirst) return at(kAlarmNames, code - kAlarmFirst);
   if (code < kLinkFirst) return at(kImplantNames, code - kImplantFirst);
   if (code == kLinkRefusalsCounted) return "link-refusals-counted";
+  if (code == kLinkRadioOff) return "radio-off";
   if (code < 0x0400) return at(kLinkNames, code - kLinkFirst);
   return nullptr;
 }

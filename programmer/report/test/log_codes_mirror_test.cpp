@@ -81,6 +81,18 @@ TEST(LogCodesMirror, LinkEvents) {
   }
   EXPECT_EQ(programmer::log_code_name(app::kLinkLogCodeFirst + last + 1), nullptr);
   EXPECT_EQ(name_of(app::kLinkRefusalsCounted), "link-refusals-counted");
+  // The radio left off at boot, and why, in the implant's numbers (app::LinkStateLoss).
+  EXPECT_EQ(name_of(app::kLinkRadioOff), "radio-off");
+  const auto why = [](app::LinkStateLoss loss) {
+    const itdd_LogRecord record{1, 0, app::kLinkRadioOff, static_cast<std::uint32_t>(loss), 0, 0};
+    return programmer::describe_log_record(record, 0);
+  };
+  EXPECT_NE(why(app::LinkStateLoss::kRefused)
+                .find("the radio is off: its stored link state was "
+                      "read but is not one the link may run on"),
+            std::string::npos);
+  EXPECT_NE(why(app::LinkStateLoss::kNoCopy).find("neither stored copy"), std::string::npos);
+  EXPECT_NE(why(app::LinkStateLoss::kNewestLost).find("the newest copy"), std::string::npos);
   // The link's reasons are shown in the implant's words.
   const auto last_reason = static_cast<std::uint8_t>(link::Reason::kRateLimited);
   for (std::uint8_t r = 1; r <= last_reason; ++r) {

@@ -63,6 +63,14 @@ static_assert(kLinkBufferSize <= protocol::kMaxFrameSize);
 // A flood's summary (events beyond the log's budget): reason = link::Reason, a = how many,
 // b = the link::Outcome they were.
 inline constexpr std::uint16_t kLinkRefusalsCounted = kLinkLogCodeFirst + 0xFF;
+// The radio stays off at boot, its stored link state not one it can run on: reason = why (the
+// LinkStateLoss values), a = b = 0. Therapy goes on; the link needs the factory or service path.
+inline constexpr std::uint16_t kLinkRadioOff = kLinkLogCodeFirst + 0xFE;
+enum class LinkStateLoss : std::uint8_t {
+  kRefused = 0,     // a copy read whole, but not a state the link may run on (link::validate)
+  kNoCopy = 1,      // neither copy could be read
+  kNewestLost = 2,  // the newest copy lost: an older one would roll back the epoch and peers
+};
 inline constexpr std::size_t kFloodKinds = 5;
 inline constexpr std::size_t kFloodReasons = 32;
 
