@@ -19,6 +19,7 @@
 #include "itdd/protocol/messages.h"
 #include "itdd/protocol/prescription_wire.h"
 #include "sample_messages.h"
+#include "test_support.h"
 
 namespace itdd::protocol {
 namespace {
@@ -164,33 +165,9 @@ TEST(ImplantBounds, TheWidestProgramCommandIsExactlyTheBound) {
 // Any prescription the implant's types hold, in a program command with any ids: it fits (the
 // programmer's program_request never refuses one for its size).
 RC_GTEST_PROP(ImplantBoundsProperties, AnyPrescriptionInTheImplantsFormFits, ()) {
-  therapy::Prescription rx;
-  const auto name_length = *rc::gen::inRange<std::size_t>(0, therapy::kDrugNameLength);
-  for (std::size_t i = 0; i < name_length; ++i) {
-    rx.drug.name[i] = *rc::gen::inRange('a', static_cast<char>('z' + 1));
-  }
-  rx.drug.unit = *rc::gen::element(DoseUnit::kMilligram, DoseUnit::kMicrogram);
-  rx.concentration = Concentration(*rc::gen::arbitrary<std::int64_t>());
-  rx.mode = *rc::gen::element(therapy::BasalMode::kStopped, therapy::BasalMode::kContinuous,
-                              therapy::BasalMode::kFlexible);
-  rx.continuous_dose = DoseRate(*rc::gen::arbitrary<std::int64_t>());
-  rx.flex.per_weekday = *rc::gen::arbitrary<bool>();
   // Mostly full days (the widest case), sometimes any count.
-  const bool full = *rc::gen::arbitrary<bool>();
-  for (therapy::DayProgram& day : rx.flex.days) {
-    day.step_count = full ? static_cast<std::uint8_t>(therapy::kMaxStepsPerDay)
-                          : *rc::gen::inRange<std::uint8_t>(0, therapy::kMaxStepsPerDay + 1);
-    for (std::size_t i = 0; i < day.step_count; ++i) {
-      day.steps[i] = therapy::testing::flex_step(
-          *rc::gen::inRange<std::int32_t>(0, therapy::kMinutesPerDay),
-          DoseRate(*rc::gen::inRange<std::int64_t>(0, therapy::FlexStep::kMaxDoseNgPerDay + 1)));
-    }
-  }
-  rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();
-  rx.patient_bolus.dose = DrugAmount(*rc::gen::arbitrary<std::int64_t>());
-  rx.patient_bolus.duration = Duration(*rc::gen::arbitrary<std::int64_t>());
-  rx.patient_bolus.max_per_24h = *rc::gen::arbitrary<std::uint8_t>();
-  rx.patient_bolus.lockout = Duration(*rc::gen::arbitrary<std::int64_t>());
+  const therapy::Prescription rx =
+      testing::gen_prescription_in_the_implants_form(*rc::gen::arbitrary<bool>());
 
   static Request r{};
   r = Request{};

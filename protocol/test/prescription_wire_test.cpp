@@ -224,30 +224,7 @@ TEST(PrescriptionWire, FromWireRefusesAStepThatDoesNotFitTheImplants) {
 // Any prescription the implant's types can hold (names from a-z, steps within the arrays and
 // within what a step holds, other values of any sign) comes back the same.
 RC_GTEST_PROP(PrescriptionWireProperties, AnyStructurallyValidPrescriptionRoundTrips, ()) {
-  therapy::Prescription rx;
-  const auto name_length = *rc::gen::inRange<std::size_t>(0, therapy::kDrugNameLength);
-  for (std::size_t i = 0; i < name_length; ++i) {
-    rx.drug.name[i] = *rc::gen::inRange('a', static_cast<char>('z' + 1));
-  }
-  rx.drug.unit = *rc::gen::element(DoseUnit::kMilligram, DoseUnit::kMicrogram);
-  rx.concentration = Concentration(*rc::gen::arbitrary<std::int64_t>());
-  rx.mode = *rc::gen::element(therapy::BasalMode::kStopped, therapy::BasalMode::kContinuous,
-                              therapy::BasalMode::kFlexible);
-  rx.continuous_dose = DoseRate(*rc::gen::arbitrary<std::int64_t>());
-  rx.flex.per_weekday = *rc::gen::arbitrary<bool>();
-  for (therapy::DayProgram& day : rx.flex.days) {
-    day.step_count = *rc::gen::inRange<std::uint8_t>(0, therapy::kMaxStepsPerDay + 1);
-    for (std::size_t i = 0; i < day.step_count; ++i) {
-      day.steps[i] = therapy::testing::flex_step(
-          *rc::gen::inRange<std::int32_t>(0, therapy::kMinutesPerDay),
-          DoseRate(*rc::gen::inRange<std::int64_t>(0, therapy::FlexStep::kMaxDoseNgPerDay + 1)));
-    }
-  }
-  rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();
-  rx.patient_bolus.dose = DrugAmount(*rc::gen::arbitrary<std::int64_t>());
-  rx.patient_bolus.duration = Duration(*rc::gen::arbitrary<std::int64_t>());
-  rx.patient_bolus.max_per_24h = *rc::gen::arbitrary<std::uint8_t>();
-  rx.patient_bolus.lockout = Duration(*rc::gen::arbitrary<std::int64_t>());
+  const therapy::Prescription rx = testing::gen_prescription_in_the_implants_form(false);
 
   const Result<therapy::Prescription> back = through_the_wire(rx, nullptr);
   RC_ASSERT(back.ok());

@@ -9,9 +9,11 @@
 #include <span>
 #include <vector>
 
+#include "../../firmware/therapy/test/test_prescriptions.h"
 #include "itdd/core/result.h"
 #include "itdd/protocol/frame.h"
 #include "itdd/storage/crc32.h"
+#include "itdd/therapy/prescription.h"
 
 namespace itdd::protocol::testing {
 
@@ -51,6 +53,37 @@ inline std::vector<std::uint8_t> gen_payload() {
                                            rc::gen::inRange<std::size_t>(0, kMaxPayload + 1),
                                            rc::gen::just(kMaxPayload));
   return *rc::gen::container<std::vector<std::uint8_t>>(size, rc::gen::arbitrary<std::uint8_t>());
+}
+
+// Any prescription the implant's types hold: names from a-z, steps within the arrays and within
+// what a step holds (`full_days`: every day's 48), other values of any sign.
+inline therapy::Prescription gen_prescription_in_the_implants_form(bool full_days) {
+  therapy::Prescription rx;
+  const auto name_length = *rc::gen::inRange<std::size_t>(0, therapy::kDrugNameLength);
+  for (std::size_t i = 0; i < name_length; ++i) {
+    rx.drug.name[i] = *rc::gen::inRange('a', static_cast<char>('z' + 1));
+  }
+  rx.drug.unit = *rc::gen::element(DoseUnit::kMilligram, DoseUnit::kMicrogram);
+  rx.concentration = Concentration(*rc::gen::arbitrary<std::int64_t>());
+  rx.mode = *rc::gen::element(therapy::BasalMode::kStopped, therapy::BasalMode::kContinuous,
+                              therapy::BasalMode::kFlexible);
+  rx.continuous_dose = DoseRate(*rc::gen::arbitrary<std::int64_t>());
+  rx.flex.per_weekday = *rc::gen::arbitrary<bool>();
+  for (therapy::DayProgram& day : rx.flex.days) {
+    day.step_count = full_days ? static_cast<std::uint8_t>(therapy::kMaxStepsPerDay)
+                               : *rc::gen::inRange<std::uint8_t>(0, therapy::kMaxStepsPerDay + 1);
+    for (std::size_t i = 0; i < day.step_count; ++i) {
+      day.steps[i] = therapy::testing::flex_step(
+          *rc::gen::inRange<std::int32_t>(0, therapy::kMinutesPerDay),
+          DoseRate(*rc::gen::inRange<std::int64_t>(0, therapy::FlexStep::kMaxDoseNgPerDay + 1)));
+    }
+  }
+  rx.patient_bolus.enabled = *rc::gen::arbitrary<bool>();
+  rx.patient_bolus.dose = DrugAmount(*rc::gen::arbitrary<std::int64_t>());
+  rx.patient_bolus.duration = Duration(*rc::gen::arbitrary<std::int64_t>());
+  rx.patient_bolus.max_per_24h = *rc::gen::arbitrary<std::uint8_t>();
+  rx.patient_bolus.lockout = Duration(*rc::gen::arbitrary<std::int64_t>());
+  return rx;
 }
 
 }  // namespace itdd::protocol::testing

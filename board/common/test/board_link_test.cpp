@@ -174,6 +174,25 @@ class BenchLinkTest : public ::testing::Test {
     bench_.handle_line(line);
     return platform_.lines.empty() ? "" : platform_.lines.back();
   }
+  // The implant's public key, from the bench's answer to `seed` ("ok radio on key=HEX ...").
+  static link::PublicKey implant_key_of(const std::string& seeded) {
+    link::PublicKey implant{};
+    const std::string key_hex = seeded.substr(seeded.find("key=") + 4, 64);
+    for (std::size_t i = 0; i < implant.size(); ++i) {
+      implant[i] = static_cast<std::uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
+    }
+    return implant;
+  }
+  // The device's handshake through the bench's link: in session when it returns.
+  void handshake(link::Initiator& device) {
+    const link::HelloBytes hello = device.hello().value();
+    const Bytes accept =
+        exchange(frame_of(protocol::FrameType::kHandshake, Bytes(hello.begin(), hello.end())));
+    const Result<protocol::FrameView> a = protocol::decode_frame(accept);
+    ASSERT_TRUE(a.ok());
+    ASSERT_EQ(a->type, protocol::FrameType::kHandshake);
+    ASSERT_TRUE(device.on_accept(a->payload, ImplantTime{}).ok());
+  }
 
   StillPlatform platform_;
   CountingMotor motor_;
@@ -200,19 +219,8 @@ TEST_F(BenchLinkTest, AProvisionedClinicianInterrogatesThroughTheOneBuffer) {
   ASSERT_TRUE(run("refill 18000000 morphine mg 25000000 2000000").starts_with("ok now="));
   ASSERT_TRUE(run("program morphine mg 25000000 4000000").starts_with("ok now="));
 
-  link::PublicKey implant{};
-  const std::string key_hex = seeded.substr(seeded.find("key=") + 4, 64);
-  for (std::size_t i = 0; i < implant.size(); ++i) {
-    implant[i] = static_cast<std::uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
-  }
-  link::Initiator device(crypto_, clinician, implant);
-  const link::HelloBytes hello = device.hello().value();
-  const Bytes accept =
-      exchange(frame_of(protocol::FrameType::kHandshake, Bytes(hello.begin(), hello.end())));
-  const Result<protocol::FrameView> a = protocol::decode_frame(accept);
-  ASSERT_TRUE(a.ok());
-  ASSERT_EQ(a->type, protocol::FrameType::kHandshake);
-  ASSERT_TRUE(device.on_accept(a->payload, ImplantTime{}).ok());
+  link::Initiator device(crypto_, clinician, implant_key_of(seeded));
+  ASSERT_NO_FATAL_FAILURE(handshake(device));
 
   protocol::Request request{};
   request.which_payload = itdd_Request_interrogate_tag;
@@ -243,6 +251,7 @@ TEST_F(BenchLinkTest, AProvisionedClinicianInterrogatesThroughTheOneBuffer) {
   if (!again.empty()) {
     EXPECT_NE(protocol::decode_frame(again)->type, protocol::FrameType::kRecord);
   }
+  const std::string key_hex = seeded.substr(seeded.find("key=") + 4, 64);
   EXPECT_TRUE(run("radio").starts_with("ok radio on key=" + key_hex + " peers=1 frames=3"));
 }
 
@@ -276,18 +285,8 @@ TEST_F(BenchLinkTest, AFullWeekIsProgrammedAndInterrogatedThroughTheOneBuffer) {
   ASSERT_TRUE(
       run("provision clinician " + hex(clinician.public_key)).starts_with("ok provisioned"));
   ASSERT_TRUE(run("refill 18000000 morphine mg 25000000 2000000").starts_with("ok now="));
-  link::PublicKey implant{};
-  const std::string key_hex = seeded.substr(seeded.find("key=") + 4, 64);
-  for (std::size_t i = 0; i < implant.size(); ++i) {
-    implant[i] = static_cast<std::uint8_t>(std::stoi(key_hex.substr(2 * i, 2), nullptr, 16));
-  }
-  link::Initiator device(crypto_, clinician, implant);
-  const link::HelloBytes hello = device.hello().value();
-  const Bytes accept =
-      exchange(frame_of(protocol::FrameType::kHandshake, Bytes(hello.begin(), hello.end())));
-  const Result<protocol::FrameView> a = protocol::decode_frame(accept);
-  ASSERT_TRUE(a.ok());
-  ASSERT_TRUE(device.on_accept(a->payload, ImplantTime{}).ok());
+  link::Initiator device(crypto_, clinician, implant_key_of(seeded));
+  ASSERT_NO_FATAL_FAILURE(handshake(device));
   std::uint32_t next_id = 1;
   std::size_t answer_size = 0;
   const auto ask = [&](protocol::Request request) -> std::optional<protocol::Response> {
