@@ -83,7 +83,7 @@ build_and_test release
 build_and_test cortex-m4
 scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386_product.elf build/cortex-m4
 scripts/footprint.sh build/cortex-m4/board/mps2_an386/itdd_mps2_an386.elf build/cortex-m4
-if scripts/fuzz.sh --no-build --seconds "${ITDD_FUZZ_SECONDS:-25}"; then
+if scripts/fuzz.sh --no-build --seconds "${ITDD_FUZZ_SECONDS:-20}"; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))
