@@ -13,7 +13,11 @@ itdd=$(realpath "${1:-build/release/apps/itdd}")
 work=$(mktemp -d)
 serve_pid=""
 cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
+  # The implant stopped (its status then is not 0: no error here), then the files.
+  if [ -n "$serve_pid" ]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -19,7 +19,10 @@ work=$(mktemp -d)
 pids=()
 implants=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  # Every process stopped, one already gone no error (a stopped one's status is not 0, which
+  # under `set -e` ended this loop at the first and left the rest running), then the files.
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -32,6 +32,9 @@ awk '/<!-- by-hand demo -->/ {f = 1; next} f && /^```sh/ {inb = 1; next} inb && 
 # README's lines ask for. Each command's output goes to out.N and is shown.
 {
   echo 'set -euo pipefail'
+  # The implants it starts in the background are its own jobs, not this script's: it stops them
+  # itself (else the README's second `implant serve` was left running after the test).
+  echo 'trap '"'"'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true'"'"' EXIT'
   echo "I=$itdd"
   n=0
   command=""
@@ -62,4 +65,9 @@ awk '/<!-- by-hand demo -->/ {f = 1; next} f && /^```sh/ {inb = 1; next} inb && 
   done <block.sh
 } >run.sh
 bash run.sh
+# Nothing it started is left running (the implant on this run's port).
+if pgrep -f "implant serve .*127.0.0.1:$port" >/dev/null; then
+  echo "an implant the demo started was left running after it" >&2
+  exit 1
+fi
 echo "the README's by-hand demo ran as written; every figure it shows was found"

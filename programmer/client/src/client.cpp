@@ -303,8 +303,9 @@ CommandResult Client::command(const protocol::Request& request, std::uint64_t co
     result.detail = !q.ok() ? "no reply came to the command, and the implant did not answer "
                               "again to be asked about it: " +
                                   std::string(q.error().message)
-                            : std::string("no reply came to the command, and the implant did not "
-                                          "say what became of it");
+                            : std::string(
+                                  "no reply came to the command, and the implant did not "
+                                  "say what became of it");
     return result;
   }
   result.learned = LearnedFrom::kStatusQuery;
